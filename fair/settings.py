@@ -1,0 +1,168 @@
+"""Settings, read once from ``FAIR_*`` environment variables.
+
+Every setting has a type, a safe default for the embedded setup (SQLite plus local
+files under ``media/``) and a help text that ``fair settings`` prints. Nothing else in
+the code base reads the environment: the app factory gets a :class:`Settings` object
+and hands it on, so tests build their own without touching ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(ValueError):
+    """A ``FAIR_*`` variable holds a value that cannot be used; the message names it."""
+
+
+def _meta(help_text: str, env: str | None = None) -> dict[str, Any]:
+    return {"help": help_text, "env": env}
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = field(
+        default=f"sqlite+aiosqlite:///{PROJECT_ROOT / 'media' / 'fair.db'}",
+        metadata=_meta("SQLAlchemy async URL: sqlite+aiosqlite:///path or postgresql+asyncpg://…"),
+    )
+    storage_url: str = field(
+        default=f"file://{PROJECT_ROOT / 'media'}",
+        metadata=_meta(
+            "Where uploads and recordings go: file:///dir or s3://bucket[/prefix]"
+            " (S3 endpoint and keys from FAIR_S3_*)"
+        ),
+    )
+    s3_endpoint_url: str = field(
+        default="", metadata=_meta("S3-compatible endpoint, e.g. http://minio:9000; empty for AWS")
+    )
+    s3_access_key: str = field(default="", metadata=_meta("S3 access key id"))
+    s3_secret_key: str = field(default="", metadata=_meta("S3 secret access key"))
+    s3_region: str = field(default="us-east-1", metadata=_meta("S3 region"))
+    spool_dir: str = field(
+        default=str(PROJECT_ROOT / "media" / "spool"),
+        metadata=_meta("Local directory for recordings while they are written"),
+    )
+    secret_key: str = field(
+        default="",
+        metadata=_meta(
+            "Signs session cookies and CSRF tokens. Empty: a random key per start "
+            "(sessions do not survive a restart; set it when running several instances)"
+        ),
+    )
+    redis_url: str = field(
+        default="",
+        metadata=_meta("redis://host:port/0 to share chat and Q&A between app instances"),
+    )
+    host: str = field(default="127.0.0.1", metadata=_meta("Interface fair serve binds to"))
+    port: int = field(default=8000, metadata=_meta("Port fair serve listens on"))
+    base_url: str = field(
+        default="", metadata=_meta("Public base URL used in exports, e.g. https://fair.example.org")
+    )
+    default_language: str = field(default="de", metadata=_meta("UI language: de or en"))
+    time_zone: str = field(default="Europe/Berlin", metadata=_meta("Event time zone"))
+    max_upload_bytes: int = field(
+        default=500 * 1024 * 1024, metadata=_meta("Largest material upload in bytes")
+    )
+    max_form_bytes: int = field(
+        default=1024 * 1024, metadata=_meta("Largest non-upload request body in bytes")
+    )
+    login_attempts_per_minute: int = field(
+        default=10, metadata=_meta("Failed logins allowed per client address and minute")
+    )
+    ice_servers: str = field(
+        default="[]",
+        metadata=_meta(
+            'JSON list of WebRTC ICE servers, e.g. [{"urls": "turn:turn.example.org:3478",'
+            ' "username": "u", "credential": "p"}]; empty list contacts no STUN server'
+        ),
+    )
+    record_sessions: bool = field(
+        default=True, metadata=_meta("Record live sessions unless flagged 'do not record'")
+    )
+    secure_cookies: bool = field(
+        default=False, metadata=_meta("Mark cookies Secure (set when served over HTTPS)")
+    )
+    debug: bool = field(default=False, metadata=_meta("Show tracebacks (never in production)"))
+
+    @property
+    def ice_server_list(self) -> list[dict[str, Any]]:
+        value = json.loads(self.ice_servers or "[]")
+        return list(value)
+
+    def effective_secret_key(self) -> str:
+        return self.secret_key or _RANDOM_SECRET
+
+    def replace(self, **changes: Any) -> Settings:
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values.update(changes)
+        return Settings(**values)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from ``FAIR_<NAME>`` variables, casting each to its field's type."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            key = "FAIR_" + f.name.upper()
+            if key not in env:
+                continue
+            values[f.name] = _cast(key, env[key], f.default)
+        settings = cls(**values)
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        try:
+            servers = json.loads(self.ice_servers or "[]")
+        except json.JSONDecodeError as exc:
+            raise SettingsError(f"FAIR_ICE_SERVERS is not valid JSON: {exc}") from exc
+        if not isinstance(servers, list) or not all(
+            isinstance(s, dict) and "urls" in s for s in servers
+        ):
+            raise SettingsError("FAIR_ICE_SERVERS must be a JSON list of objects with 'urls'")
+        if self.default_language not in ("de", "en"):
+            raise SettingsError("FAIR_DEFAULT_LANGUAGE must be 'de' or 'en'")
+        if not (
+            self.storage_url.startswith("file://") or self.storage_url.startswith("s3://")
+        ):
+            raise SettingsError("FAIR_STORAGE_URL must start with file:// or s3://")
+        if self.max_upload_bytes <= 0:
+            raise SettingsError("FAIR_MAX_UPLOAD_BYTES must be positive")
+
+    @classmethod
+    def describe(cls) -> list[tuple[str, str, str]]:
+        """(variable, default, help) for every setting, for ``fair settings``."""
+        rows = []
+        for f in fields(cls):
+            default = f.default
+            if f.name == "secret_key":
+                default = "(random per start)"
+            rows.append(("FAIR_" + f.name.upper(), str(default), f.metadata["help"]))
+        return rows
+
+
+def _cast(key: str, raw: str, default: Any) -> Any:
+    if isinstance(default, bool):
+        lowered = raw.strip().lower()
+        if lowered in ("1", "true", "yes", "on"):
+            return True
+        if lowered in ("0", "false", "no", "off", ""):
+            return False
+        raise SettingsError(f"{key} must be true or false, not {raw!r}")
+    if isinstance(default, int):
+        try:
+            return int(raw)
+        except ValueError as exc:
+            raise SettingsError(f"{key} must be a whole number, not {raw!r}") from exc
+    return raw
+
+
+_RANDOM_SECRET = secrets.token_urlsafe(32)
