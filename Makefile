@@ -1,0 +1,52 @@
+# fair — two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_PACKAGES := chromium chromium-driver redis-server postgresql-15
+
+.PHONY: run test install install-test system-deps lint typecheck pytest bench clean
+
+run: $(STAMP)
+	$(BIN)/fair demo
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+system-deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing system packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; fi
+
+node_modules/axe-core/axe.min.js: package.json
+	npm install --no-audit --no-fund --silent
+	touch $@
+
+install-test: system-deps $(STAMP) node_modules/axe-core/axe.min.js
+
+lint: $(STAMP)
+	$(BIN)/ruff check fair booths sessions tests bench
+	$(BIN)/ruff format --check fair booths sessions tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: install-test
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+test: install-test lint typecheck pytest
+
+bench: $(STAMP)
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,168 @@
+"""Booths, their materials (with version history), contact persons, consented contact
+requests (leads) and aggregated daily analytics."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from fair.db import Base, utcnow
+from fair.models import EventDay, Organisation, Topic
+
+booth_topics = Table(
+    "booth_topics",
+    Base.metadata,
+    Column("booth_id", ForeignKey("booths.id", ondelete="CASCADE"), primary_key=True),
+    Column("topic_id", ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class MaterialKind(enum.StrEnum):
+    pdf = "pdf"
+    slides = "slides"
+    video = "video"
+    document = "document"
+    image = "image"
+    link = "link"
+
+
+class Booth(Base):
+    __tablename__ = "booths"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    tagline: Mapped[str] = mapped_column(String(300), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    day_id: Mapped[int | None] = mapped_column(
+        ForeignKey("event_days.id", ondelete="SET NULL"), nullable=True
+    )
+    logo_key: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    organisation: Mapped[Organisation] = relationship(lazy="raise")
+    day: Mapped[EventDay | None] = relationship(lazy="raise")
+    topics: Mapped[list[Topic]] = relationship(secondary=booth_topics, lazy="raise")
+    materials: Mapped[list[Material]] = relationship(
+        back_populates="booth", lazy="raise", order_by="Material.position"
+    )
+    contacts: Mapped[list[ContactPerson]] = relationship(
+        back_populates="booth", lazy="raise", order_by="ContactPerson.position"
+    )
+
+
+class Material(Base):
+    """A piece of information material; files keep every uploaded version."""
+
+    __tablename__ = "materials"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booth_id: Mapped[int] = mapped_column(ForeignKey("booths.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[MaterialKind] = mapped_column(Enum(MaterialKind, native_enum=False, length=20))
+    url: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    current_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("material_versions.id", use_alter=True, ondelete="SET NULL"), nullable=True
+    )
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    booth: Mapped[Booth] = relationship(back_populates="materials", lazy="raise")
+    current_version: Mapped[MaterialVersion | None] = relationship(
+        foreign_keys=[current_version_id], lazy="raise", post_update=True
+    )
+    versions: Mapped[list[MaterialVersion]] = relationship(
+        foreign_keys="MaterialVersion.material_id",
+        back_populates="material",
+        lazy="raise",
+        order_by="MaterialVersion.id",
+    )
+
+
+class MaterialVersion(Base):
+    __tablename__ = "material_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    material_id: Mapped[int] = mapped_column(ForeignKey("materials.id", ondelete="CASCADE"))
+    storage_key: Mapped[str] = mapped_column(String(300))
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    uploaded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    material: Mapped[Material] = relationship(
+        foreign_keys=[material_id], back_populates="versions", lazy="raise"
+    )
+
+
+class ContactPerson(Base):
+    __tablename__ = "contact_persons"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booth_id: Mapped[int] = mapped_column(ForeignKey("booths.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(200), default="")
+    organisation_name: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    phone: Mapped[str] = mapped_column(String(50), default="")
+    availability: Mapped[str] = mapped_column(String(200), default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    booth: Mapped[Booth] = relationship(back_populates="contacts", lazy="raise")
+
+
+class ContactRequest(Base):
+    """A lead: an attendee's message plus the consent that lets the exhibitor see it."""
+
+    __tablename__ = "contact_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booth_id: Mapped[int] = mapped_column(ForeignKey("booths.id", ondelete="CASCADE"))
+    contact_person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contact_persons.id", ondelete="SET NULL"), nullable=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254))
+    message: Mapped[str] = mapped_column(Text)
+    consent_text: Mapped[str] = mapped_column(Text)
+    purpose: Mapped[str] = mapped_column(String(300))
+    retention_days: Mapped[int] = mapped_column(Integer)
+    consented_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class BoothDailyStats(Base):
+    """Counts per booth and day; no visitor identity is stored."""
+
+    __tablename__ = "booth_daily_stats"
+    __table_args__ = (UniqueConstraint("booth_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booth_id: Mapped[int] = mapped_column(ForeignKey("booths.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    visits: Mapped[int] = mapped_column(Integer, default=0)
+    unique_visitors: Mapped[int] = mapped_column(Integer, default=0)
+    downloads: Mapped[int] = mapped_column(Integer, default=0)
+    contact_requests: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,165 @@
+"""The app factory: settings in, a Starlette app out, with every package's routes.
+
+Nothing is created at import time; tests build as many apps as they need, each with
+its own settings, database and storage.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Mount
+from starlette.staticfiles import StaticFiles
+
+from fair.db import Database
+from fair.errors import HTTPError
+from fair.middleware import (
+    BodyLimitMiddleware,
+    RequestContextMiddleware,
+    SameOriginMiddleware,
+    SecurityHeadersMiddleware,
+)
+from fair.settings import PROJECT_ROOT, Settings
+from fair.templating import Templates
+
+log = logging.getLogger("fair")
+
+SESSION_COOKIE = "fair_session"
+# Routes that take file uploads get the upload limit instead of the form limit.
+UPLOAD_PATHS = [r"/booths/[^/]+/materials(/\d+)?", r"/booths/[^/]+/logo"]
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings.from_env()
+    database = Database(settings.database_url)
+    templates = Templates(settings)
+
+    from fair import storage as storage_module
+    from fair.realtime.hub import hub_from_settings
+
+    storage = storage_module.storage_from_settings(settings)
+    hub = hub_from_settings(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await hub.start()
+        for hook in app.state.startup_hooks:
+            await hook(app)
+        try:
+            yield
+        finally:
+            for hook in reversed(app.state.shutdown_hooks):
+                try:
+                    await hook(app)
+                except Exception:  # a failing hook must not keep the others from running
+                    log.exception("shutdown hook failed")
+            await hub.close()
+            await database.dispose()
+
+    middleware = [
+        Middleware(SecurityHeadersMiddleware),
+        Middleware(
+            BodyLimitMiddleware,
+            default_limit=settings.max_form_bytes,
+            upload_limit=settings.max_upload_bytes + 1024 * 1024,
+            upload_paths=UPLOAD_PATHS,
+        ),
+        Middleware(SameOriginMiddleware),
+        Middleware(
+            SessionMiddleware,
+            secret_key=settings.effective_secret_key(),
+            session_cookie=SESSION_COOKIE,
+            same_site="lax",
+            https_only=settings.secure_cookies,
+            max_age=14 * 24 * 3600,
+        ),
+        Middleware(
+            RequestContextMiddleware,
+            default_language=settings.default_language,
+            database=database,
+        ),
+    ]
+    app = Starlette(
+        debug=settings.debug,
+        routes=collect_routes(),
+        middleware=middleware,
+        lifespan=lifespan,
+        exception_handlers={
+            HTTPError: handle_http_error,
+            HTTPException: handle_starlette_http_exception,
+            Exception: handle_unexpected_error,
+        },
+    )
+    app.state.settings = settings
+    app.state.db = database
+    app.state.templates = templates
+    app.state.storage = storage
+    app.state.hub = hub
+    app.state.startup_hooks = []
+    app.state.shutdown_hooks = []
+    for register in _package_hooks():
+        register(app)
+    return app
+
+
+def collect_routes() -> list[BaseRoute]:
+    """Every package exports ``routes``; the order decides which pattern wins."""
+    from booths.routes import routes as booth_routes
+    from fair.views import routes as core_routes
+    from sessions.routes import routes as session_routes
+
+    static = Mount("/static", app=StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
+    return [*core_routes, *booth_routes, *session_routes, static]
+
+
+def _package_hooks() -> list[Any]:
+    """Packages that need start-up or shutdown work register it here."""
+    from sessions.routes import register_app_hooks as session_hooks
+
+    return [session_hooks]
+
+
+def _wants_json(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return request.url.path.startswith("/api/") or (
+        "application/json" in accept and "text/html" not in accept
+    )
+
+
+def error_response(request: Request, status_code: int, message: str) -> Response:
+    if _wants_json(request):
+        return JSONResponse({"error": message}, status_code=status_code)
+    try:
+        html = request.app.state.templates.render(
+            request, "error.html", {"status_code": status_code, "message": message}
+        )
+    except Exception:  # the error page must never fail itself
+        log.exception("rendering the error page failed")
+        return JSONResponse({"error": message}, status_code=status_code)
+    return Response(html, status_code=status_code, media_type="text/html")
+
+
+async def handle_http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPError)
+    return error_response(request, exc.status_code, exc.message)
+
+
+async def handle_starlette_http_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    messages = {404: "Seite nicht gefunden.", 405: "Methode nicht erlaubt."}
+    message = messages.get(exc.status_code, str(exc.detail))
+    return error_response(request, exc.status_code, message)
+
+
+async def handle_unexpected_error(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(request, 500, "Ein interner Fehler ist aufgetreten.")

@@ -1,0 +1,187 @@
+"""The ``fair`` command: serve, demo, db upgrade, user create, settings."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import sys
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from fair.settings import Settings, SettingsError
+
+console = Console(stderr=True)
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except SettingsError as exc:
+        raise click.UsageError(str(exc)) from exc
+
+
+@click.group()
+def main() -> None:
+    """fair – a self-hostable virtual trade fair and event platform."""
+
+
+def _serve(settings: Settings, host: str | None, port: int | None) -> None:
+    import uvicorn
+
+    from fair.app import create_app
+    from fair.realtime import UVICORN_WS_OPTIONS
+
+    app = create_app(settings)
+    console.print(
+        f"[bold green]fair[/] serving on http://{host or settings.host}:{port or settings.port}"
+    )
+    uvicorn.run(
+        app,
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level="info",
+        proxy_headers=True,
+        **UVICORN_WS_OPTIONS,
+    )
+
+
+@main.command()
+@click.option("--host", default=None, help="Interface to bind (default FAIR_HOST)")
+@click.option("--port", type=int, default=None, help="Port (default FAIR_PORT)")
+def serve(host: str | None, port: int | None) -> None:
+    """Migrate the database and serve the app."""
+    settings = _settings()
+    asyncio.run(_upgrade(settings))
+    _serve(settings, host, port)
+
+
+@main.command()
+@click.option("--host", default=None)
+@click.option("--port", type=int, default=None)
+@click.option("--password", default="demo-passwort", show_default=True,
+              help="Password of the demo accounts")
+@click.option("--no-serve", is_flag=True, help="Only create the demo fair")
+def demo(host: str | None, port: int | None, password: str, no_serve: bool) -> None:
+    """Create the demo fair (if the database is empty) and serve it."""
+    from fair.seed import seed_demo_fair
+
+    settings = _settings()
+
+    async def create() -> None:
+        from fair.db import Database
+
+        await _upgrade(settings)
+        from fair.storage import storage_from_settings
+
+        database = Database(settings.database_url)
+        try:
+            with console.status("Creating the demo fair …"):
+                created = await seed_demo_fair(
+                    database,
+                    password=password,
+                    storage=storage_from_settings(settings),
+                    progress=console.log,
+                )
+        finally:
+            await database.dispose()
+        if created:
+            console.print("[green]Demo fair created.[/] Accounts: orga@example.org, "
+                          f"aussteller1@example.org, … password [bold]{password}[/]")
+        else:
+            console.print("Database already holds an event; demo data left as it is.")
+
+    asyncio.run(create())
+    if not no_serve:
+        _serve(settings, host, port)
+
+
+@main.group()
+def db() -> None:
+    """Database commands."""
+
+
+async def _upgrade(settings: Settings) -> None:
+    from fair.db import Database
+    from fair.migrate import upgrade_database
+
+    database = Database(settings.database_url)
+    try:
+        await upgrade_database(database)
+    finally:
+        await database.dispose()
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply all database migrations."""
+    with console.status("Migrating …"):
+        asyncio.run(_upgrade(_settings()))
+    console.print("[green]Database is up to date.[/]")
+
+
+@main.group()
+def user() -> None:
+    """User accounts."""
+
+
+@user.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", type=click.Choice(["organiser", "exhibitor", "speaker"]), required=True)
+@click.option("--organisation", "organisations", multiple=True,
+              help="Organisation slug (exhibitors; repeatable)")
+@click.option("--password", default=None, help="Read from a prompt when omitted")
+def user_create(email: str, name: str, role: str, organisations: tuple[str, ...],
+                password: str | None) -> None:
+    """Create an account."""
+    from sqlalchemy import select
+
+    from fair.auth import create_user
+    from fair.db import Database
+    from fair.errors import HTTPError
+    from fair.models import Organisation, Role
+
+    settings = _settings()
+    if password is None:
+        password = getpass.getpass("Password: ")
+
+    async def create() -> None:
+        await _upgrade(settings)
+        database = Database(settings.database_url)
+        try:
+            async with database.session() as session:
+                ids = []
+                for slug in organisations:
+                    org_id = await session.scalar(
+                        select(Organisation.id).where(Organisation.slug == slug)
+                    )
+                    if org_id is None:
+                        raise click.UsageError(f"unknown organisation: {slug}")
+                    ids.append(org_id)
+                await create_user(session, email=email, name=name, role=Role(role),
+                                  password=password, organisation_ids=ids)
+                await session.commit()
+        finally:
+            await database.dispose()
+
+    try:
+        asyncio.run(create())
+    except HTTPError as exc:
+        console.print(f"[red]{exc.message}[/]")
+        sys.exit(1)
+    console.print(f"[green]Created {role} {email}.[/]")
+
+
+@main.command("settings")
+def show_settings() -> None:
+    """List every FAIR_* setting with its default and meaning."""
+    table = Table("variable", "default", "meaning")
+    for row in Settings.describe():
+        table.add_row(*row)
+    Console().print(table)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,68 @@
+"""Display helpers used by templates: times in the event's zone, sizes, safe Markdown."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+import nh3
+from babel.dates import format_date, format_datetime, format_time
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
+
+ALLOWED_TAGS = {
+    "p", "br", "strong", "em", "ul", "ol", "li", "a", "h3", "h4", "blockquote",
+    "code", "pre", "table", "thead", "tbody", "tr", "th", "td",
+}  # fmt: skip
+
+
+def render_markdown(text: str) -> Markup:
+    """Markdown to HTML, then sanitised: no script, no event handlers, no javascript: links.
+
+    markdown-it already escapes raw HTML; nh3 is the second wall, so that a parser
+    change or a future plugin cannot let markup through.
+    """
+    html = _markdown.render(text or "")
+    clean = nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes={"a": {"href", "title"}},
+        url_schemes={"http", "https", "mailto", "tel"},
+        link_rel="noopener noreferrer nofollow",
+    )
+    return Markup(clean)  # noqa: S704 - sanitised above
+
+
+def to_local(value: datetime, time_zone: str) -> datetime:
+    """A stored naive-UTC timestamp as an aware datetime in the event's zone."""
+    return value.replace(tzinfo=UTC).astimezone(ZoneInfo(time_zone))
+
+
+def local_to_utc(value: datetime, time_zone: str) -> datetime:
+    """A naive local (event zone) datetime as naive UTC for storage."""
+    return value.replace(tzinfo=ZoneInfo(time_zone)).astimezone(UTC).replace(tzinfo=None)
+
+
+def format_local_time(value: datetime, time_zone: str, language: str) -> str:
+    return format_time(to_local(value, time_zone), "HH:mm", locale=language)
+
+
+def format_local_datetime(value: datetime, time_zone: str, language: str) -> str:
+    return format_datetime(to_local(value, time_zone), "EEE d. MMM, HH:mm", locale=language)
+
+
+def format_day(value: date, language: str) -> str:
+    return format_date(value, "EEEE, d. MMMM y", locale=language)
+
+
+def format_size(num_bytes: int | None) -> str:
+    if num_bytes is None:
+        return ""
+    size = float(num_bytes)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} GB"

@@ -1,0 +1,52 @@
+"""German first, English via gettext.
+
+Catalogs live as ``.po`` files in ``fair/locale``; they are compiled in memory at
+start-up with Babel, so there is no build step and no compiled file in the repo.
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+from functools import lru_cache
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+from starlette.requests import HTTPConnection
+
+LOCALE_DIR = Path(__file__).with_name("locale")
+LANGUAGES = ("de", "en")
+LANGUAGE_COOKIE = "fair_lang"
+
+
+@lru_cache(maxsize=None)
+def translations(language: str) -> gettext.NullTranslations:
+    """The catalog for ``language``; German is the source language and needs none."""
+    po_path = LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
+    if language == "de" or not po_path.exists():
+        return gettext.NullTranslations()
+    with po_path.open("rb") as po_file:
+        catalog = read_po(po_file, locale=language)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(fp=buffer)
+
+
+def negotiate_language(conn: HTTPConnection, default: str) -> str:
+    """Cookie first (the visitor chose), then ``?lang=``, then Accept-Language."""
+    chosen = conn.query_params.get("lang") or conn.cookies.get(LANGUAGE_COOKIE)
+    if chosen in LANGUAGES:
+        return chosen
+    header = conn.headers.get("accept-language", "")
+    for part in header.split(","):
+        code = part.split(";")[0].strip().lower()[:2]
+        if code in LANGUAGES:
+            return code
+    return default
+
+
+def gettext_for(language: str) -> gettext.NullTranslations:
+    return translations(language if language in LANGUAGES else "de")

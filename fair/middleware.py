@@ -1,0 +1,185 @@
+"""ASGI middleware: security headers, request body limits, same-origin checks for
+state-changing requests, and per-request language and user."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from starlette.requests import HTTPConnection
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from fair.auth import load_current_user
+from fair.i18n import LANGUAGE_COOKIE, negotiate_language
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
+    "style-src 'self'; script-src 'self'; connect-src 'self' ws: wss:; "
+    "object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'"
+)
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class SecurityHeadersMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {k.lower() for k, _ in headers}
+                for name, value in (
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"same-origin"),
+                    (b"x-frame-options", b"DENY"),
+                    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+                    (b"permissions-policy", b"camera=(self), microphone=(self), display-capture=(self)"),
+                ):
+                    if name not in present:
+                        headers.append((name, value))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class BodyLimitMiddleware:
+    """Answer 413 for bodies over the limit: by Content-Length up front, and by counting
+    for chunked bodies. Upload routes get the larger upload limit."""
+
+    def __init__(
+        self, app: ASGIApp, *, default_limit: int, upload_limit: int, upload_paths: list[str]
+    ) -> None:
+        self.app = app
+        self.default_limit = default_limit
+        self.upload_limit = upload_limit
+        self.upload_patterns = [re.compile(p) for p in upload_paths]
+
+    def limit_for(self, path: str) -> int:
+        if any(p.fullmatch(path) for p in self.upload_patterns):
+            return self.upload_limit
+        return self.default_limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in UNSAFE_METHODS:
+            await self.app(scope, receive, send)
+            return
+        limit = self.limit_for(scope["path"])
+        headers = dict(scope.get("headers", []))
+        declared = headers.get(b"content-length")
+        if declared is not None:
+            try:
+                too_large = int(declared) > limit
+            except ValueError:
+                await _plain(send, 400, "Content-Length: ungültig")
+                return
+            if too_large:
+                await _plain(send, 413, f"Anfrage zu groß: höchstens {limit} Bytes")
+                return
+        received = 0
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyTooLarge()
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except BodyTooLarge:
+            if not started:
+                await _plain(send, 413, f"Anfrage zu groß: höchstens {limit} Bytes")
+
+
+class SameOriginMiddleware:
+    """Browsers send Origin on cross-site POSTs; refuse those outright (defence in depth
+    beside the CSRF token that every form carries)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in UNSAFE_METHODS:
+            headers = dict(scope.get("headers", []))
+            origin = headers.get(b"origin")
+            host = headers.get(b"host", b"").decode("latin-1")
+            if origin and origin != b"null":
+                origin_host = urlsplit(origin.decode("latin-1")).netloc
+                if origin_host != host:
+                    await _plain(send, 403, "Anfrage von fremder Herkunft abgelehnt")
+                    return
+            fetch_site = headers.get(b"sec-fetch-site")
+            if fetch_site == b"cross-site":
+                await _plain(send, 403, "Anfrage von fremder Herkunft abgelehnt")
+                return
+        await self.app(scope, receive, send)
+
+
+class RequestContextMiddleware:
+    """Put the negotiated language and the logged-in user into the scope."""
+
+    def __init__(self, app: ASGIApp, *, default_language: str, database: Any) -> None:
+        self.app = app
+        self.default_language = default_language
+        self.database = database
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        conn = HTTPConnection(scope)
+        language = negotiate_language(conn, self.default_language)
+        scope["fair.language"] = language
+        if "session" in scope and scope["session"].get("user_id") is not None:
+            async with self.database.session() as db:
+                scope["fair.user"] = await load_current_user(conn, db)
+        remember = conn.query_params.get("lang") in ("de", "en")
+
+        async def send_with_cookie(message: Message) -> None:
+            if remember and message["type"] == "http.response.start":
+                cookie = f"{LANGUAGE_COOKIE}={language}; Path=/; Max-Age=31536000; SameSite=Lax"
+                message.setdefault("headers", []).append((b"set-cookie", cookie.encode()))
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie if scope["type"] == "http" else send)
+
+
+async def _plain(send: Send, status: int, text: str) -> None:
+    body = json.dumps({"error": text}).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+Predicate = Callable[[str], bool]

@@ -1,0 +1,92 @@
+"""The Jinja2 environment: autoescape on, gettext, and the display filters."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from starlette.requests import Request
+
+from fair.formatting import (
+    format_day,
+    format_local_datetime,
+    format_local_time,
+    format_size,
+    render_markdown,
+    to_local,
+)
+from fair.i18n import gettext_for
+from fair.settings import Settings
+
+def N_(message: str) -> str:  # noqa: N802 - the marker name pybabel extracts
+    return message
+
+
+# Enum values shown to people: German source text, translated through gettext.
+LABELS = {
+    "opening": N_("Grußwort"),
+    "talk": N_("Fachbeitrag"),
+    "panel": N_("Diskussionsrunde"),
+    "workshop": N_("Workshop"),
+    "host_region": N_("Gastgebende Region"),
+    "it_provider": N_("IT-Dienstleister"),
+    "municipality": N_("Kommune"),
+    "ministry": N_("Ministerium"),
+    "association": N_("Verband"),
+    "company": N_("Unternehmen"),
+    "research": N_("Forschung"),
+    "pdf": N_("PDF"),
+    "slides": N_("Folien"),
+    "video": N_("Video"),
+    "document": N_("Dokument"),
+    "image": N_("Bild"),
+    "link": N_("Link"),
+}
+
+PACKAGE_TEMPLATE_DIRS = [
+    Path(__file__).with_name("templates"),
+    Path(__file__).resolve().parent.parent / "booths" / "templates",
+    Path(__file__).resolve().parent.parent / "sessions" / "templates",
+]
+
+
+class Templates:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader([str(p) for p in PACKAGE_TEMPLATE_DIRS]),
+            autoescape=jinja2.select_autoescape(["html", "xml"], default=True),
+            extensions=["jinja2.ext.i18n"],
+            undefined=jinja2.StrictUndefined,
+            enable_async=False,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.env.filters["markdown"] = render_markdown
+        self.env.filters["filesize"] = format_size
+
+    def render(self, request: Request, name: str, context: dict[str, Any]) -> str:
+        from fair.web import csrf_token, current_user, language
+
+        lang = language(request)
+        tz = self.settings.time_zone
+        translations = gettext_for(lang)
+        values: dict[str, Any] = {
+            "request": request,
+            "lang": lang,
+            "user": current_user(request),
+            "csrf_token": csrf_token(request),
+            "settings": self.settings,
+            "local_time": lambda v: format_local_time(v, tz, lang),
+            "local_datetime": lambda v: format_local_datetime(v, tz, lang),
+            "local": lambda v: to_local(v, tz),
+            "day_name": lambda v: format_day(v, lang),
+            "label": lambda value: translations.gettext(LABELS.get(str(value), str(value))),
+            "_": translations.gettext,
+            "gettext": translations.gettext,
+            "ngettext": translations.ngettext,
+        }
+        values.update(context)
+        template = self.env.get_template(name)
+        return template.render(values)

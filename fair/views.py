@@ -1,0 +1,93 @@
+"""Core pages: health check, login and logout, invitations, language switch."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from fair.auth import SESSION_USER_KEY, accept_invitation, authenticate, find_invitation
+from fair.errors import HTTPError
+from fair.i18n import LANGUAGE_COOKIE, LANGUAGES
+from fair.web import client_key, form_text, read_form, render
+
+
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+def _safe_next(target: str | None) -> str:
+    """Only local paths: an open redirect after login would be a phishing aid."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return "/"
+
+
+async def login(request: Request) -> Response:
+    next_url = _safe_next(request.query_params.get("next"))
+    if request.method == "GET":
+        return render(request, "login.html", {"next": next_url, "error": None, "email": ""})
+    form = await read_form(request)
+    email = form_text(form, "email", max_length=254)
+    password = form_text(form, "password", max_length=1000)
+    next_url = _safe_next(form_text(form, "next", required=False) or next_url)
+    settings = request.app.state.settings
+    async with request.app.state.db.session() as db:
+        try:
+            user = await authenticate(
+                db,
+                email=email,
+                password=password,
+                client_key=client_key(request),
+                attempts_per_minute=settings.login_attempts_per_minute,
+            )
+        except HTTPError as exc:
+            context = {"next": next_url, "error": exc.message, "email": email}
+            return render(request, "login.html", context, status_code=exc.status_code)
+    request.session.clear()
+    request.session[SESSION_USER_KEY] = user.id
+    return RedirectResponse(next_url, status_code=303)
+
+
+async def logout(request: Request) -> Response:
+    await read_form(request)
+    request.session.clear()
+    return RedirectResponse("/", status_code=303)
+
+
+async def invitation(request: Request) -> Response:
+    token = request.path_params["token"]
+    async with request.app.state.db.session() as db:
+        if request.method == "GET":
+            invite = await find_invitation(db, token)
+            return render(request, "invitation.html", {"invitation": invite, "error": None})
+        form = await read_form(request)
+        name = form_text(form, "name", max_length=200)
+        password = form_text(form, "password", max_length=1000)
+        if password != form_text(form, "password_repeat", max_length=1000):
+            raise HTTPError(400, "password_repeat: Passwörter stimmen nicht überein",
+                            field="password_repeat")
+        user = await accept_invitation(db, token, name=name, password=password)
+        await db.commit()
+    request.session.clear()
+    request.session[SESSION_USER_KEY] = user.id
+    return RedirectResponse("/", status_code=303)
+
+
+async def switch_language(request: Request) -> Response:
+    code = request.path_params["code"]
+    if code not in LANGUAGES:
+        raise HTTPError(404, "Sprache nicht gefunden.")
+    target = _safe_next(request.query_params.get("next"))
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(LANGUAGE_COOKIE, code, max_age=31536000, samesite="lax")
+    return response
+
+
+routes = [
+    Route("/healthz", healthz),
+    Route("/login", login, methods=["GET", "POST"]),
+    Route("/logout", logout, methods=["POST"]),
+    Route("/invite/{token}", invitation, methods=["GET", "POST"]),
+    Route("/lang/{code}", switch_language),
+]

@@ -1,0 +1,101 @@
+"""Request-side helpers every view uses: rendering, forms with CSRF, the current user."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from starlette.datastructures import FormData
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import HTMLResponse, Response
+
+from fair.auth import CurrentUser
+from fair.errors import HTTPError
+
+CSRF_SESSION_KEY = "csrf"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+
+
+def csrf_token(conn: HTTPConnection) -> str:
+    """The session's CSRF token, created on first use."""
+    token = conn.session.get(CSRF_SESSION_KEY)
+    if not isinstance(token, str):
+        token = secrets.token_urlsafe(32)
+        conn.session[CSRF_SESSION_KEY] = token
+    return token
+
+
+def check_csrf(conn: HTTPConnection, submitted: str | None) -> None:
+    expected = conn.session.get(CSRF_SESSION_KEY)
+    if not submitted:
+        submitted = conn.headers.get(CSRF_HEADER)
+    if not isinstance(expected, str) or not submitted:
+        raise HTTPError(403, "csrf_token: fehlt. Bitte laden Sie die Seite neu.")
+    if not secrets.compare_digest(expected, submitted):
+        raise HTTPError(403, "csrf_token: ungültig. Bitte laden Sie die Seite neu.")
+
+
+async def read_form(request: Request) -> FormData:
+    """Parse a url-encoded or multipart form and verify its CSRF token."""
+    try:
+        form = await request.form(max_files=0, max_fields=200)
+    except HTTPError:
+        raise
+    except Exception as exc:  # python-multipart raises several types for broken bodies
+        raise HTTPError(400, f"Formular konnte nicht gelesen werden: {exc}") from exc
+    token = form.get(CSRF_FIELD)
+    check_csrf(request, token if isinstance(token, str) else None)
+    return form
+
+
+def form_text(
+    form: FormData, name: str, *, required: bool = True, max_length: int = 500, default: str = ""
+) -> str:
+    """A text field, stripped; 400 naming the field when missing or too long."""
+    value = form.get(name)
+    if value is None or not isinstance(value, str) or not value.strip():
+        if required:
+            raise HTTPError(400, f"{name}: Pflichtfeld", field=name)
+        return default
+    value = value.strip()
+    if len(value) > max_length:
+        raise HTTPError(400, f"{name}: höchstens {max_length} Zeichen", field=name)
+    return value
+
+
+def form_int(form: FormData, name: str, *, minimum: int | None = None,
+             maximum: int | None = None, required: bool = True) -> int | None:
+    raw = form_text(form, name, required=required, max_length=20)
+    if not raw:
+        return None
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise HTTPError(400, f"{name}: keine ganze Zahl", field=name) from exc
+    if minimum is not None and value < minimum:
+        raise HTTPError(400, f"{name}: mindestens {minimum}", field=name)
+    if maximum is not None and value > maximum:
+        raise HTTPError(400, f"{name}: höchstens {maximum}", field=name)
+    return value
+
+
+def current_user(conn: HTTPConnection) -> CurrentUser | None:
+    user = conn.scope.get("fair.user")
+    return user if isinstance(user, CurrentUser) else None
+
+
+def language(conn: HTTPConnection) -> str:
+    return str(conn.scope.get("fair.language", "de"))
+
+
+def render(
+    request: Request, template: str, context: dict[str, Any] | None = None, status_code: int = 200
+) -> Response:
+    templates = request.app.state.templates
+    html = templates.render(request, template, context or {})
+    return HTMLResponse(html, status_code=status_code)
+
+
+def client_key(conn: HTTPConnection) -> str:
+    return conn.client.host if conn.client else "unknown"

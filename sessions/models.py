@@ -1,0 +1,203 @@
+"""The programme: stages, sessions with speakers, Q&A, chat, FAQ and recordings."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timedelta
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from booths.models import Booth
+from fair.db import Base, utcnow
+from fair.models import EventDay, Organisation, Topic, User
+
+
+class SessionKind(enum.StrEnum):
+    opening = "opening"
+    talk = "talk"
+    panel = "panel"
+    workshop = "workshop"
+
+
+class LiveState(enum.StrEnum):
+    scheduled = "scheduled"
+    live = "live"
+    paused = "paused"
+    ended = "ended"
+
+
+session_booths = Table(
+    "session_booths",
+    Base.metadata,
+    Column("session_id", ForeignKey("programme_sessions.id", ondelete="CASCADE"), primary_key=True),
+    Column("booth_id", ForeignKey("booths.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Stage(Base):
+    __tablename__ = "stages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Speaker(Base):
+    __tablename__ = "speakers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(200), default="")
+    bio: Mapped[str] = mapped_column(Text, default="")
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL"), nullable=True
+    )
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True, unique=True
+    )
+
+    organisation: Mapped[Organisation | None] = relationship(lazy="raise")
+    user: Mapped[User | None] = relationship(lazy="raise")
+
+
+class SessionSpeaker(Base):
+    __tablename__ = "session_speakers"
+    __table_args__ = (UniqueConstraint("session_id", "speaker_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("programme_sessions.id", ondelete="CASCADE")
+    )
+    speaker_id: Mapped[int] = mapped_column(ForeignKey("speakers.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(20), default="speaker")  # speaker | moderator
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    speaker: Mapped[Speaker] = relationship(lazy="raise")
+
+
+class ProgrammeSession(Base):
+    """A slot in the programme. Times are naive UTC; the day gives the local date."""
+
+    __tablename__ = "programme_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    guid: Mapped[str] = mapped_column(String(36), unique=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[SessionKind] = mapped_column(Enum(SessionKind, native_enum=False, length=20))
+    abstract: Mapped[str] = mapped_column(Text, default="")
+    day_id: Mapped[int] = mapped_column(ForeignKey("event_days.id"))
+    stage_id: Mapped[int] = mapped_column(ForeignKey("stages.id"))
+    topic_id: Mapped[int | None] = mapped_column(
+        ForeignKey("topics.id", ondelete="SET NULL"), nullable=True
+    )
+    starts_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    language: Mapped[str] = mapped_column(String(8), default="de")
+    do_not_record: Mapped[bool] = mapped_column(default=False)
+    cancelled: Mapped[bool] = mapped_column(default=False)
+    live_state: Mapped[LiveState] = mapped_column(
+        Enum(LiveState, native_enum=False, length=20), default=LiveState.scheduled
+    )
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    day: Mapped[EventDay] = relationship(lazy="raise")
+    stage: Mapped[Stage] = relationship(lazy="raise")
+    topic: Mapped[Topic | None] = relationship(lazy="raise")
+    speaker_links: Mapped[list[SessionSpeaker]] = relationship(
+        lazy="raise", order_by="SessionSpeaker.position", cascade="all, delete-orphan"
+    )
+    booths: Mapped[list[Booth]] = relationship(secondary=session_booths, lazy="raise")
+    recordings: Mapped[list[Recording]] = relationship(
+        back_populates="session", lazy="raise", order_by="Recording.id"
+    )
+
+    @property
+    def ends_at(self) -> datetime:
+        return self.starts_at + timedelta(minutes=self.duration_minutes)
+
+
+class Question(Base):
+    __tablename__ = "questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("programme_sessions.id", ondelete="CASCADE"), index=True
+    )
+    author_name: Mapped[str] = mapped_column(String(80))
+    body: Mapped[str] = mapped_column(String(500))
+    votes: Mapped[int] = mapped_column(Integer, default=0)
+    hidden: Mapped[bool] = mapped_column(default=False)
+    answered: Mapped[bool] = mapped_column(default=False)
+    pinned: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class QuestionVote(Base):
+    """One upvote per question and voter; the voter key is a random browser token."""
+
+    __tablename__ = "question_votes"
+    __table_args__ = (UniqueConstraint("question_id", "voter_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"))
+    voter_key: Mapped[str] = mapped_column(String(64))
+
+
+class ChatMessage(Base):
+    __tablename__ = "chat_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(80), index=True)
+    author_name: Mapped[str] = mapped_column(String(80))
+    body: Mapped[str] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class FaqEntry(Base):
+    """An FAQ entry for the event (session_id empty) or one session."""
+
+    __tablename__ = "faq_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("programme_sessions.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    question: Mapped[str] = mapped_column(String(500))
+    answer: Mapped[str] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    source_question_id: Mapped[int | None] = mapped_column(
+        ForeignKey("questions.id", ondelete="SET NULL"), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Recording(Base):
+    __tablename__ = "recordings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("programme_sessions.id", ondelete="CASCADE"), index=True
+    )
+    storage_key: Mapped[str] = mapped_column(String(300))
+    content_type: Mapped[str] = mapped_column(String(100), default="video/mp4")
+    size_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    duration_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    published: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    session: Mapped[ProgrammeSession] = relationship(back_populates="recordings", lazy="raise")

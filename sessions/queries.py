@@ -1,0 +1,131 @@
+"""Read-side queries for the programme."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from fair.db import utcnow
+from fair.errors import not_found
+from fair.models import EventDay, EventSeries
+from sessions.models import (
+    FaqEntry,
+    ProgrammeSession,
+    Recording,
+    SessionSpeaker,
+    Speaker,
+    session_booths,
+)
+
+
+def session_query() -> Select[tuple[ProgrammeSession]]:
+    """Sessions with everything a listing shows, loaded eagerly."""
+    return select(ProgrammeSession).options(
+        selectinload(ProgrammeSession.stage),
+        selectinload(ProgrammeSession.topic),
+        selectinload(ProgrammeSession.day).selectinload(EventDay.host),
+        selectinload(ProgrammeSession.speaker_links)
+        .selectinload(SessionSpeaker.speaker)
+        .selectinload(Speaker.organisation),
+        selectinload(ProgrammeSession.recordings),
+    )
+
+
+async def get_series(db: AsyncSession) -> EventSeries | None:
+    return await db.scalar(select(EventSeries).order_by(EventSeries.id).limit(1))
+
+
+async def list_days(db: AsyncSession) -> list[EventDay]:
+    query = select(EventDay).options(selectinload(EventDay.host)).order_by(EventDay.date)
+    return list((await db.scalars(query)).all())
+
+
+async def list_sessions(
+    db: AsyncSession,
+    *,
+    day_id: int | None = None,
+    stage_id: int | None = None,
+    topic_id: int | None = None,
+    include_cancelled: bool = True,
+) -> list[ProgrammeSession]:
+    query = session_query().order_by(ProgrammeSession.starts_at, ProgrammeSession.stage_id)
+    if day_id is not None:
+        query = query.where(ProgrammeSession.day_id == day_id)
+    if stage_id is not None:
+        query = query.where(ProgrammeSession.stage_id == stage_id)
+    if topic_id is not None:
+        query = query.where(ProgrammeSession.topic_id == topic_id)
+    if not include_cancelled:
+        query = query.where(ProgrammeSession.cancelled.is_(False))
+    return list((await db.scalars(query)).all())
+
+
+async def get_session(db: AsyncSession, session_id: int) -> ProgrammeSession:
+    session = await db.scalar(
+        session_query()
+        .where(ProgrammeSession.id == session_id)
+        .options(selectinload(ProgrammeSession.booths))
+    )
+    if session is None:
+        raise not_found("Programmpunkt")
+    return session
+
+
+async def sessions_for_booth(db: AsyncSession, booth_id: int) -> list[ProgrammeSession]:
+    query = (
+        select(ProgrammeSession)
+        .join(session_booths, session_booths.c.session_id == ProgrammeSession.id)
+        .where(session_booths.c.booth_id == booth_id)
+        .order_by(ProgrammeSession.starts_at)
+    )
+    return list((await db.scalars(query)).all())
+
+
+@dataclass(frozen=True)
+class NowAndNext:
+    now: list[ProgrammeSession]
+    next: list[ProgrammeSession]
+
+
+async def now_and_next(db: AsyncSession, at: datetime | None = None) -> NowAndNext:
+    """What runs at ``at`` (naive UTC) and what starts within the next two hours."""
+    at = at or utcnow()
+    candidates = await db.scalars(
+        session_query()
+        .where(
+            ProgrammeSession.cancelled.is_(False),
+            ProgrammeSession.starts_at >= at - timedelta(hours=4),
+            ProgrammeSession.starts_at <= at + timedelta(hours=2),
+        )
+        .order_by(ProgrammeSession.starts_at)
+    )
+    now, upcoming = [], []
+    for session in candidates:
+        if session.starts_at <= at < session.ends_at:
+            now.append(session)
+        elif session.starts_at > at:
+            upcoming.append(session)
+    return NowAndNext(now=now, next=upcoming[:6])
+
+
+async def event_faq(db: AsyncSession, session_id: int | None = None) -> list[FaqEntry]:
+    query = select(FaqEntry).order_by(FaqEntry.position, FaqEntry.id)
+    if session_id is None:
+        query = query.where(FaqEntry.session_id.is_(None))
+    else:
+        query = query.where(FaqEntry.session_id == session_id)
+    return list((await db.scalars(query)).all())
+
+
+async def published_recordings(db: AsyncSession) -> list[Recording]:
+    query = (
+        select(Recording)
+        .where(Recording.published.is_(True))
+        .options(selectinload(Recording.session).selectinload(ProgrammeSession.day))
+        .order_by(Recording.created_at.desc())
+    )
+    return list((await db.scalars(query)).all())

@@ -1,0 +1,168 @@
+"""Shared fixtures: a fresh database per test on SQLite and PostgreSQL, the app built by
+its factory, an httpx client over ASGI, and logins by argument."""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import pytest_asyncio
+from starlette.applications import Starlette
+
+from fair.app import create_app
+from fair.db import Database
+from fair.migrate import upgrade_database
+from fair.settings import Settings
+from tests import pg_server
+
+DEMO_PASSWORD = "demo-passwort"
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[pg_server.PostgresCluster]:
+    if not pg_server.available():
+        pytest.skip("PostgreSQL 15 binaries not installed")
+    cluster = pg_server.start_cluster()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+class TemplateDatabases:
+    """Migrated (and optionally seeded) databases made once, copied for every test."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.made: dict[str, str] = {}
+
+    async def sqlite(self, seeded: bool) -> str:
+        key = f"sqlite-{seeded}"
+        if key not in self.made:
+            path = self.root / f"template-{seeded}.db"
+            url = f"sqlite+aiosqlite:///{path}"
+            await _prepare(url, seeded)
+            self.made[key] = str(path)
+        target = self.root / f"test-{next(_counter)}.db"
+        shutil.copy(self.made[key], target)
+        return f"sqlite+aiosqlite:///{target}"
+
+    async def postgres(self, cluster: pg_server.PostgresCluster, seeded: bool) -> str:
+        key = f"pg-{seeded}"
+        template = f"template_{'seeded' if seeded else 'empty'}"
+        if key not in self.made:
+            cluster.psql(f"CREATE DATABASE {template}")
+            await _prepare(cluster.url(template), seeded)
+            self.made[key] = template
+        name = f"test_{next(_counter)}"
+        cluster.psql(f"CREATE DATABASE {name} TEMPLATE {template}")
+        return cluster.url(name)
+
+
+async def _prepare(url: str, seeded: bool) -> None:
+    database = Database(url)
+    try:
+        await upgrade_database(database)
+        if seeded:
+            from fair.seed import seed_demo_fair
+
+            await seed_demo_fair(database, password=DEMO_PASSWORD)
+    finally:
+        await database.dispose()
+
+
+@pytest.fixture(scope="session")
+def template_databases(tmp_path_factory: pytest.TempPathFactory) -> TemplateDatabases:
+    return TemplateDatabases(tmp_path_factory.mktemp("databases"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+async def _database_url(
+    request: pytest.FixtureRequest, backend: str, templates: TemplateDatabases, seeded: bool
+) -> str:
+    if backend == "postgresql":
+        cluster = request.getfixturevalue("pg_cluster")
+        return await templates.postgres(cluster, seeded)
+    return await templates.sqlite(seeded)
+
+
+@pytest_asyncio.fixture
+async def database_url(
+    request: pytest.FixtureRequest, db_backend: str, template_databases: TemplateDatabases
+) -> str:
+    """A fresh, migrated, empty database."""
+    return await _database_url(request, db_backend, template_databases, seeded=False)
+
+
+@pytest_asyncio.fixture
+async def demo_database_url(
+    request: pytest.FixtureRequest, db_backend: str, template_databases: TemplateDatabases
+) -> str:
+    """A fresh database holding the demo fair."""
+    return await _database_url(request, db_backend, template_databases, seeded=True)
+
+
+def make_settings(database_url: str, tmp_path: Path, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "database_url": database_url,
+        "storage_url": f"file://{tmp_path / 'storage'}",
+        "spool_dir": str(tmp_path / "spool"),
+        "secret_key": "test-secret-key-not-for-production",
+        "login_attempts_per_minute": 5,
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+async def _running_app(settings: Settings) -> AsyncIterator[Starlette]:
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+@pytest_asyncio.fixture
+async def demo_app(demo_database_url: str, tmp_path: Path) -> AsyncIterator[Starlette]:
+    async for app in _running_app(make_settings(demo_database_url, tmp_path)):
+        yield app
+
+
+@pytest_asyncio.fixture
+async def empty_app(database_url: str, tmp_path: Path) -> AsyncIterator[Starlette]:
+    async for app in _running_app(make_settings(database_url, tmp_path)):
+        yield app
+
+
+def make_client(app: Starlette) -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    return httpx.AsyncClient(transport=transport, base_url="http://testserver")
+
+
+@pytest_asyncio.fixture
+async def client(demo_app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    async with make_client(demo_app) as c:
+        yield c
+
+
+async def csrf_of(client: httpx.AsyncClient, path: str = "/login") -> str:
+    """The CSRF token the server put into the page's meta tag."""
+    page = await client.get(path)
+    marker = '<meta name="csrf-token" content="'
+    start = page.text.index(marker) + len(marker)
+    return page.text[start : page.text.index('"', start)]
+
+
+async def login(client: httpx.AsyncClient, email: str, password: str = DEMO_PASSWORD) -> None:
+    token = await csrf_of(client)
+    response = await client.post(
+        "/login", data={"email": email, "password": password, "csrf_token": token}
+    )
+    assert response.status_code == 303, response.text
