@@ -115,17 +115,19 @@ def collect_routes() -> list[BaseRoute]:
     """Every package exports ``routes``; the order decides which pattern wins."""
     from booths.routes import routes as booth_routes
     from fair.views import routes as core_routes
+    from sessions.live.routes import routes as live_routes
     from sessions.routes import routes as session_routes
 
     static = Mount("/static", app=StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
-    return [*core_routes, *booth_routes, *session_routes, static]
+    return [*core_routes, *booth_routes, *live_routes, *session_routes, static]
 
 
 def _package_hooks() -> list[Any]:
     """Packages that need start-up or shutdown work register it here."""
+    from sessions.live.routes import register_live_hooks
     from sessions.routes import register_app_hooks as session_hooks
 
-    return [session_hooks]
+    return [session_hooks, register_live_hooks]
 
 
 def _wants_json(request: Request) -> bool:

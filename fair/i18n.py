@@ -23,16 +23,28 @@ LANGUAGE_COOKIE = "fair_lang"
 
 @lru_cache(maxsize=None)
 def translations(language: str) -> gettext.NullTranslations:
-    """The catalog for ``language``; German is the source language and needs none."""
-    po_path = LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
-    if language == "de" or not po_path.exists():
+    """The catalog for ``language``; German is the source language and needs none.
+
+    Every ``*.po`` file in the language's folder is merged (one per package: core,
+    booths, sessions), so packages keep their own strings.
+    """
+    po_paths = sorted((LOCALE_DIR / language / "LC_MESSAGES").glob("*.po"))
+    if language == "de" or not po_paths:
         return gettext.NullTranslations()
-    with po_path.open("rb") as po_file:
-        catalog = read_po(po_file, locale=language)
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog)
-    buffer.seek(0)
-    return Translations(fp=buffer)
+    merged: Translations | None = None
+    for po_path in po_paths:
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file, locale=language)
+        buffer = io.BytesIO()
+        write_mo(buffer, catalog)
+        buffer.seek(0)
+        part = Translations(fp=buffer)
+        if merged is None:
+            merged = part
+        else:
+            merged.merge(part)
+    assert merged is not None
+    return merged
 
 
 def negotiate_language(conn: HTTPConnection, default: str) -> str:

@@ -19,8 +19,11 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-async def upgrade_database(database: Database, revision: str = "head") -> None:
-    """Bring the schema to ``revision``; safe to call on every start."""
+async def upgrade_database(database: Database, revision: str = "heads") -> None:
+    """Bring the schema to ``revision``; safe to call on every start.
+
+    ``heads``: the booths and programme packages each own a branch of migrations.
+    """
 
     def _upgrade(connection: Connection) -> None:
         config = alembic_config(database.url)
