@@ -1,0 +1,386 @@
+"""The hub: publish an event to a channel, deliver it to that channel's local connections.
+
+One interface, two backends, picked by :func:`hub_from_settings`:
+
+* :class:`InProcessHub` (no ``FAIR_REDIS_URL``): a single app instance; ``publish`` goes
+  straight into the local :class:`~fair.realtime.fanout.Fanout`.
+* :class:`RedisHub`: several app instances behind a load balancer. ``publish`` goes through
+  Redis pub/sub and every instance (the publisher too) delivers what it receives to its own
+  local connections, so all instances see one order of events per channel.
+
+Events are encoded to JSON exactly once, by the publisher; instances pass the encoded string
+on and a batch is the JSON array of those strings.
+
+Presence ("people watching now") is the number of connections in a channel across all
+instances. Each Redis instance writes its own absolute local counts into a hash per channel
+and keeps a liveness score in a sorted set; readers only add up counts of live instances, so
+a crashed instance stops counting after ``instance_ttl`` seconds and its fields are cleaned
+up lazily. Absolute counts (not INCR/DECR) make a lost write heal itself at the next beat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from fair.realtime.fanout import EvictCallback, Fanout, Member, Sink
+
+if TYPE_CHECKING:
+    import redis.asyncio as aioredis
+    from redis.asyncio.client import PubSub
+
+    from fair.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+class TooManyConnections(Exception):
+    """``join`` refused: this client address already holds the allowed connections here."""
+
+
+def encode_event(event: Mapping[str, Any]) -> str:
+    """The one JSON encoding of an event (compact, UTF-8 kept as is)."""
+    return json.dumps(event, separators=(",", ":"), ensure_ascii=False)
+
+
+class Hub(ABC):
+    """Channels of JSON events with local fanouts and a presence count.
+
+    Lifecycle: ``await hub.start()`` in the app's lifespan startup, ``await hub.close()`` at
+    shutdown. ``join``/``leave`` are for connections on this instance (see ``serve_channel``).
+    """
+
+    def __init__(self, *, batch_interval: float = 0.1, max_backlog: int = 50) -> None:
+        self.batch_interval = batch_interval
+        self.max_backlog = max_backlog
+        self.fanouts: dict[str, Fanout] = {}
+
+    async def start(self) -> None:  # noqa: B027 - optional hook
+        """Open connections and background tasks; the in-process hub needs none."""
+
+    async def close(self) -> None:
+        """Stop delivering; connections themselves are closed by the server."""
+        for fanout in self.fanouts.values():
+            fanout.close()
+        self.fanouts.clear()
+
+    @abstractmethod
+    async def publish(self, channel: str, event: Mapping[str, Any]) -> None:
+        """Deliver ``event`` to every connection in ``channel`` on every instance."""
+
+    async def join(
+        self,
+        channel: str,
+        sink: Sink,
+        *,
+        address: str | None = None,
+        max_per_address: int | None = None,
+        on_evicted: EvictCallback | None = None,
+    ) -> Member:
+        """Start delivering ``channel``'s batches to ``sink``.
+
+        Raises :class:`TooManyConnections` when ``address`` already has ``max_per_address``
+        connections in this channel on this instance (checked and counted without awaiting,
+        so simultaneous connects cannot both slip through).
+        """
+        fanout = self.fanouts.get(channel)
+        if fanout is None:
+            fanout = Fanout(channel, interval=self.batch_interval, max_backlog=self.max_backlog)
+            self.fanouts[channel] = fanout
+        if (
+            address is not None
+            and max_per_address is not None
+            and fanout.count_for(address) >= max_per_address
+        ):
+            if not len(fanout):
+                del self.fanouts[channel]
+            raise TooManyConnections(f"{max_per_address} connections per address")
+        member = fanout.add(sink, address=address, on_evicted=on_evicted)
+        await self._joined(channel)
+        return member
+
+    async def leave(self, channel: str, sink: Sink) -> None:
+        """Stop delivering to ``sink`` (idempotent; safe after an eviction)."""
+        fanout = self.fanouts.get(channel)
+        if fanout is None:
+            return
+        fanout.remove(sink)
+        if not len(fanout):
+            fanout.close()
+            del self.fanouts[channel]
+        await self._left(channel)
+
+    def local_count(self, channel: str) -> int:
+        """Connections in ``channel`` on this instance."""
+        fanout = self.fanouts.get(channel)
+        return len(fanout) if fanout is not None else 0
+
+    async def presence(self, channel: str) -> int:
+        """Connections in ``channel`` on all instances (people watching now)."""
+        return self.local_count(channel)
+
+    def deliver(self, channel: str, encoded_event: str) -> None:
+        """Hand an encoded event to the local fanout, if anyone here listens."""
+        fanout = self.fanouts.get(channel)
+        if fanout is not None:
+            fanout.push(encoded_event)
+
+    async def _joined(self, channel: str) -> None:  # noqa: B027 - optional hook
+        """Backend hook after a local join."""
+
+    async def _left(self, channel: str) -> None:  # noqa: B027 - optional hook
+        """Backend hook after a local leave."""
+
+
+class InProcessHub(Hub):
+    """A single instance: publishing is a direct hand-over to the local fanout."""
+
+    async def publish(self, channel: str, event: Mapping[str, Any]) -> None:
+        self.deliver(channel, encode_event(event))
+
+
+# Sum of live instances' counts; drops fields of instances whose liveness expired.
+_PRESENCE_SCRIPT = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local fields = redis.call('HGETALL', KEYS[1])
+local total = 0
+for i = 1, #fields, 2 do
+  local alive = redis.call('ZSCORE', KEYS[2], fields[i])
+  if alive and tonumber(alive) > now then
+    total = total + tonumber(fields[i + 1])
+  else
+    redis.call('HDEL', KEYS[1], fields[i])
+  end
+end
+return total
+"""
+
+# Liveness beat on the server's clock, so instance clocks need not agree.
+_BEAT_SCRIPT = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+return now
+"""
+
+
+class RedisHub(Hub):
+    """Instances share channels through Redis pub/sub and presence through hashes.
+
+    Keys (``prefix`` defaults to ``fair:``): ``{prefix}ch:{channel}`` pub/sub channel,
+    ``{prefix}presence:{channel}`` hash instance-id → local count, ``{prefix}instances``
+    sorted set instance-id → liveness deadline (Redis server time).
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        prefix: str = "fair:",
+        batch_interval: float = 0.1,
+        max_backlog: int = 50,
+        heartbeat_interval: float = 5.0,
+        instance_ttl: float = 15.0,
+    ) -> None:
+        super().__init__(batch_interval=batch_interval, max_backlog=max_backlog)
+        self.url = url
+        self.prefix = prefix
+        self.instance_id = uuid.uuid4().hex
+        self.heartbeat_interval = heartbeat_interval
+        self.instance_ttl = instance_ttl
+        self._redis: aioredis.Redis | None = None
+        self._pubsub: PubSub | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._sub_lock = asyncio.Lock()
+        self._subscribed: set[str] = set()
+        self._confirmed: dict[str, asyncio.Event] = {}
+        self._dirty: set[str] = set()
+        self._sync_soon: asyncio.TimerHandle | None = None
+        self._ch_prefix = prefix + "ch:"
+
+    def _channel_key(self, channel: str) -> str:
+        return self._ch_prefix + channel
+
+    def _presence_key(self, channel: str) -> str:
+        return f"{self.prefix}presence:{channel}"
+
+    @property
+    def _instances_key(self) -> str:
+        return self.prefix + "instances"
+
+    @property
+    def redis(self) -> aioredis.Redis:
+        if self._redis is None:
+            raise RuntimeError("RedisHub used before start()")
+        return self._redis
+
+    async def start(self) -> None:
+        """Connect (failing fast if Redis is unreachable), subscribe, start the beat."""
+        import redis.asyncio as aioredis
+
+        self._redis = aioredis.Redis.from_url(self.url, decode_responses=False)
+        await self._redis.ping()
+        self._beat = self._redis.register_script(_BEAT_SCRIPT)
+        self._count = self._redis.register_script(_PRESENCE_SCRIPT)
+        await self._beat(keys=[self._instances_key], args=[self.instance_id, self.instance_ttl])
+        self._pubsub = self._redis.pubsub()
+        # A standing subscription keeps the reader's connection meaningful while no
+        # channel has local listeners (and could carry instance-directed messages later).
+        await self._pubsub.subscribe(f"{self.prefix}instance:{self.instance_id}")
+        self._tasks = [
+            asyncio.create_task(self._read_loop(), name="fair-hub-redis-reader"),
+            asyncio.create_task(self._beat_loop(), name="fair-hub-redis-beat"),
+        ]
+
+    async def close(self) -> None:
+        """Stop tasks, withdraw this instance's presence, close connections."""
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks = []
+        if self._sync_soon is not None:
+            self._sync_soon.cancel()
+        channels = list(self.fanouts)
+        await super().close()
+        if self._redis is not None:
+            with contextlib.suppress(Exception):
+                pipe = self._redis.pipeline(transaction=False)
+                for channel in channels:
+                    pipe.hdel(self._presence_key(channel), self.instance_id)
+                pipe.zrem(self._instances_key, self.instance_id)
+                await pipe.execute()
+            if self._pubsub is not None:
+                with contextlib.suppress(Exception):
+                    await self._pubsub.aclose()
+            await self._redis.aclose()
+            self._redis = None
+
+    async def publish(self, channel: str, event: Mapping[str, Any]) -> None:
+        """Publish through Redis; local delivery happens when Redis echoes it back."""
+        await self.redis.publish(self._channel_key(channel), encode_event(event))
+
+    async def presence(self, channel: str) -> int:
+        result = await self._count(keys=[self._presence_key(channel), self._instances_key])
+        return int(result)
+
+    async def _joined(self, channel: str) -> None:
+        await self._sync_subscription(channel)
+        self._mark_dirty(channel)
+
+    async def _left(self, channel: str) -> None:
+        self._mark_dirty(channel)
+        await self._sync_subscription(channel)
+
+    async def _sync_subscription(self, channel: str) -> None:
+        """Make the Redis subscription match whether anyone here listens; waits for it.
+
+        Serialised by a lock and re-checked inside, so a leave and a join racing around
+        the last connection end in the right state whatever the order.
+        """
+        assert self._pubsub is not None
+        async with self._sub_lock:
+            want = channel in self.fanouts
+            if want and channel not in self._subscribed:
+                confirmed = self._confirmed.setdefault(channel, asyncio.Event())
+                await self._pubsub.subscribe(self._channel_key(channel))
+                self._subscribed.add(channel)
+                # Events published before Redis registered us would be lost; wait briefly.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(confirmed.wait(), 2.0)
+            elif not want and channel in self._subscribed:
+                await self._pubsub.unsubscribe(self._channel_key(channel))
+                self._subscribed.discard(channel)
+                self._confirmed.pop(channel, None)
+
+    def _mark_dirty(self, channel: str) -> None:
+        """Write presence counts soon, coalescing a burst of joins into one round trip."""
+        self._dirty.add(channel)
+        if self._sync_soon is None:
+            loop = asyncio.get_running_loop()
+            self._sync_soon = loop.call_later(0.05, self._schedule_presence_write)
+
+    def _schedule_presence_write(self) -> None:
+        self._sync_soon = None
+        channels, self._dirty = self._dirty, set()
+        task = asyncio.get_running_loop().create_task(self._write_presence(channels))
+        self._tasks.append(task)
+        task.add_done_callback(self._forget_task)
+
+    def _forget_task(self, task: asyncio.Task[None]) -> None:
+        with contextlib.suppress(ValueError):
+            self._tasks.remove(task)
+
+    async def _write_presence(self, channels: set[str]) -> None:
+        """Write this instance's absolute counts for ``channels`` (0 removes the field)."""
+        if not channels or self._redis is None:
+            return
+        try:
+            pipe = self._redis.pipeline(transaction=False)
+            for channel in channels:
+                count = self.local_count(channel)
+                if count:
+                    pipe.hset(self._presence_key(channel), self.instance_id, count)
+                else:
+                    pipe.hdel(self._presence_key(channel), self.instance_id)
+            await pipe.execute()
+        except Exception:
+            logger.warning("could not write presence to Redis; retrying at next beat")
+            self._dirty |= channels
+
+    async def _beat_loop(self) -> None:
+        """Refresh liveness and rewrite all local counts, healing any lost update."""
+        while True:
+            await asyncio.sleep(self.heartbeat_interval)
+            try:
+                await self._beat(
+                    keys=[self._instances_key], args=[self.instance_id, self.instance_ttl]
+                )
+                await self._write_presence(set(self.fanouts) | self._dirty)
+            except Exception:
+                logger.warning("Redis heartbeat failed; will retry", exc_info=True)
+
+    async def _read_loop(self) -> None:
+        """Deliver everything Redis sends us; reconnects (and resubscribes) on errors."""
+        assert self._pubsub is not None
+        pubsub = self._pubsub
+        prefix = self._ch_prefix.encode()
+        cut = len(prefix)
+        while True:
+            try:
+                message = await pubsub.get_message(timeout=None)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.warning("Redis pub/sub read failed; reconnecting", exc_info=True)
+                await asyncio.sleep(0.5)
+                continue
+            if message is None:
+                continue
+            kind = message["type"]
+            name: bytes = message["channel"]
+            if not name.startswith(prefix):
+                continue
+            channel = name[cut:].decode()
+            if kind == b"message" or kind == "message":
+                self.deliver(channel, message["data"].decode())
+            elif kind in (b"subscribe", "subscribe"):
+                event = self._confirmed.get(channel)
+                if event is not None:
+                    event.set()
+
+
+def hub_from_settings(settings: Settings, **options: Any) -> Hub:
+    """A Redis hub when ``FAIR_REDIS_URL`` is set, else the in-process hub."""
+    if settings.redis_url:
+        return RedisHub(settings.redis_url, **options)
+    return InProcessHub(**options)

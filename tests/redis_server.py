@@ -1,0 +1,85 @@
+"""A throwaway redis-server on a private loopback port, for tests that need real Redis.
+
+No persistence, its own directory, started daemonized in milliseconds and stopped with
+``shutdown nosave``. ``tests/conftest.py`` may wrap :func:`running_redis` in a fixture.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+
+def free_port() -> int:
+    """A currently unused loopback TCP port."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class RedisServer:
+    """One redis-server process; ``url`` is ready once :meth:`start` returns."""
+
+    def __init__(self, port: int | None = None, directory: Path | None = None) -> None:
+        self.port = port or free_port()
+        self._own_dir = directory is None
+        self.directory = directory or Path(tempfile.mkdtemp(prefix="fair-redis-"))
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self, timeout: float = 5.0) -> None:
+        if shutil.which("redis-server") is None:
+            raise RuntimeError("redis-server is not installed (apt-get install redis-server)")
+        subprocess.run(
+            [
+                "redis-server",
+                "--port", str(self.port),
+                "--bind", "127.0.0.1",
+                "--save", "",
+                "--appendonly", "no",
+                "--daemonize", "yes",
+                "--dir", str(self.directory),
+                "--pidfile", str(self.directory / "redis.pid"),
+                "--logfile", str(self.directory / "redis.log"),
+            ],
+            check=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with (
+                contextlib.suppress(OSError),
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as sock,
+            ):
+                sock.sendall(b"PING\r\n")
+                if sock.recv(16).startswith(b"+PONG"):
+                    return
+            time.sleep(0.02)
+        raise RuntimeError(f"redis-server did not answer on port {self.port}")
+
+    def stop(self) -> None:
+        subprocess.run(
+            ["redis-cli", "-p", str(self.port), "shutdown", "nosave"],
+            check=False,
+            capture_output=True,
+        )
+        if self._own_dir:
+            shutil.rmtree(self.directory, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def running_redis() -> Iterator[RedisServer]:
+    """Start a private redis-server for the duration of the block."""
+    server = RedisServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
