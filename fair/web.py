@@ -11,6 +11,7 @@ from starlette.responses import HTMLResponse, Response
 
 from fair.auth import CurrentUser
 from fair.errors import HTTPError
+from fair.middleware import BodyTooLarge
 
 CSRF_SESSION_KEY = "csrf"
 CSRF_FIELD = "csrf_token"
@@ -40,8 +41,8 @@ async def read_form(request: Request) -> FormData:
     """Parse a url-encoded or multipart form and verify its CSRF token."""
     try:
         form = await request.form(max_files=0, max_fields=200)
-    except HTTPError:
-        raise
+    except (HTTPError, BodyTooLarge):
+        raise  # BodyTooLarge: the body limit middleware answers 413
     except Exception as exc:  # python-multipart raises several types for broken bodies
         raise HTTPError(400, f"Formular konnte nicht gelesen werden: {exc}") from exc
     token = form.get(CSRF_FIELD)
