@@ -24,7 +24,7 @@ class HallFilter:
     booth_ids: Sequence[int] | None = None  # from full-text search
 
 
-def _booth_list_query() -> Select[tuple[Booth]]:
+def _booth_list_query() -> Select[Booth]:
     return select(Booth).options(
         selectinload(Booth.organisation),
         selectinload(Booth.topics),
@@ -75,7 +75,11 @@ async def hall_filter_choices(
 ) -> tuple[list[Topic], list[EventDay], list[Organisation]]:
     topics = list((await db.scalars(select(Topic).order_by(Topic.name_de))).all())
     days = list(
-        (await db.scalars(select(EventDay).options(selectinload(EventDay.host)).order_by(EventDay.date))).all()
+        (
+            await db.scalars(
+                select(EventDay).options(selectinload(EventDay.host)).order_by(EventDay.date)
+            )
+        ).all()
     )
     organisations = list(
         (

@@ -60,8 +60,9 @@ def serve(host: str | None, port: int | None) -> None:
 @main.command()
 @click.option("--host", default=None)
 @click.option("--port", type=int, default=None)
-@click.option("--password", default="demo-passwort", show_default=True,
-              help="Password of the demo accounts")
+@click.option(
+    "--password", default="demo-passwort", show_default=True, help="Password of the demo accounts"
+)
 @click.option("--no-serve", is_flag=True, help="Only create the demo fair")
 def demo(host: str | None, port: int | None, password: str, no_serve: bool) -> None:
     """Create the demo fair (if the database is empty) and serve it."""
@@ -87,8 +88,10 @@ def demo(host: str | None, port: int | None, password: str, no_serve: bool) -> N
         finally:
             await database.dispose()
         if created:
-            console.print("[green]Demo fair created.[/] Accounts: orga@example.org, "
-                          f"aussteller1@example.org, … password [bold]{password}[/]")
+            console.print(
+                "[green]Demo fair created.[/] Accounts: orga@example.org, "
+                f"aussteller1@example.org, … password [bold]{password}[/]"
+            )
         else:
             console.print("Database already holds an event; demo data left as it is.")
 
@@ -130,11 +133,16 @@ def user() -> None:
 @click.option("--email", required=True)
 @click.option("--name", required=True)
 @click.option("--role", type=click.Choice(["organiser", "exhibitor", "speaker"]), required=True)
-@click.option("--organisation", "organisations", multiple=True,
-              help="Organisation slug (exhibitors; repeatable)")
+@click.option(
+    "--organisation",
+    "organisations",
+    multiple=True,
+    help="Organisation slug (exhibitors; repeatable)",
+)
 @click.option("--password", default=None, help="Read from a prompt when omitted")
-def user_create(email: str, name: str, role: str, organisations: tuple[str, ...],
-                password: str | None) -> None:
+def user_create(
+    email: str, name: str, role: str, organisations: tuple[str, ...], password: str | None
+) -> None:
     """Create an account."""
     from sqlalchemy import select
 
@@ -160,8 +168,14 @@ def user_create(email: str, name: str, role: str, organisations: tuple[str, ...]
                     if org_id is None:
                         raise click.UsageError(f"unknown organisation: {slug}")
                     ids.append(org_id)
-                await create_user(session, email=email, name=name, role=Role(role),
-                                  password=password, organisation_ids=ids)
+                await create_user(
+                    session,
+                    email=email,
+                    name=name,
+                    role=Role(role),
+                    password=password,
+                    organisation_ids=ids,
+                )
                 await session.commit()
         finally:
             await database.dispose()

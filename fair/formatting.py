@@ -32,7 +32,7 @@ def render_markdown(text: str) -> Markup:
         url_schemes={"http", "https", "mailto", "tel"},
         link_rel="noopener noreferrer nofollow",
     )
-    return Markup(clean)  # noqa: S704 - sanitised above
+    return Markup(clean)
 
 
 def to_local(value: datetime, time_zone: str) -> datetime:

@@ -41,7 +41,10 @@ class SecurityHeadersMiddleware:
                     (b"referrer-policy", b"same-origin"),
                     (b"x-frame-options", b"DENY"),
                     (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
-                    (b"permissions-policy", b"camera=(self), microphone=(self), display-capture=(self)"),
+                    (
+                        b"permissions-policy",
+                        b"camera=(self), microphone=(self), display-capture=(self)",
+                    ),
                 ):
                     if name not in present:
                         headers.append((name, value))

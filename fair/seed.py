@@ -69,7 +69,9 @@ def tiny_pdf(title: str) -> bytes:
     out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
     for offset in offsets:
         out += f"{offset:010d} 00000 n \n".encode()
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    out += (
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    )
     return bytes(out)
 
 
@@ -113,8 +115,9 @@ async def seed_demo_fair(
             for o in data.ORGANISATIONS
         }
         db.add_all(organisations.values())
-        topics = {t.slug: Topic(slug=t.slug, name_de=t.name_de, name_en=t.name_en)
-                  for t in data.TOPICS}
+        topics = {
+            t.slug: Topic(slug=t.slug, name_de=t.name_de, name_en=t.name_en) for t in data.TOPICS
+        }
         db.add_all(topics.values())
         await db.flush()
         days = [
@@ -130,8 +133,9 @@ async def seed_demo_fair(
             for d in data.DAYS
         ]
         db.add_all(days)
-        stages = {s.slug: Stage(slug=s.slug, name=s.name, position=i)
-                  for i, s in enumerate(data.STAGES)}
+        stages = {
+            s.slug: Stage(slug=s.slug, name=s.name, position=i) for i, s in enumerate(data.STAGES)
+        }
         db.add_all(stages.values())
         await db.flush()
         say(f"{len(days)} days, {len(organisations)} organisations")
@@ -153,26 +157,44 @@ async def seed_demo_fair(
         for b in data.BOOTHS:
             booth = booths[b.slug]
             for position, c in enumerate(b.contacts):
-                db.add(ContactPerson(
-                    booth_id=booth.id, name=c.name, role=c.role,
-                    organisation_name=organisations[b.org].name, email=c.email,
-                    phone=c.phone, availability=c.availability, position=position,
-                ))
+                db.add(
+                    ContactPerson(
+                        booth_id=booth.id,
+                        name=c.name,
+                        role=c.role,
+                        organisation_name=organisations[b.org].name,
+                        email=c.email,
+                        phone=c.phone,
+                        availability=c.availability,
+                        position=position,
+                    )
+                )
             for position, m in enumerate(b.materials):
-                material = Material(booth_id=booth.id, title=m.title, kind=MaterialKind(m.kind),
-                                    url=m.url, position=position)
+                material = Material(
+                    booth_id=booth.id,
+                    title=m.title,
+                    kind=MaterialKind(m.kind),
+                    url=m.url,
+                    position=position,
+                )
                 db.add(material)
                 if storage is not None and m.kind in ("pdf", "slides") and m.filename:
                     await db.flush()
                     payload = tiny_pdf(m.title)
                     key = f"materials/{booth.slug}/{material.id}/1-{m.filename}"
                     stored = await storage.save_stream(
-                        key, _one_chunk(payload), content_type="application/pdf",
-                        max_bytes=len(payload), filename=m.filename,
+                        key,
+                        _one_chunk(payload),
+                        content_type="application/pdf",
+                        max_bytes=len(payload),
+                        filename=m.filename,
                     )
                     version = MaterialVersion(
-                        material_id=material.id, storage_key=stored.key, filename=m.filename,
-                        content_type="application/pdf", size_bytes=stored.size,
+                        material_id=material.id,
+                        storage_key=stored.key,
+                        filename=m.filename,
+                        content_type="application/pdf",
+                        size_bytes=stored.size,
                     )
                     db.add(version)
                     await db.flush()
@@ -200,23 +222,28 @@ async def seed_demo_fair(
             db.add(session)
             await db.flush()
             for position, person in enumerate(s.speakers):
-                key = (person.name, person.org)
-                speaker = speakers.get(key)
+                speaker_key = (person.name, person.org)
+                speaker = speakers.get(speaker_key)
                 if speaker is None:
                     speaker = Speaker(
                         name=person.name,
                         title=person.title,
                         bio=person.bio,
                         organisation_id=organisations[person.org].id
-                        if person.org in organisations else None,
+                        if person.org in organisations
+                        else None,
                     )
                     db.add(speaker)
                     await db.flush()
-                    speakers[key] = speaker
-                db.add(SessionSpeaker(
-                    session_id=session.id, speaker_id=speaker.id,
-                    role="moderator" if person.moderator else "speaker", position=position,
-                ))
+                    speakers[speaker_key] = speaker
+                db.add(
+                    SessionSpeaker(
+                        session_id=session.id,
+                        speaker_id=speaker.id,
+                        role="moderator" if person.moderator else "speaker",
+                        position=position,
+                    )
+                )
         say(f"{len(data.SESSIONS)} sessions, {len(speakers)} speakers")
 
         for position, entry in enumerate(data.FAQ):

@@ -130,9 +130,7 @@ class Settings:
             raise SettingsError("FAIR_ICE_SERVERS must be a JSON list of objects with 'urls'")
         if self.default_language not in ("de", "en"):
             raise SettingsError("FAIR_DEFAULT_LANGUAGE must be 'de' or 'en'")
-        if not (
-            self.storage_url.startswith("file://") or self.storage_url.startswith("s3://")
-        ):
+        if not (self.storage_url.startswith("file://") or self.storage_url.startswith("s3://")):
             raise SettingsError("FAIR_STORAGE_URL must start with file:// or s3://")
         if self.max_upload_bytes <= 0:
             raise SettingsError("FAIR_MAX_UPLOAD_BYTES must be positive")

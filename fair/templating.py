@@ -19,7 +19,8 @@ from fair.formatting import (
 from fair.i18n import gettext_for
 from fair.settings import Settings
 
-def N_(message: str) -> str:  # noqa: N802 - the marker name pybabel extracts
+
+def N_(message: str) -> str:
     return message
 
 

@@ -65,8 +65,9 @@ async def invitation(request: Request) -> Response:
         name = form_text(form, "name", max_length=200)
         password = form_text(form, "password", max_length=1000)
         if password != form_text(form, "password_repeat", max_length=1000):
-            raise HTTPError(400, "password_repeat: Passwörter stimmen nicht überein",
-                            field="password_repeat")
+            raise HTTPError(
+                400, "password_repeat: Passwörter stimmen nicht überein", field="password_repeat"
+            )
         user = await accept_invitation(db, token, name=name, password=password)
         await db.commit()
     request.session.clear()

@@ -65,8 +65,14 @@ def form_text(
     return value
 
 
-def form_int(form: FormData, name: str, *, minimum: int | None = None,
-             maximum: int | None = None, required: bool = True) -> int | None:
+def form_int(
+    form: FormData,
+    name: str,
+    *,
+    minimum: int | None = None,
+    maximum: int | None = None,
+    required: bool = True,
+) -> int | None:
     raw = form_text(form, name, required=required, max_length=20)
     if not raw:
         return None

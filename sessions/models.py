@@ -79,9 +79,7 @@ class SessionSpeaker(Base):
     __table_args__ = (UniqueConstraint("session_id", "speaker_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(
-        ForeignKey("programme_sessions.id", ondelete="CASCADE")
-    )
+    session_id: Mapped[int] = mapped_column(ForeignKey("programme_sessions.id", ondelete="CASCADE"))
     speaker_id: Mapped[int] = mapped_column(ForeignKey("speakers.id", ondelete="CASCADE"))
     role: Mapped[str] = mapped_column(String(20), default="speaker")  # speaker | moderator
     position: Mapped[int] = mapped_column(Integer, default=0)

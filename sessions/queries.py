@@ -22,7 +22,7 @@ from sessions.models import (
 )
 
 
-def session_query() -> Select[tuple[ProgrammeSession]]:
+def session_query() -> Select[ProgrammeSession]:
     """Sessions with everything a listing shows, loaded eagerly."""
     return select(ProgrammeSession).options(
         selectinload(ProgrammeSession.stage),

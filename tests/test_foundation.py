@@ -76,7 +76,9 @@ async def test_bad_filter_names_the_field(client: httpx.AsyncClient) -> None:
 async def test_oversized_body_gets_413(client: httpx.AsyncClient) -> None:
     token = await csrf_of(client)
     big = "x" * (2 * 1024 * 1024)
-    response = await client.post("/login", data={"email": big, "password": "p", "csrf_token": token})
+    response = await client.post(
+        "/login", data={"email": big, "password": "p", "csrf_token": token}
+    )
     assert response.status_code == 413
     assert "höchstens" in response.json()["error"]
 
@@ -161,8 +163,12 @@ async def test_open_redirect_after_login_is_refused(client: httpx.AsyncClient) -
     token = await csrf_of(client)
     response = await client.post(
         "/login",
-        data={"email": "orga@example.org", "password": DEMO_PASSWORD, "csrf_token": token,
-              "next": "//evil.example.com/"},
+        data={
+            "email": "orga@example.org",
+            "password": DEMO_PASSWORD,
+            "csrf_token": token,
+            "next": "//evil.example.com/",
+        },
     )
     assert response.status_code == 303
     assert response.headers["location"] == "/"
@@ -178,14 +184,26 @@ async def test_invitation_is_one_time(demo_app: Starlette) -> None:
         page = await c.get(f"/invite/{token}")
         assert page.status_code == 200
         csrf = await csrf_of(c, f"/invite/{token}")
-        short = await c.post(f"/invite/{token}", data={
-            "csrf_token": csrf, "name": "Neue Person", "password": "kurz",
-            "password_repeat": "kurz"})
+        short = await c.post(
+            f"/invite/{token}",
+            data={
+                "csrf_token": csrf,
+                "name": "Neue Person",
+                "password": "kurz",
+                "password_repeat": "kurz",
+            },
+        )
         assert short.status_code == 400
         assert "password" in short.text
-        ok = await c.post(f"/invite/{token}", data={
-            "csrf_token": csrf, "name": "Neue Person", "password": "ein-langes-passwort",
-            "password_repeat": "ein-langes-passwort"})
+        ok = await c.post(
+            f"/invite/{token}",
+            data={
+                "csrf_token": csrf,
+                "name": "Neue Person",
+                "password": "ein-langes-passwort",
+                "password_repeat": "ein-langes-passwort",
+            },
+        )
         assert ok.status_code == 303
         again = await c.get(f"/invite/{token}")
         assert again.status_code == 404

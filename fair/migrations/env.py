@@ -7,8 +7,6 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
-import booths.models
-import fair.models
 import sessions.models  # noqa: F401  (registers tables)
 from fair.db import Base, create_engine
 
