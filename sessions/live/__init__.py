@@ -1,0 +1,21 @@
+"""Live stage media engine: publishers' WebRTC in, one encode per track, fan-out to viewers.
+
+Public API: :class:`LiveRegistry` (one per app), :class:`LiveStage` (one per live
+programme session), :class:`LiveError` (refusals with an HTTP status),
+:func:`recover_spool` (recordings left over from a crash). See ``docs/live.md`` sections
+in the module docstrings of :mod:`.stage` (viewer protocol) and :mod:`.fanout` (send path).
+"""
+
+from .errors import LiveError
+from .recorder import SpooledRecording, recover_spool
+from .stage import LiveRegistry, LiveStage, StageState, rtc_configuration
+
+__all__ = [
+    "LiveError",
+    "LiveRegistry",
+    "LiveStage",
+    "SpooledRecording",
+    "StageState",
+    "recover_spool",
+    "rtc_configuration",
+]

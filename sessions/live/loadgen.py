@@ -1,0 +1,289 @@
+"""Receive-only aiortc viewers for tests and the benchmark, in-process or in child processes.
+
+Not used by the app. A :class:`ProbeViewer` offers ``seats`` recvonly video+audio pairs,
+counts video frames *before* decoding (decoding is what makes load generators expensive)
+and, with ``decode=True``, decodes for real and reads the stamps drawn by
+:class:`~sessions.live.synthetic.SyntheticVideoTrack` to check order and latency.
+
+Child processes (``python -m sessions.live.loadgen``) host many viewers and speak JSON
+lines on stdin/stdout; :class:`ViewerProcess` is the parent side.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import queue
+import statistics
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiortc import RTCBundlePolicy, RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+
+from .synthetic import read_stamp
+
+Answerer = Callable[[str, str], Awaitable[RTCSessionDescription]]
+
+
+class _CountingQueue:
+    """Stands in for aiortc's decoder queue: counts complete frames, decodes nothing."""
+
+    def __init__(self, original: queue.Queue[Any], on_frame: Callable[[], None]) -> None:
+        self._original = original
+        self._on_frame = on_frame
+
+    def get(self) -> Any:
+        return self._original.get()
+
+    def put(self, item: Any) -> None:
+        if item is None:
+            self._original.put(None)  # lets aiortc's decoder thread exit
+        else:
+            self._on_frame()
+
+
+class ProbeViewer:
+    """One viewer peer; statistics in :meth:`report`."""
+
+    def __init__(self, seats: int = 1, decode: bool = False) -> None:
+        self.seats = seats
+        self.decode = decode
+        self.pc = RTCPeerConnection(
+            RTCConfiguration(iceServers=[], bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
+        )
+        self.created = time.time()
+        self.video_frames = [0] * seats
+        self.audio_frames = [0] * seats
+        self.first_video_at: list[float | None] = [None] * seats
+        self.latencies_ms: list[int] = []
+        self.counters: list[int] = []
+        self.order_errors = 0
+        self._tasks: list[asyncio.Task[None]] = []
+        for _ in range(seats):
+            self.pc.addTransceiver("video", direction="recvonly")
+            self.pc.addTransceiver("audio", direction="recvonly")
+        self.pc.on("track", self._on_track)
+
+    def _video_index(self, track: MediaStreamTrack) -> int:
+        kinds = [t for t in self.pc.getTransceivers() if t.kind == track.kind]
+        for index, transceiver in enumerate(kinds):
+            if transceiver.receiver.track is track:
+                return index
+        return 0
+
+    def _on_track(self, track: MediaStreamTrack) -> None:
+        index = self._video_index(track)
+        if track.kind == "audio":
+            self._tasks.append(asyncio.ensure_future(self._drain_audio(track, index)))
+        elif self.decode:
+            self._tasks.append(asyncio.ensure_future(self._read_video(track, index)))
+
+    def count_only(self) -> None:
+        """Replace video decoding by counting (call after setRemoteDescription(answer))."""
+        for index, transceiver in enumerate(
+            t for t in self.pc.getTransceivers() if t.kind == "video"
+        ):
+            receiver: Any = transceiver.receiver
+            original = receiver._RTCRtpReceiver__decoder_queue
+
+            def counted(index: int = index) -> None:
+                self._count_video(index)
+
+            receiver._RTCRtpReceiver__decoder_queue = _CountingQueue(original, counted)
+
+    def _count_video(self, index: int) -> None:
+        self.video_frames[index] += 1
+        if self.first_video_at[index] is None:
+            self.first_video_at[index] = time.time()
+
+    async def _drain_audio(self, track: MediaStreamTrack, index: int) -> None:
+        try:
+            while True:
+                await track.recv()
+                self.audio_frames[index] += 1
+        except MediaStreamError:
+            pass
+
+    async def _read_video(self, track: MediaStreamTrack, index: int) -> None:
+        try:
+            while True:
+                frame = await track.recv()
+                self._count_video(index)
+                stamp = read_stamp(frame)  # type: ignore[arg-type]
+                if stamp is None:
+                    continue
+                counter, sent = stamp
+                self.latencies_ms.append(int(time.time() * 1000) - sent)
+                if self.counters and counter <= self.counters[-1]:
+                    self.order_errors += 1
+                self.counters.append(counter)
+        except MediaStreamError:
+            pass
+
+    async def connect(self, answerer: Answerer) -> None:
+        """Offer, get the answer from ``answerer(sdp, type)``, apply it."""
+        await self.pc.setLocalDescription(await self.pc.createOffer())
+        offer = self.pc.localDescription
+        answer = await answerer(offer.sdp, offer.type)
+        await self.pc.setRemoteDescription(answer)
+        if not self.decode:
+            self.count_only()
+
+    def report(self) -> dict[str, Any]:
+        """Counts so far; latency as median and 95th percentile in ms."""
+        lat = sorted(self.latencies_ms)
+        return {
+            "video_frames": list(self.video_frames),
+            "audio_frames": list(self.audio_frames),
+            "first_video_s": [
+                None if t is None else round(t - self.created, 3) for t in self.first_video_at
+            ],
+            "decoded": len(self.counters),
+            "order_errors": self.order_errors,
+            "latency_ms_median": statistics.median(lat) if lat else None,
+            "latency_ms_p95": lat[int(len(lat) * 0.95)] if lat else None,
+            "state": self.pc.connectionState,
+        }
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await self.pc.close()
+
+
+class ViewerProcess:
+    """A child process hosting ``count`` viewers; the parent answers their offers."""
+
+    def __init__(self, count: int, seats: int = 1, decode: int = 0, loopback: bool = True) -> None:
+        self.count = count
+        self.seats = seats
+        self.decode = decode
+        self.loopback = loopback
+        self.process: asyncio.subprocess.Process | None = None
+
+    async def start(self, answerer: Answerer) -> None:
+        """Spawn the child and negotiate all its viewers through ``answerer``."""
+        args = [
+            sys.executable,
+            "-m",
+            "sessions.live.loadgen",
+            "--viewers",
+            str(self.count),
+            "--seats",
+            str(self.seats),
+            "--decode",
+            str(self.decode),
+        ]
+        if self.loopback:
+            args.append("--loopback")
+        self.process = await asyncio.create_subprocess_exec(
+            *args,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            limit=1 << 22,
+        )
+        for _ in range(self.count):
+            message = await self._read()
+            answer = await answerer(message["sdp"], message["type"])
+            await self._write({"id": message["id"], "sdp": answer.sdp, "type": answer.type})
+        await self._read()  # {"connected": n}
+
+    async def _read(self) -> dict[str, Any]:
+        assert self.process is not None and self.process.stdout is not None
+        line = await self.process.stdout.readline()
+        if not line:
+            raise RuntimeError("viewer process exited")
+        result: dict[str, Any] = json.loads(line)
+        return result
+
+    async def _write(self, message: dict[str, Any]) -> None:
+        assert self.process is not None and self.process.stdin is not None
+        self.process.stdin.write(json.dumps(message).encode() + b"\n")
+        await self.process.stdin.drain()
+
+    async def report(self) -> list[dict[str, Any]]:
+        """Every viewer's :meth:`ProbeViewer.report`."""
+        await self._write({"cmd": "report"})
+        reports: list[dict[str, Any]] = (await self._read())["reports"]
+        return reports
+
+    async def close(self) -> None:
+        """Ask the child to close its peers and exit; kill it if it does not."""
+        if self.process is None:
+            return
+        try:
+            await self._write({"cmd": "quit"})
+            await asyncio.wait_for(self.process.wait(), 10)
+        except (TimeoutError, ConnectionError, RuntimeError):
+            self.process.kill()
+            await self.process.wait()
+
+
+async def _child(viewers: int, seats: int, decode: int) -> None:
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader(limit=1 << 22)
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    probes = [ProbeViewer(seats, decode=i < decode) for i in range(viewers)]
+
+    def emit(message: dict[str, Any]) -> None:
+        sys.stdout.write(json.dumps(message) + "\n")
+        sys.stdout.flush()
+
+    for index, probe in enumerate(probes):
+
+        async def answerer(sdp: str, kind: str, index: int = index) -> RTCSessionDescription:
+            emit({"id": index, "sdp": sdp, "type": kind})
+            message = json.loads(await reader.readline())
+            return RTCSessionDescription(message["sdp"], message["type"])
+
+        await probe.connect(answerer)
+    emit({"connected": len(probes)})
+    while True:
+        line = await reader.readline()
+        if not line:
+            break
+        command = json.loads(line).get("cmd")
+        if command == "report":
+            emit({"reports": [probe.report() for probe in probes]})
+        elif command == "quit":
+            break
+    await asyncio.gather(*(probe.close() for probe in probes), return_exceptions=True)
+
+
+def allow_loopback_candidates() -> None:
+    """Let aioice gather 127.0.0.1 (it never does): for loopback-only tests and benches."""
+    import aioice.ice
+
+    original = aioice.ice.get_host_addresses
+    if getattr(original, "_fair_loopback", False):
+        return
+
+    def with_loopback(use_ipv4: bool, use_ipv6: bool) -> list[str]:
+        addresses = original(use_ipv4, use_ipv6)
+        if use_ipv4 and "127.0.0.1" not in addresses:
+            addresses = ["127.0.0.1", *addresses]
+        return addresses
+
+    with_loopback._fair_loopback = True  # type: ignore[attr-defined]
+    aioice.ice.get_host_addresses = with_loopback
+
+
+def main() -> None:
+    """Entry point of a viewer child process."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--viewers", type=int, default=1)
+    parser.add_argument("--seats", type=int, default=1)
+    parser.add_argument("--decode", type=int, default=0, help="how many viewers decode")
+    parser.add_argument("--loopback", action="store_true")
+    args = parser.parse_args()
+    if args.loopback:
+        allow_loopback_candidates()
+    asyncio.run(_child(args.viewers, args.seats, args.decode))
+
+
+if __name__ == "__main__":
+    main()

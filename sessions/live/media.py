@@ -1,0 +1,373 @@
+"""Per-publisher media pipelines: decode once, encode once, hand the result to everyone.
+
+aiortc decodes each published track once (its receiver does that). A :class:`VideoPipeline`
+encodes the decoded frames once with libx264 (ultrafast, zerolatency, constrained
+baseline, so Safari and every browser can play it, live and recorded), packetizes each
+encoded frame once into RTP payloads and gives the same :class:`EncodedFrame` to every
+subscribed viewer and the same ``av.Packet`` to the recorder. An :class:`AudioPipeline`
+does the same with Opus. Nothing here is per viewer except the loop over subscribers.
+
+Pipelines are long-lived: they belong to a seat on the stage, not to a peer connection.
+When a publisher reconnects, only the source track behind the pipeline is swapped, so
+viewers keep their connections and simply see the stream continue.
+
+Encoding, packetizing and recording run on the publisher slot's one worker thread so
+the event loop only sends; all timestamps derive from one :class:`StageClock` so audio
+and video of all publishers stay in sync for the browser (RTCP sender reports).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fractions
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Protocol
+
+import av
+from aiortc.codecs.h264 import H264Encoder
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+from av.audio.frame import AudioFrame
+from av.audio.resampler import AudioResampler
+from av.video.frame import PictureType, VideoFrame
+
+from .recorder import SlotRecorder
+
+logger = logging.getLogger(__name__)
+
+VIDEO_CLOCK = 90000
+AUDIO_CLOCK = 48000
+VIDEO_TIME_BASE = fractions.Fraction(1, VIDEO_CLOCK)
+KEYFRAME_MIN_INTERVAL = 0.5  # seconds between forced keyframes, however many ask
+GOP_SECONDS = 2  # natural keyframe spacing: recording fragments and seek points
+NTP_EPOCH_OFFSET = 2208988800  # seconds from 1900 to 1970
+
+
+@dataclass(frozen=True, slots=True)
+class EncodedFrame:
+    """One encoded frame, packetized once, shared read-only by all viewers.
+
+    ``timestamp`` is in RTP clock units (90 kHz video, 48 kHz audio) since the stage
+    origin; each viewer adds its own random offset. ``ntp`` is the matching wall clock in
+    NTP format for RTCP sender reports; ``abs_send_time`` the 24-bit header extension.
+    """
+
+    payloads: tuple[bytes, ...]
+    timestamp: int
+    ntp: int
+    abs_send_time: bytes
+    keyframe: bool
+
+
+class Subscriber(Protocol):
+    """A viewer's stream for one pipeline (see :mod:`sessions.live.fanout`)."""
+
+    def push(self, frame: EncodedFrame) -> None:
+        """Send ``frame`` to the viewer now, or drop it; never blocks."""
+
+
+class StageClock:
+    """One monotonic origin per stage: every RTP timestamp and recording pts counts from it."""
+
+    def __init__(self) -> None:
+        self.t0 = time.monotonic()
+        self.wall0 = time.time()
+
+    def now(self) -> float:
+        """Seconds since the origin."""
+        return time.monotonic() - self.t0
+
+    def ntp(self, seconds: float) -> int:
+        """NTP 32.32 timestamp of ``seconds`` after the origin."""
+        return int((self.wall0 + seconds + NTP_EPOCH_OFFSET) * (1 << 32))
+
+
+def abs_send_time_now() -> bytes:
+    """The abs-send-time header extension value (6.18 fixed point seconds) for now."""
+    value = int((time.time() + NTP_EPOCH_OFFSET) * (1 << 18)) & 0xFFFFFF
+    return value.to_bytes(3, "big")
+
+
+class Pipeline:
+    """Common part of audio and video: source swapping, subscribers, the encode loop."""
+
+    kind = ""
+
+    def __init__(
+        self,
+        clock: StageClock,
+        executor: ThreadPoolExecutor,
+        on_source_ended: Callable[[Pipeline, MediaStreamTrack], None],
+    ) -> None:
+        self.clock = clock
+        self.recorder: SlotRecorder | None = None
+        self.subscribers: list[Subscriber] = []
+        self.frames_in = 0
+        self.frames_out = 0
+        self._executor = executor
+        self._on_source_ended = on_source_ended
+        self._source: MediaStreamTrack | None = None
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def source(self) -> MediaStreamTrack | None:
+        """The publisher track currently feeding this pipeline, if any."""
+        return self._source
+
+    def start(self) -> None:
+        """Start the encode loop (idempotent); it idles while there is no source."""
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def stop(self) -> None:
+        """Stop the loop; subscribers get nothing more."""
+        self._source = None
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    def attach(self, track: MediaStreamTrack) -> None:
+        """Make ``track`` the source (publish or reconnect); subscribers stay."""
+        self._source = track
+        self._wake.set()
+
+    def detach(self, track: MediaStreamTrack) -> None:
+        """Forget ``track`` if it is still the source (its peer dropped)."""
+        if self._source is track:
+            self._source = None
+
+    def subscribe(self, subscriber: Subscriber) -> None:
+        """Add a viewer's stream; it gets every frame from the next one on."""
+        self.subscribers.append(subscriber)
+
+    def unsubscribe(self, subscriber: Subscriber) -> None:
+        """Remove a viewer's stream (its peer closed)."""
+        if subscriber in self.subscribers:
+            self.subscribers.remove(subscriber)
+
+    def request_keyframe(self) -> None:
+        """Ask for a keyframe (a viewer joined or sent PLI/FIR); audio ignores it."""
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            source = self._source
+            if source is None:
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            try:
+                frame = await source.recv()
+            except MediaStreamError:
+                if self._source is source:
+                    self._source = None
+                    self._on_source_ended(self, source)
+                continue
+            if self._source is not source or not isinstance(frame, av.frame.Frame):
+                continue
+            if not self._keep(source):
+                continue
+            self.frames_in += 1
+            try:
+                job = self._prepare(frame)
+                encoded = await loop.run_in_executor(self._executor, job)
+            except Exception:  # a broken frame must not end the session
+                logger.exception("%s pipeline: encoding failed", self.kind)
+                continue
+            for item in encoded:
+                self._fanout(item)
+
+    def _keep(self, source: MediaStreamTrack) -> bool:
+        return True
+
+    def _prepare(self, frame: av.frame.Frame) -> Callable[[], list[EncodedFrame]]:
+        raise NotImplementedError
+
+    def _fanout(self, frame: EncodedFrame) -> None:
+        self.frames_out += 1
+        for subscriber in self.subscribers:
+            try:
+                subscriber.push(frame)
+            except Exception:  # one broken viewer must not stop the others
+                logger.exception("%s pipeline: dropping a viewer stream", self.kind)
+                self.unsubscribe(subscriber)
+
+
+class VideoPipeline(Pipeline):
+    """Encodes one publisher's video once with libx264 for all viewers and the recording."""
+
+    kind = "video"
+
+    def __init__(
+        self,
+        clock: StageClock,
+        executor: ThreadPoolExecutor,
+        on_source_ended: Callable[[Pipeline, MediaStreamTrack], None],
+        bitrate: int = 1_000_000,
+        max_size: tuple[int, int] = (1280, 720),
+        fps: int = 30,
+    ) -> None:
+        super().__init__(clock, executor, on_source_ended)
+        self.bitrate = bitrate
+        self.max_size = max_size
+        self.fps = fps
+        self.keyframes_forced = 0
+        self._codec: av.video.codeccontext.VideoCodecContext | None = None
+        self._size: tuple[int, int] | None = None
+        self._last_pts = -1
+        self._key_wanted = False
+        self._last_forced = -KEYFRAME_MIN_INTERVAL
+
+    def attach(self, track: MediaStreamTrack) -> None:
+        """Swap the source and make the next frame a keyframe so viewers recover at once."""
+        super().attach(track)
+        self._key_wanted = True
+        self._last_forced = -KEYFRAME_MIN_INTERVAL
+
+    def request_keyframe(self) -> None:
+        """Mark a keyframe as wanted; it is forced at most every 0.5 s (see _prepare)."""
+        self._key_wanted = True
+
+    def _keep(self, source: MediaStreamTrack) -> bool:
+        # Drop stale frames instead of queueing latency when encoding falls behind.
+        queue = getattr(source, "_queue", None)
+        return queue is None or queue.qsize() < 3
+
+    def _prepare(self, frame: av.frame.Frame) -> Callable[[], list[EncodedFrame]]:
+        assert isinstance(frame, VideoFrame)
+        now = self.clock.now()
+        pts = max(self._last_pts + 1, round(now * VIDEO_CLOCK))
+        self._last_pts = pts
+        force = self._key_wanted and now - self._last_forced >= KEYFRAME_MIN_INTERVAL
+        if force:
+            self._key_wanted = False
+            self._last_forced = now
+            self.keyframes_forced += 1
+        return lambda: self._encode(frame, pts, force)
+
+    def _target_size(self, frame: VideoFrame) -> tuple[int, int]:
+        if self._size is None:
+            width, height = frame.width, frame.height
+            scale = min(1.0, self.max_size[0] / width, self.max_size[1] / height)
+            self._size = (int(width * scale) // 2 * 2, int(height * scale) // 2 * 2)
+        return self._size
+
+    def _open_codec(self, width: int, height: int) -> av.video.codeccontext.VideoCodecContext:
+        codec = av.CodecContext.create("libx264", "w")
+        assert isinstance(codec, av.video.codeccontext.VideoCodecContext)
+        codec.width = width
+        codec.height = height
+        codec.pix_fmt = "yuv420p"
+        codec.time_base = VIDEO_TIME_BASE
+        codec.framerate = fractions.Fraction(self.fps, 1)
+        codec.bit_rate = self.bitrate
+        codec.profile = "Baseline"
+        keyint = self.fps * GOP_SECONDS
+        codec.options = {
+            "preset": "ultrafast",
+            "tune": "zerolatency",
+            "level": "31",
+            "forced-idr": "1",
+            "threads": "1",
+            "x264-params": f"keyint={keyint}:min-keyint={keyint}:scenecut=0:repeat-headers=1",
+        }
+        return codec
+
+    def _encode(self, frame: VideoFrame, pts: int, force: bool) -> list[EncodedFrame]:
+        width, height = self._target_size(frame)
+        if frame.width != width or frame.height != height or frame.format.name != "yuv420p":
+            frame = frame.reformat(width=width, height=height, format="yuv420p")
+        if self._codec is None:
+            self._codec = self._open_codec(width, height)
+        frame.pts = pts
+        frame.time_base = VIDEO_TIME_BASE
+        frame.pict_type = PictureType.I if force else PictureType.NONE
+        out: list[EncodedFrame] = []
+        for packet in self._codec.encode(frame):
+            data = bytes(packet)
+            payloads = tuple(H264Encoder._packetize(H264Encoder._split_bitstream(data)))
+            assert packet.pts is not None
+            out.append(
+                EncodedFrame(
+                    payloads=payloads,
+                    timestamp=packet.pts,
+                    ntp=self.clock.ntp(packet.pts / VIDEO_CLOCK),
+                    abs_send_time=abs_send_time_now(),
+                    keyframe=packet.is_keyframe,
+                )
+            )
+            if self.recorder is not None:
+                self.recorder.write_video(packet, width, height)
+        return out
+
+
+class AudioPipeline(Pipeline):
+    """Encodes one publisher's audio once with Opus for all viewers (AAC for the recording)."""
+
+    kind = "audio"
+
+    def __init__(
+        self,
+        clock: StageClock,
+        executor: ThreadPoolExecutor,
+        on_source_ended: Callable[[Pipeline, MediaStreamTrack], None],
+        bitrate: int = 64_000,
+    ) -> None:
+        super().__init__(clock, executor, on_source_ended)
+        self.bitrate = bitrate
+        self._codec: av.audio.codeccontext.AudioCodecContext | None = None
+        self._resampler = AudioResampler(
+            format="s16", layout="stereo", rate=AUDIO_CLOCK, frame_size=960
+        )
+        self._next_ts: int | None = None  # 48 kHz timestamp of the next Opus packet
+
+    def _prepare(self, frame: av.frame.Frame) -> Callable[[], list[EncodedFrame]]:
+        assert isinstance(frame, AudioFrame)
+        wall = round(self.clock.now() * AUDIO_CLOCK)
+        return lambda: self._encode(frame, wall)
+
+    def _open_codec(self) -> av.audio.codeccontext.AudioCodecContext:
+        codec = av.CodecContext.create("libopus", "w")
+        assert isinstance(codec, av.audio.codeccontext.AudioCodecContext)
+        codec.bit_rate = self.bitrate
+        codec.format = "s16"
+        codec.layout = "stereo"
+        codec.sample_rate = AUDIO_CLOCK
+        codec.time_base = fractions.Fraction(1, AUDIO_CLOCK)
+        codec.options = {"application": "voip"}
+        return codec
+
+    def _encode(self, frame: AudioFrame, wall: int) -> list[EncodedFrame]:
+        # Continue the sample count while audio flows; after a gap of more than 200 ms
+        # (publisher paused or reconnected) jump forward to the wall clock.
+        if self._next_ts is None or wall - self._next_ts > AUDIO_CLOCK // 5:
+            self._next_ts = wall
+        start = self._next_ts
+        if self.recorder is not None:
+            self.recorder.write_audio(frame, start)
+        if self._codec is None:
+            self._codec = self._open_codec()
+        frame.pts = None
+        out: list[EncodedFrame] = []
+        for chunk in self._resampler.resample(frame):
+            chunk.pts = None
+            for packet in self._codec.encode(chunk):
+                ts = self._next_ts
+                self._next_ts += packet.duration or 960
+                out.append(
+                    EncodedFrame(
+                        payloads=(bytes(packet),),
+                        timestamp=ts,
+                        ntp=self.clock.ntp(ts / AUDIO_CLOCK),
+                        abs_send_time=abs_send_time_now(),
+                        keyframe=True,
+                    )
+                )
+        return out

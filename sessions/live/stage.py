@@ -1,0 +1,443 @@
+"""The live stage of one programme session, and the registry that owns all stages.
+
+A stage has *seats*, one per publisher (panel speakers), numbered in the order
+publishers first appear. Each seat owns a long-lived video and audio
+:class:`~sessions.live.media.Pipeline`, its media thread and its recording; peers come and
+go around them. That is what makes reconnects cheap: a speaker whose peer drops leaves
+the seat without a source ("paused"), and when the same ``publisher_id`` publishes again
+the new tracks are attached to the same pipelines, which the viewers never left.
+
+Viewer protocol: a viewer offers one ``recvonly`` video and one ``recvonly`` audio
+transceiver per seat, in seat order (video 0, audio 0, video 1, audio 1, ...). The i-th
+video m-line receives seat i's video, the i-th audio m-line seat i's audio. A viewer may
+offer more pairs than there are publishers (up to ``max_publishers``): the extra pairs
+start receiving as soon as another panelist publishes, without renegotiation. Video is
+sent as H.264 (constrained baseline, packetization-mode 1) only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Literal
+
+from aiortc import (
+    MediaStreamTrack,
+    RTCBundlePolicy,
+    RTCConfiguration,
+    RTCIceServer,
+    RTCPeerConnection,
+    RTCRtpTransceiver,
+    RTCSessionDescription,
+)
+from aiortc.mediastreams import MediaStreamError
+
+from . import fanout
+from .errors import LiveError
+from .media import AudioPipeline, Pipeline, StageClock, VideoPipeline
+from .recorder import SlotRecorder, safe_name
+from .sdp import check_offer
+
+logger = logging.getLogger(__name__)
+
+StageState = Literal["idle", "live", "paused", "ended"]
+RecordingCallback = Callable[[str, Path, float], Awaitable[None]]
+DEFAULT_MAX_PUBLISHERS = 6
+
+
+def rtc_configuration(ice_servers: list[dict[str, Any]]) -> RTCConfiguration:
+    """Build aiortc's configuration from settings; an empty list means host candidates only.
+
+    Never falls back to a public STUN server: aiortc's default would contact Google.
+    ``max-bundle``: aiortc's default "balanced" policy leaves the second audio or video
+    m-line of a BUNDLE group on a transport it then discards, so a panel viewer's second
+    seat would stay silent.
+    """
+    servers = [
+        RTCIceServer(
+            urls=server["urls"],
+            username=server.get("username"),
+            credential=server.get("credential"),
+        )
+        for server in ice_servers
+    ]
+    return RTCConfiguration(iceServers=servers, bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
+
+
+class _SeatTrack(MediaStreamTrack):
+    """Placeholder track that makes a viewer transceiver ``sendonly``.
+
+    Its frames never pass through ``recv``: :func:`fanout.install` replaces the sender's
+    loop by a subscription to the seat's pipeline.
+    """
+
+    def __init__(self, kind: str) -> None:
+        super().__init__()
+        self.kind = kind
+
+    async def recv(self) -> Any:
+        raise MediaStreamError
+
+
+class _Seat:
+    """One publisher position: pipelines, media thread, recording, current peer."""
+
+    def __init__(self, stage: LiveStage, index: int) -> None:
+        self.index = index
+        self.publisher_id: str | None = None
+        self.pc: RTCPeerConnection | None = None
+        self.recorder: SlotRecorder | None = None
+        self.executor = ThreadPoolExecutor(1, thread_name_prefix=f"live-seat{index}")
+        self.video = VideoPipeline(
+            stage.clock, self.executor, stage._source_ended, bitrate=stage.video_bitrate
+        )
+        self.audio = AudioPipeline(stage.clock, self.executor, stage._source_ended)
+        self.video.start()
+        self.audio.start()
+
+    def pipeline(self, kind: str) -> Pipeline:
+        return self.video if kind == "video" else self.audio
+
+    @property
+    def live(self) -> bool:
+        return self.video.source is not None or self.audio.source is not None
+
+
+class LiveStage:
+    """Live media of one programme session: publishers in, viewers out, one recording each.
+
+    Create through :meth:`LiveRegistry.stage`. All methods run on the app's event loop.
+    """
+
+    def __init__(
+        self,
+        session_id: str,
+        *,
+        ice_servers: list[dict[str, Any]] | None = None,
+        spool_dir: Path | None = None,
+        record: bool = True,
+        on_recording_finished: RecordingCallback | None = None,
+        max_publishers: int = DEFAULT_MAX_PUBLISHERS,
+        video_bitrate: int = 1_000_000,
+    ) -> None:
+        self.session_id = session_id
+        self.clock = StageClock()
+        self.max_publishers = max_publishers
+        self.video_bitrate = video_bitrate
+        self._config = rtc_configuration(ice_servers or [])
+        self._spool_dir = spool_dir
+        self._record = record and spool_dir is not None
+        self._on_recording_finished = on_recording_finished
+        self._seats: list[_Seat] = []
+        self._viewers: set[RTCPeerConnection] = set()
+        self._ended = False
+        self._lock = asyncio.Lock()
+        self.started_at = time.time()
+
+    # ----- state -------------------------------------------------------------------------
+
+    @property
+    def state(self) -> StageState:
+        """idle: nobody published yet; live: a publisher sends; paused: all dropped; ended."""
+        if self._ended:
+            return "ended"
+        if not any(seat.publisher_id for seat in self._seats):
+            return "idle"
+        return "live" if any(seat.live for seat in self._seats) else "paused"
+
+    @property
+    def publishers(self) -> list[str]:
+        """Publisher ids in seat order (a viewer's i-th transceiver pair shows the i-th)."""
+        return [seat.publisher_id for seat in self._seats if seat.publisher_id is not None]
+
+    @property
+    def viewer_count(self) -> int:
+        """Viewer peer connections currently open."""
+        return len(self._viewers)
+
+    def describe(self) -> dict[str, Any]:
+        """What a viewer page fetches before offering: state and how many pairs to offer."""
+        return {
+            "state": self.state,
+            "publishers": self.publishers,
+            "seats": max(1, len(self.publishers)),
+            "max_seats": self.max_publishers,
+            "viewers": self.viewer_count,
+        }
+
+    def stats(self) -> dict[str, Any]:
+        """Counters for monitoring and the benchmark."""
+        return {
+            "state": self.state,
+            "viewers": self.viewer_count,
+            "seats": [
+                {
+                    "publisher": seat.publisher_id,
+                    "video_frames": seat.video.frames_out,
+                    "audio_frames": seat.audio.frames_out,
+                    "keyframes_forced": seat.video.keyframes_forced,
+                    "video_subscribers": len(seat.video.subscribers),
+                }
+                for seat in self._seats
+            ],
+        }
+
+    def _check_open(self) -> None:
+        if self._ended:
+            raise LiveError(409, "this live session has ended")
+
+    def _seat(self, index: int) -> _Seat:
+        while len(self._seats) <= index:
+            self._seats.append(_Seat(self, len(self._seats)))
+        return self._seats[index]
+
+    def _source_ended(self, pipeline: Pipeline, track: MediaStreamTrack) -> None:
+        logger.info("stage %s: a %s source ended", self.session_id, pipeline.kind)
+
+    # ----- publishers --------------------------------------------------------------------
+
+    async def publish(
+        self, offer_sdp: str, offer_type: str, publisher_id: str
+    ) -> RTCSessionDescription:
+        """Accept a speaker's offer (one sendonly/sendrecv video and/or audio m-line).
+
+        The same ``publisher_id`` publishing again (reload, network change) takes over its
+        seat: the old peer is closed and viewers see the new stream on the tracks they
+        already have.
+        """
+        self._check_open()
+        media = check_offer(offer_sdp, offer_type)
+        if media.count("video") > 1 or media.count("audio") > 1:
+            raise LiveError(400, "a publisher sends at most one video and one audio track")
+        if not any(direction in ("sendonly", "sendrecv") for _, direction in media.lines):
+            raise LiveError(400, "publisher offer sends no media")
+        if not publisher_id or len(publisher_id) > 200:
+            raise LiveError(400, "publisher id must be 1-200 characters")
+        async with self._lock:
+            self._check_open()
+            seat = next((s for s in self._seats if s.publisher_id == publisher_id), None)
+            if seat is None:
+                free = next((s for s in self._seats if s.publisher_id is None), None)
+                if free is None and len(self._seats) >= self.max_publishers:
+                    raise LiveError(409, f"at most {self.max_publishers} publishers")
+                seat = free or self._seat(len(self._seats))
+            pc = RTCPeerConnection(self._config)
+            tracks: dict[str, MediaStreamTrack] = {}
+            pc.on("track", lambda track: tracks.setdefault(track.kind, track))
+            try:
+                await pc.setRemoteDescription(RTCSessionDescription(offer_sdp, offer_type))
+                answer = await pc.createAnswer()
+                await pc.setLocalDescription(answer)
+            except Exception as exc:
+                await pc.close()
+                raise LiveError(400, f"offer not accepted: {type(exc).__name__}") from None
+            old = seat.pc
+            seat.publisher_id = publisher_id
+            seat.pc = pc
+            if self._record and seat.recorder is None:
+                seat.recorder = self._new_recorder(seat, set(tracks))
+                seat.video.recorder = seat.recorder
+                seat.audio.recorder = seat.recorder
+            for kind, track in tracks.items():
+                seat.pipeline(kind).attach(track)
+            pc.on("connectionstatechange", lambda: self._publisher_state(seat, pc))
+        if old is not None:
+            await old.close()
+        logger.info("stage %s: %s publishes on seat %d", self.session_id, publisher_id, seat.index)
+        description = pc.localDescription
+        assert description is not None
+        return description
+
+    def _new_recorder(self, seat: _Seat, kinds: set[str]) -> SlotRecorder:
+        assert self._spool_dir is not None
+        stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+        name = f"{seat.index}-{safe_name(seat.publisher_id or 'x')}-{stamp}.mp4"
+        path = self._spool_dir / safe_name(self.session_id) / name
+        return SlotRecorder(path, has_video="video" in kinds, has_audio="audio" in kinds)
+
+    def _publisher_state(self, seat: _Seat, pc: RTCPeerConnection) -> None:
+        if pc.connectionState in ("failed", "closed") and seat.pc is pc:
+            for pipeline in (seat.video, seat.audio):
+                if pipeline.source is not None:
+                    pipeline.detach(pipeline.source)
+            seat.pc = None
+            if pc.connectionState == "failed":
+                asyncio.get_running_loop().create_task(pc.close())
+            logger.info(
+                "stage %s: publisher %s dropped, seat %d paused",
+                self.session_id,
+                seat.publisher_id,
+                seat.index,
+            )
+
+    async def unpublish(self, publisher_id: str) -> None:
+        """A speaker stops on purpose: close their peer; the seat and recording stay."""
+        for seat in self._seats:
+            if seat.publisher_id == publisher_id and seat.pc is not None:
+                await seat.pc.close()
+
+    # ----- viewers -----------------------------------------------------------------------
+
+    async def watch(self, offer_sdp: str, offer_type: str) -> RTCSessionDescription:
+        """Accept a viewer's offer of recvonly video/audio pairs (see module docstring)."""
+        self._check_open()
+        media = check_offer(offer_sdp, offer_type)
+        if max(media.count("video"), media.count("audio")) > self.max_publishers:
+            raise LiveError(400, f"offer at most {self.max_publishers} video and audio lines")
+        if not any(direction in ("recvonly", "sendrecv") for _, direction in media.lines):
+            raise LiveError(400, "viewer offer receives no media")
+        pc = RTCPeerConnection(self._config)
+        try:
+            await pc.setRemoteDescription(RTCSessionDescription(offer_sdp, offer_type))
+            counters = {"audio": 0, "video": 0}
+            for transceiver in pc.getTransceivers():
+                kind = transceiver.kind
+                index = counters[kind]
+                counters[kind] += 1
+                if transceiver._offerDirection not in ("sendonly", "sendrecv"):
+                    continue  # the viewer does not want to receive on this line
+                if kind == "video":
+                    _prefer_h264(transceiver)
+                transceiver.sender.replaceTrack(_SeatTrack(kind))
+                transceiver.direction = "sendonly"
+                fanout.install(transceiver.sender, self._seat(index).pipeline(kind))
+            answer = await pc.createAnswer()
+            await pc.setLocalDescription(answer)
+        except LiveError:
+            await pc.close()
+            raise
+        except Exception as exc:
+            await pc.close()
+            raise LiveError(400, f"offer not accepted: {type(exc).__name__}") from None
+        if self._ended:  # ended while we negotiated
+            await pc.close()
+            raise LiveError(409, "this live session has ended")
+        self._viewers.add(pc)
+        pc.on("connectionstatechange", lambda: self._viewer_state(pc))
+        description = pc.localDescription
+        assert description is not None
+        return description
+
+    def _viewer_state(self, pc: RTCPeerConnection) -> None:
+        if pc.connectionState in ("failed", "closed") and pc in self._viewers:
+            self._viewers.discard(pc)
+            if pc.connectionState == "failed":
+                asyncio.get_running_loop().create_task(pc.close())
+
+    # ----- end ---------------------------------------------------------------------------
+
+    async def end(self) -> list[Path]:
+        """Close every peer, finish the recordings, report them; returns the spooled files.
+
+        Idempotent. The recording callback runs for each file; its failures are logged and
+        leave the file in the spool for :func:`~sessions.live.recorder.recover_spool`.
+        """
+        if self._ended:
+            return []
+        self._ended = True
+        async with self._lock:
+            peers = [seat.pc for seat in self._seats if seat.pc is not None]
+            peers += list(self._viewers)
+            self._viewers.clear()
+            await asyncio.gather(*(pc.close() for pc in peers), return_exceptions=True)
+            loop = asyncio.get_running_loop()
+            files: list[tuple[Path, float]] = []
+            for seat in self._seats:
+                seat.pc = None
+                await seat.video.stop()
+                await seat.audio.stop()
+                if seat.recorder is not None:
+                    recorder = seat.recorder
+                    path = await loop.run_in_executor(seat.executor, recorder.close)
+                    if path is not None:
+                        files.append((path, recorder.duration))
+                seat.executor.shutdown(wait=False)
+        for path, duration in files:
+            if self._on_recording_finished is not None:
+                try:
+                    await self._on_recording_finished(self.session_id, path, duration)
+                except Exception:
+                    logger.exception(
+                        "stage %s: recording callback failed for %s", self.session_id, path
+                    )
+        return [path for path, _ in files]
+
+
+def _prefer_h264(transceiver: RTCRtpTransceiver) -> None:
+    """Answer video with H.264 only: what the shared encoder produces and Safari plays."""
+    codecs = transceiver._codecs
+    h264 = [c for c in codecs if c.mimeType.lower() == "video/h264"]
+    if not h264:
+        raise LiveError(415, "viewer must accept H.264 video (packetization-mode 1)")
+    payload_types = {c.payloadType for c in h264}
+    rtx = [
+        c
+        for c in codecs
+        if c.mimeType.lower() == "video/rtx" and c.parameters.get("apt") in payload_types
+    ]
+    transceiver._codecs = h264[:1] + [
+        c for c in rtx if c.parameters.get("apt") == h264[0].payloadType
+    ]
+
+
+class LiveRegistry:
+    """Owns the live stages of the app; close it in the app's lifespan shutdown.
+
+    ``ice_servers`` come from settings (``[{"urls": [...], "username": ..., "credential":
+    ...}]``); the default is none, so only host candidates are used and nothing public
+    is contacted. With ``record`` the stages spool fragmented MP4 files under
+    ``spool_dir`` and call ``on_recording_finished(session_id, path, duration)`` when a
+    stage ends; the callback uploads and deletes the file.
+    """
+
+    def __init__(
+        self,
+        spool_dir: Path,
+        ice_servers: list[dict[str, Any]] | None = None,
+        record: bool = True,
+        on_recording_finished: RecordingCallback | None = None,
+        max_publishers: int = DEFAULT_MAX_PUBLISHERS,
+        video_bitrate: int = 1_000_000,
+    ) -> None:
+        self.spool_dir = spool_dir
+        self.ice_servers = list(ice_servers or [])
+        self.record = record
+        self.on_recording_finished = on_recording_finished
+        self.max_publishers = max_publishers
+        self.video_bitrate = video_bitrate
+        self._stages: dict[str, LiveStage] = {}
+
+    def get(self, session_id: str) -> LiveStage | None:
+        """The stage of ``session_id`` if one exists (live, paused or idle)."""
+        return self._stages.get(session_id)
+
+    def stage(self, session_id: str) -> LiveStage:
+        """The stage of ``session_id``, created on first use (the app checks permissions)."""
+        stage = self._stages.get(session_id)
+        if stage is None or stage.state == "ended":
+            stage = LiveStage(
+                session_id,
+                ice_servers=self.ice_servers,
+                spool_dir=self.spool_dir,
+                record=self.record,
+                on_recording_finished=self.on_recording_finished,
+                max_publishers=self.max_publishers,
+                video_bitrate=self.video_bitrate,
+            )
+            self._stages[session_id] = stage
+        return stage
+
+    async def end(self, session_id: str) -> list[Path]:
+        """End the stage of ``session_id`` (the talk is over) and forget it."""
+        stage = self._stages.pop(session_id, None)
+        return await stage.end() if stage is not None else []
+
+    async def close(self) -> None:
+        """End every stage: app shutdown. Recordings are finished and reported."""
+        stages = list(self._stages.values())
+        self._stages.clear()
+        await asyncio.gather(*(stage.end() for stage in stages), return_exceptions=True)
