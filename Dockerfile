@@ -1,0 +1,14 @@
+# fair — one image for every app instance. Media (WebRTC) needs UDP: see docker-compose.yml.
+FROM python:3.11-slim-bookworm
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY fair ./fair
+COPY booths ./booths
+COPY sessions ./sessions
+COPY static ./static
+RUN pip install --no-cache-dir .
+RUN useradd --create-home fair && mkdir -p /app/media && chown fair /app/media
+USER fair
+EXPOSE 8000
+CMD ["fair", "serve", "--host", "0.0.0.0"]
