@@ -1,0 +1,42 @@
+"""Offer checks that run before aiortc sees untrusted SDP."""
+
+from __future__ import annotations
+
+import pytest
+
+from sessions.live import LiveError
+from sessions.live.sdp import MAX_SDP_BYTES, check_offer
+
+OFFER = (
+    "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0 1\r\n"
+    "m=video 9 UDP/TLS/RTP/SAVPF 97\r\nc=IN IP4 0.0.0.0\r\na=recvonly\r\na=mid:0\r\n"
+    "a=rtpmap:97 H264/90000\r\na=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuv\r\n"
+    "a=fingerprint:sha-256 " + ":".join(["AB"] * 32) + "\r\na=setup:actpass\r\n"
+    "m=audio 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\na=recvonly\r\na=mid:1\r\n"
+    "a=rtpmap:96 opus/48000/2\r\na=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuv\r\n"
+    "a=fingerprint:sha-256 " + ":".join(["AB"] * 32) + "\r\na=setup:actpass\r\n"
+)
+
+
+def test_a_valid_offer_lists_its_media_lines() -> None:
+    media = check_offer(OFFER, "offer")
+    assert media.lines == (("video", "recvonly"), ("audio", "recvonly"))
+    assert media.count("video") == 1
+
+
+@pytest.mark.parametrize(
+    ("sdp", "kind", "status"),
+    [
+        (OFFER + "a=x\r\n" * (MAX_SDP_BYTES // 4), "offer", 413),
+        (OFFER, "answer", 400),
+        ("", "offer", 400),
+        ("\x00\xff garbage", "offer", 400),
+        ("v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n", "offer", 400),
+        ("v=0\r\nm=video notaport RTP 1\r\n", "offer", 400),
+        (OFFER.replace("a=ice-ufrag:abcd\r\n", ""), "offer", 400),
+    ],
+)
+def test_bad_offers_raise_live_error(sdp: str, kind: str, status: int) -> None:
+    with pytest.raises(LiveError) as info:
+        check_offer(sdp, kind)
+    assert info.value.status_code == status
