@@ -7,6 +7,7 @@ import itertools
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -18,6 +19,7 @@ from fair.db import Database
 from fair.migrate import upgrade_database
 from fair.settings import Settings
 from tests import pg_server
+from tests.app_server import AppServer, start_app_server
 
 DEMO_PASSWORD = "demo-passwort"
 _counter = itertools.count()
@@ -166,3 +168,50 @@ async def login(client: httpx.AsyncClient, email: str, password: str = DEMO_PASS
         "/login", data={"email": email, "password": password, "csrf_token": token}
     )
     assert response.status_code == 303, response.text
+
+
+@pytest_asyncio.fixture(scope="session")
+async def demo_server(
+    template_databases: TemplateDatabases, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[AppServer]:
+    """A real uvicorn process serving the demo fair (SQLite), shared by browser tests."""
+    url = await template_databases.sqlite(seeded=True)
+    server = start_app_server(tmp_path_factory.mktemp("demo-server"), url)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+    "--allow-loopback-in-peer-connection",
+    "--disable-features=WebRtcHideLocalIpsWithMdns",
+    "--autoplay-policy=no-user-gesture-required",
+]
+
+
+@pytest_asyncio.fixture(scope="session")
+async def browser() -> AsyncIterator[Any]:
+    """Headless Debian Chromium driven by Playwright (never a downloaded browser)."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium not installed")
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        instance = await playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield instance
+        finally:
+            await instance.close()
