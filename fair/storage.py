@@ -13,19 +13,23 @@ points ``FAIR_STORAGE_URL`` at an S3 bucket (``s3://bucket[/prefix]``). Views on
   stored with the object at upload, because presigned GETs on some S3-compatible
   servers (nanio) ignore the ``response-content-disposition`` override.
 
-boto3 is synchronous; every network call runs in a worker thread via ``asyncio.to_thread``.
+boto3 is synchronous; every S3 call runs in the backend's own thread pool, so slow S3
+requests cannot starve the event loop's default executor that other code relies on.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import io
 import os
 import re
 import sys
 import tempfile
 import unicodedata
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
@@ -112,7 +116,7 @@ class OpenedRange(NamedTuple):
 
 
 class Storage(Protocol):
-    """The storage interface every view and service uses."""
+    """The storage interface every view and service uses; keys are app-generated paths."""
 
     async def save_stream(
         self,
@@ -122,23 +126,47 @@ class Storage(Protocol):
         content_type: str,
         max_bytes: int,
         filename: str | None = None,
-    ) -> StoredObject: ...
+    ) -> StoredObject:
+        """Store ``chunks`` under ``key``, replacing an existing object only on success.
+
+        ``filename`` (already made safe) is kept as the download name where the backend
+        can hold it (S3 metadata). Raises :class:`TooLarge`, :class:`EmptyUpload`,
+        :class:`StorageUnavailable`, or whatever ``chunks`` raised — never leaving a
+        partial object. ``chunks`` is closed in every case.
+        """
+        ...
 
     async def save_file(
         self, key: str, path: Path, *, content_type: str, filename: str | None = None
-    ) -> StoredObject: ...
+    ) -> StoredObject:
+        """Copy a local file (a finished recording); the caller removes ``path``."""
+        ...
 
-    async def open_range(self, key: str, start: int | None, end: int | None) -> OpenedRange: ...
+    async def open_range(self, key: str, start: int | None, end: int | None) -> OpenedRange:
+        """Stream bytes ``start..end`` inclusive; ``None`` means from the start / to the
+        end. An end past the object is clamped; an unsatisfiable range raises
+        :class:`RangeNotSatisfiable`, a missing object :class:`ObjectNotFound`."""
+        ...
 
     async def presigned_url(
         self, key: str, *, expires: int, filename: str, content_type: str
-    ) -> str | None: ...
+    ) -> str | None:
+        """A URL the browser may fetch directly for ``expires`` seconds, or ``None``
+        when the app must stream the object itself (:func:`range_response`)."""
+        ...
 
-    async def delete(self, key: str) -> None: ...
+    async def delete(self, key: str) -> None:
+        """Remove the object; deleting a missing key is not an error."""
+        ...
 
     async def exists(self, key: str) -> bool: ...
 
-    async def size(self, key: str) -> int: ...
+    async def size(self, key: str) -> int:
+        """Size in bytes; raises :class:`ObjectNotFound`."""
+        ...
+
+    def close(self) -> None:
+        """Release threads and connections (app shutdown)."""
 
 
 # --------------------------------------------------------------------------- helpers
@@ -276,6 +304,8 @@ class LocalStorage:
             if total == 0:
                 raise EmptyUpload()
             await disk(fh.write, buffer)
+            await disk(fh.flush)
+            await disk(os.fsync, fh.fileno())  # the DB row will say it exists: make it so
             await disk(fh.close)
             await disk(os.replace, tmp, path)
         finally:
@@ -327,6 +357,9 @@ class LocalStorage:
     async def exists(self, key: str) -> bool:
         return await asyncio.to_thread(self._path(key).is_file)
 
+    def close(self) -> None:
+        """Nothing to release; part of the interface so the app can close any backend."""
+
     async def size(self, key: str) -> int:
         path = self._path(key)
         try:
@@ -377,10 +410,17 @@ def _s3_error(exc: Exception, key: str) -> StorageError:
 class S3Storage:
     """Objects in one bucket under an optional prefix; any S3-compatible server."""
 
-    def __init__(self, client: S3Client, bucket: str, prefix: str = "") -> None:
+    def __init__(self, client: S3Client, bucket: str, prefix: str = "", threads: int = 20) -> None:
         self.client = client
         self.bucket = bucket
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
+        # As many threads as pooled connections; botocore clients are thread-safe.
+        self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="fair-s3")
+        self._cleanups: set[asyncio.Task[None]] = set()
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False)
+        self.client.close()
 
     @classmethod
     def connect(
@@ -425,9 +465,13 @@ class S3Storage:
     def _key(self, key: str) -> str:
         return self.prefix + check_key(key)
 
+    async def _run(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
+
     async def _call(self, key: str, fn: Callable[..., T], /, **kwargs: Any) -> T:
         try:
-            return await asyncio.to_thread(fn, **kwargs)
+            return await self._run(fn, **kwargs)
         except Exception as exc:
             raise _s3_error(exc, key) from exc
 
@@ -449,7 +493,8 @@ class S3Storage:
         upload_id: str | None = None
         parts: list[dict[str, Any]] = []
         pending: asyncio.Task[None] | None = None
-        buffer = bytearray()
+        buffer: list[bytes] = []  # joined once per part: one copy, not one per chunk
+        buffered = 0
         total = 0
         part_number = 0
 
@@ -462,7 +507,9 @@ class S3Storage:
                 Key=s3_key,
                 UploadId=upload_id,
                 PartNumber=number,
-                Body=data,
+                # A file object, not bytes: botocore would concatenate bytes with the
+                # request headers, one more copy of the part in memory.
+                Body=io.BytesIO(data),
             )
             parts.append({"PartNumber": number, "ETag": result["ETag"]})
 
@@ -487,10 +534,12 @@ class S3Storage:
                 total += len(chunk)
                 if total > max_bytes:
                     raise TooLarge(max_bytes)
-                buffer += chunk
-                while len(buffer) >= PART_SIZE:
-                    data = bytes(buffer[:PART_SIZE])
-                    del buffer[:PART_SIZE]
+                buffer.append(bytes(chunk))
+                buffered += len(chunk)
+                if buffered >= PART_SIZE:
+                    data = b"".join(buffer)
+                    buffer.clear()
+                    buffered = 0
                     await flush(data)
             if total == 0:
                 raise EmptyUpload()
@@ -500,12 +549,12 @@ class S3Storage:
                     self.client.put_object,
                     Bucket=self.bucket,
                     Key=s3_key,
-                    Body=bytes(buffer),
+                    Body=b"".join(buffer),
                     **extra,
                 )
             else:
                 if buffer:
-                    await flush(bytes(buffer))
+                    await flush(b"".join(buffer))
                 if pending is not None:
                     await pending
                 parts.sort(key=lambda p: p["PartNumber"])
@@ -518,27 +567,35 @@ class S3Storage:
                     MultipartUpload={"Parts": parts},
                 )
         except BaseException:
-            if pending is not None and not pending.done():
-                pending.cancel()
-                with contextlib.suppress(BaseException):
-                    await asyncio.shield(asyncio.wait([pending]))
-            if upload_id is not None:
-                await self._abort(s3_key, upload_id)
+            if pending is not None or upload_id is not None:
+                cleanup = asyncio.create_task(self._abort(pending, s3_key, upload_id))
+                self._cleanups.add(cleanup)  # a shielded task needs a strong reference
+                cleanup.add_done_callback(self._cleanups.discard)
+                # Shielded: a client disconnect cancels this task, the abort must still run.
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.shield(cleanup)
             raise
         finally:
             await _aclose(chunks)
         return StoredObject(key=key, size=total, content_type=content_type)
 
-    async def _abort(self, s3_key: str, upload_id: str) -> None:
-        """Abort even when the caller's task is being cancelled (client disconnect)."""
-        abort = asyncio.to_thread(
-            self.client.abort_multipart_upload,
-            Bucket=self.bucket,
-            Key=s3_key,
-            UploadId=upload_id,
-        )
-        with contextlib.suppress(Exception, asyncio.CancelledError):
-            await asyncio.shield(abort)
+    async def _abort(
+        self, pending: asyncio.Task[None] | None, s3_key: str, upload_id: str | None
+    ) -> None:
+        """Let the part in flight finish first (a thread cannot be cancelled, and a part
+        landing after the abort would leave an upload behind), then abort."""
+        if pending is not None:
+            await asyncio.wait([pending])
+            if not pending.cancelled():
+                pending.exception()  # mark retrieved; the first error is re-raised instead
+        if upload_id is not None:
+            with contextlib.suppress(Exception):
+                await self._run(
+                    self.client.abort_multipart_upload,
+                    Bucket=self.bucket,
+                    Key=s3_key,
+                    UploadId=upload_id,
+                )
 
     async def save_file(
         self, key: str, path: Path, *, content_type: str, filename: str | None = None
@@ -552,19 +609,48 @@ class S3Storage:
         )
 
     async def open_range(self, key: str, start: int | None, end: int | None) -> OpenedRange:
-        total = await self.size(key)
-        first, last = _resolve_range(start, end, total)
+        """One GET; the total comes from Content-Range. Only an unusual range costs a
+        HEAD, because S3 servers answer those differently (416, 400, or the whole body)."""
+        from botocore.exceptions import ClientError
+
         kwargs: dict[str, Any] = {"Bucket": self.bucket, "Key": self._key(key)}
-        if total and (first, last) != (0, total - 1):
-            kwargs["Range"] = f"bytes={first}-{last}"
-        result = await self._call(key, self.client.get_object, **kwargs)
+        ranged = start is not None or end is not None
+        if ranged:
+            if (start is not None and start < 0) or (end is not None and end < (start or 0)):
+                raise RangeNotSatisfiable(await self.size(key))
+            kwargs["Range"] = f"bytes={start or 0}-{'' if end is None else end}"
+        try:
+            result = await self._run(self.client.get_object, **kwargs)
+        except ClientError as exc:
+            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            if ranged and status in (400, 416):
+                # Unsatisfiable (raise 416), or an end past the object that this server
+                # does not clamp as AWS does (retry clamped).
+                first, last = _resolve_range(start, end, await self.size(key))
+                if (first, last) != (start, end):
+                    return await self.open_range(key, first, last)
+            raise _s3_error(exc, key) from exc
+        except Exception as exc:
+            raise _s3_error(exc, key) from exc
         stream = result["Body"]
+        match = re.fullmatch(r"bytes (\d+)-(\d+)/(\d+)", result.get("ContentRange") or "")
+        if match:
+            first, last, total = (int(g) for g in match.groups())
+        else:
+            total = int(result["ContentLength"])
+            first, last = 0, total - 1
+            if ranged:
+                try:
+                    _resolve_range(start, end, total)
+                except RangeNotSatisfiable:
+                    stream.close()
+                    raise
 
         async def body() -> AsyncIterator[bytes]:
             try:
                 while True:
                     try:
-                        chunk = await asyncio.to_thread(stream.read, READ_CHUNK)
+                        chunk = await self._run(stream.read, READ_CHUNK)
                     except Exception as exc:
                         raise _s3_error(exc, key) from exc
                     if not chunk:

@@ -70,22 +70,25 @@ def s3_storage(server: S3Server, bucket: str, **kwargs: object) -> S3Storage:
 
 
 @pytest.fixture(params=["local", "s3"])
-def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
     if request.param == "local":
         root = tmp_path / "media"
         root.mkdir()
-        return Backend(
+        yield Backend(
             "local",
             LocalStorage(root),
             lambda: sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()),
         )
+        return
     server: S3Server = request.getfixturevalue("nanio")
     bucket = server.create_bucket()
-    return Backend(
+    storage = s3_storage(server, bucket)
+    yield Backend(
         "s3",
-        s3_storage(server, bucket),
+        storage,
         lambda: server.list_keys(bucket) + [f"upload:{k}" for k in server.list_uploads(bucket)],
     )
+    storage.close()
 
 
 def pattern(size: int, chunk: int = MB, seed: int = 0) -> Iterator[bytes]:

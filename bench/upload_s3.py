@@ -1,0 +1,239 @@
+"""Benchmark: a 1 GiB upload through the app's upload path into S3 (nanio).
+
+Not a test. Starts nanio on a free port, starts a real uvicorn process serving a tiny
+Starlette app with two routes shaped like the booths upload route, and posts generated
+data with a streaming httpx client:
+
+* ``raw``:  ``request.stream()`` → ``Storage.save_stream``
+* ``form``: multipart/form-data → ``stream_upload_form`` → ``checked_stream`` → ``save_stream``
+
+The server's RSS is sampled every 20 ms from outside (psutil); the figure that matters is
+its growth over the idle baseline, which must stay far below the file size (target
+< 64 MB) to prove nothing buffers the whole upload.
+
+Run from the repository root::
+
+    .venv/bin/python -m bench.upload_s3 [--size-mb 1024] [--mode both]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator
+
+import httpx
+import psutil
+
+from tests.s3_server import S3Server, free_port
+
+MB = 1024 * 1024
+BOUNDARY = "----fairBench9a8b7c6d5e4f"
+
+
+def create_app() -> object:
+    """The server side, built inside the uvicorn process from FAIR_BENCH_* variables."""
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    from fair.storage import S3Storage
+    from fair.uploads import checked_stream, filename_for_type, stream_upload_form
+
+    env = os.environ
+    storage = S3Storage.connect(
+        bucket=env["FAIR_BENCH_BUCKET"],
+        endpoint_url=env["FAIR_BENCH_ENDPOINT"],
+        access_key=env["FAIR_BENCH_ACCESS_KEY"],
+        secret_key=env["FAIR_BENCH_SECRET_KEY"],
+        region="us-east-1",
+    )
+    limit = 2 * 1024 * MB
+
+    async def raw(request: Request) -> JSONResponse:
+        stored = await storage.save_stream(
+            f"bench/{uuid.uuid4().hex}",
+            request.stream(),
+            content_type="application/pdf",
+            max_bytes=limit,
+            filename="bench.pdf",
+        )
+        return JSONResponse({"key": stored.key, "size": stored.size})
+
+    async def form(request: Request) -> JSONResponse:
+        parsed = await stream_upload_form(request, field_name="file", max_bytes=limit)
+        content_type, chunks = await checked_stream(parsed.chunks, parsed.filename)
+        stored = await storage.save_stream(
+            f"bench/{uuid.uuid4().hex}",
+            chunks,
+            content_type=content_type,
+            max_bytes=limit,
+            filename=filename_for_type(parsed.filename, content_type),
+        )
+        return JSONResponse({"key": stored.key, "size": stored.size, "fields": parsed.fields})
+
+    return Starlette(
+        routes=[Route("/raw", raw, methods=["POST"]), Route("/form", form, methods=["POST"])]
+    )
+
+
+async def generated(size: int, *, form: bool) -> AsyncIterator[bytes]:
+    """``size`` bytes of file content (a PDF header, then random blocks), optionally
+    wrapped in a multipart body with a CSRF field before the file."""
+    blocks = [os.urandom(256 * 1024) for _ in range(4)]  # the client must not be the bottleneck
+    if form:
+        yield (
+            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="csrf"\r\n\r\ntok\r\n'
+            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; '
+            f'filename="Messe-Präsentation.pdf"\r\nContent-Type: application/pdf\r\n\r\n'
+        ).encode()
+    head = b"%PDF-1.7\n"
+    yield head
+    sent = len(head)
+    n = 0
+    while sent < size:
+        piece = blocks[n % len(blocks)]
+        if size - sent < len(piece):
+            piece = piece[: size - sent]
+        sent += len(piece)
+        n += 1
+        yield piece
+    if form:
+        yield f"\r\n--{BOUNDARY}--\r\n".encode()
+
+
+def _cpu(proc: psutil.Process | None) -> float:
+    """User + system CPU seconds of a process and its children (nanio forks a worker)."""
+    if proc is None:
+        return 0.0
+    total = 0.0
+    for p in [proc, *proc.children(recursive=True)]:
+        times = p.cpu_times()
+        total += times.user + times.system
+    return total
+
+
+class RssSampler:
+    """Peak RSS of a process, sampled from a thread."""
+
+    def __init__(self, pid: int) -> None:
+        self.proc = psutil.Process(pid)
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self.proc.memory_info().rss)
+            time.sleep(0.02)
+
+    def __enter__(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+async def run(size: int, modes: list[str]) -> None:
+    with S3Server() as s3:
+        bucket = s3.create_bucket("bench")
+        port = free_port()
+        env = {
+            **os.environ,
+            "FAIR_BENCH_BUCKET": bucket,
+            "FAIR_BENCH_ENDPOINT": s3.endpoint_url,
+            "FAIR_BENCH_ACCESS_KEY": s3.access_key,
+            "FAIR_BENCH_SECRET_KEY": s3.secret_key,
+        }
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "bench.upload_s3:create_app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+                "--no-access-log",
+            ],
+            env=env,
+        )
+        try:
+            async with httpx.AsyncClient(
+                base_url=f"http://127.0.0.1:{port}", timeout=httpx.Timeout(600, connect=5)
+            ) as client:
+                for _ in range(100):
+                    try:
+                        # Warm up: imports, boto3 client, connection pools.
+                        await client.post("/raw", content=b"%PDF-1.7 warmup")
+                        break
+                    except httpx.TransportError:
+                        await asyncio.sleep(0.1)
+                for mode in modes:
+                    await asyncio.sleep(0.5)
+                    baseline = psutil.Process(server.pid).memory_info().rss
+                    headers = (
+                        {"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
+                        if mode == "form"
+                        else {"Content-Type": "application/pdf"}
+                    )
+                    procs = {
+                        "server": psutil.Process(server.pid),
+                        "nanio": psutil.Process(s3.proc.pid) if s3.proc else None,
+                        "client": psutil.Process(),
+                    }
+                    cpu_before = {k: _cpu(p) for k, p in procs.items()}
+                    with RssSampler(server.pid) as rss:
+                        started = time.perf_counter()
+                        response = await client.post(
+                            f"/{mode}",
+                            content=generated(size, form=mode == "form"),
+                            headers=headers,
+                        )
+                        elapsed = time.perf_counter() - started
+                    cpu = {k: _cpu(p) - cpu_before[k] for k, p in procs.items()}
+                    response.raise_for_status()
+                    result = response.json()
+                    head = s3.client().head_object(Bucket=bucket, Key=result["key"])
+                    assert result["size"] == size == head["ContentLength"], (result, head)
+                    etag = head["ETag"].strip('"')
+                    print(
+                        f"{mode:4}  {size / MB:7.0f} MiB  {elapsed:6.2f} s  "
+                        f"{size / MB / elapsed:7.1f} MiB/s  server RSS baseline "
+                        f"{baseline / MB:6.1f} MiB  peak {rss.peak / MB:6.1f} MiB  "
+                        f"growth {(rss.peak - baseline) / MB:5.1f} MiB  etag …{etag[-6:]}  CPU s "
+                        + " ".join(f"{k} {v:.1f}" for k, v in cpu.items()),
+                        flush=True,
+                    )
+                    s3.client().delete_object(Bucket=bucket, Key=result["key"])
+        finally:
+            server.terminate()
+            server.wait(10)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--size-mb", type=int, default=1024)
+    parser.add_argument("--mode", choices=["raw", "form", "both"], default="both")
+    args = parser.parse_args()
+    modes = ["raw", "form"] if args.mode == "both" else [args.mode]
+    print(f"python {platform.python_version()}  cpus {os.cpu_count()}  {platform.machine()}")
+    asyncio.run(run(args.size_mb * MB, modes))
+
+
+if __name__ == "__main__":
+    main()
