@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import socket
+import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
@@ -15,8 +17,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+import uvicorn
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
@@ -41,6 +44,7 @@ from fair.storage import (
 from tests.s3_server import S3Server, free_port
 
 MB = 1024 * 1024
+GB = 1024 * MB
 
 
 @dataclass
@@ -332,6 +336,50 @@ async def test_wrong_secret_key(nanio: S3Server) -> None:
             "x", agen(pattern(12 * MB)), content_type="video/mp4", max_bytes=100 * MB
         )
     assert nanio.list_keys(bucket) == [] and nanio.list_uploads(bucket) == []
+
+
+async def wait_for(condition: Callable[[], bool], timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.05)
+
+
+async def test_real_client_disconnect_aborts_upload(backend: Backend) -> None:
+    """A browser closing the tab mid-upload: uvicorn reports http.disconnect, Starlette
+    raises ClientDisconnect inside ``request.stream()``, the upload is aborted."""
+    outcome: list[str] = []
+
+    async def upload(request: Request) -> Response:
+        try:
+            await backend.storage.save_stream(
+                "m/disconnect.mp4", request.stream(), content_type="video/mp4", max_bytes=GB
+            )
+        except ClientDisconnect:
+            outcome.append("disconnect")
+            return Response(status_code=400)
+        return Response(status_code=201)
+
+    app = Starlette(routes=[Route("/up", upload, methods=["POST"])])
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        await wait_for(lambda: server.started)
+        sock = socket.create_connection(("127.0.0.1", port))
+        sock.sendall(f"POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: {100 * MB}\r\n\r\n".encode())
+        for chunk in pattern(20 * MB):
+            sock.sendall(chunk)
+        # The upload is under way: a temp file, or an open multipart upload.
+        await wait_for(lambda: any(".part" in k or "upload:" in k for k in backend.leftovers()))
+        sock.close()
+        await wait_for(lambda: outcome == ["disconnect"] and backend.leftovers() == [])
+    finally:
+        server.should_exit = True
+        thread.join(5)
 
 
 # --------------------------------------------------------------------------- presigned
