@@ -124,10 +124,11 @@ def collect_routes() -> list[BaseRoute]:
 
 def _package_hooks() -> list[Any]:
     """Packages that need start-up or shutdown work register it here."""
+    from booths.routes import register_booth_hooks
     from sessions.live.routes import register_live_hooks
     from sessions.routes import register_app_hooks as session_hooks
 
-    return [session_hooks, register_live_hooks]
+    return [register_booth_hooks, session_hooks, register_live_hooks]
 
 
 def _wants_json(request: Request) -> bool:
