@@ -10,9 +10,9 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from booths.models import Booth, Material, booth_topics
+from booths.models import Booth, ContactRequest, Material, MaterialVersion, booth_topics
 from fair.errors import not_found
-from fair.models import EventDay, Organisation, OrganisationKind, Topic
+from fair.models import EventDay, Membership, Organisation, OrganisationKind, Role, Topic, User
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,11 @@ async def list_booths(db: AsyncSession, hall_filter: HallFilter | None = None) -
             query = query.where(Organisation.slug == f.organisation)
     if f.booth_ids is not None:
         query = query.where(Booth.id.in_(list(f.booth_ids)))
-    return list((await db.scalars(query)).all())
+    booths = list((await db.scalars(query)).all())
+    if f.booth_ids is not None:  # keep the search ranking
+        rank = {booth_id: i for i, booth_id in enumerate(f.booth_ids)}
+        booths.sort(key=lambda b: rank.get(b.id, len(rank)))
+    return booths
 
 
 async def get_booth(db: AsyncSession, slug: str) -> Booth:
@@ -68,6 +72,88 @@ async def get_booth(db: AsyncSession, slug: str) -> Booth:
     if booth is None:
         raise not_found("Stand")
     return booth
+
+
+async def get_booth_for_edit(db: AsyncSession, slug: str) -> Booth:
+    """A booth with materials (all versions) and contacts, for editors and writes."""
+    booth = await db.scalar(
+        _booth_list_query()
+        .where(Booth.slug == slug)
+        .options(
+            selectinload(Booth.materials).selectinload(Material.current_version),
+            selectinload(Booth.materials).selectinload(Material.versions),
+            selectinload(Booth.contacts),
+        )
+    )
+    if booth is None:
+        raise not_found("Stand")
+    return booth
+
+
+async def get_material_version(
+    db: AsyncSession, slug: str, material_id: int, version_id: int | None
+) -> tuple[Booth, Material, MaterialVersion]:
+    """The booth, a live material and the wanted version (default: the current one)."""
+    row = (
+        await db.execute(
+            select(Booth, Material)
+            .join(Material, Material.booth_id == Booth.id)
+            .where(
+                Booth.slug == slug,
+                Material.id == material_id,
+                Material.deleted_at.is_(None),
+            )
+            .options(selectinload(Booth.organisation))
+        )
+    ).first()
+    if row is None:
+        raise not_found("Material")
+    booth, material = row
+    wanted = version_id if version_id is not None else material.current_version_id
+    version = await db.get(MaterialVersion, wanted) if wanted is not None else None
+    if version is None or version.material_id != material.id:
+        raise not_found("Material")
+    return booth, material, version
+
+
+async def booths_of(db: AsyncSession, organisation_ids: Sequence[int] | None) -> list[Booth]:
+    """Booths of these organisations (None: every booth)."""
+    query = _booth_list_query().order_by(Booth.name)
+    if organisation_ids is not None:
+        query = query.where(Booth.organisation_id.in_(list(organisation_ids)))
+    return list((await db.scalars(query)).all())
+
+
+async def contact_requests_for(db: AsyncSession, booth_ids: Sequence[int]) -> list[ContactRequest]:
+    query = (
+        select(ContactRequest)
+        .where(ContactRequest.booth_id.in_(list(booth_ids)))
+        .order_by(ContactRequest.created_at.desc(), ContactRequest.id.desc())
+    )
+    return list((await db.scalars(query)).all())
+
+
+async def exhibitors_of(db: AsyncSession, organisation_ids: Sequence[int]) -> dict[int, list[User]]:
+    """Exhibitor accounts per organisation id."""
+    rows = (
+        await db.execute(
+            select(Membership.organisation_id, User)
+            .join(User, User.id == Membership.user_id)
+            .where(
+                Membership.organisation_id.in_(list(organisation_ids)),
+                User.role == Role.exhibitor,
+            )
+            .order_by(User.name)
+        )
+    ).all()
+    result: dict[int, list[User]] = {}
+    for organisation_id, user in rows:
+        result.setdefault(organisation_id, []).append(user)
+    return result
+
+
+async def all_organisations(db: AsyncSession) -> list[Organisation]:
+    return list((await db.scalars(select(Organisation).order_by(Organisation.name))).all())
 
 
 async def hall_filter_choices(

@@ -1,10 +1,55 @@
-"""URL table of the exhibition hall."""
+"""URL table of the exhibition hall, and its start-up hook.
 
+Upload routes (``/booths/{slug}/materials``, ``/booths/{slug}/materials/{id}``,
+``/booths/{slug}/logo``) must match ``fair.app.UPLOAD_PATHS`` so the upload size limit
+applies there instead of the form limit.
+"""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
 from starlette.routing import Route
 
-from booths import views
+from booths import dashboard, editor, views
+from fair.search import SearchService
+
+POST = ["POST"]
 
 routes = [
     Route("/booths", views.hall, name="hall"),
     Route("/booths/{slug}", views.booth_detail, name="booth"),
+    Route("/booths/{slug}/contact", views.contact_request, methods=POST),
+    Route("/booths/{slug}/logo", editor.logo_route, methods=["GET", "HEAD", "POST"]),
+    Route("/booths/{slug}/edit", editor.edit_page, methods=["GET"]),
+    Route("/booths/{slug}/edit", editor.edit_text, methods=POST),
+    Route("/booths/{slug}/contacts", editor.contact_add, methods=POST),
+    Route("/booths/{slug}/contacts/{contact_id}", editor.contact_update, methods=POST),
+    Route("/booths/{slug}/contacts/{contact_id}/delete", editor.contact_delete, methods=POST),
+    Route("/booths/{slug}/links", editor.link_add, methods=POST),
+    Route("/booths/{slug}/materials", editor.material_upload, methods=POST),
+    Route("/booths/{slug}/materials/{material_id}", editor.material_upload, methods=POST),
+    Route("/booths/{slug}/materials/{material_id}/delete", editor.material_delete, methods=POST),
+    Route(
+        "/booths/{slug}/materials/{material_id}/download",
+        views.material_download,
+        methods=["GET", "HEAD"],
+    ),
+    Route("/exhibitor", dashboard.exhibitor_dashboard),
+    Route("/exhibitor/leads.csv", dashboard.leads_csv),
+    Route("/organiser/booths", dashboard.organiser_booths, methods=["GET"]),
+    Route("/organiser/booths", dashboard.organiser_create_booth, methods=POST),
+    Route("/organiser/booths/{slug}/exhibitors", dashboard.organiser_assign, methods=POST),
+    Route("/organiser/booths/{slug}/exhibitors/remove", dashboard.organiser_unassign, methods=POST),
 ]
+
+
+def register_booth_hooks(app: Starlette) -> None:
+    """Fill the search index at start-up when it does not match the booths table
+    (a freshly seeded or restored database)."""
+
+    async def ensure_search_index(app: Starlette) -> None:
+        async with app.state.db.session() as db:
+            if await SearchService.for_session(db).ensure_index(db):
+                await db.commit()
+
+    app.state.startup_hooks.append(ensure_search_index)

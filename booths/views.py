@@ -1,15 +1,29 @@
-"""Pages of the exhibition hall: the hall with filters and a booth."""
+"""Pages of the exhibition hall for visitors: the hall with filters and search, a booth,
+the contact request, material downloads and the logo."""
 
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
-from booths.queries import HallFilter, get_booth, hall_filter_choices, list_booths
-from fair.errors import HTTPError
+from booths import analytics, services
+from booths.queries import (
+    HallFilter,
+    get_booth,
+    get_material_version,
+    hall_filter_choices,
+    list_booths,
+)
+from fair.errors import HTTPError, not_found
+from fair.i18n import gettext_for
 from fair.models import OrganisationKind
-from fair.web import render
+from fair.search import SearchService
+from fair.storage import range_response
+from fair.web import current_user, form_text, language, read_form, render
 from sessions.queries import sessions_for_booth
+
+PRESIGNED_SECONDS = 300
+"""Lifetime of an S3 download link: long enough to start, short enough not to share."""
 
 
 def parse_hall_filter(request: Request) -> HallFilter:
@@ -34,7 +48,11 @@ def parse_hall_filter(request: Request) -> HallFilter:
 
 async def hall(request: Request) -> Response:
     hall_filter = parse_hall_filter(request)
+    q = request.query_params.get("q", "").strip()[:200]
     async with request.app.state.db.session() as db:
+        if q:
+            ids = await SearchService.for_session(db).search(db, q)
+            hall_filter = HallFilter(**{**hall_filter.__dict__, "booth_ids": ids})
         booths = await list_booths(db, hall_filter)
         topics, days, organisations = await hall_filter_choices(db)
     return render(
@@ -47,13 +65,164 @@ async def hall(request: Request) -> Response:
             "organisations": organisations,
             "kinds": list(OrganisationKind),
             "filter": hall_filter,
-            "q": request.query_params.get("q", ""),
+            "q": q,
         },
     )
 
 
 async def booth_detail(request: Request) -> Response:
+    settings = request.app.state.settings
     async with request.app.state.db.session() as db:
         booth = await get_booth(db, request.path_params["slug"])
         related = await sessions_for_booth(db, booth.id)
-    return render(request, "booths/booth.html", {"booth": booth, "related_sessions": related})
+        today = analytics.local_today(settings.time_zone)
+        seen = analytics.parse_seen(request.cookies.get(analytics.SEEN_COOKIE), today)
+        first_visit_today = booth.id not in seen
+        await analytics.count(db, booth.id, today, visits=1, unique_visitors=int(first_visit_today))
+        await db.commit()
+    user = current_user(request)
+    response = render(
+        request,
+        "booths/booth.html",
+        {
+            "booth": booth,
+            "related_sessions": related,
+            "can_edit": services.can_edit_booth(user, booth),
+            "consent_text": services.consent_text(booth, _gettext(request)),
+            "retention_days": services.RETENTION_DAYS,
+            "sent": request.query_params.get("sent") == "1",
+            "form": {},
+            "error": None,
+        },
+    )
+    if first_visit_today:
+        response.set_cookie(
+            analytics.SEEN_COOKIE,
+            analytics.format_seen(seen | {booth.id}, today),
+            max_age=analytics.seconds_until_midnight(settings.time_zone),
+            path="/booths",
+            httponly=True,
+            samesite="lax",
+            secure=settings.secure_cookies,
+        )
+    return response
+
+
+async def contact_request(request: Request) -> Response:
+    """A visitor's message; stored and shown to the exhibitor only with consent."""
+    form = await read_form(request)
+    slug = request.path_params["slug"]
+    settings = request.app.state.settings
+    contact_raw = form_text(form, "contact_person", required=False, max_length=12)
+    values = {
+        "name": form.get("name") or "",
+        "email": form.get("email") or "",
+        "message": form.get("message") or "",
+        "contact_person": contact_raw,
+    }
+    async with request.app.state.db.session() as db:
+        booth = await get_booth(db, slug)
+        try:
+            data = services.ContactRequestInput(
+                name=form_text(form, "name", max_length=200),
+                email=form_text(form, "email", max_length=254),
+                message=form_text(form, "message", max_length=5000),
+                consent=form.get("consent") == "yes",
+                contact_person_id=int(contact_raw) if contact_raw.isdigit() else None,
+            )
+            await services.create_contact_request(db, booth, data, _gettext(request))
+        except HTTPError as exc:
+            related = await sessions_for_booth(db, booth.id)
+            return render(
+                request,
+                "booths/booth.html",
+                {
+                    "booth": booth,
+                    "related_sessions": related,
+                    "can_edit": services.can_edit_booth(current_user(request), booth),
+                    "consent_text": services.consent_text(booth, _gettext(request)),
+                    "retention_days": services.RETENTION_DAYS,
+                    "sent": False,
+                    "form": values,
+                    "error": exc,
+                },
+                status_code=exc.status_code,
+            )
+        today = analytics.local_today(settings.time_zone)
+        await analytics.count(db, booth.id, today, contact_requests=1)
+        await db.commit()
+    return RedirectResponse(f"/booths/{slug}?sent=1#contact-form", status_code=303)
+
+
+def _gettext(request: Request) -> services.Translate:
+    return gettext_for(language(request)).gettext
+
+
+def _int_param(raw: str | None, name: str) -> int | None:
+    if raw is None or raw == "":
+        return None
+    if not raw.isdigit():
+        raise HTTPError(400, f"{name}: keine gültige ID", field=name)
+    return int(raw)
+
+
+async def material_download(request: Request) -> Response:
+    """The current version (or, for editors, an older one) as an attachment: streamed
+    with Range support from local storage, or a short-lived presigned S3 URL."""
+    settings = request.app.state.settings
+    storage = request.app.state.storage
+    material_id = _int_param(request.path_params["material_id"], "material_id")
+    version_id = _int_param(request.query_params.get("version"), "version")
+    assert material_id is not None
+    async with request.app.state.db.session() as db:
+        booth, material, version = await get_material_version(
+            db, request.path_params["slug"], material_id, version_id
+        )
+        if version_id is not None and version_id != material.current_version_id:
+            services.require_booth_editor(current_user(request), booth)
+        range_header = request.headers.get("range", "")
+        if request.method == "GET" and (not range_header or range_header.startswith("bytes=0-")):
+            await analytics.count(
+                db, booth.id, analytics.local_today(settings.time_zone), downloads=1
+            )
+            await db.commit()
+    url = await storage.presigned_url(
+        version.storage_key,
+        expires=PRESIGNED_SECONDS,
+        filename=version.filename,
+        content_type=version.content_type,
+    )
+    if url is not None:
+        return RedirectResponse(
+            url,
+            status_code=303,
+            headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+        )
+    return await range_response(
+        storage,
+        version.storage_key,
+        request,
+        filename=version.filename,
+        content_type=version.content_type,
+    )
+
+
+async def logo(request: Request) -> Response:
+    storage = request.app.state.storage
+    async with request.app.state.db.session() as db:
+        booth = await get_booth(db, request.path_params["slug"])
+    if not booth.logo_key:
+        raise not_found("Logo")
+    content_type = booth.logo_key.rsplit(".", 1)[-1]
+    mime = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}.get(
+        content_type, "application/octet-stream"
+    )
+    filename = f"{booth.slug}-logo.{content_type}"
+    url = await storage.presigned_url(
+        booth.logo_key, expires=PRESIGNED_SECONDS, filename=filename, content_type=mime
+    )
+    if url is not None:
+        return RedirectResponse(url, status_code=303, headers={"Cache-Control": "no-store"})
+    return await range_response(
+        storage, booth.logo_key, request, filename=filename, content_type=mime
+    )

@@ -1,0 +1,265 @@
+"""Booth editing for its exhibitors (and organisers): text, topics, contact persons,
+materials (upload, replace with history, soft delete, links) and the logo.
+
+Uploads are streamed: the multipart body is parsed while it arrives and the file part
+goes straight to storage (:mod:`fair.uploads`, :mod:`fair.storage`). Authorisation is
+checked before a byte of the body is read, CSRF from the form fields that precede the
+file, and no database connection is held while the file travels.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from sqlalchemy import select
+from starlette.datastructures import FormData
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import RedirectResponse, Response
+
+from booths import services
+from booths.models import Booth
+from booths.queries import get_booth_for_edit
+from fair.errors import HTTPError
+from fair.models import Topic
+from fair.storage import EmptyUpload, StorageUnavailable, TooLarge
+from fair.uploads import FormError, UnsupportedFileType, stream_upload_form
+from fair.web import check_csrf, current_user, form_text, read_form, render
+
+log = logging.getLogger("fair.booths")
+
+
+async def _editable_booth(request: Request) -> Booth:
+    async with request.app.state.db.session() as db:
+        booth = await get_booth_for_edit(db, request.path_params["slug"])
+    services.require_booth_editor(current_user(request), booth)
+    return booth
+
+
+def _back(booth: Booth, anchor: str = "") -> RedirectResponse:
+    return RedirectResponse(f"/booths/{booth.slug}/edit?saved=1{anchor}", status_code=303)
+
+
+def _id(request: Request, name: str) -> int:
+    raw = str(request.path_params[name])
+    if not raw.isdigit():
+        raise HTTPError(404, "Nicht gefunden.")
+    return int(raw)
+
+
+async def edit_page(request: Request) -> Response:
+    booth = await _editable_booth(request)
+    async with request.app.state.db.session() as db:
+        topics = list((await db.scalars(select(Topic).order_by(Topic.name_de))).all())
+    settings = request.app.state.settings
+    return render(
+        request,
+        "booths/edit.html",
+        {
+            "booth": booth,
+            "topics": topics,
+            "booth_topics": {t.id for t in booth.topics},
+            "saved": request.query_params.get("saved") == "1",
+            "max_upload_bytes": settings.max_upload_bytes,
+        },
+    )
+
+
+async def edit_text(request: Request) -> Response:
+    booth = await _editable_booth(request)
+    form = await read_form(request)
+    async with request.app.state.db.session() as db:
+        booth = await get_booth_for_edit(db, booth.slug)
+        await services.update_booth_text(
+            db,
+            booth,
+            name=form_text(form, "name", max_length=200),
+            tagline=form_text(form, "tagline", required=False, max_length=300),
+            description=form_text(form, "description", required=False, max_length=20000),
+            topic_slugs=[str(v) for v in form.getlist("topics")][:20],
+        )
+        await db.commit()
+    return _back(booth)
+
+
+def _contact_input(form: FormData) -> services.ContactInput:
+    return services.ContactInput(
+        name=form_text(form, "name", max_length=200),
+        role=form_text(form, "role", required=False, max_length=200),
+        organisation_name=form_text(form, "organisation_name", required=False, max_length=200),
+        email=form_text(form, "email", required=False, max_length=254),
+        phone=form_text(form, "phone", required=False, max_length=50),
+        availability=form_text(form, "availability", required=False, max_length=200),
+    )
+
+
+async def contact_add(request: Request) -> Response:
+    booth = await _editable_booth(request)
+    form = await read_form(request)
+    data = _contact_input(form)
+    async with request.app.state.db.session() as db:
+        booth = await get_booth_for_edit(db, booth.slug)
+        await services.add_contact(db, booth, data)
+        await db.commit()
+    return _back(booth, "#contacts")
+
+
+async def contact_update(request: Request) -> Response:
+    booth = await _editable_booth(request)
+    form = await read_form(request)
+    data = _contact_input(form)
+    async with request.app.state.db.session() as db:
+        booth = await get_booth_for_edit(db, booth.slug)
+        await services.update_contact(db, booth, _id(request, "contact_id"), data)
+        await db.commit()
+    return _back(booth, "#contacts")
+
+
+async def contact_delete(request: Request) -> Response:
+    booth = await _editable_booth(request)
+    await read_form(request)
+    async with request.app.state.db.session() as db:
+        booth = await get_booth_for_edit(db, booth.slug)
+        await services.delete_contact(db, booth, _id(request, "contact_id"))
+        await db.commit()
+    return _back(booth, "#contacts")
+
+
+async def link_add(request: Request) -> Response:
+    booth = await _editable_booth(request)
+    form = await read_form(request)
+    title = form_text(form, "title", max_length=200)
+    url = form_text(form, "url", max_length=500)
+    async with request.app.state.db.session() as db:
+        booth = await get_booth_for_edit(db, booth.slug)
+        await services.add_link(db, booth, title=title, url=url)
+        await db.commit()
+    return _back(booth, "#materials")
+
+
+async def material_delete(request: Request) -> Response:
+    booth = await _editable_booth(request)
+    await read_form(request)
+    async with request.app.state.db.session() as db:
+        booth = await get_booth_for_edit(db, booth.slug)
+        await services.delete_material(db, booth, _id(request, "material_id"))
+        await db.commit()
+    return _back(booth, "#materials")
+
+
+# --------------------------------------------------------------------------- uploads
+
+
+@contextlib.asynccontextmanager
+async def upload_errors() -> AsyncIterator[None]:
+    """Translate upload and storage failures into clear client messages."""
+    try:
+        yield
+    except TooLarge as exc:
+        limit_mb = exc.limit / 2**20
+        raise HTTPError(
+            413, f"file: Die Datei ist zu groß (höchstens {limit_mb:.0f} MB).", field="file"
+        ) from exc
+    except EmptyUpload as exc:
+        raise HTTPError(
+            400, "file: Die Datei ist leer oder es wurde keine ausgewählt.", field="file"
+        ) from exc
+    except UnsupportedFileType as exc:
+        raise HTTPError(415, f"file: Dateityp nicht erlaubt – {exc}", field="file") from exc
+    except FormError as exc:
+        raise HTTPError(400, f"Upload unvollständig oder fehlerhaft: {exc}") from exc
+    except ClientDisconnect as exc:
+        log.info("upload aborted by the client")
+        raise HTTPError(400, "Upload abgebrochen: Die Verbindung wurde getrennt.") from exc
+    except StorageUnavailable as exc:
+        log.warning("storage unavailable during upload: %s", exc)
+        raise HTTPError(
+            503, "Der Dateispeicher ist gerade nicht erreichbar. Bitte später erneut versuchen."
+        ) from exc
+
+
+async def _receive_upload(
+    request: Request, booth: Booth, *, prefix: str, allowed: set[str] | None = None
+) -> tuple[services.StoredUpload, dict[str, str]]:
+    settings = request.app.state.settings
+    async with upload_errors():
+        form = await stream_upload_form(
+            request, field_name="file", max_bytes=settings.max_upload_bytes
+        )
+        try:
+            check_csrf(request, form.fields.get("csrf_token"))
+        except HTTPError:
+            with contextlib.suppress(Exception):
+                await form.chunks.aclose()  # type: ignore[attr-defined]
+            raise
+        upload = await services.store_upload(
+            request.app.state.storage,
+            prefix=prefix,
+            chunks=form.chunks,
+            filename=form.filename,
+            max_bytes=settings.max_upload_bytes,
+            allowed=allowed,
+        )
+    return upload, form.fields
+
+
+async def _forget(request: Request, upload: services.StoredUpload) -> None:
+    """Remove a stored object whose database record could not be written."""
+    with contextlib.suppress(Exception):
+        await request.app.state.storage.delete(upload.stored.key)
+
+
+async def material_upload(request: Request) -> Response:
+    """A new material, or (with ``material_id``) a new version of one."""
+    booth = await _editable_booth(request)
+    user = services.require_booth_editor(current_user(request), booth)
+    material_id = _id(request, "material_id") if "material_id" in request.path_params else None
+    if material_id is not None:
+        services.find_material(booth, material_id)  # 404 before reading the body
+    upload, fields = await _receive_upload(request, booth, prefix=f"materials/{booth.id}")
+    try:
+        title = fields.get("title", "").strip()[:200] or None
+        async with request.app.state.db.session() as db:
+            booth = await get_booth_for_edit(db, booth.slug)
+            material = (
+                services.find_material(booth, material_id) if material_id is not None else None
+            )
+            await services.add_material_version(
+                db, booth, upload, user=user, title=title, material=material
+            )
+            await db.commit()
+    except BaseException:
+        await _forget(request, upload)
+        raise
+    return _back(booth, "#materials")
+
+
+async def logo_upload(request: Request) -> Response:
+    booth = await _editable_booth(request)
+    upload, _fields = await _receive_upload(
+        request, booth, prefix=f"logos/{booth.id}", allowed=services.LOGO_TYPES
+    )
+    old_key: str | None = None
+    try:
+        async with request.app.state.db.session() as db:
+            booth = await get_booth_for_edit(db, booth.slug)
+            old_key = booth.logo_key
+            booth.logo_key = upload.stored.key
+            await db.commit()
+    except BaseException:
+        await _forget(request, upload)
+        raise
+    if old_key:
+        with contextlib.suppress(Exception):
+            await request.app.state.storage.delete(old_key)
+    return _back(booth)
+
+
+async def logo_route(request: Request) -> Response:
+    """GET shows the logo, POST replaces it (one path, so the upload limit applies)."""
+    if request.method == "POST":
+        return await logo_upload(request)
+    from booths.views import logo
+
+    return await logo(request)

@@ -1,0 +1,50 @@
+// Booth editing, progressive enhancement: the forms work without this module.
+// - delete forms ask for confirmation;
+// - upload forms refuse files over the limit before sending and show progress.
+
+const formatMB = (bytes) => `${(bytes / 1048576).toFixed(1)} MB`;
+
+for (const form of document.querySelectorAll("form.confirm-form[data-confirm]")) {
+  form.addEventListener("submit", (event) => {
+    if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+  });
+}
+
+for (const form of document.querySelectorAll("form.upload-form[data-max-bytes]")) {
+  const limit = Number(form.dataset.maxBytes);
+  const input = form.querySelector('input[type="file"]');
+  let status = form.querySelector(".upload-status");
+  if (!status) {
+    status = document.createElement("p");
+    status.className = "upload-status";
+    status.setAttribute("role", "status");
+    form.append(status);
+  }
+  input?.addEventListener("change", () => {
+    const file = input.files?.[0];
+    input.setCustomValidity(file && file.size > limit ? `max. ${formatMB(limit)}` : "");
+    status.textContent = file ? `${file.name}: ${formatMB(file.size)}` : "";
+  });
+  form.addEventListener("submit", (event) => {
+    if (!window.XMLHttpRequest || !window.FormData) return;
+    event.preventDefault();
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", form.action);
+    xhr.upload.addEventListener("progress", (e) => {
+      if (e.lengthComputable) status.textContent = `${Math.round((100 * e.loaded) / e.total)} %`;
+    });
+    xhr.addEventListener("load", () => {
+      if (xhr.status < 400) {
+        window.location.assign(xhr.responseURL || window.location.href);
+      } else {
+        const page = new DOMParser().parseFromString(xhr.responseText, "text/html");
+        const message = page.querySelector("main")?.textContent?.trim();
+        status.textContent = message || `${xhr.status}`;
+        form.querySelector('button[type="submit"]')?.removeAttribute("disabled");
+      }
+    });
+    xhr.addEventListener("error", () => { status.textContent = "⚠"; });
+    form.querySelector('button[type="submit"]')?.setAttribute("disabled", "");
+    xhr.send(new FormData(form));
+  });
+}
