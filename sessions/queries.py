@@ -11,13 +11,14 @@ from sqlalchemy.orm import selectinload
 
 from fair.db import utcnow
 from fair.errors import not_found
-from fair.models import EventDay, EventSeries
+from fair.models import EventDay, EventSeries, Topic
 from sessions.models import (
     FaqEntry,
     ProgrammeSession,
     Recording,
     SessionSpeaker,
     Speaker,
+    Stage,
     session_booths,
 )
 
@@ -128,4 +129,36 @@ async def published_recordings(db: AsyncSession) -> list[Recording]:
         .options(selectinload(Recording.session).selectinload(ProgrammeSession.day))
         .order_by(Recording.created_at.desc())
     )
+    return list((await db.scalars(query)).all())
+
+
+async def list_stages(db: AsyncSession) -> list[Stage]:
+    return list((await db.scalars(select(Stage).order_by(Stage.position, Stage.id))).all())
+
+
+async def list_topics(db: AsyncSession) -> list[Topic]:
+    return list((await db.scalars(select(Topic).order_by(Topic.name_de))).all())
+
+
+async def list_speakers(db: AsyncSession) -> list[Speaker]:
+    query = select(Speaker).options(selectinload(Speaker.organisation)).order_by(Speaker.name)
+    return list((await db.scalars(query)).all())
+
+
+async def schedule_sessions(
+    db: AsyncSession,
+    *,
+    day_id: int | None = None,
+    session_ids: list[int] | None = None,
+    include_cancelled: bool = False,
+) -> list[ProgrammeSession]:
+    """Sessions for exports and the API: with booths, in programme order."""
+    query = session_query().options(selectinload(ProgrammeSession.booths))
+    if day_id is not None:
+        query = query.where(ProgrammeSession.day_id == day_id)
+    if session_ids is not None:
+        query = query.where(ProgrammeSession.id.in_(session_ids))
+    if not include_cancelled:
+        query = query.where(ProgrammeSession.cancelled.is_(False))
+    query = query.order_by(ProgrammeSession.starts_at, ProgrammeSession.stage_id)
     return list((await db.scalars(query)).all())

@@ -1,21 +1,35 @@
-"""Pages of the programme: the event home, the programme, a session, recordings."""
+"""Pages of the programme: event home, programme, agenda, a session with Q&A and chat,
+recordings, and the schedule exports."""
 
 from __future__ import annotations
 
+import hashlib
+import secrets
+from typing import Any
+
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from fair.errors import HTTPError
-from fair.web import render
+from fair.web import current_user, form_text, read_form, render
+from sessions import qa
+from sessions.chat import recent_messages
+from sessions.exporters import Schedule, exporter_for
 from sessions.queries import (
     event_faq,
     get_series,
     get_session,
     list_days,
     list_sessions,
+    list_stages,
+    list_topics,
     now_and_next,
     published_recordings,
+    schedule_sessions,
 )
+
+VOTER_COOKIE = "fair_voter"
+GROUPINGS = ("day", "stage", "topic")
 
 
 def _int_param(request: Request, name: str) -> int | None:
@@ -26,6 +40,17 @@ def _int_param(request: Request, name: str) -> int | None:
         return int(raw)
     except ValueError as exc:
         raise HTTPError(400, f"{name}: keine gültige ID", field=name) from exc
+
+
+def _path_id(request: Request, name: str, what: str) -> int:
+    raw = request.path_params[name]
+    if not raw.isdigit() or len(raw) > 12:
+        raise HTTPError(404, f"{what} nicht gefunden.")
+    return int(raw)
+
+
+def _wants_json(request: Request) -> bool:
+    return "application/json" in request.headers.get("accept", "")
 
 
 async def home(request: Request) -> Response:
@@ -42,33 +67,213 @@ async def home(request: Request) -> Response:
 
 
 async def programme(request: Request) -> Response:
+    """By day (default, with each day's host), by stage or by topic; filters combine."""
+    by = request.query_params.get("by", "day")
+    if by not in GROUPINGS:
+        raise HTTPError(400, "by: day, stage oder topic", field="by")
     day_id = _int_param(request, "day")
+    stage_id = _int_param(request, "stage")
+    topic_id = _int_param(request, "topic")
     async with request.app.state.db.session() as db:
         days = await list_days(db)
-        sessions = await list_sessions(db, day_id=day_id)
-    by_day = {day.id: [s for s in sessions if s.day_id == day.id] for day in days}
-    return render(
-        request,
-        "sessions/programme.html",
-        {"days": days, "by_day": by_day, "selected_day": day_id, "count": len(sessions)},
-    )
+        stages = await list_stages(db)
+        topics = await list_topics(db)
+        sessions = await list_sessions(db, day_id=day_id, stage_id=stage_id, topic_id=topic_id)
+    groups: list[tuple[str, Any, list[Any]]] = []
+    if by == "day":
+        groups = [("day", d, [s for s in sessions if s.day_id == d.id]) for d in days]
+    elif by == "stage":
+        groups = [("stage", st, [s for s in sessions if s.stage_id == st.id]) for st in stages]
+    else:
+        groups = [("topic", t, [s for s in sessions if s.topic_id == t.id]) for t in topics]
+        rest = [s for s in sessions if s.topic_id is None]
+        if rest:
+            groups.append(("topic", None, rest))
+    context = {
+        "days": days,
+        "stages": stages,
+        "topics": topics,
+        "groups": [g for g in groups if g[2]],
+        "by": by,
+        "selected_day": day_id,
+        "selected_stage": stage_id,
+        "selected_topic": topic_id,
+        "count": len(sessions),
+        "show_day": by != "day",
+    }
+    return render(request, "sessions/programme.html", context)
 
 
-def _session_id(request: Request) -> int:
-    try:
-        return int(request.path_params["session_id"])
-    except ValueError as exc:
-        raise HTTPError(404, "Programmpunkt nicht gefunden.") from exc
+async def agenda(request: Request) -> Response:
+    """The personal agenda: starred sessions live in the browser (static/js/agenda.js)."""
+    async with request.app.state.db.session() as db:
+        sessions = await list_sessions(db, include_cancelled=False)
+    return render(request, "sessions/agenda.html", {"sessions": sessions})
 
 
 async def session_detail(request: Request) -> Response:
+    session_id = _path_id(request, "session_id", "Programmpunkt")
+    user = current_user(request)
+    voter = request.cookies.get(VOTER_COOKIE)
     async with request.app.state.db.session() as db:
-        session = await get_session(db, _session_id(request))
+        session = await get_session(db, session_id)
         faq = await event_faq(db, session.id)
-    return render(request, "sessions/session.html", {"session": session, "faq": faq})
+        moderator = await qa.can_moderate(db, user, session.id)
+        questions = await qa.questions_for(db, session.id, include_hidden=moderator)
+        voted = await qa.voted_ids(db, session.id, voter)
+        messages = await recent_messages(db, qa.session_channel(session.id))
+    context = {
+        "session": session,
+        "faq": faq,
+        "moderator": moderator,
+        "questions": [q for q in questions if not q.hidden],
+        "hidden_questions": [q for q in questions if q.hidden],
+        "voted": voted,
+        "messages": messages,
+        "display_name": user.name if user else "",
+        "error": request.query_params.get("error", "")[:200],
+    }
+    response = render(request, "sessions/session.html", context)
+    if not voter:
+        _set_voter(request, response)
+    return response
+
+
+def _set_voter(request: Request, response: Response) -> str:
+    token = secrets.token_urlsafe(24)
+    response.set_cookie(
+        VOTER_COOKIE,
+        token,
+        max_age=365 * 24 * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=request.app.state.settings.secure_cookies,
+    )
+    return token
+
+
+def _back(session_id: int, payload: dict[str, Any], request: Request) -> Response:
+    if _wants_json(request):
+        return JSONResponse(payload)
+    return RedirectResponse(f"/sessions/{session_id}#qa", status_code=303)
+
+
+async def post_question(request: Request) -> Response:
+    """Works as a plain form POST (redirect) and from qa.js (JSON)."""
+    session_id = _path_id(request, "session_id", "Programmpunkt")
+    form = await read_form(request)
+    name = form_text(form, "author_name", max_length=qa.MAX_NAME)
+    body = form_text(form, "body", max_length=qa.MAX_QUESTION)
+    async with request.app.state.db.session() as db:
+        question = await qa.post_question(db, session_id, name, body)
+        await db.commit()
+        await qa.publish_questions(request.app.state.hub, db, session_id)
+        payload = {"question": qa.question_dict(question)}
+    return _back(session_id, payload, request)
+
+
+async def vote(request: Request) -> Response:
+    session_id = _path_id(request, "session_id", "Programmpunkt")
+    question_id = _path_id(request, "question_id", "Frage")
+    await read_form(request)
+    voter = request.cookies.get(VOTER_COOKIE) or ""
+    new_voter = "" if voter else secrets.token_urlsafe(24)
+    async with request.app.state.db.session() as db:
+        question = await qa.upvote(db, session_id, question_id, voter or new_voter)
+        await db.commit()
+        await qa.publish_questions(request.app.state.hub, db, session_id)
+        payload = {"question": qa.question_dict(question)}
+    response = _back(session_id, payload, request)
+    if new_voter:
+        response.set_cookie(
+            VOTER_COOKIE, new_voter, max_age=365 * 24 * 3600, httponly=True, samesite="lax"
+        )
+    return response
+
+
+async def moderate(request: Request) -> Response:
+    session_id = _path_id(request, "session_id", "Programmpunkt")
+    question_id = _path_id(request, "question_id", "Frage")
+    form = await read_form(request)
+    action = form_text(form, "action", max_length=20)
+    async with request.app.state.db.session() as db:
+        question = await qa.moderate(db, current_user(request), session_id, question_id, action)
+        await db.commit()
+        await qa.publish_questions(request.app.state.hub, db, session_id)
+        payload = {"question": qa.question_dict(question)}
+    return _back(session_id, payload, request)
+
+
+async def question_to_faq(request: Request) -> Response:
+    session_id = _path_id(request, "session_id", "Programmpunkt")
+    question_id = _path_id(request, "question_id", "Frage")
+    form = await read_form(request)
+    answer = form_text(form, "answer", max_length=qa.MAX_ANSWER)
+    for_event = form_text(form, "scope", required=False, max_length=10) == "event"
+    async with request.app.state.db.session() as db:
+        entry = await qa.question_to_faq(
+            db, current_user(request), session_id, question_id, answer, for_event=for_event
+        )
+        await db.commit()
+        payload = {"faq": {"id": entry.id, "question": entry.question}}
+    return _back(session_id, payload, request)
 
 
 async def recordings(request: Request) -> Response:
     async with request.app.state.db.session() as db:
         items = await published_recordings(db)
     return render(request, "sessions/recordings.html", {"recordings": items})
+
+
+def base_url(request: Request) -> str:
+    configured = request.app.state.settings.base_url
+    return (configured or str(request.base_url)).rstrip("/")
+
+
+def _session_ids(request: Request) -> list[int] | None:
+    raw = request.query_params.get("sessions")
+    if raw is None:
+        return None
+    parts = [p for p in raw.split(",") if p.strip()]
+    if len(parts) > 500 or not all(p.strip().isdigit() and len(p.strip()) < 12 for p in parts):
+        raise HTTPError(400, "sessions: durch Kommas getrennte IDs", field="sessions")
+    return [int(p) for p in parts]
+
+
+async def schedule_export(request: Request) -> Response:
+    """``/schedule.{ics,xml,json}``; the calendar also per ``?day=`` or ``?sessions=1,2``."""
+    exporter_class = exporter_for(request.path_params["ext"])
+    if exporter_class is None:
+        raise HTTPError(404, "Exportformat nicht gefunden.")
+    day_id = session_ids = None
+    suffix = ""
+    if exporter_class.filterable:
+        day_id = _int_param(request, "day")
+        session_ids = _session_ids(request)
+    settings = request.app.state.settings
+    async with request.app.state.db.session() as db:
+        series = await get_series(db)
+        days = await list_days(db)
+        stages = await list_stages(db)
+        sessions = await schedule_sessions(
+            db, day_id=day_id, session_ids=session_ids, include_cancelled=exporter_class.filterable
+        )
+    if day_id is not None:
+        day = next((d for d in days if d.id == day_id), None)
+        if day is None:
+            raise HTTPError(404, "Veranstaltungstag nicht gefunden.")
+        suffix = f" – {day.date:%d.%m.%Y}"
+    elif session_ids is not None:
+        suffix = " – Mein Programm"
+    time_zone = series.time_zone if series else settings.time_zone
+    schedule = Schedule(series, days, stages, sessions, time_zone, base_url(request), suffix)
+    data = exporter_class(schedule).get_data()
+    etag = '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
+    headers = {
+        "ETag": etag,
+        "Cache-Control": "public, max-age=60",
+        "Access-Control-Allow-Origin": "*",
+    }
+    if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
+        return Response(status_code=304, headers=headers)
+    return Response(data, media_type=exporter_class.content_type, headers=headers)

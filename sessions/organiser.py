@@ -1,0 +1,309 @@
+"""Organiser pages of the programme: list, create, edit, move, cancel, import, FAQ.
+
+Thin: parse the form, check the role, call :mod:`sessions.services` (or the importer),
+render. A save that clashes re-renders the form with each clash named and a
+"save anyway" checkbox; ticking it and saving again is the explicit override.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import time
+from typing import Any
+
+from sqlalchemy import select
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from booths.models import Booth
+from fair.auth import CurrentUser, require_user
+from fair.errors import HTTPError
+from fair.models import Role
+from fair.web import check_csrf, current_user, form_int, form_text, read_form, render
+from sessions import qa
+from sessions.importers import MAX_SCHEDULE_BYTES, import_schedule
+from sessions.models import SessionKind
+from sessions.queries import (
+    event_faq,
+    get_session,
+    list_days,
+    list_sessions,
+    list_speakers,
+    list_stages,
+    list_topics,
+)
+from sessions.services import (
+    ConflictError,
+    SessionInput,
+    input_from_session,
+    move_session,
+    set_cancelled,
+    update_session,
+)
+from sessions.services import create_session as create_session_service
+
+
+def _organiser(request: Request) -> CurrentUser:
+    return require_user(current_user(request), Role.organiser)
+
+
+def _tz(request: Request) -> str:
+    return str(request.app.state.settings.time_zone)
+
+
+def _session_id(request: Request) -> int:
+    raw = request.path_params["session_id"]
+    if not raw.isdigit() or len(raw) > 12:
+        raise HTTPError(404, "Programmpunkt nicht gefunden.")
+    return int(raw)
+
+
+def _time(form: FormData, name: str) -> time:
+    raw = form_text(form, name, max_length=8)
+    try:
+        return time.fromisoformat(raw)
+    except ValueError as exc:
+        raise HTTPError(400, f"{name}: Uhrzeit als HH:MM", field=name) from exc
+
+
+def _ids(form: FormData, name: str) -> tuple[int, ...]:
+    values = []
+    for raw in form.getlist(name):
+        if not isinstance(raw, str) or not raw.isdigit() or len(raw) > 12:
+            raise HTTPError(400, f"{name}: ungültige Auswahl", field=name)
+        values.append(int(raw))
+    return tuple(dict.fromkeys(values))
+
+
+def _override(form: FormData) -> bool:
+    return form.get("override") == "1"
+
+
+def session_input(form: FormData) -> SessionInput:
+    kind = form_text(form, "kind", max_length=20)
+    if kind not in SessionKind.__members__:
+        raise HTTPError(400, "kind: unbekannte Art", field="kind")
+    return SessionInput(
+        title=form_text(form, "title", max_length=300),
+        kind=SessionKind(kind),
+        day_id=form_int(form, "day_id") or 0,
+        stage_id=form_int(form, "stage_id") or 0,
+        start=_time(form, "start"),
+        duration_minutes=form_int(form, "duration_minutes", minimum=5, maximum=720) or 0,
+        abstract=form_text(form, "abstract", required=False, max_length=10000),
+        topic_id=form_int(form, "topic_id", required=False),
+        language=form_text(form, "language", max_length=2),
+        do_not_record=form.get("do_not_record") == "1",
+        speaker_ids=_ids(form, "speaker_ids"),
+        moderator_ids=_ids(form, "moderator_ids"),
+        booth_ids=_ids(form, "booth_ids"),
+    )
+
+
+async def _choices(db: Any) -> dict[str, Any]:
+    booths = list((await db.scalars(select(Booth).order_by(Booth.name))).all())
+    return {
+        "days": await list_days(db),
+        "stages": await list_stages(db),
+        "topics": await list_topics(db),
+        "speakers": await list_speakers(db),
+        "booths": booths,
+        "kinds": list(SessionKind),
+    }
+
+
+async def programme_admin(request: Request) -> Response:
+    _organiser(request)
+    async with request.app.state.db.session() as db:
+        days = await list_days(db)
+        sessions = await list_sessions(db)
+    by_day = {day.id: [s for s in sessions if s.day_id == day.id] for day in days}
+    notice = request.query_params.get("notice", "")[:300]
+    return render(
+        request,
+        "sessions/organiser/programme.html",
+        {"days": days, "by_day": by_day, "notice": notice},
+    )
+
+
+async def _form_page(
+    request: Request,
+    values: SessionInput | None,
+    *,
+    session_id: int | None,
+    conflicts: list[Any] | None = None,
+    error: HTTPError | None = None,
+    status_code: int = 200,
+) -> Response:
+    async with request.app.state.db.session() as db:
+        context = await _choices(db)
+        session = await get_session(db, session_id) if session_id else None
+    context.update(
+        {
+            "values": values,
+            "session": session,
+            "conflicts": conflicts or [],
+            "error": error,
+        }
+    )
+    return render(request, "sessions/organiser/session_form.html", context, status_code)
+
+
+async def new_session(request: Request) -> Response:
+    _organiser(request)
+    if request.method == "GET":
+        return await _form_page(request, None, session_id=None)
+    form = await read_form(request)
+    data = session_input(form)
+    async with request.app.state.db.session() as db:
+        try:
+            session, _overridden = await create_session_service(
+                db, data, time_zone=_tz(request), override=_override(form)
+            )
+        except ConflictError as exc:
+            return await _form_page(
+                request, data, session_id=None, conflicts=exc.conflicts, status_code=409
+            )
+        except HTTPError as exc:
+            if exc.status_code != 400:
+                raise
+            return await _form_page(request, data, session_id=None, error=exc, status_code=400)
+        await db.commit()
+    return RedirectResponse(f"/organiser/programme?notice=created-{session.id}", status_code=303)
+
+
+async def edit_session(request: Request) -> Response:
+    _organiser(request)
+    session_id = _session_id(request)
+    if request.method == "GET":
+        async with request.app.state.db.session() as db:
+            session = await get_session(db, session_id)
+            values = input_from_session(session, _tz(request))
+        return await _form_page(request, values, session_id=session_id)
+    form = await read_form(request)
+    data = session_input(form)
+    async with request.app.state.db.session() as db:
+        try:
+            await update_session(
+                db, session_id, data, time_zone=_tz(request), override=_override(form)
+            )
+        except ConflictError as exc:
+            return await _form_page(
+                request, data, session_id=session_id, conflicts=exc.conflicts, status_code=409
+            )
+        except HTTPError as exc:
+            if exc.status_code != 400:
+                raise
+            return await _form_page(
+                request, data, session_id=session_id, error=exc, status_code=400
+            )
+        await db.commit()
+    return RedirectResponse(f"/organiser/programme?notice=saved-{session_id}", status_code=303)
+
+
+async def move(request: Request) -> Response:
+    _organiser(request)
+    session_id = _session_id(request)
+    form = await read_form(request)
+    day_id = form_int(form, "day_id") or 0
+    stage_id = form_int(form, "stage_id") or 0
+    start = _time(form, "start")
+    async with request.app.state.db.session() as db:
+        try:
+            await move_session(
+                db,
+                session_id,
+                day_id=day_id,
+                stage_id=stage_id,
+                start=start,
+                time_zone=_tz(request),
+                override=_override(form),
+            )
+        except ConflictError as exc:
+            session = await get_session(db, session_id)
+            values = input_from_session(session, _tz(request))
+            values = replace(values, day_id=day_id, stage_id=stage_id, start=start)
+            return await _form_page(
+                request, values, session_id=session_id, conflicts=exc.conflicts, status_code=409
+            )
+        await db.commit()
+    return RedirectResponse(f"/organiser/programme?notice=moved-{session_id}", status_code=303)
+
+
+async def cancel(request: Request) -> Response:
+    _organiser(request)
+    session_id = _session_id(request)
+    form = await read_form(request)
+    action = form_text(form, "action", max_length=10)
+    if action not in ("cancel", "restore"):
+        raise HTTPError(400, "action: cancel oder restore", field="action")
+    async with request.app.state.db.session() as db:
+        try:
+            await set_cancelled(
+                db,
+                session_id,
+                action == "cancel",
+                time_zone=_tz(request),
+                override=_override(form),
+            )
+        except ConflictError as exc:
+            session = await get_session(db, session_id)
+            values = input_from_session(session, _tz(request))
+            return await _form_page(
+                request, values, session_id=session_id, conflicts=exc.conflicts, status_code=409
+            )
+        await db.commit()
+    return RedirectResponse(f"/organiser/programme?notice={action}-{session_id}", status_code=303)
+
+
+async def import_page(request: Request) -> Response:
+    _organiser(request)
+    context: dict[str, Any] = {"result": None, "error": None, "max_bytes": MAX_SCHEDULE_BYTES}
+    if request.method == "GET":
+        return render(request, "sessions/organiser/import.html", context)
+    try:
+        form = await request.form(max_files=1, max_fields=5)
+    except Exception as exc:
+        raise HTTPError(400, f"Formular konnte nicht gelesen werden: {exc}") from exc
+    token = form.get("csrf_token")
+    check_csrf(request, token if isinstance(token, str) else None)
+    upload = form.get("schedule")
+    if upload is None or isinstance(upload, str):
+        raise HTTPError(400, "schedule: Datei fehlt", field="schedule")
+    data = await upload.read(MAX_SCHEDULE_BYTES + 1)
+    async with request.app.state.db.session() as db:
+        try:
+            result = await import_schedule(db, data, default_time_zone=_tz(request))
+        except HTTPError as exc:
+            await db.rollback()
+            context["error"] = exc
+            return render(
+                request, "sessions/organiser/import.html", context, status_code=exc.status_code
+            )
+        await db.commit()
+    context["result"] = result
+    return render(request, "sessions/organiser/import.html", context)
+
+
+async def faq_admin(request: Request) -> Response:
+    _organiser(request)
+    if request.method == "POST":
+        form = await read_form(request)
+        async with request.app.state.db.session() as db:
+            if form.get("delete"):
+                entry_id = form_int(form, "delete") or 0
+                await qa.delete_faq(db, entry_id)
+            else:
+                session_id = form_int(form, "session_id", required=False)
+                await qa.add_faq(
+                    db,
+                    form_text(form, "question", max_length=qa.MAX_QUESTION),
+                    form_text(form, "answer", max_length=qa.MAX_ANSWER),
+                    session_id=session_id,
+                )
+            await db.commit()
+        return RedirectResponse("/organiser/faq", status_code=303)
+    async with request.app.state.db.session() as db:
+        entries = await event_faq(db)
+    return render(request, "sessions/organiser/faq.html", {"entries": entries})

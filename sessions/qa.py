@@ -1,0 +1,238 @@
+"""Live Q&A and FAQ: questions under a display name, one upvote per voter, moderation.
+
+Who moderates: organisers, and the speakers and moderators of that session (users linked
+to one of its speakers). Votes count once per voter key (a random browser token kept in a
+cookie); hidden questions take no votes. After each change the caller publishes the new
+order with :func:`publish_questions`, so every open session page reorders live.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fair.auth import CurrentUser
+from fair.errors import HTTPError, bad_request, not_found
+from fair.realtime.hub import Hub
+from sessions.models import (
+    FaqEntry,
+    ProgrammeSession,
+    Question,
+    QuestionVote,
+    SessionSpeaker,
+    Speaker,
+)
+
+MAX_NAME = 80
+MAX_QUESTION = 500
+MAX_ANSWER = 5000
+ACTIONS = ("hide", "show", "answer", "unanswer", "pin", "unpin")
+
+
+def session_channel(session_id: int) -> str:
+    return f"session:{session_id}"
+
+
+def clean_text(value: str, field: str, max_length: int) -> str:
+    """Strip, drop control characters (newlines kept), enforce a length; 400 names the field."""
+    text = "".join(ch for ch in value if ch in "\n\t" or ch.isprintable()).strip()
+    if not text:
+        raise bad_request(field, "Pflichtfeld")
+    if len(text) > max_length:
+        raise bad_request(field, f"höchstens {max_length} Zeichen")
+    return text
+
+
+def ordered(questions: list[Question]) -> list[Question]:
+    """Pinned first, open before answered, then most votes, then oldest."""
+    return sorted(questions, key=lambda q: (not q.pinned, q.answered, -q.votes, q.id))
+
+
+def question_dict(question: Question) -> dict[str, Any]:
+    return {
+        "id": question.id,
+        "author": question.author_name,
+        "body": question.body,
+        "votes": question.votes,
+        "answered": question.answered,
+        "pinned": question.pinned,
+        "hidden": question.hidden,
+    }
+
+
+async def session_exists(db: AsyncSession, session_id: int) -> bool:
+    found = await db.scalar(select(ProgrammeSession.id).where(ProgrammeSession.id == session_id))
+    return found is not None
+
+
+async def questions_for(
+    db: AsyncSession, session_id: int, *, include_hidden: bool = False
+) -> list[Question]:
+    query = select(Question).where(Question.session_id == session_id)
+    if not include_hidden:
+        query = query.where(Question.hidden.is_(False))
+    return ordered(list((await db.scalars(query)).all()))
+
+
+async def voted_ids(db: AsyncSession, session_id: int, voter_key: str | None) -> set[int]:
+    if not voter_key:
+        return set()
+    rows = await db.scalars(
+        select(QuestionVote.question_id)
+        .join(Question, Question.id == QuestionVote.question_id)
+        .where(Question.session_id == session_id, QuestionVote.voter_key == voter_key)
+    )
+    return set(rows.all())
+
+
+async def post_question(db: AsyncSession, session_id: int, author_name: str, body: str) -> Question:
+    if not await session_exists(db, session_id):
+        raise not_found("Programmpunkt")
+    question = Question(
+        session_id=session_id,
+        author_name=clean_text(author_name, "author_name", MAX_NAME),
+        body=clean_text(body, "body", MAX_QUESTION),
+        votes=0,
+    )
+    db.add(question)
+    await db.flush()
+    return question
+
+
+async def _question(db: AsyncSession, session_id: int, question_id: int) -> Question:
+    question = await db.get(Question, question_id)
+    if question is None or question.session_id != session_id:
+        raise not_found("Frage")
+    return question
+
+
+async def upvote(db: AsyncSession, session_id: int, question_id: int, voter_key: str) -> Question:
+    """One vote per voter key; 409 for a second vote or a hidden question."""
+    if not voter_key or len(voter_key) > 64:
+        raise bad_request("voter", "fehlende Browser-Kennung")
+    question = await _question(db, session_id, question_id)
+    if question.hidden:
+        raise HTTPError(409, "Diese Frage ist ausgeblendet und nimmt keine Stimmen an.")
+    try:
+        async with db.begin_nested():
+            db.add(QuestionVote(question_id=question.id, voter_key=voter_key))
+    except IntegrityError:
+        raise HTTPError(409, "Sie haben für diese Frage schon gestimmt.") from None
+    await db.execute(
+        update(Question).where(Question.id == question.id).values(votes=Question.votes + 1)
+    )
+    await db.refresh(question)
+    return question
+
+
+async def can_moderate(db: AsyncSession, user: CurrentUser | None, session_id: int) -> bool:
+    if user is None:
+        return False
+    if user.is_organiser:
+        return True
+    found = await db.scalar(
+        select(SessionSpeaker.id)
+        .join(Speaker, Speaker.id == SessionSpeaker.speaker_id)
+        .where(SessionSpeaker.session_id == session_id, Speaker.user_id == user.id)
+        .limit(1)
+    )
+    return found is not None
+
+
+async def require_moderator(db: AsyncSession, user: CurrentUser | None, session_id: int) -> None:
+    if user is None:
+        raise HTTPError(401, "Bitte melden Sie sich an.")
+    if not await can_moderate(db, user, session_id):
+        raise HTTPError(403, "Nur das Organisationsteam und die Mitwirkenden moderieren.")
+
+
+async def moderate(
+    db: AsyncSession,
+    user: CurrentUser | None,
+    session_id: int,
+    question_id: int,
+    action: str,
+) -> Question:
+    await require_moderator(db, user, session_id)
+    if action not in ACTIONS:
+        raise bad_request("action", f"eine von {', '.join(ACTIONS)}")
+    question = await _question(db, session_id, question_id)
+    if action in ("hide", "show"):
+        question.hidden = action == "hide"
+    elif action in ("answer", "unanswer"):
+        question.answered = action == "answer"
+    else:
+        question.pinned = action == "pin"
+    await db.flush()
+    return question
+
+
+async def question_to_faq(
+    db: AsyncSession,
+    user: CurrentUser | None,
+    session_id: int,
+    question_id: int,
+    answer: str,
+    *,
+    for_event: bool = False,
+) -> FaqEntry:
+    """An organiser turns an answered question into an FAQ entry (session or event)."""
+    if user is None or not user.is_organiser:
+        raise HTTPError(403, "Nur das Organisationsteam pflegt die häufigen Fragen.")
+    question = await _question(db, session_id, question_id)
+    if not question.answered:
+        raise HTTPError(409, "Nur beantwortete Fragen können in die häufigen Fragen.")
+    return await add_faq(
+        db,
+        question.body,
+        answer,
+        session_id=None if for_event else session_id,
+        source_question_id=question.id,
+    )
+
+
+async def add_faq(
+    db: AsyncSession,
+    question: str,
+    answer: str,
+    *,
+    session_id: int | None = None,
+    source_question_id: int | None = None,
+) -> FaqEntry:
+    if session_id is not None and not await session_exists(db, session_id):
+        raise not_found("Programmpunkt")
+    scope = (
+        FaqEntry.session_id.is_(None) if session_id is None else (FaqEntry.session_id == session_id)
+    )
+    count = len((await db.scalars(select(FaqEntry.id).where(scope))).all())
+    entry = FaqEntry(
+        session_id=session_id,
+        question=clean_text(question, "question", MAX_QUESTION),
+        answer=clean_text(answer, "answer", MAX_ANSWER),
+        position=count,
+        source_question_id=source_question_id,
+    )
+    db.add(entry)
+    await db.flush()
+    return entry
+
+
+async def delete_faq(db: AsyncSession, entry_id: int) -> None:
+    entry = await db.get(FaqEntry, entry_id)
+    if entry is None:
+        raise not_found("Eintrag")
+    await db.delete(entry)
+    await db.flush()
+
+
+async def questions_event(db: AsyncSession, session_id: int) -> dict[str, Any]:
+    items = await questions_for(db, session_id)
+    return {"type": "questions", "session": session_id, "items": [question_dict(q) for q in items]}
+
+
+async def publish_questions(hub: Hub, db: AsyncSession, session_id: int) -> None:
+    """Send the new public order to everyone on the session page (all instances)."""
+    await hub.publish(session_channel(session_id), await questions_event(db, session_id))

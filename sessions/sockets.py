@@ -1,0 +1,120 @@
+"""WebSocket endpoints: one channel per session page (Q&A updates, chat, presence) and one
+per booth (chat, presence). The loop, limits and close codes are ``serve_channel``'s.
+
+Client → server (one JSON object per frame):
+
+* ``{"type": "hello"}``: the server answers this connection alone with the current
+  question list and presence count (after a reconnect nothing is missed);
+* ``{"type": "chat", "name": "Ada", "text": "Hallo"}``: stored, then sent to everyone.
+
+A chat message the rules refuse (empty, too long) is answered with
+``{"type": "error", "message": "…"}`` to the sender only. Close codes besides those of
+``serve_channel``: 1008 for a foreign Origin or an unknown message type, 4404 for an
+unknown session or booth.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from starlette.websockets import WebSocket
+
+from booths.models import Booth
+from fair.errors import HTTPError
+from fair.realtime import ChannelLimits, MessageRejected, serve_channel
+from fair.web import current_user
+from sessions.chat import PresenceAnnouncer, booth_channel, chat_event, post_chat
+from sessions.qa import questions_event, session_channel, session_exists
+
+CLOSE_NOT_FOUND = 4404
+LIMITS = ChannelLimits()
+
+
+def _same_origin(websocket: WebSocket) -> bool:
+    origin = websocket.headers.get("origin")
+    if not origin:
+        return True  # not a browser; browsers always send Origin on WebSocket handshakes
+    return urlsplit(origin).netloc == websocket.headers.get("host", "")
+
+
+async def _refuse(websocket: WebSocket, code: int, reason: str) -> None:
+    await websocket.accept()
+    await websocket.close(code, reason)
+
+
+async def session_socket(websocket: WebSocket) -> None:
+    if not _same_origin(websocket):
+        await _refuse(websocket, 1008, "foreign origin")
+        return
+    raw = websocket.path_params["session_id"]
+    db_factory = websocket.app.state.db
+    session_id = int(raw) if raw.isdigit() and len(raw) < 12 else 0
+    async with db_factory.session() as db:
+        known = session_id > 0 and await session_exists(db, session_id)
+    if not known:
+        await _refuse(websocket, CLOSE_NOT_FOUND, "unknown session")
+        return
+    channel = session_channel(session_id)
+
+    async def snapshot() -> list[dict[str, Any]]:
+        async with db_factory.session() as db:
+            questions = await questions_event(db, session_id)
+        count = await websocket.app.state.hub.presence(channel)
+        return [questions, {"type": "presence", "count": count}]
+
+    await _serve(websocket, channel, snapshot)
+
+
+async def booth_socket(websocket: WebSocket) -> None:
+    if not _same_origin(websocket):
+        await _refuse(websocket, 1008, "foreign origin")
+        return
+    slug = websocket.path_params["slug"][:80]
+    async with websocket.app.state.db.session() as db:
+        known = await db.scalar(select(Booth.id).where(Booth.slug == slug))
+    if known is None:
+        await _refuse(websocket, CLOSE_NOT_FOUND, "unknown booth")
+        return
+    channel = booth_channel(slug)
+
+    async def snapshot() -> list[dict[str, Any]]:
+        return [{"type": "presence", "count": await websocket.app.state.hub.presence(channel)}]
+
+    await _serve(websocket, channel, snapshot)
+
+
+async def _serve(websocket: WebSocket, channel: str, snapshot: Any) -> None:
+    app = websocket.app
+    hub = app.state.hub
+    announcer: PresenceAnnouncer = app.state.presence
+    user = current_user(websocket)
+
+    async def on_message(event: dict[str, Any]) -> None:
+        kind = event.get("type")
+        if kind == "hello":
+            await websocket.send_text(json.dumps(await snapshot(), ensure_ascii=False))
+        elif kind == "chat":
+            name = event.get("name") or (user.name if user else "")
+            text = event.get("text")
+            if not isinstance(name, str) or not isinstance(text, str):
+                raise MessageRejected("chat needs name and text strings")
+            try:
+                async with app.state.db.session() as db:
+                    message = await post_chat(db, channel, name, text)
+                    await db.commit()
+            except HTTPError as exc:
+                error = {"type": "error", "message": exc.message}
+                await websocket.send_text(json.dumps([error], ensure_ascii=False))
+                return
+            await hub.publish(channel, chat_event(message))
+        else:
+            raise MessageRejected("unknown message type")
+
+    announcer.mark(channel)
+    try:
+        await serve_channel(websocket, channel, hub, on_message, LIMITS)
+    finally:
+        announcer.mark(channel)

@@ -1,0 +1,50 @@
+// The personal agenda: starred session ids in localStorage ("fair.agenda"), no account.
+// Star buttons (data-star) appear only with JavaScript; the agenda page (/agenda) shows
+// only starred sessions and links their calendar: /schedule.ics?sessions=1,2,3.
+
+const KEY = "fair.agenda";
+
+export function starred() {
+  try {
+    const ids = JSON.parse(localStorage.getItem(KEY) || "[]");
+    return new Set(ids.filter((id) => Number.isInteger(id)));
+  } catch {
+    return new Set();
+  }
+}
+
+function save(ids) {
+  localStorage.setItem(KEY, JSON.stringify([...ids].sort((a, b) => a - b)));
+}
+
+export function toggle(id) {
+  const ids = starred();
+  if (ids.has(id)) ids.delete(id);
+  else ids.add(id);
+  save(ids);
+  return ids.has(id);
+}
+
+function refreshAgendaPage() {
+  const list = document.querySelector("[data-agenda-page]");
+  if (!list) return;
+  const ids = starred();
+  for (const item of list.querySelectorAll("[data-session-id]")) {
+    item.hidden = !ids.has(Number(item.dataset.sessionId));
+  }
+  const link = document.getElementById("agenda-ics");
+  link.href = `/schedule.ics?sessions=${[...ids].sort((a, b) => a - b).join(",")}`;
+  link.hidden = ids.size === 0;
+  document.getElementById("agenda-empty").hidden = ids.size > 0;
+}
+
+for (const button of document.querySelectorAll("[data-star]")) {
+  const id = Number(button.dataset.star);
+  button.hidden = false;
+  button.setAttribute("aria-pressed", String(starred().has(id)));
+  button.addEventListener("click", () => {
+    button.setAttribute("aria-pressed", String(toggle(id)));
+    refreshAgendaPage();
+  });
+}
+refreshAgendaPage();

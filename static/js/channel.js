@@ -1,0 +1,68 @@
+// One WebSocket per page for its live channel (data-channel-url), shared by qa.js and
+// chat.js (ES modules are evaluated once). Frames from the server are JSON arrays of
+// events; each event goes to the handlers registered for its "type". Reconnects with
+// backoff and asks for a fresh snapshot ("hello") after every (re)connect.
+
+const handlers = new Map();
+let socket = null;
+let retry = 500;
+let queue = [];
+
+function channelUrl() {
+  const panel = document.querySelector("[data-channel-url]");
+  if (!panel) return null;
+  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+  return `${scheme}//${location.host}${panel.dataset.channelUrl}`;
+}
+
+function dispatch(event) {
+  for (const handler of handlers.get(event.type) || []) handler(event);
+}
+
+function open() {
+  const url = channelUrl();
+  if (!url || socket) return;
+  socket = new WebSocket(url);
+  socket.addEventListener("open", () => {
+    retry = 500;
+    socket.send(JSON.stringify({ type: "hello" }));
+    for (const message of queue) socket.send(message);
+    queue = [];
+    dispatch({ type: "connection", open: true });
+  });
+  socket.addEventListener("message", (message) => {
+    let events;
+    try {
+      events = JSON.parse(message.data);
+    } catch {
+      return;
+    }
+    if (Array.isArray(events)) events.forEach(dispatch);
+  });
+  socket.addEventListener("close", (close) => {
+    socket = null;
+    dispatch({ type: "connection", open: false, code: close.code, reason: close.reason });
+    if (close.code === 4404 || close.code === 1008) return; // gone or refused: do not hammer
+    setTimeout(open, retry);
+    retry = Math.min(retry * 2, 15000);
+  });
+}
+
+export function on(type, handler) {
+  if (!handlers.has(type)) handlers.set(type, []);
+  handlers.get(type).push(handler);
+  open();
+}
+
+export function send(event) {
+  const message = JSON.stringify(event);
+  if (socket && socket.readyState === WebSocket.OPEN) socket.send(message);
+  else {
+    queue.push(message);
+    open();
+  }
+}
+
+export function hasChannel() {
+  return channelUrl() !== null;
+}

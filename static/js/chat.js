@@ -1,0 +1,41 @@
+// Chat and presence over the page's channel (see channel.js). Messages are rendered as
+// text, never as HTML.
+import { on, send } from "./channel.js";
+
+const log = document.querySelector("[data-chat-log]");
+const form = document.querySelector("[data-chat-form]");
+const presence = document.querySelector("[data-presence]");
+const seen = new Set();
+
+function append(event) {
+  if (seen.has(event.id)) return;
+  seen.add(event.id);
+  const item = document.createElement("li");
+  const author = document.createElement("strong");
+  author.textContent = event.author;
+  item.append(author, `: ${event.text}`);
+  log.append(item);
+  while (log.children.length > 200) log.firstElementChild.remove();
+  log.scrollTop = log.scrollHeight;
+}
+
+if (presence) on("presence", (event) => (presence.textContent = String(event.count)));
+
+if (log && form) {
+  const status = form.querySelector("[data-chat-status]");
+  on("chat", append);
+  on("error", (event) => (status.textContent = event.message));
+  on("connection", (event) => {
+    form.hidden = false;
+    form.querySelector("button").disabled = !event.open;
+  });
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const name = form.elements.name.value.trim();
+    const text = form.elements.text.value.trim();
+    if (!name || !text) return;
+    send({ type: "chat", name, text });
+    form.elements.text.value = "";
+    status.textContent = "";
+  });
+}

@@ -1,0 +1,251 @@
+"""The programme on SQLite and PostgreSQL: pages by day, stage and topic, the personal agenda,
+organiser editing with conflict checks (service and HTTP), the read-only JSON API against its
+OpenAPI description."""
+
+from __future__ import annotations
+
+import re
+from datetime import time
+from typing import Any
+
+import httpx
+import jsonschema
+import pytest
+from sqlalchemy import select
+from starlette.applications import Starlette
+
+from fair.models import EventDay
+from sessions.models import ProgrammeSession, SessionKind, Speaker, Stage
+from sessions.services import (
+    ConflictError,
+    SessionInput,
+    create_session,
+    move_session,
+    set_cancelled,
+)
+from tests.conftest import csrf_of, login
+
+TZ = "Europe/Berlin"
+OPENING = "Grußwort der gastgebenden Region Gelsenkirchen"
+
+
+async def _ids(app: Starlette) -> dict[str, Any]:
+    async with app.state.db.session() as db:
+        days = list((await db.scalars(select(EventDay).order_by(EventDay.date))).all())
+        stages = {s.slug: s.id for s in (await db.scalars(select(Stage))).all()}
+        speaker = await db.scalar(select(Speaker).where(Speaker.name == "Dr. Katharina Wellmann"))
+        opening = await db.scalar(select(ProgrammeSession).where(ProgrammeSession.title == OPENING))
+    assert speaker is not None and opening is not None
+    return {"day": days[0].id, "stages": stages, "wellmann": speaker.id, "opening": opening.id}
+
+
+def _input(ids: dict[str, Any], **changes: Any) -> SessionInput:
+    values: dict[str, Any] = {
+        "title": "Neuer Fachbeitrag",
+        "kind": SessionKind.talk,
+        "day_id": ids["day"],
+        "stage_id": ids["stages"]["forum"],
+        "start": time(9, 5),
+        "duration_minutes": 5,
+    }
+    values.update(changes)
+    return SessionInput(**values)
+
+
+async def test_programme_by_day_stage_and_topic(client: httpx.AsyncClient) -> None:
+    by_day = await client.get("/programme")
+    assert by_day.status_code == 200
+    assert len(re.findall(r'<section aria-labelledby="day-\d+"', by_day.text)) == 5
+    by_stage = await client.get("/programme?by=stage")
+    assert by_stage.status_code == 200
+    stages = re.findall(r'<h2 id="stage-\d+">([^<]+)</h2>', by_stage.text)
+    assert stages == ["Hauptbühne", "Forum", "Werkstatt"]
+    by_topic = await client.get("/programme?by=topic")
+    assert "Smart City" in by_topic.text
+    assert by_topic.text.count('class="session-item"') == by_day.text.count('class="session-item"')
+    forum = re.search(r'<option value="(\d+)"\s*>Forum</option>', by_day.text)
+    assert forum is not None
+    only_forum = await client.get(f"/programme?by=stage&stage={forum.group(1)}")
+    assert re.findall(r'<h2 id="stage-\d+">([^<]+)</h2>', only_forum.text) == ["Forum"]
+    assert (await client.get("/programme?by=colour")).status_code == 400
+    assert (await client.get("/programme?stage=x")).status_code == 400
+
+
+async def test_agenda_page_and_star_buttons(client: httpx.AsyncClient) -> None:
+    page = await client.get("/agenda")
+    assert page.status_code == 200
+    assert 'src="/static/js/agenda.js"' in page.text
+    assert "data-star=" in page.text
+    script = await client.get("/static/js/agenda.js")
+    assert script.status_code == 200
+    assert "localStorage" in script.text
+
+
+async def test_conflicts_name_the_clash_and_need_override(demo_app: Starlette) -> None:
+    ids = await _ids(demo_app)
+    async with demo_app.state.db.session() as db:
+        # Stage clash: the opening runs 09:00–09:15 on the main stage.
+        with pytest.raises(ConflictError) as stage:
+            await create_session(
+                db, _input(ids, stage_id=ids["stages"]["hauptbuehne"]), time_zone=TZ
+            )
+        assert [c.kind for c in stage.value.conflicts] == ["stage"]
+        assert "Hauptbühne" in stage.value.message and OPENING in stage.value.message
+        assert "09:00–09:15" in stage.value.message
+        assert stage.value.status_code == 409
+        # Speaker clash: Dr. Wellmann speaks at the opening at that time.
+        with pytest.raises(ConflictError) as speaker:
+            await create_session(db, _input(ids, speaker_ids=(ids["wellmann"],)), time_zone=TZ)
+        assert [c.kind for c in speaker.value.conflicts] == ["speaker"]
+        assert "Dr. Katharina Wellmann" in speaker.value.message
+        assert OPENING in speaker.value.message
+        # Outside the day's hours (09:00–16:00).
+        with pytest.raises(ConflictError) as late:
+            await create_session(db, _input(ids, start=time(15, 58)), time_zone=TZ)
+        assert [c.kind for c in late.value.conflicts] == ["day_hours"]
+        assert "09:00–16:00" in late.value.message
+        # Nothing was saved by the refused attempts; an explicit override saves.
+        count = len((await db.scalars(select(ProgrammeSession.id))).all())
+        session, overridden = await create_session(
+            db, _input(ids, speaker_ids=(ids["wellmann"],)), time_zone=TZ, override=True
+        )
+        assert [c.kind for c in overridden] == ["speaker"]
+        await db.commit()
+        assert len((await db.scalars(select(ProgrammeSession.id))).all()) == count + 1
+        # A clean slot needs no override; moving onto the main stage at 09:00 clashes.
+        with pytest.raises(ConflictError):
+            await move_session(
+                db,
+                session.id,
+                day_id=ids["day"],
+                stage_id=ids["stages"]["hauptbuehne"],
+                start=time(9, 0),
+                time_zone=TZ,
+            )
+        # Cancel the opening: its slot is free; reinstating it now clashes with ours.
+        await set_cancelled(db, ids["opening"], True, time_zone=TZ)
+        await move_session(
+            db,
+            session.id,
+            day_id=ids["day"],
+            stage_id=ids["stages"]["hauptbuehne"],
+            start=time(9, 0),
+            time_zone=TZ,
+            override=False,
+        )
+        with pytest.raises(ConflictError) as back:
+            await set_cancelled(db, ids["opening"], False, time_zone=TZ)
+        assert "Neuer Fachbeitrag" in back.value.message
+        await db.rollback()
+
+
+async def test_organiser_creates_edits_moves_and_cancels_over_http(
+    client: httpx.AsyncClient, demo_app: Starlette
+) -> None:
+    ids = await _ids(demo_app)
+    assert (await client.get("/organiser/programme")).status_code == 401
+    await login(client, "orga@example.org")
+    listing = await client.get("/organiser/programme")
+    assert listing.status_code == 200 and OPENING in listing.text
+    form_page = await client.get("/organiser/programme/new")
+    assert form_page.status_code == 200
+    assert '<label for="title">' in form_page.text
+    token = await csrf_of(client, "/organiser/programme/new")
+    form = {
+        "csrf_token": token,
+        "title": "Sprechstunde Datenschutz",
+        "kind": "workshop",
+        "day_id": str(ids["day"]),
+        "stage_id": str(ids["stages"]["hauptbuehne"]),
+        "start": "09:10",
+        "duration_minutes": "30",
+        "language": "de",
+        "speaker_ids": [str(ids["wellmann"])],
+    }
+    clash = await client.post("/organiser/programme/new", data=form)
+    assert clash.status_code == 409
+    assert OPENING in clash.text and "Dr. Katharina Wellmann" in clash.text
+    assert 'name="override"' in clash.text
+    saved = await client.post("/organiser/programme/new", data={**form, "override": "1"})
+    assert saved.status_code == 303, saved.text
+    new_id = int(saved.headers["location"].rsplit("-", 1)[1])
+    edit = await client.get(f"/organiser/programme/{new_id}/edit")
+    assert edit.status_code == 200 and "Sprechstunde Datenschutz" in edit.text
+    moved = await client.post(
+        f"/organiser/programme/{new_id}/move",
+        data={
+            "csrf_token": token,
+            "day_id": str(ids["day"]),
+            "stage_id": str(ids["stages"]["werkstatt"]),
+            "start": "10:00",
+        },
+    )
+    assert moved.status_code == 303
+    edited = await client.post(
+        f"/organiser/programme/{new_id}/edit",
+        data={
+            **form,
+            "title": "Sprechstunde",
+            "stage_id": str(ids["stages"]["werkstatt"]),
+            "start": "09:00",
+            "speaker_ids": [],
+            "do_not_record": "1",
+        },
+    )
+    assert edited.status_code == 303, edited.text
+    cancelled = await client.post(
+        f"/organiser/programme/{new_id}/cancel", data={"csrf_token": token, "action": "cancel"}
+    )
+    assert cancelled.status_code == 303
+    api = (await client.get(f"/api/sessions/{new_id}")).json()
+    assert api["title"] == "Sprechstunde" and api["cancelled"] and api["do_not_record"]
+    assert api["stage"] == "Werkstatt" and api["starts_at"].startswith("2026-11-30T09:00")
+    bad = await client.post("/organiser/programme/new", data={**form, "start": "neun"})
+    assert bad.status_code == 400 and "start" in bad.text
+
+
+async def test_exhibitors_cannot_edit_the_programme(client: httpx.AsyncClient) -> None:
+    await login(client, "aussteller.krz@example.org")
+    assert (await client.get("/organiser/programme")).status_code == 403
+    token = await csrf_of(client, "/programme")
+    response = await client.post(
+        "/organiser/programme/1/cancel", data={"csrf_token": token, "action": "cancel"}
+    )
+    assert response.status_code == 403
+
+
+def _validator(spec: dict[str, Any], name: str) -> jsonschema.Draft202012Validator:
+    schema = {"$ref": f"#/components/schemas/{name}", "components": spec["components"]}
+    return jsonschema.Draft202012Validator(
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
+
+
+async def test_api_responses_match_openapi(client: httpx.AsyncClient) -> None:
+    spec = (await client.get("/api/openapi.json")).json()
+    assert spec["openapi"].startswith("3.1")
+    jsonschema.Draft202012Validator.check_schema({"$defs": spec["components"]["schemas"]})
+    checked = 0
+    for path, item in spec["paths"].items():
+        if "{" in path:
+            continue
+        response = await client.get(path)
+        assert response.status_code == 200, path
+        schema = item["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+        _validator(spec, schema["$ref"].rsplit("/", 1)[1]).validate(response.json())
+        checked += 1
+    assert checked == 3
+    booths = (await client.get("/api/booths")).json()["booths"]
+    assert len(booths) >= 70
+    booth = await client.get(f"/api/booths/{booths[0]['slug']}")
+    _validator(spec, "Booth").validate(booth.json())
+    sessions = (await client.get("/api/sessions")).json()["sessions"]
+    assert len(sessions) >= 30
+    one = await client.get(f"/api/sessions/{sessions[0]['id']}")
+    _validator(spec, "Session").validate(one.json())
+    for missing in ("/api/sessions/999999", "/api/sessions/abc", "/api/booths/none"):
+        response = await client.get(missing)
+        assert response.status_code == 404
+        _validator(spec, "Error").validate(response.json())
+    bad = await client.get("/api/sessions?day=monday")
+    assert bad.status_code == 400 and "day" in bad.json()["error"]
