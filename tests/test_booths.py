@@ -328,7 +328,7 @@ async def test_soft_delete_hides_material_but_keeps_the_row(
     await login(client, KRZ)
     _, materials, _ = await booth_ids(demo_app, OWN)
     async with demo_app.state.db.session() as db:
-        title = (await db.get(Material, materials[0])).title  # type: ignore[union-attr]
+        title = (await db.get(Material, materials[0])).title
     token = await csrf_of(client, f"/booths/{OWN}/edit")
     response = await client.post(
         f"/booths/{OWN}/materials/{materials[0]}/delete", data={"csrf_token": token}
