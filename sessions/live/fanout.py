@@ -31,6 +31,8 @@ from aiortc.rtcdtlstransport import State as DtlsState
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from aiortc.rtcrtpsender import random_sequence_number
 from aiortc.utils import random32
+from pylibsrtp._binding import ffi as _ffi
+from pylibsrtp._binding import lib as _srtp_lib
 
 from .media import EncodedFrame, Pipeline
 
@@ -39,6 +41,7 @@ HISTORY_SIZE = 512  # packets kept per viewer for NACK: ~3 s of video at 1 Mbps
 MAX_WRITE_BUFFER = 256 * 1024  # bytes queued in a viewer's socket before it counts as lagging
 
 _SENDER_PREFIX = "_RTCRtpSender__"
+_srtp_protect = _srtp_lib.srtp_protect
 
 
 def check_aiortc_internals(sender: RTCRtpSender) -> None:
@@ -84,7 +87,9 @@ class ViewerStream:
         self._seq = random_sequence_number()
         self._ts_origin = random32()
         self._need_key = kind == "video"
-        self._history: list[bytes | None] = [None] * HISTORY_SIZE
+        self._history_frames: list[EncodedFrame | None] = [None] * HISTORY_SIZE
+        self._history_index = [0] * HISTORY_SIZE
+        self._srtp: tuple[Any, tuple[Any, Any, memoryview, Any]] | None = None
         self._rtx_pt: int | None = getattr(sender, _SENDER_PREFIX + "rtx_payload_type")
         self._rtx_ssrc = sender._rtx_ssrc
         self._rtx_seq = random_sequence_number()
@@ -121,7 +126,12 @@ class ViewerStream:
         return self._need_key
 
     def push(self, frame: EncodedFrame) -> None:
-        """Send one shared frame to this viewer, or drop it if the viewer cannot take it."""
+        """Send one shared frame to this viewer, or drop it if the viewer cannot take it.
+
+        Each packet is assembled directly in the SRTP session's own buffer (header, the
+        viewer's extensions, the shared payload), protected in place through libsrtp's C
+        binding and handed to the socket as a memoryview: no per-packet bytes objects.
+        """
         if self._need_key and not frame.keyframe:
             return
         dtls = self._dtls
@@ -137,26 +147,45 @@ class ViewerStream:
                 self._need_key = True
             return
         self._need_key = False
-        protect = dtls._tx_srtp.protect
-        sendto = transport.sendto
+        srtp = self._srtp_state(dtls._tx_srtp)
+        ctx, cdata, view, length = srtp
+        sock = transport._sock
         addr = pair.remote_addr
         ext = (
             self._ext_head + frame.abs_send_time + self._ext_tail
             if self._abs
             else (self._ext_head + self._ext_tail)
         )
+        head = self._header_len
         ts = (self._ts_origin + frame.timestamp) & 0xFFFFFFFF
         pt = self._pt
         seq = self._seq
         ssrc = self._ssrc
         first = self._first_byte
-        history = self._history
+        frames = self._history_frames
+        indexes = self._history_index
         last = len(frame.payloads) - 1
         octets = 0
+        pack_into = HEADER.pack_into
+        view[HEADER.size : head] = ext
         for i, payload in enumerate(frame.payloads):
-            data = HEADER.pack(first, pt | 0x80 if i == last else pt, seq, ts, ssrc) + ext + payload
-            history[seq % HISTORY_SIZE] = data
-            sendto(protect(data), addr)
+            pack_into(view, 0, first, pt | 0x80 if i == last else pt, seq, ts, ssrc)
+            size = head + len(payload)
+            view[head:size] = payload
+            length[0] = size
+            if _srtp_protect(ctx, cdata, length) == 0:
+                data = view[: length[0]]
+                if transport._buffer:
+                    transport.sendto(bytes(data), addr)  # keep order behind queued packets
+                else:
+                    try:
+                        sock.sendto(data, addr)
+                    except (BlockingIOError, InterruptedError):
+                        transport.sendto(bytes(data), addr)
+                    except OSError:
+                        pass  # the viewer's address went away; ICE will notice
+            frames[seq % HISTORY_SIZE] = frame
+            indexes[seq % HISTORY_SIZE] = i
             seq = (seq + 1) & 0xFFFF
             octets += len(payload)
         self._seq = seq
@@ -169,10 +198,46 @@ class ViewerStream:
         sender._RTCRtpSender__packet_count = self.packets
         sender._RTCRtpSender__octet_count = self.octets
 
+    def _srtp_state(self, session: Any) -> tuple[Any, Any, memoryview, Any]:
+        """libsrtp context, the session's C buffer (as memoryview) and a length cell."""
+        state = self._srtp
+        if state is None or state[0] is not session:
+            cdata = session._cdata
+            state = (
+                session,
+                (session._srtp[0], cdata, memoryview(session._buffer), _ffi.new("int *")),
+            )
+            self._srtp = state
+        return state[1]
+
+    def _rebuild(self, sequence_number: int) -> bytes | None:
+        """The plain RTP packet sent with ``sequence_number``, rebuilt from the history."""
+        slot = sequence_number % HISTORY_SIZE
+        frame = self._history_frames[slot]
+        if frame is None:
+            return None
+        index = self._history_index[slot]
+        distance = (self._seq - sequence_number) & 0xFFFF
+        if distance == 0 or distance > HISTORY_SIZE:
+            return None
+        ts = (self._ts_origin + frame.timestamp) & 0xFFFFFFFF
+        last = len(frame.payloads) - 1
+        ext = (
+            self._ext_head + frame.abs_send_time + self._ext_tail
+            if self._abs
+            else (self._ext_head + self._ext_tail)
+        )
+        marker = 0x80 if index == last else 0
+        return (
+            HEADER.pack(self._first_byte, self._pt | marker, sequence_number, ts, self._ssrc)
+            + ext
+            + frame.payloads[index]
+        )
+
     async def retransmit(self, sequence_number: int) -> None:
         """Answer a NACK from the history, wrapped as RTX when the viewer negotiated it."""
-        data = self._history[sequence_number % HISTORY_SIZE]
-        if data is None or struct.unpack_from("!H", data, 2)[0] != sequence_number:
+        data = self._rebuild(sequence_number)
+        if data is None:
             return
         if self._rtx_pt is not None:
             head = self._header_len

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import queue
 import statistics
 import sys
 import time
@@ -29,21 +28,21 @@ from .synthetic import read_stamp
 Answerer = Callable[[str, str], Awaitable[RTCSessionDescription]]
 
 
-class _CountingQueue:
-    """Stands in for aiortc's decoder queue: counts complete frames, decodes nothing."""
-
-    def __init__(self, original: queue.Queue[Any], on_frame: Callable[[], None]) -> None:
-        self._original = original
-        self._on_frame = on_frame
-
-    def get(self) -> Any:
-        return self._original.get()
-
-    def put(self, item: Any) -> None:
-        if item is None:
-            self._original.put(None)  # lets aiortc's decoder thread exit
-        else:
-            self._on_frame()
+def _ssrcs_by_kind(sdp: str) -> dict[str, list[list[int]]]:
+    """The SSRCs announced per m-line of ``sdp``, grouped by kind in m-line order."""
+    found: dict[str, list[list[int]]] = {"audio": [], "video": []}
+    for section in sdp.split("\nm=")[1:]:
+        kind = section.split(" ", 1)[0]
+        ssrcs = sorted(
+            {
+                int(line.split(":", 1)[1].split()[0])
+                for line in section.splitlines()
+                if line.startswith("a=ssrc:")
+            }
+        )
+        if kind in found:
+            found[kind].append(ssrcs)
+    return found
 
 
 class ProbeViewer:
@@ -77,23 +76,48 @@ class ProbeViewer:
 
     def _on_track(self, track: MediaStreamTrack) -> None:
         index = self._video_index(track)
+        if not self.decode:
+            return  # counted at the socket, see count_only
         if track.kind == "audio":
             self._tasks.append(asyncio.ensure_future(self._drain_audio(track, index)))
-        elif self.decode:
+        else:
             self._tasks.append(asyncio.ensure_future(self._read_video(track, index)))
 
     def count_only(self) -> None:
-        """Replace video decoding by counting (call after setRemoteDescription(answer))."""
-        for index, transceiver in enumerate(
-            t for t in self.pc.getTransceivers() if t.kind == "video"
-        ):
-            receiver: Any = transceiver.receiver
-            original = receiver._RTCRtpReceiver__decoder_queue
+        """Count RTP packets at the socket, before SRTP, jitter buffer and decoder.
 
-            def counted(index: int = index) -> None:
-                self._count_video(index)
+        A full aiortc receive path costs the load generator ~200 µs per packet, which would
+        fill this machine long before the server; the RTP header is not encrypted, so the
+        marker bit (last packet of a video frame) and the SSRC can be read directly. RTCP,
+        DTLS and STUN still go through aiortc.
+        """
+        description = self.pc.remoteDescription
+        assert description is not None
+        ssrcs = _ssrcs_by_kind(description.sdp)
+        video = {ssrc: i for i, group in enumerate(ssrcs["video"]) for ssrc in group}
+        audio = {ssrc: i for i, group in enumerate(ssrcs["audio"]) for ssrc in group}
+        transport: Any = self.pc.getTransceivers()[0].receiver.transport
+        for protocol in transport.transport._connection._protocols:
+            protocol.datagram_received = self._counter(protocol.datagram_received, video, audio)
 
-            receiver._RTCRtpReceiver__decoder_queue = _CountingQueue(original, counted)
+    def _counter(
+        self, original: Callable[[bytes, Any], None], video: dict[int, int], audio: dict[int, int]
+    ) -> Callable[[bytes, Any], None]:
+        def datagram_received(data: bytes, addr: Any) -> None:
+            if len(data) >= 12 and 127 < data[0] < 192 and not 192 <= data[1] <= 208:
+                ssrc = int.from_bytes(data[8:12], "big")
+                index = video.get(ssrc)
+                if index is not None:
+                    if data[1] & 0x80:
+                        self._count_video(index)
+                    return
+                index = audio.get(ssrc)
+                if index is not None:
+                    self.audio_frames[index] += 1
+                    return
+            original(data, addr)
+
+        return datagram_received
 
     def _count_video(self, index: int) -> None:
         self.video_frames[index] += 1
@@ -254,6 +278,69 @@ async def _child(viewers: int, seats: int, decode: int) -> None:
     await asyncio.gather(*(probe.close() for probe in probes), return_exceptions=True)
 
 
+async def _publisher_child(width: int, height: int, fps: int) -> None:
+    from .synthetic import SyntheticVideoTrack, ToneAudioTrack
+
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader(limit=1 << 22)
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    pc = RTCPeerConnection(RTCConfiguration(iceServers=[], bundlePolicy=RTCBundlePolicy.MAX_BUNDLE))
+    video = SyntheticVideoTrack(width, height, fps)
+    pc.addTrack(video)
+    pc.addTrack(ToneAudioTrack())
+    await pc.setLocalDescription(await pc.createOffer())
+    offer = pc.localDescription
+    sys.stdout.write(json.dumps({"id": 0, "sdp": offer.sdp, "type": offer.type}) + "\n")
+    sys.stdout.flush()
+    message = json.loads(await reader.readline())
+    await pc.setRemoteDescription(RTCSessionDescription(message["sdp"], message["type"]))
+    sys.stdout.write(json.dumps({"connected": 1}) + "\n")
+    sys.stdout.flush()
+    while True:
+        line = await reader.readline()
+        if not line:
+            break
+        command = json.loads(line).get("cmd")
+        if command == "report":
+            reports = [{"frames_sent": video.counter, "state": pc.connectionState}]
+            sys.stdout.write(json.dumps({"reports": reports}) + "\n")
+            sys.stdout.flush()
+        elif command == "quit":
+            break
+    await pc.close()
+
+
+class PublisherProcess(ViewerProcess):
+    """A child process publishing synthetic video (counter and time drawn in) and a tone."""
+
+    def __init__(self, width: int = 640, height: int = 360, fps: int = 30) -> None:
+        super().__init__(1)
+        self.size = (width, height, fps)
+
+    async def start(self, answerer: Answerer) -> None:
+        """Spawn the publisher and negotiate it through ``answerer`` (e.g. a publish call)."""
+        width, height, fps = self.size
+        args = [
+            sys.executable,
+            "-m",
+            "sessions.live.loadgen",
+            "--publish",
+            f"{width}x{height}@{fps}",
+        ]
+        if self.loopback:
+            args.append("--loopback")
+        self.process = await asyncio.create_subprocess_exec(
+            *args,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            limit=1 << 22,
+        )
+        message = await self._read()
+        answer = await answerer(message["sdp"], message["type"])
+        await self._write({"id": 0, "sdp": answer.sdp, "type": answer.type})
+        await self._read()
+
+
 def allow_loopback_candidates() -> None:
     """Let aioice gather 127.0.0.1 (it never does): for loopback-only tests and benches."""
     import aioice.ice
@@ -279,10 +366,16 @@ def main() -> None:
     parser.add_argument("--seats", type=int, default=1)
     parser.add_argument("--decode", type=int, default=0, help="how many viewers decode")
     parser.add_argument("--loopback", action="store_true")
+    parser.add_argument("--publish", help="publish WxH@FPS synthetic media instead")
     args = parser.parse_args()
     if args.loopback:
         allow_loopback_candidates()
-    asyncio.run(_child(args.viewers, args.seats, args.decode))
+    if args.publish:
+        size, fps = args.publish.split("@")
+        width, height = size.split("x")
+        asyncio.run(_publisher_child(int(width), int(height), int(fps)))
+    else:
+        asyncio.run(_child(args.viewers, args.seats, args.decode))
 
 
 if __name__ == "__main__":

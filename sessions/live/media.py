@@ -238,7 +238,7 @@ class VideoPipeline(Pipeline):
     def _keep(self, source: MediaStreamTrack) -> bool:
         # Drop stale frames instead of queueing latency when encoding falls behind.
         queue = getattr(source, "_queue", None)
-        return queue is None or queue.qsize() < 3
+        return queue is None or queue.qsize() < 6
 
     def _prepare(self, frame: av.frame.Frame) -> Callable[[], list[EncodedFrame]]:
         assert isinstance(frame, VideoFrame)
