@@ -25,6 +25,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
+from starlette.types import Message
 from starlette.websockets import WebSocket
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
@@ -373,7 +374,7 @@ async def test_presence_of_a_crashed_instance_expires(redis_url: str) -> None:
 
 
 class _NullSink:
-    async def send_text(self, data: str) -> None:
+    async def send(self, message: Message) -> None:
         return None
 
 

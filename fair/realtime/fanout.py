@@ -21,10 +21,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+from starlette.types import Message
 
 logger = logging.getLogger(__name__)
 
@@ -34,9 +37,14 @@ SLOW_CLIENT_REASON = "too slow: messages piled up"
 
 
 class Sink(Protocol):
-    """What a fanout sends to. A Starlette ``WebSocket`` is one as it stands."""
+    """What a fanout sends to: an ASGI WebSocket ``send``. A Starlette ``WebSocket`` is one.
 
-    async def send_text(self, data: str) -> None: ...
+    The fanout hands every member the same ``{"type": "websocket.send", "text": batch}``
+    message: one dict per batch rather than one per client, and one coroutine layer less
+    than ``send_text``. ASGI servers only read the message.
+    """
+
+    async def send(self, message: Message) -> None: ...
 
 
 EvictCallback = Callable[[int, str], None]
@@ -80,9 +88,13 @@ class Fanout:
         self._events: list[str] = []
         self._timer: asyncio.TimerHandle | asyncio.Handle | None = None
         self._last_flush = float("-inf")
+        # Counters for monitoring and the benchmark: cheap, one clock read per flush.
         self.batches_sent = 0
         self.frames_sent = 0
         self.evicted = 0
+        self.flush_seconds_total = 0.0
+        self.flush_seconds_max = 0.0
+        self.flush_cpu_seconds_total = 0.0  # CPU of this thread: wall time minus preemption
 
     def __len__(self) -> int:
         return len(self._members)
@@ -148,17 +160,24 @@ class Fanout:
 
     def _flush(self) -> None:
         self._timer = None
-        self._last_flush = asyncio.get_running_loop().time()
+        loop = asyncio.get_running_loop()
+        started = self._last_flush = loop.time()
         if not self._events:
             return
+        cpu_started = time.thread_time()
         payload = "[" + ",".join(self._events) + "]"
         self._events.clear()
         self.batches_sent += 1
         self.send_to_all(payload)
+        self.flush_cpu_seconds_total += time.thread_time() - cpu_started
+        took = loop.time() - started
+        self.flush_seconds_total += took
+        self.flush_seconds_max = max(self.flush_seconds_max, took)
 
     def send_to_all(self, payload: str) -> None:
         """Send one text frame to every member in one sequential loop (see module doc)."""
         sent = 0
+        message: Message = {"type": "websocket.send", "text": payload}
         for member in tuple(self._members.values()):
             if member.pending is not None:
                 if len(member.backlog) >= self.max_backlog:
@@ -166,7 +185,7 @@ class Fanout:
                 else:
                     member.backlog.append(payload)
                 continue
-            coro = member.sink.send_text(payload)
+            coro = member.sink.send(message)
             try:
                 waiting_on = coro.send(None)
             except StopIteration:
@@ -189,7 +208,8 @@ class Fanout:
             try:
                 await _resume(coro, waiting_on)
                 while member.backlog and not member.gone:
-                    await member.sink.send_text(member.backlog.popleft())
+                    text = member.backlog.popleft()
+                    await member.sink.send({"type": "websocket.send", "text": text})
                     self.frames_sent += 1
             finally:
                 member.pending = None
