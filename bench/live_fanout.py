@@ -48,8 +48,8 @@ class LeanServer:
 
     name = "lean"
 
-    def __init__(self, spool: Path) -> None:
-        self.stage = LiveStage("bench", spool_dir=spool, record=True)
+    def __init__(self, spool: Path, bitrate: int) -> None:
+        self.stage = LiveStage("bench", spool_dir=spool, record=True, video_bitrate=bitrate)
 
     async def publish(self, sdp: str, kind: str) -> RTCSessionDescription:
         return await self.stage.publish(sdp, kind, "speaker")
@@ -66,7 +66,7 @@ class NaiveServer:
 
     name = "naive"
 
-    def __init__(self, spool: Path) -> None:
+    def __init__(self, spool: Path, bitrate: int) -> None:
         self.relay = MediaRelay()
         self.tracks: dict[str, MediaStreamTrack] = {}
         self.pcs: list[RTCPeerConnection] = []
@@ -100,6 +100,8 @@ class Point:
     viewers: int
     server_cpu: float = 0.0  # % of one core
     machine_cpu: float = 0.0  # % of all cores
+    others_cpu: float | None = None  # % of one core used by processes not in the bench
+    video_kbps: float | None = None
     fps_median: float = 0.0
     fps_min: float = 0.0
     audio_pps_median: float = 0.0
@@ -122,11 +124,27 @@ def cpu_seconds() -> float:
     return times.user + times.system
 
 
+def bench_cpu(pids: list[int]) -> float:
+    """CPU seconds of the bench's child processes (0 if psutil is missing)."""
+    try:
+        import psutil
+    except ImportError:
+        return 0.0
+    total = 0.0
+    for pid in pids:
+        try:
+            times = psutil.Process(pid).cpu_times()
+            total += times.user + times.system
+        except psutil.Error:
+            pass
+    return total
+
+
 async def measure(
-    design: str, viewers: int, per_process: int, warmup: float, window: float
+    design: str, viewers: int, per_process: int, warmup: float, window: float, bitrate: int
 ) -> Point:
     spool = Path(tempfile.mkdtemp(prefix="fair-bench-"))
-    server = LeanServer(spool) if design == "lean" else NaiveServer(spool)
+    server = LeanServer(spool, bitrate) if design == "lean" else NaiveServer(spool, bitrate)
     publisher = PublisherProcess(640, 360, 30)
     await publisher.start(server.publish)
     await asyncio.sleep(1.0)
@@ -141,13 +159,25 @@ async def measure(
         )
         await asyncio.sleep(warmup)
         before = [r for p in processes for r in await p.report()]
+        pids = [p.process.pid for p in [publisher, *processes] if p.process is not None]
+        octets0 = sent_octets(server)
+        kids0 = bench_cpu(pids)
         cpu0, (busy0, total0), t0 = cpu_seconds(), machine_busy(), time.monotonic()
         await asyncio.sleep(window)
         cpu1, (busy1, total1), t1 = cpu_seconds(), machine_busy(), time.monotonic()
+        kids1 = bench_cpu(pids)
+        octets1 = sent_octets(server)
         after = [r for p in processes for r in await p.report()]
         elapsed = t1 - t0
         point.server_cpu = 100 * (cpu1 - cpu0) / elapsed
         point.machine_cpu = 100 * (busy1 - busy0) / max(1.0, total1 - total0)
+        if kids1:
+            ticks = os.sysconf("SC_CLK_TCK")
+            machine_core_seconds = (busy1 - busy0) / ticks
+            ours = (cpu1 - cpu0) + (kids1 - kids0)
+            point.others_cpu = max(0.0, 100 * (machine_core_seconds - ours) / elapsed)
+        if octets1 is not None and octets0 is not None and viewers:
+            point.video_kbps = (octets1 - octets0) * 8 / elapsed / 1000 / viewers
         fps = [
             (a["video_frames"][0] - b["video_frames"][0]) / elapsed
             for a, b in zip(after, before, strict=True)
@@ -179,6 +209,16 @@ async def measure(
     return point
 
 
+def sent_octets(server: LeanServer | NaiveServer) -> int | None:
+    if not isinstance(server, LeanServer):
+        return None
+    return sum(
+        stream.octets
+        for seat in server.stage._seats
+        for stream in seat.video.subscribers  # type: ignore[attr-defined]
+    )
+
+
 def fit(points: list[Point]) -> tuple[float, float] | None:
     """Least squares server CPU = fixed + marginal * viewers over the measured points."""
     usable = [p for p in points if p.fps_median >= 25 and not p.notes]
@@ -197,9 +237,10 @@ def fit(points: list[Point]) -> tuple[float, float] | None:
 def table(points: list[Point]) -> list[str]:
     lines = [
         "| design | viewers | server CPU (% of a core) | machine CPU (% of 2 cores) "
+        "| other processes (% of a core) | video kbit/s per viewer "
         "| fps/viewer median (min) | audio pkts/s | latency median / p95 ms "
         "| first frame ≤ s | notes |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for p in points:
         latency = (
@@ -210,6 +251,8 @@ def table(points: list[Point]) -> list[str]:
         first = f"{p.first_frame_max:.2f}" if p.first_frame_max is not None else "–"
         lines.append(
             f"| {p.design} | {p.viewers} | {p.server_cpu:.1f} | {p.machine_cpu:.0f} "
+            f"| {'–' if p.others_cpu is None else f'{p.others_cpu:.0f}'} "
+            f"| {'–' if p.video_kbps is None else f'{p.video_kbps:.0f}'} "
             f"| {p.fps_median:.1f} ({p.fps_min:.1f}) | {p.audio_pps_median:.0f} | {latency} "
             f"| {first} | {'; '.join(p.notes)} |"
         )
@@ -220,7 +263,8 @@ def report(points: list[Point], args: argparse.Namespace, started: float) -> str
     out = [
         "# Live stage fan-out benchmark",
         "",
-        f"Generated by `bench/live_fanout.py` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(started))}"
+        "Generated by `bench/live_fanout.py` on "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(started))}"
         f" in {time.time() - started:.0f} s.",
         "",
         "Command: `.venv/bin/python bench/live_fanout.py " + " ".join(sys.argv[1:]) + "`",
@@ -285,13 +329,16 @@ async def main() -> None:
     parser.add_argument("--warmup", type=float, default=4)
     parser.add_argument("--window", type=float, default=10)
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--bitrate", type=int, default=1_000_000, help="lean video bitrate")
     args = parser.parse_args()
     allow_loopback_candidates()
     started = time.time()
     points: list[Point] = []
     for design, counts in (("lean", args.counts), ("naive", args.naive_counts)):
         for count in [int(c) for c in counts.split(",") if c]:
-            point = await measure(design, count, args.per_process, args.warmup, args.window)
+            point = await measure(
+                design, count, args.per_process, args.warmup, args.window, args.bitrate
+            )
             points.append(point)
             print(table([point])[-1], flush=True)
             if design == "naive" and point.fps_median < 15:

@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 import struct
+import sys
 from typing import Any
 
 from aiortc import RTCRtpSender
@@ -42,6 +44,62 @@ MAX_WRITE_BUFFER = 256 * 1024  # bytes queued in a viewer's socket before it cou
 
 _SENDER_PREFIX = "_RTCRtpSender__"
 _srtp_protect = _srtp_lib.srtp_protect
+SRTP_TRAILER = 16  # room libsrtp may append (10-byte tag for the default profile)
+SCRATCH_SIZE = 60_000  # below the 64 KB a single GSO send may carry
+UDP_SEGMENT = 103  # linux/udp.h; socket.UDP_SEGMENT is not exported by every Python
+GSO_MAX_SEGMENTS = 64
+# One scratch buffer per process: pushes run synchronously on the event loop thread.
+_SCRATCH = _ffi.new("char[]", SCRATCH_SIZE)
+_SCRATCH_VIEW = memoryview(_ffi.buffer(_SCRATCH))
+_LENGTH = _ffi.new("int *")
+_gso = {"enabled": sys.platform == "linux"}
+
+
+def _send(
+    transport: Any, addr: tuple[str, int], view: memoryview, ends: list[int], run_start: int
+) -> None:
+    """Send the protected packets ending at ``ends``; the tail from ``run_start`` via GSO."""
+    if not ends:
+        return
+    if transport._buffer:  # earlier packets wait in asyncio's queue: keep the order
+        begin = 0
+        for end in ends:
+            transport.sendto(bytes(view[begin:end]), addr)
+            begin = end
+        return
+    sock = transport._sock
+    begin = 0
+    index = 0
+    count = len(ends)
+    try:
+        while index < count:
+            if _gso["enabled"] and index >= run_start and count - index >= 2:
+                segment = ends[index] - begin
+                stop = min(count, index + GSO_MAX_SEGMENTS)
+                if ends[stop - 2] - begin == segment * (stop - 1 - index):
+                    try:
+                        sock.sendmsg(
+                            [view[begin : ends[stop - 1]]],
+                            [(socket.SOL_UDP, UDP_SEGMENT, struct.pack("=H", segment))],
+                            0,
+                            addr,
+                        )
+                        begin = ends[stop - 1]
+                        index = stop
+                        continue
+                    except (BlockingIOError, InterruptedError):
+                        raise
+                    except OSError:
+                        _gso["enabled"] = False  # no UDP GSO here: one packet per call
+            sock.sendto(view[begin : ends[index]], addr)
+            begin = ends[index]
+            index += 1
+    except (BlockingIOError, InterruptedError):
+        for end in ends[index:]:  # socket full: let asyncio queue the rest
+            transport.sendto(bytes(view[begin:end]), addr)
+            begin = end
+    except OSError:
+        pass  # the viewer's address went away; ICE consent checks will notice
 
 
 def check_aiortc_internals(sender: RTCRtpSender) -> None:
@@ -89,7 +147,8 @@ class ViewerStream:
         self._need_key = kind == "video"
         self._history_frames: list[EncodedFrame | None] = [None] * HISTORY_SIZE
         self._history_index = [0] * HISTORY_SIZE
-        self._srtp: tuple[Any, tuple[Any, Any, memoryview, Any]] | None = None
+        self._srtp_session: Any = None
+        self._srtp_ctx: Any = None
         self._rtx_pt: int | None = getattr(sender, _SENDER_PREFIX + "rtx_payload_type")
         self._rtx_ssrc = sender._rtx_ssrc
         self._rtx_seq = random_sequence_number()
@@ -128,9 +187,11 @@ class ViewerStream:
     def push(self, frame: EncodedFrame) -> None:
         """Send one shared frame to this viewer, or drop it if the viewer cannot take it.
 
-        Each packet is assembled directly in the SRTP session's own buffer (header, the
-        viewer's extensions, the shared payload), protected in place through libsrtp's C
-        binding and handed to the socket as a memoryview: no per-packet bytes objects.
+        All packets of the frame are assembled back to back in one scratch buffer
+        (header, the viewer's extensions, the shared payload) and SRTP-protected in place
+        through libsrtp's C binding. Where the frame ends in a run of equal-size packets
+        (FU-A fragments, see ``media.packetize_h264``) the run goes to the kernel in one
+        ``sendmsg`` with UDP generic segmentation offload; other packets go one by one.
         """
         if self._need_key and not frame.keyframe:
             return
@@ -147,10 +208,7 @@ class ViewerStream:
                 self._need_key = True
             return
         self._need_key = False
-        srtp = self._srtp_state(dtls._tx_srtp)
-        ctx, cdata, view, length = srtp
-        sock = transport._sock
-        addr = pair.remote_addr
+        ctx = self._srtp_context(dtls._tx_srtp)
         ext = (
             self._ext_head + frame.abs_send_time + self._ext_tail
             if self._abs
@@ -164,33 +222,33 @@ class ViewerStream:
         first = self._first_byte
         frames = self._history_frames
         indexes = self._history_index
-        last = len(frame.payloads) - 1
-        octets = 0
+        payloads = frame.payloads
+        last = len(payloads) - 1
         pack_into = HEADER.pack_into
-        view[HEADER.size : head] = ext
-        for i, payload in enumerate(frame.payloads):
-            pack_into(view, 0, first, pt | 0x80 if i == last else pt, seq, ts, ssrc)
+        view = _SCRATCH_VIEW
+        length = _LENGTH
+        ends: list[int] = []
+        offset = octets = 0
+        for i, payload in enumerate(payloads):
+            pack_into(view, offset, first, pt | 0x80 if i == last else pt, seq, ts, ssrc)
+            view[offset + HEADER.size : offset + head] = ext
             size = head + len(payload)
-            view[head:size] = payload
+            if offset + size + SRTP_TRAILER > SCRATCH_SIZE:
+                break  # a frame beyond 60 KB: send what fits, the receiver asks for a keyframe
+            view[offset + head : offset + size] = payload
             length[0] = size
-            if _srtp_protect(ctx, cdata, length) == 0:
-                data = view[: length[0]]
-                if transport._buffer:
-                    transport.sendto(bytes(data), addr)  # keep order behind queued packets
-                else:
-                    try:
-                        sock.sendto(data, addr)
-                    except (BlockingIOError, InterruptedError):
-                        transport.sendto(bytes(data), addr)
-                    except OSError:
-                        pass  # the viewer's address went away; ICE will notice
+            if _srtp_protect(ctx, _SCRATCH + offset, length) != 0:
+                break
+            offset += length[0]
+            ends.append(offset)
             frames[seq % HISTORY_SIZE] = frame
             indexes[seq % HISTORY_SIZE] = i
             seq = (seq + 1) & 0xFFFF
             octets += len(payload)
         self._seq = seq
-        self.packets += last + 1
+        self.packets += len(ends)
         self.octets += octets
+        _send(transport, pair.remote_addr, view, ends, frame.run_start)
         # keep aiortc's RTCP sender reports truthful
         sender: Any = self.sender
         sender._RTCRtpSender__ntp_timestamp = frame.ntp
@@ -198,17 +256,12 @@ class ViewerStream:
         sender._RTCRtpSender__packet_count = self.packets
         sender._RTCRtpSender__octet_count = self.octets
 
-    def _srtp_state(self, session: Any) -> tuple[Any, Any, memoryview, Any]:
-        """libsrtp context, the session's C buffer (as memoryview) and a length cell."""
-        state = self._srtp
-        if state is None or state[0] is not session:
-            cdata = session._cdata
-            state = (
-                session,
-                (session._srtp[0], cdata, memoryview(session._buffer), _ffi.new("int *")),
-            )
-            self._srtp = state
-        return state[1]
+    def _srtp_context(self, session: Any) -> Any:
+        """The libsrtp context of ``session`` (cached; DTLS creates the session once)."""
+        if self._srtp_session is not session:
+            self._srtp_session = session
+            self._srtp_ctx = session._srtp[0]
+        return self._srtp_ctx
 
     def _rebuild(self, sequence_number: int) -> bytes | None:
         """The plain RTP packet sent with ``sequence_number``, rebuilt from the history."""

@@ -44,6 +44,52 @@ AUDIO_CLOCK = 48000
 VIDEO_TIME_BASE = fractions.Fraction(1, VIDEO_CLOCK)
 KEYFRAME_MIN_INTERVAL = 0.5  # seconds between forced keyframes, however many ask
 GOP_SECONDS = 2  # natural keyframe spacing: recording fragments and seek points
+FU_A_CHUNK = 1200  # NAL bytes per FU-A packet: equal sizes allow one GSO send per frame
+PACKET_MAX = 1300  # largest NAL sent whole (single NAL or STAP-A), as in aiortc
+
+
+def packetize_h264(data: bytes) -> tuple[bytes, ...]:
+    """RTP payloads (RFC 6184, packetization-mode 1) for one Annex B access unit.
+
+    Small NAL units (SPS, PPS, SEI) go alone or aggregated in STAP-A as aiortc does; a
+    large one is cut into FU-A fragments of exactly :data:`FU_A_CHUNK` bytes except the
+    last, unlike aiortc's evenly spread sizes, so the fragments can be sent in one call.
+    """
+    payloads: list[bytes] = []
+    small: list[bytes] = []
+    for nal in H264Encoder._split_bitstream(data):
+        if len(nal) <= PACKET_MAX:
+            small.append(nal)
+            continue
+        if small:
+            payloads.extend(H264Encoder._packetize(small))
+            small = []
+        indicator = bytes([(nal[0] & 0xE0) | 28])
+        nal_type = nal[0] & 0x1F
+        body = memoryview(nal)[1:]
+        count = -(-len(body) // FU_A_CHUNK)
+        for index in range(count):
+            flags = (0x80 if index == 0 else 0) | (0x40 if index == count - 1 else 0)
+            chunk = body[index * FU_A_CHUNK : (index + 1) * FU_A_CHUNK]
+            payloads.append(indicator + bytes([flags | nal_type]) + chunk)
+    if small:
+        payloads.extend(H264Encoder._packetize(small))
+    return tuple(payloads)
+
+
+def equal_run_start(payloads: tuple[bytes, ...]) -> int:
+    """First index of the tail in which all payloads but the last share one size."""
+    if len(payloads) < 2:
+        return len(payloads)
+    size = len(payloads[-2])
+    if len(payloads[-1]) > size:
+        return len(payloads)
+    start = len(payloads) - 2
+    while start > 0 and len(payloads[start - 1]) == size:
+        start -= 1
+    return start
+
+
 NTP_EPOCH_OFFSET = 2208988800  # seconds from 1900 to 1970
 
 
@@ -54,6 +100,8 @@ class EncodedFrame:
     ``timestamp`` is in RTP clock units (90 kHz video, 48 kHz audio) since the stage
     origin; each viewer adds its own random offset. ``ntp`` is the matching wall clock in
     NTP format for RTCP sender reports; ``abs_send_time`` the 24-bit header extension.
+    ``run_start``: from this index on, all payloads but the last have the same size, so
+    the sender can hand them to the kernel in one UDP GSO call (see ``fanout``).
     """
 
     payloads: tuple[bytes, ...]
@@ -61,6 +109,7 @@ class EncodedFrame:
     ntp: int
     abs_send_time: bytes
     keyframe: bool
+    run_start: int = 0
 
 
 class Subscriber(Protocol):
@@ -292,7 +341,7 @@ class VideoPipeline(Pipeline):
         out: list[EncodedFrame] = []
         for packet in self._codec.encode(frame):
             data = bytes(packet)
-            payloads = tuple(H264Encoder._packetize(H264Encoder._split_bitstream(data)))
+            payloads = packetize_h264(data)
             assert packet.pts is not None
             out.append(
                 EncodedFrame(
@@ -301,6 +350,7 @@ class VideoPipeline(Pipeline):
                     ntp=self.clock.ntp(packet.pts / VIDEO_CLOCK),
                     abs_send_time=abs_send_time_now(),
                     keyframe=packet.is_keyframe,
+                    run_start=equal_run_start(payloads),
                 )
             )
             if self.recorder is not None:
@@ -368,6 +418,7 @@ class AudioPipeline(Pipeline):
                         ntp=self.clock.ntp(ts / AUDIO_CLOCK),
                         abs_send_time=abs_send_time_now(),
                         keyframe=True,
+                        run_start=1,
                     )
                 )
         return out
