@@ -6,6 +6,7 @@ data with a streaming httpx client:
 
 * ``raw``:  ``request.stream()`` → ``Storage.save_stream``
 * ``form``: multipart/form-data → ``stream_upload_form`` → ``checked_stream`` → ``save_stream``
+* ``direct``: ``save_stream`` called in the benchmark process, no HTTP (the ceiling)
 
 The server's RSS is sampled every 20 ms from outside (psutil); the figure that matters is
 its growth over the idle baseline, which must stay far below the file size (target
@@ -13,7 +14,7 @@ its growth over the idle baseline, which must stay far below the file size (targ
 
 Run from the repository root::
 
-    .venv/bin/python -m bench.upload_s3 [--size-mb 1024] [--mode both]
+    .venv/bin/python -m bench.upload_s3 [--size-mb 1024] [--mode all]
 """
 
 from __future__ import annotations
@@ -111,14 +112,12 @@ async def generated(size: int, *, form: bool) -> AsyncIterator[bytes]:
 
 
 def _cpu(proc: psutil.Process | None) -> float:
-    """User + system CPU seconds of a process and its children (nanio forks a worker)."""
+    """User + system CPU seconds of one process, all its threads (not its children: the
+    benchmark process is the parent of nanio and uvicorn)."""
     if proc is None:
         return 0.0
-    total = 0.0
-    for p in [proc, *proc.children(recursive=True)]:
-        times = p.cpu_times()
-        total += times.user + times.system
-    return total
+    times = proc.cpu_times()
+    return float(times.user + times.system)
 
 
 class RssSampler:
@@ -144,9 +143,50 @@ class RssSampler:
         self._thread.join()
 
 
+async def direct(s3: S3Server, bucket: str, size: int) -> None:
+    """The storage layer alone, in this process: the ceiling without the HTTP hop."""
+    from fair.storage import S3Storage
+
+    storage = S3Storage.connect(
+        bucket=bucket,
+        endpoint_url=s3.endpoint_url,
+        access_key=s3.access_key,
+        secret_key=s3.secret_key,
+        region="us-east-1",
+    )
+    await storage.save_stream("warmup", generated(10, form=False), content_type="x/y", max_bytes=99)
+    me = psutil.Process()
+    baseline = me.memory_info().rss
+    nanio = psutil.Process(s3.proc.pid) if s3.proc else None
+    cpu_before = (_cpu(me), _cpu(nanio))
+    with RssSampler(me.pid) as rss:
+        started = time.perf_counter()
+        stored = await storage.save_stream(
+            "bench/direct",
+            generated(size, form=False),
+            content_type="application/pdf",
+            max_bytes=size,
+        )
+        elapsed = time.perf_counter() - started
+    assert stored.size == size
+    print(
+        f"direct {size / MB:5.0f} MiB  {elapsed:6.2f} s  {size / MB / elapsed:7.1f} MiB/s  "
+        f"process RSS growth {(rss.peak - baseline) / MB:5.1f} MiB  CPU s "
+        f"bench {_cpu(me) - cpu_before[0]:.1f} nanio {_cpu(nanio) - cpu_before[1]:.1f}",
+        flush=True,
+    )
+    await storage.delete("bench/direct")
+    storage.close()
+
+
 async def run(size: int, modes: list[str]) -> None:
     with S3Server() as s3:
         bucket = s3.create_bucket("bench")
+        if "direct" in modes:
+            await direct(s3, bucket, size)
+            modes = [m for m in modes if m != "direct"]
+            if not modes:
+                return
         port = free_port()
         env = {
             **os.environ,
@@ -228,9 +268,9 @@ async def run(size: int, modes: list[str]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size-mb", type=int, default=1024)
-    parser.add_argument("--mode", choices=["raw", "form", "both"], default="both")
+    parser.add_argument("--mode", choices=["direct", "raw", "form", "all"], default="all")
     args = parser.parse_args()
-    modes = ["raw", "form"] if args.mode == "both" else [args.mode]
+    modes = ["direct", "raw", "form"] if args.mode == "all" else [args.mode]
     print(f"python {platform.python_version()}  cpus {os.cpu_count()}  {platform.machine()}")
     asyncio.run(run(args.size_mb * MB, modes))
 

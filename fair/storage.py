@@ -248,7 +248,7 @@ async def _aclose(chunks: AsyncIterator[bytes]) -> None:
 
 
 class LocalStorage:
-    """Files under one directory; the embedded default and the test double-free option."""
+    """Files under one directory: the embedded default, no server needed."""
 
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
