@@ -100,11 +100,17 @@ def booth_document(booth: Booth) -> BoothDocument:
 
 
 def _documents_query(booth_ids: Sequence[int] | None = None) -> Select[Booth]:
-    query = select(Booth).options(
-        selectinload(Booth.organisation),
-        selectinload(Booth.topics),
-        selectinload(Booth.materials),
-        selectinload(Booth.contacts),
+    # populate_existing: the session may hold the booth with collections loaded before
+    # the change being indexed (a contact added by id, not through the collection).
+    query = (
+        select(Booth)
+        .options(
+            selectinload(Booth.organisation),
+            selectinload(Booth.topics),
+            selectinload(Booth.materials),
+            selectinload(Booth.contacts),
+        )
+        .execution_options(populate_existing=True)
     )
     if booth_ids is not None:
         query = query.where(Booth.id.in_(list(booth_ids)))
