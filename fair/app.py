@@ -63,6 +63,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 except Exception:  # a failing hook must not keep the others from running
                     log.exception("shutdown hook failed")
             await hub.close()
+            storage.close()
             await database.dispose()
 
     middleware = [
