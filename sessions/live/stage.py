@@ -431,6 +431,31 @@ class LiveRegistry:
             self._stages[session_id] = stage
         return stage
 
+    async def publish(
+        self, session_id: str, offer_sdp: str, offer_type: str, publisher_id: str
+    ) -> RTCSessionDescription:
+        """:meth:`LiveStage.publish` on the stage of ``session_id`` (created if needed)."""
+        return await self.stage(session_id).publish(offer_sdp, offer_type, publisher_id)
+
+    async def watch(
+        self, session_id: str, offer_sdp: str, offer_type: str
+    ) -> RTCSessionDescription:
+        """:meth:`LiveStage.watch`; a viewer may join before the speaker starts."""
+        return await self.stage(session_id).watch(offer_sdp, offer_type)
+
+    async def describe(self, session_id: str) -> dict[str, Any]:
+        """:meth:`LiveStage.describe`, or an idle description if there is no stage yet."""
+        stage = self._stages.get(session_id)
+        if stage is None:
+            return {
+                "state": "idle",
+                "publishers": [],
+                "seats": 1,
+                "max_seats": self.max_publishers,
+                "viewers": 0,
+            }
+        return stage.describe()
+
     async def end(self, session_id: str) -> list[Path]:
         """End the stage of ``session_id`` (the talk is over) and forget it."""
         stage = self._stages.pop(session_id, None)

@@ -1,0 +1,270 @@
+"""Run the live engine in its own process, with the same calls as :class:`LiveRegistry`.
+
+Media work (decoding, encoding, one send per viewer and packet) competes with page, chat
+and Q&A requests when it shares the web server's event loop, and one event loop uses at
+most one core. :class:`LiveWorker` starts ``python -m sessions.live.worker`` and forwards
+``publish``/``watch``/``describe``/``end`` as JSON lines over the child's stdin/stdout;
+SDP is all that crosses, media flows between the child and the browsers directly. Refusals
+come back as the same :class:`LiveError`; finished recordings are reported through the
+same callback. Several workers (e.g. one per core) can share the stages of an event by
+``session_id``; a talk beyond one core is the next step (see docs/benchmarks-live.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import itertools
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from aiortc import RTCSessionDescription
+
+from .errors import LiveError
+from .stage import DEFAULT_MAX_PUBLISHERS, LiveRegistry, RecordingCallback
+
+logger = logging.getLogger(__name__)
+
+STREAM_LIMIT = 1 << 20  # an SDP is at most 64 KB; answers for big panels stay well below
+
+
+class LiveWorker:
+    """Parent side: a :class:`LiveRegistry` living in a child process."""
+
+    def __init__(
+        self,
+        spool_dir: Path,
+        ice_servers: list[dict[str, Any]] | None = None,
+        record: bool = True,
+        on_recording_finished: RecordingCallback | None = None,
+        max_publishers: int = DEFAULT_MAX_PUBLISHERS,
+        video_bitrate: int = 1_000_000,
+        python: str = sys.executable,
+        worker_args: list[str] | None = None,
+    ) -> None:
+        self.spool_dir = spool_dir
+        self.ice_servers = list(ice_servers or [])
+        self.record = record
+        self.on_recording_finished = on_recording_finished
+        self.max_publishers = max_publishers
+        self.video_bitrate = video_bitrate
+        self._command = [python, "-m", "sessions.live.worker"]
+        self._worker_args = list(worker_args or [])
+        self._process: asyncio.subprocess.Process | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._pending: dict[int, asyncio.Future[Any]] = {}
+        self._ids = itertools.count(1)
+        self._callbacks: set[asyncio.Task[None]] = set()
+
+    @property
+    def pid(self) -> int | None:
+        """The child's process id while it runs."""
+        return self._process.pid if self._process is not None else None
+
+    async def start(self) -> None:
+        """Start the child process (call once, e.g. in the app's lifespan)."""
+        config = {
+            "spool_dir": str(self.spool_dir),
+            "ice_servers": self.ice_servers,
+            "record": self.record,
+            "max_publishers": self.max_publishers,
+            "video_bitrate": self.video_bitrate,
+        }
+        self._process = await asyncio.create_subprocess_exec(
+            *self._command, json.dumps(config), *self._worker_args,
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            limit=STREAM_LIMIT,
+        )  # fmt: skip
+        self._reader = asyncio.get_running_loop().create_task(self._read())
+
+    async def _read(self) -> None:
+        assert self._process is not None and self._process.stdout is not None
+        try:
+            while line := await self._process.stdout.readline():
+                message = json.loads(line)
+                if "event" in message:
+                    self._event(message)
+                    continue
+                future = self._pending.pop(message["id"], None)
+                if future is None or future.done():
+                    continue
+                if "error" in message:
+                    status, text = message["error"]
+                    future.set_exception(LiveError(status, text))
+                else:
+                    future.set_result(message["result"])
+        finally:
+            for future in self._pending.values():
+                if not future.done():
+                    future.set_exception(LiveError(503, "live media worker stopped"))
+            self._pending.clear()
+
+    def _event(self, message: dict[str, Any]) -> None:
+        callback = self.on_recording_finished
+        if message["event"] != "recording" or callback is None:
+            return
+
+        async def report() -> None:
+            try:
+                await callback(
+                    message["session"], Path(message["path"]), float(message["duration"])
+                )
+            except Exception:
+                logger.exception("recording callback failed for %s", message["path"])
+
+        task = asyncio.get_running_loop().create_task(report())
+        self._callbacks.add(task)
+        task.add_done_callback(self._callbacks.discard)
+
+    async def _call(self, op: str, **arguments: Any) -> Any:
+        process = self._process
+        if (
+            process is None
+            or process.stdin is None
+            or process.returncode is not None
+            or self._reader is None
+            or self._reader.done()
+        ):
+            raise LiveError(503, "live media worker not running")
+        request_id = next(self._ids)
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._pending[request_id] = future
+        process.stdin.write(json.dumps({"id": request_id, "op": op, **arguments}).encode() + b"\n")
+        try:
+            await process.stdin.drain()
+        except ConnectionError:
+            self._pending.pop(request_id, None)
+            raise LiveError(503, "live media worker stopped") from None
+        return await future
+
+    async def publish(
+        self, session_id: str, offer_sdp: str, offer_type: str, publisher_id: str
+    ) -> RTCSessionDescription:
+        """See :meth:`LiveStage.publish`."""
+        result = await self._call(
+            "publish", session=session_id, sdp=offer_sdp, type=offer_type, publisher=publisher_id
+        )
+        return RTCSessionDescription(result["sdp"], result["type"])
+
+    async def watch(
+        self, session_id: str, offer_sdp: str, offer_type: str
+    ) -> RTCSessionDescription:
+        """See :meth:`LiveStage.watch`."""
+        result = await self._call("watch", session=session_id, sdp=offer_sdp, type=offer_type)
+        return RTCSessionDescription(result["sdp"], result["type"])
+
+    async def describe(self, session_id: str) -> dict[str, Any]:
+        """See :meth:`LiveStage.describe`."""
+        result: dict[str, Any] = await self._call("describe", session=session_id)
+        return result
+
+    async def end(self, session_id: str) -> list[Path]:
+        """End a stage in the child; recordings are reported through the callback too."""
+        return [Path(p) for p in await self._call("end", session=session_id)]
+
+    async def close(self) -> None:
+        """End every stage (recordings finished and reported) and stop the child."""
+        process = self._process
+        if process is None:
+            return
+        with contextlib.suppress(LiveError):
+            await asyncio.wait_for(self._call("close"), 30)
+        if process.stdin is not None:
+            process.stdin.close()
+        try:
+            await asyncio.wait_for(process.wait(), 10)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+        if self._reader is not None:
+            await self._reader
+        if self._callbacks:
+            await asyncio.gather(*self._callbacks, return_exceptions=True)
+        self._process = None
+
+
+async def _serve(config: dict[str, Any]) -> None:
+    """Child side: answer requests from stdin concurrently, one JSON line each."""
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader(limit=STREAM_LIMIT)
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+
+    def emit(message: dict[str, Any]) -> None:
+        sys.stdout.write(json.dumps(message) + "\n")
+        sys.stdout.flush()
+
+    async def recorded(session_id: str, path: Path, duration: float) -> None:
+        emit({"event": "recording", "session": session_id, "path": str(path), "duration": duration})
+
+    registry = LiveRegistry(
+        Path(config["spool_dir"]),
+        ice_servers=config["ice_servers"],
+        record=config["record"],
+        on_recording_finished=recorded,
+        max_publishers=config["max_publishers"],
+        video_bitrate=config["video_bitrate"],
+    )
+    tasks: set[asyncio.Task[None]] = set()
+    closing = asyncio.Event()
+
+    async def handle(message: dict[str, Any]) -> None:
+        op = message.get("op")
+        try:
+            result: Any
+            if op == "publish":
+                answer = await registry.publish(
+                    message["session"], message["sdp"], message["type"], message["publisher"]
+                )
+                result = {"sdp": answer.sdp, "type": answer.type}
+            elif op == "watch":
+                answer = await registry.watch(message["session"], message["sdp"], message["type"])
+                result = {"sdp": answer.sdp, "type": answer.type}
+            elif op == "describe":
+                result = await registry.describe(message["session"])
+            elif op == "end":
+                result = [str(p) for p in await registry.end(message["session"])]
+            elif op == "close":
+                await registry.close()
+                closing.set()
+                result = None
+            else:
+                raise LiveError(400, f"unknown operation {op!r}")
+            emit({"id": message["id"], "result": result})
+        except LiveError as exc:
+            emit({"id": message["id"], "error": [exc.status_code, exc.message]})
+        except Exception:
+            logger.exception("live worker: %s failed", op)
+            emit({"id": message["id"], "error": [500, "live media worker error"]})
+
+    while not closing.is_set():
+        line = await reader.readline()
+        if not line:
+            break
+        task = loop.create_task(handle(json.loads(line)))
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+    if tasks:
+        await asyncio.gather(*tasks, return_exceptions=True)
+    await registry.close()
+
+
+def main() -> None:
+    """Entry point of the worker process (started by :class:`LiveWorker`)."""
+    parser = argparse.ArgumentParser(description="fair live media worker")
+    parser.add_argument("config", help="JSON settings from the parent")
+    parser.add_argument("--loopback", action="store_true", help="tests only: gather 127.0.0.1")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    if args.loopback:
+        from .loadgen import allow_loopback_candidates
+
+        allow_loopback_candidates()
+    asyncio.run(_serve(json.loads(args.config)))
+
+
+if __name__ == "__main__":
+    main()
