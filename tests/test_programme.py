@@ -249,3 +249,12 @@ async def test_api_responses_match_openapi(client: httpx.AsyncClient) -> None:
         _validator(spec, "Error").validate(response.json())
     bad = await client.get("/api/sessions?day=monday")
     assert bad.status_code == 400 and "day" in bad.json()["error"]
+
+
+async def test_programme_pages_in_english(client: httpx.AsyncClient) -> None:
+    session_id = (await client.get("/api/sessions")).json()["sessions"][0]["id"]
+    page = await client.get(f"/sessions/{session_id}?lang=en")
+    assert "Questions to the speakers" in page.text and "Your question" in page.text
+    assert "Fragen an das Podium" not in page.text
+    programme = await client.get("/programme?by=stage")
+    assert "By stage" in programme.text and "Nach Bühnen" not in programme.text
