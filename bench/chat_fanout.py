@@ -354,33 +354,44 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def run_one(n: int, args: argparse.Namespace) -> dict[str, Any]:
+def wait_for_http(url: str, timeout: float = 20.0) -> None:
+    deadline = time.time() + timeout
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=1).read()
+            return
+        except OSError:
+            if time.time() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def split(total: int, parts: int) -> list[int]:
+    return [total // parts + (1 if i < total % parts else 0) for i in range(parts)]
+
+
+def run_one(n: int, args: argparse.Namespace, redis_url: str) -> dict[str, Any]:
+    """One measurement: start the server instance(s) and client processes, collect."""
     import psutil
 
-    port = free_port()
     here = str(Path(__file__).resolve())
-    server_cmd = [sys.executable, here, "server", "--port", str(port)]
-    server_cmd += ["--interval", str(args.interval)]
-    if args.redis:
-        server_cmd += ["--redis", args.redis]
-    server = subprocess.Popen(server_cmd)
+    ports = [free_port() for _ in range(args.instances)]
+    servers = []
+    for port in ports:
+        cmd = [sys.executable, here, "server", "--port", str(port)]
+        cmd += ["--interval", str(args.interval)]
+        if redis_url:
+            cmd += ["--redis", redis_url]
+        servers.append(subprocess.Popen(cmd))
+    procs: list[subprocess.Popen[str]] = []
     try:
-        deadline = time.time() + 20
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/stats", timeout=1).read()
-                break
-            except OSError:
-                if time.time() > deadline:
-                    raise
-                time.sleep(0.1)
-        procs = []
-        per = [n // args.client_procs + (1 if i < n % args.client_procs else 0)
-               for i in range(args.client_procs)]  # fmt: skip
-        senders = [args.senders // args.client_procs + (1 if i < args.senders % args.client_procs
-                   else 0) for i in range(args.client_procs)]  # fmt: skip
+        for port in ports:
+            wait_for_http(f"http://127.0.0.1:{port}/stats")
         base = 0
-        for count, k in zip(per, senders, strict=True):
+        counts = split(n, args.client_procs)
+        senders = split(args.senders, args.client_procs)
+        for i, (count, k) in enumerate(zip(counts, senders, strict=True)):
+            port = ports[i % len(ports)]
             cmd = [sys.executable, here, "clients", "--port", str(port), "--n", str(count)]
             cmd += ["--senders", str(k), "--sender-base", str(base)]
             cmd += ["--duration", str(args.duration), "--drain", str(args.drain)]
@@ -392,7 +403,7 @@ def run_one(n: int, args: argparse.Namespace) -> dict[str, Any]:
         ready = [json.loads(p.stdout.readline())["ready"] for p in procs]  # type: ignore[union-attr]
         connect_s = time.time() - t_connect
         time.sleep(args.settle)
-        sproc = psutil.Process(server.pid)
+        sprocs = [psutil.Process(s.pid) for s in servers]
         cprocs = [psutil.Process(p.pid) for p in procs]
         start = time.time() + 0.5
         for p in procs:
@@ -401,21 +412,28 @@ def run_one(n: int, args: argparse.Namespace) -> dict[str, Any]:
         time.sleep(max(0.0, start - time.time()) + 2.0)  # skip the first 2 s of sending
         t0 = time.time()
         machine0 = psutil.cpu_times()
-        cpu0 = sproc.cpu_times()
+        cpu0 = [s.cpu_times() for s in sprocs]
         ccpu0 = [c.cpu_times() for c in cprocs]
         time.sleep(args.duration - 3.0)
         wall = time.time() - t0
-        cpu1 = sproc.cpu_times()
+        cpu1 = [s.cpu_times() for s in sprocs]
         machine1 = psutil.cpu_times()
         ccpu1 = [c.cpu_times() for c in cprocs]
-        rss = sproc.memory_info().rss
-        stats = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/stats").read())
+        rss = [s.memory_info().rss for s in sprocs]
+        stats = [
+            json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/stats").read())
+            for port in ports
+        ]
         results = [json.loads(p.stdout.readline()) for p in procs]  # type: ignore[union-attr]
         for p in procs:
             p.wait(10)
     finally:
-        server.terminate()
-        server.wait(10)
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+        for server in servers:
+            server.terminate()
+            server.wait(10)
     hist: dict[int, int] = {}
     for r in results:
         for ms, count in r["hist"]:
@@ -447,8 +465,8 @@ def run_one(n: int, args: argparse.Namespace) -> dict[str, Any]:
         "p95_ms": percentile(hist, 0.95),
         "p99_ms": percentile(hist, 0.99),
         "max_ms": float(max(hist)) if hist else float("nan"),
-        "server_cpu_pct": cpu(cpu0, cpu1),
-        "server_rss_mb": round(rss / 2**20),
+        "server_cpu_pct": [cpu(a, b) for a, b in zip(cpu0, cpu1, strict=True)],
+        "server_rss_mb": [round(r / 2**20) for r in rss],
         "client_cpu_pct": [cpu(a, b) for a, b in zip(ccpu0, ccpu1, strict=True)],
         # Everything the machine did in the window (100 = one core): others' load shows here.
         "machine_busy_pct": round(100 * (busy(machine1) - busy(machine0)) / wall, 1),
@@ -473,15 +491,25 @@ def wait_until_quiet(limit_pct: float, patience: float = 600.0) -> None:
 
 def orchestrate(args: argparse.Namespace) -> None:
     raise_open_files()
+    with contextlib.ExitStack() as stack:
+        redis_url = args.redis
+        if args.instances > 1 and not redis_url:
+            from tests.redis_server import running_redis
+
+            redis_url = stack.enter_context(running_redis()).url
+        _orchestrate(args, redis_url)
+
+
+def _orchestrate(args: argparse.Namespace, redis_url: str) -> None:
     print(
         f"# {platform.platform()} | {os.cpu_count()} cores | Python {platform.python_version()}"
         f" | interval {args.interval}s | duration {args.duration}s"
-        f" | hub {'redis' if args.redis else 'in-process'}",
+        f" | hub {'redis' if redis_url else 'in-process'} | instances {args.instances}",
         flush=True,
     )
     for n in args.clients:
         wait_until_quiet(args.quiet_pct)
-        result = run_one(n, args)
+        result = run_one(n, args, redis_url)
         print(json.dumps(result), flush=True)
 
 
@@ -497,6 +525,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     run.add_argument("--client-procs", type=int, default=2)
     run.add_argument("--interval", type=float, default=0.1, help="batch interval, seconds")
     run.add_argument("--redis", default="", help="redis:// URL: use the Redis hub")
+    run.add_argument(
+        "--instances",
+        type=int,
+        default=1,
+        help="server processes sharing the channel through Redis (a private redis-server"
+        " is started unless --redis is given); client process i uses instance i mod K",
+    )
     run.add_argument(
         "--quiet-pct", type=float, default=20.0, help="wait for other load below this first"
     )

@@ -117,11 +117,12 @@ async def serve_channel(
     address = websocket.client.host if websocket.client else None
     handler = asyncio.current_task()
     evicted = False
+    closer: asyncio.Task[None] | None = None  # held here so it is not garbage-collected
 
     def on_evicted(code: int, reason: str) -> None:
-        nonlocal evicted
+        nonlocal evicted, closer
         evicted = True
-        asyncio.get_running_loop().create_task(_close_or_abandon(code, reason))
+        closer = asyncio.get_running_loop().create_task(_close_or_abandon(code, reason))
 
     async def _close_or_abandon(code: int, reason: str) -> None:
         """Close a slow client; if even the close frame cannot go out, stop waiting."""
