@@ -350,6 +350,32 @@ async def test_two_instances_share_channels_through_redis(redis_url: str) -> Non
             assert await wait_for(lambda: presence_everywhere(0))
 
 
+async def test_presence_is_announced_across_instances(redis_url: str) -> None:
+    prefix = unique("t") + ":"
+    hubs = [
+        RedisHub(redis_url, prefix=prefix, presence_interval=0.1, heartbeat_interval=0.5)
+        for _ in range(2)
+    ]
+    with serving(hubs[0]) as a, serving(hubs[1]) as b:
+        channel = unique("keynote")
+        on_a = await connect(a.ws(channel), compression=None)
+        on_b = await connect(b.ws(channel), compression=None)
+
+        async def latest_count(client: ClientConnection) -> int:
+            count = 0
+            async with asyncio.timeout(5):
+                while count != 2:
+                    for event in json.loads(await client.recv()):
+                        if event.get("type") == "presence":
+                            count = event["count"]
+            return count
+
+        assert await latest_count(on_a) == 2
+        assert await latest_count(on_b) == 2
+        await on_a.close()
+        await on_b.close()
+
+
 async def test_presence_of_a_crashed_instance_expires(redis_url: str) -> None:
     prefix = unique("t") + ":"
     channel = unique("hall")

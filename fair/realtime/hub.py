@@ -16,6 +16,8 @@ instances. Each Redis instance writes its own absolute local counts into a hash 
 and keeps a liveness score in a sorted set; readers only add up counts of live instances, so
 a crashed instance stops counting after ``instance_ttl`` seconds and its fields are cleaned
 up lazily. Absolute counts (not INCR/DECR) make a lost write heal itself at the next beat.
+With ``presence_interval`` set, each instance also tells its local connections the count
+when it changes, as an ordinary event ``{"type": "presence", "count": n}`` in the batches.
 """
 
 from __future__ import annotations
@@ -56,19 +58,59 @@ class Hub(ABC):
     shutdown. ``join``/``leave`` are for connections on this instance (see ``serve_channel``).
     """
 
-    def __init__(self, *, batch_interval: float = 0.1, max_backlog: int = 50) -> None:
+    def __init__(
+        self,
+        *,
+        batch_interval: float = 0.1,
+        max_backlog: int = 50,
+        presence_interval: float | None = None,
+    ) -> None:
         self.batch_interval = batch_interval
         self.max_backlog = max_backlog
+        self.presence_interval = presence_interval
         self.fanouts: dict[str, Fanout] = {}
+        self._presence_task: asyncio.Task[None] | None = None
+        self._presence_sent: dict[str, int] = {}
 
-    async def start(self) -> None:  # noqa: B027 - optional hook
-        """Open connections and background tasks; the in-process hub needs none."""
+    async def start(self) -> None:
+        """Start background work: the presence announcer if ``presence_interval`` is set."""
+        if self.presence_interval:
+            self._presence_task = asyncio.create_task(
+                self._announce_presence(self.presence_interval), name="fair-hub-presence"
+            )
 
     async def close(self) -> None:
         """Stop delivering; connections themselves are closed by the server."""
+        if self._presence_task is not None:
+            self._presence_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._presence_task
+            self._presence_task = None
         for fanout in self.fanouts.values():
             fanout.close()
         self.fanouts.clear()
+
+    async def _announce_presence(self, interval: float) -> None:
+        """Every ``interval`` s, tell each local channel its presence count if it changed.
+
+        The event ``{"type": "presence", "count": n}`` is delivered locally only: every
+        instance computes the same total itself, so nothing crosses Redis for it and a
+        thousand viewers joining cost one event per channel per interval, not a thousand.
+        """
+        while True:
+            await asyncio.sleep(interval)
+            for channel in list(self.fanouts):
+                try:
+                    count = await self.presence(channel)
+                except Exception:
+                    logger.warning("presence count failed for %s", channel, exc_info=True)
+                    continue
+                if self._presence_sent.get(channel) != count and channel in self.fanouts:
+                    self._presence_sent[channel] = count
+                    self.deliver(channel, encode_event({"type": "presence", "count": count}))
+            for channel in list(self._presence_sent):
+                if channel not in self.fanouts:
+                    del self._presence_sent[channel]
 
     @abstractmethod
     async def publish(self, channel: str, event: Mapping[str, Any]) -> None:
@@ -187,10 +229,15 @@ class RedisHub(Hub):
         prefix: str = "fair:",
         batch_interval: float = 0.1,
         max_backlog: int = 50,
+        presence_interval: float | None = None,
         heartbeat_interval: float = 5.0,
         instance_ttl: float = 15.0,
     ) -> None:
-        super().__init__(batch_interval=batch_interval, max_backlog=max_backlog)
+        super().__init__(
+            batch_interval=batch_interval,
+            max_backlog=max_backlog,
+            presence_interval=presence_interval,
+        )
         self.url = url
         self.prefix = prefix
         self.instance_id = uuid.uuid4().hex
@@ -239,15 +286,16 @@ class RedisHub(Hub):
             asyncio.create_task(self._read_loop(), name="fair-hub-redis-reader"),
             asyncio.create_task(self._beat_loop(), name="fair-hub-redis-beat"),
         ]
+        await super().start()
 
     async def close(self) -> None:
         """Stop tasks, withdraw this instance's presence, close connections."""
-        for task in self._tasks:
+        tasks, self._tasks = list(self._tasks), []
+        for task in tasks:
             task.cancel()
-        for task in self._tasks:
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        self._tasks = []
         if self._sync_soon is not None:
             self._sync_soon.cancel()
         channels = list(self.fanouts)
