@@ -77,9 +77,12 @@ async def booth_detail(request: Request) -> Response:
         related = await sessions_for_booth(db, booth.id)
         today = analytics.local_today(settings.time_zone)
         seen = analytics.parse_seen(request.cookies.get(analytics.SEEN_COOKIE), today)
-        first_visit_today = booth.id not in seen
-        await analytics.count(db, booth.id, today, visits=1, unique_visitors=int(first_visit_today))
-        await db.commit()
+        first_visit_today = booth.id not in seen and request.method == "GET"
+        if request.method == "GET":  # HEAD (link checkers) is no visit
+            await analytics.count(
+                db, booth.id, today, visits=1, unique_visitors=int(first_visit_today)
+            )
+            await db.commit()
     user = current_user(request)
     response = render(
         request,

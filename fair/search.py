@@ -29,6 +29,12 @@ from sqlalchemy.orm import selectinload
 
 from booths.models import Booth
 
+_STOP_WORDS = """aber alle als am an auch auf aus bei bis das dass dem den der des die ein
+eine einem einen einer eines es fur im in ist mit nach oder sich sie so und um uber vom von
+vor wie wir zu zum zur"""
+GERMAN_STOP_WORDS = frozenset(_STOP_WORDS.split())
+"""Dropped from SQLite queries (after folding), as PostgreSQL's german config does."""
+
 MAX_QUERY_CHARS = 200
 MAX_QUERY_TERMS = 8
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -165,7 +171,8 @@ class Fts5Backend:
         return int(await db.scalar(text("SELECT count(*) FROM booth_search")) or 0)
 
     async def query(self, db: AsyncSession, terms: list[str], limit: int) -> list[int]:
-        stems = [german_stem(t) for t in terms]
+        words = [t for t in terms if _fold(t) not in GERMAN_STOP_WORDS] or terms
+        stems = [german_stem(t) for t in words]
         # Each term is a quoted prefix query, AND-ed: "schul" finds "Schulanmeldung".
         match = " ".join(f'"{s}"*' for s in stems if s)
         if not match:

@@ -57,7 +57,8 @@ def _hits(page: httpx.Response) -> list[str]:
 
 
 async def test_german_stemming_finds_inflected_forms(client: httpx.AsyncClient) -> None:
-    for query in ("Schulanmeldung", "Schulanmeldungen", "schulanmeldung online", "Schulanm"):
+    queries = ("Schulanmeldung", "Schulanmeldungen", "schulanmeldung online", "Schulanm")
+    for query in (*queries, "die Schulanmeldungen für alle Schulformen"):
         assert OWN in _hits(await client.get("/booths", params={"q": query})), query
     # Material titles and contact persons are part of the document.
     assert OTHER in _hits(await client.get("/booths", params={"q": "Datenblatt Schnittstellen"}))
