@@ -107,6 +107,29 @@ async def daily_counts(
     return result
 
 
+async def daily_counts_by_booth(
+    db: AsyncSession, booth_ids: Sequence[int], *, first: date, last: date
+) -> dict[int, list[DayCounts]]:
+    """:func:`daily_counts` for each booth, in one query whatever the number of booths."""
+    query = select(BoothDailyStats).where(
+        BoothDailyStats.booth_id.in_(list(booth_ids)),
+        BoothDailyStats.day >= first,
+        BoothDailyStats.day <= last,
+    )
+    rows = {(r.booth_id, r.day): r for r in (await db.scalars(query)).all()}
+    result: dict[int, list[DayCounts]] = {}
+    for booth_id in booth_ids:
+        days = []
+        day = first
+        while day <= last:
+            row = rows.get((booth_id, day))
+            counts = [getattr(row, n) if row is not None else 0 for n in COUNTERS]
+            days.append(DayCounts(day, *counts))
+            day += timedelta(days=1)
+        result[booth_id] = days
+    return result
+
+
 @dataclass(frozen=True)
 class BoothTotals:
     booth: Booth

@@ -48,10 +48,10 @@ async def exhibitor_dashboard(request: Request) -> Response:
         await services.purge_expired_requests(db)
         await db.commit()
         booths = await booths_of(db, sorted(user.organisation_ids))
-        charts = []
-        for booth in booths:
-            days = await analytics.daily_counts(db, booth_ids=[booth.id], first=first, last=last)
-            charts.append((booth, analytics.bar_chart(days)))
+        per_booth = await analytics.daily_counts_by_booth(
+            db, [b.id for b in booths], first=first, last=last
+        )
+        charts = [(b, analytics.bar_chart(per_booth[b.id])) for b in booths]
         requests = await contact_requests_for(db, [b.id for b in _lead_booths(user, booths)])
     names = {b.id: b.name for b in booths}
     return render(

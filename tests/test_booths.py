@@ -6,11 +6,13 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 import httpx
 import lxml.html
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 from starlette.applications import Starlette
 
 from booths import analytics
@@ -408,3 +410,45 @@ async def test_organiser_creates_booth_assigns_exhibitor_and_sees_hall_analytics
     assert response.status_code == 303
     await login(client, KRZ)
     assert (await client.get("/booths/ge-neu/edit")).status_code == 403
+
+
+# --------------------------------------------------------------------------- query counts
+
+
+@contextmanager
+def counted_queries(app: Starlette) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    engine = app.state.db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+async def _queries(app: Starlette, client: httpx.AsyncClient, path: str) -> int:
+    with counted_queries(app) as statements:
+        response = await client.get(path)
+    assert response.status_code == 200, path
+    return len(statements)
+
+
+async def test_query_counts_do_not_grow_with_rows(
+    client: httpx.AsyncClient, demo_app: Starlette
+) -> None:
+    """1 booth vs 2–3 booths (and booths with more materials) cost the same queries."""
+    one = await _queries(demo_app, client, "/booths?organisation=regio-it")
+    two = await _queries(demo_app, client, "/booths?organisation=krz")
+    everything = await _queries(demo_app, client, "/booths")
+    assert one == two == everything
+    assert await _queries(demo_app, client, "/booths/ac-ratsinfo") == await _queries(
+        demo_app, client, f"/booths/{OWN}"
+    )
+    await login(client, "aussteller.regioit@example.com")  # one booth
+    single = await _queries(demo_app, client, "/exhibitor")
+    await login(client, "aussteller.soest@example.org")  # three booths
+    assert await _queries(demo_app, client, "/exhibitor") == single
