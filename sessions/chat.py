@@ -10,14 +10,13 @@ hub, so every app instance delivers them. Events on the wire::
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fair.realtime.hub import Hub
+from sessions.announce import Announcer
 from sessions.models import ChatMessage
 from sessions.qa import MAX_NAME, clean_text
 
@@ -62,41 +61,11 @@ async def recent_messages(
     return list(reversed(rows.all()))
 
 
-class PresenceAnnouncer:
-    """Publishes a channel's presence count shortly after people join or leave.
+def presence_announcer(hub: Hub, delay: float = 0.3) -> Announcer:
+    """``{"type": "presence", "count": n}`` after joins and leaves (the delay also lets the
+    Redis hub write its counts before they are read)."""
 
-    Coalesced per channel: a burst of 500 joins produces one announcement per ``delay``,
-    not 500. The delay also lets the Redis hub write its counts before they are read.
-    """
+    async def build(channel: str) -> dict[str, Any]:
+        return {"type": "presence", "count": await hub.presence(channel)}
 
-    def __init__(self, hub: Hub, delay: float = 0.3) -> None:
-        self.hub = hub
-        self.delay = delay
-        self._timers: dict[str, asyncio.TimerHandle] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
-
-    def mark(self, channel: str) -> None:
-        if channel in self._timers:
-            return
-        loop = asyncio.get_running_loop()
-        self._timers[channel] = loop.call_later(self.delay, self._fire, channel)
-
-    def _fire(self, channel: str) -> None:
-        self._timers.pop(channel, None)
-        task = asyncio.get_running_loop().create_task(self.announce(channel))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def announce(self, channel: str) -> None:
-        with contextlib.suppress(Exception):
-            count = await self.hub.presence(channel)
-            await self.hub.publish(channel, {"type": "presence", "count": count})
-
-    async def close(self) -> None:
-        for timer in self._timers.values():
-            timer.cancel()
-        self._timers.clear()
-        for task in list(self._tasks):
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+    return Announcer(hub, build, delay)

@@ -2,8 +2,9 @@
 
 Who moderates: organisers, and the speakers and moderators of that session (users linked
 to one of its speakers). Votes count once per voter key (a random browser token kept in a
-cookie); hidden questions take no votes. After each change the caller publishes the new
-order with :func:`publish_questions`, so every open session page reorders live.
+cookie); hidden questions take no votes. After each change the page's view marks the session
+on the :func:`questions_announcer`, which publishes the new order (coalesced) so every open
+session page, on every instance, reorders live.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fair.auth import CurrentUser
+from fair.db import Database
 from fair.errors import HTTPError, bad_request, not_found
 from fair.realtime.hub import Hub
+from sessions.announce import Announcer
 from sessions.models import (
     FaqEntry,
     ProgrammeSession,
@@ -29,6 +32,7 @@ from sessions.models import (
 MAX_NAME = 80
 MAX_QUESTION = 500
 MAX_ANSWER = 5000
+MAX_LISTED = 200  # questions sent live; a session with more shows the top ones
 ACTIONS = ("hide", "show", "answer", "unanswer", "pin", "unpin")
 
 
@@ -229,10 +233,24 @@ async def delete_faq(db: AsyncSession, entry_id: int) -> None:
 
 
 async def questions_event(db: AsyncSession, session_id: int) -> dict[str, Any]:
-    items = await questions_for(db, session_id)
+    items = (await questions_for(db, session_id))[:MAX_LISTED]
     return {"type": "questions", "session": session_id, "items": [question_dict(q) for q in items]}
 
 
 async def publish_questions(hub: Hub, db: AsyncSession, session_id: int) -> None:
-    """Send the new public order to everyone on the session page (all instances)."""
+    """Send the new public order to everyone on the session page (all instances) now.
+
+    Pages use :func:`questions_announcer` instead, which coalesces bursts of changes.
+    """
     await hub.publish(session_channel(session_id), await questions_event(db, session_id))
+
+
+def questions_announcer(hub: Hub, database: Database, delay: float = 0.15) -> Announcer:
+    """After changes, one ``questions`` event per session and ``delay`` with the latest order."""
+
+    async def build(channel: str) -> dict[str, Any]:
+        session_id = int(channel.split(":", 1)[1])
+        async with database.session() as db:
+            return await questions_event(db, session_id)
+
+    return Announcer(hub, build, delay)

@@ -6,7 +6,8 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from sessions import api, organiser, sockets, views
-from sessions.chat import PresenceAnnouncer
+from sessions.chat import presence_announcer
+from sessions.qa import questions_announcer
 
 routes: list[BaseRoute] = [
     Route("/", views.home, name="home"),
@@ -50,10 +51,12 @@ routes: list[BaseRoute] = [
 
 
 def register_app_hooks(app: Starlette) -> None:
-    """Start-up and shutdown work of the programme: the presence announcer."""
-    app.state.presence = PresenceAnnouncer(app.state.hub)
+    """Start-up and shutdown work of the programme: the presence and Q&A announcers."""
+    app.state.presence = presence_announcer(app.state.hub)
+    app.state.questions = questions_announcer(app.state.hub, app.state.db)
 
-    async def close_presence(app: Starlette) -> None:
+    async def close_announcers(app: Starlette) -> None:
         await app.state.presence.close()
+        await app.state.questions.close()
 
-    app.state.shutdown_hooks.append(close_presence)
+    app.state.shutdown_hooks.append(close_announcers)

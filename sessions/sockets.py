@@ -26,7 +26,8 @@ from booths.models import Booth
 from fair.errors import HTTPError
 from fair.realtime import ChannelLimits, MessageRejected, serve_channel
 from fair.web import current_user
-from sessions.chat import PresenceAnnouncer, booth_channel, chat_event, post_chat
+from sessions.announce import Announcer
+from sessions.chat import booth_channel, chat_event, post_chat
 from sessions.qa import questions_event, session_channel, session_exists
 
 CLOSE_NOT_FOUND = 4404
@@ -89,7 +90,7 @@ async def booth_socket(websocket: WebSocket) -> None:
 async def _serve(websocket: WebSocket, channel: str, snapshot: Any) -> None:
     app = websocket.app
     hub = app.state.hub
-    announcer: PresenceAnnouncer = app.state.presence
+    announcer: Announcer = app.state.presence
     user = current_user(websocket)
 
     async def on_message(event: dict[str, Any]) -> None:

@@ -167,8 +167,8 @@ async def post_question(request: Request) -> Response:
     async with request.app.state.db.session() as db:
         question = await qa.post_question(db, session_id, name, body)
         await db.commit()
-        await qa.publish_questions(request.app.state.hub, db, session_id)
         payload = {"question": qa.question_dict(question)}
+    request.app.state.questions.mark(qa.session_channel(session_id))
     return _back(session_id, payload, request)
 
 
@@ -181,8 +181,8 @@ async def vote(request: Request) -> Response:
     async with request.app.state.db.session() as db:
         question = await qa.upvote(db, session_id, question_id, voter or new_voter)
         await db.commit()
-        await qa.publish_questions(request.app.state.hub, db, session_id)
         payload = {"question": qa.question_dict(question)}
+    request.app.state.questions.mark(qa.session_channel(session_id))
     response = _back(session_id, payload, request)
     if new_voter:
         response.set_cookie(
@@ -199,8 +199,8 @@ async def moderate(request: Request) -> Response:
     async with request.app.state.db.session() as db:
         question = await qa.moderate(db, current_user(request), session_id, question_id, action)
         await db.commit()
-        await qa.publish_questions(request.app.state.hub, db, session_id)
         payload = {"question": qa.question_dict(question)}
+    request.app.state.questions.mark(qa.session_channel(session_id))
     return _back(session_id, payload, request)
 
 

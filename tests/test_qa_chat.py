@@ -355,3 +355,26 @@ async def test_two_instances_share_qa_and_chat_through_redis(
             async with http_to(b) as on_b:
                 page = (await on_b.get(f"/sessions/{session_id}")).text
                 assert re.search(r"Gefragt auf A, gesehen auf B\?", page)
+
+
+async def test_bursts_of_changes_are_coalesced(live: Instance) -> None:
+    """Twelve questions in quick succession reach a watcher as a few lists, the last complete."""
+    async with http_to(live) as http:
+        session_id = await _session_id(http)
+        async with connect(ws_url(live, f"/ws/sessions/{session_id}"), compression=None) as ws:
+            token = await csrf_of(http, f"/sessions/{session_id}")
+            posts = [
+                http.post(
+                    f"/sessions/{session_id}/questions",
+                    data={"csrf_token": token, "author_name": "Ada", "body": f"Frage {n}"},
+                )
+                for n in range(12)
+            ]
+            assert {r.status_code for r in await asyncio.gather(*posts)} == {303}
+            lists = []
+            event = await next_event(ws, lambda e: e["type"] == "questions")
+            lists.append(event)
+            while len(event["items"]) < 12:
+                event = await next_event(ws, lambda e: e["type"] == "questions")
+                lists.append(event)
+            assert len(lists) <= 4
