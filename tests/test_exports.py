@@ -252,3 +252,63 @@ async def test_import_service_limits_and_line_numbers(demo_app: Starlette) -> No
         assert "(Zeile 7)" in half.value.message
         await db.rollback()
     assert json.dumps(half.value.message)
+
+
+PRETALX_LIKE = b"""<?xml version='1.0' encoding='utf-8'?>
+<schedule>
+  <generator name="pretalx" version="2025.1.0"/>
+  <version>0.3</version>
+  <conference>
+    <acronym>kommcon</acronym><title>KommCon 2027</title>
+    <start>2027-03-02</start><end>2027-03-02</end><days>1</days>
+    <timeslot_duration>00:05</timeslot_duration>
+    <base_url>https://pretalx.example.org/kommcon/</base_url>
+    <time_zone_name>Europe/Berlin</time_zone_name>
+  </conference>
+  <day index="1" date="2027-03-02" start="2027-03-02T04:00:00+01:00"
+       end="2027-03-03T03:59:00+01:00">
+    <room name="Saal 1" guid="3b1e6a2c-6a8c-5d7e-9f00-000000000001">
+      <event guid="0f1d0b0e-1111-5c55-8a8a-000000000001" id="101" code="ABCDEF">
+        <room>Saal 1</room><title>Open Source im Rathaus</title><subtitle></subtitle>
+        <type>Talk</type><date>2027-03-02T10:00:00+01:00</date><start>10:00</start>
+        <duration>00:45</duration><abstract>Warum offen?</abstract>
+        <slug>kommcon-101-open-source-im-rathaus</slug><track>Verwaltung</track>
+        <logo></logo>
+        <persons><person id="7" code="XYZ" guid="a">Maria Muster</person></persons>
+        <language>de</language><description>Lang.</description>
+        <recording><license></license><optout>true</optout></recording>
+        <links></links><attachments></attachments>
+        <url>https://pretalx.example.org/kommcon/talk/ABCDEF/</url>
+      </event>
+      <event guid="0f1d0b0e-1111-5c55-8a8a-000000000002" id="102" code="GHIJKL">
+        <room>Saal 1</room><title>Panel: Daten teilen</title><subtitle/>
+        <type>Podium</type><date>2027-03-02T11:00:00+01:00</date><start>11:00</start>
+        <duration>01:00</duration><abstract/><slug>kommcon-102</slug><track/>
+        <persons><person id="7">Maria Muster</person><person id="8">Jo Beispiel</person></persons>
+        <language>en</language>
+      </event>
+    </room>
+  </day>
+</schedule>"""
+
+
+async def test_pretalx_schedule_into_an_empty_fair(empty_app: Starlette) -> None:
+    async with empty_app.state.db.session() as db:
+        result = await import_schedule(db, PRETALX_LIKE, default_time_zone="UTC")
+        await db.commit()
+    assert (result.created, result.updated) == (2, 0)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=empty_app), base_url="http://testserver"
+    ) as client:
+        sessions = (await client.get("/api/sessions")).json()["sessions"]
+        assert [(s["title"], s["kind"], s["stage"], s["duration_minutes"]) for s in sessions] == [
+            ("Open Source im Rathaus", "talk", "Saal 1", 45),
+            ("Panel: Daten teilen", "panel", "Saal 1", 60),
+        ]
+        assert sessions[0]["starts_at"] == "2027-03-02T10:00:00+01:00"
+        assert sessions[0]["do_not_record"] and sessions[1]["language"] == "en"
+        assert [p["name"] for p in sessions[1]["speakers"]] == ["Maria Muster", "Jo Beispiel"]
+        programme = await client.get("/programme")
+        assert programme.status_code == 200 and "KommCon 2027" in programme.text
+        exported = etree.fromstring((await client.get("/schedule.xml")).content)
+        assert _schema().validate(exported)
