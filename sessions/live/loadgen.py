@@ -154,6 +154,7 @@ class ProbeViewer:
         offer = self.pc.localDescription
         answer = await answerer(offer.sdp, offer.type)
         await self.pc.setRemoteDescription(answer)
+        self.created = time.time()  # first-frame delay counts from the answer
         if not self.decode:
             self.count_only()
 

@@ -157,6 +157,7 @@ class Pipeline:
         self.subscribers: list[Subscriber] = []
         self.frames_in = 0
         self.frames_out = 0
+        self.send_seconds = 0.0  # CPU time of this thread spent in the per-viewer sends
         self._executor = executor
         self._on_source_ended = on_source_ended
         self._source: MediaStreamTrack | None = None
@@ -241,12 +242,14 @@ class Pipeline:
 
     def _fanout(self, frame: EncodedFrame) -> None:
         self.frames_out += 1
+        started = time.thread_time()
         for subscriber in self.subscribers:
             try:
                 subscriber.push(frame)
             except Exception:  # one broken viewer must not stop the others
                 logger.exception("%s pipeline: dropping a viewer stream", self.kind)
                 self.unsubscribe(subscriber)
+        self.send_seconds += time.thread_time() - started
 
 
 class VideoPipeline(Pipeline):

@@ -181,6 +181,7 @@ class LiveStage:
                     "audio_frames": seat.audio.frames_out,
                     "keyframes_forced": seat.video.keyframes_forced,
                     "video_subscribers": len(seat.video.subscribers),
+                    "send_seconds": seat.video.send_seconds + seat.audio.send_seconds,
                 }
                 for seat in self._seats
             ],
