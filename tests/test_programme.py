@@ -258,3 +258,50 @@ async def test_programme_pages_in_english(client: httpx.AsyncClient) -> None:
     assert "Fragen an das Podium" not in page.text
     programme = await client.get("/programme?by=stage")
     assert "By stage" in programme.text and "Nach Bühnen" not in programme.text
+
+
+def _schedule_xml(count: int) -> bytes:
+    events = "".join(
+        f"""<event id="{n + 1}" guid="00000000-0000-4000-8000-{n:012d}"><room>Saal {n % 2}</room>
+<title>Punkt {n}</title><type>talk</type><date>2027-03-02T{10 + n}:00:00+01:00</date>
+<duration>00:30</duration><track>Thema {n}</track>
+<persons><person>Person {n}</person><person>Person {n + 1}</person></persons></event>"""
+        for n in range(count)
+    )
+    return (
+        "<schedule><conference><title>Q</title><acronym>q</acronym></conference>"
+        f'<day index="1" date="2027-03-02"><room name="Saal">{events}</room></day></schedule>'
+    ).encode()
+
+
+PATHS = ["/programme", "/programme?by=topic", "/api/sessions", "/schedule.xml", "/schedule.ics"]
+
+
+async def test_query_count_does_not_grow_with_sessions(empty_app: Starlette) -> None:
+    from sqlalchemy import event
+
+    from sessions.importers import import_schedule
+
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    engine = empty_app.state.db.engine.sync_engine
+    transport = httpx.ASGITransport(app=empty_app)
+    counts: dict[str, list[int]] = {path: [] for path in PATHS}
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        for size in (1, 3):
+            async with empty_app.state.db.session() as db:
+                await import_schedule(db, _schedule_xml(size), default_time_zone=TZ)
+                await db.commit()
+            for path in PATHS:
+                statements.clear()
+                event.listen(engine, "before_cursor_execute", count)
+                try:
+                    response = await client.get(path)
+                finally:
+                    event.remove(engine, "before_cursor_execute", count)
+                assert response.status_code == 200
+                counts[path].append(len(statements))
+    assert all(one == three for one, three in counts.values()), counts
