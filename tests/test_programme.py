@@ -305,3 +305,15 @@ async def test_query_count_does_not_grow_with_sessions(empty_app: Starlette) -> 
                 assert response.status_code == 200
                 counts[path].append(len(statements))
     assert all(one == three for one, three in counts.values()), counts
+
+
+async def test_now_and_next(demo_app: Starlette) -> None:
+    from datetime import datetime
+
+    from fair.formatting import local_to_utc
+    from sessions.queries import now_and_next
+
+    async with demo_app.state.db.session() as db:
+        current = await now_and_next(db, local_to_utc(datetime(2026, 11, 30, 9, 5), TZ))
+    assert [s.title for s in current.now] == [OPENING]
+    assert current.next[0].title == "Grußwort des Landes: Kommunen lernen von Kommunen"
