@@ -306,4 +306,10 @@ async def faq_admin(request: Request) -> Response:
         return RedirectResponse("/organiser/faq", status_code=303)
     async with request.app.state.db.session() as db:
         entries = await event_faq(db)
-    return render(request, "sessions/organiser/faq.html", {"entries": entries})
+        session_entries = await qa.session_faq_entries(db)
+        sessions = await list_sessions(db, include_cancelled=False)
+    return render(
+        request,
+        "sessions/organiser/faq.html",
+        {"entries": entries, "session_entries": session_entries, "sessions": sessions},
+    )

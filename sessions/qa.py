@@ -224,6 +224,16 @@ async def add_faq(
     return entry
 
 
+async def session_faq_entries(db: AsyncSession) -> list[tuple[FaqEntry, str]]:
+    """Every session's FAQ entries with the session title, in programme order."""
+    rows = await db.execute(
+        select(FaqEntry, ProgrammeSession.title)
+        .join(ProgrammeSession, ProgrammeSession.id == FaqEntry.session_id)
+        .order_by(ProgrammeSession.starts_at, FaqEntry.position, FaqEntry.id)
+    )
+    return [(entry, title) for entry, title in rows.tuples()]
+
+
 async def delete_faq(db: AsyncSession, entry_id: int) -> None:
     entry = await db.get(FaqEntry, entry_id)
     if entry is None:

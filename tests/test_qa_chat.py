@@ -158,6 +158,14 @@ async def test_answered_questions_become_faq_entries(client: httpx.AsyncClient) 
     added = await _post(client, "/organiser/faq", question="Wo parken?", answer="Online.")
     assert added.status_code == 303
     assert "<summary>Wo parken?</summary>" in (await client.get("/")).text
+    for_session = await _post(
+        client, "/organiser/faq", question="Folien?", answer="Ja.", session_id=str(session_id)
+    )
+    assert for_session.status_code == 303
+    assert "<summary>Folien?</summary>" in (await client.get(f"/sessions/{session_id}")).text
+    assert "<summary>Folien?</summary>" not in (await client.get("/")).text
+    admin = await client.get("/organiser/faq")
+    assert "Gibt es die Folien?" in admin.text and 'for="faq-session"' in admin.text
 
 
 # --- live: real uvicorn, real WebSocket clients ------------------------------------------
