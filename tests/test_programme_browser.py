@@ -102,3 +102,36 @@ async def test_question_without_javascript(demo_server: AppServer, browser: Any)
         assert await page.locator("[data-star]").first.is_hidden()
     finally:
         await context.close()
+
+
+async def test_moderator_pins_and_hides_live(demo_server: AppServer, browser: Any) -> None:
+    path = _session_path(demo_server, 9)
+    url = demo_server.base_url + path
+    moderator = await browser.new_context(locale="de-DE")
+    audience = await browser.new_context(locale="de-DE")
+    try:
+        page = await moderator.new_page()
+        await page.goto(f"{demo_server.base_url}/login?next={path}")
+        await page.fill("#email", "orga@example.org")
+        await page.fill("#password", "demo-passwort")
+        await page.click("form.stack button[type=submit]")
+        await page.wait_for_url(url)
+        viewer = await audience.new_page()
+        await viewer.goto(url)
+        tag = uuid.uuid4().hex[:6]
+        await viewer.fill("#qa-name", "Lin")
+        for text in (f"Erste {tag}", f"Zweite {tag}"):
+            await viewer.fill("#qa-body", text)
+            await viewer.click("[data-qa-form] button[type=submit]")
+            await page.locator("[data-qa-list] li", has_text=text).wait_for()
+        second = page.locator("[data-qa-list] li", has_text=f"Zweite {tag}")
+        await second.get_by_role("button", name="Anheften").click()
+        await viewer.locator("[data-qa-list] li").first.filter(has_text=f"Zweite {tag}").wait_for()
+        await second.get_by_role("button", name="Ausblenden").click()
+        await viewer.locator("[data-qa-list] li", has_text=f"Zweite {tag}").wait_for(
+            state="detached"
+        )
+        assert await viewer.locator("[data-qa-list] li", has_text=f"Erste {tag}").count() == 1
+    finally:
+        await moderator.close()
+        await audience.close()

@@ -42,8 +42,10 @@ function open() {
   socket.addEventListener("close", (close) => {
     socket = null;
     dispatch({ type: "connection", open: false, code: close.code, reason: close.reason });
-    if (close.code === 4404 || close.code === 1008) return; // gone or refused: do not hammer
-    setTimeout(open, retry);
+    if (close.code === 4404) return; // the session or booth is gone
+    // Refused by policy (rate, connections per address): come back later, not at once.
+    const wait = close.code === 1008 ? Math.max(retry, 10000) : retry;
+    setTimeout(open, wait);
     retry = Math.min(retry * 2, 15000);
   });
 }

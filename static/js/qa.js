@@ -90,7 +90,7 @@ function render(items) {
     if (moderator) {
       const actions = [
         ["hide", l.labelHide],
-        [q.answered ? "unanswer" : "answer", q.answered ? "↺" : l.labelAnswer],
+        [q.answered ? "unanswer" : "answer", q.answered ? l.labelReopen : l.labelAnswer],
         [q.pinned ? "unpin" : "pin", q.pinned ? l.labelUnpin : l.labelPin],
       ];
       for (const [action, text] of actions) {
