@@ -26,6 +26,7 @@ import contextlib
 import socket
 import struct
 import sys
+import threading
 from typing import Any
 
 from aiortc import RTCRtpSender
@@ -48,10 +49,25 @@ SRTP_TRAILER = 16  # room libsrtp may append (10-byte tag for the default profil
 SCRATCH_SIZE = 60_000  # below the 64 KB a single GSO send may carry
 UDP_SEGMENT = 103  # linux/udp.h; socket.UDP_SEGMENT is not exported by every Python
 GSO_MAX_SEGMENTS = 64
-# One scratch buffer per process: pushes run synchronously on the event loop thread.
-_SCRATCH = _ffi.new("char[]", SCRATCH_SIZE)
-_SCRATCH_VIEW = memoryview(_ffi.buffer(_SCRATCH))
-_LENGTH = _ffi.new("int *")
+_scratch_local = threading.local()
+
+
+def _scratch() -> tuple[Any, memoryview, Any]:
+    """This thread's packet buffer (C array, memoryview of it, length cell).
+
+    Pushes run synchronously on the event loop's thread; a buffer per thread keeps two
+    event loops in one process (tests, embedded servers) from sharing it.
+    """
+    try:
+        buffers: tuple[Any, memoryview, Any] = _scratch_local.buffers
+        return buffers
+    except AttributeError:
+        cdata = _ffi.new("char[]", SCRATCH_SIZE)
+        buffers = (cdata, memoryview(_ffi.buffer(cdata)), _ffi.new("int *"))
+        _scratch_local.buffers = buffers
+        return buffers
+
+
 _gso = {"enabled": sys.platform == "linux"}
 
 
@@ -225,8 +241,7 @@ class ViewerStream:
         payloads = frame.payloads
         last = len(payloads) - 1
         pack_into = HEADER.pack_into
-        view = _SCRATCH_VIEW
-        length = _LENGTH
+        scratch, view, length = _scratch()
         ends: list[int] = []
         offset = octets = 0
         for i, payload in enumerate(payloads):
@@ -237,7 +252,7 @@ class ViewerStream:
                 break  # a frame beyond 60 KB: send what fits, the receiver asks for a keyframe
             view[offset + head : offset + size] = payload
             length[0] = size
-            if _srtp_protect(ctx, _SCRATCH + offset, length) != 0:
+            if _srtp_protect(ctx, scratch + offset, length) != 0:
                 break
             offset += length[0]
             ends.append(offset)
