@@ -369,19 +369,26 @@ class LiveStage:
 
 
 def _prefer_h264(transceiver: RTCRtpTransceiver) -> None:
-    """Answer video with H.264 only: what the shared encoder produces and Safari plays."""
+    """Answer video with H.264 only: what the shared encoder produces and Safari plays.
+
+    Also leave out REMB feedback and the abs-send-time extension it relies on: the shared
+    encoder's bitrate cannot follow one viewer's estimate, so each REMB would only cost the
+    server an RTCP packet to decrypt and parse per viewer and second.
+    """
     codecs = transceiver._codecs
     h264 = [c for c in codecs if c.mimeType.lower() == "video/h264"]
     if not h264:
         raise LiveError(415, "viewer must accept H.264 video (packetization-mode 1)")
-    payload_types = {c.payloadType for c in h264}
+    chosen = h264[0]
+    chosen.rtcpFeedback = [f for f in chosen.rtcpFeedback if f.type != "goog-remb"]
     rtx = [
         c
         for c in codecs
-        if c.mimeType.lower() == "video/rtx" and c.parameters.get("apt") in payload_types
+        if c.mimeType.lower() == "video/rtx" and c.parameters.get("apt") == chosen.payloadType
     ]
-    transceiver._codecs = h264[:1] + [
-        c for c in rtx if c.parameters.get("apt") == h264[0].payloadType
+    transceiver._codecs = [chosen, *rtx]
+    transceiver._headerExtensions = [
+        e for e in transceiver._headerExtensions if not e.uri.endswith("abs-send-time")
     ]
 
 
