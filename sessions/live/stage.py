@@ -303,6 +303,8 @@ class LiveStage:
                     continue  # the viewer does not want to receive on this line
                 if kind == "video":
                     _prefer_h264(transceiver)
+                else:
+                    _prefer_opus(transceiver)
                 transceiver.sender.replaceTrack(_SeatTrack(kind))
                 transceiver.direction = "sendonly"
                 fanout.install(transceiver.sender, self._seat(index).pipeline(kind))
@@ -366,6 +368,14 @@ class LiveStage:
                         "stage %s: recording callback failed for %s", self.session_id, path
                     )
         return [path for path, _ in files]
+
+
+def _prefer_opus(transceiver: RTCRtpTransceiver) -> None:
+    """Answer audio with Opus only: the shared encoder's packets are Opus."""
+    opus = [c for c in transceiver._codecs if c.mimeType.lower() == "audio/opus"]
+    if not opus:
+        raise LiveError(415, "viewer must accept Opus audio")
+    transceiver._codecs = opus[:1]
 
 
 def _prefer_h264(transceiver: RTCRtpTransceiver) -> None:
