@@ -27,7 +27,7 @@ import socket
 import struct
 import sys
 import threading
-from typing import Any
+from typing import Any, Protocol
 
 from aiortc import RTCRtpSender
 from aiortc.rtcdtlstransport import State as DtlsState
@@ -37,7 +37,7 @@ from aiortc.utils import random32
 from pylibsrtp._binding import ffi as _ffi
 from pylibsrtp._binding import lib as _srtp_lib
 
-from .media import EncodedFrame, Pipeline
+from .media import EncodedFrame, Subscriber
 
 HEADER = struct.Struct("!BBHII")
 HISTORY_SIZE = 512  # packets kept per viewer for NACK: ~3 s of video at 1 Mbps
@@ -326,7 +326,20 @@ class ViewerStream:
             await self._dtls._send_rtp(data)
 
 
-def install(sender: RTCRtpSender, pipeline: Pipeline) -> None:
+class Feed(Protocol):
+    """Where a viewer's stream of one seat and kind gets its frames: a pipeline in the
+    engine's process, or a relayed copy of it in a fan-out process."""
+
+    kind: str
+
+    def subscribe(self, subscriber: Subscriber) -> None: ...
+
+    def unsubscribe(self, subscriber: Subscriber) -> None: ...
+
+    def request_keyframe(self) -> None: ...
+
+
+def install(sender: RTCRtpSender, pipeline: Feed) -> None:
     """Replace ``sender``'s RTP loop by a subscription to ``pipeline``.
 
     Call after ``setRemoteDescription`` and before ``setLocalDescription`` (which starts

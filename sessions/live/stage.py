@@ -31,16 +31,15 @@ from aiortc import (
     RTCConfiguration,
     RTCIceServer,
     RTCPeerConnection,
-    RTCRtpTransceiver,
     RTCSessionDescription,
 )
-from aiortc.mediastreams import MediaStreamError
 
-from . import fanout
 from .errors import LiveError
 from .media import AudioPipeline, Pipeline, StageClock, VideoPipeline
 from .recorder import SlotRecorder, safe_name
+from .relay import FanoutProcess, RelayFeed
 from .sdp import check_offer
+from .viewers import answer_viewer
 
 logger = logging.getLogger(__name__)
 
@@ -66,21 +65,6 @@ def rtc_configuration(ice_servers: list[dict[str, Any]]) -> RTCConfiguration:
         for server in ice_servers
     ]
     return RTCConfiguration(iceServers=servers, bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
-
-
-class _SeatTrack(MediaStreamTrack):
-    """Placeholder track that makes a viewer transceiver ``sendonly``.
-
-    Its frames never pass through ``recv``: :func:`fanout.install` replaces the sender's
-    loop by a subscription to the seat's pipeline.
-    """
-
-    def __init__(self, kind: str) -> None:
-        super().__init__()
-        self.kind = kind
-
-    async def recv(self) -> Any:
-        raise MediaStreamError
 
 
 class _Seat:
@@ -123,6 +107,8 @@ class LiveStage:
         on_recording_finished: RecordingCallback | None = None,
         max_publishers: int = DEFAULT_MAX_PUBLISHERS,
         video_bitrate: int = 1_000_000,
+        fanout_processes: int = 0,
+        fanout_args: list[str] | None = None,
     ) -> None:
         self.session_id = session_id
         self.clock = StageClock()
@@ -137,6 +123,11 @@ class LiveStage:
         self._ended = False
         self._lock = asyncio.Lock()
         self.started_at = time.time()
+        self._ice_servers = list(ice_servers or [])
+        self._fanout_processes = fanout_processes
+        self._fanout_args = list(fanout_args or [])
+        self._relays: list[FanoutProcess] = []
+        self._relays_started = False
 
     # ----- state -------------------------------------------------------------------------
 
@@ -156,8 +147,33 @@ class LiveStage:
 
     @property
     def viewer_count(self) -> int:
-        """Viewer peer connections currently open."""
-        return len(self._viewers)
+        """Viewer peer connections currently open (fan-out processes included)."""
+        return len(self._viewers) + sum(relay.viewer_count for relay in self._relays)
+
+    @property
+    def fanout_pids(self) -> list[int]:
+        """Process ids of the fan-out helpers (for monitoring and the benchmark)."""
+        return [relay.pid for relay in self._relays if relay.pid is not None]
+
+    async def _start_relays(self) -> None:
+        """Start the fan-out helpers once and subscribe them to every seat's pipelines."""
+        if self._relays_started or self._fanout_processes <= 0:
+            return
+        self._relays_started = True
+        config = {"ice_servers": self._ice_servers, "max_publishers": self.max_publishers}
+        for _ in range(self._fanout_processes):
+            relay = FanoutProcess(self._relay_keyframe, config, self._fanout_args)
+            await relay.start()
+            self._relays.append(relay)
+        for index in range(self.max_publishers):
+            seat = self._seat(index)
+            for relay in self._relays:
+                for kind in ("video", "audio"):
+                    seat.pipeline(kind).subscribe(RelayFeed(relay, index, kind))
+
+    def _relay_keyframe(self, index: int) -> None:
+        if index < len(self._seats):
+            self._seats[index].video.request_keyframe()
 
     def describe(self) -> dict[str, Any]:
         """What a viewer page fetches before offering: state and how many pairs to offer."""
@@ -218,6 +234,7 @@ class LiveStage:
             raise LiveError(400, "publisher offer sends no media")
         if not publisher_id or len(publisher_id) > 200:
             raise LiveError(400, "publisher id must be 1-200 characters")
+        await self._start_relays()
         async with self._lock:
             self._check_open()
             seat = next((s for s in self._seats if s.publisher_id == publisher_id), None)
@@ -284,38 +301,20 @@ class LiveStage:
     # ----- viewers -----------------------------------------------------------------------
 
     async def watch(self, offer_sdp: str, offer_type: str) -> RTCSessionDescription:
-        """Accept a viewer's offer of recvonly video/audio pairs (see module docstring)."""
+        """Accept a viewer's offer of recvonly video/audio pairs (see module docstring).
+
+        With fan-out processes the viewer's peer lives in the least loaded one; the
+        answer is the same either way.
+        """
         self._check_open()
-        media = check_offer(offer_sdp, offer_type)
-        if max(media.count("video"), media.count("audio")) > self.max_publishers:
-            raise LiveError(400, f"offer at most {self.max_publishers} video and audio lines")
-        if not any(direction in ("recvonly", "sendrecv") for _, direction in media.lines):
-            raise LiveError(400, "viewer offer receives no media")
-        pc = RTCPeerConnection(self._config)
-        try:
-            await pc.setRemoteDescription(RTCSessionDescription(offer_sdp, offer_type))
-            counters = {"audio": 0, "video": 0}
-            for transceiver in pc.getTransceivers():
-                kind = transceiver.kind
-                index = counters[kind]
-                counters[kind] += 1
-                if transceiver._offerDirection not in ("sendonly", "sendrecv"):
-                    continue  # the viewer does not want to receive on this line
-                if kind == "video":
-                    _prefer_h264(transceiver)
-                else:
-                    _prefer_opus(transceiver)
-                transceiver.sender.replaceTrack(_SeatTrack(kind))
-                transceiver.direction = "sendonly"
-                fanout.install(transceiver.sender, self._seat(index).pipeline(kind))
-            answer = await pc.createAnswer()
-            await pc.setLocalDescription(answer)
-        except LiveError:
-            await pc.close()
-            raise
-        except Exception as exc:
-            await pc.close()
-            raise LiveError(400, f"offer not accepted: {type(exc).__name__}") from None
+        await self._start_relays()
+        if self._relays:
+            relay = min(self._relays, key=lambda r: r.load)
+            return await relay.watch(offer_sdp, offer_type)
+        pc = await answer_viewer(
+            self._config, offer_sdp, offer_type, self.max_publishers,
+            lambda index, kind: self._seat(index).pipeline(kind),
+        )  # fmt: skip
         if self._ended:  # ended while we negotiated
             await pc.close()
             raise LiveError(409, "this live session has ended")
@@ -347,6 +346,7 @@ class LiveStage:
             peers += list(self._viewers)
             self._viewers.clear()
             await asyncio.gather(*(pc.close() for pc in peers), return_exceptions=True)
+            await asyncio.gather(*(r.close() for r in self._relays), return_exceptions=True)
             loop = asyncio.get_running_loop()
             files: list[tuple[Path, float]] = []
             for seat in self._seats:
@@ -370,38 +370,6 @@ class LiveStage:
         return [path for path, _ in files]
 
 
-def _prefer_opus(transceiver: RTCRtpTransceiver) -> None:
-    """Answer audio with Opus only: the shared encoder's packets are Opus."""
-    opus = [c for c in transceiver._codecs if c.mimeType.lower() == "audio/opus"]
-    if not opus:
-        raise LiveError(415, "viewer must accept Opus audio")
-    transceiver._codecs = opus[:1]
-
-
-def _prefer_h264(transceiver: RTCRtpTransceiver) -> None:
-    """Answer video with H.264 only: what the shared encoder produces and Safari plays.
-
-    Also leave out REMB feedback and the abs-send-time extension it relies on: the shared
-    encoder's bitrate cannot follow one viewer's estimate, so each REMB would only cost the
-    server an RTCP packet to decrypt and parse per viewer and second.
-    """
-    codecs = transceiver._codecs
-    h264 = [c for c in codecs if c.mimeType.lower() == "video/h264"]
-    if not h264:
-        raise LiveError(415, "viewer must accept H.264 video (packetization-mode 1)")
-    chosen = h264[0]
-    chosen.rtcpFeedback = [f for f in chosen.rtcpFeedback if f.type != "goog-remb"]
-    rtx = [
-        c
-        for c in codecs
-        if c.mimeType.lower() == "video/rtx" and c.parameters.get("apt") == chosen.payloadType
-    ]
-    transceiver._codecs = [chosen, *rtx]
-    transceiver._headerExtensions = [
-        e for e in transceiver._headerExtensions if not e.uri.endswith("abs-send-time")
-    ]
-
-
 class LiveRegistry:
     """Owns the live stages of the app; close it in the app's lifespan shutdown.
 
@@ -420,8 +388,12 @@ class LiveRegistry:
         on_recording_finished: RecordingCallback | None = None,
         max_publishers: int = DEFAULT_MAX_PUBLISHERS,
         video_bitrate: int = 1_000_000,
+        fanout_processes: int = 0,
+        fanout_args: list[str] | None = None,
     ) -> None:
         self.spool_dir = spool_dir
+        self.fanout_processes = fanout_processes
+        self.fanout_args = list(fanout_args or [])
         self.ice_servers = list(ice_servers or [])
         self.record = record
         self.on_recording_finished = on_recording_finished
@@ -445,6 +417,8 @@ class LiveRegistry:
                 on_recording_finished=self.on_recording_finished,
                 max_publishers=self.max_publishers,
                 video_bitrate=self.video_bitrate,
+                fanout_processes=self.fanout_processes,
+                fanout_args=self.fanout_args,
             )
             self._stages[session_id] = stage
         return stage

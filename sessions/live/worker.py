@@ -45,6 +45,7 @@ class LiveWorker:
         video_bitrate: int = 1_000_000,
         python: str = sys.executable,
         worker_args: list[str] | None = None,
+        fanout_processes: int = 0,
     ) -> None:
         self.spool_dir = spool_dir
         self.ice_servers = list(ice_servers or [])
@@ -52,6 +53,7 @@ class LiveWorker:
         self.on_recording_finished = on_recording_finished
         self.max_publishers = max_publishers
         self.video_bitrate = video_bitrate
+        self.fanout_processes = fanout_processes
         self._command = [python, "-m", "sessions.live.worker"]
         self._worker_args = list(worker_args or [])
         self._process: asyncio.subprocess.Process | None = None
@@ -73,6 +75,7 @@ class LiveWorker:
             "record": self.record,
             "max_publishers": self.max_publishers,
             "video_bitrate": self.video_bitrate,
+            "fanout_processes": self.fanout_processes,
         }
         self._process = await asyncio.create_subprocess_exec(
             *self._command, json.dumps(config), *self._worker_args,
@@ -207,6 +210,8 @@ async def _serve(config: dict[str, Any]) -> None:
         on_recording_finished=recorded,
         max_publishers=config["max_publishers"],
         video_bitrate=config["video_bitrate"],
+        fanout_processes=config.get("fanout_processes", 0),
+        fanout_args=["--loopback"] if config.get("loopback") else None,
     )
     tasks: set[asyncio.Task[None]] = set()
     closing = asyncio.Event()
@@ -263,7 +268,9 @@ def main() -> None:
         from .loadgen import allow_loopback_candidates
 
         allow_loopback_candidates()
-    asyncio.run(_serve(json.loads(args.config)))
+    config = json.loads(args.config)
+    config["loopback"] = args.loopback
+    asyncio.run(_serve(config))
 
 
 if __name__ == "__main__":
