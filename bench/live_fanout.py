@@ -48,8 +48,11 @@ class LeanServer:
 
     name = "lean"
 
-    def __init__(self, spool: Path, bitrate: int) -> None:
-        self.stage = LiveStage("bench", spool_dir=spool, record=True, video_bitrate=bitrate)
+    def __init__(self, spool: Path, bitrate: int, fanout: int = 0) -> None:
+        self.stage = LiveStage(
+            "bench", spool_dir=spool, record=True, video_bitrate=bitrate,
+            fanout_processes=fanout, fanout_args=["--loopback"],
+        )  # fmt: skip
 
     async def publish(self, sdp: str, kind: str) -> RTCSessionDescription:
         return await self.stage.publish(sdp, kind, "speaker")
@@ -147,7 +150,11 @@ async def measure(
     design: str, viewers: int, per_process: int, warmup: float, window: float, bitrate: int
 ) -> Point:
     spool = Path(tempfile.mkdtemp(prefix="fair-bench-"))
-    server = LeanServer(spool, bitrate) if design == "lean" else NaiveServer(spool, bitrate)
+    server: LeanServer | NaiveServer
+    if design == "naive":
+        server = NaiveServer(spool, bitrate)
+    else:
+        server = LeanServer(spool, bitrate, fanout=2 if design == "lean-2proc" else 0)
     publisher = PublisherProcess(640, 360, 30)
     await publisher.start(server.publish)
     await asyncio.sleep(1.0)
@@ -167,28 +174,31 @@ async def measure(
         packets0, encoded0 = sent_packets(server), encoded_frames(server)
         send0 = send_seconds(server)
         kids0 = bench_cpu(pids)
+        helpers = server.stage.fanout_pids if isinstance(server, LeanServer) else []
+        helpers0 = bench_cpu(helpers)
         cpu0, (busy0, total0), t0 = cpu_seconds(), machine_busy(), time.monotonic()
         await asyncio.sleep(window)
         cpu1, (busy1, total1), t1 = cpu_seconds(), machine_busy(), time.monotonic()
         kids1 = bench_cpu(pids)
+        helpers1 = bench_cpu(helpers)
         octets1 = sent_octets(server)
         packets1, encoded1 = sent_packets(server), encoded_frames(server)
         send1 = send_seconds(server)
         after = [r for p in processes for r in await p.report()]
         elapsed = t1 - t0
-        point.server_cpu = 100 * (cpu1 - cpu0) / elapsed
+        point.server_cpu = 100 * ((cpu1 - cpu0) + (helpers1 - helpers0)) / elapsed
         point.machine_cpu = 100 * (busy1 - busy0) / max(1.0, total1 - total0)
         if kids1:
             ticks = os.sysconf("SC_CLK_TCK")
             machine_core_seconds = (busy1 - busy0) / ticks
-            ours = (cpu1 - cpu0) + (kids1 - kids0)
+            ours = (cpu1 - cpu0) + (kids1 - kids0) + (helpers1 - helpers0)
             point.others_cpu = max(0.0, 100 * (machine_core_seconds - ours) / elapsed)
         point.server_pps = (packets1 - packets0) / elapsed
         if send0 is not None and send1 is not None:
             point.send_cpu = 100 * (send1 - send0) / elapsed
         if encoded0 is not None and encoded1 is not None:
             point.encoded_fps = (encoded1 - encoded0) / elapsed
-        if octets1 is not None and octets0 is not None and viewers:
+        if octets1 is not None and octets0 is not None and viewers and octets1 > octets0:
             point.video_kbps = (octets1 - octets0) * 8 / elapsed / 1000 / viewers
         fps = [
             (a["video_frames"][0] - b["video_frames"][0]) / elapsed
@@ -225,9 +235,9 @@ def sent_octets(server: LeanServer | NaiveServer) -> int | None:
     if not isinstance(server, LeanServer):
         return None
     return sum(
-        stream.octets
+        getattr(stream, "octets", 0)
         for seat in server.stage._seats
-        for stream in seat.video.subscribers  # type: ignore[attr-defined]
+        for stream in seat.video.subscribers
     )
 
 
@@ -235,7 +245,7 @@ def sent_packets(server: LeanServer | NaiveServer) -> int:
     """RTP packets sent to viewers so far (both designs keep aiortc's sender counters)."""
     if isinstance(server, LeanServer):
         return sum(
-            stream.packets  # type: ignore[attr-defined]
+            getattr(stream, "packets", 0)
             for seat in server.stage._seats
             for pipeline in (seat.video, seat.audio)
             for stream in pipeline.subscribers
@@ -248,7 +258,7 @@ def sent_packets(server: LeanServer | NaiveServer) -> int:
 
 
 def send_seconds(server: LeanServer | NaiveServer) -> float | None:
-    if not isinstance(server, LeanServer):
+    if not isinstance(server, LeanServer) or server.stage.fanout_pids:
         return None
     return sum(s.video.send_seconds + s.audio.send_seconds for s in server.stage._seats)
 
@@ -354,8 +364,10 @@ def report(
         "- *latency*: capture (time drawn into the picture by the publisher) to decoded"
         " frame at the decoding viewer: publisher VP8 encode, server decode + encode, viewer"
         " jitter buffer and decode; no display. **Measured.**",
-        "- lean = `sessions.live.LiveStage` (recording on); naive = aiortc `MediaRelay` per"
-        " viewer, stock sender encoding VP8 per viewer.",
+        "- lean = `sessions.live.LiveStage` (recording on); lean-2proc = the same with"
+        " `fanout_processes=2` (viewers' peers in two helper processes, whose CPU is added to"
+        " the server's); naive = aiortc `MediaRelay` per viewer, stock sender encoding VP8"
+        " per viewer.",
         "",
         "## Measured",
         "",
@@ -364,7 +376,7 @@ def report(
         "## Fitted and extrapolated (labelled: not measured)",
         "",
     ]
-    for design in ("lean", "naive"):
+    for design in ("lean", "lean-2proc", "naive"):
         subset = [p for p in points if p.design == design]
         line = fit(subset)
         if line is None:
@@ -440,6 +452,9 @@ async def main() -> None:
     )
     parser.add_argument("--counts", default="1,10,50,100,200")
     parser.add_argument("--naive-counts", default="1,5,10,20")
+    parser.add_argument(
+        "--relay-counts", default="1,50,100", help="lean with 2 fan-out processes ('' to skip)"
+    )
     parser.add_argument("--per-process", type=int, default=40)
     parser.add_argument("--warmup", type=float, default=4)
     parser.add_argument("--window", type=float, default=10)
@@ -458,7 +473,9 @@ async def main() -> None:
     allow_loopback_candidates()
     started = time.time()
     points: list[Point] = []
-    for design, counts in (("lean", args.counts), ("naive", args.naive_counts)):
+    designs = (("lean", args.counts), ("lean-2proc", args.relay_counts),
+               ("naive", args.naive_counts))  # fmt: skip
+    for design, counts in designs:
         for count in [int(c) for c in counts.split(",") if c]:
             point = await measure(
                 design, count, args.per_process, args.warmup, args.window, args.bitrate
