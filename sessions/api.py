@@ -35,7 +35,7 @@ def _int(request: Request, name: str) -> int | None:
     raw = request.query_params.get(name)
     if not raw:
         return None
-    if not raw.isdigit() or len(raw) > 12:
+    if not raw.isdecimal() or len(raw) > 12:
         raise HTTPError(400, f"{name}: keine gültige ID", field=name)
     return int(raw)
 
@@ -143,7 +143,7 @@ async def sessions(request: Request) -> Response:
 
 async def session(request: Request) -> Response:
     raw = request.path_params["session_id"]
-    if not raw.isdigit() or len(raw) > 12:
+    if not raw.isdecimal() or len(raw) > 12:
         raise not_found("Programmpunkt")
     async with request.app.state.db.session() as db:
         items = await schedule_sessions(db, session_ids=[int(raw)], include_cancelled=True)

@@ -54,7 +54,7 @@ def _tz(request: Request) -> str:
 
 def _session_id(request: Request) -> int:
     raw = request.path_params["session_id"]
-    if not raw.isdigit() or len(raw) > 12:
+    if not raw.isdecimal() or len(raw) > 12:
         raise HTTPError(404, "Programmpunkt nicht gefunden.")
     return int(raw)
 
@@ -70,7 +70,7 @@ def _time(form: FormData, name: str) -> time:
 def _ids(form: FormData, name: str) -> tuple[int, ...]:
     values = []
     for raw in form.getlist(name):
-        if not isinstance(raw, str) or not raw.isdigit() or len(raw) > 12:
+        if not isinstance(raw, str) or not raw.isdecimal() or len(raw) > 12:
             raise HTTPError(400, f"{name}: ungültige Auswahl", field=name)
         values.append(int(raw))
     return tuple(dict.fromkeys(values))

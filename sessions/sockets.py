@@ -52,7 +52,7 @@ async def session_socket(websocket: WebSocket) -> None:
         return
     raw = websocket.path_params["session_id"]
     db_factory = websocket.app.state.db
-    session_id = int(raw) if raw.isdigit() and len(raw) < 12 else 0
+    session_id = int(raw) if raw.isdecimal() and len(raw) < 12 else 0
     async with db_factory.session() as db:
         known = session_id > 0 and await session_exists(db, session_id)
     if not known:

@@ -44,7 +44,7 @@ def _int_param(request: Request, name: str) -> int | None:
 
 def _path_id(request: Request, name: str, what: str) -> int:
     raw = request.path_params[name]
-    if not raw.isdigit() or len(raw) > 12:
+    if not raw.isdecimal() or len(raw) > 12:
         raise HTTPError(404, f"{what} nicht gefunden.")
     return int(raw)
 
@@ -131,7 +131,6 @@ async def session_detail(request: Request) -> Response:
         "voted": voted,
         "messages": messages,
         "display_name": user.name if user else "",
-        "error": request.query_params.get("error", "")[:200],
     }
     response = render(request, "sessions/session.html", context)
     if not voter:
@@ -235,7 +234,7 @@ def _session_ids(request: Request) -> list[int] | None:
     if raw is None:
         return None
     parts = [p for p in raw.split(",") if p.strip()]
-    if len(parts) > 500 or not all(p.strip().isdigit() and len(p.strip()) < 12 for p in parts):
+    if len(parts) > 500 or not all(p.strip().isdecimal() and len(p.strip()) < 12 for p in parts):
         raise HTTPError(400, "sessions: durch Kommas getrennte IDs", field="sessions")
     return [int(p) for p in parts]
 

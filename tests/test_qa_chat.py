@@ -319,7 +319,7 @@ async def test_bad_websocket_input_closes_only_the_offender(
 async def test_unknown_session_and_foreign_origin_are_refused(live: Instance) -> None:
     async with connect(ws_url(live, "/ws/sessions/999999"), compression=None) as unknown:
         assert await closed_with(unknown) == (4404, "unknown session")
-    async with connect(ws_url(live, "/ws/sessions/abc"), compression=None) as garbage:
+    async with connect(ws_url(live, "/ws/sessions/%C2%B2"), compression=None) as garbage:
         assert await closed_with(garbage) == (4404, "unknown session")
     async with connect(
         ws_url(live, "/ws/sessions/1"), compression=None, origin="http://evil.example"
