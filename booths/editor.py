@@ -216,14 +216,14 @@ async def material_upload(request: Request) -> Response:
     user = services.require_booth_editor(current_user(request), booth)
     material_id = _id(request, "material_id") if "material_id" in request.path_params else None
     if material_id is not None:
-        services.find_material(booth, material_id)  # 404 before reading the body
+        services.find_file_material(booth, material_id)  # 404/400 before reading the body
     upload, fields = await _receive_upload(request, booth, prefix=f"materials/{booth.id}")
     try:
         title = fields.get("title", "").strip()[:200] or None
         async with request.app.state.db.session() as db:
             booth = await get_booth_for_edit(db, booth.slug)
             material = (
-                services.find_material(booth, material_id) if material_id is not None else None
+                services.find_file_material(booth, material_id) if material_id is not None else None
             )
             await services.add_material_version(
                 db, booth, upload, user=user, title=title, material=material

@@ -168,6 +168,14 @@ def find_material(booth: Booth, material_id: int) -> Material:
     raise HTTPError(404, "Material nicht gefunden.")
 
 
+def find_file_material(booth: Booth, material_id: int) -> Material:
+    """A live material that holds files (a link has no versions to replace)."""
+    material = find_material(booth, material_id)
+    if material.kind is MaterialKind.link:
+        raise bad_request("file", "ein Link hat keine Datei zum Ersetzen")
+    return material
+
+
 def check_link(url: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:

@@ -155,6 +155,10 @@ async def test_bad_uploads_change_nothing(
     hall: httpx.AsyncClient, hall_app: Starlette, storage_kind: str
 ) -> None:
     _, materials, _ = await booth_ids(hall_app, OWN)
+    async with hall_app.state.db.session() as db:
+        link_id = await db.scalar(
+            select(Material.id).where(Material.id.in_(materials), Material.kind == "link")
+        )
     before = await booth_state(hall_app, OWN)
     token = await csrf_of(hall, "/booths")
     new = f"/booths/{OWN}/materials"
@@ -178,6 +182,12 @@ async def test_bad_uploads_change_nothing(
             lambda: upload(hall, f"/booths/{OWN}/materials/{materials[0] + 10_000}", PDF),
             404,
             "nicht gefunden",
+        ),
+        (
+            "replace a link",
+            lambda: upload(hall, f"/booths/{OWN}/materials/{link_id}", PDF),
+            400,
+            "Link",
         ),
     ]
     for name, send, status, message in cases:
