@@ -405,15 +405,18 @@ class LiveRegistry:
         """The stage of ``session_id`` if one exists (live, paused or idle)."""
         return self._stages.get(session_id)
 
-    def stage(self, session_id: str) -> LiveStage:
-        """The stage of ``session_id``, created on first use (the app checks permissions)."""
+    def stage(self, session_id: str, record: bool = True) -> LiveStage:
+        """The stage of ``session_id``, created on first use (the app checks permissions).
+
+        ``record=False`` is the session's "do not record" flag: nothing is spooled.
+        """
         stage = self._stages.get(session_id)
         if stage is None or stage.state == "ended":
             stage = LiveStage(
                 session_id,
                 ice_servers=self.ice_servers,
                 spool_dir=self.spool_dir,
-                record=self.record,
+                record=self.record and record,
                 on_recording_finished=self.on_recording_finished,
                 max_publishers=self.max_publishers,
                 video_bitrate=self.video_bitrate,
@@ -424,16 +427,22 @@ class LiveRegistry:
         return stage
 
     async def publish(
-        self, session_id: str, offer_sdp: str, offer_type: str, publisher_id: str
+        self,
+        session_id: str,
+        offer_sdp: str,
+        offer_type: str,
+        publisher_id: str,
+        record: bool = True,
     ) -> RTCSessionDescription:
         """:meth:`LiveStage.publish` on the stage of ``session_id`` (created if needed)."""
-        return await self.stage(session_id).publish(offer_sdp, offer_type, publisher_id)
+        stage = self.stage(session_id, record)
+        return await stage.publish(offer_sdp, offer_type, publisher_id)
 
     async def watch(
-        self, session_id: str, offer_sdp: str, offer_type: str
+        self, session_id: str, offer_sdp: str, offer_type: str, record: bool = True
     ) -> RTCSessionDescription:
         """:meth:`LiveStage.watch`; a viewer may join before the speaker starts."""
-        return await self.stage(session_id).watch(offer_sdp, offer_type)
+        return await self.stage(session_id, record).watch(offer_sdp, offer_type)
 
     async def describe(self, session_id: str) -> dict[str, Any]:
         """:meth:`LiveStage.describe`, or an idle description if there is no stage yet."""

@@ -145,19 +145,31 @@ class LiveWorker:
         return await future
 
     async def publish(
-        self, session_id: str, offer_sdp: str, offer_type: str, publisher_id: str
+        self,
+        session_id: str,
+        offer_sdp: str,
+        offer_type: str,
+        publisher_id: str,
+        record: bool = True,
     ) -> RTCSessionDescription:
-        """See :meth:`LiveStage.publish`."""
+        """See :meth:`LiveRegistry.publish`."""
         result = await self._call(
-            "publish", session=session_id, sdp=offer_sdp, type=offer_type, publisher=publisher_id
+            "publish",
+            session=session_id,
+            sdp=offer_sdp,
+            type=offer_type,
+            publisher=publisher_id,
+            record=record,
         )
         return RTCSessionDescription(result["sdp"], result["type"])
 
     async def watch(
-        self, session_id: str, offer_sdp: str, offer_type: str
+        self, session_id: str, offer_sdp: str, offer_type: str, record: bool = True
     ) -> RTCSessionDescription:
-        """See :meth:`LiveStage.watch`."""
-        result = await self._call("watch", session=session_id, sdp=offer_sdp, type=offer_type)
+        """See :meth:`LiveRegistry.watch`."""
+        result = await self._call(
+            "watch", session=session_id, sdp=offer_sdp, type=offer_type, record=record
+        )
         return RTCSessionDescription(result["sdp"], result["type"])
 
     async def describe(self, session_id: str) -> dict[str, Any]:
@@ -222,11 +234,20 @@ async def _serve(config: dict[str, Any]) -> None:
             result: Any
             if op == "publish":
                 answer = await registry.publish(
-                    message["session"], message["sdp"], message["type"], message["publisher"]
+                    message["session"],
+                    message["sdp"],
+                    message["type"],
+                    message["publisher"],
+                    record=message.get("record", True),
                 )
                 result = {"sdp": answer.sdp, "type": answer.type}
             elif op == "watch":
-                answer = await registry.watch(message["session"], message["sdp"], message["type"])
+                answer = await registry.watch(
+                    message["session"],
+                    message["sdp"],
+                    message["type"],
+                    record=message.get("record", True),
+                )
                 result = {"sdp": answer.sdp, "type": answer.type}
             elif op == "describe":
                 result = await registry.describe(message["session"])
