@@ -148,7 +148,9 @@ async def leads_csv(request: Request) -> Response:
 # --------------------------------------------------------------------------- organiser
 
 
-async def organiser_booths(request: Request) -> Response:
+async def organiser_booths(
+    request: Request, *, invitation: tuple[str, str] | None = None
+) -> Response:
     services.require_organiser(current_user(request))
     first, last = _period(request)
     async with request.app.state.db.session() as db:
@@ -171,6 +173,7 @@ async def organiser_booths(request: Request) -> Response:
             "days": event_days,
             "exhibitors": exhibitors,
             "saved": request.query_params.get("saved") == "1",
+            "invitation": invitation,
         },
     )
 
@@ -191,13 +194,22 @@ async def organiser_create_booth(request: Request) -> Response:
 
 
 async def organiser_assign(request: Request) -> Response:
+    """Add an exhibitor account to the booth's organisation, or invite a new one: the
+    one-time link is shown once, on this response only (it is not stored in clear)."""
     services.require_organiser(current_user(request))
     form = await read_form(request)
     async with request.app.state.db.session() as db:
         booth = await get_booth(db, request.path_params["slug"])
-        await services.assign_exhibitor(db, booth, form_text(form, "email", max_length=254))
+        email = form_text(form, "email", max_length=254)
+        assignment = await services.assign_exhibitor(db, booth, email)
         await db.commit()
-    return RedirectResponse("/organiser/booths?saved=1#assign", status_code=303)
+    if assignment.invitation_token is None:
+        return RedirectResponse("/organiser/booths?saved=1#assign", status_code=303)
+    base = request.app.state.settings.base_url or str(request.base_url).rstrip("/")
+    link = f"{base.rstrip('/')}/invite/{assignment.invitation_token}"
+    response = await organiser_booths(request, invitation=(email, link))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 async def organiser_unassign(request: Request) -> Response:

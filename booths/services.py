@@ -24,7 +24,7 @@ from booths.models import (
     MaterialKind,
     MaterialVersion,
 )
-from fair.auth import CurrentUser, require_user
+from fair.auth import CurrentUser, create_invitation, require_user
 from fair.db import utcnow
 from fair.errors import HTTPError, bad_request
 from fair.models import EventDay, Membership, Organisation, Role, Topic, User
@@ -374,11 +374,27 @@ async def create_booth(
     return booth
 
 
-async def assign_exhibitor(db: AsyncSession, booth: Booth, email: str) -> User:
-    """Make an exhibitor account a member of the booth's organisation."""
-    user = await db.scalar(select(User).where(User.email == email.strip().lower()))
+@dataclass(frozen=True)
+class Assignment:
+    """An existing exhibitor account was added, or an invitation token was made."""
+
+    user: User | None
+    invitation_token: str | None
+
+
+async def assign_exhibitor(
+    db: AsyncSession, booth: Booth, email: str, name: str = ""
+) -> Assignment:
+    """Make an exhibitor account a member of the booth's organisation; for an unknown
+    address, create an invitation that makes the new account a member on acceptance."""
+    email = email.strip().lower()
+    check_email(email)
+    user = await db.scalar(select(User).where(User.email == email))
     if user is None:
-        raise HTTPError(404, f"email: kein Konto mit {email}", field="email")
+        token = await create_invitation(
+            db, email=email, name=name, role=Role.exhibitor, organisation_id=booth.organisation_id
+        )
+        return Assignment(None, token)
     if user.role is not Role.exhibitor:
         raise bad_request("email", "dieses Konto ist kein Ausstellerkonto")
     existing = await db.scalar(
@@ -389,7 +405,7 @@ async def assign_exhibitor(db: AsyncSession, booth: Booth, email: str) -> User:
     if existing is None:
         db.add(Membership(user_id=user.id, organisation_id=booth.organisation_id))
         await db.flush()
-    return user
+    return Assignment(user, None)
 
 
 async def remove_exhibitor(db: AsyncSession, booth: Booth, user_id: int) -> None:

@@ -19,7 +19,16 @@ from booths import analytics
 from booths.models import Booth, BoothDailyStats, ContactRequest, Material
 from fair.formatting import render_markdown
 from fair.models import Membership, User
-from tests.booth_helpers import KRZ, ORGANISER, OTHER, OWN, booth_ids, booth_state, error_text
+from tests.booth_helpers import (
+    KRZ,
+    ORGANISER,
+    OTHER,
+    OWN,
+    booth_ids,
+    booth_state,
+    client_of,
+    error_text,
+)
 from tests.conftest import csrf_of, login
 
 # --------------------------------------------------------------------------- pages
@@ -410,6 +419,33 @@ async def test_organiser_creates_booth_assigns_exhibitor_and_sees_hall_analytics
     assert response.status_code == 303
     await login(client, KRZ)
     assert (await client.get("/booths/ge-neu/edit")).status_code == 403
+
+    # An unknown address gets a one-time invitation that makes the account a member.
+    await login(client, ORGANISER)
+    token = await csrf_of(client, "/organiser/booths")
+    response = await client.post(
+        "/organiser/booths/ge-neu/exhibitors",
+        data={"csrf_token": token, "email": "Neu.Aussteller@example.org"},
+    )
+    assert response.status_code == 200 and response.headers["cache-control"] == "no-store"
+    link = re.search(
+        r'<code class="invitation-link">http://testserver(/invite/[^<]+)</code>', response.text
+    )
+    assert link is not None
+    async with client_of(demo_app) as newcomer:
+        form = await csrf_of(newcomer, link.group(1))
+        accepted = await newcomer.post(
+            link.group(1),
+            data={
+                "csrf_token": form,
+                "name": "Neu",
+                "password": "lang-genug-123",
+                "password_repeat": "lang-genug-123",
+            },
+        )
+        assert accepted.status_code == 303, accepted.text
+        assert (await newcomer.get("/booths/ge-neu/edit")).status_code == 200
+        assert (await newcomer.get(f"/booths/{OWN}/edit")).status_code == 403
 
 
 # --------------------------------------------------------------------------- query counts
