@@ -202,6 +202,9 @@ def _event(event: etree._Element, zone: ZoneInfo) -> EventRecord:
         raise _error(f"<date> {raw_date!r} ist kein Zeitpunkt", line) from None
     if starts_at.tzinfo is None:
         starts_at = starts_at.replace(tzinfo=zone)
+    if not 1970 <= starts_at.year <= 2999:
+        raise _error(f"<date> {raw_date!r} liegt außerhalb 1970–2999", line)
+    starts_at = starts_at.astimezone(zone)
     parent = event.getparent()
     room = _text(event, "room") or (parent.get("name", "") if parent is not None else "")
     if not room:

@@ -11,13 +11,15 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from icalendar import Calendar
 from lxml import etree
 from sqlalchemy import func, select
 from starlette.applications import Starlette
 
 from fair.errors import HTTPError
-from sessions.importers import import_schedule
+from sessions.importers import import_schedule, parse_schedule
 from sessions.models import ProgrammeSession, SessionSpeaker, Speaker, Stage
 from tests.conftest import csrf_of, login
 
@@ -312,3 +314,46 @@ async def test_pretalx_schedule_into_an_empty_fair(empty_app: Starlette) -> None
         assert programme.status_code == 200 and "KommCon 2027" in programme.text
         exported = etree.fromstring((await client.get("/schedule.xml")).content)
         assert _schema().validate(exported)
+
+
+FIELD_TEXT = st.text(
+    st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00"), max_size=40
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.binary(max_size=3000))
+def test_parser_refuses_random_bytes_cleanly(data: bytes) -> None:
+    try:
+        parse_schedule(data, default_time_zone="Europe/Berlin")
+    except HTTPError as exc:
+        assert exc.status_code in (400, 413)
+
+
+@settings(max_examples=150, deadline=None)
+@example(
+    guid="00000000-0000-4000-8000-000000000000",
+    date="0001-01-01T00:30:00+05:00",
+    duration="00:30",
+    title="T",
+    zone="",
+)
+@given(guid=FIELD_TEXT, date=FIELD_TEXT, duration=FIELD_TEXT, title=FIELD_TEXT, zone=FIELD_TEXT)
+def test_parser_checks_every_field(
+    guid: str, date: str, duration: str, title: str, zone: str
+) -> None:
+    from xml.sax.saxutils import escape
+
+    document = f"""<schedule><conference><title>T</title>
+<time_zone_name>{escape(zone)}</time_zone_name></conference><day index="1"><room name="R">
+<event id="1" guid="{escape(guid, {'"': "&quot;"})}"><title>{escape(title)}</title>
+<date>{escape(date)}</date><duration>{escape(duration)}</duration></event>
+</room></day></schedule>""".encode()
+    try:
+        parsed = parse_schedule(document, default_time_zone="Europe/Berlin")
+    except HTTPError as exc:
+        assert exc.status_code == 400 and exc.message.startswith("schedule.xml")
+    else:
+        event = parsed.events[0]
+        assert event.starts_at.tzinfo is not None and 1 <= event.duration_minutes <= 720
+        assert 1970 <= event.starts_at.year <= 2999
