@@ -508,7 +508,7 @@ def _orchestrate(args: argparse.Namespace, redis_url: str) -> None:
         flush=True,
     )
     for n in args.clients:
-        wait_until_quiet(args.quiet_pct)
+        wait_until_quiet(args.quiet_pct, args.patience)
         result = run_one(n, args, redis_url)
         print(json.dumps(result), flush=True)
 
@@ -535,6 +535,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     run.add_argument(
         "--quiet-pct", type=float, default=20.0, help="wait for other load below this first"
     )
+    run.add_argument("--patience", type=float, default=600.0, help="… but at most this long, s")
     srv = sub.add_parser("server")
     srv.add_argument("--port", type=int, required=True)
     srv.add_argument("--interval", type=float, default=0.1)
