@@ -11,6 +11,7 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 
 from booths import dashboard, editor, views
+from booths.services import purge_expired_requests
 from fair.search import SearchService
 
 POST = ["POST"]
@@ -44,12 +45,13 @@ routes = [
 
 
 def register_booth_hooks(app: Starlette) -> None:
-    """Fill the search index at start-up when it does not match the booths table
-    (a freshly seeded or restored database)."""
+    """At start-up: fill the search index when it does not match the booths table (a
+    freshly seeded or restored database) and delete contact requests past retention."""
 
     async def ensure_search_index(app: Starlette) -> None:
         async with app.state.db.session() as db:
-            if await SearchService.for_session(db).ensure_index(db):
-                await db.commit()
+            await purge_expired_requests(db)  # retention, also when no inbox is opened
+            await SearchService.for_session(db).ensure_index(db)
+            await db.commit()
 
     app.state.startup_hooks.append(ensure_search_index)

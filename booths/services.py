@@ -344,6 +344,7 @@ async def create_contact_request(
         created_at=now,
     )
     db.add(request)
+    await purge_expired_requests(db)
     await db.flush()
     return request
 
