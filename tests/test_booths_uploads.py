@@ -14,10 +14,10 @@ import httpx
 import pytest
 import pytest_asyncio
 import uvicorn
-from sqlalchemy import select
+from sqlalchemy import func, select
 from starlette.applications import Starlette
 
-from booths.models import Material, MaterialVersion
+from booths.models import BoothDailyStats, Material, MaterialVersion
 from fair.seed import tiny_pdf
 from tests.booth_helpers import (
     KRZ,
@@ -139,6 +139,10 @@ async def test_upload_replace_download_and_history(
         assert [v.size_bytes for v in versions] == [len(first), len(second)]
         assert all(".." not in v.storage_key for v in versions)
     assert len(stored_files(hall_app)) == 2 and open_uploads(hall_app) == []
+    # Downloads counted: whole files, not the ranged continuation, not the refused one.
+    async with hall_app.state.db.session() as db:
+        downloads = await db.scalar(select(func.sum(BoothDailyStats.downloads)))
+        assert downloads == 4
 
     # Logo: only images, served through the app (or S3) as an attachment <img> can show.
     response = await upload(hall, f"/booths/{OWN}/logo", PNG, filename="logo.png")
