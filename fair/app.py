@@ -45,6 +45,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     from fair import storage as storage_module
     from fair.realtime.hub import hub_from_settings
+    from sessions.live.errors import LiveError
+    from sessions.live.routes import live_error_response
 
     storage = storage_module.storage_from_settings(settings)
     hub = hub_from_settings(settings)
@@ -96,6 +98,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         lifespan=lifespan,
         exception_handlers={
             HTTPError: handle_http_error,
+            LiveError: live_error_response,
             HTTPException: handle_starlette_http_exception,
             Exception: handle_unexpected_error,
         },

@@ -84,6 +84,26 @@ class Settings:
             ' "username": "u", "credential": "p"}]; empty list contacts no STUN server'
         ),
     )
+    live_worker: bool = field(
+        default=True,
+        metadata=_meta(
+            "Run the live-media engine in its own process (keeps media off the web server's"
+            " event loop); false runs it in the app process"
+        ),
+    )
+    live_fanout_processes: int = field(
+        default=0,
+        metadata=_meta(
+            "Extra processes that send to viewers (one process carries about 500 viewers"
+            " of one talk; use 2 on a 2-core machine for 550+)"
+        ),
+    )
+    live_max_viewers: int = field(
+        default=2000, metadata=_meta("Viewers one live session accepts before answering 503")
+    )
+    live_offers_per_minute: int = field(
+        default=20, metadata=_meta("WebRTC offers one client address may send per minute")
+    )
     record_sessions: bool = field(
         default=True, metadata=_meta("Record live sessions unless flagged 'do not record'")
     )
@@ -134,6 +154,8 @@ class Settings:
             raise SettingsError("FAIR_STORAGE_URL must start with file:// or s3://")
         if self.max_upload_bytes <= 0:
             raise SettingsError("FAIR_MAX_UPLOAD_BYTES must be positive")
+        if self.live_fanout_processes < 0 or self.live_fanout_processes > 16:
+            raise SettingsError("FAIR_LIVE_FANOUT_PROCESSES must be between 0 and 16")
 
     @classmethod
     def describe(cls) -> list[tuple[str, str, str]]:

@@ -43,6 +43,10 @@ LABELS = {
     "document": N_("Dokument"),
     "image": N_("Bild"),
     "link": N_("Link"),
+    "scheduled": N_("geplant"),
+    "live": N_("live"),
+    "paused": N_("pausiert"),
+    "ended": N_("beendet"),
 }
 
 PACKAGE_TEMPLATE_DIRS = [

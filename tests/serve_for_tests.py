@@ -30,8 +30,10 @@ def allow_loopback_ice() -> None:
 def main() -> None:
     allow_loopback_ice()
     settings = Settings.from_env()
+    app = create_app(settings)
+    app.state.live_worker_args = ["--loopback"]  # the media worker gathers 127.0.0.1 too
     uvicorn.run(
-        create_app(settings),
+        app,
         host="127.0.0.1",
         port=settings.port,
         log_level="warning",

@@ -1,16 +1,355 @@
-"""HTTP side of the live stage (publisher and viewer offers, stage page).
+"""HTTP side of the live stage: the speaker's stage page, WebRTC offers for publishers
+and viewers, start and end by the moderator, and recording playback.
 
-Owned by the live-stage work; the app factory mounts ``routes`` and calls
-``register_live_hooks`` at start-up.
+Signalling is one JSON POST per peer (``{"sdp", "type"}`` in, the answer out); see
+``sessions/live/README.md`` for the browser protocol. Rights are checked before any
+SDP is read, so a refused publisher never gets media flowing.
 """
 
 from __future__ import annotations
 
-from starlette.applications import Starlette
-from starlette.routing import BaseRoute
+import asyncio
+import json
+import logging
+import time
+from collections import defaultdict, deque
+from pathlib import Path
+from typing import Any
 
-routes: list[BaseRoute] = []
+from sqlalchemy import select
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from fair.auth import CurrentUser
+from fair.db import Database
+from fair.errors import HTTPError
+from fair.storage import range_response
+from fair.web import check_csrf, current_user, read_form, render
+from sessions.live.archive import RecordingArchive
+from sessions.live.errors import LiveError
+from sessions.live.stage import LiveRegistry
+from sessions.live.worker import LiveWorker
+from sessions.models import LiveState, ProgrammeSession, Recording, SessionSpeaker, Speaker
+from sessions.queries import get_session
+
+logger = logging.getLogger(__name__)
+MAX_SIGNAL_BYTES = 128 * 1024
+
+
+class LiveEngine:
+    """The media engine of this app instance, started on first use.
+
+    Most requests never touch live media; starting the engine (a child process by
+    default) only when a stage is first used keeps start-up and tests fast.
+    """
+
+    def __init__(self, settings: Any, archive: RecordingArchive, worker_args: list[str]) -> None:
+        self.settings = settings
+        self.archive = archive
+        self.worker_args = worker_args
+        self._engine: LiveRegistry | LiveWorker | None = None
+        self._lock = asyncio.Lock()
+
+    async def get(self) -> LiveRegistry | LiveWorker:
+        async with self._lock:
+            if self._engine is None:
+                self._engine = await self._start()
+            return self._engine
+
+    async def _start(self) -> LiveRegistry | LiveWorker:
+        settings = self.settings
+        spool_dir = Path(settings.spool_dir)
+        if settings.live_worker:
+            worker = LiveWorker(
+                spool_dir,
+                ice_servers=settings.ice_server_list,
+                record=settings.record_sessions,
+                on_recording_finished=self.archive.on_recording_finished,
+                fanout_processes=settings.live_fanout_processes,
+                worker_args=self.worker_args,
+            )
+            await worker.start()
+            return worker
+        return LiveRegistry(
+            spool_dir,
+            ice_servers=settings.ice_server_list,
+            record=settings.record_sessions,
+            on_recording_finished=self.archive.on_recording_finished,
+            fanout_processes=settings.live_fanout_processes,
+        )
+
+    async def describe(self, session_id: str) -> dict[str, Any]:
+        if self._engine is None:  # nothing has been published or watched here yet
+            return {"state": "idle", "publishers": [], "seats": 1, "max_seats": 6, "viewers": 0}
+        return await self._engine.describe(session_id)
+
+    async def close(self) -> None:
+        async with self._lock:
+            if self._engine is not None:
+                await self._engine.close()
+                self._engine = None
+
+
+def _live(request: Request) -> LiveEngine:
+    engine: LiveEngine = request.app.state.live
+    return engine
+
+
+def _session_id(request: Request) -> int:
+    try:
+        return int(request.path_params["session_id"])
+    except ValueError as exc:
+        raise HTTPError(404, "Programmpunkt nicht gefunden.") from exc
+
+
+async def may_publish(db: Any, user: CurrentUser | None, session: ProgrammeSession) -> bool:
+    """Organisers, and the speakers (or moderator) of this session."""
+    if user is None:
+        return False
+    if user.is_organiser:
+        return True
+    linked = await db.scalar(
+        select(SessionSpeaker.id)
+        .join(Speaker, Speaker.id == SessionSpeaker.speaker_id)
+        .where(SessionSpeaker.session_id == session.id, Speaker.user_id == user.id)
+    )
+    return linked is not None
+
+
+async def _load_session(request: Request) -> ProgrammeSession:
+    async with request.app.state.db.session() as db:
+        session: ProgrammeSession = await get_session(db, _session_id(request))
+        return session
+
+
+async def _require_publisher(request: Request) -> ProgrammeSession:
+    user = current_user(request)
+    if user is None:
+        raise HTTPError(401, "Bitte melden Sie sich an, um zu senden.")
+    async with request.app.state.db.session() as db:
+        session = await get_session(db, _session_id(request))
+        if not await may_publish(db, user, session):
+            raise HTTPError(403, "Nur die Mitwirkenden dieses Programmpunkts dürfen senden.")
+    return session
+
+
+async def _read_offer(request: Request) -> tuple[str, str]:
+    """The JSON offer ``{"sdp": ..., "type": "offer"}``; anything else is a clear 4xx."""
+    check_csrf(request, None)
+    body = await request.body()
+    if len(body) > MAX_SIGNAL_BYTES:
+        raise HTTPError(413, f"sdp: höchstens {MAX_SIGNAL_BYTES} Bytes")
+    try:
+        payload = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise HTTPError(400, "Anfrage ist kein gültiges JSON.") from exc
+    if not isinstance(payload, dict):
+        raise HTTPError(400, "Anfrage muss ein JSON-Objekt sein.")
+    sdp, kind = payload.get("sdp"), payload.get("type")
+    if not isinstance(sdp, str) or not sdp:
+        raise HTTPError(400, "sdp: fehlt", field="sdp")
+    if kind != "offer":
+        raise HTTPError(400, "type: muss 'offer' sein", field="type")
+    return sdp, kind
+
+
+class OfferRateLimit:
+    """Offers per client address and minute, so a viewer flood cannot exhaust the engine."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.per_minute = per_minute
+        self._seen: dict[str, deque[float]] = defaultdict(deque)
+
+    def check(self, client: str) -> None:
+        now = time.monotonic()
+        seen = self._seen[client]
+        while seen and seen[0] < now - 60:
+            seen.popleft()
+        if len(seen) >= self.per_minute:
+            raise HTTPError(429, "Zu viele Verbindungsversuche. Bitte warten Sie eine Minute.")
+        seen.append(now)
+        if len(self._seen) > 10_000:  # forget idle clients
+            for key in [k for k, v in self._seen.items() if not v]:
+                del self._seen[key]
+
+
+def _rate_limit(request: Request) -> None:
+    limiter: OfferRateLimit = request.app.state.live_offer_limit
+    limiter.check(request.client.host if request.client else "unknown")
+
+
+def _record(request: Request, session: ProgrammeSession) -> bool:
+    return bool(request.app.state.settings.record_sessions) and not session.do_not_record
+
+
+async def _set_state(database: Database, session_id: int, state: LiveState) -> None:
+    async with database.session() as db:
+        session = await db.get(ProgrammeSession, session_id)
+        if session is not None and session.live_state != state:
+            session.live_state = state
+            await db.commit()
+
+
+def _answer(answer: Any) -> JSONResponse:
+    return JSONResponse({"sdp": answer.sdp, "type": answer.type})
+
+
+async def stage_page(request: Request) -> Response:
+    """The speaker's page: camera, microphone, screen share, go live."""
+    session = await _require_publisher(request)
+    return render(request, "sessions/stage.html", {"session": session})
+
+
+async def live_status(request: Request) -> Response:
+    session = await _load_session(request)
+    info = dict(await _live(request).describe(str(session.id)))
+    if session.live_state is LiveState.ended or session.cancelled:
+        info["state"] = "ended"
+    elif info.get("state") == "idle" and session.live_state is LiveState.live:
+        info["state"] = "waiting"
+    info["session_state"] = session.live_state.value
+    return JSONResponse(info, headers={"Cache-Control": "no-store"})
+
+
+async def publish(request: Request) -> Response:
+    session = await _require_publisher(request)
+    if session.cancelled or session.live_state is LiveState.ended:
+        raise HTTPError(409, "Dieser Programmpunkt ist beendet oder abgesagt.")
+    _rate_limit(request)
+    sdp, kind = await _read_offer(request)
+    user = current_user(request)
+    assert user is not None
+    source = request.query_params.get("source", "camera")
+    if source not in ("camera", "screen"):
+        raise HTTPError(400, "source: camera oder screen", field="source")
+    publisher_id = f"user-{user.id}" + ("-screen" if source == "screen" else "")
+    engine = await _live(request).get()
+    answer = await engine.publish(
+        str(session.id), sdp, kind, publisher_id, record=_record(request, session)
+    )
+    await _set_state(request.app.state.db, session.id, LiveState.live)
+    return _answer(answer)
+
+
+async def watch(request: Request) -> Response:
+    session = await _load_session(request)
+    if session.cancelled or session.live_state is LiveState.ended:
+        raise HTTPError(409, "Dieser Programmpunkt ist beendet; die Aufzeichnung folgt.")
+    _rate_limit(request)
+    sdp, kind = await _read_offer(request)
+    engine = await _live(request).get()
+    info = await engine.describe(str(session.id))
+    if int(info.get("viewers", 0)) >= request.app.state.settings.live_max_viewers:
+        raise HTTPError(503, "Dieser Programmpunkt hat gerade zu viele Zuschauende.")
+    answer = await engine.watch(str(session.id), sdp, kind, record=_record(request, session))
+    return _answer(answer)
+
+
+async def moderate(request: Request) -> Response:
+    """Start or end the session (moderators; speakers may end their own talk)."""
+    action = request.path_params["action"]
+    if action not in ("start", "end"):
+        raise HTTPError(404, "Seite nicht gefunden.")
+    session = await _require_publisher(request)
+    user = current_user(request)
+    assert user is not None
+    await read_form(request)
+    if action == "start":
+        if not user.is_organiser:
+            raise HTTPError(403, "Nur die Moderation kann einen Programmpunkt starten.")
+        if session.cancelled or session.live_state is LiveState.ended:
+            raise HTTPError(409, "Dieser Programmpunkt ist beendet oder abgesagt.")
+        await _set_state(request.app.state.db, session.id, LiveState.live)
+    else:
+        await _set_state(request.app.state.db, session.id, LiveState.ended)
+        await (await _live(request).get()).end(str(session.id))
+    if "application/json" in request.headers.get("accept", ""):
+        return JSONResponse({"state": "live" if action == "start" else "ended"})
+    return RedirectResponse(f"/sessions/{session.id}/stage", status_code=303)
+
+
+async def recording_media(request: Request) -> Response:
+    """A recording, streamed with Range support so players can seek."""
+    session_id = _session_id(request)
+    try:
+        recording_id = int(request.path_params["recording_id"])
+    except ValueError as exc:
+        raise HTTPError(404, "Aufzeichnung nicht gefunden.") from exc
+    async with request.app.state.db.session() as db:
+        recording = await db.get(Recording, recording_id)
+        if recording is None or recording.session_id != session_id:
+            raise HTTPError(404, "Aufzeichnung nicht gefunden.")
+        if not recording.published:
+            session = await get_session(db, session_id)
+            if not await may_publish(db, current_user(request), session):
+                raise HTTPError(404, "Aufzeichnung nicht gefunden.")
+    return await range_response(
+        request.app.state.storage,
+        recording.storage_key,
+        request,
+        filename=Path(recording.storage_key).name,
+        content_type=recording.content_type,
+    )
+
+
+async def toggle_recording(request: Request) -> Response:
+    """Organisers publish or withdraw a recording."""
+    user = current_user(request)
+    if user is None or not user.is_organiser:
+        raise HTTPError(403, "Nur Organisator:innen veröffentlichen Aufzeichnungen.")
+    form = await read_form(request)
+    session_id = _session_id(request)
+    async with request.app.state.db.session() as db:
+        recording = await db.get(Recording, int(request.path_params["recording_id"]))
+        if recording is None or recording.session_id != session_id:
+            raise HTTPError(404, "Aufzeichnung nicht gefunden.")
+        recording.published = form.get("published") == "1"
+        await db.commit()
+    return RedirectResponse(f"/sessions/{session_id}", status_code=303)
+
+
+routes: list[BaseRoute] = [
+    Route("/sessions/{session_id}/stage", stage_page, name="stage"),
+    Route("/sessions/{session_id}/live", live_status, name="live_status"),
+    Route("/sessions/{session_id}/live/publish", publish, methods=["POST"]),
+    Route("/sessions/{session_id}/live/watch", watch, methods=["POST"]),
+    Route("/sessions/{session_id}/live/{action:str}", moderate, methods=["POST"]),
+    Route("/sessions/{session_id}/recordings/{recording_id}", recording_media),
+    Route(
+        "/sessions/{session_id}/recordings/{recording_id}/publish",
+        toggle_recording,
+        methods=["POST"],
+    ),
+]
 
 
 def register_live_hooks(app: Starlette) -> None:
-    """Start-up work (spool recovery) and shutdown work (close peers) of the live stage."""
+    """Start the media engine and recover the spool at start-up; end every stage (and so
+    finish and store every recording) at shutdown."""
+
+    async def start(app: Starlette) -> None:
+        settings = app.state.settings
+        spool_dir = Path(settings.spool_dir)
+        await asyncio.to_thread(spool_dir.mkdir, parents=True, exist_ok=True)
+        archive = RecordingArchive(app.state.db, app.state.storage, spool_dir)
+        app.state.recording_archive = archive
+        app.state.live_offer_limit = OfferRateLimit(settings.live_offers_per_minute)
+        app.state.live = LiveEngine(
+            settings, archive, list(getattr(app.state, "live_worker_args", []))
+        )
+        await archive.recover()
+
+    async def stop(app: Starlette) -> None:
+        await app.state.live.close()
+        await app.state.recording_archive.close()
+
+    app.state.startup_hooks.append(start)
+    app.state.shutdown_hooks.append(stop)
+
+
+async def live_error_response(request: Request, exc: Exception) -> Response:
+    """The engine's refusals (bad SDP, ended stage, worker gone) as JSON errors."""
+    assert isinstance(exc, LiveError)
+    return JSONResponse({"error": exc.message}, status_code=exc.status_code)

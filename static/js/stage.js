@@ -1,0 +1,174 @@
+// The speaker's stage: camera and microphone (and optionally the screen) published to
+// the server over WebRTC. A dropped connection is re-published with the same tracks;
+// the server keeps the speaker's seat, so viewers see "paused" and then the picture again.
+import { fetchStatus, negotiate, newPeer } from "./webrtc.js";
+
+const POLL_MS = 3000;
+const RETRY_MS = 2000;
+
+class Publication {
+  constructor(stage, source, stream) {
+    this.stage = stage;
+    this.source = source;
+    this.stream = stream;
+    this.pc = null;
+    this.stopped = false;
+    this.retryTimer = null;
+  }
+
+  async start() {
+    this.stopped = false;
+    const pc = newPeer(this.stage.root);
+    for (const track of this.stream.getTracks()) pc.addTrack(track, this.stream);
+    pc.addEventListener("connectionstatechange", () => {
+      if (pc !== this.pc || this.stopped) return;
+      if (pc.connectionState === "connected") this.stage.setState("live");
+      if (pc.connectionState === "failed" || pc.connectionState === "disconnected") {
+        this.stage.setState("reconnecting");
+        this.retry();
+      }
+    });
+    const old = this.pc;
+    this.pc = pc;
+    if (old) old.close();
+    const url = `${this.stage.root.dataset.publishUrl}?source=${this.source}`;
+    await negotiate(pc, url);
+  }
+
+  retry() {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => {
+      if (this.stopped) return;
+      this.start().catch(() => this.retry());
+    }, RETRY_MS);
+  }
+
+  stop() {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    if (this.pc) this.pc.close();
+    this.pc = null;
+  }
+}
+
+class Stage {
+  constructor(root) {
+    this.root = root;
+    this.preview = root.querySelector("[data-stage-preview]");
+    this.screenPreview = root.querySelector("[data-stage-screen]");
+    this.stateLabel = root.querySelector("[data-stage-state]");
+    this.viewersLabel = root.querySelector("[data-live-viewers]");
+    this.publishersLabel = root.querySelector("[data-stage-publishers]");
+    this.buttons = {
+      camera: root.querySelector("[data-stage-camera]"),
+      live: root.querySelector("[data-stage-go-live]"),
+      screen: root.querySelector("[data-stage-screen-share]"),
+      stop: root.querySelector("[data-stage-stop]"),
+    };
+    this.camera = null;
+    this.screen = null;
+    this.buttons.camera.addEventListener("click", () => this.openCamera());
+    this.buttons.live.addEventListener("click", () => this.goLive());
+    this.buttons.screen.addEventListener("click", () => this.toggleScreen());
+    this.buttons.stop.addEventListener("click", () => this.pause());
+    window.addEventListener("online", () => {
+      if (this.camera && !this.camera.stopped) this.camera.retry();
+    });
+    for (const form of document.querySelectorAll("form[data-confirm]")) {
+      form.addEventListener("submit", (event) => {
+        if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+      });
+    }
+    this.poll();
+  }
+
+  setState(name) {
+    const labels = {
+      live: this.root.dataset.labelLive,
+      offline: this.root.dataset.labelOffline,
+      reconnecting: this.root.dataset.labelReconnecting,
+      denied: this.root.dataset.labelDenied,
+      error: this.root.dataset.labelError,
+    };
+    this.stateLabel.textContent = labels[name] || name;
+    this.root.dataset.state = name;
+  }
+
+  async poll() {
+    try {
+      const info = await fetchStatus(this.root.dataset.statusUrl);
+      this.viewersLabel.textContent = String(info.viewers ?? 0);
+      this.publishersLabel.textContent = String((info.publishers || []).length);
+    } catch {
+      /* try again */
+    }
+    setTimeout(() => this.poll(), POLL_MS);
+  }
+
+  async openCamera() {
+    try {
+      const stream = await navigator.mediaDevices.getUserMedia({
+        video: { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30 } },
+        audio: { echoCancellation: true, noiseSuppression: true },
+      });
+      this.preview.srcObject = stream;
+      this.camera = new Publication(this, "camera", stream);
+      this.buttons.camera.disabled = true;
+      this.buttons.live.disabled = false;
+      this.buttons.screen.disabled = !navigator.mediaDevices.getDisplayMedia;
+    } catch {
+      this.setState("denied");
+    }
+  }
+
+  async goLive() {
+    if (!this.camera) return;
+    this.buttons.live.disabled = true;
+    try {
+      await this.camera.start();
+      this.buttons.stop.disabled = false;
+    } catch (error) {
+      this.setState("error");
+      this.stateLabel.textContent += error && error.message ? `: ${error.message}` : "";
+      this.buttons.live.disabled = false;
+    }
+  }
+
+  pause() {
+    if (this.camera) this.camera.stop();
+    if (this.screen) this.stopScreen();
+    this.setState("offline");
+    this.buttons.stop.disabled = true;
+    this.buttons.live.disabled = false;
+  }
+
+  async toggleScreen() {
+    if (this.screen) {
+      this.stopScreen();
+      return;
+    }
+    try {
+      const stream = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
+      this.screen = new Publication(this, "screen", stream);
+      this.screenPreview.srcObject = stream;
+      this.screenPreview.hidden = false;
+      stream.getVideoTracks()[0].addEventListener("ended", () => this.stopScreen());
+      await this.screen.start();
+    } catch {
+      this.stopScreen();
+    }
+  }
+
+  stopScreen() {
+    if (!this.screen) return;
+    this.screen.stop();
+    for (const track of this.screen.stream.getTracks()) track.stop();
+    this.screen = null;
+    this.screenPreview.hidden = true;
+    this.screenPreview.srcObject = null;
+  }
+}
+
+for (const root of document.querySelectorAll("[data-stage]")) {
+  window.fairStage = new Stage(root);
+}

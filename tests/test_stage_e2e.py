@@ -1,0 +1,148 @@
+"""The live stage end to end: a speaker publishes from Chromium (fake camera and
+microphone), a second browser watches and decodes frames, the moderator ends the talk,
+and the recording is in storage, plays over HTTP with ranges, and PyAV opens and seeks it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sqlite3
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import av
+import httpx
+import pytest
+import pytest_asyncio
+
+from tests.app_server import AppServer, start_app_server
+from tests.conftest import DEMO_PASSWORD, TemplateDatabases
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+SPEAKER = "henning.wiebusch@example.org"
+
+
+@pytest_asyncio.fixture
+async def live_server(
+    template_databases: TemplateDatabases, tmp_path: Path
+) -> AsyncIterator[tuple[AppServer, Path]]:
+    url = await template_databases.sqlite(seeded=True)
+    server = start_app_server(tmp_path, url)
+    try:
+        yield server, Path(url.removeprefix("sqlite+aiosqlite:///"))
+    finally:
+        server.stop()
+
+
+def _speaker_session(db_path: Path, email: str) -> int:
+    """A session of ``email``'s speaker that will be recorded."""
+    with sqlite3.connect(db_path) as connection:
+        row = connection.execute(
+            """SELECT ps.id FROM programme_sessions ps
+               JOIN session_speakers ss ON ss.session_id = ps.id
+               JOIN speakers sp ON sp.id = ss.speaker_id
+               JOIN users u ON u.id = sp.user_id
+               WHERE u.email = ? AND ps.do_not_record = 0 ORDER BY ps.id LIMIT 1""",
+            (email,),
+        ).fetchone()
+    assert row, f"{email} speaks in no recorded session"
+    return int(row[0])
+
+
+async def _login(page: Any, base: str, email: str) -> None:
+    await page.goto(f"{base}/login")
+    await page.fill("#email", email)
+    await page.fill("#password", DEMO_PASSWORD)
+    await page.click("form.stack button[type=submit]")
+    await page.wait_for_url(f"{base}/")
+
+
+async def _frames(page: Any) -> int:
+    return int(
+        await page.evaluate(
+            """() => Math.max(0, ...[...document.querySelectorAll('[data-live-player] video')]
+                 .map(v => v.getVideoPlaybackQuality().totalVideoFrames))"""
+        )
+    )
+
+
+async def test_speaker_publishes_viewer_watches_recording_is_stored(
+    live_server: tuple[AppServer, Path], browser: Any
+) -> None:
+    server, db_path = live_server
+    base = server.base_url
+    session_id = _speaker_session(db_path, SPEAKER)
+
+    speaker_context = await browser.new_context(permissions=["camera", "microphone"])
+    viewer_context = await browser.new_context()
+    try:
+        speaker = await speaker_context.new_page()
+        await _login(speaker, base, SPEAKER)
+        await speaker.goto(f"{base}/sessions/{session_id}/stage")
+        await speaker.click("[data-stage-camera]")
+        await speaker.wait_for_selector("[data-stage-go-live]:not([disabled])")
+        await speaker.click("[data-stage-go-live]")
+        await speaker.wait_for_selector(".stage[data-state='live']", timeout=20_000)
+        live_since = time.monotonic()
+
+        viewer = await viewer_context.new_page()
+        await viewer.goto(f"{base}/sessions/{session_id}")
+        await viewer.wait_for_selector(".live[data-state='live']", timeout=10_000)
+        await viewer.click("[data-live-join]")
+        deadline = time.monotonic() + 20
+        while await _frames(viewer) < 30:
+            assert time.monotonic() < deadline, "viewer decoded no video"
+            await asyncio.sleep(0.25)
+        first_picture_after = time.monotonic() - live_since
+        status = httpx.get(f"{base}/sessions/{session_id}/live").json()
+        assert status["state"] == "live"
+        assert status["viewers"] >= 1
+        frames_before = await _frames(viewer)
+        await asyncio.sleep(4)
+        frames_after = await _frames(viewer)
+        assert frames_after - frames_before >= 4 * 20, "viewer falls below 20 fps"
+
+        speaker.on("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
+        ended_at = time.monotonic()
+        await speaker.click("form[data-confirm] button[type=submit]")
+        await speaker.wait_for_url(f"{base}/sessions/{session_id}/stage")
+        expected = ended_at - live_since
+        await viewer.wait_for_selector(".live[data-state='ended']", timeout=10_000)
+    finally:
+        await speaker_context.close()
+        await viewer_context.close()
+
+    # the recording reaches storage and the session page
+    deadline = time.monotonic() + 30
+    page = ""
+    while time.monotonic() < deadline:
+        page = httpx.get(f"{base}/sessions/{session_id}").text
+        if "recording-video" in page:
+            break
+        await asyncio.sleep(0.5)
+    match = re.search(r'src="(/sessions/\d+/recordings/\d+)"', page)
+    assert match, server.log()[-3000:]
+    files = list(
+        (server.log_path.parent / "storage" / "recordings" / str(session_id)).glob("*.mp4")
+    )
+    assert len(files) == 1
+    assert not list((server.log_path.parent / "spool").glob("*/*.mp4*")), "spool not emptied"
+
+    with av.open(str(files[0])) as container:
+        video = container.streams.video[0]
+        assert video.codec_context.name == "h264"
+        assert container.streams.audio, "no audio track"
+        duration = float(container.duration or 0) / av.time_base
+        assert abs(duration - expected) <= 2.0, (duration, expected, first_picture_after)
+        middle = duration / 2
+        container.seek(int(middle / video.time_base), stream=video)
+        frame = next(container.decode(video))
+        assert frame.time is not None and abs(frame.time - middle) < 2.5
+
+    ranged = httpx.get(f"{base}{match.group(1)}", headers={"Range": "bytes=0-1023"})
+    assert ranged.status_code == 206
+    assert len(ranged.content) == 1024
+    assert ranged.content[4:8] == b"ftyp"
