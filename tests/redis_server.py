@@ -64,13 +64,14 @@ class RedisServer:
             time.sleep(0.02)
         raise RuntimeError(f"redis-server did not answer on port {self.port}")
 
-    def stop(self) -> None:
+    def stop(self, *, keep_directory: bool = False) -> None:
+        """Shut down without saving; ``keep_directory`` to :meth:`start` it again."""
         subprocess.run(
             ["redis-cli", "-p", str(self.port), "shutdown", "nosave"],
             check=False,
             capture_output=True,
         )
-        if self._own_dir:
+        if self._own_dir and not keep_directory:
             shutil.rmtree(self.directory, ignore_errors=True)
 
 

@@ -376,6 +376,46 @@ async def test_presence_is_announced_across_instances(redis_url: str) -> None:
         await on_b.close()
 
 
+async def test_instances_recover_after_redis_restarts() -> None:
+    """Redis goes away and comes back empty: delivery and presence resume by themselves."""
+    redis = RedisServer()
+    redis.start()
+    try:
+        hubs = [RedisHub(redis.url, heartbeat_interval=0.3) for _ in range(2)]
+        with serving(hubs[0]) as a, serving(hubs[1]) as b:
+            channel = unique("hall")
+            on_b = await connect(b.ws(channel), compression=None)
+            async with httpx.AsyncClient() as http:
+                presence = a.http(f"/presence/{channel}")
+                assert await wait_for(lambda: _json_equals(http, presence, "presence", 1))
+                redis.stop(keep_directory=True)
+                await asyncio.sleep(0.5)
+                redis.start()
+                assert await wait_for(lambda: _json_equals(http, presence, "presence", 1))
+
+                async def delivered() -> bool:
+                    # Publishing may fail until the publisher has reconnected; retry.
+                    response = await http.post(
+                        a.http(f"/publish/{channel}"), json=[{"type": "note", "n": 2}]
+                    )
+                    if response.status_code != 200:
+                        return False
+                    try:
+                        return bool(await recv_events(on_b, 1, timeout=0.5))
+                    except TimeoutError:
+                        return False
+
+                assert await wait_for(delivered, timeout=10)
+            await on_b.close()
+    finally:
+        redis.stop()
+
+
+async def _json_equals(http: httpx.AsyncClient, url: str, key: str, expected: int) -> bool:
+    response = await http.get(url)
+    return response.status_code == 200 and response.json()[key] == expected
+
+
 async def test_presence_of_a_crashed_instance_expires(redis_url: str) -> None:
     prefix = unique("t") + ":"
     channel = unique("hall")
