@@ -349,6 +349,26 @@ async def create_contact_request(
     return request
 
 
+class RequestLimiter:
+    """At most ``limit`` contact requests per client address and ``window`` seconds, per
+    app instance. Kept in memory: the addresses are never written anywhere."""
+
+    def __init__(self, limit: int = 5, window: float = 600) -> None:
+        self.limit = limit
+        self.window = window
+        self._seen: dict[str, list[float]] = {}
+
+    def check(self, client: str, now: float) -> None:
+        recent = [t for t in self._seen.get(client, []) if now - t < self.window]
+        if len(recent) >= self.limit:
+            self._seen[client] = recent
+            raise HTTPError(429, "Zu viele Anfragen in kurzer Zeit. Bitte später erneut senden.")
+        recent.append(now)
+        self._seen[client] = recent
+        if len(self._seen) > 10_000:  # forget idle clients
+            self._seen = {k: v for k, v in self._seen.items() if now - v[-1] < self.window}
+
+
 async def purge_expired_requests(db: AsyncSession) -> None:
     """Retention: requests past their stated period are deleted, not just hidden."""
     await db.execute(delete(ContactRequest).where(ContactRequest.expires_at < utcnow()))

@@ -3,6 +3,8 @@ the contact request, material downloads and the logo."""
 
 from __future__ import annotations
 
+import time
+
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -19,7 +21,7 @@ from fair.i18n import gettext_for
 from fair.models import OrganisationKind
 from fair.search import SearchService
 from fair.storage import range_response
-from fair.web import current_user, form_text, language, read_form, render
+from fair.web import client_key, current_user, form_text, language, read_form, render
 from sessions.queries import sessions_for_booth
 
 PRESIGNED_SECONDS = 300
@@ -116,6 +118,7 @@ async def contact_request(request: Request) -> Response:
     form = await read_form(request)
     slug = request.path_params["slug"]
     settings = request.app.state.settings
+    request.app.state.contact_limiter.check(client_key(request), time.monotonic())
     contact_raw = form_text(form, "contact_person", required=False, max_length=12)
     values = {
         "name": form.get("name") or "",

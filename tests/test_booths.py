@@ -190,6 +190,18 @@ async def test_expired_contact_requests_are_deleted(
         assert (await db.scalars(select(ContactRequest))).all() == []
 
 
+async def test_contact_requests_are_rate_limited_per_client(
+    client: httpx.AsyncClient, demo_app: Starlette
+) -> None:
+    for _ in range(5):
+        assert (await _contact(client, OWN, consent="yes")).status_code == 303
+    response = await _contact(client, OWN, consent="yes")
+    assert response.status_code == 429
+    assert "Zu viele" in error_text(response)
+    async with demo_app.state.db.session() as db:
+        assert len((await db.scalars(select(ContactRequest))).all()) == 5
+
+
 # --------------------------------------------------------------------------- analytics
 
 
