@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from lxml import etree
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -27,7 +27,7 @@ from booths.models import Booth
 from fair.errors import HTTPError
 from fair.models import EventDay, EventSeries, Organisation, OrganisationKind, Topic
 from sessions.models import ProgrammeSession, SessionKind, SessionSpeaker, Speaker, Stage
-from sessions.services import MAX_DURATION, slugify, unique_slug
+from sessions.services import MAX_DURATION, slugify
 
 MAX_SCHEDULE_BYTES = 5 * 1024 * 1024
 _UUID = re.compile(r"^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$")
@@ -238,91 +238,95 @@ def _event(event: etree._Element, zone: ZoneInfo) -> EventRecord:
 
 
 class _Lookup:
-    """Find-or-create for the things events refer to by name, cached per import."""
+    """Find-or-create for what events refer to by name: loaded up front in a few queries,
+    new rows linked through relationships, so the whole import flushes once."""
 
     def __init__(self, db: AsyncSession, parsed: ParsedSchedule) -> None:
         self.db = db
         self.parsed = parsed
         self.stages: dict[str, Stage] = {}
+        self.stage_slugs: set[str] = set()
         self.topics: dict[str, Topic] = {}
+        self.topic_slugs: set[str] = set()
         self.speakers: dict[str, Speaker] = {}
         self.days: dict[date, EventDay] = {}
+        self.session_slugs: set[str] = set()
         self.series: EventSeries | None = None
         self.host: Organisation | None = None
 
-    async def stage(self, name: str) -> Stage:
+    async def load(self) -> None:
+        db = self.db
+        for stage in (await db.scalars(select(Stage).order_by(Stage.position, Stage.id))).all():
+            self.stages.setdefault(stage.name, stage)
+            self.stage_slugs.add(stage.slug)
+        for topic in (await db.scalars(select(Topic).order_by(Topic.id))).all():
+            for key in (topic.name_de, topic.name_en, topic.slug):
+                self.topics.setdefault(key, topic)
+            self.topic_slugs.add(topic.slug)
+        names = {name for record in self.parsed.events for name in record.persons}
+        if names:
+            found = await db.scalars(
+                select(Speaker).where(Speaker.name.in_(names)).order_by(Speaker.id)
+            )
+            for speaker in found.all():
+                self.speakers.setdefault(speaker.name, speaker)
+        for day in (await db.scalars(select(EventDay))).all():
+            self.days[day.date] = day
+        self.session_slugs = set((await db.scalars(select(ProgrammeSession.slug))).all())
+        self.series = await db.scalar(select(EventSeries).order_by(EventSeries.id).limit(1))
+
+    def stage(self, name: str) -> Stage:
         if name not in self.stages:
-            stage = await self.db.scalar(select(Stage).where(Stage.name == name))
-            if stage is None:
-                slug, n = slugify(name, 70), 1
-                while await self.db.scalar(select(Stage.id).where(Stage.slug == slug)):
-                    n += 1
-                    slug = f"{slugify(name, 70)}-{n}"
-                count = len((await self.db.scalars(select(Stage.id))).all())
-                stage = Stage(slug=slug, name=name, position=count)
-                self.db.add(stage)
-                await self.db.flush()
+            slug = _free(slugify(name, 70), self.stage_slugs)
+            stage = Stage(slug=slug, name=name, position=len(self.stages))
+            self.db.add(stage)
             self.stages[name] = stage
         return self.stages[name]
 
-    async def topic(self, name: str) -> Topic | None:
+    def topic(self, name: str) -> Topic | None:
         if not name:
             return None
         if name not in self.topics:
-            topic = await self.db.scalar(
-                select(Topic)
-                .where(or_(Topic.name_de == name, Topic.name_en == name, Topic.slug == name))
-                .limit(1)
-            )
-            if topic is None:
-                topic = Topic(slug=slugify(name, 70), name_de=name, name_en=name)
-                self.db.add(topic)
-                await self.db.flush()
+            slug = _free(slugify(name, 70), self.topic_slugs)
+            topic = Topic(slug=slug, name_de=name, name_en=name)
+            self.db.add(topic)
             self.topics[name] = topic
         return self.topics[name]
 
-    async def speaker(self, name: str) -> Speaker:
+    def speaker(self, name: str) -> Speaker:
         if name not in self.speakers:
-            speaker = await self.db.scalar(
-                select(Speaker).where(Speaker.name == name).order_by(Speaker.id).limit(1)
-            )
-            if speaker is None:
-                speaker = Speaker(name=name)
-                self.db.add(speaker)
-                await self.db.flush()
+            speaker = Speaker(name=name)
+            self.db.add(speaker)
             self.speakers[name] = speaker
         return self.speakers[name]
 
+    def session_slug(self, wanted: str, title: str) -> str:
+        return _free(wanted or slugify(title, 100), self.session_slugs)
+
     async def day(self, on: date, first_start: time, last_end: time) -> EventDay:
         if on not in self.days:
-            day = await self.db.scalar(select(EventDay).where(EventDay.date == on))
-            if day is None:
-                starts, ends = self.parsed.day_bounds.get(on, (first_start, last_end))
-                day = EventDay(
-                    series_id=(await self._series()).id,
-                    date=on,
-                    title=f"{self.parsed.title} – {on:%d.%m.%Y}",
-                    host_id=(await self._host()).id,
-                    starts=min(starts, first_start),
-                    ends=max(ends, last_end),
-                )
-                self.db.add(day)
-                await self.db.flush()
+            starts, ends = self.parsed.day_bounds.get(on, (first_start, last_end))
+            day = EventDay(
+                series=self._series(),
+                date=on,
+                title=f"{self.parsed.title} – {on:%d.%m.%Y}",
+                host=await self._host(),
+                starts=min(starts, first_start),
+                ends=max(ends, last_end),
+            )
+            self.db.add(day)
             self.days[on] = day
         return self.days[on]
 
-    async def _series(self) -> EventSeries:
+    def _series(self) -> EventSeries:
         if self.series is None:
-            self.series = await self.db.scalar(select(EventSeries).order_by(EventSeries.id))
-            if self.series is None:
-                self.series = EventSeries(
-                    slug=slugify(self.parsed.acronym or self.parsed.title, 70),
-                    title=self.parsed.title,
-                    acronym=self.parsed.acronym[:40],
-                    time_zone=self.parsed.time_zone,
-                )
-                self.db.add(self.series)
-                await self.db.flush()
+            self.series = EventSeries(
+                slug=slugify(self.parsed.acronym or self.parsed.title, 70),
+                title=self.parsed.title,
+                acronym=self.parsed.acronym[:40],
+                time_zone=self.parsed.time_zone,
+            )
+            self.db.add(self.series)
         return self.series
 
     async def _host(self) -> Organisation:
@@ -335,8 +339,17 @@ class _Lookup:
                     slug=slug, name=self.parsed.title[:200], kind=OrganisationKind.association
                 )
                 self.db.add(self.host)
-                await self.db.flush()
         return self.host
+
+
+def _free(slug: str, taken: set[str]) -> str:
+    """``slug``, or ``slug-2``, ``slug-3`` … whichever is not taken yet; marks it taken."""
+    candidate, n = slug, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{slug}-{n}"
+    taken.add(candidate)
+    return candidate
 
 
 async def import_schedule(
@@ -348,7 +361,8 @@ async def import_schedule(
 ) -> ImportResult:
     """Parse ``data`` completely, then create or update one session per event guid.
 
-    Only flushes: the caller commits, or drops the session to roll everything back.
+    Only flushes (once, at the end): the caller commits, or drops the session to roll
+    everything back.
     """
     parsed = parse_schedule(data, default_time_zone=default_time_zone, max_bytes=max_bytes)
     zone = ZoneInfo(parsed.time_zone)
@@ -362,14 +376,16 @@ async def import_schedule(
             end = time(23, 59)
         first, last = spans.get(local.date(), (local.time(), end))
         spans[local.date()] = (min(first, local.time()), max(last, end))
-    guids = [r.guid for r in parsed.events]
-    existing = (
-        {
+    if not parsed.events:
+        return result
+    with db.no_autoflush:
+        await lookup.load()
+        existing = {
             s.guid: s
             for s in (
                 await db.scalars(
                     select(ProgrammeSession)
-                    .where(ProgrammeSession.guid.in_(guids))
+                    .where(ProgrammeSession.guid.in_([r.guid for r in parsed.events]))
                     .options(
                         selectinload(ProgrammeSession.speaker_links),
                         selectinload(ProgrammeSession.booths),
@@ -377,57 +393,58 @@ async def import_schedule(
                 )
             ).all()
         }
-        if guids
-        else {}
-    )
-    for record in parsed.events:
-        local = record.starts_at.astimezone(zone)
-        day = await lookup.day(local.date(), *spans[local.date()])
-        stage = await lookup.stage(record.room)
-        topic = await lookup.topic(record.track)
-        session = existing.get(record.guid)
-        if session is None:
-            slug = record.slug
-            if await db.scalar(select(ProgrammeSession.id).where(ProgrammeSession.slug == slug)):
-                slug = await unique_slug(db, record.title)
-            session = ProgrammeSession(guid=record.guid, slug=slug, speaker_links=[], booths=[])
-            db.add(session)
-            existing[record.guid] = session
-            result.created += 1
-        else:
-            result.updated += 1
-        session.title = record.title
-        session.kind = record.kind
-        session.abstract = record.abstract
-        session.day_id = day.id
-        session.stage_id = stage.id
-        session.topic_id = topic.id if topic else None
-        session.starts_at = record.starts_at.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
-        session.duration_minutes = record.duration_minutes
-        session.language = record.language
-        session.do_not_record = record.do_not_record
-        await _link_people(db, lookup, session, record)
-        if record.booth_slugs:
-            session.booths = list(
-                (await db.scalars(select(Booth).where(Booth.slug.in_(record.booth_slugs)))).all()
-            )
-        await db.flush()
-        result.session_ids.append(session.id)
+        wanted_booths = {slug for record in parsed.events for slug in record.booth_slugs}
+        booths = {}
+        if wanted_booths:
+            found = await db.scalars(select(Booth).where(Booth.slug.in_(wanted_booths)))
+            booths = {booth.slug: booth for booth in found.all()}
+        imported: list[ProgrammeSession] = []
+        for record in parsed.events:
+            local = record.starts_at.astimezone(zone)
+            session = existing.get(record.guid)
+            if session is None:
+                session = ProgrammeSession(
+                    guid=record.guid,
+                    slug=lookup.session_slug(record.slug, record.title),
+                    speaker_links=[],
+                    booths=[],
+                )
+                db.add(session)
+                existing[record.guid] = session
+                result.created += 1
+            else:
+                result.updated += 1
+            session.title = record.title
+            session.kind = record.kind
+            session.abstract = record.abstract
+            session.day = await lookup.day(local.date(), *spans[local.date()])
+            session.stage = lookup.stage(record.room)
+            session.topic = lookup.topic(record.track)
+            session.starts_at = record.starts_at.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+            session.duration_minutes = record.duration_minutes
+            session.language = record.language
+            session.do_not_record = record.do_not_record
+            _link_people(lookup, session, record)
+            if record.booth_slugs:
+                session.booths = [booths[s] for s in record.booth_slugs if s in booths]
+            imported.append(session)
+    await db.flush()
+    result.session_ids = [session.id for session in imported]
     return result
 
 
-async def _link_people(
-    db: AsyncSession, lookup: _Lookup, session: ProgrammeSession, record: EventRecord
-) -> None:
+def _link_people(lookup: _Lookup, session: ProgrammeSession, record: EventRecord) -> None:
     existing = {link.speaker_id: link for link in session.speaker_links}
     links = []
     seen: set[int] = set()
     for position, name in enumerate(record.persons):
-        speaker = await lookup.speaker(name)
-        if speaker.id in seen:
+        speaker = lookup.speaker(name)
+        if id(speaker) in seen:
             continue
-        seen.add(speaker.id)
-        link = existing.get(speaker.id) or SessionSpeaker(speaker_id=speaker.id, role="speaker")
+        seen.add(id(speaker))
+        link = existing.get(speaker.id) if speaker.id is not None else None
+        if link is None:
+            link = SessionSpeaker(speaker=speaker, role="speaker")
         link.position = position
         links.append(link)
     session.speaker_links = links
