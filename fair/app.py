@@ -137,8 +137,11 @@ def _package_hooks() -> list[Any]:
 
 def _wants_json(request: Request) -> bool:
     accept = request.headers.get("accept", "")
-    return request.url.path.startswith("/api/") or (
-        "application/json" in accept and "text/html" not in accept
+    sent_json = request.headers.get("content-type", "").startswith("application/json")
+    return (
+        request.url.path.startswith("/api/")
+        or sent_json
+        or ("application/json" in accept and "text/html" not in accept)
     )
 
 
