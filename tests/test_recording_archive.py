@@ -115,9 +115,8 @@ async def test_half_written_recording_is_recovered_at_start(
     part.write_bytes(data[: int(len(data) * 0.8)])
 
     app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        async with app.state.db.session() as db:
-            recordings = list((await db.scalars(select(Recording))).all())
+    async with app.router.lifespan_context(app), app.state.db.session() as db:
+        recordings = list((await db.scalars(select(Recording))).all())
     assert len(recordings) == 1
     assert 2.0 <= recordings[0].duration_seconds < 6.0
     stored = tmp_path / "storage" / recordings[0].storage_key
