@@ -147,6 +147,7 @@ async def test_organiser_creates_edits_moves_and_cancels_over_http(
     await login(client, "orga@example.org")
     listing = await client.get("/organiser/programme")
     assert listing.status_code == 200 and OPENING in listing.text
+    assert '<a href="/organiser/programme">' in (await client.get("/")).text
     form_page = await client.get("/organiser/programme/new")
     assert form_page.status_code == 200
     assert '<label for="title">' in form_page.text
