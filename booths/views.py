@@ -3,6 +3,7 @@ the contact request, material downloads and the logo."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 from starlette.requests import Request
@@ -54,7 +55,7 @@ async def hall(request: Request) -> Response:
     async with request.app.state.db.session() as db:
         if q:
             ids = await SearchService.for_session(db).search(db, q)
-            hall_filter = HallFilter(**{**hall_filter.__dict__, "booth_ids": ids})
+            hall_filter = dataclasses.replace(hall_filter, booth_ids=ids)
         booths = await list_booths(db, hall_filter)
         topics, days, organisations = await hall_filter_choices(db)
     return render(
