@@ -386,3 +386,27 @@ async def test_bursts_of_changes_are_coalesced(live: Instance) -> None:
                 event = await next_event(ws, lambda e: e["type"] == "questions")
                 lists.append(event)
             assert len(lists) <= 4
+
+
+async def test_booth_chat_partial_renders(demo_app: Any) -> None:
+    """The box a booth page includes: channel URL, labelled inputs, history as text."""
+    from starlette.requests import Request
+
+    from booths.models import Booth
+    from sessions.chat import booth_channel, post_chat, recent_messages
+
+    async with demo_app.state.db.session() as db:
+        from sqlalchemy import select
+
+        booth = await db.scalar(select(Booth).limit(1))
+        assert booth is not None
+        await post_chat(db, booth_channel(booth.slug), "Ada", "<script>x</script>")
+        await db.commit()
+        messages = await recent_messages(db, booth_channel(booth.slug))
+    scope = {"type": "http", "session": {}, "headers": [], "query_string": b"", "path": "/"}
+    html = demo_app.state.templates.render(
+        Request(scope), "sessions/_booth_chat.html", {"booth": booth, "booth_messages": messages}
+    )
+    assert f'data-channel-url="/ws/booths/{booth.slug}"' in html
+    assert '<label for="chat-text">' in html
+    assert "&lt;script&gt;x&lt;/script&gt;" in html and "<script>x" not in html
