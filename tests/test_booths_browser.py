@@ -99,3 +99,21 @@ async def test_contact_form_works_without_javascript(demo_server: AppServer, bro
         assert await page.locator("#contact-form .notice").count() == 1
     finally:
         await context.close()
+
+
+async def test_refused_upload_shows_the_message_in_place(
+    demo_server: AppServer, browser: Any, tmp_path: Any
+) -> None:
+    fake = tmp_path / "angebot.pdf"
+    fake.write_bytes(b"<!doctype html><html><script>alert(1)</script></html>")
+    context, page = await _logged_in(browser, demo_server, "aussteller.krz@example.org")
+    try:
+        await page.goto(f"{demo_server.base_url}/booths/{BOOTH}/edit")
+        await page.set_input_files("#new-file", str(fake))
+        await page.click("form:has(#new-file) button[type=submit]")
+        status = page.locator("form:has(#new-file) .upload-status")
+        await status.filter(has_text="Dateityp nicht erlaubt").wait_for(timeout=10_000)
+        assert page.url.endswith(f"/booths/{BOOTH}/edit")  # still on the form
+        assert await page.locator("form:has(#new-file) button[type=submit]").is_enabled()
+    finally:
+        await context.close()

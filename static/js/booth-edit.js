@@ -37,8 +37,13 @@ for (const form of document.querySelectorAll("form.upload-form[data-max-bytes]")
       if (xhr.status < 400) {
         window.location.assign(xhr.responseURL || window.location.href);
       } else {
-        const page = new DOMParser().parseFromString(xhr.responseText, "text/html");
-        const message = page.querySelector("main")?.textContent?.trim();
+        let message = "";
+        try {
+          message = JSON.parse(xhr.responseText).error; // limits answered by middleware
+        } catch {
+          const page = new DOMParser().parseFromString(xhr.responseText, "text/html");
+          message = page.querySelector(".error-message")?.textContent?.trim() ?? "";
+        }
         status.textContent = message || `${xhr.status}`;
         form.querySelector('button[type="submit"]')?.removeAttribute("disabled");
       }
