@@ -40,3 +40,23 @@ async def test_viewers_in_fanout_processes_get_the_talk(tmp_path: Path) -> None:
     for w in watchers:
         await w.close()
     await publisher.close()
+
+
+async def test_a_crashed_fanout_process_leaves_the_others_serving(tmp_path: Path) -> None:
+    allow_loopback()
+    stage = LiveStage("relay-crash", fanout_processes=2, fanout_args=["--loopback"])
+    publisher = Publisher(audio=False)
+    await publisher.publish(stage, "speaker")
+    first = await viewer(stage, decode=False)
+    crashed = stage._relays[0]
+    assert crashed.viewer_count == 1
+    os.kill(crashed.pid, 9)  # type: ignore[arg-type]
+    await wait_for(lambda: not crashed.alive)
+    late = await viewer(stage, decode=False)  # goes to the surviving helper
+    await wait_for(lambda: late.video_frames[0] > 15)
+    assert stage.viewer_count == 1 and stage._relays[1].viewer_count == 1
+    assert stage.state == "live"
+    await stage.end()
+    for w in (first, late):
+        await w.close()
+    await publisher.close()

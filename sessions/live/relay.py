@@ -148,6 +148,7 @@ class FanoutProcess:
             pass
         finally:
             self._writer = None
+            self.viewer_count = 0  # its peers died with it
             for future in self._pending.values():
                 if not future.done():
                     future.set_exception(LiveError(503, "fan-out process stopped"))
@@ -171,6 +172,11 @@ class FanoutProcess:
         finally:
             self.pending -= 1
         return RTCSessionDescription(result["sdp"], result["type"])
+
+    @property
+    def alive(self) -> bool:
+        """False once the helper's socket closed (it exited or crashed)."""
+        return self._writer is not None
 
     @property
     def load(self) -> int:

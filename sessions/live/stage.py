@@ -128,6 +128,7 @@ class LiveStage:
         self._fanout_args = list(fanout_args or [])
         self._relays: list[FanoutProcess] = []
         self._relays_started = False
+        self._relay_lock = asyncio.Lock()
 
     # ----- state -------------------------------------------------------------------------
 
@@ -157,9 +158,13 @@ class LiveStage:
 
     async def _start_relays(self) -> None:
         """Start the fan-out helpers once and subscribe them to every seat's pipelines."""
-        if self._relays_started or self._fanout_processes <= 0:
-            return
-        self._relays_started = True
+        async with self._relay_lock:
+            if self._relays_started or self._fanout_processes <= 0:
+                return
+            self._relays_started = True
+            await self._spawn_relays()
+
+    async def _spawn_relays(self) -> None:
         config = {"ice_servers": self._ice_servers, "max_publishers": self.max_publishers}
         for _ in range(self._fanout_processes):
             relay = FanoutProcess(self._relay_keyframe, config, self._fanout_args)
@@ -308,8 +313,9 @@ class LiveStage:
         """
         self._check_open()
         await self._start_relays()
-        if self._relays:
-            relay = min(self._relays, key=lambda r: r.load)
+        relays = [relay for relay in self._relays if relay.alive]
+        if relays:  # a crashed helper's share goes to the others, or to this process
+            relay = min(relays, key=lambda r: r.load)
             return await relay.watch(offer_sdp, offer_type)
         pc = await answer_viewer(
             self._config, offer_sdp, offer_type, self.max_publishers,
