@@ -116,6 +116,7 @@ class Instance:
         self.server.should_exit = True
         self.thread.join(10)
         self.sock.close()
+        assert not self.thread.is_alive(), "uvicorn (or the hub in its lifespan) did not stop"
 
 
 @contextlib.contextmanager

@@ -71,6 +71,7 @@ class Hub(ABC):
         self.fanouts: dict[str, Fanout] = {}
         self._presence_task: asyncio.Task[None] | None = None
         self._presence_sent: dict[str, int] = {}
+        self._closing = False
 
     async def start(self) -> None:
         """Start background work: the presence announcer if ``presence_interval`` is set."""
@@ -81,10 +82,9 @@ class Hub(ABC):
 
     async def close(self) -> None:
         """Stop delivering; connections themselves are closed by the server."""
+        self._closing = True
         if self._presence_task is not None:
-            self._presence_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._presence_task
+            await _stop_tasks([self._presence_task])
             self._presence_task = None
         for fanout in self.fanouts.values():
             fanout.close()
@@ -97,12 +97,14 @@ class Hub(ABC):
         instance computes the same total itself, so nothing crosses Redis for it and a
         thousand viewers joining cost one event per channel per interval, not a thousand.
         """
-        while True:
+        while not self._closing:
             await asyncio.sleep(interval)
             for channel in list(self.fanouts):
                 try:
                     count = await self.presence(channel)
                 except Exception:
+                    if self._closing:
+                        return
                     logger.warning("presence count failed for %s", channel, exc_info=True)
                     continue
                 if self._presence_sent.get(channel) != count and channel in self.fanouts:
@@ -290,12 +292,9 @@ class RedisHub(Hub):
 
     async def close(self) -> None:
         """Stop tasks, withdraw this instance's presence, close connections."""
+        self._closing = True
         tasks, self._tasks = list(self._tasks), []
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await _stop_tasks(tasks)
         if self._sync_soon is not None:
             self._sync_soon.cancel()
         channels = list(self.fanouts)
@@ -387,7 +386,7 @@ class RedisHub(Hub):
 
     async def _beat_loop(self) -> None:
         """Refresh liveness and rewrite all local counts, healing any lost update."""
-        while True:
+        while not self._closing:
             await asyncio.sleep(self.heartbeat_interval)
             try:
                 await self._beat(
@@ -395,6 +394,8 @@ class RedisHub(Hub):
                 )
                 await self._write_presence(set(self.fanouts) | self._dirty)
             except Exception:
+                if self._closing:
+                    return
                 logger.warning("Redis heartbeat failed; will retry", exc_info=True)
 
     async def _read_loop(self) -> None:
@@ -403,12 +404,12 @@ class RedisHub(Hub):
         pubsub = self._pubsub
         prefix = self._ch_prefix.encode()
         cut = len(prefix)
-        while True:
+        while not self._closing:
             try:
                 message = await pubsub.get_message(timeout=None)
-            except asyncio.CancelledError:
-                raise
             except Exception:
+                if self._closing:
+                    return
                 logger.warning("Redis pub/sub read failed; reconnecting", exc_info=True)
                 await asyncio.sleep(0.5)
                 continue
@@ -425,6 +426,21 @@ class RedisHub(Hub):
                 event = self._confirmed.get(channel)
                 if event is not None:
                     event.set()
+
+
+async def _stop_tasks(tasks: list[asyncio.Task[None]], patience: float = 2.0) -> None:
+    """Cancel background tasks and wait for them, but not forever.
+
+    The loops also check ``_closing``: a client library that turns a cancellation into an
+    ordinary error (caught and retried by the loop) must not keep shutdown waiting.
+    """
+    for task in tasks:
+        task.cancel()
+    if tasks:
+        await asyncio.wait(tasks, timeout=patience)
+    for task in tasks:
+        if task.done() and not task.cancelled():
+            task.exception()  # mark retrieved; failures were logged where they happened
 
 
 def hub_from_settings(settings: Settings, **options: Any) -> Hub:
