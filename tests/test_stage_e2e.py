@@ -146,3 +146,86 @@ async def test_speaker_publishes_viewer_watches_recording_is_stored(
     assert ranged.status_code == 206
     assert len(ranged.content) == 1024
     assert ranged.content[4:8] == b"ftyp"
+
+
+async def _go_live(context: Any, base: str, email: str, session_id: int) -> Any:
+    page = await context.new_page()
+    await _login(page, base, email)
+    await page.goto(f"{base}/sessions/{session_id}/stage")
+    await page.click("[data-stage-camera]")
+    await page.wait_for_selector("[data-stage-go-live]:not([disabled])")
+    await page.click("[data-stage-go-live]")
+    await page.wait_for_selector(".stage[data-state='live']", timeout=20_000)
+    return page
+
+
+async def _tile_frames(page: Any) -> list[int]:
+    return list(
+        await page.evaluate(
+            """() => [...document.querySelectorAll('[data-live-player] video')]
+                 .filter(v => !v.hidden).map(v => v.getVideoPlaybackQuality().totalVideoFrames)"""
+        )
+    )
+
+
+async def _wait(check: Any, timeout: float, message: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not await check():
+        assert time.monotonic() < deadline, message
+        await asyncio.sleep(0.25)
+
+
+async def test_panel_and_speaker_reconnect(
+    live_server: tuple[AppServer, Path], browser: Any
+) -> None:
+    """Two panelists publish, the viewer sees both; one drops out and comes back, the
+    viewer sees "paused" while nobody sends and the picture again afterwards, on the
+    same connection."""
+    server, db_path = live_server
+    base = server.base_url
+    session_id = _speaker_session(db_path, SPEAKER)
+    contexts = [await browser.new_context(permissions=["camera", "microphone"]) for _ in range(2)]
+    viewer_context = await browser.new_context()
+    try:
+        speaker = await _go_live(contexts[0], base, SPEAKER, session_id)
+        moderator = await _go_live(contexts[1], base, "orga@example.org", session_id)
+        viewer = await viewer_context.new_page()
+        await viewer.goto(f"{base}/sessions/{session_id}")
+        await viewer.wait_for_selector(".live[data-state='live']", timeout=10_000)
+        await viewer.click("[data-live-join]")
+
+        async def both_tiles_play() -> bool:
+            frames = await _tile_frames(viewer)
+            return len(frames) >= 2 and min(frames) > 20
+
+        await _wait(both_tiles_play, 20, "the viewer does not see both panelists")
+        assert httpx.get(f"{base}/sessions/{session_id}/live").json()["seats"] == 2
+
+        # everyone stops sending: the viewer is told "paused", not an error
+        for page in (speaker, moderator):
+            await page.click("[data-stage-stop]")
+
+        async def paused() -> bool:
+            return bool(await viewer.query_selector(".live[data-state='paused']"))
+
+        await _wait(paused, 20, "viewer did not see the paused state")
+        connection = await viewer.evaluate("window.fairLivePlayer.pc.connectionState")
+        assert connection == "connected"
+        before = await _tile_frames(viewer)
+
+        # the speaker comes back: same seat, same viewer connection, the picture moves again
+        await speaker.click("[data-stage-go-live]")
+        await speaker.wait_for_selector(".stage[data-state='live']", timeout=20_000)
+
+        async def moving_again() -> bool:
+            return (await _tile_frames(viewer))[0] > before[0] + 30
+
+        await _wait(moving_again, 20, "the picture did not come back")
+
+        async def live_again() -> bool:
+            return bool(await viewer.query_selector(".live[data-state='live']"))
+
+        await _wait(live_again, 10, "the state line did not return to live")
+    finally:
+        for context in (*contexts, viewer_context):
+            await context.close()
