@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import av
 from av.audio.frame import AudioFrame
@@ -94,7 +94,7 @@ class SlotRecorder:
         self._container = container
         self._origin = origin
 
-    def write_video(self, packet: Packet, width: int, height: int) -> None:
+    def write_video(self, packet: Packet[Any], width: int, height: int) -> None:
         """Mux one encoded H.264 packet (pts in 1/90000 s since the stage origin)."""
         if self.closed or not self.has_video or packet.pts is None:
             return
@@ -143,7 +143,7 @@ class SlotRecorder:
             if packet.pts is not None:
                 self.duration = max(self.duration, float(packet.pts * AUDIO_TIME_BASE))
 
-    def _mux(self, packet: Packet) -> None:
+    def _mux(self, packet: Packet[Any]) -> None:
         assert self._container is not None
         try:
             self._container.mux(packet)
