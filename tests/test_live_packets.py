@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import fractions
 import os
+import socket
+from types import SimpleNamespace
 
 import av
 from aiortc.codecs.h264 import H264PayloadDescriptor
@@ -78,3 +80,65 @@ async def test_a_nacked_packet_is_rebuilt_as_sent() -> None:
     await stage.end()
     await watcher.close()
     await publisher.close()
+
+
+class _Transport:
+    """A datagram transport stand-in whose queue size the test controls."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+        self._buffer: list[bytes] = []
+        self.backlog = 0
+
+    def get_write_buffer_size(self) -> int:
+        return self.backlog
+
+    def sendto(self, data: bytes, addr: object) -> None:
+        self._buffer.append(data)
+
+
+def test_a_lagging_viewer_drops_video_until_the_next_keyframe() -> None:
+    import pylibsrtp
+    from aiortc.rtcdtlstransport import State
+    from aiortc.rtcrtpparameters import RTCRtpCodecParameters
+    from aiortc.rtp import HeaderExtensionsMap
+
+    from sessions.live.fanout import MAX_WRITE_BUFFER, ViewerStream
+    from sessions.live.media import EncodedFrame
+
+    sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sink.bind(("127.0.0.1", 0))
+    sink.settimeout(1)
+    sender_socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    transport = _Transport(sender_socket)
+    policy = pylibsrtp.Policy(key=os.urandom(30), ssrc_type=pylibsrtp.Policy.SSRC_ANY_OUTBOUND)
+    pair = SimpleNamespace(protocol=SimpleNamespace(transport=transport),
+                           remote_addr=sink.getsockname())  # fmt: skip
+    dtls = SimpleNamespace(_state=State.CONNECTED, _tx_srtp=pylibsrtp.Session(policy),
+                           transport=SimpleNamespace(_connection=SimpleNamespace(
+                               _nominated={1: pair})))  # fmt: skip
+    extensions = HeaderExtensionsMap()  # none negotiated
+    sender = SimpleNamespace(transport=dtls, _ssrc=1234, _rtx_ssrc=5,
+                             _RTCRtpSender__rtx_payload_type=None, _RTCRtpSender__mid="0",
+                             _RTCRtpSender__rtp_header_extensions_map=extensions)  # fmt: skip
+    stream = ViewerStream(sender, RTCRtpCodecParameters("video/H264", 90000, payloadType=102),
+                          "video")  # type: ignore[arg-type]  # fmt: skip
+
+    def frame(key: bool, number: int) -> EncodedFrame:
+        return EncodedFrame((bytes([0x65 if key else 0x41]) + bytes(200),), number * 3000, 0,
+                            b"\x00\x00\x00", key, 1)  # fmt: skip
+
+    stream.push(frame(False, 0))
+    assert stream.packets == 0  # a new viewer starts at a keyframe
+    stream.push(frame(True, 1))
+    assert stream.packets == 1 and len(sink.recv(2000)) == 12 + 201 + 10  # header, payload, tag
+    transport.backlog = MAX_WRITE_BUFFER + 1
+    stream.push(frame(False, 2))
+    assert stream.dropped == 1 and stream.waiting_for_keyframe
+    transport.backlog = 0
+    stream.push(frame(False, 3))
+    assert stream.packets == 1  # still waiting for a keyframe
+    stream.push(frame(True, 4))
+    assert stream.packets == 2 and not stream.waiting_for_keyframe
+    sink.close()
+    sender_socket.close()
