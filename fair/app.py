@@ -7,7 +7,7 @@ its own settings, database and storage.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -145,17 +145,19 @@ def _wants_json(request: Request) -> bool:
     )
 
 
-def error_response(request: Request, status_code: int, message: str) -> Response:
+def error_response(
+    request: Request, status_code: int, message: str, headers: Mapping[str, str] | None = None
+) -> Response:
     if _wants_json(request):
-        return JSONResponse({"error": message}, status_code=status_code)
+        return JSONResponse({"error": message}, status_code=status_code, headers=headers)
     try:
         html = request.app.state.templates.render(
             request, "error.html", {"status_code": status_code, "message": message}
         )
     except Exception:  # the error page must never fail itself
         log.exception("rendering the error page failed")
-        return JSONResponse({"error": message}, status_code=status_code)
-    return Response(html, status_code=status_code, media_type="text/html")
+        return JSONResponse({"error": message}, status_code=status_code, headers=headers)
+    return Response(html, status_code=status_code, media_type="text/html", headers=headers)
 
 
 async def handle_http_error(request: Request, exc: Exception) -> Response:
@@ -167,7 +169,8 @@ async def handle_starlette_http_exception(request: Request, exc: Exception) -> R
     assert isinstance(exc, HTTPException)
     messages = {404: "Seite nicht gefunden.", 405: "Methode nicht erlaubt."}
     message = messages.get(exc.status_code, str(exc.detail))
-    return error_response(request, exc.status_code, message)
+    # Keep the exception's headers: a 405 must say which methods are allowed (RFC 9110).
+    return error_response(request, exc.status_code, message, exc.headers)
 
 
 async def handle_unexpected_error(request: Request, exc: Exception) -> Response:
