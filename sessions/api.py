@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse, Response
 from booths.models import Booth, Material
 from fair.errors import HTTPError, not_found
 from fair.formatting import to_local
+from sessions.ids import MAX_ID, parse_id
 from sessions.models import ProgrammeSession, Recording
 from sessions.queries import schedule_sessions, sessions_for_booth
 
@@ -35,9 +36,10 @@ def _int(request: Request, name: str) -> int | None:
     raw = request.query_params.get(name)
     if not raw:
         return None
-    if not raw.isdecimal() or len(raw) > 12:
-        raise HTTPError(400, f"{name}: keine gültige ID", field=name)
-    return int(raw)
+    value = parse_id(raw)
+    if value is None:
+        raise HTTPError(400, f"{name}: keine gültige ID (1–{MAX_ID})", field=name)
+    return value
 
 
 def _json(payload: dict[str, Any]) -> Response:
@@ -142,11 +144,11 @@ async def sessions(request: Request) -> Response:
 
 
 async def session(request: Request) -> Response:
-    raw = request.path_params["session_id"]
-    if not raw.isdecimal() or len(raw) > 12:
+    session_id = parse_id(request.path_params["session_id"])
+    if session_id is None:
         raise not_found("Programmpunkt")
     async with request.app.state.db.session() as db:
-        items = await schedule_sessions(db, session_ids=[int(raw)], include_cancelled=True)
+        items = await schedule_sessions(db, session_ids=[session_id], include_cancelled=True)
     if not items:
         raise not_found("Programmpunkt")
     found = items[0]
@@ -255,8 +257,11 @@ def _query_id(name: str, description: str) -> dict[str, Any]:
         "in": "query",
         "required": False,
         "description": description,
-        "schema": {"type": "integer", "minimum": 1},
+        "schema": _ID_SCHEMA,
     }
+
+
+_ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 
 
 def _path(name: str, schema: dict[str, Any]) -> dict[str, Any]:
@@ -320,7 +325,7 @@ OPENAPI: dict[str, Any] = {
             ],
         ),
         "/api/sessions/{session_id}": {
-            "parameters": [_path("session_id", {"type": "integer", "minimum": 1})],
+            "parameters": [_path("session_id", _ID_SCHEMA)],
             **_get("One session", "Session", not_found_response=True),
         },
         "/api/recordings": _get("Published recordings, newest first", "RecordingList"),

@@ -22,6 +22,7 @@ from fair.errors import HTTPError
 from fair.models import Role
 from fair.web import check_csrf, current_user, form_int, form_text, read_form, render
 from sessions import qa
+from sessions.ids import MAX_ID, parse_id
 from sessions.importers import MAX_SCHEDULE_BYTES, import_schedule
 from sessions.models import SessionKind
 from sessions.queries import (
@@ -53,10 +54,10 @@ def _tz(request: Request) -> str:
 
 
 def _session_id(request: Request) -> int:
-    raw = request.path_params["session_id"]
-    if not raw.isdecimal() or len(raw) > 12:
+    value = parse_id(request.path_params["session_id"])
+    if value is None:
         raise HTTPError(404, "Programmpunkt nicht gefunden.")
-    return int(raw)
+    return value
 
 
 def _time(form: FormData, name: str) -> time:
@@ -67,12 +68,17 @@ def _time(form: FormData, name: str) -> time:
         raise HTTPError(400, f"{name}: Uhrzeit als HH:MM", field=name) from exc
 
 
+def _form_id(form: FormData, name: str, *, required: bool = True) -> int | None:
+    return form_int(form, name, minimum=1, maximum=MAX_ID, required=required)
+
+
 def _ids(form: FormData, name: str) -> tuple[int, ...]:
     values = []
     for raw in form.getlist(name):
-        if not isinstance(raw, str) or not raw.isdecimal() or len(raw) > 12:
+        value = parse_id(raw)
+        if value is None:
             raise HTTPError(400, f"{name}: ungültige Auswahl", field=name)
-        values.append(int(raw))
+        values.append(value)
     return tuple(dict.fromkeys(values))
 
 
@@ -87,12 +93,12 @@ def session_input(form: FormData) -> SessionInput:
     return SessionInput(
         title=form_text(form, "title", max_length=300),
         kind=SessionKind(kind),
-        day_id=form_int(form, "day_id") or 0,
-        stage_id=form_int(form, "stage_id") or 0,
+        day_id=_form_id(form, "day_id") or 0,
+        stage_id=_form_id(form, "stage_id") or 0,
         start=_time(form, "start"),
         duration_minutes=form_int(form, "duration_minutes", minimum=5, maximum=720) or 0,
         abstract=form_text(form, "abstract", required=False, max_length=10000),
-        topic_id=form_int(form, "topic_id", required=False),
+        topic_id=_form_id(form, "topic_id", required=False),
         language=form_text(form, "language", max_length=2),
         do_not_record=form.get("do_not_record") == "1",
         speaker_ids=_ids(form, "speaker_ids"),
@@ -206,8 +212,8 @@ async def move(request: Request) -> Response:
     _organiser(request)
     session_id = _session_id(request)
     form = await read_form(request)
-    day_id = form_int(form, "day_id") or 0
-    stage_id = form_int(form, "stage_id") or 0
+    day_id = _form_id(form, "day_id") or 0
+    stage_id = _form_id(form, "stage_id") or 0
     start = _time(form, "start")
     async with request.app.state.db.session() as db:
         try:
@@ -292,10 +298,10 @@ async def faq_admin(request: Request) -> Response:
         form = await read_form(request)
         async with request.app.state.db.session() as db:
             if form.get("delete"):
-                entry_id = form_int(form, "delete") or 0
+                entry_id = _form_id(form, "delete") or 0
                 await qa.delete_faq(db, entry_id)
             else:
-                session_id = form_int(form, "session_id", required=False)
+                session_id = _form_id(form, "session_id", required=False)
                 await qa.add_faq(
                     db,
                     form_text(form, "question", max_length=qa.MAX_QUESTION),

@@ -28,6 +28,7 @@ from fair.realtime import ChannelLimits, MessageRejected, serve_channel
 from fair.web import current_user
 from sessions.announce import Announcer
 from sessions.chat import booth_channel, chat_event, post_chat
+from sessions.ids import parse_id
 from sessions.qa import questions_event, session_channel, session_exists
 
 CLOSE_NOT_FOUND = 4404
@@ -52,7 +53,7 @@ async def session_socket(websocket: WebSocket) -> None:
         return
     raw = websocket.path_params["session_id"]
     db_factory = websocket.app.state.db
-    session_id = int(raw) if raw.isdecimal() and len(raw) < 12 else 0
+    session_id = parse_id(raw) or 0
     async with db_factory.session() as db:
         known = session_id > 0 and await session_exists(db, session_id)
     if not known:

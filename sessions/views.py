@@ -15,6 +15,7 @@ from fair.web import current_user, form_text, read_form, render
 from sessions import qa
 from sessions.chat import recent_messages
 from sessions.exporters import Schedule, exporter_for
+from sessions.ids import parse_id
 from sessions.queries import (
     event_faq,
     get_series,
@@ -36,17 +37,17 @@ def _int_param(request: Request, name: str) -> int | None:
     raw = request.query_params.get(name)
     if not raw:
         return None
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise HTTPError(400, f"{name}: keine gültige ID", field=name) from exc
+    value = parse_id(raw)
+    if value is None:
+        raise HTTPError(400, f"{name}: keine gültige ID", field=name)
+    return value
 
 
 def _path_id(request: Request, name: str, what: str) -> int:
-    raw = request.path_params[name]
-    if not raw.isdecimal() or len(raw) > 12:
+    value = parse_id(request.path_params[name])
+    if value is None:
         raise HTTPError(404, f"{what} nicht gefunden.")
-    return int(raw)
+    return value
 
 
 def _wants_json(request: Request) -> bool:
@@ -233,10 +234,10 @@ def _session_ids(request: Request) -> list[int] | None:
     raw = request.query_params.get("sessions")
     if raw is None:
         return None
-    parts = [p for p in raw.split(",") if p.strip()]
-    if len(parts) > 500 or not all(p.strip().isdecimal() and len(p.strip()) < 12 for p in parts):
+    ids = [parse_id(p.strip()) for p in raw.split(",") if p.strip()]
+    if len(ids) > 500 or None in ids:
         raise HTTPError(400, "sessions: durch Kommas getrennte IDs", field="sessions")
-    return [int(p) for p in parts]
+    return [i for i in ids if i is not None]
 
 
 async def schedule_export(request: Request) -> Response:

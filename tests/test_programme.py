@@ -319,3 +319,20 @@ async def test_now_and_next(demo_app: Starlette) -> None:
         current = await now_and_next(db, local_to_utc(datetime(2026, 11, 30, 9, 5), TZ))
     assert [s.title for s in current.now] == [OPENING]
     assert current.next[0].title == "Grußwort des Landes: Kommunen lernen von Kommunen"
+
+
+async def test_ids_beyond_32_bit_are_refused_not_crashing(client: httpx.AsyncClient) -> None:
+    big = str(2**31)
+    for path, status in [
+        (f"/sessions/{big}", 404),
+        (f"/api/sessions/{big}", 404),
+        (f"/api/sessions?day={big}", 400),
+        ("/api/sessions?topic=0", 400),
+        (f"/programme?day={big}", 400),
+        (f"/schedule.ics?sessions=1,{big}", 400),
+        (f"/schedule.ics?day={'9' * 5000}", 400),
+    ]:
+        response = await client.get(path)
+        assert response.status_code == status, (path, response.text[:200])
+    not_allowed = await client.delete("/api/sessions")
+    assert not_allowed.status_code == 405 and "GET" in not_allowed.headers["allow"]

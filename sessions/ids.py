@@ -1,0 +1,18 @@
+"""Ids from URLs and forms: only what both databases can store reaches a query.
+
+PostgreSQL ``integer`` columns refuse values over 2**31 - 1 with an error (a 500 if it got
+that far), and ``int()`` of a long digit string is refused by Python itself; so every id is
+checked here first.
+"""
+
+from __future__ import annotations
+
+MAX_ID = 2**31 - 1
+
+
+def parse_id(raw: object) -> int | None:
+    """The id in ``raw``, or None unless it is 1 … 2**31-1 written in ASCII digits."""
+    if not isinstance(raw, str) or not raw.isascii() or not raw.isdecimal() or len(raw) > 10:
+        return None
+    value = int(raw)
+    return value if 1 <= value <= MAX_ID else None
