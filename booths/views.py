@@ -23,6 +23,7 @@ from fair.models import OrganisationKind
 from fair.search import SearchService
 from fair.storage import range_response
 from fair.web import client_key, current_user, form_text, language, read_form, render
+from sessions.chat import booth_channel, recent_messages
 from sessions.queries import sessions_for_booth
 
 PRESIGNED_SECONDS = 300
@@ -78,6 +79,7 @@ async def booth_detail(request: Request) -> Response:
     async with request.app.state.db.session() as db:
         booth = await get_booth(db, request.path_params["slug"])
         related = await sessions_for_booth(db, booth.id)
+        messages = await recent_messages(db, booth_channel(booth.slug))
         today = analytics.local_today(settings.time_zone)
         seen = analytics.parse_seen(request.cookies.get(analytics.SEEN_COOKIE), today)
         first_visit_today = booth.id not in seen and request.method == "GET"
@@ -93,6 +95,7 @@ async def booth_detail(request: Request) -> Response:
         {
             "booth": booth,
             "related_sessions": related,
+            "booth_messages": messages,
             "can_edit": services.can_edit_booth(user, booth),
             "consent_text": services.consent_text(booth, _gettext(request)),
             "retention_days": services.RETENTION_DAYS,
@@ -140,12 +143,14 @@ async def contact_request(request: Request) -> Response:
             await services.create_contact_request(db, booth, data, _gettext(request))
         except HTTPError as exc:
             related = await sessions_for_booth(db, booth.id)
+            messages = await recent_messages(db, booth_channel(booth.slug))
             return render(
                 request,
                 "booths/booth.html",
                 {
                     "booth": booth,
                     "related_sessions": related,
+                    "booth_messages": messages,
                     "can_edit": services.can_edit_booth(current_user(request), booth),
                     "consent_text": services.consent_text(booth, _gettext(request)),
                     "retention_days": services.RETENTION_DAYS,

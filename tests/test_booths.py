@@ -50,6 +50,7 @@ async def test_booth_page_shows_materials_contacts_and_consent_form(
     assert "Stadt Gelsenkirchen" in consent.group(1)
     assert "Zweck:" in consent.group(1) and "180 Tagen" in consent.group(1)
     assert 'name="consent" type="checkbox"' in text
+    assert f'data-channel-url="/ws/booths/{OTHER}"' in text  # booth chat (programme package)
     assert "<script" not in text.split("<main", 1)[1].split("</main>")[0]
 
 

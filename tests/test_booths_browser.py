@@ -62,8 +62,15 @@ async def test_upload_from_the_edit_page(
         browser, demo_server, "aussteller.krz@example.org", java_script_enabled=javascript
     )
     errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on(
+        "console",
+        lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None,
+    )
+    page.on(
+        "response",
+        lambda r: errors.append(r.url) if r.status >= 400 and "favicon" not in r.url else None,
+    )
     try:
         await page.goto(f"{demo_server.base_url}/booths/{BOOTH}/edit")
         await page.fill("#new-title", title)
@@ -117,3 +124,25 @@ async def test_refused_upload_shows_the_message_in_place(
         assert await page.locator("form:has(#new-file) button[type=submit]").is_enabled()
     finally:
         await context.close()
+
+
+async def test_booth_page_chat_connects(demo_server: AppServer, browser: Any) -> None:
+    """The programme package's booth chat, included on the booth page, works under CSP."""
+    context = await browser.new_context()
+    page = await context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on(
+        "response",
+        lambda r: errors.append(r.url) if r.status >= 400 and "favicon" not in r.url else None,
+    )
+    try:
+        await page.goto(f"{demo_server.base_url}/booths/{BOOTH}")
+        await page.locator("[data-chat-form]").wait_for(state="visible", timeout=10_000)
+        await page.fill("#chat-name", "Gast")
+        await page.fill("#chat-text", "Hallo Stand!")
+        await page.click("[data-chat-form] button[type=submit]")
+        await page.locator("[data-chat-log] li", has_text="Hallo Stand!").wait_for(timeout=10_000)
+    finally:
+        await context.close()
+    assert errors == []
