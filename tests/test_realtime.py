@@ -390,7 +390,9 @@ async def test_instances_recover_after_redis_restarts() -> None:
                 presence = a.http(f"/presence/{channel}")
                 assert await wait_for(lambda: _json_equals(http, presence, "presence", 1))
                 redis.stop(keep_directory=True)
-                await asyncio.sleep(0.5)
+                # While Redis is away, joining a channel is refused with "try again later".
+                refused = await connect(b.ws(unique("new")), compression=None)
+                assert await closed_with(refused, timeout=10) == (1013, "try again later")
                 redis.start()
                 assert await wait_for(lambda: _json_equals(http, presence, "presence", 1))
 

@@ -146,7 +146,12 @@ class Hub(ABC):
                 del self.fanouts[channel]
             raise TooManyConnections(f"{max_per_address} connections per address")
         member = fanout.add(sink, address=address, on_evicted=on_evicted)
-        await self._joined(channel)
+        try:
+            await self._joined(channel)
+        except BaseException:
+            with contextlib.suppress(Exception):  # e.g. Redis unreachable: do not count it
+                await self.leave(channel, sink)
+            raise
         return member
 
     async def leave(self, channel: str, sink: Sink) -> None:

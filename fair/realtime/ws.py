@@ -13,7 +13,8 @@ Close codes (RFC 6455 §7.4.1), each with a short reason:
       refusal raised by ``on_message`` via :class:`MessageRejected`
 1009  message larger than ``max_message_bytes``
 1011  ``on_message`` failed unexpectedly (logged)
-1013  too slow: the client did not read and its backlog overflowed
+1013  too slow: the client did not read and its backlog overflowed; or the hub could
+      not be joined (Redis unreachable): "try again later"
 ====  ===========================================================================
 """
 
@@ -41,6 +42,7 @@ CLOSE_INVALID = 1007
 CLOSE_POLICY = 1008
 CLOSE_TOO_BIG = 1009
 CLOSE_ERROR = 1011
+CLOSE_TRY_AGAIN = 1013
 
 
 @dataclass(frozen=True)
@@ -142,6 +144,10 @@ async def serve_channel(
         )
     except TooManyConnections:
         await _close(websocket, CLOSE_POLICY, "too many connections from your address")
+        return
+    except Exception:
+        logger.exception("channel %s: could not join", channel)
+        await _close(websocket, CLOSE_TRY_AGAIN, "try again later")
         return
 
     bucket = _TokenBucket(limits.rate_messages, limits.rate_seconds)
