@@ -77,6 +77,14 @@ def _send(
     """Send the protected packets ending at ``ends``; the tail from ``run_start`` via GSO."""
     if not ends:
         return
+    if len(ends) == 1 and not transport._buffer:  # most frequent: one audio packet
+        try:
+            transport._sock.sendto(view[: ends[0]], addr)
+            return
+        except (BlockingIOError, InterruptedError):
+            pass  # fall through: asyncio queues it
+        except OSError:
+            return
     if transport._buffer:  # earlier packets wait in asyncio's queue: keep the order
         begin = 0
         for end in ends:
@@ -153,6 +161,7 @@ class ViewerStream:
         self.packets = 0
         self.octets = 0
         self.dropped = 0
+        self._pushes = 0
         self._dtls = sender.transport
         self._ice = sender.transport.transport._connection
         assert codec.payloadType is not None
@@ -264,12 +273,15 @@ class ViewerStream:
         self.packets += len(ends)
         self.octets += octets
         _send(transport, pair.remote_addr, view, ends, frame.run_start)
-        # keep aiortc's RTCP sender reports truthful
-        sender: Any = self.sender
-        sender._RTCRtpSender__ntp_timestamp = frame.ntp
-        sender._RTCRtpSender__rtp_timestamp = ts
-        sender._RTCRtpSender__packet_count = self.packets
-        sender._RTCRtpSender__octet_count = self.octets
+        # keep aiortc's RTCP sender reports truthful (any recent NTP/RTP pair will do, and
+        # reports go out about once a second, so refresh every 16th frame)
+        self._pushes += 1
+        if self._pushes & 0xF == 1:
+            sender: Any = self.sender
+            sender._RTCRtpSender__ntp_timestamp = frame.ntp
+            sender._RTCRtpSender__rtp_timestamp = ts
+            sender._RTCRtpSender__packet_count = self.packets
+            sender._RTCRtpSender__octet_count = self.octets
 
     def _srtp_context(self, session: Any) -> Any:
         """The libsrtp context of ``session`` (cached; DTLS creates the session once)."""
