@@ -6,10 +6,17 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from fair.auth import SESSION_USER_KEY, accept_invitation, authenticate, find_invitation
+from fair.auth import (
+    SESSION_USER_KEY,
+    accept_invitation,
+    authenticate,
+    find_invitation,
+    require_user,
+)
 from fair.errors import HTTPError
 from fair.i18n import LANGUAGE_COOKIE, LANGUAGES
-from fair.web import client_key, form_text, read_form, render
+from fair.models import Role
+from fair.web import client_key, current_user, form_text, read_form, render
 
 
 async def healthz(request: Request) -> Response:
@@ -75,6 +82,12 @@ async def invitation(request: Request) -> Response:
     return RedirectResponse("/", status_code=303)
 
 
+async def organiser_home(request: Request) -> Response:
+    """The organisers' start page: where each part of the fair is run from."""
+    require_user(current_user(request), Role.organiser)
+    return render(request, "organiser.html")
+
+
 async def switch_language(request: Request) -> Response:
     code = request.path_params["code"]
     if code not in LANGUAGES:
@@ -91,4 +104,5 @@ routes = [
     Route("/logout", logout, methods=["POST"]),
     Route("/invite/{token}", invitation, methods=["GET", "POST"]),
     Route("/lang/{code}", switch_language),
+    Route("/organiser", organiser_home),
 ]

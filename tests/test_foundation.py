@@ -227,3 +227,18 @@ async def test_security_headers(client: httpx.AsyncClient) -> None:
     assert response.headers["x-content-type-options"] == "nosniff"
     assert "default-src 'self'" in response.headers["content-security-policy"]
     assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+
+
+async def test_organiser_home_is_for_organisers(demo_app: Starlette) -> None:
+    async with make_client(demo_app) as anonymous:
+        assert (await anonymous.get("/organiser")).status_code == 401
+    async with make_client(demo_app) as exhibitor:
+        await login(exhibitor, "aussteller.krz@example.org")
+        assert (await exhibitor.get("/organiser")).status_code == 403
+    async with make_client(demo_app) as organiser:
+        await login(organiser, "orga@example.org")
+        page = await organiser.get("/organiser")
+        assert page.status_code == 200
+        for link in ("/organiser/programme", "/organiser/booths", "/organiser/faq"):
+            assert f'href="{link}"' in page.text
+            assert (await organiser.get(link)).status_code == 200
