@@ -9,6 +9,8 @@ session page, on every instance, reorders live.
 
 from __future__ import annotations
 
+import time
+from collections import deque
 from typing import Any
 
 from sqlalchemy import select, update
@@ -34,6 +36,30 @@ MAX_QUESTION = 500
 MAX_ANSWER = 5000
 MAX_LISTED = 200  # questions sent live; a session with more shows the top ones
 ACTIONS = ("hide", "show", "answer", "unanswer", "pin", "unpin")
+
+
+class PostingLimit:
+    """At most ``per_minute`` questions per client address and minute, on this instance.
+
+    WebSocket chat has its own limits in ``serve_channel``; questions come over plain HTTP
+    (they must work without JavaScript), so this keeps one client from flooding a session.
+    """
+
+    def __init__(self, per_minute: int = 10, max_clients: int = 50_000) -> None:
+        self.per_minute = per_minute
+        self.max_clients = max_clients
+        self._hits: dict[str, deque[float]] = {}
+
+    def check(self, client: str) -> None:
+        now = time.monotonic()
+        hits = self._hits.setdefault(client, deque())
+        while hits and hits[0] <= now - 60:
+            hits.popleft()
+        if len(hits) >= self.per_minute:
+            raise HTTPError(429, "Zu viele Fragen in kurzer Zeit. Bitte warten Sie eine Minute.")
+        hits.append(now)
+        if len(self._hits) > self.max_clients:
+            self._hits = {k: v for k, v in self._hits.items() if v and v[-1] > now - 60}
 
 
 def session_channel(session_id: int) -> str:

@@ -7,7 +7,7 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from sessions import api, organiser, sockets, views
 from sessions.chat import presence_announcer
-from sessions.qa import questions_announcer
+from sessions.qa import PostingLimit, questions_announcer
 
 routes: list[BaseRoute] = [
     Route("/", views.home, name="home"),
@@ -54,6 +54,7 @@ def register_app_hooks(app: Starlette) -> None:
     """Start-up and shutdown work of the programme: the presence and Q&A announcers."""
     app.state.presence = presence_announcer(app.state.hub)
     app.state.questions = questions_announcer(app.state.hub, app.state.db)
+    app.state.question_limit = PostingLimit()
 
     async def close_announcers(app: Starlette) -> None:
         await app.state.presence.close()

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from fair.errors import HTTPError
-from fair.web import current_user, form_text, read_form, render
+from fair.web import client_key, current_user, form_text, read_form, render
 from sessions import qa
 from sessions.chat import recent_messages
 from sessions.exporters import Schedule, exporter_for
@@ -164,6 +164,7 @@ async def post_question(request: Request) -> Response:
     form = await read_form(request)
     name = form_text(form, "author_name", max_length=qa.MAX_NAME)
     body = form_text(form, "body", max_length=qa.MAX_QUESTION)
+    request.app.state.question_limit.check(client_key(request))
     async with request.app.state.db.session() as db:
         question = await qa.post_question(db, session_id, name, body)
         await db.commit()
