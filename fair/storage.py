@@ -493,6 +493,7 @@ class S3Storage:
         upload_id: str | None = None
         parts: list[dict[str, Any]] = []
         pending: asyncio.Task[None] | None = None
+        creating: asyncio.Future[Any] | None = None
         buffer: list[bytes] = []  # joined once per part: one copy, not one per chunk
         buffered = 0
         total = 0
@@ -514,18 +515,23 @@ class S3Storage:
             parts.append({"PartNumber": number, "ETag": result["ETag"]})
 
         async def flush(data: bytes) -> None:
-            nonlocal upload_id, pending, part_number
+            nonlocal upload_id, pending, part_number, creating
             if upload_id is None:
-                created = await self._call(
-                    key,
-                    self.client.create_multipart_upload,
-                    Bucket=self.bucket,
-                    Key=s3_key,
-                    **extra,
+                # Tasks and shields: a cancelled request must not cancel S3 calls whose
+                # threads run on regardless; the abort waits for them instead.
+                creating = asyncio.ensure_future(
+                    self._call(
+                        key,
+                        self.client.create_multipart_upload,
+                        Bucket=self.bucket,
+                        Key=s3_key,
+                        **extra,
+                    )
                 )
+                created = await asyncio.shield(creating)
                 upload_id = created["UploadId"]
             if pending is not None:
-                await pending
+                await asyncio.shield(pending)
             part_number += 1
             pending = asyncio.create_task(upload_part(part_number, data))
 
@@ -556,7 +562,7 @@ class S3Storage:
                 if buffer:
                     await flush(b"".join(buffer))
                 if pending is not None:
-                    await pending
+                    await asyncio.shield(pending)
                 parts.sort(key=lambda p: p["PartNumber"])
                 await self._call(
                     key,
@@ -567,8 +573,8 @@ class S3Storage:
                     MultipartUpload={"Parts": parts},
                 )
         except BaseException:
-            if pending is not None or upload_id is not None:
-                cleanup = asyncio.create_task(self._abort(pending, s3_key, upload_id))
+            if pending is not None or upload_id is not None or creating is not None:
+                cleanup = asyncio.create_task(self._abort(pending, s3_key, upload_id, creating))
                 self._cleanups.add(cleanup)  # a shielded task needs a strong reference
                 cleanup.add_done_callback(self._cleanups.discard)
                 # Shielded: a client disconnect cancels this task, the abort must still run.
@@ -580,10 +586,19 @@ class S3Storage:
         return StoredObject(key=key, size=total, content_type=content_type)
 
     async def _abort(
-        self, pending: asyncio.Task[None] | None, s3_key: str, upload_id: str | None
+        self,
+        pending: asyncio.Task[None] | None,
+        s3_key: str,
+        upload_id: str | None,
+        creating: asyncio.Future[Any] | None = None,
     ) -> None:
         """Let the part in flight finish first (a thread cannot be cancelled, and a part
-        landing after the abort would leave an upload behind), then abort."""
+        landing after the abort would leave an upload behind), then abort. An upload
+        whose creation was still running when the request failed is aborted too."""
+        if upload_id is None and creating is not None:
+            await asyncio.wait([creating])
+            if not creating.cancelled() and creating.exception() is None:
+                upload_id = creating.result()["UploadId"]
         if pending is not None:
             await asyncio.wait([pending])
             if not pending.cancelled():
