@@ -46,7 +46,11 @@ pytest: install-test
 test: install-test lint typecheck pytest
 
 bench: $(STAMP)
-	$(BIN)/python bench/run_all.py
+	@echo "Benchmarks run by hand, one at a time, on a quiet machine (see docs/benchmarks.md):"
+	@echo "  $(BIN)/python bench/live_fanout.py --counts 1,10,50,100,200"
+	@echo "  $(BIN)/python bench/chat_fanout.py run --clients 550 2000 5000"
+	@echo "  $(BIN)/python -m bench.upload_app"
+	@echo "  $(BIN)/python -m bench.upload_s3 --size-mb 1024"
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache
