@@ -135,3 +135,37 @@ async def test_moderator_pins_and_hides_live(demo_server: AppServer, browser: An
     finally:
         await moderator.close()
         await audience.close()
+
+
+async def test_programme_and_organiser_pages_pass_axe(demo_server: AppServer, browser: Any) -> None:
+    from tests.test_accessibility import AXE, _axe_violations
+
+    if not AXE.exists():
+        pytest.skip("axe-core not installed (npm install)")
+    context = await browser.new_context(bypass_csp=True, locale="de-DE")
+    problems = {}
+    try:
+        page = await context.new_page()
+        for path in ("/agenda", "/programme?by=stage", "/programme?by=topic&lang=en"):
+            await page.goto(demo_server.base_url + path)
+            if violations := await _axe_violations(page):
+                problems[path] = violations
+        await page.goto(f"{demo_server.base_url}/login")
+        await page.fill("#email", "orga@example.org")
+        await page.fill("#password", "demo-passwort")
+        await page.click("form.stack button[type=submit]")
+        await page.wait_for_url(f"{demo_server.base_url}/")
+        for path in (
+            "/organiser/programme",
+            "/organiser/programme/new",
+            "/organiser/programme/import",
+            "/organiser/faq",
+            _session_path(demo_server, 0),
+            "/organiser/programme/{}/edit".format(_session_path(demo_server, 0).rsplit("/", 1)[1]),
+        ):
+            await page.goto(demo_server.base_url + path)
+            if violations := await _axe_violations(page):
+                problems[path] = violations
+    finally:
+        await context.close()
+    assert problems == {}
