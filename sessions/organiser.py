@@ -7,6 +7,7 @@ render. A save that clashes re-renders the form with each clash named and a
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import time
 from typing import Any
@@ -35,8 +36,10 @@ from sessions.queries import (
     list_topics,
 )
 from sessions.services import (
+    Conflict,
     ConflictError,
     SessionInput,
+    conflict_digest,
     input_from_session,
     move_session,
     set_cancelled,
@@ -80,10 +83,6 @@ def _ids(form: FormData, name: str) -> tuple[int, ...]:
             raise HTTPError(400, f"{name}: ungültige Auswahl", field=name)
         values.append(value)
     return tuple(dict.fromkeys(values))
-
-
-def _override(form: FormData) -> bool:
-    return form.get("override") == "1"
 
 
 def session_input(form: FormData) -> SessionInput:
@@ -141,6 +140,7 @@ async def _form_page(
     conflicts: list[Any] | None = None,
     error: HTTPError | None = None,
     status_code: int = 200,
+    restoring: bool = False,
 ) -> Response:
     async with request.app.state.db.session() as db:
         context = await _choices(db)
@@ -150,10 +150,31 @@ async def _form_page(
             "values": values,
             "session": session,
             "conflicts": conflicts or [],
+            "conflict_digest": conflict_digest(conflicts or []),
+            "restoring": restoring,
             "error": error,
         }
     )
     return render(request, "sessions/organiser/session_form.html", context, status_code)
+
+
+def _confirmed(form: FormData, conflicts: list[Conflict]) -> bool:
+    """The organiser ticked "save anyway" for exactly the clashes shown to them."""
+    return form.get("override") == "1" and form.get("conflict_digest") == conflict_digest(conflicts)
+
+
+async def _with_override(
+    form: FormData, operation: Callable[[bool], Awaitable[object]]
+) -> list[Conflict]:
+    """Run ``operation``; if it clashes, run it again overriding only when the organiser
+    confirmed these very clashes. Returns the clashes still to show (empty: saved)."""
+    try:
+        await operation(False)
+    except ConflictError as exc:
+        if not _confirmed(form, exc.conflicts):
+            return exc.conflicts
+        await operation(True)
+    return []
 
 
 async def new_session(request: Request) -> Response:
@@ -162,21 +183,27 @@ async def new_session(request: Request) -> Response:
         return await _form_page(request, None, session_id=None)
     form = await read_form(request)
     data = session_input(form)
+    created: list[int] = []
+
+    async def create(override: bool) -> None:
+        session, _overridden = await create_session_service(
+            db, data, time_zone=_tz(request), override=override
+        )
+        created.append(session.id)
+
     async with request.app.state.db.session() as db:
         try:
-            session, _overridden = await create_session_service(
-                db, data, time_zone=_tz(request), override=_override(form)
-            )
-        except ConflictError as exc:
-            return await _form_page(
-                request, data, session_id=None, conflicts=exc.conflicts, status_code=409
-            )
+            conflicts = await _with_override(form, create)
         except HTTPError as exc:
             if exc.status_code != 400:
                 raise
             return await _form_page(request, data, session_id=None, error=exc, status_code=400)
+        if conflicts:
+            return await _form_page(
+                request, data, session_id=None, conflicts=conflicts, status_code=409
+            )
         await db.commit()
-    return RedirectResponse(f"/organiser/programme?notice=created-{session.id}", status_code=303)
+    return RedirectResponse(f"/organiser/programme?notice=created-{created[0]}", status_code=303)
 
 
 async def edit_session(request: Request) -> Response:
@@ -190,19 +217,21 @@ async def edit_session(request: Request) -> Response:
     form = await read_form(request)
     data = session_input(form)
     async with request.app.state.db.session() as db:
+
+        async def save(override: bool) -> None:
+            await update_session(db, session_id, data, time_zone=_tz(request), override=override)
+
         try:
-            await update_session(
-                db, session_id, data, time_zone=_tz(request), override=_override(form)
-            )
-        except ConflictError as exc:
-            return await _form_page(
-                request, data, session_id=session_id, conflicts=exc.conflicts, status_code=409
-            )
+            conflicts = await _with_override(form, save)
         except HTTPError as exc:
             if exc.status_code != 400:
                 raise
             return await _form_page(
                 request, data, session_id=session_id, error=exc, status_code=400
+            )
+        if conflicts:
+            return await _form_page(
+                request, data, session_id=session_id, conflicts=conflicts, status_code=409
             )
         await db.commit()
     return RedirectResponse(f"/organiser/programme?notice=saved-{session_id}", status_code=303)
@@ -216,7 +245,8 @@ async def move(request: Request) -> Response:
     stage_id = _form_id(form, "stage_id") or 0
     start = _time(form, "start")
     async with request.app.state.db.session() as db:
-        try:
+
+        async def move_it(override: bool) -> None:
             await move_session(
                 db,
                 session_id,
@@ -224,14 +254,16 @@ async def move(request: Request) -> Response:
                 stage_id=stage_id,
                 start=start,
                 time_zone=_tz(request),
-                override=_override(form),
+                override=override,
             )
-        except ConflictError as exc:
+
+        conflicts = await _with_override(form, move_it)
+        if conflicts:
             session = await get_session(db, session_id)
             values = input_from_session(session, _tz(request))
             values = replace(values, day_id=day_id, stage_id=stage_id, start=start)
             return await _form_page(
-                request, values, session_id=session_id, conflicts=exc.conflicts, status_code=409
+                request, values, session_id=session_id, conflicts=conflicts, status_code=409
             )
         await db.commit()
     return RedirectResponse(f"/organiser/programme?notice=moved-{session_id}", status_code=303)
@@ -245,19 +277,23 @@ async def cancel(request: Request) -> Response:
     if action not in ("cancel", "restore"):
         raise HTTPError(400, "action: cancel oder restore", field="action")
     async with request.app.state.db.session() as db:
-        try:
+
+        async def apply(override: bool) -> None:
             await set_cancelled(
-                db,
-                session_id,
-                action == "cancel",
-                time_zone=_tz(request),
-                override=_override(form),
+                db, session_id, action == "cancel", time_zone=_tz(request), override=override
             )
-        except ConflictError as exc:
+
+        conflicts = await _with_override(form, apply)
+        if conflicts:
             session = await get_session(db, session_id)
             values = input_from_session(session, _tz(request))
             return await _form_page(
-                request, values, session_id=session_id, conflicts=exc.conflicts, status_code=409
+                request,
+                values,
+                session_id=session_id,
+                conflicts=conflicts,
+                status_code=409,
+                restoring=True,
             )
         await db.commit()
     return RedirectResponse(f"/organiser/programme?notice={action}-{session_id}", status_code=303)

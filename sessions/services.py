@@ -12,6 +12,7 @@ passes ``override=True`` (the organiser ticked "save anyway"). Callable without 
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 import uuid
@@ -57,6 +58,12 @@ class Conflict:
     kind: str  # stage | speaker | day_hours
     message: str
     other_session_id: int | None = None
+
+
+def conflict_digest(conflicts: list[Conflict]) -> str:
+    """A short fingerprint of a set of clashes: an override confirms exactly these."""
+    text = "\n".join(sorted(c.message for c in conflicts))
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
 class ConflictError(HTTPError):

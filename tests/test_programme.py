@@ -39,6 +39,12 @@ async def _ids(app: Starlette) -> dict[str, Any]:
     return {"day": days[0].id, "stages": stages, "wellmann": speaker.id, "opening": opening.id}
 
 
+def _digest(page: str) -> str:
+    match = re.search(r'name="conflict_digest" value="([0-9a-f]+)"', page)
+    assert match is not None, page[:500]
+    return match.group(1)
+
+
 def _input(ids: dict[str, Any], **changes: Any) -> SessionInput:
     values: dict[str, Any] = {
         "title": "Neuer Fachbeitrag",
@@ -167,7 +173,13 @@ async def test_organiser_creates_edits_moves_and_cancels_over_http(
     assert clash.status_code == 409
     assert OPENING in clash.text and "Dr. Katharina Wellmann" in clash.text
     assert 'name="override"' in clash.text
-    saved = await client.post("/organiser/programme/new", data={**form, "override": "1"})
+    digest = _digest(clash.text)
+    # Ticking "save anyway" confirms the clashes shown, identified by their digest.
+    blind = await client.post("/organiser/programme/new", data={**form, "override": "1"})
+    assert blind.status_code == 409
+    saved = await client.post(
+        "/organiser/programme/new", data={**form, "override": "1", "conflict_digest": digest}
+    )
     assert saved.status_code == 303, saved.text
     new_id = int(saved.headers["location"].rsplit("-", 1)[1])
     edit = await client.get(f"/organiser/programme/{new_id}/edit")
@@ -203,6 +215,28 @@ async def test_organiser_creates_edits_moves_and_cancels_over_http(
     assert api["stage"] == "Werkstatt" and api["starts_at"].startswith("2026-11-30T09:00")
     bad = await client.post("/organiser/programme/new", data={**form, "start": "neun"})
     assert bad.status_code == 400 and "start" in bad.text
+    # Its slot is taken meanwhile; reinstating it clashes and needs the confirmed override.
+    taken = await client.post(
+        "/organiser/programme/new",
+        data={
+            **form,
+            "title": "Nachrücker",
+            "stage_id": str(ids["stages"]["werkstatt"]),
+            "start": "09:00",
+            "speaker_ids": [],
+        },
+    )
+    assert taken.status_code == 303, taken.text
+    restore = {"csrf_token": token, "action": "restore"}
+    refused = await client.post(f"/organiser/programme/{new_id}/cancel", data=restore)
+    assert refused.status_code == 409 and "Nachrücker" in refused.text
+    assert "Trotz Konflikt wieder aufnehmen" in refused.text
+    restored = await client.post(
+        f"/organiser/programme/{new_id}/cancel",
+        data={**restore, "override": "1", "conflict_digest": _digest(refused.text)},
+    )
+    assert restored.status_code == 303
+    assert not (await client.get(f"/api/sessions/{new_id}")).json()["cancelled"]
 
 
 async def test_exhibitors_cannot_edit_the_programme(client: httpx.AsyncClient) -> None:
