@@ -103,6 +103,12 @@ function render(items) {
 }
 
 if (list && panel) {
+  // Votes the server already knows (its cookie) count as ours before the first live update.
+  for (const item of list.querySelectorAll("li[data-question-id]")) {
+    if (item.querySelector('form[action$="/vote"] button:disabled')) {
+      remember(Number(item.dataset.questionId));
+    }
+  }
   on("questions", (event) => render(event.items));
   if (form) {
     const status = form.querySelector("[data-qa-status]");
