@@ -90,7 +90,8 @@ def demo(host: str | None, port: int | None, password: str, no_serve: bool) -> N
         if created:
             console.print(
                 "[green]Demo fair created.[/] Accounts: orga@example.org, "
-                f"aussteller.krz@example.org, henning.wiebusch@example.org, … password [bold]{password}[/]"
+                "aussteller.krz@example.org, henning.wiebusch@example.org, … "
+                f"password [bold]{password}[/]"
             )
         else:
             console.print("Database already holds an event; demo data left as it is.")
