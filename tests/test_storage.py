@@ -396,7 +396,7 @@ async def test_presigned_url_attachment_and_expiry(nanio: S3Server) -> None:
         filename="Prospekt Müller.pdf",
     )
     url = await storage.presigned_url(
-        "m/p.pdf", expires=1, filename="Prospekt Müller.pdf", content_type="application/pdf"
+        "m/p.pdf", expires=3, filename="Prospekt Müller.pdf", content_type="application/pdf"
     )
     assert url is not None
     async with httpx.AsyncClient() as client:
@@ -404,7 +404,7 @@ async def test_presigned_url_attachment_and_expiry(nanio: S3Server) -> None:
         assert fresh.status_code == 200 and fresh.content == b"%PDF-1.7 x"
         assert fresh.headers["content-disposition"] == content_disposition("Prospekt Müller.pdf")
         assert fresh.headers["content-type"] == "application/pdf"
-        await asyncio.sleep(2.1)
+        await asyncio.sleep(4.1)  # 3 s of validity: room for a loaded machine's first GET
         expired = await client.get(url)
         assert expired.status_code == 403
 

@@ -1,0 +1,227 @@
+"""The storage interface, its errors and the helpers both backends share."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import unicodedata
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple, Protocol, TypeVar
+from urllib.parse import quote
+
+if TYPE_CHECKING:
+    pass
+
+
+T = TypeVar("T")
+
+READ_CHUNK = 256 * 1024
+"""Chunk size for streamed reads: large enough for throughput, small enough for memory."""
+
+PART_SIZE = 8 * 1024 * 1024
+"""S3 multipart part size. Parts must be >= 5 MiB except the last; 8 MiB x 10 000 parts
+allows objects up to ~80 GB, far above any upload or recording limit."""
+
+
+class StorageError(Exception):
+    """Base class for everything this module raises on purpose."""
+
+
+class TooLarge(StorageError):
+    """The upload exceeded ``max_bytes``; nothing was stored."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"upload exceeds the limit of {limit} bytes ({limit / 2**20:.1f} MiB)")
+        self.limit = limit
+
+
+class EmptyUpload(StorageError):
+    """The upload contained no bytes; an empty material is always a mistake."""
+
+    def __init__(self) -> None:
+        super().__init__("the upload is empty")
+
+
+class StorageUnavailable(StorageError):
+    """The storage could not be reached or refused the request; worth a 503, not a 500."""
+
+
+class StorageAccessDenied(StorageUnavailable):
+    """The storage refused our credentials (wrong key or secret, missing permission)."""
+
+
+class ObjectNotFound(StorageError):
+    """No object under this key."""
+
+
+class InvalidKey(StorageError, ValueError):
+    """A key that could escape the storage root or the bucket prefix."""
+
+
+class RangeNotSatisfiable(StorageError):
+    """The requested byte range lies outside the object (HTTP 416)."""
+
+    def __init__(self, total: int) -> None:
+        super().__init__(f"range not satisfiable for an object of {total} bytes")
+        self.total = total
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    """What the app records in its database after a successful save."""
+
+    key: str
+    size: int
+    content_type: str
+
+
+class OpenedRange(NamedTuple):
+    """A streamed read: ``body`` yields bytes ``start..end`` (inclusive) of ``total``."""
+
+    body: AsyncIterator[bytes]
+    total: int
+    start: int
+    end: int
+
+
+class Storage(Protocol):
+    """The storage interface every view and service uses; keys are app-generated paths."""
+
+    async def save_stream(
+        self,
+        key: str,
+        chunks: AsyncIterator[bytes],
+        *,
+        content_type: str,
+        max_bytes: int,
+        filename: str | None = None,
+    ) -> StoredObject:
+        """Store ``chunks`` under ``key``, replacing an existing object only on success.
+
+        ``filename`` (already made safe) is kept as the download name where the backend
+        can hold it (S3 metadata). Raises :class:`TooLarge`, :class:`EmptyUpload`,
+        :class:`StorageUnavailable`, or whatever ``chunks`` raised — never leaving a
+        partial object. ``chunks`` is closed in every case.
+        """
+        ...
+
+    async def save_file(
+        self, key: str, path: Path, *, content_type: str, filename: str | None = None
+    ) -> StoredObject:
+        """Copy a local file (a finished recording); the caller removes ``path``."""
+        ...
+
+    async def open_range(self, key: str, start: int | None, end: int | None) -> OpenedRange:
+        """Stream bytes ``start..end`` inclusive; ``None`` means from the start / to the
+        end. An end past the object is clamped; an unsatisfiable range raises
+        :class:`RangeNotSatisfiable`, a missing object :class:`ObjectNotFound`."""
+        ...
+
+    async def presigned_url(
+        self, key: str, *, expires: int, filename: str, content_type: str
+    ) -> str | None:
+        """A URL the browser may fetch directly for ``expires`` seconds, or ``None``
+        when the app must stream the object itself (:func:`range_response`)."""
+        ...
+
+    async def delete(self, key: str) -> None:
+        """Remove the object; deleting a missing key is not an error."""
+        ...
+
+    async def exists(self, key: str) -> bool: ...
+
+    async def size(self, key: str) -> int:
+        """Size in bytes; raises :class:`ObjectNotFound`."""
+        ...
+
+    def close(self) -> None:
+        """Release threads and connections (app shutdown)."""
+
+
+# --------------------------------------------------------------------------- helpers
+
+_UNSAFE_NAME_CHARS = re.compile(r'[<>:"/\\|?*]')
+_WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$", re.IGNORECASE)
+MAX_FILENAME_CHARS = 120
+
+
+def safe_filename(name: str, *, fallback: str = "download") -> str:
+    """A file name that is safe in a download header and on any visitor's disk.
+
+    Keeps unicode letters (exhibitors name files in German, Polish, Japanese...), but drops
+    path components, control and bidi-override characters (which can fake an extension),
+    characters Windows refuses, leading dots (hidden files, ``..``) and excess length
+    (keeping the extension, because that is what the visitor's OS opens it by).
+    """
+    name = unicodedata.normalize("NFC", name or "")
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(
+        " " if ch.isspace() else ch
+        for ch in name
+        if unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn") or ch.isspace()
+    )
+    name = _UNSAFE_NAME_CHARS.sub("_", name)
+    name = re.sub(r" {2,}", " ", name).strip(" .")
+    if _WINDOWS_RESERVED.match(name):
+        name = "_" + name
+    if len(name) > MAX_FILENAME_CHARS:
+        stem, dot, ext = name.rpartition(".")
+        if dot and 0 < len(ext) <= 10:
+            name = stem[: MAX_FILENAME_CHARS - len(ext) - 1].rstrip(" .") + "." + ext
+        else:
+            name = name[:MAX_FILENAME_CHARS].rstrip(" .")
+    return name or fallback
+
+
+def content_disposition(filename: str) -> str:
+    """``attachment`` with an ASCII fallback and the RFC 5987 UTF-8 name (RFC 6266)."""
+    name = safe_filename(filename)
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    ascii_name = re.sub(r"[^A-Za-z0-9._ ()+-]", "_", ascii_name).strip(" .") or "download"
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+def check_key(key: str) -> str:
+    """Reject keys that could leave the storage root; the app generates keys, so this
+    only fires on a bug, and then it must not become a path traversal."""
+    if (
+        not key
+        or len(key) > 512
+        or key.startswith("/")
+        or ".." in key
+        or "\\" in key
+        or any(unicodedata.category(ch) == "Cc" for ch in key)
+    ):
+        raise InvalidKey(f"invalid storage key {key!r}")
+    return key
+
+
+async def _file_chunks(path: Path) -> AsyncIterator[bytes]:
+    """Read a local file in chunks off the event loop (used by ``save_file``)."""
+    fh = await asyncio.to_thread(path.open, "rb")
+    try:
+        while chunk := await asyncio.to_thread(fh.read, PART_SIZE):
+            yield chunk
+    finally:
+        fh.close()
+
+
+async def _aclose(chunks: AsyncIterator[bytes]) -> None:
+    aclose = getattr(chunks, "aclose", None)
+    if aclose is not None:
+        with contextlib.suppress(Exception):
+            await aclose()
+
+
+def _resolve_range(start: int | None, end: int | None, total: int) -> tuple[int, int]:
+    """Inclusive (first, last) for a request; ``None, None`` means the whole object."""
+    if start is None and end is None:
+        return 0, total - 1
+    first = 0 if start is None else start
+    last = total - 1 if end is None else min(end, total - 1)
+    if first < 0 or first >= total or last < first:
+        raise RangeNotSatisfiable(total)
+    return first, last

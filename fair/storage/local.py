@@ -1,0 +1,153 @@
+"""Local files: the embedded default, under ``media/``."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import sys
+import tempfile
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    pass
+from fair.storage.base import (
+    READ_CHUNK,
+    EmptyUpload,
+    InvalidKey,
+    ObjectNotFound,
+    OpenedRange,
+    StorageUnavailable,
+    StoredObject,
+    TooLarge,
+    _aclose,
+    _file_chunks,
+    _resolve_range,
+    check_key,
+)
+
+
+class LocalStorage:
+    """Files under one directory: the embedded default, no server needed."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+
+    def _path(self, key: str) -> Path:
+        path = (self.root / check_key(key)).resolve()
+        if not path.is_relative_to(self.root):
+            raise InvalidKey(f"invalid storage key {key!r}")
+        return path
+
+    async def save_stream(
+        self,
+        key: str,
+        chunks: AsyncIterator[bytes],
+        *,
+        content_type: str,
+        max_bytes: int,
+        filename: str | None = None,
+    ) -> StoredObject:
+        """Write to a temp file beside the target, then ``os.replace`` it: readers never
+        see a half-written file, and any failure removes the temp file."""
+        path = self._path(key)
+        try:
+            await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
+            fd, tmp_name = await asyncio.to_thread(
+                tempfile.mkstemp, dir=path.parent, prefix=f".{path.name}.", suffix=".part"
+            )
+        except OSError as exc:
+            await _aclose(chunks)
+            raise StorageUnavailable(f"cannot write to {self.root}: {exc}") from exc
+        tmp = Path(tmp_name)
+        fh = os.fdopen(fd, "wb")
+
+        async def disk(fn: Callable[..., object], *args: object) -> None:
+            # Only errors of our own disk are "unavailable"; an OSError raised by the
+            # upload stream (connection reset) must reach the caller unchanged.
+            try:
+                await asyncio.to_thread(fn, *args)
+            except OSError as exc:
+                raise StorageUnavailable(f"cannot write {key}: {exc}") from exc
+
+        total = 0
+        try:
+            buffer = bytearray()
+            async for chunk in chunks:
+                total += len(chunk)
+                if total > max_bytes:
+                    raise TooLarge(max_bytes)
+                buffer += chunk
+                if len(buffer) >= READ_CHUNK * 4:
+                    await disk(fh.write, buffer)
+                    buffer = bytearray()
+            if total == 0:
+                raise EmptyUpload()
+            await disk(fh.write, buffer)
+            await disk(fh.flush)
+            await disk(os.fsync, fh.fileno())  # the DB row will say it exists: make it so
+            await disk(fh.close)
+            await disk(os.replace, tmp, path)
+        finally:
+            fh.close()
+            # Synchronous on purpose: it must run even while the task is being cancelled.
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            await _aclose(chunks)
+        return StoredObject(key=key, size=total, content_type=content_type)
+
+    async def save_file(
+        self, key: str, path: Path, *, content_type: str, filename: str | None = None
+    ) -> StoredObject:
+        return await self.save_stream(
+            key, _file_chunks(path), content_type=content_type, max_bytes=sys.maxsize
+        )
+
+    async def open_range(self, key: str, start: int | None, end: int | None) -> OpenedRange:
+        path = self._path(key)
+        total = await self.size(key)
+        first, last = _resolve_range(start, end, total)
+
+        async def body() -> AsyncIterator[bytes]:
+            fh = await asyncio.to_thread(path.open, "rb")
+            try:
+                await asyncio.to_thread(fh.seek, first)
+                remaining = last - first + 1
+                while remaining > 0:
+                    chunk = await asyncio.to_thread(fh.read, min(READ_CHUNK, remaining))
+                    if not chunk:
+                        break
+                    remaining -= len(chunk)
+                    yield chunk
+            finally:
+                fh.close()
+
+        return OpenedRange(body(), total, first, last)
+
+    async def presigned_url(
+        self, key: str, *, expires: int, filename: str, content_type: str
+    ) -> str | None:
+        """Local files have no URL of their own; the app streams them (``range_response``)."""
+        return None
+
+    async def delete(self, key: str) -> None:
+        path = self._path(key)
+        await asyncio.to_thread(path.unlink, missing_ok=True)
+
+    async def exists(self, key: str) -> bool:
+        return await asyncio.to_thread(self._path(key).is_file)
+
+    def close(self) -> None:
+        """Nothing to release; part of the interface so the app can close any backend."""
+
+    async def size(self, key: str) -> int:
+        path = self._path(key)
+        try:
+            stat = await asyncio.to_thread(path.stat)
+        except FileNotFoundError as exc:
+            raise ObjectNotFound(key) from exc
+        except OSError as exc:
+            raise StorageUnavailable(f"cannot read {key}: {exc}") from exc
+        return stat.st_size
