@@ -9,12 +9,8 @@ import unicodedata
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple, Protocol, TypeVar
+from typing import NamedTuple, Protocol, TypeVar
 from urllib.parse import quote
-
-if TYPE_CHECKING:
-    pass
-
 
 T = TypeVar("T")
 

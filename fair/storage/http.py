@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-if TYPE_CHECKING:
-    pass
 from fair.storage.base import (
     ObjectNotFound,
     RangeNotSatisfiable,

@@ -9,10 +9,7 @@ import sys
 import tempfile
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    pass
 from fair.storage.base import (
     READ_CHUNK,
     EmptyUpload,
