@@ -48,15 +48,12 @@ def translations(language: str) -> gettext.NullTranslations:
 
 
 def negotiate_language(conn: HTTPConnection, default: str) -> str:
-    """Cookie first (the visitor chose), then ``?lang=``, then Accept-Language."""
+    """``?lang=`` (a switch just made), then the visitor's stored choice, then the
+    default. German first: the browser's Accept-Language does not override it, since
+    the audience is German public administration and English is an explicit choice."""
     chosen = conn.query_params.get("lang") or conn.cookies.get(LANGUAGE_COOKIE)
     if chosen in LANGUAGES:
         return chosen
-    header = conn.headers.get("accept-language", "")
-    for part in header.split(","):
-        code = part.split(";")[0].strip().lower()[:2]
-        if code in LANGUAGES:
-            return code
     return default
 
 

@@ -93,24 +93,31 @@ class NowAndNext:
 
 
 async def now_and_next(db: AsyncSession, at: datetime | None = None) -> NowAndNext:
-    """What runs at ``at`` (naive UTC) and what starts within the next two hours."""
+    """What runs at ``at`` (naive UTC), and the next sessions to start after it.
+
+    "Next" has no horizon: before the event or overnight it shows the next opening, not
+    an empty box.
+    """
     at = at or utcnow()
-    candidates = await db.scalars(
+    running = await db.scalars(
         session_query()
         .where(
             ProgrammeSession.cancelled.is_(False),
-            ProgrammeSession.starts_at >= at - timedelta(hours=4),
-            ProgrammeSession.starts_at <= at + timedelta(hours=2),
+            ProgrammeSession.starts_at >= at - timedelta(hours=8),
+            ProgrammeSession.starts_at <= at,
         )
         .order_by(ProgrammeSession.starts_at)
     )
-    now, upcoming = [], []
-    for session in candidates:
-        if session.starts_at <= at < session.ends_at:
-            now.append(session)
-        elif session.starts_at > at:
-            upcoming.append(session)
-    return NowAndNext(now=now, next=upcoming[:6])
+    upcoming = await db.scalars(
+        session_query()
+        .where(ProgrammeSession.cancelled.is_(False), ProgrammeSession.starts_at > at)
+        .order_by(ProgrammeSession.starts_at, ProgrammeSession.stage_id)
+        .limit(6)
+    )
+    return NowAndNext(
+        now=[s for s in running if at < s.ends_at],
+        next=list(upcoming),
+    )
 
 
 async def event_faq(db: AsyncSession, session_id: int | None = None) -> list[FaqEntry]:

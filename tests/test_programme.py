@@ -370,3 +370,17 @@ async def test_ids_beyond_32_bit_are_refused_not_crashing(client: httpx.AsyncCli
         assert response.status_code == status, (path, response.text[:200])
     not_allowed = await client.delete("/api/sessions")
     assert not_allowed.status_code == 405 and "GET" in not_allowed.headers["allow"]
+
+
+async def test_next_names_the_first_sessions_before_the_event(demo_app: Starlette) -> None:
+    """Before the first day, "next" names the opening, not an empty box."""
+    from datetime import datetime
+
+    from fair.formatting import local_to_utc
+    from sessions.queries import now_and_next
+
+    async with demo_app.state.db.session() as db:
+        current = await now_and_next(db, local_to_utc(datetime(2026, 11, 20, 12, 0), TZ))
+    assert current.now == []
+    assert len(current.next) == 6
+    assert current.next[0].title == OPENING
