@@ -189,6 +189,46 @@ def user_create(
     console.print(f"[green]Created {role} {email}.[/]")
 
 
+@user.command("invite")
+@click.option("--email", required=True)
+@click.option("--name", default="")
+@click.option("--role", type=click.Choice(["organiser", "exhibitor", "speaker"]), required=True)
+@click.option("--organisation", default=None, help="Organisation slug the new account joins")
+def user_invite(email: str, name: str, role: str, organisation: str | None) -> None:
+    """Print a one-time invitation link (valid 7 days) for a new account."""
+    from sqlalchemy import select
+
+    from fair.auth import create_invitation
+    from fair.db import Database
+    from fair.models import Organisation, Role
+
+    settings = _settings()
+
+    async def invite() -> str:
+        await _upgrade(settings)
+        database = Database(settings.database_url)
+        try:
+            async with database.session() as session:
+                org_id = None
+                if organisation:
+                    org_id = await session.scalar(
+                        select(Organisation.id).where(Organisation.slug == organisation)
+                    )
+                    if org_id is None:
+                        raise click.UsageError(f"unknown organisation: {organisation}")
+                token = await create_invitation(
+                    session, email=email, name=name, role=Role(role), organisation_id=org_id
+                )
+                await session.commit()
+                return token
+        finally:
+            await database.dispose()
+
+    token = asyncio.run(invite())
+    base = settings.base_url or f"http://{settings.host}:{settings.port}"
+    click.echo(f"{base}/invite/{token}")
+
+
 @main.command("settings")
 def show_settings() -> None:
     """List every FAIR_* setting with its default and meaning."""

@@ -83,6 +83,12 @@ def test_cli_user_create_and_bad_settings(tmp_path: Path) -> None:
     )  # fmt: skip
     assert again.returncode == 1
     assert "bereits registriert" in again.stderr
+    invite = subprocess.run(
+        [*FAIR, "user", "invite", "--email", "neu@example.org", "--role", "speaker"],
+        env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert invite.returncode == 0, invite.stderr
+    assert invite.stdout.strip().startswith("http://127.0.0.1:8000/invite/")
     bad = subprocess.run(
         [*FAIR, "db", "upgrade"],
         env={**env, "FAIR_PORT": "eighty"}, capture_output=True, text=True, timeout=60,
