@@ -60,25 +60,18 @@ class LiveEngine:
 
     async def _start(self) -> LiveRegistry | LiveWorker:
         settings = self.settings
+        options: dict[str, Any] = {
+            "ice_servers": settings.ice_server_list,
+            "record": settings.record_sessions,
+            "on_recording_finished": self.archive.on_recording_finished,
+            "fanout_processes": settings.live_fanout_processes,
+        }
         spool_dir = Path(settings.spool_dir)
-        if settings.live_worker:
-            worker = LiveWorker(
-                spool_dir,
-                ice_servers=settings.ice_server_list,
-                record=settings.record_sessions,
-                on_recording_finished=self.archive.on_recording_finished,
-                fanout_processes=settings.live_fanout_processes,
-                worker_args=self.worker_args,
-            )
-            await worker.start()
-            return worker
-        return LiveRegistry(
-            spool_dir,
-            ice_servers=settings.ice_server_list,
-            record=settings.record_sessions,
-            on_recording_finished=self.archive.on_recording_finished,
-            fanout_processes=settings.live_fanout_processes,
-        )
+        if not settings.live_worker:
+            return LiveRegistry(spool_dir, **options)
+        worker = LiveWorker(spool_dir, worker_args=self.worker_args, **options)
+        await worker.start()
+        return worker
 
     async def describe(self, session_id: str) -> dict[str, Any]:
         if self._engine is None:  # nothing has been published or watched here yet
