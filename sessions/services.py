@@ -226,6 +226,36 @@ async def _check(
     return conflicts
 
 
+async def _input_slot(db: AsyncSession, data: SessionInput, *, time_zone: str) -> Slot:
+    """The slot an organiser's form asks for (create and edit read it alike)."""
+    return await _slot(
+        db,
+        day_id=data.day_id,
+        stage_id=data.stage_id,
+        start=data.start,
+        duration_minutes=data.duration_minutes,
+        people=[*data.speaker_ids, *data.moderator_ids],
+        time_zone=time_zone,
+    )
+
+
+async def _reschedule(
+    db: AsyncSession, session: ProgrammeSession, slot: Slot, *, time_zone: str, override: bool
+) -> list[Conflict]:
+    """Put an existing session into ``slot``. A cancelled session holds no slot, so it
+    is not checked; :func:`set_cancelled` checks when it is reinstated."""
+    conflicts: list[Conflict] = []
+    if not session.cancelled:
+        conflicts = await _check(
+            db, slot, time_zone=time_zone, exclude_id=session.id, override=override
+        )
+    session.day_id = slot.day.id
+    session.stage_id = slot.stage.id
+    session.starts_at = slot.starts_at
+    session.duration_minutes = slot.duration_minutes
+    return conflicts
+
+
 def _validate(data: SessionInput) -> None:
     if not data.title.strip():
         raise bad_request("title", "Pflichtfeld")
@@ -272,15 +302,7 @@ async def create_session(
 ) -> tuple[ProgrammeSession, list[Conflict]]:
     """Add a session; returns it with the clashes the organiser overrode (if any)."""
     _validate(data)
-    slot = await _slot(
-        db,
-        day_id=data.day_id,
-        stage_id=data.stage_id,
-        start=data.start,
-        duration_minutes=data.duration_minutes,
-        people=[*data.speaker_ids, *data.moderator_ids],
-        time_zone=time_zone,
-    )
+    slot = await _input_slot(db, data, time_zone=time_zone)
     conflicts = await _check(db, slot, time_zone=time_zone, exclude_id=None, override=override)
     session = ProgrammeSession(
         guid=str(uuid.uuid4()),
@@ -310,24 +332,8 @@ async def update_session(
 ) -> tuple[ProgrammeSession, list[Conflict]]:
     _validate(data)
     session = await _load(db, session_id)
-    slot = await _slot(
-        db,
-        day_id=data.day_id,
-        stage_id=data.stage_id,
-        start=data.start,
-        duration_minutes=data.duration_minutes,
-        people=[*data.speaker_ids, *data.moderator_ids],
-        time_zone=time_zone,
-    )
-    conflicts: list[Conflict] = []
-    if not session.cancelled:
-        conflicts = await _check(
-            db, slot, time_zone=time_zone, exclude_id=session.id, override=override
-        )
-    session.day_id = slot.day.id
-    session.stage_id = slot.stage.id
-    session.starts_at = slot.starts_at
-    session.duration_minutes = slot.duration_minutes
+    slot = await _input_slot(db, data, time_zone=time_zone)
+    conflicts = await _reschedule(db, session, slot, time_zone=time_zone, override=override)
     await _apply(db, session, data)
     await db.flush()
     return session, conflicts
@@ -354,14 +360,7 @@ async def move_session(
         people=[link.speaker_id for link in session.speaker_links],
         time_zone=time_zone,
     )
-    conflicts: list[Conflict] = []
-    if not session.cancelled:
-        conflicts = await _check(
-            db, slot, time_zone=time_zone, exclude_id=session.id, override=override
-        )
-    session.day_id = slot.day.id
-    session.stage_id = slot.stage.id
-    session.starts_at = slot.starts_at
+    conflicts = await _reschedule(db, session, slot, time_zone=time_zone, override=override)
     await db.flush()
     return session, conflicts
 
