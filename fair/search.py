@@ -141,8 +141,8 @@ class SearchBackend(Protocol):
     async def query(self, db: AsyncSession, terms: list[str], limit: int) -> list[int]: ...
 
 
-class Fts5Backend:
-    """SQLite FTS5 over pre-stemmed text; ranked by bm25 with the name weighted up."""
+class _BoothSearchTable:
+    """What both backends do alike: their table is ``booth_search``, keyed by booth id."""
 
     async def remove(self, db: AsyncSession, booth_ids: Sequence[int]) -> None:
         if booth_ids:
@@ -152,6 +152,13 @@ class Fts5Backend:
                 ),
                 {"ids": list(booth_ids)},
             )
+
+    async def count(self, db: AsyncSession) -> int:
+        return int(await db.scalar(text("SELECT count(*) FROM booth_search")) or 0)
+
+
+class Fts5Backend(_BoothSearchTable):
+    """SQLite FTS5 over pre-stemmed text; ranked by bm25 with the name weighted up."""
 
     async def write(self, db: AsyncSession, documents: Iterable[BoothDocument]) -> None:
         docs = list(documents)
@@ -166,9 +173,6 @@ class Fts5Backend:
                 ),
                 rows,
             )
-
-    async def count(self, db: AsyncSession) -> int:
-        return int(await db.scalar(text("SELECT count(*) FROM booth_search")) or 0)
 
     async def query(self, db: AsyncSession, terms: list[str], limit: int) -> list[int]:
         words = [t for t in terms if _fold(t) not in GERMAN_STOP_WORDS] or terms
@@ -187,17 +191,8 @@ class Fts5Backend:
         return [int(row[0]) for row in result]
 
 
-class PostgresBackend:
+class PostgresBackend(_BoothSearchTable):
     """PostgreSQL full-text search with the 'german' configuration (snowball stemmer)."""
-
-    async def remove(self, db: AsyncSession, booth_ids: Sequence[int]) -> None:
-        if booth_ids:
-            await db.execute(
-                text("DELETE FROM booth_search WHERE booth_id IN :ids").bindparams(
-                    bindparam("ids", expanding=True)
-                ),
-                {"ids": list(booth_ids)},
-            )
 
     async def write(self, db: AsyncSession, documents: Iterable[BoothDocument]) -> None:
         rows = [{"id": d.booth_id, "title": d.title, "body": d.body} for d in documents]
@@ -212,9 +207,6 @@ class PostgresBackend:
             ),
             rows,
         )
-
-    async def count(self, db: AsyncSession) -> int:
-        return int(await db.scalar(text("SELECT count(*) FROM booth_search")) or 0)
 
     async def query(self, db: AsyncSession, terms: list[str], limit: int) -> list[int]:
         # to_tsquery stems each word with the german config; ':*' makes it a prefix.
