@@ -13,6 +13,7 @@ from datetime import time
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -25,7 +26,7 @@ from fair.web import check_csrf, current_user, form_int, form_text, read_form, r
 from sessions import qa
 from sessions.ids import MAX_ID, parse_id
 from sessions.importers import MAX_SCHEDULE_BYTES, import_schedule
-from sessions.models import SessionKind
+from sessions.models import ProgrammeSession, SessionKind
 from sessions.queries import (
     event_faq,
     get_session,
@@ -177,33 +178,58 @@ async def _with_override(
     return []
 
 
+async def _save_form(
+    request: Request,
+    form: FormData,
+    data: SessionInput,
+    *,
+    session_id: int | None,
+    notice: str,
+    save: Callable[[AsyncSession, bool], Awaitable[tuple[ProgrammeSession, list[Conflict]]]],
+) -> Response:
+    """Save the create or edit form. Invalid input (400) or clashes not yet confirmed
+    (409) re-render the form with what the organiser entered; a save returns to the list."""
+    saved_ids: list[int] = []
+    async with request.app.state.db.session() as db:
+
+        async def operation(override: bool) -> None:
+            session, _overridden = await save(db, override)
+            saved_ids.append(session.id)
+
+        try:
+            conflicts = await _with_override(form, operation)
+        except HTTPError as exc:
+            if exc.status_code != 400:
+                raise
+            return await _form_page(
+                request, data, session_id=session_id, error=exc, status_code=400
+            )
+        if conflicts:
+            return await _form_page(
+                request, data, session_id=session_id, conflicts=conflicts, status_code=409
+            )
+        await db.commit()
+    location = f"/organiser/programme?notice={notice}-{saved_ids[0]}"
+    return RedirectResponse(location, status_code=303)
+
+
 async def new_session(request: Request) -> Response:
     _organiser(request)
     if request.method == "GET":
         return await _form_page(request, None, session_id=None)
     form = await read_form(request)
     data = session_input(form)
-    created: list[int] = []
-
-    async def create(override: bool) -> None:
-        session, _overridden = await create_session_service(
-            db, data, time_zone=_tz(request), override=override
-        )
-        created.append(session.id)
-
-    async with request.app.state.db.session() as db:
-        try:
-            conflicts = await _with_override(form, create)
-        except HTTPError as exc:
-            if exc.status_code != 400:
-                raise
-            return await _form_page(request, data, session_id=None, error=exc, status_code=400)
-        if conflicts:
-            return await _form_page(
-                request, data, session_id=None, conflicts=conflicts, status_code=409
-            )
-        await db.commit()
-    return RedirectResponse(f"/organiser/programme?notice=created-{created[0]}", status_code=303)
+    time_zone = _tz(request)
+    return await _save_form(
+        request,
+        form,
+        data,
+        session_id=None,
+        notice="created",
+        save=lambda db, override: create_session_service(
+            db, data, time_zone=time_zone, override=override
+        ),
+    )
 
 
 async def edit_session(request: Request) -> Response:
@@ -216,25 +242,17 @@ async def edit_session(request: Request) -> Response:
         return await _form_page(request, values, session_id=session_id)
     form = await read_form(request)
     data = session_input(form)
-    async with request.app.state.db.session() as db:
-
-        async def save(override: bool) -> None:
-            await update_session(db, session_id, data, time_zone=_tz(request), override=override)
-
-        try:
-            conflicts = await _with_override(form, save)
-        except HTTPError as exc:
-            if exc.status_code != 400:
-                raise
-            return await _form_page(
-                request, data, session_id=session_id, error=exc, status_code=400
-            )
-        if conflicts:
-            return await _form_page(
-                request, data, session_id=session_id, conflicts=conflicts, status_code=409
-            )
-        await db.commit()
-    return RedirectResponse(f"/organiser/programme?notice=saved-{session_id}", status_code=303)
+    time_zone = _tz(request)
+    return await _save_form(
+        request,
+        form,
+        data,
+        session_id=session_id,
+        notice="saved",
+        save=lambda db, override: update_session(
+            db, session_id, data, time_zone=time_zone, override=override
+        ),
+    )
 
 
 async def move(request: Request) -> Response:
