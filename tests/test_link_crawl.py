@@ -1,0 +1,139 @@
+"""Follow every internal link the site renders, as each role and in both languages: no
+server error, no dead link, and every HTML page has one <h1>, a <title> and the right
+``<html lang>``."""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from html.parser import HTMLParser
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+import httpx
+import pytest
+
+from tests.conftest import login
+
+ROLES = {
+    "anonymous": None,
+    "organiser": "orga@example.org",
+    "exhibitor": "aussteller.krz@example.org",
+    "speaker": "henning.wiebusch@example.org",
+}
+MAX_PAGES = 400
+MAX_QUERY_VARIANTS = 4  # per path: filters and pagination add up quickly
+SKIP_PATHS = ("/logout", "/lang/")
+BODY_UNCHECKED = (".ics", ".xml", ".json", ".csv", ".pdf", ".webm", ".mp4", ".png", ".jpg")
+
+
+class _Page(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.links: list[str] = []
+        self.h1 = 0
+        self.title = ""
+        self.html_lang: str | None = None
+        self._in_title = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attr = dict(attrs)
+        if tag == "html":
+            self.html_lang = attr.get("lang")
+        elif tag == "h1":
+            self.h1 += 1
+        elif tag == "title":
+            self._in_title = True
+        if tag in ("a", "link") and attr.get("href"):
+            if tag == "link" and attr.get("rel") in ("preconnect", "dns-prefetch"):
+                return
+            self.links.append(str(attr["href"]))
+        elif tag in ("img", "script", "source", "video", "audio", "track") and attr.get("src"):
+            self.links.append(str(attr["src"]))
+        elif tag == "form" and (attr.get("method") or "get").lower() == "get":
+            self.links.append(str(attr.get("action") or ""))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "title":
+            self._in_title = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.title += data
+
+
+def _internal(base: str, href: str) -> str | None:
+    """The path and query ``href`` points to on this site, or None."""
+    if href.startswith(("mailto:", "tel:", "javascript:", "data:", "#")):
+        return None
+    parts = urlsplit(urljoin(base, href))
+    if parts.netloc not in ("", "testserver") or parts.scheme not in ("", "http"):
+        return None
+    if parts.path.startswith(SKIP_PATHS):
+        return None
+    query = "&".join(p for p in parts.query.split("&") if p and not p.startswith("lang="))
+    return urlunsplit(("", "", parts.path or "/", query, ""))
+
+
+async def _crawl(client: httpx.AsyncClient, language: str) -> tuple[int, list[str]]:
+    problems: list[str] = []
+    start = "/" if language == "de" else "/?lang=en"
+    seen = {start}
+    variants: dict[str, int] = {}
+    queue: deque[tuple[str, str]] = deque([(start, "(start)")])
+    fetched = 0
+    while queue and fetched < MAX_PAGES:
+        url, referrer = queue.popleft()
+        fetched += 1
+        response = await client.get(url)
+        where = f"{url} (linked from {referrer})"
+        if response.status_code >= 500:
+            problems.append(f"{response.status_code} {where}")
+            continue
+        if response.status_code in (301, 302, 303, 307, 308):
+            targets = [response.headers["location"]]
+        elif response.status_code >= 400:
+            # 401/403 for a page the role may not see would still be a link shown in vain
+            problems.append(f"{response.status_code} {where}")
+            continue
+        else:
+            content_type = response.headers.get("content-type", "")
+            path = urlsplit(url).path
+            if "text/html" not in content_type or path.endswith(BODY_UNCHECKED):
+                continue
+            page = _Page()
+            page.feed(response.text)
+            if page.h1 != 1:
+                problems.append(f"{page.h1} <h1> on {where}")
+            if not page.title.strip():
+                problems.append(f"no <title> on {where}")
+            if page.html_lang != language:
+                problems.append(f"<html lang={page.html_lang!r}> on {where}")
+            targets = page.links
+        for href in targets:
+            target = _internal(f"http://testserver{url}", href)
+            if target is None or target in seen:
+                continue
+            path, _, query = target.partition("?")
+            if query:
+                variants[path] = variants.get(path, 0) + 1
+                if variants[path] > MAX_QUERY_VARIANTS:
+                    continue
+            seen.add(target)
+            queue.append((target, url))
+    return fetched, problems
+
+
+@pytest.mark.parametrize("db_backend", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("language", ["de", "en"])
+@pytest.mark.parametrize("role", list(ROLES))
+async def test_every_rendered_link_works(
+    client: httpx.AsyncClient, role: str, language: str
+) -> None:
+    started = time.monotonic()
+    email = ROLES[role]
+    if email is not None:
+        await login(client, email)
+    fetched, problems = await _crawl(client, language)
+    assert problems == [], "\n".join(problems)
+    assert fetched > 20, f"only {fetched} pages reached as {role}"
+    assert time.monotonic() - started < 30
