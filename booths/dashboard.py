@@ -25,6 +25,7 @@ from fair.auth import CurrentUser
 from fair.errors import HTTPError
 from fair.formatting import to_local
 from fair.web import current_user, form_int, form_text, read_form, render
+from sessions.ids import MAX_ID
 
 CHART_DAYS = 14
 
@@ -186,8 +187,8 @@ async def organiser_create_booth(request: Request) -> Response:
             db,
             slug=form_text(form, "slug", max_length=80),
             name=form_text(form, "name", max_length=200),
-            organisation_id=form_int(form, "organisation", minimum=1) or 0,
-            day_id=form_int(form, "day", minimum=1, required=False),
+            organisation_id=form_int(form, "organisation", minimum=1, maximum=MAX_ID) or 0,
+            day_id=form_int(form, "day", minimum=1, maximum=MAX_ID, required=False),
         )
         await db.commit()
     return RedirectResponse(f"/booths/{booth.slug}/edit", status_code=303)
@@ -217,6 +218,8 @@ async def organiser_unassign(request: Request) -> Response:
     form = await read_form(request)
     async with request.app.state.db.session() as db:
         booth = await get_booth(db, request.path_params["slug"])
-        await services.remove_exhibitor(db, booth, form_int(form, "user", minimum=1) or 0)
+        await services.remove_exhibitor(
+            db, booth, form_int(form, "user", minimum=1, maximum=MAX_ID) or 0
+        )
         await db.commit()
     return RedirectResponse("/organiser/booths?saved=1#assign", status_code=303)

@@ -26,6 +26,7 @@ from fair.models import Topic
 from fair.storage import EmptyUpload, StorageUnavailable, TooLarge
 from fair.uploads import FormError, UnsupportedFileType, stream_upload_form
 from fair.web import check_csrf, current_user, form_text, read_form, render
+from sessions.ids import parse_id
 
 log = logging.getLogger("fair.booths")
 
@@ -42,10 +43,10 @@ def _back(booth: Booth, anchor: str = "") -> RedirectResponse:
 
 
 def _id(request: Request, name: str) -> int:
-    raw = str(request.path_params[name])
-    if not raw.isdigit():
+    value = parse_id(request.path_params[name])
+    if value is None:
         raise HTTPError(404, "Nicht gefunden.")
-    return int(raw)
+    return value
 
 
 async def edit_page(request: Request) -> Response:

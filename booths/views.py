@@ -24,6 +24,7 @@ from fair.search import SearchService
 from fair.storage import range_response
 from fair.web import client_key, current_user, form_text, language, read_form, render
 from sessions.chat import booth_channel, recent_messages
+from sessions.ids import parse_id
 from sessions.queries import sessions_for_booth
 
 PRESIGNED_SECONDS = 300
@@ -34,10 +35,9 @@ def parse_hall_filter(request: Request) -> HallFilter:
     params = request.query_params
     day_raw = params.get("day") or None
     kind_raw = params.get("kind") or None
-    try:
-        day = int(day_raw) if day_raw else None
-    except ValueError as exc:
-        raise HTTPError(400, "day: keine gültige Tages-ID", field="day") from exc
+    day = parse_id(day_raw) if day_raw else None
+    if day_raw and day is None:
+        raise HTTPError(400, "day: keine gültige Tages-ID", field="day")
     try:
         kind = OrganisationKind(kind_raw) if kind_raw else None
     except ValueError as exc:
@@ -173,9 +173,10 @@ def _gettext(request: Request) -> services.Translate:
 def _int_param(raw: str | None, name: str) -> int | None:
     if raw is None or raw == "":
         return None
-    if not raw.isdigit():
+    value = parse_id(raw)
+    if value is None:
         raise HTTPError(400, f"{name}: keine gültige ID", field=name)
-    return int(raw)
+    return value
 
 
 async def material_download(request: Request) -> Response:

@@ -27,6 +27,7 @@ from fair.db import Database
 from fair.errors import HTTPError
 from fair.storage import range_response
 from fair.web import check_csrf, current_user, read_form, render
+from sessions.ids import parse_id
 from sessions.live.archive import RecordingArchive
 from sessions.live.errors import LiveError
 from sessions.live.stage import LiveRegistry
@@ -91,10 +92,17 @@ def _live(request: Request) -> LiveEngine:
 
 
 def _session_id(request: Request) -> int:
-    try:
-        return int(request.path_params["session_id"])
-    except ValueError as exc:
-        raise HTTPError(404, "Programmpunkt nicht gefunden.") from exc
+    value = parse_id(request.path_params["session_id"])
+    if value is None:
+        raise HTTPError(404, "Programmpunkt nicht gefunden.")
+    return value
+
+
+def _recording_id(request: Request) -> int:
+    value = parse_id(request.path_params["recording_id"])
+    if value is None:
+        raise HTTPError(404, "Aufzeichnung nicht gefunden.")
+    return value
 
 
 async def may_publish(db: Any, user: CurrentUser | None, session: ProgrammeSession) -> bool:
@@ -266,10 +274,7 @@ async def moderate(request: Request) -> Response:
 async def recording_media(request: Request) -> Response:
     """A recording, streamed with Range support so players can seek."""
     session_id = _session_id(request)
-    try:
-        recording_id = int(request.path_params["recording_id"])
-    except ValueError as exc:
-        raise HTTPError(404, "Aufzeichnung nicht gefunden.") from exc
+    recording_id = _recording_id(request)
     async with request.app.state.db.session() as db:
         recording = await db.get(Recording, recording_id)
         if recording is None or recording.session_id != session_id:
@@ -294,8 +299,9 @@ async def toggle_recording(request: Request) -> Response:
         raise HTTPError(403, "Nur Organisator:innen veröffentlichen Aufzeichnungen.")
     form = await read_form(request)
     session_id = _session_id(request)
+    recording_id = _recording_id(request)
     async with request.app.state.db.session() as db:
-        recording = await db.get(Recording, int(request.path_params["recording_id"]))
+        recording = await db.get(Recording, recording_id)
         if recording is None or recording.session_id != session_id:
             raise HTTPError(404, "Aufzeichnung nicht gefunden.")
         recording.published = form.get("published") == "1"

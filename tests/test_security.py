@@ -1,0 +1,66 @@
+"""Security review regressions: ids in paths, queries and forms are checked before they
+reach a query, so hostile values get 400/404 and never a 500 (on either database)."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.conftest import csrf_of, login
+
+BOOTH = "/booths/owl-schueler-online"  # a booth of the krz organisation
+HUGE = "99999999999"  # over PostgreSQL's integer range
+SUPERSCRIPT_TWO = "%C2%B2"  # "²": str.isdigit() is true, int() refuses it
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"{BOOTH}/materials/{HUGE}/download",
+        f"{BOOTH}/materials/{SUPERSCRIPT_TWO}/download",
+        f"{BOOTH}/materials/1/download?version={SUPERSCRIPT_TWO}",
+        f"/booths?day={HUGE}",
+        f"/sessions/{HUGE}/live",
+        f"/sessions/{HUGE}/stage",
+        f"/sessions/1/recordings/{HUGE}",
+    ],
+)
+async def test_hostile_ids_in_get_requests_are_no_server_error(
+    client: httpx.AsyncClient, path: str
+) -> None:
+    await login(client, "orga@example.org")
+    response = await client.get(path)
+    assert response.status_code in (400, 404), (path, response.status_code)
+
+
+async def test_hostile_ids_in_exhibitor_posts_are_no_server_error(
+    client: httpx.AsyncClient,
+) -> None:
+    await login(client, "aussteller.krz@example.org")
+    token = await csrf_of(client, f"{BOOTH}/edit")
+    for path in (
+        f"{BOOTH}/contacts/{SUPERSCRIPT_TWO}",
+        f"{BOOTH}/materials/{SUPERSCRIPT_TWO}/delete",
+    ):
+        response = await client.post(path, data={"csrf_token": token, "name": "x"})
+        assert response.status_code == 404, (path, response.status_code)
+
+
+async def test_hostile_ids_in_organiser_posts_are_no_server_error(
+    client: httpx.AsyncClient,
+) -> None:
+    await login(client, "orga@example.org")
+    token = await csrf_of(client, "/organiser/booths")
+    for path, data in (
+        ("/organiser/booths", {"slug": "neuer-stand", "name": "x", "organisation": HUGE}),
+        (
+            "/organiser/booths",
+            {"slug": "neuer-stand", "name": "x", "organisation": "1", "day": HUGE},
+        ),
+        (f"/organiser/booths{BOOTH}/exhibitors/remove", {"user": HUGE}),
+        ("/sessions/1/recordings/x/publish", {"published": "1"}),
+        (f"/sessions/1/recordings/{HUGE}/publish", {"published": "1"}),
+        (f"/sessions/{HUGE}/live/end", {}),
+    ):
+        response = await client.post(path, data={"csrf_token": token, **data})
+        assert response.status_code in (400, 404), (path, response.status_code)
