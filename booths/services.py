@@ -67,11 +67,6 @@ def require_exhibitor_area(user: CurrentUser | None) -> CurrentUser:
     return require_user(user, Role.exhibitor, Role.organiser)
 
 
-def editable_booths_filter(user: CurrentUser) -> Sequence[int] | None:
-    """Organisation ids whose booths ``user`` edits; None means all (organisers)."""
-    return None if user.is_organiser else sorted(user.organisation_ids)
-
-
 # --------------------------------------------------------------------------- booth text
 
 

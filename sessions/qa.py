@@ -273,14 +273,6 @@ async def questions_event(db: AsyncSession, session_id: int) -> dict[str, Any]:
     return {"type": "questions", "session": session_id, "items": [question_dict(q) for q in items]}
 
 
-async def publish_questions(hub: Hub, db: AsyncSession, session_id: int) -> None:
-    """Send the new public order to everyone on the session page (all instances) now.
-
-    Pages use :func:`questions_announcer` instead, which coalesces bursts of changes.
-    """
-    await hub.publish(session_channel(session_id), await questions_event(db, session_id))
-
-
 def questions_announcer(hub: Hub, database: Database, delay: float = 0.15) -> Announcer:
     """After changes, one ``questions`` event per session and ``delay`` with the latest order."""
 
