@@ -24,8 +24,6 @@ import asyncio
 import os
 import platform
 import re
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator
@@ -34,7 +32,7 @@ from pathlib import Path
 import httpx
 import psutil
 
-from bench.upload_s3 import BOUNDARY, MB, RssSampler, _cpu, generated
+from bench.upload_s3 import BOUNDARY, MB, RssSampler, _cpu, generated, uvicorn_server
 from tests.s3_server import S3Server, free_port
 
 BOOTH = "owl-schueler-online"
@@ -53,6 +51,13 @@ async def seed(database_url: str) -> None:
         await seed_demo_fair(database, password=PASSWORD)
     finally:
         await database.dispose()
+
+
+def _csrf_token(html: str) -> str:
+    """The CSRF token a page carries in its ``<meta name="csrf-token">``."""
+    token = re.search(r'name="csrf-token" content="([^"]+)"', html)
+    assert token is not None
+    return token.group(1)
 
 
 async def body(size: int, token: str) -> AsyncIterator[bytes]:
@@ -86,23 +91,7 @@ async def run(size: int, runs: int) -> None:
             "FAIR_SECRET_KEY": "bench-secret",
             "FAIR_MAX_UPLOAD_BYTES": str(size + 16 * MB),
         }
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--factory",
-                "fair.app:create_app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--log-level",
-                "warning",
-                "--no-access-log",
-            ],
-            env=env,
-        )
+        server = uvicorn_server("fair.app:create_app", port, env)
         try:
             async with httpx.AsyncClient(
                 base_url=f"http://127.0.0.1:{port}", timeout=httpx.Timeout(900, connect=5)
@@ -114,17 +103,16 @@ async def run(size: int, runs: int) -> None:
                     except httpx.TransportError:
                         await asyncio.sleep(0.1)
                 login_page = await client.get("/login")
-                token = re.search(r'name="csrf-token" content="([^"]+)"', login_page.text)
-                assert token is not None
                 response = await client.post(
                     "/login",
-                    data={"email": EXHIBITOR, "password": PASSWORD, "csrf_token": token.group(1)},
+                    data={
+                        "email": EXHIBITOR,
+                        "password": PASSWORD,
+                        "csrf_token": _csrf_token(login_page.text),
+                    },
                 )
                 assert response.status_code == 303, response.text
-                page = await client.get(f"/booths/{BOOTH}/edit")
-                token = re.search(r'name="csrf-token" content="([^"]+)"', page.text)
-                assert token is not None
-                csrf = token.group(1)
+                csrf = _csrf_token((await client.get(f"/booths/{BOOTH}/edit")).text)
                 # Warm up: imports, boto3 client, connection pools, a small real upload.
                 warm = await client.post(
                     f"/booths/{BOOTH}/materials",

@@ -143,6 +143,28 @@ class RssSampler:
         self._thread.join()
 
 
+def uvicorn_server(factory: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """The app from ``factory`` (``module:function``) in its own uvicorn process on
+    127.0.0.1, quiet, so its memory is measured apart from the client's."""
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            factory,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        env=env,
+    )
+
+
 async def direct(s3: S3Server, bucket: str, size: int) -> None:
     """The storage layer alone, in this process: the ceiling without the HTTP hop."""
     from fair.storage import S3Storage
@@ -195,23 +217,7 @@ async def run(size: int, modes: list[str]) -> None:
             "FAIR_BENCH_ACCESS_KEY": s3.access_key,
             "FAIR_BENCH_SECRET_KEY": s3.secret_key,
         }
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--factory",
-                "bench.upload_s3:create_app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--log-level",
-                "warning",
-                "--no-access-log",
-            ],
-            env=env,
-        )
+        server = uvicorn_server("bench.upload_s3:create_app", port, env)
         try:
             async with httpx.AsyncClient(
                 base_url=f"http://127.0.0.1:{port}", timeout=httpx.Timeout(600, connect=5)
