@@ -152,6 +152,10 @@ class RequestContextMiddleware:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
+        if scope["type"] == "http" and _has_nul(scope):
+            # PostgreSQL text cannot hold NUL: refuse it before it reaches a query (a 500).
+            await _plain(send, 400, "Anfrage enthält ein NUL-Zeichen")
+            return
         conn = HTTPConnection(scope)
         language = negotiate_language(conn, self.default_language)
         scope["fair.language"] = language
@@ -167,6 +171,12 @@ class RequestContextMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_cookie if scope["type"] == "http" else send)
+
+
+def _has_nul(scope: Scope) -> bool:
+    """NUL in the path or query string, literally or percent-encoded."""
+    query = bytes(scope.get("query_string", b""))
+    return "\x00" in scope["path"] or b"\x00" in query or b"%00" in query
 
 
 async def _plain(send: Send, status: int, text: str) -> None:

@@ -60,6 +60,8 @@ def form_text(
             raise HTTPError(400, f"{name}: Pflichtfeld", field=name)
         return default
     value = value.strip()
+    if "\x00" in value:
+        raise HTTPError(400, f"{name}: enthält ein NUL-Zeichen", field=name)
     if len(value) > max_length:
         raise HTTPError(400, f"{name}: höchstens {max_length} Zeichen", field=name)
     return value

@@ -64,3 +64,33 @@ async def test_hostile_ids_in_organiser_posts_are_no_server_error(
     ):
         response = await client.post(path, data={"csrf_token": token, **data})
         assert response.status_code in (400, 404), (path, response.status_code)
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/booths?topic=%00", "/booths?organisation=a%00b", "/booths/%00", "/api/booths/a%00"],
+)
+async def test_nul_in_path_or_query_is_refused(client: httpx.AsyncClient, path: str) -> None:
+    response = await client.get(path)
+    assert response.status_code == 400, (path, response.status_code)
+
+
+async def test_nul_in_a_form_field_is_refused(client: httpx.AsyncClient) -> None:
+    token = await csrf_of(client, BOOTH)
+    response = await client.post(
+        f"{BOOTH}/contact",
+        data={
+            "csrf_token": token,
+            "name": "Ada\x00",
+            "email": "ada@example.org",
+            "message": "Hallo",
+            "consent": "yes",
+        },
+    )
+    assert response.status_code == 400
+    assert "NUL" in response.text
+    login_token = await csrf_of(client)
+    response = await client.post(
+        "/login", data={"csrf_token": login_token, "email": "a\x00@example.org", "password": "x"}
+    )
+    assert response.status_code == 400
