@@ -14,6 +14,7 @@ import logging
 from collections.abc import AsyncIterator
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import RedirectResponse, Response
@@ -36,6 +37,15 @@ async def _editable_booth(request: Request) -> Booth:
         booth = await get_booth_for_edit(db, request.path_params["slug"])
     services.require_booth_editor(current_user(request), booth)
     return booth
+
+
+@contextlib.asynccontextmanager
+async def _editing(request: Request, slug: str) -> AsyncIterator[tuple[AsyncSession, Booth]]:
+    """One transaction on a freshly loaded booth, committed when the block succeeds.
+    Check the editor (:func:`_editable_booth`) and read the form before entering."""
+    async with request.app.state.db.session() as db:
+        yield db, await get_booth_for_edit(db, slug)
+        await db.commit()
 
 
 def _back(booth: Booth, anchor: str = "") -> RedirectResponse:
@@ -70,8 +80,7 @@ async def edit_page(request: Request) -> Response:
 async def edit_text(request: Request) -> Response:
     booth = await _editable_booth(request)
     form = await read_form(request)
-    async with request.app.state.db.session() as db:
-        booth = await get_booth_for_edit(db, booth.slug)
+    async with _editing(request, booth.slug) as (db, booth):
         await services.update_booth_text(
             db,
             booth,
@@ -80,7 +89,6 @@ async def edit_text(request: Request) -> Response:
             description=form_text(form, "description", required=False, max_length=20000),
             topic_slugs=[str(v) for v in form.getlist("topics")][:20],
         )
-        await db.commit()
     return _back(booth)
 
 
@@ -99,10 +107,8 @@ async def contact_add(request: Request) -> Response:
     booth = await _editable_booth(request)
     form = await read_form(request)
     data = _contact_input(form)
-    async with request.app.state.db.session() as db:
-        booth = await get_booth_for_edit(db, booth.slug)
+    async with _editing(request, booth.slug) as (db, booth):
         await services.add_contact(db, booth, data)
-        await db.commit()
     return _back(booth, "#contacts")
 
 
@@ -110,20 +116,16 @@ async def contact_update(request: Request) -> Response:
     booth = await _editable_booth(request)
     form = await read_form(request)
     data = _contact_input(form)
-    async with request.app.state.db.session() as db:
-        booth = await get_booth_for_edit(db, booth.slug)
+    async with _editing(request, booth.slug) as (db, booth):
         await services.update_contact(db, booth, _id(request, "contact_id"), data)
-        await db.commit()
     return _back(booth, "#contacts")
 
 
 async def contact_delete(request: Request) -> Response:
     booth = await _editable_booth(request)
     await read_form(request)
-    async with request.app.state.db.session() as db:
-        booth = await get_booth_for_edit(db, booth.slug)
+    async with _editing(request, booth.slug) as (db, booth):
         await services.delete_contact(db, booth, _id(request, "contact_id"))
-        await db.commit()
     return _back(booth, "#contacts")
 
 
@@ -132,20 +134,16 @@ async def link_add(request: Request) -> Response:
     form = await read_form(request)
     title = form_text(form, "title", max_length=200)
     url = form_text(form, "url", max_length=500)
-    async with request.app.state.db.session() as db:
-        booth = await get_booth_for_edit(db, booth.slug)
+    async with _editing(request, booth.slug) as (db, booth):
         await services.add_link(db, booth, title=title, url=url)
-        await db.commit()
     return _back(booth, "#materials")
 
 
 async def material_delete(request: Request) -> Response:
     booth = await _editable_booth(request)
     await read_form(request)
-    async with request.app.state.db.session() as db:
-        booth = await get_booth_for_edit(db, booth.slug)
+    async with _editing(request, booth.slug) as (db, booth):
         await services.delete_material(db, booth, _id(request, "material_id"))
-        await db.commit()
     return _back(booth, "#materials")
 
 
@@ -181,7 +179,7 @@ async def upload_errors() -> AsyncIterator[None]:
 
 
 async def _receive_upload(
-    request: Request, booth: Booth, *, prefix: str, allowed: set[str] | None = None
+    request: Request, *, prefix: str, allowed: set[str] | None = None
 ) -> tuple[services.StoredUpload, dict[str, str]]:
     settings = request.app.state.settings
     async with upload_errors():
@@ -218,7 +216,7 @@ async def material_upload(request: Request) -> Response:
     material_id = _id(request, "material_id") if "material_id" in request.path_params else None
     if material_id is not None:
         services.find_file_material(booth, material_id)  # 404/400 before reading the body
-    upload, fields = await _receive_upload(request, booth, prefix=f"materials/{booth.id}")
+    upload, fields = await _receive_upload(request, prefix=f"materials/{booth.id}")
     try:
         title = fields.get("title", "").strip()[:200] or None
         async with request.app.state.db.session() as db:
@@ -239,7 +237,7 @@ async def material_upload(request: Request) -> Response:
 async def logo_upload(request: Request) -> Response:
     booth = await _editable_booth(request)
     upload, _fields = await _receive_upload(
-        request, booth, prefix=f"logos/{booth.id}", allowed=services.LOGO_TYPES
+        request, prefix=f"logos/{booth.id}", allowed=services.LOGO_TYPES
     )
     old_key: str | None = None
     try:
