@@ -17,7 +17,8 @@ from fair.storage.base import (
     content_disposition,
 )
 
-_RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
+# At most 18 digits: int() refuses very long digit strings, and no object is that big.
+_RANGE_RE = re.compile(r"^bytes=([0-9]{0,18})-([0-9]{0,18})$")
 
 
 def parse_range(header: str | None, total: int) -> tuple[int, int] | None:
