@@ -33,7 +33,8 @@ def check_csrf(conn: HTTPConnection, submitted: str | None) -> None:
         submitted = conn.headers.get(CSRF_HEADER)
     if not isinstance(expected, str) or not submitted:
         raise HTTPError(403, "csrf_token: fehlt. Bitte laden Sie die Seite neu.")
-    if not secrets.compare_digest(expected, submitted):
+    # As bytes: compare_digest raises TypeError for str with non-ASCII characters.
+    if not secrets.compare_digest(expected.encode(), submitted.encode(errors="replace")):
         raise HTTPError(403, "csrf_token: ungültig. Bitte laden Sie die Seite neu.")
 
 

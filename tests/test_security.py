@@ -104,3 +104,15 @@ def test_range_header_with_a_huge_number_is_unsatisfiable() -> None:
     for header in ("bytes=" + "9" * 5000 + "-", "bytes=-" + "9" * 5000):
         with pytest.raises(RangeNotSatisfiable):
             parse_range(header, 100)
+
+
+async def test_non_ascii_csrf_token_is_refused_not_a_server_error(
+    client: httpx.AsyncClient,
+) -> None:
+    await csrf_of(client)  # the session now holds a token
+    response = await client.post(
+        "/login", data={"csrf_token": "ä", "email": "a@example.org", "password": "x"}
+    )
+    assert response.status_code == 403
+    response = await client.post("/logout", headers={"x-csrf-token": b"\xc3\xa4"})
+    assert response.status_code == 403
