@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.interfaces import LoaderOption
 
 from booths.models import Booth, ContactRequest, Material, MaterialVersion, booth_topics
 from fair.errors import not_found
@@ -60,34 +61,31 @@ async def list_booths(db: AsyncSession, hall_filter: HallFilter | None = None) -
     return booths
 
 
-async def get_booth(db: AsyncSession, slug: str) -> Booth:
+async def _booth_by_slug(db: AsyncSession, slug: str, *options: LoaderOption) -> Booth:
     booth = await db.scalar(
         _booth_list_query()
         .where(Booth.slug == slug)
         .options(
             selectinload(Booth.materials).selectinload(Material.current_version),
             selectinload(Booth.contacts),
+            *options,
         )
     )
     if booth is None:
         raise not_found("Stand")
     return booth
+
+
+async def get_booth(db: AsyncSession, slug: str) -> Booth:
+    """A booth with its current materials and contacts, for its page."""
+    return await _booth_by_slug(db, slug)
 
 
 async def get_booth_for_edit(db: AsyncSession, slug: str) -> Booth:
     """A booth with materials (all versions) and contacts, for editors and writes."""
-    booth = await db.scalar(
-        _booth_list_query()
-        .where(Booth.slug == slug)
-        .options(
-            selectinload(Booth.materials).selectinload(Material.current_version),
-            selectinload(Booth.materials).selectinload(Material.versions),
-            selectinload(Booth.contacts),
-        )
+    return await _booth_by_slug(
+        db, slug, selectinload(Booth.materials).selectinload(Material.versions)
     )
-    if booth is None:
-        raise not_found("Stand")
-    return booth
 
 
 async def get_material_version(
