@@ -218,7 +218,7 @@ async def material_upload(request: Request) -> Response:
         services.find_file_material(booth, material_id)  # 404/400 before reading the body
     upload, fields = await _receive_upload(request, prefix=f"materials/{booth.id}")
     try:
-        title = fields.get("title", "").strip()[:200] or None
+        title = fields.get("title", "").replace("\x00", "").strip()[:200] or None
         async with request.app.state.db.session() as db:
             booth = await get_booth_for_edit(db, booth.slug)
             material = (

@@ -8,6 +8,7 @@ import pytest
 
 from fair.storage.base import RangeNotSatisfiable
 from fair.storage.http import parse_range
+from tests.booth_helpers import KRZ, PDF, upload
 from tests.conftest import csrf_of, login
 
 BOOTH = "/booths/owl-schueler-online"  # a booth of the krz organisation
@@ -116,3 +117,11 @@ async def test_non_ascii_csrf_token_is_refused_not_a_server_error(
     assert response.status_code == 403
     response = await client.post("/logout", headers={"x-csrf-token": b"\xc3\xa4"})
     assert response.status_code == 403
+
+
+async def test_nul_in_an_upload_title_is_dropped(client: httpx.AsyncClient) -> None:
+    await login(client, KRZ)
+    response = await upload(client, f"{BOOTH}/materials", PDF, title="Flyer\x00 2027")
+    assert response.status_code == 303, response.text
+    page = await client.get(f"{BOOTH}/edit")
+    assert "Flyer 2027" in page.text
