@@ -42,7 +42,8 @@ def parse_seen(value: str | None, today: date) -> set[int]:
     day, _, rest = value.partition(".")
     if day != today.isoformat():
         return set()
-    return {int(p) for p in rest.split(".") if p.isdigit()}
+    # isdecimal() on ASCII only: "²".isdigit() is true, but int() refuses it (a 500).
+    return {int(p) for p in rest.split(".") if p.isascii() and p.isdecimal() and len(p) <= 10}
 
 
 def format_seen(seen: set[int], today: date) -> str:

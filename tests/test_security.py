@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from starlette.applications import Starlette
 
+from booths import analytics
 from fair.storage.base import RangeNotSatisfiable
 from fair.storage.http import parse_range
 from tests.booth_helpers import KRZ, PDF, upload
@@ -125,3 +127,12 @@ async def test_nul_in_an_upload_title_is_dropped(client: httpx.AsyncClient) -> N
     assert response.status_code == 303, response.text
     page = await client.get(f"{BOOTH}/edit")
     assert "Flyer 2027" in page.text
+
+
+async def test_unicode_digit_in_the_visit_cookie_is_ignored(
+    demo_app: Starlette, client: httpx.AsyncClient
+) -> None:
+    today = analytics.local_today(demo_app.state.settings.time_zone).isoformat()
+    cookie = f"{analytics.SEEN_COOKIE}={today}.1.".encode() + b"\xb2"
+    response = await client.get(BOOTH, headers={"cookie": cookie})
+    assert response.status_code == 200
