@@ -138,7 +138,7 @@ async def contact_request(request: Request) -> Response:
                 email=form_text(form, "email", max_length=254),
                 message=form_text(form, "message", max_length=5000),
                 consent=form.get("consent") == "yes",
-                contact_person_id=int(contact_raw) if contact_raw.isdigit() else None,
+                contact_person_id=parse_id(contact_raw),
             )
             await services.create_contact_request(db, booth, data, _gettext(request))
         except HTTPError as exc:

@@ -136,3 +136,21 @@ async def test_unicode_digit_in_the_visit_cookie_is_ignored(
     cookie = f"{analytics.SEEN_COOKIE}={today}.1.".encode() + b"\xb2"
     response = await client.get(BOOTH, headers={"cookie": cookie})
     assert response.status_code == 200
+
+
+async def test_unicode_digit_as_contact_person_is_no_server_error(
+    client: httpx.AsyncClient,
+) -> None:
+    token = await csrf_of(client, BOOTH)
+    response = await client.post(
+        f"{BOOTH}/contact",
+        data={
+            "csrf_token": token,
+            "name": "Ada",
+            "email": "ada@example.org",
+            "message": "Hallo",
+            "consent": "yes",
+            "contact_person": "\u00b2",
+        },
+    )
+    assert response.status_code == 303
