@@ -14,6 +14,7 @@ function append(event) {
   const author = document.createElement("strong");
   author.textContent = event.author;
   item.append(author, `: ${event.text}`);
+  log.querySelector("[data-chat-empty]")?.remove();
   log.append(item);
   while (log.children.length > 200) log.firstElementChild.remove();
   log.scrollTop = log.scrollHeight;
