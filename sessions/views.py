@@ -187,7 +187,12 @@ async def vote(request: Request) -> Response:
     response = _back(session_id, payload, request)
     if new_voter:
         response.set_cookie(
-            VOTER_COOKIE, new_voter, max_age=365 * 24 * 3600, httponly=True, samesite="lax"
+            VOTER_COOKIE,
+            new_voter,
+            max_age=365 * 24 * 3600,
+            httponly=True,
+            samesite="lax",
+            secure=request.app.state.settings.secure_cookies,
         )
     return response
 

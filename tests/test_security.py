@@ -3,14 +3,18 @@ reach a query, so hostile values get 400/404 and never a 500 (on either database
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
+from sqlalchemy import select
 from starlette.applications import Starlette
 
 from booths import analytics
 from fair.storage.base import RangeNotSatisfiable
 from fair.storage.http import parse_range
-from tests.booth_helpers import KRZ, PDF, upload
+from sessions.models import ProgrammeSession, Question
+from tests.booth_helpers import KRZ, PDF, app_with, upload
 from tests.conftest import csrf_of, login
 
 BOOTH = "/booths/owl-schueler-online"  # a booth of the krz organisation
@@ -154,3 +158,27 @@ async def test_unicode_digit_as_contact_person_is_no_server_error(
         },
     )
     assert response.status_code == 303
+
+
+async def test_voter_cookie_set_by_a_vote_honours_secure_cookies(
+    demo_database_url: str, tmp_path: Path
+) -> None:
+    async with (
+        app_with(demo_database_url, tmp_path, secure_cookies=True) as app,
+        httpx.AsyncClient(  # https: the session cookie is Secure now
+            transport=httpx.ASGITransport(app=app), base_url="https://testserver"
+        ) as client,
+    ):
+        async with app.state.db.session() as db:
+            session_id = await db.scalar(select(ProgrammeSession.id).limit(1))
+            question = Question(session_id=session_id, author_name="Ada", body="Warum?", votes=0)
+            db.add(question)
+            await db.commit()
+            question_id = question.id
+        token = await csrf_of(client)
+        response = await client.post(
+            f"/sessions/{session_id}/questions/{question_id}/vote", data={"csrf_token": token}
+        )
+        assert response.status_code == 303
+        cookie = response.headers["set-cookie"]
+        assert "fair_voter=" in cookie and "secure" in cookie.lower()
