@@ -1,5 +1,6 @@
-"""Security review regressions: ids in paths, queries and forms are checked before they
-reach a query, so hostile values get 400/404 and never a 500 (on either database)."""
+"""Security review regressions: hostile ids, NUL characters, huge Range numbers and
+non-ASCII tokens get 400/403/404/416 and never a 500 (on either database); cookies
+honour ``secure_cookies``."""
 
 from __future__ import annotations
 
