@@ -405,3 +405,18 @@ async def test_form_errors(
 async def test_form_no_file_chosen(media: LocalStorage) -> None:
     response = await post(upload_app(media, MB), form_parts({"csrf": "t"}, [], filename=""))
     assert response.status_code == 400 and "empty" in response.json()["error"]
+
+
+async def test_form_part_headers_are_bounded(media: LocalStorage) -> None:
+    """A part whose headers never end is refused, not buffered up to the upload limit."""
+    head = f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n'
+    endless = (b"X-Padding: " + b"a" * 65536 for _ in range(200))  # 13 MB of one header
+
+    def body() -> Iterable[bytes]:
+        yield head.encode()
+        yield from endless
+
+    response = await post(upload_app(media, 100 * MB), body())
+    assert response.status_code == 400
+    assert "header" in response.json()["error"]  # python-multipart caps header size
+    assert stored_files(media) == []
