@@ -11,7 +11,7 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 
 from booths import dashboard, editor, views
-from booths.services import RequestLimiter, purge_expired_requests
+from booths.services import contact_request_limit, purge_expired_requests
 from fair.search import SearchService
 
 POST = ["POST"]
@@ -55,4 +55,4 @@ def register_booth_hooks(app: Starlette) -> None:
             await db.commit()
 
     app.state.startup_hooks.append(ensure_search_index)
-    app.state.contact_limiter = RequestLimiter()
+    app.state.contact_limiter = contact_request_limit()

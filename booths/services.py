@@ -28,6 +28,7 @@ from fair.auth import CurrentUser, create_invitation, require_user
 from fair.db import utcnow
 from fair.errors import HTTPError, bad_request
 from fair.models import EventDay, Membership, Organisation, Role, Topic, User
+from fair.ratelimit import SlidingWindowLimit
 from fair.search import SearchService
 from fair.storage import Storage, StoredObject
 from fair.uploads import DOCX, ODP, ODT, PDF, PPTX, checked_stream, filename_for_type
@@ -344,24 +345,11 @@ async def create_contact_request(
     return request
 
 
-class RequestLimiter:
-    """At most ``limit`` contact requests per client address and ``window`` seconds, per
-    app instance. Kept in memory: the addresses are never written anywhere."""
-
-    def __init__(self, limit: int = 5, window: float = 600) -> None:
-        self.limit = limit
-        self.window = window
-        self._seen: dict[str, list[float]] = {}
-
-    def check(self, client: str, now: float) -> None:
-        recent = [t for t in self._seen.get(client, []) if now - t < self.window]
-        if len(recent) >= self.limit:
-            self._seen[client] = recent
-            raise HTTPError(429, "Zu viele Anfragen in kurzer Zeit. Bitte später erneut senden.")
-        recent.append(now)
-        self._seen[client] = recent
-        if len(self._seen) > 10_000:  # forget idle clients
-            self._seen = {k: v for k, v in self._seen.items() if now - v[-1] < self.window}
+def contact_request_limit() -> SlidingWindowLimit:
+    """At most 5 contact requests per client address and 10 minutes, per app instance."""
+    return SlidingWindowLimit(
+        5, 600, "Zu viele Anfragen in kurzer Zeit. Bitte später erneut senden."
+    )
 
 
 async def purge_expired_requests(db: AsyncSession) -> None:

@@ -9,8 +9,6 @@ session page, on every instance, reorders live.
 
 from __future__ import annotations
 
-import time
-from collections import deque
 from typing import Any
 
 from sqlalchemy import select, update
@@ -20,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fair.auth import CurrentUser
 from fair.db import Database
 from fair.errors import HTTPError, bad_request, not_found
+from fair.ratelimit import SlidingWindowLimit
 from fair.realtime.hub import Hub
 from sessions.announce import Announcer
 from sessions.models import (
@@ -38,28 +37,17 @@ MAX_LISTED = 200  # questions sent live; a session with more shows the top ones
 ACTIONS = ("hide", "show", "answer", "unanswer", "pin", "unpin")
 
 
-class PostingLimit:
+class PostingLimit(SlidingWindowLimit):
     """At most ``per_minute`` questions per client address and minute, on this instance.
 
-    WebSocket chat has its own limits in ``serve_channel``; questions come over plain HTTP
-    (they must work without JavaScript), so this keeps one client from flooding a session.
+    Questions come over plain HTTP (they must work without JavaScript), so this keeps
+    one client from flooding a session; chat has its own limits in ``serve_channel``.
     """
 
-    def __init__(self, per_minute: int = 10, max_clients: int = 50_000) -> None:
-        self.per_minute = per_minute
-        self.max_clients = max_clients
-        self._hits: dict[str, deque[float]] = {}
-
-    def check(self, client: str) -> None:
-        now = time.monotonic()
-        hits = self._hits.setdefault(client, deque())
-        while hits and hits[0] <= now - 60:
-            hits.popleft()
-        if len(hits) >= self.per_minute:
-            raise HTTPError(429, "Zu viele Fragen in kurzer Zeit. Bitte warten Sie eine Minute.")
-        hits.append(now)
-        if len(self._hits) > self.max_clients:
-            self._hits = {k: v for k, v in self._hits.items() if v and v[-1] > now - 60}
+    def __init__(self, per_minute: int = 10) -> None:
+        super().__init__(
+            per_minute, 60, "Zu viele Fragen in kurzer Zeit. Bitte warten Sie eine Minute."
+        )
 
 
 def session_channel(session_id: int) -> str:

@@ -139,8 +139,8 @@ async def session_detail(request: Request) -> Response:
     return response
 
 
-def _set_voter(request: Request, response: Response) -> str:
-    token = secrets.token_urlsafe(24)
+def _set_voter(request: Request, response: Response, token: str | None = None) -> str:
+    token = token or secrets.token_urlsafe(24)
     response.set_cookie(
         VOTER_COOKIE,
         token,
@@ -186,14 +186,7 @@ async def vote(request: Request) -> Response:
     request.app.state.questions.mark(qa.session_channel(session_id))
     response = _back(session_id, payload, request)
     if new_voter:
-        response.set_cookie(
-            VOTER_COOKIE,
-            new_voter,
-            max_age=365 * 24 * 3600,
-            httponly=True,
-            samesite="lax",
-            secure=request.app.state.settings.secure_cookies,
-        )
+        _set_voter(request, response, new_voter)
     return response
 
 

@@ -11,12 +11,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import time
-from collections import defaultdict, deque
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -25,6 +22,7 @@ from starlette.routing import BaseRoute, Route
 from fair.auth import CurrentUser
 from fair.db import Database
 from fair.errors import HTTPError
+from fair.ratelimit import SlidingWindowLimit
 from fair.storage import range_response
 from fair.web import check_csrf, current_user, read_form, render
 from sessions.ids import parse_id
@@ -32,7 +30,8 @@ from sessions.live.archive import RecordingArchive
 from sessions.live.errors import LiveError
 from sessions.live.stage import LiveRegistry
 from sessions.live.worker import LiveWorker
-from sessions.models import LiveState, ProgrammeSession, Recording, SessionSpeaker, Speaker
+from sessions.models import LiveState, ProgrammeSession, Recording
+from sessions.qa import can_moderate
 from sessions.queries import get_session
 
 logger = logging.getLogger(__name__)
@@ -106,17 +105,9 @@ def _recording_id(request: Request) -> int:
 
 
 async def may_publish(db: Any, user: CurrentUser | None, session: ProgrammeSession) -> bool:
-    """Organisers, and the speakers (or moderator) of this session."""
-    if user is None:
-        return False
-    if user.is_organiser:
-        return True
-    linked = await db.scalar(
-        select(SessionSpeaker.id)
-        .join(Speaker, Speaker.id == SessionSpeaker.speaker_id)
-        .where(SessionSpeaker.session_id == session.id, Speaker.user_id == user.id)
-    )
-    return linked is not None
+    """Organisers, and the speakers (or moderator) of this session: the same people who
+    moderate its Q&A."""
+    return await can_moderate(db, user, session.id)
 
 
 async def _load_session(request: Request) -> ProgrammeSession:
@@ -156,28 +147,8 @@ async def _read_offer(request: Request) -> tuple[str, str]:
     return sdp, kind
 
 
-class OfferRateLimit:
-    """Offers per client address and minute, so a viewer flood cannot exhaust the engine."""
-
-    def __init__(self, per_minute: int) -> None:
-        self.per_minute = per_minute
-        self._seen: dict[str, deque[float]] = defaultdict(deque)
-
-    def check(self, client: str) -> None:
-        now = time.monotonic()
-        seen = self._seen[client]
-        while seen and seen[0] < now - 60:
-            seen.popleft()
-        if len(seen) >= self.per_minute:
-            raise HTTPError(429, "Zu viele Verbindungsversuche. Bitte warten Sie eine Minute.")
-        seen.append(now)
-        if len(self._seen) > 10_000:  # forget idle clients
-            for key in [k for k, v in self._seen.items() if not v]:
-                del self._seen[key]
-
-
 def _rate_limit(request: Request) -> None:
-    limiter: OfferRateLimit = request.app.state.live_offer_limit
+    limiter: SlidingWindowLimit = request.app.state.live_offer_limit
     limiter.check(request.client.host if request.client else "unknown")
 
 
@@ -334,7 +305,11 @@ def register_live_hooks(app: Starlette) -> None:
         await asyncio.to_thread(spool_dir.mkdir, parents=True, exist_ok=True)
         archive = RecordingArchive(app.state.db, app.state.storage, spool_dir)
         app.state.recording_archive = archive
-        app.state.live_offer_limit = OfferRateLimit(settings.live_offers_per_minute)
+        app.state.live_offer_limit = SlidingWindowLimit(
+            settings.live_offers_per_minute,
+            60,
+            "Zu viele Verbindungsversuche. Bitte warten Sie eine Minute.",
+        )
         app.state.live = LiveEngine(
             settings, archive, list(getattr(app.state, "live_worker_args", []))
         )
