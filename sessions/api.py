@@ -15,9 +15,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from booths.models import Booth, Material
-from fair.errors import HTTPError, not_found
+from fair.errors import not_found
 from fair.formatting import to_local
-from sessions.ids import MAX_ID, parse_id
+from sessions.ids import MAX_ID, parse_id, query_id
 from sessions.models import ProgrammeSession, Recording
 from sessions.queries import schedule_sessions, sessions_for_booth
 
@@ -30,16 +30,6 @@ def _base(request: Request) -> str:
 
 def _tz(request: Request) -> str:
     return str(request.app.state.settings.time_zone)
-
-
-def _int(request: Request, name: str) -> int | None:
-    raw = request.query_params.get(name)
-    if not raw:
-        return None
-    value = parse_id(raw)
-    if value is None:
-        raise HTTPError(400, f"{name}: keine gültige ID (1–{MAX_ID})", field=name)
-    return value
 
 
 def _json(payload: dict[str, Any]) -> Response:
@@ -131,7 +121,11 @@ def _visible(material: Material) -> bool:
 
 
 async def sessions(request: Request) -> Response:
-    day, stage, topic = _int(request, "day"), _int(request, "stage"), _int(request, "topic")
+    day, stage, topic = (
+        query_id(request.query_params, "day"),
+        query_id(request.query_params, "stage"),
+        query_id(request.query_params, "topic"),
+    )
     async with request.app.state.db.session() as db:
         items = await schedule_sessions(db, day_id=day, include_cancelled=True)
     items = [

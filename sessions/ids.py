@@ -7,6 +7,10 @@ checked here first.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from fair.errors import HTTPError
+
 MAX_ID = 2**31 - 1
 
 
@@ -16,3 +20,14 @@ def parse_id(raw: object) -> int | None:
         return None
     value = int(raw)
     return value if 1 <= value <= MAX_ID else None
+
+
+def query_id(params: Mapping[str, str], name: str) -> int | None:
+    """An optional id filter from the query string; 400 naming the parameter if bad."""
+    raw = params.get(name)
+    if not raw:
+        return None
+    value = parse_id(raw)
+    if value is None:
+        raise HTTPError(400, f"{name}: keine gültige ID (1–{MAX_ID})", field=name)
+    return value

@@ -15,7 +15,7 @@ from fair.web import client_key, current_user, form_text, read_form, render
 from sessions import qa
 from sessions.chat import recent_messages
 from sessions.exporters import Schedule, exporter_for
-from sessions.ids import parse_id
+from sessions.ids import parse_id, query_id
 from sessions.queries import (
     event_faq,
     get_series,
@@ -31,16 +31,6 @@ from sessions.queries import (
 
 VOTER_COOKIE = "fair_voter"
 GROUPINGS = ("day", "stage", "topic")
-
-
-def _int_param(request: Request, name: str) -> int | None:
-    raw = request.query_params.get(name)
-    if not raw:
-        return None
-    value = parse_id(raw)
-    if value is None:
-        raise HTTPError(400, f"{name}: keine gültige ID", field=name)
-    return value
 
 
 def _path_id(request: Request, name: str, what: str) -> int:
@@ -72,9 +62,9 @@ async def programme(request: Request) -> Response:
     by = request.query_params.get("by", "day")
     if by not in GROUPINGS:
         raise HTTPError(400, "by: day, stage oder topic", field="by")
-    day_id = _int_param(request, "day")
-    stage_id = _int_param(request, "stage")
-    topic_id = _int_param(request, "topic")
+    day_id = query_id(request.query_params, "day")
+    stage_id = query_id(request.query_params, "stage")
+    topic_id = query_id(request.query_params, "topic")
     async with request.app.state.db.session() as db:
         days = await list_days(db)
         stages = await list_stages(db)
@@ -247,7 +237,7 @@ async def schedule_export(request: Request) -> Response:
     day_id = session_ids = None
     suffix = ""
     if exporter_class.filterable:
-        day_id = _int_param(request, "day")
+        day_id = query_id(request.query_params, "day")
         session_ids = _session_ids(request)
     settings = request.app.state.settings
     async with request.app.state.db.session() as db:
