@@ -22,6 +22,7 @@ from starlette.staticfiles import StaticFiles
 
 from fair.db import Database
 from fair.errors import HTTPError
+from fair.mail import Mailer
 from fair.middleware import (
     BodyLimitMiddleware,
     RequestContextMiddleware,
@@ -50,10 +51,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     storage = storage_module.storage_from_settings(settings)
     hub = hub_from_settings(settings)
+    mailer = Mailer(settings.smtp_url, settings.mail_from)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await hub.start()
+        await mailer.start()
         for hook in app.state.startup_hooks:
             await hook(app)
         try:
@@ -64,6 +67,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                     await hook(app)
                 except Exception:  # a failing hook must not keep the others from running
                     log.exception("shutdown hook failed")
+            await mailer.close()
             await hub.close()
             storage.close()
             await database.dispose()
@@ -108,6 +112,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.templates = templates
     app.state.storage = storage
     app.state.hub = hub
+    app.state.mailer = mailer
     app.state.startup_hooks = []
     app.state.shutdown_hooks = []
     for register in _package_hooks():

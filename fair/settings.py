@@ -111,6 +111,16 @@ class Settings:
         default=False, metadata=_meta("Mark cookies Secure (set when served over HTTPS)")
     )
     debug: bool = field(default=False, metadata=_meta("Show tracebacks (never in production)"))
+    smtp_url: str = field(
+        default="",
+        metadata=_meta(
+            "Outgoing mail: smtp://user:password@host:port, smtps://… or smtp://…?starttls=1;"
+            " empty sends no mail"
+        ),
+    )
+    mail_from: str = field(
+        default="fair <noreply@localhost>", metadata=_meta("Sender address of fair's mails")
+    )
 
     @property
     def ice_server_list(self) -> list[dict[str, Any]]:
@@ -154,6 +164,12 @@ class Settings:
             raise SettingsError("FAIR_STORAGE_URL must start with file:// or s3://")
         if self.max_upload_bytes <= 0:
             raise SettingsError("FAIR_MAX_UPLOAD_BYTES must be positive")
+        from fair.mail import MailConfigError, parse_smtp_url
+
+        try:
+            parse_smtp_url(self.smtp_url)
+        except MailConfigError as exc:
+            raise SettingsError(str(exc)) from exc
         if self.live_fanout_processes < 0 or self.live_fanout_processes > 16:
             raise SettingsError("FAIR_LIVE_FANOUT_PROCESSES must be between 0 and 16")
 

@@ -215,3 +215,12 @@ async def browser() -> AsyncIterator[Any]:
             yield instance
         finally:
             await instance.close()
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[Any]:
+    """A real SMTP server (aiosmtpd) on a free loopback port; ``.messages`` holds the mails."""
+    from tests.smtp_server import SmtpServer
+
+    with SmtpServer() as server:
+        yield server
