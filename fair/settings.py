@@ -53,8 +53,15 @@ class Settings:
     secret_key: str = field(
         default="",
         metadata=_meta(
-            "Signs session cookies and CSRF tokens. Empty: a random key per start "
-            "(sessions do not survive a restart; set it when running several instances)"
+            "Signs session cookies and CSRF tokens. Empty: a key generated once and kept in"
+            " FAIR_SECRET_KEY_FILE (set it explicitly when instances run on several machines)"
+        ),
+    )
+    secret_key_file: str = field(
+        default=str(PROJECT_ROOT / "media" / "secret_key"),
+        metadata=_meta(
+            "Where the generated secret key is kept when FAIR_SECRET_KEY is empty"
+            " (created once, readable by its owner only)"
         ),
     )
     redis_url: str = field(
@@ -128,7 +135,8 @@ class Settings:
         return list(value)
 
     def effective_secret_key(self) -> str:
-        return self.secret_key or _RANDOM_SECRET
+        """FAIR_SECRET_KEY, or the generated key kept on disk so restarts keep logins."""
+        return self.secret_key or stored_secret_key(Path(self.secret_key_file))
 
     def replace(self, **changes: Any) -> Settings:
         values = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -180,7 +188,7 @@ class Settings:
         for f in fields(cls):
             default = f.default
             if f.name == "secret_key":
-                default = "(random per start)"
+                default = "(generated once, see FAIR_SECRET_KEY_FILE)"
             rows.append(("FAIR_" + f.name.upper(), str(default), f.metadata["help"]))
         return rows
 
@@ -201,4 +209,31 @@ def _cast(key: str, raw: str, default: Any) -> Any:
     return raw
 
 
-_RANDOM_SECRET = secrets.token_urlsafe(32)
+def stored_secret_key(path: Path) -> str:
+    """The key in ``path``, created there once (mode 0600) if the file does not exist yet.
+
+    Several worker processes may start at the same moment: each writes a candidate to
+    its own temporary file and hard-links it into place, which succeeds for exactly one
+    of them; the others read the winner's key.
+    """
+    try:
+        key = path.read_text().strip()
+    except FileNotFoundError:
+        key = ""
+    if key:
+        return key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    candidate = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_urlsafe(48) + "\n")
+    try:
+        os.link(candidate, path)
+    except FileExistsError:
+        pass
+    finally:
+        candidate.unlink()
+    key = path.read_text().strip()
+    if not key:
+        raise SettingsError(f"{path} is empty: delete it or set FAIR_SECRET_KEY")
+    return key

@@ -4,13 +4,22 @@ language, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import re
+import stat
+from pathlib import Path
 
 import httpx
 from starlette.applications import Starlette
 
 from fair.auth import create_invitation
 from fair.models import Role
-from tests.conftest import DEMO_PASSWORD, csrf_of, login, make_client
+from tests.conftest import (
+    DEMO_PASSWORD,
+    _running_app,
+    csrf_of,
+    login,
+    make_client,
+    make_settings,
+)
 
 
 async def test_healthz(client: httpx.AsyncClient) -> None:
@@ -242,3 +251,26 @@ async def test_organiser_home_is_for_organisers(demo_app: Starlette) -> None:
         for link in ("/organiser/programme", "/organiser/booths", "/organiser/faq"):
             assert f'href="{link}"' in page.text
             assert (await organiser.get(link)).status_code == 200
+
+
+async def test_generated_secret_key_survives_a_restart(
+    demo_database_url: str, tmp_path: Path
+) -> None:
+    """Without FAIR_SECRET_KEY a key is made once (0600) and reused, so logins survive."""
+    key_file = tmp_path / "data" / "secret_key"
+    settings = make_settings(
+        demo_database_url, tmp_path, secret_key="", secret_key_file=str(key_file)
+    )
+    async for first in _running_app(settings):
+        async with make_client(first) as visitor:
+            await login(visitor, "orga@example.org")
+            cookies = dict(visitor.cookies)
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    key = key_file.read_text().strip()
+    assert len(key) >= 48
+    async for restarted in _running_app(settings):
+        async with make_client(restarted) as same_visitor:
+            same_visitor.cookies.update(cookies)
+            assert "Abmelden" in (await same_visitor.get("/")).text
+    assert key_file.read_text().strip() == key
+    assert settings.replace(secret_key="explicit").effective_secret_key() == "explicit"
