@@ -6,16 +6,26 @@ STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := chromium chromium-driver redis-server postgresql-15 docker-compose
 
-.PHONY: run test install install-test system-deps lint typecheck pytest bench clean
+.PHONY: run test install install-test system-deps lint typecheck pytest bench clean lock
 
 run: $(STAMP)
 	$(BIN)/fair demo
 
-$(STAMP): pyproject.toml
+# Installs exactly what requirements.lock names (versions and hashes), then fair itself.
+$(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+# Refresh requirements.lock after changing dependencies in pyproject.toml (needs PyPI).
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet pip-tools
+	.lock-venv/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	  --no-emit-index-url --no-emit-find-links --extra test \
+	  --output-file requirements.lock pyproject.toml
+	rm -rf .lock-venv
 
 install: $(STAMP)
 

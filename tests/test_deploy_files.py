@@ -31,3 +31,29 @@ def test_docker_compose_is_valid_and_uses_known_settings() -> None:
     assert used <= known, used - known
     for service in ("postgres", "redis", "minio", "coturn", "app1", "app2"):
         assert f"  {service}:" in result.stdout
+
+
+def test_lock_file_pins_every_dependency_with_hashes() -> None:
+    """`make run`/`make test` install requirements.lock only: every dependency of
+    pyproject.toml (and its test extra) must be pinned there, at a version it accepts.
+    Refresh with `make lock` after changing dependencies."""
+    import tomllib
+
+    from packaging.requirements import Requirement
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = [*project["dependencies"], *project["optional-dependencies"]["test"]]
+    lock = (ROOT / "requirements.lock").read_text()
+    pinned: dict[str, str] = {}
+    for line in lock.splitlines():
+        if "==" in line and not line.startswith((" ", "#")):
+            name, _, version = line.split(" ")[0].partition("==")
+            pinned[name.lower().replace("_", "-")] = version
+    assert lock.count("--hash=sha256:") >= len(pinned)
+    for spec in wanted:
+        requirement = Requirement(spec)
+        name = requirement.name.lower().replace("_", "-")
+        assert name in pinned, f"{name} is not in requirements.lock: run `make lock`"
+        assert requirement.specifier.contains(pinned[name], prereleases=True), (
+            f"requirements.lock pins {name}=={pinned[name]}, pyproject asks {requirement}"
+        )
