@@ -15,9 +15,10 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fair.auth import CurrentUser
+from fair.auth import CurrentUser, require_user
 from fair.db import Database
 from fair.errors import HTTPError, bad_request, not_found
+from fair.models import Role
 from fair.ratelimit import SlidingWindowLimit
 from fair.realtime.hub import Hub
 from sessions.announce import Announcer
@@ -198,8 +199,7 @@ async def question_to_faq(
     for_event: bool = False,
 ) -> FaqEntry:
     """An organiser turns an answered question into an FAQ entry (session or event)."""
-    if user is None or not user.is_organiser:
-        raise HTTPError(403, "Nur das Organisationsteam pflegt die häufigen Fragen.")
+    require_user(user, Role.organiser)
     question = await _question(db, session_id, question_id)
     if not question.answered:
         raise HTTPError(409, "Nur beantwortete Fragen können in die häufigen Fragen.")

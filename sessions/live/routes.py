@@ -19,9 +19,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from fair.auth import CurrentUser
+from fair.auth import CurrentUser, require_user
 from fair.db import Database
 from fair.errors import HTTPError
+from fair.models import Role
 from fair.ratelimit import SlidingWindowLimit
 from fair.storage import range_response
 from fair.web import check_csrf, current_user, read_form, render
@@ -265,9 +266,7 @@ async def recording_media(request: Request) -> Response:
 
 async def toggle_recording(request: Request) -> Response:
     """Organisers publish or withdraw a recording."""
-    user = current_user(request)
-    if user is None or not user.is_organiser:
-        raise HTTPError(403, "Nur Organisator:innen veröffentlichen Aufzeichnungen.")
+    require_user(current_user(request), Role.organiser)
     form = await read_form(request)
     session_id = _session_id(request)
     recording_id = _recording_id(request)
