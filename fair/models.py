@@ -7,7 +7,7 @@ point at these tables, never the other way round.
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta, tzinfo
 
 from sqlalchemy import (
     Date,
@@ -85,6 +85,15 @@ class EventDay(Base):
 
     series: Mapped[EventSeries] = relationship(back_populates="days", lazy="raise")
     host: Mapped[Organisation] = relationship(lazy="raise")
+
+    def span(self, zone: tzinfo) -> tuple[datetime, datetime]:
+        """The day's hours as aware datetimes in ``zone``. frab days often run past
+        midnight (11:00–04:00): an end at or before the start is on the next morning."""
+        start = datetime.combine(self.date, self.starts, zone)
+        end = datetime.combine(self.date, self.ends, zone)
+        if end <= start:
+            end += timedelta(days=1)
+        return start, end
 
 
 class Topic(Base):

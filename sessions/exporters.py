@@ -10,6 +10,8 @@ only changes when the programme does.
 from __future__ import annotations
 
 import json
+import re
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, ClassVar
@@ -22,6 +24,7 @@ from booths.models import Booth
 from fair.formatting import to_local
 from fair.models import EventDay, EventSeries
 from sessions.models import ProgrammeSession, Stage
+from sessions.schedule_records import SOURCE_NAMESPACE
 
 GENERATOR = "fair"
 GENERATOR_VERSION = "0.1.0"
@@ -54,11 +57,14 @@ class Schedule:
         return f"{self.base_url}/booths/{booth.slug}"
 
     def day_bounds(self, day: EventDay) -> tuple[datetime, datetime]:
-        zone = ZoneInfo(self.time_zone)
-        return (
-            datetime.combine(day.date, day.starts, zone),
-            datetime.combine(day.date, day.ends, zone),
-        )
+        """The day's hours; a frab-style day may end the next morning."""
+        return day.span(ZoneInfo(self.time_zone))
+
+    @property
+    def acronym(self) -> str:
+        """The series' acronym in the C3VOC form (lowercase letters, digits, ``_``, 4+)."""
+        raw = (self.series.acronym or self.series.slug) if self.series else "fair"
+        return re.sub(r"[^a-z0-9_]", "_", raw.lower()).ljust(4, "_")
 
     def sessions_on(self, day: EventDay, stage: Stage | None = None) -> list[ProgrammeSession]:
         return [
@@ -74,6 +80,11 @@ def _hhmm(minutes: int) -> str:
 
 def _persons(session: ProgrammeSession) -> list[tuple[int, str]]:
     return [(link.speaker.id, link.speaker.name) for link in session.speaker_links]
+
+
+def _room_guid(stage: Stage) -> str:
+    """A stable UUID per stage, as the C3VOC schema asks rooms to carry one."""
+    return str(uuid.uuid5(SOURCE_NAMESPACE, f"room:{stage.slug}"))
 
 
 class Exporter:
@@ -145,7 +156,7 @@ class FrabXmlExporter(Exporter):
         conference = etree.SubElement(root, "conference")
         sub = etree.SubElement
         sub(conference, "title").text = s.series.title if s.series else "fair"
-        sub(conference, "acronym").text = (s.series.acronym or s.series.slug) if s.series else ""
+        sub(conference, "acronym").text = s.acronym
         if s.days:
             sub(conference, "start").text = s.days[0].date.isoformat()
             sub(conference, "end").text = s.days[-1].date.isoformat()
@@ -222,7 +233,6 @@ class ScheduleJsonExporter(Exporter):
                     "date": day.date.isoformat(),
                     "day_start": starts.isoformat(),
                     "day_end": ends.isoformat(),
-                    "host": day.host.name,
                     "rooms": {
                         stage.name: [self._event(x, stage) for x in s.sessions_on(day, stage)]
                         for stage in s.stages
@@ -232,14 +242,17 @@ class ScheduleJsonExporter(Exporter):
         first: date | None = s.days[0].date if s.days else None
         last: date | None = s.days[-1].date if s.days else None
         conference = {
-            "acronym": (s.series.acronym or s.series.slug) if s.series else "",
+            "acronym": s.acronym,
             "title": s.series.title if s.series else "fair",
             "start": first.isoformat() if first else None,
             "end": last.isoformat() if last else None,
             "daysCount": len(s.days),
             "timeslot_duration": "00:05",
             "time_zone_name": s.time_zone,
-            "rooms": [{"name": stage.name, "slug": stage.slug} for stage in s.stages],
+            "rooms": [
+                {"name": stage.name, "slug": stage.slug, "guid": _room_guid(stage)}
+                for stage in s.stages
+            ],
             "days": days,
         }
         document = {

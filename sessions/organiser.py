@@ -319,7 +319,7 @@ async def cancel(request: Request) -> Response:
 
 async def import_page(request: Request) -> Response:
     _organiser(request)
-    context: dict[str, Any] = {"result": None, "error": None, "max_bytes": MAX_SCHEDULE_BYTES}
+    context: dict[str, Any] = {"report": None, "error": None, "max_bytes": MAX_SCHEDULE_BYTES}
     if request.method == "GET":
         return render(request, "sessions/organiser/import.html", context)
     try:
@@ -342,7 +342,7 @@ async def import_page(request: Request) -> Response:
                 request, "sessions/organiser/import.html", context, status_code=exc.status_code
             )
         await db.commit()
-    context["result"] = result
+    context["report"] = result
     return render(request, "sessions/organiser/import.html", context)
 
 

@@ -18,6 +18,7 @@ import unicodedata
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -122,12 +123,8 @@ async def find_conflicts(
     local_start = to_local(slot.starts_at, time_zone)
     local_end = to_local(slot.ends_at, time_zone)
     day = slot.day
-    if (
-        local_start.date() != day.date
-        or local_start.time() < day.starts
-        or local_end.date() != day.date
-        or local_end.time() > day.ends
-    ):
+    day_start, day_end = day.span(ZoneInfo(time_zone))
+    if local_start < day_start or local_end > day_end:
         conflicts.append(
             Conflict(
                 "day_hours",
@@ -213,7 +210,10 @@ async def _slot(
         missing = set(people) - set(names)
         if missing:
             raise bad_request("speaker_ids", f"unbekannte Mitwirkende {sorted(missing)}")
-    starts_at = local_to_utc(datetime.combine(day.date, start), time_zone)
+    on = day.date
+    if day.ends <= day.starts and start < day.starts:
+        on += timedelta(days=1)  # 00:15 on a day that runs past midnight: next morning
+    starts_at = local_to_utc(datetime.combine(on, start), time_zone)
     return Slot(day, stage, starts_at, duration_minutes, names)
 
 

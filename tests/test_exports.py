@@ -147,7 +147,8 @@ async def test_import_round_trip_into_empty_database_and_reimport(
     async with empty_app.state.db.session() as db:
         result = await import_schedule(db, exported, default_time_zone="Europe/Berlin")
         await db.commit()
-    assert result.created == await _count(demo_app) - 0 and result.updated == 0
+    assert len(result.created) == await _count(demo_app)
+    assert result.changed == [] and result.unchanged == 0 and result.skipped == []
     original = await _snapshot(demo_app)
     assert await _snapshot(empty_app) == original
     # The imported fair exports the same schedule again.
@@ -166,7 +167,7 @@ async def test_import_round_trip_into_empty_database_and_reimport(
         files={"schedule": ("schedule.xml", exported, "application/xml")},
     )
     assert response.status_code == 200, response.text
-    assert f"0 neu, {before} aktualisiert" in response.text
+    assert f"0 neu, 0 geändert, {before} unverändert, 0 übersprungen" in response.text
     assert await _count(demo_app) == before
     assert await _snapshot(demo_app) == original
 
@@ -298,7 +299,9 @@ async def test_pretalx_schedule_into_an_empty_fair(empty_app: Starlette) -> None
     async with empty_app.state.db.session() as db:
         result = await import_schedule(db, PRETALX_LIKE, default_time_zone="UTC")
         await db.commit()
-    assert (result.created, result.updated) == (2, 0)
+    assert (len(result.created), result.changed) == (2, [])
+    assert result.stages_created == ["Saal 1"]
+    assert result.speakers_created == ["Maria Muster", "Jo Beispiel"]
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=empty_app), base_url="http://testserver"
     ) as client:
@@ -354,6 +357,8 @@ def test_parser_checks_every_field(
     except HTTPError as exc:
         assert exc.status_code == 400 and exc.message.startswith("schedule.xml")
     else:
-        event = parsed.events[0]
-        assert event.starts_at.tzinfo is not None and 1 <= event.duration_minutes <= 720
-        assert 1970 <= event.starts_at.year <= 2999
+        for event in parsed.events:
+            assert event.starts_at.tzinfo is not None and 1 <= event.duration_minutes <= 720
+            assert 1970 <= event.starts_at.year <= 2999
+            assert len(event.guid) == 36 and event.source_ref
+        assert len(parsed.events) + len(parsed.skipped) == 1
