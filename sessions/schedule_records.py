@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -265,6 +265,19 @@ def add_event(fmt: str, parsed: ParsedSchedule, outcome: EventRecord | SkippedEv
     if isinstance(outcome, SkippedEvent):
         parsed.skipped.append(outcome)
         return
+    if outcome.starts_at.date() != outcome.day:
+        # Listed under the evening before: it must start before that day ends (its
+        # stated end, else noon), or the file contradicts itself.
+        bounds = parsed.day_bounds.get(outcome.day)
+        noon = datetime.combine(outcome.day + timedelta(days=1), time(12), outcome.starts_at.tzinfo)
+        limit = bounds[1] if bounds else noon
+        if outcome.starts_at >= limit:
+            raise ScheduleError(
+                fmt,
+                f"beginnt {outcome.starts_at:%Y-%m-%d %H:%M}, nach dem Ende des Tags "
+                f"{outcome.day.isoformat()} ({limit:%Y-%m-%d %H:%M})",
+                outcome.place,
+            )
     first = parsed.places.setdefault(outcome.guid, outcome.place)
     if first != outcome.place:
         raise ScheduleError(
