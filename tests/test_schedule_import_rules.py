@@ -333,3 +333,40 @@ def test_mixed_time_zones_are_the_same_instants() -> None:
     assert late.starts_at.isoformat() == "2027-03-02T11:30:00+01:00"
     parsed = parse_schedule(_mixed_zones("2027-03-02T12:30:00"), default_time_zone="UTC")
     assert parsed.events[1].starts_at.isoformat() == "2027-03-02T12:30:00+01:00"
+
+
+async def test_organiser_plans_past_midnight_on_an_imported_night_day(
+    empty_app: Starlette,
+) -> None:
+    from datetime import time
+
+    from fair.models import EventDay
+    from sessions.models import SessionKind, Stage
+    from sessions.services import ConflictError, SessionInput, create_session
+
+    data = frab_file(frab_event("n-1", "Abendvortrag", when="2027-03-02T21:00:00+01:00"))
+    data = data.replace(b'end="2027-03-02T18:00:00+01:00"', b'end="2027-03-03T02:00:00+01:00"')
+    await run_import(empty_app, data)
+    async with empty_app.state.db.session() as db:
+        day = await db.scalar(select(EventDay))
+        stage = await db.scalar(select(Stage))
+        assert day is not None and stage is not None
+        assert (day.starts, day.ends) == (time(9), time(2))
+
+        def late(start: time) -> SessionInput:
+            return SessionInput(
+                title="Nachtcafé",
+                kind=SessionKind.talk,
+                day_id=day.id,
+                stage_id=stage.id,
+                start=start,
+                duration_minutes=30,
+            )
+
+        session, conflicts = await create_session(db, late(time(0, 30)), time_zone=TZ)
+        assert conflicts == []
+        assert session.starts_at.isoformat() == "2027-03-02T23:30:00"  # UTC: 00:30 Berlin
+        with pytest.raises(ConflictError) as refused:
+            await create_session(db, late(time(3, 0)), time_zone=TZ)
+        assert [c.kind for c in refused.value.conflicts] == ["day_hours"]
+        await db.rollback()
