@@ -55,6 +55,18 @@ def frab_file(*events: str, day: str = "2027-03-02", room_name: str = "Forum") -
     ).encode()
 
 
+async def post_import(
+    client: httpx.AsyncClient, data: bytes, *, name: str = "schedule.xml", lang: str = "de"
+) -> httpx.Response:
+    """Upload a schedule as a logged-in organiser does, in ``lang``."""
+    token = await csrf_of(client, f"/organiser/programme/import?lang={lang}")
+    return await client.post(
+        "/organiser/programme/import",
+        data={"csrf_token": token},
+        files={"schedule": (name, data, "application/octet-stream")},
+    )
+
+
 async def count_sessions(app: Starlette) -> int:
     async with app.state.db.session() as db:
         return int(await db.scalar(select(func.count()).select_from(ProgrammeSession)) or 0)
@@ -112,32 +124,16 @@ async def test_report_names_only_real_changes_in_german_and_english(
     first_title.text = "Ein neuer Titel"
     changed = etree.tostring(exported, xml_declaration=True, encoding="UTF-8")
     await login(client, "orga@example.org")
-    token = await csrf_of(client, "/organiser/programme/import")
-    response = await client.post(
-        "/organiser/programme/import",
-        data={"csrf_token": token},
-        files={"schedule": ("schedule.xml", changed, "application/xml")},
-    )
+    response = await post_import(client, changed)
     assert response.status_code == 200, response.text[:500]
     assert f"0 neu, 1 geändert, {total - 1} unverändert, 0 übersprungen" in response.text
     item = response.text.split("<h3>Geändert</h3>")[1].split("</ul>")[0]
     assert "Ein neuer Titel</a>: Titel</li>" in item
-    token = await csrf_of(client, "/organiser/programme/import?lang=en")
     first_title.text = "Noch ein Titel"
     first_duration = first.find("duration")
     assert first_duration is not None
     first_duration.text = "00:25"
-    response = await client.post(
-        "/organiser/programme/import",
-        data={"csrf_token": token},
-        files={
-            "schedule": (
-                "schedule.xml",
-                etree.tostring(exported, encoding="UTF-8"),
-                "application/xml",
-            )
-        },
-    )
+    response = await post_import(client, etree.tostring(exported, encoding="UTF-8"), lang="en")
     assert f"0 new, 1 changed, {total - 1} unchanged, 0 skipped" in response.text
     assert "Noch ein Titel</a>: Title, Duration</li>" in response.text
 
@@ -173,12 +169,7 @@ async def test_report_page_shows_skipped_with_reasons_in_both_languages(
         ("de", ["1 neu, 0 geändert, 0 unverändert, 2 übersprungen", "Dauer 48:00 – länger"]),
         ("en", ["0 new, 0 changed, 1 unchanged, 2 skipped", "Duration 48:00 – longer"]),
     ):
-        token = await csrf_of(client, f"/organiser/programme/import?lang={lang}")
-        response = await client.post(
-            "/organiser/programme/import",
-            data={"csrf_token": token},
-            files={"schedule": ("schedule.xml", data, "application/xml")},
-        )
+        response = await post_import(client, data, lang=lang)
         assert response.status_code == 200
         for needle in needles:
             assert needle in response.text
@@ -314,12 +305,7 @@ async def test_bad_json_over_http_changes_nothing(
 ) -> None:
     before = await programme(demo_app)
     await login(client, "orga@example.org")
-    token = await csrf_of(client, "/organiser/programme/import")
-    response = await client.post(
-        "/organiser/programme/import",
-        data={"csrf_token": token},
-        files={"schedule": ("schedule.json", _json_days([EVENT]), "application/json")},
-    )
+    response = await post_import(client, _json_days([EVENT]), name="schedule.json")
     assert response.status_code == 400
     assert "days[0].rooms): erwartet ein Objekt" in response.text
     assert await programme(demo_app) == before
