@@ -50,6 +50,10 @@ class Schedule:
     def local(self, value: datetime) -> datetime:
         return to_local(value, self.time_zone)
 
+    def session_slug(self, session: ProgrammeSession) -> str:
+        """``<acronym>-<id>-<slug>``, the C3VOC form recording pipelines and pretalx use."""
+        return f"{self.acronym}-{session.id:03d}-{session.slug}"
+
     def session_url(self, session: ProgrammeSession) -> str:
         return f"{self.base_url}/sessions/{session.id}"
 
@@ -196,7 +200,7 @@ class FrabXmlExporter(Exporter):
             "start": start.strftime("%H:%M"),
             "duration": _hhmm(session.duration_minutes),
             "abstract": session.abstract,
-            "slug": session.slug,
+            "slug": s.session_slug(session),
             "track": session.topic.name_de if session.topic else "",
             "language": session.language,
             "description": "",
@@ -275,7 +279,7 @@ class ScheduleJsonExporter(Exporter):
             "start": start.strftime("%H:%M"),
             "duration": _hhmm(session.duration_minutes),
             "room": stage.name,
-            "slug": session.slug,
+            "slug": s.session_slug(session),
             "url": s.session_url(session),
             "title": session.title,
             "subtitle": "",

@@ -37,6 +37,7 @@ MAX_SCHEDULE_EVENTS = 3000
 MAX_SOURCE_REF = 255
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$")
+_EXPORT_PREFIX = re.compile(r"^[a-z0-9_]{4,}-\d+-(?=[a-z0-9])")
 _DURATION = re.compile(r"^(\d{1,3}):(\d{2})(?::(\d{1,2}))?$")
 _KINDS = {
     "opening": SessionKind.opening,
@@ -246,11 +247,17 @@ def build_record(
         track=raw.track.strip()[:100],
         abstract=raw.abstract.strip() or raw.description.strip(),
         language=language if language in ("de", "en") else "de",
-        slug=slugify(raw.slug.strip() or title, 100),
+        slug=_own_slug(raw.slug.strip() or title),
         persons=tuple(name.strip()[:200] for name in raw.persons if name.strip()),
         do_not_record=raw.do_not_record,
         booth_slugs=tuple(slug for url in raw.link_urls if (slug := _booth_slug(url))),
     )
+
+
+def _own_slug(slug: str) -> str:
+    """The event's own slug: without the ``<acronym>-<id>-`` prefix exports put in front,
+    so that passing a programme through several fairs does not grow it."""
+    return slugify(_EXPORT_PREFIX.sub("", slug.lower()), 100)
 
 
 def _booth_slug(href: str) -> str | None:

@@ -58,6 +58,11 @@ def xml_schema() -> etree.XMLSchema:
     return etree.XMLSchema(etree.parse(str(path)))
 
 
+def pretalx_xml_schema() -> etree.XMLSchema:
+    """The stricter XSD pretalx tests its own schedule.xml against (C3VOC's, EUPL-1.2)."""
+    return etree.XMLSchema(etree.parse(str(FIXTURES / "pretalx-schedule.xsd")))
+
+
 async def programme(app: Starlette) -> set[tuple[Any, ...]]:
     """Everything a round trip must keep, per session, by guid."""
     async with app.state.db.session() as db:
@@ -72,6 +77,7 @@ async def programme(app: Starlette) -> set[tuple[Any, ...]]:
         return {
             (
                 s.guid,
+                s.slug,
                 s.title,
                 s.kind,
                 s.abstract,
@@ -139,8 +145,8 @@ async def test_public_schedule_imports_reimports_and_round_trips(
     async with make_client(empty_app) as client:
         xml = (await client.get("/schedule.xml")).content
         exported = (await client.get("/schedule.json")).content
-    schema = xml_schema()
-    assert schema.validate(etree.fromstring(xml)), schema.error_log
+    for schema in (xml_schema(), pretalx_xml_schema()):
+        assert schema.validate(etree.fromstring(xml)), schema.error_log
     errors = [
         f"{list(e.path)}: {e.message}" for e in json_schema().iter_errors(json.loads(exported))
     ]
@@ -154,6 +160,18 @@ async def test_public_schedule_imports_reimports_and_round_trips(
     other = await run_import(other_empty_app, exported)
     assert len(other.created) == count
     assert await programme(other_empty_app) == imported
+
+
+async def test_demo_exports_validate_against_the_public_schemas(
+    client: httpx.AsyncClient,
+) -> None:
+    xml = etree.fromstring((await client.get("/schedule.xml")).content)
+    for schema in (xml_schema(), pretalx_xml_schema()):
+        assert schema.validate(xml), schema.error_log
+    document = (await client.get("/schedule.json")).json()
+    assert [e.message for e in json_schema().iter_errors(document)] == []
+    slugs = [e.findtext("slug") for e in xml.iterfind("day/room/event")]
+    assert all(slug and slug.startswith("dsk26-") for slug in slugs)
 
 
 async def test_late_events_stay_on_their_conference_day(empty_app: Starlette) -> None:
