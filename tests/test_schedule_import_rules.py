@@ -12,6 +12,8 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 from sqlalchemy import func, select
 from starlette.applications import Starlette
@@ -356,3 +358,59 @@ async def test_organiser_plans_past_midnight_on_an_imported_night_day(
             await create_session(db, late(time(3, 0)), time_zone=TZ)
         assert [c.kind for c in refused.value.conflicts] == ["day_hours"]
         await db.rollback()
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner),
+    max_leaves=12,
+)
+EVENT_KEYS = st.sampled_from(
+    [
+        "guid",
+        "id",
+        "title",
+        "date",
+        "start",
+        "end",
+        "duration",
+        "room",
+        "persons",
+        "links",
+        "track",
+        "do_not_record",
+        "language",
+        "type",
+        "slug",
+    ]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    key=EVENT_KEYS,
+    value=JSON_VALUES,
+    where=st.sampled_from(["event", "day", "conference", "schedule", "rooms", "events"]),
+)
+def test_json_of_any_shape_is_read_or_refused_cleanly(key: str, value: Any, where: str) -> None:
+    event = {**EVENT, key: value} if where == "event" else dict(EVENT)
+    day: dict[str, Any] = {"index": 1, "date": "2027-03-02", "rooms": {"Forum": [event]}}
+    conference: dict[str, Any] = {**CONFERENCE, "days": [day]}
+    schedule: dict[str, Any] = {"conference": conference}
+    if where == "day":
+        day[key] = value
+    elif where == "conference":
+        conference[key] = value
+    elif where == "schedule":
+        schedule[key] = value
+    elif where == "rooms":
+        day["rooms"] = value
+    elif where == "events":
+        schedule["events"] = value
+    try:
+        parsed = parse_schedule(_json({"schedule": schedule}), default_time_zone=TZ)
+    except HTTPError as exc:
+        assert exc.status_code in (400, 413) and exc.message.startswith("schedule.json")
+    else:
+        for record in parsed.events:
+            assert record.title and 1 <= record.duration_minutes <= 720
