@@ -37,6 +37,8 @@ log = logging.getLogger("fair")
 SESSION_COOKIE = "fair_session"
 # Routes that take file uploads get the upload limit instead of the form limit.
 UPLOAD_PATHS = [r"/booths/[^/]+/materials(/\d+)?", r"/booths/[^/]+/logo"]
+# A congress's schedule file is a few MB; the import refuses more than MAX_SCHEDULE_BYTES.
+UPLOAD_PATHS.append(r"/organiser/programme/import")
 
 
 def create_app(settings: Settings | None = None) -> Starlette:

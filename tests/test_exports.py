@@ -213,7 +213,7 @@ HALF_BAD = f"""<?xml version="1.0"?><schedule><version>1</version><conference>
         (b"<schedule><conference><title>x</title></conference>", 400, "Zeile 1, Spalte"),
         (b"<html><body/></html>", 400, "erwartet &lt;schedule&gt;"),
         (HALF_BAD, 400, "soon"),
-        (b"<schedule>" + b" " * (2 * 1024 * 1024) + b"</schedule>", 413, ""),
+        (b"<schedule>" + b" " * (6 * 1024 * 1024) + b"</schedule>", 413, "5242880 Bytes"),
     ],
     ids=[
         "billion-laughs",

@@ -414,3 +414,22 @@ def test_json_of_any_shape_is_read_or_refused_cleanly(key: str, value: Any, wher
     else:
         for record in parsed.events:
             assert record.title and 1 <= record.duration_minutes <= 720
+
+
+async def test_a_congress_sized_file_fits_over_http(
+    client: httpx.AsyncClient, demo_app: Starlette
+) -> None:
+    """Big congress exports are several MB: more than the 1 MB form limit, less than 5 MB."""
+    abstract = "Worum es geht. " * 2000  # 30 KB per event, as long descriptions are
+    events = [
+        frab_event(f"big-{n}", f"Vortrag {n}", event_id=n + 1).replace(
+            "<persons>", f"<abstract>{abstract}</abstract><persons>"
+        )
+        for n in range(80)
+    ]
+    data = frab_file(*events)
+    assert 2 * 1024 * 1024 < len(data) < 5 * 1024 * 1024
+    await login(client, "orga@example.org")
+    response = await post_import(client, data)
+    assert response.status_code == 200, response.text[:300]
+    assert "80 neu, 0 geändert" in response.text
