@@ -12,7 +12,7 @@ events were skipped and why, and which speakers and stages the import created.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -51,6 +51,8 @@ class ImportReport:
     speakers_created: list[str] = field(default_factory=list)
     stages_created: list[str] = field(default_factory=list)
     days_created: list[date] = field(default_factory=list)
+    #: Existing days whose hours grew to hold the file's (date, new starts, new ends).
+    days_widened: list[tuple[date, time, time]] = field(default_factory=list)
     session_ids: list[int] = field(default_factory=list)
 
 
@@ -143,6 +145,7 @@ async def import_schedule(
     report.speakers_created = [s.name for s in lookup.created_speakers]
     report.stages_created = [s.name for s in lookup.created_stages]
     report.days_created = [d.date for d in lookup.created_days]
+    report.days_widened = [(d.date, d.starts, d.ends) for d in lookup.widened_days]
     return report
 
 
@@ -174,8 +177,10 @@ async def _apply(
         if new or current != value:
             setattr(session, attribute, value)
             fields.append(key)
-    if session.source_ref != record.source_ref:
-        session.source_ref = record.source_ref  # identity bookkeeping, not a change
+    # Identity bookkeeping, not a change; None where the source's guid is the UUID itself.
+    source_ref = record.source_ref if record.source_ref != record.guid else None
+    if session.source_ref != source_ref:
+        session.source_ref = source_ref
     for key, attribute, current_id, target in (
         ("day", "day", session.day_id, day),
         ("stage", "stage", session.stage_id, stage),

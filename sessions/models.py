@@ -94,8 +94,9 @@ class ProgrammeSession(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     guid: Mapped[str] = mapped_column(String(36), unique=True)
-    #: The identity an imported schedule gave the event (its guid as written, which need
-    #: not be a UUID, or ``<acronym>#<id>``); ``guid`` is derived from it. None if made here.
+    #: The identity an imported schedule gave the event when it is not a UUID (its guid as
+    #: written, or ``<acronym>#<id>``); ``guid`` is derived from it. None when the source's
+    #: guid is the UUID itself, or the session was made here.
     source_ref: Mapped[str | None] = mapped_column(String(255), nullable=True, default=None)
     slug: Mapped[str] = mapped_column(String(120), unique=True)
     title: Mapped[str] = mapped_column(String(300))

@@ -9,6 +9,7 @@ import report.
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -41,6 +42,7 @@ class ScheduleLookup:
         self.created_stages: list[Stage] = []
         self.created_speakers: list[Speaker] = []
         self.created_days: list[EventDay] = []
+        self.widened_days: list[EventDay] = []
 
     async def load(self) -> None:
         db = self.db
@@ -94,24 +96,31 @@ class ScheduleLookup:
         return _free(wanted or slugify(title, 100), self.session_slugs)
 
     async def day(self, on: date) -> EventDay:
-        """The conference day ``on``; a new one gets the hours the source gives it, which
-        may run past midnight (``ends`` before ``starts`` means the next morning)."""
-        if on not in self.days:
-            first, last = self.day_spans[on]
-            starts = first.time() if first.date() == on else time(0, 0)
-            ends = last.time() if (last - first).days < 1 else starts
-            day = EventDay(
-                series=self._series(),
-                date=on,
-                title=f"{self.parsed.title} – {on:%d.%m.%Y}"[:200],
-                host=await self._host(),
-                starts=starts.replace(second=0, microsecond=0),
-                ends=ends.replace(second=0, microsecond=0),
-            )
-            self.db.add(day)
-            self.days[on] = day
-            self.created_days.append(day)
-        return self.days[on]
+        """The conference day ``on``. A new one gets the hours the source gives it, which
+        may run past midnight (``ends`` before ``starts`` means the next morning); an
+        existing one is widened (never narrowed) to hold them."""
+        first, last = self.day_spans[on]
+        if on in self.days:
+            day = self.days[on]
+            if day not in self.created_days and day not in self.widened_days:
+                start, end = day.span(ZoneInfo(self.parsed.time_zone))
+                if first < start or last > end:
+                    day.starts, day.ends = _hours(on, min(first, start), max(last, end))
+                    self.widened_days.append(day)
+            return day
+        starts, ends = _hours(on, first, last)
+        day = EventDay(
+            series=self._series(),
+            date=on,
+            title=f"{self.parsed.title} – {on:%d.%m.%Y}"[:200],
+            host=await self._host(),
+            starts=starts,
+            ends=ends,
+        )
+        self.db.add(day)
+        self.days[on] = day
+        self.created_days.append(day)
+        return day
 
     def _series(self) -> EventSeries:
         if self.series is None:
@@ -135,6 +144,14 @@ class ScheduleLookup:
                 )
                 self.db.add(self.host)
         return self.host
+
+
+def _hours(on: date, first: datetime, last: datetime) -> tuple[time, time]:
+    """``EventDay`` hours for a span: a start before the day counts from midnight, and a
+    span of a whole day or more ends where it starts (24 hours)."""
+    starts = first.time() if first.date() == on else time(0, 0)
+    ends = last.time() if (last - first).days < 1 else starts
+    return starts.replace(second=0, microsecond=0), ends.replace(second=0, microsecond=0)
 
 
 def _free(slug: str, taken: set[str]) -> str:

@@ -96,7 +96,7 @@ async def test_any_guid_is_an_identity_and_exports_as_a_stable_uuid(empty_app: S
         "Base64": "aGVsbG8rd29ybGQ=",
         "Andere Schreibung": "AGVSBG8RD29YBGQ=",
         "Ohne guid": "kc27#3",
-        "UUID": "0f1d0b0e-1111-5c55-8a8a-000000000001",
+        "UUID": None,
     }
     again = await run_import(empty_app, data)
     assert (again.created, again.changed, again.unchanged) == ([], [], 4)
@@ -433,3 +433,26 @@ async def test_a_congress_sized_file_fits_over_http(
     response = await post_import(client, data)
     assert response.status_code == 200, response.text[:300]
     assert "80 neu, 0 geändert" in response.text
+
+
+async def test_an_existing_day_grows_to_hold_a_late_evening(
+    client: httpx.AsyncClient, demo_app: Starlette
+) -> None:
+    """The demo's 30.11.2026 runs 09:00–16:00; a file lists a talk there until 00:30."""
+    from datetime import date, time
+
+    from fair.models import EventDay
+
+    data = frab_file(
+        frab_event("late-1", "Abendgespräch", when="2026-11-30T23:30:00+01:00", duration="01:00"),
+        day="2026-11-30",
+    )
+    await login(client, "orga@example.org")
+    response = await post_import(client, data)
+    assert "Tageszeiten erweitert" in response.text
+    assert "<li>Montag, 30. November 2026: 09:00–00:30</li>" in response.text
+    async with demo_app.state.db.session() as db:
+        day = await db.scalar(select(EventDay).where(EventDay.date == date(2026, 11, 30)))
+        assert day is not None and (day.starts, day.ends) == (time(9), time(0, 30))
+    again = await run_import(demo_app, data)
+    assert again.days_widened == [] and again.unchanged == 1
