@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.interfaces import LoaderOption
 
 from booths.models import Booth, ContactRequest, Material, MaterialVersion, booth_topics
@@ -26,11 +26,17 @@ class HallFilter:
 
 
 def _booth_list_query() -> Select[Booth]:
+    """Booths with what a listing shows, in one statement (joined loads: a page's query
+    count does not grow with the number of booths); read it with :func:`_all_booths`."""
     return select(Booth).options(
-        selectinload(Booth.organisation),
-        selectinload(Booth.topics),
-        selectinload(Booth.day).selectinload(EventDay.host),
+        joinedload(Booth.organisation),
+        joinedload(Booth.topics),
+        joinedload(Booth.day).joinedload(EventDay.host),
     )
+
+
+async def _all_booths(db: AsyncSession, query: Select[Booth]) -> list[Booth]:
+    return list((await db.scalars(query)).unique().all())
 
 
 async def list_booths(db: AsyncSession, hall_filter: HallFilter | None = None) -> list[Booth]:
@@ -54,7 +60,7 @@ async def list_booths(db: AsyncSession, hall_filter: HallFilter | None = None) -
             query = query.where(Organisation.slug == f.organisation)
     if f.booth_ids is not None:
         query = query.where(Booth.id.in_(list(f.booth_ids)))
-    booths = list((await db.scalars(query)).all())
+    booths = await _all_booths(db, query)
     if f.booth_ids is not None:  # keep the search ranking
         rank = {booth_id: i for i, booth_id in enumerate(f.booth_ids)}
         booths.sort(key=lambda b: rank.get(b.id, len(rank)))
@@ -62,15 +68,17 @@ async def list_booths(db: AsyncSession, hall_filter: HallFilter | None = None) -
 
 
 async def _booth_by_slug(db: AsyncSession, slug: str, *options: LoaderOption) -> Booth:
-    booth = await db.scalar(
+    found = await _all_booths(
+        db,
         _booth_list_query()
         .where(Booth.slug == slug)
         .options(
-            selectinload(Booth.materials).selectinload(Material.current_version),
-            selectinload(Booth.contacts),
+            joinedload(Booth.materials).joinedload(Material.current_version),
+            joinedload(Booth.contacts),
             *options,
-        )
+        ),
     )
+    booth = found[0] if found else None
     if booth is None:
         raise not_found("Stand")
     return booth
@@ -84,7 +92,7 @@ async def get_booth(db: AsyncSession, slug: str) -> Booth:
 async def get_booth_for_edit(db: AsyncSession, slug: str) -> Booth:
     """A booth with materials (all versions) and contacts, for editors and writes."""
     return await _booth_by_slug(
-        db, slug, selectinload(Booth.materials).selectinload(Material.versions)
+        db, slug, joinedload(Booth.materials).selectinload(Material.versions)
     )
 
 
@@ -119,7 +127,7 @@ async def booths_of(db: AsyncSession, organisation_ids: Sequence[int] | None) ->
     query = _booth_list_query().order_by(Booth.name)
     if organisation_ids is not None:
         query = query.where(Booth.organisation_id.in_(list(organisation_ids)))
-    return list((await db.scalars(query)).all())
+    return await _all_booths(db, query)
 
 
 async def contact_requests_for(db: AsyncSession, booth_ids: Sequence[int]) -> list[ContactRequest]:
@@ -161,7 +169,7 @@ async def hall_filter_choices(
     days = list(
         (
             await db.scalars(
-                select(EventDay).options(selectinload(EventDay.host)).order_by(EventDay.date)
+                select(EventDay).options(joinedload(EventDay.host)).order_by(EventDay.date)
             )
         ).all()
     )

@@ -20,6 +20,7 @@ from booths.queries import (
 from fair.errors import HTTPError, not_found
 from fair.i18n import gettext_for
 from fair.models import OrganisationKind
+from fair.pagecache import cached_page, page_meta, page_tags
 from fair.search import SearchService
 from fair.storage import range_response
 from fair.web import client_key, current_user, form_text, language, read_form, render
@@ -50,6 +51,7 @@ def parse_hall_filter(request: Request) -> HallFilter:
     )
 
 
+@cached_page(params=("topic", "day", "kind", "organisation", "q"))
 async def hall(request: Request) -> Response:
     hall_filter = parse_hall_filter(request)
     q = request.query_params.get("q", "").strip()[:200]
@@ -74,20 +76,44 @@ async def hall(request: Request) -> Response:
     )
 
 
-async def booth_detail(request: Request) -> Response:
+async def _record_visit(request: Request, booth_id: int, response: Response) -> None:
+    """Count a page view of the booth (HEAD from link checkers is none) and remember in the
+    visitor's cookie that today's unique visit was counted. Runs on cache hits too."""
+    if request.method != "GET":
+        return
     settings = request.app.state.settings
+    today = analytics.local_today(settings.time_zone)
+    seen = analytics.parse_seen(request.cookies.get(analytics.SEEN_COOKIE), today)
+    first_visit_today = booth_id not in seen
+    async with request.app.state.db.session() as db:
+        await analytics.count(db, booth_id, today, visits=1, unique_visitors=int(first_visit_today))
+        await db.commit()
+    if first_visit_today:
+        response.set_cookie(
+            analytics.SEEN_COOKIE,
+            analytics.format_seen(seen | {booth_id}, today),
+            max_age=analytics.seconds_until_midnight(settings.time_zone),
+            path="/booths",
+            httponly=True,
+            samesite="lax",
+            secure=settings.secure_cookies,
+        )
+
+
+async def _visit_on_hit(request: Request, meta: dict[str, object], response: Response) -> None:
+    booth_id = meta.get("booth_id")
+    if isinstance(booth_id, int):
+        await _record_visit(request, booth_id, response)
+
+
+@cached_page(params=("sent",), on_hit=_visit_on_hit)
+async def booth_detail(request: Request) -> Response:
     async with request.app.state.db.session() as db:
         booth = await get_booth(db, request.path_params["slug"])
         related = await sessions_for_booth(db, booth.id)
         messages = await recent_messages(db, booth_channel(booth.slug))
-        today = analytics.local_today(settings.time_zone)
-        seen = analytics.parse_seen(request.cookies.get(analytics.SEEN_COOKIE), today)
-        first_visit_today = booth.id not in seen and request.method == "GET"
-        if request.method == "GET":  # HEAD (link checkers) is no visit
-            await analytics.count(
-                db, booth.id, today, visits=1, unique_visitors=int(first_visit_today)
-            )
-            await db.commit()
+    page_meta(request, booth_id=booth.id)
+    page_tags(request, f"chat_messages:{booth_channel(booth.slug)}")
     user = current_user(request)
     response = render(
         request,
@@ -104,16 +130,7 @@ async def booth_detail(request: Request) -> Response:
             "error": None,
         },
     )
-    if first_visit_today:
-        response.set_cookie(
-            analytics.SEEN_COOKIE,
-            analytics.format_seen(seen | {booth.id}, today),
-            max_age=analytics.seconds_until_midnight(settings.time_zone),
-            path="/booths",
-            httponly=True,
-            samesite="lax",
-            secure=settings.secure_cookies,
-        )
+    await _record_visit(request, booth.id, response)
     return response
 
 

@@ -23,6 +23,7 @@ from starlette.staticfiles import StaticFiles
 from fair.db import Database
 from fair.errors import HTTPError
 from fair.mail import Mailer
+from fair.pagecache import CacheInvalidator, PageCache
 from fair.middleware import (
     BodyLimitMiddleware,
     RequestContextMiddleware,
@@ -54,11 +55,17 @@ def create_app(settings: Settings | None = None) -> Starlette:
     storage = storage_module.storage_from_settings(settings)
     hub = hub_from_settings(settings)
     mailer = Mailer(settings.smtp_url, settings.mail_from)
+    page_cache = PageCache(settings.page_cache_bytes) if settings.page_cache_bytes > 0 else None
+    invalidator = CacheInvalidator(page_cache, hub) if page_cache is not None else None
+    if invalidator is not None:
+        database.changes.listeners.append(invalidator.on_commit)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await hub.start()
         await mailer.start()
+        if invalidator is not None:
+            await invalidator.start()
         for hook in app.state.startup_hooks:
             await hook(app)
         try:
@@ -70,6 +77,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 except Exception:  # a failing hook must not keep the others from running
                     log.exception("shutdown hook failed")
             await mailer.close()
+            if invalidator is not None:
+                await invalidator.close()
             await hub.close()
             storage.close()
             await database.dispose()
@@ -115,6 +124,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.storage = storage
     app.state.hub = hub
     app.state.mailer = mailer
+    app.state.page_cache = page_cache
     app.state.startup_hooks = []
     app.state.shutdown_hooks = []
     for register in _package_hooks():

@@ -12,7 +12,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 from starlette.requests import HTTPConnection
 
 from fair.db import utcnow
@@ -59,9 +59,11 @@ async def load_current_user(conn: HTTPConnection, db: AsyncSession) -> CurrentUs
     user_id = conn.session.get(SESSION_USER_KEY) if "session" in conn.scope else None
     if not isinstance(user_id, int):
         return None
-    user = await db.scalar(
-        select(User).where(User.id == user_id).options(selectinload(User.memberships))
-    )
+    user = (
+        await db.scalars(
+            select(User).where(User.id == user_id).options(joinedload(User.memberships))
+        )
+    ).unique().first()
     if user is None or not user.is_active:
         return None
     return CurrentUser(

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -70,9 +70,18 @@ class Database:
     """Owns the engine and hands out sessions; one per app."""
 
     def __init__(self, url: str) -> None:
+        from fair.changes import ChangeTracker
+        from fair.querycount import install as count_queries
+
         self.url = url
         self.engine = create_engine(url)
-        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        count_queries(self.engine)
+        # A session class of its own, so change listeners see this database's commits only.
+        session_class = type("FairSession", (Session,), {})
+        self.changes = ChangeTracker(session_class)
+        self.sessionmaker = async_sessionmaker(
+            self.engine, expire_on_commit=False, sync_session_class=session_class
+        )
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:

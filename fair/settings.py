@@ -129,6 +129,14 @@ class Settings:
         default="fair <noreply@localhost>", metadata=_meta("Sender address of fair's mails")
     )
 
+    page_cache_bytes: int = field(
+        default=64 * 1024 * 1024,
+        metadata=_meta(
+            "Memory for rendered pages served to visitors who are not logged in (LRU);"
+            " 0 turns the page cache off"
+        ),
+    )
+
     @property
     def ice_server_list(self) -> list[dict[str, Any]]:
         value = json.loads(self.ice_servers or "[]")
@@ -170,6 +178,8 @@ class Settings:
             raise SettingsError("FAIR_DEFAULT_LANGUAGE must be 'de' or 'en'")
         if not (self.storage_url.startswith("file://") or self.storage_url.startswith("s3://")):
             raise SettingsError("FAIR_STORAGE_URL must start with file:// or s3://")
+        if self.page_cache_bytes < 0:
+            raise SettingsError("FAIR_PAGE_CACHE_BYTES must be 0 (off) or positive")
         if self.max_upload_bytes <= 0:
             raise SettingsError("FAIR_MAX_UPLOAD_BYTES must be positive")
         from fair.mail import MailConfigError, parse_smtp_url

@@ -72,6 +72,7 @@ class Templates:
         self.env.filters["filesize"] = format_size
 
     def render(self, request: Request, name: str, context: dict[str, Any]) -> str:
+        from fair.pagecache import TOKEN_PLACEHOLDER, is_shared_render
         from fair.web import csrf_token, current_user, language
 
         lang = language(request)
@@ -81,7 +82,8 @@ class Templates:
             "request": request,
             "lang": lang,
             "user": current_user(request),
-            "csrf_token": csrf_token(request),
+            # A page every visitor gets holds a placeholder; each gets their own token.
+            "csrf_token": TOKEN_PLACEHOLDER if is_shared_render(request) else csrf_token(request),
             "settings": self.settings,
             "local_time": lambda v: format_local_time(v, tz, lang),
             "local_datetime": lambda v: format_local_datetime(v, tz, lang),

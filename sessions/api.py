@@ -10,12 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from booths.models import Booth, Material
 from fair.errors import not_found
+from fair.pagecache import cached_page
 from fair.formatting import to_local
 from sessions.ids import MAX_ID, parse_id, query_id
 from sessions.models import ProgrammeSession, Recording
@@ -72,27 +73,31 @@ def session_summary(session: ProgrammeSession, base: str, tz: str) -> dict[str, 
 
 def _booth_query() -> Any:
     return select(Booth).options(
-        selectinload(Booth.organisation),
-        selectinload(Booth.topics),
-        selectinload(Booth.day),
+        joinedload(Booth.organisation),
+        joinedload(Booth.topics),
+        joinedload(Booth.day),
     )
 
 
+@cached_page()
 async def booths(request: Request) -> Response:
     async with request.app.state.db.session() as db:
-        items = (await db.scalars(_booth_query().order_by(Booth.name))).all()
+        items = (await db.scalars(_booth_query().order_by(Booth.name))).unique().all()
     base = _base(request)
     return _json({"booths": [booth_summary(b, base) for b in items]})
 
 
+@cached_page()
 async def booth(request: Request) -> Response:
     slug = request.path_params["slug"]
     async with request.app.state.db.session() as db:
-        found = await db.scalar(
-            _booth_query()
-            .where(Booth.slug == slug)
-            .options(selectinload(Booth.materials), selectinload(Booth.contacts))
-        )
+        found = (
+            await db.scalars(
+                _booth_query()
+                .where(Booth.slug == slug)
+                .options(joinedload(Booth.materials), joinedload(Booth.contacts))
+            )
+        ).unique().first()
         if found is None:
             raise not_found("Stand")
         sessions = await sessions_for_booth(db, found.id)
@@ -120,6 +125,7 @@ def _visible(material: Material) -> bool:
     return material.deleted_at is None
 
 
+@cached_page(params=("day", "stage", "topic"))
 async def sessions(request: Request) -> Response:
     day, stage, topic = (
         query_id(request.query_params, "day"),
@@ -137,6 +143,7 @@ async def sessions(request: Request) -> Response:
     return _json({"sessions": [session_summary(s, base, tz) for s in items]})
 
 
+@cached_page()
 async def session(request: Request) -> Response:
     session_id = parse_id(request.path_params["session_id"])
     if session_id is None:
@@ -158,13 +165,14 @@ async def session(request: Request) -> Response:
     return _json(payload)
 
 
+@cached_page()
 async def recordings(request: Request) -> Response:
     async with request.app.state.db.session() as db:
         items = (
             await db.scalars(
                 select(Recording)
                 .where(Recording.published.is_(True))
-                .options(selectinload(Recording.session).selectinload(ProgrammeSession.day))
+                .options(joinedload(Recording.session).joinedload(ProgrammeSession.day))
                 .order_by(Recording.created_at.desc(), Recording.id.desc())
             )
         ).all()
@@ -189,6 +197,7 @@ async def recordings(request: Request) -> Response:
     )
 
 
+@cached_page()
 async def openapi(request: Request) -> Response:
     document = dict(OPENAPI)
     document["servers"] = [{"url": _base(request)}]

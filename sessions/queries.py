@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from fair.db import utcnow
 from fair.errors import not_found
@@ -24,16 +24,23 @@ from sessions.models import (
 
 
 def session_query() -> Select[ProgrammeSession]:
-    """Sessions with everything a listing shows, loaded eagerly."""
+    """Sessions with everything a listing shows, in one statement (joined loads, so a
+    page's query count does not grow with the number of sessions). Read the result with
+    :func:`all_sessions`: joined collections need ``unique()``."""
     return select(ProgrammeSession).options(
-        selectinload(ProgrammeSession.stage),
-        selectinload(ProgrammeSession.topic),
-        selectinload(ProgrammeSession.day).selectinload(EventDay.host),
-        selectinload(ProgrammeSession.speaker_links)
-        .selectinload(SessionSpeaker.speaker)
-        .selectinload(Speaker.organisation),
-        selectinload(ProgrammeSession.recordings),
+        joinedload(ProgrammeSession.stage),
+        joinedload(ProgrammeSession.topic),
+        joinedload(ProgrammeSession.day).joinedload(EventDay.host),
+        joinedload(ProgrammeSession.speaker_links)
+        .joinedload(SessionSpeaker.speaker)
+        .joinedload(Speaker.organisation),
+        joinedload(ProgrammeSession.recordings),
     )
+
+
+async def all_sessions(db: AsyncSession, query: Select[ProgrammeSession]) -> list[ProgrammeSession]:
+    """The sessions of a :func:`session_query`, each once."""
+    return list((await db.scalars(query)).unique().all())
 
 
 async def get_series(db: AsyncSession) -> EventSeries | None:
@@ -41,7 +48,7 @@ async def get_series(db: AsyncSession) -> EventSeries | None:
 
 
 async def list_days(db: AsyncSession) -> list[EventDay]:
-    query = select(EventDay).options(selectinload(EventDay.host)).order_by(EventDay.date)
+    query = select(EventDay).options(joinedload(EventDay.host)).order_by(EventDay.date)
     return list((await db.scalars(query)).all())
 
 
@@ -62,15 +69,17 @@ async def list_sessions(
         query = query.where(ProgrammeSession.topic_id == topic_id)
     if not include_cancelled:
         query = query.where(ProgrammeSession.cancelled.is_(False))
-    return list((await db.scalars(query)).all())
+    return await all_sessions(db, query)
 
 
 async def get_session(db: AsyncSession, session_id: int) -> ProgrammeSession:
-    session = await db.scalar(
+    found = await all_sessions(
+        db,
         session_query()
         .where(ProgrammeSession.id == session_id)
-        .options(selectinload(ProgrammeSession.booths))
+        .options(joinedload(ProgrammeSession.booths)),
     )
+    session = found[0] if found else None
     if session is None:
         raise not_found("Programmpunkt")
     return session
@@ -99,24 +108,32 @@ async def now_and_next(db: AsyncSession, at: datetime | None = None) -> NowAndNe
     an empty box.
     """
     at = at or utcnow()
-    running = await db.scalars(
-        session_query()
-        .where(
-            ProgrammeSession.cancelled.is_(False),
-            ProgrammeSession.starts_at >= at - timedelta(hours=8),
-            ProgrammeSession.starts_at <= at,
-        )
-        .order_by(ProgrammeSession.starts_at)
+    live = (
+        ProgrammeSession.cancelled.is_(False),
+        ProgrammeSession.starts_at >= at - timedelta(hours=8),
+        ProgrammeSession.starts_at <= at,
     )
-    upcoming = await db.scalars(
-        session_query()
+    upcoming = (
+        select(ProgrammeSession.id)
         .where(ProgrammeSession.cancelled.is_(False), ProgrammeSession.starts_at > at)
         .order_by(ProgrammeSession.starts_at, ProgrammeSession.stage_id)
         .limit(6)
     )
+    # One statement for both lists: the running ones and the next six.
+    found = await all_sessions(
+        db,
+        session_query()
+        .where(
+            or_(
+                ProgrammeSession.id.in_(select(ProgrammeSession.id).where(*live)),
+                ProgrammeSession.id.in_(upcoming.scalar_subquery()),
+            )
+        )
+        .order_by(ProgrammeSession.starts_at, ProgrammeSession.stage_id),
+    )
     return NowAndNext(
-        now=[s for s in running if at < s.ends_at],
-        next=list(upcoming),
+        now=[s for s in found if s.starts_at <= at < s.ends_at],
+        next=[s for s in found if s.starts_at > at][:6],
     )
 
 
@@ -133,7 +150,7 @@ async def published_recordings(db: AsyncSession) -> list[Recording]:
     query = (
         select(Recording)
         .where(Recording.published.is_(True))
-        .options(selectinload(Recording.session).selectinload(ProgrammeSession.day))
+        .options(joinedload(Recording.session).joinedload(ProgrammeSession.day))
         .order_by(Recording.created_at.desc())
     )
     return list((await db.scalars(query)).all())
@@ -148,7 +165,7 @@ async def list_topics(db: AsyncSession) -> list[Topic]:
 
 
 async def list_speakers(db: AsyncSession) -> list[Speaker]:
-    query = select(Speaker).options(selectinload(Speaker.organisation)).order_by(Speaker.name)
+    query = select(Speaker).options(joinedload(Speaker.organisation)).order_by(Speaker.name)
     return list((await db.scalars(query)).all())
 
 
@@ -160,7 +177,7 @@ async def schedule_sessions(
     include_cancelled: bool = False,
 ) -> list[ProgrammeSession]:
     """Sessions for exports and the API: with booths, in programme order."""
-    query = session_query().options(selectinload(ProgrammeSession.booths))
+    query = session_query().options(joinedload(ProgrammeSession.booths))
     if day_id is not None:
         query = query.where(ProgrammeSession.day_id == day_id)
     if session_ids is not None:
@@ -168,4 +185,4 @@ async def schedule_sessions(
     if not include_cancelled:
         query = query.where(ProgrammeSession.cancelled.is_(False))
     query = query.order_by(ProgrammeSession.starts_at, ProgrammeSession.stage_id)
-    return list((await db.scalars(query)).all())
+    return await all_sessions(db, query)

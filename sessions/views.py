@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from fair.errors import HTTPError
+from fair.pagecache import cached_page, is_shared_render, page_tags
 from fair.web import client_key, current_user, form_text, read_form, render
 from sessions import qa
 from sessions.chat import recent_messages
@@ -44,6 +45,7 @@ def _wants_json(request: Request) -> bool:
     return "application/json" in request.headers.get("accept", "")
 
 
+@cached_page()
 async def home(request: Request) -> Response:
     async with request.app.state.db.session() as db:
         series = await get_series(db)
@@ -57,6 +59,7 @@ async def home(request: Request) -> Response:
     )
 
 
+@cached_page(params=("by", "day", "stage", "topic"))
 async def programme(request: Request) -> Response:
     """By day (default, with each day's host), by stage or by topic; filters combine."""
     by = request.query_params.get("by", "day")
@@ -95,6 +98,7 @@ async def programme(request: Request) -> Response:
     return render(request, "sessions/programme.html", context)
 
 
+@cached_page()
 async def agenda(request: Request) -> Response:
     """The personal agenda: starred sessions live in the browser (static/js/agenda.js)."""
     async with request.app.state.db.session() as db:
@@ -102,16 +106,31 @@ async def agenda(request: Request) -> Response:
     return render(request, "sessions/agenda.html", {"sessions": sessions})
 
 
+async def _voter_on_hit(request: Request, _meta: dict[str, Any], response: Response) -> None:
+    if not request.cookies.get(VOTER_COOKIE):
+        _set_voter(request, response)
+
+
+@cached_page(params=("t",), on_hit=_voter_on_hit)
 async def session_detail(request: Request) -> Response:
     session_id = _path_id(request, "session_id", "Programmpunkt")
     user = current_user(request)
     voter = request.cookies.get(VOTER_COOKIE)
+    # A page for every anonymous visitor shows no one's votes: qa.js marks the
+    # visitor's own from the browser's storage.
+    voter_for_page = None if is_shared_render(request) else voter
+    page_tags(
+        request,
+        f"questions:{session_id}",
+        f"chat_messages:{qa.session_channel(session_id)}",
+        "question_votes",
+    )
     async with request.app.state.db.session() as db:
         session = await get_session(db, session_id)
         faq = await event_faq(db, session.id)
         moderator = await qa.can_moderate(db, user, session.id)
         questions = await qa.questions_for(db, session.id, include_hidden=moderator)
-        voted = await qa.voted_ids(db, session.id, voter)
+        voted = await qa.voted_ids(db, session.id, voter_for_page)
         messages = await recent_messages(db, qa.session_channel(session.id))
     context = {
         "session": session,
@@ -208,6 +227,7 @@ async def question_to_faq(request: Request) -> Response:
     return _back(session_id, payload, request)
 
 
+@cached_page()
 async def recordings(request: Request) -> Response:
     async with request.app.state.db.session() as db:
         items = await published_recordings(db)
@@ -229,6 +249,7 @@ def _session_ids(request: Request) -> list[int] | None:
     return [i for i in ids if i is not None]
 
 
+@cached_page(params=("day", "sessions"))
 async def schedule_export(request: Request) -> Response:
     """``/schedule.{ics,xml,json}``; the calendar also per ``?day=`` or ``?sessions=1,2``."""
     exporter_class = exporter_for(request.path_params["ext"])

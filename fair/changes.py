@@ -1,0 +1,121 @@
+"""What a committed transaction changed, as cache tags, for event-driven invalidation.
+
+Every session of a :class:`~fair.db.Database` records the tables its flushes and
+``insert``/``update``/``delete`` statements touch. After the commit (never after a
+rollback) the tags go to the database's change listeners; the page cache is one
+(``fair.pagecache``) and passes them on to the other instances through the hub.
+
+Tags:
+
+* ``"*"``: a change to anything a page may show (most tables). Every cached page
+  carries ``"*"``, so such a change drops them all.
+* ``"chat_messages:<channel>"``, ``"questions:<session id>"``: a chat message or a
+  question added through the ORM. Only pages showing that channel or session's questions
+  carry these tags, so a busy chat does not empty the cache of the hall and the programme.
+* ``"chat_messages"``, ``"questions"``, ``"question_votes"``: a bulk statement on those
+  tables; it matches every page carrying any tag of that table (see :func:`entry_tags`).
+* Tables no public page shows (analytics counters, login failures, contact requests)
+  publish nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from sqlalchemy import Table, event
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
+
+log = logging.getLogger(__name__)
+
+EVERYTHING = "*"
+CHANGES_KEY = "fair.changed_tags"
+# Changes that no public page shows: counting a visit must not re-render the booth.
+UNSHOWN_TABLES = frozenset(
+    {"booth_daily_stats", "login_failures", "contact_requests", "invitations", "alembic_version"}
+)
+
+
+def _row_tag(table: str, obj: Any) -> str | None:
+    if table == "chat_messages":
+        return f"chat_messages:{obj.channel}"
+    if table == "questions":
+        return f"questions:{obj.session_id}"
+    return None
+
+
+# Tables whose changes only concern the pages that show the changed rows.
+ROW_SCOPED_TABLES = frozenset({"chat_messages", "questions", "question_votes"})
+
+ChangeListener = Callable[[frozenset[str]], None]
+
+
+def table_tag(table: str) -> str | None:
+    """The tag a statement on ``table`` publishes (None: no page shows that table)."""
+    if table in UNSHOWN_TABLES:
+        return None
+    if table in ROW_SCOPED_TABLES:
+        return table
+    return EVERYTHING
+
+
+def entry_tags(tags: Iterable[str]) -> frozenset[str]:
+    """The tags a cached page is filed under: ``"*"``, each tag, and the table of each
+    row tag (so a bulk statement on the table reaches the page too)."""
+    result = {EVERYTHING}
+    for tag in tags:
+        result.add(tag)
+        table, sep, _ = tag.partition(":")
+        if sep:
+            result.add(table)
+    return frozenset(result)
+
+
+class ChangeTracker:
+    """Hooks a session class; calls each listener with the tags of every commit."""
+
+    def __init__(self, session_class: type[Session]) -> None:
+        self.listeners: list[ChangeListener] = []
+        event.listen(session_class, "after_flush", self._after_flush)
+        event.listen(session_class, "do_orm_execute", self._on_execute)
+        event.listen(session_class, "after_commit", self._after_commit)
+        event.listen(session_class, "after_rollback", self._after_rollback)
+
+    @staticmethod
+    def _record(session: Session, tag: str | None) -> None:
+        if tag is not None:
+            session.info.setdefault(CHANGES_KEY, set()).add(tag)
+
+    def _after_flush(self, session: Session, _flush: UOWTransaction) -> None:
+        for obj in (*session.new, *session.dirty, *session.deleted):
+            table = getattr(getattr(obj, "__table__", None), "name", None)
+            if table is None:
+                continue
+            tag = table_tag(table)
+            if tag in ROW_SCOPED_TABLES:
+                tag = _row_tag(table, obj) or tag
+            self._record(session, tag)
+
+    def _on_execute(self, state: ORMExecuteState) -> None:
+        if not (state.is_insert or state.is_update or state.is_delete):
+            return
+        table = getattr(state.statement, "table", None)
+        if isinstance(table, Table):
+            self._record(state.session, table_tag(table.name))
+        else:
+            self._record(state.session, EVERYTHING)
+
+    def _after_commit(self, session: Session) -> None:
+        tags = session.info.pop(CHANGES_KEY, None)
+        if not tags:
+            return
+        frozen = frozenset(tags)
+        for listener in self.listeners:
+            try:
+                listener(frozen)
+            except Exception:  # a listener must not turn a done commit into an error
+                log.exception("change listener failed")
+
+    def _after_rollback(self, session: Session) -> None:
+        session.info.pop(CHANGES_KEY, None)
