@@ -14,28 +14,40 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount
-from starlette.staticfiles import StaticFiles
 
 from fair.db import Database
 from fair.errors import HTTPError
 from fair.mail import Mailer
-from fair.pagecache import CacheInvalidator, PageCache
 from fair.middleware import (
     BodyLimitMiddleware,
     RequestContextMiddleware,
     SameOriginMiddleware,
     SecurityHeadersMiddleware,
 )
+from fair.pagecache import CacheInvalidator, PageCache
 from fair.settings import PROJECT_ROOT, Settings
+from fair.static_assets import static_files
 from fair.templating import Templates
 
 log = logging.getLogger("fair")
 
 SESSION_COOKIE = "fair_session"
+# Downloads keep their bytes and length as stored (resumable, no CPU spent on PDFs).
+NO_GZIP = (
+    *DEFAULT_EXCLUDED_CONTENT_TYPES,
+    "application/pdf",
+    "application/octet-stream",
+    "image/*",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.ms-powerpoint",
+    "application/msword",
+)
 # Routes that take file uploads get the upload limit instead of the form limit.
 UPLOAD_PATHS = [r"/booths/[^/]+/materials(/\d+)?", r"/booths/[^/]+/logo"]
 # A congress's schedule file is a few MB; the import refuses more than MAX_SCHEDULE_BYTES.
@@ -84,6 +96,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await database.dispose()
 
     middleware = [
+        # HTML, CSS, JS and JSON compressed; media, ranges, SSE and WebSockets are not.
+        Middleware(
+            GZipMiddleware, minimum_size=500, compresslevel=6, exclude_content_types=NO_GZIP
+        ),
         Middleware(SecurityHeadersMiddleware),
         Middleware(
             BodyLimitMiddleware,
@@ -139,7 +155,7 @@ def collect_routes() -> list[BaseRoute]:
     from sessions.live.routes import routes as live_routes
     from sessions.routes import routes as session_routes
 
-    static = Mount("/static", app=StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
+    static = Mount("/static", app=static_files(PROJECT_ROOT / "static"), name="static")
     return [*core_routes, *booth_routes, *live_routes, *session_routes, static]
 
 

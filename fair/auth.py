@@ -60,10 +60,14 @@ async def load_current_user(conn: HTTPConnection, db: AsyncSession) -> CurrentUs
     if not isinstance(user_id, int):
         return None
     user = (
-        await db.scalars(
-            select(User).where(User.id == user_id).options(joinedload(User.memberships))
+        (
+            await db.scalars(
+                select(User).where(User.id == user_id).options(joinedload(User.memberships))
+            )
         )
-    ).unique().first()
+        .unique()
+        .first()
+    )
     if user is None or not user.is_active:
         return None
     return CurrentUser(

@@ -316,7 +316,9 @@ def _store(request: Request, response: Response) -> CachedPage:
     )
 
 
-def cached_page(*, params: tuple[str, ...] = (), on_hit: OnHit | None = None) -> Callable[[View], View]:
+def cached_page(
+    *, params: tuple[str, ...] = (), on_hit: OnHit | None = None
+) -> Callable[[View], View]:
     """Serve the view's page from the app's :class:`PageCache` to anonymous visitors.
 
     ``params`` are the query parameters the page depends on; the view sees no others.

@@ -17,7 +17,8 @@ from fair.formatting import (
     to_local,
 )
 from fair.i18n import gettext_for
-from fair.settings import Settings
+from fair.settings import PROJECT_ROOT, Settings
+from fair.static_assets import static_files
 
 
 def N_(message: str) -> str:
@@ -70,6 +71,7 @@ class Templates:
         )
         self.env.filters["markdown"] = render_markdown
         self.env.filters["filesize"] = format_size
+        self.env.globals["static_url"] = static_files(PROJECT_ROOT / "static").url
 
     def render(self, request: Request, name: str, context: dict[str, Any]) -> str:
         from fair.pagecache import TOKEN_PLACEHOLDER, is_shared_render

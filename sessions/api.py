@@ -16,8 +16,8 @@ from starlette.responses import JSONResponse, Response
 
 from booths.models import Booth, Material
 from fair.errors import not_found
-from fair.pagecache import cached_page
 from fair.formatting import to_local
+from fair.pagecache import cached_page
 from sessions.ids import MAX_ID, parse_id, query_id
 from sessions.models import ProgrammeSession, Recording
 from sessions.queries import schedule_sessions, sessions_for_booth
@@ -92,12 +92,16 @@ async def booth(request: Request) -> Response:
     slug = request.path_params["slug"]
     async with request.app.state.db.session() as db:
         found = (
-            await db.scalars(
-                _booth_query()
-                .where(Booth.slug == slug)
-                .options(joinedload(Booth.materials), joinedload(Booth.contacts))
+            (
+                await db.scalars(
+                    _booth_query()
+                    .where(Booth.slug == slug)
+                    .options(joinedload(Booth.materials), joinedload(Booth.contacts))
+                )
             )
-        ).unique().first()
+            .unique()
+            .first()
+        )
         if found is None:
             raise not_found("Stand")
         sessions = await sessions_for_booth(db, found.id)

@@ -33,7 +33,11 @@ async def _step(conn: AsyncConnection, table: Table) -> int:
 
 
 async def _copy(
-    conn: AsyncConnection, table: Table, rows: list[Row], times: int, change: Callable[[Row, int], Row]
+    conn: AsyncConnection,
+    table: Table,
+    rows: list[Row],
+    times: int,
+    change: Callable[[Row, int], Row],
 ) -> None:
     copies = [change(dict(row), k) for k in range(1, times) for row in rows]
     if copies:
@@ -53,7 +57,11 @@ async def multiply_fair(url: str, times: int = 10) -> None:
             c, sl = await _step(conn, contacts), await _step(conn, links)
 
             def booth(r: Row, k: int) -> Row:
-                return r | {"id": r["id"] + k * b, "slug": f"{r['slug']}-{k}", "name": f"{r['name']} {k}"}
+                return r | {
+                    "id": r["id"] + k * b,
+                    "slug": f"{r['slug']}-{k}",
+                    "name": f"{r['name']} {k}",
+                }
 
             def session(r: Row, k: int) -> Row:
                 return r | {
@@ -77,7 +85,14 @@ async def multiply_fair(url: str, times: int = 10) -> None:
                 materials,
                 material_rows,
                 times,
-                lambda r, k: r | {"id": r["id"] + k * m, "booth_id": r["booth_id"] + k * b, "current_version_id": None},
+                lambda r, k: (
+                    r
+                    | {
+                        "id": r["id"] + k * m,
+                        "booth_id": r["booth_id"] + k * b,
+                        "current_version_id": None,
+                    }
+                ),
             )
             await _copy(
                 conn,
@@ -119,7 +134,9 @@ async def multiply_fair(url: str, times: int = 10) -> None:
                 tables["session_booths"],
                 await _rows(conn, tables["session_booths"]),
                 times,
-                lambda r, k: r | {"session_id": r["session_id"] + k * s, "booth_id": r["booth_id"] + k * b},
+                lambda r, k: (
+                    r | {"session_id": r["session_id"] + k * s, "booth_id": r["booth_id"] + k * b}
+                ),
             )
     finally:
         await engine.dispose()
@@ -129,6 +146,9 @@ async def count_of(url: str, table: str) -> int:
     engine = create_async_engine(url)
     try:
         async with engine.connect() as conn:
-            return int(await conn.scalar(select(func.count()).select_from(Base.metadata.tables[table])) or 0)
+            return int(
+                await conn.scalar(select(func.count()).select_from(Base.metadata.tables[table]))
+                or 0
+            )
     finally:
         await engine.dispose()

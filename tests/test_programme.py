@@ -80,9 +80,10 @@ async def test_programme_by_day_stage_and_topic(client: httpx.AsyncClient) -> No
 async def test_agenda_page_and_star_buttons(client: httpx.AsyncClient) -> None:
     page = await client.get("/agenda")
     assert page.status_code == 200
-    assert 'src="/static/js/agenda.js"' in page.text
+    src = re.search(r'src="(/static/[0-9a-f]{12}/js/agenda\.js)"', page.text)
+    assert src is not None
     assert "data-star=" in page.text
-    script = await client.get("/static/js/agenda.js")
+    script = await client.get(src.group(1))
     assert script.status_code == 200
     assert "localStorage" in script.text
 
