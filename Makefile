@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := chromium chromium-driver redis-server postgresql-15 docker-compose
+APT_PACKAGES := chromium chromium-driver redis-server postgresql-15 docker-compose wrk
 
 .PHONY: run test install install-test system-deps lint typecheck pytest bench clean lock
 

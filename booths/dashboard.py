@@ -45,6 +45,7 @@ async def exhibitor_dashboard(request: Request) -> Response:
     if user.is_organiser:
         return RedirectResponse("/organiser/booths", status_code=303)
     first, last = _period(request)
+    await request.app.state.visit_counts.flush()  # this process's latest page views
     async with request.app.state.db.session() as db:
         await services.purge_expired_requests(db)
         await db.commit()
@@ -154,6 +155,7 @@ async def organiser_booths(
 ) -> Response:
     services.require_organiser(current_user(request))
     first, last = _period(request)
+    await request.app.state.visit_counts.flush()  # this process's latest page views
     async with request.app.state.db.session() as db:
         totals = await analytics.totals_per_booth(db, first=first, last=last)
         days = await analytics.daily_counts(db, booth_ids=None, first=first, last=last)

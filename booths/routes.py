@@ -10,7 +10,7 @@ from __future__ import annotations
 from starlette.applications import Starlette
 from starlette.routing import Route
 
-from booths import dashboard, editor, views
+from booths import analytics, dashboard, editor, views
 from booths.services import contact_request_limit, purge_expired_requests
 from fair.search import SearchService
 
@@ -55,4 +55,14 @@ def register_booth_hooks(app: Starlette) -> None:
             await db.commit()
 
     app.state.startup_hooks.append(ensure_search_index)
+    app.state.visit_counts = analytics.VisitCounts(app.state.db)
+
+    async def start_visit_counts(app: Starlette) -> None:
+        app.state.visit_counts.start()
+
+    async def write_visit_counts(app: Starlette) -> None:
+        await app.state.visit_counts.close()
+
+    app.state.startup_hooks.append(start_visit_counts)
+    app.state.shutdown_hooks.append(write_visit_counts)
     app.state.contact_limiter = contact_request_limit()

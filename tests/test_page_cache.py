@@ -252,3 +252,28 @@ async def test_edit_on_one_instance_reaches_the_cache_of_the_other(
                 break
             await asyncio.sleep(0.05)
         assert "Über Redis geändert" in (await reader.get(f"/booths/{OWN}")).text
+
+
+async def test_cached_booth_page_costs_no_statement_and_still_counts_the_visit(
+    client: httpx.AsyncClient, demo_app: Starlette
+) -> None:
+    from sqlalchemy import select
+
+    from booths.models import Booth, BoothDailyStats
+
+    await client.get(f"/booths/{OWN}")
+    with counting_queries() as counted:
+        hit = await client.get(f"/booths/{OWN}")
+    assert hit.status_code == 200 and counted.count == 0
+    # Written in the background within a second or so, not by the request.
+    for _ in range(40):
+        await asyncio.sleep(0.1)
+        async with demo_app.state.db.session() as db:
+            visits = await db.scalar(
+                select(BoothDailyStats.visits)
+                .join(Booth, Booth.id == BoothDailyStats.booth_id)
+                .where(Booth.slug == OWN)
+            )
+        if visits == 2:
+            break
+    assert visits == 2
