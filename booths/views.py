@@ -23,7 +23,15 @@ from fair.models import OrganisationKind
 from fair.pagecache import cached_page, page_meta, page_tags
 from fair.search import SearchService
 from fair.storage import range_response
-from fair.web import client_key, current_user, form_text, language, read_form, render
+from fair.web import (
+    client_key,
+    current_user,
+    form_text,
+    language,
+    read_form,
+    render,
+    render_async,
+)
 from sessions.chat import booth_channel, recent_messages
 from sessions.ids import parse_id
 from sessions.queries import sessions_for_booth
@@ -61,7 +69,7 @@ async def hall(request: Request) -> Response:
             hall_filter = dataclasses.replace(hall_filter, booth_ids=ids)
         booths = await list_booths(db, hall_filter)
         topics, days, organisations = await hall_filter_choices(db)
-    return render(
+    return await render_async(
         request,
         "booths/hall.html",
         {

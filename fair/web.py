@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import HTMLResponse, Response
@@ -104,6 +105,21 @@ def render(
 ) -> Response:
     templates = request.app.state.templates
     html = templates.render(request, template, context or {})
+    return HTMLResponse(html, status_code=status_code)
+
+
+async def render_async(
+    request: Request, template: str, context: dict[str, Any] | None = None, status_code: int = 200
+) -> Response:
+    """:func:`render` in a worker thread, for pages whose template is long (the programme,
+    the hall): the event loop that carries chat and Q&A frames gets the interpreter back
+    every few milliseconds (``sys.getswitchinterval``) instead of waiting for the page."""
+    templates = request.app.state.templates
+    from fair.pagecache import is_shared_render
+
+    if not is_shared_render(request):
+        csrf_token(request)  # made here, on the loop, before the thread reads the session
+    html = await run_in_threadpool(templates.render, request, template, context or {})
     return HTMLResponse(html, status_code=status_code)
 
 

@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from fair.errors import HTTPError
 from fair.pagecache import cached_page, is_shared_render, page_tags
-from fair.web import client_key, current_user, form_text, read_form, render
+from fair.web import client_key, current_user, form_text, read_form, render, render_async
 from sessions import qa
 from sessions.chat import recent_messages
 from sessions.exporters import Schedule, exporter_for
@@ -52,7 +52,7 @@ async def home(request: Request) -> Response:
         days = await list_days(db)
         current = await now_and_next(db)
         faq = await event_faq(db)
-    return render(
+    return await render_async(
         request,
         "sessions/home.html",
         {"series": series, "days": days, "current": current, "faq": faq},
@@ -95,7 +95,7 @@ async def programme(request: Request) -> Response:
         "count": len(sessions),
         "show_day": by != "day",
     }
-    return render(request, "sessions/programme.html", context)
+    return await render_async(request, "sessions/programme.html", context)
 
 
 @cached_page()
@@ -103,7 +103,7 @@ async def agenda(request: Request) -> Response:
     """The personal agenda: starred sessions live in the browser (static/js/agenda.js)."""
     async with request.app.state.db.session() as db:
         sessions = await list_sessions(db, include_cancelled=False)
-    return render(request, "sessions/agenda.html", {"sessions": sessions})
+    return await render_async(request, "sessions/agenda.html", {"sessions": sessions})
 
 
 async def _voter_on_hit(request: Request, _meta: dict[str, Any], response: Response) -> None:
