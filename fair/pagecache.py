@@ -103,6 +103,8 @@ class PageCache:
         self.hits = 0
         self.misses = 0
         self._pages: OrderedDict[tuple[str, ...], CachedPage] = OrderedDict()
+        # Renders under way, so simultaneous misses of one page wait for the first.
+        self.rendering: dict[tuple[str, ...], asyncio.Future[None]] = {}
 
     def __len__(self) -> int:
         return len(self._pages)
@@ -337,6 +339,11 @@ def cached_page(
                 return response
             key, query_string = _key(request, params)
             page = cache.get(key)
+            if page is None and key in cache.rendering:
+                # Someone renders this page right now: wait for it rather than render
+                # it fifty times over after an invalidation.
+                await asyncio.shield(cache.rendering[key])
+                page = cache.get(key)
             if page is not None:
                 cache.hits += 1
                 served = serve(request, page)
@@ -349,10 +356,15 @@ def cached_page(
             request.scope[SHARED_RENDER_KEY] = True
             request.__dict__.pop("_query_params", None)
             request.__dict__.pop("_url", None)
+            done = cache.rendering.setdefault(key, asyncio.get_running_loop().create_future())
             try:
                 response = await view(request)
             finally:
                 request.scope[SHARED_RENDER_KEY] = False
+                if cache.rendering.get(key) is done:
+                    del cache.rendering[key]
+                if not done.done():
+                    done.set_result(None)
             if not _cacheable(response):
                 return _with_token(request, response)
             page = _store(request, response)

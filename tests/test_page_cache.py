@@ -277,3 +277,16 @@ async def test_cached_booth_page_costs_no_statement_and_still_counts_the_visit(
         if visits == 2:
             break
     assert visits == 2
+
+
+async def test_simultaneous_misses_render_once(
+    client: httpx.AsyncClient, demo_app: Starlette
+) -> None:
+    cache = cache_of(demo_app)
+    misses = cache.misses
+    with counting_queries() as counted:
+        pages = await asyncio.gather(*(client.get("/programme") for _ in range(20)))
+    assert {p.status_code for p in pages} == {200}
+    assert len({p.text for p in pages}) == 1
+    assert cache.misses == misses + 1
+    assert counted.count <= 4
