@@ -1,4 +1,4 @@
-"""Load the demo fair (:mod:`fair.demo_data`) into a database.
+"""Load the demo fair (:func:`fair.demo_data.load_demo_fair`) into a database.
 
 One seeding routine serves ``fair demo``, the test fixtures and the benchmarks, so all
 three see the same fair. It is deterministic and needs no network; material files are
@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from booths.models import Booth, ContactPerson, Material, MaterialKind, MaterialVersion
-from fair import demo_data as data
 from fair.auth import hash_password
 from fair.db import Database
+from fair.demo_data import load_demo_fair
 from fair.formatting import local_to_utc
 from fair.models import (
     EventDay,
@@ -91,15 +91,16 @@ async def seed_demo_fair(
     Returns True when it created the fair.
     """
     say = progress or (lambda _message: None)
-    tz = data.SERIES.time_zone
+    data = load_demo_fair()
+    tz = data.series.time_zone
     async with database.session() as db:
         if await db.scalar(select(EventSeries.id).limit(1)) is not None:
             return False
         series = EventSeries(
-            slug=data.SERIES.slug,
-            title=data.SERIES.title,
-            acronym=data.SERIES.acronym,
-            description=data.SERIES.description,
+            slug=data.series.slug,
+            title=data.series.title,
+            acronym=data.series.acronym,
+            description=data.series.description,
             time_zone=tz,
         )
         db.add(series)
@@ -112,11 +113,11 @@ async def seed_demo_fair(
                 website=o.website,
                 description=o.description,
             )
-            for o in data.ORGANISATIONS
+            for o in data.organisations
         }
         db.add_all(organisations.values())
         topics = {
-            t.slug: Topic(slug=t.slug, name_de=t.name_de, name_en=t.name_en) for t in data.TOPICS
+            t.slug: Topic(slug=t.slug, name_de=t.name_de, name_en=t.name_en) for t in data.topics
         }
         db.add_all(topics.values())
         await db.flush()
@@ -130,18 +131,18 @@ async def seed_demo_fair(
                 starts=d.start,
                 ends=d.end,
             )
-            for d in data.DAYS
+            for d in data.days
         ]
         db.add_all(days)
         stages = {
-            s.slug: Stage(slug=s.slug, name=s.name, position=i) for i, s in enumerate(data.STAGES)
+            s.slug: Stage(slug=s.slug, name=s.name, position=i) for i, s in enumerate(data.stages)
         }
         db.add_all(stages.values())
         await db.flush()
         say(f"{len(days)} days, {len(organisations)} organisations")
 
         booths: dict[str, Booth] = {}
-        for b in data.BOOTHS:
+        for b in data.booths:
             booth = Booth(
                 slug=b.slug,
                 organisation_id=organisations[b.org].id,
@@ -154,7 +155,7 @@ async def seed_demo_fair(
             db.add(booth)
             booths[b.slug] = booth
         await db.flush()
-        for b in data.BOOTHS:
+        for b in data.booths:
             booth = booths[b.slug]
             for position, c in enumerate(b.contacts):
                 db.add(
@@ -203,7 +204,7 @@ async def seed_demo_fair(
         say(f"{len(booths)} booths")
 
         speakers: dict[tuple[str, str], Speaker] = {}
-        for s in data.SESSIONS:
+        for s in data.sessions:
             session = ProgrammeSession(
                 guid=session_guid(s.slug),
                 slug=s.slug,
@@ -244,13 +245,13 @@ async def seed_demo_fair(
                         position=position,
                     )
                 )
-        say(f"{len(data.SESSIONS)} sessions, {len(speakers)} speakers")
+        say(f"{len(data.sessions)} sessions, {len(speakers)} speakers")
 
-        for position, entry in enumerate(data.FAQ):
+        for position, entry in enumerate(data.faq):
             db.add(FaqEntry(question=entry.question, answer=entry.answer, position=position))
 
         password_hash = hash_password(password)  # one hash: every demo account shares it
-        for demo_user in data.USERS:
+        for demo_user in data.users:
             user = User(
                 email=demo_user.email,
                 name=demo_user.display_name,
@@ -267,5 +268,5 @@ async def seed_demo_fair(
                         speaker.user_id = user.id
                         break
         await db.commit()
-        say(f"{len(data.USERS)} demo accounts")
+        say(f"{len(data.users)} demo accounts")
     return True
