@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -206,3 +207,13 @@ def test_bad_enum_value_names_the_models_values(tmp_path: Path) -> None:
         caught.value
     )
     assert "organiser, exhibitor, speaker, attendee" in str(caught.value)
+
+
+def test_references_across_domains_are_checked_on_load(demo: DemoFair) -> None:
+    """What one domain's file names in another's (an organisation, a booth) must exist."""
+    booth = replace(demo.booths[0], org="nirgendwo")
+    session = replace(demo.sessions[0], booths=("kein-stand",))
+    broken = replace(demo, booths=(booth, *demo.booths[1:]), sessions=(session, *demo.sessions[1:]))
+    problems = validate(broken)
+    assert "booth ge-buerger-app: unknown organisation 'nirgendwo'" in problems
+    assert f"session {session.slug}: unknown booth 'kein-stand'" in problems
