@@ -100,7 +100,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Middleware(
             GZipMiddleware, minimum_size=500, compresslevel=6, exclude_content_types=NO_GZIP
         ),
-        Middleware(SecurityHeadersMiddleware),
+        Middleware(SecurityHeadersMiddleware, media_origin=settings.media_base_url),
         Middleware(
             BodyLimitMiddleware,
             default_limit=settings.max_form_bytes,

@@ -23,9 +23,21 @@ CONTENT_SECURITY_POLICY = (
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
+def content_security_policy(media_origin: str = "") -> str:
+    """The CSP, with the CDN or bucket origin that serves live HLS allowed for media."""
+    if not media_origin:
+        return CONTENT_SECURITY_POLICY
+    parts = urlsplit(media_origin)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    return CONTENT_SECURITY_POLICY.replace(
+        "media-src 'self' blob:", f"media-src 'self' blob: {origin}"
+    ).replace("connect-src 'self' ws: wss:", f"connect-src 'self' ws: wss: {origin}")
+
+
 class SecurityHeadersMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, media_origin: str = "") -> None:
         self.app = app
+        self.csp = content_security_policy(media_origin).encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -40,7 +52,7 @@ class SecurityHeadersMiddleware:
                     (b"x-content-type-options", b"nosniff"),
                     (b"referrer-policy", b"same-origin"),
                     (b"x-frame-options", b"DENY"),
-                    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+                    (b"content-security-policy", self.csp),
                     (
                         b"permissions-policy",
                         b"camera=(self), microphone=(self), display-capture=(self)",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -128,6 +129,18 @@ class Settings:
     mail_from: str = field(
         default="fair <noreply@localhost>", metadata=_meta("Sender address of fair's mails")
     )
+    media_base_url: str = field(
+        default="",
+        metadata=_meta(
+            "Where browsers fetch live HLS and recordings' segments: the CDN or bucket origin"
+            " serving the storage's live/ prefix (e.g. https://cdn.example.org/fair); empty:"
+            " the app serves them"
+        ),
+    )
+    live_webrtc_max_viewers: int = field(
+        default=300,
+        metadata=_meta("WebRTC viewers per talk; further viewers watch over HLS"),
+    )
 
     page_cache_bytes: int = field(
         default=64 * 1024 * 1024,
@@ -190,6 +203,8 @@ class Settings:
             raise SettingsError(str(exc)) from exc
         if self.live_fanout_processes < 0 or self.live_fanout_processes > 16:
             raise SettingsError("FAIR_LIVE_FANOUT_PROCESSES must be between 0 and 16")
+        if self.media_base_url and not re.match(r"^https?://[^\s'\";]+$", self.media_base_url):
+            raise SettingsError("FAIR_MEDIA_BASE_URL must be an http(s) URL without quotes")
 
     @classmethod
     def describe(cls) -> list[tuple[str, str, str]]:

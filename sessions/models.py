@@ -195,7 +195,9 @@ class Recording(Base):
     session_id: Mapped[int] = mapped_column(
         ForeignKey("programme_sessions.id", ondelete="CASCADE"), index=True
     )
-    storage_key: Mapped[str] = mapped_column(String(300))
+    storage_key: Mapped[str] = mapped_column(String(300))  # the downloadable MP4
+    # the HLS media playlist (VOD) of the same segments; None for recordings from before HLS
+    playlist_key: Mapped[str | None] = mapped_column(String(300), default=None)
     content_type: Mapped[str] = mapped_column(String(100), default="video/mp4")
     size_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
     duration_seconds: Mapped[float] = mapped_column(Float, default=0.0)

@@ -1,4 +1,5 @@
-"""Recordings: written from the viewers' packets, playable, seekable, and crash-safe."""
+"""Recordings: CMAF segments written from the viewers' packets; the MP4 assembled from
+them is playable and seekable; a crash loses at most the segment being written."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pathlib import Path
 import av
 
 from sessions.live import LiveRegistry, recover_spool
+from sessions.live.recorder import assemble_mp4, read_index
 from sessions.live.synthetic import read_stamp
 from tests.live_helpers import Publisher, allow_loopback, viewer, wait_for
 
@@ -45,11 +47,22 @@ async def test_recording_has_the_talks_duration_and_seeks(tmp_path: Path) -> Non
     await watcher.close()
     await publisher.close()
 
-    assert len(files) == 1 and files[0].suffix == ".mp4" and files[0].exists()
-    assert not list(tmp_path.rglob("*.part"))
+    assert len(files) == 1 and files[0].is_dir() and (files[0] / "ended").exists()
+    assert not list(tmp_path.rglob("*.tmp"))
     assert finished == [("talk-7", files[0], finished[0][2])]
     assert abs(finished[0][2] - elapsed) < 2
-    with av.open(str(files[0])) as container:
+    segments = read_index(files[0])
+    assert len(segments) >= 3
+    assert all(1.4 <= seconds <= 2.6 for _, seconds in segments[:-1])  # ~2 s, keyframe cut
+    for name, _ in segments:  # each segment decodes on its own after the init segment
+        one = tmp_path / "one.mp4"
+        one.write_bytes((files[0] / "init.mp4").read_bytes() + (files[0] / name).read_bytes())
+        with av.open(str(one)) as container:
+            decoded = list(container.decode(video=0))
+            assert decoded and decoded[0].key_frame
+    mp4 = tmp_path / "talk.mp4"
+    assert abs(assemble_mp4(files[0], mp4) - elapsed) < 2
+    with av.open(str(mp4)) as container:
         kinds = {s.type: s.codec_context.name for s in container.streams}
         assert kinds == {"video": "h264", "audio": "aac"}
         assert container.duration is not None
@@ -60,7 +73,8 @@ async def test_recording_has_the_talks_duration_and_seeks(tmp_path: Path) -> Non
         assert abs(frame.time - duration / 2) < 0.5
         assert read_stamp(frame) is not None
     # the very packets the viewers got, not a second encode
-    assert abs(video_packets(files[0]) - sent) <= 3
+    assert abs(video_packets(mp4) - sent) <= 3
+    assert mp4.read_bytes().find(b"moov") < mp4.read_bytes().find(b"mdat")  # faststart
 
 
 async def test_recording_survives_a_publisher_gap(tmp_path: Path) -> None:
@@ -78,7 +92,9 @@ async def test_recording_survives_a_publisher_gap(tmp_path: Path) -> None:
     await asyncio.sleep(2)
     [path] = await stage.end()
     await second.close()
-    with av.open(str(path)) as container:
+    mp4 = tmp_path / "gap.mp4"
+    assemble_mp4(path, mp4)
+    with av.open(str(mp4)) as container:
         duration = (container.duration or 0) / 1_000_000
         assert 4 <= duration <= 6.5  # the gap is kept as time, not cut out
         frames = [f for f in container.decode(video=0)]
@@ -93,7 +109,7 @@ async def test_recording_can_be_disabled(tmp_path: Path) -> None:
     await publisher.publish(stage, "speaker")
     await asyncio.sleep(0.5)
     assert await stage.end() == []
-    assert not list(tmp_path.rglob("*.mp4*"))
+    assert not list(tmp_path.rglob("*.m4s")) and not list(tmp_path.rglob("init.mp4"))
     await publisher.close()
 
 
@@ -118,7 +134,9 @@ CRASHING_WRITER = textwrap.dedent(
 )
 
 
-async def test_crash_mid_recording_leaves_a_recoverable_file(tmp_path: Path) -> None:
+async def test_crash_mid_recording_loses_at_most_the_segment_being_written(
+    tmp_path: Path,
+) -> None:
     spool = tmp_path / "spool"
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-c", CRASHING_WRITER, str(spool),
@@ -127,19 +145,24 @@ async def test_crash_mid_recording_leaves_a_recoverable_file(tmp_path: Path) -> 
     assert process.stdout is not None
     assert (await asyncio.wait_for(process.stdout.readline(), 15)).strip() == b"live"
     await asyncio.sleep(5)
+    killed_at = time.monotonic()
     os.kill(process.pid, signal.SIGKILL)
     await process.wait()
-    [part] = list(spool.rglob("*.mp4.part"))
-    (spool / "other").mkdir()
-    (spool / "other" / "0-empty.mp4.part").write_bytes(b"")
+    [directory] = [p for p in (spool / "crash").iterdir() if p.is_dir()]
+    assert not (directory / "ended").exists()
+    (spool / "other" / "0-empty-20260101T000000").mkdir(parents=True)
 
     recovered = recover_spool(spool)
 
     assert [r.session_id for r in recovered] == ["crash"]
-    assert recovered[0].path == part.with_name(part.name.removesuffix(".part"))
+    assert recovered[0].path == directory and (directory / "ended").exists()
     assert 2 <= recovered[0].duration <= 5.5
-    assert (spool / "other" / "0-empty.mp4.part.broken").exists()
-    with av.open(str(recovered[0].path)) as container:
+    assert (spool / "other" / "0-empty-20260101T000000.broken").is_dir()
+    mp4 = tmp_path / "crash.mp4"
+    duration = assemble_mp4(directory, mp4)
+    with av.open(str(mp4)) as container:
         frames = [f for f in container.decode(video=0)]
     assert len(frames) >= 45 and read_stamp(frames[-1]) is not None
-    assert recover_spool(spool) == recovered  # idempotent until the app uploads them
+    # everything up to the segment that was being written: at most ~2 s (+ start-up) lost
+    assert duration >= 5 - 2.6 - 0.5, (duration, killed_at)
+    assert recover_spool(spool) == recovered  # idempotent until the archive stores them

@@ -1,8 +1,22 @@
-"""From the spool to storage: finished recordings become the session's recordings.
+"""From the spool to storage: live HLS while the talk runs, the recording when it ends.
 
-Nothing recorded may be lost. A finished file stays in the spool until storage has
-accepted it and the database row exists; a failed upload is retried on a timer, and
-files left behind by a crash are recovered at the next start.
+The recorder (:mod:`sessions.live.recorder`) leaves CMAF segments in the spool, one
+directory per publisher seat. This archive, running in the app process, uploads each
+segment as soon as it is complete, then rewrites the seat's media playlist, so a playlist
+never names a segment that storage does not hold. At the end the playlist gets its
+``EXT-X-ENDLIST`` (the live EVENT playlist becomes the VOD), one faststart MP4 is
+assembled from the same segments without re-encoding, and a :class:`Recording` row points
+at both.
+
+Nothing recorded may be lost, and storage trouble must never reach the viewers: the media
+thread only writes local files; uploads run here, one segment at a time per recording,
+and a failing store is retried on a timer while the segments wait on disk (the spool is
+the queue; it holds what the recording needs anyway). What was uploaded is remembered in
+the spool (``published``), so a restart neither loses nor repeats a segment.
+
+Storage layout (keys): ``live/<session>/master.m3u8`` (multivariant playlist of the talk),
+``live/<session>/<seat dir>/{init.mp4,index.m3u8,NNNNN.m4s}`` and
+``recordings/<session>/<seat dir>.mp4``.
 """
 
 from __future__ import annotations
@@ -10,118 +24,237 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
+import shutil
+import time
+from collections.abc import AsyncIterator
 from pathlib import Path
-
-from sqlalchemy import select
 
 from fair.db import Database
 from fair.storage import Storage, StorageError
-from sessions.live.recorder import probe_duration, recover_spool
+from sessions.live.recorder import (
+    ENDED_NAME,
+    INIT_NAME,
+    SEGMENT_SECONDS,
+    assemble_mp4,
+    read_index,
+    recover_spool,
+)
 from sessions.models import ProgrammeSession, Recording
 
 logger = logging.getLogger(__name__)
 
+PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
+PUBLISHED_NAME = "published"
+MASTER_NAME = "master.m3u8"
+MEDIA_PLAYLIST_NAME = "index.m3u8"
+H264_CODECS = "avc1.42e01f"  # constrained baseline, level 3.1 (media.VideoPipeline)
+AAC_CODECS = "mp4a.40.2"
+
+
+def live_prefix(session_id: int | str) -> str:
+    """Storage prefix of a talk's HLS files."""
+    return f"live/{session_id}"
+
+
+def media_playlist(segments: list[tuple[str, float]], ended: bool) -> str:
+    """An HLS media playlist (RFC 8216) of CMAF segments: EVENT while live, VOD at the end.
+
+    EVENT keeps every segment from the start, which is what lets a latecomer jump back
+    to the beginning while the talk is still live (relive).
+    """
+    longest = max((duration for _, duration in segments), default=SEGMENT_SECONDS)
+    lines = [
+        "#EXTM3U",
+        "#EXT-X-VERSION:7",
+        f"#EXT-X-TARGETDURATION:{max(math.ceil(SEGMENT_SECONDS), round(longest))}",
+        f"#EXT-X-PLAYLIST-TYPE:{'VOD' if ended else 'EVENT'}",
+        "#EXT-X-INDEPENDENT-SEGMENTS",
+        "#EXT-X-MEDIA-SEQUENCE:0",
+        f'#EXT-X-MAP:URI="{INIT_NAME}"',
+    ]
+    for name, duration in segments:
+        lines += [f"#EXTINF:{duration:.3f},", name]
+    if ended:
+        lines.append("#EXT-X-ENDLIST")
+    return "\n".join(lines) + "\n"
+
+
+def multivariant_playlist(seat_dir: str, has_video: bool) -> str:
+    """The talk's entry playlist; it names the first seat's media playlist.
+
+    Seats of a panel are different pictures, not renditions of one, so they are not
+    variants of each other; the page lists every seat's media playlist itself.
+    """
+    codecs = f"{H264_CODECS},{AAC_CODECS}" if has_video else AAC_CODECS
+    bandwidth = 1_300_000 if has_video else 160_000
+    return (
+        "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-INDEPENDENT-SEGMENTS\n"
+        f'#EXT-X-STREAM-INF:BANDWIDTH={bandwidth},CODECS="{codecs}"\n'
+        f"{seat_dir}/{MEDIA_PLAYLIST_NAME}\n"
+    )
+
+
+async def _one_chunk(data: bytes) -> AsyncIterator[bytes]:
+    yield data
+
 
 class RecordingArchive:
-    """Uploads spooled recordings and records them; retries until storage takes them."""
+    """Publishes spooled segments as HLS and stores finished recordings; retries on failure."""
 
     def __init__(
-        self, database: Database, storage: Storage, spool_dir: Path, retry_seconds: float = 30.0
+        self,
+        database: Database,
+        storage: Storage,
+        spool_dir: Path,
+        retry_seconds: float = 5.0,
+        poll_seconds: float = 0.25,
     ) -> None:
         self.database = database
         self.storage = storage
         self.spool_dir = spool_dir
         self.retry_seconds = retry_seconds
-        self._in_flight: set[Path] = set()
-        self._retry_task: asyncio.Task[None] | None = None
+        self.poll_seconds = poll_seconds
+        self._retry_at: dict[Path, float] = {}
+        self._task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
+        self._wake = asyncio.Event()
 
-    async def store(self, session_id: str, path: Path, duration: float) -> bool:
-        """Upload ``path`` and add it to the session; False leaves it in the spool."""
-        if path in self._in_flight or not await asyncio.to_thread(path.exists):
-            return False
-        self._in_flight.add(path)
-        try:
-            return await self._store(session_id, path, duration)
-        finally:
-            self._in_flight.discard(path)
+    # ----- life cycle --------------------------------------------------------------------
 
-    async def _store(self, session_id: str, path: Path, duration: float) -> bool:
-        try:
-            programme_id = int(session_id)
-        except ValueError:
-            logger.error("spool: %s does not belong to a programme session; kept", path)
-            return False
-        key = f"recordings/{programme_id}/{path.name}"
-        async with self.database.session() as db:
-            if await db.get(ProgrammeSession, programme_id) is None:
-                logger.error("spool: session %s is gone; %s kept for an operator", session_id, path)
-                return False
-            known = await db.scalar(select(Recording.id).where(Recording.storage_key == key))
-        if known is None:
+    def start(self) -> None:
+        """Watch the spool in the background (the app's start-up hook calls this)."""
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._watch())
+
+    async def _watch(self) -> None:
+        while True:
             try:
-                stored = await self.storage.save_file(
-                    key, path, content_type="video/mp4", filename=path.name
+                await self.sync()
+            except Exception:  # one bad directory must not stop live HLS for the others
+                logger.exception("archive: sync failed")
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+            self._wake.clear()
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        with contextlib.suppress(StorageError):
+            await self.sync(force=True)  # a last chance for the segments of ended stages
+
+    async def on_recording_finished(self, session_id: str, path: Path, duration: float) -> None:
+        """The engine's callback when a stage ends: publish and store now, or retry later."""
+        await self.sync(force=True)
+
+    async def recover(self) -> int:
+        """At start-up: publish and store what a crashed or stopped process left."""
+        await asyncio.to_thread(recover_spool, self.spool_dir)
+        return await self.sync(force=True)
+
+    async def retry_pending(self) -> int:
+        """One pass ignoring back-off timers; returns how many recordings were stored."""
+        return await self.sync(force=True)
+
+    # ----- one pass ----------------------------------------------------------------------
+
+    async def sync(self, force: bool = False) -> int:
+        """Upload new segments of every spooled recording; store the finished ones."""
+        async with self._lock:
+            directories = await asyncio.to_thread(self._directories)
+            stored = 0
+            now = time.monotonic()
+            for directory in directories:
+                if not force and self._retry_at.get(directory, 0.0) > now:
+                    continue
+                try:
+                    if await self._sync_directory(directory):
+                        stored += 1
+                    self._retry_at.pop(directory, None)
+                except StorageError as exc:
+                    logger.warning("archive: %s waits for storage (%s)", directory.name, exc)
+                    self._retry_at[directory] = time.monotonic() + self.retry_seconds
+            return stored
+
+    def _directories(self) -> list[Path]:
+        if not self.spool_dir.is_dir():
+            return []
+        return sorted(
+            path
+            for path in self.spool_dir.glob("*/*/")
+            if not path.name.endswith(".broken") and (path / INIT_NAME).exists()
+        )
+
+    async def _sync_directory(self, directory: Path) -> bool:
+        """Publish what is new in one recording; True when it was stored as a Recording."""
+        session_id = directory.parent.name
+        if not session_id.isdigit():
+            return False  # not a programme session (tests, tools): nothing to publish to
+        prefix = f"{live_prefix(session_id)}/{directory.name}"
+        published_file = directory / PUBLISHED_NAME
+        ended = (directory / ENDED_NAME).exists()  # read before the index: no lost tail
+        segments = await asyncio.to_thread(read_index, directory)
+        if not published_file.exists():
+            await self._put_file(f"{prefix}/{INIT_NAME}", directory / INIT_NAME, "video/mp4")
+            await asyncio.to_thread(published_file.write_text, "0")
+        done = int((await asyncio.to_thread(published_file.read_text)).strip() or 0)
+        if done < len(segments) or (ended and done == len(segments)):
+            for name, _ in segments[done:]:
+                await self._put_file(f"{prefix}/{name}", directory / name, "video/iso.segment")
+            # only now may the playlist name them: every listed segment is stored
+            playlist = media_playlist(segments, ended)
+            await self._put_bytes(f"{prefix}/{MEDIA_PLAYLIST_NAME}", playlist, PLAYLIST_TYPE)
+            if done == 0 and directory.name.startswith("0-"):
+                init = await asyncio.to_thread((directory / INIT_NAME).read_bytes)
+                master = multivariant_playlist(directory.name, b"avcC" in init)
+                await self._put_bytes(
+                    f"{live_prefix(session_id)}/{MASTER_NAME}", master, PLAYLIST_TYPE
                 )
-            except StorageError as exc:
-                logger.warning("recording %s not stored yet (%s); retrying later", path, exc)
-                self._schedule_retry()
+            await asyncio.to_thread(published_file.write_text, str(len(segments)))
+        if not ended:
+            return False
+        return await self._store_recording(int(session_id), directory, prefix)
+
+    async def _store_recording(self, session_id: int, directory: Path, prefix: str) -> bool:
+        async with self.database.session() as db:
+            if await db.get(ProgrammeSession, session_id) is None:
+                logger.error(
+                    "spool: session %s is gone; %s kept for an operator", session_id, directory
+                )
                 return False
-            async with self.database.session() as db:
-                db.add(
-                    Recording(
-                        session_id=programme_id,
-                        storage_key=stored.key,
-                        content_type="video/mp4",
-                        size_bytes=stored.size,
-                        duration_seconds=round(duration, 2),
-                    )
+        mp4 = directory.with_name(directory.name + ".mp4")
+        duration = await asyncio.to_thread(assemble_mp4, directory, mp4)
+        key = f"recordings/{session_id}/{mp4.name}"
+        try:
+            stored = await self.storage.save_file(
+                key, mp4, content_type="video/mp4", filename=mp4.name
+            )
+        finally:
+            await asyncio.to_thread(mp4.unlink, True)
+        async with self.database.session() as db:
+            db.add(
+                Recording(
+                    session_id=session_id,
+                    storage_key=stored.key,
+                    playlist_key=f"{prefix}/{MEDIA_PLAYLIST_NAME}",
+                    content_type="video/mp4",
+                    size_bytes=stored.size,
+                    duration_seconds=round(duration, 2),
                 )
-                await db.commit()
-        await asyncio.to_thread(path.unlink, True)
+            )
+            await db.commit()
+        await asyncio.to_thread(shutil.rmtree, directory, True)
         logger.info("recording of session %s stored as %s (%.1f s)", session_id, key, duration)
         return True
 
-    async def on_recording_finished(self, session_id: str, path: Path, duration: float) -> None:
-        """The engine's callback when a stage ends: store now, or retry later."""
-        await self.store(session_id, path, duration)
+    async def _put_file(self, key: str, path: Path, content_type: str) -> None:
+        await self.storage.save_file(key, path, content_type=content_type)
 
-    async def recover(self) -> int:
-        """At start-up: store what a crashed or stopped process left in the spool."""
-        recovered = await asyncio.to_thread(recover_spool, self.spool_dir)
-        stored = 0
-        for item in recovered:
-            if await self.store(item.session_id, item.path, item.duration):
-                stored += 1
-        return stored
-
-    async def retry_pending(self) -> int:
-        """Store every finished spool file (``*.mp4``; ``.part`` files are still written)."""
-        stored = 0
-        async with self._lock:
-            for path in sorted(self.spool_dir.glob("*/*.mp4")):
-                if path in self._in_flight:
-                    continue
-                duration = await asyncio.to_thread(probe_duration, path)
-                if duration is None:
-                    continue
-                if await self.store(path.parent.name, path, duration):
-                    stored += 1
-        return stored
-
-    def _schedule_retry(self) -> None:
-        if self._retry_task is None or self._retry_task.done():
-            self._retry_task = asyncio.get_running_loop().create_task(self._retry_loop())
-
-    async def _retry_loop(self) -> None:
-        while True:
-            await asyncio.sleep(self.retry_seconds)
-            await self.retry_pending()
-            if not any(self.spool_dir.glob("*/*.mp4")):
-                return
-
-    async def close(self) -> None:
-        if self._retry_task is not None:
-            self._retry_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._retry_task
+    async def _put_bytes(self, key: str, text: str, content_type: str) -> None:
+        data = text.encode()
+        await self.storage.save_stream(
+            key, _one_chunk(data), content_type=content_type, max_bytes=len(data) + 1
+        )

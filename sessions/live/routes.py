@@ -29,6 +29,7 @@ from fair.web import check_csrf, current_user, read_form, render
 from sessions.ids import parse_id
 from sessions.live.archive import RecordingArchive
 from sessions.live.errors import LiveError
+from sessions.live.hls_views import hls_file, hls_url
 from sessions.live.stage import LiveRegistry
 from sessions.live.worker import LiveWorker
 from sessions.models import LiveState, ProgrammeSession, Recording
@@ -183,6 +184,8 @@ async def live_status(request: Request) -> Response:
     elif info.get("state") == "idle" and session.live_state is LiveState.live:
         info["state"] = "waiting"
     info["session_state"] = session.live_state.value
+    if _record(request, session):  # live HLS exists only for recorded talks
+        info["hls_url"] = hls_url(request.app.state.settings.media_base_url, session.id)
     return JSONResponse(info, headers={"Cache-Control": "no-store"})
 
 
@@ -214,7 +217,11 @@ async def watch(request: Request) -> Response:
     sdp, kind = await _read_offer(request)
     engine = await _live(request).get()
     info = await engine.describe(str(session.id))
-    if int(info.get("viewers", 0)) >= request.app.state.settings.live_max_viewers:
+    settings = request.app.state.settings
+    if int(info.get("viewers", 0)) >= min(
+        settings.live_max_viewers, settings.live_webrtc_max_viewers
+    ):
+        # the page switches to HLS, which any number of viewers can fetch from storage
         raise HTTPError(503, "Dieser Programmpunkt hat gerade zu viele Zuschauende.")
     answer = await engine.watch(str(session.id), sdp, kind, record=_record(request, session))
     return _answer(answer)
@@ -286,6 +293,7 @@ routes: list[BaseRoute] = [
     Route("/sessions/{session_id}/live/watch", watch, methods=["POST"]),
     Route("/sessions/{session_id}/live/{action:str}", moderate, methods=["POST"]),
     Route("/sessions/{session_id}/recordings/{recording_id}", recording_media),
+    Route("/sessions/{session_id}/hls/{name:path}", hls_file, name="hls_file"),
     Route(
         "/sessions/{session_id}/recordings/{recording_id}/publish",
         toggle_recording,
@@ -313,6 +321,7 @@ def register_live_hooks(app: Starlette) -> None:
             settings, archive, list(getattr(app.state, "live_worker_args", []))
         )
         await archive.recover()
+        archive.start()  # live HLS: segments go to storage as they close
 
     async def stop(app: Starlette) -> None:
         await app.state.live.close()

@@ -278,9 +278,11 @@ class LiveStage:
     def _new_recorder(self, seat: _Seat, kinds: set[str]) -> SlotRecorder:
         assert self._spool_dir is not None
         stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
-        name = f"{seat.index}-{safe_name(seat.publisher_id or 'x')}-{stamp}.mp4"
+        name = f"{seat.index}-{safe_name(seat.publisher_id or 'x')}-{stamp}"
         path = self._spool_dir / safe_name(self.session_id) / name
-        return SlotRecorder(path, has_video="video" in kinds, has_audio="audio" in kinds)
+        recorder = SlotRecorder(path, has_video="video" in kinds, has_audio="audio" in kinds)
+        recorder.request_keyframe = seat.video.request_keyframe  # segment boundaries
+        return recorder
 
     def _publisher_state(self, seat: _Seat, pc: RTCPeerConnection) -> None:
         if pc.connectionState in ("failed", "closed") and seat.pc is pc:
