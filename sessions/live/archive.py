@@ -50,6 +50,7 @@ MASTER_NAME = "master.m3u8"
 MEDIA_PLAYLIST_NAME = "index.m3u8"
 H264_CODECS = "avc1.42e01f"  # constrained baseline, level 3.1 (media.VideoPipeline)
 AAC_CODECS = "mp4a.40.2"
+PARKED_SECONDS = 3600.0  # a recording whose session was deleted waits for an operator
 
 
 def live_prefix(session_id: int | str) -> str:
@@ -159,6 +160,11 @@ class RecordingArchive:
         """One pass ignoring back-off timers; returns how many recordings were stored."""
         return await self.sync(force=True)
 
+    @property
+    def waiting(self) -> list[Path]:
+        """Recordings whose last upload failed and wait for storage (for monitoring)."""
+        return sorted(self._retry_at)
+
     # ----- one pass ----------------------------------------------------------------------
 
     async def sync(self, force: bool = False) -> int:
@@ -170,10 +176,10 @@ class RecordingArchive:
             for directory in directories:
                 if not force and self._retry_at.get(directory, 0.0) > now:
                     continue
+                self._retry_at.pop(directory, None)
                 try:
                     if await self._sync_directory(directory):
                         stored += 1
-                    self._retry_at.pop(directory, None)
                 except StorageError as exc:
                     logger.warning("archive: %s waits for storage (%s)", directory.name, exc)
                     self._retry_at[directory] = time.monotonic() + self.retry_seconds
@@ -200,8 +206,10 @@ class RecordingArchive:
         if not published_file.exists():
             await self._put_file(f"{prefix}/{INIT_NAME}", directory / INIT_NAME, "video/mp4")
             await asyncio.to_thread(published_file.write_text, "0")
-        done = int((await asyncio.to_thread(published_file.read_text)).strip() or 0)
-        if done < len(segments) or (ended and done == len(segments)):
+        # "<count>" segments published while live; "<count> final" once the VOD is listed
+        state = (await asyncio.to_thread(published_file.read_text)).split()
+        done, final = int(state[0]) if state else 0, state[1:] == ["final"]
+        if done < len(segments) or (ended and not final):
             for name, _ in segments[done:]:
                 await self._put_file(f"{prefix}/{name}", directory / name, "video/iso.segment")
             # only now may the playlist name them: every listed segment is stored
@@ -210,10 +218,10 @@ class RecordingArchive:
             if done == 0 and directory.name.startswith("0-"):
                 init = await asyncio.to_thread((directory / INIT_NAME).read_bytes)
                 master = multivariant_playlist(directory.name, b"avcC" in init)
-                await self._put_bytes(
-                    f"{live_prefix(session_id)}/{MASTER_NAME}", master, PLAYLIST_TYPE
-                )
-            await asyncio.to_thread(published_file.write_text, str(len(segments)))
+                master_key = f"{live_prefix(session_id)}/{MASTER_NAME}"
+                await self._put_bytes(master_key, master, PLAYLIST_TYPE)
+            state_text = f"{len(segments)}{' final' if ended else ''}"
+            await asyncio.to_thread(published_file.write_text, state_text)
         if not ended:
             return False
         return await self._store_recording(int(session_id), directory, prefix)

@@ -1,0 +1,246 @@
+"""Live HLS from the recorder's CMAF segments: segments reach storage before a playlist
+names them, storage trouble delays but never loses or repeats a segment, the EVENT
+playlist becomes the VOD and an MP4 at the end, and the app serves only a talk's own files
+with the right caching."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import av
+import pytest
+from sqlalchemy import select
+from starlette.applications import Starlette
+
+from fair.app import create_app
+from fair.storage import S3Storage
+from sessions.live.archive import RecordingArchive
+from sessions.models import ProgrammeSession, Recording
+from tests.conftest import make_client, make_settings
+from tests.hls_helpers import SpoolWriter
+from tests.s3_server import S3Server
+
+SEAT = "0-user-1-20261202T100000"
+
+
+@pytest.fixture
+def s3() -> Iterator[S3Server]:
+    server = S3Server().start()
+    try:
+        yield server
+    finally:
+        server.cleanup()
+
+
+def _s3_storage(server: S3Server, bucket: str) -> S3Storage:
+    return S3Storage.connect(
+        bucket=bucket,
+        endpoint_url=server.endpoint_url,
+        access_key=server.access_key,
+        secret_key=server.secret_key,
+        region=server.region,
+        connect_timeout=1,
+        max_attempts=1,
+    )
+
+
+async def _first_session(app: Starlette) -> int:
+    async with app.state.db.session() as db:
+        session_id = await db.scalar(select(ProgrammeSession.id).order_by(ProgrammeSession.id))
+    return int(session_id)
+
+
+def _listed(playlist: str) -> list[str]:
+    return [line for line in playlist.splitlines() if line and not line.startswith("#")]
+
+
+def _s3_text(server: S3Server, bucket: str, key: str) -> str:
+    body = server.client().get_object(Bucket=bucket, Key=key)["Body"].read()
+    return str(body.decode())
+
+
+def _check_every_listed_segment_is_stored(server: S3Server, bucket: str, prefix: str) -> list[str]:
+    listed = _listed(_s3_text(server, bucket, f"{prefix}/index.m3u8"))
+    keys = set(server.list_keys(bucket))
+    assert f"{prefix}/init.mp4" in keys
+    assert all(f"{prefix}/{name}" in keys for name in listed), (listed, keys)
+    return listed
+
+
+async def test_storage_down_mid_talk_every_segment_arrives_once_in_order(
+    demo_database_url: str, tmp_path: Path, s3: S3Server
+) -> None:
+    app = create_app(make_settings(demo_database_url, tmp_path))
+    async with app.router.lifespan_context(app):
+        session_id = await _first_session(app)
+        spool = tmp_path / "s3-spool"
+        bucket = s3.create_bucket()
+        archive = RecordingArchive(app.state.db, _s3_storage(s3, bucket), spool, retry_seconds=3600)
+        writer = SpoolWriter(spool / str(session_id) / SEAT)
+        prefix = f"live/{session_id}/{SEAT}"
+
+        writer.advance(4.2)
+        await archive.sync()
+        assert _check_every_listed_segment_is_stored(s3, bucket, prefix) == [
+            "00000.m4s",
+            "00001.m4s",
+        ]
+        master = _s3_text(s3, bucket, f"live/{session_id}/master.m3u8")
+        assert f"{SEAT}/index.m3u8" in master and 'CODECS="avc1.42e01f,mp4a.40.2"' in master
+        playlist = _s3_text(s3, bucket, f"{prefix}/index.m3u8")
+        assert "#EXT-X-PLAYLIST-TYPE:EVENT" in playlist and "#EXT-X-ENDLIST" not in playlist
+
+        s3.stop()  # storage goes away mid-talk; the recorder keeps writing
+        writer.advance(4)
+        await archive.sync()
+        assert archive.waiting == [spool / str(session_id) / SEAT]
+        archive.storage.close()
+
+        s3.start()  # back, at a new address as after a fail-over
+        archive.storage = _s3_storage(s3, bucket)
+        await archive.sync()  # still backing off: nothing tried before the timer
+        assert len(_listed(_s3_text(s3, bucket, f"{prefix}/index.m3u8"))) == 2
+        await archive.retry_pending()
+        assert archive.waiting == []
+        listed = _check_every_listed_segment_is_stored(s3, bucket, prefix)
+        assert listed == [f"{n:05d}.m4s" for n in range(4)]
+
+        s3.stop()  # everything is published: a pass while storage is down uploads nothing
+        await archive.sync(force=True)
+        assert archive.waiting == []
+        archive.storage.close()
+        s3.start()
+        archive.storage = _s3_storage(s3, bucket)
+
+        writer.advance(0.6)
+        writer.close()
+        assert await archive.sync(force=True) == 1
+        playlist = _s3_text(s3, bucket, f"{prefix}/index.m3u8")
+        listed = _listed(playlist)
+        assert listed == sorted(set(listed)) and len(listed) == 5  # in order, none twice
+        assert playlist.rstrip().endswith("#EXT-X-ENDLIST")
+        assert "#EXT-X-PLAYLIST-TYPE:VOD" in playlist
+        assert not (spool / str(session_id) / SEAT).exists()
+        async with app.state.db.session() as db:
+            recording = await db.scalar(select(Recording))
+        assert recording is not None
+        assert recording.storage_key == f"recordings/{session_id}/{SEAT}.mp4"
+        assert recording.playlist_key == f"{prefix}/index.m3u8"
+        assert abs(recording.duration_seconds - 8.8) < 0.5
+        assert await archive.sync(force=True) == 0  # nothing stored twice
+
+        mp4 = tmp_path / "download.mp4"
+        mp4.write_bytes(
+            s3.client().get_object(Bucket=bucket, Key=recording.storage_key)["Body"].read()
+        )
+        with av.open(str(mp4)) as container:
+            duration = (container.duration or 0) / 1_000_000
+            assert abs(duration - 8.8) < 2
+            container.seek(int(duration / 2 * 1_000_000))
+            frame = next(f for f in container.decode(video=0) if f.time >= duration / 2)
+            assert abs(frame.time - duration / 2) < 0.5
+        archive.storage.close()
+
+
+async def test_app_serves_a_talks_hls_with_caching_and_nothing_outside_it(
+    demo_database_url: str, tmp_path: Path
+) -> None:
+    settings = make_settings(demo_database_url, tmp_path)
+    app = create_app(settings)
+    async with app.router.lifespan_context(app), make_client(app) as client:
+        session_id = await _first_session(app)
+        base = f"/sessions/{session_id}/hls"
+        assert (await client.get(f"{base}/master.m3u8")).status_code == 404  # never live
+
+        writer = SpoolWriter(Path(settings.spool_dir) / str(session_id) / SEAT)
+        writer.advance(4.2)
+        await app.state.recording_archive.sync(force=True)
+        status = (await client.get(f"/sessions/{session_id}/live")).json()
+        assert status["hls_url"] == f"{base}/master.m3u8"
+
+        master = await client.get(f"{base}/master.m3u8")
+        assert master.status_code == 200
+        assert master.headers["content-type"].startswith("application/vnd.apple.mpegurl")
+        assert master.headers["cache-control"] == "public, max-age=1"
+        media = await client.get(f"{base}/{SEAT}/index.m3u8")
+        assert _listed(media.text) == ["00000.m4s", "00001.m4s"]
+        segment = await client.get(f"{base}/{SEAT}/00000.m4s")
+        assert segment.status_code == 200 and segment.content[4:8] == b"moof"
+        assert segment.headers["cache-control"] == "public, max-age=31536000, immutable"
+        init = await client.get(f"{base}/{SEAT}/init.mp4")
+        assert init.content[4:8] == b"ftyp"
+
+        for bad in (
+            f"{base}/../../../fair.db",
+            f"{base}/%2e%2e/%2e%2e/settings.py",
+            f"{base}/{SEAT}/../../recordings/x.mp4",
+            f"{base}/{SEAT}/00099.m4s",  # not stored (yet)
+            f"{base}/{SEAT}/segments.txt",
+            f"{base}/0-..-20261202T100000/index.m3u8",
+            f"{base}/index.m3u8",
+            f"/sessions/999999/hls/master.m3u8",
+            f"/sessions/x/hls/master.m3u8",
+        ):
+            response = await client.get(bad)
+            assert response.status_code == 404, bad
+            assert b"#EXTM3U" not in response.content and b"SQLite" not in response.content
+
+        async with app.state.db.session() as db:  # a "do not record" talk has no HLS
+            session = await db.get(ProgrammeSession, session_id)
+            assert session is not None
+            session.do_not_record = True
+            await db.commit()
+        assert (await client.get(f"{base}/master.m3u8")).status_code == 404
+        assert "hls_url" not in (await client.get(f"/sessions/{session_id}/live")).json()
+        async with app.state.db.session() as db:
+            session = await db.get(ProgrammeSession, session_id)
+            assert session is not None
+            session.do_not_record = False
+            await db.commit()
+
+        writer.advance(1)
+        writer.close()
+        assert await app.state.recording_archive.sync(force=True) == 1
+        vod = await client.get(f"{base}/{SEAT}/index.m3u8")
+        assert vod.text.rstrip().endswith("#EXT-X-ENDLIST")
+        async with app.state.db.session() as db:
+            recording = await db.scalar(select(Recording))
+            assert recording is not None
+            mp4 = await client.get(f"/sessions/{session_id}/recordings/{recording.id}")
+            assert mp4.status_code == 200 and b"moov" in mp4.content[:4096]  # faststart
+            recording.published = False  # withdrawn: its segments are no longer public
+            await db.commit()
+        assert (await client.get(f"{base}/{SEAT}/index.m3u8")).status_code == 404
+        assert (await client.get(f"{base}/{SEAT}/00000.m4s")).status_code == 404
+        stored = tmp_path / "storage" / "live" / str(session_id) / SEAT
+        assert sorted(p.name for p in stored.iterdir() if re.match(r"\d{5}\.m4s$", p.name)) == [
+            f"{n:05d}.m4s" for n in range(3)
+        ]
+
+
+async def test_a_recording_cut_off_by_a_crash_is_published_at_the_next_start(
+    demo_database_url: str, tmp_path: Path
+) -> None:
+    settings = make_settings(demo_database_url, tmp_path)
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        session_id = await _first_session(app)
+    # a process died mid-talk: complete segments, one half-written, no "ended" marker
+    directory = Path(settings.spool_dir) / str(session_id) / SEAT
+    writer = SpoolWriter(directory)
+    writer.advance(6.5)
+    (directory / "00003.m4s.tmp").write_bytes(b"\0\0\0\x10moof half")
+
+    app = create_app(settings)
+    async with app.router.lifespan_context(app), app.state.db.session() as db:
+        recordings = list((await db.scalars(select(Recording))).all())
+    assert len(recordings) == 1
+    assert 5.5 <= recordings[0].duration_seconds <= 6.5  # at most the open segment lost
+    stored = tmp_path / "storage" / recordings[0].storage_key
+    with av.open(str(stored)) as container:
+        assert sum(1 for _ in container.decode(video=0)) >= 6 * 25 - 2
+    playlist = tmp_path / "storage" / str(recordings[0].playlist_key)
+    assert playlist.read_text().rstrip().endswith("#EXT-X-ENDLIST")
+    assert not directory.exists()
