@@ -64,3 +64,8 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache
+
+# hls.js for the live player is vendored (static/vendor/hls.js, Apache-2.0, no CDN);
+# `make vendor-hls` refreshes it from the npm package pinned in package-lock.json.
+vendor-hls: node_modules/axe-core/axe.min.js
+	cp node_modules/hls.js/dist/hls.light.min.mjs node_modules/hls.js/LICENSE static/vendor/hls.js/

@@ -180,8 +180,8 @@ async def test_app_serves_a_talks_hls_with_caching_and_nothing_outside_it(
             f"{base}/{SEAT}/segments.txt",
             f"{base}/0-..-20261202T100000/index.m3u8",
             f"{base}/index.m3u8",
-            f"/sessions/999999/hls/master.m3u8",
-            f"/sessions/x/hls/master.m3u8",
+            "/sessions/999999/hls/master.m3u8",
+            "/sessions/x/hls/master.m3u8",
         ):
             response = await client.get(bad)
             assert response.status_code == 404, bad

@@ -2,9 +2,15 @@
 // the stage has, offers one receive-only video + audio pair per seat (plus one spare,
 // so a panelist joining later appears without renegotiation), and shows each seat as a
 // tile. The state line (live / paused / ended, viewers) is polled every few seconds.
+// WebRTC gives the lowest delay; HLS (segments from storage or a CDN) serves everyone
+// else: beyond the WebRTC viewer limit (503), when no direct connection comes up (no
+// UDP, no TURN), or by the viewer's choice. The page says which mode plays and its delay.
+import { HlsPlayer } from "./hls-player.js";
 import { fetchStatus, negotiate, newPeer } from "./webrtc.js";
 
 const POLL_MS = 3000;
+const CONNECT_TIMEOUT_MS = 10000;
+const MODE_KEY = "fair-live-mode";
 
 class LivePlayer {
   constructor(root) {
@@ -13,12 +19,23 @@ class LivePlayer {
     this.stateLabel = root.querySelector("[data-live-state]");
     this.viewersLabel = root.querySelector("[data-live-viewers]");
     this.joinButton = root.querySelector("[data-live-join]");
+    this.modeLabel = root.querySelector("[data-live-mode]");
+    this.switchButton = root.querySelector("[data-live-switch]");
+    this.startButton = root.querySelector("[data-live-relive]");
+    this.edgeButton = root.querySelector("[data-live-edge]");
+    this.hlsUrl = null;
+    this.hls = null;
+    this.mode = null;
     this.pc = null;
     this.pairs = 0;
     this.watching = false;
     this.retryTimer = null;
     this.joinButton.hidden = false;
     this.joinButton.addEventListener("click", () => this.join());
+    this.switchButton.addEventListener("click", () => this.switchMode());
+    this.startButton.addEventListener("click", () => this.hls && this.hls.toStart());
+    this.edgeButton.addEventListener("click", () => this.hls && this.hls.toLive());
+    setInterval(() => this.showMode(), 1000);
     this.poll();
   }
 
@@ -32,11 +49,13 @@ class LivePlayer {
       this.stateLabel.textContent = this.label(info.state);
       this.root.dataset.state = info.state;
       this.viewersLabel.textContent = String(info.viewers ?? 0);
+      this.hlsUrl = info.hls_url || null;
       if (info.state === "ended") {
+        if (this.mode === "hls") return; // the playlist became the recording: keep playing
         this.stop();
         return;
       }
-      if (this.watching && info.seats > this.pairs) this.connect(info); // a bigger panel
+      if (this.mode === "webrtc" && info.seats > this.pairs) this.connect(info); // a bigger panel
     } catch {
       /* keep the last state; try again */
     }
@@ -46,11 +65,92 @@ class LivePlayer {
   async join() {
     this.watching = true;
     this.joinButton.hidden = true;
-    try {
-      await this.connect(await fetchStatus(this.root.dataset.statusUrl));
-    } catch (error) {
-      this.fail(error);
+    const info = await fetchStatus(this.root.dataset.statusUrl).catch(() => ({}));
+    this.hlsUrl = info.hls_url || null;
+    if (this.hlsUrl && sessionStorage.getItem(MODE_KEY) === "hls") {
+      await this.playHls("choice");
+      return;
     }
+    try {
+      this.mode = "webrtc";
+      await this.connect(info);
+      await this.connected(this.pc);
+      this.showMode();
+    } catch (error) {
+      if (this.hlsUrl && (!error || error.status !== 409)) {
+        await this.playHls(error && error.status === 503 ? "full" : "failed");
+      } else this.fail(error);
+    }
+  }
+
+  connected(pc) {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (pc.connectionState === "connected") resolve();
+        if (pc.connectionState === "failed") reject(new Error("WebRTC failed"));
+      };
+      pc.addEventListener("connectionstatechange", check);
+      setTimeout(() => reject(new Error("WebRTC timeout")), CONNECT_TIMEOUT_MS);
+      check();
+    });
+  }
+
+  async playHls(reason) {
+    if (this.pc) this.pc.close();
+    this.pc = null;
+    clearTimeout(this.retryTimer);
+    const video = document.createElement("video");
+    video.controls = true;
+    video.autoplay = true;
+    video.playsInline = true;
+    video.dataset.hls = "";
+    this.stage.replaceChildren(video);
+    this.mode = "hls";
+    this.reason = reason;
+    this.hls = new HlsPlayer(video, this.hlsUrl);
+    try {
+      await this.hls.start();
+    } catch {
+      this.modeLabel.textContent = this.root.dataset.labelModeUnsupported;
+      return;
+    }
+    video.play().catch(() => {
+      video.muted = true;
+      video.play().catch(() => {});
+    });
+    this.showMode();
+  }
+
+  async switchMode() {
+    const toHls = this.mode !== "hls";
+    sessionStorage.setItem(MODE_KEY, toHls ? "hls" : "webrtc");
+    if (this.hls) this.hls.close();
+    this.hls = null;
+    if (toHls) {
+      await this.playHls("choice");
+      return;
+    }
+    this.mode = null;
+    await this.join();
+  }
+
+  showMode() {
+    const data = this.root.dataset;
+    const hls = this.mode === "hls";
+    this.switchButton.hidden = !this.mode || !this.hlsUrl;
+    this.switchButton.textContent = hls ? data.labelSwitchWebrtc : data.labelSwitchHls;
+    this.startButton.hidden = !hls;
+    this.edgeButton.hidden = !hls;
+    this.root.dataset.mode = this.mode || "";
+    if (!this.mode) return;
+    if (!hls) {
+      this.modeLabel.textContent = data.labelModeWebrtc;
+      return;
+    }
+    const delay = this.hls ? this.hls.delay : null;
+    const seconds = delay === null ? "…" : String(Math.round(delay));
+    const reason = { full: data.labelReasonFull, failed: data.labelReasonFailed }[this.reason] || "";
+    this.modeLabel.textContent = `${data.labelModeHls.replace("{s}", seconds)}${reason}`;
   }
 
   async connect(info) {
@@ -112,6 +212,10 @@ class LivePlayer {
       this.stop();
       return;
     }
+    if (this.hlsUrl && this.mode === "webrtc") {
+      this.playHls(error && error.status === 503 ? "full" : "failed");
+      return;
+    }
     this.reconnect();
   }
 
@@ -119,6 +223,9 @@ class LivePlayer {
     this.watching = false;
     if (this.pc) this.pc.close();
     this.pc = null;
+    if (this.hls) this.hls.close();
+    this.hls = null;
+    this.mode = null;
     this.stateLabel.textContent = this.label("ended");
     this.joinButton.hidden = true;
   }
