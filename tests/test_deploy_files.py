@@ -29,7 +29,7 @@ def test_docker_compose_is_valid_and_uses_known_settings() -> None:
             if line.strip().startswith("FAIR_")}  # fmt: skip
     assert used, "no FAIR_ settings in docker-compose.yml"
     assert used <= known, used - known
-    for service in ("postgres", "redis", "minio", "coturn", "app1", "app2"):
+    for service in ("proxy", "postgres", "redis", "minio", "coturn", "app1", "app2"):
         assert f"  {service}:" in result.stdout
 
 
