@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := chromium chromium-driver redis-server postgresql-15 docker-compose wrk
+APT_PACKAGES := chromium chromium-driver redis-server postgresql-15 docker-compose wrk nginx-light
 
 .PHONY: run test install install-test system-deps lint typecheck pytest bench clean lock
 

@@ -43,7 +43,10 @@ async def test_worker_process_serves_a_talk_and_reports_its_recording(tmp_path: 
         [path] = await worker.end("9")
         await wait_for(lambda: finished)
         assert finished[0][:2] == ("9", path) and finished[0][2] > 1
-        with av.open(str(path)) as container:
+        # the recording is a directory of CMAF segments; its init + first segment decode
+        one = tmp_path / "first.mp4"
+        one.write_bytes((path / "init.mp4").read_bytes() + (path / "00000.m4s").read_bytes())
+        with av.open(str(one)) as container:
             assert container.streams.video[0].codec_context.name == "h264"
         await early.close()
         await publisher.close()
