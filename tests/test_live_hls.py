@@ -244,3 +244,28 @@ async def test_a_recording_cut_off_by_a_crash_is_published_at_the_next_start(
     playlist = tmp_path / "storage" / str(recordings[0].playlist_key)
     assert playlist.read_text().rstrip().endswith("#EXT-X-ENDLIST")
     assert not directory.exists()
+
+
+async def test_with_a_media_base_url_players_fetch_from_it_and_the_csp_allows_it(
+    demo_database_url: str, tmp_path: Path
+) -> None:
+    settings = make_settings(
+        demo_database_url, tmp_path, media_base_url="https://cdn.example.org/fair"
+    )
+    app = create_app(settings)
+    async with app.router.lifespan_context(app), make_client(app) as client:
+        session_id = await _first_session(app)
+        response = await client.get(f"/sessions/{session_id}/live")
+        assert response.json()["hls_url"] == (
+            f"https://cdn.example.org/fair/live/{session_id}/master.m3u8"
+        )
+        csp = response.headers["content-security-policy"]
+        assert "media-src 'self' blob: https://cdn.example.org;" in csp
+        assert "connect-src 'self' ws: wss: https://cdn.example.org;" in csp
+
+
+def test_a_media_base_url_with_quotes_is_refused() -> None:
+    from fair.settings import Settings, SettingsError
+
+    with pytest.raises(SettingsError, match="FAIR_MEDIA_BASE_URL"):
+        Settings.from_env({"FAIR_MEDIA_BASE_URL": "https://x.org/'; script-src *"})
