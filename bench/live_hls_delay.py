@@ -41,8 +41,7 @@ from tests.test_stage_e2e import _speaker_session
 SPEAKER = "henning.wiebusch@example.org"
 STAMP_ROWS = 128  # the drawn stamp: 4 rows of 32-pixel blocks at 640 px width
 
-GRAB = (
-    """() => {
+GRAB = """() => {
   const video = document.querySelector('video[data-hls]');
   if (!video || video.readyState < 2) return null;
   const canvas = document.createElement('canvas');
@@ -50,16 +49,14 @@ GRAB = (
   const g = canvas.getContext('2d');
   g.drawImage(video, 0, 0, 640, 360);
   const now = Date.now();
-  const rgba = g.getImageData(0, 0, 640, %d).data;
+  const rgba = g.getImageData(0, 0, 640, STAMP_ROWS).data;
   let text = '';
   for (let i = 0; i < rgba.length / 4; i++) {
     const y = 16 + 0.257 * rgba[4 * i] + 0.504 * rgba[4 * i + 1] + 0.098 * rgba[4 * i + 2];
     text += String.fromCharCode(Math.max(0, Math.min(255, Math.round(y))));
   }
   return [now, btoa(text), video.currentTime];
-}"""
-    % STAMP_ROWS
-)
+}""".replace("STAMP_ROWS", str(STAMP_ROWS))
 
 
 def stamp_of(luma_rows: bytes) -> tuple[int, int] | None:
