@@ -91,6 +91,12 @@ async def test_storage_down_mid_talk_every_segment_arrives_once_in_order(
         assert f"{SEAT}/index.m3u8" in master and 'CODECS="avc1.42e01f,mp4a.40.2"' in master
         playlist = _s3_text(s3, bucket, f"{prefix}/index.m3u8")
         assert "#EXT-X-PLAYLIST-TYPE:EVENT" in playlist and "#EXT-X-ENDLIST" not in playlist
+        head = s3.client().head_object  # what the bucket (and a CDN in front) answers with
+        assert (
+            head(Bucket=bucket, Key=f"{prefix}/index.m3u8")["CacheControl"] == "public, max-age=1"
+        )
+        segment_head = head(Bucket=bucket, Key=f"{prefix}/00000.m4s")
+        assert segment_head["CacheControl"] == "public, max-age=31536000, immutable"
 
         s3.stop()  # storage goes away mid-talk; the recorder keeps writing
         writer.advance(4)

@@ -94,18 +94,27 @@ class Storage(Protocol):
         content_type: str,
         max_bytes: int,
         filename: str | None = None,
+        cache_control: str | None = None,
     ) -> StoredObject:
         """Store ``chunks`` under ``key``, replacing an existing object only on success.
 
         ``filename`` (already made safe) is kept as the download name where the backend
-        can hold it (S3 metadata). Raises :class:`TooLarge`, :class:`EmptyUpload`,
+        can hold it (S3 metadata), and so is ``cache_control`` (what a CDN or the bucket
+        answers with; the app sets it itself when it serves local files).
+        Raises :class:`TooLarge`, :class:`EmptyUpload`,
         :class:`StorageUnavailable`, or whatever ``chunks`` raised — never leaving a
         partial object. ``chunks`` is closed in every case.
         """
         ...
 
     async def save_file(
-        self, key: str, path: Path, *, content_type: str, filename: str | None = None
+        self,
+        key: str,
+        path: Path,
+        *,
+        content_type: str,
+        filename: str | None = None,
+        cache_control: str | None = None,
     ) -> StoredObject:
         """Copy a local file (a finished recording); the caller removes ``path``."""
         ...

@@ -46,6 +46,7 @@ class LocalStorage:
         content_type: str,
         max_bytes: int,
         filename: str | None = None,
+        cache_control: str | None = None,
     ) -> StoredObject:
         """Write to a temp file beside the target, then ``os.replace`` it: readers never
         see a half-written file, and any failure removes the temp file."""
@@ -96,7 +97,13 @@ class LocalStorage:
         return StoredObject(key=key, size=total, content_type=content_type)
 
     async def save_file(
-        self, key: str, path: Path, *, content_type: str, filename: str | None = None
+        self,
+        key: str,
+        path: Path,
+        *,
+        content_type: str,
+        filename: str | None = None,
+        cache_control: str | None = None,
     ) -> StoredObject:
         return await self.save_stream(
             key, _file_chunks(path), content_type=content_type, max_bytes=sys.maxsize

@@ -134,6 +134,7 @@ class S3Storage:
         content_type: str,
         max_bytes: int,
         filename: str | None = None,
+        cache_control: str | None = None,
     ) -> StoredObject:
         """Single PUT below one part, multipart above; one part uploads while the next is
         received, so memory stays at about two parts. Any failure aborts the upload."""
@@ -141,6 +142,8 @@ class S3Storage:
         extra: dict[str, str] = {"ContentType": content_type}
         if filename is not None:
             extra["ContentDisposition"] = content_disposition(filename)
+        if cache_control is not None:
+            extra["CacheControl"] = cache_control
         upload_id: str | None = None
         parts: list[dict[str, Any]] = []
         pending: asyncio.Task[None] | None = None
@@ -264,7 +267,13 @@ class S3Storage:
                 )
 
     async def save_file(
-        self, key: str, path: Path, *, content_type: str, filename: str | None = None
+        self,
+        key: str,
+        path: Path,
+        *,
+        content_type: str,
+        filename: str | None = None,
+        cache_control: str | None = None,
     ) -> StoredObject:
         return await self.save_stream(
             key,
@@ -272,6 +281,7 @@ class S3Storage:
             content_type=content_type,
             max_bytes=sys.maxsize,
             filename=filename,
+            cache_control=cache_control,
         )
 
     async def open_range(self, key: str, start: int | None, end: int | None) -> OpenedRange:

@@ -50,6 +50,8 @@ MASTER_NAME = "master.m3u8"
 MEDIA_PLAYLIST_NAME = "index.m3u8"
 H264_CODECS = "avc1.42e01f"  # constrained baseline, level 3.1 (media.VideoPipeline)
 AAC_CODECS = "mp4a.40.2"
+PLAYLIST_CACHE = "public, max-age=1"  # a new segment every ~2 s
+SEGMENT_CACHE = "public, max-age=31536000, immutable"  # a segment never changes
 PARKED_SECONDS = 3600.0  # a recording whose session was deleted waits for an operator
 
 
@@ -259,10 +261,16 @@ class RecordingArchive:
         return True
 
     async def _put_file(self, key: str, path: Path, content_type: str) -> None:
-        await self.storage.save_file(key, path, content_type=content_type)
+        await self.storage.save_file(
+            key, path, content_type=content_type, cache_control=SEGMENT_CACHE
+        )
 
     async def _put_bytes(self, key: str, text: str, content_type: str) -> None:
         data = text.encode()
         await self.storage.save_stream(
-            key, _one_chunk(data), content_type=content_type, max_bytes=len(data) + 1
+            key,
+            _one_chunk(data),
+            content_type=content_type,
+            max_bytes=len(data) + 1,
+            cache_control=PLAYLIST_CACHE,
         )

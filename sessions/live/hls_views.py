@@ -21,7 +21,14 @@ from fair.errors import HTTPError
 from fair.storage import range_response
 from fair.web import current_user
 from sessions.ids import parse_id
-from sessions.live.archive import MASTER_NAME, MEDIA_PLAYLIST_NAME, PLAYLIST_TYPE, live_prefix
+from sessions.live.archive import (
+    MASTER_NAME,
+    MEDIA_PLAYLIST_NAME,
+    PLAYLIST_CACHE,
+    PLAYLIST_TYPE,
+    SEGMENT_CACHE,
+    live_prefix,
+)
 from sessions.models import ProgrammeSession, Recording
 from sessions.qa import can_moderate
 
@@ -30,8 +37,6 @@ HLS_NAME = re.compile(
     r"|(?P<seat>[0-9]{1,2}-[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}-[0-9]{8}T[0-9]{6})"
     r"/(?:init\.mp4|index\.m3u8|[0-9]{5}\.m4s))$"
 )
-PLAYLIST_CACHE = "public, max-age=1"
-SEGMENT_CACHE = "public, max-age=31536000, immutable"
 
 
 def hls_url(media_base_url: str, session_id: int) -> str:
