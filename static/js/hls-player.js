@@ -4,7 +4,7 @@
 // (relive) and return to the live edge.
 const HLS_MODULE = "/static/vendor/hls.js/hls.light.min.mjs";
 const RETRY_MS = 2000;
-const LIVE_SYNC_SECONDS = 4; // two segments behind the newest: smooth, ~5 s glass to glass
+const LIVE_SYNC_SECONDS = 3; // behind the newest listed segment (docs/benchmarks.md: ~6 s glass to glass)
 
 export class HlsPlayer {
   constructor(video, url) {
@@ -28,6 +28,7 @@ export class HlsPlayer {
     const hls = new Hls({
       enableWorker: false, // the CSP allows no blob: workers; fMP4 needs no transmuxing
       liveSyncDuration: LIVE_SYNC_SECONDS,
+      maxLiveSyncPlaybackRate: 1.1, // catch up gently after a stall instead of jumping
       manifestLoadingMaxRetry: 0,
     });
     hls.on(Hls.Events.ERROR, (_event, data) => {
@@ -43,14 +44,12 @@ export class HlsPlayer {
     this.hls = hls;
   }
 
-  // Seconds behind the live edge (the newest listed segment's end), or null if unknown.
+  // Seconds behind capture, estimated: behind the newest listed segment's end, plus the
+  // ~0.5 s until a closed segment is listed and ~1 s (half a reload) until we see it.
   get delay() {
-    if (this.hls && this.hls.liveSyncPosition !== null && this.hls.latency) {
-      return this.hls.latency;
-    }
     const { seekable } = this.video;
-    if (seekable.length) return Math.max(0, seekable.end(seekable.length - 1) - this.video.currentTime);
-    return null;
+    if (!seekable.length) return null;
+    return Math.max(0, seekable.end(seekable.length - 1) - this.video.currentTime) + 1.5;
   }
 
   toStart() {
