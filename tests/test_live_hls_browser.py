@@ -6,7 +6,6 @@ playlist is the recording (VOD)."""
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ import pytest_asyncio
 
 from tests.app_server import AppServer, start_app_server
 from tests.conftest import TemplateDatabases
-from tests.test_stage_e2e import _go_live, _speaker_session
+from tests.test_stage_e2e import _go_live, _speaker_session, _wait
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 SPEAKER = "henning.wiebusch@example.org"
@@ -38,13 +37,6 @@ async def hls_server(
 
 async def _position(page: Any) -> float:
     return float(await page.evaluate("() => document.querySelector('video[data-hls]').currentTime"))
-
-
-async def _wait(check: Any, timeout: float, message: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not await check():
-        assert time.monotonic() < deadline, message
-        await asyncio.sleep(0.25)
 
 
 async def test_viewer_plays_hls_relives_from_the_start_and_returns_to_live(

@@ -21,7 +21,7 @@ from sessions.live.loadgen import ProbeViewer, allow_loopback_candidates
 from sessions.live.synthetic import SyntheticVideoTrack, ToneAudioTrack
 from tests.app_server import start_app_server
 from tests.conftest import DEMO_PASSWORD, TemplateDatabases
-from tests.redis_server import RedisServer
+from tests.redis_server import RedisServer, running_redis
 from tests.s3_server import free_port
 from tests.test_stage_e2e import _speaker_session
 
@@ -68,12 +68,8 @@ def test_nginx_conf_is_valid() -> None:
 
 @pytest.fixture
 def redis() -> Iterator[RedisServer]:
-    server = RedisServer()
-    server.start()
-    try:
+    with running_redis() as server:
         yield server
-    finally:
-        server.stop()
 
 
 def _csrf(client: httpx.Client, path: str) -> str:
