@@ -106,6 +106,10 @@ ROWS: dict[tuple[str, str], Row] = {
     ),
     ("GET", "/sessions/{session_id}/recordings/{recording_id}"): Row(EVERYONE),
     ("POST", "/sessions/{session_id}/recordings/{recording_id}/publish"): Row(ORGANISER),
+    # live HLS (a talk that never went live: 404 for everyone, no rights needed)
+    ("GET", "/sessions/{session_id}/hls/{name:path}"): Row(
+        EVERYONE, "/sessions/{session_id}/hls/master.m3u8"
+    ),
     ("GET", "/"): Row(EVERYONE),
     ("GET", "/programme"): Row(EVERYONE),
     ("GET", "/agenda"): Row(EVERYONE),
