@@ -109,3 +109,18 @@ async def test_viewer_plays_hls_relives_from_the_start_and_returns_to_live(
 
     await _wait(vod_listed, 30, "the playlist did not become the recording")
     assert list((server.log_path.parent / "storage" / "recordings").rglob("*.mp4"))
+
+    # the recordings library plays the MP4 assembled from the same segments
+    context = await browser.new_context()
+    try:
+        page = await context.new_page()
+        await page.goto(f"{base}/sessions/{session_id}")
+        video = page.locator("video.recording-video").first
+        await video.evaluate("v => { v.muted = true; return v.play(); }")
+
+        async def recording_plays() -> bool:
+            return float(await video.evaluate("v => v.currentTime")) > 1.0
+
+        await _wait(recording_plays, 20, "the recording does not play")
+    finally:
+        await context.close()
