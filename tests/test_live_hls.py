@@ -18,6 +18,7 @@ from fair.app import create_app
 from fair.storage import S3Storage
 from sessions.live.archive import RecordingArchive
 from sessions.models import ProgrammeSession, Recording
+from tests.booth_helpers import s3_overrides
 from tests.conftest import make_client, make_settings
 from tests.hls_helpers import SpoolWriter
 from tests.s3_server import S3Server
@@ -275,3 +276,35 @@ def test_a_media_base_url_with_quotes_is_refused() -> None:
 
     with pytest.raises(SettingsError, match="FAIR_MEDIA_BASE_URL"):
         Settings.from_env({"FAIR_MEDIA_BASE_URL": "https://x.org/'; script-src *"})
+
+
+async def test_vod_from_s3_through_the_app_plays_and_downloads(
+    demo_database_url: str, tmp_path: Path, s3: S3Server
+) -> None:
+    bucket = s3.create_bucket()
+    settings = make_settings(demo_database_url, tmp_path, **s3_overrides(s3, bucket))
+    app = create_app(settings)
+    async with app.router.lifespan_context(app), make_client(app) as client:
+        session_id = await _first_session(app)
+        writer = SpoolWriter(Path(settings.spool_dir) / str(session_id) / SEAT)
+        writer.advance(5)
+        writer.close()
+        assert await app.state.recording_archive.sync(force=True) == 1
+        base = f"/sessions/{session_id}/hls"
+        vod = await client.get(f"{base}/{SEAT}/index.m3u8")
+        assert vod.status_code == 200 and vod.text.rstrip().endswith("#EXT-X-ENDLIST")
+        stream = b"".join(
+            [(await client.get(f"{base}/{SEAT}/init.mp4")).content]
+            + [(await client.get(f"{base}/{SEAT}/{name}")).content for name in _listed(vod.text)]
+        )
+        (tmp_path / "vod.mp4").write_bytes(stream)  # what a player appends, in order
+        with av.open(str(tmp_path / "vod.mp4")) as container:
+            assert sum(1 for _ in container.decode(video=0)) >= 5 * 25 - 2
+        async with app.state.db.session() as db:
+            recording = await db.scalar(select(Recording))
+        assert recording is not None
+        download = await client.get(f"/sessions/{session_id}/recordings/{recording.id}")
+        assert download.status_code == 200
+        (tmp_path / "download.mp4").write_bytes(download.content)
+        with av.open(str(tmp_path / "download.mp4")) as container:
+            assert abs((container.duration or 0) / 1_000_000 - 5) < 1
