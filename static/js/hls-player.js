@@ -2,7 +2,7 @@
 // needed), or the browser's own HLS where Media Source Extensions are missing. The playlist is an EVENT
 // playlist holding the whole talk, so a latecomer can jump back to the beginning
 // (relive) and return to the live edge.
-const HLS_MODULE = "/static/vendor/hls.js/hls.light.min.mjs";
+const HLS_MODULE = "../vendor/hls.js/hls.light.min.mjs"; // relative: same content-hashed tree
 const RETRY_MS = 2000;
 const LIVE_SYNC_SECONDS = 3; // behind the newest listed segment (docs/benchmarks.md: ~6 s glass to glass)
 
