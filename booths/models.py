@@ -166,3 +166,67 @@ class BoothDailyStats(Base):
     unique_visitors: Mapped[int] = mapped_column(Integer, default=0)
     downloads: Mapped[int] = mapped_column(Integer, default=0)
     contact_requests: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AppointmentSlot(Base):
+    """A bookable time of one contact person at one booth (stored in naive UTC)."""
+
+    __tablename__ = "appointment_slots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booth_id: Mapped[int] = mapped_column(ForeignKey("booths.id", ondelete="CASCADE"), index=True)
+    contact_person_id: Mapped[int] = mapped_column(
+        ForeignKey("contact_persons.id", ondelete="CASCADE"), index=True
+    )
+    starts_at: Mapped[datetime] = mapped_column(DateTime)
+    ends_at: Mapped[datetime] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    contact: Mapped[ContactPerson] = relationship(lazy="raise")
+
+
+class Appointment(Base):
+    """A visitor's booking of a slot, kept only with consent and for the stated period.
+
+    ``slot_id`` is unique: two visitors racing for one slot cannot both get it, on
+    SQLite and PostgreSQL alike; the loser's insert fails and is answered with 409.
+    A cancelled booking is deleted (the slot is free again); only the daily counts in
+    :class:`BoothAppointmentStats` remember it. ``room_key_hash`` is the hash of the
+    secret in the visitor's room and cancel links, so a forged link never matches.
+    """
+
+    __tablename__ = "appointments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slot_id: Mapped[int] = mapped_column(
+        ForeignKey("appointment_slots.id", ondelete="CASCADE"), unique=True
+    )
+    booth_id: Mapped[int] = mapped_column(ForeignKey("booths.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254))
+    topic: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(5), default="de")
+    consent_text: Mapped[str] = mapped_column(Text)
+    purpose: Mapped[str] = mapped_column(String(300))
+    retention_days: Mapped[int] = mapped_column(Integer)
+    consented_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    room_key_hash: Mapped[str] = mapped_column(String(64))
+    held_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    slot: Mapped[AppointmentSlot] = relationship(lazy="raise")
+
+
+class BoothAppointmentStats(Base):
+    """Booked, held and cancelled appointments per booth and day; no identities."""
+
+    __tablename__ = "booth_appointment_stats"
+    __table_args__ = (UniqueConstraint("booth_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booth_id: Mapped[int] = mapped_column(ForeignKey("booths.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    booked: Mapped[int] = mapped_column(Integer, default=0)
+    held: Mapped[int] = mapped_column(Integer, default=0)
+    cancelled: Mapped[int] = mapped_column(Integer, default=0)
