@@ -11,7 +11,7 @@ from datetime import timedelta
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 
-from booths import analytics, services
+from booths import analytics, appointments, services
 from booths.models import Booth, ContactRequest
 from booths.queries import (
     all_organisations,
@@ -55,11 +55,16 @@ async def exhibitor_dashboard(request: Request) -> Response:
         )
         charts = [(b, analytics.bar_chart(per_booth[b.id])) for b in booths]
         requests = await contact_requests_for(db, [b.id for b in _lead_booths(user, booths)])
+        lead_ids = [b.id for b in _lead_booths(user, booths)]
+        booked = await appointments.appointments_for_booths(db, lead_ids)
+        appointment_totals = await appointments.totals_for_booths(db, lead_ids)
     names = {b.id: b.name for b in booths}
     return render(
         request,
         "booths/exhibitor.html",
         {
+            "appointments": booked,
+            "appointment_totals": appointment_totals,
             "booths": booths,
             "charts": charts,
             "series": analytics.SERIES,

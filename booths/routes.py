@@ -8,15 +8,15 @@ applies there instead of the form limit.
 from __future__ import annotations
 
 from starlette.applications import Starlette
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route, WebSocketRoute
 
-from booths import analytics, dashboard, editor, views
+from booths import analytics, appointment_views, call_socket, dashboard, editor, views
 from booths.services import contact_request_limit, purge_expired_requests
 from fair.search import SearchService
 
 POST = ["POST"]
 
-routes = [
+routes: list[BaseRoute] = [
     Route("/booths", views.hall, name="hall"),
     Route("/booths/{slug}", views.booth_detail, name="booth"),
     Route("/booths/{slug}/contact", views.contact_request, methods=POST),
@@ -35,6 +35,18 @@ routes = [
         views.material_download,
         methods=["GET", "HEAD"],
     ),
+    Route("/booths/{slug}/appointments", appointment_views.booking_form, methods=["GET"]),
+    Route("/booths/{slug}/appointments", appointment_views.book, methods=POST),
+    Route("/booths/{slug}/slots", appointment_views.slots_page, methods=["GET"]),
+    Route("/booths/{slug}/slots", appointment_views.slots_publish, methods=POST),
+    Route("/booths/{slug}/slots/{slot_id}/delete", appointment_views.slot_delete, methods=POST),
+    Route("/appointments/{token}", appointment_views.appointment_page),
+    Route("/appointments/{token}/termin.ics", appointment_views.appointment_ics),
+    Route("/appointments/{token}/cancel", appointment_views.appointment_cancel, methods=POST),
+    Route("/appointments/{token}/room", appointment_views.visitor_room),
+    Route("/exhibitor/appointments/{appointment_id}/room", appointment_views.staff_room),
+    WebSocketRoute("/ws/appointments/{token}", call_socket.visitor_call_socket),
+    WebSocketRoute("/ws/exhibitor/appointments/{appointment_id}", call_socket.staff_call_socket),
     Route("/exhibitor", dashboard.exhibitor_dashboard),
     Route("/exhibitor/leads.csv", dashboard.leads_csv),
     Route("/organiser/booths", dashboard.organiser_booths, methods=["GET"]),

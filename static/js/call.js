@@ -1,0 +1,240 @@
+// The appointment call: a WebRTC mesh of up to four browsers. The server only relays
+// signalling over the room's WebSocket (data-call-url); media goes browser to browser
+// (through the TURN server in data-ice-servers when no direct path exists).
+// Negotiation follows the "perfect negotiation" pattern, so either side may add a track
+// (screen share) at any time; the peer with the larger id is the polite one.
+
+const root = document.querySelector("[data-call-url]");
+const strings = root ? root.querySelector("[data-call-strings]").dataset : {};
+const peers = new Map(); // peer id -> { pc, polite, makingOffer, ignoreOffer, tile }
+let socket = null;
+let me = null;
+let localStream = null;
+let screenTrack = null;
+const screenSenders = new Map();
+
+function status(text) {
+  root.querySelector("[data-call-status]").textContent = text;
+}
+
+function send(event) {
+  if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(event));
+}
+
+function iceServers() {
+  try {
+    const servers = JSON.parse(root.dataset.iceServers || "[]");
+    return Array.isArray(servers) ? servers : [];
+  } catch {
+    return [];
+  }
+}
+
+function tileFor(id) {
+  const entry = peers.get(id);
+  if (entry.tile) return entry.tile;
+  const template = root.querySelector("[data-call-tile]");
+  const tile = template.content.firstElementChild.cloneNode(true);
+  tile.dataset.peer = id;
+  root.querySelector("[data-call-grid]").append(tile);
+  entry.tile = tile;
+  return tile;
+}
+
+function showStream(id, stream) {
+  const tile = tileFor(id);
+  const videos = [...tile.querySelectorAll("video")];
+  let video = videos.find((v) => v.srcObject === stream);
+  if (video) return;
+  video = videos.find((v) => !v.srcObject);
+  if (!video) {
+    const extra = document.createElement("video");
+    extra.playsInline = true;
+    extra.autoplay = true;
+    extra.muted = true; // a screen share carries no audio of its own here
+    extra.setAttribute("aria-label", strings.screen);
+    tile.insertBefore(extra, tile.querySelector("figcaption"));
+    video = extra;
+  }
+  video.srcObject = stream;
+  video.play().catch(() => {});
+}
+
+function connect(id) {
+  if (peers.has(id) || id === me) return peers.get(id);
+  const pc = new RTCPeerConnection({ iceServers: iceServers() });
+  const entry = { pc, polite: me > id, makingOffer: false, ignoreOffer: false, tile: null };
+  peers.set(id, entry);
+  for (const track of localStream.getTracks()) pc.addTrack(track, localStream);
+  if (screenTrack) {
+    const shared = new MediaStream([screenTrack]);
+    screenSenders.set(id, pc.addTrack(screenTrack, shared));
+  }
+  pc.onicecandidate = ({ candidate }) => {
+    if (candidate) send({ type: "signal", to: id, candidate: candidate.toJSON() });
+  };
+  pc.ontrack = ({ track, streams }) => {
+    const stream = streams[0] || new MediaStream([track]);
+    showStream(id, stream);
+  };
+  pc.onnegotiationneeded = async () => {
+    try {
+      entry.makingOffer = true;
+      await pc.setLocalDescription();
+      send({ type: "signal", to: id, description: pc.localDescription.toJSON() });
+    } catch (error) {
+      console.warn("negotiation failed", error);
+    } finally {
+      entry.makingOffer = false;
+    }
+  };
+  pc.onconnectionstatechange = () => {
+    if (pc.connectionState === "connected") status(strings.joined);
+    if (pc.connectionState === "failed") pc.restartIce();
+  };
+  return entry;
+}
+
+async function onSignal(event) {
+  if (event.to !== me) return;
+  const entry = connect(event.from);
+  const pc = entry.pc;
+  if (event.description) {
+    const description = event.description;
+    const collision =
+      description.type === "offer" && (entry.makingOffer || pc.signalingState !== "stable");
+    entry.ignoreOffer = !entry.polite && collision;
+    if (entry.ignoreOffer) return;
+    await pc.setRemoteDescription(description);
+    if (description.type === "offer") {
+      await pc.setLocalDescription();
+      send({ type: "signal", to: event.from, description: pc.localDescription.toJSON() });
+    }
+  } else if (event.candidate) {
+    try {
+      await pc.addIceCandidate(event.candidate);
+    } catch (error) {
+      if (!entry.ignoreOffer) console.warn("candidate refused", error);
+    }
+  }
+}
+
+function drop(id) {
+  const entry = peers.get(id);
+  if (!entry) return;
+  entry.pc.close();
+  if (entry.tile) entry.tile.remove();
+  peers.delete(id);
+  screenSenders.delete(id);
+  if (!peers.size) status(strings.waiting);
+}
+
+function handle(event) {
+  if (event.type === "welcome") {
+    me = event.peer;
+    root.dataset.peer = me;
+    status(strings.waiting);
+  } else if (event.type === "join" && event.peer !== me && me) {
+    send({ type: "here", to: event.peer });
+    connect(event.peer);
+  } else if (event.type === "here" && event.to === me) {
+    connect(event.from);
+  } else if (event.type === "signal") {
+    onSignal(event).catch((error) => console.warn("signal failed", error));
+  } else if (event.type === "leave") {
+    drop(event.peer);
+  }
+}
+
+function open() {
+  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+  socket = new WebSocket(`${scheme}//${location.host}${root.dataset.callUrl}`);
+  status(strings.connecting);
+  socket.addEventListener("open", () => send({ type: "hello" }));
+  socket.addEventListener("message", (message) => {
+    let events;
+    try {
+      events = JSON.parse(message.data);
+    } catch {
+      return;
+    }
+    if (Array.isArray(events)) events.forEach(handle);
+  });
+  socket.addEventListener("close", (close) => {
+    socket = null;
+    for (const id of [...peers.keys()]) drop(id);
+    const messages = { 4409: strings.full, 4410: strings.closed, 4403: strings.refused, 4404: strings.refused };
+    status(messages[close.code] || strings.left);
+    root.dataset.closed = String(close.code);
+  });
+}
+
+async function share(button) {
+  if (screenTrack) {
+    for (const [id, sender] of screenSenders) peers.get(id)?.pc.removeTrack(sender);
+    screenSenders.clear();
+    screenTrack.stop();
+    screenTrack = null;
+    button.textContent = strings.share;
+    button.setAttribute("aria-pressed", "false");
+    return;
+  }
+  const display = await navigator.mediaDevices.getDisplayMedia({ video: true });
+  screenTrack = display.getVideoTracks()[0];
+  const shared = new MediaStream([screenTrack]);
+  for (const [id, entry] of peers) screenSenders.set(id, entry.pc.addTrack(screenTrack, shared));
+  screenTrack.addEventListener("ended", () => screenTrack && share(button));
+  button.textContent = strings.unshare;
+  button.setAttribute("aria-pressed", "true");
+}
+
+function toggle(button, kind, onText, offText) {
+  const tracks = kind === "audio" ? localStream.getAudioTracks() : localStream.getVideoTracks();
+  const enabled = !tracks.every((t) => t.enabled);
+  tracks.forEach((t) => (t.enabled = enabled));
+  button.textContent = enabled ? offText : onText;
+  button.setAttribute("aria-pressed", String(!enabled));
+}
+
+async function start(button) {
+  button.disabled = true;
+  try {
+    localStream = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
+  } catch {
+    status(strings.noMedia);
+    button.disabled = false;
+    return;
+  }
+  root.querySelector("[data-call-local]").srcObject = localStream;
+  button.hidden = true;
+  const mute = root.querySelector("[data-call-mute]");
+  const camera = root.querySelector("[data-call-camera]");
+  const shareButton = root.querySelector("[data-call-share]");
+  const leave = root.querySelector("[data-call-leave]");
+  for (const b of [mute, camera, leave]) b.hidden = false;
+  shareButton.hidden = !navigator.mediaDevices.getDisplayMedia;
+  mute.addEventListener("click", () => toggle(mute, "audio", strings.unmute, strings.mute));
+  camera.addEventListener("click", () => toggle(camera, "video", strings.cameraOn, strings.cameraOff));
+  shareButton.addEventListener("click", () => share(shareButton).catch(() => {}));
+  leave.addEventListener("click", () => {
+    if (socket) socket.close(1000, "left");
+    localStream.getTracks().forEach((t) => t.stop());
+    if (screenTrack) screenTrack.stop();
+    leave.hidden = true;
+  });
+  open();
+}
+
+if (root) {
+  const button = root.querySelector("[data-call-start]");
+  status(strings.waiting && "");
+  button.addEventListener("click", () => start(button));
+}
+
+// For tests and for a screen share where getDisplayMedia is unavailable (headless):
+// share any video track, e.g. a canvas's captureStream().
+export async function shareTrack(track) {
+  screenTrack = track;
+  const shared = new MediaStream([track]);
+  for (const [id, entry] of peers) screenSenders.set(id, entry.pc.addTrack(track, shared));
+}
