@@ -53,7 +53,7 @@ async def _publish(app: Starlette, slug: str, contact_id: int, **changes: Any) -
 
 
 async def test_publishing_cuts_slots_and_refuses_bad_times(demo_app: Starlette) -> None:
-    booth, contact = await contact_of(demo_app.state.db, OWN)
+    _booth, contact = await contact_of(demo_app.state.db, OWN)
     slots = await _publish(demo_app, OWN, contact.id)
     assert len(slots) == 4
     # 10:00 Berlin in January is 09:00 UTC
