@@ -214,6 +214,7 @@ async def book(
     gettext: Translate = _same,
     time_zone: str = "Europe/Berlin",
     now: datetime | None = None,
+    email_required: bool = True,
 ) -> Booking:
     """Book a free future slot of this booth; the caller commits.
 
@@ -226,7 +227,7 @@ async def book(
             "consent",
             "Ohne Ihre Einwilligung können wir den Termin nicht an den Stand weitergeben.",
         )
-    if not data.email:
+    if email_required and not data.email:
         raise bad_request("email", "Pflichtfeld")
     check_email(data.email)
     slot = await _slot_of_booth(db, booth, data.slot_id)  # 404 for another booth's slot

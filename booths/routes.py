@@ -10,7 +10,7 @@ from __future__ import annotations
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
-from booths import analytics, appointment_views, call_socket, dashboard, editor, views
+from booths import analytics, appointment_views, call_socket, dashboard, editor, views, walkin_views
 from booths.services import contact_request_limit, purge_expired_requests
 from fair.search import SearchService
 
@@ -47,6 +47,10 @@ routes: list[BaseRoute] = [
     Route("/exhibitor/appointments/{appointment_id}/room", appointment_views.staff_room),
     WebSocketRoute("/ws/appointments/{token}", call_socket.visitor_call_socket),
     WebSocketRoute("/ws/exhibitor/appointments/{appointment_id}", call_socket.staff_call_socket),
+    Route("/booths/{slug}/walkin", walkin_views.status, methods=["GET"]),
+    Route("/booths/{slug}/walkin", walkin_views.ask, methods=POST),
+    WebSocketRoute("/ws/booths/{slug}/walkin/{request_id}", walkin_views.visitor_socket),
+    WebSocketRoute("/ws/exhibitor/booths/{slug}/walkin", walkin_views.team_socket),
     Route("/exhibitor", dashboard.exhibitor_dashboard),
     Route("/exhibitor/leads.csv", dashboard.leads_csv),
     Route("/organiser/booths", dashboard.organiser_booths, methods=["GET"]),

@@ -175,7 +175,7 @@ async def test_signalling_crosses_instances_and_stamps_the_sender(fair: Fair) ->
             totals = await service.totals_for_booths(db, [(await get_booth(db, OWN)).id])
     finally:
         await database.dispose()
-    assert list(totals.values())[0]["held"] == 1
+    assert next(iter(totals.values()))["held"] == 1
 
 
 @pytest.mark.parametrize(
@@ -193,11 +193,16 @@ async def test_room_socket_refuses(fair: Fair, path: str, code: int) -> None:
         assert await closed_with(ws) == code
 
 
+PEER = "0" * 12
+HUGE = {"type": "signal", "to": PEER, "description": {"sdp": "x" * 20000}}
+LONG_SDP = {"type": "signal", "to": PEER, "description": {"type": "offer", "sdp": "x" * 13000}}
+
+
 @pytest.mark.parametrize(
     ("messages", "code"),
     [
-        ([json.dumps({"type": "signal", "to": "0" * 12, "description": {"sdp": "x" * 20000}})], 1009),
-        ([json.dumps({"type": "signal", "to": "0" * 12, "description": {"type": "offer", "sdp": "x" * 13000}})], 1008),
+        ([json.dumps(HUGE)], 1009),
+        ([json.dumps(LONG_SDP)], 1008),
         ([json.dumps({"type": "signal", "to": "everyone", "candidate": {"candidate": "x"}})], 1008),
         ([json.dumps({"type": "signal", "to": "0" * 12})], 1008),
         ([json.dumps({"type": "record"})], 1008),
@@ -275,7 +280,8 @@ async def test_chromium_visitor_and_expert_see_each_other(
         await visitor.click("button[type=submit]:has-text('Termin buchen')")
         await visitor.wait_for_url("**/appointments/*?booked=1")
         await visitor.screenshot(path=str(tmp_path / "booked.png"), full_page=True)
-        await visitor.click("text=Zum Gesprächsraum")
+        await visitor.click("a.button[href$='/room']")
+        await visitor.wait_for_url("**/room")
         await visitor.click("[data-call-start]")
 
         expert = await expert_ctx.new_page()
@@ -327,5 +333,8 @@ async def test_chromium_visitor_and_expert_see_each_other(
         tiles = await visitor.locator(".call-tile:not(.call-self)").count()
         assert tiles == 1, "nobody else entered the call"
     finally:
+        for i, ctx in enumerate((visitor_ctx, expert_ctx)):
+            for n, p in enumerate(ctx.pages):
+                await p.screenshot(path=f"/tmp/i16-shot-{i}-{n}.png", full_page=True)
         for ctx in (visitor_ctx, expert_ctx, stranger_ctx):
             await ctx.close()

@@ -227,7 +227,7 @@ async function start(button) {
 
 if (root) {
   const button = root.querySelector("[data-call-start]");
-  status(strings.waiting && "");
+  status(strings.ready);
   button.addEventListener("click", () => start(button));
 }
 

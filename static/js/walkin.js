@@ -1,0 +1,61 @@
+// "Jetzt sprechen" on a booth page: shown while a team member is available; a request
+// waits on its own WebSocket for the team's answer and then opens the call room.
+
+const section = document.querySelector("[data-walkin]");
+
+async function refresh() {
+  try {
+    const response = await fetch(section.dataset.walkin, { headers: { Accept: "application/json" } });
+    const { available } = await response.json();
+    if (!section.dataset.asked) section.hidden = !available;
+  } catch {
+    /* keep the last state */
+  }
+}
+
+function waitForAnswer(path, status) {
+  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+  const socket = new WebSocket(`${scheme}//${location.host}${path}`);
+  socket.addEventListener("open", () => socket.send(JSON.stringify({ type: "hello" })));
+  socket.addEventListener("message", (message) => {
+    let events = [];
+    try {
+      events = JSON.parse(message.data);
+    } catch {
+      return;
+    }
+    for (const event of events) {
+      if (event.type === "accepted") location.assign(event.room);
+      if (event.type === "declined") {
+        status.textContent = status.dataset.declined;
+        socket.close();
+      }
+    }
+  });
+}
+
+if (section) {
+  const form = section.querySelector("[data-walkin-form]");
+  const status = section.querySelector("[data-walkin-status]");
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const body = new URLSearchParams(new FormData(form));
+    const response = await fetch(section.dataset.walkin, {
+      method: "POST",
+      body,
+      headers: { Accept: "application/json" },
+      credentials: "same-origin",
+    });
+    const answer = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      status.textContent = answer.error || status.dataset.failed;
+      return;
+    }
+    section.dataset.asked = "1";
+    form.hidden = true;
+    status.textContent = status.dataset.waiting;
+    waitForAnswer(answer.socket, status);
+  });
+  refresh();
+  setInterval(refresh, 30000);
+}
