@@ -203,7 +203,7 @@ def _room_context(
 
 async def visitor_room(request: Request) -> Response:
     appointment, booth = await _visitor_appointment(request)
-    closes = service.check_room_open(appointment.slot)
+    closes = service.check_room_open(appointment.slot, time_zone=_tz(request))
     token = request.path_params["token"]
     response = render(
         request,
@@ -233,7 +233,7 @@ async def staff_appointment(request: Request) -> tuple[Any, Booth]:
 
 async def staff_room(request: Request) -> Response:
     appointment, booth = await staff_appointment(request)
-    closes = service.check_room_open(appointment.slot)
+    closes = service.check_room_open(appointment.slot, time_zone=_tz(request))
     response = render(
         request,
         "booths/appointment_room.html",

@@ -338,14 +338,18 @@ def room_window(slot: AppointmentSlot) -> tuple[datetime, datetime]:
     return slot.starts_at - ROOM_EARLY, slot.ends_at + ROOM_GRACE
 
 
-def check_room_open(slot: AppointmentSlot, now: datetime | None = None) -> datetime:
+def check_room_open(
+    slot: AppointmentSlot, now: datetime | None = None, time_zone: str = "Europe/Berlin"
+) -> datetime:
     """The time the room closes; 403 before it opens, 410 after it closed."""
     now = now or utcnow()
     opens, closes = room_window(slot)
     if now < opens:
+        at = to_local(opens, time_zone)
         raise HTTPError(
             403,
-            f"Der Gesprächsraum öffnet erst zehn Minuten vor dem Termin ({opens:%H:%M} UTC).",
+            f"Der Gesprächsraum öffnet erst zehn Minuten vor dem Termin, am {at:%d.%m.%Y} "
+            f"um {at:%H:%M} Uhr.",
         )
     if now >= closes:
         raise HTTPError(410, "Dieser Termin ist vorbei; der Gesprächsraum ist geschlossen.")

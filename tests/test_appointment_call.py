@@ -338,3 +338,80 @@ async def test_chromium_visitor_and_expert_see_each_other(
                 await p.screenshot(path=f"/tmp/i16-shot-{i}-{n}.png", full_page=True)
         for ctx in (visitor_ctx, expert_ctx, stranger_ctx):
             await ctx.close()
+
+
+# --------------------------------------------------------------------------- walk-in
+
+
+async def test_walkin_needs_an_available_team_member(fair: Fair) -> None:
+    json_only = {"Accept": "application/json"}
+    async with httpx.AsyncClient(base_url=fair.a.base_url, headers=json_only) as client:
+        page = await client.get(f"/booths/{OWN}")
+        marker = '<meta name="csrf-token" content="'
+        start = page.text.index(marker) + len(marker)
+        token = page.text[start : page.text.index('"', start)]
+        assert (await client.get(f"/booths/{OWN}/walkin")).json() == {"available": False}
+        form = {"csrf_token": token, "name": "Vera", "topic": "Kurze Frage", "consent": "yes"}
+        refused = await client.post(f"/booths/{OWN}/walkin", data=form)
+        assert refused.status_code == 409 and "niemand" in refused.json()["error"]
+        cookie = await staff_cookie(fair.b)
+        async with connect(
+            ws_url(fair.b, f"/ws/exhibitor/booths/{OWN}/walkin"),
+            additional_headers={"Cookie": cookie},
+        ) as team:
+            await team.send(json.dumps({"type": "hello"}))
+            await receive_until(team, "available")
+            await asyncio.sleep(0.3)
+            assert (await client.get(f"/booths/{OWN}/walkin")).json() == {"available": True}
+            no_consent = await client.post(f"/booths/{OWN}/walkin", data={**form, "consent": ""})
+            assert no_consent.status_code == 400 and "consent" in no_consent.json()["error"]
+            await team.send(json.dumps({"type": "accept", "ticket": "forged.ticket"}))
+            error = await receive_until(team, "error")
+            assert "abgelaufen" in error["message"]
+            asked = await client.post(f"/booths/{OWN}/walkin", data=form)
+            assert asked.status_code == 200
+            async with connect(ws_url(fair.a, asked.json()["socket"])) as waiting:
+                await waiting.send(json.dumps({"type": "hello"}))
+                request = await receive_until(team, "walkin")
+                assert request["name"] == "Vera" and request["topic"] == "Kurze Frage"
+                await team.send(json.dumps({"type": "decline", "ticket": request["ticket"]}))
+                await receive_until(waiting, "declined")
+    async with connect(ws_url(fair.a, f"/ws/exhibitor/booths/{OWN}/walkin")) as anonymous:
+        assert await closed_with(anonymous) == 4403
+
+
+async def test_chromium_walkin_call(fair: Fair, browser: Any, tmp_path: Path) -> None:
+    visitor_ctx = await browser.new_context(permissions=["camera", "microphone"])
+    expert_ctx = await browser.new_context(permissions=["camera", "microphone"])
+    try:
+        expert = await expert_ctx.new_page()
+        await expert.goto(f"{fair.b.base_url}/login")
+        await expert.fill("input[name=email]", KRZ)
+        await expert.fill("input[name=password]", DEMO_PASSWORD)
+        await expert.click("form[action='/login'] button[type=submit]")
+        await expert.goto(f"{fair.b.base_url}/exhibitor")
+        card = expert.locator(f"[data-walkin-team='/ws/exhibitor/booths/{OWN}/walkin']")
+        await card.locator("[data-walkin-toggle]").click()
+        await card.locator("[data-walkin-toggle][aria-pressed=true]").wait_for()
+
+        visitor = await visitor_ctx.new_page()
+        await visitor.goto(f"{fair.a.base_url}/booths/{OWN}")
+        await visitor.locator("[data-walkin]").wait_for(state="visible", timeout=10_000)
+        await visitor.fill("#wi-name", "Walter Walk-in")
+        await visitor.fill("#wi-topic", "Geht das auch für Berufskollegs?")
+        await visitor.check("#wi-consent")
+        await visitor.click("[data-walkin-form] button[type=submit]")
+        await visitor.screenshot(path=str(tmp_path / "walkin-visitor.png"), full_page=True)
+
+        await card.locator("text=Walter Walk-in").wait_for(timeout=10_000)
+        await expert.screenshot(path="/tmp/i16-walkin-team.png", full_page=True)
+        await card.locator("button:has-text('Annehmen')").click()
+        await expert.wait_for_url("**/exhibitor/appointments/*/room")
+        await visitor.wait_for_url("**/appointments/*/room")
+        await visitor.click("[data-call-start]")
+        await expert.click("[data-call-start]")
+        await _frames_advance(visitor, 1)
+        await _frames_advance(expert, 1)
+    finally:
+        for ctx in (visitor_ctx, expert_ctx):
+            await ctx.close()
