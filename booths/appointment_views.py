@@ -10,13 +10,13 @@ from datetime import time as clock
 from typing import Any
 
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from booths import appointments as service
 from booths.appointment_notices import Links, base_url, invitation, send_booking_mails
 from booths.models import Booth
-from booths.queries import get_booth
 from booths.services import RETENTION_DAYS, consent_text, require_booth_editor
 from fair.errors import HTTPError
 from fair.i18n import gettext_for
@@ -64,7 +64,7 @@ async def _booking_page(
 
 async def booking_form(request: Request) -> Response:
     async with request.app.state.db.session() as db:
-        booth = await get_booth(db, request.path_params["slug"])
+        booth = await service.appointment_booth(db, slug=request.path_params["slug"])
     return await _booking_page(request, booth)
 
 
@@ -75,7 +75,7 @@ async def book(request: Request) -> Response:
     lang = language(request)
     values = {k: str(form.get(k) or "") for k in ("slot", "name", "email", "topic")}
     async with request.app.state.db.session() as db:
-        booth = await get_booth(db, request.path_params["slug"])
+        booth = await service.appointment_booth(db, slug=request.path_params["slug"])
     try:
         data = service.BookingInput(
             slot_id=form_int(form, "slot", minimum=1, maximum=MAX_ID) or 0,
@@ -131,15 +131,8 @@ async def _visitor_appointment(request: Request) -> tuple[Any, Booth]:
     return appointment, booth
 
 
-async def get_booth_by_id(db: Any, booth_id: int) -> Booth:
-    slug = await db.scalar(_slug_query(booth_id))
-    return await get_booth(db, slug or "")
-
-
-def _slug_query(booth_id: int) -> Any:
-    from sqlalchemy import select
-
-    return select(Booth.slug).where(Booth.id == booth_id)
+async def get_booth_by_id(db: AsyncSession, booth_id: int) -> Booth:
+    return await service.appointment_booth(db, booth_id=booth_id)
 
 
 async def appointment_page(request: Request) -> Response:
@@ -180,7 +173,7 @@ async def appointment_cancel(request: Request) -> Response:
     token = request.path_params["token"]
     async with request.app.state.db.session() as db:
         appointment = await service.appointment_for_token(db, _secret(request), token)
-        slug = await db.scalar(_slug_query(appointment.booth_id))
+        slug = (await get_booth_by_id(db, appointment.booth_id)).slug
         await service.cancel(db, appointment, time_zone=_tz(request))
         await db.commit()
     return render(request, "booths/appointment_cancelled.html", {"slug": slug})
@@ -254,7 +247,7 @@ async def slots_page(
     from sqlalchemy import select
 
     async with request.app.state.db.session() as db:
-        booth = await get_booth(db, request.path_params["slug"])
+        booth = await service.appointment_booth(db, slug=request.path_params["slug"])
         require_booth_editor(current_user(request), booth)
         slots = (await service.slots_for_booths(db, [booth.id]))[booth.id]
         days = list((await db.scalars(select(EventDay).order_by(EventDay.date))).all())
@@ -293,7 +286,7 @@ async def slots_publish(request: Request) -> Response:
             minutes=form_int(form, "minutes", minimum=1, maximum=600) or 0,
         )
         async with request.app.state.db.session() as db:
-            booth = await get_booth(db, request.path_params["slug"])
+            booth = await service.appointment_booth(db, slug=request.path_params["slug"])
             require_booth_editor(current_user(request), booth)
             await service.publish_slots(db, booth, plan, time_zone=_tz(request))
             await db.commit()
@@ -308,7 +301,7 @@ async def slot_delete(request: Request) -> Response:
     await read_form(request)
     slot_id = parse_id(request.path_params["slot_id"]) or 0
     async with request.app.state.db.session() as db:
-        booth = await get_booth(db, request.path_params["slug"])
+        booth = await service.appointment_booth(db, slug=request.path_params["slug"])
         require_booth_editor(current_user(request), booth)
         await service.delete_free_slot(db, booth, slot_id)
         await db.commit()

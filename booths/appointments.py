@@ -308,11 +308,27 @@ async def appointment_for_token(db: AsyncSession, secret_key: str, token: str) -
 
 
 async def load_appointment(db: AsyncSession, appointment_id: int) -> Appointment | None:
+    """The appointment with its slot and contact person, in one query."""
     return await db.scalar(
         select(Appointment)
         .where(Appointment.id == appointment_id)
-        .options(selectinload(Appointment.slot).selectinload(AppointmentSlot.contact))
+        .options(joinedload(Appointment.slot).joinedload(AppointmentSlot.contact))
     )
+
+
+async def appointment_booth(
+    db: AsyncSession, *, slug: str | None = None, booth_id: int | None = None
+) -> Booth:
+    """A booth with what appointment pages show (organisation, contact persons): two
+    queries, where the full booth page needs seven."""
+    query = select(Booth).options(joinedload(Booth.organisation), selectinload(Booth.contacts))
+    query = (
+        query.where(Booth.slug == slug) if slug is not None else query.where(Booth.id == booth_id)
+    )
+    booth = await db.scalar(query)
+    if booth is None:
+        raise HTTPError(404, "Stand nicht gefunden.")
+    return booth
 
 
 async def cancel(

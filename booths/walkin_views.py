@@ -20,8 +20,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.websockets import WebSocket
 
 from booths import walkin
-from booths.appointments import can_staff_room
-from booths.queries import get_booth
+from booths.appointments import appointment_booth, can_staff_room
 from fair.errors import HTTPError
 from fair.i18n import gettext_for
 from fair.realtime import ChannelLimits, MessageRejected, serve_channel
@@ -34,7 +33,7 @@ VISITOR_LIMITS = ChannelLimits(max_message_bytes=256, rate_messages=5, rate_seco
 
 async def status(request: Request) -> Response:
     async with request.app.state.db.session() as db:
-        booth = await get_booth(db, request.path_params["slug"])
+        booth = await appointment_booth(db, slug=request.path_params["slug"])
     present = await request.app.state.hub.presence(walkin.team_channel(booth.id))
     return JSONResponse({"available": present > 0}, headers={"Cache-Control": "no-store"})
 
@@ -44,7 +43,7 @@ async def ask(request: Request) -> Response:
     request.app.state.contact_limiter.check(client_key(request), time.monotonic())
     hub = request.app.state.hub
     async with request.app.state.db.session() as db:
-        booth = await get_booth(db, request.path_params["slug"])
+        booth = await appointment_booth(db, slug=request.path_params["slug"])
     if await hub.presence(walkin.team_channel(booth.id)) == 0:
         raise HTTPError(
             409, "Gerade ist niemand vom Stand verfügbar. Bitte buchen Sie einen Termin."
@@ -104,7 +103,7 @@ async def team_socket(websocket: WebSocket) -> None:
     user = current_user(websocket)
     async with app.state.db.session() as db:
         try:
-            booth = await get_booth(db, websocket.path_params["slug"][:80])
+            booth = await appointment_booth(db, slug=websocket.path_params["slug"][:80])
         except HTTPError:
             await _refuse(websocket, 4404, "unknown booth")
             return

@@ -338,3 +338,26 @@ async def test_expired_bookings_are_purged(demo_app: Starlette) -> None:
             appointment.expires_at = appointment.created_at - timedelta(days=1)
             await db.commit()
         assert (await client.get(f"/appointments/{token}")).status_code == 404
+
+
+async def test_pages_keep_the_query_budget(demo_app: Starlette) -> None:
+    """At most 4 SQL queries per page, the same for one slot as for many."""
+    from tests.test_booths import counted_queries
+
+    async def queries(client: Any, path: str) -> int:
+        with counted_queries(demo_app) as statements:
+            response = await client.get(path)
+        assert response.status_code == 200, path
+        return len(statements)
+
+    first = await slot_at(demo_app.state.db, OWN, timedelta(minutes=5))
+    async with make_client(demo_app) as client:
+        token = token_of(await book_slot(client, first))
+        await slot_at(demo_app.state.db, OWN, timedelta(days=1))
+        one = await queries(client, f"/booths/{OWN}/appointments")
+        for hours in range(2, 8):
+            await slot_at(demo_app.state.db, OWN, timedelta(days=2, hours=hours))
+        many = await queries(client, f"/booths/{OWN}/appointments")
+        assert one == many <= 4, (one, many)
+        assert await queries(client, f"/appointments/{token}") <= 4
+        assert await queries(client, f"/appointments/{token}/room") <= 4
