@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -59,14 +59,27 @@ def format_seen(seen: set[int], today: date) -> str:
 
 async def count(db: AsyncSession, booth_id: int, day: date, **increments: int) -> None:
     """Add ``increments`` (e.g. ``visits=1``) to the booth's row for ``day``."""
-    values = {name: increments.get(name, 0) for name in COUNTERS}
+    await add_counts(db, BoothDailyStats, COUNTERS, booth_id, day, increments)
+
+
+async def add_counts(
+    db: AsyncSession,
+    table: Any,
+    counters: Sequence[str],
+    booth_id: int,
+    day: date,
+    increments: Mapping[str, int],
+) -> None:
+    """Upsert into a per-booth-and-day counts table (unique ``booth_id, day``), so
+    concurrent requests add up instead of overwriting each other."""
+    values = {name: increments.get(name, 0) for name in counters}
     insert = postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert(BoothDailyStats).values(booth_id=booth_id, day=day, **values)
+    statement = insert(table).values(booth_id=booth_id, day=day, **values)
     statement = statement.on_conflict_do_update(
         index_elements=["booth_id", "day"],
         set_={
-            name: getattr(BoothDailyStats, name) + getattr(statement.excluded, name)
-            for name in COUNTERS
+            name: getattr(table, name) + getattr(statement.excluded, name)
+            for name in counters
             if values[name]
         },
     )

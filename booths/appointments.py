@@ -24,11 +24,11 @@ from datetime import date, datetime, time, timedelta
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
+from booths.analytics import add_counts
 from booths.models import (
     Appointment,
     AppointmentSlot,
@@ -37,11 +37,10 @@ from booths.models import (
     ContactPerson,
 )
 from booths.services import (
-    RETENTION_DAYS,
     Translate,
     _same,
     check_email,
-    consent_text,
+    consent_record,
     find_contact,
 )
 from fair.auth import CurrentUser
@@ -241,13 +240,8 @@ async def book(
         email=data.email,
         topic=data.topic,
         language=data.language,
-        consent_text=consent_text(booth, gettext),
-        purpose=appointment_consent_purpose(booth, gettext),
-        retention_days=RETENTION_DAYS,
-        consented_at=now,
-        expires_at=now + timedelta(days=RETENTION_DAYS),
         room_key_hash=_hash(key),
-        created_at=now,
+        **consent_record(booth, appointment_consent_purpose(booth, gettext), gettext, now),
     )
     db.add(appointment)
     try:
@@ -401,18 +395,7 @@ COUNTS = ("booked", "held", "cancelled")
 
 
 async def count(db: AsyncSession, booth_id: int, day: date, **increments: int) -> None:
-    values = {name: increments.get(name, 0) for name in COUNTS}
-    insert = postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert(BoothAppointmentStats).values(booth_id=booth_id, day=day, **values)
-    statement = statement.on_conflict_do_update(
-        index_elements=["booth_id", "day"],
-        set_={
-            name: getattr(BoothAppointmentStats, name) + getattr(statement.excluded, name)
-            for name in COUNTS
-            if values[name]
-        },
-    )
-    await db.execute(statement)
+    await add_counts(db, BoothAppointmentStats, COUNTS, booth_id, day, increments)
 
 
 async def totals_for_booths(

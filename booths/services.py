@@ -10,7 +10,8 @@ import re
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import delete, select
@@ -302,6 +303,19 @@ def consent_purpose(booth: Booth, gettext: Translate = _same) -> str:
     }
 
 
+def consent_record(booth: Booth, purpose: str, gettext: Translate, now: datetime) -> dict[str, Any]:
+    """The columns that record a consent: its exact text, purpose and retention.
+    Contact requests and appointments store the same record."""
+    return {
+        "consent_text": consent_text(booth, gettext),
+        "purpose": purpose,
+        "retention_days": RETENTION_DAYS,
+        "consented_at": now,
+        "expires_at": now + timedelta(days=RETENTION_DAYS),
+        "created_at": now,
+    }
+
+
 @dataclass(frozen=True)
 class ContactRequestInput:
     name: str
@@ -332,12 +346,7 @@ async def create_contact_request(
         name=data.name,
         email=data.email,
         message=data.message,
-        consent_text=consent_text(booth, gettext),
-        purpose=consent_purpose(booth, gettext),
-        retention_days=RETENTION_DAYS,
-        consented_at=now,
-        expires_at=now + timedelta(days=RETENTION_DAYS),
-        created_at=now,
+        **consent_record(booth, consent_purpose(booth, gettext), gettext, now),
     )
     db.add(request)
     await purge_expired_requests(db)

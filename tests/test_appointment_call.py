@@ -193,6 +193,43 @@ async def test_room_socket_refuses(fair: Fair, path: str, code: int) -> None:
         assert await closed_with(ws) == code
 
 
+async def test_open_connections_are_closed_when_the_room_closes(fair: Fair) -> None:
+    database = Database(fair.database_url)
+    try:
+        # ended 15 minutes minus 3 seconds ago: the grace period runs out in 3 s
+        ending = await slot_at(database, OWN, timedelta(minutes=-45, seconds=3), minutes=30)
+    finally:
+        await database.dispose()
+    token, _ = await _book_running(fair.database_url, ending)
+    async with connect(ws_url(fair.a, f"/ws/appointments/{token}")) as ws:
+        await ws.send(json.dumps({"type": "hello"}))
+        await receive_until(ws, "welcome")
+        assert await closed_with(ws, timeout=10) == 4410
+    async with connect(ws_url(fair.a, f"/ws/appointments/{token}")) as late:
+        assert await closed_with(late) == 4410
+
+
+async def _book_running(database_url: str, slot_id: int) -> tuple[str, int]:
+    """Book a slot that has already begun (the form refuses that; tests set it up)."""
+    from fair.db import utcnow
+
+    database = Database(database_url)
+    try:
+        async with database.session() as db:
+            booth = await get_booth(db, OWN)
+            booking = await service.book(
+                db,
+                booth,
+                service.BookingInput(slot_id, "Late Visitor", "late@example.org", "Test", True),
+                secret_key=SECRET,
+                now=utcnow() - timedelta(hours=2),
+            )
+            await db.commit()
+            return booking.token, booking.appointment.id
+    finally:
+        await database.dispose()
+
+
 PEER = "0" * 12
 HUGE = {"type": "signal", "to": PEER, "description": {"sdp": "x" * 20000}}
 LONG_SDP = {"type": "signal", "to": PEER, "description": {"type": "offer", "sdp": "x" * 13000}}
@@ -415,3 +452,29 @@ async def test_chromium_walkin_call(fair: Fair, browser: Any, tmp_path: Path) ->
     finally:
         for ctx in (visitor_ctx, expert_ctx):
             await ctx.close()
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+async def test_appointment_pages_pass_axe(fair: Fair, browser: Any, language: str) -> None:
+    from tests.test_accessibility import AXE, _axe_violations
+
+    if not AXE.exists():
+        pytest.skip("axe-core not installed (npm install)")
+    context = await browser.new_context(bypass_csp=True)
+    page = await context.new_page()
+    problems = {}
+    paths = [
+        f"/booths/{OWN}/appointments",
+        f"/appointments/{fair.now_token}",
+        f"/appointments/{fair.now_token}/room",
+        f"/booths/{OWN}",
+    ]
+    try:
+        for path in paths:
+            await page.goto(f"{fair.a.base_url}{path}?lang={language}")
+            violations = await _axe_violations(page)
+            if violations:
+                problems[path] = violations
+    finally:
+        await context.close()
+    assert problems == {}
