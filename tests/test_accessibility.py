@@ -83,3 +83,14 @@ async def test_hall_filter_works_without_javascript(demo_server: AppServer, brow
         assert "topic=" in page.url
     finally:
         await context.close()
+
+
+async def axe_problems(page: Any, base_url: str, paths: list[str], language: str) -> dict[str, Any]:
+    """axe-core's violations per path, for pages other test files check."""
+    problems = {}
+    for path in paths:
+        await page.goto(f"{base_url}{path}?lang={language}")
+        violations = await _axe_violations(page)
+        if violations:
+            problems[path] = violations
+    return problems

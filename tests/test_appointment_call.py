@@ -11,7 +11,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from websockets.exceptions import ConnectionClosed
 
 from booths import appointments as service
 from booths.queries import get_booth
-from fair.db import Database
+from fair.db import Database, utcnow
 from tests.app_server import AppServer, start_app_server
 from tests.appointment_helpers import OWN, slot_at
 from tests.booth_helpers import KRZ
@@ -55,7 +55,9 @@ def redis() -> Iterator[RedisServer]:
         server.stop()
 
 
-async def _book(database_url: str, slot_id: int) -> tuple[str, int]:
+async def _book(database_url: str, slot_id: int, *, now: datetime | None = None) -> tuple[str, int]:
+    """Book directly (``now`` in the past books a slot that has begun, which the form
+    refuses; tests set that up)."""
     database = Database(database_url)
     try:
         async with database.session() as db:
@@ -65,6 +67,7 @@ async def _book(database_url: str, slot_id: int) -> tuple[str, int]:
                 booth,
                 service.BookingInput(slot_id, "Vera Visitor", "vera@example.org", "Test", True),
                 secret_key=SECRET,
+                now=now,
             )
             await db.commit()
             return booking.token, booking.appointment.id
@@ -200,34 +203,13 @@ async def test_open_connections_are_closed_when_the_room_closes(fair: Fair) -> N
         ending = await slot_at(database, OWN, timedelta(minutes=-45, seconds=3), minutes=30)
     finally:
         await database.dispose()
-    token, _ = await _book_running(fair.database_url, ending)
+    token, _ = await _book(fair.database_url, ending, now=utcnow() - timedelta(hours=2))
     async with connect(ws_url(fair.a, f"/ws/appointments/{token}")) as ws:
         await ws.send(json.dumps({"type": "hello"}))
         await receive_until(ws, "welcome")
         assert await closed_with(ws, timeout=10) == 4410
     async with connect(ws_url(fair.a, f"/ws/appointments/{token}")) as late:
         assert await closed_with(late) == 4410
-
-
-async def _book_running(database_url: str, slot_id: int) -> tuple[str, int]:
-    """Book a slot that has already begun (the form refuses that; tests set it up)."""
-    from fair.db import utcnow
-
-    database = Database(database_url)
-    try:
-        async with database.session() as db:
-            booth = await get_booth(db, OWN)
-            booking = await service.book(
-                db,
-                booth,
-                service.BookingInput(slot_id, "Late Visitor", "late@example.org", "Test", True),
-                secret_key=SECRET,
-                now=utcnow() - timedelta(hours=2),
-            )
-            await db.commit()
-            return booking.token, booking.appointment.id
-    finally:
-        await database.dispose()
 
 
 PEER = "0" * 12
@@ -456,13 +438,12 @@ async def test_chromium_walkin_call(fair: Fair, browser: Any, tmp_path: Path) ->
 
 @pytest.mark.parametrize("language", ["de", "en"])
 async def test_appointment_pages_pass_axe(fair: Fair, browser: Any, language: str) -> None:
-    from tests.test_accessibility import AXE, _axe_violations
+    from tests.test_accessibility import AXE, axe_problems
 
     if not AXE.exists():
         pytest.skip("axe-core not installed (npm install)")
     context = await browser.new_context(bypass_csp=True)
     page = await context.new_page()
-    problems = {}
     paths = [
         f"/booths/{OWN}/appointments",
         f"/appointments/{fair.now_token}",
@@ -470,11 +451,6 @@ async def test_appointment_pages_pass_axe(fair: Fair, browser: Any, language: st
         f"/booths/{OWN}",
     ]
     try:
-        for path in paths:
-            await page.goto(f"{fair.a.base_url}{path}?lang={language}")
-            violations = await _axe_violations(page)
-            if violations:
-                problems[path] = violations
+        assert await axe_problems(page, fair.a.base_url, paths, language) == {}
     finally:
         await context.close()
-    assert problems == {}
