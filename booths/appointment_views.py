@@ -30,7 +30,7 @@ booking is then tried again in a fresh transaction, where the unique slot decide
 
 
 def _secret(request: Request) -> str:
-    return str(request.app.state.settings.effective_secret_key())
+    return str(request.app.state.link_secret)
 
 
 def _tz(request: Request) -> str:
@@ -259,6 +259,7 @@ async def slots_page(
             "slots": slots,
             "days": days,
             "minutes_choices": service.SLOT_MINUTES,
+            "default_minutes": str(request.app.state.settings.appointment_minutes),
             "error": error,
             "form": form or {},
             "saved": request.query_params.get("saved") == "1",

@@ -77,7 +77,7 @@ async def visitor_call_socket(websocket: WebSocket) -> None:
         await _refuse(websocket, 1008, "foreign origin")
         return
     app = websocket.app
-    secret = app.state.settings.effective_secret_key()
+    secret = app.state.link_secret
     try:
         async with app.state.db.session() as db:
             appointment = await service.appointment_for_token(

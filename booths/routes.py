@@ -82,3 +82,5 @@ def register_booth_hooks(app: Starlette) -> None:
     app.state.startup_hooks.append(start_visit_counts)
     app.state.shutdown_hooks.append(write_visit_counts)
     app.state.contact_limiter = contact_request_limit()
+    # Signs appointment links and walk-in tickets; read once (it may live in a file).
+    app.state.link_secret = app.state.settings.effective_secret_key()

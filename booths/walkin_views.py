@@ -49,7 +49,7 @@ async def ask(request: Request) -> Response:
             409, "Gerade ist niemand vom Stand verfügbar. Bitte buchen Sie einen Termin."
         )
     visitor, ticket = walkin.make_ticket(
-        request.app.state.settings.effective_secret_key(),
+        request.app.state.link_secret,
         booth,
         name=form_text(form, "name", max_length=200),
         topic=form_text(form, "topic", max_length=500),
@@ -112,7 +112,7 @@ async def team_socket(websocket: WebSocket) -> None:
         return
     hub = app.state.hub
     settings = app.state.settings
-    secret = settings.effective_secret_key()
+    secret = app.state.link_secret
 
     async def reply(event: dict[str, Any]) -> None:
         await websocket.send_text(json.dumps([event], ensure_ascii=False))

@@ -141,6 +141,13 @@ class Settings:
         default=300,
         metadata=_meta("WebRTC viewers per talk; further viewers watch over HLS"),
     )
+    appointment_minutes: int = field(
+        default=30,
+        metadata=_meta(
+            "Default length of an expert appointment slot (15, 20, 30, 45 or 60 minutes);"
+            " exhibitors may pick another"
+        ),
+    )
 
     page_cache_bytes: int = field(
         default=64 * 1024 * 1024,
@@ -205,6 +212,8 @@ class Settings:
             raise SettingsError("FAIR_LIVE_FANOUT_PROCESSES must be between 0 and 16")
         if self.media_base_url and not re.match(r"^https?://[^\s'\";]+$", self.media_base_url):
             raise SettingsError("FAIR_MEDIA_BASE_URL must be an http(s) URL without quotes")
+        if self.appointment_minutes not in (15, 20, 30, 45, 60):
+            raise SettingsError("FAIR_APPOINTMENT_MINUTES must be 15, 20, 30, 45 or 60")
 
     @classmethod
     def describe(cls) -> list[tuple[str, str, str]]:

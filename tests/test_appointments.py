@@ -361,3 +361,17 @@ async def test_pages_keep_the_query_budget(demo_app: Starlette) -> None:
         assert one == many <= 4, (one, many)
         assert await queries(client, f"/appointments/{token}") <= 4
         assert await queries(client, f"/appointments/{token}/room") <= 4
+
+
+async def test_organisers_default_slot_length(demo_database_url: str, tmp_path: Path) -> None:
+    from fair.settings import Settings, SettingsError
+
+    with pytest.raises(SettingsError, match="FAIR_APPOINTMENT_MINUTES"):
+        Settings.from_env({"FAIR_APPOINTMENT_MINUTES": "7"})
+    async with (
+        app_with(demo_database_url, tmp_path, appointment_minutes=15) as app,
+        make_client(app) as client,
+    ):
+        await login(client, KRZ)
+        page = await client.get(f"/booths/{OWN}/slots")
+        assert '<option value="15" selected>' in page.text
