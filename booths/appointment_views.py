@@ -16,8 +16,9 @@ from starlette.responses import RedirectResponse, Response
 
 from booths import appointments as service
 from booths.appointment_notices import Links, base_url, invitation, send_booking_mails
+from booths.appointments import appointment_consent
 from booths.models import Booth
-from booths.services import RETENTION_DAYS, consent_text, require_booth_editor
+from booths.services import RETENTION_DAYS, require_booth_editor
 from fair.errors import HTTPError
 from fair.i18n import gettext_for
 from fair.models import EventDay
@@ -53,7 +54,7 @@ async def _booking_page(
         {
             "booth": booth,
             "free_slots": free,
-            "consent_text": consent_text(booth, gettext_for(language(request)).gettext),
+            "consent_text": appointment_consent(booth, gettext_for(language(request)).gettext),
             "retention_days": RETENTION_DAYS,
             "form": form or {},
             "error": error,

@@ -41,6 +41,7 @@ from booths.services import (
     _same,
     check_email,
     consent_record,
+    consent_text,
     find_contact,
 )
 from fair.auth import CurrentUser
@@ -202,6 +203,11 @@ def appointment_consent_purpose(booth: Booth, gettext: Translate = _same) -> str
     return gettext("Gesprächstermin mit %(organisation)s") % {
         "organisation": booth.organisation.name
     }
+
+
+def appointment_consent(booth: Booth, gettext: Translate = _same) -> str:
+    """The consent sentence of a booking: the contact request's, with this purpose."""
+    return consent_text(booth, gettext, appointment_consent_purpose(booth, gettext))
 
 
 async def book(

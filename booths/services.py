@@ -281,7 +281,7 @@ def _same(message: str) -> str:
     return message
 
 
-def consent_text(booth: Booth, gettext: Translate = _same) -> str:
+def consent_text(booth: Booth, gettext: Translate = _same, purpose: str | None = None) -> str:
     """The exact sentence the visitor agrees to, in the language shown; stored with
     every request as the record of the consent."""
     return gettext(
@@ -292,7 +292,7 @@ def consent_text(booth: Booth, gettext: Translate = _same) -> str:
     ) % {
         "organisation": booth.organisation.name,
         "booth": booth.name,
-        "purpose": consent_purpose(booth, gettext),
+        "purpose": purpose or consent_purpose(booth, gettext),
         "days": RETENTION_DAYS,
     }
 
@@ -307,7 +307,7 @@ def consent_record(booth: Booth, purpose: str, gettext: Translate, now: datetime
     """The columns that record a consent: its exact text, purpose and retention.
     Contact requests and appointments store the same record."""
     return {
-        "consent_text": consent_text(booth, gettext),
+        "consent_text": consent_text(booth, gettext, purpose),
         "purpose": purpose,
         "retention_days": RETENTION_DAYS,
         "consented_at": now,

@@ -20,7 +20,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.websockets import WebSocket
 
 from booths import walkin
-from booths.appointments import appointment_booth, can_staff_room
+from booths.appointments import appointment_booth, appointment_consent, can_staff_room
 from fair.errors import HTTPError
 from fair.i18n import gettext_for
 from fair.realtime import ChannelLimits, MessageRejected, serve_channel
@@ -35,7 +35,10 @@ async def status(request: Request) -> Response:
     async with request.app.state.db.session() as db:
         booth = await appointment_booth(db, slug=request.path_params["slug"])
     present = await request.app.state.hub.presence(walkin.team_channel(booth.id))
-    return JSONResponse({"available": present > 0}, headers={"Cache-Control": "no-store"})
+    consent = appointment_consent(booth, gettext_for(language(request)).gettext)
+    return JSONResponse(
+        {"available": present > 0, "consent": consent}, headers={"Cache-Control": "no-store"}
+    )
 
 
 async def ask(request: Request) -> Response:

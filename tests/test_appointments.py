@@ -110,6 +110,7 @@ async def test_booking_confirmation_calendar_and_cancel(demo_app: Starlette) -> 
         assert page.status_code == 200
         assert f'value="{slot_id}"' in page.text
 
+        assert "Zweck: Gesprächstermin mit" in page.text, "the appointment's own purpose"
         refused = await book_slot(client, slot_id, consent=False)
         assert refused.status_code == 400
         assert "consent" in refused.text
@@ -167,6 +168,9 @@ async def test_booking_confirmation_calendar_and_cancel(demo_app: Starlette) -> 
         assert [(s.booked, s.held, s.cancelled) for s in stats] == [(2, 0, 1)]
         rows = (await db.scalars(select(Appointment))).all()
         assert [r.email for r in rows] == ["grace@example.org"], "cancelled data is deleted"
+        assert rows[0].purpose in rows[0].consent_text, "the stored consent names its purpose"
+        assert rows[0].purpose.startswith("Gesprächstermin mit")
+        assert rows[0].retention_days == 180
 
 
 async def test_booking_refuses_other_booths_slots_and_started_slots(demo_app: Starlette) -> None:

@@ -6,7 +6,9 @@ const section = document.querySelector("[data-walkin]");
 async function refresh() {
   try {
     const response = await fetch(section.dataset.walkin, { headers: { Accept: "application/json" } });
-    const { available } = await response.json();
+    const { available, consent } = await response.json();
+    // the consent sentence of an appointment (its purpose differs from a contact request's)
+    if (consent) section.querySelector("[data-walkin-consent]").textContent = consent;
     if (!section.dataset.asked) section.hidden = !available;
   } catch {
     /* keep the last state */
