@@ -153,3 +153,42 @@ async def send_booking_mails(
                 attachments=(Attachment("termin.ics", ics, "text/calendar; method=REQUEST"),),
             )
         )
+
+
+async def send_cancellation_mails(
+    app: Starlette, appointment: Appointment, booth: Booth, links: Links
+) -> None:
+    """Tell both sides, each with a METHOD:CANCEL entry that removes the event from
+    their calendars (same UID as the invitation)."""
+    mailer = app.state.mailer
+    if not mailer.enabled:
+        return
+    settings = app.state.settings
+    ics = invitation(appointment, booth, links, settings.time_zone, method="CANCEL")
+    context: dict[str, Any] = {
+        "appointment": appointment,
+        "booth": booth,
+        "subject_values": {"booth": booth.name, "name": appointment.name},
+    }
+    recipients = [(appointment.email, appointment.language)]
+    if appointment.slot.contact.email:
+        recipients.append((appointment.slot.contact.email, settings.default_language))
+    for address, language in recipients:
+        if not address:
+            continue
+        mail = render_mail(
+            app.state.templates,
+            "booths/mail/appointment_cancelled",
+            N_("Abgesagt: Termin am Stand „%(booth)s“"),
+            context,
+            language,
+        )
+        await mailer.send(
+            Mail(
+                to=address,
+                subject=mail.subject,
+                text=mail.text,
+                html=mail.html,
+                attachments=(Attachment("absage.ics", ics, "text/calendar; method=CANCEL"),),
+            )
+        )

@@ -15,7 +15,13 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from booths import appointments as service
-from booths.appointment_notices import Links, base_url, invitation, send_booking_mails
+from booths.appointment_notices import (
+    Links,
+    base_url,
+    invitation,
+    send_booking_mails,
+    send_cancellation_mails,
+)
 from booths.appointments import appointment_consent
 from booths.models import Booth
 from booths.services import RETENTION_DAYS, require_booth_editor
@@ -174,10 +180,12 @@ async def appointment_cancel(request: Request) -> Response:
     token = request.path_params["token"]
     async with request.app.state.db.session() as db:
         appointment = await service.appointment_for_token(db, _secret(request), token)
-        slug = (await get_booth_by_id(db, appointment.booth_id)).slug
+        booth = await get_booth_by_id(db, appointment.booth_id)
         await service.cancel(db, appointment, time_zone=_tz(request))
         await db.commit()
-    return render(request, "booths/appointment_cancelled.html", {"slug": slug})
+    links = Links.for_token(base_url(request), token)
+    await send_cancellation_mails(request.app, appointment, booth, links)
+    return render(request, "booths/appointment_cancelled.html", {"slug": booth.slug})
 
 
 # --------------------------------------------------------------------------- the room

@@ -228,16 +228,35 @@ async def test_mails_to_visitor_and_expert(
             await db.commit()
         slot_id = await slot_at(app.state.db, OWN, timedelta(days=4))
         async with make_client(app) as client:
+            client.cookies["fair_lang"] = "en"  # the visitor reads English
             response = await book_slot(client, slot_id)
             assert response.status_code == 303
             token = token_of(response)
+            await app.state.mailer.drain()
+            csrf = await csrf_of(client, f"/appointments/{token}")
+            cancelled = await client.post(
+                f"/appointments/{token}/cancel", data={"csrf_token": csrf}
+            )
+            assert cancelled.status_code == 200
         await app.state.mailer.drain()
+    cancellations = smtp_server.wait_for(4)[2:]
+    assert sorted(str(m["To"]) for m in cancellations) == [
+        "ada@example.org",
+        "expertin@krz.example.org",
+    ]
+    for mail in cancellations:
+        part = next(iter(mail.iter_attachments()))
+        assert part.get_param("method") == "CANCEL"
+        event = Calendar.from_ical(part.get_content()).walk("VEVENT")[0]
+        assert str(event.get("status")) == "CANCELLED"
     mails = smtp_server.wait_for(2)
     by_to = {str(m["To"]): m for m in mails}
     visitor = by_to["ada@example.org"]
     expert = by_to["expertin@krz.example.org"]
-    assert booth.name in str(visitor["Subject"])
+    assert str(visitor["Subject"]).startswith("Your appointment at the booth")
+    assert str(expert["Subject"]).startswith("Neuer Termin am Stand")
     text = visitor.get_body(("plain",)).get_content()
+    assert "Hello Ada Lovelace," in text
     assert f"/appointments/{token}/room" in text and f"/appointments/{token}" in text
     attachments = list(visitor.iter_attachments())
     assert attachments[0].get_content_type() == "text/calendar"
