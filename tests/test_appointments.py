@@ -218,7 +218,7 @@ async def test_mails_to_visitor_and_expert(
     demo_database_url: str, tmp_path: Path, smtp_server: Any
 ) -> None:
     async with app_with(demo_database_url, tmp_path, smtp_url=smtp_server.url) as app:
-        booth, contact = await contact_of(app.state.db, OWN)
+        _booth, contact = await contact_of(app.state.db, OWN)
         async with app.state.db.session() as db:
             from booths.models import ContactPerson
 
