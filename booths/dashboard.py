@@ -22,6 +22,7 @@ from booths.queries import (
     hall_filter_choices,
 )
 from fair.auth import CurrentUser
+from fair.db import utcnow
 from fair.errors import HTTPError
 from fair.formatting import to_local
 from fair.web import current_user, form_int, form_text, read_form, render
@@ -64,6 +65,7 @@ async def exhibitor_dashboard(request: Request) -> Response:
         "booths/exhibitor.html",
         {
             "appointments": booked,
+            "room_opens_before": utcnow() + appointments.ROOM_EARLY,
             "appointment_totals": appointment_totals,
             "booths": booths,
             "charts": charts,

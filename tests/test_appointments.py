@@ -287,6 +287,8 @@ async def test_dashboard_and_staff_room_access(demo_app: Starlette) -> None:
         assert dashboard.status_code == 200
         assert "Ada Lovelace" in dashboard.text and "E-Akte in kleinen Kommunen" in dashboard.text
         assert f"/exhibitor/appointments/{ids[now_slot]}/room" in dashboard.text
+        assert f"/exhibitor/appointments/{ids[later_slot]}/room" not in dashboard.text
+        assert "öffnet zehn Minuten vor dem Termin" in dashboard.text
         room = await staff.get(f"/exhibitor/appointments/{ids[now_slot]}/room")
         assert room.status_code == 200 and 'data-call-url="/ws/exhibitor/appointments/' in room.text
         assert (

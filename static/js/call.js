@@ -76,6 +76,12 @@ function connect(id) {
   pc.ontrack = ({ track, streams }) => {
     const stream = streams[0] || new MediaStream([track]);
     showStream(id, stream);
+    // A stopped screen share leaves an empty stream: take its picture away.
+    stream.addEventListener("removetrack", () => {
+      if (stream.getTracks().length) return;
+      const video = [...(entry.tile?.querySelectorAll("video") || [])].find((v) => v.srcObject === stream);
+      if (video && video !== entry.tile.querySelector("video")) video.remove();
+    });
   };
   pc.onnegotiationneeded = async () => {
     try {
