@@ -321,25 +321,19 @@ async def test_chromium_visitor_and_expert_see_each_other(
         await _frames_advance(visitor, 1)
         await _frames_advance(expert, 1)
 
-        # Screen share as a second track: headless Chromium has no screen to pick, so
-        # the share goes through call.js's shareTrack with a canvas's captureStream
-        # (the same renegotiation path getDisplayMedia's track takes).
-        await expert.evaluate(
-            """async () => {
-              const canvas = document.createElement('canvas');
-              canvas.width = 640; canvas.height = 360;
-              const g = canvas.getContext('2d');
-              let n = 0;
-              setInterval(() => { g.fillStyle = `hsl(${(n += 7) % 360} 80% 50%)`;
-                g.fillRect(0, 0, 640, 360); g.fillStyle = '#000';
-                g.font = '48px sans-serif'; g.fillText('Folie ' + n, 40, 120); }, 40);
-              const module = await import('/static/js/call.js');
-              await module.shareTrack(canvas.captureStream(25).getVideoTracks()[0]);
-            }"""
-        )
+        # Screen share as a second track, through the real button: headless Chromium's
+        # getDisplayMedia (with --use-fake-ui-for-media-stream) captures a fake screen.
+        share = expert.locator("[data-call-share]")
+        await share.click()
+        await expert.locator("[data-call-share][aria-pressed=true]").wait_for()
         await _frames_advance(visitor, 2)
         await visitor.screenshot(path=str(tmp_path / "visitor-room.png"), full_page=True)
         await expert.screenshot(path=str(tmp_path / "expert-room.png"), full_page=True)
+        await share.click()  # stop sharing: the visitor's second picture goes away
+        await visitor.wait_for_function(
+            "() => document.querySelectorAll('.call-tile:not(.call-self) video').length === 1",
+            timeout=15_000,
+        )
 
         # A third person: a forged link, a link outside its slot, the staff room anonymously.
         stranger = await stranger_ctx.new_page()

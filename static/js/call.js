@@ -236,11 +236,3 @@ if (root) {
   status(strings.ready);
   button.addEventListener("click", () => start(button));
 }
-
-// For tests and for a screen share where getDisplayMedia is unavailable (headless):
-// share any video track, e.g. a canvas's captureStream().
-export async function shareTrack(track) {
-  screenTrack = track;
-  const shared = new MediaStream([track]);
-  for (const [id, entry] of peers) screenSenders.set(id, entry.pc.addTrack(track, shared));
-}
