@@ -285,25 +285,26 @@ def _form_time(value: str, name: str) -> clock:
 
 
 async def slots_publish(request: Request) -> Response:
+    """Authorize first (a stranger learns nothing from field errors), then parse."""
     form = await read_form(request)
     values = {k: str(form.get(k) or "") for k in ("contact", "day", "from", "until", "minutes")}
-    try:
-        plan = service.SlotPlan(
-            contact_person_id=form_int(form, "contact", minimum=1, maximum=MAX_ID) or 0,
-            day_id=form_int(form, "day", minimum=1, maximum=MAX_ID) or 0,
-            first=_form_time(form_text(form, "from", max_length=8), "from"),
-            last=_form_time(form_text(form, "until", max_length=8), "until"),
-            minutes=form_int(form, "minutes", minimum=1, maximum=600) or 0,
-        )
-        async with request.app.state.db.session() as db:
-            booth = await service.appointment_booth(db, slug=request.path_params["slug"])
-            require_booth_editor(current_user(request), booth)
+    async with request.app.state.db.session() as db:
+        booth = await service.appointment_booth(db, slug=request.path_params["slug"])
+        require_booth_editor(current_user(request), booth)
+        try:
+            plan = service.SlotPlan(
+                contact_person_id=form_int(form, "contact", minimum=1, maximum=MAX_ID) or 0,
+                day_id=form_int(form, "day", minimum=1, maximum=MAX_ID) or 0,
+                first=_form_time(form_text(form, "from", max_length=8), "from"),
+                last=_form_time(form_text(form, "until", max_length=8), "until"),
+                minutes=form_int(form, "minutes", minimum=1, maximum=600) or 0,
+            )
             await service.publish_slots(db, booth, plan, time_zone=_tz(request))
             await db.commit()
-    except HTTPError as exc:
-        if exc.status_code in (401, 403, 404):
-            raise
-        return await slots_page(request, error=exc, form=values)
+        except HTTPError as exc:
+            if exc.status_code == 404:
+                raise
+            return await slots_page(request, error=exc, form=values)
     return RedirectResponse(f"/booths/{booth.slug}/slots?saved=1", status_code=303)
 
 

@@ -141,11 +141,38 @@ ROWS: dict[tuple[str, str], Row] = {
     ("GET", "/api/sessions/{session_id}"): Row(EVERYONE),
     ("GET", "/api/recordings"): Row(EVERYONE),
     ("GET", "/api/openapi.json"): Row(EVERYONE),
+    # appointments (issue 16): an unknown token or id answers 404 to everyone
+    ("GET", "/booths/{slug}/appointments"): Row(EVERYONE),
+    ("POST", "/booths/{slug}/appointments"): Row(EVERYONE),
+    ("GET", "/booths/{slug}/slots"): Row(BOOTH_TEAM),
+    ("POST", "/booths/{slug}/slots"): Row(BOOTH_TEAM),
+    ("POST", "/booths/{slug}/slots/{slot_id}/delete"): Row(
+        BOOTH_TEAM, "/booths/{slug}/slots/999999/delete"
+    ),
+    ("GET", "/appointments/{token}"): Row(EVERYONE),
+    ("GET", "/appointments/{token}/termin.ics"): Row(EVERYONE),
+    ("POST", "/appointments/{token}/cancel"): Row(EVERYONE),
+    ("GET", "/appointments/{token}/room"): Row(EVERYONE),
+    ("GET", "/exhibitor/appointments/{appointment_id}/room"): Row(
+        frozenset({"exhibitor"}), "/exhibitor/appointments/999999/room"
+    ),  # organisers may not enter a confidential call
+    ("GET", "/booths/{slug}/walkin"): Row(EVERYONE),
+    ("POST", "/booths/{slug}/walkin"): Row(EVERYONE),
 }
 
 # WebSocket routes: open to every visitor, but only from the fair's own origin.
-WEBSOCKETS = {"/ws/sessions/{session_id}", "/ws/booths/{slug}"}
+WEBSOCKETS = {
+    "/ws/sessions/{session_id}",
+    "/ws/booths/{slug}",
+    "/ws/appointments/{token}",
+    "/ws/exhibitor/appointments/{appointment_id}",
+    "/ws/booths/{slug}/walkin/{request_id}",
+    "/ws/exhibitor/booths/{slug}/walkin",
+}
 WS_PATHS = ("/ws/sessions/1", f"/ws/booths/{OWN_BOOTH}")
+# Sockets behind a secret link or a login: from the fair's own origin they refuse an
+# unknown link (4404) or a visitor without rights (4403), never the origin.
+WS_GUARDED_PATHS = ("/ws/appointments/unknown-token", f"/ws/exhibitor/booths/{OWN_BOOTH}/walkin")
 
 
 def app_endpoints(app: Starlette) -> set[tuple[str, str]]:
@@ -274,7 +301,8 @@ async def test_websocket_from_a_foreign_origin_is_refused(
     demo_server: AppServer, path: str
 ) -> None:
     """Every WebSocket route (WEBSOCKETS) over a real server: foreign Origin → 1008."""
-    assert {p.split("/")[2] for p in WEBSOCKETS} == {path.split("/")[2] for path in WS_PATHS}
+    covered = WS_PATHS + WS_GUARDED_PATHS
+    assert {p.split("/")[2] for p in WEBSOCKETS} == {path.split("/")[2] for path in covered}
     url = demo_server.base_url.replace("http://", "ws://") + path
     async with connect(url, compression=None, origin="http://evil.example") as foreign:  # type: ignore[arg-type]
         assert await closed_with(foreign) == (1008, "foreign origin")
@@ -282,3 +310,15 @@ async def test_websocket_from_a_foreign_origin_is_refused(
         with pytest.raises(TimeoutError):
             await closed_with(own, timeout=0.5)
         assert own.close_code is None
+
+
+@pytest.mark.parametrize("path", WS_GUARDED_PATHS)
+async def test_guarded_websocket_refuses_a_foreign_origin_first(
+    demo_server: AppServer, path: str
+) -> None:
+    url = demo_server.base_url.replace("http://", "ws://") + path
+    async with connect(url, compression=None, origin="http://evil.example") as foreign:  # type: ignore[arg-type]
+        assert await closed_with(foreign) == (1008, "foreign origin")
+    async with connect(url, compression=None, origin=demo_server.base_url) as own:  # type: ignore[arg-type]
+        code, _reason = await closed_with(own)
+        assert code in (4403, 4404)
