@@ -11,6 +11,7 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from booths import analytics, appointment_views, call_socket, dashboard, editor, views, walkin_views
+from booths.appointments import purge_expired_appointments
 from booths.services import contact_request_limit, purge_expired_requests
 from fair.search import SearchService
 
@@ -67,6 +68,7 @@ def register_booth_hooks(app: Starlette) -> None:
     async def ensure_search_index(app: Starlette) -> None:
         async with app.state.db.session() as db:
             await purge_expired_requests(db)  # retention, also when no inbox is opened
+            await purge_expired_appointments(db)
             await SearchService.for_session(db).ensure_index(db)
             await db.commit()
 
