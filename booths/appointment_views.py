@@ -25,6 +25,7 @@ from booths.appointment_notices import (
 from booths.appointments import appointment_consent
 from booths.models import Booth
 from booths.services import RETENTION_DAYS, require_booth_editor
+from fair.db import utcnow
 from fair.errors import HTTPError
 from fair.i18n import gettext_for
 from fair.models import EventDay
@@ -53,7 +54,8 @@ async def _booking_page(
 ) -> Response:
     async with request.app.state.db.session() as db:
         slots = (await service.slots_for_booths(db, [booth.id]))[booth.id]
-    free = [s.slot for s in slots if not s.booked]
+    now = utcnow()
+    free = [s.slot for s in slots if not s.booked and s.slot.starts_at > now]
     return render(
         request,
         "booths/appointments.html",

@@ -177,6 +177,8 @@ async def test_booking_refuses_other_booths_slots_and_started_slots(demo_app: St
     foreign = await slot_at(demo_app.state.db, OTHER, timedelta(days=1))
     running = await slot_at(demo_app.state.db, OWN, timedelta(minutes=-5))
     async with make_client(demo_app) as client:
+        offered = await client.get(f"/booths/{OWN}/appointments")
+        assert f'value="{running}"' not in offered.text, "a running slot is not offered"
         response = await book_slot(client, foreign, OWN)
         assert response.status_code == 404
         response = await book_slot(client, running, OWN)
