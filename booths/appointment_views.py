@@ -23,12 +23,11 @@ from booths.appointment_notices import (
     send_cancellation_mails,
 )
 from booths.appointments import appointment_consent
-from booths.models import Booth
+from booths.models import Appointment, Booth
 from booths.services import RETENTION_DAYS, require_booth_editor
 from fair.db import utcnow
 from fair.errors import HTTPError
 from fair.i18n import gettext_for
-from fair.models import EventDay
 from fair.web import client_key, current_user, form_int, form_text, language, read_form, render
 from sessions.ids import MAX_ID, parse_id
 
@@ -130,7 +129,7 @@ async def _book_with_retry(
     raise AssertionError("unreachable")
 
 
-async def _visitor_appointment(request: Request) -> tuple[Any, Booth]:
+async def _visitor_appointment(request: Request) -> tuple[Appointment, Booth]:
     token = request.path_params["token"]
     async with request.app.state.db.session() as db:
         await service.purge_expired_appointments(db)
@@ -219,7 +218,7 @@ async def visitor_room(request: Request) -> Response:
     return response
 
 
-async def staff_appointment(request: Request) -> tuple[Any, Booth]:
+async def staff_appointment(request: Request) -> tuple[Appointment, Booth]:
     """The appointment for a member of the booth's team; 401/403/404 otherwise."""
     appointment_id = parse_id(request.path_params["appointment_id"])
     user = current_user(request)
@@ -255,13 +254,11 @@ async def staff_room(request: Request) -> Response:
 async def slots_page(
     request: Request, *, error: HTTPError | None = None, form: dict[str, str] | None = None
 ) -> Response:
-    from sqlalchemy import select
-
     async with request.app.state.db.session() as db:
         booth = await service.appointment_booth(db, slug=request.path_params["slug"])
         require_booth_editor(current_user(request), booth)
         slots = (await service.slots_for_booths(db, [booth.id]))[booth.id]
-        days = list((await db.scalars(select(EventDay).order_by(EventDay.date))).all())
+        days = await service.event_days(db)
     return render(
         request,
         "booths/slots.html",

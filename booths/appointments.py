@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
@@ -34,7 +34,6 @@ from booths.models import (
     AppointmentSlot,
     Booth,
     BoothAppointmentStats,
-    ContactPerson,
 )
 from booths.services import (
     Translate,
@@ -133,6 +132,11 @@ async def publish_slots(
     db.add_all(slots)
     await db.flush()
     return slots
+
+
+async def event_days(db: AsyncSession) -> list[EventDay]:
+    """The days slots can be published on, with their opening hours."""
+    return list((await db.scalars(select(EventDay).order_by(EventDay.date))).all())
 
 
 async def delete_free_slot(db: AsyncSession, booth: Booth, slot_id: int) -> None:
@@ -408,8 +412,6 @@ async def totals_for_booths(
     db: AsyncSession, booth_ids: Sequence[int]
 ) -> dict[int, dict[str, int]]:
     """Booked, held and cancelled appointments per booth over the whole fair."""
-    from sqlalchemy import func
-
     rows = (
         await db.execute(
             select(
@@ -442,7 +444,3 @@ async def appointments_for_booths(
             )
         ).all()
     )
-
-
-def contact_of(slot: AppointmentSlot) -> ContactPerson:
-    return slot.contact
