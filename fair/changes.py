@@ -34,6 +34,8 @@ CHANGES_KEY = "fair.changed_tags"
 # Changes that no public page shows: counting a visit must not re-render the booth.
 UNSHOWN_TABLES = frozenset(
     {"booth_daily_stats", "login_failures", "contact_requests", "invitations", "alembic_version"}
+    # Appointments: the booking page and the rooms are never cached (forms, secrets).
+    | {"appointment_slots", "appointments", "booth_appointment_stats"}
 )
 
 
