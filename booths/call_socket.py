@@ -54,12 +54,13 @@ PEER_RE = re.compile(r"^[0-9a-f]{12}$")
 
 LIMITS = ChannelLimits(
     max_message_bytes=16 * 1024,
-    rate_messages=60,
-    rate_seconds=30.0,
+    rate_messages=150,
+    rate_seconds=60.0,
     max_per_address=8,
 )
-"""A full renegotiation with three others (descriptions plus trickled candidates) fits
-the burst; a client that keeps sending faster than two messages a second is closed."""
+"""Joining three others and then sharing the screen (descriptions plus trickled
+candidates for every new media section, on every connection) fits the burst; a client
+that keeps sending faster than 2.5 messages a second is closed."""
 
 
 def call_channel(appointment_id: int) -> str:

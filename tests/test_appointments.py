@@ -404,7 +404,7 @@ async def test_organisers_default_slot_length(demo_database_url: str, tmp_path: 
         assert '<option value="15" selected>' in page.text
 
 
-def test_bookings_do_not_empty_the_page_cache() -> None:
+async def test_bookings_do_not_empty_the_page_cache() -> None:
     """No cached public page shows slots or bookings: a booking drops no cached page."""
     from fair.changes import table_tag
 
