@@ -18,6 +18,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -56,6 +57,8 @@ class Booth(Base):
     logo_key: Mapped[str | None] = mapped_column(String(300), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    # Drafts are seen by organisers only, until "publish" releases them all at once.
+    published: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     organisation: Mapped[Organisation] = relationship(lazy="raise")
     day: Mapped[EventDay | None] = relationship(lazy="raise")

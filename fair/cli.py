@@ -54,7 +54,30 @@ def serve(host: str | None, port: int | None) -> None:
     """Migrate the database and serve the app."""
     settings = _settings()
     asyncio.run(_upgrade(settings))
+    token = asyncio.run(_setup_token(settings))
+    if token:
+        base = settings.base_url or f"http://{host or settings.host}:{port or settings.port}"
+        console.print(
+            "[bold]No organiser yet.[/] Open this one-time setup link to create the first "
+            "account (valid 24 hours, once):"
+        )
+        click.echo(f"{base.rstrip('/')}/setup/{token}")
     _serve(settings, host, port)
+
+
+async def _setup_token(settings: Settings) -> str | None:
+    """A fresh setup link's token while the install has no organiser, else None."""
+    from fair.accounts import create_setup_token
+    from fair.db import Database
+
+    database = Database(settings.database_url)
+    try:
+        async with database.session() as session:
+            token = await create_setup_token(session)
+            await session.commit()
+            return token
+    finally:
+        await database.dispose()
 
 
 @main.command()

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -116,6 +117,8 @@ class ProgrammeSession(Base):
         Enum(LiveState, native_enum=False, length=20), default=LiveState.scheduled
     )
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    # Drafts are seen by organisers only, until "publish" releases them all at once.
+    published: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     day: Mapped[EventDay] = relationship(lazy="raise")
     stage: Mapped[Stage] = relationship(lazy="raise")

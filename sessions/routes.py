@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
-from sessions import api, organiser, sockets, views
+from sessions import api, event_admin, organiser, sockets, views
 from sessions.chat import presence_announcer
 from sessions.qa import PostingLimit, questions_announcer
 
@@ -47,6 +47,7 @@ routes: list[BaseRoute] = [
     Route("/api/openapi.json", api.openapi),
     WebSocketRoute("/ws/sessions/{session_id}", sockets.session_socket),
     WebSocketRoute("/ws/booths/{slug}", sockets.booth_socket),
+    *event_admin.routes,
 ]
 
 
