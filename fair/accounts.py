@@ -76,9 +76,7 @@ async def complete_setup(
 ) -> User:
     """Create the first organiser from a setup link and use the link up."""
     await check_setup_token(db, token)
-    user = await create_user(
-        db, email=email, name=name, role=Role.organiser, password=password
-    )
+    user = await create_user(db, email=email, name=name, role=Role.organiser, password=password)
     # Every other setup link dies with this one: there is an organiser now.
     await db.execute(
         update(AccountToken)

@@ -97,7 +97,9 @@ async def invite(
         organisation_id=organisation_id,
         speaker_id=speaker_id,
     )
-    invitation = await db.scalar(select(Invitation).where(Invitation.token_hash == token_hash(token)))
+    invitation = await db.scalar(
+        select(Invitation).where(Invitation.token_hash == token_hash(token))
+    )
     assert invitation is not None
     await audit.record(db, actor, "invite", "person", invitation.id, f"{role.value} {email}")
     return invitation, token
@@ -123,7 +125,9 @@ async def _open_invitation(db: AsyncSession, invitation_id: int) -> Invitation:
     return invitation
 
 
-async def resend(db: AsyncSession, actor: CurrentUser, invitation_id: int) -> tuple[Invitation, str]:
+async def resend(
+    db: AsyncSession, actor: CurrentUser, invitation_id: int
+) -> tuple[Invitation, str]:
     """A new token (the old link stops working) and a fresh expiry."""
     invitation = await _open_invitation(db, invitation_id)
     token = secrets.token_urlsafe(32)

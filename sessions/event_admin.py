@@ -69,7 +69,9 @@ async def _saving(
     return RedirectResponse(done, status_code=303)
 
 
-def _show(request: Request, template: str, context: dict[str, Any], extra: dict[str, Any]) -> Response:
+def _show(
+    request: Request, template: str, context: dict[str, Any], extra: dict[str, Any]
+) -> Response:
     status = int(extra.pop("status_code", 200))
     context.setdefault("error", None)
     context.setdefault("values", {})

@@ -143,8 +143,10 @@ async def _check_day(
 ) -> None:
     if data.ends <= data.starts:
         raise bad_request("ends", "muss nach dem Beginn liegen")
-    if series.starts_on and series.ends_on and not (
-        series.starts_on <= data.date <= series.ends_on
+    if (
+        series.starts_on
+        and series.ends_on
+        and not (series.starts_on <= data.date <= series.ends_on)
     ):
         raise bad_request(
             "date",
@@ -283,7 +285,9 @@ async def delete_stage(db: AsyncSession, actor: CurrentUser, stage_id: int) -> N
     if stage is None:
         raise not_found("Bühne")
     count = await db.scalar(
-        select(func.count()).select_from(ProgrammeSession).where(ProgrammeSession.stage_id == stage.id)
+        select(func.count())
+        .select_from(ProgrammeSession)
+        .where(ProgrammeSession.stage_id == stage.id)
     )
     if count:
         raise _in_use("stage", f"auf {stage.name} stehen {count} Programmpunkte; erst verlegen")
@@ -326,7 +330,9 @@ async def delete_topic(db: AsyncSession, actor: CurrentUser, topic_id: int) -> N
     if topic is None:
         raise not_found("Themenfeld")
     sessions = await db.scalar(
-        select(func.count()).select_from(ProgrammeSession).where(ProgrammeSession.topic_id == topic.id)
+        select(func.count())
+        .select_from(ProgrammeSession)
+        .where(ProgrammeSession.topic_id == topic.id)
     )
     booths = await db.scalar(
         select(func.count()).select_from(booth_topics).where(booth_topics.c.topic_id == topic.id)
@@ -355,7 +361,10 @@ class OrganisationInput:
 
 
 async def save_organisation(
-    db: AsyncSession, actor: CurrentUser, data: OrganisationInput, organisation_id: int | None = None
+    db: AsyncSession,
+    actor: CurrentUser,
+    data: OrganisationInput,
+    organisation_id: int | None = None,
 ) -> Organisation:
     if data.website and not data.website.startswith(("https://", "http://")):
         raise bad_request("website", "mit https:// oder http:// beginnen")
@@ -406,4 +415,3 @@ def parse_time(raw: str, field: str) -> time:
         return time.fromisoformat(raw)
     except ValueError:
         raise bad_request(field, "Uhrzeit als HH:MM") from None
-

@@ -64,9 +64,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("starts_on", sa.Date(), nullable=True))
         batch_op.add_column(sa.Column("ends_on", sa.Date(), nullable=True))
         batch_op.add_column(
-            sa.Column(
-                "default_language", sa.String(length=2), nullable=False, server_default="de"
-            )
+            sa.Column("default_language", sa.String(length=2), nullable=False, server_default="de")
         )
         batch_op.add_column(
             sa.Column("opening_hours", sa.String(length=300), nullable=False, server_default="")
@@ -88,9 +86,7 @@ def upgrade() -> None:
     for table in ("programme_sessions", "booths"):
         with op.batch_alter_table(table) as batch_op:
             batch_op.add_column(
-                sa.Column(
-                    "published", sa.Boolean(), nullable=False, server_default=sa.true()
-                )
+                sa.Column("published", sa.Boolean(), nullable=False, server_default=sa.true())
             )
 
 
