@@ -22,6 +22,7 @@ from starlette.responses import RedirectResponse, Response
 from booths import services
 from booths.models import Booth
 from booths.queries import get_booth_for_edit
+from fair import audit
 from fair.errors import HTTPError
 from fair.models import Topic
 from fair.storage import EmptyUpload, StorageUnavailable, TooLarge
@@ -44,7 +45,9 @@ async def _editing(request: Request, slug: str) -> AsyncIterator[tuple[AsyncSess
     """One transaction on a freshly loaded booth, committed when the block succeeds.
     Check the editor (:func:`_editable_booth`) and read the form before entering."""
     async with request.app.state.db.session() as db:
-        yield db, await get_booth_for_edit(db, slug)
+        booth = await get_booth_for_edit(db, slug)
+        yield db, booth
+        await audit.record(db, current_user(request), "edit", "booth", booth.id, booth.name)
         await db.commit()
 
 

@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from fair import drafts
 from fair.db import Base, utcnow
 from fair.models import EventDay, Organisation, Topic
 
@@ -169,3 +170,6 @@ class BoothDailyStats(Base):
     unique_visitors: Mapped[int] = mapped_column(Integer, default=0)
     downloads: Mapped[int] = mapped_column(Integer, default=0)
     contact_requests: Mapped[int] = mapped_column(Integer, default=0)
+
+
+drafts.register(Booth, Booth.organisation_id)

@@ -328,7 +328,31 @@ async def organisation_edit(request: Request) -> Response:
     )
 
 
+# --- publishing -----------------------------------------------------------------------
+
+
+async def _publish_page(request: Request, extra: dict[str, Any]) -> Response:
+    async with request.app.state.db.session() as db:
+        pending = await setup.drafts(db)
+    return _show(request, "sessions/organiser/publish.html", {"drafts": pending}, extra)
+
+
+async def publish(request: Request) -> Response:
+    actor = _organiser(request)
+    if request.method == "GET":
+        return await _publish_page(request, {})
+    await read_form(request)
+    return await _saving(
+        request,
+        lambda db: setup.publish_all(db, actor),
+        "/organiser/publish?saved=1",
+        _publish_page,
+        {},
+    )
+
+
 routes = [
+    Route("/organiser/publish", publish, methods=["GET", "POST"]),
     Route("/organiser/series", series_list, methods=["GET", "POST"]),
     Route("/organiser/series/{series_id}", series_edit, methods=["GET", "POST"]),
     Route("/organiser/series/{series_id}/days", day_add, methods=POST),

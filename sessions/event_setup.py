@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -345,6 +345,42 @@ async def delete_topic(db: AsyncSession, actor: CurrentUser, topic_id: int) -> N
     await audit.record(db, actor, "delete", "topic", topic.id, topic.name_de)
     await db.delete(topic)
     await db.flush()
+
+
+# --- publishing -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Drafts:
+    sessions: list[str]
+    booths: list[str]
+
+
+async def drafts(db: AsyncSession) -> Drafts:
+    """What is still a draft (call as an organiser, who sees drafts)."""
+    sessions = await db.scalars(
+        select(ProgrammeSession.title)
+        .where(ProgrammeSession.published.is_(False))
+        .order_by(ProgrammeSession.starts_at)
+    )
+    booths = await db.scalars(
+        select(Booth.name).where(Booth.published.is_(False)).order_by(Booth.name)
+    )
+    return Drafts(list(sessions), list(booths))
+
+
+async def publish_all(db: AsyncSession, actor: CurrentUser) -> Drafts:
+    """Publish every draft session and booth at once; returns what was published."""
+    published = await drafts(db)
+    if not published.sessions and not published.booths:
+        raise HTTPError(409, "Es gibt keine Entwürfe zu veröffentlichen.")
+    await db.execute(
+        update(ProgrammeSession).where(ProgrammeSession.published.is_(False)).values(published=True)
+    )
+    await db.execute(update(Booth).where(Booth.published.is_(False)).values(published=True))
+    summary = f"{len(published.sessions)} Programmpunkte, {len(published.booths)} Stände"
+    await audit.record(db, actor, "publish", "programme", None, summary)
+    return published
 
 
 # --- organisations --------------------------------------------------------------------

@@ -22,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from booths.models import Booth
+from fair import drafts
 from fair.db import Base, utcnow
 from fair.models import EventDay, Organisation, Topic, User
 
@@ -208,3 +209,6 @@ class Recording(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     session: Mapped[ProgrammeSession] = relationship(back_populates="recordings", lazy="raise")
+
+
+drafts.register(ProgrammeSession)
