@@ -11,7 +11,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import column, delete, select, table
+from sqlalchemy import column, delete, insert, select, table
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -29,7 +29,15 @@ from fair.models import Invitation, Membership, Organisation, Role, User
 INVITABLE_ROLES = (Role.organiser, Role.exhibitor, Role.speaker)
 # The programme's speakers, named without importing the programme package (fair sits
 # below it): an invitation can turn one of them into an account.
-_speakers = table("speakers", column("id"), column("name"), column("user_id"))
+_speakers = table(
+    "speakers",
+    column("id"),
+    column("name"),
+    column("user_id"),
+    column("title"),
+    column("bio"),
+    column("organisation_id"),
+)
 
 
 @dataclass(frozen=True)
@@ -89,6 +97,12 @@ async def invite(
             "zurückziehen",
             field="email",
         )
+    if role is Role.speaker and speaker_id is None:
+        # A new speaker: they appear in the programme form at once, so the organisers can
+        # schedule their sessions before the invitation is accepted.
+        if not name.strip():
+            raise bad_request("name", "Pflichtfeld für neue Referent:innen")
+        speaker_id = await _new_speaker(db, name, organisation_id)
     token = await create_invitation(
         db,
         email=email,
@@ -107,6 +121,15 @@ async def invite(
 
 async def all_organisations(db: AsyncSession) -> list[Organisation]:
     return list((await db.scalars(select(Organisation).order_by(Organisation.name))).all())
+
+
+async def _new_speaker(db: AsyncSession, name: str, organisation_id: int | None) -> int:
+    result = await db.execute(
+        insert(_speakers)
+        .values(name=name, title="", bio="", organisation_id=organisation_id)
+        .returning(_speakers.c.id)
+    )
+    return int(result.scalar_one())
 
 
 async def pending_invitations(db: AsyncSession) -> list[Invitation]:
