@@ -26,7 +26,7 @@ from fair.db import utcnow
 from fair.errors import HTTPError, bad_request, not_found
 from fair.models import Invitation, Membership, Organisation, Role, User
 
-INVITABLE_ROLES = (Role.organiser, Role.exhibitor, Role.speaker)
+INVITABLE_ROLES = (Role.exhibitor, Role.speaker, Role.organiser)  # the form offers this order
 # The programme's speakers, named without importing the programme package (fair sits
 # below it): an invitation can turn one of them into an account.
 _speakers = table(

@@ -141,6 +141,9 @@ class Settings:
         default=300,
         metadata=_meta("WebRTC viewers per talk; further viewers watch over HLS"),
     )
+    audit_retention_days: int = field(
+        default=730, metadata=_meta("Days the organisers' audit trail keeps an entry")
+    )
 
     page_cache_bytes: int = field(
         default=64 * 1024 * 1024,

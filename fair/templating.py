@@ -48,7 +48,7 @@ LABELS = {
     "live": N_("live"),
     "paused": N_("pausiert"),
     "ended": N_("beendet"),
-    "organiser": N_("Organisation"),
+    "organiser": N_("Organisator:in"),
     "exhibitor": N_("Aussteller:in"),
     "speaker": N_("Referent:in"),
     "attendee": N_("Besucher:in"),

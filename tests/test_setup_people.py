@@ -15,8 +15,10 @@ from sqlalchemy import func, select, update
 from starlette.applications import Starlette
 
 from fair.accounts import create_setup_token
+from fair.audit import purge_expired
 from fair.db import utcnow
 from fair.models import AccountToken, AuditEntry, EventDay, Invitation, User
+from sessions.models import Speaker
 from tests.conftest import _running_app, csrf_of, login, make_client, make_settings
 
 PASSWORD = "ein-sicheres-passwort"
@@ -460,6 +462,13 @@ async def test_invitation_and_password_reset_by_mail(
                 select(Invitation.used_at).where(Invitation.email == "referentin@example.org")
             )
             assert used is not None
+            # The speaker invitation made a programme speaker now linked to the account.
+            linked = await db.scalar(
+                select(Speaker.name)
+                .join(User, User.id == Speaker.user_id)
+                .where(User.email == "referentin@example.org")
+            )
+            assert linked == "Rita"
 
 
 @pytest.mark.parametrize("db_backend", ["sqlite"], indirect=True)
@@ -484,3 +493,30 @@ async def test_removed_person_keeps_no_password(demo_app: Starlette) -> None:
             },
         )
         assert response.status_code == 400
+
+
+async def test_audit_entries_are_kept_for_the_retention_period(empty_app: Starlette) -> None:
+    async with empty_app.state.db.session() as db:
+        db.add(
+            AuditEntry(
+                at=utcnow() - timedelta(days=40),
+                actor_name="alt",
+                action="edit",
+                subject_type="stage",
+                summary="alt",
+            )
+        )
+        db.add(
+            AuditEntry(
+                at=utcnow() - timedelta(days=20),
+                actor_name="neu",
+                action="edit",
+                subject_type="stage",
+                summary="neu",
+            )
+        )
+        await db.commit()
+        await purge_expired(db, 30)
+        await db.commit()
+        kept = list(await db.scalars(select(AuditEntry.summary)))
+    assert kept == ["neu"]
