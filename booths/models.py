@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from fair import drafts
+from fair import drafts, series_scope
 from fair.db import Base, utcnow
 from fair.models import EventDay, Organisation, Topic
 
@@ -173,3 +173,8 @@ class BoothDailyStats(Base):
 
 
 drafts.register(Booth, Booth.organisation_id)
+# A booth belongs to the series of its day; a booth without a day shows in every series.
+series_scope.register(
+    Booth,
+    lambda series_id: Booth.day_id.is_(None) | Booth.day_id.in_(series_scope.days_of(series_id)),
+)

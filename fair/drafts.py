@@ -14,6 +14,7 @@ import them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -23,8 +24,8 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
-# Exports and the API show only published parts, whoever asks.
-PUBLISHED_ONLY_PATHS = ("/api/", "/schedule.")
+# Exports and the API show only published parts, whoever asks (in any series, /s/<slug>/…).
+PUBLISHED_ONLY = re.compile(r"^(/s/[^/]+)?/(api/|schedule\.)")
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ def register(model: type, organisation_column: Any = None) -> None:
 
 
 def viewer_for(path: str, role: str | None, organisation_ids: frozenset[int]) -> Viewer:
-    if path.startswith(PUBLISHED_ONLY_PATHS):
+    if PUBLISHED_ONLY.match(path):
         return PUBLIC
     if role == "organiser":
         return ORGANISER

@@ -66,6 +66,7 @@ async def _saving(
                 request, {"error": exc, "values": values, "status_code": exc.status_code}
             )
         await db.commit()
+    request.app.state.series_cache.forget()  # a series or its dates may have changed
     return RedirectResponse(done, status_code=303)
 
 
@@ -125,6 +126,7 @@ async def series_list(request: Request) -> Response:
                 request, {"error": exc, "values": values, "status_code": exc.status_code}
             )
         await db.commit()
+    request.app.state.series_cache.forget()
     return RedirectResponse(f"/organiser/series/{created[0]}?saved=1", status_code=303)
 
 

@@ -17,12 +17,13 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    select,
     true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from booths.models import Booth
-from fair import drafts
+from fair import drafts, series_scope
 from fair.db import Base, utcnow
 from fair.models import EventDay, Organisation, Topic, User
 
@@ -212,3 +213,14 @@ class Recording(Base):
 
 
 drafts.register(ProgrammeSession)
+series_scope.register(
+    ProgrammeSession, lambda series_id: ProgrammeSession.day_id.in_(series_scope.days_of(series_id))
+)
+series_scope.register(
+    Recording,
+    lambda series_id: Recording.session_id.in_(
+        select(ProgrammeSession.id)
+        .where(ProgrammeSession.day_id.in_(series_scope.days_of(series_id)))
+        .scalar_subquery()
+    ),
+)
