@@ -90,6 +90,7 @@ class SeriesRow:
     slug: str
     starts_on: date | None
     ends_on: date | None
+    title: str = ""
 
 
 def choose_current(series: list[SeriesRow], today: date) -> int | None:
@@ -131,6 +132,13 @@ class SeriesCache:
     def forget(self) -> None:
         self._read_at = float("-inf")
 
+    async def others(self) -> list[SeriesRow]:
+        """Every series but the one this request is scoped to, newest first (for links
+        to them; read from the cache, so a page pays no query for it)."""
+        current = current_scope()
+        rows = [r for r in await self.rows() if r.id != current]
+        return sorted(rows, key=lambda r: (r.starts_on or date.min, r.id), reverse=True)
+
     async def warm(self, _app: Any = None) -> None:
         await self.rows()
 
@@ -146,6 +154,7 @@ class SeriesCache:
                             EventSeries.slug,
                             func.coalesce(EventSeries.starts_on, func.min(EventDay.date)),
                             func.coalesce(EventSeries.ends_on, func.max(EventDay.date)),
+                            EventSeries.title,
                         )
                         .outerjoin(EventDay, EventDay.series_id == EventSeries.id)
                         .group_by(EventSeries.id)

@@ -89,6 +89,7 @@ async def test_two_series_side_by_side(demo_app: Starlette) -> None:
         # Unprefixed: the current series (the demo runs 2026-11-30 … 2026-12-04).
         home = await visitor.get("/")
         assert "Digitale Services – von Kommunen für Kommunen 2026" in home.text
+        assert 'href="/s/dsk27/">Digitale Services 2027</a>' in home.text  # browsable
         assert "Ausblick 2027" not in (await visitor.get("/programme")).text
         assert "Ausblick 2027" not in (await visitor.get("/schedule.ics")).text
         assert "Ausblick 2027" not in (await visitor.get("/api/sessions")).text
@@ -102,6 +103,7 @@ async def test_two_series_side_by_side(demo_app: Starlette) -> None:
         assert future.status_code == 200
         assert "Digitale Services 2027" in future.text and "Tag 1: Zukunft" in future.text
         assert "Gelsenkirchen" not in future.text
+        assert f'href="/s/{DEMO}/">' in future.text  # last year's, one click away
         programme = await visitor.get("/s/dsk27/programme")
         assert "Ausblick 2027" in programme.text
         assert "Modellregion" not in programme.text
