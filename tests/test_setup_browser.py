@@ -245,3 +245,37 @@ async def _journey(browser: Any, base: str, setup_link: str, smtp: Any) -> None:
     await _shot(page, "08-audit")
     for context in (visitor, organiser_context, exhibitor_context, speaker_context):
         await context.close()
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+async def test_new_organiser_pages_pass_axe(demo_server: Any, browser: Any, language: str) -> None:
+    from tests.test_accessibility import AXE, _axe_violations
+    from tests.test_booths_browser import _logged_in
+
+    if not AXE.exists():
+        pytest.skip("axe-core not installed (npm install)")
+    context, page = await _logged_in(browser, demo_server, "orga@example.org", bypass_csp=True)
+    problems = {}
+    try:
+        await page.goto(f"{demo_server.base_url}/organiser/series")
+        first = await page.get_attribute("main ul.plain a", "href")
+        paths = [
+            "/organiser",
+            "/organiser/series",
+            str(first),
+            "/organiser/stages",
+            "/organiser/topics",
+            "/organiser/organisations",
+            "/organiser/people",
+            "/organiser/publish",
+            "/organiser/audit",
+            "/password/forgot",
+        ]
+        for path in paths:
+            await page.goto(f"{demo_server.base_url}{path}?lang={language}")
+            violations = await _axe_violations(page)
+            if violations:
+                problems[path] = violations
+    finally:
+        await context.close()
+    assert problems == {}
