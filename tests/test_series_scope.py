@@ -12,14 +12,10 @@ import pytest
 from starlette.applications import Starlette
 
 from fair.series_scope import SeriesRow, choose_current
-from tests.conftest import csrf_of, login, make_client
+from tests.conftest import login, make_client
+from tests.test_setup_people import _post
 
 DEMO = "digitale-services-2026"
-
-
-async def _post(client: httpx.AsyncClient, path: str, **data: str) -> httpx.Response:
-    token = await csrf_of(client, "/login")
-    return await client.post(path, data={"csrf_token": token, **data})
 
 
 async def _next_year(client: httpx.AsyncClient) -> None:

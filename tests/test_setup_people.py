@@ -520,3 +520,20 @@ async def test_audit_entries_are_kept_for_the_retention_period(empty_app: Starle
         await db.commit()
         kept = list(await db.scalars(select(AuditEntry.summary)))
     assert kept == ["neu"]
+
+
+async def test_a_session_outside_its_day_is_refused(client: httpx.AsyncClient) -> None:
+    await login(client, "orga@example.org")
+    form = await client.get("/organiser/programme/new")
+    day_id = re.search(r'<select id="day_id"[^>]*><option value="(\d+)"', form.text)
+    stage_id = re.search(r'<select id="stage_id"[^>]*><option value="(\d+)"', form.text)
+    assert day_id and stage_id
+    late = await _post(
+        client, "/organiser/programme/new", title="Nachtschicht", kind="talk",
+        day_id=day_id.group(1), stage_id=stage_id.group(1), start="22:30",
+        duration_minutes="60", language="de",
+    )  # fmt: skip
+    # Outside the day's hours is a clash the form names; saved only when overridden.
+    assert late.status_code == 409
+    assert "09:00–16:00" in late.text
+    assert "Nachtschicht" not in (await client.get("/organiser/programme")).text
