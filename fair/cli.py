@@ -247,7 +247,13 @@ def user_invite(email: str, name: str, role: str, organisation: str | None) -> N
         finally:
             await database.dispose()
 
-    token = asyncio.run(invite())
+    from fair.errors import HTTPError
+
+    try:
+        token = asyncio.run(invite())
+    except HTTPError as exc:  # e.g. the address already has an account
+        console.print(f"[red]{exc.message}[/]")
+        sys.exit(1)
     base = settings.base_url or f"http://{settings.host}:{settings.port}"
     click.echo(f"{base}/invite/{token}")
 

@@ -166,16 +166,24 @@ async def _deliver(
     if not mail_enabled(request.app):
         return {"link": (invitation.email, link)}
     async with request.app.state.db.session() as db:
-        title = await db.scalar(select(EventSeries.title).order_by(EventSeries.id.desc()))
+        # The newest series: its title, and its language as the invitee's best guess.
+        newest = (
+            await db.execute(
+                select(EventSeries.title, EventSeries.default_language)
+                .order_by(EventSeries.id.desc())
+                .limit(1)
+            )
+        ).first()
+    title, language = newest or ("fair", request.app.state.settings.default_language)
     await send_account_mail(
         request.app,
         to=invitation.email,
         template="invitation",
-        language=request.app.state.settings.default_language,
+        language=language,
         context={
             "name": invitation.name,
             "inviter": actor.name,
-            "series_title": title or "fair",
+            "series_title": title,
             "role": invitation.role.value,
             "link": link,
         },

@@ -9,8 +9,9 @@ change to become per-series.
 Addresses: ``/s/<slug>/…`` is any series (``/s/dsk26/programme``,
 ``/s/dsk26/schedule.ics``); the middleware strips the prefix, scopes the request and
 points the page's own links back under the prefix. Without a prefix a request sees the
-current series (:func:`choose_current`). Organiser and exhibitor back-office pages and
-every change (non-GET) are not scoped: they work across series.
+current series (:func:`choose_current`), except a single session or booth, which is
+found whatever its series. Organiser and exhibitor back-office pages and every change
+(non-GET) are not scoped: they work across series.
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ UNSCOPED = re.compile(
     r"^/(organiser|exhibitor|static|healthz|login|logout|invite|setup|reset|password|lang)(/|$)"
     r"|^/booths/[^/]+/(edit|logo|materials|contacts|links)"
 )
+# One session or booth, and the sockets: unprefixed they are found in any series, so
+# links and bookmarks made while their series was current keep working.
+DETAIL = re.compile(r"^/(sessions/\d+|booths/[^/?]+|ws)(/|$)")
 # Links in a prefixed page that stay unprefixed: files and account pages.
 _LINK = re.compile(
     rb'(href|action|src)="/(?!s/|static/|login|logout|lang/|organiser|exhibitor|invite|reset)'
@@ -177,7 +181,9 @@ class SeriesScopeMiddleware:
             return
         path = scope["path"]
         match = PREFIX.match(path)
-        if match is None and (UNSCOPED.match(path) or scope.get("method", "GET") != "GET"):
+        if match is None and (
+            UNSCOPED.match(path) or DETAIL.match(path) or scope.get("method", "GET") != "GET"
+        ):
             await self.app(scope, receive, send)
             return
         series = await self.cache.rows()

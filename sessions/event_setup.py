@@ -378,7 +378,7 @@ async def publish_all(db: AsyncSession, actor: CurrentUser) -> Drafts:
         update(ProgrammeSession).where(ProgrammeSession.published.is_(False)).values(published=True)
     )
     await db.execute(update(Booth).where(Booth.published.is_(False)).values(published=True))
-    summary = f"{len(published.sessions)} Programmpunkte, {len(published.booths)} Stände"
+    summary = f"Programmpunkte: {len(published.sessions)}, Stände: {len(published.booths)}"
     await audit.record(db, actor, "publish", "programme", None, summary)
     return published
 

@@ -113,6 +113,10 @@ async def test_two_series_side_by_side(demo_app: Starlette) -> None:
         found = await visitor.get("/s/dsk27/booths?q=Zukunftsstand")
         assert "Zukunftsstand 2027" in found.text
         assert (await visitor.get("/s/gibt-es-nicht/")).status_code == 404
+        # A single session keeps its address whatever series is current.
+        session_path = re.search(r'href="/s/dsk27(/sessions/\d+)"', programme.text)
+        assert session_path
+        assert "Ausblick 2027" in (await visitor.get(session_path.group(1))).text
 
 
 @pytest.mark.parametrize(

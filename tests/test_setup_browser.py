@@ -194,6 +194,8 @@ async def _journey(browser: Any, base: str, setup_link: str, smtp: Any) -> None:
     assert "Das Serviceportal im Alltag" not in await anonymous.inner_text("main")  # draft
     await page.goto(f"{base}/organiser/publish")
     await _shot(page, "06-publish")
+    drafts = await page.inner_text("main")
+    assert "1 Programmpunkt im Entwurf" in drafts and "%(" not in drafts
     await _submit(page, "form[action='/organiser/publish']")
     assert "Gespeichert." in await page.inner_text("main")
 
