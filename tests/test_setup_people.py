@@ -537,3 +537,30 @@ async def test_a_session_outside_its_day_is_refused(client: httpx.AsyncClient) -
     assert late.status_code == 409
     assert "09:00–16:00" in late.text
     assert "Nachtschicht" not in (await client.get("/organiser/programme")).text
+
+
+def test_cli_invitation_for_an_existing_account_is_refused(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ)
+    env.update(
+        FAIR_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}",
+        FAIR_STORAGE_URL=f"file://{tmp_path / 'storage'}",
+        FAIR_SECRET_KEY="cli-test-secret",
+    )
+    fair = [sys.executable, "-m", "fair.cli", "user"]
+    created = subprocess.run(
+        [*fair, "create", "--email", "chefin@example.org", "--name", "Chefin",
+         "--role", "organiser", "--password", PASSWORD],
+        env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    invited = subprocess.run(
+        [*fair, "invite", "--email", "Chefin@example.org", "--role", "speaker"],
+        env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert invited.returncode == 1
+    assert "chefin@example.org hat bereits ein Konto" in invited.stderr
+    assert "Traceback" not in invited.stderr
