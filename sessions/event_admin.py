@@ -48,16 +48,17 @@ def _form_id(form: FormData, name: str) -> int:
 
 async def _saving(
     request: Request,
-    change: Callable[[AsyncSession], Awaitable[object]],
-    done: str,
+    change: Callable[[AsyncSession], Awaitable[Any]],
+    done: str | Callable[[Any], str],
     page: Callable[[Request, dict[str, Any]], Awaitable[Response]],
     values: dict[str, Any],
 ) -> Response:
-    """Run ``change`` and commit, then go to ``done``; a refused change shows ``page``
-    again with the message and the values typed, and nothing is written."""
+    """Run ``change`` and commit, then go to ``done`` (or ``done(result)``); a refused
+    change shows ``page`` again with the message and the values typed, and nothing is
+    written."""
     async with request.app.state.db.session() as db:
         try:
-            await change(db)
+            result = await change(db)
         except HTTPError as exc:
             if exc.status_code not in (400, 409):
                 raise
@@ -67,7 +68,7 @@ async def _saving(
             )
         await db.commit()
     request.app.state.series_cache.forget()  # a series or its dates may have changed
-    return RedirectResponse(done, status_code=303)
+    return RedirectResponse(done if isinstance(done, str) else done(result), status_code=303)
 
 
 def _show(
@@ -108,26 +109,14 @@ async def series_list(request: Request) -> Response:
     if request.method == "GET":
         return await _series_list_page(request, {})
     form = await read_form(request)
-    values = dict(form)
     data = _series_input(form)
-    created: list[int] = []
-
-    async def create(db: AsyncSession) -> None:
-        created.append((await setup.create_series(db, actor, data)).id)
-
-    async with request.app.state.db.session() as db:
-        try:
-            await create(db)
-        except HTTPError as exc:
-            if exc.status_code not in (400, 409):
-                raise
-            await db.rollback()
-            return await _series_list_page(
-                request, {"error": exc, "values": values, "status_code": exc.status_code}
-            )
-        await db.commit()
-    request.app.state.series_cache.forget()
-    return RedirectResponse(f"/organiser/series/{created[0]}?saved=1", status_code=303)
+    return await _saving(
+        request,
+        lambda db: setup.create_series(db, actor, data),
+        lambda series: f"/organiser/series/{series.id}?saved=1",
+        _series_list_page,
+        dict(form),
+    )
 
 
 async def _series_page(request: Request, extra: dict[str, Any]) -> Response:
