@@ -181,7 +181,7 @@ async def upload_errors() -> AsyncIterator[None]:
         ) from exc
 
 
-async def _receive_upload(
+async def receive_upload(
     request: Request, *, prefix: str, allowed: set[str] | None = None
 ) -> tuple[services.StoredUpload, dict[str, str]]:
     settings = request.app.state.settings
@@ -206,7 +206,7 @@ async def _receive_upload(
     return upload, form.fields
 
 
-async def _forget(request: Request, upload: services.StoredUpload) -> None:
+async def forget_upload(request: Request, upload: services.StoredUpload) -> None:
     """Remove a stored object whose database record could not be written."""
     with contextlib.suppress(Exception):
         await request.app.state.storage.delete(upload.stored.key)
@@ -219,7 +219,7 @@ async def material_upload(request: Request) -> Response:
     material_id = _id(request, "material_id") if "material_id" in request.path_params else None
     if material_id is not None:
         services.find_file_material(booth, material_id)  # 404/400 before reading the body
-    upload, fields = await _receive_upload(request, prefix=f"materials/{booth.id}")
+    upload, fields = await receive_upload(request, prefix=f"materials/{booth.id}")
     try:
         title = fields.get("title", "").replace("\x00", "").strip()[:200] or None
         async with request.app.state.db.session() as db:
@@ -232,14 +232,14 @@ async def material_upload(request: Request) -> Response:
             )
             await db.commit()
     except BaseException:
-        await _forget(request, upload)
+        await forget_upload(request, upload)
         raise
     return _back(booth, "#materials")
 
 
 async def logo_upload(request: Request) -> Response:
     booth = await _editable_booth(request)
-    upload, _fields = await _receive_upload(
+    upload, _fields = await receive_upload(
         request, prefix=f"logos/{booth.id}", allowed=services.LOGO_TYPES
     )
     old_key: str | None = None
@@ -250,7 +250,7 @@ async def logo_upload(request: Request) -> Response:
             booth.logo_key = upload.stored.key
             await db.commit()
     except BaseException:
-        await _forget(request, upload)
+        await forget_upload(request, upload)
         raise
     if old_key:
         with contextlib.suppress(Exception):

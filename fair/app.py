@@ -53,6 +53,7 @@ NO_GZIP = (
 UPLOAD_PATHS = [r"/booths/[^/]+/materials(/\d+)?", r"/booths/[^/]+/logo"]
 # A congress's schedule file is a few MB; the import refuses more than MAX_SCHEDULE_BYTES.
 UPLOAD_PATHS.append(r"/organiser/programme/import")
+UPLOAD_PATHS.append(r"/organiser/organisations/\d+/logo")
 
 
 def create_app(settings: Settings | None = None) -> Starlette:

@@ -74,6 +74,7 @@ class Organisation(Base):
     website: Mapped[str] = mapped_column(String(300), default="")
     description: Mapped[str] = mapped_column(Text, default="")
     region: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    logo_key: Mapped[str | None] = mapped_column(String(300), nullable=True)
 
 
 class EventDay(Base):

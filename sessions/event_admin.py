@@ -7,6 +7,7 @@ what the organiser typed; nothing of it was written.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -16,7 +17,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from booths.editor import forget_upload, receive_upload
 from booths.queries import all_organisations
+from booths.services import LOGO_TYPES
+from booths.views import serve_logo
 from fair.auth import CurrentUser, require_user
 from fair.errors import HTTPError
 from fair.models import OrganisationKind, Role
@@ -342,7 +346,36 @@ async def publish(request: Request) -> Response:
     )
 
 
+async def organisation_logo(request: Request) -> Response:
+    """GET shows the logo to everyone; POST (organisers, under /organiser, where
+    ``fair.app.UPLOAD_PATHS`` gives it the upload limit) replaces it."""
+    organisation_id = _path_id(request, "organisation_id", "Organisation")
+    if request.method == "GET":
+        async with request.app.state.db.session() as db:
+            organisation = await setup.get_organisation(db, organisation_id)
+        return await serve_logo(request, organisation.logo_key, organisation.slug)
+    actor = _organiser(request)
+    async with request.app.state.db.session() as db:
+        await setup.get_organisation(db, organisation_id)  # 404 before reading the body
+    upload, _fields = await receive_upload(
+        request, prefix=f"organisation-logos/{organisation_id}", allowed=LOGO_TYPES
+    )
+    try:
+        async with request.app.state.db.session() as db:
+            old = await setup.set_organisation_logo(db, actor, organisation_id, upload.stored.key)
+            await db.commit()
+    except BaseException:
+        await forget_upload(request, upload)
+        raise
+    if old:
+        with contextlib.suppress(Exception):
+            await request.app.state.storage.delete(old)
+    return RedirectResponse("/organiser/organisations?saved=1", status_code=303)
+
+
 routes = [
+    Route("/organisations/{organisation_id}/logo", organisation_logo, methods=["GET", "HEAD"]),
+    Route("/organiser/organisations/{organisation_id}/logo", organisation_logo, methods=POST),
     Route("/organiser/publish", publish, methods=["GET", "POST"]),
     Route("/organiser/series", series_list, methods=["GET", "POST"]),
     Route("/organiser/series/{series_id}", series_edit, methods=["GET", "POST"]),

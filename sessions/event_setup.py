@@ -431,6 +431,26 @@ async def save_organisation(
     return organisation
 
 
+async def set_organisation_logo(
+    db: AsyncSession, actor: CurrentUser, organisation_id: int, key: str
+) -> str | None:
+    """Point the organisation at its new logo; returns the old key for the caller to
+    delete once this is committed."""
+    organisation = await get_organisation(db, organisation_id)
+    old, organisation.logo_key = organisation.logo_key, key
+    await audit.record(
+        db, actor, "edit", "organisation", organisation.id, f"Logo: {organisation.name}"
+    )
+    return old
+
+
+async def get_organisation(db: AsyncSession, organisation_id: int) -> Organisation:
+    organisation = await db.get(Organisation, organisation_id)
+    if organisation is None:
+        raise not_found("Organisation")
+    return organisation
+
+
 async def booth_counts(db: AsyncSession) -> dict[int, int]:
     """Booths per organisation, for the list (one grouped query)."""
     rows = await db.execute(

@@ -564,3 +564,41 @@ def test_cli_invitation_for_an_existing_account_is_refused(tmp_path: Path) -> No
     assert invited.returncode == 1
     assert "chefin@example.org hat bereits ein Konto" in invited.stderr
     assert "Traceback" not in invited.stderr
+
+
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7\x35\x81\x84"
+    b"\x00\x00\x00\x00IEND\xaeB`\x82"
+)
+
+
+async def test_organisation_logo_upload(demo_app: Starlette, client: httpx.AsyncClient) -> None:
+    await login(client, "orga@example.org")
+    page = await client.get("/organiser/organisations")
+    org_id = re.search(r'action="/organiser/organisations/(\d+)/logo"', page.text)
+    assert org_id
+    path = f"/organiser/organisations/{org_id.group(1)}/logo"
+    token = await csrf_of(client, "/organiser/organisations")
+    refused = await client.post(
+        path,
+        data={"csrf_token": token},
+        files={"file": ("x.pdf", b"%PDF-1.4\n", "application/pdf")},
+    )
+    assert refused.status_code == 415
+    saved = await client.post(
+        path, data={"csrf_token": token}, files={"file": ("logo.png", PNG, "image/png")}
+    )
+    assert saved.status_code == 303, saved.text
+    logo = await client.get(f"/organisations/{org_id.group(1)}/logo")
+    assert logo.status_code == 200 and logo.content == PNG
+    assert (
+        f'src="/organisations/{org_id.group(1)}/logo"'
+        in (await client.get("/organiser/organisations")).text
+    )
+    async with make_client(demo_app) as anonymous:
+        token = await csrf_of(anonymous)
+        denied = await anonymous.post(
+            path, data={"csrf_token": token}, files={"file": ("logo.png", PNG, "image/png")}
+        )
+        assert denied.status_code == 401

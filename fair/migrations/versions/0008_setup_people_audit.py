@@ -3,7 +3,7 @@
 New tables ``account_tokens`` (one-time setup and password-reset links) and
 ``audit_entries`` (who changed what in the programme and the hall). New columns are all
 additive with server defaults, so existing rows stay valid: series dates, language and
-opening hours; an organisation's region; invitations that can be revoked and that link
+opening hours; an organisation's region and logo; invitations that can be revoked and that link
 a speaker; ``published`` on sessions and booths (existing rows stay published).
 
 Revision ID: 0008
@@ -73,6 +73,7 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("region", sa.String(length=100), nullable=False, server_default="")
         )
+        batch_op.add_column(sa.Column("logo_key", sa.String(length=300), nullable=True))
     with op.batch_alter_table("invitations") as batch_op:
         batch_op.add_column(sa.Column("revoked_at", sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column("speaker_id", sa.Integer(), nullable=True))
@@ -101,6 +102,7 @@ def downgrade() -> None:
         batch_op.drop_column("speaker_id")
         batch_op.drop_column("revoked_at")
     with op.batch_alter_table("organisations") as batch_op:
+        batch_op.drop_column("logo_key")
         batch_op.drop_column("region")
     with op.batch_alter_table("event_series") as batch_op:
         batch_op.drop_column("opening_hours")
