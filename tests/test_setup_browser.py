@@ -227,6 +227,7 @@ async def _journey(browser: Any, base: str, setup_link: str, smtp: Any) -> None:
     await anonymous.goto(base)
     home = await anonymous.inner_text("main")
     assert "Digitale Services 2027" in home and "Tag 2: Sicherheit" in home
+    assert "Öffnungszeiten der Messe: täglich 9–17 Uhr" in home
     await _shot(anonymous, "07-published-home")
     await anonymous.goto(f"{base}/programme")
     programme = await anonymous.inner_text("main")
