@@ -7,7 +7,7 @@ register how their models belong to a series with :func:`register`). Pages need 
 change to become per-series.
 
 Addresses: ``/s/<slug>/…`` is any series (``/s/dsk26/programme``,
-``/s/dsk26/schedule.ics``); the middleware strips the prefix, scopes the request and
+``/s/dsk26/schedule.ics``); the middleware makes the prefix the root path, scopes the request and
 points the page's own links back under the prefix. Without a prefix a request sees the
 current series (:func:`choose_current`), except a single session or booth, which is
 found whatever its series. Organiser and exhibitor back-office pages and every change
@@ -196,7 +196,12 @@ class SeriesScopeMiddleware:
             await _not_found(send)
             return
         prefix = f"/s/{found.slug}"
-        inner = dict(scope, path=match.group(2) or "/", raw_path=None)
+        # The prefix becomes the root path: routes match what follows it, while the URL
+        # (and so the page cache's key) keeps the whole address.
+        # Inside, pages stay uncompressed so their links can be rewritten; the outer
+        # GZip middleware compresses the result.
+        headers = [(k, v) for k, v in scope["headers"] if k.lower() != b"accept-encoding"]
+        inner = dict(scope, root_path=scope.get("root_path", "") + prefix, headers=headers)
         with scoped_to(found.id):
             await self.app(inner, receive, _prefixing(send, prefix.encode()))
 
