@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -374,10 +374,11 @@ async def publish_all(db: AsyncSession, actor: CurrentUser) -> Drafts:
     published = await drafts(db)
     if not published.sessions and not published.booths:
         raise HTTPError(409, "Es gibt keine Entwürfe zu veröffentlichen.")
-    await db.execute(
-        update(ProgrammeSession).where(ProgrammeSession.published.is_(False)).values(published=True)
-    )
-    await db.execute(update(Booth).where(Booth.published.is_(False)).values(published=True))
+    # On the tables (not row by row): pages that listed none of these drafts must be
+    # dropped from the page cache too, as for new rows.
+    for table in (ProgrammeSession.__table__, Booth.__table__):
+        assert isinstance(table, Table)
+        await db.execute(update(table).where(table.c.published.is_(False)).values(published=True))
     summary = f"Programmpunkte: {len(published.sessions)}, Stände: {len(published.booths)}"
     await audit.record(db, actor, "publish", "programme", None, summary)
     return published
