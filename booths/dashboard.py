@@ -21,6 +21,7 @@ from booths.queries import (
     get_booth,
     hall_filter_choices,
 )
+from fair import audit
 from fair.auth import CurrentUser
 from fair.db import utcnow
 from fair.errors import HTTPError
@@ -199,6 +200,7 @@ async def organiser_create_booth(request: Request) -> Response:
             organisation_id=form_int(form, "organisation", minimum=1, maximum=MAX_ID) or 0,
             day_id=form_int(form, "day", minimum=1, maximum=MAX_ID, required=False),
         )
+        await audit.record(db, current_user(request), "create", "booth", booth.id, booth.name)
         await db.commit()
     return RedirectResponse(f"/booths/{booth.slug}/edit", status_code=303)
 

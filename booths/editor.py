@@ -22,6 +22,7 @@ from starlette.responses import RedirectResponse, Response
 from booths import services
 from booths.models import Booth
 from booths.queries import get_booth_for_edit
+from fair import audit
 from fair.errors import HTTPError
 from fair.models import Topic
 from fair.storage import EmptyUpload, StorageUnavailable, TooLarge
@@ -44,7 +45,9 @@ async def _editing(request: Request, slug: str) -> AsyncIterator[tuple[AsyncSess
     """One transaction on a freshly loaded booth, committed when the block succeeds.
     Check the editor (:func:`_editable_booth`) and read the form before entering."""
     async with request.app.state.db.session() as db:
-        yield db, await get_booth_for_edit(db, slug)
+        booth = await get_booth_for_edit(db, slug)
+        yield db, booth
+        await audit.record(db, current_user(request), "edit", "booth", booth.id, booth.name)
         await db.commit()
 
 
@@ -178,7 +181,7 @@ async def upload_errors() -> AsyncIterator[None]:
         ) from exc
 
 
-async def _receive_upload(
+async def receive_upload(
     request: Request, *, prefix: str, allowed: set[str] | None = None
 ) -> tuple[services.StoredUpload, dict[str, str]]:
     settings = request.app.state.settings
@@ -203,7 +206,7 @@ async def _receive_upload(
     return upload, form.fields
 
 
-async def _forget(request: Request, upload: services.StoredUpload) -> None:
+async def forget_upload(request: Request, upload: services.StoredUpload) -> None:
     """Remove a stored object whose database record could not be written."""
     with contextlib.suppress(Exception):
         await request.app.state.storage.delete(upload.stored.key)
@@ -216,7 +219,7 @@ async def material_upload(request: Request) -> Response:
     material_id = _id(request, "material_id") if "material_id" in request.path_params else None
     if material_id is not None:
         services.find_file_material(booth, material_id)  # 404/400 before reading the body
-    upload, fields = await _receive_upload(request, prefix=f"materials/{booth.id}")
+    upload, fields = await receive_upload(request, prefix=f"materials/{booth.id}")
     try:
         title = fields.get("title", "").replace("\x00", "").strip()[:200] or None
         async with request.app.state.db.session() as db:
@@ -229,14 +232,14 @@ async def material_upload(request: Request) -> Response:
             )
             await db.commit()
     except BaseException:
-        await _forget(request, upload)
+        await forget_upload(request, upload)
         raise
     return _back(booth, "#materials")
 
 
 async def logo_upload(request: Request) -> Response:
     booth = await _editable_booth(request)
-    upload, _fields = await _receive_upload(
+    upload, _fields = await receive_upload(
         request, prefix=f"logos/{booth.id}", allowed=services.LOGO_TYPES
     )
     old_key: str | None = None
@@ -247,7 +250,7 @@ async def logo_upload(request: Request) -> Response:
             booth.logo_key = upload.stored.key
             await db.commit()
     except BaseException:
-        await _forget(request, upload)
+        await forget_upload(request, upload)
         raise
     if old_key:
         with contextlib.suppress(Exception):

@@ -18,9 +18,11 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from fair import drafts, series_scope
 from fair.db import Base, utcnow
 from fair.models import EventDay, Organisation, Topic
 
@@ -56,6 +58,8 @@ class Booth(Base):
     logo_key: Mapped[str | None] = mapped_column(String(300), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    # Drafts are seen by organisers only, until "publish" releases them all at once.
+    published: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     organisation: Mapped[Organisation] = relationship(lazy="raise")
     day: Mapped[EventDay | None] = relationship(lazy="raise")
@@ -230,3 +234,9 @@ class BoothAppointmentStats(Base):
     booked: Mapped[int] = mapped_column(Integer, default=0)
     held: Mapped[int] = mapped_column(Integer, default=0)
     cancelled: Mapped[int] = mapped_column(Integer, default=0)
+drafts.register(Booth, Booth.organisation_id)
+# A booth belongs to the series of its day; a booth without a day shows in every series.
+series_scope.register(
+    Booth,
+    lambda series_id: Booth.day_id.is_(None) | Booth.day_id.in_(series_scope.days_of(series_id)),
+)

@@ -380,7 +380,10 @@ async def create_booth(
         raise bad_request("organisation", "unbekannte Organisation")
     if day_id is not None and await db.get(EventDay, day_id) is None:
         raise bad_request("day", "unbekannter Veranstaltungstag")
-    booth = Booth(slug=slug, name=name, organisation_id=organisation_id, day_id=day_id)
+    # A draft until the organisers publish; its exhibitors may prepare it meanwhile.
+    booth = Booth(
+        slug=slug, name=name, organisation_id=organisation_id, day_id=day_id, published=False
+    )
     db.add(booth)
     await db.flush()
     await SearchService.for_session(db).reindex_booth(db, booth.id)

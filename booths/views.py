@@ -244,21 +244,24 @@ async def material_download(request: Request) -> Response:
 
 
 async def logo(request: Request) -> Response:
-    storage = request.app.state.storage
     async with request.app.state.db.session() as db:
         booth = await get_booth(db, request.path_params["slug"])
-    if not booth.logo_key:
+    return await serve_logo(request, booth.logo_key, booth.slug)
+
+
+async def serve_logo(request: Request, key: str | None, name: str) -> Response:
+    """A booth's or an organisation's logo: a presigned redirect (S3) or the file."""
+    storage = request.app.state.storage
+    if not key:
         raise not_found("Logo")
-    content_type = booth.logo_key.rsplit(".", 1)[-1]
+    content_type = key.rsplit(".", 1)[-1]
     mime = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}.get(
         content_type, "application/octet-stream"
     )
-    filename = f"{booth.slug}-logo.{content_type}"
+    filename = f"{name}-logo.{content_type}"
     url = await storage.presigned_url(
-        booth.logo_key, expires=PRESIGNED_SECONDS, filename=filename, content_type=mime
+        key, expires=PRESIGNED_SECONDS, filename=filename, content_type=mime
     )
     if url is not None:
         return RedirectResponse(url, status_code=303, headers={"Cache-Control": "no-store"})
-    return await range_response(
-        storage, booth.logo_key, request, filename=filename, content_type=mime
-    )
+    return await range_response(storage, key, request, filename=filename, content_type=mime)

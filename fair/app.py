@@ -30,6 +30,7 @@ from fair.middleware import (
     SecurityHeadersMiddleware,
 )
 from fair.pagecache import CacheInvalidator, PageCache
+from fair.series_scope import SeriesCache, SeriesScopeMiddleware
 from fair.settings import PROJECT_ROOT, Settings
 from fair.static_assets import static_files
 from fair.templating import Templates
@@ -52,12 +53,14 @@ NO_GZIP = (
 UPLOAD_PATHS = [r"/booths/[^/]+/materials(/\d+)?", r"/booths/[^/]+/logo"]
 # A congress's schedule file is a few MB; the import refuses more than MAX_SCHEDULE_BYTES.
 UPLOAD_PATHS.append(r"/organiser/programme/import")
+UPLOAD_PATHS.append(r"/organiser/organisations/\d+/logo")
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     database = Database(settings.database_url)
     templates = Templates(settings)
+    series_cache = SeriesCache(database)
 
     from fair import storage as storage_module
     from fair.realtime.hub import hub_from_settings
@@ -121,6 +124,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             default_language=settings.default_language,
             database=database,
         ),
+        Middleware(SeriesScopeMiddleware, cache=series_cache),
     ]
     app = Starlette(
         debug=settings.debug,
@@ -137,12 +141,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.settings = settings
     app.state.db = database
     app.state.templates = templates
+    app.state.series_cache = series_cache
     app.state.storage = storage
     app.state.hub = hub
     app.state.mailer = mailer
     app.state.page_cache = page_cache
     app.state.startup_hooks = []
     app.state.shutdown_hooks = []
+    app.state.startup_hooks.append(series_cache.warm)  # no page pays for the first read
     for register in _package_hooks():
         register(app)
     return app

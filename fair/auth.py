@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import delete, func, select
+from sqlalchemy import column, delete, func, select, table, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 from starlette.requests import HTTPConnection
@@ -139,22 +139,35 @@ async def authenticate(
     return user
 
 
-def _token_hash(token: str) -> str:
+def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
 async def create_invitation(
-    db: AsyncSession, *, email: str, name: str, role: Role, organisation_id: int | None = None
+    db: AsyncSession,
+    *,
+    email: str,
+    name: str,
+    role: Role,
+    organisation_id: int | None = None,
+    speaker_id: int | None = None,
 ) -> str:
-    """Store an invitation and return its one-time token (only its hash is stored)."""
+    """Store an invitation and return its one-time token (only its hash is stored).
+
+    An address that already has an account gets 409: inviting it again would create a
+    link that can only fail when it is accepted."""
+    email = email.strip().lower()
+    if await db.scalar(select(User.id).where(User.email == email)) is not None:
+        raise HTTPError(409, f"email: {email} hat bereits ein Konto", field="email")
     token = secrets.token_urlsafe(32)
     db.add(
         Invitation(
-            token_hash=_token_hash(token),
-            email=email.strip().lower(),
+            token_hash=token_hash(token),
+            email=email,
             name=name,
             role=role,
             organisation_id=organisation_id,
+            speaker_id=speaker_id,
             expires_at=utcnow() + INVITATION_LIFETIME,
         )
     )
@@ -164,9 +177,14 @@ async def create_invitation(
 
 async def find_invitation(db: AsyncSession, token: str) -> Invitation:
     invitation = await db.scalar(
-        select(Invitation).where(Invitation.token_hash == _token_hash(token))
+        select(Invitation).where(Invitation.token_hash == token_hash(token))
     )
-    if invitation is None or invitation.used_at is not None or invitation.expires_at < utcnow():
+    if (
+        invitation is None
+        or invitation.used_at is not None
+        or invitation.revoked_at is not None
+        or invitation.expires_at < utcnow()
+    ):
         raise HTTPError(404, "Diese Einladung ist ungültig, abgelaufen oder schon benutzt.")
     return invitation
 
@@ -182,5 +200,12 @@ async def accept_invitation(db: AsyncSession, token: str, *, name: str, password
         organisation_ids=[invitation.organisation_id] if invitation.organisation_id else [],
     )
     invitation.used_at = utcnow()
+    if invitation.speaker_id is not None:
+        # The programme's speakers table, named here without importing the programme
+        # package (fair sits below it): the new account becomes that speaker.
+        speakers = table("speakers", column("id"), column("user_id"))
+        await db.execute(
+            update(speakers).where(speakers.c.id == invitation.speaker_id).values(user_id=user.id)
+        )
     await db.flush()
     return user

@@ -54,7 +54,30 @@ def serve(host: str | None, port: int | None) -> None:
     """Migrate the database and serve the app."""
     settings = _settings()
     asyncio.run(_upgrade(settings))
+    token = asyncio.run(_setup_token(settings))
+    if token:
+        base = settings.base_url or f"http://{host or settings.host}:{port or settings.port}"
+        console.print(
+            "[bold]No organiser yet.[/] Open this one-time setup link to create the first "
+            "account (valid 24 hours, once):"
+        )
+        click.echo(f"{base.rstrip('/')}/setup/{token}")
     _serve(settings, host, port)
+
+
+async def _setup_token(settings: Settings) -> str | None:
+    """A fresh setup link's token while the install has no organiser, else None."""
+    from fair.accounts import create_setup_token
+    from fair.db import Database
+
+    database = Database(settings.database_url)
+    try:
+        async with database.session() as session:
+            token = await create_setup_token(session)
+            await session.commit()
+            return token
+    finally:
+        await database.dispose()
 
 
 @main.command()
@@ -224,7 +247,13 @@ def user_invite(email: str, name: str, role: str, organisation: str | None) -> N
         finally:
             await database.dispose()
 
-    token = asyncio.run(invite())
+    from fair.errors import HTTPError
+
+    try:
+        token = asyncio.run(invite())
+    except HTTPError as exc:  # e.g. the address already has an account
+        console.print(f"[red]{exc.message}[/]")
+        sys.exit(1)
     base = settings.base_url or f"http://{settings.host}:{settings.port}"
     click.echo(f"{base}/invite/{token}")
 

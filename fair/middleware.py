@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from fair import drafts
 from fair.auth import load_current_user
 from fair.i18n import LANGUAGE_COOKIE, negotiate_language
 
@@ -171,9 +172,15 @@ class RequestContextMiddleware:
         conn = HTTPConnection(scope)
         language = negotiate_language(conn, self.default_language)
         scope["fair.language"] = language
+        user = None
         if "session" in scope and scope["session"].get("user_id") is not None:
             async with self.database.session() as db:
-                scope["fair.user"] = await load_current_user(conn, db)
+                user = scope["fair.user"] = await load_current_user(conn, db)
+        viewer = drafts.viewer_for(
+            scope["path"],
+            user.role.value if user else None,
+            user.organisation_ids if user else frozenset(),
+        )
         remember = conn.query_params.get("lang") in ("de", "en")
 
         async def send_with_cookie(message: Message) -> None:
@@ -182,7 +189,8 @@ class RequestContextMiddleware:
                 message.setdefault("headers", []).append((b"set-cookie", cookie.encode()))
             await send(message)
 
-        await self.app(scope, receive, send_with_cookie if scope["type"] == "http" else send)
+        with drafts.viewing_as(viewer):
+            await self.app(scope, receive, send_with_cookie if scope["type"] == "http" else send)
 
 
 def _has_nul(scope: Scope) -> bool:

@@ -51,6 +51,10 @@ class EventSeries(Base):
     acronym: Mapped[str] = mapped_column(String(40), default="")
     description: Mapped[str] = mapped_column(Text, default="")
     time_zone: Mapped[str] = mapped_column(String(64), default="Europe/Berlin")
+    starts_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    ends_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    default_language: Mapped[str] = mapped_column(String(2), default="de", server_default="de")
+    opening_hours: Mapped[str] = mapped_column(String(300), default="", server_default="")
 
     days: Mapped[list[EventDay]] = relationship(
         back_populates="series", order_by="EventDay.date", lazy="raise"
@@ -69,6 +73,8 @@ class Organisation(Base):
     city: Mapped[str] = mapped_column(String(100), default="")
     website: Mapped[str] = mapped_column(String(300), default="")
     description: Mapped[str] = mapped_column(Text, default="")
+    region: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    logo_key: Mapped[str | None] = mapped_column(String(300), nullable=True)
 
 
 class EventDay(Base):
@@ -154,6 +160,11 @@ class Invitation(Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime)
     used_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # A speaker invitation links the new account to this programme speaker.
+    speaker_id: Mapped[int | None] = mapped_column(
+        ForeignKey("speakers.id", ondelete="SET NULL"), nullable=True
+    )
 
 
 class LoginFailure(Base):
@@ -165,3 +176,45 @@ class LoginFailure(Base):
     client_key: Mapped[str] = mapped_column(String(100), index=True)
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class TokenPurpose(enum.StrEnum):
+    setup = "setup"
+    password_reset = "password_reset"
+
+
+class AccountToken(Base):
+    """A one-time link that is not an invitation: the first organiser's setup link, or a
+    password reset. Only the token's hash is stored; it expires and works once."""
+
+    __tablename__ = "account_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=True
+    )
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class AuditEntry(Base):
+    """Who changed what in the programme, the hall or the people, and when.
+
+    The actor's name is copied so the trail still reads right after the account is
+    removed; entries are deleted only when the retention period has passed."""
+
+    __tablename__ = "audit_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    actor_name: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(40))
+    subject_type: Mapped[str] = mapped_column(String(40))
+    subject_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    summary: Mapped[str] = mapped_column(String(500))

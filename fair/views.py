@@ -16,6 +16,7 @@ from fair.auth import (
 from fair.errors import HTTPError
 from fair.i18n import LANGUAGE_COOKIE, LANGUAGES
 from fair.models import Role
+from fair.people_views import routes as people_routes
 from fair.web import client_key, current_user, form_text, read_form, render
 
 
@@ -85,7 +86,8 @@ async def invitation(request: Request) -> Response:
 async def organiser_home(request: Request) -> Response:
     """The organisers' start page: where each part of the fair is run from."""
     require_user(current_user(request), Role.organiser)
-    return render(request, "organiser.html")
+    welcome = request.query_params.get("welcome") == "1"
+    return render(request, "organiser.html", {"welcome": welcome})
 
 
 async def switch_language(request: Request) -> Response:
@@ -105,4 +107,5 @@ routes = [
     Route("/invite/{token}", invitation, methods=["GET", "POST"]),
     Route("/lang/{code}", switch_language),
     Route("/organiser", organiser_home),
+    *people_routes,
 ]

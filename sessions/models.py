@@ -17,10 +17,13 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    select,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from booths.models import Booth
+from fair import drafts, series_scope
 from fair.db import Base, utcnow
 from fair.models import EventDay, Organisation, Topic, User
 
@@ -116,6 +119,8 @@ class ProgrammeSession(Base):
         Enum(LiveState, native_enum=False, length=20), default=LiveState.scheduled
     )
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    # Drafts are seen by organisers only, until "publish" releases them all at once.
+    published: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     day: Mapped[EventDay] = relationship(lazy="raise")
     stage: Mapped[Stage] = relationship(lazy="raise")
@@ -205,3 +210,17 @@ class Recording(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     session: Mapped[ProgrammeSession] = relationship(back_populates="recordings", lazy="raise")
+
+
+drafts.register(ProgrammeSession)
+series_scope.register(
+    ProgrammeSession, lambda series_id: ProgrammeSession.day_id.in_(series_scope.days_of(series_id))
+)
+series_scope.register(
+    Recording,
+    lambda series_id: Recording.session_id.in_(
+        select(ProgrammeSession.id)
+        .where(ProgrammeSession.day_id.in_(series_scope.days_of(series_id)))
+        .scalar_subquery()
+    ),
+)

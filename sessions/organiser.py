@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from booths.models import Booth
+from fair import audit
 from fair.auth import CurrentUser, require_user
 from fair.errors import HTTPError
 from fair.models import Role
@@ -208,6 +209,8 @@ async def _save_form(
             return await _form_page(
                 request, data, session_id=session_id, conflicts=conflicts, status_code=409
             )
+        action = "create" if session_id is None else "edit"
+        await audit.record(db, _organiser(request), action, "session", saved_ids[0], data.title)
         await db.commit()
     location = f"/organiser/programme?notice={notice}-{saved_ids[0]}"
     return RedirectResponse(location, status_code=303)
@@ -283,6 +286,9 @@ async def move(request: Request) -> Response:
             return await _form_page(
                 request, values, session_id=session_id, conflicts=conflicts, status_code=409
             )
+        moved = await get_session(db, session_id)
+        summary = f"{moved.title} → {start:%H:%M}"
+        await audit.record(db, _organiser(request), "move", "session", session_id, summary)
         await db.commit()
     return RedirectResponse(f"/organiser/programme?notice=moved-{session_id}", status_code=303)
 
@@ -313,6 +319,8 @@ async def cancel(request: Request) -> Response:
                 status_code=409,
                 restoring=True,
             )
+        title = (await get_session(db, session_id)).title
+        await audit.record(db, _organiser(request), action, "session", session_id, title)
         await db.commit()
     return RedirectResponse(f"/organiser/programme?notice={action}-{session_id}", status_code=303)
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
-from sessions import api, organiser, sockets, views
+from fair import audit
+from sessions import api, event_admin, organiser, sockets, views
 from sessions.chat import presence_announcer
 from sessions.qa import PostingLimit, questions_announcer
 
@@ -47,6 +48,7 @@ routes: list[BaseRoute] = [
     Route("/api/openapi.json", api.openapi),
     WebSocketRoute("/ws/sessions/{session_id}", sockets.session_socket),
     WebSocketRoute("/ws/booths/{slug}", sockets.booth_socket),
+    *event_admin.routes,
 ]
 
 
@@ -61,3 +63,10 @@ def register_app_hooks(app: Starlette) -> None:
         await app.state.questions.close()
 
     app.state.shutdown_hooks.append(close_announcers)
+
+    async def purge_audit_trail(app: Starlette) -> None:
+        async with app.state.db.session() as db:
+            await audit.purge_expired(db, app.state.settings.audit_retention_days)
+            await db.commit()
+
+    app.state.startup_hooks.append(purge_audit_trail)

@@ -315,6 +315,7 @@ async def create_session(
         duration_minutes=slot.duration_minutes,
         speaker_links=[],
         booths=[],
+        published=False,  # a draft until the organisers publish
     )
     db.add(session)
     await _apply(db, session, data)

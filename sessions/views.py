@@ -52,10 +52,17 @@ async def home(request: Request) -> Response:
         days = await list_days(db)
         current = await now_and_next(db)
         faq = await event_faq(db)
+    other_series = await request.app.state.series_cache.others()
     return await render_async(
         request,
         "sessions/home.html",
-        {"series": series, "days": days, "current": current, "faq": faq},
+        {
+            "series": series,
+            "days": days,
+            "current": current,
+            "faq": faq,
+            "other_series": other_series,
+        },
     )
 
 

@@ -211,6 +211,10 @@ async def test_organiser_creates_edits_moves_and_cancels_over_http(
         f"/organiser/programme/{new_id}/cancel", data={"csrf_token": token, "action": "cancel"}
     )
     assert cancelled.status_code == 303
+    # A new session is a draft: not in the API until the organisers publish.
+    assert (await client.get(f"/api/sessions/{new_id}")).status_code == 404
+    published = await client.post("/organiser/publish", data={"csrf_token": token})
+    assert published.status_code == 303
     api = (await client.get(f"/api/sessions/{new_id}")).json()
     assert api["title"] == "Sprechstunde" and api["cancelled"] and api["do_not_record"]
     assert api["stage"] == "Werkstatt" and api["starts_at"].startswith("2026-11-30T09:00")

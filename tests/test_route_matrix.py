@@ -158,6 +158,45 @@ ROWS: dict[tuple[str, str], Row] = {
     ),  # organisers may not enter a confidential call
     ("GET", "/booths/{slug}/walkin"): Row(EVERYONE),
     ("POST", "/booths/{slug}/walkin"): Row(EVERYONE),
+    # First start, accounts and the organisers' setup pages (issue 18).
+    ("GET", "/setup/{token}"): Row(EVERYONE),  # an unknown token: 404 for all
+    ("POST", "/setup/{token}"): Row(EVERYONE),
+    ("GET", "/password/forgot"): Row(EVERYONE),
+    ("POST", "/password/forgot"): Row(EVERYONE),
+    ("GET", "/reset/{token}"): Row(EVERYONE),
+    ("POST", "/reset/{token}"): Row(EVERYONE),
+    ("GET", "/organisations/{organisation_id}/logo"): Row(EVERYONE, "/organisations/1/logo"),
+    ("POST", "/organiser/organisations/{organisation_id}/logo"): Row(
+        ORGANISER, "/organiser/organisations/1/logo"
+    ),
+    ("GET", "/organiser/series"): Row(ORGANISER),
+    ("POST", "/organiser/series"): Row(ORGANISER),
+    ("GET", "/organiser/series/{series_id}"): Row(ORGANISER, "/organiser/series/1"),
+    ("POST", "/organiser/series/{series_id}"): Row(ORGANISER, "/organiser/series/1"),
+    ("POST", "/organiser/series/{series_id}/days"): Row(ORGANISER, "/organiser/series/1/days"),
+    ("POST", "/organiser/series/{series_id}/days/{day_id}"): Row(
+        ORGANISER, "/organiser/series/1/days/1"
+    ),
+    ("GET", "/organiser/stages"): Row(ORGANISER),
+    ("POST", "/organiser/stages"): Row(ORGANISER),
+    ("POST", "/organiser/stages/{stage_id}"): Row(ORGANISER, "/organiser/stages/999999"),
+    ("GET", "/organiser/topics"): Row(ORGANISER),
+    ("POST", "/organiser/topics"): Row(ORGANISER),
+    ("POST", "/organiser/topics/{topic_id}"): Row(ORGANISER, "/organiser/topics/999999"),
+    ("GET", "/organiser/organisations"): Row(ORGANISER),
+    ("POST", "/organiser/organisations"): Row(ORGANISER),
+    ("POST", "/organiser/organisations/{organisation_id}"): Row(
+        ORGANISER, "/organiser/organisations/1"
+    ),
+    ("GET", "/organiser/people"): Row(ORGANISER),
+    ("POST", "/organiser/people"): Row(ORGANISER),
+    ("POST", "/organiser/people/invitations/{invitation_id}"): Row(
+        ORGANISER, "/organiser/people/invitations/999999"
+    ),
+    ("POST", "/organiser/people/{user_id}"): Row(ORGANISER, "/organiser/people/999999"),
+    ("GET", "/organiser/publish"): Row(ORGANISER),
+    ("POST", "/organiser/publish"): Row(ORGANISER),
+    ("GET", "/organiser/audit"): Row(ORGANISER),
 }
 
 # WebSocket routes: open to every visitor, but only from the fair's own origin.

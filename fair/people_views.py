@@ -1,0 +1,279 @@
+"""Pages for accounts and people: the first-start setup link, password resets, and the
+organisers' people page (invite, resend, revoke, change role, remove) and audit trail.
+
+Thin: parse, authorize, call :mod:`fair.accounts` / :mod:`fair.people`, render. One-time
+links are shown only on the response that made them, never stored in clear.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from fair import accounts, audit, people
+from fair.account_mail import mail_enabled, send_account_mail
+from fair.auth import SESSION_USER_KEY, CurrentUser, require_user
+from fair.errors import HTTPError
+from fair.models import EventSeries, Invitation, Role
+from fair.web import current_user, form_int, form_text, read_form, render
+
+POST = ["POST"]
+MAX_ID = 2**31 - 1
+
+
+def _organiser(request: Request) -> CurrentUser:
+    return require_user(current_user(request), Role.organiser)
+
+
+def _link(request: Request, path: str) -> str:
+    base = request.app.state.settings.base_url or str(request.base_url)
+    return f"{base.rstrip('/')}{path}"
+
+
+def _passwords(form: Any) -> str:
+    password = form_text(form, "password", max_length=1000)
+    if password != form_text(form, "password_repeat", max_length=1000):
+        raise HTTPError(
+            400, "password_repeat: Passwörter stimmen nicht überein", field="password_repeat"
+        )
+    return password
+
+
+def _login(request: Request, user_id: int) -> None:
+    request.session.clear()
+    request.session[SESSION_USER_KEY] = user_id
+
+
+# --- first start ----------------------------------------------------------------------
+
+
+async def setup(request: Request) -> Response:
+    """The one-time setup link ``fair serve`` printed: it creates the first organiser."""
+    token = request.path_params["token"]
+    async with request.app.state.db.session() as db:
+        await accounts.check_setup_token(db, token)
+        if request.method == "GET":
+            return render(request, "people/setup.html", {"error": None, "values": {}})
+        form = await read_form(request)
+        values = {"email": form.get("email", ""), "name": form.get("name", "")}
+        try:
+            user = await accounts.complete_setup(
+                db,
+                token,
+                email=form_text(form, "email", max_length=254),
+                name=form_text(form, "name", max_length=200),
+                password=_passwords(form),
+            )
+        except HTTPError as exc:
+            if exc.status_code not in (400, 409):
+                raise
+            context = {"error": exc, "values": values}
+            return render(request, "people/setup.html", context, status_code=exc.status_code)
+        await db.commit()
+    _login(request, user.id)
+    return RedirectResponse("/organiser?welcome=1", status_code=303)
+
+
+# --- password reset -------------------------------------------------------------------
+
+
+async def forgot_password(request: Request) -> Response:
+    """Ask for a reset link by mail; the answer is the same whether or not the address
+    has an account, so nobody can probe for accounts here."""
+    enabled = mail_enabled(request.app)
+    if request.method == "GET":
+        return render(request, "people/forgot.html", {"sent": False, "mail_enabled": enabled})
+    form = await read_form(request)
+    email = form_text(form, "email", max_length=254)
+    if enabled:
+        async with request.app.state.db.session() as db:
+            found = await accounts.create_reset_token(db, email)
+            await db.commit()
+        if found is not None:
+            user, token = found
+            await send_account_mail(
+                request.app,
+                to=user.email,
+                template="password_reset",
+                language=request.app.state.settings.default_language,
+                context={"name": user.name, "link": _link(request, f"/reset/{token}")},
+            )
+    return render(request, "people/forgot.html", {"sent": True, "mail_enabled": enabled})
+
+
+async def reset(request: Request) -> Response:
+    token = request.path_params["token"]
+    async with request.app.state.db.session() as db:
+        user = await accounts.reset_user(db, token)
+        if request.method == "GET":
+            return render(request, "people/reset.html", {"error": None, "email": user.email})
+        form = await read_form(request)
+        try:
+            user = await accounts.reset_password(db, token, _passwords(form))
+        except HTTPError as exc:
+            if exc.status_code != 400:
+                raise
+            context = {"error": exc, "email": user.email}
+            return render(request, "people/reset.html", context, status_code=400)
+        await db.commit()
+    _login(request, user.id)
+    return RedirectResponse("/", status_code=303)
+
+
+# --- people ---------------------------------------------------------------------------
+
+
+async def _people_page(request: Request, extra: dict[str, Any], status_code: int = 200) -> Response:
+    async with request.app.state.db.session() as db:
+        context: dict[str, Any] = {
+            "people": await people.list_people(db),
+            "invitations": await people.pending_invitations(db),
+            "organisations": await people.all_organisations(db),
+            "speakers": await people.speakers_without_account(db),
+        }
+    context.update(
+        {
+            "roles": people.INVITABLE_ROLES,
+            "mail_enabled": mail_enabled(request.app),
+            "error": None,
+            "values": {},
+            "link": None,
+            "notice": request.query_params.get("notice", "")[:40],
+        }
+    )
+    context.update(extra)
+    response = render(request, "people/people.html", context, status_code=status_code)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _role(form: Any) -> Role:
+    raw = form_text(form, "role", max_length=20)
+    if raw not in {r.value for r in people.INVITABLE_ROLES}:
+        raise HTTPError(400, "role: organiser, exhibitor oder speaker", field="role")
+    return Role(raw)
+
+
+async def _deliver(
+    request: Request, actor: CurrentUser, invitation: Invitation, token: str
+) -> dict[str, Any]:
+    """Mail the invitation where SMTP is configured, else hand the link to the page."""
+    link = _link(request, f"/invite/{token}")
+    if not mail_enabled(request.app):
+        return {"link": (invitation.email, link)}
+    async with request.app.state.db.session() as db:
+        # The newest series: its title, and its language as the invitee's best guess.
+        newest = (
+            await db.execute(
+                select(EventSeries.title, EventSeries.default_language)
+                .order_by(EventSeries.id.desc())
+                .limit(1)
+            )
+        ).first()
+    title, language = newest or ("fair", request.app.state.settings.default_language)
+    await send_account_mail(
+        request.app,
+        to=invitation.email,
+        template="invitation",
+        language=language,
+        context={
+            "name": invitation.name,
+            "inviter": actor.name,
+            "series_title": title,
+            "role": invitation.role.value,
+            "link": link,
+        },
+    )
+    return {"notice": "sent"}
+
+
+async def people_page(request: Request) -> Response:
+    actor = _organiser(request)
+    if request.method == "GET":
+        return await _people_page(request, {})
+    form = await read_form(request)
+    values = {k: form.get(k, "") for k in ("email", "name", "role")}
+    async with request.app.state.db.session() as db:
+        try:
+            invitation, token = await people.invite(
+                db,
+                actor,
+                email=form_text(form, "email", max_length=254),
+                name=form_text(form, "name", required=False, max_length=200),
+                role=_role(form),
+                organisation_id=form_int(
+                    form, "organisation_id", minimum=1, maximum=MAX_ID, required=False
+                ),
+                speaker_id=form_int(form, "speaker_id", minimum=1, maximum=MAX_ID, required=False),
+            )
+        except HTTPError as exc:
+            if exc.status_code not in (400, 409):
+                raise
+            await db.rollback()
+            return await _people_page(
+                request, {"error": exc, "values": values}, status_code=exc.status_code
+            )
+        await db.commit()
+    return await _people_page(request, await _deliver(request, actor, invitation, token))
+
+
+async def invitation_action(request: Request) -> Response:
+    actor = _organiser(request)
+    invitation_id = _path_id(request, "invitation_id")
+    form = await read_form(request)
+    action = form_text(form, "action", max_length=10)
+    async with request.app.state.db.session() as db:
+        if action == "resend":
+            invitation, token = await people.resend(db, actor, invitation_id)
+            await db.commit()
+            return await _people_page(request, await _deliver(request, actor, invitation, token))
+        if action != "revoke":
+            raise HTTPError(400, "action: resend oder revoke", field="action")
+        await people.revoke(db, actor, invitation_id)
+        await db.commit()
+    return RedirectResponse("/organiser/people?notice=revoked", status_code=303)
+
+
+async def person_action(request: Request) -> Response:
+    actor = _organiser(request)
+    user_id = _path_id(request, "user_id")
+    form = await read_form(request)
+    action = form_text(form, "action", max_length=10)
+    async with request.app.state.db.session() as db:
+        if action == "role":
+            await people.change_role(db, actor, user_id, _role(form))
+        elif action == "remove":
+            await people.remove_person(db, actor, user_id)
+        else:
+            raise HTTPError(400, "action: role oder remove", field="action")
+        await db.commit()
+    return RedirectResponse(f"/organiser/people?notice={action}", status_code=303)
+
+
+def _path_id(request: Request, name: str) -> int:
+    raw = request.path_params[name]
+    if not raw.isascii() or not raw.isdecimal() or len(raw) > 10 or not 1 <= int(raw) <= MAX_ID:
+        raise HTTPError(404, "Nicht gefunden.")
+    return int(raw)
+
+
+async def audit_page(request: Request) -> Response:
+    _organiser(request)
+    async with request.app.state.db.session() as db:
+        entries = await audit.recent_entries(db)
+    return render(request, "people/audit.html", {"entries": entries})
+
+
+routes = [
+    Route("/setup/{token}", setup, methods=["GET", "POST"]),
+    Route("/password/forgot", forgot_password, methods=["GET", "POST"]),
+    Route("/reset/{token}", reset, methods=["GET", "POST"]),
+    Route("/organiser/people", people_page, methods=["GET", "POST"]),
+    Route("/organiser/people/invitations/{invitation_id}", invitation_action, methods=POST),
+    Route("/organiser/people/{user_id}", person_action, methods=POST),
+    Route("/organiser/audit", audit_page),
+]
