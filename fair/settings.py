@@ -147,6 +147,7 @@ class Settings:
             "Default length of an expert appointment slot (15, 20, 30, 45 or 60 minutes);"
             " exhibitors may pick another"
         ),
+    )
     audit_retention_days: int = field(
         default=730, metadata=_meta("Days the organisers' audit trail keeps an entry")
     )
