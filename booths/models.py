@@ -234,6 +234,8 @@ class BoothAppointmentStats(Base):
     booked: Mapped[int] = mapped_column(Integer, default=0)
     held: Mapped[int] = mapped_column(Integer, default=0)
     cancelled: Mapped[int] = mapped_column(Integer, default=0)
+
+
 drafts.register(Booth, Booth.organisation_id)
 # A booth belongs to the series of its day; a booth without a day shows in every series.
 series_scope.register(
