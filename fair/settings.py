@@ -15,7 +15,10 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from datetime import datetime
 from typing import Any
+
+from fair.clock import fair_now, parse_today
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -141,6 +144,13 @@ class Settings:
         default=300,
         metadata=_meta("WebRTC viewers per talk; further viewers watch over HLS"),
     )
+    today: str = field(
+        default="",
+        metadata=_meta(
+            "Show the fair as on this date (YYYY-MM-DD), e.g. after the event; empty: the"
+            " real date (fair demo --today sets it)"
+        ),
+    )
 
     page_cache_bytes: int = field(
         default=64 * 1024 * 1024,
@@ -154,6 +164,10 @@ class Settings:
     def ice_server_list(self) -> list[dict[str, Any]]:
         value = json.loads(self.ice_servers or "[]")
         return list(value)
+
+    def now(self) -> datetime:
+        """Naive UTC "now" of the fair, moved to ``today`` when that is set."""
+        return fair_now(self.today, self.time_zone)
 
     def effective_secret_key(self) -> str:
         """FAIR_SECRET_KEY, or the generated key kept on disk so restarts keep logins."""
@@ -205,6 +219,10 @@ class Settings:
             raise SettingsError("FAIR_LIVE_FANOUT_PROCESSES must be between 0 and 16")
         if self.media_base_url and not re.match(r"^https?://[^\s'\";]+$", self.media_base_url):
             raise SettingsError("FAIR_MEDIA_BASE_URL must be an http(s) URL without quotes")
+        try:
+            parse_today(self.today)
+        except ValueError as exc:
+            raise SettingsError(f"FAIR_TODAY must be a date YYYY-MM-DD, not {self.today!r}") from exc
 
     @classmethod
     def describe(cls) -> list[tuple[str, str, str]]:

@@ -50,7 +50,7 @@ async def home(request: Request) -> Response:
     async with request.app.state.db.session() as db:
         series = await get_series(db)
         days = await list_days(db)
-        current = await now_and_next(db)
+        current = await now_and_next(db, request.app.state.settings.now())
         faq = await event_faq(db)
     return await render_async(
         request,
@@ -175,7 +175,9 @@ async def post_question(request: Request) -> Response:
     body = form_text(form, "body", max_length=qa.MAX_QUESTION)
     request.app.state.question_limit.check(client_key(request))
     async with request.app.state.db.session() as db:
-        question = await qa.post_question(db, session_id, name, body)
+        question = await qa.post_question(
+            db, session_id, name, body, now=request.app.state.settings.now()
+        )
         await db.commit()
         payload = {"question": qa.question_dict(question)}
     request.app.state.questions.mark(qa.session_channel(session_id))
@@ -189,7 +191,9 @@ async def vote(request: Request) -> Response:
     voter = request.cookies.get(VOTER_COOKIE) or ""
     new_voter = "" if voter else secrets.token_urlsafe(24)
     async with request.app.state.db.session() as db:
-        question = await qa.upvote(db, session_id, question_id, voter or new_voter)
+        question = await qa.upvote(
+            db, session_id, question_id, voter or new_voter, now=request.app.state.settings.now()
+        )
         await db.commit()
         payload = {"question": qa.question_dict(question)}
     request.app.state.questions.mark(qa.session_channel(session_id))
