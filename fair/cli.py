@@ -64,11 +64,25 @@ def serve(host: str | None, port: int | None) -> None:
     "--password", default="demo-passwort", show_default=True, help="Password of the demo accounts"
 )
 @click.option("--no-serve", is_flag=True, help="Only create the demo fair")
-def demo(host: str | None, port: int | None, password: str, no_serve: bool) -> None:
-    """Create the demo fair (if the database is empty) and serve it."""
+@click.option(
+    "--today",
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="Show the fair as on this date (FAIR_TODAY), e.g. after the event",
+)
+def demo(
+    host: str | None, port: int | None, password: str, no_serve: bool, today: str | None
+) -> None:
+    """Create the demo fair (if the database is empty), record its past talks, serve it."""
     from fair.seed import seed_demo_fair
 
     settings = _settings()
+    if today is not None:
+        settings = settings.replace(today=today)
+        try:
+            settings.validate()
+        except SettingsError as exc:
+            raise click.BadParameter(str(exc), param_hint="--today") from exc
 
     async def create() -> None:
         from fair.db import Database
@@ -76,14 +90,18 @@ def demo(host: str | None, port: int | None, password: str, no_serve: bool) -> N
         await _upgrade(settings)
         from fair.storage import storage_from_settings
 
+        from sessions.demo_recordings import seed_demo_recordings
+
         database = Database(settings.database_url)
+        storage = storage_from_settings(settings)
         try:
             with console.status("Creating the demo fair …"):
                 created = await seed_demo_fair(
-                    database,
-                    password=password,
-                    storage=storage_from_settings(settings),
-                    progress=console.log,
+                    database, password=password, storage=storage, progress=console.log
+                )
+            with console.status("Recording the talks that are over …"):
+                await seed_demo_recordings(
+                    database, storage, now=settings.now(), progress=console.log
                 )
         finally:
             await database.dispose()
