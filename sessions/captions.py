@@ -20,7 +20,7 @@ from webvtt.errors import MalformedFileError
 from fair.errors import HTTPError
 from sessions.timelinks import format_clock
 
-MAX_CAPTION_BYTES = 2 * 1024 * 1024
+MAX_CAPTION_BYTES = 900 * 1024  # under the 1 MB form limit; an hour of captions is ~60 KB
 _TIMESTAMP = r"(?:\d{1,2}:)?\d{2}:\d{2}[.,]\d{3}"
 _TIMING = re.compile(rf"^\s*({_TIMESTAMP})\s+-->\s+({_TIMESTAMP})(?:\s+.*)?$")
 # Letters and marks a German (or English) caption may hold beyond ASCII.
@@ -112,7 +112,7 @@ def parse_captions(data: bytes, duration: float = 0.0) -> ParsedCaptions:
     if not data.strip():
         raise caption_error("die Datei ist leer")
     if len(data) > MAX_CAPTION_BYTES:
-        raise caption_error(f"höchstens {MAX_CAPTION_BYTES // (1024 * 1024)} MB")
+        raise caption_error(f"höchstens {MAX_CAPTION_BYTES // 1024} KB")
     text, encoding = decode_text(data)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
-from sessions import api, organiser, sockets, views
+from sessions import api, organiser, recording_views, sockets, views
 from sessions.chat import presence_announcer
 from sessions.qa import PostingLimit, questions_announcer
 
@@ -26,7 +26,17 @@ routes: list[BaseRoute] = [
         views.question_to_faq,
         methods=["POST"],
     ),
-    Route("/recordings", views.recordings, name="recordings"),
+    Route("/recordings", recording_views.library, name="recordings"),
+    Route("/recordings/{recording_id}", recording_views.player, name="recording"),
+    Route("/recordings/{recording_id}/chapters.vtt", recording_views.chapters_file),
+    Route("/recordings/{recording_id}/captions/{language}.vtt", recording_views.captions_file),
+    Route("/recordings/{recording_id}/poster.jpg", recording_views.poster),
+    Route(
+        "/recordings/{recording_id}/chapters", recording_views.edit_chapters, methods=["POST"]
+    ),
+    Route(
+        "/recordings/{recording_id}/captions", recording_views.upload_captions, methods=["POST"]
+    ),
     Route("/schedule.{ext}", views.schedule_export, name="schedule_export"),
     Route("/organiser/programme", organiser.programme_admin),
     Route("/organiser/programme/new", organiser.new_session, methods=["GET", "POST"]),

@@ -26,7 +26,6 @@ from sessions.queries import (
     list_stages,
     list_topics,
     now_and_next,
-    published_recordings,
     schedule_sessions,
 )
 
@@ -229,13 +228,6 @@ async def question_to_faq(request: Request) -> Response:
         await db.commit()
         payload = {"faq": {"id": entry.id, "question": entry.question}}
     return _back(session_id, payload, request)
-
-
-@cached_page()
-async def recordings(request: Request) -> Response:
-    async with request.app.state.db.session() as db:
-        items = await published_recordings(db)
-    return render(request, "sessions/recordings.html", {"recordings": items})
 
 
 def base_url(request: Request) -> str:
