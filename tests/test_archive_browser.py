@@ -1,0 +1,190 @@
+"""Recordings as a latecomer meets them, in headless Chromium against a real server: a
+time link puts the video at the named moment, chapters and captions are loaded as text
+tracks, and a recording stored by the live pipeline plays from local storage and from S3."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from fair.clock import fair_now
+from fair.db import Database
+from fair.storage import LocalStorage, S3Storage, Storage
+from sessions.demo_recordings import seed_demo_recordings
+from sessions.live.archive import RecordingArchive
+from tests.app_server import AppServer, start_app_server
+from tests.s3_server import S3Server
+from tests.test_archive import FIRST_MORNING
+from tests.test_recording_archive import write_fragmented_mp4
+
+pytestmark = pytest.mark.browser
+
+MEDIA_STATE = """() => {
+  const v = document.querySelector("video");
+  return {
+    time: v.currentTime, duration: v.duration, ready: v.readyState, error: v.error && v.error.code,
+    tracks: [...v.textTracks].map((t) => ({ kind: t.kind, cues: t.cues ? t.cues.length : -1 })),
+  };
+}"""
+
+
+async def _media(page: Any) -> dict[str, Any]:
+    state: dict[str, Any] = await page.evaluate(MEDIA_STATE)
+    return state
+
+
+async def _wait_ready(page: Any) -> None:
+    for _ in range(100):
+        state = await _media(page)
+        if state["ready"] >= 1 and all(t["cues"] > 0 for t in state["tracks"]):
+            return
+        await page.wait_for_timeout(100)
+    raise AssertionError(f"video never became ready: {await _media(page)}")
+
+
+async def _plays(page: Any) -> None:
+    """The picture really advances: decoded, not only a readable header."""
+    start = (await _media(page))["time"]
+    await page.locator("video").evaluate("(v) => { v.muted = true; return v.play(); }")
+    for _ in range(60):
+        if (await _media(page))["time"] > start + 0.4:
+            return
+        await page.wait_for_timeout(100)
+    raise AssertionError(f"video does not play: {await _media(page)}")
+
+
+async def _stored_by_the_live_pipeline(url: str, storage: Storage, spool: Path) -> int:
+    """A recorder-format file (fragmented H.264 MP4) handed to the archive as the stage
+    does when a talk ends; returns the session it belongs to."""
+    database = Database(url)
+    try:
+        async with database.session() as db:
+            from sqlalchemy import select
+
+            from sessions.models import ProgrammeSession
+
+            session_id = await db.scalar(
+                select(ProgrammeSession.id).order_by(ProgrammeSession.starts_at.desc()).limit(1)
+            )
+        path = spool / str(session_id) / "0-user-1-1700000000.mp4"
+        path.parent.mkdir(parents=True)
+        write_fragmented_mp4(path, seconds=4)
+        archive = RecordingArchive(database, storage, spool)
+        assert await archive.store(str(session_id), path, 4.0)
+        await archive.close()
+        return int(session_id)
+    finally:
+        await database.dispose()
+
+
+async def _seed(url: str, storage: Storage) -> None:
+    database = Database(url)
+    try:
+        made = await seed_demo_recordings(
+            database, storage, now=fair_now(FIRST_MORNING, "Europe/Berlin")
+        )
+        assert made == 2
+    finally:
+        await database.dispose()
+
+
+def _recording_of(server: AppServer, session_id: int) -> str:
+    status = httpx.get(f"{server.base_url}/api/sessions/{session_id}").json()
+    assert status["recording_status"] == "available", status
+    return str(status["recording_url"])
+
+
+@pytest.mark.parametrize("db_backend", ["sqlite"])
+async def test_time_link_chapters_and_captions_in_chromium(
+    demo_database_url: str, tmp_path: Path, browser: Any
+) -> None:
+    storage = LocalStorage(tmp_path / "storage")
+    await _seed(demo_database_url, storage)
+    live_session = await _stored_by_the_live_pipeline(
+        demo_database_url, storage, tmp_path / "spool-live"
+    )
+    server = start_app_server(tmp_path, demo_database_url, extra_env={"FAIR_TODAY": FIRST_MORNING})
+    context = await browser.new_context()
+    errors: list[str] = []
+    try:
+        page = await context.new_page()
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        sessions = httpx.get(f"{server.base_url}/api/sessions").json()["sessions"]
+        player = _recording_of(server, sessions[0]["id"])
+        await page.goto(f"{player}?t=2m36s")
+        await _wait_ready(page)
+        state = await _media(page)
+        assert abs(state["time"] - 156) <= 1, state
+        assert 539 <= state["duration"] <= 541
+        kinds = {t["kind"]: t["cues"] for t in state["tracks"]}
+        assert kinds["chapters"] == 3 and kinds["captions"] >= 3, state
+        # the fragment form, as in "the talk at 2:36"
+        await page.goto(f"{player.split('?')[0]}#t=2:36")
+        await _wait_ready(page)
+        assert abs((await _media(page))["time"] - 156) <= 1
+        # a chapter link jumps without reloading
+        await page.locator("a[data-seek]").nth(2).click()
+        assert abs((await _media(page))["time"] - 360) <= 1 and "?t=6m0s" in page.url
+        await _plays(page)
+        # "Link zu dieser Stelle" offers the current moment
+        await page.locator("[data-copy-time-link]").click()
+        link = await page.locator("[data-time-link-output]").inner_text()
+        assert "/recordings/" in link and "?t=6m" in link
+        await page.screenshot(path=str(tmp_path / "player.png"))
+
+        # the live pipeline's recording, from local storage
+        await page.goto(_recording_of(server, live_session))
+        await _wait_ready(page)
+        await _plays(page)
+        assert not errors, errors
+    finally:
+        await context.close()
+        server.stop()
+
+
+@pytest.mark.parametrize("db_backend", ["sqlite"])
+async def test_live_pipeline_recording_plays_from_s3(
+    demo_database_url: str, tmp_path: Path, browser: Any
+) -> None:
+    s3 = S3Server().start()
+    server = None
+    context = await browser.new_context()
+    try:
+        bucket = s3.create_bucket()
+        storage = S3Storage.connect(
+            bucket=bucket,
+            endpoint_url=s3.endpoint_url,
+            access_key=s3.access_key,
+            secret_key=s3.secret_key,
+            region=s3.region,
+        )
+        live_session = await _stored_by_the_live_pipeline(
+            demo_database_url, storage, tmp_path / "spool-live"
+        )
+        storage.close()
+        assert any(k.startswith("recordings/") for k in s3.list_keys(bucket))
+        server = start_app_server(
+            tmp_path,
+            demo_database_url,
+            extra_env={
+                "FAIR_TODAY": "2026-12-10T12:00",
+                "FAIR_STORAGE_URL": f"s3://{bucket}",
+                "FAIR_S3_ENDPOINT_URL": s3.endpoint_url,
+                "FAIR_S3_ACCESS_KEY": s3.access_key,
+                "FAIR_S3_SECRET_KEY": s3.secret_key,
+            },
+        )
+        page = await context.new_page()
+        await page.goto(_recording_of(server, live_session) + "?t=2")
+        await _wait_ready(page)
+        state = await _media(page)
+        assert 3.5 <= state["duration"] <= 4.5 and abs(state["time"] - 2) <= 0.5, state
+        await _plays(page)
+    finally:
+        await context.close()
+        if server is not None:
+            server.stop()
+        s3.cleanup()
