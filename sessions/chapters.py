@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fair.errors import HTTPError
 from sessions.captions import MAX_CAPTION_BYTES, Cue, cues_to_vtt, parse_captions
 from sessions.models import Caption, CaptionCue, Chapter, Recording
+from sessions.search import rebuild_programme_index
 from sessions.timelinks import format_clock, parse_time
 
 MAX_CHAPTERS = 200
@@ -119,6 +120,7 @@ async def store_captions(
         for c in parsed.cues
     )
     await db.flush()
+    await rebuild_programme_index(db)
     return caption
 
 

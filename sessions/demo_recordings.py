@@ -38,6 +38,7 @@ from sessions.models import (
     Recording,
     SessionSpeaker,
 )
+from sessions.search import rebuild_programme_index
 from sessions.states import Phase, phase_of
 
 STAGE_PIECE = 3  # items of the first morning on the main stage recorded as one file
@@ -129,6 +130,7 @@ async def seed_demo_recordings(
             for group in groups:
                 await _record_group(db, storage, group, work, tone)
                 made += 1
+            await rebuild_programme_index(db)
             await db.commit()
     say(f"{made} demo recordings")
     return made

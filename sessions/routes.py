@@ -5,9 +5,10 @@ from __future__ import annotations
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
-from sessions import api, organiser, recording_views, sockets, views
+from sessions import api, organiser, recording_views, search_views, sockets, views
 from sessions.chat import presence_announcer
 from sessions.qa import PostingLimit, questions_announcer
+from sessions.search import ensure_programme_index
 
 routes: list[BaseRoute] = [
     Route("/", views.home, name="home"),
@@ -37,6 +38,7 @@ routes: list[BaseRoute] = [
     Route(
         "/recordings/{recording_id}/captions", recording_views.upload_captions, methods=["POST"]
     ),
+    Route("/search", search_views.search_page, name="search"),
     Route("/schedule.{ext}", views.schedule_export, name="schedule_export"),
     Route("/organiser/programme", organiser.programme_admin),
     Route("/organiser/programme/new", organiser.new_session, methods=["GET", "POST"]),
@@ -71,3 +73,10 @@ def register_app_hooks(app: Starlette) -> None:
         await app.state.questions.close()
 
     app.state.shutdown_hooks.append(close_announcers)
+
+    async def fill_programme_index(app: Starlette) -> None:
+        async with app.state.db.session() as db:
+            if await ensure_programme_index(db):
+                await db.commit()
+
+    app.state.startup_hooks.append(fill_programme_index)

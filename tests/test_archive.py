@@ -312,3 +312,30 @@ async def test_organisers_correct_chapters_and_bad_ones_are_refused(
         assert starts == ["00:00:00.000", "00:03:05.000", "00:06:00.000"]
         second = (await client.get("/api/sessions")).json()["sessions"][1]
         assert re.search(r"\?t=3m5s$", second["recording_url"])  # the link kept its talk
+
+
+# ------------------------------------------------------------------ one search
+
+
+async def test_one_search_finds_booths_talks_speakers_and_words_spoken(
+    first_morning: Starlette,
+) -> None:
+    async with make_client(first_morning) as client:
+        # "Nutzerinnen" is said in the Bürger-ID talk (its captions) and in its abstract
+        page = (await client.get("/search?q=Nutzerinnen")).text
+        assert "In Aufzeichnungen gesagt" in page and "Programmpunkte" in page
+        spoken = re.findall(r'href="(/recordings/\d+\?t=[0-9hms]+)"', page)
+        assert spoken, page[-3000:]
+        player = (await client.get(spoken[0])).text
+        seconds = parse_time(spoken[0].split("?t=")[1])
+        assert seconds is not None and seconds > 0
+        assert f"#t={seconds:g}" in player or f"#t={seconds}" in player
+        # a stemmed form finds the same; speakers and booths are found too
+        assert spoken[0] in (await client.get("/search?q=Nutzerin")).text
+        speaker = (await client.get("/search?q=Wellmann")).text
+        assert "Dr. Katharina Wellmann" in speaker and "Mitwirkende" in speaker
+        booths = (await client.get("/search?q=Schulanmeldung")).text
+        assert "Stände und Material" in booths
+        nothing = await client.get("/search?q=%22%20OR%20*%20NEAR(")
+        assert nothing.status_code == 200 and "Nichts gefunden" in nothing.text
+        assert (await client.get("/search")).status_code == 200

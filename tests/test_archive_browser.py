@@ -15,6 +15,7 @@ from fair.db import Database
 from fair.storage import LocalStorage, S3Storage, Storage
 from sessions.demo_recordings import seed_demo_recordings
 from sessions.live.archive import RecordingArchive
+from sessions.timelinks import parse_time
 from tests.app_server import AppServer, start_app_server
 from tests.s3_server import S3Server
 from tests.test_archive import FIRST_MORNING
@@ -134,6 +135,19 @@ async def test_time_link_chapters_and_captions_in_chromium(
         link = await page.locator("[data-time-link-output]").inner_text()
         assert "/recordings/" in link and "?t=6m" in link
         await page.screenshot(path=str(tmp_path / "player.png"))
+
+        # a latecomer types a word said in a talk into the search box in the header
+        await page.goto(server.base_url + "/")
+        await page.fill("#site-search", "Nutzerinnen")
+        await page.press("#site-search", "Enter")
+        hit = page.locator("#hits-spoken ~ ul a").first
+        href = await hit.get_attribute("href")
+        assert href and "?t=" in href
+        await hit.click()
+        await _wait_ready(page)
+        cue_start = parse_time(href.split("?t=")[1])
+        assert cue_start and abs((await _media(page))["time"] - cue_start) <= 1
+        await page.screenshot(path=str(tmp_path / "search-hit.png"))
 
         # the live pipeline's recording, from local storage
         await page.goto(_recording_of(server, live_session))

@@ -95,9 +95,26 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_recording_caption_cues_caption_id"), "recording_caption_cues", ["caption_id"]
     )
+    # One index for talks, speakers and what is said in recordings (sessions.search);
+    # filled by the app, like booth_search.
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute(
+            "CREATE VIRTUAL TABLE programme_search USING fts5(kind UNINDEXED, ref_id UNINDEXED,"
+            " seconds UNINDEXED, title, body, tokenize = 'unicode61 remove_diacritics 2')"
+        )
+    else:
+        op.execute(
+            "CREATE TABLE programme_search (id SERIAL PRIMARY KEY, kind VARCHAR(20) NOT NULL,"
+            " ref_id INTEGER NOT NULL, seconds DOUBLE PRECISION NOT NULL DEFAULT 0,"
+            " document TSVECTOR NOT NULL)"
+        )
+        op.execute(
+            "CREATE INDEX ix_programme_search_document ON programme_search USING GIN (document)"
+        )
 
 
 def downgrade() -> None:
+    op.execute("DROP TABLE IF EXISTS programme_search")
     op.drop_table("recording_caption_cues")
     op.drop_table("recording_captions")
     op.drop_table("recording_chapters")
