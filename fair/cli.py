@@ -89,7 +89,6 @@ def demo(
 
         await _upgrade(settings)
         from fair.storage import storage_from_settings
-
         from sessions.demo_recordings import seed_demo_recordings
 
         database = Database(settings.database_url)

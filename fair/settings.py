@@ -14,8 +14,8 @@ import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from pathlib import Path
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from fair.clock import fair_now, parse_today
@@ -222,7 +222,9 @@ class Settings:
         try:
             parse_today(self.today)
         except ValueError as exc:
-            raise SettingsError(f"FAIR_TODAY must be a date YYYY-MM-DD, not {self.today!r}") from exc
+            raise SettingsError(
+                f"FAIR_TODAY must be a date YYYY-MM-DD, not {self.today!r}"
+            ) from exc
 
     @classmethod
     def describe(cls) -> list[tuple[str, str, str]]:

@@ -50,9 +50,7 @@ def booth_summary(booth: Booth, base: str) -> dict[str, Any]:
     }
 
 
-def session_summary(
-    session: ProgrammeSession, base: str, tz: str, now: datetime
-) -> dict[str, Any]:
+def session_summary(session: ProgrammeSession, base: str, tz: str, now: datetime) -> dict[str, Any]:
     status = session.status(now)
     return {
         "id": session.id,

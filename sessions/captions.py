@@ -122,7 +122,7 @@ def parse_captions(data: bytes, duration: float = 0.0) -> ParsedCaptions:
         parsed = webvtt.WebVTT.from_buffer(io.StringIO(text), format=kind)
     except MalformedFileError as exc:
         raise caption_error(f"keine gültige {kind.upper()}-Datei ({exc})") from None
-    cues = [Cue(_seconds(c.start), _seconds(c.end), c.text) for c in parsed]
+    cues = [Cue(_seconds(c.start), _seconds(c.end), c.text) for c in parsed.captions]
     if not cues:
         raise caption_error("keine Untertitel gefunden")
     return ParsedCaptions(parsed.content, cues, encoding)

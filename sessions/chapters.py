@@ -31,7 +31,9 @@ def chapters_vtt(recording: Recording) -> str:
             if index + 1 < len(chapters)
             else recording.duration_seconds
         )
-        cues.append(Cue(chapter.start_seconds, max(end, chapter.start_seconds + 0.5), chapter.title))
+        cues.append(
+            Cue(chapter.start_seconds, max(end, chapter.start_seconds + 0.5), chapter.title)
+        )
     return cues_to_vtt(cues)
 
 

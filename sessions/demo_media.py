@@ -150,16 +150,16 @@ def write_recording(
                 out.mux(packet)
         for packet in video.encode():
             out.mux(packet)
-        loop = [p for p in source.demux(tone_stream) if p.size and p.pts is not None]
-        base = loop[0].pts
+        loop = [(p, p.pts) for p in source.demux(tone_stream) if p.size and p.pts is not None]
+        base = loop[0][1] or 0
         period = LOOP_SECONDS * SAMPLE_RATE
         end = int(duration * SAMPLE_RATE)
         time_base = tone_stream.time_base or Fraction(1, SAMPLE_RATE)
         scale = Fraction(1, SAMPLE_RATE) / time_base
         offset = 0
         while offset < end:
-            for original in loop:
-                within = int((original.pts - base) / scale)
+            for original, original_pts in loop:
+                within = int(((original_pts or 0) - base) / scale)
                 pts = offset + within
                 if pts >= end or within >= period:
                     break

@@ -52,9 +52,12 @@ def sentences(text: str) -> list[str]:
 
 def demo_cues(abstract: str, title: str, start: float, duration: float) -> list[Cue]:
     """German captions from the abstract, spread over the talk, 7 s each."""
-    lines = [title, *sentences(abstract)] or [title]
+    lines = [title, *sentences(abstract)]
     step = duration / len(lines)
-    return [Cue(start + i * step, start + i * step + min(7.0, step), line) for i, line in enumerate(lines)]
+    return [
+        Cue(start + i * step, start + i * step + min(7.0, step), line)
+        for i, line in enumerate(lines)
+    ]
 
 
 def _slides(session: ProgrammeSession, offset: float, duration: float) -> list[Slide]:

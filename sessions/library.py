@@ -38,7 +38,7 @@ class LibraryFilter:
         return any(v is not None for v in vars(self).values())
 
 
-def _recording_query() -> Select[tuple[Recording]]:
+def _recording_query() -> Select[Recording]:
     return (
         select(Recording)
         .join(ProgrammeSession, ProgrammeSession.id == Recording.session_id)

@@ -116,9 +116,7 @@ async def require_open(db: AsyncSession, session_id: int, now: datetime | None) 
     if session is None:
         raise not_found("Programmpunkt")
     if phase_of(session, now or utcnow())[0] in (Phase.ended, Phase.cancelled):
-        raise HTTPError(
-            409, "Dieser Programmpunkt ist beendet; die Fragerunde ist geschlossen."
-        )
+        raise HTTPError(409, "Dieser Programmpunkt ist beendet; die Fragerunde ist geschlossen.")
 
 
 async def post_question(

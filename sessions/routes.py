@@ -32,12 +32,8 @@ routes: list[BaseRoute] = [
     Route("/recordings/{recording_id}/chapters.vtt", recording_views.chapters_file),
     Route("/recordings/{recording_id}/captions/{language}.vtt", recording_views.captions_file),
     Route("/recordings/{recording_id}/poster.jpg", recording_views.poster),
-    Route(
-        "/recordings/{recording_id}/chapters", recording_views.edit_chapters, methods=["POST"]
-    ),
-    Route(
-        "/recordings/{recording_id}/captions", recording_views.upload_captions, methods=["POST"]
-    ),
+    Route("/recordings/{recording_id}/chapters", recording_views.edit_chapters, methods=["POST"]),
+    Route("/recordings/{recording_id}/captions", recording_views.upload_captions, methods=["POST"]),
     Route("/search", search_views.search_page, name="search"),
     Route("/schedule.{ext}", views.schedule_export, name="schedule_export"),
     Route("/organiser/programme", organiser.programme_admin),

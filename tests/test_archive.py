@@ -187,7 +187,7 @@ async def test_library_lists_filters_and_plays_at_a_moment(first_morning: Starle
         library = (await client.get("/recordings")).text
         assert "2 Aufzeichnungen" in library and library.count("poster.jpg") == 2
         forum = (await client.get("/api/sessions")).json()["sessions"][3]
-        assert (await client.get(f"/recordings?stage=999")).text.count("poster.jpg") == 0
+        assert (await client.get("/recordings?stage=999")).text.count("poster.jpg") == 0
         assert (await client.get("/recordings?language=xx")).status_code == 400
         assert (await client.get("/recordings?day=abc")).status_code == 400
         poster = await client.get(f"/recordings/{recording.id}/poster.jpg")
@@ -227,10 +227,14 @@ async def test_captions_upload_converts_srt_and_refuses_bad_files(
 ) -> None:
     recording = await _stage_recording(first_morning)
     url = f"/recordings/{recording.id}/captions"
-    srt = "1\n00:00:01,000 --> 00:00:04,000\nGrüße aus Münster\n\n2\n00:02:36,000 --> 00:02:40,000\nDie Bürger-ID kommt.\n"
+    srt = (
+        "1\n00:00:01,000 --> 00:00:04,000\nGrüße aus Münster\n\n"
+        "2\n00:02:36,000 --> 00:02:40,000\nDie Bürger-ID kommt.\n"
+    )
     async with make_client(first_morning) as client:
         anonymous = await client.post(
-            url, data={"csrf_token": await csrf_of(client, "/"), "language": "en"},
+            url,
+            data={"csrf_token": await csrf_of(client, "/"), "language": "en"},
             files={"captions": ("x.srt", srt.encode("cp1252"), "application/x-subrip")},
         )
         assert anonymous.status_code == 403
@@ -253,8 +257,13 @@ async def test_captions_upload_converts_srt_and_refuses_bad_files(
 
         bad = {
             b"WEBVTT\n\n00:00:01.000 --> 00:0x:02.500\nHallo\n": "Zeile 3",
-            b"WEBVTT\n\n00:00:01.000 --> 00:00:09.000\nA\n\n00:00:05.000 --> 00:00:12.000\nB\n": "überschneidet",
-            b"WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nA\n\n00:00:03.000 --> 00:00:04.000\n\x81\x8d\x90\n": "Zeile 7",
+            (
+                b"WEBVTT\n\n00:00:01.000 --> 00:00:09.000\nA\n\n00:00:05.000 --> 00:00:12.000\nB\n"
+            ): "überschneidet",
+            (
+                b"WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nA\n\n"
+                b"00:00:03.000 --> 00:00:04.000\n\x81\x8d\x90\n"
+            ): "Zeile 7",
             b"WEBVTT\n\n01:00:00.000 --> 01:00:02.000\nA\n": "nach dem Ende",
             b"": "leer",
         }

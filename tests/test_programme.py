@@ -347,12 +347,11 @@ async def test_query_count_does_not_grow_with_sessions(empty_app: Starlette) -> 
 async def test_now_and_next(demo_app: Starlette) -> None:
     from datetime import datetime
 
-    from fair.formatting import local_to_utc
-    from sessions.queries import now_and_next
-
     from sqlalchemy import update
 
+    from fair.formatting import local_to_utc
     from sessions.models import LiveState, ProgrammeSession
+    from sessions.queries import now_and_next
 
     at = local_to_utc(datetime(2026, 11, 30, 9, 5), TZ)
     async with demo_app.state.db.session() as db:
