@@ -38,6 +38,10 @@ def _translations() -> dict[str, str]:
             for message in read_po(po_file):
                 if message.id and message.string and isinstance(message.id, str):
                     translated[message.id] = str(message.string)
+                elif isinstance(message.id, tuple) and all(message.string):
+                    # a plural (ngettext): singular and plural source are both covered
+                    for form, text in zip(message.id, message.string, strict=False):
+                        translated[form] = str(text)
     return translated
 
 
