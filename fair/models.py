@@ -51,6 +51,9 @@ class EventSeries(Base):
     acronym: Mapped[str] = mapped_column(String(40), default="")
     description: Mapped[str] = mapped_column(Text, default="")
     time_zone: Mapped[str] = mapped_column(String(64), default="Europe/Berlin")
+    # Archive mode (the fair after the event): None switches on by itself after the last
+    # day; True or False is an organiser's choice.
+    archive_mode: Mapped[bool | None] = mapped_column(nullable=True, default=None)
 
     days: Mapped[list[EventDay]] = relationship(
         back_populates="series", order_by="EventDay.date", lazy="raise"

@@ -18,6 +18,7 @@ from sessions.library import (
     LibraryFilter,
     answered_questions,
     caption_vtt,
+    count_view,
     get_recording,
     library_recordings,
     recorded_speakers,
@@ -93,6 +94,8 @@ async def player(request: Request) -> Response:
         ]
         questions = await answered_questions(db, sorted(set(session_ids)))
         faq = await event_faq(db, recording.session_id)
+        await count_view(db, recording.id)
+        await db.commit()
     start = resolve_time(request.query_params.get("t"), recording.duration_seconds)
     context = {
         "recording": recording,

@@ -47,6 +47,7 @@ routes: list[BaseRoute] = [
     Route("/organiser/programme/{session_id}/move", organiser.move, methods=["POST"]),
     Route("/organiser/programme/{session_id}/cancel", organiser.cancel, methods=["POST"]),
     Route("/organiser/faq", organiser.faq_admin, methods=["GET", "POST"]),
+    Route("/organiser/archive", organiser.archive_switch, methods=["POST"]),
     Route("/api/booths", api.booths),
     Route("/api/booths/{slug}", api.booth),
     Route("/api/sessions", api.sessions),

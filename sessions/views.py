@@ -14,9 +14,11 @@ from fair.errors import HTTPError
 from fair.pagecache import cached_page, is_shared_render, page_tags
 from fair.web import client_key, current_user, form_text, read_form, render, render_async
 from sessions import qa
+from sessions.archive_mode import archive_active
 from sessions.chat import recent_messages
 from sessions.exporters import Schedule, exporter_for
 from sessions.ids import parse_id, query_id
+from sessions.library import LibraryFilter, library_recordings
 from sessions.queries import (
     event_faq,
     get_series,
@@ -46,11 +48,28 @@ def _wants_json(request: Request) -> bool:
 
 @cached_page()
 async def home(request: Request) -> Response:
+    settings = request.app.state.settings
+    now = settings.now()
     async with request.app.state.db.session() as db:
         series = await get_series(db)
         days = await list_days(db)
-        current = await now_and_next(db, request.app.state.settings.now())
         faq = await event_faq(db)
+        if await archive_active(db, now, settings.time_zone):
+            recordings = await library_recordings(db, LibraryFilter())
+            return await render_async(
+                request,
+                "sessions/archive_home.html",
+                {
+                    "series": series,
+                    "days": days,
+                    "faq": faq,
+                    "by_day": {
+                        d.id: [r for r in recordings if r.session.day_id == d.id] for d in days
+                    },
+                    "most_watched": sorted(recordings, key=lambda r: (-r.views, r.id))[:4],
+                },
+            )
+        current = await now_and_next(db, now)
     return await render_async(
         request,
         "sessions/home.html",

@@ -348,3 +348,32 @@ async def test_one_search_finds_booths_talks_speakers_and_words_spoken(
         nothing = await client.get("/search?q=%22%20OR%20*%20NEAR(")
         assert nothing.status_code == 200 and "Nichts gefunden" in nothing.text
         assert (await client.get("/search")).status_code == 200
+
+
+# ------------------------------------------------------------------ archive mode
+
+
+async def test_archive_mode_after_the_last_day(after_event: Starlette) -> None:
+    async with make_client(after_event) as client:
+        home = (await client.get("/")).text
+        assert "data-archive-mode" in home and "Aufzeichnungen nach Tagen" in home
+        booths = (await client.get("/api/booths")).json()["booths"]
+        booth = (await client.get(f"/booths/{booths[0]['slug']}")).text
+        assert "data-chat-closed" in booth and "data-chat-form" not in booth
+        assert 'name="consent"' in booth  # contact requests keep working
+        # an organiser switches it off (and back to automatic)
+        await login(client, "orga@example.org")
+        token = await csrf_of(client, "/organiser/programme")
+        assert "Archivmodus" in (await client.get("/organiser/programme")).text
+        bad = await client.post("/organiser/archive", data={"csrf_token": token, "mode": "x"})
+        assert bad.status_code == 400
+        for mode, archived in (("off", False), ("on", True), ("auto", True)):
+            switched = await client.post(
+                "/organiser/archive", data={"csrf_token": token, "mode": mode}
+            )
+            assert switched.status_code == 303
+            assert ("data-archive-mode" in (await client.get("/")).text) is archived, mode
+
+
+async def test_archive_mode_waits_for_the_end(client: httpx.AsyncClient) -> None:
+    assert "data-archive-mode" not in (await client.get("/")).text

@@ -16,6 +16,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("event_series") as batch_op:
+        batch_op.add_column(sa.Column("archive_mode", sa.Boolean(), nullable=True))
     with op.batch_alter_table("programme_sessions") as batch_op:
         batch_op.add_column(
             sa.Column("recording_opt_out", sa.Boolean(), nullable=False, server_default=sa.false())
@@ -123,3 +125,5 @@ def downgrade() -> None:
             batch_op.drop_column(column)
     with op.batch_alter_table("programme_sessions") as batch_op:
         batch_op.drop_column("recording_opt_out")
+    with op.batch_alter_table("event_series") as batch_op:
+        batch_op.drop_column("archive_mode")
