@@ -246,6 +246,45 @@ def user_invite(email: str, name: str, role: str, organisation: str | None) -> N
     click.echo(f"{base}/invite/{token}")
 
 
+@main.group()
+def retention() -> None:
+    """Delete personal data past its retention period."""
+
+
+@retention.command("run")
+@click.option("--dry-run", is_flag=True, help="Only count what would be removed")
+def retention_run(dry_run: bool) -> None:
+    """Remove contact requests, chat messages, question authors' names and attendee
+    accounts older than FAIR_RETENTION_DAYS after the last event day. Safe to run daily
+    from cron: a second run removes nothing more."""
+    from fair.db import Database
+    from sessions.retention import run_retention
+
+    settings = _settings()
+
+    async def run() -> list[str]:
+        await _upgrade(settings)
+        database = Database(settings.database_url)
+        try:
+            async with database.session() as db:
+                report = await run_retention(
+                    db,
+                    now=settings.now(),
+                    days=settings.retention_days,
+                    time_zone=settings.time_zone,
+                    dry_run=dry_run,
+                )
+                if not dry_run:
+                    await db.commit()
+        finally:
+            await database.dispose()
+        when = f"{report.cutoff:%Y-%m-%d %H:%M} UTC" if report.cutoff else "no event days"
+        return [f"retention period after the event ends {when}", *report.lines()]
+
+    for line in asyncio.run(run()):
+        click.echo(line)
+
+
 @main.command("settings")
 def show_settings() -> None:
     """List every FAIR_* setting with its default and meaning."""

@@ -159,6 +159,14 @@ class Settings:
             " 0 turns the page cache off"
         ),
     )
+    retention_days: int = field(
+        default=180,
+        metadata=_meta(
+            "Days after the last event day (and after it was written) that personal data"
+            " (contact requests, chat, question names, attendee accounts) is kept;"
+            " fair retention run deletes it"
+        ),
+    )
 
     @property
     def ice_server_list(self) -> list[dict[str, Any]]:
@@ -219,6 +227,8 @@ class Settings:
             raise SettingsError("FAIR_LIVE_FANOUT_PROCESSES must be between 0 and 16")
         if self.media_base_url and not re.match(r"^https?://[^\s'\";]+$", self.media_base_url):
             raise SettingsError("FAIR_MEDIA_BASE_URL must be an http(s) URL without quotes")
+        if self.retention_days < 1:
+            raise SettingsError("FAIR_RETENTION_DAYS must be at least 1")
         try:
             parse_today(self.today)
         except ValueError as exc:

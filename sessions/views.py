@@ -30,6 +30,7 @@ from sessions.queries import (
     now_and_next,
     schedule_sessions,
 )
+from sessions.retention import deletion_date, last_event_day
 
 VOTER_COOKIE = "fair_voter"
 GROUPINGS = ("day", "stage", "topic")
@@ -150,7 +151,11 @@ async def session_detail(request: Request) -> Response:
         questions = await qa.questions_for(db, session.id, include_hidden=moderator)
         voted = await qa.voted_ids(db, session.id, voter_for_page)
         messages = await recent_messages(db, qa.session_channel(session.id))
+        deleted_on = deletion_date(
+            await last_event_day(db), request.app.state.settings.retention_days
+        )
     context = {
+        "deleted_on": deleted_on,
         "session": session,
         "faq": faq,
         "moderator": moderator,
