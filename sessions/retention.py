@@ -60,7 +60,7 @@ def retention_cutoff(last_day: date | None, days: int, time_zone: str) -> dateti
     return local_to_utc(datetime.combine(when, time()), time_zone) if when else None
 
 
-async def _count(db: AsyncSession, query: Select[tuple[int]]) -> int:
+async def _count(db: AsyncSession, query: Select[int]) -> int:
     return int(await db.scalar(query) or 0)
 
 
@@ -97,4 +97,11 @@ async def run_retention(
             await db.execute(delete(ChatMessage).where(chat_gone))
             await db.execute(update(Question).where(names_gone).values(author_name=ANONYMOUS))
             await db.execute(delete(User).where(users_gone))
-    return RetentionReport(*counts, cutoff=cutoff, dry_run=dry_run)
+    return RetentionReport(
+        contact_requests=counts[0],
+        chat_messages=counts[1],
+        question_names=counts[2],
+        attendee_accounts=counts[3],
+        cutoff=cutoff,
+        dry_run=dry_run,
+    )
