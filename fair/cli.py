@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import getpass
 import sys
+from pathlib import Path
 
 import click
 from rich.console import Console
@@ -283,6 +284,48 @@ def retention_run(dry_run: bool) -> None:
 
     for line in asyncio.run(run()):
         click.echo(line)
+
+
+@main.command("export-static")
+@click.argument("directory", type=click.Path(path_type=Path))
+def export_static(directory: Path) -> None:
+    """Write the archived fair as static files (German and English) into DIRECTORY,
+    which must be empty; serve it from any web server or S3 bucket."""
+    from rich.progress import Progress
+
+    from fair.app import create_app
+    from fair.static_export import ExportError, StaticExporter, check_target
+
+    settings = _settings()
+    try:
+        check_target(directory)
+    except ExportError as exc:
+        raise click.UsageError(str(exc)) from exc
+
+    async def run() -> None:
+        await _upgrade(settings)
+        app = create_app(settings)
+        async with app.router.lifespan_context(app):
+            with Progress(console=console) as bar:
+                task = bar.add_task("Exporting", total=None)
+                done = 0
+
+                def step(url: str, queued: int) -> None:
+                    nonlocal done
+                    done += 1
+                    bar.update(task, completed=done, total=done + queued, description=url[:40])
+
+                exporter = StaticExporter(app, directory, step)
+                exporter.result = await exporter.export_into_checked()
+        result = exporter.result
+        console.print(
+            f"[green]Exported[/] {result.pages} pages and {result.files} files "
+            f"({result.bytes / 1e6:.1f} MB) to {directory}"
+        )
+        for skipped in result.skipped:
+            console.print(f"[yellow]skipped[/] {skipped}")
+
+    asyncio.run(run())
 
 
 @main.command("settings")
