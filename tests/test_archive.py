@@ -377,3 +377,61 @@ async def test_archive_mode_after_the_last_day(after_event: Starlette) -> None:
 
 async def test_archive_mode_waits_for_the_end(client: httpx.AsyncClient) -> None:
     assert "data-archive-mode" not in (await client.get("/")).text
+
+
+# ------------------------------------------------------------------ recordings made elsewhere
+
+
+async def test_organisers_upload_replace_and_speakers_opt_out(
+    after_event: Starlette, tmp_path: Path
+) -> None:
+    from tests.test_recording_archive import write_fragmented_mp4
+
+    video = tmp_path / "talk.mp4"
+    write_fragmented_mp4(video, seconds=3)
+    session_id = (await _session_ids(after_event))[5]
+    url = f"/sessions/{session_id}/recordings/upload"
+    async with make_client(after_event) as client:
+        await login(client, "orga@example.org")
+        token = await csrf_of(client, f"/sessions/{session_id}")
+
+        async def upload(name: str, data: bytes, replace: str = "") -> httpx.Response:
+            return await client.post(
+                url,
+                data={"csrf_token": token, "replace": replace},
+                files={"file": (name, data, "video/mp4")},
+                headers={"Accept": "application/json"},
+            )
+
+        assert (await upload("notes.pdf", b"%PDF-1.4 not a video")).status_code == 415
+        broken = video.read_bytes()[:48] + b"\x00" * 4000  # an MP4 header, then nothing
+        refused = await upload("broken.mp4", broken)
+        assert refused.status_code in (415, 400) and "Video" in refused.json()["error"]
+        first = await upload("talk.mp4", video.read_bytes())
+        assert first.status_code == 303, first.text
+        listed = (await client.get(f"/api/sessions/{session_id}")).json()
+        assert listed["recording_status"] == "available" and len(listed["recordings"]) == 1
+        old_id = listed["recordings"][0]
+        again = await upload("better.mp4", video.read_bytes(), replace=str(old_id))
+        assert again.status_code == 303
+        new_ids = (await client.get(f"/api/sessions/{session_id}")).json()["recordings"]
+        assert len(new_ids) == 1 and new_ids != [old_id]
+        assert (await client.get(f"/recordings/{new_ids[0]}/poster.jpg")).status_code == 200
+        # the speaker declines publication: gone from the library and the player
+        opt_out = await client.post(
+            f"/sessions/{session_id}/recording-opt-out",
+            data={"csrf_token": token, "opt_out": "1"},
+        )
+        assert opt_out.status_code == 303
+    async with make_client(after_event) as visitor:
+        assert (await visitor.get(f"/recordings/{new_ids[0]}")).status_code == 404
+        status = (await visitor.get(f"/api/sessions/{session_id}")).json()
+        assert status["recording_status"] == "not_recorded"
+        anonymous = await visitor.post(
+            url, data={"csrf_token": await csrf_of(visitor, "/")}, files={"file": ("a.mp4", b"x")}
+        )
+        assert anonymous.status_code == 403
+    async with after_event.state.db.session() as db:
+        keys = list((await db.scalars(select(Recording.storage_key))).all())
+    stored = sorted(p.name for p in (tmp_path / "storage" / "recordings").rglob("*") if p.is_file())
+    assert len(keys) == 1 and len(stored) == 2  # the video and its poster; nothing else left

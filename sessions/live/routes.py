@@ -35,6 +35,7 @@ from sessions.live.worker import LiveWorker
 from sessions.models import LiveState, ProgrammeSession, Recording
 from sessions.qa import can_moderate, session_channel
 from sessions.queries import get_session
+from sessions.recording_uploads import recording_opt_out, upload_recording
 from sessions.states import Phase, phase_of
 
 logger = logging.getLogger(__name__)
@@ -307,6 +308,8 @@ routes: list[BaseRoute] = [
     Route("/sessions/{session_id}/live/{action:str}", moderate, methods=["POST"]),
     Route("/sessions/{session_id}/recordings/{recording_id}", recording_media),
     Route("/sessions/{session_id}/hls/{name:path}", hls_file, name="hls_file"),
+    Route("/sessions/{session_id}/recordings/upload", upload_recording, methods=["POST"]),
+    Route("/sessions/{session_id}/recording-opt-out", recording_opt_out, methods=["POST"]),
     Route(
         "/sessions/{session_id}/recordings/{recording_id}/publish",
         toggle_recording,
