@@ -51,6 +51,9 @@ LABELS = {
     "paused": N_("pausiert"),
     "ended": N_("beendet"),
     "cancelled": N_("abgesagt"),
+    "running": N_("läuft"),
+    "done": N_("fertig"),
+    "failed": N_("fehlgeschlagen"),
 }
 
 PACKAGE_TEMPLATE_DIRS = [

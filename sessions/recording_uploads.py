@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from booths.editor import upload_errors
 from booths.services import store_upload
@@ -144,3 +144,25 @@ async def recording_opt_out(request: Request) -> Response:
         session.recording_opt_out = form.get("opt_out") == "1"
         await db.commit()
     return RedirectResponse(f"/sessions/{session_id}", status_code=303)
+
+
+async def compose_panel(request: Request) -> Response:
+    """POST ``/sessions/{id}/recordings/compose``: organisers start composing a panel's
+    per-publisher recordings into one video; GET shows the progress as JSON."""
+    user = current_user(request)
+    if user is None or not user.is_organiser:
+        raise HTTPError(403, "Nur Organisator:innen führen Aufzeichnungen zusammen.")
+    session_id = _session_id(request)
+    compositions = request.app.state.compositions
+    if request.method == "POST":
+        await read_form(request)
+        async with request.app.state.db.session() as db:
+            if await db.get(ProgrammeSession, session_id) is None:
+                raise HTTPError(404, "Programmpunkt nicht gefunden.")
+        compositions.start(session_id)
+        if "application/json" not in request.headers.get("accept", ""):
+            return RedirectResponse(f"/sessions/{session_id}", status_code=303)
+    job = compositions.jobs.get(session_id)
+    if job is None:
+        return JSONResponse({"state": "none", "progress": 0.0})
+    return JSONResponse({"state": job.state, "progress": job.progress, "message": job.message})

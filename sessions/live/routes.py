@@ -26,6 +26,7 @@ from fair.models import Role
 from fair.ratelimit import SlidingWindowLimit
 from fair.storage import range_response
 from fair.web import check_csrf, current_user, read_form, render
+from sessions.compositions import Compositions
 from sessions.ids import parse_id
 from sessions.live.archive import RecordingArchive
 from sessions.live.errors import LiveError
@@ -35,7 +36,7 @@ from sessions.live.worker import LiveWorker
 from sessions.models import LiveState, ProgrammeSession, Recording
 from sessions.qa import can_moderate, session_channel
 from sessions.queries import get_session
-from sessions.recording_uploads import recording_opt_out, upload_recording
+from sessions.recording_uploads import compose_panel, recording_opt_out, upload_recording
 from sessions.states import Phase, phase_of
 
 logger = logging.getLogger(__name__)
@@ -306,6 +307,7 @@ routes: list[BaseRoute] = [
     Route("/sessions/{session_id}/live/publish", publish, methods=["POST"]),
     Route("/sessions/{session_id}/live/watch", watch, methods=["POST"]),
     Route("/sessions/{session_id}/live/{action:str}", moderate, methods=["POST"]),
+    Route("/sessions/{session_id}/recordings/compose", compose_panel, methods=["GET", "POST"]),
     Route("/sessions/{session_id}/recordings/{recording_id}", recording_media),
     Route("/sessions/{session_id}/hls/{name:path}", hls_file, name="hls_file"),
     Route("/sessions/{session_id}/recordings/upload", upload_recording, methods=["POST"]),
@@ -336,10 +338,12 @@ def register_live_hooks(app: Starlette) -> None:
         app.state.live = LiveEngine(
             settings, archive, list(getattr(app.state, "live_worker_args", []))
         )
+        app.state.compositions = Compositions(app.state.db, app.state.storage)
         await archive.recover()
         archive.start()  # live HLS: segments go to storage as they close
 
     async def stop(app: Starlette) -> None:
+        await app.state.compositions.close()
         await app.state.live.close()
         await app.state.recording_archive.close()
 
