@@ -24,7 +24,7 @@ from fair.storage import Storage
 from fair.uploads import stream_upload_form
 from fair.web import check_csrf, current_user, read_form
 from sessions.demo_media import poster_frame
-from sessions.ids import parse_id
+from sessions.ids import parse_id, path_id
 from sessions.live.recorder import probe_duration
 from sessions.models import ProgrammeSession, Recording
 from sessions.qa import can_moderate
@@ -33,10 +33,7 @@ VIDEO_TYPES = {"video/mp4", "video/webm"}
 
 
 def _session_id(request: Request) -> int:
-    value = parse_id(request.path_params["session_id"])
-    if value is None:
-        raise HTTPError(404, "Programmpunkt nicht gefunden.")
-    return value
+    return path_id(request.path_params, "session_id", "Programmpunkt")
 
 
 async def _download(storage: Storage, key: str, path: Path) -> None:

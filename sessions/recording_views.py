@@ -13,7 +13,7 @@ from fair.errors import HTTPError
 from fair.storage import range_response
 from fair.web import CSRF_FIELD, check_csrf, current_user, form_text, read_form, render
 from sessions import chapters as chapter_rules
-from sessions.ids import parse_id, query_id
+from sessions.ids import path_id, query_id
 from sessions.library import (
     LibraryFilter,
     answered_questions,
@@ -33,10 +33,7 @@ VTT_TYPE = "text/vtt; charset=utf-8"
 
 
 def _recording_id(request: Request) -> int:
-    value = parse_id(request.path_params["recording_id"])
-    if value is None:
-        raise HTTPError(404, "Aufzeichnung nicht gefunden.")
-    return value
+    return path_id(request.path_params, "recording_id", "Aufzeichnung")
 
 
 def _library_filter(request: Request) -> LibraryFilter:
