@@ -202,3 +202,55 @@ async def test_live_pipeline_recording_plays_from_s3(
         if server is not None:
             server.stop()
         s3.cleanup()
+
+
+@pytest.mark.parametrize("db_backend", ["sqlite"])
+async def test_open_session_page_follows_the_stage_without_reload(
+    demo_database_url: str, tmp_path: Path, browser: Any
+) -> None:
+    server = start_app_server(
+        tmp_path, demo_database_url, extra_env={"FAIR_TODAY": "2026-11-30T09:05"}
+    )
+    context = await browser.new_context()
+    try:
+        opening = httpx.get(f"{server.base_url}/api/sessions").json()["sessions"][0]
+        page = await context.new_page()
+        await page.goto(f"{server.base_url}/sessions/{opening['id']}")
+        await page.evaluate("() => { window.notReloaded = true; }")
+        join = page.locator("[data-live-join]")
+        assert await join.is_hidden()  # planned for now, but the stage is not live
+        assert await page.locator("[data-live-state]").inner_text() == "Noch nicht live"
+        with httpx.Client(base_url=server.base_url) as organiser:
+            token = _csrf(organiser)
+            organiser.post(
+                "/login",
+                data={
+                    "email": "orga@example.org",
+                    "password": "demo-passwort",
+                    "csrf_token": token,
+                },
+            )
+            token = _csrf(organiser)
+            started = organiser.post(
+                f"/sessions/{opening['id']}/live/start", data={"csrf_token": token}
+            )
+            assert started.status_code in (200, 303)
+            await join.wait_for(state="visible", timeout=10000)
+            await page.locator("[data-live-state]", has_text="Gleich geht es los").wait_for()
+            ended = organiser.post(
+                f"/sessions/{opening['id']}/live/end", data={"csrf_token": token}
+            )
+            assert ended.status_code in (200, 303)
+        await page.locator("[data-live-state]", has_text="Beendet").wait_for(timeout=10000)
+        assert await join.is_hidden()
+        assert await page.evaluate("() => window.notReloaded === true")
+    finally:
+        await context.close()
+        server.stop()
+
+
+def _csrf(client: httpx.Client) -> str:
+    text = client.get("/login").text
+    marker = '<meta name="csrf-token" content="'
+    start = text.index(marker) + len(marker)
+    return text[start : text.index('"', start)]
