@@ -19,7 +19,9 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from booths.editor import upload_errors
 from booths.services import store_upload
+from fair.auth import require_user
 from fair.errors import HTTPError
+from fair.models import Role
 from fair.storage import Storage
 from fair.uploads import stream_upload_form
 from fair.web import check_csrf, current_user, read_form
@@ -60,9 +62,7 @@ def _has_video(path: Path) -> bool:
 async def upload_recording(request: Request) -> Response:
     """POST ``/sessions/{id}/recordings/upload``: organisers only; ``replace`` names a
     recording of the same session the new file takes the place of."""
-    user = current_user(request)
-    if user is None or not user.is_organiser:
-        raise HTTPError(403, "Nur Organisator:innen laden Aufzeichnungen hoch.")
+    require_user(current_user(request), Role.organiser)
     session_id = _session_id(request)
     async with request.app.state.db.session() as db:
         if await db.get(ProgrammeSession, session_id) is None:
@@ -130,6 +130,7 @@ async def upload_recording(request: Request) -> Response:
 async def recording_opt_out(request: Request) -> Response:
     """POST ``/sessions/{id}/recording-opt-out``: a speaker of the session (or an
     organiser) withdraws the talk's recordings from publication, or allows them again."""
+    require_user(current_user(request))
     session_id = _session_id(request)
     form = await read_form(request)
     async with request.app.state.db.session() as db:
@@ -146,9 +147,7 @@ async def recording_opt_out(request: Request) -> Response:
 async def compose_panel(request: Request) -> Response:
     """POST ``/sessions/{id}/recordings/compose``: organisers start composing a panel's
     per-publisher recordings into one video; GET shows the progress as JSON."""
-    user = current_user(request)
-    if user is None or not user.is_organiser:
-        raise HTTPError(403, "Nur Organisator:innen führen Aufzeichnungen zusammen.")
+    require_user(current_user(request), Role.organiser)
     session_id = _session_id(request)
     compositions = request.app.state.compositions
     if request.method == "POST":

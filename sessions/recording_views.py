@@ -9,6 +9,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from fair.auth import require_user
 from fair.errors import HTTPError
 from fair.storage import range_response
 from fair.web import CSRF_FIELD, check_csrf, current_user, form_text, read_form, render
@@ -138,6 +139,7 @@ async def poster(request: Request) -> Response:
 
 
 async def _require_editor(request: Request, db: Any) -> Recording:
+    require_user(current_user(request))  # 401 before anything is looked up
     recording, editor = await _visible_recording(request, db)
     if not editor:
         raise HTTPError(403, "Nur Organisation und Mitwirkende bearbeiten Aufzeichnungen.")
@@ -145,6 +147,7 @@ async def _require_editor(request: Request, db: Any) -> Recording:
 
 
 async def edit_chapters(request: Request) -> Response:
+    require_user(current_user(request))
     form = await read_form(request)
     text = form_text(form, "chapters", required=False, max_length=20000)
     async with request.app.state.db.session() as db:
@@ -156,6 +159,7 @@ async def edit_chapters(request: Request) -> Response:
 
 async def upload_captions(request: Request) -> Response:
     """WebVTT or SRT as a file or pasted; a bad file is refused naming line and reason."""
+    require_user(current_user(request))
     try:
         form = await request.form(max_files=1, max_fields=10)
     except Exception as exc:  # python-multipart raises several types for broken bodies

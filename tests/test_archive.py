@@ -237,7 +237,7 @@ async def test_captions_upload_converts_srt_and_refuses_bad_files(
             data={"csrf_token": await csrf_of(client, "/"), "language": "en"},
             files={"captions": ("x.srt", srt.encode("cp1252"), "application/x-subrip")},
         )
-        assert anonymous.status_code == 403
+        assert anonymous.status_code == 401
         await login(client, "orga@example.org")
         token = await csrf_of(client, f"/recordings/{recording.id}")
 
@@ -430,7 +430,7 @@ async def test_organisers_upload_replace_and_speakers_opt_out(
         anonymous = await visitor.post(
             url, data={"csrf_token": await csrf_of(visitor, "/")}, files={"file": ("a.mp4", b"x")}
         )
-        assert anonymous.status_code == 403
+        assert anonymous.status_code == 401
     async with after_event.state.db.session() as db:
         keys = list((await db.scalars(select(Recording.storage_key))).all())
     stored = sorted(p.name for p in (tmp_path / "storage" / "recordings").rglob("*") if p.is_file())

@@ -69,7 +69,7 @@ async def test_organisers_compose_a_panel_and_see_progress(
         panel_id = panel.id
     url = f"/sessions/{panel_id}/recordings/compose"
     async with make_client(demo_app) as client:
-        assert (await client.get(url)).status_code == 403
+        assert (await client.get(url)).status_code == 401
         await login(client, "orga@example.org")
         token = await csrf_of(client, f"/sessions/{panel_id}")
         assert "zu einem Video zusammenführen" in (await client.get(f"/sessions/{panel_id}")).text
