@@ -8,15 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, exists, select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from fair.errors import not_found
 from fair.models import EventDay
 from sessions.models import (
     Caption,
-    Chapter,
     ProgrammeSession,
     Question,
     Recording,
@@ -39,62 +38,57 @@ class LibraryFilter:
 
 
 def _recording_query() -> Select[Recording]:
+    """Published recordings with their talk, day, host, stage, topic, speakers and
+    chapters in one statement (joined loads: read with ``unique()``)."""
     return (
         select(Recording)
         .join(ProgrammeSession, ProgrammeSession.id == Recording.session_id)
         .where(Recording.published.is_(True), ProgrammeSession.recording_opt_out.is_(False))
         .options(
-            selectinload(Recording.session).options(
-                selectinload(ProgrammeSession.day).selectinload(EventDay.host),
-                selectinload(ProgrammeSession.stage),
-                selectinload(ProgrammeSession.topic),
-                selectinload(ProgrammeSession.speaker_links).selectinload(SessionSpeaker.speaker),
+            joinedload(Recording.session).options(
+                joinedload(ProgrammeSession.day).joinedload(EventDay.host),
+                joinedload(ProgrammeSession.stage),
+                joinedload(ProgrammeSession.topic),
+                joinedload(ProgrammeSession.speaker_links).joinedload(SessionSpeaker.speaker),
             ),
-            selectinload(Recording.chapters),
+            joinedload(Recording.chapters),
         )
+        .order_by(ProgrammeSession.starts_at, Recording.id)
     )
+
+
+async def all_recordings(db: AsyncSession) -> list[Recording]:
+    """Every published recording in programme order, in one statement."""
+    return list((await db.scalars(_recording_query())).unique().all())
+
+
+def matching(recordings: list[Recording], wanted: LibraryFilter) -> list[Recording]:
+    """The recordings matching every filter given (filtered here, so the library page
+    needs no second query whatever the filters)."""
+
+    def fits(r: Recording) -> bool:
+        s = r.session
+        speakers = {link.speaker_id for link in s.speaker_links}
+        return (
+            (wanted.day_id is None or s.day_id == wanted.day_id)
+            and (wanted.stage_id is None or s.stage_id == wanted.stage_id)
+            and (wanted.topic_id is None or s.topic_id == wanted.topic_id)
+            and (wanted.language is None or s.language == wanted.language)
+            and (wanted.speaker_id is None or wanted.speaker_id in speakers)
+        )
+
+    return [r for r in recordings if fits(r)]
+
+
+def speakers_of(recordings: list[Recording]) -> list[Speaker]:
+    """The speakers of these recordings' talks, by name (the speaker filter's choices)."""
+    found = {link.speaker.id: link.speaker for r in recordings for link in r.session.speaker_links}
+    return sorted(found.values(), key=lambda p: p.name)
 
 
 async def library_recordings(db: AsyncSession, wanted: LibraryFilter) -> list[Recording]:
     """Published recordings matching every filter given, in programme order."""
-    query = _recording_query()
-    if wanted.day_id is not None:
-        query = query.where(ProgrammeSession.day_id == wanted.day_id)
-    if wanted.stage_id is not None:
-        query = query.where(ProgrammeSession.stage_id == wanted.stage_id)
-    if wanted.topic_id is not None:
-        query = query.where(ProgrammeSession.topic_id == wanted.topic_id)
-    if wanted.language is not None:
-        query = query.where(ProgrammeSession.language == wanted.language)
-    if wanted.speaker_id is not None:
-        speaks = exists().where(
-            SessionSpeaker.session_id == ProgrammeSession.id,
-            SessionSpeaker.speaker_id == wanted.speaker_id,
-        )
-        in_chapter = exists().where(
-            Chapter.recording_id == Recording.id,
-            Chapter.session_id == SessionSpeaker.session_id,
-            SessionSpeaker.speaker_id == wanted.speaker_id,
-        )
-        query = query.where(speaks | in_chapter)
-    query = query.order_by(ProgrammeSession.starts_at, Recording.id)
-    return list((await db.scalars(query)).all())
-
-
-async def recorded_speakers(db: AsyncSession) -> list[Speaker]:
-    """Speakers with at least one published recording (the speaker filter's choices)."""
-    query = (
-        select(Speaker)
-        .where(
-            exists().where(
-                SessionSpeaker.speaker_id == Speaker.id,
-                Recording.session_id == SessionSpeaker.session_id,
-                Recording.published.is_(True),
-            )
-        )
-        .order_by(Speaker.name)
-    )
-    return list((await db.scalars(query)).all())
+    return matching(await all_recordings(db), wanted)
 
 
 async def get_recording(db: AsyncSession, recording_id: int) -> Recording:

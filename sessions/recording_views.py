@@ -17,12 +17,13 @@ from sessions import chapters as chapter_rules
 from sessions.ids import path_id, query_id
 from sessions.library import (
     LibraryFilter,
+    all_recordings,
     answered_questions,
     caption_vtt,
     count_view,
     get_recording,
-    library_recordings,
-    recorded_speakers,
+    matching,
+    speakers_of,
 )
 from sessions.models import Recording
 from sessions.qa import can_moderate
@@ -55,17 +56,16 @@ async def library(request: Request) -> Response:
     """``/recordings``: filter by day (and its host), stage, topic, speaker, language."""
     wanted = _library_filter(request)
     async with request.app.state.db.session() as db:
-        recordings = await library_recordings(db, wanted)
+        everything = await all_recordings(db)
         days = await list_days(db)
         stages = await list_stages(db)
         topics = await list_topics(db)
-        speakers = await recorded_speakers(db)
     context = {
-        "recordings": recordings,
+        "recordings": matching(everything, wanted),
+        "speakers": speakers_of(everything),
         "days": days,
         "stages": stages,
         "topics": topics,
-        "speakers": speakers,
         "languages": LANGUAGES,
         "wanted": wanted,
     }

@@ -14,7 +14,7 @@ from fair.errors import HTTPError
 from fair.pagecache import cached_page, is_shared_render, page_tags
 from fair.web import client_key, current_user, form_text, read_form, render, render_async
 from sessions import qa
-from sessions.archive_mode import archive_active
+from sessions.archive_mode import is_archived
 from sessions.chat import recent_messages
 from sessions.exporters import Schedule, exporter_for
 from sessions.ids import parse_id, query_id
@@ -30,7 +30,6 @@ from sessions.queries import (
     now_and_next,
     schedule_sessions,
 )
-from sessions.retention import deletion_date, last_event_day
 
 VOTER_COOKIE = "fair_voter"
 GROUPINGS = ("day", "stage", "topic")
@@ -55,7 +54,8 @@ async def home(request: Request) -> Response:
         series = await get_series(db)
         days = await list_days(db)
         faq = await event_faq(db)
-        if await archive_active(db, now, settings.time_zone):
+        last_day = max((d.date for d in days), default=None)
+        if is_archived(series.archive_mode if series else None, last_day, now, settings.time_zone):
             recordings = await library_recordings(db, LibraryFilter())
             return await render_async(
                 request,
@@ -151,11 +151,7 @@ async def session_detail(request: Request) -> Response:
         questions = await qa.questions_for(db, session.id, include_hidden=moderator)
         voted = await qa.voted_ids(db, session.id, voter_for_page)
         messages = await recent_messages(db, qa.session_channel(session.id))
-        deleted_on = deletion_date(
-            await last_event_day(db), request.app.state.settings.retention_days
-        )
     context = {
-        "deleted_on": deleted_on,
         "session": session,
         "faq": faq,
         "moderator": moderator,

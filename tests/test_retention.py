@@ -114,5 +114,5 @@ async def test_pages_say_when_personal_data_is_deleted(demo_app: Starlette) -> N
     async with make_client(demo_app) as client:
         sessions = (await client.get("/api/sessions")).json()["sessions"]
         page = (await client.get(f"/sessions/{sessions[5]['id']}")).text
-        assert "Ihr Name wird am Donnerstag, 3. Juni 2027 gelöscht" in page
-        assert "Chatnachrichten werden am Donnerstag, 3. Juni 2027 gelöscht" in page
+        assert "Ihr Name wird 180 Tage nach dem letzten Veranstaltungstag gelöscht" in page
+        assert "Chatnachrichten werden 180 Tage nach dem letzten Veranstaltungstag" in page
