@@ -19,7 +19,7 @@ from booths.queries import HallFilter, list_booths
 from fair.search import MAX_QUERY_CHARS, SearchService
 from fair.web import render
 from sessions.models import Caption, CaptionCue, ProgrammeSession, Recording, Speaker
-from sessions.queries import session_query
+from sessions.queries import all_sessions, session_query
 from sessions.search import Hit, search_programme
 from sessions.timelinks import format_time_link
 
@@ -86,9 +86,9 @@ async def search_page(request: Request) -> Response:
             hits = await search_programme(db, q)
             talk_ids = _ids(hits, "talk")
             if talk_ids:
-                found = (
-                    await db.scalars(session_query().where(ProgrammeSession.id.in_(talk_ids)))
-                ).all()
+                found = await all_sessions(
+                    db, session_query().where(ProgrammeSession.id.in_(talk_ids))
+                )
                 order = {sid: i for i, sid in enumerate(talk_ids)}
                 talks = sorted(found, key=lambda s: order[s.id])
             speaker_ids = _ids(hits, "speaker")
