@@ -16,8 +16,7 @@ from sqlalchemy import select
 
 from fair.db import Database
 from fair.storage import Storage
-from sessions.demo_media import poster_frame
-from sessions.live.recorder import probe_duration
+from sessions.demo_media import poster_frame, probe_duration
 from sessions.models import Recording
 
 logger = logging.getLogger(__name__)

@@ -187,3 +187,20 @@ def poster_frame(video_path: Path, poster_path: Path, at_seconds: float = 5.0) -
     except (av.error.FFmpegError, IndexError, OSError):
         return False
     return False
+
+
+def probe_duration(path: Path) -> float | None:
+    """Seconds of media in ``path`` by PyAV (container header, else the last packet);
+    None when it cannot be read as media."""
+    try:
+        with av.open(str(path)) as container:
+            if container.duration:
+                return float(container.duration / av.time_base)
+            last = 0.0
+            for packet in container.demux():
+                if packet.pts is not None and packet.time_base is not None:
+                    end = float((packet.pts + (packet.duration or 0)) * packet.time_base)
+                    last = max(last, end)
+            return last or None
+    except (av.error.FFmpegError, OSError, ValueError):
+        return None

@@ -25,9 +25,8 @@ from fair.models import Role
 from fair.storage import Storage
 from fair.uploads import stream_upload_form
 from fair.web import check_csrf, current_user, read_form
-from sessions.demo_media import poster_frame
+from sessions.demo_media import poster_frame, probe_duration
 from sessions.ids import parse_id, path_id
-from sessions.live.recorder import probe_duration
 from sessions.models import ProgrammeSession, Recording
 from sessions.qa import can_moderate
 

@@ -385,7 +385,7 @@ async def test_archive_mode_waits_for_the_end(client: httpx.AsyncClient) -> None
 async def test_organisers_upload_replace_and_speakers_opt_out(
     after_event: Starlette, tmp_path: Path
 ) -> None:
-    from tests.test_recording_archive import write_fragmented_mp4
+    from tests.test_archive_browser import write_fragmented_mp4
 
     video = tmp_path / "talk.mp4"
     write_fragmented_mp4(video, seconds=3)

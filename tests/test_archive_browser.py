@@ -7,19 +7,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import av
 import httpx
 import pytest
+from sqlalchemy import select
 
 from fair.clock import fair_now
 from fair.db import Database
 from fair.storage import LocalStorage, S3Storage, Storage
 from sessions.demo_recordings import seed_demo_recordings
-from sessions.live.archive import RecordingArchive
+from sessions.models import ProgrammeSession, Recording
 from sessions.timelinks import parse_time
 from tests.app_server import AppServer, start_app_server
 from tests.s3_server import S3Server
 from tests.test_archive import FIRST_MORNING
-from tests.test_recording_archive import write_fragmented_mp4
 
 pytestmark = pytest.mark.browser
 
@@ -57,25 +58,49 @@ async def _plays(page: Any) -> None:
     raise AssertionError(f"video does not play: {await _media(page)}")
 
 
-async def _stored_by_the_live_pipeline(url: str, storage: Storage, spool: Path) -> int:
-    """A recorder-format file (fragmented H.264 MP4) handed to the archive as the stage
-    does when a talk ends; returns the session it belongs to."""
+def write_fragmented_mp4(path: Path, seconds: int = 4, fps: int = 25) -> None:
+    """A fragmented H.264 MP4 in the recorder's container format (a fragment per second)."""
+    options = {"movflags": "frag_keyframe+empty_moov+default_base_moof"}
+    with av.open(str(path), "w", format="mp4", options=options) as out:
+        stream = out.add_stream("libx264", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = 320, 240, "yuv420p"
+        stream.options = {"g": str(fps), "preset": "ultrafast"}
+        for index in range(seconds * fps):
+            frame = av.VideoFrame(320, 240, "yuv420p")
+            for plane in frame.planes:
+                plane.update(bytes([index % 256]) * plane.buffer_size)
+            frame.pts = index
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+
+
+async def _stored_recording(url: str, storage: Storage, scratch: Path) -> int:
+    """A recorder-format file stored and recorded for the last talk, as the archive does
+    when a talk ends (the live pipeline itself is tested in tests/test_live_hls*.py)."""
     database = Database(url)
     try:
         async with database.session() as db:
-            from sqlalchemy import select
-
-            from sessions.models import ProgrammeSession
-
             session_id = await db.scalar(
                 select(ProgrammeSession.id).order_by(ProgrammeSession.starts_at.desc()).limit(1)
             )
-        path = spool / str(session_id) / "0-user-1-1700000000.mp4"
-        path.parent.mkdir(parents=True)
-        write_fragmented_mp4(path, seconds=4)
-        archive = RecordingArchive(database, storage, spool)
-        assert await archive.store(str(session_id), path, 4.0)
-        await archive.close()
+            assert session_id is not None
+            path = scratch / "0-user-1.mp4"
+            path.parent.mkdir(parents=True)
+            write_fragmented_mp4(path, seconds=4)
+            stored = await storage.save_file(
+                f"recordings/{session_id}/{path.name}", path, content_type="video/mp4"
+            )
+            db.add(
+                Recording(
+                    session_id=session_id,
+                    storage_key=stored.key,
+                    size_bytes=stored.size,
+                    duration_seconds=4.0,
+                )
+            )
+            await db.commit()
         return int(session_id)
     finally:
         await database.dispose()
@@ -104,9 +129,7 @@ async def test_time_link_chapters_and_captions_in_chromium(
 ) -> None:
     storage = LocalStorage(tmp_path / "storage")
     await _seed(demo_database_url, storage)
-    live_session = await _stored_by_the_live_pipeline(
-        demo_database_url, storage, tmp_path / "spool-live"
-    )
+    live_session = await _stored_recording(demo_database_url, storage, tmp_path / "spool-live")
     server = start_app_server(tmp_path, demo_database_url, extra_env={"FAIR_TODAY": FIRST_MORNING})
     context = await browser.new_context()
     errors: list[str] = []
@@ -175,9 +198,7 @@ async def test_live_pipeline_recording_plays_from_s3(
             secret_key=s3.secret_key,
             region=s3.region,
         )
-        live_session = await _stored_by_the_live_pipeline(
-            demo_database_url, storage, tmp_path / "spool-live"
-        )
+        live_session = await _stored_recording(demo_database_url, storage, tmp_path / "spool-live")
         storage.close()
         assert any(k.startswith("recordings/") for k in s3.list_keys(bucket))
         server = start_app_server(
