@@ -32,6 +32,7 @@ from fair.web import (
     render,
     render_async,
 )
+from sessions.archive_mode import archive_active
 from sessions.chat import booth_channel, recent_messages
 from sessions.ids import parse_id
 from sessions.queries import sessions_for_booth
@@ -118,6 +119,8 @@ async def booth_detail(request: Request) -> Response:
         booth = await get_booth(db, request.path_params["slug"])
         related = await sessions_for_booth(db, booth.id)
         messages = await recent_messages(db, booth_channel(booth.slug))
+        settings = request.app.state.settings
+        chat_closed = await archive_active(db, settings.now(), settings.time_zone)
     page_meta(request, booth_id=booth.id)
     page_tags(request, f"chat_messages:{booth_channel(booth.slug)}")
     user = current_user(request)
@@ -128,6 +131,7 @@ async def booth_detail(request: Request) -> Response:
             "booth": booth,
             "related_sessions": related,
             "booth_messages": messages,
+            "chat_closed": chat_closed,
             "can_edit": services.can_edit_booth(user, booth),
             "consent_text": services.consent_text(booth, _gettext(request)),
             "retention_days": services.RETENTION_DAYS,

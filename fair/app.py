@@ -54,6 +54,8 @@ UPLOAD_PATHS = [r"/booths/[^/]+/materials(/\d+)?", r"/booths/[^/]+/logo"]
 # A congress's schedule file is a few MB; the import refuses more than MAX_SCHEDULE_BYTES.
 UPLOAD_PATHS.append(r"/organiser/programme/import")
 UPLOAD_PATHS.append(r"/organiser/organisations/\d+/logo")
+# A recording made elsewhere streams to storage like booth material.
+UPLOAD_PATHS.append(r"/sessions/\d+/recordings/upload")
 
 
 def create_app(settings: Settings | None = None) -> Starlette:

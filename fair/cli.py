@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import getpass
 import sys
+from pathlib import Path
 
 import click
 from rich.console import Console
@@ -87,26 +88,43 @@ async def _setup_token(settings: Settings) -> str | None:
     "--password", default="demo-passwort", show_default=True, help="Password of the demo accounts"
 )
 @click.option("--no-serve", is_flag=True, help="Only create the demo fair")
-def demo(host: str | None, port: int | None, password: str, no_serve: bool) -> None:
-    """Create the demo fair (if the database is empty) and serve it."""
+@click.option(
+    "--today",
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="Show the fair as on this date (FAIR_TODAY), e.g. after the event",
+)
+def demo(
+    host: str | None, port: int | None, password: str, no_serve: bool, today: str | None
+) -> None:
+    """Create the demo fair (if the database is empty), record its past talks, serve it."""
     from fair.seed import seed_demo_fair
 
     settings = _settings()
+    if today is not None:
+        settings = settings.replace(today=today)
+        try:
+            settings.validate()
+        except SettingsError as exc:
+            raise click.BadParameter(str(exc), param_hint="--today") from exc
 
     async def create() -> None:
         from fair.db import Database
 
         await _upgrade(settings)
         from fair.storage import storage_from_settings
+        from sessions.demo_recordings import seed_demo_recordings
 
         database = Database(settings.database_url)
+        storage = storage_from_settings(settings)
         try:
             with console.status("Creating the demo fair …"):
                 created = await seed_demo_fair(
-                    database,
-                    password=password,
-                    storage=storage_from_settings(settings),
-                    progress=console.log,
+                    database, password=password, storage=storage, progress=console.log
+                )
+            with console.status("Recording the talks that are over …"):
+                await seed_demo_recordings(
+                    database, storage, now=settings.now(), progress=console.log
                 )
         finally:
             await database.dispose()
@@ -256,6 +274,87 @@ def user_invite(email: str, name: str, role: str, organisation: str | None) -> N
         sys.exit(1)
     base = settings.base_url or f"http://{settings.host}:{settings.port}"
     click.echo(f"{base}/invite/{token}")
+
+
+@main.group()
+def retention() -> None:
+    """Delete personal data past its retention period."""
+
+
+@retention.command("run")
+@click.option("--dry-run", is_flag=True, help="Only count what would be removed")
+def retention_run(dry_run: bool) -> None:
+    """Remove contact requests, chat messages, question authors' names and attendee
+    accounts older than FAIR_RETENTION_DAYS after the last event day. Safe to run daily
+    from cron: a second run removes nothing more."""
+    from fair.db import Database
+    from sessions.retention import run_retention
+
+    settings = _settings()
+
+    async def run() -> list[str]:
+        await _upgrade(settings)
+        database = Database(settings.database_url)
+        try:
+            async with database.session() as db:
+                report = await run_retention(
+                    db,
+                    now=settings.now(),
+                    days=settings.retention_days,
+                    time_zone=settings.time_zone,
+                    dry_run=dry_run,
+                )
+                if not dry_run:
+                    await db.commit()
+        finally:
+            await database.dispose()
+        when = f"{report.cutoff:%Y-%m-%d %H:%M} UTC" if report.cutoff else "no event days"
+        return [f"retention period after the event ends {when}", *report.lines()]
+
+    for line in asyncio.run(run()):
+        click.echo(line)
+
+
+@main.command("export-static")
+@click.argument("directory", type=click.Path(path_type=Path))
+def export_static(directory: Path) -> None:
+    """Write the archived fair as static files (German and English) into DIRECTORY,
+    which must be empty; serve it from any web server or S3 bucket."""
+    from rich.progress import Progress
+
+    from fair.app import create_app
+    from fair.static_export import ExportError, StaticExporter, check_target
+
+    settings = _settings()
+    try:
+        check_target(directory)
+    except ExportError as exc:
+        raise click.UsageError(str(exc)) from exc
+
+    async def run() -> None:
+        await _upgrade(settings)
+        app = create_app(settings)
+        async with app.router.lifespan_context(app):
+            with Progress(console=console) as bar:
+                task = bar.add_task("Exporting", total=None)
+                done = 0
+
+                def step(url: str, queued: int) -> None:
+                    nonlocal done
+                    done += 1
+                    bar.update(task, completed=done, total=done + queued, description=url[:40])
+
+                exporter = StaticExporter(app, directory, step)
+                exporter.result = await exporter.export_into_checked()
+        result = exporter.result
+        console.print(
+            f"[green]Exported[/] {result.pages} pages and {result.files} files "
+            f"({result.bytes / 1e6:.1f} MB) to {directory}"
+        )
+        for skipped in result.skipped:
+            console.print(f"[yellow]skipped[/] {skipped}")
+
+    asyncio.run(run())
 
 
 @main.command("settings")

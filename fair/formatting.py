@@ -66,3 +66,21 @@ def format_size(num_bytes: int | None) -> str:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
     return f"{size:.1f} GB"
+
+
+def format_clock(seconds: float) -> str:
+    """``2:36`` or ``1:02:03``: a moment in a recording, or its length."""
+    total = max(0, int(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def language_name(code: str, language: str) -> str:
+    """``de`` as "Deutsch" (or "German" for English visitors), via Babel."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        return Locale.parse(code).get_display_name(language) or code
+    except (ValueError, UnknownLocaleError):
+        return code

@@ -55,6 +55,9 @@ class EventSeries(Base):
     ends_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     default_language: Mapped[str] = mapped_column(String(2), default="de", server_default="de")
     opening_hours: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    # Archive mode (the fair after the event): None switches on by itself after the last
+    # day; True or False is an organiser's choice.
+    archive_mode: Mapped[bool | None] = mapped_column(nullable=True, default=None)
 
     days: Mapped[list[EventDay]] = relationship(
         back_populates="series", order_by="EventDay.date", lazy="raise"

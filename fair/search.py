@@ -84,6 +84,21 @@ def query_terms(query: str) -> list[str]:
     return [w for w in words if w.strip("_")][:MAX_QUERY_TERMS]
 
 
+def fts5_match(terms: list[str]) -> str:
+    """An FTS5 MATCH expression for pre-stemmed columns: each term a quoted prefix
+    query, AND-ed ("schul" finds "Schulanmeldung"); stop words dropped."""
+    words = [t for t in terms if _fold(t) not in GERMAN_STOP_WORDS] or terms
+    stems = [german_stem(t) for t in words]
+    return " ".join(f'"{s}"*' for s in stems if s)
+
+
+def pg_tsquery(terms: list[str]) -> str:
+    """A to_tsquery('german', …) text: each word stemmed by the german config, ':*'
+    makes it a prefix, AND-ed."""
+    words = [t.replace("_", "") for t in terms]
+    return " & ".join(f"{w}:*" for w in words if w)
+
+
 # --------------------------------------------------------------------------- documents
 
 
@@ -175,10 +190,7 @@ class Fts5Backend(_BoothSearchTable):
             )
 
     async def query(self, db: AsyncSession, terms: list[str], limit: int) -> list[int]:
-        words = [t for t in terms if _fold(t) not in GERMAN_STOP_WORDS] or terms
-        stems = [german_stem(t) for t in words]
-        # Each term is a quoted prefix query, AND-ed: "schul" finds "Schulanmeldung".
-        match = " ".join(f'"{s}"*' for s in stems if s)
+        match = fts5_match(terms)
         if not match:
             return []
         result = await db.execute(
@@ -209,9 +221,7 @@ class PostgresBackend(_BoothSearchTable):
         )
 
     async def query(self, db: AsyncSession, terms: list[str], limit: int) -> list[int]:
-        # to_tsquery stems each word with the german config; ':*' makes it a prefix.
-        words = [t.replace("_", "") for t in terms]
-        tsquery = " & ".join(f"{w}:*" for w in words if w)
+        tsquery = pg_tsquery(terms)
         if not tsquery:
             return []
         result = await db.execute(
@@ -275,7 +285,9 @@ __all__ = [
     "Fts5Backend",
     "PostgresBackend",
     "SearchService",
+    "fts5_match",
     "german_stem",
+    "pg_tsquery",
     "query_terms",
     "stem_text",
 ]

@@ -14,8 +14,11 @@ import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from fair.clock import fair_now, parse_today
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -151,6 +154,13 @@ class Settings:
     audit_retention_days: int = field(
         default=730, metadata=_meta("Days the organisers' audit trail keeps an entry")
     )
+    today: str = field(
+        default="",
+        metadata=_meta(
+            "Show the fair as on this date (YYYY-MM-DD), e.g. after the event; empty: the"
+            " real date (fair demo --today sets it)"
+        ),
+    )
 
     page_cache_bytes: int = field(
         default=64 * 1024 * 1024,
@@ -159,11 +169,23 @@ class Settings:
             " 0 turns the page cache off"
         ),
     )
+    retention_days: int = field(
+        default=180,
+        metadata=_meta(
+            "Days after the last event day (and after it was written) that personal data"
+            " (contact requests, chat, question names, attendee accounts) is kept;"
+            " fair retention run deletes it"
+        ),
+    )
 
     @property
     def ice_server_list(self) -> list[dict[str, Any]]:
         value = json.loads(self.ice_servers or "[]")
         return list(value)
+
+    def now(self) -> datetime:
+        """Naive UTC "now" of the fair, moved to ``today`` when that is set."""
+        return fair_now(self.today, self.time_zone)
 
     def effective_secret_key(self) -> str:
         """FAIR_SECRET_KEY, or the generated key kept on disk so restarts keep logins."""
@@ -217,6 +239,14 @@ class Settings:
             raise SettingsError("FAIR_MEDIA_BASE_URL must be an http(s) URL without quotes")
         if self.appointment_minutes not in (15, 20, 30, 45, 60):
             raise SettingsError("FAIR_APPOINTMENT_MINUTES must be 15, 20, 30, 45 or 60")
+        if self.retention_days < 1:
+            raise SettingsError("FAIR_RETENTION_DAYS must be at least 1")
+        try:
+            parse_today(self.today)
+        except ValueError as exc:
+            raise SettingsError(
+                f"FAIR_TODAY must be a date YYYY-MM-DD, not {self.today!r}"
+            ) from exc
 
     @classmethod
     def describe(cls) -> list[tuple[str, str, str]]:

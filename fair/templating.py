@@ -9,10 +9,12 @@ import jinja2
 from starlette.requests import Request
 
 from fair.formatting import (
+    format_clock,
     format_day,
     format_local_datetime,
     format_local_time,
     format_size,
+    language_name,
     render_markdown,
     to_local,
 )
@@ -73,6 +75,10 @@ LABELS = {
     "booth": N_("Stand"),
     "person": N_("Person"),
     "programme": N_("Programm und Halle"),
+    "cancelled": N_("abgesagt"),
+    "running": N_("läuft"),
+    "done": N_("fertig"),
+    "failed": N_("fehlgeschlagen"),
 }
 
 PACKAGE_TEMPLATE_DIRS = [
@@ -112,10 +118,13 @@ class Templates:
             # A page every visitor gets holds a placeholder; each gets their own token.
             "csrf_token": TOKEN_PLACEHOLDER if is_shared_render(request) else csrf_token(request),
             "settings": self.settings,
+            "now": self.settings.now(),
             "local_time": lambda v: format_local_time(v, tz, lang),
             "local_datetime": lambda v: format_local_datetime(v, tz, lang),
             "local": lambda v: to_local(v, tz),
             "day_name": lambda v: format_day(v, lang),
+            "clock": format_clock,
+            "language_name": lambda code: language_name(code, lang),
             "label": lambda value: translations.gettext(LABELS.get(str(value), str(value))),
             "_": translations.gettext,
             "gettext": translations.gettext,

@@ -7,6 +7,7 @@ Times are ISO 8601 with the offset of the event's time zone.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -49,7 +50,8 @@ def booth_summary(booth: Booth, base: str) -> dict[str, Any]:
     }
 
 
-def session_summary(session: ProgrammeSession, base: str, tz: str) -> dict[str, Any]:
+def session_summary(session: ProgrammeSession, base: str, tz: str, now: datetime) -> dict[str, Any]:
+    status = session.status(now)
     return {
         "id": session.id,
         "guid": session.guid,
@@ -68,6 +70,9 @@ def session_summary(session: ProgrammeSession, base: str, tz: str) -> dict[str, 
             {"name": link.speaker.name, "role": link.role} for link in session.speaker_links
         ],
         "url": f"{base}/sessions/{session.id}",
+        "state": status.phase.value,
+        "recording_status": status.recording_status.value,
+        "recording_url": f"{base}{status.recording_url}" if status.recording_url else None,
     }
 
 
@@ -144,7 +149,8 @@ async def sessions(request: Request) -> Response:
         if (stage is None or s.stage_id == stage) and (topic is None or s.topic_id == topic)
     ]
     base, tz = _base(request), _tz(request)
-    return _json({"sessions": [session_summary(s, base, tz) for s in items]})
+    now = request.app.state.settings.now()
+    return _json({"sessions": [session_summary(s, base, tz, now) for s in items]})
 
 
 @cached_page()
@@ -158,7 +164,7 @@ async def session(request: Request) -> Response:
         raise not_found("Programmpunkt")
     found = items[0]
     base = _base(request)
-    payload = session_summary(found, base, _tz(request))
+    payload = session_summary(found, base, _tz(request), request.app.state.settings.now())
     payload.update(
         {
             "abstract": found.abstract,
@@ -294,6 +300,12 @@ _SESSION_SUMMARY = {
     "do_not_record": {"type": "boolean"},
     "speakers": {"type": "array", "items": _ref("Speaker")},
     "url": _string(fmt="uri"),
+    "state": {"type": "string", "enum": ["scheduled", "live", "ended", "cancelled"]},
+    "recording_status": {
+        "type": "string",
+        "enum": ["none", "available", "pending", "not_recorded"],
+    },
+    "recording_url": _string(nullable=True, fmt="uri"),
 }
 _BOOTH_SUMMARY = {
     "slug": _string(),

@@ -31,3 +31,11 @@ def query_id(params: Mapping[str, str], name: str) -> int | None:
     if value is None:
         raise HTTPError(400, f"{name}: keine gültige ID (1–{MAX_ID})", field=name)
     return value
+
+
+def path_id(params: Mapping[str, str], name: str, what: str) -> int:
+    """An id from the URL path; 404 naming the thing ("Aufzeichnung nicht gefunden.")."""
+    value = parse_id(params[name])
+    if value is None:
+        raise HTTPError(404, f"{what} nicht gefunden.")
+    return value

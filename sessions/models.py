@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     BigInteger,
@@ -21,6 +22,9 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+if TYPE_CHECKING:
+    from sessions.states import SessionStatus
 
 from booths.models import Booth
 from fair import drafts, series_scope
@@ -118,6 +122,8 @@ class ProgrammeSession(Base):
     live_state: Mapped[LiveState] = mapped_column(
         Enum(LiveState, native_enum=False, length=20), default=LiveState.scheduled
     )
+    # A speaker declined publication of the recording (before or after the talk).
+    recording_opt_out: Mapped[bool] = mapped_column(default=False)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
     # Drafts are seen by organisers only, until "publish" releases them all at once.
     published: Mapped[bool] = mapped_column(default=True, server_default=true())
@@ -132,10 +138,21 @@ class ProgrammeSession(Base):
     recordings: Mapped[list[Recording]] = relationship(
         back_populates="session", lazy="raise", order_by="Recording.id"
     )
+    # Chapters of (other sessions') recordings that cover this session, e.g. a stage's
+    # morning recorded as one file.
+    chapters: Mapped[list[Chapter]] = relationship(
+        lazy="raise", order_by="Chapter.id", viewonly=True
+    )
 
     @property
     def ends_at(self) -> datetime:
         return self.starts_at + timedelta(minutes=self.duration_minutes)
+
+    def status(self, now: datetime) -> SessionStatus:
+        """What this session is at ``now``; see :mod:`sessions.states`."""
+        from sessions.states import session_status
+
+        return session_status(self, now)
 
 
 class Question(Base):
@@ -208,8 +225,89 @@ class Recording(Base):
     duration_seconds: Mapped[float] = mapped_column(Float, default=0.0)
     published: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # A still frame taken from the video with PyAV (JPEG), shown in the library.
+    poster_key: Mapped[str] = mapped_column(String(300), default="")
+    downloadable: Mapped[bool] = mapped_column(default=True)
+    # live | upload | demo | composed: where the file came from.
+    source: Mapped[str] = mapped_column(String(20), default="live")
+    views: Mapped[int] = mapped_column(Integer, default=0)
 
     session: Mapped[ProgrammeSession] = relationship(back_populates="recordings", lazy="raise")
+
+    @property
+    def media_url(self) -> str:
+        """Where a player gets the video. The one place to pick another source (HLS)."""
+        return f"/sessions/{self.session_id}/recordings/{self.id}"
+
+    @property
+    def poster_url(self) -> str:
+        return f"/recordings/{self.id}/poster.jpg" if self.poster_key else ""
+
+    chapters: Mapped[list[Chapter]] = relationship(
+        back_populates="recording",
+        lazy="raise",
+        order_by="Chapter.start_seconds",
+        cascade="all, delete-orphan",
+    )
+    captions: Mapped[list[Caption]] = relationship(
+        back_populates="recording",
+        lazy="raise",
+        order_by="Caption.language",
+        cascade="all, delete-orphan",
+    )
+
+
+class Chapter(Base):
+    """A part of a recording: generated from the programme, corrected by the marks taken
+    while live, editable by organisers. ``session_id`` links the talk it shows."""
+
+    __tablename__ = "recording_chapters"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recording_id: Mapped[int] = mapped_column(
+        ForeignKey("recordings.id", ondelete="CASCADE"), index=True
+    )
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("programme_sessions.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    title: Mapped[str] = mapped_column(String(300))
+    start_seconds: Mapped[float] = mapped_column(Float)
+
+    recording: Mapped[Recording] = relationship(back_populates="chapters", lazy="raise")
+
+
+class Caption(Base):
+    """Captions of a recording in one language, kept as WebVTT (SRT is converted)."""
+
+    __tablename__ = "recording_captions"
+    __table_args__ = (UniqueConstraint("recording_id", "language"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recording_id: Mapped[int] = mapped_column(
+        ForeignKey("recordings.id", ondelete="CASCADE"), index=True
+    )
+    language: Mapped[str] = mapped_column(String(8))
+    vtt: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    recording: Mapped[Recording] = relationship(back_populates="captions", lazy="raise")
+    cues: Mapped[list[CaptionCue]] = relationship(
+        lazy="raise", order_by="CaptionCue.start_seconds", cascade="all, delete-orphan"
+    )
+
+
+class CaptionCue(Base):
+    """One cue of a caption file, kept apart so search can point to the moment it is said."""
+
+    __tablename__ = "recording_caption_cues"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    caption_id: Mapped[int] = mapped_column(
+        ForeignKey("recording_captions.id", ondelete="CASCADE"), index=True
+    )
+    start_seconds: Mapped[float] = mapped_column(Float)
+    end_seconds: Mapped[float] = mapped_column(Float)
+    text: Mapped[str] = mapped_column(Text)
 
 
 drafts.register(ProgrammeSession)

@@ -25,11 +25,13 @@ from fair.errors import HTTPError
 from fair.models import Role
 from fair.web import check_csrf, current_user, form_int, form_text, read_form, render
 from sessions import qa
+from sessions.archive_mode import archive_active, set_archive_mode
 from sessions.ids import MAX_ID, parse_id
 from sessions.importers import MAX_SCHEDULE_BYTES, import_schedule
 from sessions.models import ProgrammeSession, SessionKind
 from sessions.queries import (
     event_faq,
+    get_series,
     get_session,
     list_days,
     list_sessions,
@@ -122,16 +124,37 @@ async def _choices(db: Any) -> dict[str, Any]:
 
 async def programme_admin(request: Request) -> Response:
     _organiser(request)
+    settings = request.app.state.settings
     async with request.app.state.db.session() as db:
         days = await list_days(db)
         sessions = await list_sessions(db)
+        series = await get_series(db)
+        archived = await archive_active(db, settings.now(), settings.time_zone)
     by_day = {day.id: [s for s in sessions if s.day_id == day.id] for day in days}
     notice = request.query_params.get("notice", "")[:300]
     return render(
         request,
         "sessions/organiser/programme.html",
-        {"days": days, "by_day": by_day, "notice": notice},
+        {
+            "days": days,
+            "by_day": by_day,
+            "notice": notice,
+            "archived": archived,
+            "archive_mode": {None: "auto", True: "on", False: "off"}[
+                series.archive_mode if series else None
+            ],
+        },
     )
+
+
+async def archive_switch(request: Request) -> Response:
+    """Archive mode on, off, or automatic (on after the last day)."""
+    _organiser(request)
+    form = await read_form(request)
+    async with request.app.state.db.session() as db:
+        await set_archive_mode(db, form_text(form, "mode", max_length=10))
+        await db.commit()
+    return RedirectResponse("/organiser/programme?notice=archive", status_code=303)
 
 
 async def _form_page(

@@ -9,6 +9,7 @@ session page, on every instance, reorders live.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -16,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fair.auth import CurrentUser, require_user
-from fair.db import Database
+from fair.db import Database, utcnow
 from fair.errors import HTTPError, bad_request, not_found
 from fair.models import Role
 from fair.ratelimit import SlidingWindowLimit
@@ -30,6 +31,7 @@ from sessions.models import (
     SessionSpeaker,
     Speaker,
 )
+from sessions.states import Phase, phase_of
 
 MAX_NAME = 80
 MAX_QUESTION = 500
@@ -107,9 +109,24 @@ async def voted_ids(db: AsyncSession, session_id: int, voter_key: str | None) ->
     return set(rows.all())
 
 
-async def post_question(db: AsyncSession, session_id: int, author_name: str, body: str) -> Question:
-    if not await session_exists(db, session_id):
+async def require_open(db: AsyncSession, session_id: int, now: datetime | None) -> None:
+    """404 for an unknown session; 409 once it is over: its Q&A stays readable, with the
+    answered questions kept, but takes no new questions or votes."""
+    session = await db.get(ProgrammeSession, session_id)
+    if session is None:
         raise not_found("Programmpunkt")
+    if phase_of(session, now or utcnow())[0] in (Phase.ended, Phase.cancelled):
+        raise HTTPError(409, "Dieser Programmpunkt ist beendet; die Fragerunde ist geschlossen.")
+
+
+async def post_question(
+    db: AsyncSession,
+    session_id: int,
+    author_name: str,
+    body: str,
+    now: datetime | None = None,
+) -> Question:
+    await require_open(db, session_id, now)
     question = Question(
         session_id=session_id,
         author_name=clean_text(author_name, "author_name", MAX_NAME),
@@ -128,10 +145,18 @@ async def _question(db: AsyncSession, session_id: int, question_id: int) -> Ques
     return question
 
 
-async def upvote(db: AsyncSession, session_id: int, question_id: int, voter_key: str) -> Question:
-    """One vote per voter key; 409 for a second vote or a hidden question."""
+async def upvote(
+    db: AsyncSession,
+    session_id: int,
+    question_id: int,
+    voter_key: str,
+    now: datetime | None = None,
+) -> Question:
+    """One vote per voter key; 409 for a second vote, a hidden question or an ended
+    session."""
     if not voter_key or len(voter_key) > 64:
         raise bad_request("voter", "fehlende Browser-Kennung")
+    await require_open(db, session_id, now)
     question = await _question(db, session_id, question_id)
     if question.hidden:
         raise HTTPError(409, "Diese Frage ist ausgeblendet und nimmt keine Stimmen an.")

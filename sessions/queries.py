@@ -13,7 +13,9 @@ from fair.db import utcnow
 from fair.errors import not_found
 from fair.models import EventDay, EventSeries, Topic
 from sessions.models import (
+    Chapter,
     FaqEntry,
+    LiveState,
     ProgrammeSession,
     Recording,
     SessionSpeaker,
@@ -21,6 +23,7 @@ from sessions.models import (
     Stage,
     session_booths,
 )
+from sessions.states import Phase, phase_of
 
 
 def session_query() -> Select[ProgrammeSession]:
@@ -35,6 +38,7 @@ def session_query() -> Select[ProgrammeSession]:
         .joinedload(SessionSpeaker.speaker)
         .joinedload(Speaker.organisation),
         joinedload(ProgrammeSession.recordings),
+        joinedload(ProgrammeSession.chapters).joinedload(Chapter.recording),
     )
 
 
@@ -102,7 +106,8 @@ class NowAndNext:
 
 
 async def now_and_next(db: AsyncSession, at: datetime | None = None) -> NowAndNext:
-    """What runs at ``at`` (naive UTC), and the next sessions to start after it.
+    """What is live at ``at`` (naive UTC): what the stages say, not the timetable; and
+    the next sessions to start after it.
 
     "Next" has no horizon: before the event or overnight it shows the next opening, not
     an empty box.
@@ -110,8 +115,8 @@ async def now_and_next(db: AsyncSession, at: datetime | None = None) -> NowAndNe
     at = at or utcnow()
     live = (
         ProgrammeSession.cancelled.is_(False),
-        ProgrammeSession.starts_at >= at - timedelta(hours=8),
-        ProgrammeSession.starts_at <= at,
+        ProgrammeSession.live_state.in_((LiveState.live, LiveState.paused)),
+        ProgrammeSession.starts_at >= at - timedelta(hours=24),
     )
     upcoming = (
         select(ProgrammeSession.id)
@@ -132,7 +137,7 @@ async def now_and_next(db: AsyncSession, at: datetime | None = None) -> NowAndNe
         .order_by(ProgrammeSession.starts_at, ProgrammeSession.stage_id),
     )
     return NowAndNext(
-        now=[s for s in found if s.starts_at <= at < s.ends_at],
+        now=[s for s in found if phase_of(s, at)[0] is Phase.live],
         next=[s for s in found if s.starts_at > at][:6],
     )
 

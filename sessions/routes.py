@@ -6,9 +6,10 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from fair import audit
-from sessions import api, event_admin, organiser, sockets, views
+from sessions import api, event_admin, organiser, recording_views, search_views, sockets, views
 from sessions.chat import presence_announcer
 from sessions.qa import PostingLimit, questions_announcer
+from sessions.search import ensure_programme_index
 
 routes: list[BaseRoute] = [
     Route("/", views.home, name="home"),
@@ -27,7 +28,14 @@ routes: list[BaseRoute] = [
         views.question_to_faq,
         methods=["POST"],
     ),
-    Route("/recordings", views.recordings, name="recordings"),
+    Route("/recordings", recording_views.library, name="recordings"),
+    Route("/recordings/{recording_id}", recording_views.player, name="recording"),
+    Route("/recordings/{recording_id}/chapters.vtt", recording_views.chapters_file),
+    Route("/recordings/{recording_id}/captions/{language}.vtt", recording_views.captions_file),
+    Route("/recordings/{recording_id}/poster.jpg", recording_views.poster),
+    Route("/recordings/{recording_id}/chapters", recording_views.edit_chapters, methods=["POST"]),
+    Route("/recordings/{recording_id}/captions", recording_views.upload_captions, methods=["POST"]),
+    Route("/search", search_views.search_page, name="search"),
     Route("/schedule.{ext}", views.schedule_export, name="schedule_export"),
     Route("/organiser/programme", organiser.programme_admin),
     Route("/organiser/programme/new", organiser.new_session, methods=["GET", "POST"]),
@@ -40,6 +48,7 @@ routes: list[BaseRoute] = [
     Route("/organiser/programme/{session_id}/move", organiser.move, methods=["POST"]),
     Route("/organiser/programme/{session_id}/cancel", organiser.cancel, methods=["POST"]),
     Route("/organiser/faq", organiser.faq_admin, methods=["GET", "POST"]),
+    Route("/organiser/archive", organiser.archive_switch, methods=["POST"]),
     Route("/api/booths", api.booths),
     Route("/api/booths/{slug}", api.booth),
     Route("/api/sessions", api.sessions),
@@ -70,3 +79,10 @@ def register_app_hooks(app: Starlette) -> None:
             await db.commit()
 
     app.state.startup_hooks.append(purge_audit_trail)
+
+    async def fill_programme_index(app: Starlette) -> None:
+        async with app.state.db.session() as db:
+            if await ensure_programme_index(db):
+                await db.commit()
+
+    app.state.startup_hooks.append(fill_programme_index)

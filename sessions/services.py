@@ -29,6 +29,7 @@ from fair.errors import HTTPError, bad_request, not_found
 from fair.formatting import local_to_utc, to_local
 from fair.models import EventDay, Topic
 from sessions.models import ProgrammeSession, SessionKind, SessionSpeaker, Speaker, Stage
+from sessions.search import rebuild_programme_index
 
 MIN_DURATION = 5
 MAX_DURATION = 12 * 60
@@ -320,6 +321,7 @@ async def create_session(
     db.add(session)
     await _apply(db, session, data)
     await db.flush()
+    await rebuild_programme_index(db)
     return session, conflicts
 
 
@@ -337,6 +339,7 @@ async def update_session(
     conflicts = await _reschedule(db, session, slot, time_zone=time_zone, override=override)
     await _apply(db, session, data)
     await db.flush()
+    await rebuild_programme_index(db)
     return session, conflicts
 
 

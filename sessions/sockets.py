@@ -27,6 +27,7 @@ from fair.errors import HTTPError
 from fair.realtime import ChannelLimits, MessageRejected, serve_channel
 from fair.web import current_user
 from sessions.announce import Announcer
+from sessions.archive_mode import archive_active
 from sessions.chat import booth_channel, chat_event, post_chat
 from sessions.ids import parse_id
 from sessions.qa import questions_event, session_channel, session_exists
@@ -85,10 +86,15 @@ async def booth_socket(websocket: WebSocket) -> None:
     async def snapshot() -> list[dict[str, Any]]:
         return [{"type": "presence", "count": await websocket.app.state.hub.presence(channel)}]
 
-    await _serve(websocket, channel, snapshot)
+    await _serve(websocket, channel, snapshot, read_only_after_event=True)
 
 
-async def _serve(websocket: WebSocket, channel: str, snapshot: Any) -> None:
+ARCHIVED_CHAT = "Die Veranstaltung ist vorbei; der Chat am Stand ist nur noch lesbar."
+
+
+async def _serve(
+    websocket: WebSocket, channel: str, snapshot: Any, read_only_after_event: bool = False
+) -> None:
     app = websocket.app
     hub = app.state.hub
     announcer: Announcer = app.state.presence
@@ -105,6 +111,10 @@ async def _serve(websocket: WebSocket, channel: str, snapshot: Any) -> None:
                 raise MessageRejected("chat needs name and text strings")
             try:
                 async with app.state.db.session() as db:
+                    if read_only_after_event and await archive_active(
+                        db, app.state.settings.now(), app.state.settings.time_zone
+                    ):
+                        raise HTTPError(409, ARCHIVED_CHAT)
                     message = await post_chat(db, channel, name, text)
                     await db.commit()
             except HTTPError as exc:

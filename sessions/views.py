@@ -14,9 +14,11 @@ from fair.errors import HTTPError
 from fair.pagecache import cached_page, is_shared_render, page_tags
 from fair.web import client_key, current_user, form_text, read_form, render, render_async
 from sessions import qa
+from sessions.archive_mode import is_archived
 from sessions.chat import recent_messages
 from sessions.exporters import Schedule, exporter_for
 from sessions.ids import parse_id, query_id
+from sessions.library import LibraryFilter, library_recordings
 from sessions.queries import (
     event_faq,
     get_series,
@@ -26,7 +28,6 @@ from sessions.queries import (
     list_stages,
     list_topics,
     now_and_next,
-    published_recordings,
     schedule_sessions,
 )
 
@@ -47,11 +48,29 @@ def _wants_json(request: Request) -> bool:
 
 @cached_page()
 async def home(request: Request) -> Response:
+    settings = request.app.state.settings
+    now = settings.now()
     async with request.app.state.db.session() as db:
         series = await get_series(db)
         days = await list_days(db)
-        current = await now_and_next(db)
         faq = await event_faq(db)
+        last_day = max((d.date for d in days), default=None)
+        if is_archived(series.archive_mode if series else None, last_day, now, settings.time_zone):
+            recordings = await library_recordings(db, LibraryFilter())
+            return await render_async(
+                request,
+                "sessions/archive_home.html",
+                {
+                    "series": series,
+                    "days": days,
+                    "faq": faq,
+                    "by_day": {
+                        d.id: [r for r in recordings if r.session.day_id == d.id] for d in days
+                    },
+                    "most_watched": sorted(recordings, key=lambda r: (-r.views, r.id))[:4],
+                },
+            )
+        current = await now_and_next(db, now)
     other_series = await request.app.state.series_cache.others()
     return await render_async(
         request,
@@ -182,7 +201,9 @@ async def post_question(request: Request) -> Response:
     body = form_text(form, "body", max_length=qa.MAX_QUESTION)
     request.app.state.question_limit.check(client_key(request))
     async with request.app.state.db.session() as db:
-        question = await qa.post_question(db, session_id, name, body)
+        question = await qa.post_question(
+            db, session_id, name, body, now=request.app.state.settings.now()
+        )
         await db.commit()
         payload = {"question": qa.question_dict(question)}
     request.app.state.questions.mark(qa.session_channel(session_id))
@@ -196,7 +217,9 @@ async def vote(request: Request) -> Response:
     voter = request.cookies.get(VOTER_COOKIE) or ""
     new_voter = "" if voter else secrets.token_urlsafe(24)
     async with request.app.state.db.session() as db:
-        question = await qa.upvote(db, session_id, question_id, voter or new_voter)
+        question = await qa.upvote(
+            db, session_id, question_id, voter or new_voter, now=request.app.state.settings.now()
+        )
         await db.commit()
         payload = {"question": qa.question_dict(question)}
     request.app.state.questions.mark(qa.session_channel(session_id))
@@ -232,13 +255,6 @@ async def question_to_faq(request: Request) -> Response:
         await db.commit()
         payload = {"faq": {"id": entry.id, "question": entry.question}}
     return _back(session_id, payload, request)
-
-
-@cached_page()
-async def recordings(request: Request) -> Response:
-    async with request.app.state.db.session() as db:
-        items = await published_recordings(db)
-    return render(request, "sessions/recordings.html", {"recordings": items})
 
 
 def base_url(request: Request) -> str:

@@ -34,6 +34,12 @@ class AppServer:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
 
+# The day before the demo fair (noon, local): every talk is still to come, so tests that
+# ask questions or go live pass on any real date. Tests of the after-event state set
+# their own FAIR_TODAY.
+BEFORE_THE_FAIR = "2026-11-29T12:00"
+
+
 def start_app_server(
     tmp_path: Path, database_url: str, *, extra_env: dict[str, str] | None = None
 ) -> AppServer:
@@ -46,6 +52,7 @@ def start_app_server(
         FAIR_SPOOL_DIR=str(tmp_path / "spool"),
         FAIR_SECRET_KEY="app-server-test-secret",
         FAIR_PORT=str(port),
+        FAIR_TODAY=BEFORE_THE_FAIR,
     )
     env.update(extra_env or {})
     log_path = tmp_path / f"server-{port}.log"

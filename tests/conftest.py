@@ -19,7 +19,7 @@ from fair.db import Database
 from fair.migrate import upgrade_database
 from fair.settings import Settings
 from tests import pg_server
-from tests.app_server import AppServer, start_app_server
+from tests.app_server import BEFORE_THE_FAIR, AppServer, start_app_server
 
 DEMO_PASSWORD = "demo-passwort"
 _counter = itertools.count()
@@ -120,6 +120,7 @@ def make_settings(database_url: str, tmp_path: Path, **overrides: object) -> Set
         "spool_dir": str(tmp_path / "spool"),
         "secret_key": "test-secret-key-not-for-production",
         "login_attempts_per_minute": 5,
+        "today": BEFORE_THE_FAIR,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

@@ -351,11 +351,24 @@ async def test_query_count_does_not_grow_with_sessions(empty_app: Starlette) -> 
 async def test_now_and_next(demo_app: Starlette) -> None:
     from datetime import datetime
 
+    from sqlalchemy import update
+
     from fair.formatting import local_to_utc
+    from sessions.models import LiveState, ProgrammeSession
     from sessions.queries import now_and_next
 
+    at = local_to_utc(datetime(2026, 11, 30, 9, 5), TZ)
     async with demo_app.state.db.session() as db:
-        current = await now_and_next(db, local_to_utc(datetime(2026, 11, 30, 9, 5), TZ))
+        planned_only = await now_and_next(db, at)
+        # "Now" follows the stage, not the timetable: live once the stage says so.
+        await db.execute(
+            update(ProgrammeSession)
+            .where(ProgrammeSession.title == OPENING)
+            .values(live_state=LiveState.live)
+        )
+        await db.commit()
+        current = await now_and_next(db, at)
+    assert planned_only.now == []
     assert [s.title for s in current.now] == [OPENING]
     assert current.next[0].title == "Grußwort des Landes: Kommunen lernen von Kommunen"
 

@@ -197,6 +197,21 @@ ROWS: dict[tuple[str, str], Row] = {
     ("GET", "/organiser/publish"): Row(ORGANISER),
     ("POST", "/organiser/publish"): Row(ORGANISER),
     ("GET", "/organiser/audit"): Row(ORGANISER),
+    # the fair after the event (issue 14)
+    ("GET", "/recordings/{recording_id}"): Row(EVERYONE),
+    ("GET", "/recordings/{recording_id}/chapters.vtt"): Row(EVERYONE),
+    ("GET", "/recordings/{recording_id}/captions/{language}.vtt"): Row(
+        EVERYONE, "/recordings/{recording_id}/captions/de.vtt"
+    ),
+    ("GET", "/recordings/{recording_id}/poster.jpg"): Row(EVERYONE),
+    ("POST", "/recordings/{recording_id}/chapters"): Row(SESSION_TEAM),
+    ("POST", "/recordings/{recording_id}/captions"): Row(SESSION_TEAM),
+    ("GET", "/search"): Row(EVERYONE),
+    ("POST", "/organiser/archive"): Row(ORGANISER, data=(("mode", "auto"),)),
+    ("POST", "/sessions/{session_id}/recordings/upload"): Row(ORGANISER),
+    ("POST", "/sessions/{session_id}/recording-opt-out"): Row(SESSION_TEAM),
+    ("GET", "/sessions/{session_id}/recordings/compose"): Row(ORGANISER),
+    ("POST", "/sessions/{session_id}/recordings/compose"): Row(ORGANISER),
 }
 
 # WebSocket routes: open to every visitor, but only from the fair's own origin.

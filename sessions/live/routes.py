@@ -26,6 +26,7 @@ from fair.models import Role
 from fair.ratelimit import SlidingWindowLimit
 from fair.storage import range_response
 from fair.web import check_csrf, current_user, read_form, render
+from sessions.compositions import Compositions
 from sessions.ids import parse_id
 from sessions.live.archive import RecordingArchive
 from sessions.live.errors import LiveError
@@ -33,8 +34,10 @@ from sessions.live.hls_views import hls_file, hls_url
 from sessions.live.stage import LiveRegistry
 from sessions.live.worker import LiveWorker
 from sessions.models import LiveState, ProgrammeSession, Recording
-from sessions.qa import can_moderate
+from sessions.qa import can_moderate, session_channel
 from sessions.queries import get_session
+from sessions.recording_uploads import compose_panel, recording_opt_out, upload_recording
+from sessions.states import Phase, phase_of
 
 logger = logging.getLogger(__name__)
 MAX_SIGNAL_BYTES = 128 * 1024
@@ -158,12 +161,23 @@ def _record(request: Request, session: ProgrammeSession) -> bool:
     return bool(request.app.state.settings.record_sessions) and not session.do_not_record
 
 
-async def _set_state(database: Database, session_id: int, state: LiveState) -> None:
+async def _set_state(request: Request, session_id: int, state: LiveState) -> None:
+    """Store the stage's state and tell every open page of the session at once (their
+    players refresh; nobody has to reload to see "live" or "ended")."""
+    database: Database = request.app.state.db
     async with database.session() as db:
         session = await db.get(ProgrammeSession, session_id)
-        if session is not None and session.live_state != state:
-            session.live_state = state
-            await db.commit()
+        if session is None or session.live_state == state:
+            return
+        session.live_state = state
+        await db.commit()
+    await request.app.state.hub.publish(
+        session_channel(session_id), {"type": "session_state", "state": state.value}
+    )
+
+
+def _is_over(request: Request, session: ProgrammeSession) -> bool:
+    return phase_of(session, request.app.state.settings.now())[0] in (Phase.ended, Phase.cancelled)
 
 
 def _answer(answer: Any) -> JSONResponse:
@@ -179,19 +193,20 @@ async def stage_page(request: Request) -> Response:
 async def live_status(request: Request) -> Response:
     session = await _load_session(request)
     info = dict(await _live(request).describe(str(session.id)))
-    if session.live_state is LiveState.ended or session.cancelled:
+    if _is_over(request, session):
         info["state"] = "ended"
     elif info.get("state") == "idle" and session.live_state is LiveState.live:
         info["state"] = "waiting"
     info["session_state"] = session.live_state.value
     if _record(request, session):  # live HLS exists only for recorded talks
         info["hls_url"] = hls_url(request.app.state.settings.media_base_url, session.id)
+    info["phase"] = phase_of(session, request.app.state.settings.now())[0].value
     return JSONResponse(info, headers={"Cache-Control": "no-store"})
 
 
 async def publish(request: Request) -> Response:
     session = await _require_publisher(request)
-    if session.cancelled or session.live_state is LiveState.ended:
+    if _is_over(request, session):
         raise HTTPError(409, "Dieser Programmpunkt ist beendet oder abgesagt.")
     _rate_limit(request)
     sdp, kind = await _read_offer(request)
@@ -205,13 +220,13 @@ async def publish(request: Request) -> Response:
     answer = await engine.publish(
         str(session.id), sdp, kind, publisher_id, record=_record(request, session)
     )
-    await _set_state(request.app.state.db, session.id, LiveState.live)
+    await _set_state(request, session.id, LiveState.live)
     return _answer(answer)
 
 
 async def watch(request: Request) -> Response:
     session = await _load_session(request)
-    if session.cancelled or session.live_state is LiveState.ended:
+    if _is_over(request, session):
         raise HTTPError(409, "Dieser Programmpunkt ist beendet; die Aufzeichnung folgt.")
     _rate_limit(request)
     sdp, kind = await _read_offer(request)
@@ -239,11 +254,11 @@ async def moderate(request: Request) -> Response:
     if action == "start":
         if not user.is_organiser:
             raise HTTPError(403, "Nur die Moderation kann einen Programmpunkt starten.")
-        if session.cancelled or session.live_state is LiveState.ended:
+        if _is_over(request, session):
             raise HTTPError(409, "Dieser Programmpunkt ist beendet oder abgesagt.")
-        await _set_state(request.app.state.db, session.id, LiveState.live)
+        await _set_state(request, session.id, LiveState.live)
     else:
-        await _set_state(request.app.state.db, session.id, LiveState.ended)
+        await _set_state(request, session.id, LiveState.ended)
         await (await _live(request).get()).end(str(session.id))
     if "application/json" in request.headers.get("accept", ""):
         return JSONResponse({"state": "live" if action == "start" else "ended"})
@@ -292,8 +307,11 @@ routes: list[BaseRoute] = [
     Route("/sessions/{session_id}/live/publish", publish, methods=["POST"]),
     Route("/sessions/{session_id}/live/watch", watch, methods=["POST"]),
     Route("/sessions/{session_id}/live/{action:str}", moderate, methods=["POST"]),
+    Route("/sessions/{session_id}/recordings/compose", compose_panel, methods=["GET", "POST"]),
     Route("/sessions/{session_id}/recordings/{recording_id}", recording_media),
     Route("/sessions/{session_id}/hls/{name:path}", hls_file, name="hls_file"),
+    Route("/sessions/{session_id}/recordings/upload", upload_recording, methods=["POST"]),
+    Route("/sessions/{session_id}/recording-opt-out", recording_opt_out, methods=["POST"]),
     Route(
         "/sessions/{session_id}/recordings/{recording_id}/publish",
         toggle_recording,
@@ -320,10 +338,12 @@ def register_live_hooks(app: Starlette) -> None:
         app.state.live = LiveEngine(
             settings, archive, list(getattr(app.state, "live_worker_args", []))
         )
+        app.state.compositions = Compositions(app.state.db, app.state.storage)
         await archive.recover()
         archive.start()  # live HLS: segments go to storage as they close
 
     async def stop(app: Starlette) -> None:
+        await app.state.compositions.close()
         await app.state.live.close()
         await app.state.recording_archive.close()
 

@@ -1,12 +1,17 @@
 // The live player of a session page. It asks the server how many publishers (seats)
 // the stage has, offers one receive-only video + audio pair per seat (plus one spare,
 // so a panelist joining later appears without renegotiation), and shows each seat as a
-// tile. The state line (live / paused / ended, viewers) is polled every few seconds.
+// tile. The state line (live / paused / ended, viewers) is polled every few seconds and
+// refreshed at once when the stage announces a change on the session's channel. "Live
+// ansehen" is offered only while the stage is live; after the end the player goes away.
 // WebRTC gives the lowest delay; HLS (segments from storage or a CDN) serves everyone
 // else: beyond the WebRTC viewer limit (503), when no direct connection comes up (no
 // UDP, no TURN), or by the viewer's choice. The page says which mode plays and its delay.
 import { HlsPlayer } from "./hls-player.js";
+import { on } from "./channel.js";
 import { fetchStatus, negotiate, newPeer } from "./webrtc.js";
+
+const WATCHABLE = new Set(["live", "paused", "waiting"]);
 
 const POLL_MS = 3000;
 const CONNECT_TIMEOUT_MS = 10000;
@@ -30,12 +35,15 @@ class LivePlayer {
     this.pairs = 0;
     this.watching = false;
     this.retryTimer = null;
-    this.joinButton.hidden = false;
+    this.pollTimer = null;
+    this.ended = false;
+    this.joinButton.hidden = root.dataset.state !== "live";
     this.joinButton.addEventListener("click", () => this.join());
     this.switchButton.addEventListener("click", () => this.switchMode());
     this.startButton.addEventListener("click", () => this.hls && this.hls.toStart());
     this.edgeButton.addEventListener("click", () => this.hls && this.hls.toLive());
     setInterval(() => this.showMode(), 1000);
+    on("session_state", () => this.poll());
     this.poll();
   }
 
@@ -44,6 +52,8 @@ class LivePlayer {
   }
 
   async poll() {
+    if (this.ended) return;
+    clearTimeout(this.pollTimer);
     try {
       const info = await fetchStatus(this.root.dataset.statusUrl);
       this.stateLabel.textContent = this.label(info.state);
@@ -55,11 +65,12 @@ class LivePlayer {
         this.stop();
         return;
       }
+      if (!this.watching) this.joinButton.hidden = !WATCHABLE.has(info.state);
       if (this.mode === "webrtc" && info.seats > this.pairs) this.connect(info); // a bigger panel
     } catch {
       /* keep the last state; try again */
     }
-    setTimeout(() => this.poll(), POLL_MS);
+    this.pollTimer = setTimeout(() => this.poll(), POLL_MS);
   }
 
   async join() {
@@ -220,14 +231,19 @@ class LivePlayer {
   }
 
   stop() {
+    this.ended = true;
     this.watching = false;
+    clearTimeout(this.pollTimer);
     if (this.pc) this.pc.close();
     this.pc = null;
     if (this.hls) this.hls.close();
     this.hls = null;
     this.mode = null;
     this.stateLabel.textContent = this.label("ended");
+    this.root.dataset.state = "ended";
     this.joinButton.hidden = true;
+    this.stage.replaceChildren();
+    this.stage.hidden = true;
   }
 }
 

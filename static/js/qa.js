@@ -57,6 +57,7 @@ function render(items) {
   const base = `/sessions/${panel.dataset.sessionId}/questions`;
   const mine = voted();
   const moderator = panel.dataset.moderator === "1";
+  const closed = panel.dataset.qaClosed === "1"; // after the end: read-only
   const rows = items.map((q) => {
     const li = document.createElement("li");
     li.dataset.questionId = q.id;
@@ -76,7 +77,7 @@ function render(items) {
     }
     li.append(body, meta);
     const has = mine.has(q.id);
-    li.append(
+    if (!closed) li.append(
       button(has ? l.labelVoted : l.labelVote, async (event) => {
         event.target.disabled = true;
         try {

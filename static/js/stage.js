@@ -89,6 +89,7 @@ class Stage {
       reconnecting: this.root.dataset.labelReconnecting,
       denied: this.root.dataset.labelDenied,
       error: this.root.dataset.labelError,
+      ended: this.root.dataset.labelEnded,
     };
     this.stateLabel.textContent = labels[name] || name;
     this.root.dataset.state = name;
@@ -99,6 +100,10 @@ class Stage {
       const info = await fetchStatus(this.root.dataset.statusUrl);
       this.viewersLabel.textContent = String(info.viewers ?? 0);
       this.publishersLabel.textContent = String((info.publishers || []).length);
+      if (info.state === "ended") {
+        this.end();
+        return;
+      }
     } catch {
       /* try again */
     }
@@ -132,6 +137,15 @@ class Stage {
       this.stateLabel.textContent += error && error.message ? `: ${error.message}` : "";
       this.buttons.live.disabled = false;
     }
+  }
+
+  // The moderator (or the clock) ended the talk: stop sending and say so; no control stays.
+  end() {
+    if (this.camera) this.camera.stop();
+    if (this.screen) this.stopScreen();
+    if (this.camera) for (const track of this.camera.stream.getTracks()) track.stop();
+    for (const button of Object.values(this.buttons)) button.disabled = true;
+    this.setState("ended");
   }
 
   pause() {

@@ -1,0 +1,179 @@
+"""Pages of the lasting fair: the recordings library, the player page with chapters and
+captions, their WebVTT files and poster frames, and the organisers' edits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from fair.auth import require_user
+from fair.errors import HTTPError
+from fair.storage import range_response
+from fair.web import CSRF_FIELD, check_csrf, current_user, form_text, read_form, render
+from sessions import chapters as chapter_rules
+from sessions.ids import path_id, query_id
+from sessions.library import (
+    LibraryFilter,
+    all_recordings,
+    answered_questions,
+    caption_vtt,
+    count_view,
+    get_recording,
+    matching,
+    speakers_of,
+)
+from sessions.models import Recording
+from sessions.qa import can_moderate
+from sessions.queries import event_faq, list_days, list_stages, list_topics
+from sessions.services import LANGUAGES
+from sessions.timelinks import resolve_time
+
+VTT_TYPE = "text/vtt; charset=utf-8"
+
+
+def _recording_id(request: Request) -> int:
+    return path_id(request.path_params, "recording_id", "Aufzeichnung")
+
+
+def _library_filter(request: Request) -> LibraryFilter:
+    params = request.query_params
+    language = params.get("language") or None
+    if language is not None and language not in LANGUAGES:
+        raise HTTPError(400, "language: de oder en", field="language")
+    return LibraryFilter(
+        day_id=query_id(params, "day"),
+        stage_id=query_id(params, "stage"),
+        topic_id=query_id(params, "topic"),
+        speaker_id=query_id(params, "speaker"),
+        language=language,
+    )
+
+
+async def library(request: Request) -> Response:
+    """``/recordings``: filter by day (and its host), stage, topic, speaker, language."""
+    wanted = _library_filter(request)
+    async with request.app.state.db.session() as db:
+        everything = await all_recordings(db)
+        days = await list_days(db)
+        stages = await list_stages(db)
+        topics = await list_topics(db)
+    context = {
+        "recordings": matching(everything, wanted),
+        "speakers": speakers_of(everything),
+        "days": days,
+        "stages": stages,
+        "topics": topics,
+        "languages": LANGUAGES,
+        "wanted": wanted,
+    }
+    return render(request, "sessions/recordings.html", context)
+
+
+async def _visible_recording(request: Request, db: Any) -> tuple[Recording, bool]:
+    """The recording and whether the visitor may edit it; unpublished ones are 404 to
+    everyone but the people who may publish them."""
+    recording = await get_recording(db, _recording_id(request))
+    editor = await can_moderate(db, current_user(request), recording.session_id)
+    if not editor and (not recording.published or recording.session.recording_opt_out):
+        raise HTTPError(404, "Aufzeichnung nicht gefunden.")
+    return recording, editor
+
+
+async def player(request: Request) -> Response:
+    """``/recordings/{id}``: the video at ``?t=``, chapters beside it, captions, the talk's
+    speakers, FAQ, answered questions and booths."""
+    async with request.app.state.db.session() as db:
+        recording, editor = await _visible_recording(request, db)
+        session_ids = [recording.session_id] + [
+            c.session_id for c in recording.chapters if c.session_id is not None
+        ]
+        questions = await answered_questions(db, sorted(set(session_ids)))
+        faq = await event_faq(db, recording.session_id)
+        await count_view(db, recording.id)
+        await db.commit()
+    start = resolve_time(request.query_params.get("t"), recording.duration_seconds)
+    context = {
+        "recording": recording,
+        "session": recording.session,
+        "start": start,
+        "questions": questions,
+        "faq": faq,
+        "editor": editor,
+        "chapters_text": chapter_rules.chapters_text(recording),
+        "caption_languages": chapter_rules.CAPTION_LANGUAGES,
+    }
+    return render(request, "sessions/recording.html", context)
+
+
+async def chapters_file(request: Request) -> Response:
+    async with request.app.state.db.session() as db:
+        recording, _editor = await _visible_recording(request, db)
+    return Response(chapter_rules.chapters_vtt(recording), media_type=VTT_TYPE)
+
+
+async def captions_file(request: Request) -> Response:
+    language = request.path_params["language"]
+    if language not in chapter_rules.CAPTION_LANGUAGES:
+        raise HTTPError(404, "Untertitel nicht gefunden.")
+    async with request.app.state.db.session() as db:
+        recording, _editor = await _visible_recording(request, db)
+        caption = await caption_vtt(db, recording.id, language)
+    return Response(caption.vtt, media_type=VTT_TYPE)
+
+
+async def poster(request: Request) -> Response:
+    async with request.app.state.db.session() as db:
+        recording, _editor = await _visible_recording(request, db)
+    if not recording.poster_key:
+        raise HTTPError(404, "Standbild nicht gefunden.")
+    return await range_response(
+        request.app.state.storage,
+        recording.poster_key,
+        request,
+        filename=Path(recording.poster_key).name,
+        content_type="image/jpeg",
+    )
+
+
+async def _require_editor(request: Request, db: Any) -> Recording:
+    require_user(current_user(request))  # 401 before anything is looked up
+    recording, editor = await _visible_recording(request, db)
+    if not editor:
+        raise HTTPError(403, "Nur Organisation und Mitwirkende bearbeiten Aufzeichnungen.")
+    return recording
+
+
+async def edit_chapters(request: Request) -> Response:
+    require_user(current_user(request))
+    form = await read_form(request)
+    text = form_text(form, "chapters", required=False, max_length=20000)
+    async with request.app.state.db.session() as db:
+        recording = await _require_editor(request, db)
+        await chapter_rules.replace_chapters(db, recording, text)
+        await db.commit()
+    return RedirectResponse(f"/recordings/{recording.id}#chapters", status_code=303)
+
+
+async def upload_captions(request: Request) -> Response:
+    """WebVTT or SRT as a file or pasted; a bad file is refused naming line and reason."""
+    require_user(current_user(request))
+    try:
+        form = await request.form(max_files=1, max_fields=10)
+    except Exception as exc:  # python-multipart raises several types for broken bodies
+        raise HTTPError(400, f"Formular konnte nicht gelesen werden: {exc}") from exc
+    token = form.get(CSRF_FIELD)
+    check_csrf(request, token if isinstance(token, str) else None)
+    language = str(form.get("language") or "")
+    upload = form.get("captions")
+    if upload is None or isinstance(upload, str):
+        data = (upload or "").encode()
+    else:
+        data = await upload.read(chapter_rules.MAX_CAPTION_BYTES + 1)
+    async with request.app.state.db.session() as db:
+        recording = await _require_editor(request, db)
+        await chapter_rules.store_captions(db, recording, language, data)
+        await db.commit()
+    return RedirectResponse(f"/recordings/{recording.id}#captions", status_code=303)

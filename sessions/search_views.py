@@ -1,0 +1,106 @@
+"""``/search``: one search box for the whole fair, results grouped by kind with counts.
+
+Booths (with their materials and contacts) come from the booth index, talks, speakers
+and what is said in recordings from the programme index; a caption hit links to the
+second its cue starts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from starlette.requests import Request
+from starlette.responses import Response
+
+from booths.queries import HallFilter, list_booths
+from fair.search import MAX_QUERY_CHARS, SearchService
+from fair.web import render
+from sessions.models import Caption, CaptionCue, ProgrammeSession, Recording, Speaker
+from sessions.queries import all_sessions, session_query
+from sessions.search import Hit, search_programme
+from sessions.timelinks import format_time_link
+
+MAX_CUE_HITS = 50
+
+
+@dataclass(frozen=True)
+class SpokenHit:
+    recording: Recording
+    seconds: float
+    text: str
+
+    @property
+    def url(self) -> str:
+        return f"/recordings/{self.recording.id}?t={format_time_link(self.seconds)}"
+
+
+def _ids(hits: list[Hit], kind: str) -> list[int]:
+    seen: dict[int, None] = {}
+    for hit in hits:
+        if hit.kind == kind:
+            seen.setdefault(hit.ref_id, None)
+    return list(seen)
+
+
+async def _spoken(db: Any, hits: list[Hit]) -> list[SpokenHit]:
+    wanted = [(h.ref_id, h.seconds) for h in hits if h.kind == "cue"][:MAX_CUE_HITS]
+    if not wanted:
+        return []
+    recordings = {
+        r.id: r
+        for r in (
+            await db.scalars(
+                select(Recording)
+                .where(Recording.id.in_({rid for rid, _ in wanted}))
+                .options(selectinload(Recording.session))
+            )
+        ).all()
+    }
+    rows = await db.execute(
+        select(Caption.recording_id, CaptionCue.start_seconds, CaptionCue.text)
+        .join(Caption, Caption.id == CaptionCue.caption_id)
+        .where(Caption.recording_id.in_(list(recordings)))
+    )
+    texts = {(r[0], float(r[1])): r[2] for r in rows}
+    return [
+        SpokenHit(recordings[rid], seconds, texts.get((rid, seconds), ""))
+        for rid, seconds in wanted
+        if rid in recordings and recordings[rid].published
+    ]
+
+
+async def search_page(request: Request) -> Response:
+    q = request.query_params.get("q", "").strip()[:MAX_QUERY_CHARS]
+    booths: list[Any] = []
+    talks: list[ProgrammeSession] = []
+    speakers: list[Speaker] = []
+    spoken: list[SpokenHit] = []
+    if q:
+        async with request.app.state.db.session() as db:
+            booth_ids = await SearchService.for_session(db).search(db, q)
+            if booth_ids:
+                booths = await list_booths(db, HallFilter(booth_ids=booth_ids))
+            hits = await search_programme(db, q)
+            talk_ids = _ids(hits, "talk")
+            if talk_ids:
+                found = await all_sessions(
+                    db, session_query().where(ProgrammeSession.id.in_(talk_ids))
+                )
+                order = {sid: i for i, sid in enumerate(talk_ids)}
+                talks = sorted(found, key=lambda s: order[s.id])
+            speaker_ids = _ids(hits, "speaker")
+            if speaker_ids:
+                found_speakers = (
+                    await db.scalars(
+                        select(Speaker)
+                        .where(Speaker.id.in_(speaker_ids))
+                        .options(selectinload(Speaker.organisation))
+                    )
+                ).all()
+                speakers = sorted(found_speakers, key=lambda p: p.name)
+            spoken = await _spoken(db, hits)
+    context = {"q": q, "booths": booths, "talks": talks, "speakers": speakers, "spoken": spoken}
+    return render(request, "sessions/search.html", context)
