@@ -151,6 +151,12 @@ class ContactRequest(Base):
     consented_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Only the hash of the link mailed to the visitor: the link alone withdraws consent.
+    withdraw_token_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    read_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    language: Mapped[str] = mapped_column(String(5), default="de", server_default="de")
+
+    contact_person: Mapped[ContactPerson | None] = relationship(lazy="raise")
 
 
 class BoothDailyStats(Base):

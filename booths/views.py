@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from booths import analytics, services
+from booths.lead_mail import Postman, announce_contact_request, app_postman
 from booths.queries import (
     HallFilter,
     get_booth,
@@ -121,6 +122,7 @@ async def booth_detail(request: Request) -> Response:
     page_meta(request, booth_id=booth.id)
     page_tags(request, f"chat_messages:{booth_channel(booth.slug)}")
     user = current_user(request)
+    sent = request.query_params.get("sent") == "1"
     response = render(
         request,
         "booths/booth.html",
@@ -131,7 +133,7 @@ async def booth_detail(request: Request) -> Response:
             "can_edit": services.can_edit_booth(user, booth),
             "consent_text": services.consent_text(booth, _gettext(request)),
             "retention_days": services.RETENTION_DAYS,
-            "sent": request.query_params.get("sent") == "1",
+            "sent": sent,
             "form": {},
             "error": None,
         },
@@ -163,7 +165,9 @@ async def contact_request(request: Request) -> Response:
                 consent=form.get("consent") == "yes",
                 contact_person_id=parse_id(contact_raw),
             )
-            await services.create_contact_request(db, booth, data, _gettext(request))
+            new = await services.create_contact_request(
+                db, booth, data, _gettext(request), language(request)
+            )
         except HTTPError as exc:
             related = await sessions_for_booth(db, booth.id)
             messages = await recent_messages(db, booth_channel(booth.slug))
@@ -186,7 +190,12 @@ async def contact_request(request: Request) -> Response:
         today = analytics.local_today(settings.time_zone)
         await analytics.count(db, booth.id, today, contact_requests=1)
         await db.commit()
+        await announce_contact_request(db, postman(request), booth, new)
     return RedirectResponse(f"/booths/{slug}?sent=1#contact-form", status_code=303)
+
+
+def postman(request: Request) -> Postman:
+    return app_postman(request.app.state, str(request.base_url))
 
 
 def _gettext(request: Request) -> services.Translate:

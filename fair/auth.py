@@ -139,7 +139,8 @@ async def authenticate(
     return user
 
 
-def _token_hash(token: str) -> str:
+def token_hash(token: str) -> str:
+    """Stored instead of one-time tokens, so a database leak yields no usable link."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -150,7 +151,7 @@ async def create_invitation(
     token = secrets.token_urlsafe(32)
     db.add(
         Invitation(
-            token_hash=_token_hash(token),
+            token_hash=token_hash(token),
             email=email.strip().lower(),
             name=name,
             role=role,
@@ -164,7 +165,7 @@ async def create_invitation(
 
 async def find_invitation(db: AsyncSession, token: str) -> Invitation:
     invitation = await db.scalar(
-        select(Invitation).where(Invitation.token_hash == _token_hash(token))
+        select(Invitation).where(Invitation.token_hash == token_hash(token))
     )
     if invitation is None or invitation.used_at is not None or invitation.expires_at < utcnow():
         raise HTTPError(404, "Diese Einladung ist ungültig, abgelaufen oder schon benutzt.")

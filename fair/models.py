@@ -118,6 +118,9 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Exhibitors: "each" new contact request by mail, a "daily" digest, or "off".
+    lead_mail: Mapped[str] = mapped_column(String(10), default="each", server_default="each")
+    digest_sent_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", lazy="raise", cascade="all, delete-orphan"
@@ -165,3 +168,17 @@ class LoginFailure(Base):
     client_key: Mapped[str] = mapped_column(String(100), index=True)
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class LegalPage(Base):
+    """Impressum, privacy and accessibility statement as organisers wrote them (Markdown),
+    one row per page and language."""
+
+    __tablename__ = "legal_pages"
+    __table_args__ = (UniqueConstraint("slug", "language"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40))
+    language: Mapped[str] = mapped_column(String(5))
+    body: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)

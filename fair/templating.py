@@ -62,7 +62,9 @@ class Templates:
         self.settings = settings
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader([str(p) for p in PACKAGE_TEMPLATE_DIRS]),
-            autoescape=jinja2.select_autoescape(["html", "xml"], default=True),
+            autoescape=jinja2.select_autoescape(
+                ["html", "xml"], disabled_extensions=["txt"], default=True
+            ),
             extensions=["jinja2.ext.i18n"],
             undefined=jinja2.StrictUndefined,
             enable_async=False,
@@ -72,6 +74,24 @@ class Templates:
         self.env.filters["markdown"] = render_markdown
         self.env.filters["filesize"] = format_size
         self.env.globals["static_url"] = static_files(PROJECT_ROOT / "static").url
+
+    def render_mail(self, name: str, language: str, context: dict[str, Any]) -> tuple[str, str]:
+        """``name.txt`` and ``name.html`` in ``language``, outside any request (mails go to
+        people other than the one whose request sends them)."""
+        tz = self.settings.time_zone
+        translations = gettext_for(language)
+        values: dict[str, Any] = {
+            "lang": language,
+            "settings": self.settings,
+            "local_datetime": lambda v: format_local_datetime(v, tz, language),
+            "_": translations.gettext,
+            "gettext": translations.gettext,
+            "ngettext": translations.ngettext,
+            **context,
+        }
+        text = self.env.get_template(f"{name}.txt").render(values)
+        html = self.env.get_template(f"{name}.html").render(values)
+        return text, html
 
     def render(self, request: Request, name: str, context: dict[str, Any]) -> str:
         from fair.pagecache import TOKEN_PLACEHOLDER, is_shared_render

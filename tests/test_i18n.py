@@ -11,11 +11,15 @@ ROOT = Path(__file__).resolve().parent.parent
 CATALOG_DIR = ROOT / "fair" / "locale" / "en" / "LC_MESSAGES"
 METHOD_MAP = [
     ("**/templates/**.html", "jinja2"),
+    ("**/templates/**.txt", "jinja2"),
     ("fair/**.py", "python"),
     ("booths/**.py", "python"),
     ("sessions/**.py", "python"),
 ]
-OPTIONS = {"**/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
+OPTIONS = {
+    "**/templates/**.html": {"extensions": "jinja2.ext.i18n"},
+    "**/templates/**.txt": {"extensions": "jinja2.ext.i18n"},
+}
 
 
 def _source_messages() -> set[str]:
@@ -38,6 +42,10 @@ def _translations() -> dict[str, str]:
             for message in read_po(po_file):
                 if message.id and message.string and isinstance(message.id, str):
                     translated[message.id] = str(message.string)
+                elif isinstance(message.id, tuple) and all(message.string):
+                    # A plural entry translates its singular and plural source forms.
+                    for source, target in zip(message.id, message.string, strict=False):
+                        translated[source] = str(target)
     return translated
 
 

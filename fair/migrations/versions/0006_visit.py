@@ -1,0 +1,54 @@
+"""a fair people want to visit: lead notifications, withdrawal links, legal pages
+
+``contact_requests`` get the hash of the withdrawal token mailed to the visitor, the
+moment an exhibitor first saw the request (unread badge) and the visitor's language.
+``users`` get how an exhibitor wants to hear about new requests. ``legal_pages`` hold
+the organisers' Impressum, privacy statement and accessibility statement per language.
+
+Revision ID: 0006
+Revises: 0002
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0006"
+down_revision: str | None = "0002"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("contact_requests") as batch:
+        batch.add_column(sa.Column("withdraw_token_hash", sa.String(64), nullable=True))
+        batch.add_column(sa.Column("read_at", sa.DateTime(), nullable=True))
+        batch.add_column(sa.Column("language", sa.String(5), nullable=False, server_default="de"))
+        batch.create_index("ix_contact_requests_withdraw_token_hash", ["withdraw_token_hash"])
+    with op.batch_alter_table("users") as batch:
+        batch.add_column(
+            sa.Column("lead_mail", sa.String(10), nullable=False, server_default="each")
+        )
+        batch.add_column(sa.Column("digest_sent_at", sa.DateTime(), nullable=True))
+    op.create_table(
+        "legal_pages",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("slug", sa.String(40), nullable=False),
+        sa.Column("language", sa.String(5), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.UniqueConstraint("slug", "language"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("legal_pages")
+    with op.batch_alter_table("users") as batch:
+        batch.drop_column("digest_sent_at")
+        batch.drop_column("lead_mail")
+    with op.batch_alter_table("contact_requests") as batch:
+        batch.drop_index("ix_contact_requests_withdraw_token_hash")
+        batch.drop_column("language")
+        batch.drop_column("read_at")
+        batch.drop_column("withdraw_token_hash")
