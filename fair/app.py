@@ -151,12 +151,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
 def collect_routes() -> list[BaseRoute]:
     """Every package exports ``routes``; the order decides which pattern wins."""
     from booths.routes import routes as booth_routes
+    from fair.legal_views import routes as legal_routes
     from fair.views import routes as core_routes
     from sessions.live.routes import routes as live_routes
     from sessions.routes import routes as session_routes
 
     static = Mount("/static", app=static_files(PROJECT_ROOT / "static"), name="static")
-    return [*core_routes, *booth_routes, *live_routes, *session_routes, static]
+    return [*core_routes, *booth_routes, *live_routes, *session_routes, *legal_routes, static]
 
 
 def _package_hooks() -> list[Any]:
