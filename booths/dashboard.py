@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 
 from booths import analytics, appointments, services
 from booths.lead_mail import LEAD_MAIL_CHOICES
@@ -23,6 +23,7 @@ from booths.queries import (
     get_booth,
     hall_filter_choices,
 )
+from booths.unread import unread_chat, unread_requests
 from fair.auth import CurrentUser
 from fair.db import utcnow
 from fair.errors import HTTPError
@@ -65,6 +66,7 @@ async def exhibitor_dashboard(request: Request) -> Response:
         booked = await appointments.appointments_for_booths(db, lead_ids)
         appointment_totals = await appointments.totals_for_booths(db, lead_ids)
         unread = {r.id for r in requests if r.read_at is None}
+        chat_unread = await unread_chat(db, user.id, booths)
         lead_mail = await db.scalar(select(User.lead_mail).where(User.id == user.id))
         await services.mark_requests_read(db, requests)
         await db.commit()
@@ -81,11 +83,25 @@ async def exhibitor_dashboard(request: Request) -> Response:
             "series": analytics.SERIES,
             "requests": requests,
             "unread": unread,
+            "chat_unread": chat_unread,
             "booth_names": names,
             "lead_mail": lead_mail,
             "lead_mail_choices": LEAD_MAIL_CHOICES,
             "saved": request.query_params.get("saved") == "1",
         },
+    )
+
+
+async def unread_counts(request: Request) -> Response:
+    """For the menu badge (static/js/unread.js): what this exhibitor has not seen yet."""
+    user = services.require_exhibitor_area(current_user(request))
+    async with request.app.state.db.session() as db:
+        booths = await booths_of(db, sorted(user.organisation_ids))
+        requests = await unread_requests(db, [b.id for b in _lead_booths(user, booths)])
+        chat = await unread_chat(db, user.id, booths)
+    return JSONResponse(
+        {"requests": requests, "chat": sum(chat.values())},
+        headers={"Cache-Control": "no-store"},
     )
 
 

@@ -236,3 +236,16 @@ class BoothAppointmentStats(Base):
     booked: Mapped[int] = mapped_column(Integer, default=0)
     held: Mapped[int] = mapped_column(Integer, default=0)
     cancelled: Mapped[int] = mapped_column(Integer, default=0)
+
+class BoothChatSeen(Base):
+    """When a booth team member last opened the booth page: later chat messages are unread."""
+
+    __tablename__ = "booth_chat_seen"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    booth_id: Mapped[int] = mapped_column(
+        ForeignKey("booths.id", ondelete="CASCADE"), primary_key=True
+    )
+    seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -69,6 +69,7 @@ routes: list[BaseRoute] = [
     Route("/exhibitor", dashboard.exhibitor_dashboard),
     Route("/exhibitor/leads.csv", dashboard.leads_csv),
     Route("/exhibitor/notifications", dashboard.notification_settings, methods=POST),
+    Route("/exhibitor/unread.json", dashboard.unread_counts),
     Route("/organiser/booths", dashboard.organiser_booths, methods=["GET"]),
     Route("/organiser/booths", dashboard.organiser_create_booth, methods=POST),
     Route("/organiser/booths/{slug}/exhibitors", dashboard.organiser_assign, methods=POST),

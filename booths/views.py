@@ -18,6 +18,7 @@ from booths.queries import (
     hall_filter_choices,
     list_booths,
 )
+from booths.unread import mark_chat_seen
 from fair.errors import HTTPError, not_found
 from fair.i18n import gettext_for
 from fair.models import OrganisationKind
@@ -119,9 +120,12 @@ async def booth_detail(request: Request) -> Response:
         booth = await get_booth(db, request.path_params["slug"])
         related = await sessions_for_booth(db, booth.id)
         messages = await recent_messages(db, booth_channel(booth.slug))
+        user = current_user(request)
+        if user is not None and booth.organisation_id in user.organisation_ids:
+            await mark_chat_seen(db, user, booth)  # the team read its booth's chat
+            await db.commit()
     page_meta(request, booth_id=booth.id)
     page_tags(request, f"chat_messages:{booth_channel(booth.slug)}")
-    user = current_user(request)
     sent = request.query_params.get("sent") == "1"
     response = render(
         request,

@@ -75,6 +75,11 @@ async def test_contact_request_mail_inbox_and_withdrawal(
             await inbox.fill("#password", DEMO_PASSWORD)
             await inbox.click("main button[type=submit]")
             await inbox.wait_for_load_state()
+            badge = inbox.locator("[data-unread-badge] .badge")  # the menu's unread count
+            await badge.wait_for(timeout=10_000)
+            assert await badge.text_content() == "1"
+            assert await badge.get_attribute("aria-label") == "1 ungelesen"
+            await _shot(inbox, "02a-menu-badge")
             await inbox.goto(f"{server.base_url}/exhibitor#inbox")
             card = inbox.locator(".inbox li", has_text="Bea Browser")
             assert await card.locator(".badge.unread").count() == 1

@@ -3,7 +3,8 @@
 ``contact_requests`` get the hash of the withdrawal token mailed to the visitor, the
 moment an exhibitor first saw the request (unread badge) and the visitor's language.
 ``users`` get how an exhibitor wants to hear about new requests. ``legal_pages`` hold
-the organisers' Impressum, privacy statement and accessibility statement per language.
+the organisers' Impressum, privacy statement and accessibility statement per language;
+``booth_chat_seen`` when a team member last looked at their booth's chat (unread badge).
 
 Revision ID: 0006
 Revises: 0002
@@ -32,6 +33,14 @@ def upgrade() -> None:
         )
         batch.add_column(sa.Column("digest_sent_at", sa.DateTime(), nullable=True))
     op.create_table(
+        "booth_chat_seen",
+        sa.Column("user_id", sa.Integer(), sa.ForeignKey("users.id", ondelete="CASCADE"),
+                  primary_key=True),
+        sa.Column("booth_id", sa.Integer(), sa.ForeignKey("booths.id", ondelete="CASCADE"),
+                  primary_key=True),
+        sa.Column("seen_at", sa.DateTime(), nullable=False),
+    )  # fmt: skip
+    op.create_table(
         "legal_pages",
         sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column("slug", sa.String(40), nullable=False),
@@ -44,6 +53,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("legal_pages")
+    op.drop_table("booth_chat_seen")
     with op.batch_alter_table("users") as batch:
         batch.drop_column("digest_sent_at")
         batch.drop_column("lead_mail")
