@@ -4,7 +4,9 @@ requests (leads) and aggregated daily analytics."""
 from __future__ import annotations
 
 import enum
+import json
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -54,11 +56,19 @@ class Booth(Base):
         ForeignKey("event_days.id", ondelete="SET NULL"), nullable=True
     )
     logo_key: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    # Resized logo and cover (booths.pictures): {"logo": {"v": …, "w": …, …}, "cover": …}
+    image_sets: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
     organisation: Mapped[Organisation] = relationship(lazy="raise")
     day: Mapped[EventDay | None] = relationship(lazy="raise")
+
+    def picture(self, kind: str) -> dict[str, Any] | None:
+        """The stored variants of the logo or cover, for the ``picture`` template macro."""
+        value = json.loads(self.image_sets or "{}").get(kind)
+        return value if isinstance(value, dict) else None
+
     topics: Mapped[list[Topic]] = relationship(secondary=booth_topics, lazy="raise")
     materials: Mapped[list[Material]] = relationship(
         back_populates="booth", lazy="raise", order_by="Material.position"

@@ -1,8 +1,8 @@
 """URL table of the exhibition hall, and its start-up hook.
 
 Upload routes (``/booths/{slug}/materials``, ``/booths/{slug}/materials/{id}``,
-``/booths/{slug}/logo``) must match ``fair.app.UPLOAD_PATHS`` so the upload size limit
-applies there instead of the form limit.
+``/booths/{slug}/logo``, ``/booths/{slug}/cover``) must match ``fair.app.UPLOAD_PATHS``
+so the upload size limit applies there instead of the form limit.
 """
 
 from __future__ import annotations
@@ -35,6 +35,12 @@ routes: list[BaseRoute] = [
     Route("/booths/{slug}", views.booth_detail, name="booth"),
     Route("/booths/{slug}/contact", views.contact_request, methods=POST),
     Route("/booths/{slug}/logo", editor.logo_route, methods=["GET", "HEAD", "POST"]),
+    Route("/booths/{slug}/cover", editor.cover_upload, methods=POST),
+    Route(
+        "/booths/{slug}/images/{kind}/{version}/{name}",
+        views.picture_variant,
+        methods=["GET", "HEAD"],
+    ),
     Route("/booths/{slug}/edit", editor.edit_page, methods=["GET"]),
     Route("/booths/{slug}/edit", editor.edit_text, methods=POST),
     Route("/booths/{slug}/contacts", editor.contact_add, methods=POST),

@@ -11,6 +11,7 @@ from starlette.responses import RedirectResponse, Response
 
 from booths import analytics, services
 from booths.lead_mail import Postman, announce_contact_request, app_postman
+from booths.pictures import find_variant
 from booths.queries import (
     HallFilter,
     get_booth,
@@ -275,3 +276,18 @@ async def logo(request: Request) -> Response:
     return await range_response(
         storage, booth.logo_key, request, filename=filename, content_type=mime
     )
+
+
+async def picture_variant(request: Request) -> Response:
+    """One resized logo or cover; its URL changes with every upload, so it is cached
+    for good."""
+    p = request.path_params
+    async with request.app.state.db.session() as db:
+        booth = await get_booth(db, p["slug"])
+    key, content_type = find_variant(booth, p["kind"], p["version"], p["name"])
+    response = await range_response(
+        request.app.state.storage, key, request, filename=p["name"], content_type=content_type
+    )
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    response.headers["Content-Disposition"] = "inline"
+    return response

@@ -49,7 +49,7 @@ NO_GZIP = (
     "application/msword",
 )
 # Routes that take file uploads get the upload limit instead of the form limit.
-UPLOAD_PATHS = [r"/booths/[^/]+/materials(/\d+)?", r"/booths/[^/]+/logo"]
+UPLOAD_PATHS = [r"/booths/[^/]+/materials(/\d+)?", r"/booths/[^/]+/(logo|cover)"]
 # A congress's schedule file is a few MB; the import refuses more than MAX_SCHEDULE_BYTES.
 UPLOAD_PATHS.append(r"/organiser/programme/import")
 

@@ -12,6 +12,7 @@ from fair.formatting import (
     format_day,
     format_local_datetime,
     format_local_time,
+    format_number,
     format_size,
     render_markdown,
     to_local,
@@ -57,6 +58,12 @@ PACKAGE_TEMPLATE_DIRS = [
 ]
 
 
+@jinja2.pass_context
+def _filesize(context: jinja2.runtime.Context, num_bytes: int | None) -> str:
+    """``{{ n | filesize }}`` in the language the page is rendered in."""
+    return format_size(num_bytes, str(context.get("lang", "de")))
+
+
 class Templates:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -72,7 +79,7 @@ class Templates:
             lstrip_blocks=True,
         )
         self.env.filters["markdown"] = render_markdown
-        self.env.filters["filesize"] = format_size
+        self.env.filters["filesize"] = _filesize
         self.env.globals["static_url"] = static_files(PROJECT_ROOT / "static").url
 
     def render_mail(self, name: str, language: str, context: dict[str, Any]) -> tuple[str, str]:
@@ -84,6 +91,7 @@ class Templates:
             "lang": language,
             "settings": self.settings,
             "local_datetime": lambda v: format_local_datetime(v, tz, language),
+            "number": lambda v: format_number(v, language),
             "_": translations.gettext,
             "gettext": translations.gettext,
             "ngettext": translations.ngettext,
@@ -111,6 +119,7 @@ class Templates:
             "local_datetime": lambda v: format_local_datetime(v, tz, lang),
             "local": lambda v: to_local(v, tz),
             "day_name": lambda v: format_day(v, lang),
+            "number": lambda v: format_number(v, lang),
             "label": lambda value: translations.gettext(LABELS.get(str(value), str(value))),
             "_": translations.gettext,
             "gettext": translations.gettext,

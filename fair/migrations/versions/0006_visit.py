@@ -27,6 +27,8 @@ def upgrade() -> None:
         batch.add_column(sa.Column("read_at", sa.DateTime(), nullable=True))
         batch.add_column(sa.Column("language", sa.String(5), nullable=False, server_default="de"))
         batch.create_index("ix_contact_requests_withdraw_token_hash", ["withdraw_token_hash"])
+    with op.batch_alter_table("booths") as batch:
+        batch.add_column(sa.Column("image_sets", sa.Text(), nullable=False, server_default="{}"))
     with op.batch_alter_table("users") as batch:
         batch.add_column(
             sa.Column("lead_mail", sa.String(10), nullable=False, server_default="each")
@@ -54,6 +56,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("legal_pages")
     op.drop_table("booth_chat_seen")
+    with op.batch_alter_table("booths") as batch:
+        batch.drop_column("image_sets")
     with op.batch_alter_table("users") as batch:
         batch.drop_column("digest_sent_at")
         batch.drop_column("lead_mail")
