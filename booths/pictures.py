@@ -48,6 +48,13 @@ async def store_variants(
     On any failure the variants written so far are removed and the error raised
     (:class:`HTTPError` with the reason); the caller removes the original."""
     data = await _read(storage, original_key, size)
+    return await store_picture_data(storage, booth_id, kind, data)
+
+
+async def store_picture_data(
+    storage: Storage, booth_id: int, kind: ImageKind, data: bytes
+) -> dict[str, Any]:
+    """The variants of ``data`` stored; see :func:`store_variants`."""
     try:
         variants = await asyncio.to_thread(make_variants, data, kind)
     except ImageRefused as exc:

@@ -41,7 +41,7 @@ class ImageKind:
 
 
 LOGO = ImageKind("logo", (96, 192, 384), "png")
-COVER = ImageKind("cover", (640, 1280, 1920), "jpeg", aspect=3.0)
+COVER = ImageKind("cover", (640, 1280, 1920), "jpeg", aspect=4.0)
 KINDS = {k.name: k for k in (LOGO, COVER)}
 
 

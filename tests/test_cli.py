@@ -130,6 +130,16 @@ def test_demo_without_serving(tmp_path: Path) -> None:
     first = run(["demo", "--no-serve"], tmp_path)
     assert first.returncode == 0, first.stderr
     assert "Demo fair created." in first.stderr
+    # Every booth got a generated logo and cover, resized like uploads.
+    images = tmp_path / "storage" / "images"
+    booths = list(images.iterdir())
+    assert len(booths) > 50
+    assert {p.name for p in (booths[0] / "logo").glob("*/*")} == {
+        f"{w}.{fmt}" for w in (96, 192, 384) for fmt in ("webp", "png")
+    }
+    assert {p.name for p in (booths[0] / "cover").glob("*/*")} == {
+        f"{w}.{fmt}" for w in (640, 1280) for fmt in ("webp", "jpeg")
+    }
     second = run(["demo", "--no-serve"], tmp_path)
     assert second.returncode == 0, second.stderr
     assert "demo data left as it is" in second.stderr

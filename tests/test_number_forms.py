@@ -46,4 +46,3 @@ async def test_hall_counts_booths_in_both_languages(client: httpx.AsyncClient) -
     assert _status(await client.get("/booths?q=Schulanmeldung&lang=en")).startswith("1 booth ")
     assert _status(await client.get("/booths?lang=de")).endswith("Stände")
     assert _status(await client.get("/booths?lang=en")).endswith("booths")
-

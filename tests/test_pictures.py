@@ -104,7 +104,7 @@ async def test_logo_and_cover_resized_and_shown(picture_app: Starlette) -> None:
 
         page = lxml.html.fromstring((await client.get(f"/booths/{OWN}")).text)
         header = page.xpath("//img[contains(@class, 'booth-cover')]")[0]
-        assert (header.get("width"), header.get("height")) == ("1920", "640")
+        assert (header.get("width"), header.get("height")) == ("1920", "480")
         srcset = page.xpath("//picture[.//img[contains(@class,'booth-cover')]]//source")[0]
         assert re.findall(r" (\d+)w", srcset.get("srcset")) == ["640", "1280", "1920"]
 
