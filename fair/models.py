@@ -51,6 +51,9 @@ class EventSeries(Base):
     acronym: Mapped[str] = mapped_column(String(40), default="")
     description: Mapped[str] = mapped_column(Text, default="")
     time_zone: Mapped[str] = mapped_column(String(64), default="Europe/Berlin")
+    # Branding (fair.branding): short name in the header, checked accent colour.
+    brand_name: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    accent_colour: Mapped[str | None] = mapped_column(String(7), nullable=True)
 
     days: Mapped[list[EventDay]] = relationship(
         back_populates="series", order_by="EventDay.date", lazy="raise"

@@ -8,6 +8,7 @@ from typing import Any
 import jinja2
 from starlette.requests import Request
 
+from fair.branding import Branding
 from fair.formatting import (
     format_day,
     format_local_datetime,
@@ -56,6 +57,11 @@ PACKAGE_TEMPLATE_DIRS = [
     Path(__file__).resolve().parent.parent / "booths" / "templates",
     Path(__file__).resolve().parent.parent / "sessions" / "templates",
 ]
+
+
+def _branding(request: Request) -> Branding:
+    cache = getattr(request.app.state, "branding", None)
+    return cache.current if cache is not None else Branding()
 
 
 @jinja2.pass_context
@@ -115,6 +121,7 @@ class Templates:
             # A page every visitor gets holds a placeholder; each gets their own token.
             "csrf_token": TOKEN_PLACEHOLDER if is_shared_render(request) else csrf_token(request),
             "settings": self.settings,
+            "branding": _branding(request),
             "local_time": lambda v: format_local_time(v, tz, lang),
             "local_datetime": lambda v: format_local_datetime(v, tz, lang),
             "local": lambda v: to_local(v, tz),

@@ -4,7 +4,9 @@
 moment an exhibitor first saw the request (unread badge) and the visitor's language.
 ``users`` get how an exhibitor wants to hear about new requests. ``legal_pages`` hold
 the organisers' Impressum, privacy statement and accessibility statement per language;
-``booth_chat_seen`` when a team member last looked at their booth's chat (unread badge).
+``booths.image_sets`` describes resized logo and cover; ``event_series`` gets a short
+brand name and an accent colour; ``booth_chat_seen`` holds when a team member last
+looked at their booth's chat (unread badge).
 
 Revision ID: 0006
 Revises: 0002
@@ -29,6 +31,9 @@ def upgrade() -> None:
         batch.create_index("ix_contact_requests_withdraw_token_hash", ["withdraw_token_hash"])
     with op.batch_alter_table("booths") as batch:
         batch.add_column(sa.Column("image_sets", sa.Text(), nullable=False, server_default="{}"))
+    with op.batch_alter_table("event_series") as batch:
+        batch.add_column(sa.Column("brand_name", sa.String(60), nullable=True))
+        batch.add_column(sa.Column("accent_colour", sa.String(7), nullable=True))
     with op.batch_alter_table("users") as batch:
         batch.add_column(
             sa.Column("lead_mail", sa.String(10), nullable=False, server_default="each")
@@ -56,6 +61,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("legal_pages")
     op.drop_table("booth_chat_seen")
+    with op.batch_alter_table("event_series") as batch:
+        batch.drop_column("accent_colour")
+        batch.drop_column("brand_name")
     with op.batch_alter_table("booths") as batch:
         batch.drop_column("image_sets")
     with op.batch_alter_table("users") as batch:
