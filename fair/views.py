@@ -23,6 +23,13 @@ async def healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
+ROLE_HOMES = {
+    Role.exhibitor: "/exhibitor",
+    Role.organiser: "/organiser/programme",
+    Role.speaker: "/speaker",
+}
+
+
 def _safe_next(target: str | None) -> str:
     """Only local paths: an open redirect after login would be a phishing aid."""
     if target and target.startswith("/") and not target.startswith("//"):
@@ -53,6 +60,8 @@ async def login(request: Request) -> Response:
             return render(request, "login.html", context, status_code=exc.status_code)
     request.session.clear()
     request.session[SESSION_USER_KEY] = user.id
+    if next_url == "/":  # no page asked for: each role starts where its work is
+        next_url = ROLE_HOMES.get(user.role, "/")
     return RedirectResponse(next_url, status_code=303)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
-from sessions import api, organiser, sockets, views
+from sessions import api, appearances, organiser, sockets, views
 from sessions.chat import presence_announcer
 from sessions.qa import PostingLimit, questions_announcer
 
@@ -27,6 +27,7 @@ routes: list[BaseRoute] = [
         methods=["POST"],
     ),
     Route("/recordings", views.recordings, name="recordings"),
+    Route("/speaker", appearances.my_appearances, name="appearances"),
     Route("/schedule.{ext}", views.schedule_export, name="schedule_export"),
     Route("/organiser/programme", organiser.programme_admin),
     Route("/organiser/programme/new", organiser.new_session, methods=["GET", "POST"]),

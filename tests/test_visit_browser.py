@@ -70,7 +70,7 @@ async def test_contact_request_mail_inbox_and_withdrawal(
 
             exhibitor = await browser.new_context(bypass_csp=True)
             inbox = await exhibitor.new_page()
-            await inbox.goto(f"{server.base_url}/login")
+            await inbox.goto(f"{server.base_url}/login?next=/booths")
             await inbox.fill("#email", "aussteller.krz@example.org")
             await inbox.fill("#password", DEMO_PASSWORD)
             await inbox.click("main button[type=submit]")
