@@ -17,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -168,6 +169,8 @@ class ChatMessage(Base):
     author_name: Mapped[str] = mapped_column(String(80))
     body: Mapped[str] = mapped_column(String(1000))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Set by the server from the logged-in account, never from what was typed.
+    team: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class FaqEntry(Base):

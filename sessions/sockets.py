@@ -76,8 +76,8 @@ async def booth_socket(websocket: WebSocket) -> None:
         return
     slug = websocket.path_params["slug"][:80]
     async with websocket.app.state.db.session() as db:
-        known = await db.scalar(select(Booth.id).where(Booth.slug == slug))
-    if known is None:
+        organisation_id = await db.scalar(select(Booth.organisation_id).where(Booth.slug == slug))
+    if organisation_id is None:
         await _refuse(websocket, CLOSE_NOT_FOUND, "unknown booth")
         return
     channel = booth_channel(slug)
@@ -85,10 +85,14 @@ async def booth_socket(websocket: WebSocket) -> None:
     async def snapshot() -> list[dict[str, Any]]:
         return [{"type": "presence", "count": await websocket.app.state.hub.presence(channel)}]
 
-    await _serve(websocket, channel, snapshot)
+    user = current_user(websocket)
+    team = user is not None and (user.is_organiser or organisation_id in user.organisation_ids)
+    await _serve(websocket, channel, snapshot, team=team)
 
 
-async def _serve(websocket: WebSocket, channel: str, snapshot: Any) -> None:
+async def _serve(websocket: WebSocket, channel: str, snapshot: Any, *, team: bool = False) -> None:
+    """``team``: this connection belongs to the booth's team; its messages carry the badge
+    and the account's own name, whatever name the client sent."""
     app = websocket.app
     hub = app.state.hub
     announcer: Announcer = app.state.presence
@@ -99,13 +103,13 @@ async def _serve(websocket: WebSocket, channel: str, snapshot: Any) -> None:
         if kind == "hello":
             await websocket.send_text(json.dumps(await snapshot(), ensure_ascii=False))
         elif kind == "chat":
-            name = event.get("name") or (user.name if user else "")
+            name = user.name if team and user else event.get("name") or (user.name if user else "")
             text = event.get("text")
             if not isinstance(name, str) or not isinstance(text, str):
                 raise MessageRejected("chat needs name and text strings")
             try:
                 async with app.state.db.session() as db:
-                    message = await post_chat(db, channel, name, text)
+                    message = await post_chat(db, channel, name, text, team=team)
                     await db.commit()
             except HTTPError as exc:
                 error = {"type": "error", "message": exc.message}

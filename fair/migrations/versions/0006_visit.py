@@ -6,7 +6,8 @@ moment an exhibitor first saw the request (unread badge) and the visitor's langu
 the organisers' Impressum, privacy statement and accessibility statement per language;
 ``booths.image_sets`` describes resized logo and cover; ``event_series`` gets a short
 brand name and an accent colour; ``booth_chat_seen`` holds when a team member last
-looked at their booth's chat (unread badge).
+looked at their booth's chat (unread badge); ``chat_messages.team`` marks messages
+of a booth's team, set from the account (a typed name cannot earn it).
 
 Revision ID: 0006
 Revises: 0002
@@ -31,6 +32,8 @@ def upgrade() -> None:
         batch.create_index("ix_contact_requests_withdraw_token_hash", ["withdraw_token_hash"])
     with op.batch_alter_table("booths") as batch:
         batch.add_column(sa.Column("image_sets", sa.Text(), nullable=False, server_default="{}"))
+    with op.batch_alter_table("chat_messages") as batch:
+        batch.add_column(sa.Column("team", sa.Boolean(), nullable=False, server_default=sa.false()))
     with op.batch_alter_table("event_series") as batch:
         batch.add_column(sa.Column("brand_name", sa.String(60), nullable=True))
         batch.add_column(sa.Column("accent_colour", sa.String(7), nullable=True))
@@ -61,6 +64,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("legal_pages")
     op.drop_table("booth_chat_seen")
+    with op.batch_alter_table("chat_messages") as batch:
+        batch.drop_column("team")
     with op.batch_alter_table("event_series") as batch:
         batch.drop_column("accent_colour")
         batch.drop_column("brand_name")
