@@ -60,7 +60,8 @@ PACKAGE_TEMPLATE_DIRS = [
 
 
 def _branding(request: Request) -> Branding:
-    cache = getattr(request.app.state, "branding", None)
+    app = request.scope.get("app")  # absent when a partial is rendered on its own
+    cache = getattr(app.state, "branding", None) if app is not None else None
     return cache.current if cache is not None else Branding()
 
 
