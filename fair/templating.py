@@ -9,6 +9,7 @@ import jinja2
 from starlette.requests import Request
 
 from fair.branding import Branding
+from fair.db import utcnow
 from fair.formatting import (
     format_day,
     format_local_datetime,
@@ -123,6 +124,7 @@ class Templates:
             "csrf_token": TOKEN_PLACEHOLDER if is_shared_render(request) else csrf_token(request),
             "settings": self.settings,
             "branding": _branding(request),
+            "now_utc": utcnow(),
             "local_time": lambda v: format_local_time(v, tz, lang),
             "local_datetime": lambda v: format_local_datetime(v, tz, lang),
             "local": lambda v: to_local(v, tz),
