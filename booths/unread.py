@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import String, func, literal, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booths.models import Booth, BoothChatSeen, ContactRequest
@@ -51,9 +52,12 @@ async def unread_chat(db: AsyncSession, user_id: int, booths: Sequence[Booth]) -
 
 
 async def mark_chat_seen(db: AsyncSession, user: CurrentUser, booth: Booth) -> None:
-    """Called when a team member opens their own booth page."""
-    row = await db.get(BoothChatSeen, (user.id, booth.id))
-    if row is None:
-        db.add(BoothChatSeen(user_id=user.id, booth_id=booth.id, seen_at=utcnow()))
-    else:
-        row.seen_at = utcnow()
+    """Called when a team member opens their own booth page: one upsert statement, so
+    the page stays within its query budget."""
+    insert = postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
+    now = utcnow()
+    await db.execute(
+        insert(BoothChatSeen)
+        .values(user_id=user.id, booth_id=booth.id, seen_at=now)
+        .on_conflict_do_update(index_elements=["user_id", "booth_id"], set_={"seen_at": now})
+    )
