@@ -247,6 +247,7 @@ class BoothAppointmentStats(Base):
     held: Mapped[int] = mapped_column(Integer, default=0)
     cancelled: Mapped[int] = mapped_column(Integer, default=0)
 
+
 class BoothChatSeen(Base):
     """When a booth team member last opened the booth page: later chat messages are unread."""
 
