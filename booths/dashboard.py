@@ -8,10 +8,12 @@ import io
 from collections.abc import Iterator
 from datetime import timedelta
 
+from sqlalchemy import select, update
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 
 from booths import analytics, appointments, services
+from booths.lead_mail import LEAD_MAIL_CHOICES
 from booths.models import Booth, ContactRequest
 from booths.queries import (
     all_organisations,
@@ -21,12 +23,16 @@ from booths.queries import (
     get_booth,
     hall_filter_choices,
 )
+from booths.unread import unread_chat, unread_requests
 from fair import audit
 from fair.auth import CurrentUser
 from fair.db import utcnow
 from fair.errors import HTTPError
 from fair.formatting import to_local
-from fair.web import current_user, form_int, form_text, read_form, render
+from fair.i18n import gettext_for
+from fair.models import User
+from fair.templating import N_
+from fair.web import current_user, form_int, form_text, language, read_form, render
 from sessions.ids import MAX_ID
 
 CHART_DAYS = 14
@@ -60,6 +66,11 @@ async def exhibitor_dashboard(request: Request) -> Response:
         lead_ids = [b.id for b in _lead_booths(user, booths)]
         booked = await appointments.appointments_for_booths(db, lead_ids)
         appointment_totals = await appointments.totals_for_booths(db, lead_ids)
+        unread = {r.id for r in requests if r.read_at is None}
+        chat_unread = await unread_chat(db, user.id, booths)
+        lead_mail = await db.scalar(select(User.lead_mail).where(User.id == user.id))
+        await services.mark_requests_read(db, requests)
+        await db.commit()
     names = {b.id: b.name for b in booths}
     return render(
         request,
@@ -72,21 +83,55 @@ async def exhibitor_dashboard(request: Request) -> Response:
             "charts": charts,
             "series": analytics.SERIES,
             "requests": requests,
+            "unread": unread,
+            "chat_unread": chat_unread,
             "booth_names": names,
+            "lead_mail": lead_mail,
+            "lead_mail_choices": LEAD_MAIL_CHOICES,
+            "saved": request.query_params.get("saved") == "1",
         },
     )
 
 
-CSV_FIELDS = (
-    "booth",
-    "created_at",
-    "name",
-    "email",
-    "message",
-    "purpose",
-    "retention_days",
-    "expires_at",
-    "consent_text",
+async def unread_counts(request: Request) -> Response:
+    """For the menu badge (static/js/unread.js): what this exhibitor has not seen yet."""
+    user = services.require_exhibitor_area(current_user(request))
+    async with request.app.state.db.session() as db:
+        booths = await booths_of(db, sorted(user.organisation_ids))
+        requests = await unread_requests(db, [b.id for b in _lead_booths(user, booths)])
+        chat = await unread_chat(db, user.id, booths)
+    return JSONResponse(
+        {"requests": requests, "chat": sum(chat.values())},
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+async def notification_settings(request: Request) -> Response:
+    """How this exhibitor hears about new contact requests: each, daily, or not by mail."""
+    user = services.require_exhibitor_area(current_user(request))
+    form = await read_form(request)
+    choice = form_text(form, "lead_mail", max_length=10)
+    if choice not in LEAD_MAIL_CHOICES:
+        raise HTTPError(
+            400, f"lead_mail: eines von {', '.join(LEAD_MAIL_CHOICES)}", field="lead_mail"
+        )
+    async with request.app.state.db.session() as db:
+        await db.execute(update(User).where(User.id == user.id).values(lead_mail=choice))
+        await db.commit()
+    return RedirectResponse("/exhibitor?saved=1#notifications", status_code=303)
+
+
+CSV_COLUMNS = (
+    N_("Stand"),
+    N_("Eingegangen"),
+    N_("Name"),
+    N_("E-Mail"),
+    N_("Ansprechperson"),
+    N_("Nachricht"),
+    N_("Zweck"),
+    N_("Aufbewahrung (Tage)"),
+    N_("Löschung am"),
+    N_("Einwilligung"),
 )
 
 
@@ -99,24 +144,31 @@ def _cell(value: object) -> str:
 
 
 def _csv_rows(
-    requests: list[ContactRequest], names: dict[int, str], time_zone: str
+    requests: list[ContactRequest],
+    names: dict[int, str],
+    time_zone: str,
+    gettext: services.Translate,
 ) -> Iterator[str]:
+    """Semicolon-separated with a byte-order mark (sent before): what German Excel opens
+    as columns with umlauts intact; headers in the reader's language."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_FIELDS)
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow([gettext(column) for column in CSV_COLUMNS])
     for r in requests:
+        person = r.contact_person
         writer.writerow(
             [
                 _cell(v)
                 for v in (
                     names[r.booth_id],
-                    to_local(r.created_at, time_zone).isoformat(timespec="minutes"),
+                    to_local(r.created_at, time_zone).strftime("%d.%m.%Y %H:%M"),
                     r.name,
                     r.email,
+                    person.name if person is not None else "",
                     r.message,
                     r.purpose,
                     r.retention_days,
-                    to_local(r.expires_at, time_zone).date().isoformat(),
+                    to_local(r.expires_at, time_zone).strftime("%d.%m.%Y"),
                     r.consent_text,
                 )
             ]
@@ -144,7 +196,12 @@ async def leads_csv(request: Request) -> Response:
         requests = await contact_requests_for(db, [b.id for b in booths])
     names = {b.id: b.name for b in booths}
     filename = f"leads-{slug or 'alle'}.csv"
-    rows = _csv_rows(requests, names, request.app.state.settings.time_zone)
+    rows = _csv_rows(
+        requests,
+        names,
+        request.app.state.settings.time_zone,
+        gettext_for(language(request)).gettext,
+    )
     return StreamingResponse(
         iter(["\ufeff", *rows]),
         media_type="text/csv; charset=utf-8",

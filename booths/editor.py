@@ -1,5 +1,5 @@
 """Booth editing for its exhibitors (and organisers): text, topics, contact persons,
-materials (upload, replace with history, soft delete, links) and the logo.
+materials (upload, replace with history, soft delete, links), logo and cover.
 
 Uploads are streamed: the multipart body is parsed while it arrives and the file part
 goes straight to storage (:mod:`fair.uploads`, :mod:`fair.storage`). Authorisation is
@@ -21,9 +21,11 @@ from starlette.responses import RedirectResponse, Response
 
 from booths import services
 from booths.models import Booth
+from booths.pictures import delete_keys, set_picture, store_variants, variant_keys
 from booths.queries import get_booth_for_edit
 from fair import audit
 from fair.errors import HTTPError
+from fair.images import COVER, LOGO, ImageKind
 from fair.models import Topic
 from fair.storage import EmptyUpload, StorageUnavailable, TooLarge
 from fair.uploads import FormError, UnsupportedFileType, stream_upload_form
@@ -237,31 +239,49 @@ async def material_upload(request: Request) -> Response:
     return _back(booth, "#materials")
 
 
-async def logo_upload(request: Request) -> Response:
+async def picture_upload(request: Request, kind: ImageKind) -> Response:
+    """A new logo or cover: stored, decoded and resized; the booth shows it only when
+    every variant is stored, and the old files go only after the booth was saved."""
     booth = await _editable_booth(request)
+    storage = request.app.state.storage
     upload, _fields = await receive_upload(
         request, prefix=f"logos/{booth.id}", allowed=services.LOGO_TYPES
     )
-    old_key: str | None = None
+    new_keys: list[str] = []
+    old_keys: list[str] = []
     try:
+        picture = await store_variants(
+            storage, booth.id, kind, upload.stored.key, upload.stored.size
+        )
+        new_keys = variant_keys(booth.id, kind.name, picture)
         async with request.app.state.db.session() as db:
             booth = await get_booth_for_edit(db, booth.slug)
-            old_key = booth.logo_key
-            booth.logo_key = upload.stored.key
+            old = set_picture(booth, kind.name, picture)
+            if old is not None:
+                old_keys = variant_keys(booth.id, kind.name, old)
+            if kind is LOGO:  # the original stays served at /booths/{slug}/logo
+                if booth.logo_key:
+                    old_keys.append(booth.logo_key)
+                booth.logo_key = upload.stored.key
+            else:
+                old_keys.append(upload.stored.key)
             await db.commit()
     except BaseException:
         await forget_upload(request, upload)
+        await delete_keys(storage, new_keys)
         raise
-    if old_key:
-        with contextlib.suppress(Exception):
-            await request.app.state.storage.delete(old_key)
-    return _back(booth)
+    await delete_keys(storage, old_keys)
+    return _back(booth, f"#{kind.name}-title")
+
+
+async def cover_upload(request: Request) -> Response:
+    return await picture_upload(request, COVER)
 
 
 async def logo_route(request: Request) -> Response:
     """GET shows the logo, POST replaces it (one path, so the upload limit applies)."""
     if request.method == "POST":
-        return await logo_upload(request)
+        return await picture_upload(request, LOGO)
     from booths.views import logo
 
     return await logo(request)

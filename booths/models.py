@@ -4,7 +4,9 @@ requests (leads) and aggregated daily analytics."""
 from __future__ import annotations
 
 import enum
+import json
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -56,6 +58,8 @@ class Booth(Base):
         ForeignKey("event_days.id", ondelete="SET NULL"), nullable=True
     )
     logo_key: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    # Resized logo and cover (booths.pictures): {"logo": {"v": …, "w": …, …}, "cover": …}
+    image_sets: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
     # Drafts are seen by organisers only, until "publish" releases them all at once.
@@ -63,6 +67,12 @@ class Booth(Base):
 
     organisation: Mapped[Organisation] = relationship(lazy="raise")
     day: Mapped[EventDay | None] = relationship(lazy="raise")
+
+    def picture(self, kind: str) -> dict[str, Any] | None:
+        """The stored variants of the logo or cover, for the ``picture`` template macro."""
+        value = json.loads(self.image_sets or "{}").get(kind)
+        return value if isinstance(value, dict) else None
+
     topics: Mapped[list[Topic]] = relationship(secondary=booth_topics, lazy="raise")
     materials: Mapped[list[Material]] = relationship(
         back_populates="booth", lazy="raise", order_by="Material.position"
@@ -155,6 +165,12 @@ class ContactRequest(Base):
     consented_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Only the hash of the link mailed to the visitor: the link alone withdraws consent.
+    withdraw_token_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    read_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    language: Mapped[str] = mapped_column(String(5), default="de", server_default="de")
+
+    contact_person: Mapped[ContactPerson | None] = relationship(lazy="raise")
 
 
 class BoothDailyStats(Base):
@@ -242,3 +258,17 @@ series_scope.register(
     Booth,
     lambda series_id: Booth.day_id.is_(None) | Booth.day_id.in_(series_scope.days_of(series_id)),
 )
+
+
+class BoothChatSeen(Base):
+    """When a booth team member last opened the booth page: later chat messages are unread."""
+
+    __tablename__ = "booth_chat_seen"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    booth_id: Mapped[int] = mapped_column(
+        ForeignKey("booths.id", ondelete="CASCADE"), primary_key=True
+    )
+    seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

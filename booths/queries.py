@@ -131,8 +131,10 @@ async def booths_of(db: AsyncSession, organisation_ids: Sequence[int] | None) ->
 
 
 async def contact_requests_for(db: AsyncSession, booth_ids: Sequence[int]) -> list[ContactRequest]:
+    """Newest first, each with its chosen contact person (joined, no extra query)."""
     query = (
         select(ContactRequest)
+        .options(joinedload(ContactRequest.contact_person))
         .where(ContactRequest.booth_id.in_(list(booth_ids)))
         .order_by(ContactRequest.created_at.desc(), ContactRequest.id.desc())
     )

@@ -1,17 +1,30 @@
 """URL table of the exhibition hall, and its start-up hook.
 
 Upload routes (``/booths/{slug}/materials``, ``/booths/{slug}/materials/{id}``,
-``/booths/{slug}/logo``) must match ``fair.app.UPLOAD_PATHS`` so the upload size limit
-applies there instead of the form limit.
+``/booths/{slug}/logo``, ``/booths/{slug}/cover``) must match ``fair.app.UPLOAD_PATHS``
+so the upload size limit applies there instead of the form limit.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
-from booths import analytics, appointment_views, call_socket, dashboard, editor, views, walkin_views
+from booths import (
+    analytics,
+    appointment_views,
+    call_socket,
+    dashboard,
+    editor,
+    views,
+    walkin_views,
+    withdrawal,
+)
 from booths.appointments import purge_expired_appointments
+from booths.lead_mail import digest_loop
 from booths.services import contact_request_limit, purge_expired_requests
 from fair.search import SearchService
 
@@ -22,6 +35,12 @@ routes: list[BaseRoute] = [
     Route("/booths/{slug}", views.booth_detail, name="booth"),
     Route("/booths/{slug}/contact", views.contact_request, methods=POST),
     Route("/booths/{slug}/logo", editor.logo_route, methods=["GET", "HEAD", "POST"]),
+    Route("/booths/{slug}/cover", editor.cover_upload, methods=POST),
+    Route(
+        "/booths/{slug}/images/{kind}/{version}/{name}",
+        views.picture_variant,
+        methods=["GET", "HEAD"],
+    ),
     Route("/booths/{slug}/edit", editor.edit_page, methods=["GET"]),
     Route("/booths/{slug}/edit", editor.edit_text, methods=POST),
     Route("/booths/{slug}/contacts", editor.contact_add, methods=POST),
@@ -52,8 +71,11 @@ routes: list[BaseRoute] = [
     Route("/booths/{slug}/walkin", walkin_views.ask, methods=POST),
     WebSocketRoute("/ws/booths/{slug}/walkin/{request_id}", walkin_views.visitor_socket),
     WebSocketRoute("/ws/exhibitor/booths/{slug}/walkin", walkin_views.team_socket),
+    Route("/contact-requests/withdraw/{token}", withdrawal.withdraw_page, methods=["GET", "POST"]),
     Route("/exhibitor", dashboard.exhibitor_dashboard),
     Route("/exhibitor/leads.csv", dashboard.leads_csv),
+    Route("/exhibitor/notifications", dashboard.notification_settings, methods=POST),
+    Route("/exhibitor/unread.json", dashboard.unread_counts),
     Route("/organiser/booths", dashboard.organiser_booths, methods=["GET"]),
     Route("/organiser/booths", dashboard.organiser_create_booth, methods=POST),
     Route("/organiser/booths/{slug}/exhibitors", dashboard.organiser_assign, methods=POST),
@@ -72,6 +94,17 @@ def register_booth_hooks(app: Starlette) -> None:
             await SearchService.for_session(db).ensure_index(db)
             await db.commit()
 
+    async def start_digests(app: Starlette) -> None:
+        if app.state.mailer.enabled:
+            app.state.digest_task = asyncio.create_task(digest_loop(app), name="lead-digests")
+
+    async def stop_digests(app: Starlette) -> None:
+        task = getattr(app.state, "digest_task", None)
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
     app.state.startup_hooks.append(ensure_search_index)
     app.state.visit_counts = analytics.VisitCounts(app.state.db)
 
@@ -83,6 +116,8 @@ def register_booth_hooks(app: Starlette) -> None:
 
     app.state.startup_hooks.append(start_visit_counts)
     app.state.shutdown_hooks.append(write_visit_counts)
+    app.state.startup_hooks.append(start_digests)
+    app.state.shutdown_hooks.append(stop_digests)
     app.state.contact_limiter = contact_request_limit()
     # Signs appointment links and walk-in tickets; read once (it may live in a file).
     app.state.link_secret = app.state.settings.effective_secret_key()

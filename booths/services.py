@@ -7,6 +7,7 @@ by also updates the search index in the same transaction.
 from __future__ import annotations
 
 import re
+import secrets
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booths.models import (
@@ -25,7 +26,7 @@ from booths.models import (
     MaterialKind,
     MaterialVersion,
 )
-from fair.auth import CurrentUser, create_invitation, require_user
+from fair.auth import CurrentUser, create_invitation, require_user, token_hash
 from fair.db import utcnow
 from fair.errors import HTTPError, bad_request
 from fair.models import EventDay, Membership, Organisation, Role, Topic, User
@@ -287,8 +288,9 @@ def consent_text(booth: Booth, gettext: Translate = _same, purpose: str | None =
     return gettext(
         "Ich willige ein, dass mein Name, meine E-Mail-Adresse und meine Nachricht an "
         "%(organisation)s (Stand „%(booth)s“) übermittelt werden. Zweck: %(purpose)s. "
-        "Die Daten werden nach %(days)s Tagen gelöscht; ich kann die Einwilligung "
-        "jederzeit widerrufen."
+        "Die Daten werden nach %(days)s Tagen gelöscht. Ich kann die Einwilligung "
+        "jederzeit widerrufen: über den Link in der Bestätigung, die ich per E-Mail "
+        "erhalte; dann wird die Anfrage auch beim Stand gelöscht."
     ) % {
         "organisation": booth.organisation.name,
         "booth": booth.name,
@@ -325,9 +327,22 @@ class ContactRequestInput:
     contact_person_id: int | None
 
 
+@dataclass(frozen=True)
+class NewContactRequest:
+    """A stored request and the one-time token of its withdrawal link (only its hash is
+    stored, so the link must be sent now or never)."""
+
+    request: ContactRequest
+    withdraw_token: str
+
+
 async def create_contact_request(
-    db: AsyncSession, booth: Booth, data: ContactRequestInput, gettext: Translate = _same
-) -> ContactRequest:
+    db: AsyncSession,
+    booth: Booth,
+    data: ContactRequestInput,
+    gettext: Translate = _same,
+    language: str = "de",
+) -> NewContactRequest:
     """Store a lead only with explicit consent; without it nothing is kept."""
     if not data.consent:
         raise bad_request(
@@ -340,8 +355,11 @@ async def create_contact_request(
     if data.contact_person_id is not None:
         find_contact(booth, data.contact_person_id)
     now = utcnow()
+    token = secrets.token_urlsafe(32)
     request = ContactRequest(
         booth_id=booth.id,
+        withdraw_token_hash=token_hash(token),
+        language=language,
         contact_person_id=data.contact_person_id,
         name=data.name,
         email=data.email,
@@ -351,7 +369,38 @@ async def create_contact_request(
     db.add(request)
     await purge_expired_requests(db)
     await db.flush()
+    return NewContactRequest(request, token)
+
+
+async def find_withdrawable_request(db: AsyncSession, token: str) -> ContactRequest:
+    """The request a withdrawal link points to; 404 once withdrawn or expired."""
+    request = None
+    if 20 <= len(token) <= 100:
+        request = await db.scalar(
+            select(ContactRequest).where(ContactRequest.withdraw_token_hash == token_hash(token))
+        )
+    if request is None or request.expires_at < utcnow():
+        raise HTTPError(
+            404, "Diese Anfrage gibt es nicht (mehr): schon widerrufen oder nach Frist gelöscht."
+        )
     return request
+
+
+async def withdraw_contact_request(db: AsyncSession, token: str) -> ContactRequest:
+    """Withdrawing consent deletes the request, so the exhibitor's copy is gone too."""
+    request = await find_withdrawable_request(db, token)
+    await db.delete(request)
+    await db.flush()
+    return request
+
+
+async def mark_requests_read(db: AsyncSession, requests: Sequence[ContactRequest]) -> None:
+    """The exhibitor saw these in the inbox: they stop counting as unread."""
+    unread = [r.id for r in requests if r.read_at is None]
+    if unread:
+        await db.execute(
+            update(ContactRequest).where(ContactRequest.id.in_(unread)).values(read_at=utcnow())
+        )
 
 
 def contact_request_limit() -> SlidingWindowLimit:

@@ -10,6 +10,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from booths import analytics, services
+from booths.lead_mail import Postman, announce_contact_request, app_postman
+from booths.pictures import find_variant
 from booths.queries import (
     HallFilter,
     get_booth,
@@ -17,6 +19,7 @@ from booths.queries import (
     hall_filter_choices,
     list_booths,
 )
+from booths.unread import mark_chat_seen
 from fair.errors import HTTPError, not_found
 from fair.i18n import gettext_for
 from fair.models import OrganisationKind
@@ -121,9 +124,13 @@ async def booth_detail(request: Request) -> Response:
         messages = await recent_messages(db, booth_channel(booth.slug))
         settings = request.app.state.settings
         chat_closed = await archive_active(db, settings.now(), settings.time_zone)
+        user = current_user(request)
+        if user is not None and booth.organisation_id in user.organisation_ids:
+            await mark_chat_seen(db, user, booth)  # the team read its booth's chat
+            await db.commit()
     page_meta(request, booth_id=booth.id)
     page_tags(request, f"chat_messages:{booth_channel(booth.slug)}")
-    user = current_user(request)
+    sent = request.query_params.get("sent") == "1"
     response = render(
         request,
         "booths/booth.html",
@@ -135,7 +142,7 @@ async def booth_detail(request: Request) -> Response:
             "can_edit": services.can_edit_booth(user, booth),
             "consent_text": services.consent_text(booth, _gettext(request)),
             "retention_days": services.RETENTION_DAYS,
-            "sent": request.query_params.get("sent") == "1",
+            "sent": sent,
             "form": {},
             "error": None,
         },
@@ -167,7 +174,9 @@ async def contact_request(request: Request) -> Response:
                 consent=form.get("consent") == "yes",
                 contact_person_id=parse_id(contact_raw),
             )
-            await services.create_contact_request(db, booth, data, _gettext(request))
+            new = await services.create_contact_request(
+                db, booth, data, _gettext(request), language(request)
+            )
         except HTTPError as exc:
             related = await sessions_for_booth(db, booth.id)
             messages = await recent_messages(db, booth_channel(booth.slug))
@@ -190,7 +199,12 @@ async def contact_request(request: Request) -> Response:
         today = analytics.local_today(settings.time_zone)
         await analytics.count(db, booth.id, today, contact_requests=1)
         await db.commit()
+        await announce_contact_request(db, postman(request), booth, new)
     return RedirectResponse(f"/booths/{slug}?sent=1#contact-form", status_code=303)
+
+
+def postman(request: Request) -> Postman:
+    return app_postman(request.app.state, str(request.base_url))
 
 
 def _gettext(request: Request) -> services.Translate:
@@ -269,3 +283,18 @@ async def serve_logo(request: Request, key: str | None, name: str) -> Response:
     if url is not None:
         return RedirectResponse(url, status_code=303, headers={"Cache-Control": "no-store"})
     return await range_response(storage, key, request, filename=filename, content_type=mime)
+
+
+async def picture_variant(request: Request) -> Response:
+    """One resized logo or cover; its URL changes with every upload, so it is cached
+    for good."""
+    p = request.path_params
+    async with request.app.state.db.session() as db:
+        booth = await get_booth(db, p["slug"])
+    key, content_type = find_variant(booth, p["kind"], p["version"], p["name"])
+    response = await range_response(
+        request.app.state.storage, key, request, filename=p["name"], content_type=content_type
+    )
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    response.headers["Content-Disposition"] = "inline"
+    return response

@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount
 
+from fair.branding import BrandingCache
 from fair.db import Database
 from fair.errors import HTTPError
 from fair.mail import Mailer
@@ -50,7 +51,7 @@ NO_GZIP = (
     "application/msword",
 )
 # Routes that take file uploads get the upload limit instead of the form limit.
-UPLOAD_PATHS = [r"/booths/[^/]+/materials(/\d+)?", r"/booths/[^/]+/logo"]
+UPLOAD_PATHS = [r"/booths/[^/]+/materials(/\d+)?", r"/booths/[^/]+/(logo|cover)"]
 # A congress's schedule file is a few MB; the import refuses more than MAX_SCHEDULE_BYTES.
 UPLOAD_PATHS.append(r"/organiser/programme/import")
 UPLOAD_PATHS.append(r"/organiser/organisations/\d+/logo")
@@ -151,6 +152,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.startup_hooks = []
     app.state.shutdown_hooks = []
     app.state.startup_hooks.append(series_cache.warm)  # no page pays for the first read
+    app.state.branding = BrandingCache()
+    app.state.startup_hooks.append(lambda app: app.state.branding.start(database))
+    app.state.shutdown_hooks.append(lambda app: app.state.branding.stop())
     for register in _package_hooks():
         register(app)
     return app
@@ -159,12 +163,22 @@ def create_app(settings: Settings | None = None) -> Starlette:
 def collect_routes() -> list[BaseRoute]:
     """Every package exports ``routes``; the order decides which pattern wins."""
     from booths.routes import routes as booth_routes
+    from fair.branding_views import routes as branding_routes
+    from fair.legal_views import routes as legal_routes
     from fair.views import routes as core_routes
     from sessions.live.routes import routes as live_routes
     from sessions.routes import routes as session_routes
 
     static = Mount("/static", app=static_files(PROJECT_ROOT / "static"), name="static")
-    return [*core_routes, *booth_routes, *live_routes, *session_routes, static]
+    return [
+        *core_routes,
+        *booth_routes,
+        *live_routes,
+        *session_routes,
+        *legal_routes,
+        *branding_routes,
+        static,
+    ]
 
 
 def _package_hooks() -> list[Any]:

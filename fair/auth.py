@@ -140,6 +140,7 @@ async def authenticate(
 
 
 def token_hash(token: str) -> str:
+    """Stored instead of one-time tokens, so a database leak yields no usable link."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -163,7 +164,7 @@ async def create_invitation(
     db.add(
         Invitation(
             token_hash=token_hash(token),
-            email=email,
+            email=email.strip().lower(),
             name=name,
             role=role,
             organisation_id=organisation_id,

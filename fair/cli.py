@@ -9,7 +9,9 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from fair.settings import Settings, SettingsError
 
@@ -225,7 +227,7 @@ def user_create(
     try:
         asyncio.run(create())
     except HTTPError as exc:
-        console.print(f"[red]{exc.message}[/]")
+        console.print(f"[red]{escape(exc.message)}[/]")
         sys.exit(1)
     console.print(f"[green]Created {role} {email}.[/]")
 
@@ -362,7 +364,8 @@ def show_settings() -> None:
     """List every FAIR_* setting with its default and meaning."""
     table = Table("variable", "default", "meaning")
     for row in Settings.describe():
-        table.add_row(*row)
+        # As Text, not markup strings: help texts hold brackets such as "[/prefix]".
+        table.add_row(*(Text(cell) for cell in row))
     Console().print(table)
 
 

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import nh3
 from babel.dates import format_date, format_datetime, format_time
+from babel.numbers import format_decimal
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
@@ -57,15 +58,23 @@ def format_day(value: date, language: str) -> str:
     return format_date(value, "EEEE, d. MMMM y", locale=language)
 
 
-def format_size(num_bytes: int | None) -> str:
+def format_size(num_bytes: int | None, language: str = "de") -> str:
+    """Binary units in the reader's number format: "20,2 KB" and "500 MB" in German,
+    "20.2 KB" in English; whole bytes without a decimal."""
     if num_bytes is None:
         return ""
     size = float(num_bytes)
     for unit in ("B", "KB", "MB", "GB"):
         if size < 1024 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+            break
         size /= 1024
-    return f"{size:.1f} GB"
+    pattern = "#,##0" if unit == "B" else "#,##0.#"
+    return f"{format_decimal(size, pattern, locale=language)}\u00a0{unit}"
+
+
+def format_number(value: float, language: str) -> str:
+    """A count or decimal as the reader writes it: 1.234 / 1,234; 20,2 / 20.2."""
+    return str(format_decimal(value, locale=language))
 
 
 def format_clock(seconds: float) -> str:

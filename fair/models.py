@@ -58,6 +58,9 @@ class EventSeries(Base):
     # Archive mode (the fair after the event): None switches on by itself after the last
     # day; True or False is an organiser's choice.
     archive_mode: Mapped[bool | None] = mapped_column(nullable=True, default=None)
+    # Branding (fair.branding): short name in the header, checked accent colour.
+    brand_name: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    accent_colour: Mapped[str | None] = mapped_column(String(7), nullable=True)
 
     days: Mapped[list[EventDay]] = relationship(
         back_populates="series", order_by="EventDay.date", lazy="raise"
@@ -127,6 +130,9 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Exhibitors: "each" new contact request by mail, a "daily" digest, or "off".
+    lead_mail: Mapped[str] = mapped_column(String(10), default="each", server_default="each")
+    digest_sent_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", lazy="raise", cascade="all, delete-orphan"
@@ -221,3 +227,17 @@ class AuditEntry(Base):
     subject_type: Mapped[str] = mapped_column(String(40))
     subject_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     summary: Mapped[str] = mapped_column(String(500))
+
+
+class LegalPage(Base):
+    """Impressum, privacy and accessibility statement as organisers wrote them (Markdown),
+    one row per page and language."""
+
+    __tablename__ = "legal_pages"
+    __table_args__ = (UniqueConstraint("slug", "language"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40))
+    language: Mapped[str] = mapped_column(String(5))
+    body: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)

@@ -79,6 +79,25 @@ async def _one_chunk(payload: bytes) -> AsyncIterator[bytes]:
     yield payload
 
 
+def organisations_by_id(organisations: dict[str, Organisation]) -> dict[int, str]:
+    return {o.id: o.name for o in organisations.values()}
+
+
+async def _demo_pictures(
+    storage: Storage, booths: dict[str, Booth], org_names: dict[int, str]
+) -> None:
+    """Generated logo and cover per booth (deterministic, no network)."""
+    from booths.pictures import set_picture, store_picture_data
+    from fair.demo_pictures import demo_cover, demo_logo
+    from fair.images import COVER, LOGO
+
+    for booth in booths.values():
+        logo = demo_logo(booth.slug, org_names[booth.organisation_id])
+        set_picture(booth, "logo", await store_picture_data(storage, booth.id, LOGO, logo))
+        cover = demo_cover(booth.slug)
+        set_picture(booth, "cover", await store_picture_data(storage, booth.id, COVER, cover))
+
+
 async def seed_demo_fair(
     database: Database,
     *,
@@ -201,6 +220,8 @@ async def seed_demo_fair(
                     await db.flush()
                     material.current_version_id = version.id
         await db.flush()
+        if storage is not None:
+            await _demo_pictures(storage, booths, organisations_by_id(organisations))
         say(f"{len(booths)} booths")
 
         speakers: dict[tuple[str, str], Speaker] = {}

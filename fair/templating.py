@@ -8,11 +8,13 @@ from typing import Any
 import jinja2
 from starlette.requests import Request
 
+from fair.branding import Branding
 from fair.formatting import (
     format_clock,
     format_day,
     format_local_datetime,
     format_local_time,
+    format_number,
     format_size,
     language_name,
     render_markdown,
@@ -88,12 +90,26 @@ PACKAGE_TEMPLATE_DIRS = [
 ]
 
 
+def _branding(request: Request) -> Branding:
+    app = request.scope.get("app")  # absent when a partial is rendered on its own
+    cache = getattr(app.state, "branding", None) if app is not None else None
+    return cache.current if cache is not None else Branding()
+
+
+@jinja2.pass_context
+def _filesize(context: jinja2.runtime.Context, num_bytes: int | None) -> str:
+    """``{{ n | filesize }}`` in the language the page is rendered in."""
+    return format_size(num_bytes, str(context.get("lang", "de")))
+
+
 class Templates:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader([str(p) for p in PACKAGE_TEMPLATE_DIRS]),
-            autoescape=jinja2.select_autoescape(["html", "xml"], default=True),
+            autoescape=jinja2.select_autoescape(
+                ["html", "xml"], disabled_extensions=["txt"], default=True
+            ),
             extensions=["jinja2.ext.i18n"],
             undefined=jinja2.StrictUndefined,
             enable_async=False,
@@ -101,8 +117,27 @@ class Templates:
             lstrip_blocks=True,
         )
         self.env.filters["markdown"] = render_markdown
-        self.env.filters["filesize"] = format_size
+        self.env.filters["filesize"] = _filesize
         self.env.globals["static_url"] = static_files(PROJECT_ROOT / "static").url
+
+    def render_mail(self, name: str, language: str, context: dict[str, Any]) -> tuple[str, str]:
+        """``name.txt`` and ``name.html`` in ``language``, outside any request (mails go to
+        people other than the one whose request sends them)."""
+        tz = self.settings.time_zone
+        translations = gettext_for(language)
+        values: dict[str, Any] = {
+            "lang": language,
+            "settings": self.settings,
+            "local_datetime": lambda v: format_local_datetime(v, tz, language),
+            "number": lambda v: format_number(v, language),
+            "_": translations.gettext,
+            "gettext": translations.gettext,
+            "ngettext": translations.ngettext,
+            **context,
+        }
+        text = self.env.get_template(f"{name}.txt").render(values)
+        html = self.env.get_template(f"{name}.html").render(values)
+        return text, html
 
     def render(self, request: Request, name: str, context: dict[str, Any]) -> str:
         from fair.pagecache import TOKEN_PLACEHOLDER, is_shared_render
@@ -119,12 +154,14 @@ class Templates:
             "csrf_token": TOKEN_PLACEHOLDER if is_shared_render(request) else csrf_token(request),
             "settings": self.settings,
             "now": self.settings.now(),
+            "branding": _branding(request),
             "local_time": lambda v: format_local_time(v, tz, lang),
             "local_datetime": lambda v: format_local_datetime(v, tz, lang),
             "local": lambda v: to_local(v, tz),
             "day_name": lambda v: format_day(v, lang),
             "clock": format_clock,
             "language_name": lambda code: language_name(code, lang),
+            "number": lambda v: format_number(v, lang),
             "label": lambda value: translations.gettext(LABELS.get(str(value), str(value))),
             "_": translations.gettext,
             "gettext": translations.gettext,

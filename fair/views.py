@@ -24,6 +24,13 @@ async def healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
+ROLE_HOMES = {
+    Role.exhibitor: "/exhibitor",
+    Role.organiser: "/organiser/programme",
+    Role.speaker: "/speaker",
+}
+
+
 def _safe_next(target: str | None) -> str:
     """Only local paths: an open redirect after login would be a phishing aid."""
     if target and target.startswith("/") and not target.startswith("//"):
@@ -31,14 +38,19 @@ def _safe_next(target: str | None) -> str:
     return "/"
 
 
+def _asked_page(raw: str | None) -> str:
+    """The local page a login was asked to return to; "" when none (or an unsafe one)."""
+    return raw if raw and _safe_next(raw) == raw else ""
+
+
 async def login(request: Request) -> Response:
-    next_url = _safe_next(request.query_params.get("next"))
+    asked = _asked_page(request.query_params.get("next"))
     if request.method == "GET":
-        return render(request, "login.html", {"next": next_url, "error": None, "email": ""})
+        return render(request, "login.html", {"next": asked, "error": None, "email": ""})
     form = await read_form(request)
     email = form_text(form, "email", max_length=254)
     password = form_text(form, "password", max_length=1000)
-    next_url = _safe_next(form_text(form, "next", required=False) or next_url)
+    asked = _asked_page(form_text(form, "next", required=False) or asked)
     settings = request.app.state.settings
     async with request.app.state.db.session() as db:
         try:
@@ -50,11 +62,12 @@ async def login(request: Request) -> Response:
                 attempts_per_minute=settings.login_attempts_per_minute,
             )
         except HTTPError as exc:
-            context = {"next": next_url, "error": exc.message, "email": email}
+            context = {"next": asked, "error": exc.message, "email": email}
             return render(request, "login.html", context, status_code=exc.status_code)
     request.session.clear()
     request.session[SESSION_USER_KEY] = user.id
-    return RedirectResponse(next_url, status_code=303)
+    # No page asked for: each role starts where its work is.
+    return RedirectResponse(asked or ROLE_HOMES.get(user.role, "/"), status_code=303)
 
 
 async def logout(request: Request) -> Response:

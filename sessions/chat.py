@@ -4,7 +4,8 @@ presence count ("people watching now") announced on those channels.
 Messages are stored (the page shows the recent history) and then published through the
 hub, so every app instance delivers them. Events on the wire::
 
-    {"type": "chat", "id": 7, "author": "Ada", "text": "Hallo", "at": "2026-11-30T09:01:02Z"}
+    {"type": "chat", "id": 7, "author": "Ada", "text": "Hallo", "at": "2026-11-30T09:01:02Z",
+     "team": false}
     {"type": "presence", "count": 12}
 """
 
@@ -35,14 +36,20 @@ def chat_event(message: ChatMessage) -> dict[str, Any]:
         "author": message.author_name,
         "text": message.body,
         "at": message.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "team": message.team,
     }
 
 
-async def post_chat(db: AsyncSession, channel: str, author_name: str, text: str) -> ChatMessage:
+async def post_chat(
+    db: AsyncSession, channel: str, author_name: str, text: str, *, team: bool = False
+) -> ChatMessage:
+    """Store a message. ``team`` comes from the logged-in account (a member of the booth's
+    team), never from the client; a visitor typing a team member's name gets no badge."""
     message = ChatMessage(
         channel=channel,
         author_name=clean_text(author_name, "name", MAX_NAME),
         body=clean_text(text, "text", MAX_CHAT),
+        team=team,
     )
     db.add(message)
     await db.flush()

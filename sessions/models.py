@@ -18,6 +18,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     select,
     true,
 )
@@ -190,6 +191,8 @@ class ChatMessage(Base):
     author_name: Mapped[str] = mapped_column(String(80))
     body: Mapped[str] = mapped_column(String(1000))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Set by the server from the logged-in account, never from what was typed.
+    team: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class FaqEntry(Base):

@@ -99,6 +99,18 @@ async def sessions_for_booth(db: AsyncSession, booth_id: int) -> list[ProgrammeS
     return list((await db.scalars(query)).all())
 
 
+async def sessions_of_user(db: AsyncSession, user_id: int) -> list[ProgrammeSession]:
+    """The sessions a speaker account appears in (as speaker or moderator), in time order."""
+    query = (
+        session_query()
+        .join(SessionSpeaker, SessionSpeaker.session_id == ProgrammeSession.id)
+        .join(Speaker, Speaker.id == SessionSpeaker.speaker_id)
+        .where(Speaker.user_id == user_id)
+        .order_by(ProgrammeSession.starts_at)
+    )
+    return list((await db.scalars(query)).unique().all())
+
+
 @dataclass(frozen=True)
 class NowAndNext:
     now: list[ProgrammeSession]

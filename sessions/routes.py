@@ -6,7 +6,16 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from fair import audit
-from sessions import api, event_admin, organiser, recording_views, search_views, sockets, views
+from sessions import (
+    api,
+    appearances,
+    event_admin,
+    organiser,
+    recording_views,
+    search_views,
+    sockets,
+    views,
+)
 from sessions.chat import presence_announcer
 from sessions.qa import PostingLimit, questions_announcer
 from sessions.search import ensure_programme_index
@@ -36,6 +45,7 @@ routes: list[BaseRoute] = [
     Route("/recordings/{recording_id}/chapters", recording_views.edit_chapters, methods=["POST"]),
     Route("/recordings/{recording_id}/captions", recording_views.upload_captions, methods=["POST"]),
     Route("/search", search_views.search_page, name="search"),
+    Route("/speaker", appearances.my_appearances, name="appearances"),
     Route("/schedule.{ext}", views.schedule_export, name="schedule_export"),
     Route("/organiser/programme", organiser.programme_admin),
     Route("/organiser/programme/new", organiser.new_session, methods=["GET", "POST"]),

@@ -77,8 +77,8 @@ async def booth_socket(websocket: WebSocket) -> None:
         return
     slug = websocket.path_params["slug"][:80]
     async with websocket.app.state.db.session() as db:
-        known = await db.scalar(select(Booth.id).where(Booth.slug == slug))
-    if known is None:
+        organisation_id = await db.scalar(select(Booth.organisation_id).where(Booth.slug == slug))
+    if organisation_id is None:
         await _refuse(websocket, CLOSE_NOT_FOUND, "unknown booth")
         return
     channel = booth_channel(slug)
@@ -86,15 +86,24 @@ async def booth_socket(websocket: WebSocket) -> None:
     async def snapshot() -> list[dict[str, Any]]:
         return [{"type": "presence", "count": await websocket.app.state.hub.presence(channel)}]
 
-    await _serve(websocket, channel, snapshot, read_only_after_event=True)
+    user = current_user(websocket)
+    team = user is not None and (user.is_organiser or organisation_id in user.organisation_ids)
+    await _serve(websocket, channel, snapshot, read_only_after_event=True, team=team)
 
 
 ARCHIVED_CHAT = "Die Veranstaltung ist vorbei; der Chat am Stand ist nur noch lesbar."
 
 
 async def _serve(
-    websocket: WebSocket, channel: str, snapshot: Any, read_only_after_event: bool = False
+    websocket: WebSocket,
+    channel: str,
+    snapshot: Any,
+    read_only_after_event: bool = False,
+    *,
+    team: bool = False,
 ) -> None:
+    """``team``: this connection belongs to the booth's team; its messages carry the badge
+    and the account's own name, whatever name the client sent."""
     app = websocket.app
     hub = app.state.hub
     announcer: Announcer = app.state.presence
@@ -105,7 +114,7 @@ async def _serve(
         if kind == "hello":
             await websocket.send_text(json.dumps(await snapshot(), ensure_ascii=False))
         elif kind == "chat":
-            name = event.get("name") or (user.name if user else "")
+            name = user.name if team and user else event.get("name") or (user.name if user else "")
             text = event.get("text")
             if not isinstance(name, str) or not isinstance(text, str):
                 raise MessageRejected("chat needs name and text strings")
@@ -115,7 +124,7 @@ async def _serve(
                         db, app.state.settings.now(), app.state.settings.time_zone
                     ):
                         raise HTTPError(409, ARCHIVED_CHAT)
-                    message = await post_chat(db, channel, name, text)
+                    message = await post_chat(db, channel, name, text, team=team)
                     await db.commit()
             except HTTPError as exc:
                 error = {"type": "error", "message": exc.message}

@@ -21,7 +21,10 @@ def _pages(base_url: str) -> list[str]:
     booth = re.search(r'<a href="(/booths/[^"]+)">', hall).group(1)  # type: ignore[union-attr]
     programme = httpx.get(f"{base_url}/programme").text
     session = re.search(r'href="(/sessions/\d+)"', programme).group(1)  # type: ignore[union-attr]
-    return ["/", "/booths", booth, "/programme", session, "/login", "/recordings", "/nope"]
+    return [
+        *("/", "/booths", booth, "/programme", session, "/login", "/recordings", "/nope"),
+        *("/impressum", "/datenschutz", "/barrierefreiheit"),
+    ]
 
 
 async def _axe_violations(page: Any) -> list[dict[str, Any]]:

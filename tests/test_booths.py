@@ -161,11 +161,17 @@ async def test_contact_request_with_consent_reaches_only_that_exhibitor(
     assert export.status_code == 200
     assert export.headers["content-type"].startswith("text/csv")
     assert export.headers["content-disposition"].startswith("attachment")
-    rows = list(csv.DictReader(io.StringIO(export.text.lstrip("\ufeff"))))
-    assert [(r["name"], r["email"], r["message"]) for r in rows] == [
+    assert export.content.startswith("\ufeff".encode())  # German Excel reads UTF-8 then
+    rows = list(csv.DictReader(io.StringIO(export.text.lstrip("\ufeff")), delimiter=";"))
+    assert [(r["Name"], r["E-Mail"], r["Nachricht"]) for r in rows] == [
         ("Eva Muster", "eva@example.org", "'=HYPERLINK(1)")
     ]
-    assert rows[0]["retention_days"] == "180" and rows[0]["consent_text"]
+    assert rows[0]["Aufbewahrung (Tage)"] == "180" and rows[0]["Einwilligung"]
+    assert rows[0]["Ansprechperson"]  # the person the visitor chose reaches the export
+    assert re.fullmatch(r"\d\d\.\d\d\.\d{4} \d\d:\d\d", rows[0]["Eingegangen"])
+    english = await client.get("/exhibitor/leads.csv?lang=en")
+    header = english.text.lstrip("\ufeff").split("\r\n", 1)[0]
+    assert header.startswith("Booth;Received;Name;E-mail;Contact person;Message")
     # Another exhibitor, and the organiser, see nothing of it.
     await login(client, "aussteller.gelsenkirchen@example.org")
     assert "Eva Muster" not in (await client.get("/exhibitor")).text

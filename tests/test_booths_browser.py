@@ -37,7 +37,7 @@ async def test_exhibitor_and_organiser_pages_pass_axe(
     problems: dict[str, Any] = {}
     for email, paths in (
         ("aussteller.krz@example.org", ["/exhibitor", f"/booths/{BOOTH}/edit"]),
-        ("orga@example.org", ["/organiser/booths"]),
+        ("orga@example.org", ["/organiser/booths", "/organiser/legal/barrierefreiheit"]),
     ):
         context, page = await _logged_in(browser, demo_server, email, bypass_csp=True)
         try:

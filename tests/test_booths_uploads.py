@@ -5,6 +5,7 @@ dropped connections, unavailable storage and the authorisation matrix."""
 from __future__ import annotations
 
 import asyncio
+import io
 import re
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -14,6 +15,7 @@ import httpx
 import pytest
 import pytest_asyncio
 import uvicorn
+from PIL import Image
 from sqlalchemy import func, select
 from starlette.applications import Starlette
 
@@ -38,11 +40,15 @@ from tests.booth_helpers import (
 from tests.conftest import csrf_of, login
 from tests.s3_server import S3Server, free_port
 
-PNG = (
-    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
-    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7\x35\x81\x84"
-    b"\x00\x00\x00\x00IEND\xaeB`\x82"
-)
+
+def _png() -> bytes:
+    """A valid 1×1 PNG (logos are decoded and resized now, so it must really be one)."""
+    buffer = io.BytesIO()
+    Image.new("RGBA", (1, 1), (11, 92, 173, 255)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+PNG = _png()
 LIMIT = 200_000
 
 
@@ -149,7 +155,8 @@ async def test_upload_replace_download_and_history(
     assert response.status_code == 303, error_text(response)
     logo = await _fetch(hall, f"/booths/{OWN}/logo")
     assert logo.status_code == 200 and logo.content == PNG
-    assert f'src="/booths/{OWN}/logo"' in (await hall.get(f"/booths/{OWN}")).text
+    page = (await hall.get(f"/booths/{OWN}")).text  # the page shows resized variants
+    assert f'src="/booths/{OWN}/images/logo/' in page
 
 
 # --------------------------------------------------------------------------- bad input

@@ -180,7 +180,7 @@ async def test_open_redirect_after_login_is_refused(client: httpx.AsyncClient) -
         },
     )
     assert response.status_code == 303
-    assert response.headers["location"] == "/"
+    assert response.headers["location"] == "/organiser/programme"  # the role's home
 
 
 async def test_invitation_is_one_time(demo_app: Starlette) -> None:

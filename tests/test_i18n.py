@@ -11,11 +11,15 @@ ROOT = Path(__file__).resolve().parent.parent
 CATALOG_DIR = ROOT / "fair" / "locale" / "en" / "LC_MESSAGES"
 METHOD_MAP = [
     ("**/templates/**.html", "jinja2"),
+    ("**/templates/**.txt", "jinja2"),
     ("fair/**.py", "python"),
     ("booths/**.py", "python"),
     ("sessions/**.py", "python"),
 ]
-OPTIONS = {"**/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
+OPTIONS = {
+    "**/templates/**.html": {"extensions": "jinja2.ext.i18n"},
+    "**/templates/**.txt": {"extensions": "jinja2.ext.i18n"},
+}
 
 
 def _source_messages() -> set[str]:

@@ -23,6 +23,7 @@ ROLES = {
 MAX_PAGES = 400
 MAX_QUERY_VARIANTS = 4  # per path: filters and pagination add up quickly
 SKIP_PATHS = ("/logout", "/lang/")
+LEGAL_PAGES = ("/impressum", "/datenschutz", "/barrierefreiheit")  # in every page's footer
 BODY_UNCHECKED = (".ics", ".xml", ".json", ".csv", ".pdf", ".webm", ".mp4", ".png", ".jpg")
 
 
@@ -108,6 +109,9 @@ async def _crawl(client: httpx.AsyncClient, language: str) -> tuple[int, list[st
                 problems.append(f"no <title> on {where}")
             if page.html_lang != language:
                 problems.append(f"<html lang={page.html_lang!r}> on {where}")
+            missing_legal = [p for p in LEGAL_PAGES if p not in page.links]
+            if missing_legal:
+                problems.append(f"no footer link to {missing_legal} on {where}")
             targets = page.links
         for href in targets:
             target = _internal(f"http://testserver{url}", href)

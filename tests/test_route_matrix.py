@@ -212,6 +212,26 @@ ROWS: dict[tuple[str, str], Row] = {
     ("POST", "/sessions/{session_id}/recording-opt-out"): Row(SESSION_TEAM),
     ("GET", "/sessions/{session_id}/recordings/compose"): Row(ORGANISER),
     ("POST", "/sessions/{session_id}/recordings/compose"): Row(ORGANISER),
+    # issue 15: pictures, withdrawal, notifications, legal pages, branding, appearances
+    ("POST", "/booths/{slug}/cover"): Row(BOOTH_TEAM),
+    ("GET", "/booths/{slug}/images/{kind}/{version}/{name}"): Row(
+        EVERYONE, "/booths/{slug}/images/logo/0123456789abcdef/96.png"
+    ),
+    ("GET", "/contact-requests/withdraw/{token}"): Row(EVERYONE),
+    ("POST", "/contact-requests/withdraw/{token}"): Row(EVERYONE),
+    ("POST", "/exhibitor/notifications"): Row(EXHIBITORS, data=(("lead_mail", "daily"),)),
+    ("GET", "/exhibitor/unread.json"): Row(EXHIBITORS),
+    ("GET", "/impressum"): Row(EVERYONE),
+    ("GET", "/datenschutz"): Row(EVERYONE),
+    ("GET", "/barrierefreiheit"): Row(EVERYONE),
+    ("GET", "/organiser/legal/{slug}"): Row(ORGANISER, "/organiser/legal/impressum"),
+    ("POST", "/organiser/legal/{slug}"): Row(
+        ORGANISER, "/organiser/legal/impressum", (("body_de", "Rathaus"), ("body_en", "Town hall"))
+    ),
+    ("GET", "/branding.css"): Row(EVERYONE),
+    ("GET", "/organiser/branding"): Row(ORGANISER),
+    ("POST", "/organiser/branding"): Row(ORGANISER, data=(("name", "fair"), ("accent", "#0b5cad"))),
+    ("GET", "/speaker"): Row(SESSION_TEAM | {"other_speaker"}),
 }
 
 # WebSocket routes: open to every visitor, but only from the fair's own origin.

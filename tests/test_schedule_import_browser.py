@@ -61,7 +61,7 @@ async def test_organiser_imports_and_reads_the_report(
         await page.fill("#email", "orga@example.org")
         await page.fill("#password", "demo-passwort")
         await page.click("form.stack button[type=submit]")
-        await page.wait_for_url(f"{base}/")
+        await page.wait_for_url(f"{base}/organiser/programme")  # the organiser's home
 
         text = await _upload(page, base, democon, "de")
         assert "Import abgeschlossen (schedule.json)" in text

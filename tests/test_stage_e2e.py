@@ -53,7 +53,7 @@ def _speaker_session(db_path: Path, email: str) -> int:
 
 
 async def _login(page: Any, base: str, email: str) -> None:
-    await page.goto(f"{base}/login")
+    await page.goto(f"{base}/login?next=/")  # stay on the home page, not the role home
     await page.fill("#email", email)
     await page.fill("#password", DEMO_PASSWORD)
     await page.click("form.stack button[type=submit]")

@@ -38,12 +38,21 @@ function refreshAgendaPage() {
   document.getElementById("agenda-empty").hidden = ids.size > 0;
 }
 
+// A saved talk's button says so ("Gemerkt"), not only through aria-pressed.
+function show(button, saved) {
+  button.setAttribute("aria-pressed", String(saved));
+  const label = button.querySelector("[data-star-label]");
+  if (!label) return;
+  label.dataset.unsaved ??= label.textContent;
+  label.textContent = saved ? label.dataset.saved : label.dataset.unsaved;
+}
+
 for (const button of document.querySelectorAll("[data-star]")) {
   const id = Number(button.dataset.star);
   button.hidden = false;
-  button.setAttribute("aria-pressed", String(starred().has(id)));
+  show(button, starred().has(id));
   button.addEventListener("click", () => {
-    button.setAttribute("aria-pressed", String(toggle(id)));
+    show(button, toggle(id));
     refreshAgendaPage();
   });
 }

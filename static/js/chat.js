@@ -11,9 +11,20 @@ function append(event) {
   if (seen.has(event.id)) return;
   seen.add(event.id);
   const item = document.createElement("li");
+  const at = new Date(event.at);
+  const time = document.createElement("time");
+  time.dateTime = event.at;
+  time.textContent = at.toLocaleTimeString(document.documentElement.lang, { hour: "2-digit", minute: "2-digit" });
   const author = document.createElement("strong");
   author.textContent = event.author;
-  item.append(author, `: ${event.text}`);
+  item.append(time, " ", author);
+  if (event.team) {
+    const badge = document.createElement("span");
+    badge.className = "badge team";
+    badge.textContent = log.dataset.teamLabel;
+    item.append(" ", badge);
+  }
+  item.append(`: ${event.text}`);
   log.querySelector("[data-chat-empty]")?.remove();
   log.append(item);
   while (log.children.length > 200) log.firstElementChild.remove();

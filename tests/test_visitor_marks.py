@@ -1,0 +1,64 @@
+"""Visitors see what is over in the programme, and a saved talk's button says "Gemerkt"
+(a real browser: the agenda is kept in localStorage)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import lxml.html
+from sqlalchemy import select, update
+from starlette.applications import Starlette
+
+from fair.db import utcnow
+from sessions.models import ProgrammeSession
+from tests.app_server import AppServer
+
+
+async def test_programme_marks_what_is_over(client: httpx.AsyncClient, demo_app: Starlette) -> None:
+    async with demo_app.state.db.session() as db:
+        first, second = (await db.scalars(select(ProgrammeSession.id).limit(2))).all()
+        now = utcnow()
+        await db.execute(
+            update(ProgrammeSession)
+            .where(ProgrammeSession.id == first)
+            .values(starts_at=now - timedelta(hours=2), duration_minutes=60)
+        )
+        await db.execute(
+            update(ProgrammeSession)
+            .where(ProgrammeSession.id == second)
+            .values(starts_at=now + timedelta(hours=1), duration_minutes=60)
+        )
+        await db.commit()
+    for lang, word in (("de", "vorbei"), ("en", "over")):
+        page = lxml.html.fromstring((await client.get(f"/programme?lang={lang}")).text)
+        past = page.xpath(f"//li[@data-session-id='{first}']")[0]
+        future = page.xpath(f"//li[@data-session-id='{second}']")[0]
+        assert past.get("data-over") is not None
+        assert past.xpath(".//span[contains(@class,'badge over')]/text()") == [word]
+        assert future.get("data-over") is None
+        assert not future.xpath(".//span[contains(@class,'badge over')]")
+
+
+async def test_saved_talk_button_says_so(demo_server: AppServer, browser: Any) -> None:
+    context = await browser.new_context()
+    page = await context.new_page()
+    try:
+        await page.goto(f"{demo_server.base_url}/programme")
+        button = page.locator("[data-star]").first
+        label = button.locator("[data-star-label]")
+        assert (await label.text_content()) == "Merken"
+        await button.click()
+        assert (await label.text_content()) == "Gemerkt"
+        assert await button.get_attribute("aria-pressed") == "true"
+        await page.reload()
+        assert (
+            await page.locator("[data-star]").first.locator("[data-star-label]").text_content()
+        ) == "Gemerkt"
+        await page.locator("[data-star]").first.click()
+        assert (
+            await page.locator("[data-star]").first.locator("[data-star-label]").text_content()
+        ) == "Merken"
+    finally:
+        await context.close()
