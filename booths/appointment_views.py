@@ -199,6 +199,7 @@ def _room_context(
         "appointment": appointment,
         "booth": booth,
         "socket_url": socket_url,
+        "relay_url": request.url.path.removesuffix("/room") + "/relay",
         "closes_at": closes,
         "ice_servers": json.dumps(request.app.state.settings.ice_server_list),
     }

@@ -2,13 +2,16 @@
 
 Media flows browser to browser (WebRTC mesh, up to ``MAX_PARTICIPANTS``); the server
 only passes session descriptions and ICE candidates between the participants of one
-appointment's channel and never sees, relays or records audio or video.
+appointment's channel. Only when no direct path exists do the browsers switch to the
+server relay (:mod:`booths.call_relay`); nothing is ever recorded.
 
 Client → server, one JSON object per frame:
 
 * ``{"type": "hello"}`` → the sender alone gets ``{"type": "welcome", "peer": id}``; all
   others get ``{"type": "join", "peer": id}``.
 * ``{"type": "here", "to": id}`` → tells a newcomer who is already there.
+* ``{"type": "relay"}`` → everyone gets ``{"type": "relay", "from": id}`` and moves to
+  the server relay (:mod:`booths.call_relay`): some participant found no direct path.
 * ``{"type": "signal", "to": id, "description": {"type": "offer"|"answer", "sdp": …}}``
   or ``{"type": "signal", "to": id, "candidate": {"candidate": …, "sdpMid": …,
   "sdpMLineIndex": …}}``.
@@ -132,6 +135,8 @@ async def _serve_call(websocket: WebSocket, appointment: Any, closes: datetime, 
             welcome = {"type": "welcome", "peer": peer, "role": role}
             await websocket.send_text(json.dumps([welcome]))
             await hub.publish(channel, {"type": "join", "peer": peer, "role": role})
+        elif kind == "relay":  # no direct path: everyone moves to the server relay
+            await hub.publish(channel, {"type": "relay", "from": peer})
         elif kind == "here":
             await hub.publish(channel, {"type": "here", "from": peer, "to": _peer(event)})
         elif kind == "signal":

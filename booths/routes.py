@@ -16,6 +16,7 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 from booths import (
     analytics,
     appointment_views,
+    call_relay_views,
     call_socket,
     dashboard,
     editor,
@@ -24,6 +25,7 @@ from booths import (
     withdrawal,
 )
 from booths.appointments import purge_expired_appointments
+from booths.call_relay import CallRelays
 from booths.lead_mail import digest_loop
 from booths.services import contact_request_limit, purge_expired_requests
 from fair.search import SearchService
@@ -67,6 +69,17 @@ routes: list[BaseRoute] = [
     Route("/exhibitor/appointments/{appointment_id}/room", appointment_views.staff_room),
     WebSocketRoute("/ws/appointments/{token}", call_socket.visitor_call_socket),
     WebSocketRoute("/ws/exhibitor/appointments/{appointment_id}", call_socket.staff_call_socket),
+    Route("/appointments/{token}/relay", call_relay_views.visitor_relay, methods=POST),
+    Route(
+        "/exhibitor/appointments/{appointment_id}/relay",
+        call_relay_views.staff_relay,
+        methods=POST,
+    ),
+    Route(
+        "/exhibitor/appointments/{appointment_id}/relay",
+        call_relay_views.staff_relay_state,
+        methods=["GET"],
+    ),
     Route("/booths/{slug}/walkin", walkin_views.status, methods=["GET"]),
     Route("/booths/{slug}/walkin", walkin_views.ask, methods=POST),
     WebSocketRoute("/ws/booths/{slug}/walkin/{request_id}", walkin_views.visitor_socket),
@@ -121,3 +134,10 @@ def register_booth_hooks(app: Starlette) -> None:
     app.state.contact_limiter = contact_request_limit()
     # Signs appointment links and walk-in tickets; read once (it may live in a file).
     app.state.link_secret = app.state.settings.effective_secret_key()
+    # Appointment calls relayed through this process's media engine (never recorded).
+    app.state.call_relays = CallRelays(app.state.settings.ice_server_list)
+
+    async def close_call_relays(app: Starlette) -> None:
+        await app.state.call_relays.close()
+
+    app.state.shutdown_hooks.append(close_call_relays)

@@ -1,10 +1,18 @@
 // The appointment call: a WebRTC mesh of up to four browsers. The server only relays
 // signalling over the room's WebSocket (data-call-url); media goes browser to browser
-// (through the TURN server in data-ice-servers when no direct path exists).
+// (through the TURN server in data-ice-servers when no direct path exists). When no
+// direct path works at all (ICE fails, or the page was opened with ?relay=1) everyone in
+// the room moves to the server relay (call-relay.js): one connection each to the server.
 // Negotiation follows the "perfect negotiation" pattern, so either side may add a track
 // (screen share) at any time; the peer with the larger id is the polite one.
 
+import { openRelay } from "./call-relay.js";
+
 const root = document.querySelector("[data-call-url]");
+const forceRelay = new URLSearchParams(location.search).get("relay") === "1";
+const DIRECT_TIMEOUT = 15000; // ms a direct connection may take before we relay
+let relay = null; // { pc, share, close, lines } once relaying
+let relaying = false;
 const strings = root ? root.querySelector("[data-call-strings]").dataset : {};
 const peers = new Map(); // peer id -> { pc, polite, makingOffer, ignoreOffer, tile }
 let socket = null;
@@ -96,8 +104,11 @@ function connect(id) {
   };
   pc.onconnectionstatechange = () => {
     if (pc.connectionState === "connected") status(strings.joined);
-    if (pc.connectionState === "failed") pc.restartIce();
+    if (pc.connectionState === "failed") goRelay(true);
   };
+  setTimeout(() => {
+    if (peers.get(id) === entry && pc.connectionState !== "connected") goRelay(true);
+  }, DIRECT_TIMEOUT);
   return entry;
 }
 
@@ -128,11 +139,81 @@ async function onSignal(event) {
 function drop(id) {
   const entry = peers.get(id);
   if (!entry) return;
-  entry.pc.close();
+  entry.pc?.close();
   if (entry.tile) entry.tile.remove();
   peers.delete(id);
   screenSenders.delete(id);
   if (!peers.size) status(strings.waiting);
+}
+
+// Tiles of relayed participants show while their pictures arrive: the server sends
+// nothing on the lines of an empty seat.
+function watchRelay() {
+  const seen = new Map();
+  const timer = setInterval(async () => {
+    if (!relay) return clearInterval(timer);
+    const decoded = new Map();
+    (await relay.pc.getStats()).forEach((report) => {
+      if (report.type === "inbound-rtp" && report.kind === "video") decoded.set(report.mid, report.framesDecoded || 0);
+    });
+    const now = Date.now();
+    for (const line of relay.lines) {
+      const frames = decoded.get(line.transceiver.mid) || 0;
+      const last = seen.get(line.video) || { frames: 0, at: 0 };
+      if (frames > last.frames) seen.set(line.video, { frames, at: now });
+      const live = now - (seen.get(line.video)?.at || 0) < 3000;
+      line.video.hidden = !live;
+      if (line.kind === "camera") line.video.closest(".call-tile").hidden = !live;
+    }
+  }, 1000);
+}
+
+async function goRelay(announce) {
+  if (relaying || !localStream || !me) return;
+  relaying = true;
+  if (announce) send({ type: "relay" });
+  for (const id of [...peers.keys()]) drop(id);
+  status(strings.connecting);
+  const lines = [];
+  try {
+    relay = await openRelay({
+      url: root.dataset.relayUrl,
+      peer: me,
+      localStream,
+      screenTrack,
+      iceServers: iceServers(),
+      onRemote(position, kind, stream, transceiver) {
+        const id = `relay-${position}`;
+        if (!peers.has(id)) peers.set(id, { pc: null, tile: null });
+        const tile = tileFor(id);
+        tile.hidden = true;
+        const video = document.createElement("video");
+        video.playsInline = true;
+        video.autoplay = true;
+        video.muted = kind === "screen";
+        video.hidden = true;
+        if (kind === "screen") video.setAttribute("aria-label", strings.screen);
+        const placeholder = tile.querySelector("video:not([data-relay-line])");
+        if (placeholder) placeholder.remove();
+        video.dataset.relayLine = kind;
+        tile.insertBefore(video, tile.querySelector("figcaption"));
+        video.srcObject = stream;
+        video.play().catch(() => {});
+        lines.push({ kind, video, transceiver });
+      },
+    });
+  } catch (error) {
+    console.warn("relay refused", error);
+    status(strings.refused);
+    return;
+  }
+  relay.lines = lines;
+  root.dataset.relay = "on";
+  relay.pc.addEventListener("connectionstatechange", () => {
+    if (relay?.pc.connectionState === "connected") status(strings.relayed);
+    if (relay?.pc.connectionState === "failed") status(strings.left);
+  });
+  watchRelay();
 }
 
 function handle(event) {
@@ -140,6 +221,11 @@ function handle(event) {
     me = event.peer;
     root.dataset.peer = me;
     status(strings.waiting);
+    if (forceRelay) goRelay(true);
+  } else if (event.type === "relay") {
+    goRelay(false);
+  } else if (relaying) {
+    if (event.type === "join" && event.peer !== me) send({ type: "relay" });
   } else if (event.type === "join" && event.peer !== me && me) {
     send({ type: "here", to: event.peer });
     connect(event.peer);
@@ -169,6 +255,8 @@ function open() {
   socket.addEventListener("close", (close) => {
     socket = null;
     for (const id of [...peers.keys()]) drop(id);
+    relay?.close();
+    relay = null;
     const messages = { 4409: strings.full, 4410: strings.closed, 4403: strings.refused, 4404: strings.refused };
     status(messages[close.code] || strings.left);
     root.dataset.closed = String(close.code);
@@ -176,6 +264,19 @@ function open() {
 }
 
 async function share(button) {
+  if (relay) {
+    if (screenTrack) {
+      screenTrack.stop();
+      screenTrack = null;
+    } else {
+      screenTrack = (await navigator.mediaDevices.getDisplayMedia({ video: true })).getVideoTracks()[0];
+      screenTrack.addEventListener("ended", () => screenTrack && share(button));
+    }
+    await relay.share(screenTrack);
+    button.textContent = screenTrack ? strings.unshare : strings.share;
+    button.setAttribute("aria-pressed", String(Boolean(screenTrack)));
+    return;
+  }
   if (screenTrack) {
     for (const [id, sender] of screenSenders) peers.get(id)?.pc.removeTrack(sender);
     screenSenders.clear();
@@ -224,6 +325,8 @@ async function start(button) {
   shareButton.addEventListener("click", () => share(shareButton).catch(() => {}));
   leave.addEventListener("click", () => {
     if (socket) socket.close(1000, "left");
+    relay?.close();
+    relay = null;
     localStream.getTracks().forEach((t) => t.stop());
     if (screenTrack) screenTrack.stop();
     leave.hidden = true;
