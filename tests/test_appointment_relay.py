@@ -171,7 +171,7 @@ async def _csrf_client(server: AppServer, path: str) -> tuple[httpx.AsyncClient,
 )
 async def test_relay_signalling_refuses(relay_fair: RelayFair, path: str, status: int) -> None:
     client, csrf = await _csrf_client(relay_fair.server, f"/appointments/{relay_fair.token}")
-    async with client:
+    try:
         url = path.format(
             token=relay_fair.token, later=relay_fair.later_token, id=relay_fair.appointment_id
         )
@@ -179,11 +179,13 @@ async def test_relay_signalling_refuses(relay_fair: RelayFair, path: str, status
         response = await client.post(url, json=offer, headers={"X-CSRF-Token": csrf})
         assert response.status_code == status, response.text
         assert "Traceback" not in response.text
+    finally:
+        await client.aclose()
 
 
 async def test_relay_signalling_needs_csrf_and_bounds_the_offer(relay_fair: RelayFair) -> None:
     client, csrf = await _csrf_client(relay_fair.server, f"/appointments/{relay_fair.token}")
-    async with client:
+    try:
         url = f"/appointments/{relay_fair.token}/relay?peer=0123456789ab"
         no_token = await client.post(url, json={"type": "offer", "sdp": "v=0"})
         assert no_token.status_code == 403
@@ -197,3 +199,5 @@ async def test_relay_signalling_needs_csrf_and_bounds_the_offer(relay_fair: Rela
             url, json={"type": "answer", "sdp": "v=0"}, headers={"X-CSRF-Token": csrf}
         )
         assert answer.status_code == 400 and "type" in answer.text
+    finally:
+        await client.aclose()
