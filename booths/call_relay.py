@@ -35,6 +35,7 @@ from aiortc import RTCPeerConnection, RTCSessionDescription
 from aiortc.contrib.media import MediaRelay
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from av.frame import Frame
+from av.packet import Packet
 
 from fair.db import utcnow
 from fair.errors import HTTPError
@@ -87,7 +88,7 @@ class ForwardTrack(MediaStreamTrack):
             old.stop()
         self._changed.set()
 
-    async def recv(self) -> Frame:
+    async def recv(self) -> Frame | Packet:
         while True:
             if self.readyState != "live":
                 raise MediaStreamError
@@ -105,7 +106,7 @@ class ForwardTrack(MediaStreamTrack):
             change_task.cancel()
             if frame_task in done:
                 try:
-                    return frame_task.result()  # type: ignore[no-any-return]
+                    return frame_task.result()
                 except MediaStreamError:
                     if self._source is source:
                         self._source = None
@@ -183,7 +184,7 @@ class RelayRoom:
         if self.occupied >= SEATS:
             raise HTTPError(409, "Der Gesprächsraum ist voll (höchstens 4 Personen).")
         index = self._seats.index(None)
-        pc = RTCPeerConnection(rtc_configuration(self._ice))  # type: ignore[arg-type]
+        pc = RTCPeerConnection(rtc_configuration(self._ice))
         seat = _Seat(pc=pc, participant=participant)
         self._seats[index] = seat
         try:

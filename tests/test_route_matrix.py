@@ -156,6 +156,13 @@ ROWS: dict[tuple[str, str], Row] = {
     ("GET", "/exhibitor/appointments/{appointment_id}/room"): Row(
         frozenset({"exhibitor"}), "/exhibitor/appointments/999999/room"
     ),  # organisers may not enter a confidential call
+    ("POST", "/appointments/{token}/relay"): Row(EVERYONE),  # the server relay (r2-16)
+    ("POST", "/exhibitor/appointments/{appointment_id}/relay"): Row(
+        frozenset({"exhibitor"}), "/exhibitor/appointments/999999/relay"
+    ),
+    ("GET", "/exhibitor/appointments/{appointment_id}/relay"): Row(
+        frozenset({"exhibitor"}), "/exhibitor/appointments/999999/relay"
+    ),
     ("GET", "/booths/{slug}/walkin"): Row(EVERYONE),
     ("POST", "/booths/{slug}/walkin"): Row(EVERYONE),
     # First start, accounts and the organisers' setup pages (issue 18).
