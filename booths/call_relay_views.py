@@ -16,6 +16,7 @@ from booths.appointment_views import _visitor_appointment, staff_appointment
 from booths.call_relay import CallRelays
 from booths.models import Appointment
 from fair.errors import HTTPError
+from fair.web import current_user
 from sessions.live.routes import _rate_limit, _read_offer
 
 PARTICIPANT_RE = re.compile(r"^[0-9a-f]{12}$")
@@ -30,6 +31,8 @@ def _participant(request: Request) -> str:
 
 
 async def _answer(request: Request, appointment: Appointment, role: str) -> Response:
+    """``role`` names whose seat a rejoin may replace: the visitor's link is one person;
+    a team member's seat is bound to their account, so nobody else can take it over."""
     closes = service.check_room_open(appointment.slot)
     _rate_limit(request)
     participant = _participant(request)
@@ -52,7 +55,8 @@ async def visitor_relay(request: Request) -> Response:
 
 async def staff_relay(request: Request) -> Response:
     appointment, _ = await staff_appointment(request)
-    return await _answer(request, appointment, "team")
+    user = current_user(request)
+    return await _answer(request, appointment, f"team:{user.id if user else 0}")
 
 
 async def staff_relay_state(request: Request) -> Response:

@@ -41,6 +41,8 @@ class RelayFair:
     token: str
     appointment_id: int
     later_token: str
+    blocked_token: str  # a second open room: the direct path is made impossible there
+    blocked_id: int
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
@@ -52,15 +54,17 @@ async def relay_fair(
     try:
         now_slot = await slot_at(database, OWN, timedelta(minutes=2))
         later = await slot_at(database, OWN, timedelta(days=1))
+        blocked_slot = await slot_at(database, OWN, timedelta(minutes=3))
     finally:
         await database.dispose()
     token, appointment_id = await _book(url, now_slot)
     later_token, _ = await _book(url, later)
+    blocked_token, blocked_id = await _book(url, blocked_slot)
     server = start_app_server(
         tmp_path_factory.mktemp("relay"), url, extra_env={"FAIR_LIVE_WORKER": "false"}
     )
     try:
-        yield RelayFair(server, token, appointment_id, later_token)
+        yield RelayFair(server, token, appointment_id, later_token, blocked_token, blocked_id)
     finally:
         server.stop()
 
@@ -80,6 +84,15 @@ async def _relayed_frames_advance(page: Any, minimum: int) -> list[int]:
     return list(after)
 
 
+async def _logged_in_expert(ctx: Any, base: str) -> Any:
+    expert = await ctx.new_page()
+    await expert.goto(f"{base}/login")
+    await expert.fill("input[name=email]", KRZ)
+    await expert.fill("input[name=password]", DEMO_PASSWORD)
+    await expert.click("form[action='/login'] button[type=submit]")
+    return expert
+
+
 async def test_chromium_call_through_the_server_relay(
     relay_fair: RelayFair, browser: Any, tmp_path: Path
 ) -> None:
@@ -95,11 +108,7 @@ async def test_chromium_call_through_the_server_relay(
         await visitor.click("[data-call-start]")
         await visitor.locator("[data-relay=on]").wait_for(timeout=15_000)
 
-        expert = await expert_ctx.new_page()
-        await expert.goto(f"{base}/login")
-        await expert.fill("input[name=email]", KRZ)
-        await expert.fill("input[name=password]", DEMO_PASSWORD)
-        await expert.click("form[action='/login'] button[type=submit]")
+        expert = await _logged_in_expert(expert_ctx, base)
         await expert.goto(f"{base}/exhibitor/appointments/{relay_fair.appointment_id}/room")
         await expert.click("[data-call-start]")
         await expert.locator("[data-relay=on]").wait_for(timeout=15_000)
@@ -148,6 +157,37 @@ async def test_chromium_call_through_the_server_relay(
             assert (await client.get(state_url)).json()["relayed"] == 1
     finally:
         for ctx in (visitor_ctx, expert_ctx, stranger_ctx):
+            await ctx.close()
+
+
+# Both browsers ignore every trickled ICE candidate: the mesh cannot connect (as behind
+# two strict NATs without TURN). The relay's candidates come inside the server's answer.
+NO_DIRECT_PATH = "RTCPeerConnection.prototype.addIceCandidate = async () => {};"
+
+
+async def test_chromium_falls_back_to_the_relay_when_no_direct_path_exists(
+    relay_fair: RelayFair, browser: Any
+) -> None:
+    base = relay_fair.server.base_url
+    visitor_ctx = await browser.new_context(permissions=["camera", "microphone"])
+    expert_ctx = await browser.new_context(permissions=["camera", "microphone"])
+    try:
+        for ctx in (visitor_ctx, expert_ctx):
+            await ctx.add_init_script(NO_DIRECT_PATH)
+        visitor = await visitor_ctx.new_page()
+        await visitor.goto(f"{base}/appointments/{relay_fair.blocked_token}/room")
+        await visitor.click("[data-call-start]")
+        expert = await _logged_in_expert(expert_ctx, base)
+        await expert.goto(f"{base}/exhibitor/appointments/{relay_fair.blocked_id}/room")
+        await expert.click("[data-call-start]")
+        assert await visitor.get_attribute("[data-call-url]", "data-relay") is None
+        # After the direct attempt times out (15 s), both move to the relay.
+        await visitor.locator("[data-relay=on]").wait_for(timeout=40_000)
+        await expert.locator("[data-relay=on]").wait_for(timeout=10_000)
+        await _relayed_frames_advance(visitor, 1)
+        await _relayed_frames_advance(expert, 1)
+    finally:
+        for ctx in (visitor_ctx, expert_ctx):
             await ctx.close()
 
 
