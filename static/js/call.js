@@ -10,7 +10,7 @@ import { openRelay } from "./call-relay.js";
 
 const root = document.querySelector("[data-call-url]");
 const forceRelay = new URLSearchParams(location.search).get("relay") === "1";
-const DIRECT_TIMEOUT = 15000; // ms a direct connection may take before we relay
+const DIRECT_TIMEOUT = 20000; // ms a direct connection may take before we relay
 let relay = null; // { pc, share, close, lines } once relaying
 let relaying = false;
 const strings = root ? root.querySelector("[data-call-strings]").dataset : {};
