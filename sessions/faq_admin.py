@@ -50,7 +50,7 @@ async def move_faq(db: AsyncSession, entry_id: int, direction: Direction) -> Non
         else FaqEntry.session_id == entry.session_id
     )
     siblings = list(
-        (await db.scalars(select(FaqEntry).where(scope).order_by(FaqEntry.position, FaqEntry.id)))
+        await db.scalars(select(FaqEntry).where(scope).order_by(FaqEntry.position, FaqEntry.id))
     )
     index = siblings.index(entry)
     other = index - 1 if direction == "up" else index + 1
