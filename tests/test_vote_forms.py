@@ -37,3 +37,28 @@ async def test_votes_take_singular_and_plural_in_both_languages(
     assert _votes_of((await client.get(page)).text, "Wie viele Stimmen?") == "2 votes"
     await client.get("/lang/de")
     assert _votes_of((await client.get(page)).text, "Wie viele Stimmen?") == "2 Stimmen"
+
+
+async def test_programme_count_in_plural_forms(
+    demo_app: Starlette, client: httpx.AsyncClient
+) -> None:
+    from sqlalchemy import func, select
+
+    from sessions.models import ProgrammeSession
+
+    async with demo_app.state.db.session() as db:
+        row = (
+            await db.execute(
+                select(ProgrammeSession.day_id, ProgrammeSession.stage_id)
+                .group_by(ProgrammeSession.day_id, ProgrammeSession.stage_id)
+                .having(func.count() == 1)
+                .limit(1)
+            )
+        ).first()
+    assert row is not None, "the demo fair has a stage with one talk on some day"
+    one = f"/programme?day={row[0]}&stage={row[1]}"
+    assert '<p class="lead">1 Programmpunkt ·' in (await client.get(one)).text
+    assert re.search(r'<p class="lead">\d+ Programmpunkte ·', (await client.get("/programme")).text)
+    await client.get("/lang/en")
+    assert '<p class="lead">1 session ·' in (await client.get(one)).text
+    assert re.search(r'<p class="lead">\d+ sessions ·', (await client.get("/programme")).text)
