@@ -177,6 +177,13 @@ class Settings:
             " fair retention run deletes it"
         ),
     )
+    go_live_window_minutes: int = field(
+        default=15,
+        metadata=_meta(
+            "Minutes before a talk's planned start from which its speakers may go live"
+            " (the moderation may start it earlier); 0: any time"
+        ),
+    )
 
     @property
     def ice_server_list(self) -> list[dict[str, Any]]:
@@ -241,6 +248,8 @@ class Settings:
             raise SettingsError("FAIR_APPOINTMENT_MINUTES must be 15, 20, 30, 45 or 60")
         if self.retention_days < 1:
             raise SettingsError("FAIR_RETENTION_DAYS must be at least 1")
+        if self.go_live_window_minutes < 0:
+            raise SettingsError("FAIR_GO_LIVE_WINDOW_MINUTES must be 0 (any time) or positive")
         try:
             parse_today(self.today)
         except ValueError as exc:

@@ -26,6 +26,7 @@ from fair.models import Role
 from fair.web import check_csrf, current_user, form_int, form_text, read_form, render
 from sessions import qa
 from sessions.archive_mode import archive_active, set_archive_mode
+from sessions.faq_admin import edit_faq, move_faq, parse_direction
 from sessions.ids import MAX_ID, parse_id
 from sessions.importers import MAX_SCHEDULE_BYTES, import_schedule
 from sessions.models import ProgrammeSession, SessionKind
@@ -385,6 +386,16 @@ async def faq_admin(request: Request) -> Response:
             if form.get("delete"):
                 entry_id = _form_id(form, "delete") or 0
                 await qa.delete_faq(db, entry_id)
+            elif form.get("move"):
+                direction = parse_direction(str(form.get("direction") or ""))
+                await move_faq(db, _form_id(form, "move") or 0, direction)
+            elif form.get("edit"):
+                await edit_faq(
+                    db,
+                    _form_id(form, "edit") or 0,
+                    form_text(form, "question", max_length=qa.MAX_QUESTION),
+                    form_text(form, "answer", max_length=qa.MAX_ANSWER),
+                )
             else:
                 session_id = _form_id(form, "session_id", required=False)
                 await qa.add_faq(

@@ -53,6 +53,7 @@ def start_app_server(
         FAIR_SECRET_KEY="app-server-test-secret",
         FAIR_PORT=str(port),
         FAIR_TODAY=BEFORE_THE_FAIR,
+        FAIR_GO_LIVE_WINDOW_MINUTES="0",  # speakers go live the day before the fair here
     )
     env.update(extra_env or {})
     log_path = tmp_path / f"server-{port}.log"

@@ -121,6 +121,8 @@ def make_settings(database_url: str, tmp_path: Path, **overrides: object) -> Set
         "secret_key": "test-secret-key-not-for-production",
         "login_attempts_per_minute": 5,
         "today": BEFORE_THE_FAIR,
+        # speakers go live the day before in most tests; test_go_live_window sets it
+        "go_live_window_minutes": 0,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

@@ -27,6 +27,7 @@ from fair.ratelimit import SlidingWindowLimit
 from fair.storage import range_response
 from fair.web import check_csrf, current_user, read_form, render
 from sessions.compositions import Compositions
+from sessions.go_live import go_live_refusal
 from sessions.ids import parse_id
 from sessions.live.archive import RecordingArchive
 from sessions.live.errors import LiveError
@@ -208,10 +209,20 @@ async def publish(request: Request) -> Response:
     session = await _require_publisher(request)
     if _is_over(request, session):
         raise HTTPError(409, "Dieser Programmpunkt ist beendet oder abgesagt.")
-    _rate_limit(request)
-    sdp, kind = await _read_offer(request)
     user = current_user(request)
     assert user is not None
+    settings = request.app.state.settings
+    refusal = go_live_refusal(
+        session,
+        settings.now(),
+        window_minutes=settings.go_live_window_minutes,
+        is_organiser=user.is_organiser,
+        time_zone=settings.time_zone,
+    )
+    if refusal is not None:
+        raise HTTPError(409, refusal)
+    _rate_limit(request)
+    sdp, kind = await _read_offer(request)
     source = request.query_params.get("source", "camera")
     if source not in ("camera", "screen"):
         raise HTTPError(400, "source: camera oder screen", field="source")

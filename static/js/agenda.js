@@ -57,3 +57,10 @@ for (const button of document.querySelectorAll("[data-star]")) {
   });
 }
 refreshAgendaPage();
+
+// The programme opens on today: during the fair the page scrolls to today's day (a link
+// with its own #anchor, or a reload that kept its place, wins).
+const todaySection = document.querySelector("section[data-today]");
+if (todaySection && !window.location.hash && window.scrollY === 0) {
+  todaySection.scrollIntoView({ block: "start" });
+}

@@ -10,6 +10,7 @@
 import { HlsPlayer } from "./hls-player.js";
 import { on } from "./channel.js";
 import { fetchStatus, negotiate, newPeer } from "./webrtc.js";
+import { attachControls } from "./player-controls.js";
 
 const WATCHABLE = new Set(["live", "paused", "waiting"]);
 
@@ -44,6 +45,7 @@ class LivePlayer {
     this.edgeButton.addEventListener("click", () => this.hls && this.hls.toLive());
     setInterval(() => this.showMode(), 1000);
     on("session_state", () => this.poll());
+    attachControls(root);
     this.poll();
   }
 

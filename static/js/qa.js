@@ -52,6 +52,12 @@ function button(text, onClick, disabled = false) {
   return element;
 }
 
+// "1 Stimme", "2 Stimmen" (and "1 vote"): the page's language decides the plural form.
+function votesWord(count, l) {
+  const one = new Intl.PluralRules(document.documentElement.lang || "de").select(count) === "one";
+  return one && l.labelVote ? l.labelVote : l.labelVotes;
+}
+
 function render(items) {
   const l = labels();
   const base = `/sessions/${panel.dataset.sessionId}/questions`;
@@ -67,7 +73,7 @@ function render(items) {
     body.textContent = q.body;
     const meta = document.createElement("p");
     meta.className = "muted";
-    meta.textContent = `${q.author} · ${q.votes} ${l.labelVotes}`;
+    meta.textContent = `${q.author} · ${q.votes} ${votesWord(q.votes, l)}`;
     for (const [flag, text] of [[q.pinned, l.labelPinned], [q.answered, l.labelAnswered]]) {
       if (!flag) continue;
       const badge = document.createElement("span");

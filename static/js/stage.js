@@ -51,6 +51,21 @@ class Publication {
   }
 }
 
+// The moderation part of the page follows the session: started by the moderator (in
+// another tab or by another person), it says "live" and no longer offers "start"; ended,
+// neither button stays.
+function followPhase(phase) {
+  const label = document.querySelector("[data-stage-session-state]");
+  if (!label || !phase) return;
+  const key = `label${phase.charAt(0).toUpperCase()}${phase.slice(1)}`;
+  if (label.dataset[key]) label.textContent = label.dataset[key];
+  label.dataset.phase = phase;
+  const start = document.querySelector("form[data-stage-start]");
+  if (start) start.hidden = phase !== "scheduled";
+  const end = document.querySelector("form[data-stage-end]");
+  if (end) end.hidden = phase === "ended" || phase === "cancelled";
+}
+
 class Stage {
   constructor(root) {
     this.root = root;
@@ -100,6 +115,7 @@ class Stage {
       const info = await fetchStatus(this.root.dataset.statusUrl);
       this.viewersLabel.textContent = String(info.viewers ?? 0);
       this.publishersLabel.textContent = String((info.publishers || []).length);
+      followPhase(info.phase);
       if (info.state === "ended") {
         this.end();
         return;

@@ -1,0 +1,61 @@
+"""Organisers edit and reorder FAQ entries. An entry is ordered among the entries of its
+scope (the whole event, or one session); moving swaps it with its neighbour there, after
+numbering the scope afresh so gaps left by deleted entries never make a move a no-op."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fair.errors import HTTPError, not_found
+from sessions.models import FaqEntry
+from sessions.qa import MAX_ANSWER, MAX_QUESTION, clean_text
+
+Direction = Literal["up", "down"]
+
+
+async def _entry(db: AsyncSession, entry_id: int) -> FaqEntry:
+    entry = await db.get(FaqEntry, entry_id)
+    if entry is None:
+        raise not_found("Eintrag")
+    return entry
+
+
+async def edit_faq(db: AsyncSession, entry_id: int, question: str, answer: str) -> FaqEntry:
+    """New wording for an entry; both texts are checked before anything changes."""
+    entry = await _entry(db, entry_id)
+    new_question = clean_text(question, "question", MAX_QUESTION)
+    new_answer = clean_text(answer, "answer", MAX_ANSWER)
+    entry.question, entry.answer = new_question, new_answer
+    await db.flush()
+    return entry
+
+
+def parse_direction(raw: str | None) -> Direction:
+    if raw == "up":
+        return "up"
+    if raw == "down":
+        return "down"
+    raise HTTPError(400, "direction: 'up' oder 'down'", field="direction")
+
+
+async def move_faq(db: AsyncSession, entry_id: int, direction: Direction) -> None:
+    """One place up or down within the entry's scope; at either end nothing moves."""
+    entry = await _entry(db, entry_id)
+    scope = (
+        FaqEntry.session_id.is_(None)
+        if entry.session_id is None
+        else FaqEntry.session_id == entry.session_id
+    )
+    siblings = list(
+        await db.scalars(select(FaqEntry).where(scope).order_by(FaqEntry.position, FaqEntry.id))
+    )
+    index = siblings.index(entry)
+    other = index - 1 if direction == "up" else index + 1
+    if 0 <= other < len(siblings):
+        siblings[index], siblings[other] = siblings[other], siblings[index]
+    for position, sibling in enumerate(siblings):
+        sibling.position = position
+    await db.flush()
