@@ -104,6 +104,7 @@ class LivePlayer {
       await this.connected(this.pc);
       this.showMode();
     } catch (error) {
+      if (this.mode !== "webrtc") return; // the viewer chose HLS meanwhile: keep that choice
       if (this.hlsUrl && (!error || error.status !== 409)) {
         await this.playHls(error && error.status === 503 ? "full" : "failed");
       } else this.fail(error);
@@ -123,6 +124,8 @@ class LivePlayer {
   }
 
   async playHls(reason) {
+    // A late WebRTC failure (timer, reconnect) must not replace HLS that already plays.
+    if (this.mode === "hls" && reason !== "choice") return;
     if (this.pc) this.pc.close();
     this.pc = null;
     clearTimeout(this.retryTimer);
@@ -239,6 +242,10 @@ class LivePlayer {
       }
     });
     await negotiate(pc, this.root.dataset.watchUrl);
+    if (this.mode !== "webrtc") {
+      pc.close(); // the viewer switched to HLS while this peer was negotiated
+      return;
+    }
     const old = this.pc;
     this.pc = pc;
     this.pairs = pairs;
