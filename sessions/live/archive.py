@@ -15,6 +15,7 @@ the queue; it holds what the recording needs anyway). What was uploaded is remem
 the spool (``published``), so a restart neither loses nor repeats a segment.
 
 Storage layout (keys): ``live/<session>/master.m3u8`` (multivariant playlist of the talk),
+``live/<session>/seats.json`` (every seat's media playlist: a panel's viewers play each),
 ``live/<session>/<seat dir>/{init.mp4,index.m3u8,NNNNN.m4s}`` and
 ``recordings/<session>/<seat dir>.mp4``.
 """
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import math
 import shutil
@@ -47,6 +49,7 @@ logger = logging.getLogger(__name__)
 PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
 PUBLISHED_NAME = "published"
 MASTER_NAME = "master.m3u8"
+SEATS_NAME = "seats.json"  # every seat's media playlist, for a panel's players
 MEDIA_PLAYLIST_NAME = "index.m3u8"
 H264_CODECS = "avc1.42e01f"  # constrained baseline, level 3.1 (media.VideoPipeline)
 AAC_CODECS = "mp4a.40.2"
@@ -96,6 +99,16 @@ def multivariant_playlist(seat_dir: str, has_video: bool) -> str:
         f'#EXT-X-STREAM-INF:BANDWIDTH={bandwidth},CODECS="{codecs}"\n'
         f"{seat_dir}/{MEDIA_PLAYLIST_NAME}\n"
     )
+
+
+def _published_seats(session_dir: Path, new_seat: str) -> list[str]:
+    """Seat directories of a talk whose playlist is in storage, plus ``new_seat``."""
+    names = {new_seat} | {
+        path.parent.name
+        for path in session_dir.glob(f"*/{PUBLISHED_NAME}")
+        if not path.parent.name.endswith(".broken")
+    }
+    return sorted(names, key=lambda name: (int(name.split("-", 1)[0]), name))
 
 
 async def _one_chunk(data: bytes) -> AsyncIterator[bytes]:
@@ -222,11 +235,25 @@ class RecordingArchive:
                 master = multivariant_playlist(directory.name, b"avcC" in init)
                 master_key = f"{live_prefix(session_id)}/{MASTER_NAME}"
                 await self._put_bytes(master_key, master, PLAYLIST_TYPE)
+            if done == 0:
+                await self._put_seats(session_id, directory)
             state_text = f"{len(segments)}{' final' if ended else ''}"
             await asyncio.to_thread(published_file.write_text, state_text)
         if not ended:
             return False
         return await self._store_recording(int(session_id), directory, prefix)
+
+    async def _put_seats(self, session_id: str, directory: Path) -> None:
+        """List every seat of the talk whose playlist is stored, in seat order.
+
+        A panel's seats are different pictures (not renditions), so a panel viewer on HLS
+        plays one player per seat, as the WebRTC viewer shows one tile per seat.
+        """
+        seats = await asyncio.to_thread(_published_seats, directory.parent, directory.name)
+        document = json.dumps({"seats": [f"{seat}/{MEDIA_PLAYLIST_NAME}" for seat in seats]})
+        await self._put_bytes(
+            f"{live_prefix(session_id)}/{SEATS_NAME}", document, "application/json"
+        )
 
     async def _store_recording(self, session_id: int, directory: Path, prefix: str) -> bool:
         async with self.database.session() as db:

@@ -26,6 +26,7 @@ from sessions.live.archive import (
     MEDIA_PLAYLIST_NAME,
     PLAYLIST_CACHE,
     PLAYLIST_TYPE,
+    SEATS_NAME,
     SEGMENT_CACHE,
     live_prefix,
 )
@@ -33,7 +34,7 @@ from sessions.models import ProgrammeSession, Recording
 from sessions.qa import can_moderate
 
 HLS_NAME = re.compile(
-    r"^(?:master\.m3u8"
+    r"^(?:master\.m3u8|seats\.json"
     r"|(?P<seat>[0-9]{1,2}-[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}-[0-9]{8}T[0-9]{6})"
     r"/(?:init\.mp4|index\.m3u8|[0-9]{5}\.m4s))$"
 )
@@ -75,13 +76,17 @@ async def hls_file(request: Request) -> Response:
             )
             if published is False and not await can_moderate(db, current_user(request), session_id):
                 raise _not_found()
-    is_playlist = name.endswith(".m3u8")
+    is_playlist = name.endswith((".m3u8", ".json"))  # seats.json changes like a playlist
+    if name == SEATS_NAME:
+        content_type = "application/json"
+    else:
+        content_type = PLAYLIST_TYPE if is_playlist else "video/mp4"
     response = await range_response(
         request.app.state.storage,
         f"{live_prefix(session_id)}/{name}",
         request,
         filename=name.rsplit("/", 1)[-1],
-        content_type=PLAYLIST_TYPE if is_playlist else "video/mp4",
+        content_type=content_type,
     )
     response.headers["Cache-Control"] = PLAYLIST_CACHE if is_playlist else SEGMENT_CACHE
     return response

@@ -31,6 +31,7 @@ from sessions.go_live import go_live_refusal
 from sessions.ids import parse_id
 from sessions.live.archive import RecordingArchive
 from sessions.live.errors import LiveError
+from sessions.live.hls_audience import HlsAudience
 from sessions.live.hls_views import hls_file, hls_url
 from sessions.live.stage import LiveRegistry
 from sessions.live.worker import LiveWorker
@@ -201,6 +202,12 @@ async def live_status(request: Request) -> Response:
     info["session_state"] = session.live_state.value
     if _record(request, session):  # live HLS exists only for recorded talks
         info["hls_url"] = hls_url(request.app.state.settings.media_base_url, session.id)
+        audience: HlsAudience = request.app.state.hls_audience
+        token = request.query_params.get("hls")
+        if token:  # an HLS player's poll: it counts as a viewer (approximate, see module)
+            audience.seen(session.id, token)
+        info["hls_viewers"] = audience.count(session.id)
+        info["viewers"] = int(info.get("viewers", 0)) + info["hls_viewers"]
     info["phase"] = phase_of(session, request.app.state.settings.now())[0].value
     return JSONResponse(info, headers={"Cache-Control": "no-store"})
 
@@ -350,6 +357,7 @@ def register_live_hooks(app: Starlette) -> None:
             settings, archive, list(getattr(app.state, "live_worker_args", []))
         )
         app.state.compositions = Compositions(app.state.db, app.state.storage)
+        app.state.hls_audience = HlsAudience()
         await archive.recover()
         archive.start()  # live HLS: segments go to storage as they close
 

@@ -17,6 +17,19 @@ const WATCHABLE = new Set(["live", "paused", "waiting"]);
 const POLL_MS = 3000;
 const CONNECT_TIMEOUT_MS = 10000;
 const MODE_KEY = "fair-live-mode";
+const TAB_KEY = "fair-live-tab";
+
+// A random token for this tab, sent with the status poll while HLS plays: the server
+// counts HLS viewers by it (they fetch media from storage or a CDN, never from the app).
+function tabToken() {
+  let token = sessionStorage.getItem(TAB_KEY);
+  if (!token) {
+    const bytes = crypto.getRandomValues(new Uint8Array(12));
+    token = Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+    sessionStorage.setItem(TAB_KEY, token);
+  }
+  return token;
+}
 
 class LivePlayer {
   constructor(root) {
@@ -41,8 +54,9 @@ class LivePlayer {
     this.joinButton.hidden = root.dataset.state !== "live";
     this.joinButton.addEventListener("click", () => this.join());
     this.switchButton.addEventListener("click", () => this.switchMode());
-    this.startButton.addEventListener("click", () => this.hls && this.hls.toStart());
-    this.edgeButton.addEventListener("click", () => this.hls && this.hls.toLive());
+    this.hlsPlayers = [];
+    this.startButton.addEventListener("click", () => this.hlsPlayers.forEach((p) => p.toStart()));
+    this.edgeButton.addEventListener("click", () => this.hlsPlayers.forEach((p) => p.toLive()));
     setInterval(() => this.showMode(), 1000);
     on("session_state", () => this.poll());
     attachControls(root);
@@ -57,7 +71,8 @@ class LivePlayer {
     if (this.ended) return;
     clearTimeout(this.pollTimer);
     try {
-      const info = await fetchStatus(this.root.dataset.statusUrl);
+      const url = this.root.dataset.statusUrl;
+      const info = await fetchStatus(this.mode === "hls" ? `${url}?hls=${tabToken()}` : url);
       this.stateLabel.textContent = this.label(info.state);
       this.root.dataset.state = info.state;
       this.viewersLabel.textContent = String(info.viewers ?? 0);
@@ -69,6 +84,7 @@ class LivePlayer {
       }
       if (!this.watching) this.joinButton.hidden = !WATCHABLE.has(info.state);
       if (this.mode === "webrtc" && info.seats > this.pairs) this.connect(info); // a bigger panel
+      if (this.mode === "hls" && info.seats > this.hlsPlayers.length) this.addNewHlsSeats();
     } catch {
       /* keep the last state; try again */
     }
@@ -90,6 +106,7 @@ class LivePlayer {
       await this.connected(this.pc);
       this.showMode();
     } catch (error) {
+      if (this.mode !== "webrtc") return; // the viewer chose HLS meanwhile: keep that choice
       if (this.hlsUrl && (!error || error.status !== 409)) {
         await this.playHls(error && error.status === 503 ? "full" : "failed");
       } else this.fail(error);
@@ -109,36 +126,80 @@ class LivePlayer {
   }
 
   async playHls(reason) {
+    // A late WebRTC failure (timer, reconnect) must not replace HLS that already plays.
+    if (this.mode === "hls" && reason !== "choice") return;
     if (this.pc) this.pc.close();
     this.pc = null;
     clearTimeout(this.retryTimer);
+    this.stage.replaceChildren();
+    this.mode = "hls";
+    this.reason = reason;
+    this.hlsPlayers = [];
+    // A panel: one player per seat (each seat is its own picture, as the WebRTC tiles).
+    const seats = await this.hlsSeats();
+    try {
+      for (const url of seats.length ? seats : [this.hlsUrl]) await this.addHlsSeat(url);
+    } catch {
+      this.modeLabel.textContent = this.root.dataset.labelModeUnsupported;
+      return;
+    }
+    this.showMode();
+    this.poll(); // counted as an HLS viewer at once
+  }
+
+  // The talk's seats (media playlists) from seats.json beside the multivariant playlist;
+  // empty when it is not there yet (the first seat's playlist is then the master's).
+  async hlsSeats() {
+    const url = new URL(this.hlsUrl.replace(/master\.m3u8$/, "seats.json"), location.href);
+    try {
+      const response = await fetch(url, { cache: "no-store" });
+      if (!response.ok) return [];
+      const { seats } = await response.json();
+      return seats.map((seat) => new URL(seat, url).href);
+    } catch {
+      return [];
+    }
+  }
+
+  async addHlsSeat(url) {
     const video = document.createElement("video");
     video.controls = true;
     video.autoplay = true;
     video.playsInline = true;
     video.dataset.hls = "";
-    this.stage.replaceChildren(video);
-    this.mode = "hls";
-    this.reason = reason;
-    this.hls = new HlsPlayer(video, this.hlsUrl);
-    try {
-      await this.hls.start();
-    } catch {
-      this.modeLabel.textContent = this.root.dataset.labelModeUnsupported;
-      return;
-    }
+    video.dataset.seat = String(this.hlsPlayers.length);
+    this.stage.append(video);
+    const player = new HlsPlayer(video, url);
+    player.seatUrl = url;
+    this.hlsPlayers.push(player);
+    this.hls = this.hlsPlayers[0]; // the delay and relive follow the first seat
+    await player.start();
     video.play().catch(() => {
       video.muted = true;
       video.play().catch(() => {});
     });
-    this.showMode();
+  }
+
+  // A panelist who started after this viewer switched to HLS gets a player too.
+  async addNewHlsSeats() {
+    if (this.addingSeats) return;
+    this.addingSeats = true;
+    try {
+      const known = new Set(this.hlsPlayers.map((player) => player.seatUrl));
+      const seats = await this.hlsSeats();
+      if (known.has(this.hlsUrl) && seats.length) known.add(seats[0]); // the master plays seat 0
+      for (const url of seats) if (!known.has(url) && this.mode === "hls") await this.addHlsSeat(url);
+    } catch {
+      /* try again at the next poll */
+    } finally {
+      this.addingSeats = false;
+    }
   }
 
   async switchMode() {
     const toHls = this.mode !== "hls";
     sessionStorage.setItem(MODE_KEY, toHls ? "hls" : "webrtc");
-    if (this.hls) this.hls.close();
-    this.hls = null;
+    this.closeHls();
     if (toHls) {
       await this.playHls("choice");
       return;
@@ -183,6 +244,10 @@ class LivePlayer {
       }
     });
     await negotiate(pc, this.root.dataset.watchUrl);
+    if (this.mode !== "webrtc") {
+      pc.close(); // the viewer switched to HLS while this peer was negotiated
+      return;
+    }
     const old = this.pc;
     this.pc = pc;
     this.pairs = pairs;
@@ -232,14 +297,19 @@ class LivePlayer {
     this.reconnect();
   }
 
+  closeHls() {
+    for (const player of this.hlsPlayers) player.close();
+    this.hlsPlayers = [];
+    this.hls = null;
+  }
+
   stop() {
     this.ended = true;
     this.watching = false;
     clearTimeout(this.pollTimer);
     if (this.pc) this.pc.close();
     this.pc = null;
-    if (this.hls) this.hls.close();
-    this.hls = null;
+    this.closeHls();
     this.mode = null;
     this.stateLabel.textContent = this.label("ended");
     this.root.dataset.state = "ended";
