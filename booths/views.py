@@ -35,7 +35,7 @@ from fair.web import (
     render,
     render_async,
 )
-from sessions.archive_mode import archive_active
+from sessions.archive_mode import archive_active_cached
 from sessions.chat import booth_channel, recent_messages
 from sessions.ids import parse_id
 from sessions.queries import sessions_for_booth
@@ -122,12 +122,14 @@ async def booth_detail(request: Request) -> Response:
         booth = await get_booth(db, request.path_params["slug"])
         related = await sessions_for_booth(db, booth.id)
         messages = await recent_messages(db, booth_channel(booth.slug))
-        settings = request.app.state.settings
-        chat_closed = await archive_active(db, settings.now(), settings.time_zone)
         user = current_user(request)
         if user is not None and booth.organisation_id in user.organisation_ids:
             await mark_chat_seen(db, user, booth)  # the team read its booth's chat
             await db.commit()
+    settings = request.app.state.settings
+    chat_closed = archive_active_cached(
+        await request.app.state.series_cache.rows(), settings.now(), settings.time_zone
+    )
     page_meta(request, booth_id=booth.id)
     page_tags(request, f"chat_messages:{booth_channel(booth.slug)}")
     sent = request.query_params.get("sent") == "1"

@@ -95,6 +95,7 @@ class SeriesRow:
     starts_on: date | None
     ends_on: date | None
     title: str = ""
+    archive_mode: bool | None = None  # None: on by itself after the last day
 
 
 def choose_current(series: list[SeriesRow], today: date) -> int | None:
@@ -159,6 +160,7 @@ class SeriesCache:
                             func.coalesce(EventSeries.starts_on, func.min(EventDay.date)),
                             func.coalesce(EventSeries.ends_on, func.max(EventDay.date)),
                             EventSeries.title,
+                            EventSeries.archive_mode,
                         )
                         .outerjoin(EventDay, EventDay.series_id == EventSeries.id)
                         .group_by(EventSeries.id)

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fair.errors import HTTPError
 from fair.formatting import to_local
 from fair.models import EventDay, EventSeries
+from fair.series_scope import SeriesRow
 
 MODES = {"auto": None, "on": True, "off": False}
 
@@ -39,6 +40,15 @@ async def archive_active(db: AsyncSession, now: datetime, time_zone: str) -> boo
     if row is None:
         return False
     return is_archived(row[0], row[1], now, time_zone)
+
+
+def archive_active_cached(series: list[SeriesRow], now: datetime, time_zone: str) -> bool:
+    """:func:`archive_active` from the app's series cache, without a query: for pages
+    that must keep their query budget (the series cache is refreshed on changes)."""
+    if not series:
+        return False
+    first = min(series, key=lambda s: s.id)
+    return is_archived(first.archive_mode, first.ends_on, now, time_zone)
 
 
 async def set_archive_mode(db: AsyncSession, mode: str) -> None:

@@ -155,6 +155,7 @@ async def archive_switch(request: Request) -> Response:
     async with request.app.state.db.session() as db:
         await set_archive_mode(db, form_text(form, "mode", max_length=10))
         await db.commit()
+    request.app.state.series_cache.forget()
     return RedirectResponse("/organiser/programme?notice=archive", status_code=303)
 
 
