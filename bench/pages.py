@@ -85,11 +85,15 @@ def server_env(url: str, workdir: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def start_server(url: str, workdir: Path, port: int) -> subprocess.Popen[bytes]:
+def start_server(
+    url: str, workdir: Path, port: int, source: Path | None = None
+) -> subprocess.Popen[bytes]:
+    """``fair serve``; ``source`` runs another checkout's code (a baseline) instead."""
     log = (workdir / f"server-{port}.log").open("wb")
+    extra = {"PYTHONPATH": str(source)} if source else {}
     process = subprocess.Popen(
         [FAIR, "serve", "--port", str(port)],
-        env=server_env(url, workdir),
+        env=server_env(url, workdir, **extra),
         stdout=log,
         stderr=subprocess.STDOUT,
     )
@@ -458,6 +462,54 @@ def run(args: argparse.Namespace) -> None:
     print(f"\nbusy hour: {json.dumps(busy)}")
 
 
+def logged_in(args: argparse.Namespace) -> None:
+    """Logged-in pages one request at a time, this checkout beside a baseline checkout.
+
+    Both servers share one database; rounds alternate between them so the machine's load
+    falls on both alike. Round trip over one keep-alive connection (server time plus
+    loopback), ``--count`` requests per page and server.
+    """
+    workdir = Path(tempfile.mkdtemp(prefix="fair-bench-logged-in-"))
+    url, cluster = prepare_database(args.database, workdir)
+    sources: dict[str, Path | None] = {"this checkout": None}
+    if args.baseline:
+        sources = {"baseline": Path(args.baseline).resolve(), **sources}
+    servers = {}
+    try:
+        for name, source in sources.items():
+            port = free_port()
+            servers[name] = (port, start_server(url, workdir, port, source))
+        first_port = next(iter(servers.values()))[0]
+        urls = page_urls(first_port)
+        paths = ["/", "/programme", "/booths", urls["booth"][0], urls["session"][0]]
+        cookies = {name: login_cookie(port) for name, (port, _) in servers.items()}
+        times: dict[tuple[str, str], list[float]] = {}
+        for _ in range(args.rounds):
+            for path in paths:
+                for name, (port, _) in servers.items():
+                    batch = asyncio.run(
+                        sequential_ms(port, path, cookies[name], args.count // args.rounds)
+                    )
+                    times.setdefault((name, path), []).extend(batch)
+    finally:
+        for _, process in servers.values():
+            process.terminate()
+            process.wait(20)
+        if cluster is not None:
+            cluster.stop()
+    print(f"\n{args.database}, {os.cpu_count()} cores, load average {os.getloadavg()}\n")
+    print("| page, logged in | " + " | ".join(f"{n} p50 / p99 ms" for n in sources) + " |")
+    print("|---|" + "---:|" * len(sources))
+    for path in paths:
+        cells = []
+        for name in sources:
+            values = times[(name, path)]
+            row = {"p50_ms": quantile(values, 0.5), "p99_ms": quantile(values, 0.99)}
+            print(json.dumps({"what": f"{path} logged in", "server": name, **row}), flush=True)
+            cells.append(f"{row['p50_ms']:.2f} / {row['p99_ms']:.1f}")
+        print(f"| {path} | " + " | ".join(cells) + " |")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -474,9 +526,18 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--seconds", type=float, default=30.0, help="length of the busy hour run"
     )
     sub.add_parser("busy")
+    logged_in_parser = sub.add_parser("logged-in", help="logged-in pages, one at a time")
+    logged_in_parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
+    logged_in_parser.add_argument(
+        "--baseline", help="another checkout (e.g. `git archive main`) measured beside this one"
+    )
+    logged_in_parser.add_argument("--count", type=int, default=300)
+    logged_in_parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args(argv)
     if args.command == "busy":
         busy_main()
+    elif args.command == "logged-in":
+        logged_in(args)
     else:
         run(args)
 

@@ -23,8 +23,11 @@ Per-visitor bits never enter the cache:
   each visitor's own token is put in when the page is served. Forms keep working without
   JavaScript. A page with a token is ``private, no-cache`` for browsers and proxies;
   a page without one is ``public`` for a short ``max-age`` with ``Vary: Cookie``.
-* Language: part of the key. Logged-in visitors are never served from the cache, and
-  their pages are ``private, no-store``.
+* Language: part of the key.
+* Logged-in visitors get their own pages: the key adds a digest of everything the request
+  knows of the user (id, name, e-mail, role, organisations, which also decide the drafts
+  they see), so no two visitors ever share an entry; the same events invalidate them. Their
+  answers are ``private, no-store``; a session naming a user who is gone renders uncached.
 * Per-visitor side effects of a page view (booth visit counters, the voter cookie) run in
   the view's ``on_hit`` hook on every cache hit, with what the render stored via
   :func:`page_meta`.
@@ -222,14 +225,42 @@ def _is_anonymous(request: Request) -> bool:
     return not (session and session.get("user_id") is not None)
 
 
-def _key(request: Request, params: tuple[str, ...]) -> tuple[tuple[str, ...], bytes]:
-    """The cache key, and the query string the view is allowed to see."""
+def _key(
+    request: Request, params: tuple[str, ...], visitor: str | None = None
+) -> tuple[tuple[str, ...], bytes]:
+    """The cache key, and the query string the view is allowed to see.
+
+    ``visitor`` (:func:`_visitor_key`) files a logged-in visitor's page under their own
+    key; anonymous keys have no such part, so the two can never meet.
+    """
     query = request.query_params
     kept = [(name, query[name]) for name in params if query.get(name)]
     query_string = urlencode(kept).encode()
     language = str(request.scope.get("fair.language", "de"))
     path = request.url.path.rstrip("/") or "/"
-    return (path, query_string.decode(), language), query_string
+    key = (path, query_string.decode(), language)
+    return (key if visitor is None else (*key, visitor)), query_string
+
+
+def _visitor_key(request: Request) -> str | None:
+    """Everything about a logged-in visitor a page can show or depend on, as one digest.
+
+    The user is loaded afresh on every request (``fair.middleware``), so a new name,
+    role or organisation gives a new key even before the commit's invalidation; the drafts
+    a visitor sees follow from role and organisations (``fair.drafts.viewer_for``). None
+    when the session names a user who is gone or inactive: such a page is not cached.
+    """
+    user = request.scope.get("fair.user")
+    if user is None:
+        return None
+    parts = (
+        user.id,
+        user.name,
+        user.email,
+        user.role.value,
+        sorted(user.organisation_ids),
+    )
+    return "user:" + hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
 
 
 def _etag(page: CachedPage, token: str | None) -> str:
@@ -321,7 +352,8 @@ def _store(request: Request, response: Response) -> CachedPage:
 def cached_page(
     *, params: tuple[str, ...] = (), on_hit: OnHit | None = None
 ) -> Callable[[View], View]:
-    """Serve the view's page from the app's :class:`PageCache` to anonymous visitors.
+    """Serve the view's page from the app's :class:`PageCache`: one entry per anonymous
+    page, one per logged-in visitor and page.
 
     ``params`` are the query parameters the page depends on; the view sees no others.
     ``on_hit`` runs on every cache hit with the render's :func:`page_meta`.
@@ -333,50 +365,68 @@ def cached_page(
             cache: PageCache | None = getattr(request.app.state, "page_cache", None)
             if cache is None or request.method not in ("GET", "HEAD"):
                 return await view(request)
+            visitor = None
             if not _is_anonymous(request):
-                response = await view(request)
-                response.headers["cache-control"] = LOGGED_IN_CACHE_CONTROL
-                return response
-            key, query_string = _key(request, params)
-            page = cache.get(key)
-            if page is None and key in cache.rendering:
-                # Someone renders this page right now: wait for it rather than render
-                # it fifty times over after an invalidation.
-                await asyncio.shield(cache.rendering[key])
-                page = cache.get(key)
-            if page is not None:
-                cache.hits += 1
-                served = serve(request, page)
-                if on_hit is not None:
-                    await on_hit(request, page.meta, served)
-                return served
-            cache.misses += 1
-            version = cache.version
-            request.scope["query_string"] = query_string
-            request.scope[SHARED_RENDER_KEY] = True
-            request.__dict__.pop("_query_params", None)
-            request.__dict__.pop("_url", None)
-            done = cache.rendering.setdefault(key, asyncio.get_running_loop().create_future())
-            try:
-                response = await view(request)
-            finally:
-                request.scope[SHARED_RENDER_KEY] = False
-                if cache.rendering.get(key) is done:
-                    del cache.rendering[key]
-                if not done.done():
-                    done.set_result(None)
-            if not _cacheable(response):
-                return _with_token(request, response)
-            page = _store(request, response)
-            cache.put(key, page, version)
-            served = serve(request, page)
-            # Cookies the view set for this visitor (voter, seen booths) go to them only.
-            served.raw_headers.extend(h for h in response.raw_headers if h[0] == b"set-cookie")
+                visitor = _visitor_key(request)
+                if visitor is None:
+                    response = await view(request)
+                    response.headers["cache-control"] = LOGGED_IN_CACHE_CONTROL
+                    return response
+            served = await _cached_or_rendered(request, cache, view, params, on_hit, visitor)
+            if visitor is not None:
+                served.headers["cache-control"] = LOGGED_IN_CACHE_CONTROL
             return served
 
         return wrapper
 
     return decorate
+
+
+async def _cached_or_rendered(
+    request: Request,
+    cache: PageCache,
+    view: View,
+    params: tuple[str, ...],
+    on_hit: OnHit | None,
+    visitor: str | None,
+) -> Response:
+    """The page from memory, or rendered once (with the token placeholder) and kept."""
+    key, query_string = _key(request, params, visitor)
+    page = cache.get(key)
+    if page is None and key in cache.rendering:
+        # Someone renders this page right now: wait for it rather than render
+        # it fifty times over after an invalidation.
+        await asyncio.shield(cache.rendering[key])
+        page = cache.get(key)
+    if page is not None:
+        cache.hits += 1
+        served = serve(request, page)
+        if on_hit is not None:
+            await on_hit(request, page.meta, served)
+        return served
+    cache.misses += 1
+    version = cache.version
+    request.scope["query_string"] = query_string
+    request.scope[SHARED_RENDER_KEY] = True
+    request.__dict__.pop("_query_params", None)
+    request.__dict__.pop("_url", None)
+    done = cache.rendering.setdefault(key, asyncio.get_running_loop().create_future())
+    try:
+        response = await view(request)
+    finally:
+        request.scope[SHARED_RENDER_KEY] = False
+        if cache.rendering.get(key) is done:
+            del cache.rendering[key]
+        if not done.done():
+            done.set_result(None)
+    if not _cacheable(response):
+        return _with_token(request, response)
+    page = _store(request, response)
+    cache.put(key, page, version)
+    served = serve(request, page)
+    # Cookies the view set for this visitor (voter, seen booths) go to them only.
+    served.raw_headers.extend(h for h in response.raw_headers if h[0] == b"set-cookie")
+    return served
 
 
 def _with_token(request: Request, response: Response) -> Response:

@@ -1,0 +1,142 @@
+"""Pages for logged-in visitors from memory, each visitor's page under their own key.
+
+Real app, real database (SQLite and PostgreSQL): two exhibitors of different booths and
+an organiser never receive each other's name, token or drafts, and an edit is visible to
+the next logged-in request.
+"""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+from sqlalchemy import update
+from starlette.applications import Starlette
+
+from booths.models import Booth
+from fair.pagecache import TOKEN_PLACEHOLDER, PageCache
+from fair.querycount import counting_queries
+from tests.booth_helpers import KRZ, ORGANISER, OWN
+from tests.conftest import csrf_of, login, make_client
+
+GELSENKIRCHEN = "aussteller.gelsenkirchen@example.org"
+NAMES = {
+    KRZ: "Messeteam krz",
+    GELSENKIRCHEN: "Messeteam Gelsenkirchen",
+    ORGANISER: "Organisationsteam DSK26",
+}
+PAGES = ("/", "/programme", "/booths", f"/booths/{OWN}", "/agenda")
+
+
+def cache_of(app: Starlette) -> PageCache:
+    cache = app.state.page_cache
+    assert isinstance(cache, PageCache)
+    return cache
+
+
+def token_in(html: str) -> str:
+    match = re.search(r'<meta name="csrf-token" content="([^"]*)">', html)
+    assert match, "no csrf meta tag"
+    return match.group(1)
+
+
+async def _hide_booth(app: Starlette, slug: str) -> None:
+    """Make a booth a draft, through an ORM session so the commit reports it."""
+    async with app.state.db.session() as db:
+        await db.execute(update(Booth).where(Booth.slug == slug).values(published=False))
+        await db.commit()
+
+
+async def test_logged_in_pages_from_memory_never_shared(demo_app: Starlette) -> None:
+    await _hide_booth(demo_app, OWN)  # krz's booth, now a draft: krz and organisers see it
+    clients = {email: make_client(demo_app) for email in NAMES}
+    try:
+        for email, client in clients.items():
+            await login(client, email)
+        tokens = {email: await csrf_of(client, "/") for email, client in clients.items()}
+        cache = cache_of(demo_app)
+        for path in PAGES:
+            pages: dict[str, httpx.Response] = {}
+            for email, client in clients.items():
+                await client.get(path)  # the first request renders and keeps the page
+                hits = cache.hits
+                with counting_queries() as counted:
+                    pages[email] = await client.get(path)
+                hidden = path == f"/booths/{OWN}" and email == GELSENKIRCHEN
+                assert pages[email].status_code == (404 if hidden else 200)
+                if not hidden:  # an error page is never kept
+                    assert cache.hits == hits + 1, f"{path} for {email}: not from memory"
+                    assert counted.count <= 1, f"{path}: {counted.count} queries on a hit"
+                    assert pages[email].headers["cache-control"] == "private, no-store"
+            for email, response in pages.items():
+                text = response.text
+                assert TOKEN_PLACEHOLDER not in text
+                if response.status_code == 200:
+                    assert NAMES[email] in text, f"{path}: {email} does not see their name"
+                if 'name="csrf-token"' in text:
+                    assert token_in(text) == tokens[email]
+                for other, name in NAMES.items():
+                    if other != email:
+                        assert name not in text, f"{path}: {email} got {other}'s name"
+                        assert tokens[other] not in text, f"{path}: {email} got {other}'s token"
+            etags = {r.headers.get("etag") for r in pages.values()}
+            assert len(etags) == len(pages), f"{path}: two visitors share a page"
+        # Drafts: krz's draft booth is in krz's and the organiser's hall, not in the others'.
+        halls = {email: (await client.get("/booths")).text for email, client in clients.items()}
+        assert f"/booths/{OWN}" in halls[KRZ] and f"/booths/{OWN}" in halls[ORGANISER]
+        assert f"/booths/{OWN}" not in halls[GELSENKIRCHEN]
+        # Anonymous visitors keep getting the public page, without anyone's bits.
+        async with make_client(demo_app) as anonymous:
+            hall = await anonymous.get("/booths")
+            assert hall.headers["cache-control"].startswith("public")
+            assert f"/booths/{OWN}" not in hall.text and "Abmelden" not in hall.text
+            for email in NAMES:
+                assert NAMES[email] not in hall.text and tokens[email] not in hall.text
+        # Memory holds no token of anyone.
+        for page in cache._pages.values():
+            for token in tokens.values():
+                assert token.encode() not in page.body
+    finally:
+        for client in clients.values():
+            await client.aclose()
+
+
+async def test_edit_visible_to_the_next_logged_in_request(demo_app: Starlette) -> None:
+    async with make_client(demo_app) as exhibitor, make_client(demo_app) as organiser:
+        await login(exhibitor, KRZ)
+        await login(organiser, ORGANISER)
+        for client in (exhibitor, organiser):
+            for path in (f"/booths/{OWN}", "/booths"):
+                await client.get(path)
+                assert "Neuer Standname" not in (await client.get(path)).text
+        token = await csrf_of(exhibitor, f"/booths/{OWN}/edit")
+        edited = await exhibitor.post(
+            f"/booths/{OWN}/edit",
+            data={"name": "Neuer Standname", "tagline": "frisch", "csrf_token": token},
+        )
+        assert edited.status_code == 303, edited.text
+        for client in (exhibitor, organiser):
+            for path in (f"/booths/{OWN}", "/booths"):
+                assert "Neuer Standname" in (await client.get(path)).text
+
+
+async def test_a_new_name_is_a_new_page_and_logout_leaves_nothing(demo_app: Starlette) -> None:
+    async with make_client(demo_app) as member:
+        await login(member, KRZ)
+        first = await member.get("/programme")
+        assert NAMES[KRZ] in first.text
+        async with demo_app.state.db.session() as db:
+            from fair.models import User
+
+            await db.execute(update(User).where(User.email == KRZ).values(name="Team Umbenannt"))
+            await db.commit()
+        renamed = await member.get("/programme")
+        assert "Team Umbenannt" in renamed.text and NAMES[KRZ] not in renamed.text
+        token = await csrf_of(member, "/")
+        assert (await member.post("/logout", data={"csrf_token": token})).status_code in (
+            302,
+            303,
+        )
+        after = await member.get("/programme")
+        assert "Abmelden" not in after.text and "Team Umbenannt" not in after.text
+        assert after.headers["cache-control"].startswith("public")
