@@ -194,7 +194,9 @@ async def sequential_ms(port: int, path: str, cookie: str, count: int) -> list[f
     for _ in range(count):
         started = time.perf_counter()
         writer.write(request)
-        await _read_response(reader)
+        status = await _read_response(reader)
+        if status != 200:
+            raise RuntimeError(f"{path}: status {status}")
         times.append((time.perf_counter() - started) * 1000)
     writer.close()
     return times

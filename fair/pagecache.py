@@ -128,7 +128,20 @@ class PageCache:
         while self.bytes > self.max_bytes:
             oldest = next(iter(self._pages))
             self._drop(oldest)
+        self._trim_visitor_pages()
         return True
+
+    def _trim_visitor_pages(self) -> None:
+        """Logged-in visitors' pages (keys with a visitor part) fill at most half the
+        memory, oldest out first, so many logged-in visitors cannot push out the pages
+        every anonymous visitor shares."""
+        limit = self.max_bytes // 2
+        used = sum(page.size for key, page in self._pages.items() if len(key) > 3)
+        for key in [key for key in self._pages if len(key) > 3]:
+            if used <= limit:
+                break
+            used -= self._pages[key].size
+            self._drop(key)
 
     def invalidate(self, tags: Iterable[str]) -> int:
         """Drop every page filed under one of ``tags``; returns how many."""

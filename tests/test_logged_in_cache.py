@@ -14,7 +14,7 @@ from sqlalchemy import update
 from starlette.applications import Starlette
 
 from booths.models import Booth
-from fair.pagecache import TOKEN_PLACEHOLDER, PageCache
+from fair.pagecache import TOKEN_PLACEHOLDER, CachedPage, PageCache
 from fair.querycount import counting_queries
 from tests.booth_helpers import KRZ, ORGANISER, OWN
 from tests.conftest import csrf_of, login, make_client
@@ -140,3 +140,30 @@ async def test_a_new_name_is_a_new_page_and_logout_leaves_nothing(demo_app: Star
         after = await member.get("/programme")
         assert "Abmelden" not in after.text and "Team Umbenannt" not in after.text
         assert after.headers["cache-control"].startswith("public")
+
+
+def _page(size: int) -> CachedPage:
+    return CachedPage(
+        status=200,
+        headers=[],
+        body=b"x" * (size - 512),
+        gzipped=None,
+        digest="d",
+        last_modified=0.0,
+        tags=frozenset({"*"}),
+        has_token=True,
+    )
+
+
+def test_logged_in_pages_fill_at_most_half_the_memory() -> None:
+    cache = PageCache(max_bytes=40_000)
+    for i in range(4):
+        assert cache.put((f"/page{i}", "", "de"), _page(4_000), cache.version)
+    for i in range(30):  # thirty visitors' pages, 120 kB: far more than the half
+        assert cache.put(("/programme", "", "de", f"user:{i}"), _page(4_000), cache.version)
+    visitor_bytes = sum(p.size for k, p in cache._pages.items() if len(k) > 3)
+    assert visitor_bytes <= 20_000 and cache.bytes <= 40_000
+    # The anonymous pages every visitor shares are all still there; the newest visitor too.
+    assert all(cache.get((f"/page{i}", "", "de")) for i in range(4))
+    assert cache.get(("/programme", "", "de", "user:29")) is not None
+    assert cache.get(("/programme", "", "de", "user:0")) is None
