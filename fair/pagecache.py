@@ -300,6 +300,12 @@ def _accepts_gzip(request: Request) -> bool:
     return "gzip" in request.headers.get("accept-encoding", "")
 
 
+def _cache_control(request: Request, token: str | None) -> str:
+    if not _is_anonymous(request):
+        return LOGGED_IN_CACHE_CONTROL  # their own page: neither shared nor stored
+    return TOKEN_CACHE_CONTROL if token else PUBLIC_CACHE_CONTROL
+
+
 def serve(request: Request, page: CachedPage) -> Response:
     """The cached ``page`` for this visitor: their token, 304 or gzip as asked."""
     token: str | None = None
@@ -314,7 +320,7 @@ def serve(request: Request, page: CachedPage) -> Response:
     headers = [
         (b"etag", etag.encode()),
         (b"last-modified", formatdate(page.last_modified, usegmt=True).encode()),
-        (b"cache-control", (TOKEN_CACHE_CONTROL if token else PUBLIC_CACHE_CONTROL).encode()),
+        (b"cache-control", _cache_control(request, token).encode()),
         (b"vary", b"Cookie, Accept-Encoding"),
     ]
     if _not_modified(request, etag, page.last_modified):
@@ -378,68 +384,51 @@ def cached_page(
             cache: PageCache | None = getattr(request.app.state, "page_cache", None)
             if cache is None or request.method not in ("GET", "HEAD"):
                 return await view(request)
-            visitor = None
-            if not _is_anonymous(request):
-                visitor = _visitor_key(request)
-                if visitor is None:
-                    response = await view(request)
-                    response.headers["cache-control"] = LOGGED_IN_CACHE_CONTROL
-                    return response
-            served = await _cached_or_rendered(request, cache, view, params, on_hit, visitor)
-            if visitor is not None:
-                served.headers["cache-control"] = LOGGED_IN_CACHE_CONTROL
+            visitor = None if _is_anonymous(request) else _visitor_key(request)
+            if visitor is None and not _is_anonymous(request):
+                response = await view(request)
+                response.headers["cache-control"] = LOGGED_IN_CACHE_CONTROL
+                return response
+            key, query_string = _key(request, params, visitor)
+            page = cache.get(key)
+            if page is None and key in cache.rendering:
+                # Someone renders this page right now: wait for it rather than render
+                # it fifty times over after an invalidation.
+                await asyncio.shield(cache.rendering[key])
+                page = cache.get(key)
+            if page is not None:
+                cache.hits += 1
+                served = serve(request, page)
+                if on_hit is not None:
+                    await on_hit(request, page.meta, served)
+                return served
+            cache.misses += 1
+            version = cache.version
+            request.scope["query_string"] = query_string
+            request.scope[SHARED_RENDER_KEY] = True
+            request.__dict__.pop("_query_params", None)
+            request.__dict__.pop("_url", None)
+            done = cache.rendering.setdefault(key, asyncio.get_running_loop().create_future())
+            try:
+                response = await view(request)
+            finally:
+                request.scope[SHARED_RENDER_KEY] = False
+                if cache.rendering.get(key) is done:
+                    del cache.rendering[key]
+                if not done.done():
+                    done.set_result(None)
+            if not _cacheable(response):
+                return _with_token(request, response)
+            page = _store(request, response)
+            cache.put(key, page, version)
+            served = serve(request, page)
+            # Cookies the view set for this visitor (voter, seen booths) go to them only.
+            served.raw_headers.extend(h for h in response.raw_headers if h[0] == b"set-cookie")
             return served
 
         return wrapper
 
     return decorate
-
-
-async def _cached_or_rendered(
-    request: Request,
-    cache: PageCache,
-    view: View,
-    params: tuple[str, ...],
-    on_hit: OnHit | None,
-    visitor: str | None,
-) -> Response:
-    """The page from memory, or rendered once (with the token placeholder) and kept."""
-    key, query_string = _key(request, params, visitor)
-    page = cache.get(key)
-    if page is None and key in cache.rendering:
-        # Someone renders this page right now: wait for it rather than render
-        # it fifty times over after an invalidation.
-        await asyncio.shield(cache.rendering[key])
-        page = cache.get(key)
-    if page is not None:
-        cache.hits += 1
-        served = serve(request, page)
-        if on_hit is not None:
-            await on_hit(request, page.meta, served)
-        return served
-    cache.misses += 1
-    version = cache.version
-    request.scope["query_string"] = query_string
-    request.scope[SHARED_RENDER_KEY] = True
-    request.__dict__.pop("_query_params", None)
-    request.__dict__.pop("_url", None)
-    done = cache.rendering.setdefault(key, asyncio.get_running_loop().create_future())
-    try:
-        response = await view(request)
-    finally:
-        request.scope[SHARED_RENDER_KEY] = False
-        if cache.rendering.get(key) is done:
-            del cache.rendering[key]
-        if not done.done():
-            done.set_result(None)
-    if not _cacheable(response):
-        return _with_token(request, response)
-    page = _store(request, response)
-    cache.put(key, page, version)
-    served = serve(request, page)
-    # Cookies the view set for this visitor (voter, seen booths) go to them only.
-    served.raw_headers.extend(h for h in response.raw_headers if h[0] == b"set-cookie")
-    return served
 
 
 def _with_token(request: Request, response: Response) -> Response:
