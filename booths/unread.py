@@ -51,13 +51,15 @@ async def unread_chat(db: AsyncSession, user_id: int, booths: Sequence[Booth]) -
     return {by_channel[channel]: int(count) for channel, count in rows.all()}
 
 
-async def mark_chat_seen(db: AsyncSession, user: CurrentUser, booth: Booth) -> None:
+async def mark_chat_seen(db: AsyncSession, user: CurrentUser, booth: Booth | int) -> None:
     """Called when a team member opens their own booth page: one upsert statement, so
     the page stays within its query budget."""
     insert = postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
     now = utcnow()
     await db.execute(
         insert(BoothChatSeen)
-        .values(user_id=user.id, booth_id=booth.id, seen_at=now)
+        .values(
+            user_id=user.id, booth_id=booth if isinstance(booth, int) else booth.id, seen_at=now
+        )
         .on_conflict_do_update(index_elements=["user_id", "booth_id"], set_={"seen_at": now})
     )

@@ -114,6 +114,12 @@ async def _visit_on_hit(request: Request, meta: dict[str, object], response: Res
     booth_id = meta.get("booth_id")
     if isinstance(booth_id, int):
         await _record_visit(request, booth_id, response)
+        user = current_user(request)
+        if user is not None and meta.get("organisation_id") in user.organisation_ids:
+            # A team member's own booth page from memory still marks the chat read.
+            async with request.app.state.db.session() as db:
+                await mark_chat_seen(db, user, booth_id)
+                await db.commit()
 
 
 @cached_page(params=("sent",), on_hit=_visit_on_hit)
@@ -130,7 +136,7 @@ async def booth_detail(request: Request) -> Response:
     chat_closed = archive_active_cached(
         await request.app.state.series_cache.rows(), settings.now(), settings.time_zone
     )
-    page_meta(request, booth_id=booth.id)
+    page_meta(request, booth_id=booth.id, organisation_id=booth.organisation_id)
     page_tags(request, f"chat_messages:{booth_channel(booth.slug)}")
     sent = request.query_params.get("sent") == "1"
     response = render(

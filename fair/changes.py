@@ -36,6 +36,8 @@ UNSHOWN_TABLES = frozenset(
     {"booth_daily_stats", "login_failures", "contact_requests", "invitations", "alembic_version"}
     # Appointments: the booking page and the rooms are never cached (forms, secrets).
     | {"appointment_slots", "appointments", "booth_appointment_stats"}
+    # When a team member last read their booth's chat: only the unread badge (JSON) shows it.
+    | {"booth_chat_seen"}
 )
 
 
