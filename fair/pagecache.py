@@ -17,6 +17,11 @@ publishes the tags through the realtime hub, so other instances (Redis hub) drop
 too. A view narrows what invalidates its page with :func:`page_tags` (the booth page
 depends on its own chat channel, not on every chat message).
 
+The clock is the one change no commit reports: a talk ends when its end time passes. A
+view whose page changes with the clock says when with :func:`page_fresh_until` (the next
+start or end of what it shows, computed from its data); the entry is stale from that
+moment of the fair's clock (``settings.now()``, so ``FAIR_TODAY`` moves it too).
+
 Per-visitor bits never enter the cache:
 
 * CSRF token: the shared render writes :data:`TOKEN_PLACEHOLDER` where the token goes;
@@ -44,6 +49,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from email.utils import formatdate, parsedate_to_datetime
 from functools import wraps
 from typing import Any
@@ -89,6 +95,7 @@ class CachedPage:
     tags: frozenset[str]
     has_token: bool
     meta: dict[str, Any] = field(default_factory=dict)
+    fresh_until: datetime | None = None  # naive UTC on the fair's clock; None: no limit
 
     @property
     def size(self) -> int:
@@ -156,6 +163,10 @@ class PageCache:
         self.version += 1
         self._pages.clear()
         self.bytes = 0
+
+    def drop(self, key: tuple[str, ...]) -> None:
+        """Forget one page (its time is up); renders under way may still store theirs."""
+        self._drop(key)
 
     def _drop(self, key: tuple[str, ...]) -> None:
         page = self._pages.pop(key, None)
@@ -229,6 +240,27 @@ def page_tags(request: Request, *tags: str) -> None:
 def page_meta(request: Request, **values: Any) -> None:
     """Values the view's ``on_hit`` hook needs on a cache hit (e.g. the booth id)."""
     request.scope.setdefault("fair.page_meta", {}).update(values)
+
+
+def page_fresh_until(request: Request, moment: datetime | None) -> None:
+    """The page shows something the clock changes at ``moment`` (naive UTC, the fair's
+    clock): serve it from the cache only until then. The earliest of several calls wins."""
+    if moment is None:
+        return
+    known = request.scope.get("fair.page_fresh_until")
+    if known is None or moment < known:
+        request.scope["fair.page_fresh_until"] = moment
+
+
+def _fair_now(request: Request) -> datetime:
+    from fair.db import utcnow
+
+    settings = getattr(request.app.state, "settings", None)
+    return settings.now() if settings is not None else utcnow()
+
+
+def _expired(request: Request, page: CachedPage) -> bool:
+    return page.fresh_until is not None and _fair_now(request) >= page.fresh_until
 
 
 def _is_anonymous(request: Request) -> bool:
@@ -365,6 +397,7 @@ def _store(request: Request, response: Response) -> CachedPage:
         tags=entry_tags(request.scope.get("fair.page_tags", ())),
         has_token=has_token,
         meta=dict(request.scope.get("fair.page_meta", {})),
+        fresh_until=request.scope.get("fair.page_fresh_until"),
     )
 
 
@@ -391,6 +424,9 @@ def cached_page(
                 return response
             key, query_string = _key(request, params, visitor)
             page = cache.get(key)
+            if page is not None and _expired(request, page):
+                cache.drop(key)
+                page = None
             if page is None and key in cache.rendering:
                 # Someone renders this page right now: wait for it rather than render
                 # it fifty times over after an invalidation.

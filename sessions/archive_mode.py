@@ -7,13 +7,13 @@ read-only with a note, and contact requests keep working, answered later by e-ma
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fair.errors import HTTPError
-from fair.formatting import to_local
+from fair.formatting import local_to_utc, to_local
 from fair.models import EventDay, EventSeries
 from fair.series_scope import SeriesRow
 
@@ -25,6 +25,13 @@ def is_archived(mode: bool | None, last_day: date | None, now: datetime, time_zo
     if mode is not None:
         return mode
     return last_day is not None and to_local(now, time_zone).date() > last_day
+
+
+def archive_starts(last_day: date | None, time_zone: str) -> datetime | None:
+    """When automatic archive mode begins (naive UTC): local midnight after the last day."""
+    if last_day is None:
+        return None
+    return local_to_utc(datetime.combine(last_day + timedelta(days=1), time()), time_zone)
 
 
 async def archive_active(db: AsyncSession, now: datetime, time_zone: str) -> bool:

@@ -10,6 +10,7 @@ talk. An ended talk says what became of its recording.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -85,6 +86,19 @@ def phase_of(session: ProgrammeSession, now: datetime) -> tuple[Phase, bool]:
     if now >= session.ends_at:
         return Phase.ended, False
     return Phase.scheduled, False
+
+
+def next_change(sessions: Iterable[ProgrammeSession], now: datetime) -> datetime | None:
+    """The first moment after ``now`` when the clock alone changes what a page showing
+    ``sessions`` says (a start leaves "Als Nächstes", an end makes a talk "ended", a
+    forgotten live stage stops counting): how long a cached page of them stays true."""
+    moments = (
+        moment
+        for session in sessions
+        for moment in (session.starts_at, session.ends_at, session.ends_at + STALE_LIVE_AFTER)
+        if moment > now
+    )
+    return min(moments, default=None)
 
 
 def _published(recordings: list[Recording]) -> Recording | None:

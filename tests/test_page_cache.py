@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest_asyncio
+from sqlalchemy import select
 from starlette.applications import Starlette
 
 from fair.pagecache import TOKEN_PLACEHOLDER, PageCache
@@ -290,3 +291,56 @@ async def test_simultaneous_misses_render_once(
     assert len({p.text for p in pages}) == 1
     assert cache.misses == misses + 1
     assert counted.count <= 4
+
+
+async def test_cached_pages_follow_the_clock_without_a_write(
+    demo_database_url: str, tmp_path: Path
+) -> None:
+    """No commit reports that a talk's time has come: home, programme and the session page
+    carry the next start/end as their freshness limit, and the first anonymous request
+    after it gets the new state (a real clock on a demo day, a talk 2-4 s from now)."""
+    from datetime import timedelta
+
+    from sessions.models import ProgrammeSession
+
+    settings = make_settings(demo_database_url, tmp_path, today="2026-11-30")
+    async for app in _running_app(settings):
+        async with app.state.db.session() as db:
+            starting, ending = (
+                await db.scalars(
+                    select(ProgrammeSession)
+                    .where(ProgrammeSession.cancelled.is_(False))
+                    .order_by(ProgrammeSession.starts_at)
+                    .limit(2)
+                )
+            ).all()
+            now = settings.now()
+            # one talk starts in 2 s (leaves "Als Nächstes"), one ends in 3 s
+            starting.starts_at, starting.title = now + timedelta(seconds=2), "Gleich los"
+            ending.starts_at, ending.duration_minutes = now - timedelta(seconds=57), 1
+            await db.commit()
+            talk_id, boundary = ending.id, ending.ends_at
+        async with make_client(app) as client:
+
+            def state_in(html: str, talk_id: int = talk_id) -> str | None:
+                item = html.split(f'data-session-id="{talk_id}"', 1)
+                if len(item) < 2:
+                    return None
+                found = re.search(r'data-session-state="(\w+)"', item[1].split("</li>", 1)[0])
+                return found.group(1) if found else "scheduled"
+
+            home = (await client.get("/")).text
+            programme = (await client.get("/programme")).text
+            page = (await client.get(f"/sessions/{talk_id}")).text
+            assert "Gleich los" in home.split('id="next"', 1)[1]  # "Als Nächstes"
+            assert state_in(programme) == "scheduled"
+            assert "data-session-ended" not in page and "data-live-join" in page
+            hits = cache_of(app).hits
+            assert (await client.get("/programme")).text == programme  # from memory
+            assert cache_of(app).hits == hits + 1
+            await asyncio.sleep(max(0.0, (boundary - settings.now()).total_seconds()) + 0.3)
+            home = (await client.get("/")).text
+            assert "Gleich los" not in home.split('id="next"', 1)[1]
+            assert state_in((await client.get("/programme")).text) == "ended"
+            page = (await client.get(f"/sessions/{talk_id}")).text
+            assert "data-session-ended" in page and "data-live-join" not in page

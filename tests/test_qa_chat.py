@@ -288,6 +288,44 @@ async def test_booth_chat(live: Instance) -> None:
         assert await closed_with(gone) == (4404, "unknown booth")
 
 
+async def test_booth_chat_is_read_only_in_archive_mode(
+    demo_database_url: str, tmp_path: Path
+) -> None:
+    """After the last day a chat frame over the socket is refused to its sender, reaches no
+    one else and is not stored; the socket stays open (reading and presence go on)."""
+    from sqlalchemy import func, select
+
+    from fair.db import create_engine
+    from sessions.chat import booth_channel
+    from sessions.models import ChatMessage
+
+    with serving_app(demo_database_url, tmp_path, today="2026-12-10T12:00") as archived:
+        async with http_to(archived) as http:
+            slug = (await http.get("/api/booths")).json()["booths"][0]["slug"]
+        async with (
+            connect(ws_url(archived, f"/ws/booths/{slug}"), compression=None) as one,
+            connect(ws_url(archived, f"/ws/booths/{slug}"), compression=None) as two,
+        ):
+            await one.send(json.dumps({"type": "chat", "name": "Ada", "text": "Noch da?"}))
+            error = await next_event(one, lambda e: e["type"] == "error")
+            assert "nur noch lesbar" in error["message"]
+            await one.send(json.dumps({"type": "hello"}))  # still open after the refusal
+            await next_event(one, lambda e: e["type"] == "presence")
+            with pytest.raises(TimeoutError):
+                await next_event(two, lambda e: e["type"] == "chat", timeout=0.5)
+    engine = create_engine(demo_database_url)
+    try:
+        async with engine.connect() as connection:
+            stored = await connection.scalar(
+                select(func.count())
+                .select_from(ChatMessage)
+                .where(ChatMessage.channel == booth_channel(slug))
+            )
+    finally:
+        await engine.dispose()
+    assert stored == 0
+
+
 @pytest.mark.parametrize(
     ("frames", "code", "reason"),
     [
