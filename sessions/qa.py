@@ -57,6 +57,10 @@ def session_channel(session_id: int) -> str:
     return f"session:{session_id}"
 
 
+# Every session's stage state (live, ended), for the pages listing many: home, programme.
+PROGRAMME_CHANNEL = "programme"
+
+
 def clean_text(value: str, field: str, max_length: int) -> str:
     """Strip, drop control characters (newlines kept), enforce a length; 400 names the field."""
     text = "".join(ch for ch in value if ch in "\n\t" or ch.isprintable()).strip()

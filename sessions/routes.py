@@ -67,6 +67,7 @@ routes: list[BaseRoute] = [
     Route("/api/openapi.json", api.openapi),
     WebSocketRoute("/ws/sessions/{session_id}", sockets.session_socket),
     WebSocketRoute("/ws/booths/{slug}", sockets.booth_socket),
+    WebSocketRoute("/ws/programme", sockets.programme_socket),
     *event_admin.routes,
 ]
 

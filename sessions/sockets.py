@@ -30,7 +30,7 @@ from sessions.announce import Announcer
 from sessions.archive_mode import archive_active
 from sessions.chat import booth_channel, chat_event, post_chat
 from sessions.ids import parse_id
-from sessions.qa import questions_event, session_channel, session_exists
+from sessions.qa import PROGRAMME_CHANNEL, questions_event, session_channel, session_exists
 
 CLOSE_NOT_FOUND = 4404
 LIMITS = ChannelLimits()
@@ -89,6 +89,21 @@ async def booth_socket(websocket: WebSocket) -> None:
     user = current_user(websocket)
     team = user is not None and (user.is_organiser or organisation_id in user.organisation_ids)
     await _serve(websocket, channel, snapshot, read_only_after_event=True, team=team)
+
+
+async def programme_socket(websocket: WebSocket) -> None:
+    """Home and programme follow the stages: a ``session_state`` event whenever a talk
+    goes live or ends (static/js/programme-live.js then refreshes the listing)."""
+    if not _same_origin(websocket):
+        await _refuse(websocket, 1008, "foreign origin")
+        return
+
+    async def on_message(event: dict[str, Any]) -> None:
+        if event.get("type") != "hello":
+            raise MessageRejected("unknown message type")
+        await websocket.send_text("[]")  # nothing to catch up on: the page reloads its list
+
+    await serve_channel(websocket, PROGRAMME_CHANNEL, websocket.app.state.hub, on_message, LIMITS)
 
 
 ARCHIVED_CHAT = "Die Veranstaltung ist vorbei; der Chat am Stand ist nur noch lesbar."

@@ -270,6 +270,70 @@ async def test_open_session_page_follows_the_stage_without_reload(
         server.stop()
 
 
+@pytest.mark.parametrize("db_backend", ["sqlite"])
+async def test_home_and_programme_follow_the_stage_without_reload(
+    demo_database_url: str, tmp_path: Path, browser: Any
+) -> None:
+    """An organiser starts and ends the opening talk; open home and programme pages show
+    it under "Jetzt live" / as live, then ended, without anyone reloading them."""
+    server = start_app_server(
+        tmp_path, demo_database_url, extra_env={"FAIR_TODAY": "2026-11-30T09:05"}
+    )
+    context = await browser.new_context()
+    try:
+        opening = httpx.get(f"{server.base_url}/api/sessions").json()["sessions"][0]
+        home = await context.new_page()
+        await home.goto(f"{server.base_url}/")
+        programme = await context.new_page()
+        await programme.goto(f"{server.base_url}/programme")
+        now = home.locator("#now-and-next ul.schedule").first
+        item = f'[data-session-id="{opening["id"]}"] [data-session-state]'
+        assert "Gerade läuft kein Programmpunkt" in await home.locator("#now-and-next").inner_text()
+        assert await programme.locator(item).count() == 0
+        for page in (home, programme):
+            await page.evaluate("() => { window.notReloaded = true; }")
+        await programme.wait_for_function(
+            "() => document.querySelector('[data-star]:not([hidden])')"
+        )
+        with httpx.Client(base_url=server.base_url) as organiser:
+            token = _csrf(organiser)
+            organiser.post(
+                "/login",
+                data={
+                    "email": "orga@example.org",
+                    "password": "demo-passwort",
+                    "csrf_token": token,
+                },
+            )
+            token = _csrf(organiser)
+            started = organiser.post(
+                f"/sessions/{opening['id']}/live/start", data={"csrf_token": token}
+            )
+            assert started.status_code in (200, 303)
+            await now.locator(f'[data-session-id="{opening["id"]}"] .badge.live').wait_for(
+                timeout=10000
+            )
+            await programme.locator(f"{item}[data-session-state=live]").wait_for(timeout=10000)
+            await home.screenshot(path=str(tmp_path / "home-live.png"), full_page=True)
+            ended = organiser.post(
+                f"/sessions/{opening['id']}/live/end", data={"csrf_token": token}
+            )
+            assert ended.status_code in (200, 303)
+        await home.locator("#now-and-next", has_text="Gerade läuft kein Programmpunkt").wait_for(
+            timeout=10000
+        )
+        await programme.locator(f"{item}[data-session-state=ended]").wait_for(timeout=10000)
+        await programme.screenshot(path=str(tmp_path / "programme-ended.png"))
+        for page in (home, programme):
+            assert await page.evaluate("() => window.notReloaded === true")
+        # stars still work in the swapped-in listing
+        assert await programme.locator("[data-star]:not([hidden])").count() > 0
+    finally:
+        await context.close()
+        server.stop()
+        print("screenshots in", tmp_path)
+
+
 def _csrf(client: httpx.Client) -> str:
     text = client.get("/login").text
     marker = '<meta name="csrf-token" content="'

@@ -249,8 +249,9 @@ WEBSOCKETS = {
     "/ws/exhibitor/appointments/{appointment_id}",
     "/ws/booths/{slug}/walkin/{request_id}",
     "/ws/exhibitor/booths/{slug}/walkin",
+    "/ws/programme",
 }
-WS_PATHS = ("/ws/sessions/1", f"/ws/booths/{OWN_BOOTH}")
+WS_PATHS = ("/ws/sessions/1", f"/ws/booths/{OWN_BOOTH}", "/ws/programme")
 # Sockets behind a secret link or a login: from the fair's own origin they refuse an
 # unknown link (4404) or a visitor without rights (4403), never the origin.
 WS_GUARDED_PATHS = ("/ws/appointments/unknown-token", f"/ws/exhibitor/booths/{OWN_BOOTH}/walkin")

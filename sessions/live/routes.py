@@ -36,7 +36,7 @@ from sessions.live.hls_views import hls_file, hls_url
 from sessions.live.stage import LiveRegistry
 from sessions.live.worker import LiveWorker
 from sessions.models import LiveState, ProgrammeSession, Recording
-from sessions.qa import can_moderate, session_channel
+from sessions.qa import PROGRAMME_CHANNEL, can_moderate, session_channel
 from sessions.queries import get_session
 from sessions.recording_uploads import compose_panel, recording_opt_out, upload_recording
 from sessions.states import Phase, phase_of
@@ -175,6 +175,10 @@ async def _set_state(request: Request, session_id: int, state: LiveState) -> Non
         await db.commit()
     await request.app.state.hub.publish(
         session_channel(session_id), {"type": "session_state", "state": state.value}
+    )
+    await request.app.state.hub.publish(
+        PROGRAMME_CHANNEL,
+        {"type": "session_state", "session_id": session_id, "state": state.value},
     )
 
 

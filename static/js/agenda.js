@@ -47,15 +47,21 @@ function show(button, saved) {
   label.textContent = saved ? label.dataset.saved : label.dataset.unsaved;
 }
 
-for (const button of document.querySelectorAll("[data-star]")) {
-  const id = Number(button.dataset.star);
-  button.hidden = false;
-  show(button, starred().has(id));
-  button.addEventListener("click", () => {
-    show(button, toggle(id));
-    refreshAgendaPage();
-  });
+function enableStars() {
+  for (const button of document.querySelectorAll("[data-star]:not([data-star-ready])")) {
+    const id = Number(button.dataset.star);
+    button.hidden = false;
+    button.dataset.starReady = "";
+    show(button, starred().has(id));
+    button.addEventListener("click", () => {
+      show(button, toggle(id));
+      refreshAgendaPage();
+    });
+  }
 }
+enableStars();
+// programme-live.js swaps in a fresh listing when a talk goes live or ends
+document.addEventListener("fair:programme-refreshed", enableStars);
 refreshAgendaPage();
 
 // The programme opens on today: during the fair the page scrolls to today's day (a link
