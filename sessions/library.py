@@ -12,6 +12,7 @@ from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
+from booths.models import Booth, Material
 from fair.errors import not_found
 from fair.models import EventDay
 from sessions.models import (
@@ -101,7 +102,9 @@ async def get_recording(db: AsyncSession, recording_id: int) -> Recording:
                 selectinload(ProgrammeSession.day).selectinload(EventDay.host),
                 selectinload(ProgrammeSession.stage),
                 selectinload(ProgrammeSession.topic),
-                selectinload(ProgrammeSession.booths),
+                selectinload(ProgrammeSession.booths)
+                .joinedload(Booth.materials)
+                .joinedload(Material.current_version),
                 selectinload(ProgrammeSession.speaker_links)
                 .selectinload(SessionSpeaker.speaker)
                 .selectinload(Speaker.organisation),

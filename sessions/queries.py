@@ -9,6 +9,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
+from booths.models import Booth, Material
 from fair.db import utcnow
 from fair.errors import not_found
 from fair.models import EventDay, EventSeries, Topic
@@ -81,7 +82,12 @@ async def get_session(db: AsyncSession, session_id: int) -> ProgrammeSession:
         db,
         session_query()
         .where(ProgrammeSession.id == session_id)
-        .options(joinedload(ProgrammeSession.booths)),
+        .options(
+            # the talk's slides and materials are its booths' (_talk_materials.html)
+            joinedload(ProgrammeSession.booths)
+            .joinedload(Booth.materials)
+            .joinedload(Material.current_version)
+        ),
     )
     session = found[0] if found else None
     if session is None:

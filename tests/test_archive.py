@@ -435,3 +435,40 @@ async def test_organisers_upload_replace_and_speakers_opt_out(
         keys = list((await db.scalars(select(Recording.storage_key))).all())
     stored = sorted(p.name for p in (tmp_path / "storage" / "recordings").rglob("*") if p.is_file())
     assert len(keys) == 1 and len(stored) == 2  # the video and its poster; nothing else left
+
+
+# ------------------------------------------------------------------ slides and materials
+
+
+async def test_session_and_recording_pages_offer_the_talks_materials(
+    first_morning: Starlette,
+) -> None:
+    """Sessions keep no files of their own: their pages list the slides and materials of
+    the booths linked to the talk (uploaded and content-checked as booth materials), each
+    downloadable; the recording page of the talk too."""
+    from booths.models import Booth
+    from sessions.models import session_booths
+    from tests.booth_helpers import KRZ, OWN, PDF, upload
+
+    recording = await _stage_recording(first_morning)
+    async with first_morning.state.db.session() as db:
+        booth_id = await db.scalar(select(Booth.id).where(Booth.slug == OWN))
+        await db.execute(
+            session_booths.insert().values(session_id=recording.session_id, booth_id=booth_id)
+        )
+        await db.commit()
+    async with make_client(first_morning) as exhibitor:
+        await login(exhibitor, KRZ)
+        uploaded = await upload(exhibitor, f"/booths/{OWN}/materials", PDF, title="Folien 2027")
+        assert uploaded.status_code in (200, 303), uploaded.text
+    async with make_client(first_morning) as client:
+        for path in (f"/sessions/{recording.session_id}", f"/recordings/{recording.id}"):
+            page = (await client.get(path)).text
+            section = page.split("data-talk-materials", 1)[1].split("</section>", 1)[0]
+            assert "Folien 2027" in section, path
+            link = re.search(rf'href="(/booths/{OWN}/materials/\d+/download)"', section)
+            assert link, path
+        file = await client.get(link.group(1))
+        assert file.status_code == 200 and file.content.startswith(b"%PDF")
+        other = next(i for i in await _session_ids(first_morning) if i != recording.session_id)
+        assert "data-talk-materials" not in (await client.get(f"/sessions/{other}")).text
