@@ -325,3 +325,18 @@ series_scope.register(
         .scalar_subquery()
     ),
 )
+
+
+class LiveMark(Base):
+    """A moment taken while live: a talk's start or end pressed on the stage (or the
+    moderator's "next item"). Chapters of a recording spanning several talks start at
+    these marks rather than at the planned times (``sessions.live_marks``)."""
+
+    __tablename__ = "live_marks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("programme_sessions.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(8))  # "start" or "end"
+    at: Mapped[datetime] = mapped_column(DateTime)  # naive UTC on the fair's clock

@@ -27,6 +27,7 @@ from fair.uploads import stream_upload_form
 from fair.web import check_csrf, current_user, read_form
 from sessions.demo_media import poster_frame, probe_duration
 from sessions.ids import parse_id, path_id
+from sessions.live_marks import chapters_from_marks
 from sessions.models import ProgrammeSession, Recording
 from sessions.qa import can_moderate
 
@@ -105,17 +106,19 @@ async def upload_recording(request: Request) -> Response:
         if replace and (old is None or old.session_id != session_id):
             await storage.delete(key)
             raise HTTPError(404, "replace: Aufzeichnung dieses Programmpunkts nicht gefunden.")
-        db.add(
-            Recording(
-                session_id=session_id,
-                storage_key=key,
-                content_type=upload.stored.content_type or "video/mp4",
-                size_bytes=upload.stored.size,
-                duration_seconds=round(duration, 2),
-                poster_key=poster_key,
-                source="upload",
-            )
+        recording = Recording(
+            session_id=session_id,
+            storage_key=key,
+            content_type=upload.stored.content_type or "video/mp4",
+            size_bytes=upload.stored.size,
+            duration_seconds=round(duration, 2),
+            poster_key=poster_key,
+            source="upload",
         )
+        db.add(recording)
+        await db.flush()
+        # a stage's morning in one video: one chapter per item, at the marks taken live
+        await chapters_from_marks(db, recording)
         old_keys = [old.storage_key, old.poster_key] if old else []
         if old is not None:
             await db.delete(old)

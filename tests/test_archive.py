@@ -472,3 +472,84 @@ async def test_session_and_recording_pages_offer_the_talks_materials(
         assert file.status_code == 200 and file.content.startswith(b"%PDF")
         other = next(i for i in await _session_ids(first_morning) if i != recording.session_id)
         assert "data-talk-materials" not in (await client.get(f"/sessions/{other}")).text
+
+
+# ------------------------------------------------------------------ chapters from live marks
+
+
+async def test_chapters_follow_the_marks_taken_while_live(
+    demo_database_url: str, tmp_path: Path
+) -> None:
+    """Start/end on the stage record marks; a recording spanning a stage's morning gets one
+    chapter per item at the real starts (a late start, a handover by "end", a marked
+    start), not at the planned times; items after its end get none."""
+    from datetime import timedelta
+
+    from sessions.live_marks import chapters_from_marks, record_mark
+    from sessions.models import LiveMark
+
+    async for app in _app_at(demo_database_url, tmp_path, "2026-11-30T09:05"):
+        async with make_client(app) as client:
+            opening = (await client.get("/api/sessions")).json()["sessions"][0]
+            await login(client, "orga@example.org")
+            token = await csrf_of(client, "/")
+            for action in ("start", "next"):
+                done = await client.post(
+                    f"/sessions/{opening['id']}/live/{action}",
+                    data={"csrf_token": token},
+                    headers={"Accept": "application/json"},
+                )
+                assert done.status_code == 200
+            handed_to = done.json()["next"]  # the moderator's "next item"
+            assert (await client.get(f"/api/sessions/{handed_to}")).json()["state"] == "live"
+            stage = (await client.get(f"/sessions/{handed_to}/stage")).text
+            assert f'action="/sessions/{handed_to}/live/next"' in stage
+        async with app.state.db.session() as db:
+            marks = (await db.scalars(select(LiveMark).order_by(LiveMark.id))).all()
+            assert [(m.session_id, m.kind) for m in marks] == [
+                (opening["id"], "start"),
+                (opening["id"], "end"),
+                (handed_to, "start"),
+            ]
+            first = await db.get(ProgrammeSession, opening["id"])
+            assert first is not None
+            morning = (
+                await db.scalars(
+                    select(ProgrammeSession)
+                    .where(
+                        ProgrammeSession.stage_id == first.stage_id,
+                        ProgrammeSession.day_id == first.day_id,
+                    )
+                    .order_by(ProgrammeSession.starts_at)
+                )
+            ).all()
+            one, two, three = morning[:3]
+            for mark in marks:  # start over with marks of a morning that ran late
+                await db.delete(mark)
+            await db.flush()
+            late = one.starts_at + timedelta(minutes=5)  # the morning began 5 min late
+            await record_mark(db, one.id, "start", late)
+            await record_mark(db, one.id, "end", late + timedelta(minutes=20))  # handover
+            await record_mark(db, three.id, "start", late + timedelta(minutes=50))
+            recording = Recording(
+                session_id=one.id,
+                storage_key="recordings/morning.mp4",
+                content_type="video/mp4",
+                size_bytes=1,
+                duration_seconds=3600.0,
+                source="upload",
+            )
+            db.add(recording)
+            await db.flush()
+            chapters = await chapters_from_marks(db, recording)
+            await db.commit()
+            assert [(c.session_id, c.start_seconds) for c in chapters] == [
+                (one.id, 0.0),
+                (two.id, 1200.0),
+                (three.id, 3000.0),
+            ]
+            planned = (two.starts_at - one.starts_at).total_seconds()
+            assert planned != 1200.0  # the programme alone would have put it elsewhere
+        async with make_client(app) as client:
+            vtt = (await client.get(f"/recordings/{recording.id}/chapters.vtt")).text
+            assert "00:20:00.000" in vtt and "00:50:00.000" in vtt and two.title in vtt

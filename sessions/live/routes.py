@@ -35,6 +35,7 @@ from sessions.live.hls_audience import HlsAudience
 from sessions.live.hls_views import hls_file, hls_url
 from sessions.live.stage import LiveRegistry
 from sessions.live.worker import LiveWorker
+from sessions.live_marks import record_mark, spanned_sessions
 from sessions.models import LiveState, ProgrammeSession, Recording
 from sessions.qa import PROGRAMME_CHANNEL, can_moderate, session_channel
 from sessions.queries import get_session
@@ -172,6 +173,9 @@ async def _set_state(request: Request, session_id: int, state: LiveState) -> Non
         if session is None or session.live_state == state:
             return
         session.live_state = state
+        if state in (LiveState.live, LiveState.ended):  # not a resume after a pause
+            kind = "start" if state is LiveState.live else "end"
+            await record_mark(db, session_id, kind, request.app.state.settings.now())
         await db.commit()
     await request.app.state.hub.publish(
         session_channel(session_id), {"type": "session_state", "state": state.value}
@@ -265,8 +269,12 @@ async def watch(request: Request) -> Response:
 
 
 async def moderate(request: Request) -> Response:
-    """Start or end the session (moderators; speakers may end their own talk)."""
+    """Start or end the session (moderators; speakers may end their own talk), or hand
+    over to the next item on the stage ("next", moderators): its end and the next one's
+    start are marked at the same moment, so chapters split there."""
     action = request.path_params["action"]
+    if action == "next":
+        return await _next_item(request)
     if action not in ("start", "end"):
         raise HTTPError(404, "Seite nicht gefunden.")
     session = await _require_publisher(request)
@@ -285,6 +293,27 @@ async def moderate(request: Request) -> Response:
     if "application/json" in request.headers.get("accept", ""):
         return JSONResponse({"state": "live" if action == "start" else "ended"})
     return RedirectResponse(f"/sessions/{session.id}/stage", status_code=303)
+
+
+async def _next_item(request: Request) -> Response:
+    session = await _require_publisher(request)
+    user = current_user(request)
+    assert user is not None
+    await read_form(request)
+    if not user.is_organiser:
+        raise HTTPError(403, "Nur die Moderation kann zum nächsten Programmpunkt wechseln.")
+    if _is_over(request, session):
+        raise HTTPError(409, "Dieser Programmpunkt ist beendet oder abgesagt.")
+    async with request.app.state.db.session() as db:
+        following = (await spanned_sessions(db, session))[1:2]
+    if not following:
+        raise HTTPError(409, "Auf dieser Bühne folgt heute kein weiterer Programmpunkt.")
+    await _set_state(request, session.id, LiveState.ended)
+    await (await _live(request).get()).end(str(session.id))
+    await _set_state(request, following[0].id, LiveState.live)
+    if "application/json" in request.headers.get("accept", ""):
+        return JSONResponse({"state": "ended", "next": following[0].id})
+    return RedirectResponse(f"/sessions/{following[0].id}/stage", status_code=303)
 
 
 async def recording_media(request: Request) -> Response:
