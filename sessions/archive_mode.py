@@ -27,8 +27,9 @@ def is_archived(mode: bool | None, last_day: date | None, now: datetime, time_zo
     return last_day is not None and to_local(now, time_zone).date() > last_day
 
 
-def archive_starts(last_day: date | None, time_zone: str) -> datetime | None:
-    """When automatic archive mode begins (naive UTC): local midnight after the last day."""
+def midnight_after(last_day: date | None, time_zone: str) -> datetime | None:
+    """Local midnight after ``last_day`` as naive UTC: when automatic archive mode begins
+    (after the last event day), or when "today" moves on."""
     if last_day is None:
         return None
     return local_to_utc(datetime.combine(last_day + timedelta(days=1), time()), time_zone)

@@ -11,10 +11,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from fair.errors import HTTPError
+from fair.formatting import to_local
 from fair.pagecache import cached_page, is_shared_render, page_fresh_until, page_tags
 from fair.web import client_key, current_user, form_text, read_form, render, render_async
 from sessions import qa
-from sessions.archive_mode import archive_starts, is_archived
+from sessions.archive_mode import is_archived, midnight_after
 from sessions.chat import recent_messages
 from sessions.exporters import Schedule, exporter_for
 from sessions.ids import parse_id, query_id
@@ -74,7 +75,7 @@ async def home(request: Request) -> Response:
         current = await now_and_next(db, now)
     page_fresh_until(request, next_change([*current.now, *current.next], now))
     if series is not None and series.archive_mode is None:
-        page_fresh_until(request, archive_starts(last_day, settings.time_zone))
+        page_fresh_until(request, midnight_after(last_day, settings.time_zone))
     other_series = await request.app.state.series_cache.others()
     return await render_async(
         request,
@@ -103,7 +104,13 @@ async def programme(request: Request) -> Response:
         stages = await list_stages(db)
         topics = await list_topics(db)
         sessions = await list_sessions(db, day_id=day_id, stage_id=stage_id, topic_id=topic_id)
-    page_fresh_until(request, next_change(sessions, request.app.state.settings.now()))
+    settings = request.app.state.settings
+    page_fresh_until(request, next_change(sessions, settings.now()))
+    # the "Heute" badge moves at local midnight
+    page_fresh_until(
+        request,
+        midnight_after(to_local(settings.now(), settings.time_zone).date(), settings.time_zone),
+    )
     groups: list[tuple[str, Any, list[Any]]] = []
     if by == "day":
         groups = [("day", d, [s for s in sessions if s.day_id == d.id]) for d in days]
