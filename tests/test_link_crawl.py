@@ -35,6 +35,7 @@ class _Page(HTMLParser):
         self.title = ""
         self.html_lang: str | None = None
         self._in_title = False
+        self.tags_in_title = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attr = dict(attrs)
@@ -44,6 +45,8 @@ class _Page(HTMLParser):
             self.h1 += 1
         elif tag == "title":
             self._in_title = True
+        if self._in_title and tag != "title":
+            self.tags_in_title += 1
         if tag in ("a", "link") and attr.get("href"):
             if tag == "link" and attr.get("rel") in ("preconnect", "dns-prefetch"):
                 return
@@ -107,6 +110,8 @@ async def _crawl(client: httpx.AsyncClient, language: str) -> tuple[int, list[st
                 problems.append(f"{page.h1} <h1> on {where}")
             if not page.title.strip():
                 problems.append(f"no <title> on {where}")
+            if page.tags_in_title:
+                problems.append(f"markup inside <title> on {where}")
             if page.html_lang != language:
                 problems.append(f"<html lang={page.html_lang!r}> on {where}")
             missing_legal = [p for p in LEGAL_PAGES if p not in page.links]
