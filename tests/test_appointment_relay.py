@@ -183,7 +183,7 @@ async def test_chromium_falls_back_to_the_relay_when_no_direct_path_exists(
         assert await visitor.get_attribute("[data-call-url]", "data-relay") is None
         # After the direct attempt times out (20 s), both move to the relay.
         await visitor.locator("[data-relay=on]").wait_for(timeout=40_000)
-        await expert.locator("[data-relay=on]").wait_for(timeout=10_000)
+        await expert.locator("[data-relay=on]").wait_for(timeout=40_000)
         await _relayed_frames_advance(visitor, 1)
         await _relayed_frames_advance(expert, 1)
     finally:
