@@ -116,6 +116,7 @@ def get_json(port: int, path: str) -> Any:
 def page_urls(port: int) -> dict[str, list[str]]:
     booths = [b["url"].split("/booths/", 1)[1] for b in get_json(port, "/api/booths")["booths"]]
     sessions = [s["id"] for s in get_json(port, "/api/sessions")["sessions"]]
+    recordings = [r["id"] for r in get_json(port, "/api/recordings")["recordings"]]
     return {
         "home": ["/"],
         "programme": ["/programme"],
@@ -123,6 +124,8 @@ def page_urls(port: int) -> dict[str, list[str]]:
         "booth": [f"/booths/{slug}" for slug in booths],
         "session": [f"/sessions/{sid}" for sid in sessions],
         "recordings": ["/recordings"],
+        "recording": [f"/recordings/{rid}" for rid in recordings],
+        "search": ["/search?q=digital", "/search?q=Schulanmeldung", "/search?q=Verwaltung"],
         "schedule.ics": ["/schedule.ics"],
         "api/sessions": ["/api/sessions"],
     }
@@ -371,16 +374,43 @@ async def chat(
     }
 
 
+async def loop_probe(port: int, seconds: float, every: float = 0.05) -> dict[str, Any]:
+    """``/healthz`` every 50 ms on one keep-alive connection: it needs nothing but the
+    server's event loop, so its latency is how long a page render (or anything else)
+    held the loop that also carries the chat frames."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    request = f"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
+    times: list[float] = []
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        began = time.monotonic()
+        writer.write(request)
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = int(re.search(rb"(?i)content-length: (\d+)", head).group(1))  # type: ignore[union-attr]
+        await reader.readexactly(length)
+        times.append((time.monotonic() - began) * 1000)
+        await asyncio.sleep(max(0.0, every - (time.monotonic() - began)))
+    writer.close()
+    times.sort()
+    return {
+        "probes": len(times),
+        "p50_ms": round(quantile(times, 0.5), 2),
+        "p99_ms": round(quantile(times, 0.99), 2),
+        "max_ms": round(times[-1], 2) if times else None,
+    }
+
+
 async def busy_hour(port: int, urls: list[str], args: argparse.Namespace) -> dict[str, Any]:
     raise_open_files()
     ready, go = asyncio.Event(), asyncio.Event()
     chat_task = asyncio.create_task(
-        chat(port, "/ws/sessions/1", args.chat, 20, args.seconds, ready, go)
+        chat(port, "/ws/sessions/1", args.chat, args.chat_senders, args.seconds, ready, go)
     )
     await ready.wait()
     go.set()
+    probe = asyncio.create_task(loop_probe(port, args.seconds))
     pages = await visitors(port, urls, args.visitors, args.every, args.seconds)
-    return {"pages": pages, "chat": await chat_task}
+    return {"pages": pages, "chat": await chat_task, "loop": await probe}
 
 
 def busy_hour_process(port: int, urls: list[str], args: argparse.Namespace) -> dict[str, Any]:
@@ -524,6 +554,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--every", type=float, default=3.0, help="seconds between a visitor's pages"
     )
     run_parser.add_argument("--chat", type=int, default=550, help="chat clients in one session")
+    run_parser.add_argument(
+        "--chat-senders",
+        type=int,
+        default=20,
+        help="chat clients that each post a message a second",
+    )
     run_parser.add_argument(
         "--seconds", type=float, default=30.0, help="length of the busy hour run"
     )

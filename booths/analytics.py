@@ -7,8 +7,6 @@ increments a number. Counting is an upsert that works on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -21,6 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booths.models import Booth, BoothDailyStats
+from fair.counters import BatchedCounts
 from fair.templating import N_
 
 log = logging.getLogger(__name__)
@@ -255,59 +254,19 @@ def _nice_step(maximum: int) -> int:
     return max(maximum // 5, 1)
 
 
-class VisitCounts:
-    """Booth page views added up in memory and written every ``interval`` seconds.
-
-    A page view must not cost a database write: under load that write, not the page, was
-    the limit (one SQLite transaction per visit). Each process keeps its own sums and
-    adds them to the day's row with the same upsert as :func:`count`, so several
-    processes or instances add up. Readers of the counts call :meth:`flush` first;
-    other processes' views show up within ``interval``.
-    """
+class VisitCounts(BatchedCounts[tuple[int, date]]):
+    """Booth page views and unique visitors per booth and day, written every second with
+    the same upsert as :func:`count` (see :class:`fair.counters.BatchedCounts`)."""
 
     def __init__(self, database: Any, interval: float = 1.0) -> None:
-        self.database = database
-        self.interval = interval
-        self._pending: dict[tuple[int, date], list[int]] = {}
-        self._lock = asyncio.Lock()
-        self._task: asyncio.Task[None] | None = None
+        super().__init__(
+            database, _write_visits, name="booth visit counts", width=2, interval=interval
+        )
 
-    def add(self, booth_id: int, day: date, *, unique: bool) -> None:
-        sums = self._pending.setdefault((booth_id, day), [0, 0])
-        sums[0] += 1
-        sums[1] += int(unique)
+    def add_visit(self, booth_id: int, day: date, *, unique: bool) -> None:
+        self.add((booth_id, day), 1, int(unique))
 
-    async def flush(self) -> None:
-        async with self._lock:
-            pending, self._pending = self._pending, {}
-            if not pending:
-                return
-            try:
-                async with self.database.session() as db:
-                    for (booth_id, day), (visits, unique) in sorted(pending.items()):
-                        await count(db, booth_id, day, visits=visits, unique_visitors=unique)
-                    await db.commit()
-            except Exception:
-                for key, (visits, unique) in pending.items():  # keep them for the next try
-                    sums = self._pending.setdefault(key, [0, 0])
-                    sums[0] += visits
-                    sums[1] += unique
-                raise
 
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self.interval)
-            try:
-                await self.flush()
-            except Exception:
-                log.warning("writing booth visit counts failed; retrying", exc_info=True)
-
-    def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._run(), name="fair-visit-counts")
-
-    async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        await self.flush()
+async def _write_visits(db: AsyncSession, pending: dict[tuple[int, date], list[int]]) -> None:
+    for (booth_id, day), (visits, unique) in sorted(pending.items()):
+        await count(db, booth_id, day, visits=visits, unique_visitors=unique)

@@ -97,7 +97,7 @@ async def _record_visit(request: Request, booth_id: int, response: Response) -> 
     today = analytics.local_today(settings.time_zone)
     seen = analytics.parse_seen(request.cookies.get(analytics.SEEN_COOKIE), today)
     first_visit_today = booth_id not in seen
-    request.app.state.visit_counts.add(booth_id, today, unique=first_visit_today)
+    request.app.state.visit_counts.add_visit(booth_id, today, unique=first_visit_today)
     if first_visit_today:
         response.set_cookie(
             analytics.SEEN_COOKIE,

@@ -16,6 +16,10 @@ Tags:
   tables; it matches every page carrying any tag of that table (see :func:`entry_tags`).
 * Tables no public page shows (analytics counters, login failures, contact requests)
   publish nothing.
+* ``"users"`` besides ``"*"``: a change to accounts or memberships; the in-memory cache of
+  logged-in users (``fair.user_cache``) drops its entries on it.
+* A statement run with ``execution_options(**UNSHOWN)`` publishes nothing: a counter in a
+  table pages do show (a recording's views) must not empty the cache on every view.
 """
 
 from __future__ import annotations
@@ -31,6 +35,10 @@ log = logging.getLogger(__name__)
 
 EVERYTHING = "*"
 CHANGES_KEY = "fair.changed_tags"
+UNSHOWN: dict[str, object] = {"fair_unshown": True}
+USERS = "users"
+# Who is logged in and what they belong to: changes here also publish :data:`USERS`.
+IDENTITY_TABLES = frozenset({"users", "memberships"})
 # Changes that no public page shows: counting a visit must not re-render the booth.
 UNSHOWN_TABLES = frozenset(
     {"booth_daily_stats", "login_failures", "contact_requests", "invitations", "alembic_version"}
@@ -96,6 +104,8 @@ class ChangeTracker:
             table = getattr(getattr(obj, "__table__", None), "name", None)
             if table is None:
                 continue
+            if table in IDENTITY_TABLES:
+                self._record(session, USERS)
             tag = table_tag(table)
             if tag in ROW_SCOPED_TABLES:
                 tag = _row_tag(table, obj) or tag
@@ -104,11 +114,16 @@ class ChangeTracker:
     def _on_execute(self, state: ORMExecuteState) -> None:
         if not (state.is_insert or state.is_update or state.is_delete):
             return
+        if state.execution_options.get("fair_unshown"):
+            return
         table = getattr(state.statement, "table", None)
         if isinstance(table, Table):
             self._record(state.session, table_tag(table.name))
+            if table.name in IDENTITY_TABLES:
+                self._record(state.session, USERS)
         else:
             self._record(state.session, EVERYTHING)
+            self._record(state.session, USERS)
 
     def _after_commit(self, session: Session) -> None:
         tags = session.info.pop(CHANGES_KEY, None)

@@ -11,9 +11,11 @@ from fair.errors import HTTPError
 from fair.i18n import LANGUAGES
 from fair.legal import LEGAL_KINDS, legal_bodies, legal_kind, save_legal_page
 from fair.models import Role
+from fair.pagecache import cached_page
 from fair.web import current_user, form_text, language, read_form, render
 
 
+@cached_page()
 async def legal_page(request: Request) -> Response:
     kind = legal_kind(request.url.path.strip("/"))  # one route per page: /impressum, …
     async with request.app.state.db.session() as db:

@@ -7,12 +7,16 @@ page stay within a page's query budget whatever the number of recordings.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from booths.models import Booth, Material
+from fair.changes import UNSHOWN
+from fair.counters import BatchedCounts
 from fair.errors import not_found
 from fair.models import EventDay
 from sessions.models import (
@@ -93,28 +97,45 @@ async def library_recordings(db: AsyncSession, wanted: LibraryFilter) -> list[Re
 
 
 async def get_recording(db: AsyncSession, recording_id: int) -> Recording:
-    """A recording with what its player page shows; 404 if unknown."""
-    recording = await db.scalar(
-        select(Recording)
-        .where(Recording.id == recording_id)
-        .options(
-            selectinload(Recording.session).options(
-                selectinload(ProgrammeSession.day).selectinload(EventDay.host),
-                selectinload(ProgrammeSession.stage),
-                selectinload(ProgrammeSession.topic),
-                selectinload(ProgrammeSession.booths)
-                .joinedload(Booth.materials)
-                .joinedload(Material.current_version),
-                selectinload(ProgrammeSession.speaker_links)
-                .selectinload(SessionSpeaker.speaker)
-                .selectinload(Speaker.organisation),
-            ),
-            selectinload(Recording.chapters),
-            selectinload(Recording.captions),
+    """A recording with what its player page shows, in two statements whatever the
+    number of chapters, captions, speakers and booths; 404 if unknown.
+
+    One statement would multiply chapters × captions × speakers × materials rows, so
+    the session's own collections come in a second one (same identity map)."""
+    recording = (
+        (
+            await db.scalars(
+                select(Recording)
+                .where(Recording.id == recording_id)
+                .options(
+                    joinedload(Recording.session).options(
+                        joinedload(ProgrammeSession.day).joinedload(EventDay.host),
+                        joinedload(ProgrammeSession.stage),
+                        joinedload(ProgrammeSession.topic),
+                    ),
+                    joinedload(Recording.chapters),
+                    joinedload(Recording.captions),
+                )
+            )
         )
+        .unique()
+        .one_or_none()
     )
     if recording is None:
         raise not_found("Aufzeichnung")
+    loaded = await db.scalars(
+        select(ProgrammeSession)
+        .where(ProgrammeSession.id == recording.session_id)
+        .options(
+            joinedload(ProgrammeSession.booths)
+            .joinedload(Booth.materials)
+            .joinedload(Material.current_version),
+            joinedload(ProgrammeSession.speaker_links)
+            .joinedload(SessionSpeaker.speaker)
+            .joinedload(Speaker.organisation),
+        )
+    )
+    loaded.unique().all()  # fills the collections of recording.session
     return recording
 
 
@@ -141,8 +162,24 @@ async def caption_vtt(db: AsyncSession, recording_id: int, language: str) -> Cap
     return caption
 
 
-async def count_view(db: AsyncSession, recording_id: int) -> None:
-    """One more view, for "most watched" on the archive landing (no personal data)."""
-    await db.execute(
-        update(Recording).where(Recording.id == recording_id).values(views=Recording.views + 1)
-    )
+# How stale "most watched" on the archive landing may get: views are written without
+# invalidating cached pages (one view must not re-render every page), so the landing
+# re-sorts itself at least this often.
+MOST_WATCHED_REFRESH = timedelta(minutes=10)
+
+
+class RecordingViews(BatchedCounts[int]):
+    """Views per recording, for "most watched" (no personal data), written in batches."""
+
+    def __init__(self, database: Any, interval: float = 1.0) -> None:
+        super().__init__(database, _write_views, name="recording views", interval=interval)
+
+
+async def _write_views(db: AsyncSession, pending: dict[int, list[int]]) -> None:
+    for recording_id, (views,) in sorted(pending.items()):
+        await db.execute(
+            update(Recording)
+            .where(Recording.id == recording_id)
+            .values(views=Recording.views + views)
+            .execution_options(**UNSHOWN)
+        )

@@ -11,6 +11,7 @@ from starlette.responses import RedirectResponse, Response
 
 from fair.auth import require_user
 from fair.errors import HTTPError
+from fair.pagecache import cached_page, page_meta, page_tags
 from fair.storage import range_response
 from fair.web import CSRF_FIELD, check_csrf, current_user, form_text, read_form, render
 from sessions import chapters as chapter_rules
@@ -20,7 +21,6 @@ from sessions.library import (
     all_recordings,
     answered_questions,
     caption_vtt,
-    count_view,
     get_recording,
     matching,
     speakers_of,
@@ -52,6 +52,7 @@ def _library_filter(request: Request) -> LibraryFilter:
     )
 
 
+@cached_page(params=("day", "stage", "topic", "speaker", "language"))
 async def library(request: Request) -> Response:
     """``/recordings``: filter by day (and its host), stage, topic, speaker, language."""
     wanted = _library_filter(request)
@@ -82,18 +83,29 @@ async def _visible_recording(request: Request, db: Any) -> tuple[Recording, bool
     return recording, editor
 
 
+async def _count_view(request: Request, meta: dict[str, object], _response: Response) -> None:
+    recording_id = meta.get("recording_id")
+    if request.method == "GET" and isinstance(recording_id, int):
+        request.app.state.recording_views.add(recording_id, 1)
+
+
+@cached_page(params=("t",), on_hit=_count_view)
 async def player(request: Request) -> Response:
     """``/recordings/{id}``: the video at ``?t=``, chapters beside it, captions, the talk's
-    speakers, FAQ, answered questions and booths."""
+    speakers, FAQ, answered questions and booths. A view is counted in memory
+    (:class:`sessions.library.RecordingViews`), on cache hits too."""
     async with request.app.state.db.session() as db:
         recording, editor = await _visible_recording(request, db)
-        session_ids = [recording.session_id] + [
-            c.session_id for c in recording.chapters if c.session_id is not None
-        ]
-        questions = await answered_questions(db, sorted(set(session_ids)))
+        session_ids = sorted(
+            {recording.session_id}
+            | {c.session_id for c in recording.chapters if c.session_id is not None}
+        )
+        questions = await answered_questions(db, session_ids)
         faq = await event_faq(db, recording.session_id)
-        await count_view(db, recording.id)
-        await db.commit()
+    page_tags(request, *(f"questions:{sid}" for sid in session_ids))
+    page_meta(request, recording_id=recording.id)
+    if request.method == "GET":
+        request.app.state.recording_views.add(recording.id, 1)
     start = resolve_time(request.query_params.get("t"), recording.duration_seconds)
     context = {
         "recording": recording,
@@ -108,12 +120,14 @@ async def player(request: Request) -> Response:
     return render(request, "sessions/recording.html", context)
 
 
+@cached_page()
 async def chapters_file(request: Request) -> Response:
     async with request.app.state.db.session() as db:
         recording, _editor = await _visible_recording(request, db)
     return Response(chapter_rules.chapters_vtt(recording), media_type=VTT_TYPE)
 
 
+@cached_page()
 async def captions_file(request: Request) -> Response:
     language = request.path_params["language"]
     if language not in chapter_rules.CAPTION_LANGUAGES:

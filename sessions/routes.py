@@ -17,6 +17,7 @@ from sessions import (
     views,
 )
 from sessions.chat import presence_announcer
+from sessions.library import RecordingViews
 from sessions.qa import PostingLimit, questions_announcer
 from sessions.search import ensure_programme_index
 
@@ -83,6 +84,16 @@ def register_app_hooks(app: Starlette) -> None:
         await app.state.questions.close()
 
     app.state.shutdown_hooks.append(close_announcers)
+    app.state.recording_views = RecordingViews(app.state.db)
+
+    async def start_view_counts(app: Starlette) -> None:
+        app.state.recording_views.start()
+
+    async def write_view_counts(app: Starlette) -> None:
+        await app.state.recording_views.close()
+
+    app.state.startup_hooks.append(start_view_counts)
+    app.state.shutdown_hooks.append(write_view_counts)
 
     async def purge_audit_trail(app: Starlette) -> None:
         async with app.state.db.session() as db:

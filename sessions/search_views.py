@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 from starlette.requests import Request
 from starlette.responses import Response
 
 from booths.queries import HallFilter, list_booths
+from fair.pagecache import cached_page
 from fair.search import MAX_QUERY_CHARS, SearchService
 from fair.web import render
 from sessions.models import Caption, CaptionCue, ProgrammeSession, Recording, Speaker
@@ -55,7 +56,7 @@ async def _spoken(db: Any, hits: list[Hit]) -> list[SpokenHit]:
             await db.scalars(
                 select(Recording)
                 .where(Recording.id.in_({rid for rid, _ in wanted}))
-                .options(selectinload(Recording.session))
+                .options(joinedload(Recording.session))
             )
         ).all()
     }
@@ -72,6 +73,7 @@ async def _spoken(db: Any, hits: list[Hit]) -> list[SpokenHit]:
     ]
 
 
+@cached_page(params=("q",))
 async def search_page(request: Request) -> Response:
     q = request.query_params.get("q", "").strip()[:MAX_QUERY_CHARS]
     booths: list[Any] = []
@@ -97,7 +99,7 @@ async def search_page(request: Request) -> Response:
                     await db.scalars(
                         select(Speaker)
                         .where(Speaker.id.in_(speaker_ids))
-                        .options(selectinload(Speaker.organisation))
+                        .options(joinedload(Speaker.organisation))
                     )
                 ).all()
                 speakers = sorted(found_speakers, key=lambda p: p.name)

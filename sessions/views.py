@@ -19,7 +19,7 @@ from sessions.archive_mode import is_archived, midnight_after
 from sessions.chat import recent_messages
 from sessions.exporters import Schedule, exporter_for
 from sessions.ids import parse_id, query_id
-from sessions.library import LibraryFilter, library_recordings
+from sessions.library import MOST_WATCHED_REFRESH, LibraryFilter, library_recordings
 from sessions.queries import (
     event_faq,
     get_series,
@@ -59,6 +59,7 @@ async def home(request: Request) -> Response:
         last_day = max((d.date for d in days), default=None)
         if is_archived(series.archive_mode if series else None, last_day, now, settings.time_zone):
             recordings = await library_recordings(db, LibraryFilter())
+            page_fresh_until(request, now + MOST_WATCHED_REFRESH)  # views do not invalidate
             return await render_async(
                 request,
                 "sessions/archive_home.html",

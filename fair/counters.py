@@ -1,0 +1,85 @@
+"""Counters added up in memory and written in batches, off the page's path.
+
+A page view must not cost a database write: under load that write, not the page, was the
+limit (one transaction per view), and a page served from the page cache must still be
+counted. Domains add to a :class:`BatchedCounts` on every view (cache hits included) and
+give it the function that adds a batch to their tables; each process keeps its own sums,
+so several processes or instances add up. Readers of the counts call :meth:`flush` first;
+other processes' views show up within ``interval``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+log = logging.getLogger(__name__)
+
+Key = TypeVar("Key", bound=Hashable)
+BatchWriter = Callable[[AsyncSession, dict[Key, list[int]]], Awaitable[None]]
+
+
+class BatchedCounts(Generic[Key]):
+    """Sums per key (each a list of ``width`` counters), written by ``write`` every
+    ``interval`` seconds in one transaction; a failed write keeps them for the next try."""
+
+    def __init__(
+        self,
+        database: Any,
+        write: BatchWriter[Key],
+        *,
+        name: str,
+        width: int = 1,
+        interval: float = 1.0,
+    ) -> None:
+        self.database = database
+        self.write = write
+        self.name = name
+        self.width = width
+        self.interval = interval
+        self._pending: dict[Key, list[int]] = {}
+        self._lock = asyncio.Lock()
+        self._task: asyncio.Task[None] | None = None
+
+    def add(self, key: Key, *amounts: int) -> None:
+        """Add one amount per counter to ``key``'s sums."""
+        sums = self._pending.setdefault(key, [0] * self.width)
+        for i, amount in enumerate(amounts):
+            sums[i] += amount
+
+    async def flush(self) -> None:
+        async with self._lock:
+            pending, self._pending = self._pending, {}
+            if not pending:
+                return
+            try:
+                async with self.database.session() as db:
+                    await self.write(db, pending)
+                    await db.commit()
+            except Exception:
+                for key, amounts in pending.items():  # keep them for the next try
+                    self.add(key, *amounts)
+                raise
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            try:
+                await self.flush()
+            except Exception:
+                log.warning("writing %s failed; retrying", self.name, exc_info=True)
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run(), name=self.name)
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self.flush()
