@@ -35,6 +35,7 @@ from fair.series_scope import SeriesCache, SeriesScopeMiddleware
 from fair.settings import PROJECT_ROOT, Settings
 from fair.static_assets import static_files
 from fair.templating import Templates
+from fair.user_cache import UserCache
 
 log = logging.getLogger("fair")
 
@@ -75,8 +76,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
     mailer = Mailer(settings.smtp_url, settings.mail_from)
     page_cache = PageCache(settings.page_cache_bytes) if settings.page_cache_bytes > 0 else None
     invalidator = CacheInvalidator(page_cache, hub) if page_cache is not None else None
-    if invalidator is not None:
+    # Logged-in users in memory: only where commits (here and on other instances) can drop
+    # them, i.e. with the page cache's invalidator.
+    user_cache = UserCache() if invalidator is not None else None
+    if invalidator is not None and user_cache is not None:
         database.changes.listeners.append(invalidator.on_commit)
+        invalidator.followers.append(user_cache.on_tags)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -126,6 +131,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             RequestContextMiddleware,
             default_language=settings.default_language,
             database=database,
+            user_cache=user_cache,
         ),
         Middleware(SeriesScopeMiddleware, cache=series_cache),
     ]
@@ -149,6 +155,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.hub = hub
     app.state.mailer = mailer
     app.state.page_cache = page_cache
+    app.state.user_cache = user_cache
     app.state.startup_hooks = []
     app.state.shutdown_hooks = []
     app.state.startup_hooks.append(series_cache.warm)  # no page pays for the first read

@@ -13,8 +13,9 @@ from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fair import drafts
-from fair.auth import load_current_user
+from fair.auth import CurrentUser, load_current_user
 from fair.i18n import LANGUAGE_COOKIE, negotiate_language
+from fair.user_cache import UserCache
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
@@ -156,10 +157,33 @@ class SameOriginMiddleware:
 class RequestContextMiddleware:
     """Put the negotiated language and the logged-in user into the scope."""
 
-    def __init__(self, app: ASGIApp, *, default_language: str, database: Any) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        default_language: str,
+        database: Any,
+        user_cache: UserCache | None = None,
+    ) -> None:
         self.app = app
         self.default_language = default_language
         self.database = database
+        self.user_cache = user_cache
+
+    async def _user(self, conn: HTTPConnection, user_id: object) -> CurrentUser | None:
+        """Who is logged in: from memory when known, else one statement."""
+        cache = self.user_cache
+        if cache is None or not isinstance(user_id, int):
+            async with self.database.session() as db:
+                return await load_current_user(conn, db)
+        entry = cache.get(user_id)
+        if entry is not None:
+            return entry.user
+        version = cache.version
+        async with self.database.session() as db:
+            user = await load_current_user(conn, db)
+        cache.put(user_id, user, version)
+        return user
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -174,8 +198,7 @@ class RequestContextMiddleware:
         scope["fair.language"] = language
         user = None
         if "session" in scope and scope["session"].get("user_id") is not None:
-            async with self.database.session() as db:
-                user = scope["fair.user"] = await load_current_user(conn, db)
+            user = scope["fair.user"] = await self._user(conn, scope["session"]["user_id"])
         viewer = drafts.viewer_for(
             scope["path"],
             user.role.value if user else None,

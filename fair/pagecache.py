@@ -186,9 +186,17 @@ class CacheInvalidator:
         self.cache = cache
         self.hub = hub
         self._tasks: set[asyncio.Task[None]] = set()
+        # Other in-memory copies dropped by the same tags, here and from other instances
+        # (the logged-in users' cache).
+        self.followers: list[Callable[[frozenset[str]], None]] = []
+
+    def _invalidate(self, tags: frozenset[str]) -> None:
+        self.cache.invalidate(tags)
+        for follower in self.followers:
+            follower(tags)
 
     def on_commit(self, tags: frozenset[str]) -> None:
-        self.cache.invalidate(tags)
+        self._invalidate(tags)
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:  # a commit outside the event loop (CLI): nobody to tell
@@ -213,7 +221,7 @@ class CacheInvalidator:
         for raw in json.loads(message.get("text") or "[]"):
             event = json.loads(raw) if isinstance(raw, str) else raw
             if event.get("type") == "invalidate" and event.get("origin") != self.cache.instance:
-                self.cache.invalidate(event.get("tags") or ["*"])
+                self._invalidate(frozenset(event.get("tags") or ["*", "users"]))
 
     async def start(self) -> None:
         await self.hub.join(HUB_CHANNEL, self)
