@@ -50,22 +50,18 @@ async def _spoken(db: Any, hits: list[Hit]) -> list[SpokenHit]:
     wanted = [(h.ref_id, h.seconds) for h in hits if h.kind == "cue"][:MAX_CUE_HITS]
     if not wanted:
         return []
-    recordings = {
-        r.id: r
-        for r in (
-            await db.scalars(
-                select(Recording)
-                .where(Recording.id.in_({rid for rid, _ in wanted}))
-                .options(joinedload(Recording.session))
-            )
-        ).all()
-    }
-    rows = await db.execute(
-        select(Caption.recording_id, CaptionCue.start_seconds, CaptionCue.text)
-        .join(Caption, Caption.id == CaptionCue.caption_id)
-        .where(Caption.recording_id.in_(list(recordings)))
-    )
-    texts = {(r[0], float(r[1])): r[2] for r in rows}
+    # One statement: the recordings (with their talk) and their cues' start and text.
+    rows = (
+        await db.execute(
+            select(Recording, CaptionCue.start_seconds, CaptionCue.text)
+            .join(Caption, Caption.recording_id == Recording.id)
+            .join(CaptionCue, CaptionCue.caption_id == Caption.id)
+            .where(Recording.id.in_({rid for rid, _ in wanted}))
+            .options(joinedload(Recording.session))
+        )
+    ).all()
+    recordings = {row[0].id: row[0] for row in rows}
+    texts = {(row[0].id, float(row[1])): row[2] for row in rows}
     return [
         SpokenHit(recordings[rid], seconds, texts.get((rid, seconds), ""))
         for rid, seconds in wanted
