@@ -3,9 +3,10 @@
 One service, two backends, picked by the database dialect:
 
 * SQLite (embedded default): an FTS5 table. FTS5 has no German stemmer, so text is
-  stemmed here (:func:`german_stem`, the CISTEM algorithm) before it is indexed, and
-  queries are stemmed the same way; "Schulanmeldung" and "Schulanmeldungen" both
-  become ``schulanmeldung``.
+  stemmed here before it is indexed, and queries are stemmed the same way, with the
+  same Snowball German stemmer and stop list PostgreSQL uses (:func:`german_stem`);
+  "Schulanmeldung" and "Schulanmeldungen" both become ``schulanmeld``, and both
+  databases find the same booths.
 * PostgreSQL (production): a ``tsvector`` per booth with the built-in ``german``
   snowball configuration and a GIN index.
 
@@ -18,85 +19,94 @@ transaction, and :meth:`SearchService.ensure_index` fills an empty index at star
 from __future__ import annotations
 
 import re
-import unicodedata
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
 from typing import Protocol
 
+import Stemmer
 from sqlalchemy import Select, bindparam, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from booths.models import Booth
 
-_STOP_WORDS = """aber alle als am an auch auf aus bei bis das dass dem den der des die ein
-eine einem einen einer eines es fur im in ist mit nach oder sich sie so und um uber vom von
-vor wie wir zu zum zur"""
-GERMAN_STOP_WORDS = frozenset(_STOP_WORDS.split())
-"""Dropped from SQLite queries (after folding), as PostgreSQL's german config does."""
-
 MAX_QUERY_CHARS = 200
 MAX_QUERY_TERMS = 8
-_WORD = re.compile(r"\w+", re.UNICODE)
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+"""A word as PostgreSQL's default parser sees one: letters and digits (``_`` splits)."""
 
 
 # --------------------------------------------------------------------------- stemming
 
 
-def _fold(word: str) -> str:
-    word = word.lower().replace("ß", "ss")
-    word = word.replace("ä", "a").replace("ö", "o").replace("ü", "u")
-    decomposed = unicodedata.normalize("NFKD", word)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+@cache
+def german_stop_words() -> frozenset[str]:
+    """Snowball's German stop list, the very file PostgreSQL's ``german`` configuration
+    reads (``tsearch_data/german.stop``): words dropped from documents and queries."""
+    listed = files("fair").joinpath("german.stop").read_text(encoding="utf-8")
+    return frozenset(word.strip() for word in listed.splitlines() if word.strip())
+
+
+_stemmers = threading.local()
+
+
+def _stemmer() -> Stemmer.Stemmer:
+    # A PyStemmer object is not safe to share between threads: one per thread.
+    stemmer: Stemmer.Stemmer | None = getattr(_stemmers, "german", None)
+    if stemmer is None:
+        stemmer = _stemmers.german = Stemmer.Stemmer("german")
+    return stemmer
 
 
 def german_stem(word: str) -> str:
-    """CISTEM (Weissweiler & Fraser 2017), case-insensitive variant: a light German
-    stemmer that strips inflection suffixes (-en, -er, -em, -nd, -e, -s, -n, -t)."""
-    word = _fold(word)
-    if not word:
+    """Snowball German (PyStemmer, pinned to the Snowball release PostgreSQL 15 ships),
+    lower-cased first as PostgreSQL does: ``Schulanmeldungen`` → ``schulanmeld``. A word
+    with a digit stays as it is, as PostgreSQL hands it to its ``simple`` dictionary."""
+    word = word.lower()
+    if any(ch.isdigit() for ch in word):
         return word
-    if len(word) > 6 and word.startswith("ge"):
-        word = word[2:]
-    word = word.replace("sch", "$").replace("ei", "%").replace("ie", "&")
-    word = re.sub(r"(.)\1", r"\1*", word)
-    while len(word) > 3:
-        if len(word) > 5 and word.endswith(("em", "er", "nd")):
-            word = word[:-2]
-            continue
-        if word[-1] in "tesn":
-            word = word[:-1]
-            continue
-        break
-    word = re.sub(r"(.)\*", r"\1\1", word)
-    return word.replace("&", "ie").replace("%", "ei").replace("$", "sch")
+    return str(_stemmer().stemWord(word))
+
+
+def plain_words(value: str) -> str:
+    """``value`` as words separated by spaces, the form both backends are given, so that
+    PostgreSQL's parser never sees an e-mail address, host or date as one token while
+    SQLite sees its parts."""
+    return " ".join(_WORD.findall(value))
+
+
+def index_words(value: str) -> list[str]:
+    """What PostgreSQL's ``to_tsvector('german', plain_words(value))`` keeps of
+    ``value``: every word lower-cased, stop words dropped, the rest stemmed."""
+    stop = german_stop_words()
+    return [german_stem(w) for w in _WORD.findall(value.lower()) if w not in stop]
 
 
 def stem_text(value: str) -> str:
-    """Every word of ``value`` stemmed, space-separated (what the FTS5 table stores)."""
-    return " ".join(german_stem(w) for w in _WORD.findall(value))
+    """:func:`index_words` space-separated: what the SQLite FTS5 tables store."""
+    return " ".join(index_words(value))
 
 
 def query_terms(query: str) -> list[str]:
     """The words of a search box entry: letters and digits only, so no query syntax
     (quotes, NEAR, column filters, tsquery operators) ever reaches the database."""
-    words = _WORD.findall(query[:MAX_QUERY_CHARS])
-    return [w for w in words if w.strip("_")][:MAX_QUERY_TERMS]
+    return _WORD.findall(query[:MAX_QUERY_CHARS])[:MAX_QUERY_TERMS]
 
 
 def fts5_match(terms: list[str]) -> str:
-    """An FTS5 MATCH expression for pre-stemmed columns: each term a quoted prefix
-    query, AND-ed ("schul" finds "Schulanmeldung"); stop words dropped."""
-    words = [t for t in terms if _fold(t) not in GERMAN_STOP_WORDS] or terms
-    stems = [german_stem(t) for t in words]
-    return " ".join(f'"{s}"*' for s in stems if s)
+    """An FTS5 MATCH expression for pre-stemmed columns: each word stemmed and quoted as
+    a prefix query, AND-ed ("schul" finds "Schulanmeldung"). Stop words are dropped as
+    PostgreSQL drops them, so a query of stop words alone finds nothing on both."""
+    return " ".join(f'"{s}"*' for s in index_words(" ".join(terms)) if s)
 
 
 def pg_tsquery(terms: list[str]) -> str:
     """A to_tsquery('german', …) text: each word stemmed by the german config, ':*'
     makes it a prefix, AND-ed."""
-    words = [t.replace("_", "") for t in terms]
-    return " & ".join(f"{w}:*" for w in words if w)
+    return " & ".join(f"{w}:*" for w in terms if w)
 
 
 # --------------------------------------------------------------------------- documents
@@ -207,7 +217,10 @@ class PostgresBackend(_BoothSearchTable):
     """PostgreSQL full-text search with the 'german' configuration (snowball stemmer)."""
 
     async def write(self, db: AsyncSession, documents: Iterable[BoothDocument]) -> None:
-        rows = [{"id": d.booth_id, "title": d.title, "body": d.body} for d in documents]
+        rows = [
+            {"id": d.booth_id, "title": plain_words(d.title), "body": plain_words(d.body)}
+            for d in documents
+        ]
         if not rows:
             return
         await db.execute(
@@ -288,6 +301,7 @@ __all__ = [
     "fts5_match",
     "german_stem",
     "pg_tsquery",
+    "plain_words",
     "query_terms",
     "stem_text",
 ]
