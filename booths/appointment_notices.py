@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, vCalAddress, vText
 from starlette.applications import Starlette
-from starlette.requests import Request
 
 from booths.models import Appointment, Booth
 from fair.formatting import format_local_datetime
@@ -63,10 +62,6 @@ def render_mail(
     text_env = templates.env.overlay(autoescape=False)
     text = text_env.get_template(f"{name}.txt").render(values)
     return RenderedMail(translation.gettext(subject) % context["subject_values"], text, html)
-
-
-def base_url(request: Request) -> str:
-    return str(request.app.state.settings.base_url or str(request.base_url)).rstrip("/")
 
 
 def invitation(

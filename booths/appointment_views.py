@@ -17,7 +17,6 @@ from starlette.responses import RedirectResponse, Response
 from booths import appointments as service
 from booths.appointment_notices import (
     Links,
-    base_url,
     invitation,
     send_booking_mails,
     send_cancellation_mails,
@@ -28,8 +27,17 @@ from booths.services import RETENTION_DAYS, require_booth_editor
 from fair.db import utcnow
 from fair.errors import HTTPError
 from fair.i18n import gettext_for
-from fair.web import client_key, current_user, form_int, form_text, language, read_form, render
-from sessions.ids import MAX_ID, parse_id
+from fair.ids import MAX_ID, parse_id
+from fair.web import (
+    base_url,
+    client_key,
+    current_user,
+    form_int,
+    form_text,
+    language,
+    read_form,
+    render,
+)
 
 BOOKING_ATTEMPTS = 3
 """SQLite refuses a write whose snapshot another writer changed (busy snapshot); the

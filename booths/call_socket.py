@@ -41,9 +41,9 @@ from booths import appointments as service
 from booths.appointment_views import get_booth_by_id
 from fair.db import utcnow
 from fair.errors import HTTPError
+from fair.ids import parse_id
 from fair.realtime import ChannelLimits, MessageRejected, serve_channel
 from fair.web import current_user
-from sessions.ids import parse_id
 from sessions.sockets import _refuse, _same_origin
 
 CLOSE_FORBIDDEN = 4403

@@ -30,10 +30,10 @@ from fair.db import utcnow
 from fair.errors import HTTPError
 from fair.formatting import to_local
 from fair.i18n import gettext_for
+from fair.ids import MAX_ID
 from fair.models import User
 from fair.templating import N_
 from fair.web import current_user, form_int, form_text, language, read_form, render
-from sessions.ids import MAX_ID
 
 CHART_DAYS = 14
 

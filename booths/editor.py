@@ -25,12 +25,12 @@ from booths.pictures import delete_keys, set_picture, store_variants, variant_ke
 from booths.queries import get_booth_for_edit
 from fair import audit
 from fair.errors import HTTPError
+from fair.ids import path_id
 from fair.images import COVER, LOGO, ImageKind
 from fair.models import Topic
 from fair.storage import EmptyUpload, StorageUnavailable, TooLarge
 from fair.uploads import FormError, UnsupportedFileType, stream_upload_form
 from fair.web import check_csrf, current_user, form_text, read_form, render
-from sessions.ids import parse_id
 
 log = logging.getLogger("fair.booths")
 
@@ -55,13 +55,6 @@ async def _editing(request: Request, slug: str) -> AsyncIterator[tuple[AsyncSess
 
 def _back(booth: Booth, anchor: str = "") -> RedirectResponse:
     return RedirectResponse(f"/booths/{booth.slug}/edit?saved=1{anchor}", status_code=303)
-
-
-def _id(request: Request, name: str) -> int:
-    value = parse_id(request.path_params[name])
-    if value is None:
-        raise HTTPError(404, "Nicht gefunden.")
-    return value
 
 
 async def edit_page(request: Request) -> Response:
@@ -122,7 +115,9 @@ async def contact_update(request: Request) -> Response:
     form = await read_form(request)
     data = _contact_input(form)
     async with _editing(request, booth.slug) as (db, booth):
-        await services.update_contact(db, booth, _id(request, "contact_id"), data)
+        await services.update_contact(
+            db, booth, path_id(request.path_params, "contact_id", "Ansprechperson"), data
+        )
     return _back(booth, "#contacts")
 
 
@@ -130,7 +125,9 @@ async def contact_delete(request: Request) -> Response:
     booth = await _editable_booth(request)
     await read_form(request)
     async with _editing(request, booth.slug) as (db, booth):
-        await services.delete_contact(db, booth, _id(request, "contact_id"))
+        await services.delete_contact(
+            db, booth, path_id(request.path_params, "contact_id", "Ansprechperson")
+        )
     return _back(booth, "#contacts")
 
 
@@ -148,7 +145,9 @@ async def material_delete(request: Request) -> Response:
     booth = await _editable_booth(request)
     await read_form(request)
     async with _editing(request, booth.slug) as (db, booth):
-        await services.delete_material(db, booth, _id(request, "material_id"))
+        await services.delete_material(
+            db, booth, path_id(request.path_params, "material_id", "Material")
+        )
     return _back(booth, "#materials")
 
 
@@ -218,7 +217,11 @@ async def material_upload(request: Request) -> Response:
     """A new material, or (with ``material_id``) a new version of one."""
     booth = await _editable_booth(request)
     user = services.require_booth_editor(current_user(request), booth)
-    material_id = _id(request, "material_id") if "material_id" in request.path_params else None
+    material_id = (
+        path_id(request.path_params, "material_id", "Material")
+        if "material_id" in request.path_params
+        else None
+    )
     if material_id is not None:
         services.find_file_material(booth, material_id)  # 404/400 before reading the body
     upload, fields = await receive_upload(request, prefix=f"materials/{booth.id}")

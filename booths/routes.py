@@ -27,8 +27,8 @@ from booths import (
 from booths.appointments import purge_expired_appointments
 from booths.call_relay import CallRelays
 from booths.lead_mail import digest_loop
+from booths.search import SearchService
 from booths.services import contact_request_limit, purge_expired_requests
-from fair.search import SearchService
 
 POST = ["POST"]
 

@@ -19,12 +19,13 @@ from booths.queries import (
     hall_filter_choices,
     list_booths,
 )
+from booths.search import SearchService
 from booths.unread import mark_chat_seen
 from fair.errors import HTTPError, not_found
 from fair.i18n import gettext_for
+from fair.ids import parse_id, query_id
 from fair.models import OrganisationKind
 from fair.pagecache import cached_page, page_meta, page_tags
-from fair.search import SearchService
 from fair.storage import range_response
 from fair.web import (
     client_key,
@@ -37,7 +38,6 @@ from fair.web import (
 )
 from sessions.archive_mode import archive_active_cached
 from sessions.chat import booth_channel, recent_messages
-from sessions.ids import parse_id
 from sessions.queries import sessions_for_booth
 
 PRESIGNED_SECONDS = 300
@@ -219,22 +219,13 @@ def _gettext(request: Request) -> services.Translate:
     return gettext_for(language(request)).gettext
 
 
-def _int_param(raw: str | None, name: str) -> int | None:
-    if raw is None or raw == "":
-        return None
-    value = parse_id(raw)
-    if value is None:
-        raise HTTPError(400, f"{name}: keine gültige ID", field=name)
-    return value
-
-
 async def material_download(request: Request) -> Response:
     """The current version (or, for editors, an older one) as an attachment: streamed
     with Range support from local storage, or a short-lived presigned S3 URL."""
     settings = request.app.state.settings
     storage = request.app.state.storage
-    material_id = _int_param(request.path_params["material_id"], "material_id")
-    version_id = _int_param(request.query_params.get("version"), "version")
+    material_id = query_id(request.path_params, "material_id")
+    version_id = query_id(request.query_params, "version")
     assert material_id is not None
     async with request.app.state.db.session() as db:
         booth, material, version = await get_material_version(

@@ -35,6 +35,7 @@ from fair.series_scope import SeriesCache, SeriesScopeMiddleware
 from fair.settings import PROJECT_ROOT, Settings
 from fair.static_assets import static_files
 from fair.templating import Templates
+from fair.web import wants_json
 
 log = logging.getLogger("fair")
 
@@ -190,20 +191,10 @@ def _package_hooks() -> list[Any]:
     return [register_booth_hooks, session_hooks, register_live_hooks]
 
 
-def _wants_json(request: Request) -> bool:
-    accept = request.headers.get("accept", "")
-    sent_json = request.headers.get("content-type", "").startswith("application/json")
-    return (
-        request.url.path.startswith("/api/")
-        or sent_json
-        or ("application/json" in accept and "text/html" not in accept)
-    )
-
-
 def error_response(
     request: Request, status_code: int, message: str, headers: Mapping[str, str] | None = None
 ) -> Response:
-    if _wants_json(request):
+    if wants_json(request):
         return JSONResponse({"error": message}, status_code=status_code, headers=headers)
     try:
         html = request.app.state.templates.render(

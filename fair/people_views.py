@@ -18,11 +18,11 @@ from fair import accounts, audit, people
 from fair.account_mail import mail_enabled, send_account_mail
 from fair.auth import SESSION_USER_KEY, CurrentUser, require_user
 from fair.errors import HTTPError
+from fair.ids import MAX_ID, path_id
 from fair.models import EventSeries, Invitation, Role
 from fair.web import current_user, form_int, form_text, read_form, render
 
 POST = ["POST"]
-MAX_ID = 2**31 - 1
 
 
 def _organiser(request: Request) -> CurrentUser:
@@ -223,7 +223,7 @@ async def people_page(request: Request) -> Response:
 
 async def invitation_action(request: Request) -> Response:
     actor = _organiser(request)
-    invitation_id = _path_id(request, "invitation_id")
+    invitation_id = path_id(request.path_params, "invitation_id", "Einladung")
     form = await read_form(request)
     action = form_text(form, "action", max_length=10)
     async with request.app.state.db.session() as db:
@@ -240,7 +240,7 @@ async def invitation_action(request: Request) -> Response:
 
 async def person_action(request: Request) -> Response:
     actor = _organiser(request)
-    user_id = _path_id(request, "user_id")
+    user_id = path_id(request.path_params, "user_id", "Person")
     form = await read_form(request)
     action = form_text(form, "action", max_length=10)
     async with request.app.state.db.session() as db:
@@ -252,13 +252,6 @@ async def person_action(request: Request) -> Response:
             raise HTTPError(400, "action: role oder remove", field="action")
         await db.commit()
     return RedirectResponse(f"/organiser/people?notice={action}", status_code=303)
-
-
-def _path_id(request: Request, name: str) -> int:
-    raw = request.path_params[name]
-    if not raw.isascii() or not raw.isdecimal() or len(raw) > 10 or not 1 <= int(raw) <= MAX_ID:
-        raise HTTPError(404, "Nicht gefunden.")
-    return int(raw)
 
 
 async def audit_page(request: Request) -> Response:

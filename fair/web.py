@@ -125,3 +125,22 @@ async def render_async(
 
 def client_key(conn: HTTPConnection) -> str:
     return conn.client.host if conn.client else "unknown"
+
+
+def wants_json(request: Request) -> bool:
+    """Whether to answer in JSON: an API path, a JSON body, or a client (the page's own
+    fetch calls) that asks for JSON and not for HTML."""
+    accept = request.headers.get("accept", "")
+    sent_json = request.headers.get("content-type", "").startswith("application/json")
+    return (
+        request.url.path.startswith("/api/")
+        or sent_json
+        or ("application/json" in accept and "text/html" not in accept)
+    )
+
+
+def base_url(request: Request) -> str:
+    """Where links in mails, calendars and exports start: FAIR_BASE_URL when set (behind
+    a proxy the request's own address may be an internal one), else this request's."""
+    configured = request.app.state.settings.base_url
+    return str(configured or request.base_url).rstrip("/")

@@ -18,8 +18,8 @@ from starlette.responses import JSONResponse, Response
 from booths.models import Booth, Material
 from fair.errors import not_found
 from fair.formatting import to_local
+from fair.ids import MAX_ID, parse_id, query_id
 from fair.pagecache import cached_page
-from sessions.ids import MAX_ID, parse_id, query_id
 from sessions.models import ProgrammeSession, Recording
 from sessions.queries import schedule_sessions, sessions_for_booth
 

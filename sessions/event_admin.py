@@ -23,10 +23,10 @@ from booths.services import LOGO_TYPES
 from booths.views import serve_logo
 from fair.auth import CurrentUser, require_user
 from fair.errors import HTTPError
+from fair.ids import MAX_ID, parse_id, path_id
 from fair.models import OrganisationKind, Role
 from fair.web import current_user, form_text, read_form, render
 from sessions import event_setup as setup
-from sessions.ids import MAX_ID, parse_id
 from sessions.queries import list_stages, list_topics
 
 POST = ["POST"]
@@ -34,13 +34,6 @@ POST = ["POST"]
 
 def _organiser(request: Request) -> CurrentUser:
     return require_user(current_user(request), Role.organiser)
-
-
-def _path_id(request: Request, name: str, what: str) -> int:
-    value = parse_id(request.path_params[name])
-    if value is None:
-        raise HTTPError(404, f"{what} nicht gefunden.")
-    return value
 
 
 def _form_id(form: FormData, name: str) -> int:
@@ -124,7 +117,7 @@ async def series_list(request: Request) -> Response:
 
 
 async def _series_page(request: Request, extra: dict[str, Any]) -> Response:
-    series_id = _path_id(request, "series_id", "Veranstaltungsreihe")
+    series_id = path_id(request.path_params, "series_id", "Veranstaltungsreihe")
     async with request.app.state.db.session() as db:
         series = await setup.get_series_by_id(db, series_id)
         days = await setup.days_of(db, series_id)
@@ -137,7 +130,7 @@ async def series_edit(request: Request) -> Response:
     actor = _organiser(request)
     if request.method == "GET":
         return await _series_page(request, {})
-    series_id = _path_id(request, "series_id", "Veranstaltungsreihe")
+    series_id = path_id(request.path_params, "series_id", "Veranstaltungsreihe")
     form = await read_form(request)
     data = _series_input(form)
     return await _saving(
@@ -162,7 +155,7 @@ def _day_input(form: FormData) -> setup.DayInput:
 
 async def day_add(request: Request) -> Response:
     actor = _organiser(request)
-    series_id = _path_id(request, "series_id", "Veranstaltungsreihe")
+    series_id = path_id(request.path_params, "series_id", "Veranstaltungsreihe")
     form = await read_form(request)
     data = _day_input(form)
     return await _saving(
@@ -176,8 +169,8 @@ async def day_add(request: Request) -> Response:
 
 async def day_edit(request: Request) -> Response:
     actor = _organiser(request)
-    series_id = _path_id(request, "series_id", "Veranstaltungsreihe")
-    day_id = _path_id(request, "day_id", "Veranstaltungstag")
+    series_id = path_id(request.path_params, "series_id", "Veranstaltungsreihe")
+    day_id = path_id(request.path_params, "day_id", "Veranstaltungstag")
     form = await read_form(request)
     done = f"/organiser/series/{series_id}?saved=1#days"
     if form.get("delete") == "1":
@@ -220,7 +213,7 @@ async def stages(request: Request) -> Response:
 
 async def stage_edit(request: Request) -> Response:
     actor = _organiser(request)
-    stage_id = _path_id(request, "stage_id", "Bühne")
+    stage_id = path_id(request.path_params, "stage_id", "Bühne")
     form = await read_form(request)
     if form.get("delete") == "1":
         change: Callable[[AsyncSession], Awaitable[object]] = lambda db: setup.delete_stage(  # noqa: E731
@@ -256,7 +249,7 @@ async def topics(request: Request) -> Response:
 
 async def topic_edit(request: Request) -> Response:
     actor = _organiser(request)
-    topic_id = _path_id(request, "topic_id", "Themenfeld")
+    topic_id = path_id(request.path_params, "topic_id", "Themenfeld")
     form = await read_form(request)
     if form.get("delete") == "1":
         change: Callable[[AsyncSession], Awaitable[object]] = lambda db: setup.delete_topic(  # noqa: E731
@@ -311,7 +304,7 @@ async def organisations(request: Request) -> Response:
 
 async def organisation_edit(request: Request) -> Response:
     actor = _organiser(request)
-    organisation_id = _path_id(request, "organisation_id", "Organisation")
+    organisation_id = path_id(request.path_params, "organisation_id", "Organisation")
     form = await read_form(request)
     data = _organisation_input(form)
     return await _saving(
@@ -349,7 +342,7 @@ async def publish(request: Request) -> Response:
 async def organisation_logo(request: Request) -> Response:
     """GET shows the logo to everyone; POST (organisers, under /organiser, where
     ``fair.app.UPLOAD_PATHS`` gives it the upload limit) replaces it."""
-    organisation_id = _path_id(request, "organisation_id", "Organisation")
+    organisation_id = path_id(request.path_params, "organisation_id", "Organisation")
     if request.method == "GET":
         async with request.app.state.db.session() as db:
             organisation = await setup.get_organisation(db, organisation_id)

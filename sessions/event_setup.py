@@ -21,8 +21,8 @@ from fair.auth import CurrentUser
 from fair.errors import HTTPError, bad_request, not_found
 from fair.formatting import to_local
 from fair.models import EventDay, EventSeries, Organisation, OrganisationKind, Topic
+from fair.slugs import slugify
 from sessions.models import ProgrammeSession, Stage
-from sessions.services import slugify
 
 
 def _in_use(field: str, message: str) -> HTTPError:

@@ -22,12 +22,12 @@ from booths.models import Booth
 from fair import audit
 from fair.auth import CurrentUser, require_user
 from fair.errors import HTTPError
+from fair.ids import MAX_ID, parse_id, path_id
 from fair.models import Role
 from fair.web import check_csrf, current_user, form_int, form_text, read_form, render
 from sessions import qa
 from sessions.archive_mode import archive_active, set_archive_mode
 from sessions.faq_admin import edit_faq, move_faq, parse_direction
-from sessions.ids import MAX_ID, parse_id
 from sessions.importers import MAX_SCHEDULE_BYTES, import_schedule
 from sessions.models import ProgrammeSession, SessionKind
 from sessions.queries import (
@@ -59,13 +59,6 @@ def _organiser(request: Request) -> CurrentUser:
 
 def _tz(request: Request) -> str:
     return str(request.app.state.settings.time_zone)
-
-
-def _session_id(request: Request) -> int:
-    value = parse_id(request.path_params["session_id"])
-    if value is None:
-        raise HTTPError(404, "Programmpunkt nicht gefunden.")
-    return value
 
 
 def _time(form: FormData, name: str) -> time:
@@ -262,7 +255,7 @@ async def new_session(request: Request) -> Response:
 
 async def edit_session(request: Request) -> Response:
     _organiser(request)
-    session_id = _session_id(request)
+    session_id = path_id(request.path_params, "session_id", "Programmpunkt")
     if request.method == "GET":
         async with request.app.state.db.session() as db:
             session = await get_session(db, session_id)
@@ -285,7 +278,7 @@ async def edit_session(request: Request) -> Response:
 
 async def move(request: Request) -> Response:
     _organiser(request)
-    session_id = _session_id(request)
+    session_id = path_id(request.path_params, "session_id", "Programmpunkt")
     form = await read_form(request)
     day_id = _form_id(form, "day_id") or 0
     stage_id = _form_id(form, "stage_id") or 0
@@ -320,7 +313,7 @@ async def move(request: Request) -> Response:
 
 async def cancel(request: Request) -> Response:
     _organiser(request)
-    session_id = _session_id(request)
+    session_id = path_id(request.path_params, "session_id", "Programmpunkt")
     form = await read_form(request)
     action = form_text(form, "action", max_length=10)
     if action not in ("cancel", "restore"):

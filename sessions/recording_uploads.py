@@ -21,12 +21,12 @@ from booths.editor import upload_errors
 from booths.services import store_upload
 from fair.auth import require_user
 from fair.errors import HTTPError
+from fair.ids import parse_id, path_id
 from fair.models import Role
 from fair.storage import Storage
 from fair.uploads import stream_upload_form
 from fair.web import check_csrf, current_user, read_form
 from sessions.demo_media import poster_frame, probe_duration
-from sessions.ids import parse_id, path_id
 from sessions.live_marks import chapters_from_marks
 from sessions.models import ProgrammeSession, Recording
 from sessions.qa import can_moderate

@@ -11,10 +11,10 @@ from starlette.responses import RedirectResponse, Response
 
 from fair.auth import require_user
 from fair.errors import HTTPError
+from fair.ids import path_id, query_id
 from fair.storage import range_response
 from fair.web import CSRF_FIELD, check_csrf, current_user, form_text, read_form, render
 from sessions import chapters as chapter_rules
-from sessions.ids import path_id, query_id
 from sessions.library import (
     LibraryFilter,
     all_recordings,

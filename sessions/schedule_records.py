@@ -26,8 +26,9 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fair.errors import HTTPError
+from fair.slugs import slugify
 from sessions.models import SessionKind
-from sessions.services import MAX_DURATION, slugify
+from sessions.services import MAX_DURATION
 
 #: The namespace for guids derived from a source's non-UUID identity. Never change it:
 #: re-imports of files seen before would no longer find their sessions.

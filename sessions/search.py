@@ -1,6 +1,6 @@
 """Search over the programme: talks, speakers and what is said in recordings (captions).
 
-Booths and their materials keep their own index (:mod:`fair.search`); this one holds
+Booths and their materials keep their own index (:mod:`booths.search`); this one holds
 three more kinds of document in ``programme_search`` with the same two backends and the
 same stemming (Snowball-stemmed text in SQLite FTS5, the ``german`` configuration in
 PostgreSQL, both with the same stop list), so both databases find the same things. A

@@ -16,7 +16,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from booths.queries import HallFilter, list_booths
-from fair.search import MAX_QUERY_CHARS, SearchService
+from booths.search import SearchService
+from fair.search import MAX_QUERY_CHARS
 from fair.web import render
 from sessions.models import Caption, CaptionCue, ProgrammeSession, Recording, Speaker
 from sessions.queries import all_sessions, session_query

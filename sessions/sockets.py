@@ -24,12 +24,12 @@ from starlette.websockets import WebSocket
 
 from booths.models import Booth
 from fair.errors import HTTPError
+from fair.ids import parse_id
 from fair.realtime import ChannelLimits, MessageRejected, serve_channel
 from fair.web import current_user
 from sessions.announce import Announcer
 from sessions.archive_mode import archive_active
 from sessions.chat import booth_channel, chat_event, post_chat
-from sessions.ids import parse_id
 from sessions.qa import PROGRAMME_CHANNEL, questions_event, session_channel, session_exists
 
 CLOSE_NOT_FOUND = 4404

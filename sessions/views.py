@@ -12,13 +12,22 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from fair.errors import HTTPError
 from fair.formatting import to_local
+from fair.ids import parse_id, path_id, query_id
 from fair.pagecache import cached_page, is_shared_render, page_fresh_until, page_tags
-from fair.web import client_key, current_user, form_text, read_form, render, render_async
+from fair.web import (
+    base_url,
+    client_key,
+    current_user,
+    form_text,
+    read_form,
+    render,
+    render_async,
+    wants_json,
+)
 from sessions import qa
 from sessions.archive_mode import is_archived, midnight_after
 from sessions.chat import recent_messages
 from sessions.exporters import Schedule, exporter_for
-from sessions.ids import parse_id, query_id
 from sessions.library import LibraryFilter, library_recordings
 from sessions.queries import (
     event_faq,
@@ -35,17 +44,6 @@ from sessions.states import next_change
 
 VOTER_COOKIE = "fair_voter"
 GROUPINGS = ("day", "stage", "topic")
-
-
-def _path_id(request: Request, name: str, what: str) -> int:
-    value = parse_id(request.path_params[name])
-    if value is None:
-        raise HTTPError(404, f"{what} nicht gefunden.")
-    return value
-
-
-def _wants_json(request: Request) -> bool:
-    return "application/json" in request.headers.get("accept", "")
 
 
 @cached_page()
@@ -151,7 +149,7 @@ async def _voter_on_hit(request: Request, _meta: dict[str, Any], response: Respo
 
 @cached_page(params=("t",), on_hit=_voter_on_hit)
 async def session_detail(request: Request) -> Response:
-    session_id = _path_id(request, "session_id", "Programmpunkt")
+    session_id = path_id(request.path_params, "session_id", "Programmpunkt")
     user = current_user(request)
     voter = request.cookies.get(VOTER_COOKIE)
     # A page for every anonymous visitor shows no one's votes: qa.js marks the
@@ -201,14 +199,14 @@ def _set_voter(request: Request, response: Response, token: str | None = None) -
 
 
 def _back(session_id: int, payload: dict[str, Any], request: Request) -> Response:
-    if _wants_json(request):
+    if wants_json(request):
         return JSONResponse(payload)
     return RedirectResponse(f"/sessions/{session_id}#qa", status_code=303)
 
 
 async def post_question(request: Request) -> Response:
     """Works as a plain form POST (redirect) and from qa.js (JSON)."""
-    session_id = _path_id(request, "session_id", "Programmpunkt")
+    session_id = path_id(request.path_params, "session_id", "Programmpunkt")
     form = await read_form(request)
     name = form_text(form, "author_name", max_length=qa.MAX_NAME)
     body = form_text(form, "body", max_length=qa.MAX_QUESTION)
@@ -224,8 +222,8 @@ async def post_question(request: Request) -> Response:
 
 
 async def vote(request: Request) -> Response:
-    session_id = _path_id(request, "session_id", "Programmpunkt")
-    question_id = _path_id(request, "question_id", "Frage")
+    session_id = path_id(request.path_params, "session_id", "Programmpunkt")
+    question_id = path_id(request.path_params, "question_id", "Frage")
     await read_form(request)
     voter = request.cookies.get(VOTER_COOKIE) or ""
     new_voter = "" if voter else secrets.token_urlsafe(24)
@@ -243,8 +241,8 @@ async def vote(request: Request) -> Response:
 
 
 async def moderate(request: Request) -> Response:
-    session_id = _path_id(request, "session_id", "Programmpunkt")
-    question_id = _path_id(request, "question_id", "Frage")
+    session_id = path_id(request.path_params, "session_id", "Programmpunkt")
+    question_id = path_id(request.path_params, "question_id", "Frage")
     form = await read_form(request)
     action = form_text(form, "action", max_length=20)
     async with request.app.state.db.session() as db:
@@ -256,8 +254,8 @@ async def moderate(request: Request) -> Response:
 
 
 async def question_to_faq(request: Request) -> Response:
-    session_id = _path_id(request, "session_id", "Programmpunkt")
-    question_id = _path_id(request, "question_id", "Frage")
+    session_id = path_id(request.path_params, "session_id", "Programmpunkt")
+    question_id = path_id(request.path_params, "question_id", "Frage")
     form = await read_form(request)
     answer = form_text(form, "answer", max_length=qa.MAX_ANSWER)
     for_event = form_text(form, "scope", required=False, max_length=10) == "event"
@@ -268,11 +266,6 @@ async def question_to_faq(request: Request) -> Response:
         await db.commit()
         payload = {"faq": {"id": entry.id, "question": entry.question}}
     return _back(session_id, payload, request)
-
-
-def base_url(request: Request) -> str:
-    configured = request.app.state.settings.base_url
-    return (configured or str(request.base_url)).rstrip("/")
 
 
 def _session_ids(request: Request) -> list[int] | None:

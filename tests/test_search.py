@@ -11,7 +11,8 @@ from sqlalchemy import select
 from starlette.applications import Starlette
 
 from booths.models import Booth
-from fair.search import SearchService, german_stem, query_terms, stem_text
+from booths.search import SearchService
+from fair.search import german_stem, query_terms, stem_text
 from tests.booth_helpers import KRZ, ORGANISER, OTHER, OWN, booth_ids
 from tests.conftest import csrf_of, login
 

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
+from booths.search import SearchService
 from fair.db import Database
-from fair.search import SearchService, german_stem, german_stop_words
+from fair.search import german_stem, german_stop_words
 from sessions.demo_recordings import demo_cues
 from sessions.models import Caption, CaptionCue, ProgrammeSession, Recording
 from sessions.search import rebuild_programme_index, search_programme

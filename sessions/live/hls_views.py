@@ -18,9 +18,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from fair.errors import HTTPError
+from fair.ids import parse_id
 from fair.storage import range_response
 from fair.web import current_user
-from sessions.ids import parse_id
 from sessions.live.archive import (
     MASTER_NAME,
     MEDIA_PLAYLIST_NAME,

@@ -22,13 +22,13 @@ from starlette.routing import BaseRoute, Route
 from fair.auth import CurrentUser, require_user
 from fair.db import Database
 from fair.errors import HTTPError
+from fair.ids import parse_id
 from fair.models import Role
 from fair.ratelimit import SlidingWindowLimit
 from fair.storage import range_response
 from fair.web import check_csrf, current_user, read_form, render
 from sessions.compositions import Compositions
 from sessions.go_live import go_live_refusal
-from sessions.ids import parse_id
 from sessions.live.archive import RecordingArchive
 from sessions.live.errors import LiveError
 from sessions.live.hls_audience import HlsAudience
