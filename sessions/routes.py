@@ -29,7 +29,7 @@ routes: list[BaseRoute] = [
     Route("/sessions/{session_id}/questions/{question_id}/vote", views.vote, methods=["POST"]),
     Route(
         "/sessions/{session_id}/questions/{question_id}/moderate",
-        views.moderate,
+        views.mark_question,
         methods=["POST"],
     ),
     Route(

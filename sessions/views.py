@@ -240,13 +240,15 @@ async def vote(request: Request) -> Response:
     return response
 
 
-async def moderate(request: Request) -> Response:
+async def mark_question(request: Request) -> Response:
     session_id = path_id(request.path_params, "session_id", "Programmpunkt")
     question_id = path_id(request.path_params, "question_id", "Frage")
     form = await read_form(request)
     action = form_text(form, "action", max_length=20)
     async with request.app.state.db.session() as db:
-        question = await qa.moderate(db, current_user(request), session_id, question_id, action)
+        question = await qa.mark_question(
+            db, current_user(request), session_id, question_id, action
+        )
         await db.commit()
         payload = {"question": qa.question_dict(question)}
     request.app.state.questions.mark(qa.session_channel(session_id))
