@@ -11,6 +11,7 @@ from starlette.responses import RedirectResponse, Response
 
 from fair.auth import require_user
 from fair.errors import HTTPError
+from fair.i18n import LANGUAGES
 from fair.ids import path_id, query_id
 from fair.storage import range_response
 from fair.web import CSRF_FIELD, check_csrf, current_user, form_text, read_form, render
@@ -28,7 +29,6 @@ from sessions.library import (
 from sessions.models import Recording
 from sessions.qa import can_moderate
 from sessions.queries import event_faq, list_days, list_stages, list_topics
-from sessions.services import LANGUAGES
 from sessions.timelinks import resolve_time
 
 VTT_TYPE = "text/vtt; charset=utf-8"

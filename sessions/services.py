@@ -25,6 +25,7 @@ from sqlalchemy.orm import selectinload
 from booths.models import Booth
 from fair.errors import HTTPError, bad_request, not_found
 from fair.formatting import local_to_utc, to_local
+from fair.i18n import LANGUAGES
 from fair.models import EventDay, Topic
 from fair.slugs import slugify
 from sessions.models import ProgrammeSession, SessionKind, SessionSpeaker, Speaker, Stage
@@ -32,7 +33,6 @@ from sessions.search import rebuild_programme_index
 
 MIN_DURATION = 5
 MAX_DURATION = 12 * 60
-LANGUAGES = ("de", "en")
 
 
 @dataclass(frozen=True)
