@@ -10,6 +10,7 @@ from starlette.datastructures import FormData
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import HTMLResponse, Response
 
+from fair.app_services import app_services
 from fair.auth import CurrentUser
 from fair.errors import HTTPError
 from fair.middleware import BodyTooLarge
@@ -103,7 +104,7 @@ def language(conn: HTTPConnection) -> str:
 def render(
     request: Request, template: str, context: dict[str, Any] | None = None, status_code: int = 200
 ) -> Response:
-    templates = request.app.state.templates
+    templates = app_services(request).templates
     html = templates.render(request, template, context or {})
     return HTMLResponse(html, status_code=status_code)
 
@@ -114,7 +115,7 @@ async def render_async(
     """:func:`render` in a worker thread, for pages whose template is long (the programme,
     the hall): the event loop that carries chat and Q&A frames gets the interpreter back
     every few milliseconds (``sys.getswitchinterval``) instead of waiting for the page."""
-    templates = request.app.state.templates
+    templates = app_services(request).templates
     from fair.pagecache import is_shared_render
 
     if not is_shared_render(request):
@@ -142,5 +143,5 @@ def wants_json(request: Request) -> bool:
 def base_url(request: Request) -> str:
     """Where links in mails, calendars and exports start: FAIR_BASE_URL when set (behind
     a proxy the request's own address may be an internal one), else this request's."""
-    configured = request.app.state.settings.base_url
+    configured = app_services(request).settings.base_url
     return str(configured or request.base_url).rstrip("/")

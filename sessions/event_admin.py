@@ -21,6 +21,7 @@ from booths.editor import forget_upload, receive_upload
 from booths.queries import all_organisations
 from booths.services import LOGO_TYPES
 from booths.views import serve_logo
+from fair.app_services import app_services
 from fair.auth import CurrentUser, require_user
 from fair.errors import HTTPError
 from fair.ids import MAX_ID, parse_id, path_id
@@ -53,7 +54,7 @@ async def _saving(
     """Run ``change`` and commit, then go to ``done`` (or ``done(result)``); a refused
     change shows ``page`` again with the message and the values typed, and nothing is
     written."""
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         try:
             result = await change(db)
         except HTTPError as exc:
@@ -64,7 +65,7 @@ async def _saving(
                 request, {"error": exc, "values": values, "status_code": exc.status_code}
             )
         await db.commit()
-    request.app.state.series_cache.forget()  # a series or its dates may have changed
+    app_services(request).series_cache.forget()  # a series or its dates may have changed
     return RedirectResponse(done if isinstance(done, str) else done(result), status_code=303)
 
 
@@ -96,7 +97,7 @@ def _series_input(form: FormData) -> setup.SeriesInput:
 
 
 async def _series_list_page(request: Request, extra: dict[str, Any]) -> Response:
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         series = await setup.all_series(db)
     return _show(request, "sessions/organiser/series_list.html", {"series": series}, extra)
 
@@ -118,7 +119,7 @@ async def series_list(request: Request) -> Response:
 
 async def _series_page(request: Request, extra: dict[str, Any]) -> Response:
     series_id = path_id(request.path_params, "series_id", "Veranstaltungsreihe")
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         series = await setup.get_series_by_id(db, series_id)
         days = await setup.days_of(db, series_id)
         organisations = await all_organisations(db)
@@ -191,7 +192,7 @@ async def day_edit(request: Request) -> Response:
 
 
 async def _stages_page(request: Request, extra: dict[str, Any]) -> Response:
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         stages = await list_stages(db)
     return _show(request, "sessions/organiser/stages.html", {"stages": stages}, extra)
 
@@ -226,7 +227,7 @@ async def stage_edit(request: Request) -> Response:
 
 
 async def _topics_page(request: Request, extra: dict[str, Any]) -> Response:
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         topics = await list_topics(db)
     return _show(request, "sessions/organiser/topics.html", {"topics": topics}, extra)
 
@@ -280,7 +281,7 @@ def _organisation_input(form: FormData) -> setup.OrganisationInput:
 
 
 async def _organisations_page(request: Request, extra: dict[str, Any]) -> Response:
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         organisations = await all_organisations(db)
         counts = await setup.booth_counts(db)
     context = {"organisations": organisations, "counts": counts, "kinds": list(OrganisationKind)}
@@ -320,7 +321,7 @@ async def organisation_edit(request: Request) -> Response:
 
 
 async def _publish_page(request: Request, extra: dict[str, Any]) -> Response:
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         pending = await setup.drafts(db)
     return _show(request, "sessions/organiser/publish.html", {"drafts": pending}, extra)
 
@@ -344,17 +345,17 @@ async def organisation_logo(request: Request) -> Response:
     ``fair.app.UPLOAD_PATHS`` gives it the upload limit) replaces it."""
     organisation_id = path_id(request.path_params, "organisation_id", "Organisation")
     if request.method == "GET":
-        async with request.app.state.db.session() as db:
+        async with app_services(request).db.session() as db:
             organisation = await setup.get_organisation(db, organisation_id)
         return await serve_logo(request, organisation.logo_key, organisation.slug)
     actor = _organiser(request)
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         await setup.get_organisation(db, organisation_id)  # 404 before reading the body
     upload, _fields = await receive_upload(
         request, prefix=f"organisation-logos/{organisation_id}", allowed=LOGO_TYPES
     )
     try:
-        async with request.app.state.db.session() as db:
+        async with app_services(request).db.session() as db:
             old = await setup.set_organisation_logo(db, actor, organisation_id, upload.stored.key)
             await db.commit()
     except BaseException:
@@ -362,7 +363,7 @@ async def organisation_logo(request: Request) -> Response:
         raise
     if old:
         with contextlib.suppress(Exception):
-            await request.app.state.storage.delete(old)
+            await app_services(request).storage.delete(old)
     return RedirectResponse("/organiser/organisations?saved=1", status_code=303)
 
 

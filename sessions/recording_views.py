@@ -9,6 +9,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from fair.app_services import app_services
 from fair.auth import require_user
 from fair.errors import HTTPError
 from fair.i18n import LANGUAGES
@@ -55,7 +56,7 @@ def _library_filter(request: Request) -> LibraryFilter:
 async def library(request: Request) -> Response:
     """``/recordings``: filter by day (and its host), stage, topic, speaker, language."""
     wanted = _library_filter(request)
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         everything = await all_recordings(db)
         days = await list_days(db)
         stages = await list_stages(db)
@@ -85,7 +86,7 @@ async def _visible_recording(request: Request, db: Any) -> tuple[Recording, bool
 async def player(request: Request) -> Response:
     """``/recordings/{id}``: the video at ``?t=``, chapters beside it, captions, the talk's
     speakers, FAQ, answered questions and booths."""
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         recording, editor = await _visible_recording(request, db)
         session_ids = [recording.session_id] + [
             c.session_id for c in recording.chapters if c.session_id is not None
@@ -109,7 +110,7 @@ async def player(request: Request) -> Response:
 
 
 async def chapters_file(request: Request) -> Response:
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         recording, _editor = await _visible_recording(request, db)
     return Response(chapter_rules.chapters_vtt(recording), media_type=VTT_TYPE)
 
@@ -118,19 +119,19 @@ async def captions_file(request: Request) -> Response:
     language = request.path_params["language"]
     if language not in chapter_rules.CAPTION_LANGUAGES:
         raise HTTPError(404, "Untertitel nicht gefunden.")
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         recording, _editor = await _visible_recording(request, db)
         caption = await caption_vtt(db, recording.id, language)
     return Response(caption.vtt, media_type=VTT_TYPE)
 
 
 async def poster(request: Request) -> Response:
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         recording, _editor = await _visible_recording(request, db)
     if not recording.poster_key:
         raise HTTPError(404, "Standbild nicht gefunden.")
     return await range_response(
-        request.app.state.storage,
+        app_services(request).storage,
         recording.poster_key,
         request,
         filename=Path(recording.poster_key).name,
@@ -150,7 +151,7 @@ async def edit_chapters(request: Request) -> Response:
     require_user(current_user(request))
     form = await read_form(request)
     text = form_text(form, "chapters", required=False, max_length=20000)
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         recording = await _require_editor(request, db)
         await chapter_rules.replace_chapters(db, recording, text)
         await db.commit()
@@ -172,7 +173,7 @@ async def upload_captions(request: Request) -> Response:
         data = (upload or "").encode()
     else:
         data = await upload.read(chapter_rules.MAX_CAPTION_BYTES + 1)
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         recording = await _require_editor(request, db)
         await chapter_rules.store_captions(db, recording, language, data)
         await db.commit()

@@ -10,6 +10,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
+from fair.app_services import app_services
 from fair.errors import HTTPError
 from fair.formatting import to_local
 from fair.ids import parse_id, path_id, query_id
@@ -25,6 +26,7 @@ from fair.web import (
     wants_json,
 )
 from sessions import qa
+from sessions.app_parts import programme_parts
 from sessions.archive_mode import is_archived, midnight_after
 from sessions.chat import recent_messages
 from sessions.exporters import Schedule, exporter_for
@@ -48,9 +50,9 @@ GROUPINGS = ("day", "stage", "topic")
 
 @cached_page()
 async def home(request: Request) -> Response:
-    settings = request.app.state.settings
+    settings = app_services(request).settings
     now = settings.now()
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         series = await get_series(db)
         days = await list_days(db)
         faq = await event_faq(db)
@@ -74,7 +76,7 @@ async def home(request: Request) -> Response:
     page_fresh_until(request, next_change([*current.now, *current.next], now))
     if series is not None and series.archive_mode is None:
         page_fresh_until(request, midnight_after(last_day, settings.time_zone))
-    other_series = await request.app.state.series_cache.others()
+    other_series = await app_services(request).series_cache.others()
     return await render_async(
         request,
         "sessions/home.html",
@@ -97,12 +99,12 @@ async def programme(request: Request) -> Response:
     day_id = query_id(request.query_params, "day")
     stage_id = query_id(request.query_params, "stage")
     topic_id = query_id(request.query_params, "topic")
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         days = await list_days(db)
         stages = await list_stages(db)
         topics = await list_topics(db)
         sessions = await list_sessions(db, day_id=day_id, stage_id=stage_id, topic_id=topic_id)
-    settings = request.app.state.settings
+    settings = app_services(request).settings
     page_fresh_until(request, next_change(sessions, settings.now()))
     # the "Heute" badge moves at local midnight
     page_fresh_until(
@@ -137,7 +139,7 @@ async def programme(request: Request) -> Response:
 @cached_page()
 async def agenda(request: Request) -> Response:
     """The personal agenda: starred sessions live in the browser (static/js/agenda.js)."""
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         sessions = await list_sessions(db, include_cancelled=False)
     return await render_async(request, "sessions/agenda.html", {"sessions": sessions})
 
@@ -161,14 +163,14 @@ async def session_detail(request: Request) -> Response:
         f"chat_messages:{qa.session_channel(session_id)}",
         "question_votes",
     )
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         session = await get_session(db, session_id)
         faq = await event_faq(db, session.id)
         moderator = await qa.can_moderate(db, user, session.id)
         questions = await qa.questions_for(db, session.id, include_hidden=moderator)
         voted = await qa.voted_ids(db, session.id, voter_for_page)
         messages = await recent_messages(db, qa.session_channel(session.id))
-    page_fresh_until(request, next_change([session], request.app.state.settings.now()))
+    page_fresh_until(request, next_change([session], app_services(request).settings.now()))
     context = {
         "session": session,
         "faq": faq,
@@ -193,7 +195,7 @@ def _set_voter(request: Request, response: Response, token: str | None = None) -
         max_age=365 * 24 * 3600,
         httponly=True,
         samesite="lax",
-        secure=request.app.state.settings.secure_cookies,
+        secure=app_services(request).settings.secure_cookies,
     )
     return token
 
@@ -210,14 +212,14 @@ async def post_question(request: Request) -> Response:
     form = await read_form(request)
     name = form_text(form, "author_name", max_length=qa.MAX_NAME)
     body = form_text(form, "body", max_length=qa.MAX_QUESTION)
-    request.app.state.question_limit.check(client_key(request))
-    async with request.app.state.db.session() as db:
+    programme_parts(request).question_limit.check(client_key(request))
+    async with app_services(request).db.session() as db:
         question = await qa.post_question(
-            db, session_id, name, body, now=request.app.state.settings.now()
+            db, session_id, name, body, now=app_services(request).settings.now()
         )
         await db.commit()
         payload = {"question": qa.question_dict(question)}
-    request.app.state.questions.mark(qa.session_channel(session_id))
+    programme_parts(request).question_announcer.mark(qa.session_channel(session_id))
     return _back(session_id, payload, request)
 
 
@@ -227,13 +229,17 @@ async def vote(request: Request) -> Response:
     await read_form(request)
     voter = request.cookies.get(VOTER_COOKIE) or ""
     new_voter = "" if voter else secrets.token_urlsafe(24)
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         question = await qa.upvote(
-            db, session_id, question_id, voter or new_voter, now=request.app.state.settings.now()
+            db,
+            session_id,
+            question_id,
+            voter or new_voter,
+            now=app_services(request).settings.now(),
         )
         await db.commit()
         payload = {"question": qa.question_dict(question)}
-    request.app.state.questions.mark(qa.session_channel(session_id))
+    programme_parts(request).question_announcer.mark(qa.session_channel(session_id))
     response = _back(session_id, payload, request)
     if new_voter:
         _set_voter(request, response, new_voter)
@@ -245,13 +251,13 @@ async def mark_question(request: Request) -> Response:
     question_id = path_id(request.path_params, "question_id", "Frage")
     form = await read_form(request)
     action = form_text(form, "action", max_length=20)
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         question = await qa.mark_question(
             db, current_user(request), session_id, question_id, action
         )
         await db.commit()
         payload = {"question": qa.question_dict(question)}
-    request.app.state.questions.mark(qa.session_channel(session_id))
+    programme_parts(request).question_announcer.mark(qa.session_channel(session_id))
     return _back(session_id, payload, request)
 
 
@@ -261,7 +267,7 @@ async def question_to_faq(request: Request) -> Response:
     form = await read_form(request)
     answer = form_text(form, "answer", max_length=qa.MAX_ANSWER)
     for_event = form_text(form, "scope", required=False, max_length=10) == "event"
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         entry = await qa.question_to_faq(
             db, current_user(request), session_id, question_id, answer, for_event=for_event
         )
@@ -291,8 +297,8 @@ async def schedule_export(request: Request) -> Response:
     if exporter_class.filterable:
         day_id = query_id(request.query_params, "day")
         session_ids = _session_ids(request)
-    settings = request.app.state.settings
-    async with request.app.state.db.session() as db:
+    settings = app_services(request).settings
+    async with app_services(request).db.session() as db:
         series = await get_series(db)
         days = await list_days(db)
         stages = await list_stages(db)

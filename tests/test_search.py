@@ -12,6 +12,7 @@ from starlette.applications import Starlette
 
 from booths.models import Booth
 from booths.search import SearchService
+from fair.app_services import app_services
 from fair.search import german_stem, query_terms, stem_text
 from tests.booth_helpers import KRZ, ORGANISER, OTHER, OWN, booth_ids
 from tests.conftest import csrf_of, login
@@ -119,7 +120,7 @@ async def test_index_follows_booth_material_and_contact_changes(
 
     await login(client, ORGANISER)
     token = await csrf_of(client, "/organiser/booths")
-    async with demo_app.state.db.session() as db:
+    async with app_services(demo_app).db.session() as db:
         org = await db.scalar(select(Booth.organisation_id).where(Booth.slug == OTHER))
     await client.post(
         "/organiser/booths",
@@ -134,7 +135,7 @@ async def test_index_follows_booth_material_and_contact_changes(
 
 
 async def test_index_is_rebuilt_when_out_of_step(demo_app: Starlette) -> None:
-    async with demo_app.state.db.session() as db:
+    async with app_services(demo_app).db.session() as db:
         service = SearchService.for_session(db)
         assert not await service.ensure_index(db)  # filled at start-up
         count = await service.backend.count(db)
