@@ -45,8 +45,7 @@ from fair.db import utcnow
 from fair.errors import HTTPError
 from fair.ids import parse_id
 from fair.realtime import ChannelLimits, MessageRejected, serve_channel
-from fair.web import current_user
-from sessions.sockets import _refuse, _same_origin
+from fair.web import current_user, refuse_socket, same_origin
 
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
@@ -79,8 +78,8 @@ def _status_code(exc: HTTPError) -> int:
 
 
 async def visitor_call_socket(websocket: WebSocket) -> None:
-    if not _same_origin(websocket):
-        await _refuse(websocket, 1008, "foreign origin")
+    if not same_origin(websocket):
+        await refuse_socket(websocket, 1008, "foreign origin")
         return
     app = websocket.app
     secret = booth_parts(app).link_secret
@@ -91,14 +90,14 @@ async def visitor_call_socket(websocket: WebSocket) -> None:
             )
         closes = service.check_room_open(appointment.slot)
     except HTTPError as exc:
-        await _refuse(websocket, _status_code(exc), exc.message[:120])
+        await refuse_socket(websocket, _status_code(exc), exc.message[:120])
         return
     await _serve_call(websocket, appointment, closes, role="visitor")
 
 
 async def staff_call_socket(websocket: WebSocket) -> None:
-    if not _same_origin(websocket):
-        await _refuse(websocket, 1008, "foreign origin")
+    if not same_origin(websocket):
+        await refuse_socket(websocket, 1008, "foreign origin")
         return
     app = websocket.app
     user = current_user(websocket)
@@ -107,15 +106,15 @@ async def staff_call_socket(websocket: WebSocket) -> None:
         appointment = await service.load_appointment(db, appointment_id)
         booth = await get_booth_by_id(db, appointment.booth_id) if appointment else None
     if appointment is None or booth is None:
-        await _refuse(websocket, CLOSE_NOT_FOUND, "unknown appointment")
+        await refuse_socket(websocket, CLOSE_NOT_FOUND, "unknown appointment")
         return
     if not service.can_staff_room(user, booth):
-        await _refuse(websocket, CLOSE_FORBIDDEN, "not a member of this booth's team")
+        await refuse_socket(websocket, CLOSE_FORBIDDEN, "not a member of this booth's team")
         return
     try:
         closes = service.check_room_open(appointment.slot)
     except HTTPError as exc:
-        await _refuse(websocket, _status_code(exc), exc.message[:120])
+        await refuse_socket(websocket, _status_code(exc), exc.message[:120])
         return
     await _serve_call(websocket, appointment, closes, role="team")
 
@@ -125,7 +124,7 @@ async def _serve_call(websocket: WebSocket, appointment: Any, closes: datetime, 
     hub = app_services(app).hub
     channel = call_channel(appointment.id)
     if await hub.presence(channel) >= service.MAX_PARTICIPANTS:
-        await _refuse(websocket, CLOSE_FULL, "room full")
+        await refuse_socket(websocket, CLOSE_FULL, "room full")
         return
     peer = secrets.token_hex(6)
     held = False

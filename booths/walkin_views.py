@@ -26,8 +26,15 @@ from fair.app_services import app_services
 from fair.errors import HTTPError
 from fair.i18n import gettext_for
 from fair.realtime import ChannelLimits, MessageRejected, serve_channel
-from fair.web import client_key, current_user, form_text, language, read_form
-from sessions.sockets import _refuse, _same_origin
+from fair.web import (
+    client_key,
+    current_user,
+    form_text,
+    language,
+    read_form,
+    refuse_socket,
+    same_origin,
+)
 
 TEAM_LIMITS = ChannelLimits(max_message_bytes=8192, rate_messages=20, rate_seconds=20.0)
 VISITOR_LIMITS = ChannelLimits(max_message_bytes=256, rate_messages=5, rate_seconds=10.0)
@@ -79,12 +86,12 @@ async def ask(request: Request) -> Response:
 
 async def visitor_socket(websocket: WebSocket) -> None:
     """The visitor waits here for the answer; it only listens."""
-    if not _same_origin(websocket):
-        await _refuse(websocket, 1008, "foreign origin")
+    if not same_origin(websocket):
+        await refuse_socket(websocket, 1008, "foreign origin")
         return
     request_id = websocket.path_params["request_id"]
     if len(request_id) != 32 or not all(c in "0123456789abcdef" for c in request_id):
-        await _refuse(websocket, 4404, "unknown request")
+        await refuse_socket(websocket, 4404, "unknown request")
         return
 
     async def on_message(event: dict[str, Any]) -> None:
@@ -101,8 +108,8 @@ async def visitor_socket(websocket: WebSocket) -> None:
 
 
 async def team_socket(websocket: WebSocket) -> None:
-    if not _same_origin(websocket):
-        await _refuse(websocket, 1008, "foreign origin")
+    if not same_origin(websocket):
+        await refuse_socket(websocket, 1008, "foreign origin")
         return
     app = websocket.app
     user = current_user(websocket)
@@ -110,10 +117,10 @@ async def team_socket(websocket: WebSocket) -> None:
         try:
             booth = await appointment_booth(db, slug=websocket.path_params["slug"][:80])
         except HTTPError:
-            await _refuse(websocket, 4404, "unknown booth")
+            await refuse_socket(websocket, 4404, "unknown booth")
             return
     if user is None or not can_staff_room(user, booth):
-        await _refuse(websocket, 4403, "not a member of this booth's team")
+        await refuse_socket(websocket, 4403, "not a member of this booth's team")
         return
     hub = app_services(app).hub
     settings = app_services(app).settings

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import secrets
 from typing import Any
+from urllib.parse import urlsplit
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import HTMLResponse, Response
+from starlette.websockets import WebSocket
 
 from fair.app_services import app_services
 from fair.auth import CurrentUser
@@ -145,3 +147,19 @@ def base_url(request: Request) -> str:
     a proxy the request's own address may be an internal one), else this request's."""
     configured = app_services(request).settings.base_url
     return str(configured or request.base_url).rstrip("/")
+
+
+def same_origin(websocket: WebSocket) -> bool:
+    """Whether a WebSocket handshake comes from a page of this site: browsers always send
+    Origin on WebSocket handshakes (and no CORS protects them); other clients send none."""
+    origin = websocket.headers.get("origin")
+    if not origin:
+        return True
+    return urlsplit(origin).netloc == websocket.headers.get("host", "")
+
+
+async def refuse_socket(websocket: WebSocket, code: int, reason: str) -> None:
+    """Close a WebSocket with ``code`` and ``reason`` (accepted first, so the browser
+    sees the reason and not a bare handshake failure)."""
+    await websocket.accept()
+    await websocket.close(code, reason)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from starlette.websockets import WebSocket
@@ -27,7 +26,7 @@ from fair.app_services import app_services
 from fair.errors import HTTPError
 from fair.ids import parse_id
 from fair.realtime import ChannelLimits, MessageRejected, serve_channel
-from fair.web import current_user
+from fair.web import current_user, refuse_socket, same_origin
 from sessions.announce import Announcer
 from sessions.app_parts import programme_parts
 from sessions.archive_mode import archive_active
@@ -38,21 +37,9 @@ CLOSE_NOT_FOUND = 4404
 LIMITS = ChannelLimits()
 
 
-def _same_origin(websocket: WebSocket) -> bool:
-    origin = websocket.headers.get("origin")
-    if not origin:
-        return True  # not a browser; browsers always send Origin on WebSocket handshakes
-    return urlsplit(origin).netloc == websocket.headers.get("host", "")
-
-
-async def _refuse(websocket: WebSocket, code: int, reason: str) -> None:
-    await websocket.accept()
-    await websocket.close(code, reason)
-
-
 async def session_socket(websocket: WebSocket) -> None:
-    if not _same_origin(websocket):
-        await _refuse(websocket, 1008, "foreign origin")
+    if not same_origin(websocket):
+        await refuse_socket(websocket, 1008, "foreign origin")
         return
     raw = websocket.path_params["session_id"]
     db_factory = app_services(websocket).db
@@ -60,7 +47,7 @@ async def session_socket(websocket: WebSocket) -> None:
     async with db_factory.session() as db:
         known = session_id > 0 and await session_exists(db, session_id)
     if not known:
-        await _refuse(websocket, CLOSE_NOT_FOUND, "unknown session")
+        await refuse_socket(websocket, CLOSE_NOT_FOUND, "unknown session")
         return
     channel = session_channel(session_id)
 
@@ -74,14 +61,14 @@ async def session_socket(websocket: WebSocket) -> None:
 
 
 async def booth_socket(websocket: WebSocket) -> None:
-    if not _same_origin(websocket):
-        await _refuse(websocket, 1008, "foreign origin")
+    if not same_origin(websocket):
+        await refuse_socket(websocket, 1008, "foreign origin")
         return
     slug = websocket.path_params["slug"][:80]
     async with app_services(websocket).db.session() as db:
         organisation_id = await db.scalar(select(Booth.organisation_id).where(Booth.slug == slug))
     if organisation_id is None:
-        await _refuse(websocket, CLOSE_NOT_FOUND, "unknown booth")
+        await refuse_socket(websocket, CLOSE_NOT_FOUND, "unknown booth")
         return
     channel = booth_channel(slug)
 
@@ -96,8 +83,8 @@ async def booth_socket(websocket: WebSocket) -> None:
 async def programme_socket(websocket: WebSocket) -> None:
     """Home and programme follow the stages: a ``session_state`` event whenever a talk
     goes live or ends (static/js/programme-live.js then refreshes the listing)."""
-    if not _same_origin(websocket):
-        await _refuse(websocket, 1008, "foreign origin")
+    if not same_origin(websocket):
+        await refuse_socket(websocket, 1008, "foreign origin")
         return
 
     async def on_message(event: dict[str, Any]) -> None:

@@ -20,15 +20,13 @@ WIRING = {"fair/app.py", "fair/cli.py", "fair/migrations/env.py"}
 # Core modules that still build domain data; to move behind the demo runner (#12).
 CORE_NOT_YET_MOVED = {"fair/seed.py", "fair/demo_data.py"}
 
-# booths modules that still use sessions helpers (sockets, chat, live relay); to move
-# into the core's realtime and request helpers (#12).
+# booths modules that still use the programme's chat, archive mode and programme queries
+# or the live engine (the call relay); to move behind core mechanisms (#12).
 BOOTHS_NOT_YET_MOVED = {
     "booths/call_relay.py",
     "booths/call_relay_views.py",
-    "booths/call_socket.py",
     "booths/unread.py",
     "booths/views.py",
-    "booths/walkin_views.py",
 }
 
 
