@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import select, update
 from starlette.requests import Request
@@ -40,7 +40,7 @@ from fair.web import current_user, form_int, form_text, language, read_form, ren
 CHART_DAYS = 14
 
 
-def _period(request: Request) -> tuple[analytics.date, analytics.date]:
+def _period(request: Request) -> tuple[date, date]:
     last = analytics.local_today(app_services(request).settings.time_zone)
     return last - timedelta(days=CHART_DAYS - 1), last
 
