@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, vCalAddress, vText
 from starlette.applications import Starlette
-from starlette.requests import Request
 
 from booths.models import Appointment, Booth
+from fair.app_services import app_services
 from fair.formatting import format_local_datetime
 from fair.i18n import gettext_for
 from fair.mail import Attachment, Mail
@@ -65,10 +65,6 @@ def render_mail(
     return RenderedMail(translation.gettext(subject) % context["subject_values"], text, html)
 
 
-def base_url(request: Request) -> str:
-    return str(request.app.state.settings.base_url or str(request.base_url)).rstrip("/")
-
-
 def invitation(
     appointment: Appointment, booth: Booth, links: Links, time_zone: str, method: str = "REQUEST"
 ) -> bytes:
@@ -106,11 +102,11 @@ async def send_booking_mails(
     app: Starlette, appointment: Appointment, booth: Booth, links: Links, dashboard_url: str
 ) -> None:
     """Queue the visitor's confirmation and the expert's notice (no-op without SMTP)."""
-    mailer = app.state.mailer
+    mailer = app_services(app).mailer
     if not mailer.enabled:
         return
-    settings = app.state.settings
-    templates = app.state.templates
+    settings = app_services(app).settings
+    templates = app_services(app).templates
     ics = invitation(appointment, booth, links, settings.time_zone)
     context: dict[str, Any] = {
         "appointment": appointment,
@@ -160,10 +156,10 @@ async def send_cancellation_mails(
 ) -> None:
     """Tell both sides, each with a METHOD:CANCEL entry that removes the event from
     their calendars (same UID as the invitation)."""
-    mailer = app.state.mailer
+    mailer = app_services(app).mailer
     if not mailer.enabled:
         return
-    settings = app.state.settings
+    settings = app_services(app).settings
     ics = invitation(appointment, booth, links, settings.time_zone, method="CANCEL")
     context: dict[str, Any] = {
         "appointment": appointment,
@@ -177,7 +173,7 @@ async def send_cancellation_mails(
         if not address:
             continue
         mail = render_mail(
-            app.state.templates,
+            app_services(app).templates,
             "booths/mail/appointment_cancelled",
             N_("Abgesagt: Termin am Stand „%(booth)s“"),
             context,

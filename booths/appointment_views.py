@@ -15,9 +15,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from booths import appointments as service
+from booths.app_parts import booth_parts
 from booths.appointment_notices import (
     Links,
-    base_url,
     invitation,
     send_booking_mails,
     send_cancellation_mails,
@@ -25,11 +25,21 @@ from booths.appointment_notices import (
 from booths.appointments import appointment_consent
 from booths.models import Appointment, Booth
 from booths.services import RETENTION_DAYS, require_booth_editor
+from fair.app_services import app_services
 from fair.db import utcnow
 from fair.errors import HTTPError
 from fair.i18n import gettext_for
-from fair.web import client_key, current_user, form_int, form_text, language, read_form, render
-from sessions.ids import MAX_ID, parse_id
+from fair.ids import MAX_ID, parse_id
+from fair.web import (
+    base_url,
+    client_key,
+    current_user,
+    form_int,
+    form_text,
+    language,
+    read_form,
+    render,
+)
 
 BOOKING_ATTEMPTS = 3
 """SQLite refuses a write whose snapshot another writer changed (busy snapshot); the
@@ -37,11 +47,11 @@ booking is then tried again in a fresh transaction, where the unique slot decide
 
 
 def _secret(request: Request) -> str:
-    return str(request.app.state.link_secret)
+    return str(booth_parts(request).link_secret)
 
 
 def _tz(request: Request) -> str:
-    return str(request.app.state.settings.time_zone)
+    return str(app_services(request).settings.time_zone)
 
 
 async def _booking_page(
@@ -51,7 +61,7 @@ async def _booking_page(
     form: dict[str, str] | None = None,
     error: HTTPError | None = None,
 ) -> Response:
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         slots = (await service.slots_for_booths(db, [booth.id]))[booth.id]
     now = utcnow()
     free = [s.slot for s in slots if not s.booked and s.slot.starts_at > now]
@@ -71,7 +81,7 @@ async def _booking_page(
 
 
 async def booking_form(request: Request) -> Response:
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         booth = await service.appointment_booth(db, slug=request.path_params["slug"])
     return await _booking_page(request, booth)
 
@@ -79,10 +89,10 @@ async def booking_form(request: Request) -> Response:
 async def book(request: Request) -> Response:
     """Book a slot; the loser of a race gets 409 and the list of what is still free."""
     form = await read_form(request)
-    request.app.state.contact_limiter.check(client_key(request), time.monotonic())
+    booth_parts(request).contact_limiter.check(client_key(request), time.monotonic())
     lang = language(request)
     values = {k: str(form.get(k) or "") for k in ("slot", "name", "email", "topic")}
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         booth = await service.appointment_booth(db, slug=request.path_params["slug"])
     try:
         data = service.BookingInput(
@@ -108,7 +118,7 @@ async def _book_with_retry(
 ) -> service.Booking:
     gettext = gettext_for(data.language).gettext
     for attempt in range(BOOKING_ATTEMPTS):
-        async with request.app.state.db.session() as db:
+        async with app_services(request).db.session() as db:
             try:
                 booking = await service.book(
                     db,
@@ -131,7 +141,7 @@ async def _book_with_retry(
 
 async def _visitor_appointment(request: Request) -> tuple[Appointment, Booth]:
     token = request.path_params["token"]
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         await service.purge_expired_appointments(db)
         await db.commit()
         appointment = await service.appointment_for_token(db, _secret(request), token)
@@ -154,7 +164,7 @@ async def appointment_page(request: Request) -> Response:
             "booth": booth,
             "token": token,
             "booked": request.query_params.get("booked") == "1",
-            "mail_enabled": request.app.state.mailer.enabled,
+            "mail_enabled": app_services(request).mailer.enabled,
         },
     )
     response.headers["Cache-Control"] = "no-store"
@@ -179,7 +189,7 @@ async def appointment_ics(request: Request) -> Response:
 async def appointment_cancel(request: Request) -> Response:
     await read_form(request)
     token = request.path_params["token"]
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         appointment = await service.appointment_for_token(db, _secret(request), token)
         booth = await get_booth_by_id(db, appointment.booth_id)
         await service.cancel(db, appointment, time_zone=_tz(request))
@@ -201,7 +211,7 @@ def _room_context(
         "socket_url": socket_url,
         "relay_url": request.url.path.removesuffix("/room") + "/relay",
         "closes_at": closes,
-        "ice_servers": json.dumps(request.app.state.settings.ice_server_list),
+        "ice_servers": json.dumps(app_services(request).settings.ice_server_list),
     }
 
 
@@ -225,7 +235,7 @@ async def staff_appointment(request: Request) -> tuple[Appointment, Booth]:
     user = current_user(request)
     if user is None:
         raise HTTPError(401, "Bitte melden Sie sich an.")
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         appointment = await service.load_appointment(db, appointment_id or 0)
         if appointment is None:
             raise HTTPError(404, "Termin nicht gefunden.")
@@ -255,7 +265,7 @@ async def staff_room(request: Request) -> Response:
 async def slots_page(
     request: Request, *, error: HTTPError | None = None, form: dict[str, str] | None = None
 ) -> Response:
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         booth = await service.appointment_booth(db, slug=request.path_params["slug"])
         require_booth_editor(current_user(request), booth)
         slots = (await service.slots_for_booths(db, [booth.id]))[booth.id]
@@ -268,7 +278,7 @@ async def slots_page(
             "slots": slots,
             "days": days,
             "minutes_choices": service.SLOT_MINUTES,
-            "default_minutes": str(request.app.state.settings.appointment_minutes),
+            "default_minutes": str(app_services(request).settings.appointment_minutes),
             "error": error,
             "form": form or {},
             "saved": request.query_params.get("saved") == "1",
@@ -288,7 +298,7 @@ async def slots_publish(request: Request) -> Response:
     """Authorize first (a stranger learns nothing from field errors), then parse."""
     form = await read_form(request)
     values = {k: str(form.get(k) or "") for k in ("contact", "day", "from", "until", "minutes")}
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         booth = await service.appointment_booth(db, slug=request.path_params["slug"])
         require_booth_editor(current_user(request), booth)
         try:
@@ -311,7 +321,7 @@ async def slots_publish(request: Request) -> Response:
 async def slot_delete(request: Request) -> Response:
     await read_form(request)
     slot_id = parse_id(request.path_params["slot_id"]) or 0
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         booth = await service.appointment_booth(db, slug=request.path_params["slug"])
         require_booth_editor(current_user(request), booth)
         await service.delete_free_slot(db, booth, slot_id)

@@ -30,6 +30,7 @@ import contextlib
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from aiortc import RTCPeerConnection, RTCSessionDescription
 from aiortc.contrib.media import MediaRelay
@@ -88,7 +89,7 @@ class ForwardTrack(MediaStreamTrack):
             old.stop()
         self._changed.set()
 
-    async def recv(self) -> Frame | Packet:
+    async def recv(self) -> Frame | Packet[Any]:
         while True:
             if self.readyState != "live":
                 raise MediaStreamError

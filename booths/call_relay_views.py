@@ -12,9 +12,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from booths import appointments as service
+from booths.app_parts import booth_parts
 from booths.appointment_views import _visitor_appointment, staff_appointment
 from booths.call_relay import CallRelays
 from booths.models import Appointment
+from fair.app_services import app_services
 from fair.errors import HTTPError
 from fair.web import current_user
 from sessions.live.routes import _rate_limit, _read_offer
@@ -37,11 +39,11 @@ async def _answer(request: Request, appointment: Appointment, role: str) -> Resp
     _rate_limit(request)
     participant = _participant(request)
     sdp, _ = await _read_offer(request)
-    relays: CallRelays = request.app.state.call_relays
+    relays: CallRelays = booth_parts(request).call_relays
     answer = await relays.join(appointment.id, closes, f"{role}:{participant}", sdp)
     if role == "visitor":  # the visitor talks to the team through the server
-        async with request.app.state.db.session() as db:
-            await service.mark_held(db, appointment, request.app.state.settings.time_zone)
+        async with app_services(request).db.session() as db:
+            await service.mark_held(db, appointment, app_services(request).settings.time_zone)
             await db.commit()
     response = JSONResponse({"sdp": answer.sdp, "type": answer.type})
     response.headers["Cache-Control"] = "no-store"
@@ -63,7 +65,7 @@ async def staff_relay_state(request: Request) -> Response:
     """Who is connected through the server right now (connection states, no identities),
     for the booth's team and for operators checking that a relayed call really runs."""
     appointment, _ = await staff_appointment(request)
-    relays: CallRelays = request.app.state.call_relays
+    relays: CallRelays = booth_parts(request).call_relays
     room = relays.get(appointment.id)
     states = room.peer_states() if room else []
     response = JSONResponse({"relayed": len(states), "states": states})

@@ -38,13 +38,14 @@ from typing import Any
 from starlette.websockets import WebSocket
 
 from booths import appointments as service
+from booths.app_parts import booth_parts
 from booths.appointment_views import get_booth_by_id
+from fair.app_services import app_services
 from fair.db import utcnow
 from fair.errors import HTTPError
+from fair.ids import parse_id
 from fair.realtime import ChannelLimits, MessageRejected, serve_channel
-from fair.web import current_user
-from sessions.ids import parse_id
-from sessions.sockets import _refuse, _same_origin
+from fair.web import current_user, refuse_socket, same_origin
 
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
@@ -77,53 +78,53 @@ def _status_code(exc: HTTPError) -> int:
 
 
 async def visitor_call_socket(websocket: WebSocket) -> None:
-    if not _same_origin(websocket):
-        await _refuse(websocket, 1008, "foreign origin")
+    if not same_origin(websocket):
+        await refuse_socket(websocket, 1008, "foreign origin")
         return
     app = websocket.app
-    secret = app.state.link_secret
+    secret = booth_parts(app).link_secret
     try:
-        async with app.state.db.session() as db:
+        async with app_services(app).db.session() as db:
             appointment = await service.appointment_for_token(
                 db, secret, websocket.path_params["token"]
             )
         closes = service.check_room_open(appointment.slot)
     except HTTPError as exc:
-        await _refuse(websocket, _status_code(exc), exc.message[:120])
+        await refuse_socket(websocket, _status_code(exc), exc.message[:120])
         return
     await _serve_call(websocket, appointment, closes, role="visitor")
 
 
 async def staff_call_socket(websocket: WebSocket) -> None:
-    if not _same_origin(websocket):
-        await _refuse(websocket, 1008, "foreign origin")
+    if not same_origin(websocket):
+        await refuse_socket(websocket, 1008, "foreign origin")
         return
     app = websocket.app
     user = current_user(websocket)
     appointment_id = parse_id(websocket.path_params["appointment_id"]) or 0
-    async with app.state.db.session() as db:
+    async with app_services(app).db.session() as db:
         appointment = await service.load_appointment(db, appointment_id)
         booth = await get_booth_by_id(db, appointment.booth_id) if appointment else None
     if appointment is None or booth is None:
-        await _refuse(websocket, CLOSE_NOT_FOUND, "unknown appointment")
+        await refuse_socket(websocket, CLOSE_NOT_FOUND, "unknown appointment")
         return
     if not service.can_staff_room(user, booth):
-        await _refuse(websocket, CLOSE_FORBIDDEN, "not a member of this booth's team")
+        await refuse_socket(websocket, CLOSE_FORBIDDEN, "not a member of this booth's team")
         return
     try:
         closes = service.check_room_open(appointment.slot)
     except HTTPError as exc:
-        await _refuse(websocket, _status_code(exc), exc.message[:120])
+        await refuse_socket(websocket, _status_code(exc), exc.message[:120])
         return
     await _serve_call(websocket, appointment, closes, role="team")
 
 
 async def _serve_call(websocket: WebSocket, appointment: Any, closes: datetime, role: str) -> None:
     app = websocket.app
-    hub = app.state.hub
+    hub = app_services(app).hub
     channel = call_channel(appointment.id)
     if await hub.presence(channel) >= service.MAX_PARTICIPANTS:
-        await _refuse(websocket, CLOSE_FULL, "room full")
+        await refuse_socket(websocket, CLOSE_FULL, "room full")
         return
     peer = secrets.token_hex(6)
     held = False
@@ -144,8 +145,8 @@ async def _serve_call(websocket: WebSocket, appointment: Any, closes: datetime, 
             await hub.publish(channel, {"type": "signal", "from": peer, **signal})
             if role == "visitor" and not held and "description" in signal:
                 held = True  # the visitor negotiates with someone of the team
-                async with app.state.db.session() as db:
-                    await service.mark_held(db, appointment, app.state.settings.time_zone)
+                async with app_services(app).db.session() as db:
+                    await service.mark_held(db, appointment, app_services(app).settings.time_zone)
                     await db.commit()
         else:
             raise MessageRejected("unknown message type")

@@ -6,13 +6,14 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import select, update
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 
 from booths import analytics, appointments, services
+from booths.app_parts import booth_parts
 from booths.lead_mail import LEAD_MAIL_CHOICES
 from booths.models import Booth, ContactRequest
 from booths.queries import (
@@ -25,21 +26,22 @@ from booths.queries import (
 )
 from booths.unread import unread_chat, unread_requests
 from fair import audit
+from fair.app_services import app_services
 from fair.auth import CurrentUser
 from fair.db import utcnow
 from fair.errors import HTTPError
 from fair.formatting import to_local
 from fair.i18n import gettext_for
+from fair.ids import MAX_ID
 from fair.models import User
 from fair.templating import N_
 from fair.web import current_user, form_int, form_text, language, read_form, render
-from sessions.ids import MAX_ID
 
 CHART_DAYS = 14
 
 
-def _period(request: Request) -> tuple[analytics.date, analytics.date]:
-    last = analytics.local_today(request.app.state.settings.time_zone)
+def _period(request: Request) -> tuple[date, date]:
+    last = analytics.local_today(app_services(request).settings.time_zone)
     return last - timedelta(days=CHART_DAYS - 1), last
 
 
@@ -53,8 +55,8 @@ async def exhibitor_dashboard(request: Request) -> Response:
     if user.is_organiser:
         return RedirectResponse("/organiser/booths", status_code=303)
     first, last = _period(request)
-    await request.app.state.visit_counts.flush()  # this process's latest page views
-    async with request.app.state.db.session() as db:
+    await booth_parts(request).visit_counts.flush()  # this process's latest page views
+    async with app_services(request).db.session() as db:
         await services.purge_expired_requests(db)
         await db.commit()
         booths = await booths_of(db, sorted(user.organisation_ids))
@@ -96,7 +98,7 @@ async def exhibitor_dashboard(request: Request) -> Response:
 async def unread_counts(request: Request) -> Response:
     """For the menu badge (static/js/unread.js): what this exhibitor has not seen yet."""
     user = services.require_exhibitor_area(current_user(request))
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         booths = await booths_of(db, sorted(user.organisation_ids))
         requests = await unread_requests(db, [b.id for b in _lead_booths(user, booths)])
         chat = await unread_chat(db, user.id, booths)
@@ -115,7 +117,7 @@ async def notification_settings(request: Request) -> Response:
         raise HTTPError(
             400, f"lead_mail: eines von {', '.join(LEAD_MAIL_CHOICES)}", field="lead_mail"
         )
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         await db.execute(update(User).where(User.id == user.id).values(lead_mail=choice))
         await db.commit()
     return RedirectResponse("/exhibitor?saved=1#notifications", status_code=303)
@@ -184,7 +186,7 @@ async def leads_csv(request: Request) -> Response:
     """Consented contact requests of the user's booths (optionally one booth)."""
     user = services.require_exhibitor_area(current_user(request))
     slug = request.query_params.get("booth")
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         await services.purge_expired_requests(db)
         await db.commit()
         if slug:
@@ -199,7 +201,7 @@ async def leads_csv(request: Request) -> Response:
     rows = _csv_rows(
         requests,
         names,
-        request.app.state.settings.time_zone,
+        app_services(request).settings.time_zone,
         gettext_for(language(request)).gettext,
     )
     return StreamingResponse(
@@ -220,8 +222,8 @@ async def organiser_booths(
 ) -> Response:
     services.require_organiser(current_user(request))
     first, last = _period(request)
-    await request.app.state.visit_counts.flush()  # this process's latest page views
-    async with request.app.state.db.session() as db:
+    await booth_parts(request).visit_counts.flush()  # this process's latest page views
+    async with app_services(request).db.session() as db:
         totals = await analytics.totals_per_booth(db, first=first, last=last)
         days = await analytics.daily_counts(db, booth_ids=None, first=first, last=last)
         organisations = await all_organisations(db)
@@ -249,7 +251,7 @@ async def organiser_booths(
 async def organiser_create_booth(request: Request) -> Response:
     services.require_organiser(current_user(request))
     form = await read_form(request)
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         booth = await services.create_booth(
             db,
             slug=form_text(form, "slug", max_length=80),
@@ -267,14 +269,14 @@ async def organiser_assign(request: Request) -> Response:
     one-time link is shown once, on this response only (it is not stored in clear)."""
     services.require_organiser(current_user(request))
     form = await read_form(request)
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         booth = await get_booth(db, request.path_params["slug"])
         email = form_text(form, "email", max_length=254)
         assignment = await services.assign_exhibitor(db, booth, email)
         await db.commit()
     if assignment.invitation_token is None:
         return RedirectResponse("/organiser/booths?saved=1#assign", status_code=303)
-    base = request.app.state.settings.base_url or str(request.base_url).rstrip("/")
+    base = app_services(request).settings.base_url or str(request.base_url).rstrip("/")
     link = f"{base.rstrip('/')}/invite/{assignment.invitation_token}"
     response = await organiser_booths(request, invitation=(email, link))
     response.headers["Cache-Control"] = "no-store"
@@ -284,7 +286,7 @@ async def organiser_assign(request: Request) -> Response:
 async def organiser_unassign(request: Request) -> Response:
     services.require_organiser(current_user(request))
     form = await read_form(request)
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         booth = await get_booth(db, request.path_params["slug"])
         await services.remove_exhibitor(
             db, booth, form_int(form, "user", minimum=1, maximum=MAX_ID) or 0

@@ -24,19 +24,20 @@ from booths.models import Booth
 from booths.pictures import delete_keys, set_picture, store_variants, variant_keys
 from booths.queries import get_booth_for_edit
 from fair import audit
+from fair.app_services import app_services
 from fair.errors import HTTPError
+from fair.ids import path_id
 from fair.images import COVER, LOGO, ImageKind
 from fair.models import Topic
 from fair.storage import EmptyUpload, StorageUnavailable, TooLarge
 from fair.uploads import FormError, UnsupportedFileType, stream_upload_form
 from fair.web import check_csrf, current_user, form_text, read_form, render
-from sessions.ids import parse_id
 
 log = logging.getLogger("fair.booths")
 
 
 async def _editable_booth(request: Request) -> Booth:
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         booth = await get_booth_for_edit(db, request.path_params["slug"])
     services.require_booth_editor(current_user(request), booth)
     return booth
@@ -46,7 +47,7 @@ async def _editable_booth(request: Request) -> Booth:
 async def _editing(request: Request, slug: str) -> AsyncIterator[tuple[AsyncSession, Booth]]:
     """One transaction on a freshly loaded booth, committed when the block succeeds.
     Check the editor (:func:`_editable_booth`) and read the form before entering."""
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         booth = await get_booth_for_edit(db, slug)
         yield db, booth
         await audit.record(db, current_user(request), "edit", "booth", booth.id, booth.name)
@@ -57,18 +58,11 @@ def _back(booth: Booth, anchor: str = "") -> RedirectResponse:
     return RedirectResponse(f"/booths/{booth.slug}/edit?saved=1{anchor}", status_code=303)
 
 
-def _id(request: Request, name: str) -> int:
-    value = parse_id(request.path_params[name])
-    if value is None:
-        raise HTTPError(404, "Nicht gefunden.")
-    return value
-
-
 async def edit_page(request: Request) -> Response:
     booth = await _editable_booth(request)
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         topics = list((await db.scalars(select(Topic).order_by(Topic.name_de))).all())
-    settings = request.app.state.settings
+    settings = app_services(request).settings
     return render(
         request,
         "booths/edit.html",
@@ -122,7 +116,9 @@ async def contact_update(request: Request) -> Response:
     form = await read_form(request)
     data = _contact_input(form)
     async with _editing(request, booth.slug) as (db, booth):
-        await services.update_contact(db, booth, _id(request, "contact_id"), data)
+        await services.update_contact(
+            db, booth, path_id(request.path_params, "contact_id", "Ansprechperson"), data
+        )
     return _back(booth, "#contacts")
 
 
@@ -130,7 +126,9 @@ async def contact_delete(request: Request) -> Response:
     booth = await _editable_booth(request)
     await read_form(request)
     async with _editing(request, booth.slug) as (db, booth):
-        await services.delete_contact(db, booth, _id(request, "contact_id"))
+        await services.delete_contact(
+            db, booth, path_id(request.path_params, "contact_id", "Ansprechperson")
+        )
     return _back(booth, "#contacts")
 
 
@@ -148,7 +146,9 @@ async def material_delete(request: Request) -> Response:
     booth = await _editable_booth(request)
     await read_form(request)
     async with _editing(request, booth.slug) as (db, booth):
-        await services.delete_material(db, booth, _id(request, "material_id"))
+        await services.delete_material(
+            db, booth, path_id(request.path_params, "material_id", "Material")
+        )
     return _back(booth, "#materials")
 
 
@@ -186,7 +186,7 @@ async def upload_errors() -> AsyncIterator[None]:
 async def receive_upload(
     request: Request, *, prefix: str, allowed: set[str] | None = None
 ) -> tuple[services.StoredUpload, dict[str, str]]:
-    settings = request.app.state.settings
+    settings = app_services(request).settings
     async with upload_errors():
         form = await stream_upload_form(
             request, field_name="file", max_bytes=settings.max_upload_bytes
@@ -198,7 +198,7 @@ async def receive_upload(
                 await form.chunks.aclose()  # type: ignore[attr-defined]
             raise
         upload = await services.store_upload(
-            request.app.state.storage,
+            app_services(request).storage,
             prefix=prefix,
             chunks=form.chunks,
             filename=form.filename,
@@ -211,20 +211,24 @@ async def receive_upload(
 async def forget_upload(request: Request, upload: services.StoredUpload) -> None:
     """Remove a stored object whose database record could not be written."""
     with contextlib.suppress(Exception):
-        await request.app.state.storage.delete(upload.stored.key)
+        await app_services(request).storage.delete(upload.stored.key)
 
 
 async def material_upload(request: Request) -> Response:
     """A new material, or (with ``material_id``) a new version of one."""
     booth = await _editable_booth(request)
     user = services.require_booth_editor(current_user(request), booth)
-    material_id = _id(request, "material_id") if "material_id" in request.path_params else None
+    material_id = (
+        path_id(request.path_params, "material_id", "Material")
+        if "material_id" in request.path_params
+        else None
+    )
     if material_id is not None:
         services.find_file_material(booth, material_id)  # 404/400 before reading the body
     upload, fields = await receive_upload(request, prefix=f"materials/{booth.id}")
     try:
         title = fields.get("title", "").replace("\x00", "").strip()[:200] or None
-        async with request.app.state.db.session() as db:
+        async with app_services(request).db.session() as db:
             booth = await get_booth_for_edit(db, booth.slug)
             material = (
                 services.find_file_material(booth, material_id) if material_id is not None else None
@@ -243,7 +247,7 @@ async def picture_upload(request: Request, kind: ImageKind) -> Response:
     """A new logo or cover: stored, decoded and resized; the booth shows it only when
     every variant is stored, and the old files go only after the booth was saved."""
     booth = await _editable_booth(request)
-    storage = request.app.state.storage
+    storage = app_services(request).storage
     upload, _fields = await receive_upload(
         request, prefix=f"logos/{booth.id}", allowed=services.LOGO_TYPES
     )
@@ -254,7 +258,7 @@ async def picture_upload(request: Request, kind: ImageKind) -> Response:
             storage, booth.id, kind, upload.stored.key, upload.stored.size
         )
         new_keys = variant_keys(booth.id, kind.name, picture)
-        async with request.app.state.db.session() as db:
+        async with app_services(request).db.session() as db:
             booth = await get_booth_for_edit(db, booth.slug)
             old = set_picture(booth, kind.name, picture)
             if old is not None:

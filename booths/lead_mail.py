@@ -12,7 +12,6 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +19,7 @@ from starlette.applications import Starlette
 
 from booths.models import Booth, ContactPerson
 from booths.services import NewContactRequest
+from fair.app_services import AppServices, app_services
 from fair.db import utcnow
 from fair.i18n import gettext_for
 from fair.mail import Mail, Mailer
@@ -168,12 +168,12 @@ async def send_daily_digests(
     return sent
 
 
-def app_postman(state: Any, base_url: str = "") -> Postman:
+def app_postman(app: AppServices, base_url: str = "") -> Postman:
     """The postman of a running app; links start at ``base_url``, else FAIR_BASE_URL, else
     the address ``fair serve`` listens on."""
-    settings = state.settings
+    settings = app.settings
     base = base_url or settings.base_url or f"http://{settings.host}:{settings.port}"
-    return Postman(state.mailer, state.templates, base.rstrip("/"), settings.default_language)
+    return Postman(app.mailer, app.templates, base.rstrip("/"), settings.default_language)
 
 
 async def digest_loop(app: Starlette, interval: float = 3600) -> None:
@@ -182,8 +182,8 @@ async def digest_loop(app: Starlette, interval: float = 3600) -> None:
     while True:
         await asyncio.sleep(interval)
         try:
-            async with app.state.db.session() as db:
-                await send_daily_digests(db, app_postman(app.state))
+            async with app_services(app).db.session() as db:
+                await send_daily_digests(db, app_postman(app_services(app)))
                 await db.commit()
         except Exception:  # a failed round must not end the loop; the next one retries
             log.exception("daily digest round failed")

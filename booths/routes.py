@@ -24,11 +24,13 @@ from booths import (
     walkin_views,
     withdrawal,
 )
+from booths.app_parts import BoothParts
 from booths.appointments import purge_expired_appointments
 from booths.call_relay import CallRelays
 from booths.lead_mail import digest_loop
+from booths.search import SearchService
 from booths.services import contact_request_limit, purge_expired_requests
-from fair.search import SearchService
+from fair.app_services import app_services
 
 POST = ["POST"]
 
@@ -101,43 +103,48 @@ def register_booth_hooks(app: Starlette) -> None:
     freshly seeded or restored database) and delete contact requests past retention."""
 
     async def ensure_search_index(app: Starlette) -> None:
-        async with app.state.db.session() as db:
+        async with app_services(app).db.session() as db:
             await purge_expired_requests(db)  # retention, also when no inbox is opened
             await purge_expired_appointments(db)
             await SearchService.for_session(db).ensure_index(db)
             await db.commit()
 
+    # Signs appointment links and walk-in tickets; read once (it may live in a file).
+    # Appointment calls are relayed through this process's media engine (never recorded).
+    settings = app_services(app).settings
+    parts = BoothParts(
+        visit_counts=analytics.VisitCounts(app_services(app).db),
+        contact_limiter=contact_request_limit(),
+        link_secret=settings.effective_secret_key(),
+        call_relays=CallRelays(settings.ice_server_list),
+    )
+    app_services(app).add_part(parts)
+
     async def start_digests(app: Starlette) -> None:
-        if app.state.mailer.enabled:
-            app.state.digest_task = asyncio.create_task(digest_loop(app), name="lead-digests")
+        if app_services(app).mailer.enabled:
+            parts.digest_task = asyncio.create_task(digest_loop(app), name="lead-digests")
 
     async def stop_digests(app: Starlette) -> None:
-        task = getattr(app.state, "digest_task", None)
+        task = parts.digest_task
         if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
-    app.state.startup_hooks.append(ensure_search_index)
-    app.state.visit_counts = analytics.VisitCounts(app.state.db)
+    app_services(app).startup_hooks.append(ensure_search_index)
 
     async def start_visit_counts(app: Starlette) -> None:
-        app.state.visit_counts.start()
+        parts.visit_counts.start()
 
     async def write_visit_counts(app: Starlette) -> None:
-        await app.state.visit_counts.close()
+        await parts.visit_counts.close()
 
-    app.state.startup_hooks.append(start_visit_counts)
-    app.state.shutdown_hooks.append(write_visit_counts)
-    app.state.startup_hooks.append(start_digests)
-    app.state.shutdown_hooks.append(stop_digests)
-    app.state.contact_limiter = contact_request_limit()
-    # Signs appointment links and walk-in tickets; read once (it may live in a file).
-    app.state.link_secret = app.state.settings.effective_secret_key()
-    # Appointment calls relayed through this process's media engine (never recorded).
-    app.state.call_relays = CallRelays(app.state.settings.ice_server_list)
+    app_services(app).startup_hooks.append(start_visit_counts)
+    app_services(app).shutdown_hooks.append(write_visit_counts)
+    app_services(app).startup_hooks.append(start_digests)
+    app_services(app).shutdown_hooks.append(stop_digests)
 
     async def close_call_relays(app: Starlette) -> None:
-        await app.state.call_relays.close()
+        await parts.call_relays.close()
 
-    app.state.shutdown_hooks.append(close_call_relays)
+    app_services(app).shutdown_hooks.append(close_call_relays)

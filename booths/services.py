@@ -26,12 +26,12 @@ from booths.models import (
     MaterialKind,
     MaterialVersion,
 )
+from booths.search import SearchService
 from fair.auth import CurrentUser, create_invitation, require_user, token_hash
 from fair.db import utcnow
 from fair.errors import HTTPError, bad_request
 from fair.models import EventDay, Membership, Organisation, Role, Topic, User
 from fair.ratelimit import SlidingWindowLimit
-from fair.search import SearchService
 from fair.storage import Storage, StoredObject
 from fair.uploads import DOCX, ODP, ODT, PDF, PPTX, checked_stream, filename_for_type
 

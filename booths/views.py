@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from booths import analytics, services
+from booths.app_parts import booth_parts
 from booths.lead_mail import Postman, announce_contact_request, app_postman
 from booths.pictures import find_variant
 from booths.queries import (
@@ -19,12 +20,14 @@ from booths.queries import (
     hall_filter_choices,
     list_booths,
 )
+from booths.search import SearchService
 from booths.unread import mark_chat_seen
+from fair.app_services import app_services
 from fair.errors import HTTPError, not_found
 from fair.i18n import gettext_for
+from fair.ids import parse_id, query_id
 from fair.models import OrganisationKind
 from fair.pagecache import cached_page, page_meta, page_tags
-from fair.search import SearchService
 from fair.storage import range_response
 from fair.web import (
     client_key,
@@ -37,7 +40,6 @@ from fair.web import (
 )
 from sessions.archive_mode import archive_active_cached
 from sessions.chat import booth_channel, recent_messages
-from sessions.ids import parse_id
 from sessions.queries import sessions_for_booth
 
 PRESIGNED_SECONDS = 300
@@ -67,7 +69,7 @@ def parse_hall_filter(request: Request) -> HallFilter:
 async def hall(request: Request) -> Response:
     hall_filter = parse_hall_filter(request)
     q = request.query_params.get("q", "").strip()[:200]
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         if q:
             ids = await SearchService.for_session(db).search(db, q)
             hall_filter = dataclasses.replace(hall_filter, booth_ids=ids)
@@ -93,11 +95,11 @@ async def _record_visit(request: Request, booth_id: int, response: Response) -> 
     visitor's cookie that today's unique visit was counted. Runs on cache hits too."""
     if request.method != "GET":
         return
-    settings = request.app.state.settings
+    settings = app_services(request).settings
     today = analytics.local_today(settings.time_zone)
     seen = analytics.parse_seen(request.cookies.get(analytics.SEEN_COOKIE), today)
     first_visit_today = booth_id not in seen
-    request.app.state.visit_counts.add_visit(booth_id, today, unique=first_visit_today)
+    booth_parts(request).visit_counts.add_visit(booth_id, today, unique=first_visit_today)
     if first_visit_today:
         response.set_cookie(
             analytics.SEEN_COOKIE,
@@ -117,14 +119,14 @@ async def _visit_on_hit(request: Request, meta: dict[str, object], response: Res
         user = current_user(request)
         if user is not None and meta.get("organisation_id") in user.organisation_ids:
             # A team member's own booth page from memory still marks the chat read.
-            async with request.app.state.db.session() as db:
+            async with app_services(request).db.session() as db:
                 await mark_chat_seen(db, user, booth_id)
                 await db.commit()
 
 
 @cached_page(params=("sent",), on_hit=_visit_on_hit)
 async def booth_detail(request: Request) -> Response:
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         booth = await get_booth(db, request.path_params["slug"])
         related = await sessions_for_booth(db, booth.id)
         messages = await recent_messages(db, booth_channel(booth.slug))
@@ -132,9 +134,9 @@ async def booth_detail(request: Request) -> Response:
         if user is not None and booth.organisation_id in user.organisation_ids:
             await mark_chat_seen(db, user, booth)  # the team read its booth's chat
             await db.commit()
-    settings = request.app.state.settings
+    settings = app_services(request).settings
     chat_closed = archive_active_cached(
-        await request.app.state.series_cache.rows(), settings.now(), settings.time_zone
+        await app_services(request).series_cache.rows(), settings.now(), settings.time_zone
     )
     page_meta(request, booth_id=booth.id, organisation_id=booth.organisation_id)
     page_tags(request, f"chat_messages:{booth_channel(booth.slug)}")
@@ -163,8 +165,8 @@ async def contact_request(request: Request) -> Response:
     """A visitor's message; stored and shown to the exhibitor only with consent."""
     form = await read_form(request)
     slug = request.path_params["slug"]
-    settings = request.app.state.settings
-    request.app.state.contact_limiter.check(client_key(request), time.monotonic())
+    settings = app_services(request).settings
+    booth_parts(request).contact_limiter.check(client_key(request), time.monotonic())
     contact_raw = form_text(form, "contact_person", required=False, max_length=12)
     values = {
         "name": form.get("name") or "",
@@ -172,7 +174,7 @@ async def contact_request(request: Request) -> Response:
         "message": form.get("message") or "",
         "contact_person": contact_raw,
     }
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         booth = await get_booth(db, slug)
         try:
             data = services.ContactRequestInput(
@@ -212,31 +214,22 @@ async def contact_request(request: Request) -> Response:
 
 
 def postman(request: Request) -> Postman:
-    return app_postman(request.app.state, str(request.base_url))
+    return app_postman(app_services(request), str(request.base_url))
 
 
 def _gettext(request: Request) -> services.Translate:
     return gettext_for(language(request)).gettext
 
 
-def _int_param(raw: str | None, name: str) -> int | None:
-    if raw is None or raw == "":
-        return None
-    value = parse_id(raw)
-    if value is None:
-        raise HTTPError(400, f"{name}: keine gültige ID", field=name)
-    return value
-
-
 async def material_download(request: Request) -> Response:
     """The current version (or, for editors, an older one) as an attachment: streamed
     with Range support from local storage, or a short-lived presigned S3 URL."""
-    settings = request.app.state.settings
-    storage = request.app.state.storage
-    material_id = _int_param(request.path_params["material_id"], "material_id")
-    version_id = _int_param(request.query_params.get("version"), "version")
+    settings = app_services(request).settings
+    storage = app_services(request).storage
+    material_id = query_id(request.path_params, "material_id")
+    version_id = query_id(request.query_params, "version")
     assert material_id is not None
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         booth, material, version = await get_material_version(
             db, request.path_params["slug"], material_id, version_id
         )
@@ -270,14 +263,14 @@ async def material_download(request: Request) -> Response:
 
 
 async def logo(request: Request) -> Response:
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         booth = await get_booth(db, request.path_params["slug"])
     return await serve_logo(request, booth.logo_key, booth.slug)
 
 
 async def serve_logo(request: Request, key: str | None, name: str) -> Response:
     """A booth's or an organisation's logo: a presigned redirect (S3) or the file."""
-    storage = request.app.state.storage
+    storage = app_services(request).storage
     if not key:
         raise not_found("Logo")
     content_type = key.rsplit(".", 1)[-1]
@@ -297,11 +290,11 @@ async def picture_variant(request: Request) -> Response:
     """One resized logo or cover; its URL changes with every upload, so it is cached
     for good."""
     p = request.path_params
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         booth = await get_booth(db, p["slug"])
     key, content_type = find_variant(booth, p["kind"], p["version"], p["name"])
     response = await range_response(
-        request.app.state.storage, key, request, filename=p["name"], content_type=content_type
+        app_services(request).storage, key, request, filename=p["name"], content_type=content_type
     )
     response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
     response.headers["Content-Disposition"] = "inline"

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from booths import appointments as service
 from booths.models import AppointmentSlot, Booth
+from booths.services import Translate
 from fair.auth import CurrentUser
 from fair.db import utcnow
 from fair.errors import HTTPError, bad_request
@@ -99,7 +100,7 @@ async def accept(
     *,
     secret_key: str,
     time_zone: str,
-    gettext: service.Translate,
+    gettext: Translate,
 ) -> service.Booking:
     """An appointment from now for ``WALKIN_MINUTES``; its room is open at once."""
     if not service.can_staff_room(user, booth):

@@ -20,21 +20,30 @@ from starlette.responses import JSONResponse, Response
 from starlette.websockets import WebSocket
 
 from booths import walkin
+from booths.app_parts import booth_parts
 from booths.appointments import appointment_booth, appointment_consent, can_staff_room
+from fair.app_services import app_services
 from fair.errors import HTTPError
 from fair.i18n import gettext_for
 from fair.realtime import ChannelLimits, MessageRejected, serve_channel
-from fair.web import client_key, current_user, form_text, language, read_form
-from sessions.sockets import _refuse, _same_origin
+from fair.web import (
+    client_key,
+    current_user,
+    form_text,
+    language,
+    read_form,
+    refuse_socket,
+    same_origin,
+)
 
 TEAM_LIMITS = ChannelLimits(max_message_bytes=8192, rate_messages=20, rate_seconds=20.0)
 VISITOR_LIMITS = ChannelLimits(max_message_bytes=256, rate_messages=5, rate_seconds=10.0)
 
 
 async def status(request: Request) -> Response:
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         booth = await appointment_booth(db, slug=request.path_params["slug"])
-    present = await request.app.state.hub.presence(walkin.team_channel(booth.id))
+    present = await app_services(request).hub.presence(walkin.team_channel(booth.id))
     consent = appointment_consent(booth, gettext_for(language(request)).gettext)
     return JSONResponse(
         {"available": present > 0, "consent": consent}, headers={"Cache-Control": "no-store"}
@@ -43,16 +52,16 @@ async def status(request: Request) -> Response:
 
 async def ask(request: Request) -> Response:
     form = await read_form(request)
-    request.app.state.contact_limiter.check(client_key(request), time.monotonic())
-    hub = request.app.state.hub
-    async with request.app.state.db.session() as db:
+    booth_parts(request).contact_limiter.check(client_key(request), time.monotonic())
+    hub = app_services(request).hub
+    async with app_services(request).db.session() as db:
         booth = await appointment_booth(db, slug=request.path_params["slug"])
     if await hub.presence(walkin.team_channel(booth.id)) == 0:
         raise HTTPError(
             409, "Gerade ist niemand vom Stand verfügbar. Bitte buchen Sie einen Termin."
         )
     visitor, ticket = walkin.make_ticket(
-        request.app.state.link_secret,
+        booth_parts(request).link_secret,
         booth,
         name=form_text(form, "name", max_length=200),
         topic=form_text(form, "topic", max_length=500),
@@ -77,12 +86,12 @@ async def ask(request: Request) -> Response:
 
 async def visitor_socket(websocket: WebSocket) -> None:
     """The visitor waits here for the answer; it only listens."""
-    if not _same_origin(websocket):
-        await _refuse(websocket, 1008, "foreign origin")
+    if not same_origin(websocket):
+        await refuse_socket(websocket, 1008, "foreign origin")
         return
     request_id = websocket.path_params["request_id"]
     if len(request_id) != 32 or not all(c in "0123456789abcdef" for c in request_id):
-        await _refuse(websocket, 4404, "unknown request")
+        await refuse_socket(websocket, 4404, "unknown request")
         return
 
     async def on_message(event: dict[str, Any]) -> None:
@@ -92,30 +101,30 @@ async def visitor_socket(websocket: WebSocket) -> None:
     await serve_channel(
         websocket,
         walkin.visitor_channel(request_id),
-        websocket.app.state.hub,
+        app_services(websocket).hub,
         on_message,
         VISITOR_LIMITS,
     )
 
 
 async def team_socket(websocket: WebSocket) -> None:
-    if not _same_origin(websocket):
-        await _refuse(websocket, 1008, "foreign origin")
+    if not same_origin(websocket):
+        await refuse_socket(websocket, 1008, "foreign origin")
         return
     app = websocket.app
     user = current_user(websocket)
-    async with app.state.db.session() as db:
+    async with app_services(app).db.session() as db:
         try:
             booth = await appointment_booth(db, slug=websocket.path_params["slug"][:80])
         except HTTPError:
-            await _refuse(websocket, 4404, "unknown booth")
+            await refuse_socket(websocket, 4404, "unknown booth")
             return
     if user is None or not can_staff_room(user, booth):
-        await _refuse(websocket, 4403, "not a member of this booth's team")
+        await refuse_socket(websocket, 4403, "not a member of this booth's team")
         return
-    hub = app.state.hub
-    settings = app.state.settings
-    secret = app.state.link_secret
+    hub = app_services(app).hub
+    settings = app_services(app).settings
+    secret = booth_parts(app).link_secret
 
     async def reply(event: dict[str, Any]) -> None:
         await websocket.send_text(json.dumps([event], ensure_ascii=False))
@@ -139,7 +148,7 @@ async def team_socket(websocket: WebSocket) -> None:
             )
             return
         try:
-            async with app.state.db.session() as db:
+            async with app_services(app).db.session() as db:
                 booking = await walkin.accept(
                     db,
                     booth,

@@ -11,12 +11,13 @@ from starlette.responses import Response
 
 from booths import services
 from booths.models import Booth
+from fair.app_services import app_services
 from fair.web import read_form, render
 
 
 async def withdraw_page(request: Request) -> Response:
     token = request.path_params["token"]
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         if request.method == "GET":
             lead = await services.find_withdrawable_request(db, token)
             booth = await db.get(Booth, lead.booth_id)

@@ -8,13 +8,14 @@ from typing import Any
 
 from starlette.applications import Starlette
 
+from fair.app_services import app_services, services_if_any
 from fair.i18n import gettext_for
 from fair.mail import Mail
 
 
 def mail_enabled(app: Starlette) -> bool:
-    mailer = getattr(app.state, "mailer", None)
-    return bool(mailer is not None and mailer.enabled)
+    found = services_if_any(app)
+    return bool(found is not None and found.mailer.enabled)
 
 
 async def send_account_mail(
@@ -22,7 +23,7 @@ async def send_account_mail(
 ) -> None:
     """Render ``mail/<template>.txt`` and ``.html`` and queue them for ``to``."""
     translations = gettext_for(language)
-    env = app.state.templates.env
+    env = app_services(app).templates.env
     values = {
         "_": translations.gettext,
         "gettext": translations.gettext,
@@ -33,4 +34,4 @@ async def send_account_mail(
     subject = env.get_template(f"mail/{template}.subject.txt").render(values).strip()
     text = env.get_template(f"mail/{template}.txt").render(values)
     html = env.get_template(f"mail/{template}.html").render(values)
-    await app.state.mailer.send(Mail(to=to, subject=subject, text=text, html=html))
+    await app_services(app).mailer.send(Mail(to=to, subject=subject, text=text, html=html))

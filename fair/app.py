@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount
 
+from fair.app_services import AppServices, app_services
 from fair.branding import BrandingCache
 from fair.db import Database
 from fair.errors import HTTPError
@@ -36,6 +37,7 @@ from fair.settings import PROJECT_ROOT, Settings
 from fair.static_assets import static_files
 from fair.templating import Templates
 from fair.user_cache import UserCache
+from fair.web import wants_json
 
 log = logging.getLogger("fair")
 
@@ -89,12 +91,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
         await mailer.start()
         if invalidator is not None:
             await invalidator.start()
-        for hook in app.state.startup_hooks:
+        for hook in app_services(app).startup_hooks:
             await hook(app)
         try:
             yield
         finally:
-            for hook in reversed(app.state.shutdown_hooks):
+            for hook in reversed(app_services(app).shutdown_hooks):
                 try:
                     await hook(app)
                 except Exception:  # a failing hook must not keep the others from running
@@ -147,21 +149,22 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Exception: handle_unexpected_error,
         },
     )
-    app.state.settings = settings
-    app.state.db = database
-    app.state.templates = templates
-    app.state.series_cache = series_cache
-    app.state.storage = storage
-    app.state.hub = hub
-    app.state.mailer = mailer
-    app.state.page_cache = page_cache
-    app.state.user_cache = user_cache
-    app.state.startup_hooks = []
-    app.state.shutdown_hooks = []
-    app.state.startup_hooks.append(series_cache.warm)  # no page pays for the first read
-    app.state.branding = BrandingCache()
-    app.state.startup_hooks.append(lambda app: app.state.branding.start(database))
-    app.state.shutdown_hooks.append(lambda app: app.state.branding.stop())
+    branding = BrandingCache()
+    app.state.services = AppServices(
+        settings=settings,
+        db=database,
+        templates=templates,
+        series_cache=series_cache,
+        storage=storage,
+        hub=hub,
+        mailer=mailer,
+        page_cache=page_cache,
+        user_cache=user_cache,
+        branding=branding,
+        startup_hooks=[series_cache.warm],  # no page pays for the first read
+    )
+    app_services(app).startup_hooks.append(lambda app: branding.start(database))
+    app_services(app).shutdown_hooks.append(lambda app: branding.stop())
     for register in _package_hooks():
         register(app)
     return app
@@ -197,23 +200,13 @@ def _package_hooks() -> list[Any]:
     return [register_booth_hooks, session_hooks, register_live_hooks]
 
 
-def _wants_json(request: Request) -> bool:
-    accept = request.headers.get("accept", "")
-    sent_json = request.headers.get("content-type", "").startswith("application/json")
-    return (
-        request.url.path.startswith("/api/")
-        or sent_json
-        or ("application/json" in accept and "text/html" not in accept)
-    )
-
-
 def error_response(
     request: Request, status_code: int, message: str, headers: Mapping[str, str] | None = None
 ) -> Response:
-    if _wants_json(request):
+    if wants_json(request):
         return JSONResponse({"error": message}, status_code=status_code, headers=headers)
     try:
-        html = request.app.state.templates.render(
+        html = app_services(request).templates.render(
             request, "error.html", {"status_code": status_code, "message": message}
         )
     except Exception:  # the error page must never fail itself

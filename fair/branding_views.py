@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from fair.app_services import app_services
 from fair.auth import require_user
 from fair.branding import BrandingCache, save_branding
 from fair.errors import HTTPError
@@ -15,14 +16,14 @@ from fair.web import current_user, form_text, read_form, render
 
 
 async def branding_css(request: Request) -> Response:
-    branding = request.app.state.branding.current
+    branding = app_services(request).branding.current
     cache = "public, max-age=31536000, immutable" if request.query_params.get("v") else "no-cache"
     return Response(branding.stylesheet(), media_type="text/css", headers={"Cache-Control": cache})
 
 
 async def branding_edit(request: Request) -> Response:
     require_user(current_user(request), Role.organiser)
-    cache: BrandingCache = request.app.state.branding
+    cache: BrandingCache = app_services(request).branding
     values = {"name": cache.current.name, "accent": cache.current.accent}
     error: HTTPError | None = None
     if request.method == "POST":
@@ -32,7 +33,7 @@ async def branding_edit(request: Request) -> Response:
             "accent": form_text(form, "accent", max_length=40),
         }
         try:
-            async with request.app.state.db.session() as db:
+            async with app_services(request).db.session() as db:
                 branding = await save_branding(db, name=values["name"], accent=values["accent"])
                 await db.commit()
         except HTTPError as exc:

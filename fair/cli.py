@@ -75,9 +75,9 @@ async def _setup_token(settings: Settings) -> str | None:
 
     database = Database(settings.database_url)
     try:
-        async with database.session() as session:
-            token = await create_setup_token(session)
-            await session.commit()
+        async with database.session() as db:
+            token = await create_setup_token(db)
+            await db.commit()
             return token
     finally:
         await database.dispose()
@@ -203,24 +203,24 @@ def user_create(
         await _upgrade(settings)
         database = Database(settings.database_url)
         try:
-            async with database.session() as session:
+            async with database.session() as db:
                 ids = []
                 for slug in organisations:
-                    org_id = await session.scalar(
+                    org_id = await db.scalar(
                         select(Organisation.id).where(Organisation.slug == slug)
                     )
                     if org_id is None:
                         raise click.UsageError(f"unknown organisation: {slug}")
                     ids.append(org_id)
                 await create_user(
-                    session,
+                    db,
                     email=email,
                     name=name,
                     role=Role(role),
                     password=password,
                     organisation_ids=ids,
                 )
-                await session.commit()
+                await db.commit()
         finally:
             await database.dispose()
 
@@ -251,18 +251,18 @@ def user_invite(email: str, name: str, role: str, organisation: str | None) -> N
         await _upgrade(settings)
         database = Database(settings.database_url)
         try:
-            async with database.session() as session:
+            async with database.session() as db:
                 org_id = None
                 if organisation:
-                    org_id = await session.scalar(
+                    org_id = await db.scalar(
                         select(Organisation.id).where(Organisation.slug == organisation)
                     )
                     if org_id is None:
                         raise click.UsageError(f"unknown organisation: {organisation}")
                 token = await create_invitation(
-                    session, email=email, name=name, role=Role(role), organisation_id=org_id
+                    db, email=email, name=name, role=Role(role), organisation_id=org_id
                 )
-                await session.commit()
+                await db.commit()
                 return token
         finally:
             await database.dispose()

@@ -24,6 +24,7 @@ from booths.demo import Booth, load_booths
 from booths.models import MaterialKind
 from fair.demo import DemoDataError
 from fair.demo.core import Day, DemoUser, Organisation, Series, Topic, load_core
+from fair.i18n import LANGUAGES
 from fair.models import OrganisationKind, Role
 from sessions.demo import FaqEntry, Session, Stage, load_programme
 from sessions.models import SessionKind
@@ -203,7 +204,7 @@ def validate(fair: DemoFair) -> list[str]:
             add(f"{where}: unknown topic {s.topic!r}")
         if not 10 <= s.duration_min <= 60:
             add(f"{where}: duration {s.duration_min} not within 10–60 minutes")
-        if s.language not in ("de", "en"):
+        if s.language not in LANGUAGES:
             add(f"{where}: language {s.language!r}")
         if s.start.date() != day.date or s.start < day.starts_at or s.end > day.ends_at:
             add(f"{where}: outside the hours of day {s.day}")

@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from fair.app_services import app_services
 from fair.auth import require_user
 from fair.errors import HTTPError
 from fair.i18n import LANGUAGES
@@ -18,7 +19,7 @@ from fair.web import current_user, form_text, language, read_form, render
 @cached_page()
 async def legal_page(request: Request) -> Response:
     kind = legal_kind(request.url.path.strip("/"))  # one route per page: /impressum, …
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         bodies = await legal_bodies(db, kind.slug)
     return render(request, "legal.html", {"kind": kind, "body": bodies[language(request)]})
 
@@ -28,7 +29,7 @@ async def legal_edit(request: Request) -> Response:
     kind = legal_kind(request.path_params["slug"])
     error: HTTPError | None = None
     status = 200
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         if request.method == "POST":
             form = await read_form(request)
             bodies = {

@@ -14,7 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fair import drafts
 from fair.auth import CurrentUser, load_current_user
-from fair.i18n import LANGUAGE_COOKIE, negotiate_language
+from fair.i18n import LANGUAGE_COOKIE, LANGUAGES, negotiate_language
 from fair.user_cache import UserCache
 
 CONTENT_SECURITY_POLICY = (
@@ -204,7 +204,7 @@ class RequestContextMiddleware:
             user.role.value if user else None,
             user.organisation_ids if user else frozenset(),
         )
-        remember = conn.query_params.get("lang") in ("de", "en")
+        remember = conn.query_params.get("lang") in LANGUAGES
 
         async def send_with_cookie(message: Message) -> None:
             if remember and message["type"] == "http.response.start":

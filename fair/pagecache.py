@@ -58,6 +58,7 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import Response
 
+from fair.app_services import services_if_any
 from fair.changes import entry_tags
 
 log = logging.getLogger(__name__)
@@ -263,8 +264,8 @@ def page_fresh_until(request: Request, moment: datetime | None) -> None:
 def _fair_now(request: Request) -> datetime:
     from fair.db import utcnow
 
-    settings = getattr(request.app.state, "settings", None)
-    return settings.now() if settings is not None else utcnow()
+    found = services_if_any(request)
+    return found.settings.now() if found is not None else utcnow()
 
 
 def _expired(request: Request, page: CachedPage) -> bool:
@@ -422,7 +423,8 @@ def cached_page(
     def decorate(view: View) -> View:
         @wraps(view)
         async def wrapper(request: Request) -> Response:
-            cache: PageCache | None = getattr(request.app.state, "page_cache", None)
+            found = services_if_any(request)
+            cache = found.page_cache if found is not None else None
             if cache is None or request.method not in ("GET", "HEAD"):
                 return await view(request)
             visitor = None if _is_anonymous(request) else _visitor_key(request)

@@ -16,13 +16,14 @@ from starlette.routing import Route
 
 from fair import accounts, audit, people
 from fair.account_mail import mail_enabled, send_account_mail
+from fair.app_services import app_services
 from fair.auth import SESSION_USER_KEY, CurrentUser, require_user
 from fair.errors import HTTPError
+from fair.ids import MAX_ID, path_id
 from fair.models import EventSeries, Invitation, Role
 from fair.web import current_user, form_int, form_text, read_form, render
 
 POST = ["POST"]
-MAX_ID = 2**31 - 1
 
 
 def _organiser(request: Request) -> CurrentUser:
@@ -30,7 +31,7 @@ def _organiser(request: Request) -> CurrentUser:
 
 
 def _link(request: Request, path: str) -> str:
-    base = request.app.state.settings.base_url or str(request.base_url)
+    base = app_services(request).settings.base_url or str(request.base_url)
     return f"{base.rstrip('/')}{path}"
 
 
@@ -54,7 +55,7 @@ def _login(request: Request, user_id: int) -> None:
 async def setup(request: Request) -> Response:
     """The one-time setup link ``fair serve`` printed: it creates the first organiser."""
     token = request.path_params["token"]
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         await accounts.check_setup_token(db, token)
         if request.method == "GET":
             return render(request, "people/setup.html", {"error": None, "values": {}})
@@ -90,7 +91,7 @@ async def forgot_password(request: Request) -> Response:
     form = await read_form(request)
     email = form_text(form, "email", max_length=254)
     if enabled:
-        async with request.app.state.db.session() as db:
+        async with app_services(request).db.session() as db:
             found = await accounts.create_reset_token(db, email)
             await db.commit()
         if found is not None:
@@ -99,7 +100,7 @@ async def forgot_password(request: Request) -> Response:
                 request.app,
                 to=user.email,
                 template="password_reset",
-                language=request.app.state.settings.default_language,
+                language=app_services(request).settings.default_language,
                 context={"name": user.name, "link": _link(request, f"/reset/{token}")},
             )
     return render(request, "people/forgot.html", {"sent": True, "mail_enabled": enabled})
@@ -107,7 +108,7 @@ async def forgot_password(request: Request) -> Response:
 
 async def reset(request: Request) -> Response:
     token = request.path_params["token"]
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         user = await accounts.reset_user(db, token)
         if request.method == "GET":
             return render(request, "people/reset.html", {"error": None, "email": user.email})
@@ -128,7 +129,7 @@ async def reset(request: Request) -> Response:
 
 
 async def _people_page(request: Request, extra: dict[str, Any], status_code: int = 200) -> Response:
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         context: dict[str, Any] = {
             "people": await people.list_people(db),
             "invitations": await people.pending_invitations(db),
@@ -165,7 +166,7 @@ async def _deliver(
     link = _link(request, f"/invite/{token}")
     if not mail_enabled(request.app):
         return {"link": (invitation.email, link)}
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         # The newest series: its title, and its language as the invitee's best guess.
         newest = (
             await db.execute(
@@ -174,7 +175,7 @@ async def _deliver(
                 .limit(1)
             )
         ).first()
-    title, language = newest or ("fair", request.app.state.settings.default_language)
+    title, language = newest or ("fair", app_services(request).settings.default_language)
     await send_account_mail(
         request.app,
         to=invitation.email,
@@ -197,7 +198,7 @@ async def people_page(request: Request) -> Response:
         return await _people_page(request, {})
     form = await read_form(request)
     values = {k: form.get(k, "") for k in ("email", "name", "role")}
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         try:
             invitation, token = await people.invite(
                 db,
@@ -223,10 +224,10 @@ async def people_page(request: Request) -> Response:
 
 async def invitation_action(request: Request) -> Response:
     actor = _organiser(request)
-    invitation_id = _path_id(request, "invitation_id")
+    invitation_id = path_id(request.path_params, "invitation_id", "Einladung")
     form = await read_form(request)
     action = form_text(form, "action", max_length=10)
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         if action == "resend":
             invitation, token = await people.resend(db, actor, invitation_id)
             await db.commit()
@@ -240,10 +241,10 @@ async def invitation_action(request: Request) -> Response:
 
 async def person_action(request: Request) -> Response:
     actor = _organiser(request)
-    user_id = _path_id(request, "user_id")
+    user_id = path_id(request.path_params, "user_id", "Person")
     form = await read_form(request)
     action = form_text(form, "action", max_length=10)
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         if action == "role":
             await people.change_role(db, actor, user_id, _role(form))
         elif action == "remove":
@@ -254,16 +255,9 @@ async def person_action(request: Request) -> Response:
     return RedirectResponse(f"/organiser/people?notice={action}", status_code=303)
 
 
-def _path_id(request: Request, name: str) -> int:
-    raw = request.path_params[name]
-    if not raw.isascii() or not raw.isdecimal() or len(raw) > 10 or not 1 <= int(raw) <= MAX_ID:
-        raise HTTPError(404, "Nicht gefunden.")
-    return int(raw)
-
-
 async def audit_page(request: Request) -> Response:
     _organiser(request)
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         entries = await audit.recent_entries(db)
     return render(request, "people/audit.html", {"entries": entries})
 

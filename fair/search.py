@@ -1,293 +1,110 @@
-"""Full-text search across booths: names, descriptions, material titles, contact persons.
+"""German full-text search, the same on both backends: the text analysis every search
+index of the fair uses (booths in :mod:`booths.search`, the programme in
+:mod:`sessions.search`).
 
-One service, two backends, picked by the database dialect:
+* SQLite (embedded default): FTS5 tables. FTS5 has no German stemmer, so text is
+  stemmed here before it is indexed, and queries are stemmed the same way, with the
+  same Snowball German stemmer and stop list PostgreSQL uses (:func:`german_stem`);
+  "Schulanmeldung" and "Schulanmeldungen" both become ``schulanmeld``.
+* PostgreSQL (production): ``tsvector`` columns with the built-in ``german``
+  configuration and GIN indexes, given the same plain words (:func:`plain_words`).
 
-* SQLite (embedded default): an FTS5 table. FTS5 has no German stemmer, so text is
-  stemmed here (:func:`german_stem`, the CISTEM algorithm) before it is indexed, and
-  queries are stemmed the same way; "Schulanmeldung" and "Schulanmeldungen" both
-  become ``schulanmeldung``.
-* PostgreSQL (production): a ``tsvector`` per booth with the built-in ``german``
-  snowball configuration and a GIN index.
-
-The index is written by the app, not by triggers: every service that changes a booth,
-its materials or contact persons calls :meth:`SearchService.reindex_booth` in the same
-transaction, and :meth:`SearchService.ensure_index` fills an empty index at start-up
-(after ``fair demo`` seeded a database, for instance).
+So both databases find the same things (``tests/test_search_backends.py``).
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Protocol
+import threading
+from functools import cache
+from importlib.resources import files
 
-from sqlalchemy import Select, bindparam, func, select, text
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
-
-from booths.models import Booth
-
-_STOP_WORDS = """aber alle als am an auch auf aus bei bis das dass dem den der des die ein
-eine einem einen einer eines es fur im in ist mit nach oder sich sie so und um uber vom von
-vor wie wir zu zum zur"""
-GERMAN_STOP_WORDS = frozenset(_STOP_WORDS.split())
-"""Dropped from SQLite queries (after folding), as PostgreSQL's german config does."""
+import Stemmer
 
 MAX_QUERY_CHARS = 200
 MAX_QUERY_TERMS = 8
-_WORD = re.compile(r"\w+", re.UNICODE)
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+"""A word as PostgreSQL's default parser sees one: letters and digits (``_`` splits)."""
 
 
 # --------------------------------------------------------------------------- stemming
 
 
-def _fold(word: str) -> str:
-    word = word.lower().replace("ß", "ss")
-    word = word.replace("ä", "a").replace("ö", "o").replace("ü", "u")
-    decomposed = unicodedata.normalize("NFKD", word)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+@cache
+def german_stop_words() -> frozenset[str]:
+    """Snowball's German stop list, the very file PostgreSQL's ``german`` configuration
+    reads (``tsearch_data/german.stop``): words dropped from documents and queries."""
+    listed = files("fair").joinpath("german.stop").read_text(encoding="utf-8")
+    return frozenset(word.strip() for word in listed.splitlines() if word.strip())
+
+
+_stemmers = threading.local()
+
+
+def _stemmer() -> Stemmer.Stemmer:
+    # A PyStemmer object is not safe to share between threads: one per thread.
+    stemmer: Stemmer.Stemmer | None = getattr(_stemmers, "german", None)
+    if stemmer is None:
+        stemmer = _stemmers.german = Stemmer.Stemmer("german")
+    return stemmer
 
 
 def german_stem(word: str) -> str:
-    """CISTEM (Weissweiler & Fraser 2017), case-insensitive variant: a light German
-    stemmer that strips inflection suffixes (-en, -er, -em, -nd, -e, -s, -n, -t)."""
-    word = _fold(word)
-    if not word:
+    """Snowball German (PyStemmer, pinned to the Snowball release PostgreSQL 15 ships),
+    lower-cased first as PostgreSQL does: ``Schulanmeldungen`` → ``schulanmeld``. A word
+    with a digit stays as it is, as PostgreSQL hands it to its ``simple`` dictionary."""
+    word = word.lower()
+    if any(ch.isdigit() for ch in word):
         return word
-    if len(word) > 6 and word.startswith("ge"):
-        word = word[2:]
-    word = word.replace("sch", "$").replace("ei", "%").replace("ie", "&")
-    word = re.sub(r"(.)\1", r"\1*", word)
-    while len(word) > 3:
-        if len(word) > 5 and word.endswith(("em", "er", "nd")):
-            word = word[:-2]
-            continue
-        if word[-1] in "tesn":
-            word = word[:-1]
-            continue
-        break
-    word = re.sub(r"(.)\*", r"\1\1", word)
-    return word.replace("&", "ie").replace("%", "ei").replace("$", "sch")
+    return str(_stemmer().stemWord(word))
+
+
+def plain_words(value: str) -> str:
+    """``value`` as words separated by spaces, the form both backends are given, so that
+    PostgreSQL's parser never sees an e-mail address, host or date as one token while
+    SQLite sees its parts."""
+    return " ".join(_WORD.findall(value))
+
+
+def index_words(value: str) -> list[str]:
+    """What PostgreSQL's ``to_tsvector('german', plain_words(value))`` keeps of
+    ``value``: every word lower-cased, stop words dropped, the rest stemmed."""
+    stop = german_stop_words()
+    return [german_stem(w) for w in _WORD.findall(value.lower()) if w not in stop]
 
 
 def stem_text(value: str) -> str:
-    """Every word of ``value`` stemmed, space-separated (what the FTS5 table stores)."""
-    return " ".join(german_stem(w) for w in _WORD.findall(value))
+    """:func:`index_words` space-separated: what the SQLite FTS5 tables store."""
+    return " ".join(index_words(value))
 
 
 def query_terms(query: str) -> list[str]:
     """The words of a search box entry: letters and digits only, so no query syntax
     (quotes, NEAR, column filters, tsquery operators) ever reaches the database."""
-    words = _WORD.findall(query[:MAX_QUERY_CHARS])
-    return [w for w in words if w.strip("_")][:MAX_QUERY_TERMS]
+    return _WORD.findall(query[:MAX_QUERY_CHARS])[:MAX_QUERY_TERMS]
 
 
 def fts5_match(terms: list[str]) -> str:
-    """An FTS5 MATCH expression for pre-stemmed columns: each term a quoted prefix
-    query, AND-ed ("schul" finds "Schulanmeldung"); stop words dropped."""
-    words = [t for t in terms if _fold(t) not in GERMAN_STOP_WORDS] or terms
-    stems = [german_stem(t) for t in words]
-    return " ".join(f'"{s}"*' for s in stems if s)
+    """An FTS5 MATCH expression for pre-stemmed columns: each word stemmed and quoted as
+    a prefix query, AND-ed ("schul" finds "Schulanmeldung"). Stop words are dropped as
+    PostgreSQL drops them, so a query of stop words alone finds nothing on both."""
+    return " ".join(f'"{s}"*' for s in index_words(" ".join(terms)) if s)
 
 
 def pg_tsquery(terms: list[str]) -> str:
     """A to_tsquery('german', …) text: each word stemmed by the german config, ':*'
     makes it a prefix, AND-ed."""
-    words = [t.replace("_", "") for t in terms]
-    return " & ".join(f"{w}:*" for w in words if w)
-
-
-# --------------------------------------------------------------------------- documents
-
-
-@dataclass(frozen=True)
-class BoothDocument:
-    booth_id: int
-    title: str
-    body: str
-
-
-def booth_document(booth: Booth) -> BoothDocument:
-    """What a booth is found by. ``booth`` needs organisation, topics, materials and
-    contacts loaded (see :func:`_documents_query`)."""
-    parts: list[str] = [booth.tagline, booth.organisation.name, booth.description]
-    parts += [t.name_de for t in booth.topics]
-    parts += [m.title for m in booth.materials if m.deleted_at is None]
-    for c in booth.contacts:
-        parts += [c.name, c.role, c.organisation_name, c.availability]
-    return BoothDocument(booth.id, booth.name, "\n".join(p for p in parts if p))
-
-
-def _documents_query(booth_ids: Sequence[int] | None = None) -> Select[Booth]:
-    # populate_existing: the session may hold the booth with collections loaded before
-    # the change being indexed (a contact added by id, not through the collection).
-    query = (
-        select(Booth)
-        .options(
-            selectinload(Booth.organisation),
-            selectinload(Booth.topics),
-            selectinload(Booth.materials),
-            selectinload(Booth.contacts),
-        )
-        .execution_options(populate_existing=True)
-    )
-    if booth_ids is not None:
-        query = query.where(Booth.id.in_(list(booth_ids)))
-    return query
-
-
-async def _documents(db: AsyncSession, booth_ids: Sequence[int] | None) -> list[BoothDocument]:
-    booths = (await db.scalars(_documents_query(booth_ids))).all()
-    return [booth_document(b) for b in booths]
-
-
-# --------------------------------------------------------------------------- backends
-
-
-class SearchBackend(Protocol):
-    async def write(self, db: AsyncSession, documents: Iterable[BoothDocument]) -> None: ...
-
-    async def remove(self, db: AsyncSession, booth_ids: Sequence[int]) -> None: ...
-
-    async def count(self, db: AsyncSession) -> int: ...
-
-    async def query(self, db: AsyncSession, terms: list[str], limit: int) -> list[int]: ...
-
-
-class _BoothSearchTable:
-    """What both backends do alike: their table is ``booth_search``, keyed by booth id."""
-
-    async def remove(self, db: AsyncSession, booth_ids: Sequence[int]) -> None:
-        if booth_ids:
-            await db.execute(
-                text("DELETE FROM booth_search WHERE booth_id IN :ids").bindparams(
-                    bindparam("ids", expanding=True)
-                ),
-                {"ids": list(booth_ids)},
-            )
-
-    async def count(self, db: AsyncSession) -> int:
-        return int(await db.scalar(text("SELECT count(*) FROM booth_search")) or 0)
-
-
-class Fts5Backend(_BoothSearchTable):
-    """SQLite FTS5 over pre-stemmed text; ranked by bm25 with the name weighted up."""
-
-    async def write(self, db: AsyncSession, documents: Iterable[BoothDocument]) -> None:
-        docs = list(documents)
-        rows = [
-            {"id": d.booth_id, "title": stem_text(d.title), "body": stem_text(d.body)} for d in docs
-        ]
-        await self.remove(db, [d.booth_id for d in docs])
-        if rows:
-            await db.execute(
-                text(
-                    "INSERT INTO booth_search (booth_id, title, body) VALUES (:id, :title, :body)"
-                ),
-                rows,
-            )
-
-    async def query(self, db: AsyncSession, terms: list[str], limit: int) -> list[int]:
-        match = fts5_match(terms)
-        if not match:
-            return []
-        result = await db.execute(
-            text(
-                "SELECT booth_id FROM booth_search WHERE booth_search MATCH :match "
-                "ORDER BY bm25(booth_search, 0.0, 5.0, 1.0) LIMIT :limit"
-            ),
-            {"match": match, "limit": limit},
-        )
-        return [int(row[0]) for row in result]
-
-
-class PostgresBackend(_BoothSearchTable):
-    """PostgreSQL full-text search with the 'german' configuration (snowball stemmer)."""
-
-    async def write(self, db: AsyncSession, documents: Iterable[BoothDocument]) -> None:
-        rows = [{"id": d.booth_id, "title": d.title, "body": d.body} for d in documents]
-        if not rows:
-            return
-        await db.execute(
-            text(
-                "INSERT INTO booth_search (booth_id, document) VALUES (:id, "
-                "setweight(to_tsvector('german', :title), 'A') || "
-                "setweight(to_tsvector('german', :body), 'C')) "
-                "ON CONFLICT (booth_id) DO UPDATE SET document = EXCLUDED.document"
-            ),
-            rows,
-        )
-
-    async def query(self, db: AsyncSession, terms: list[str], limit: int) -> list[int]:
-        tsquery = pg_tsquery(terms)
-        if not tsquery:
-            return []
-        result = await db.execute(
-            text(
-                "SELECT booth_id FROM booth_search, to_tsquery('german', :q) AS q "
-                "WHERE document @@ q ORDER BY ts_rank(document, q) DESC, booth_id LIMIT :limit"
-            ),
-            {"q": tsquery, "limit": limit},
-        )
-        return [int(row[0]) for row in result]
-
-
-# --------------------------------------------------------------------------- service
-
-
-class SearchService:
-    """The one entry point views and services use."""
-
-    def __init__(self, backend: SearchBackend) -> None:
-        self.backend = backend
-
-    @classmethod
-    def for_session(cls, db: AsyncSession) -> SearchService:
-        dialect = db.get_bind().dialect.name
-        return cls(Fts5Backend() if dialect == "sqlite" else PostgresBackend())
-
-    async def search(self, db: AsyncSession, query: str, *, limit: int = 200) -> list[int]:
-        """Booth ids matching every word of ``query``, best first."""
-        terms = query_terms(query)
-        if not terms:
-            return []
-        return await self.backend.query(db, terms, limit)
-
-    async def reindex_booth(self, db: AsyncSession, booth_id: int) -> None:
-        """Call after changing a booth, its materials or contacts (before commit)."""
-        await db.flush()
-        documents = await _documents(db, [booth_id])
-        if documents:
-            await self.backend.write(db, documents)
-        else:
-            await self.backend.remove(db, [booth_id])
-
-    async def rebuild(self, db: AsyncSession) -> int:
-        documents = await _documents(db, None)
-        await db.execute(text("DELETE FROM booth_search"))
-        await self.backend.write(db, documents)
-        return len(documents)
-
-    async def ensure_index(self, db: AsyncSession) -> bool:
-        """Rebuild when the index holds a different number of booths than the table
-        (fresh or seeded database); True when it rebuilt."""
-        booths = int(await db.scalar(select(func.count()).select_from(Booth)) or 0)
-        if booths == await self.backend.count(db):
-            return False
-        await self.rebuild(db)
-        return True
+    return " & ".join(f"{w}:*" for w in terms if w)
 
 
 __all__ = [
-    "BoothDocument",
-    "Fts5Backend",
-    "PostgresBackend",
-    "SearchService",
+    "MAX_QUERY_CHARS",
     "fts5_match",
     "german_stem",
+    "german_stop_words",
+    "index_words",
     "pg_tsquery",
+    "plain_words",
     "query_terms",
     "stem_text",
 ]

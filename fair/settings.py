@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from fair.clock import fair_now, parse_today
+from fair.i18n import LANGUAGES
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -226,7 +227,7 @@ class Settings:
             isinstance(s, dict) and "urls" in s for s in servers
         ):
             raise SettingsError("FAIR_ICE_SERVERS must be a JSON list of objects with 'urls'")
-        if self.default_language not in ("de", "en"):
+        if self.default_language not in LANGUAGES:
             raise SettingsError("FAIR_DEFAULT_LANGUAGE must be 'de' or 'en'")
         if not (self.storage_url.startswith("file://") or self.storage_url.startswith("s3://")):
             raise SettingsError("FAIR_STORAGE_URL must start with file:// or s3://")

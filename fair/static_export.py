@@ -21,7 +21,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import httpx
 import lxml.html
 
-LANGUAGES = ("de", "en")
+from fair.i18n import LANGUAGES
+
 # Pages and files worth copying; everything else (sign-in, organiser, API, live) needs
 # a server and is unlinked in the copy.
 EXPORTED = re.compile(

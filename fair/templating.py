@@ -8,6 +8,7 @@ from typing import Any
 import jinja2
 from starlette.requests import Request
 
+from fair.app_services import services_if_any
 from fair.branding import Branding
 from fair.formatting import (
     format_clock,
@@ -92,8 +93,8 @@ PACKAGE_TEMPLATE_DIRS = [
 
 def _branding(request: Request) -> Branding:
     app = request.scope.get("app")  # absent when a partial is rendered on its own
-    cache = getattr(app.state, "branding", None) if app is not None else None
-    return cache.current if cache is not None else Branding()
+    found = services_if_any(app) if app is not None else None
+    return found.branding.current if found is not None else Branding()
 
 
 @jinja2.pass_context

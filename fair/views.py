@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from fair.app_services import app_services
 from fair.auth import (
     SESSION_USER_KEY,
     accept_invitation,
@@ -51,8 +52,8 @@ async def login(request: Request) -> Response:
     email = form_text(form, "email", max_length=254)
     password = form_text(form, "password", max_length=1000)
     asked = _asked_page(form_text(form, "next", required=False) or asked)
-    settings = request.app.state.settings
-    async with request.app.state.db.session() as db:
+    settings = app_services(request).settings
+    async with app_services(request).db.session() as db:
         try:
             user = await authenticate(
                 db,
@@ -78,7 +79,7 @@ async def logout(request: Request) -> Response:
 
 async def invitation(request: Request) -> Response:
     token = request.path_params["token"]
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         if request.method == "GET":
             invite = await find_invitation(db, token)
             return render(request, "invitation.html", {"invitation": invite, "error": None})

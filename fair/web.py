@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import secrets
 from typing import Any
+from urllib.parse import urlsplit
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import HTMLResponse, Response
+from starlette.websockets import WebSocket
 
+from fair.app_services import app_services
 from fair.auth import CurrentUser
 from fair.errors import HTTPError
 from fair.middleware import BodyTooLarge
@@ -103,7 +106,7 @@ def language(conn: HTTPConnection) -> str:
 def render(
     request: Request, template: str, context: dict[str, Any] | None = None, status_code: int = 200
 ) -> Response:
-    templates = request.app.state.templates
+    templates = app_services(request).templates
     html = templates.render(request, template, context or {})
     return HTMLResponse(html, status_code=status_code)
 
@@ -114,7 +117,7 @@ async def render_async(
     """:func:`render` in a worker thread, for pages whose template is long (the programme,
     the hall): the event loop that carries chat and Q&A frames gets the interpreter back
     every few milliseconds (``sys.getswitchinterval``) instead of waiting for the page."""
-    templates = request.app.state.templates
+    templates = app_services(request).templates
     from fair.pagecache import is_shared_render
 
     if not is_shared_render(request):
@@ -125,3 +128,38 @@ async def render_async(
 
 def client_key(conn: HTTPConnection) -> str:
     return conn.client.host if conn.client else "unknown"
+
+
+def wants_json(request: Request) -> bool:
+    """Whether to answer in JSON: an API path, a JSON body, or a client (the page's own
+    fetch calls) that asks for JSON and not for HTML."""
+    accept = request.headers.get("accept", "")
+    sent_json = request.headers.get("content-type", "").startswith("application/json")
+    return (
+        request.url.path.startswith("/api/")
+        or sent_json
+        or ("application/json" in accept and "text/html" not in accept)
+    )
+
+
+def base_url(request: Request) -> str:
+    """Where links in mails, calendars and exports start: FAIR_BASE_URL when set (behind
+    a proxy the request's own address may be an internal one), else this request's."""
+    configured = app_services(request).settings.base_url
+    return str(configured or request.base_url).rstrip("/")
+
+
+def same_origin(websocket: WebSocket) -> bool:
+    """Whether a WebSocket handshake comes from a page of this site: browsers always send
+    Origin on WebSocket handshakes (and no CORS protects them); other clients send none."""
+    origin = websocket.headers.get("origin")
+    if not origin:
+        return True
+    return urlsplit(origin).netloc == websocket.headers.get("host", "")
+
+
+async def refuse_socket(websocket: WebSocket, code: int, reason: str) -> None:
+    """Close a WebSocket with ``code`` and ``reason`` (accepted first, so the browser
+    sees the reason and not a bare handshake failure)."""
+    await websocket.accept()
+    await websocket.close(code, reason)

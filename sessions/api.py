@@ -16,10 +16,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from booths.models import Booth, Material
+from fair.app_services import app_services
 from fair.errors import not_found
 from fair.formatting import to_local
+from fair.ids import MAX_ID, parse_id, query_id
 from fair.pagecache import cached_page
-from sessions.ids import MAX_ID, parse_id, query_id
 from sessions.models import ProgrammeSession, Recording
 from sessions.queries import schedule_sessions, sessions_for_booth
 
@@ -27,11 +28,11 @@ API_VERSION = "1.0.0"
 
 
 def _base(request: Request) -> str:
-    return (request.app.state.settings.base_url or str(request.base_url)).rstrip("/")
+    return (app_services(request).settings.base_url or str(request.base_url)).rstrip("/")
 
 
 def _tz(request: Request) -> str:
-    return str(request.app.state.settings.time_zone)
+    return str(app_services(request).settings.time_zone)
 
 
 def _json(payload: dict[str, Any]) -> Response:
@@ -86,7 +87,7 @@ def _booth_query() -> Any:
 
 @cached_page()
 async def booths(request: Request) -> Response:
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         items = (await db.scalars(_booth_query().order_by(Booth.name))).unique().all()
     base = _base(request)
     return _json({"booths": [booth_summary(b, base) for b in items]})
@@ -95,7 +96,7 @@ async def booths(request: Request) -> Response:
 @cached_page()
 async def booth(request: Request) -> Response:
     slug = request.path_params["slug"]
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         found = (
             (
                 await db.scalars(
@@ -141,7 +142,7 @@ async def sessions(request: Request) -> Response:
         query_id(request.query_params, "stage"),
         query_id(request.query_params, "topic"),
     )
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         items = await schedule_sessions(db, day_id=day, include_cancelled=True)
     items = [
         s
@@ -149,7 +150,7 @@ async def sessions(request: Request) -> Response:
         if (stage is None or s.stage_id == stage) and (topic is None or s.topic_id == topic)
     ]
     base, tz = _base(request), _tz(request)
-    now = request.app.state.settings.now()
+    now = app_services(request).settings.now()
     return _json({"sessions": [session_summary(s, base, tz, now) for s in items]})
 
 
@@ -158,13 +159,13 @@ async def session(request: Request) -> Response:
     session_id = parse_id(request.path_params["session_id"])
     if session_id is None:
         raise not_found("Programmpunkt")
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         items = await schedule_sessions(db, session_ids=[session_id], include_cancelled=True)
     if not items:
         raise not_found("Programmpunkt")
     found = items[0]
     base = _base(request)
-    payload = session_summary(found, base, _tz(request), request.app.state.settings.now())
+    payload = session_summary(found, base, _tz(request), app_services(request).settings.now())
     payload.update(
         {
             "abstract": found.abstract,
@@ -177,7 +178,7 @@ async def session(request: Request) -> Response:
 
 @cached_page()
 async def recordings(request: Request) -> Response:
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         items = (
             await db.scalars(
                 select(Recording)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from fair.app_services import app_services
 from fair.auth import require_user
 from fair.models import Role
 from fair.web import current_user, render
@@ -13,6 +14,6 @@ from sessions.queries import sessions_of_user
 
 async def my_appearances(request: Request) -> Response:
     user = require_user(current_user(request), Role.speaker, Role.organiser)
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         sessions = await sessions_of_user(db, user.id)
     return render(request, "sessions/appearances.html", {"sessions": sessions})

@@ -11,6 +11,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fair.errors import HTTPError
+from fair.i18n import LANGUAGES
 from sessions.captions import MAX_CAPTION_BYTES, Cue, cues_to_vtt, parse_captions
 from sessions.models import Caption, CaptionCue, Chapter, Recording
 from sessions.search import rebuild_programme_index
@@ -18,7 +19,7 @@ from sessions.timelinks import format_clock, parse_time
 
 MAX_CHAPTERS = 200
 MAX_TITLE = 300
-CAPTION_LANGUAGES = ("de", "en")
+CAPTION_LANGUAGES = LANGUAGES  # captions in the languages the fair is shown in
 
 
 def chapters_vtt(recording: Recording) -> str:

@@ -96,7 +96,7 @@ def _compose_video(
             picture = current[seat]
             if picture is not None:
                 canvas.paste(picture, ((seat % columns) * tile_w, (seat // columns) * tile_h))
-        frame = av.VideoFrame.from_image(canvas).reformat(format="yuv420p")
+        frame = av.VideoFrame.from_image(canvas).reformat(format="yuv420p")  # type: ignore[no-untyped-call]  # PyAV stub
         frame.pts = index
         frame.time_base = Fraction(1, FPS)
         for packet in video.encode(frame):

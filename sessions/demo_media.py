@@ -142,7 +142,7 @@ def write_recording(
             current = max(i for i, s in enumerate(slides) if s.start <= second)
             if current not in pictures:
                 image = draw_slide(slides[current], footer)
-                pictures[current] = av.VideoFrame.from_image(image).reformat(format="yuv420p")
+                pictures[current] = av.VideoFrame.from_image(image).reformat(format="yuv420p")  # type: ignore[no-untyped-call]  # PyAV stub lacks types
             frame = pictures[current]
             frame.pts = index
             frame.time_base = Fraction(1, FPS)
@@ -182,7 +182,7 @@ def poster_frame(video_path: Path, poster_path: Path, at_seconds: float = 5.0) -
                 container.seek(int(at_seconds / stream.time_base), stream=stream)
             for frame in container.decode(stream):
                 poster_path.parent.mkdir(parents=True, exist_ok=True)
-                frame.to_image().save(poster_path, "JPEG", quality=80)
+                frame.to_image().save(poster_path, "JPEG", quality=80)  # type: ignore[no-untyped-call]  # PyAV stub
                 return True
     except (av.error.FFmpegError, IndexError, OSError):
         return False

@@ -21,12 +21,13 @@ from booths.editor import forget_upload, receive_upload
 from booths.queries import all_organisations
 from booths.services import LOGO_TYPES
 from booths.views import serve_logo
+from fair.app_services import app_services
 from fair.auth import CurrentUser, require_user
 from fair.errors import HTTPError
+from fair.ids import MAX_ID, parse_id, path_id
 from fair.models import OrganisationKind, Role
 from fair.web import current_user, form_text, read_form, render
 from sessions import event_setup as setup
-from sessions.ids import MAX_ID, parse_id
 from sessions.queries import list_stages, list_topics
 
 POST = ["POST"]
@@ -34,13 +35,6 @@ POST = ["POST"]
 
 def _organiser(request: Request) -> CurrentUser:
     return require_user(current_user(request), Role.organiser)
-
-
-def _path_id(request: Request, name: str, what: str) -> int:
-    value = parse_id(request.path_params[name])
-    if value is None:
-        raise HTTPError(404, f"{what} nicht gefunden.")
-    return value
 
 
 def _form_id(form: FormData, name: str) -> int:
@@ -60,7 +54,7 @@ async def _saving(
     """Run ``change`` and commit, then go to ``done`` (or ``done(result)``); a refused
     change shows ``page`` again with the message and the values typed, and nothing is
     written."""
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         try:
             result = await change(db)
         except HTTPError as exc:
@@ -71,7 +65,7 @@ async def _saving(
                 request, {"error": exc, "values": values, "status_code": exc.status_code}
             )
         await db.commit()
-    request.app.state.series_cache.forget()  # a series or its dates may have changed
+    app_services(request).series_cache.forget()  # a series or its dates may have changed
     return RedirectResponse(done if isinstance(done, str) else done(result), status_code=303)
 
 
@@ -103,7 +97,7 @@ def _series_input(form: FormData) -> setup.SeriesInput:
 
 
 async def _series_list_page(request: Request, extra: dict[str, Any]) -> Response:
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         series = await setup.all_series(db)
     return _show(request, "sessions/organiser/series_list.html", {"series": series}, extra)
 
@@ -124,8 +118,8 @@ async def series_list(request: Request) -> Response:
 
 
 async def _series_page(request: Request, extra: dict[str, Any]) -> Response:
-    series_id = _path_id(request, "series_id", "Veranstaltungsreihe")
-    async with request.app.state.db.session() as db:
+    series_id = path_id(request.path_params, "series_id", "Veranstaltungsreihe")
+    async with app_services(request).db.session() as db:
         series = await setup.get_series_by_id(db, series_id)
         days = await setup.days_of(db, series_id)
         organisations = await all_organisations(db)
@@ -137,7 +131,7 @@ async def series_edit(request: Request) -> Response:
     actor = _organiser(request)
     if request.method == "GET":
         return await _series_page(request, {})
-    series_id = _path_id(request, "series_id", "Veranstaltungsreihe")
+    series_id = path_id(request.path_params, "series_id", "Veranstaltungsreihe")
     form = await read_form(request)
     data = _series_input(form)
     return await _saving(
@@ -162,7 +156,7 @@ def _day_input(form: FormData) -> setup.DayInput:
 
 async def day_add(request: Request) -> Response:
     actor = _organiser(request)
-    series_id = _path_id(request, "series_id", "Veranstaltungsreihe")
+    series_id = path_id(request.path_params, "series_id", "Veranstaltungsreihe")
     form = await read_form(request)
     data = _day_input(form)
     return await _saving(
@@ -176,8 +170,8 @@ async def day_add(request: Request) -> Response:
 
 async def day_edit(request: Request) -> Response:
     actor = _organiser(request)
-    series_id = _path_id(request, "series_id", "Veranstaltungsreihe")
-    day_id = _path_id(request, "day_id", "Veranstaltungstag")
+    series_id = path_id(request.path_params, "series_id", "Veranstaltungsreihe")
+    day_id = path_id(request.path_params, "day_id", "Veranstaltungstag")
     form = await read_form(request)
     done = f"/organiser/series/{series_id}?saved=1#days"
     if form.get("delete") == "1":
@@ -198,7 +192,7 @@ async def day_edit(request: Request) -> Response:
 
 
 async def _stages_page(request: Request, extra: dict[str, Any]) -> Response:
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         stages = await list_stages(db)
     return _show(request, "sessions/organiser/stages.html", {"stages": stages}, extra)
 
@@ -220,7 +214,7 @@ async def stages(request: Request) -> Response:
 
 async def stage_edit(request: Request) -> Response:
     actor = _organiser(request)
-    stage_id = _path_id(request, "stage_id", "Bühne")
+    stage_id = path_id(request.path_params, "stage_id", "Bühne")
     form = await read_form(request)
     if form.get("delete") == "1":
         change: Callable[[AsyncSession], Awaitable[object]] = lambda db: setup.delete_stage(  # noqa: E731
@@ -233,7 +227,7 @@ async def stage_edit(request: Request) -> Response:
 
 
 async def _topics_page(request: Request, extra: dict[str, Any]) -> Response:
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         topics = await list_topics(db)
     return _show(request, "sessions/organiser/topics.html", {"topics": topics}, extra)
 
@@ -256,7 +250,7 @@ async def topics(request: Request) -> Response:
 
 async def topic_edit(request: Request) -> Response:
     actor = _organiser(request)
-    topic_id = _path_id(request, "topic_id", "Themenfeld")
+    topic_id = path_id(request.path_params, "topic_id", "Themenfeld")
     form = await read_form(request)
     if form.get("delete") == "1":
         change: Callable[[AsyncSession], Awaitable[object]] = lambda db: setup.delete_topic(  # noqa: E731
@@ -287,7 +281,7 @@ def _organisation_input(form: FormData) -> setup.OrganisationInput:
 
 
 async def _organisations_page(request: Request, extra: dict[str, Any]) -> Response:
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         organisations = await all_organisations(db)
         counts = await setup.booth_counts(db)
     context = {"organisations": organisations, "counts": counts, "kinds": list(OrganisationKind)}
@@ -311,7 +305,7 @@ async def organisations(request: Request) -> Response:
 
 async def organisation_edit(request: Request) -> Response:
     actor = _organiser(request)
-    organisation_id = _path_id(request, "organisation_id", "Organisation")
+    organisation_id = path_id(request.path_params, "organisation_id", "Organisation")
     form = await read_form(request)
     data = _organisation_input(form)
     return await _saving(
@@ -327,7 +321,7 @@ async def organisation_edit(request: Request) -> Response:
 
 
 async def _publish_page(request: Request, extra: dict[str, Any]) -> Response:
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         pending = await setup.drafts(db)
     return _show(request, "sessions/organiser/publish.html", {"drafts": pending}, extra)
 
@@ -349,19 +343,19 @@ async def publish(request: Request) -> Response:
 async def organisation_logo(request: Request) -> Response:
     """GET shows the logo to everyone; POST (organisers, under /organiser, where
     ``fair.app.UPLOAD_PATHS`` gives it the upload limit) replaces it."""
-    organisation_id = _path_id(request, "organisation_id", "Organisation")
+    organisation_id = path_id(request.path_params, "organisation_id", "Organisation")
     if request.method == "GET":
-        async with request.app.state.db.session() as db:
+        async with app_services(request).db.session() as db:
             organisation = await setup.get_organisation(db, organisation_id)
         return await serve_logo(request, organisation.logo_key, organisation.slug)
     actor = _organiser(request)
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         await setup.get_organisation(db, organisation_id)  # 404 before reading the body
     upload, _fields = await receive_upload(
         request, prefix=f"organisation-logos/{organisation_id}", allowed=LOGO_TYPES
     )
     try:
-        async with request.app.state.db.session() as db:
+        async with app_services(request).db.session() as db:
             old = await setup.set_organisation_logo(db, actor, organisation_id, upload.stored.key)
             await db.commit()
     except BaseException:
@@ -369,7 +363,7 @@ async def organisation_logo(request: Request) -> Response:
         raise
     if old:
         with contextlib.suppress(Exception):
-            await request.app.state.storage.delete(old)
+            await app_services(request).storage.delete(old)
     return RedirectResponse("/organiser/organisations?saved=1", status_code=303)
 
 

@@ -20,9 +20,10 @@ from fair import audit
 from fair.auth import CurrentUser
 from fair.errors import HTTPError, bad_request, not_found
 from fair.formatting import to_local
+from fair.i18n import LANGUAGES
 from fair.models import EventDay, EventSeries, Organisation, OrganisationKind, Topic
+from fair.slugs import slugify
 from sessions.models import ProgrammeSession, Stage
-from sessions.services import slugify
 
 
 def _in_use(field: str, message: str) -> HTTPError:
@@ -66,7 +67,7 @@ def _check_series(data: SeriesInput) -> None:
         ZoneInfo(data.time_zone)
     except (ZoneInfoNotFoundError, ValueError):
         raise bad_request("time_zone", f"unbekannte Zeitzone {data.time_zone!r}") from None
-    if data.default_language not in ("de", "en"):
+    if data.default_language not in LANGUAGES:
         raise bad_request("default_language", "de oder en")
 
 

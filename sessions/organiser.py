@@ -20,14 +20,15 @@ from starlette.responses import RedirectResponse, Response
 
 from booths.models import Booth
 from fair import audit
+from fair.app_services import app_services
 from fair.auth import CurrentUser, require_user
 from fair.errors import HTTPError
+from fair.ids import MAX_ID, parse_id, path_id
 from fair.models import Role
 from fair.web import check_csrf, current_user, form_int, form_text, read_form, render
 from sessions import qa
 from sessions.archive_mode import archive_active, set_archive_mode
 from sessions.faq_admin import edit_faq, move_faq, parse_direction
-from sessions.ids import MAX_ID, parse_id
 from sessions.importers import MAX_SCHEDULE_BYTES, import_schedule
 from sessions.models import ProgrammeSession, SessionKind
 from sessions.queries import (
@@ -58,14 +59,7 @@ def _organiser(request: Request) -> CurrentUser:
 
 
 def _tz(request: Request) -> str:
-    return str(request.app.state.settings.time_zone)
-
-
-def _session_id(request: Request) -> int:
-    value = parse_id(request.path_params["session_id"])
-    if value is None:
-        raise HTTPError(404, "Programmpunkt nicht gefunden.")
-    return value
+    return str(app_services(request).settings.time_zone)
 
 
 def _time(form: FormData, name: str) -> time:
@@ -125,8 +119,8 @@ async def _choices(db: Any) -> dict[str, Any]:
 
 async def programme_admin(request: Request) -> Response:
     _organiser(request)
-    settings = request.app.state.settings
-    async with request.app.state.db.session() as db:
+    settings = app_services(request).settings
+    async with app_services(request).db.session() as db:
         days = await list_days(db)
         sessions = await list_sessions(db)
         series = await get_series(db)
@@ -152,10 +146,10 @@ async def archive_switch(request: Request) -> Response:
     """Archive mode on, off, or automatic (on after the last day)."""
     _organiser(request)
     form = await read_form(request)
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         await set_archive_mode(db, form_text(form, "mode", max_length=10))
         await db.commit()
-    request.app.state.series_cache.forget()
+    app_services(request).series_cache.forget()
     return RedirectResponse("/organiser/programme?notice=archive", status_code=303)
 
 
@@ -169,7 +163,7 @@ async def _form_page(
     status_code: int = 200,
     restoring: bool = False,
 ) -> Response:
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         context = await _choices(db)
         session = await get_session(db, session_id) if session_id else None
     context.update(
@@ -216,7 +210,7 @@ async def _save_form(
     """Save the create or edit form. Invalid input (400) or clashes not yet confirmed
     (409) re-render the form with what the organiser entered; a save returns to the list."""
     saved_ids: list[int] = []
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
 
         async def operation(override: bool) -> None:
             session, _overridden = await save(db, override)
@@ -262,9 +256,9 @@ async def new_session(request: Request) -> Response:
 
 async def edit_session(request: Request) -> Response:
     _organiser(request)
-    session_id = _session_id(request)
+    session_id = path_id(request.path_params, "session_id", "Programmpunkt")
     if request.method == "GET":
-        async with request.app.state.db.session() as db:
+        async with app_services(request).db.session() as db:
             session = await get_session(db, session_id)
             values = input_from_session(session, _tz(request))
         return await _form_page(request, values, session_id=session_id)
@@ -285,12 +279,12 @@ async def edit_session(request: Request) -> Response:
 
 async def move(request: Request) -> Response:
     _organiser(request)
-    session_id = _session_id(request)
+    session_id = path_id(request.path_params, "session_id", "Programmpunkt")
     form = await read_form(request)
     day_id = _form_id(form, "day_id") or 0
     stage_id = _form_id(form, "stage_id") or 0
     start = _time(form, "start")
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
 
         async def move_it(override: bool) -> None:
             await move_session(
@@ -320,12 +314,12 @@ async def move(request: Request) -> Response:
 
 async def cancel(request: Request) -> Response:
     _organiser(request)
-    session_id = _session_id(request)
+    session_id = path_id(request.path_params, "session_id", "Programmpunkt")
     form = await read_form(request)
     action = form_text(form, "action", max_length=10)
     if action not in ("cancel", "restore"):
         raise HTTPError(400, "action: cancel oder restore", field="action")
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
 
         async def apply(override: bool) -> None:
             await set_cancelled(
@@ -365,7 +359,7 @@ async def import_page(request: Request) -> Response:
     if upload is None or isinstance(upload, str):
         raise HTTPError(400, "schedule: Datei fehlt", field="schedule")
     data = await upload.read(MAX_SCHEDULE_BYTES + 1)
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         try:
             result = await import_schedule(db, data, default_time_zone=_tz(request))
         except HTTPError as exc:
@@ -383,7 +377,7 @@ async def faq_admin(request: Request) -> Response:
     _organiser(request)
     if request.method == "POST":
         form = await read_form(request)
-        async with request.app.state.db.session() as db:
+        async with app_services(request).db.session() as db:
             if form.get("delete"):
                 entry_id = _form_id(form, "delete") or 0
                 await qa.delete_faq(db, entry_id)
@@ -407,7 +401,7 @@ async def faq_admin(request: Request) -> Response:
                 )
             await db.commit()
         return RedirectResponse("/organiser/faq", status_code=303)
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         entries = await event_faq(db)
         session_entries = await qa.session_faq_entries(db)
         sessions = await list_sessions(db, include_cancelled=False)

@@ -197,7 +197,7 @@ async def require_moderator(db: AsyncSession, user: CurrentUser | None, session_
         raise HTTPError(403, "Nur das Organisationsteam und die Mitwirkenden moderieren.")
 
 
-async def moderate(
+async def mark_question(
     db: AsyncSession,
     user: CurrentUser | None,
     session_id: int,

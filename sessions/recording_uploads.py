@@ -19,14 +19,15 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from booths.editor import upload_errors
 from booths.services import store_upload
+from fair.app_services import app_services
 from fair.auth import require_user
 from fair.errors import HTTPError
+from fair.ids import parse_id, path_id
 from fair.models import Role
 from fair.storage import Storage
 from fair.uploads import stream_upload_form
 from fair.web import check_csrf, current_user, read_form
 from sessions.demo_media import poster_frame, probe_duration
-from sessions.ids import parse_id, path_id
 from sessions.live_marks import chapters_from_marks
 from sessions.models import ProgrammeSession, Recording
 from sessions.qa import can_moderate
@@ -64,11 +65,11 @@ async def upload_recording(request: Request) -> Response:
     recording of the same session the new file takes the place of."""
     require_user(current_user(request), Role.organiser)
     session_id = _session_id(request)
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         if await db.get(ProgrammeSession, session_id) is None:
             raise HTTPError(404, "Programmpunkt nicht gefunden.")
-    storage: Storage = request.app.state.storage
-    settings = request.app.state.settings
+    storage: Storage = app_services(request).storage
+    settings = app_services(request).settings
     async with upload_errors():
         form = await stream_upload_form(
             request, field_name="file", max_bytes=settings.max_upload_bytes
@@ -101,7 +102,7 @@ async def upload_recording(request: Request) -> Response:
                     f"{key}.jpg", poster, content_type="image/jpeg", filename="poster.jpg"
                 )
             ).key
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         old = await db.get(Recording, replace) if replace else None
         if replace and (old is None or old.session_id != session_id):
             await storage.delete(key)
@@ -135,7 +136,7 @@ async def recording_opt_out(request: Request) -> Response:
     require_user(current_user(request))
     session_id = _session_id(request)
     form = await read_form(request)
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         if not await can_moderate(db, current_user(request), session_id):
             raise HTTPError(403, "Nur die Mitwirkenden dieses Programmpunkts entscheiden das.")
         session = await db.get(ProgrammeSession, session_id)
@@ -154,7 +155,7 @@ async def compose_panel(request: Request) -> Response:
     compositions = request.app.state.compositions
     if request.method == "POST":
         await read_form(request)
-        async with request.app.state.db.session() as db:
+        async with app_services(request).db.session() as db:
             if await db.get(ProgrammeSession, session_id) is None:
                 raise HTTPError(404, "Programmpunkt nicht gefunden.")
         compositions.start(session_id)

@@ -9,13 +9,16 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from fair.app_services import app_services
 from fair.auth import require_user
 from fair.errors import HTTPError
+from fair.i18n import LANGUAGES
+from fair.ids import path_id, query_id
 from fair.pagecache import cached_page, page_meta, page_tags
 from fair.storage import range_response
 from fair.web import CSRF_FIELD, check_csrf, current_user, form_text, read_form, render
 from sessions import chapters as chapter_rules
-from sessions.ids import path_id, query_id
+from sessions.app_parts import programme_parts
 from sessions.library import (
     LibraryFilter,
     all_recordings,
@@ -28,7 +31,6 @@ from sessions.library import (
 from sessions.models import Recording
 from sessions.qa import can_moderate
 from sessions.queries import event_faq, list_days, list_stages, list_topics
-from sessions.services import LANGUAGES
 from sessions.timelinks import resolve_time
 
 VTT_TYPE = "text/vtt; charset=utf-8"
@@ -56,7 +58,7 @@ def _library_filter(request: Request) -> LibraryFilter:
 async def library(request: Request) -> Response:
     """``/recordings``: filter by day (and its host), stage, topic, speaker, language."""
     wanted = _library_filter(request)
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         everything = await all_recordings(db)
         days = await list_days(db)
         stages = await list_stages(db)
@@ -86,7 +88,7 @@ async def _visible_recording(request: Request, db: Any) -> tuple[Recording, bool
 async def _count_view(request: Request, meta: dict[str, object], _response: Response) -> None:
     recording_id = meta.get("recording_id")
     if request.method == "GET" and isinstance(recording_id, int):
-        request.app.state.recording_views.add(recording_id, 1)
+        programme_parts(request).recording_views.add(recording_id, 1)
 
 
 @cached_page(params=("t",), on_hit=_count_view)
@@ -94,7 +96,7 @@ async def player(request: Request) -> Response:
     """``/recordings/{id}``: the video at ``?t=``, chapters beside it, captions, the talk's
     speakers, FAQ, answered questions and booths. A view is counted in memory
     (:class:`sessions.library.RecordingViews`), on cache hits too."""
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         recording, editor = await _visible_recording(request, db)
         session_ids = sorted(
             {recording.session_id}
@@ -105,7 +107,7 @@ async def player(request: Request) -> Response:
     page_tags(request, *(f"questions:{sid}" for sid in session_ids))
     page_meta(request, recording_id=recording.id)
     if request.method == "GET":
-        request.app.state.recording_views.add(recording.id, 1)
+        programme_parts(request).recording_views.add(recording.id, 1)
     start = resolve_time(request.query_params.get("t"), recording.duration_seconds)
     context = {
         "recording": recording,
@@ -122,7 +124,7 @@ async def player(request: Request) -> Response:
 
 @cached_page()
 async def chapters_file(request: Request) -> Response:
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         recording, _editor = await _visible_recording(request, db)
     return Response(chapter_rules.chapters_vtt(recording), media_type=VTT_TYPE)
 
@@ -132,19 +134,19 @@ async def captions_file(request: Request) -> Response:
     language = request.path_params["language"]
     if language not in chapter_rules.CAPTION_LANGUAGES:
         raise HTTPError(404, "Untertitel nicht gefunden.")
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         recording, _editor = await _visible_recording(request, db)
         caption = await caption_vtt(db, recording.id, language)
     return Response(caption.vtt, media_type=VTT_TYPE)
 
 
 async def poster(request: Request) -> Response:
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         recording, _editor = await _visible_recording(request, db)
     if not recording.poster_key:
         raise HTTPError(404, "Standbild nicht gefunden.")
     return await range_response(
-        request.app.state.storage,
+        app_services(request).storage,
         recording.poster_key,
         request,
         filename=Path(recording.poster_key).name,
@@ -164,7 +166,7 @@ async def edit_chapters(request: Request) -> Response:
     require_user(current_user(request))
     form = await read_form(request)
     text = form_text(form, "chapters", required=False, max_length=20000)
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         recording = await _require_editor(request, db)
         await chapter_rules.replace_chapters(db, recording, text)
         await db.commit()
@@ -186,7 +188,7 @@ async def upload_captions(request: Request) -> Response:
         data = (upload or "").encode()
     else:
         data = await upload.read(chapter_rules.MAX_CAPTION_BYTES + 1)
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         recording = await _require_editor(request, db)
         await chapter_rules.store_captions(db, recording, language, data)
         await db.commit()

@@ -6,6 +6,7 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from fair import audit
+from fair.app_services import app_services
 from sessions import (
     api,
     appearances,
@@ -16,6 +17,7 @@ from sessions import (
     sockets,
     views,
 )
+from sessions.app_parts import ProgrammeParts
 from sessions.chat import presence_announcer
 from sessions.library import RecordingViews
 from sessions.qa import PostingLimit, questions_announcer
@@ -30,7 +32,7 @@ routes: list[BaseRoute] = [
     Route("/sessions/{session_id}/questions/{question_id}/vote", views.vote, methods=["POST"]),
     Route(
         "/sessions/{session_id}/questions/{question_id}/moderate",
-        views.moderate,
+        views.mark_question,
         methods=["POST"],
     ),
     Route(
@@ -75,36 +77,39 @@ routes: list[BaseRoute] = [
 
 def register_app_hooks(app: Starlette) -> None:
     """Start-up and shutdown work of the programme: the presence and Q&A announcers."""
-    app.state.presence = presence_announcer(app.state.hub)
-    app.state.questions = questions_announcer(app.state.hub, app.state.db)
-    app.state.question_limit = PostingLimit()
+    parts = ProgrammeParts(
+        presence_announcer=presence_announcer(app_services(app).hub),
+        question_announcer=questions_announcer(app_services(app).hub, app_services(app).db),
+        question_limit=PostingLimit(),
+        recording_views=RecordingViews(app_services(app).db),
+    )
+    app_services(app).add_part(parts)
 
     async def close_announcers(app: Starlette) -> None:
-        await app.state.presence.close()
-        await app.state.questions.close()
+        await parts.presence_announcer.close()
+        await parts.question_announcer.close()
 
-    app.state.shutdown_hooks.append(close_announcers)
-    app.state.recording_views = RecordingViews(app.state.db)
+    app_services(app).shutdown_hooks.append(close_announcers)
 
     async def start_view_counts(app: Starlette) -> None:
-        app.state.recording_views.start()
+        parts.recording_views.start()
 
     async def write_view_counts(app: Starlette) -> None:
-        await app.state.recording_views.close()
+        await parts.recording_views.close()
 
-    app.state.startup_hooks.append(start_view_counts)
-    app.state.shutdown_hooks.append(write_view_counts)
+    app_services(app).startup_hooks.append(start_view_counts)
+    app_services(app).shutdown_hooks.append(write_view_counts)
 
     async def purge_audit_trail(app: Starlette) -> None:
-        async with app.state.db.session() as db:
-            await audit.purge_expired(db, app.state.settings.audit_retention_days)
+        async with app_services(app).db.session() as db:
+            await audit.purge_expired(db, app_services(app).settings.audit_retention_days)
             await db.commit()
 
-    app.state.startup_hooks.append(purge_audit_trail)
+    app_services(app).startup_hooks.append(purge_audit_trail)
 
     async def fill_programme_index(app: Starlette) -> None:
-        async with app.state.db.session() as db:
+        async with app_services(app).db.session() as db:
             if await ensure_programme_index(db):
                 await db.commit()
 
-    app.state.startup_hooks.append(fill_programme_index)
+    app_services(app).startup_hooks.append(fill_programme_index)

@@ -15,9 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fair.models import EventDay, EventSeries, Organisation, OrganisationKind, Topic
+from fair.slugs import slugify
 from sessions.models import ProgrammeSession, Speaker, Stage
 from sessions.schedule_records import ParsedSchedule
-from sessions.services import slugify
 
 
 class ScheduleLookup:

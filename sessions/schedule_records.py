@@ -26,8 +26,10 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fair.errors import HTTPError
+from fair.i18n import LANGUAGES
+from fair.slugs import slugify
 from sessions.models import SessionKind
-from sessions.services import MAX_DURATION, slugify
+from sessions.services import MAX_DURATION
 
 #: The namespace for guids derived from a source's non-UUID identity. Never change it:
 #: re-imports of files seen before would no longer find their sessions.
@@ -246,7 +248,7 @@ def build_record(
         room=room[:200],
         track=raw.track.strip()[:100],
         abstract=raw.abstract.strip() or raw.description.strip(),
-        language=language if language in ("de", "en") else "de",
+        language=language if language in LANGUAGES else "de",
         slug=_own_slug(raw.slug.strip() or title),
         persons=tuple(name.strip()[:200] for name in raw.persons if name.strip()),
         do_not_record=raw.do_not_record,

@@ -1,10 +1,11 @@
 """Search over the programme: talks, speakers and what is said in recordings (captions).
 
-Booths and their materials keep their own index (:mod:`fair.search`); this one holds
+Booths and their materials keep their own index (:mod:`booths.search`); this one holds
 three more kinds of document in ``programme_search`` with the same two backends and the
-same stemming (CISTEM-stemmed text in SQLite FTS5, the ``german`` configuration in
-PostgreSQL), so both databases find the same things. A caption hit carries the second
-at which its cue starts, so the result links to that moment of the recording.
+same stemming (Snowball-stemmed text in SQLite FTS5, the ``german`` configuration in
+PostgreSQL, both with the same stop list), so both databases find the same things. A
+caption hit carries the second at which its cue starts, so the result links to that
+moment of the recording.
 
 The index is small (a row per talk, speaker and cue) and rebuilt as a whole when the
 programme or captions change, which keeps one code path for every change.
@@ -18,7 +19,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from fair.search import fts5_match, pg_tsquery, query_terms, stem_text
+from fair.search import fts5_match, pg_tsquery, plain_words, query_terms, stem_text
 from sessions.models import (
     Caption,
     CaptionCue,
@@ -127,8 +128,8 @@ async def rebuild_programme_index(db: AsyncSession) -> int:
                     "kind": d.kind,
                     "ref": d.ref_id,
                     "seconds": d.seconds,
-                    "title": d.title,
-                    "body": d.body,
+                    "title": plain_words(d.title),
+                    "body": plain_words(d.body),
                 }
                 for d in docs
             ],

@@ -16,8 +16,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from booths.queries import HallFilter, list_booths
+from booths.search import SearchService
+from fair.app_services import app_services
 from fair.pagecache import cached_page
-from fair.search import MAX_QUERY_CHARS, SearchService
+from fair.search import MAX_QUERY_CHARS
 from fair.web import render
 from sessions.models import Caption, CaptionCue, ProgrammeSession, Recording, Speaker
 from sessions.queries import all_sessions, session_query
@@ -77,7 +79,7 @@ async def search_page(request: Request) -> Response:
     speakers: list[Speaker] = []
     spoken: list[SpokenHit] = []
     if q:
-        async with request.app.state.db.session() as db:
+        async with app_services(request).db.session() as db:
             booth_ids = await SearchService.for_session(db).search(db, q)
             if booth_ids:
                 booths = await list_booths(db, HallFilter(booth_ids=booth_ids))

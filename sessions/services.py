@@ -13,8 +13,6 @@ passes ``override=True`` (the organiser ticked "save anyway"). Callable without 
 from __future__ import annotations
 
 import hashlib
-import re
-import unicodedata
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
@@ -27,13 +25,14 @@ from sqlalchemy.orm import selectinload
 from booths.models import Booth
 from fair.errors import HTTPError, bad_request, not_found
 from fair.formatting import local_to_utc, to_local
+from fair.i18n import LANGUAGES
 from fair.models import EventDay, Topic
+from fair.slugs import slugify
 from sessions.models import ProgrammeSession, SessionKind, SessionSpeaker, Speaker, Stage
 from sessions.search import rebuild_programme_index
 
 MIN_DURATION = 5
 MAX_DURATION = 12 * 60
-LANGUAGES = ("de", "en")
 
 
 @dataclass(frozen=True)
@@ -90,13 +89,6 @@ class Slot:
     @property
     def ends_at(self) -> datetime:
         return self.starts_at + timedelta(minutes=self.duration_minutes)
-
-
-def slugify(text: str, max_length: int = 80) -> str:
-    value = unicodedata.normalize("NFKD", text.replace("ß", "ss"))
-    value = value.encode("ascii", "ignore").decode().lower()
-    value = re.sub(r"[^a-z0-9]+", "-", value).strip("-")
-    return value[:max_length].strip("-") or "programmpunkt"
 
 
 async def unique_slug(db: AsyncSession, title: str, exclude_id: int | None = None) -> str:

@@ -17,74 +17,63 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from starlette.websockets import WebSocket
 
 from booths.models import Booth
+from fair.app_services import app_services
 from fair.errors import HTTPError
+from fair.ids import parse_id
 from fair.realtime import ChannelLimits, MessageRejected, serve_channel
-from fair.web import current_user
+from fair.web import current_user, refuse_socket, same_origin
 from sessions.announce import Announcer
+from sessions.app_parts import programme_parts
 from sessions.archive_mode import archive_active
 from sessions.chat import booth_channel, chat_event, post_chat
-from sessions.ids import parse_id
 from sessions.qa import PROGRAMME_CHANNEL, questions_event, session_channel, session_exists
 
 CLOSE_NOT_FOUND = 4404
 LIMITS = ChannelLimits()
 
 
-def _same_origin(websocket: WebSocket) -> bool:
-    origin = websocket.headers.get("origin")
-    if not origin:
-        return True  # not a browser; browsers always send Origin on WebSocket handshakes
-    return urlsplit(origin).netloc == websocket.headers.get("host", "")
-
-
-async def _refuse(websocket: WebSocket, code: int, reason: str) -> None:
-    await websocket.accept()
-    await websocket.close(code, reason)
-
-
 async def session_socket(websocket: WebSocket) -> None:
-    if not _same_origin(websocket):
-        await _refuse(websocket, 1008, "foreign origin")
+    if not same_origin(websocket):
+        await refuse_socket(websocket, 1008, "foreign origin")
         return
     raw = websocket.path_params["session_id"]
-    db_factory = websocket.app.state.db
+    db_factory = app_services(websocket).db
     session_id = parse_id(raw) or 0
     async with db_factory.session() as db:
         known = session_id > 0 and await session_exists(db, session_id)
     if not known:
-        await _refuse(websocket, CLOSE_NOT_FOUND, "unknown session")
+        await refuse_socket(websocket, CLOSE_NOT_FOUND, "unknown session")
         return
     channel = session_channel(session_id)
 
     async def snapshot() -> list[dict[str, Any]]:
         async with db_factory.session() as db:
             questions = await questions_event(db, session_id)
-        count = await websocket.app.state.hub.presence(channel)
+        count = await app_services(websocket).hub.presence(channel)
         return [questions, {"type": "presence", "count": count}]
 
     await _serve(websocket, channel, snapshot)
 
 
 async def booth_socket(websocket: WebSocket) -> None:
-    if not _same_origin(websocket):
-        await _refuse(websocket, 1008, "foreign origin")
+    if not same_origin(websocket):
+        await refuse_socket(websocket, 1008, "foreign origin")
         return
     slug = websocket.path_params["slug"][:80]
-    async with websocket.app.state.db.session() as db:
+    async with app_services(websocket).db.session() as db:
         organisation_id = await db.scalar(select(Booth.organisation_id).where(Booth.slug == slug))
     if organisation_id is None:
-        await _refuse(websocket, CLOSE_NOT_FOUND, "unknown booth")
+        await refuse_socket(websocket, CLOSE_NOT_FOUND, "unknown booth")
         return
     channel = booth_channel(slug)
 
     async def snapshot() -> list[dict[str, Any]]:
-        return [{"type": "presence", "count": await websocket.app.state.hub.presence(channel)}]
+        return [{"type": "presence", "count": await app_services(websocket).hub.presence(channel)}]
 
     user = current_user(websocket)
     team = user is not None and (user.is_organiser or organisation_id in user.organisation_ids)
@@ -94,8 +83,8 @@ async def booth_socket(websocket: WebSocket) -> None:
 async def programme_socket(websocket: WebSocket) -> None:
     """Home and programme follow the stages: a ``session_state`` event whenever a talk
     goes live or ends (static/js/programme-live.js then refreshes the listing)."""
-    if not _same_origin(websocket):
-        await _refuse(websocket, 1008, "foreign origin")
+    if not same_origin(websocket):
+        await refuse_socket(websocket, 1008, "foreign origin")
         return
 
     async def on_message(event: dict[str, Any]) -> None:
@@ -103,7 +92,9 @@ async def programme_socket(websocket: WebSocket) -> None:
             raise MessageRejected("unknown message type")
         await websocket.send_text("[]")  # nothing to catch up on: the page reloads its list
 
-    await serve_channel(websocket, PROGRAMME_CHANNEL, websocket.app.state.hub, on_message, LIMITS)
+    await serve_channel(
+        websocket, PROGRAMME_CHANNEL, app_services(websocket).hub, on_message, LIMITS
+    )
 
 
 ARCHIVED_CHAT = "Die Veranstaltung ist vorbei; der Chat am Stand ist nur noch lesbar."
@@ -120,8 +111,8 @@ async def _serve(
     """``team``: this connection belongs to the booth's team; its messages carry the badge
     and the account's own name, whatever name the client sent."""
     app = websocket.app
-    hub = app.state.hub
-    announcer: Announcer = app.state.presence
+    hub = app_services(app).hub
+    announcer: Announcer = programme_parts(app).presence_announcer
     user = current_user(websocket)
 
     async def on_message(event: dict[str, Any]) -> None:
@@ -134,9 +125,9 @@ async def _serve(
             if not isinstance(name, str) or not isinstance(text, str):
                 raise MessageRejected("chat needs name and text strings")
             try:
-                async with app.state.db.session() as db:
+                async with app_services(app).db.session() as db:
                     if read_only_after_event and await archive_active(
-                        db, app.state.settings.now(), app.state.settings.time_zone
+                        db, app_services(app).settings.now(), app_services(app).settings.time_zone
                     ):
                         raise HTTPError(409, ARCHIVED_CHAT)
                     message = await post_chat(db, channel, name, text, team=team)

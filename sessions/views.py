@@ -10,15 +10,26 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
+from fair.app_services import app_services
 from fair.errors import HTTPError
 from fair.formatting import to_local
+from fair.ids import parse_id, path_id, query_id
 from fair.pagecache import cached_page, is_shared_render, page_fresh_until, page_tags
-from fair.web import client_key, current_user, form_text, read_form, render, render_async
+from fair.web import (
+    base_url,
+    client_key,
+    current_user,
+    form_text,
+    read_form,
+    render,
+    render_async,
+    wants_json,
+)
 from sessions import qa
+from sessions.app_parts import programme_parts
 from sessions.archive_mode import is_archived, midnight_after
 from sessions.chat import recent_messages
 from sessions.exporters import Schedule, exporter_for
-from sessions.ids import parse_id, query_id
 from sessions.library import MOST_WATCHED_REFRESH, LibraryFilter, library_recordings
 from sessions.queries import (
     event_faq,
@@ -37,22 +48,11 @@ VOTER_COOKIE = "fair_voter"
 GROUPINGS = ("day", "stage", "topic")
 
 
-def _path_id(request: Request, name: str, what: str) -> int:
-    value = parse_id(request.path_params[name])
-    if value is None:
-        raise HTTPError(404, f"{what} nicht gefunden.")
-    return value
-
-
-def _wants_json(request: Request) -> bool:
-    return "application/json" in request.headers.get("accept", "")
-
-
 @cached_page()
 async def home(request: Request) -> Response:
-    settings = request.app.state.settings
+    settings = app_services(request).settings
     now = settings.now()
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         series = await get_series(db)
         days = await list_days(db)
         faq = await event_faq(db)
@@ -77,7 +77,7 @@ async def home(request: Request) -> Response:
     page_fresh_until(request, next_change([*current.now, *current.next], now))
     if series is not None and series.archive_mode is None:
         page_fresh_until(request, midnight_after(last_day, settings.time_zone))
-    other_series = await request.app.state.series_cache.others()
+    other_series = await app_services(request).series_cache.others()
     return await render_async(
         request,
         "sessions/home.html",
@@ -100,12 +100,12 @@ async def programme(request: Request) -> Response:
     day_id = query_id(request.query_params, "day")
     stage_id = query_id(request.query_params, "stage")
     topic_id = query_id(request.query_params, "topic")
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         days = await list_days(db)
         stages = await list_stages(db)
         topics = await list_topics(db)
         sessions = await list_sessions(db, day_id=day_id, stage_id=stage_id, topic_id=topic_id)
-    settings = request.app.state.settings
+    settings = app_services(request).settings
     page_fresh_until(request, next_change(sessions, settings.now()))
     # the "Heute" badge moves at local midnight
     page_fresh_until(
@@ -140,7 +140,7 @@ async def programme(request: Request) -> Response:
 @cached_page()
 async def agenda(request: Request) -> Response:
     """The personal agenda: starred sessions live in the browser (static/js/agenda.js)."""
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         sessions = await list_sessions(db, include_cancelled=False)
     return await render_async(request, "sessions/agenda.html", {"sessions": sessions})
 
@@ -152,7 +152,7 @@ async def _voter_on_hit(request: Request, _meta: dict[str, Any], response: Respo
 
 @cached_page(params=("t",), on_hit=_voter_on_hit)
 async def session_detail(request: Request) -> Response:
-    session_id = _path_id(request, "session_id", "Programmpunkt")
+    session_id = path_id(request.path_params, "session_id", "Programmpunkt")
     user = current_user(request)
     voter = request.cookies.get(VOTER_COOKIE)
     # A page for every anonymous visitor shows no one's votes: qa.js marks the
@@ -164,14 +164,14 @@ async def session_detail(request: Request) -> Response:
         f"chat_messages:{qa.session_channel(session_id)}",
         "question_votes",
     )
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         session = await get_session(db, session_id)
         faq = await event_faq(db, session.id)
         moderator = await qa.can_moderate(db, user, session.id)
         questions = await qa.questions_for(db, session.id, include_hidden=moderator)
         voted = await qa.voted_ids(db, session.id, voter_for_page)
         messages = await recent_messages(db, qa.session_channel(session.id))
-    page_fresh_until(request, next_change([session], request.app.state.settings.now()))
+    page_fresh_until(request, next_change([session], app_services(request).settings.now()))
     context = {
         "session": session,
         "faq": faq,
@@ -196,84 +196,85 @@ def _set_voter(request: Request, response: Response, token: str | None = None) -
         max_age=365 * 24 * 3600,
         httponly=True,
         samesite="lax",
-        secure=request.app.state.settings.secure_cookies,
+        secure=app_services(request).settings.secure_cookies,
     )
     return token
 
 
 def _back(session_id: int, payload: dict[str, Any], request: Request) -> Response:
-    if _wants_json(request):
+    if wants_json(request):
         return JSONResponse(payload)
     return RedirectResponse(f"/sessions/{session_id}#qa", status_code=303)
 
 
 async def post_question(request: Request) -> Response:
     """Works as a plain form POST (redirect) and from qa.js (JSON)."""
-    session_id = _path_id(request, "session_id", "Programmpunkt")
+    session_id = path_id(request.path_params, "session_id", "Programmpunkt")
     form = await read_form(request)
     name = form_text(form, "author_name", max_length=qa.MAX_NAME)
     body = form_text(form, "body", max_length=qa.MAX_QUESTION)
-    request.app.state.question_limit.check(client_key(request))
-    async with request.app.state.db.session() as db:
+    programme_parts(request).question_limit.check(client_key(request))
+    async with app_services(request).db.session() as db:
         question = await qa.post_question(
-            db, session_id, name, body, now=request.app.state.settings.now()
+            db, session_id, name, body, now=app_services(request).settings.now()
         )
         await db.commit()
         payload = {"question": qa.question_dict(question)}
-    request.app.state.questions.mark(qa.session_channel(session_id))
+    programme_parts(request).question_announcer.mark(qa.session_channel(session_id))
     return _back(session_id, payload, request)
 
 
 async def vote(request: Request) -> Response:
-    session_id = _path_id(request, "session_id", "Programmpunkt")
-    question_id = _path_id(request, "question_id", "Frage")
+    session_id = path_id(request.path_params, "session_id", "Programmpunkt")
+    question_id = path_id(request.path_params, "question_id", "Frage")
     await read_form(request)
     voter = request.cookies.get(VOTER_COOKIE) or ""
     new_voter = "" if voter else secrets.token_urlsafe(24)
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         question = await qa.upvote(
-            db, session_id, question_id, voter or new_voter, now=request.app.state.settings.now()
+            db,
+            session_id,
+            question_id,
+            voter or new_voter,
+            now=app_services(request).settings.now(),
         )
         await db.commit()
         payload = {"question": qa.question_dict(question)}
-    request.app.state.questions.mark(qa.session_channel(session_id))
+    programme_parts(request).question_announcer.mark(qa.session_channel(session_id))
     response = _back(session_id, payload, request)
     if new_voter:
         _set_voter(request, response, new_voter)
     return response
 
 
-async def moderate(request: Request) -> Response:
-    session_id = _path_id(request, "session_id", "Programmpunkt")
-    question_id = _path_id(request, "question_id", "Frage")
+async def mark_question(request: Request) -> Response:
+    session_id = path_id(request.path_params, "session_id", "Programmpunkt")
+    question_id = path_id(request.path_params, "question_id", "Frage")
     form = await read_form(request)
     action = form_text(form, "action", max_length=20)
-    async with request.app.state.db.session() as db:
-        question = await qa.moderate(db, current_user(request), session_id, question_id, action)
+    async with app_services(request).db.session() as db:
+        question = await qa.mark_question(
+            db, current_user(request), session_id, question_id, action
+        )
         await db.commit()
         payload = {"question": qa.question_dict(question)}
-    request.app.state.questions.mark(qa.session_channel(session_id))
+    programme_parts(request).question_announcer.mark(qa.session_channel(session_id))
     return _back(session_id, payload, request)
 
 
 async def question_to_faq(request: Request) -> Response:
-    session_id = _path_id(request, "session_id", "Programmpunkt")
-    question_id = _path_id(request, "question_id", "Frage")
+    session_id = path_id(request.path_params, "session_id", "Programmpunkt")
+    question_id = path_id(request.path_params, "question_id", "Frage")
     form = await read_form(request)
     answer = form_text(form, "answer", max_length=qa.MAX_ANSWER)
     for_event = form_text(form, "scope", required=False, max_length=10) == "event"
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         entry = await qa.question_to_faq(
             db, current_user(request), session_id, question_id, answer, for_event=for_event
         )
         await db.commit()
         payload = {"faq": {"id": entry.id, "question": entry.question}}
     return _back(session_id, payload, request)
-
-
-def base_url(request: Request) -> str:
-    configured = request.app.state.settings.base_url
-    return (configured or str(request.base_url)).rstrip("/")
 
 
 def _session_ids(request: Request) -> list[int] | None:
@@ -297,8 +298,8 @@ async def schedule_export(request: Request) -> Response:
     if exporter_class.filterable:
         day_id = query_id(request.query_params, "day")
         session_ids = _session_ids(request)
-    settings = request.app.state.settings
-    async with request.app.state.db.session() as db:
+    settings = app_services(request).settings
+    async with app_services(request).db.session() as db:
         series = await get_series(db)
         days = await list_days(db)
         stages = await list_stages(db)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from starlette.applications import Starlette
 
 from booths.models import AppointmentSlot, Booth, ContactPerson
+from fair.app_services import app_services
 from fair.db import Database, utcnow
 from fair.models import EventDay, Organisation
 from tests.conftest import csrf_of
@@ -105,7 +106,7 @@ def token_of(response: httpx.Response) -> str:
 
 
 async def organisation_name(app: Starlette, slug: str) -> str:
-    async with app.state.db.session() as db:
+    async with app_services(app).db.session() as db:
         name = await db.scalar(
             select(Organisation.name)
             .join(Booth, Booth.organisation_id == Organisation.id)

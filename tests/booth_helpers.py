@@ -16,6 +16,7 @@ from starlette.applications import Starlette
 
 from booths.models import Booth, ContactPerson, ContactRequest, Material
 from fair.app import create_app
+from fair.app_services import app_services
 from fair.seed import tiny_pdf
 from tests.conftest import csrf_of, make_client, make_settings
 from tests.s3_server import S3Server
@@ -73,7 +74,7 @@ async def upload(
 
 async def booth_state(app: Starlette, slug: str) -> dict[str, Any]:
     """Everything an edit could change on a booth, for before/after comparisons."""
-    async with app.state.db.session() as db:
+    async with app_services(app).db.session() as db:
         booth = await db.scalar(
             select(Booth)
             .where(Booth.slug == slug)
@@ -111,7 +112,7 @@ async def booth_state(app: Starlette, slug: str) -> dict[str, Any]:
 
 async def booth_ids(app: Starlette, slug: str) -> tuple[int, list[int], list[int]]:
     """(booth id, live material ids, contact ids)."""
-    async with app.state.db.session() as db:
+    async with app_services(app).db.session() as db:
         booth = await db.scalar(select(Booth).where(Booth.slug == slug))
         assert booth is not None
         materials = (
@@ -129,7 +130,7 @@ async def booth_ids(app: Starlette, slug: str) -> tuple[int, list[int], list[int
 
 def stored_files(app: Starlette) -> list[str]:
     """Every object in the app's storage, partial temp files included."""
-    storage = app.state.storage
+    storage = app_services(app).storage
     root = getattr(storage, "root", None)
     if root is not None:
         if not Path(root).exists():
@@ -140,7 +141,7 @@ def stored_files(app: Starlette) -> list[str]:
 
 
 def open_uploads(app: Starlette) -> list[str]:
-    storage = app.state.storage
+    storage = app_services(app).storage
     if getattr(storage, "root", None) is not None:
         return []
     response = storage.client.list_multipart_uploads(Bucket=storage.bucket)

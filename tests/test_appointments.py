@@ -15,8 +15,10 @@ from sqlalchemy import func, select
 from starlette.applications import Starlette
 
 from booths import appointments as service
+from booths.app_parts import booth_parts
 from booths.models import Appointment, AppointmentSlot, BoothAppointmentStats
 from booths.queries import get_booth
+from fair.app_services import app_services
 from fair.errors import HTTPError
 from tests.appointment_helpers import (
     OTHER,
@@ -34,7 +36,7 @@ pytestmark = pytest.mark.asyncio
 
 
 async def _publish(app: Starlette, slug: str, contact_id: int, **changes: Any) -> Any:
-    day_id = await future_day(app.state.db)
+    day_id = await future_day(app_services(app).db)
     values: dict[str, Any] = {
         "contact_person_id": contact_id,
         "day_id": day_id,
@@ -43,7 +45,7 @@ async def _publish(app: Starlette, slug: str, contact_id: int, **changes: Any) -
         "minutes": 15,
     }
     values.update(changes)
-    async with app.state.db.session() as db:
+    async with app_services(app).db.session() as db:
         booth = await get_booth(db, slug)
         slots = await service.publish_slots(
             db, booth, service.SlotPlan(**values), time_zone="Europe/Berlin"
@@ -53,7 +55,7 @@ async def _publish(app: Starlette, slug: str, contact_id: int, **changes: Any) -
 
 
 async def test_publishing_cuts_slots_and_refuses_bad_times(demo_app: Starlette) -> None:
-    _booth, contact = await contact_of(demo_app.state.db, OWN)
+    _booth, contact = await contact_of(app_services(demo_app).db, OWN)
     slots = await _publish(demo_app, OWN, contact.id)
     assert len(slots) == 4
     # 10:00 Berlin in January is 09:00 UTC
@@ -74,13 +76,13 @@ async def test_publishing_cuts_slots_and_refuses_bad_times(demo_app: Starlette) 
         assert caught.value.status_code == status, changes
         assert text in caught.value.message, (changes, caught.value.message)
 
-    _other_booth, other_contact = await contact_of(demo_app.state.db, OTHER)
+    _other_booth, other_contact = await contact_of(app_services(demo_app).db, OTHER)
     with pytest.raises(HTTPError) as caught:
         await _publish(demo_app, OWN, other_contact.id, first=time(14, 0), last=time(15, 0))
     assert caught.value.status_code == 404
 
     # A day in the past: refused as such (the demo's first day lies before the future day)
-    async with demo_app.state.db.session() as db:
+    async with app_services(demo_app).db.session() as db:
         from fair.models import EventDay
 
         first_day = await db.scalar(select(EventDay).order_by(EventDay.date).limit(1))
@@ -98,13 +100,13 @@ async def test_publishing_cuts_slots_and_refuses_bad_times(demo_app: Starlette) 
         )
     # today's demo day may still be ahead in the morning; either way never a 500
     assert caught.value.status_code == 400
-    async with demo_app.state.db.session() as db:
+    async with app_services(demo_app).db.session() as db:
         count = await db.scalar(select(func.count()).select_from(AppointmentSlot))
     assert count == 4, "no refused publication left a slot behind"
 
 
 async def test_booking_confirmation_calendar_and_cancel(demo_app: Starlette) -> None:
-    slot_id = await slot_at(demo_app.state.db, OWN, timedelta(days=3))
+    slot_id = await slot_at(app_services(demo_app).db, OWN, timedelta(days=3))
     async with make_client(demo_app) as client:
         page = await client.get(f"/booths/{OWN}/appointments")
         assert page.status_code == 200
@@ -116,7 +118,7 @@ async def test_booking_confirmation_calendar_and_cancel(demo_app: Starlette) -> 
         assert "consent" in refused.text
         bad_mail = await book_slot(client, slot_id, email="not-an-address")
         assert bad_mail.status_code == 400 and "email" in bad_mail.text
-        async with demo_app.state.db.session() as db:
+        async with app_services(demo_app).db.session() as db:
             assert await db.scalar(select(func.count()).select_from(Appointment)) == 0
 
         booked = await book_slot(client, slot_id)
@@ -136,7 +138,7 @@ async def test_booking_confirmation_calendar_and_cancel(demo_app: Starlette) -> 
         calendar = Calendar.from_ical(ics.content)
         assert "BEGIN:VTIMEZONE" in ics.text and "TZID:Europe/Berlin" in ics.text
         event = calendar.walk("VEVENT")[0]
-        async with demo_app.state.db.session() as db:
+        async with app_services(demo_app).db.session() as db:
             slot = await db.get(AppointmentSlot, slot_id)
             assert slot is not None
         start = event.decoded("dtstart")
@@ -163,7 +165,7 @@ async def test_booking_confirmation_calendar_and_cancel(demo_app: Starlette) -> 
         rebooked = await book_slot(client, slot_id, email="grace@example.org")
         assert rebooked.status_code == 303
 
-    async with demo_app.state.db.session() as db:
+    async with app_services(demo_app).db.session() as db:
         stats = (await db.scalars(select(BoothAppointmentStats))).all()
         assert [(s.booked, s.held, s.cancelled) for s in stats] == [(2, 0, 1)]
         rows = (await db.scalars(select(Appointment))).all()
@@ -174,8 +176,8 @@ async def test_booking_confirmation_calendar_and_cancel(demo_app: Starlette) -> 
 
 
 async def test_booking_refuses_other_booths_slots_and_started_slots(demo_app: Starlette) -> None:
-    foreign = await slot_at(demo_app.state.db, OTHER, timedelta(days=1))
-    running = await slot_at(demo_app.state.db, OWN, timedelta(minutes=-5))
+    foreign = await slot_at(app_services(demo_app).db, OTHER, timedelta(days=1))
+    running = await slot_at(app_services(demo_app).db, OWN, timedelta(minutes=-5))
     async with make_client(demo_app) as client:
         offered = await client.get(f"/booths/{OWN}/appointments")
         assert f'value="{running}"' not in offered.text, "a running slot is not offered"
@@ -185,15 +187,15 @@ async def test_booking_refuses_other_booths_slots_and_started_slots(demo_app: St
         assert response.status_code == 409 and "begonnen" in response.text
         response = await book_slot(client, 10**8, OWN)
         assert response.status_code == 404 and "Termin nicht gefunden" in response.text
-    async with demo_app.state.db.session() as db:
+    async with app_services(demo_app).db.session() as db:
         assert await db.scalar(select(func.count()).select_from(Appointment)) == 0
 
 
 async def test_race_for_one_slot_has_one_winner(demo_database_url: str, tmp_path: Path) -> None:
     """Twelve visitors submit the same slot at once: one booking, eleven clear 409s."""
     async with app_with(demo_database_url, tmp_path) as app:
-        app.state.contact_limiter.limit = 1000
-        slot_id = await slot_at(app.state.db, OWN, timedelta(days=2))
+        booth_parts(app).contact_limiter.limit = 1000
+        slot_id = await slot_at(app_services(app).db, OWN, timedelta(days=2))
         clients = [make_client(app) for _ in range(12)]
         try:
             tokens = [await csrf_of(c, f"/booths/{OWN}/appointments") for c in clients]
@@ -210,7 +212,7 @@ async def test_race_for_one_slot_has_one_winner(demo_database_url: str, tmp_path
         assert statuses == [303] + [409] * 11, statuses
         loser = next(r for r in responses if r.status_code == 409)
         assert "gerade von jemand anderem gebucht" in loser.text or "erneut" in loser.text
-        async with app.state.db.session() as db:
+        async with app_services(app).db.session() as db:
             assert await db.scalar(select(func.count()).select_from(Appointment)) == 1
             stats = await db.scalar(select(BoothAppointmentStats))
             assert stats is not None and stats.booked == 1
@@ -220,27 +222,27 @@ async def test_mails_to_visitor_and_expert(
     demo_database_url: str, tmp_path: Path, smtp_server: Any
 ) -> None:
     async with app_with(demo_database_url, tmp_path, smtp_url=smtp_server.url) as app:
-        _booth, contact = await contact_of(app.state.db, OWN)
-        async with app.state.db.session() as db:
+        _booth, contact = await contact_of(app_services(app).db, OWN)
+        async with app_services(app).db.session() as db:
             from booths.models import ContactPerson
 
             person = await db.get(ContactPerson, contact.id)
             assert person is not None
             person.email = "expertin@krz.example.org"
             await db.commit()
-        slot_id = await slot_at(app.state.db, OWN, timedelta(days=4))
+        slot_id = await slot_at(app_services(app).db, OWN, timedelta(days=4))
         async with make_client(app) as client:
             client.cookies["fair_lang"] = "en"  # the visitor reads English
             response = await book_slot(client, slot_id)
             assert response.status_code == 303
             token = token_of(response)
-            await app.state.mailer.drain()
+            await app_services(app).mailer.drain()
             csrf = await csrf_of(client, f"/appointments/{token}")
             cancelled = await client.post(
                 f"/appointments/{token}/cancel", data={"csrf_token": csrf}
             )
             assert cancelled.status_code == 200
-        await app.state.mailer.drain()
+        await app_services(app).mailer.drain()
     cancellations = smtp_server.wait_for(4)[2:]
     assert sorted(str(m["To"]) for m in cancellations) == [
         "ada@example.org",
@@ -271,8 +273,8 @@ async def test_mails_to_visitor_and_expert(
 
 
 async def test_dashboard_and_staff_room_access(demo_app: Starlette) -> None:
-    now_slot = await slot_at(demo_app.state.db, OWN, timedelta(minutes=5))
-    later_slot = await slot_at(demo_app.state.db, OWN, timedelta(days=1))
+    now_slot = await slot_at(app_services(demo_app).db, OWN, timedelta(minutes=5))
+    later_slot = await slot_at(app_services(demo_app).db, OWN, timedelta(days=1))
     async with make_client(demo_app) as visitor:
         token_now = token_of(await book_slot(visitor, now_slot))
         token_later = token_of(await book_slot(visitor, later_slot))
@@ -281,7 +283,7 @@ async def test_dashboard_and_staff_room_access(demo_app: Starlette) -> None:
         assert early.status_code == 403 and "öffnet erst" in early.text
         anonymous = await visitor.get("/exhibitor/appointments/1/room")
         assert anonymous.status_code == 401
-    async with demo_app.state.db.session() as db:
+    async with app_services(demo_app).db.session() as db:
         ids = {a.slot_id: a.id for a in (await db.scalars(select(Appointment))).all()}
     async with make_client(demo_app) as staff:
         await login(staff, KRZ)
@@ -305,8 +307,8 @@ async def test_dashboard_and_staff_room_access(demo_app: Starlette) -> None:
 
 
 async def test_room_closes_after_slot_and_grace(demo_app: Starlette) -> None:
-    slot_id = await slot_at(demo_app.state.db, OWN, timedelta(days=1))
-    async with demo_app.state.db.session() as db:
+    slot_id = await slot_at(app_services(demo_app).db, OWN, timedelta(days=1))
+    async with app_services(demo_app).db.session() as db:
         slot = await db.get(AppointmentSlot, slot_id)
         assert slot is not None
     opens, closes = service.room_window(slot)
@@ -320,8 +322,8 @@ async def test_room_closes_after_slot_and_grace(demo_app: Starlette) -> None:
 
 
 async def test_slot_editor_pages(demo_app: Starlette) -> None:
-    _booth, contact = await contact_of(demo_app.state.db, OWN)
-    day_id = await future_day(demo_app.state.db)
+    _booth, contact = await contact_of(app_services(demo_app).db, OWN)
+    day_id = await future_day(app_services(demo_app).db)
     async with make_client(demo_app) as client:
         assert (await client.get(f"/booths/{OWN}/slots")).status_code == 401
         await login(client, KRZ)
@@ -344,22 +346,22 @@ async def test_slot_editor_pages(demo_app: Starlette) -> None:
         assert bad_time.status_code == 400 and "HH:MM" in bad_time.text
         other = await client.post(f"/booths/{OTHER}/slots", data=form)
         assert other.status_code == 403
-        async with demo_app.state.db.session() as db:
+        async with app_services(demo_app).db.session() as db:
             slot = await db.scalar(select(AppointmentSlot).order_by(AppointmentSlot.id))
             assert slot is not None
         removed = await client.post(
             f"/booths/{OWN}/slots/{slot.id}/delete", data={"csrf_token": token}
         )
         assert removed.status_code == 303
-    async with demo_app.state.db.session() as db:
+    async with app_services(demo_app).db.session() as db:
         assert await db.scalar(select(func.count()).select_from(AppointmentSlot)) == 1
 
 
 async def test_expired_bookings_are_purged(demo_app: Starlette) -> None:
-    slot_id = await slot_at(demo_app.state.db, OWN, timedelta(days=1))
+    slot_id = await slot_at(app_services(demo_app).db, OWN, timedelta(days=1))
     async with make_client(demo_app) as client:
         token = token_of(await book_slot(client, slot_id))
-        async with demo_app.state.db.session() as db:
+        async with app_services(demo_app).db.session() as db:
             appointment = await db.scalar(select(Appointment))
             assert appointment is not None
             appointment.expires_at = appointment.created_at - timedelta(days=1)
@@ -377,13 +379,13 @@ async def test_pages_keep_the_query_budget(demo_app: Starlette) -> None:
         assert response.status_code == 200, path
         return len(statements)
 
-    first = await slot_at(demo_app.state.db, OWN, timedelta(minutes=5))
+    first = await slot_at(app_services(demo_app).db, OWN, timedelta(minutes=5))
     async with make_client(demo_app) as client:
         token = token_of(await book_slot(client, first))
-        await slot_at(demo_app.state.db, OWN, timedelta(days=1))
+        await slot_at(app_services(demo_app).db, OWN, timedelta(days=1))
         one = await queries(client, f"/booths/{OWN}/appointments")
         for hours in range(2, 8):
-            await slot_at(demo_app.state.db, OWN, timedelta(days=2, hours=hours))
+            await slot_at(app_services(demo_app).db, OWN, timedelta(days=2, hours=hours))
         many = await queries(client, f"/booths/{OWN}/appointments")
         assert one == many <= 4, (one, many)
         assert await queries(client, f"/appointments/{token}") <= 4

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from starlette.applications import Starlette
 
 from fair.app import create_app
+from fair.app_services import app_services
 from sessions.demo_recordings import seed_demo_recordings
 from sessions.models import Caption, CaptionCue, Chapter, ProgrammeSession, Recording
 from sessions.timelinks import format_time_link, parse_time, resolve_time
@@ -85,14 +86,14 @@ async def first_morning(demo_database_url: str, tmp_path: Path) -> AsyncIterator
     """The demo fair at 11:00 on its first day, with the recordings of what is over."""
     async for app in _app_at(demo_database_url, tmp_path, FIRST_MORNING):
         made = await seed_demo_recordings(
-            app.state.db, app.state.storage, now=app.state.settings.now()
+            app_services(app).db, app_services(app).storage, now=app_services(app).settings.now()
         )
         assert made == 2  # the three-item stage piece and the forum talk
         yield app
 
 
 async def _session_ids(app: Starlette) -> list[int]:
-    async with app.state.db.session() as db:
+    async with app_services(app).db.session() as db:
         return list((await db.scalars(select(ProgrammeSession.id))).all())
 
 
@@ -173,7 +174,7 @@ async def test_live_comes_from_the_stage_not_the_timetable(
 
 
 async def _stage_recording(app: Starlette) -> Recording:
-    async with app.state.db.session() as db:
+    async with app_services(app).db.session() as db:
         chapter = await db.scalar(select(Chapter).order_by(Chapter.id).limit(1))
         assert chapter is not None
         recording = await db.get(Recording, chapter.recording_id)
@@ -275,7 +276,7 @@ async def test_captions_upload_converts_srt_and_refuses_bad_files(
         # nothing already stored was lost
         again = (await client.get(f"/recordings/{recording.id}/captions/en.vtt")).text
         assert again == vtt
-    async with first_morning.state.db.session() as db:
+    async with app_services(first_morning).db.session() as db:
         cues = await db.scalar(
             select(func.count())
             .select_from(CaptionCue)
@@ -431,7 +432,7 @@ async def test_organisers_upload_replace_and_speakers_opt_out(
             url, data={"csrf_token": await csrf_of(visitor, "/")}, files={"file": ("a.mp4", b"x")}
         )
         assert anonymous.status_code == 401
-    async with after_event.state.db.session() as db:
+    async with app_services(after_event).db.session() as db:
         keys = list((await db.scalars(select(Recording.storage_key))).all())
     stored = sorted(p.name for p in (tmp_path / "storage" / "recordings").rglob("*") if p.is_file())
     assert len(keys) == 1 and len(stored) == 2  # the video and its poster; nothing else left
@@ -451,7 +452,7 @@ async def test_session_and_recording_pages_offer_the_talks_materials(
     from tests.booth_helpers import KRZ, OWN, PDF, upload
 
     recording = await _stage_recording(first_morning)
-    async with first_morning.state.db.session() as db:
+    async with app_services(first_morning).db.session() as db:
         booth_id = await db.scalar(select(Booth.id).where(Booth.slug == OWN))
         await db.execute(
             session_booths.insert().values(session_id=recording.session_id, booth_id=booth_id)
@@ -504,7 +505,7 @@ async def test_chapters_follow_the_marks_taken_while_live(
             assert (await client.get(f"/api/sessions/{handed_to}")).json()["state"] == "live"
             stage = (await client.get(f"/sessions/{handed_to}/stage")).text
             assert f'action="/sessions/{handed_to}/live/next"' in stage
-        async with app.state.db.session() as db:
+        async with app_services(app).db.session() as db:
             marks = (await db.scalars(select(LiveMark).order_by(LiveMark.id))).all()
             assert [(m.session_id, m.kind) for m in marks] == [
                 (opening["id"], "start"),

@@ -16,7 +16,9 @@ from sqlalchemy import event, select, update
 from starlette.applications import Starlette
 
 from booths import analytics
+from booths.app_parts import booth_parts
 from booths.models import Booth, BoothDailyStats, ContactRequest, Material
+from fair.app_services import app_services
 from fair.formatting import render_markdown
 from fair.models import Membership, User
 from tests.booth_helpers import (
@@ -131,7 +133,7 @@ async def test_contact_request_without_consent_is_refused_and_not_stored(
     response = await _contact(client, OTHER, consent="on")  # anything but the value "yes"
     assert response.status_code == 400
     assert await booth_state(demo_app, OTHER) == before
-    async with demo_app.state.db.session() as db:
+    async with app_services(demo_app).db.session() as db:
         assert (await db.scalars(select(ContactRequest))).all() == []
         stats = (await db.scalars(select(BoothDailyStats))).all()
         assert all(s.contact_requests == 0 for s in stats)
@@ -146,7 +148,7 @@ async def test_contact_request_with_consent_reaches_only_that_exhibitor(
     )
     assert response.status_code == 303
     assert response.headers["location"].endswith("?sent=1#contact-form")
-    async with demo_app.state.db.session() as db:
+    async with app_services(demo_app).db.session() as db:
         lead = (await db.scalars(select(ContactRequest))).one()
         assert (lead.booth_id, lead.contact_person_id) == (booth_id, contacts[0])
         assert lead.retention_days == 180
@@ -186,14 +188,14 @@ async def test_expired_contact_requests_are_deleted(
     client: httpx.AsyncClient, demo_app: Starlette
 ) -> None:
     assert (await _contact(client, OWN, consent="yes")).status_code == 303
-    async with demo_app.state.db.session() as db:
+    async with app_services(demo_app).db.session() as db:
         await db.execute(
             update(ContactRequest).values(expires_at=ContactRequest.consented_at - timedelta(1))
         )
         await db.commit()
     await login(client, KRZ)
     assert "Eva Muster" not in (await client.get("/exhibitor")).text
-    async with demo_app.state.db.session() as db:
+    async with app_services(demo_app).db.session() as db:
         assert (await db.scalars(select(ContactRequest))).all() == []
 
 
@@ -205,7 +207,7 @@ async def test_contact_requests_are_rate_limited_per_client(
     response = await _contact(client, OWN, consent="yes")
     assert response.status_code == 429
     assert "Zu viele" in error_text(response)
-    async with demo_app.state.db.session() as db:
+    async with app_services(demo_app).db.session() as db:
         assert len((await db.scalars(select(ContactRequest))).all()) == 5
 
 
@@ -213,8 +215,8 @@ async def test_contact_requests_are_rate_limited_per_client(
 
 
 async def _stats(app: Starlette, slug: str) -> tuple[int, int, int, int]:
-    await app.state.visit_counts.flush()  # page views are written in batches
-    async with app.state.db.session() as db:
+    await booth_parts(app).visit_counts.flush()  # page views are written in batches
+    async with app_services(app).db.session() as db:
         row = await db.scalar(
             select(BoothDailyStats)
             .join(Booth, Booth.id == BoothDailyStats.booth_id)
@@ -358,7 +360,7 @@ async def test_soft_delete_hides_material_but_keeps_the_row(
 ) -> None:
     await login(client, KRZ)
     _, materials, _ = await booth_ids(demo_app, OWN)
-    async with demo_app.state.db.session() as db:
+    async with app_services(demo_app).db.session() as db:
         title = (await db.get(Material, materials[0])).title
     token = await csrf_of(client, f"/booths/{OWN}/edit")
     response = await client.post(
@@ -366,7 +368,7 @@ async def test_soft_delete_hides_material_but_keeps_the_row(
     )
     assert response.status_code == 303
     assert title not in (await client.get(f"/booths/{OWN}")).text
-    async with demo_app.state.db.session() as db:
+    async with app_services(demo_app).db.session() as db:
         material = await db.get(Material, materials[0])
         assert material is not None and material.deleted_at is not None
     again = await client.post(
@@ -393,7 +395,7 @@ async def test_organiser_creates_booth_assigns_exhibitor_and_sees_hall_analytics
     assert ("Besuche", "2") in hall_sums and ("Eindeutige Besucher", "2") in hall_sums
 
     token = await csrf_of(client, "/organiser/booths")
-    async with demo_app.state.db.session() as db:
+    async with app_services(demo_app).db.session() as db:
         org_id = await db.scalar(select(Booth.organisation_id).where(Booth.slug == OTHER))
     for bad_slug in ("Bad Slug", "../x", OWN):
         response = await client.post(
@@ -419,7 +421,7 @@ async def test_organiser_creates_booth_assigns_exhibitor_and_sees_hall_analytics
         data={"csrf_token": token, "email": "ana.ribeiro@example.com"},
     )
     assert response.status_code == 400  # a speaker account is no exhibitor
-    async with demo_app.state.db.session() as db:
+    async with app_services(demo_app).db.session() as db:
         user = await db.scalar(select(User).where(User.email == KRZ))
         assert user is not None
         member = await db.scalar(
@@ -479,7 +481,7 @@ def counted_queries(app: Starlette) -> Iterator[list[str]]:
     def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
         statements.append(statement)
 
-    engine = app.state.db.engine.sync_engine
+    engine = app_services(app).db.engine.sync_engine
     event.listen(engine, "before_cursor_execute", record)
     try:
         yield statements
@@ -488,7 +490,7 @@ def counted_queries(app: Starlette) -> Iterator[list[str]]:
 
 
 async def _queries(app: Starlette, client: httpx.AsyncClient, path: str) -> int:
-    await app.state.visit_counts.flush()  # earlier page views are not this page's cost
+    await booth_parts(app).visit_counts.flush()  # earlier page views are not this page's cost
     with counted_queries(app) as statements:
         response = await client.get(path)
     assert response.status_code == 200, path

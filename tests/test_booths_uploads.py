@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from starlette.applications import Starlette
 
 from booths.models import BoothDailyStats, Material, MaterialVersion
+from fair.app_services import app_services
 from fair.seed import tiny_pdf
 from tests.booth_helpers import (
     KRZ,
@@ -103,7 +104,7 @@ async def test_upload_replace_download_and_history(
     first = tiny_pdf("Version eins")
     response = await upload(hall, f"/booths/{OWN}/materials", first, title="Preisliste 2027")
     assert response.status_code == 303, error_text(response)
-    async with hall_app.state.db.session() as db:
+    async with app_services(hall_app).db.session() as db:
         material = await db.scalar(select(Material).where(Material.title == "Preisliste 2027"))
         assert material is not None and material.kind == "pdf"
         material_id = material.id
@@ -136,7 +137,7 @@ async def test_upload_replace_download_and_history(
     async with client_of(hall_app) as anonymous:
         assert (await anonymous.get(f"{path}?version={first_version}")).status_code == 401
         assert (await _fetch(anonymous, path)).content == second
-    async with hall_app.state.db.session() as db:
+    async with app_services(hall_app).db.session() as db:
         versions = (
             await db.scalars(
                 select(MaterialVersion).where(MaterialVersion.material_id == material_id)
@@ -146,7 +147,7 @@ async def test_upload_replace_download_and_history(
         assert all(".." not in v.storage_key for v in versions)
     assert len(stored_files(hall_app)) == 2 and open_uploads(hall_app) == []
     # Downloads counted: whole files, not the ranged continuation, not the refused one.
-    async with hall_app.state.db.session() as db:
+    async with app_services(hall_app).db.session() as db:
         downloads = await db.scalar(select(func.sum(BoothDailyStats.downloads)))
         assert downloads == 4
 
@@ -166,7 +167,7 @@ async def test_bad_uploads_change_nothing(
     hall: httpx.AsyncClient, hall_app: Starlette, storage_kind: str
 ) -> None:
     _, materials, _ = await booth_ids(hall_app, OWN)
-    async with hall_app.state.db.session() as db:
+    async with app_services(hall_app).db.session() as db:
         link_id = await db.scalar(
             select(Material.id).where(Material.id.in_(materials), Material.kind == "link")
         )
@@ -224,13 +225,13 @@ async def test_bad_uploads_change_nothing(
     # harmless name with the extension of the real type.
     response = await upload(hall, new, PDF, filename="../../../etc/passwd", title="T")
     assert response.status_code == 303, error_text(response)
-    async with hall_app.state.db.session() as db:
+    async with app_services(hall_app).db.session() as db:
         version = await db.scalar(select(MaterialVersion).order_by(MaterialVersion.id.desc()))
         assert version is not None
         assert version.filename == "passwd.pdf"
         assert version.storage_key.startswith("materials/") and ".." not in version.storage_key
     if storage_kind == "local":
-        root = Path(hall_app.state.storage.root)
+        root = Path(app_services(hall_app).storage.root)
         assert [p for p in root.parent.rglob("passwd*")] == []
 
 

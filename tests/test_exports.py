@@ -18,6 +18,7 @@ from lxml import etree
 from sqlalchemy import func, select
 from starlette.applications import Starlette
 
+from fair.app_services import app_services
 from fair.errors import HTTPError
 from sessions.importers import import_schedule, parse_schedule
 from sessions.models import ProgrammeSession, SessionSpeaker, Speaker, Stage
@@ -33,13 +34,13 @@ def _schema() -> etree.XMLSchema:
 
 
 async def _count(app: Starlette) -> int:
-    async with app.state.db.session() as db:
+    async with app_services(app).db.session() as db:
         return int(await db.scalar(select(func.count()).select_from(ProgrammeSession)) or 0)
 
 
 async def _snapshot(app: Starlette) -> set[tuple[Any, ...]]:
     """What a round trip must preserve, by guid (ids differ between databases)."""
-    async with app.state.db.session() as db:
+    async with app_services(app).db.session() as db:
         rows = await db.execute(
             select(
                 ProgrammeSession.guid,
@@ -144,7 +145,7 @@ async def test_import_round_trip_into_empty_database_and_reimport(
     client: httpx.AsyncClient, demo_app: Starlette, empty_app: Starlette
 ) -> None:
     exported = (await client.get("/schedule.xml")).content
-    async with empty_app.state.db.session() as db:
+    async with app_services(empty_app).db.session() as db:
         result = await import_schedule(db, exported, default_time_zone="Europe/Berlin")
         await db.commit()
     assert len(result.created) == await _count(demo_app)
@@ -243,7 +244,7 @@ async def test_hostile_or_broken_imports_change_nothing(
 
 
 async def test_import_service_limits_and_line_numbers(demo_app: Starlette) -> None:
-    async with demo_app.state.db.session() as db:
+    async with app_services(demo_app).db.session() as db:
         with pytest.raises(HTTPError) as too_big:
             await import_schedule(db, b"<schedule/>" * 10, default_time_zone="UTC", max_bytes=50)
         assert too_big.value.status_code == 413
@@ -296,7 +297,7 @@ PRETALX_LIKE = b"""<?xml version='1.0' encoding='utf-8'?>
 
 
 async def test_pretalx_schedule_into_an_empty_fair(empty_app: Starlette) -> None:
-    async with empty_app.state.db.session() as db:
+    async with app_services(empty_app).db.session() as db:
         result = await import_schedule(db, PRETALX_LIKE, default_time_zone="UTC")
         await db.commit()
     assert (len(result.created), result.changed) == (2, [])

@@ -9,13 +9,14 @@ import httpx
 from sqlalchemy import select
 from starlette.applications import Starlette
 
+from fair.app_services import app_services
 from sessions.models import FaqEntry
 from tests.conftest import login
 from tests.test_qa_chat import _post
 
 
 async def _event_questions(app: Starlette) -> list[tuple[int, str]]:
-    async with app.state.db.session() as db:
+    async with app_services(app).db.session() as db:
         rows = await db.execute(
             select(FaqEntry.id, FaqEntry.question)
             .where(FaqEntry.session_id.is_(None))

@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 from starlette.applications import Starlette
 
+from fair.app_services import app_services
 from fair.auth import create_invitation
 from fair.models import Role
 from tests.conftest import (
@@ -184,7 +185,7 @@ async def test_open_redirect_after_login_is_refused(client: httpx.AsyncClient) -
 
 
 async def test_invitation_is_one_time(demo_app: Starlette) -> None:
-    async with demo_app.state.db.session() as db:
+    async with app_services(demo_app).db.session() as db:
         token = await create_invitation(
             db, email="neu@example.org", name="Neue Person", role=Role.exhibitor
         )

@@ -11,6 +11,7 @@ import pytest
 import pytest_asyncio
 from starlette.applications import Starlette
 
+from fair.app_services import app_services
 from fair.formatting import to_local
 from fair.settings import Settings, SettingsError
 from sessions.go_live import go_live_refusal
@@ -30,13 +31,13 @@ async def windowed_app(demo_database_url: str, tmp_path: Path) -> AsyncIterator[
 
 async def _move_clock_to(app: Starlette, session_id: int, before: timedelta) -> datetime:
     """Set the fair's clock to ``before`` the session's start; returns that start (UTC)."""
-    async with app.state.db.session() as db:
+    async with app_services(app).db.session() as db:
         session = await db.get(ProgrammeSession, session_id)
         assert session is not None
         starts_at = session.starts_at
-    settings: Settings = app.state.settings
+    settings: Settings = app_services(app).settings
     local = to_local(starts_at - before, settings.time_zone)
-    app.state.settings = settings.replace(today=local.strftime("%Y-%m-%dT%H:%M"))
+    app_services(app).settings = settings.replace(today=local.strftime("%Y-%m-%dT%H:%M"))
     return starts_at
 
 
@@ -56,7 +57,7 @@ async def test_speaker_is_refused_before_the_window_with_the_time(
         await _move_clock_to(windowed_app, session_id, timedelta(minutes=10))
         response = await _post(speaker, f"/sessions/{session_id}/live/publish", GARBAGE)
         assert response.status_code == 400
-    async with windowed_app.state.db.session() as db:
+    async with app_services(windowed_app).db.session() as db:
         session = await db.get(ProgrammeSession, session_id)
         assert session is not None and session.live_state is LiveState.scheduled
 

@@ -19,6 +19,7 @@ from booths import services
 from booths.lead_mail import Postman, send_daily_digests
 from booths.models import ContactRequest
 from booths.queries import get_booth
+from fair.app_services import app_services
 from fair.db import utcnow
 from fair.models import User
 from tests.booth_helpers import KRZ, OWN, app_with, booth_ids, client_of
@@ -56,7 +57,7 @@ async def _contact_person(app: Starlette) -> tuple[int, str]:
     _booth, _materials, contacts = await booth_ids(app, OWN)
     from booths.models import ContactPerson
 
-    async with app.state.db.session() as db:
+    async with app_services(app).db.session() as db:
         person = await db.get(ContactPerson, contacts[0])
         assert person is not None
         return person.id, person.name
@@ -72,7 +73,7 @@ async def test_contact_request_mails_name_the_person_and_the_link_withdraws_it(
         person_id, person_name = await _contact_person(app)
         response = await _contact(client, contact_person=str(person_id))
         assert response.status_code == 303
-        await app.state.mailer.drain()
+        await app_services(app).mailer.drain()
         mails = _by_recipient(smtp_server.wait_for(2))
         assert set(mails) == {"eva@example.org", KRZ}
 
@@ -107,13 +108,13 @@ async def test_contact_request_mails_name_the_person_and_the_link_withdraws_it(
         # Following the link: GET only asks (mail scanners open links), POST withdraws.
         confirm = await client.get(path)
         assert confirm.status_code == 200 and confirm.headers["cache-control"] == "no-store"
-        async with app.state.db.session() as db:
+        async with app_services(app).db.session() as db:
             assert len((await db.scalars(select(ContactRequest))).all()) == 1
         token = await csrf_of(client, path)
         done = await client.post(path, data={"csrf_token": token})
         assert done.status_code == 200
         assert "gelöscht" in done.text
-        async with app.state.db.session() as db:
+        async with app_services(app).db.session() as db:
             assert (await db.scalars(select(ContactRequest))).all() == []
         assert "Eva Muster" not in (await client.get("/exhibitor")).text
         again = await client.post(path, data={"csrf_token": token})
@@ -132,7 +133,7 @@ async def test_mails_follow_the_languages(
     ):
         await client.get("/lang/en")
         assert (await _contact(client)).status_code == 303
-        await app.state.mailer.drain()
+        await app_services(app).mailer.drain()
         mails = _by_recipient(smtp_server.wait_for(2))
         visitor_text, _ = _parts(mails["eva@example.org"])
         assert "Your request to" in str(mails["eva@example.org"]["Subject"])
@@ -162,17 +163,19 @@ async def test_exhibitor_chooses_daily_digest_or_no_mail(
         async with client_of(app) as visitor:
             assert (await _contact(visitor)).status_code == 303
             assert (await _contact(visitor, name="Jan Beispiel")).status_code == 303
-        await app.state.mailer.drain()
+        await app_services(app).mailer.drain()
         assert [str(m["To"]) for m in smtp_server.messages] == ["eva@example.org"] * 2
 
-        postman = Postman(app.state.mailer, app.state.templates, "http://fair.test", "de")
-        async with app.state.db.session() as db:
+        postman = Postman(
+            app_services(app).mailer, app_services(app).templates, "http://fair.test", "de"
+        )
+        async with app_services(app).db.session() as db:
             assert await send_daily_digests(db, postman) == 1
             await db.commit()
-        async with app.state.db.session() as db:
+        async with app_services(app).db.session() as db:
             assert await send_daily_digests(db, postman) == 0  # nothing new since
             await db.commit()
-        await app.state.mailer.drain()
+        await app_services(app).mailer.drain()
         digest = smtp_server.wait_for(3)[2]
         assert digest["To"] == KRZ
         text, html = _parts(digest)
@@ -185,7 +188,7 @@ async def test_exhibitor_chooses_daily_digest_or_no_mail(
         )
         async with client_of(app) as visitor:
             assert (await _contact(visitor)).status_code == 303
-        await app.state.mailer.drain()
+        await app_services(app).mailer.drain()
         assert [str(m["To"]) for m in smtp_server.messages][3:] == ["eva@example.org"]
 
 
@@ -211,9 +214,9 @@ async def test_smtp_down_or_refusing_neither_slows_nor_loses_the_request(
                 app_with(demo_database_url, tmp_path, smtp_url=url) as app,
                 client_of(app) as client,
             ):
-                app.state.mailer.retry_delay = 0.01
-                app.state.mailer.attempts = 1
-                app.state.mailer.timeout = 8.0
+                app_services(app).mailer.retry_delay = 0.01
+                app_services(app).mailer.attempts = 1
+                app_services(app).mailer.timeout = 8.0
                 token = await csrf_of(client, f"/booths/{OWN}")
                 started = time.monotonic()
                 response = await client.post(
@@ -226,29 +229,29 @@ async def test_smtp_down_or_refusing_neither_slows_nor_loses_the_request(
                 elapsed = time.monotonic() - started
                 assert response.status_code == 303
                 assert elapsed < 4, (url, elapsed)  # not the SMTP timeout (8 s here)
-                async with app.state.db.session() as db:
+                async with app_services(app).db.session() as db:
                     stored = (await db.scalars(select(ContactRequest))).all()
                     assert [r.name for r in stored] == ["Eva Muster"]
                     await db.execute(delete(ContactRequest))
                     await db.commit()
-                await app.state.mailer.drain()
-                assert app.state.mailer.failed == 2, url  # visitor's and exhibitor's mail
+                await app_services(app).mailer.drain()
+                assert app_services(app).mailer.failed == 2, url  # visitor's and exhibitor's mail
         assert refuser.messages == []
 
 
 async def test_no_smtp_no_mail_and_still_stored(
     client: httpx.AsyncClient, demo_app: Starlette
 ) -> None:
-    assert not demo_app.state.mailer.enabled
+    assert not app_services(demo_app).mailer.enabled
     assert (await _contact(client)).status_code == 303
-    async with demo_app.state.db.session() as db:
+    async with app_services(demo_app).db.session() as db:
         assert len((await db.scalars(select(ContactRequest))).all()) == 1
 
 
 async def test_expired_withdrawal_link_is_refused(
     client: httpx.AsyncClient, demo_app: Starlette
 ) -> None:
-    async with demo_app.state.db.session() as db:
+    async with app_services(demo_app).db.session() as db:
         booth = await get_booth(db, OWN)
         new = await services.create_contact_request(
             db, booth, services.ContactRequestInput("Eva", "eva@example.org", "Hallo", True, None)
@@ -256,9 +259,9 @@ async def test_expired_withdrawal_link_is_refused(
         await db.commit()
     path = f"/contact-requests/withdraw/{new.withdraw_token}"
     assert (await client.get(path)).status_code == 200
-    async with demo_app.state.db.session() as db:
+    async with app_services(demo_app).db.session() as db:
         await db.execute(update(ContactRequest).values(expires_at=utcnow() - timedelta(days=1)))
         await db.commit()
     assert (await client.get(path)).status_code == 404
-    async with demo_app.state.db.session() as db:
+    async with app_services(demo_app).db.session() as db:
         assert (await db.scalar(select(User.lead_mail).where(User.email == KRZ))) == "each"

@@ -8,6 +8,7 @@ import lxml.html
 from sqlalchemy import select
 from starlette.applications import Starlette
 
+from fair.app_services import app_services
 from fair.models import LegalPage
 from tests.conftest import csrf_of, login
 
@@ -77,7 +78,7 @@ async def test_script_in_markdown_is_refused_and_nothing_is_saved(
     assert _error(response).startswith("body_en: HTML ist nicht erlaubt (<script>")
     assert 'aria-invalid="true"' in response.text
     assert "<script>alert" not in response.text  # shown back only escaped
-    async with demo_app.state.db.session() as db:
+    async with app_services(demo_app).db.session() as db:
         assert (await db.scalars(select(LegalPage))).all() == []  # German not saved either
     block = await _save(client, "datenschutz", "<iframe src=x></iframe>", "ok")
     assert block.status_code == 400

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from starlette.applications import Starlette
 
 from fair.app import create_app
+from fair.app_services import app_services
 from fair.storage import S3Storage
 from sessions.live.archive import RecordingArchive
 from sessions.models import ProgrammeSession, Recording
@@ -48,7 +49,7 @@ def _s3_storage(server: S3Server, bucket: str) -> S3Storage:
 
 
 async def _first_session(app: Starlette) -> int:
-    async with app.state.db.session() as db:
+    async with app_services(app).db.session() as db:
         session_id = await db.scalar(select(ProgrammeSession.id).order_by(ProgrammeSession.id))
     return int(session_id)
 
@@ -78,7 +79,9 @@ async def test_storage_down_mid_talk_every_segment_arrives_once_in_order(
         session_id = await _first_session(app)
         spool = tmp_path / "s3-spool"
         bucket = s3.create_bucket()
-        archive = RecordingArchive(app.state.db, _s3_storage(s3, bucket), spool, retry_seconds=3600)
+        archive = RecordingArchive(
+            app_services(app).db, _s3_storage(s3, bucket), spool, retry_seconds=3600
+        )
         writer = SpoolWriter(spool / str(session_id) / SEAT)
         prefix = f"live/{session_id}/{SEAT}"
 
@@ -130,7 +133,7 @@ async def test_storage_down_mid_talk_every_segment_arrives_once_in_order(
         assert playlist.rstrip().endswith("#EXT-X-ENDLIST")
         assert "#EXT-X-PLAYLIST-TYPE:VOD" in playlist
         assert not (spool / str(session_id) / SEAT).exists()
-        async with app.state.db.session() as db:
+        async with app_services(app).db.session() as db:
             recording = await db.scalar(select(Recording))
         assert recording is not None
         assert recording.storage_key == f"recordings/{session_id}/{SEAT}.mp4"
@@ -194,14 +197,14 @@ async def test_app_serves_a_talks_hls_with_caching_and_nothing_outside_it(
             assert response.status_code == 404, bad
             assert b"#EXTM3U" not in response.content and b"SQLite" not in response.content
 
-        async with app.state.db.session() as db:  # a "do not record" talk has no HLS
+        async with app_services(app).db.session() as db:  # a "do not record" talk has no HLS
             session = await db.get(ProgrammeSession, session_id)
             assert session is not None
             session.do_not_record = True
             await db.commit()
         assert (await client.get(f"{base}/master.m3u8")).status_code == 404
         assert "hls_url" not in (await client.get(f"/sessions/{session_id}/live")).json()
-        async with app.state.db.session() as db:
+        async with app_services(app).db.session() as db:
             session = await db.get(ProgrammeSession, session_id)
             assert session is not None
             session.do_not_record = False
@@ -212,7 +215,7 @@ async def test_app_serves_a_talks_hls_with_caching_and_nothing_outside_it(
         assert await app.state.recording_archive.sync(force=True) == 1
         vod = await client.get(f"{base}/{SEAT}/index.m3u8")
         assert vod.text.rstrip().endswith("#EXT-X-ENDLIST")
-        async with app.state.db.session() as db:
+        async with app_services(app).db.session() as db:
             recording = await db.scalar(select(Recording))
             assert recording is not None
             mp4 = await client.get(f"/sessions/{session_id}/recordings/{recording.id}")
@@ -241,7 +244,7 @@ async def test_a_recording_cut_off_by_a_crash_is_published_at_the_next_start(
     (directory / "00003.m4s.tmp").write_bytes(b"\0\0\0\x10moof half")
 
     app = create_app(settings)
-    async with app.router.lifespan_context(app), app.state.db.session() as db:
+    async with app.router.lifespan_context(app), app_services(app).db.session() as db:
         recordings = list((await db.scalars(select(Recording))).all())
     assert len(recordings) == 1
     assert 5.5 <= recordings[0].duration_seconds <= 6.5  # at most the open segment lost
@@ -300,7 +303,7 @@ async def test_vod_from_s3_through_the_app_plays_and_downloads(
         (tmp_path / "vod.mp4").write_bytes(stream)  # what a player appends, in order
         with av.open(str(tmp_path / "vod.mp4")) as container:
             assert sum(1 for _ in container.decode(video=0)) >= 5 * 25 - 2
-        async with app.state.db.session() as db:
+        async with app_services(app).db.session() as db:
             recording = await db.scalar(select(Recording))
         assert recording is not None
         download = await client.get(f"/sessions/{session_id}/recordings/{recording.id}")

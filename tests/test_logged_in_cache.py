@@ -14,6 +14,7 @@ from sqlalchemy import update
 from starlette.applications import Starlette
 
 from booths.models import Booth
+from fair.app_services import app_services
 from fair.pagecache import TOKEN_PLACEHOLDER, CachedPage, PageCache
 from fair.querycount import counting_queries
 from tests.booth_helpers import KRZ, ORGANISER, OWN
@@ -29,7 +30,7 @@ PAGES = ("/", "/programme", "/booths", f"/booths/{OWN}", "/agenda")
 
 
 def cache_of(app: Starlette) -> PageCache:
-    cache = app.state.page_cache
+    cache = app_services(app).page_cache
     assert isinstance(cache, PageCache)
     return cache
 
@@ -42,7 +43,7 @@ def token_in(html: str) -> str:
 
 async def _hide_booth(app: Starlette, slug: str) -> None:
     """Make a booth a draft, through an ORM session so the commit reports it."""
-    async with app.state.db.session() as db:
+    async with app_services(app).db.session() as db:
         await db.execute(update(Booth).where(Booth.slug == slug).values(published=False))
         await db.commit()
 
@@ -127,7 +128,7 @@ async def test_a_new_name_is_a_new_page_and_logout_leaves_nothing(demo_app: Star
         await login(member, KRZ)
         first = await member.get("/programme")
         assert NAMES[KRZ] in first.text
-        async with demo_app.state.db.session() as db:
+        async with app_services(demo_app).db.session() as db:
             from fair.models import User
 
             await db.execute(update(User).where(User.email == KRZ).values(name="Team Umbenannt"))
@@ -179,7 +180,7 @@ async def test_team_members_own_booth_from_memory_still_marks_the_chat_read(
     from booths.models import BoothChatSeen
 
     async def seen_at() -> object:
-        async with demo_app.state.db.session() as db:
+        async with app_services(demo_app).db.session() as db:
             return await db.scalar(
                 select(BoothChatSeen.seen_at)
                 .join(Booth, Booth.id == BoothChatSeen.booth_id)

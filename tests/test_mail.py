@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from fair.app_services import app_services
 from fair.mail import Attachment, Mail, MailConfigError, Mailer, parse_smtp_url
 from fair.settings import Settings, SettingsError
 from tests.conftest import _running_app, make_settings
@@ -110,7 +111,7 @@ async def test_app_builds_its_mailer_from_settings(
 ) -> None:
     settings = make_settings(database_url, tmp_path, smtp_url=smtp_server.url)
     async for app in _running_app(settings):
-        mailer = app.state.mailer
+        mailer = app_services(app).mailer
         assert mailer.enabled
         await mailer.send(Mail(to="orga@example.org", subject="Hallo", text="Test"))
         await mailer.drain()

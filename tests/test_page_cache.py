@@ -15,6 +15,7 @@ import pytest_asyncio
 from sqlalchemy import select
 from starlette.applications import Starlette
 
+from fair.app_services import app_services
 from fair.pagecache import TOKEN_PLACEHOLDER, PageCache
 from fair.querycount import counting_queries
 from sessions.chat import booth_channel, post_chat
@@ -24,7 +25,7 @@ from tests.test_realtime import redis_url  # noqa: F401  (the Redis server fixtu
 
 
 def cache_of(app: Starlette) -> PageCache:
-    cache = app.state.page_cache
+    cache = app_services(app).page_cache
     assert isinstance(cache, PageCache)
     return cache
 
@@ -96,7 +97,7 @@ async def test_chat_message_drops_only_the_pages_showing_it(
         await client.get(url)
     cache = cache_of(demo_app)
     cached = len(cache)
-    async with demo_app.state.db.session() as db:
+    async with app_services(demo_app).db.session() as db:
         await post_chat(db, booth_channel(OWN), "Besucherin", "Hallo Stand!")
         await db.commit()
     assert len(cache) == cached - 1
@@ -269,7 +270,7 @@ async def test_cached_booth_page_costs_no_statement_and_still_counts_the_visit(
     # Written in the background within a second or so, not by the request.
     for _ in range(40):
         await asyncio.sleep(0.1)
-        async with demo_app.state.db.session() as db:
+        async with app_services(demo_app).db.session() as db:
             visits = await db.scalar(
                 select(BoothDailyStats.visits)
                 .join(Booth, Booth.id == BoothDailyStats.booth_id)
@@ -306,7 +307,7 @@ async def test_cached_pages_follow_the_clock_without_a_write(
 
     settings = make_settings(demo_database_url, tmp_path, today="2026-11-30")
     async for app in _running_app(settings):
-        async with app.state.db.session() as db:
+        async with app_services(app).db.session() as db:
             starting, ending = (
                 await db.scalars(
                     select(ProgrammeSession)

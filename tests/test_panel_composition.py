@@ -10,6 +10,7 @@ import av
 from sqlalchemy import select
 from starlette.applications import Starlette
 
+from fair.app_services import app_services
 from sessions.composer import HEIGHT, WIDTH, compose, grid
 from sessions.demo_media import Slide, write_recording, write_tone_loop
 from sessions.models import ProgrammeSession, Recording
@@ -56,8 +57,8 @@ def test_compose_tiles_every_publisher_and_mixes_their_voices(tmp_path: Path) ->
 async def test_organisers_compose_a_panel_and_see_progress(
     demo_app: Starlette, tmp_path: Path
 ) -> None:
-    storage = demo_app.state.storage
-    async with demo_app.state.db.session() as db:
+    storage = app_services(demo_app).storage
+    async with app_services(demo_app).db.session() as db:
         panel = await db.scalar(select(ProgrammeSession).where(ProgrammeSession.kind == "panel"))
         assert panel is not None
         for index, path in enumerate(_publishers(tmp_path, [5, 6])):
@@ -84,7 +85,7 @@ async def test_organisers_compose_a_panel_and_see_progress(
             await asyncio.sleep(0.1)
         assert status == {"state": "done", "progress": 1.0, "message": ""}, status
         assert "fertig 100 %" in (await client.get(f"/sessions/{panel_id}")).text
-    async with demo_app.state.db.session() as db:
+    async with app_services(demo_app).db.session() as db:
         recordings = list(
             (await db.scalars(select(Recording).where(Recording.session_id == panel_id))).all()
         )

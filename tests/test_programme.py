@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 from starlette.applications import Starlette
 
+from fair.app_services import app_services
 from fair.models import EventDay
 from sessions.models import ProgrammeSession, SessionKind, Speaker, Stage
 from sessions.services import (
@@ -30,7 +31,7 @@ OPENING = "Grußwort der gastgebenden Region Gelsenkirchen"
 
 
 async def _ids(app: Starlette) -> dict[str, Any]:
-    async with app.state.db.session() as db:
+    async with app_services(app).db.session() as db:
         days = list((await db.scalars(select(EventDay).order_by(EventDay.date))).all())
         stages = {s.slug: s.id for s in (await db.scalars(select(Stage))).all()}
         speaker = await db.scalar(select(Speaker).where(Speaker.name == "Dr. Katharina Wellmann"))
@@ -90,7 +91,7 @@ async def test_agenda_page_and_star_buttons(client: httpx.AsyncClient) -> None:
 
 async def test_conflicts_name_the_clash_and_need_override(demo_app: Starlette) -> None:
     ids = await _ids(demo_app)
-    async with demo_app.state.db.session() as db:
+    async with app_services(demo_app).db.session() as db:
         # Stage clash: the opening runs 09:00–09:15 on the main stage.
         with pytest.raises(ConflictError) as stage:
             await create_session(
@@ -328,12 +329,12 @@ async def test_query_count_does_not_grow_with_sessions(empty_app: Starlette) -> 
     def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         statements.append(statement)
 
-    engine = empty_app.state.db.engine.sync_engine
+    engine = app_services(empty_app).db.engine.sync_engine
     transport = httpx.ASGITransport(app=empty_app)
     counts: dict[str, list[int]] = {path: [] for path in PATHS}
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         for size in (1, 3):
-            async with empty_app.state.db.session() as db:
+            async with app_services(empty_app).db.session() as db:
                 await import_schedule(db, _schedule_xml(size), default_time_zone=TZ)
                 await db.commit()
             for path in PATHS:
@@ -358,7 +359,7 @@ async def test_now_and_next(demo_app: Starlette) -> None:
     from sessions.queries import now_and_next
 
     at = local_to_utc(datetime(2026, 11, 30, 9, 5), TZ)
-    async with demo_app.state.db.session() as db:
+    async with app_services(demo_app).db.session() as db:
         planned_only = await now_and_next(db, at)
         # "Now" follows the stage, not the timetable: live once the stage says so.
         await db.execute(
@@ -397,7 +398,7 @@ async def test_next_names_the_first_sessions_before_the_event(demo_app: Starlett
     from fair.formatting import local_to_utc
     from sessions.queries import now_and_next
 
-    async with demo_app.state.db.session() as db:
+    async with app_services(demo_app).db.session() as db:
         current = await now_and_next(db, local_to_utc(datetime(2026, 11, 20, 12, 0), TZ))
     assert current.now == []
     assert len(current.next) == 6

@@ -19,6 +19,8 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from fair.app import create_app
+from fair.app_services import app_services
+from sessions.app_parts import programme_parts
 from tests.conftest import csrf_of, login, make_settings
 from tests.redis_server import RedisServer
 from tests.test_realtime import Instance
@@ -433,7 +435,7 @@ async def test_booth_chat_partial_renders(demo_app: Any) -> None:
     from booths.models import Booth
     from sessions.chat import booth_channel, post_chat, recent_messages
 
-    async with demo_app.state.db.session() as db:
+    async with app_services(demo_app).db.session() as db:
         from sqlalchemy import select
 
         booth = await db.scalar(select(Booth).limit(1))
@@ -442,7 +444,7 @@ async def test_booth_chat_partial_renders(demo_app: Any) -> None:
         await db.commit()
         messages = await recent_messages(db, booth_channel(booth.slug))
     scope = {"type": "http", "session": {}, "headers": [], "query_string": b"", "path": "/"}
-    html = demo_app.state.templates.render(
+    html = app_services(demo_app).templates.render(
         Request(scope), "sessions/_booth_chat.html", {"booth": booth, "booth_messages": messages}
     )
     assert f'data-channel-url="/ws/booths/{booth.slug}"' in html
@@ -455,7 +457,7 @@ async def test_question_flood_from_one_client_gets_429(
 ) -> None:
     from sessions.qa import PostingLimit
 
-    demo_app.state.question_limit = PostingLimit(per_minute=2)
+    programme_parts(demo_app).question_limit = PostingLimit(per_minute=2)
     session_id = await _session_id(client)
     await _ask(client, session_id, "Eins")
     await _ask(client, session_id, "Zwei")

@@ -14,7 +14,9 @@ from sqlalchemy import select
 from starlette.applications import Starlette
 
 from fair.app import create_app
+from fair.app_services import app_services
 from fair.pagecache import PageCache
+from sessions.app_parts import programme_parts
 from sessions.demo_recordings import seed_demo_recordings
 from sessions.models import CaptionCue, Recording
 from tests.conftest import make_client, make_settings
@@ -27,7 +29,7 @@ async def _app(database_url: str, tmp_path: Path, **overrides: object) -> AsyncI
     app = create_app(make_settings(database_url, tmp_path, today=FIRST_MORNING, **overrides))
     async with app.router.lifespan_context(app):
         made = await seed_demo_recordings(
-            app.state.db, app.state.storage, now=app.state.settings.now()
+            app_services(app).db, app_services(app).storage, now=app_services(app).settings.now()
         )
         assert made == 2
         yield app
@@ -46,26 +48,26 @@ async def uncached_app(demo_database_url: str, tmp_path: Path) -> AsyncIterator[
 
 
 async def _recording_ids(app: Starlette) -> list[int]:
-    async with app.state.db.session() as db:
+    async with app_services(app).db.session() as db:
         return list((await db.scalars(select(Recording.id).order_by(Recording.id))).all())
 
 
 async def _views(app: Starlette, recording_id: int) -> int:
-    await app.state.recording_views.flush()
-    async with app.state.db.session() as db:
+    await programme_parts(app).recording_views.flush()
+    async with app_services(app).db.session() as db:
         recording = await db.get(Recording, recording_id)
         assert recording is not None
         return recording.views
 
 
 def _cache(app: Starlette) -> PageCache:
-    cache = app.state.page_cache
+    cache = app_services(app).page_cache
     assert isinstance(cache, PageCache)
     return cache
 
 
 async def _a_spoken_word(app: Starlette) -> str:
-    async with app.state.db.session() as db:
+    async with app_services(app).db.session() as db:
         text = await db.scalar(select(CaptionCue.text).order_by(CaptionCue.id).limit(1))
     assert text, "the demo recordings have captions"
     return max(re.findall(r"\w{6,}", text), key=len)
@@ -137,7 +139,7 @@ async def test_unpublishing_a_recording_reaches_the_cached_library(cached_app: S
     async with make_client(cached_app) as client:
         assert f"/recordings/{rid}" in (await client.get("/recordings")).text
         assert (await client.get(f"/recordings/{rid}")).status_code == 200
-        async with cached_app.state.db.session() as db:
+        async with app_services(cached_app).db.session() as db:
             recording = await db.get(Recording, rid)
             assert recording is not None
             recording.published = False

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from starlette.applications import Starlette
 
 from booths.models import Booth, ContactRequest
+from fair.app_services import app_services
 from fair.models import Role, User
 from sessions.models import ChatMessage, ProgrammeSession, Question
 from sessions.retention import ANONYMOUS, run_retention
@@ -32,7 +33,7 @@ def _contact(booth_id: int, created: datetime, expires: datetime, name: str) -> 
 
 
 async def _seed_personal_data(app: Starlette) -> None:
-    async with app.state.db.session() as db:
+    async with app_services(app).db.session() as db:
         booth_id = await db.scalar(select(Booth.id).limit(1))
         session_id = await db.scalar(select(ProgrammeSession.id).limit(1))
         assert booth_id and session_id
@@ -62,7 +63,7 @@ async def _seed_personal_data(app: Starlette) -> None:
 
 
 async def _remaining(app: Starlette) -> dict[str, object]:
-    async with app.state.db.session() as db:
+    async with app_services(app).db.session() as db:
         return {
             "contacts": sorted((await db.scalars(select(ContactRequest.name))).all()),
             "chat": sorted((await db.scalars(select(ChatMessage.author_name))).all()),
@@ -77,7 +78,7 @@ async def test_retention_removes_exactly_the_expired_rows(demo_app: Starlette) -
     await _seed_personal_data(demo_app)
 
     async def run(now: datetime, dry_run: bool = False) -> list[int]:
-        async with demo_app.state.db.session() as db:
+        async with app_services(demo_app).db.session() as db:
             report = await run_retention(db, now=now, days=180, time_zone=TZ, dry_run=dry_run)
             await db.commit()
         return [
@@ -104,7 +105,7 @@ async def test_retention_removes_exactly_the_expired_rows(demo_app: Starlette) -
     }
     assert await run(after) == [0, 0, 0, 0]  # idempotent
     assert await run(EVENT_END + timedelta(days=400)) == [1, 1, 1, 1]
-    async with demo_app.state.db.session() as db:
+    async with app_services(demo_app).db.session() as db:
         assert await db.scalar(select(func.count()).select_from(Question)) == 2  # kept, nameless
 
 

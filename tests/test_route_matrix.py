@@ -27,6 +27,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from websockets.asyncio.client import connect
 
 from booths.models import Booth, ContactPerson, Material
+from fair.app_services import app_services
 from fair.auth import create_user
 from fair.models import Role
 from fair.web import CSRF_HEADER
@@ -291,7 +292,7 @@ class Ids:
 
 
 async def demo_ids(app: Starlette) -> Ids:
-    async with app.state.db.session() as db:
+    async with app_services(app).db.session() as db:
         booth_id = await db.scalar(select(Booth.id).where(Booth.slug == OWN_BOOTH))
         contact_id = await db.scalar(
             select(ContactPerson.id).where(ContactPerson.booth_id == booth_id).limit(1)

@@ -18,6 +18,7 @@ from lxml import etree
 from sqlalchemy import func, select
 from starlette.applications import Starlette
 
+from fair.app_services import app_services
 from fair.errors import HTTPError
 from sessions.importers import import_schedule, parse_schedule
 from sessions.models import ProgrammeSession
@@ -70,7 +71,7 @@ async def post_import(
 
 
 async def count_sessions(app: Starlette) -> int:
-    async with app.state.db.session() as db:
+    async with app_services(app).db.session() as db:
         return int(await db.scalar(select(func.count()).select_from(ProgrammeSession)) or 0)
 
 
@@ -83,7 +84,7 @@ async def test_any_guid_is_an_identity_and_exports_as_a_stable_uuid(empty_app: S
     )
     report = await run_import(empty_app, data)
     assert len(report.created) == 4
-    async with empty_app.state.db.session() as db:
+    async with app_services(empty_app).db.session() as db:
         rows = dict((await db.execute(select(ProgrammeSession.title, ProgrammeSession.guid))).all())
         refs = dict(
             (await db.execute(select(ProgrammeSession.title, ProgrammeSession.source_ref))).all()
@@ -293,7 +294,7 @@ BAD_INPUT = {
 async def test_bad_input_is_refused_naming_the_place(demo_app: Starlette, case: str) -> None:
     data, status, needle = BAD_INPUT[case]
     before = await programme(demo_app)
-    async with demo_app.state.db.session() as db:
+    async with app_services(demo_app).db.session() as db:
         with pytest.raises(HTTPError) as refused:
             await import_schedule(db, data, default_time_zone=TZ)
         await db.rollback()
@@ -335,7 +336,7 @@ async def test_organiser_plans_past_midnight_on_an_imported_night_day(
     data = frab_file(frab_event("n-1", "Abendvortrag", when="2027-03-02T21:00:00+01:00"))
     data = data.replace(b'end="2027-03-02T18:00:00+01:00"', b'end="2027-03-03T02:00:00+01:00"')
     await run_import(empty_app, data)
-    async with empty_app.state.db.session() as db:
+    async with app_services(empty_app).db.session() as db:
         day = await db.scalar(select(EventDay))
         stage = await db.scalar(select(Stage))
         assert day is not None and stage is not None
@@ -451,7 +452,7 @@ async def test_an_existing_day_grows_to_hold_a_late_evening(
     response = await post_import(client, data)
     assert "Tageszeiten erweitert" in response.text
     assert "<li>Montag, 30. November 2026: 09:00–00:30</li>" in response.text
-    async with demo_app.state.db.session() as db:
+    async with app_services(demo_app).db.session() as db:
         day = await db.scalar(select(EventDay).where(EventDay.date == date(2026, 11, 30)))
         assert day is not None and (day.starts, day.ends) == (time(9), time(0, 30))
     again = await run_import(demo_app, data)

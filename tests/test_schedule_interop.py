@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from starlette.applications import Starlette
 
+from fair.app_services import app_services
 from fair.models import EventDay
 from sessions.importers import ImportReport, import_schedule
 from sessions.models import ProgrammeSession, SessionSpeaker
@@ -66,7 +67,7 @@ def pretalx_xml_schema() -> etree.XMLSchema:
 
 async def programme(app: Starlette) -> set[tuple[Any, ...]]:
     """Everything a round trip must keep, per session, by guid."""
-    async with app.state.db.session() as db:
+    async with app_services(app).db.session() as db:
         sessions = await db.scalars(
             select(ProgrammeSession).options(
                 selectinload(ProgrammeSession.stage),
@@ -96,7 +97,7 @@ async def programme(app: Starlette) -> set[tuple[Any, ...]]:
 
 
 async def run_import(app: Starlette, data: bytes) -> ImportReport:
-    async with app.state.db.session() as db:
+    async with app_services(app).db.session() as db:
         report = await import_schedule(db, data, default_time_zone=TZ)
         await db.commit()
     return report
@@ -196,7 +197,7 @@ async def test_late_events_stay_on_their_conference_day(empty_app: Starlette) ->
         json_ids = {e["id"] for events in days["2014-12-28"]["rooms"].values() for e in events}
         assert json_ids >= late_ids
 
-        async with empty_app.state.db.session() as db:
+        async with app_services(empty_app).db.session() as db:
             day_id = await db.scalar(select(EventDay.id).where(EventDay.date == date(2014, 12, 28)))
         page = (await client.get(f"/programme?day={day_id}")).text
         item = page.split(f'data-session-id="{min(late_ids)}"')[1].split("</li>")[0]

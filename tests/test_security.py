@@ -12,6 +12,7 @@ from sqlalchemy import select
 from starlette.applications import Starlette
 
 from booths import analytics
+from fair.app_services import app_services
 from fair.storage.base import RangeNotSatisfiable
 from fair.storage.http import parse_range
 from sessions.models import ProgrammeSession, Question
@@ -137,7 +138,7 @@ async def test_nul_in_an_upload_title_is_dropped(client: httpx.AsyncClient) -> N
 async def test_unicode_digit_in_the_visit_cookie_is_ignored(
     demo_app: Starlette, client: httpx.AsyncClient
 ) -> None:
-    today = analytics.local_today(demo_app.state.settings.time_zone).isoformat()
+    today = analytics.local_today(app_services(demo_app).settings.time_zone).isoformat()
     cookie = f"{analytics.SEEN_COOKIE}={today}.1.".encode() + b"\xb2"
     response = await client.get(BOOTH, headers={"cookie": cookie})
     assert response.status_code == 200
@@ -170,7 +171,7 @@ async def test_voter_cookie_set_by_a_vote_honours_secure_cookies(
             transport=httpx.ASGITransport(app=app), base_url="https://testserver"
         ) as client,
     ):
-        async with app.state.db.session() as db:
+        async with app_services(app).db.session() as db:
             session_id = await db.scalar(select(ProgrammeSession.id).limit(1))
             question = Question(session_id=session_id, author_name="Ada", body="Warum?", votes=0)
             db.add(question)

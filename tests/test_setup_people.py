@@ -15,6 +15,7 @@ from sqlalchemy import func, select, update
 from starlette.applications import Starlette
 
 from fair.accounts import create_setup_token
+from fair.app_services import app_services
 from fair.audit import purge_expired
 from fair.db import utcnow
 from fair.models import AccountToken, AuditEntry, EventDay, Invitation, User
@@ -25,7 +26,7 @@ PASSWORD = "ein-sicheres-passwort"
 
 
 async def _setup_token(app: Starlette) -> str:
-    async with app.state.db.session() as db:
+    async with app_services(app).db.session() as db:
         token = await create_setup_token(db)
         await db.commit()
     assert token is not None
@@ -52,7 +53,7 @@ async def _first_organiser(app: Starlette, client: httpx.AsyncClient) -> None:
 
 
 async def _count(app: Starlette, model: Any) -> int:
-    async with app.state.db.session() as db:
+    async with app_services(app).db.session() as db:
         return int(await db.scalar(select(func.count()).select_from(model)) or 0)
 
 
@@ -117,14 +118,14 @@ async def test_setup_link_creates_the_first_organiser_once(empty_app: Starlette)
             password_repeat=PASSWORD,
         )
         assert replay.status_code == 404
-    async with empty_app.state.db.session() as db:
+    async with app_services(empty_app).db.session() as db:
         assert await create_setup_token(db) is None  # there is an organiser now
     assert await _count(empty_app, User) == 1
 
 
 async def test_expired_setup_link_is_refused(empty_app: Starlette) -> None:
     token = await _setup_token(empty_app)
-    async with empty_app.state.db.session() as db:
+    async with app_services(empty_app).db.session() as db:
         await db.execute(update(AccountToken).values(expires_at=utcnow() - timedelta(minutes=1)))
         await db.commit()
     async with make_client(empty_app) as client:
@@ -345,7 +346,7 @@ async def test_invitations_by_link_revoke_resend_roles_and_removal(
         assert revoked.status_code == 303
         async with make_client(demo_app) as stranger:
             assert (await stranger.get(other_link)).status_code == 404
-        async with demo_app.state.db.session() as db:
+        async with app_services(demo_app).db.session() as db:
             nora_id = await db.scalar(select(User.id).where(User.email == "neu@example.org"))
         role = await _post(client, f"/organiser/people/{nora_id}", action="role", role="speaker")
         assert role.status_code == 303
@@ -418,7 +419,7 @@ async def test_invitation_and_password_reset_by_mail(
             assert sent.status_code == 200
             assert "per E-Mail verschickt" in sent.text
             assert "invitation-link" not in sent.text
-            await app.state.mailer.drain()
+            await app_services(app).mailer.drain()
             smtp_server.wait_for(1, timeout=10)
             mail = smtp_server.messages[-1]
             assert mail["To"] == "referentin@example.org"
@@ -437,7 +438,7 @@ async def test_invitation_and_password_reset_by_mail(
                 "/password/forgot", data={"csrf_token": token, "email": "niemand@example.org"}
             )
             assert unknown.text.count("unterwegs") == asked.text.count("unterwegs")
-            await app.state.mailer.drain()
+            await app_services(app).mailer.drain()
             smtp_server.wait_for(2, timeout=10)
             assert len(smtp_server.messages) == 2  # none for the unknown address
             body = smtp_server.messages[-1].get_body(("plain",)).get_content()
@@ -457,7 +458,7 @@ async def test_invitation_and_password_reset_by_mail(
             assert (await forgetful.get(reset_path.group(1))).status_code == 404  # once
         async with make_client(app) as again:
             await login(again, "referentin@example.org", new_password)
-        async with app.state.db.session() as db:
+        async with app_services(app).db.session() as db:
             used = await db.scalar(
                 select(Invitation.used_at).where(Invitation.email == "referentin@example.org")
             )
@@ -475,7 +476,7 @@ async def test_invitation_and_password_reset_by_mail(
 async def test_removed_person_keeps_no_password(demo_app: Starlette) -> None:
     async with make_client(demo_app) as organiser:
         await login(organiser, "orga@example.org")
-        async with demo_app.state.db.session() as db:
+        async with app_services(demo_app).db.session() as db:
             speaker_id = await db.scalar(
                 select(User.id).where(User.email == "henning.wiebusch@example.org")
             )
@@ -496,7 +497,7 @@ async def test_removed_person_keeps_no_password(demo_app: Starlette) -> None:
 
 
 async def test_audit_entries_are_kept_for_the_retention_period(empty_app: Starlette) -> None:
-    async with empty_app.state.db.session() as db:
+    async with app_services(empty_app).db.session() as db:
         db.add(
             AuditEntry(
                 at=utcnow() - timedelta(days=40),

@@ -11,6 +11,7 @@ from aiortc import RTCPeerConnection
 from sqlalchemy import select
 from starlette.applications import Starlette
 
+from fair.app_services import app_services
 from fair.models import User
 from sessions.live.synthetic import SyntheticVideoTrack, ToneAudioTrack
 from sessions.models import (
@@ -27,7 +28,7 @@ SPEAKER = "henning.wiebusch@example.org"
 
 async def _session_of(app: Starlette, email: str, *, own: bool = True) -> int:
     """A session where ``email`` speaks (``own``), or one where they do not."""
-    async with app.state.db.session() as db:
+    async with app_services(app).db.session() as db:
         user_id = await db.scalar(select(User.id).where(User.email == email))
         mine = select(SessionSpeaker.session_id).join(Speaker).where(Speaker.user_id == user_id)
         query = select(ProgrammeSession.id).order_by(ProgrammeSession.id).limit(1)
@@ -124,7 +125,7 @@ async def test_ended_and_cancelled_sessions_refuse_offers(
     offer = {"sdp": await _offer(), "type": "offer"}
     assert (await _post(client, f"/sessions/{session_id}/live/publish", offer)).status_code == 409
     assert (await _post(client, f"/sessions/{session_id}/live/watch", offer)).status_code == 409
-    async with demo_app.state.db.session() as db:
+    async with app_services(demo_app).db.session() as db:
         session = await db.get(ProgrammeSession, session_id)
         assert session is not None and session.live_state is LiveState.ended
     page = await client.get(f"/sessions/{session_id}")
@@ -150,7 +151,7 @@ async def test_moderator_starts_the_session(demo_app: Starlette, client: httpx.A
 
 async def test_viewer_flood_is_limited(demo_app: Starlette, client: httpx.AsyncClient) -> None:
     session_id = await _session_of(demo_app, SPEAKER)
-    limit = demo_app.state.settings.live_offers_per_minute
+    limit = app_services(demo_app).settings.live_offers_per_minute
     statuses = []
     for _ in range(limit + 2):
         response = await _post(
@@ -165,14 +166,14 @@ async def test_unpublished_recording_is_hidden(
     demo_app: Starlette, client: httpx.AsyncClient
 ) -> None:
     session_id = await _session_of(demo_app, SPEAKER)
-    async with demo_app.state.db.session() as db:
+    async with app_services(demo_app).db.session() as db:
         recording = Recording(
             session_id=session_id, storage_key=f"recordings/{session_id}/x.mp4", published=False
         )
         db.add(recording)
         await db.commit()
         recording_id = recording.id
-    await demo_app.state.storage.save_file(
+    await app_services(demo_app).storage.save_file(
         f"recordings/{session_id}/x.mp4", _tiny_file(demo_app), content_type="video/mp4"
     )
     url = f"/sessions/{session_id}/recordings/{recording_id}"
@@ -192,7 +193,7 @@ async def test_unpublished_recording_is_hidden(
 def _tiny_file(app: Starlette) -> Any:
     from pathlib import Path
 
-    path = Path(app.state.settings.spool_dir).parent / "tiny.mp4"
+    path = Path(app_services(app).settings.spool_dir).parent / "tiny.mp4"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(b"\x00\x00\x00\x18ftypisom" + b"\x00" * 100)
     return path

@@ -16,6 +16,7 @@ import lxml.html
 import pytest
 
 from fair.app import create_app
+from fair.app_services import app_services
 from fair.static_export import ExportError, StaticExporter, check_target
 from sessions.demo_recordings import seed_demo_recordings
 from tests.app_server import free_port
@@ -80,7 +81,9 @@ async def test_static_export_works_without_a_server(
         from fair.clock import fair_now
 
         made = await seed_demo_recordings(
-            app.state.db, app.state.storage, now=fair_now(FIRST_MORNING, "Europe/Berlin")
+            app_services(app).db,
+            app_services(app).storage,
+            now=fair_now(FIRST_MORNING, "Europe/Berlin"),
         )
         assert made == 2
         steps: list[str] = []

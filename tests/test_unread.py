@@ -6,6 +6,7 @@ from __future__ import annotations
 import httpx
 from starlette.applications import Starlette
 
+from fair.app_services import app_services
 from sessions.chat import booth_channel, post_chat
 from tests.booth_helpers import KRZ, OTHER, OWN, client_of
 from tests.conftest import csrf_of, login
@@ -27,7 +28,7 @@ async def _contact(client: httpx.AsyncClient, slug: str) -> None:
 
 
 async def _chat(app: Starlette, slug: str, text: str) -> None:
-    async with app.state.db.session() as db:
+    async with app_services(app).db.session() as db:
         await post_chat(db, booth_channel(slug), "Gast", text)
         await db.commit()
 

@@ -14,15 +14,23 @@ from sqlalchemy import select
 from starlette.applications import Starlette
 
 from booths.models import Booth
+from fair.app_services import app_services
 from fair.models import Membership, User
 from fair.querycount import counting_queries
+from fair.user_cache import UserCache
 from tests.booth_helpers import KRZ, OTHER
 from tests.conftest import _running_app, login, make_client, make_settings
 from tests.test_realtime import redis_url  # noqa: F401  (the Redis server fixture)
 
 
+def _users(app: Starlette) -> UserCache:
+    cache = app_services(app).user_cache
+    assert cache is not None
+    return cache
+
+
 async def _set_active(app: Starlette, email: str, active: bool) -> None:
-    async with app.state.db.session() as db:
+    async with app_services(app).db.session() as db:
         user = await db.scalar(select(User).where(User.email == email))
         assert user is not None
         user.is_active = active
@@ -39,7 +47,7 @@ async def test_cached_logged_in_page_costs_no_statement(
             again = await client.get(url)
         assert again.status_code == 200
         assert counted.count == 0, (url, counted.statements)
-    assert len(demo_app.state.user_cache) == 1
+    assert len(_users(demo_app)) == 1
 
 
 async def test_deactivated_account_is_logged_out_at_once(
@@ -59,7 +67,7 @@ async def test_new_membership_is_seen_at_once(
 ) -> None:
     await login(client, KRZ)
     assert (await client.get(f"/booths/{OTHER}/edit")).status_code == 403
-    async with demo_app.state.db.session() as db:
+    async with app_services(demo_app).db.session() as db:
         user = await db.scalar(select(User).where(User.email == KRZ))
         booth = await db.scalar(select(Booth).where(Booth.slug == OTHER))
         assert user is not None and booth is not None
@@ -89,7 +97,7 @@ async def test_deactivation_on_one_instance_reaches_the_other(
         async with make_client(second) as on_second:
             on_second.cookies = on_first.cookies  # one login, both instances
             assert (await on_second.get("/exhibitor")).status_code == 200
-            assert len(second.state.user_cache) == 1
+            assert len(_users(second)) == 1
             await _set_active(first, KRZ, False)  # committed on the first instance
             # The tag travels through Redis pub/sub (one hub batch, ~0.1 s).
             status = 200

@@ -11,14 +11,15 @@ import lxml.html
 from sqlalchemy import select, update
 from starlette.applications import Starlette
 
+from fair.app_services import app_services
 from sessions.models import ProgrammeSession
 from tests.app_server import AppServer
 
 
 async def test_programme_marks_what_is_over(client: httpx.AsyncClient, demo_app: Starlette) -> None:
-    async with demo_app.state.db.session() as db:
+    async with app_services(demo_app).db.session() as db:
         first, second = (await db.scalars(select(ProgrammeSession.id).limit(2))).all()
-        now = demo_app.state.settings.now()  # the fair's clock (tests pin FAIR_TODAY)
+        now = app_services(demo_app).settings.now()  # the fair's clock (tests pin FAIR_TODAY)
         await db.execute(
             update(ProgrammeSession)
             .where(ProgrammeSession.id == first)

@@ -9,6 +9,7 @@ import re
 import httpx
 from starlette.applications import Starlette
 
+from fair.app_services import app_services
 from tests.conftest import make_client
 from tests.test_qa_chat import _ask, _post, _session_id
 
@@ -46,7 +47,7 @@ async def test_programme_count_in_plural_forms(
 
     from sessions.models import ProgrammeSession
 
-    async with demo_app.state.db.session() as db:
+    async with app_services(demo_app).db.session() as db:
         row = (
             await db.execute(
                 select(ProgrammeSession.day_id, ProgrammeSession.stage_id)

@@ -313,7 +313,7 @@ class RedisHub(Hub):
                 await pipe.execute()
             if self._pubsub is not None:
                 with contextlib.suppress(Exception):
-                    await self._pubsub.aclose()
+                    await self._pubsub.aclose()  # type: ignore[no-untyped-call]  # redis-py leaves it unannotated
             await self._redis.aclose()
             self._redis = None
 

@@ -2,8 +2,8 @@
 
 Public API: :class:`LiveRegistry` (one per app), :class:`LiveStage` (one per live
 programme session), :class:`LiveError` (refusals with an HTTP status),
-:func:`recover_spool` (recordings left over from a crash). See ``docs/live.md`` sections
-in the module docstrings of :mod:`.stage` (viewer protocol) and :mod:`.fanout` (send path).
+:func:`recover_spool` (recordings left over from a crash). See ``sessions/live/README.md``
+and the module docstrings of :mod:`.stage` (viewer protocol) and :mod:`.fanout` (send path).
 """
 
 from .errors import LiveError

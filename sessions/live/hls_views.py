@@ -17,10 +17,11 @@ from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import Response
 
+from fair.app_services import app_services
 from fair.errors import HTTPError
+from fair.ids import parse_id
 from fair.storage import range_response
 from fair.web import current_user
-from sessions.ids import parse_id
 from sessions.live.archive import (
     MASTER_NAME,
     MEDIA_PLAYLIST_NAME,
@@ -65,7 +66,7 @@ async def hls_file(request: Request) -> Response:
     match = HLS_NAME.match(name) if ".." not in name else None
     if session_id is None or match is None:
         raise _not_found()
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         session = await db.get(ProgrammeSession, session_id)
         if session is None or session.do_not_record or session.cancelled:
             raise _not_found()
@@ -82,7 +83,7 @@ async def hls_file(request: Request) -> Response:
     else:
         content_type = PLAYLIST_TYPE if is_playlist else "video/mp4"
     response = await range_response(
-        request.app.state.storage,
+        app_services(request).storage,
         f"{live_prefix(session_id)}/{name}",
         request,
         filename=name.rsplit("/", 1)[-1],

@@ -19,16 +19,17 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from fair.app_services import app_services
 from fair.auth import CurrentUser, require_user
 from fair.db import Database
 from fair.errors import HTTPError
+from fair.ids import parse_id
 from fair.models import Role
 from fair.ratelimit import SlidingWindowLimit
 from fair.storage import range_response
 from fair.web import check_csrf, current_user, read_form, render
 from sessions.compositions import Compositions
 from sessions.go_live import go_live_refusal
-from sessions.ids import parse_id
 from sessions.live.archive import RecordingArchive
 from sessions.live.errors import LiveError
 from sessions.live.hls_audience import HlsAudience
@@ -119,7 +120,7 @@ async def may_publish(db: Any, user: CurrentUser | None, session: ProgrammeSessi
 
 
 async def _load_session(request: Request) -> ProgrammeSession:
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         session: ProgrammeSession = await get_session(db, _session_id(request))
         return session
 
@@ -128,7 +129,7 @@ async def _require_publisher(request: Request) -> ProgrammeSession:
     user = current_user(request)
     if user is None:
         raise HTTPError(401, "Bitte melden Sie sich an, um zu senden.")
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         session = await get_session(db, _session_id(request))
         if not await may_publish(db, user, session):
             raise HTTPError(403, "Nur die Mitwirkenden dieses Programmpunkts dürfen senden.")
@@ -161,13 +162,13 @@ def _rate_limit(request: Request) -> None:
 
 
 def _record(request: Request, session: ProgrammeSession) -> bool:
-    return bool(request.app.state.settings.record_sessions) and not session.do_not_record
+    return bool(app_services(request).settings.record_sessions) and not session.do_not_record
 
 
 async def _set_state(request: Request, session_id: int, state: LiveState) -> None:
     """Store the stage's state and tell every open page of the session at once (their
     players refresh; nobody has to reload to see "live" or "ended")."""
-    database: Database = request.app.state.db
+    database: Database = app_services(request).db
     async with database.session() as db:
         session = await db.get(ProgrammeSession, session_id)
         if session is None or session.live_state == state:
@@ -175,19 +176,22 @@ async def _set_state(request: Request, session_id: int, state: LiveState) -> Non
         session.live_state = state
         if state in (LiveState.live, LiveState.ended):  # not a resume after a pause
             kind = "start" if state is LiveState.live else "end"
-            await record_mark(db, session_id, kind, request.app.state.settings.now())
+            await record_mark(db, session_id, kind, app_services(request).settings.now())
         await db.commit()
-    await request.app.state.hub.publish(
+    await app_services(request).hub.publish(
         session_channel(session_id), {"type": "session_state", "state": state.value}
     )
-    await request.app.state.hub.publish(
+    await app_services(request).hub.publish(
         PROGRAMME_CHANNEL,
         {"type": "session_state", "session_id": session_id, "state": state.value},
     )
 
 
 def _is_over(request: Request, session: ProgrammeSession) -> bool:
-    return phase_of(session, request.app.state.settings.now())[0] in (Phase.ended, Phase.cancelled)
+    return phase_of(session, app_services(request).settings.now())[0] in (
+        Phase.ended,
+        Phase.cancelled,
+    )
 
 
 def _answer(answer: Any) -> JSONResponse:
@@ -209,14 +213,14 @@ async def live_status(request: Request) -> Response:
         info["state"] = "waiting"
     info["session_state"] = session.live_state.value
     if _record(request, session):  # live HLS exists only for recorded talks
-        info["hls_url"] = hls_url(request.app.state.settings.media_base_url, session.id)
+        info["hls_url"] = hls_url(app_services(request).settings.media_base_url, session.id)
         audience: HlsAudience = request.app.state.hls_audience
         token = request.query_params.get("hls")
         if token:  # an HLS player's poll: it counts as a viewer (approximate, see module)
             audience.seen(session.id, token)
         info["hls_viewers"] = audience.count(session.id)
         info["viewers"] = int(info.get("viewers", 0)) + info["hls_viewers"]
-    info["phase"] = phase_of(session, request.app.state.settings.now())[0].value
+    info["phase"] = phase_of(session, app_services(request).settings.now())[0].value
     return JSONResponse(info, headers={"Cache-Control": "no-store"})
 
 
@@ -226,7 +230,7 @@ async def publish(request: Request) -> Response:
         raise HTTPError(409, "Dieser Programmpunkt ist beendet oder abgesagt.")
     user = current_user(request)
     assert user is not None
-    settings = request.app.state.settings
+    settings = app_services(request).settings
     refusal = go_live_refusal(
         session,
         settings.now(),
@@ -258,7 +262,7 @@ async def watch(request: Request) -> Response:
     sdp, kind = await _read_offer(request)
     engine = await _live(request).get()
     info = await engine.describe(str(session.id))
-    settings = request.app.state.settings
+    settings = app_services(request).settings
     if int(info.get("viewers", 0)) >= min(
         settings.live_max_viewers, settings.live_webrtc_max_viewers
     ):
@@ -304,7 +308,7 @@ async def _next_item(request: Request) -> Response:
         raise HTTPError(403, "Nur die Moderation kann zum nächsten Programmpunkt wechseln.")
     if _is_over(request, session):
         raise HTTPError(409, "Dieser Programmpunkt ist beendet oder abgesagt.")
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         following = (await spanned_sessions(db, session))[1:2]
     if not following:
         raise HTTPError(409, "Auf dieser Bühne folgt heute kein weiterer Programmpunkt.")
@@ -320,7 +324,7 @@ async def recording_media(request: Request) -> Response:
     """A recording, streamed with Range support so players can seek."""
     session_id = _session_id(request)
     recording_id = _recording_id(request)
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         recording = await db.get(Recording, recording_id)
         if recording is None or recording.session_id != session_id:
             raise HTTPError(404, "Aufzeichnung nicht gefunden.")
@@ -329,7 +333,7 @@ async def recording_media(request: Request) -> Response:
             if not await may_publish(db, current_user(request), session):
                 raise HTTPError(404, "Aufzeichnung nicht gefunden.")
     return await range_response(
-        request.app.state.storage,
+        app_services(request).storage,
         recording.storage_key,
         request,
         filename=Path(recording.storage_key).name,
@@ -343,7 +347,7 @@ async def toggle_recording(request: Request) -> Response:
     form = await read_form(request)
     session_id = _session_id(request)
     recording_id = _recording_id(request)
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         recording = await db.get(Recording, recording_id)
         if recording is None or recording.session_id != session_id:
             raise HTTPError(404, "Aufzeichnung nicht gefunden.")
@@ -376,10 +380,10 @@ def register_live_hooks(app: Starlette) -> None:
     finish and store every recording) at shutdown."""
 
     async def start(app: Starlette) -> None:
-        settings = app.state.settings
+        settings = app_services(app).settings
         spool_dir = Path(settings.spool_dir)
         await asyncio.to_thread(spool_dir.mkdir, parents=True, exist_ok=True)
-        archive = RecordingArchive(app.state.db, app.state.storage, spool_dir)
+        archive = RecordingArchive(app_services(app).db, app_services(app).storage, spool_dir)
         app.state.recording_archive = archive
         app.state.live_offer_limit = SlidingWindowLimit(
             settings.live_offers_per_minute,
@@ -389,7 +393,7 @@ def register_live_hooks(app: Starlette) -> None:
         app.state.live = LiveEngine(
             settings, archive, list(getattr(app.state, "live_worker_args", []))
         )
-        app.state.compositions = Compositions(app.state.db, app.state.storage)
+        app.state.compositions = Compositions(app_services(app).db, app_services(app).storage)
         app.state.hls_audience = HlsAudience()
         await archive.recover()
         archive.start()  # live HLS: segments go to storage as they close
@@ -399,8 +403,8 @@ def register_live_hooks(app: Starlette) -> None:
         await app.state.live.close()
         await app.state.recording_archive.close()
 
-    app.state.startup_hooks.append(start)
-    app.state.shutdown_hooks.append(stop)
+    app_services(app).startup_hooks.append(start)
+    app_services(app).shutdown_hooks.append(stop)
 
 
 async def live_error_response(request: Request, exc: Exception) -> Response:
