@@ -54,6 +54,8 @@ class Journey:
 
 
 async def open_journey(browser: Any, shots: Path, who: str, **options: Any) -> Journey:
+    """A fresh context (no cookies), with a German browser as most visitors have."""
+    options.setdefault("locale", "de-DE")
     context = await browser.new_context(accept_downloads=True, **options)
     return Journey(await context.new_page(), shots, who)
 

@@ -26,6 +26,7 @@ import httpx
 import pytest
 import pytest_asyncio
 
+from fair.seed import tiny_pdf
 from tests import pg_server
 from tests.app_server import AppServer, start_app_server
 from tests.conftest import TemplateDatabases
@@ -194,6 +195,28 @@ async def test_a_journey_alternating_two_instances_behind_one_url(
         assert response is not None and cluster.instance(response) == "a"
         assert await visitor_a.page.locator("p.lead").inner_text() == tagline
         await visitor_a.shot("booth-on-a-after-edit-on-b")
+
+        # a material uploaded through B (into the shared S3) downloads through A (which
+        # may answer with a redirect to a presigned URL of the S3 server)
+        payload = tiny_pdf("Faltblatt von Instanz B")
+        upload = tmp_path / "faltblatt.pdf"
+        upload.write_bytes(payload)
+        await exhibitor.page.fill("#new-title", "Faltblatt von B")
+        await exhibitor.page.set_input_files("#new-file", str(upload))
+        async with exhibitor.page.expect_navigation() as navigation:
+            await exhibitor.page.locator("form:has(#new-file) button[type=submit]").click()
+        assert cluster.instance(await navigation.value) == "b"
+        await visitor_a.page.reload()
+        async with visitor_a.page.expect_download() as download_info:
+            await visitor_a.page.get_by_role("link", name="Faltblatt von B").click()
+        download = await download_info.value
+        assert Path(await download.path()).read_bytes() == payload
+        assert re.search(
+            rf"^GET /booths/{BOOTH}/materials/\d+/download (200|303) "
+            + re.escape(cluster.servers["a"].base_url.removeprefix("http://")),
+            cluster.access_log.read_text(),
+            re.M,
+        ), "the download was not served by A"
 
         # chat and Q&A: one browser on A, one on B, both in the same talk
         await _pin(visitor_b, cluster, "b")
