@@ -374,6 +374,8 @@ async def test_speaker_goes_live_viewer_watches_moderator_ends_recording_appears
         await speaker.page.locator("[data-stage-session-state]", has_text="beendet").wait_for(
             timeout=15_000
         )
+        # the ended page promises no connection any more
+        assert await viewer.page.locator("[data-live-mode]").inner_text() == ""
         await speaker.shot("speaker-sees-end")
         await viewer.shot("viewer-sees-end")
         for page in (speaker.page, viewer.page):
