@@ -53,6 +53,13 @@ class Journey:
             await page.click("main button[type=submit]")
 
 
+async def close_journeys(*journeys: Journey) -> list[str]:
+    """Close every context; return what went wrong on their pages, for one assertion."""
+    for journey in journeys:
+        await journey.page.context.close()
+    return [error for journey in journeys for error in journey.errors]
+
+
 async def open_journey(browser: Any, shots: Path, who: str, **options: Any) -> Journey:
     """A fresh context (no cookies), with a German browser as most visitors have."""
     options.setdefault("locale", "de-DE")

@@ -24,7 +24,7 @@ from fair.storage import LocalStorage
 from sessions.demo_recordings import seed_demo_recordings
 from tests.app_server import AppServer, start_app_server
 from tests.conftest import DEMO_PASSWORD, TemplateDatabases
-from tests.journey_helpers import Journey, open_journey, poll
+from tests.journey_helpers import Journey, close_journeys, open_journey, poll
 from tests.test_archive import FIRST_MORNING
 from tests.test_stage_e2e import SPEAKER, _speaker_session
 
@@ -403,12 +403,10 @@ async def test_speaker_goes_live_viewer_watches_moderator_ends_recording_appears
         card = viewer.page.locator("li.recording-card", has_text=title)
         await card.wait_for()
         await viewer.shot("library")
-        errors = speaker.errors + viewer.errors + moderator.errors
-        assert errors == [], errors
     finally:
-        for journey in (speaker, viewer, moderator):
-            await journey.page.context.close()
+        errors = await close_journeys(speaker, viewer, moderator)
         server.stop()
+    assert errors == [], errors
 
 
 async def _advanced(page: Any, selector: str, frames: int) -> bool:

@@ -30,7 +30,7 @@ from fair.seed import tiny_pdf
 from tests import pg_server
 from tests.app_server import AppServer, start_app_server
 from tests.conftest import TemplateDatabases
-from tests.journey_helpers import Journey, open_journey, poll
+from tests.journey_helpers import Journey, close_journeys, open_journey, poll
 from tests.redis_server import running_redis
 from tests.s3_server import S3Server, free_port
 from tests.test_live_proxy import NGINX, render_nginx_conf
@@ -255,11 +255,9 @@ async def test_a_journey_alternating_two_instances_behind_one_url(
         )
         await visitor_a.shot("chat-and-qa-on-a")
         await visitor_b.shot("chat-and-qa-on-b")
-        errors = exhibitor.errors + visitor_a.errors + visitor_b.errors
-        assert errors == [], errors
     finally:
-        for journey in (exhibitor, visitor_a, visitor_b):
-            await journey.page.context.close()
+        errors = await close_journeys(exhibitor, visitor_a, visitor_b)
+    assert errors == [], errors
 
     # the sockets were really held by different instances (logged when they closed)
     async def both_sockets_logged() -> bool:
