@@ -57,3 +57,16 @@ def test_lock_file_pins_every_dependency_with_hashes() -> None:
         assert requirement.specifier.contains(pinned[name], prereleases=True), (
             f"requirements.lock pins {name}=={pinned[name]}, pyproject asks {requirement}"
         )
+
+
+def test_nginx_locations_inherit_the_forwarded_headers() -> None:
+    """nginx drops every inherited proxy_set_header in a block that sets one of its own:
+    a location with its own line forwarded no Host, and the app then refused every
+    browser POST as foreign (found by tests/test_two_instances_browser.py)."""
+    conf = (ROOT / "deploy" / "nginx.conf").read_text()
+    server_block = conf[conf.index("    server {") :]
+    assert "proxy_set_header" not in server_block
+    for header in ("Host $http_host", "Upgrade $http_upgrade", "Connection $connection_upgrade"):
+        assert f"proxy_set_header {header};" in conf
+    compose = (ROOT / "docker-compose.yml").read_text()
+    assert "./deploy/nginx.conf:/etc/nginx/nginx.conf" in compose  # the same file in compose

@@ -216,7 +216,10 @@ class LivePlayer {
     this.startButton.hidden = !hls;
     this.edgeButton.hidden = !hls;
     this.root.dataset.mode = this.mode || "";
-    if (!this.mode) return;
+    if (!this.mode) {
+      this.modeLabel.textContent = ""; // ended or between modes: no delay to promise
+      return;
+    }
     if (!hls) {
       this.modeLabel.textContent = data.labelModeWebrtc;
       return;
@@ -311,6 +314,7 @@ class LivePlayer {
     this.pc = null;
     this.closeHls();
     this.mode = null;
+    this.showMode();
     this.stateLabel.textContent = this.label("ended");
     this.root.dataset.state = "ended";
     this.joinButton.hidden = true;
