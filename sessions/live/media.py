@@ -141,6 +141,12 @@ def abs_send_time_now() -> bytes:
     return value.to_bytes(3, "big")
 
 
+class Target(Protocol):
+    """Where an encoded frame goes: a pipeline's or a rendition's subscribers."""
+
+    subscribers: list[Subscriber]
+
+
 class Pipeline:
     """Common part of audio and video: source swapping, subscribers, the encode loop."""
 
@@ -231,19 +237,20 @@ class Pipeline:
             except Exception:  # a broken frame must not end the session
                 logger.exception("%s pipeline: encoding failed", self.kind)
                 continue
-            for item in encoded:
-                self._fanout(item)
+            for target, item in encoded:
+                self._fanout(item, target.subscribers)
 
     def _keep(self, source: MediaStreamTrack) -> bool:
         return True
 
-    def _prepare(self, frame: av.frame.Frame) -> Callable[[], list[EncodedFrame]]:
+    def _prepare(self, frame: av.frame.Frame) -> Callable[[], list[tuple[Target, EncodedFrame]]]:
         raise NotImplementedError
 
-    def _fanout(self, frame: EncodedFrame) -> None:
-        self.frames_out += 1
+    def _fanout(self, frame: EncodedFrame, subscribers: list[Subscriber]) -> None:
+        if subscribers is self.subscribers:
+            self.frames_out += 1
         started = time.thread_time()
-        for subscriber in self.subscribers:
+        for subscriber in list(subscribers):
             try:
                 subscriber.push(frame)
             except Exception:  # one broken viewer must not stop the others
@@ -252,64 +259,63 @@ class Pipeline:
         self.send_seconds += time.thread_time() - started
 
 
-class VideoPipeline(Pipeline):
-    """Encodes one publisher's video once with libx264 for all viewers and the recording."""
+@dataclass(frozen=True, slots=True)
+class RenditionSpec:
+    """One picture size viewers can get: the largest size and the bitrate it is encoded at."""
 
-    kind = "video"
+    name: str
+    max_size: tuple[int, int]
+    bitrate: int
 
-    def __init__(
-        self,
-        clock: StageClock,
-        executor: ThreadPoolExecutor,
-        on_source_ended: Callable[[Pipeline, MediaStreamTrack], None],
-        bitrate: int = 1_000_000,
-        max_size: tuple[int, int] = (1280, 720),
-        fps: int = 30,
-    ) -> None:
-        super().__init__(clock, executor, on_source_ended)
-        self.bitrate = bitrate
-        self.max_size = max_size
+
+LOW_RENDITION = RenditionSpec("low", (640, 360), 400_000)
+
+
+class Rendition:
+    """One encoder of a video pipeline: a size, its viewers and its own keyframe pacing.
+
+    A pipeline has one rendition per resolution, never one per viewer. Each viewer's
+    stream sits in exactly one rendition's ``subscribers``; a stream that switches waits in
+    ``pending`` until the new rendition's next keyframe, so the viewer's decoder never sees
+    a frame it cannot decode (same SSRC and sequence numbers: no renegotiation).
+    """
+
+    def __init__(self, spec: RenditionSpec, fps: int) -> None:
+        self.spec = spec
+        self.name = spec.name
         self.fps = fps
+        self.subscribers: list[Subscriber] = []
+        self.pending: list[Subscriber] = []
+        self.frames_out = 0
         self.keyframes_forced = 0
+        self.size: tuple[int, int] | None = None
+        self._source_size: tuple[int, int] | None = None
         self._codec: av.video.codeccontext.VideoCodecContext | None = None
-        self._size: tuple[int, int] | None = None
-        self._last_pts = -1
         self._key_wanted = False
         self._last_forced = -KEYFRAME_MIN_INTERVAL
 
-    def attach(self, track: MediaStreamTrack) -> None:
-        """Swap the source and make the next frame a keyframe so viewers recover at once."""
-        super().attach(track)
+    def fits(self, width: int, height: int) -> bool:
+        """True if a ``width`` x ``height`` source is no larger than this rendition's size."""
+        return width <= self.spec.max_size[0] and height <= self.spec.max_size[1]
+
+    def request_keyframe(self, now: float | None = None) -> None:
+        """Mark a keyframe as wanted; forced at most every 0.5 s (see :meth:`force_now`)."""
         self._key_wanted = True
-        self._last_forced = -KEYFRAME_MIN_INTERVAL
+        if now is not None:  # a new source: force it at once
+            self._last_forced = -KEYFRAME_MIN_INTERVAL
 
-    def request_keyframe(self) -> None:
-        """Mark a keyframe as wanted; it is forced at most every 0.5 s (see _prepare)."""
-        self._key_wanted = True
-
-    def _keep(self, source: MediaStreamTrack) -> bool:
-        # Drop stale frames instead of queueing latency when encoding falls behind.
-        queue = getattr(source, "_queue", None)
-        return queue is None or queue.qsize() < 6
-
-    def _prepare(self, frame: av.frame.Frame) -> Callable[[], list[EncodedFrame]]:
-        assert isinstance(frame, VideoFrame)
-        now = self.clock.now()
-        pts = max(self._last_pts + 1, round(now * VIDEO_CLOCK))
-        self._last_pts = pts
-        force = self._key_wanted and now - self._last_forced >= KEYFRAME_MIN_INTERVAL
-        if force:
+    def force_now(self, now: float) -> bool:
+        """Whether the frame taken at ``now`` is to be a forced keyframe."""
+        if self._key_wanted and now - self._last_forced >= KEYFRAME_MIN_INTERVAL:
             self._key_wanted = False
             self._last_forced = now
             self.keyframes_forced += 1
-        return lambda: self._encode(frame, pts, force)
+            return True
+        return False
 
-    def _target_size(self, frame: VideoFrame) -> tuple[int, int]:
-        if self._size is None:
-            width, height = frame.width, frame.height
-            scale = min(1.0, self.max_size[0] / width, self.max_size[1] / height)
-            self._size = (int(width * scale) // 2 * 2, int(height * scale) // 2 * 2)
-        return self._size
+    def _target_size(self, width: int, height: int) -> tuple[int, int]:
+        scale = min(1.0, self.spec.max_size[0] / width, self.spec.max_size[1] / height)
+        return int(width * scale) // 2 * 2, int(height * scale) // 2 * 2
 
     def _open_codec(self, width: int, height: int) -> av.video.codeccontext.VideoCodecContext:
         codec = av.CodecContext.create("libx264", "w")
@@ -319,7 +325,7 @@ class VideoPipeline(Pipeline):
         codec.pix_fmt = "yuv420p"
         codec.time_base = VIDEO_TIME_BASE
         codec.framerate = fractions.Fraction(self.fps, 1)
-        codec.bit_rate = self.bitrate
+        codec.bit_rate = self.spec.bitrate
         codec.profile = "Baseline"
         keyint = self.fps * GOP_SECONDS
         codec.options = {
@@ -332,33 +338,203 @@ class VideoPipeline(Pipeline):
         }
         return codec
 
-    def _encode(self, frame: VideoFrame, pts: int, force: bool) -> list[EncodedFrame]:
-        width, height = self._target_size(frame)
+    def encode(self, frame: VideoFrame, pts: int, force: bool) -> list[av.Packet]:
+        """Encode ``frame`` (any size; scaled here) and return the H.264 packets.
+
+        The output size follows the source: when the publisher's picture changes size
+        (a browser raises its resolution as its bandwidth estimate grows), the encoder is
+        reopened at the new size and starts with a keyframe carrying the new SPS.
+        """
+        source = (frame.width, frame.height)
+        if source != self._source_size:
+            self._source_size = source
+            size = self._target_size(*source)
+            if size != self.size:
+                self.size = size
+                self._codec = None
+        assert self.size is not None
+        width, height = self.size
         if frame.width != width or frame.height != height or frame.format.name != "yuv420p":
             frame = frame.reformat(width=width, height=height, format="yuv420p")
         if self._codec is None:
             self._codec = self._open_codec(width, height)
+            force = True
         frame.pts = pts
         frame.time_base = VIDEO_TIME_BASE
         frame.pict_type = PictureType.I if force else PictureType.NONE
-        out: list[EncodedFrame] = []
-        for packet in self._codec.encode(frame):
-            data = bytes(packet)
-            payloads = packetize_h264(data)
-            assert packet.pts is not None
-            out.append(
-                EncodedFrame(
-                    payloads=payloads,
-                    timestamp=packet.pts,
-                    ntp=self.clock.ntp(packet.pts / VIDEO_CLOCK),
-                    abs_send_time=abs_send_time_now(),
-                    keyframe=packet.is_keyframe,
-                    run_start=equal_run_start(payloads),
-                )
-            )
-            if self.recorder is not None:
-                self.recorder.write_video(packet, width, height)
+        return list(self._codec.encode(frame))
+
+
+class VideoPipeline(Pipeline):
+    """Encodes one publisher's video once per resolution for all viewers and the recording.
+
+    The top rendition (up to ``max_size``, 1280x720 by default) goes to the recording, the
+    HLS top variant and every viewer who has not been moved to a smaller one. With
+    ``low`` set, a second, smaller rendition is encoded from the same decoded frame, on
+    the same thread, whenever the publisher's picture is larger than it: one extra
+    encoder per track, whatever the number of viewers.
+    """
+
+    kind = "video"
+
+    def __init__(
+        self,
+        clock: StageClock,
+        executor: ThreadPoolExecutor,
+        on_source_ended: Callable[[Pipeline, MediaStreamTrack], None],
+        bitrate: int = 1_000_000,
+        max_size: tuple[int, int] = (1280, 720),
+        fps: int = 30,
+        low: RenditionSpec | None = None,
+    ) -> None:
+        super().__init__(clock, executor, on_source_ended)
+        self.bitrate = bitrate
+        self.max_size = max_size
+        self.fps = fps
+        self.top = Rendition(RenditionSpec("hd", max_size, bitrate), fps)
+        self.subscribers = self.top.subscribers  # the base class's fan-out list
+        self.low = Rendition(low, fps) if low is not None else None
+        self.low_active = False  # the source is larger than the low rendition
+        self._last_pts = -1
+
+    @property
+    def renditions(self) -> list[Rendition]:
+        """The renditions encoded now (the low one only while the source is larger)."""
+        if self.low is not None and self.low_active:
+            return [self.top, self.low]
+        return [self.top]
+
+    @property
+    def keyframes_forced(self) -> int:
+        """Forced keyframes of the top rendition (joins, PLI/FIR, segment cuts)."""
+        return self.top.keyframes_forced
+
+    def attach(self, track: MediaStreamTrack) -> None:
+        """Swap the source and make the next frame a keyframe so viewers recover at once."""
+        super().attach(track)
+        now = self.clock.now()
+        for rendition in (self.top, self.low):
+            if rendition is not None:
+                rendition.request_keyframe(now)
+
+    def unsubscribe(self, subscriber: Subscriber) -> None:
+        """Remove a viewer's stream from whichever rendition holds it."""
+        for rendition in (self.top, self.low):
+            if rendition is None:
+                continue
+            for group in (rendition.subscribers, rendition.pending):
+                if subscriber in group:
+                    group.remove(subscriber)
+
+    def request_keyframe(self) -> None:
+        """A keyframe in every rendition, at most every 0.5 s (a burst of joins shares one)."""
+        for rendition in self.renditions:
+            rendition.request_keyframe()
+
+    def rendition_of(self, subscriber: Subscriber) -> str:
+        """Name of the rendition ``subscriber`` gets now (or is switching to)."""
+        for rendition in (self.top, self.low):
+            if rendition is not None and (
+                subscriber in rendition.pending or subscriber in rendition.subscribers
+            ):
+                return rendition.name
+        return ""
+
+    def select(self, subscriber: Subscriber, name: str) -> str:
+        """Move a viewer's stream to rendition ``name`` ("hd" or "low") at its next keyframe.
+
+        Returns the rendition the viewer will get: "low" falls back to "hd" while the
+        publisher's picture is not larger than the low rendition (nothing to switch to).
+        """
+        target = (
+            self.low if name == "low" and self.low is not None and self.low_active else self.top
+        )
+        if subscriber in target.subscribers:
+            for rendition in (self.top, self.low):
+                if rendition is not None and subscriber in rendition.pending:
+                    rendition.pending.remove(subscriber)
+            return target.name
+        if subscriber not in target.pending:
+            for rendition in (self.top, self.low):
+                if rendition is not None and subscriber in rendition.pending:
+                    rendition.pending.remove(subscriber)
+            target.pending.append(subscriber)
+        target.request_keyframe()
+        return target.name
+
+    def _keep(self, source: MediaStreamTrack) -> bool:
+        # Drop stale frames instead of queueing latency when encoding falls behind.
+        queue = getattr(source, "_queue", None)
+        return queue is None or queue.qsize() < 6
+
+    def _prepare(self, frame: av.frame.Frame) -> Callable[[], list[tuple[Target, EncodedFrame]]]:
+        assert isinstance(frame, VideoFrame)
+        now = self.clock.now()
+        pts = max(self._last_pts + 1, round(now * VIDEO_CLOCK))
+        self._last_pts = pts
+        force_top = self.top.force_now(now)
+        force_low = self.low.force_now(now) if self.low is not None else False
+        return lambda: self._encode(frame, pts, force_top, force_low)
+
+    def _encode(
+        self, frame: VideoFrame, pts: int, force_top: bool, force_low: bool
+    ) -> list[tuple[Target, EncodedFrame]]:
+        out: list[tuple[Target, EncodedFrame]] = []
+        for packet in self.top.encode(frame, pts, force_top):
+            out.append((self.top, self._packetize(packet)))
+            if self.recorder is not None and self.top.size is not None:
+                self.recorder.write_video(packet, *self.top.size)
+        low = self.low
+        if low is not None:
+            active = not low.fits(frame.width, frame.height)
+            if active != self.low_active:
+                self.low_active = active
+                self._low_changed(active)
+            if active:
+                out.extend((low, self._packetize(p)) for p in low.encode(frame, pts, force_low))
         return out
+
+    def _low_changed(self, active: bool) -> None:
+        """The source crossed the low rendition's size: start it, or send its viewers back."""
+        assert self.low is not None
+        if active:
+            self.low.request_keyframe(self.clock.now())
+            return
+        self.top.pending.extend(self.low.subscribers + self.low.pending)
+        self.low.subscribers.clear()
+        self.low.pending.clear()
+        self.top.request_keyframe()
+
+    def _packetize(self, packet: av.Packet) -> EncodedFrame:
+        data = bytes(packet)
+        payloads = packetize_h264(data)
+        assert packet.pts is not None
+        return EncodedFrame(
+            payloads=payloads,
+            timestamp=packet.pts,
+            ntp=self.clock.ntp(packet.pts / VIDEO_CLOCK),
+            abs_send_time=abs_send_time_now(),
+            keyframe=packet.is_keyframe,
+            run_start=equal_run_start(payloads),
+        )
+
+    def _fanout(self, frame: EncodedFrame, subscribers: list[Subscriber]) -> None:
+        """Send to a rendition's viewers; at its keyframe, viewers switching to it join."""
+        for rendition in (self.top, self.low):
+            if rendition is not None and rendition.subscribers is subscribers:
+                rendition.frames_out += 1
+                if frame.keyframe and rendition.pending:
+                    self._switch_in(rendition)
+        super()._fanout(frame, subscribers)
+
+    def _switch_in(self, rendition: Rendition) -> None:
+        for subscriber in rendition.pending:
+            for other in (self.top, self.low):
+                if other is not None and other is not rendition and subscriber in other.subscribers:
+                    other.subscribers.remove(subscriber)
+            if subscriber not in rendition.subscribers:
+                rendition.subscribers.append(subscriber)
+        rendition.pending.clear()
 
 
 class AudioPipeline(Pipeline):
@@ -381,10 +557,10 @@ class AudioPipeline(Pipeline):
         )
         self._next_ts: int | None = None  # 48 kHz timestamp of the next Opus packet
 
-    def _prepare(self, frame: av.frame.Frame) -> Callable[[], list[EncodedFrame]]:
+    def _prepare(self, frame: av.frame.Frame) -> Callable[[], list[tuple[Target, EncodedFrame]]]:
         assert isinstance(frame, AudioFrame)
         wall = round(self.clock.now() * AUDIO_CLOCK)
-        return lambda: self._encode(frame, wall)
+        return lambda: [(self, item) for item in self._encode(frame, wall)]
 
     def _open_codec(self) -> av.audio.codeccontext.AudioCodecContext:
         codec = av.CodecContext.create("libopus", "w")

@@ -38,7 +38,7 @@ from .errors import LiveError
 from .media import AudioPipeline, Pipeline, StageClock, VideoPipeline
 from .recorder import SlotRecorder, safe_name
 from .relay import FanoutProcess, RelayFeed
-from .sdp import check_offer
+from .sdp import check_offer, with_start_bitrate
 from .viewers import answer_viewer
 
 logger = logging.getLogger(__name__)
@@ -201,6 +201,10 @@ class LiveStage:
                     "video_frames": seat.video.frames_out,
                     "audio_frames": seat.audio.frames_out,
                     "keyframes_forced": seat.video.keyframes_forced,
+                    "renditions": {
+                        r.name: {"size": r.size, "frames": r.frames_out, "viewers": len(r.subscribers)}
+                        for r in seat.video.renditions
+                    },
                     "video_subscribers": len(seat.video.subscribers),
                     "send_seconds": seat.video.send_seconds + seat.audio.send_seconds,
                 }
@@ -273,7 +277,7 @@ class LiveStage:
         logger.info("stage %s: %s publishes on seat %d", self.session_id, publisher_id, seat.index)
         description = pc.localDescription
         assert description is not None
-        return description
+        return RTCSessionDescription(with_start_bitrate(description.sdp), description.type)
 
     def _new_recorder(self, seat: _Seat, kinds: set[str]) -> SlotRecorder:
         assert self._spool_dir is not None
