@@ -185,6 +185,13 @@ class Settings:
             " (the moderation may start it earlier); 0: any time"
         ),
     )
+    live_renditions: bool = field(
+        default=True,
+        metadata=_meta(
+            "Encode a second, 640x360 picture of each live camera larger than that, for"
+            " viewers who cannot take 720p (one extra encoder per camera, never per viewer)"
+        ),
+    )
 
     @property
     def ice_server_list(self) -> list[dict[str, Any]]:

@@ -41,6 +41,7 @@ from .media import EncodedFrame, Subscriber
 
 HEADER = struct.Struct("!BBHII")
 HISTORY_SIZE = 512  # packets kept per viewer for NACK: ~3 s of video at 1 Mbps
+LOSS_LIMIT = 0.05  # share of packets a viewer may lose before "auto" gives it less
 MAX_WRITE_BUFFER = 256 * 1024  # bytes queued in a viewer's socket before it counts as lagging
 
 _SENDER_PREFIX = "_RTCRtpSender__"
@@ -161,6 +162,9 @@ class ViewerStream:
         self.packets = 0
         self.octets = 0
         self.dropped = 0
+        self.quality = "auto"  # which rendition: "auto" (the pipeline decides), "hd", "low"
+        self.switched_at = 0.0  # stage seconds of the last automatic switch
+        self._dropped_seen = 0
         self._pushes = 0
         self._dtls = sender.transport
         self._ice = sender.transport.transport._connection
@@ -203,6 +207,16 @@ class ViewerStream:
         padding = (-length) % 4
         prefix = struct.pack("!HH", 0xBEDE, (length + padding) // 4)
         return prefix + head, use_abs, b"\x00" * padding
+
+    def congested(self) -> bool:
+        """True if this viewer lost video since the last call: its socket backlog overflowed
+        (we dropped frames) or its last receiver report says more than 5 % were lost."""
+        dropped = self.dropped > self._dropped_seen
+        self._dropped_seen = self.dropped
+        stats: Any = getattr(self.sender, _SENDER_PREFIX + "stats", {})
+        remote = stats.get(f"remote-inbound-rtp_{id(self.sender)}")
+        lost = remote is not None and (remote.fractionLost or 0) > LOSS_LIMIT * 256
+        return dropped or lost
 
     @property
     def waiting_for_keyframe(self) -> bool:

@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import av
 from aiortc.codecs.h264 import H264Encoder
@@ -269,6 +269,7 @@ class RenditionSpec:
 
 
 LOW_RENDITION = RenditionSpec("low", (640, 360), 400_000)
+UPGRADE_AFTER = 20.0  # seconds an "auto" viewer stays on the low rendition without loss
 
 
 class Rendition:
@@ -523,9 +524,44 @@ class VideoPipeline(Pipeline):
         for rendition in (self.top, self.low):
             if rendition is not None and rendition.subscribers is subscribers:
                 rendition.frames_out += 1
+                if frame.keyframe and rendition is self.top and self.low_active:
+                    self.adapt(self.clock.now())
                 if frame.keyframe and rendition.pending:
                     self._switch_in(rendition)
         super()._fanout(frame, subscribers)
+
+    def adapt(self, now: float) -> None:
+        """Move "auto" viewers between renditions (at every top keyframe, ~2 s apart).
+
+        Deliberately simple: a viewer who lost video since the last check (its socket
+        backlog overflowed, or its receiver report says > 5 % loss) goes to the low
+        rendition; one who has been fine there for :data:`UPGRADE_AFTER` seconds is
+        offered HD again (and comes back down at the next loss). Viewers who chose
+        "hd" or "low" stay where they are.
+        """
+        assert self.low is not None
+        for subscriber in list(self.top.subscribers):
+            stream: Any = subscriber
+            if getattr(stream, "quality", "") == "auto" and stream.congested():
+                stream.switched_at = now
+                self.select(subscriber, "low")
+        for subscriber in list(self.low.subscribers):
+            stream = subscriber
+            if getattr(stream, "quality", "") != "auto":
+                continue
+            if stream.congested():
+                stream.switched_at = now
+            elif now - stream.switched_at >= UPGRADE_AFTER:
+                stream.switched_at = now
+                self.select(subscriber, "hd")
+
+    def choose(self, subscriber: Subscriber, quality: str) -> str:
+        """The viewer's own choice: "auto", "hd" or "low"; returns the rendition it gets."""
+        stream: Any = subscriber
+        stream.quality = quality
+        if quality == "auto":
+            return self.rendition_of(subscriber)
+        return self.select(subscriber, quality)
 
     def _switch_in(self, rendition: Rendition) -> None:
         for subscriber in rendition.pending:

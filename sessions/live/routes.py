@@ -74,6 +74,7 @@ class LiveEngine:
             "record": settings.record_sessions,
             "on_recording_finished": self.archive.on_recording_finished,
             "fanout_processes": settings.live_fanout_processes,
+            "renditions": settings.live_renditions,
         }
         spool_dir = Path(settings.spool_dir)
         if not settings.live_worker:

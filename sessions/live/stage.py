@@ -35,7 +35,7 @@ from aiortc import (
 )
 
 from .errors import LiveError
-from .media import AudioPipeline, Pipeline, StageClock, VideoPipeline
+from .media import LOW_RENDITION, AudioPipeline, Pipeline, StageClock, VideoPipeline
 from .recorder import SlotRecorder, safe_name
 from .relay import FanoutProcess, RelayFeed
 from .sdp import check_offer, with_start_bitrate
@@ -77,7 +77,11 @@ class _Seat:
         self.recorder: SlotRecorder | None = None
         self.executor = ThreadPoolExecutor(1, thread_name_prefix=f"live-seat{index}")
         self.video = VideoPipeline(
-            stage.clock, self.executor, stage._source_ended, bitrate=stage.video_bitrate
+            stage.clock,
+            self.executor,
+            stage._source_ended,
+            bitrate=stage.video_bitrate,
+            low=LOW_RENDITION if stage.renditions else None,
         )
         self.audio = AudioPipeline(stage.clock, self.executor, stage._source_ended)
         self.video.start()
@@ -109,8 +113,10 @@ class LiveStage:
         video_bitrate: int = 1_000_000,
         fanout_processes: int = 0,
         fanout_args: list[str] | None = None,
+        renditions: bool = True,
     ) -> None:
         self.session_id = session_id
+        self.renditions = renditions
         self.clock = StageClock()
         self.max_publishers = max_publishers
         self.video_bitrate = video_bitrate
@@ -202,7 +208,11 @@ class LiveStage:
                     "audio_frames": seat.audio.frames_out,
                     "keyframes_forced": seat.video.keyframes_forced,
                     "renditions": {
-                        r.name: {"size": r.size, "frames": r.frames_out, "viewers": len(r.subscribers)}
+                        r.name: {
+                            "size": r.size,
+                            "frames": r.frames_out,
+                            "viewers": len(r.subscribers),
+                        }
                         for r in seat.video.renditions
                     },
                     "video_subscribers": len(seat.video.subscribers),
@@ -402,8 +412,10 @@ class LiveRegistry:
         video_bitrate: int = 1_000_000,
         fanout_processes: int = 0,
         fanout_args: list[str] | None = None,
+        renditions: bool = True,
     ) -> None:
         self.spool_dir = spool_dir
+        self.renditions = renditions
         self.fanout_processes = fanout_processes
         self.fanout_args = list(fanout_args or [])
         self.ice_servers = list(ice_servers or [])
@@ -434,6 +446,7 @@ class LiveRegistry:
                 video_bitrate=self.video_bitrate,
                 fanout_processes=self.fanout_processes,
                 fanout_args=self.fanout_args,
+                renditions=self.renditions,
             )
             self._stages[session_id] = stage
         return stage

@@ -46,8 +46,10 @@ class LiveWorker:
         python: str = sys.executable,
         worker_args: list[str] | None = None,
         fanout_processes: int = 0,
+        renditions: bool = True,
     ) -> None:
         self.spool_dir = spool_dir
+        self.renditions = renditions
         self.ice_servers = list(ice_servers or [])
         self.record = record
         self.on_recording_finished = on_recording_finished
@@ -76,6 +78,7 @@ class LiveWorker:
             "max_publishers": self.max_publishers,
             "video_bitrate": self.video_bitrate,
             "fanout_processes": self.fanout_processes,
+            "renditions": self.renditions,
         }
         self._process = await asyncio.create_subprocess_exec(
             *self._command, json.dumps(config), *self._worker_args,
@@ -223,6 +226,7 @@ async def _serve(config: dict[str, Any]) -> None:
         max_publishers=config["max_publishers"],
         video_bitrate=config["video_bitrate"],
         fanout_processes=config.get("fanout_processes", 0),
+        renditions=config.get("renditions", True),
         fanout_args=["--loopback"] if config.get("loopback") else None,
     )
     tasks: set[asyncio.Task[None]] = set()
