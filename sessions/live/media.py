@@ -169,6 +169,8 @@ class Pipeline:
         self._source: MediaStreamTrack | None = None
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None  # where the encode loop runs
+        self.deliver_loop: asyncio.AbstractEventLoop | None = None  # where viewers are sent to
 
     @property
     def source(self) -> MediaStreamTrack | None:
@@ -176,23 +178,43 @@ class Pipeline:
         return self._source
 
     def start(self) -> None:
-        """Start the encode loop (idempotent); it idles while there is no source."""
+        """Start the encode loop on the running loop (idempotent); it idles without source.
+
+        The stage starts it on the media loop (:mod:`sessions.live.medialoop`) and sets
+        :attr:`deliver_loop` to its own loop, where the viewers' sends then happen.
+        """
         if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._run())
+            self._loop = asyncio.get_running_loop()
+            self._task = self._loop.create_task(self._run())
+            if self._source is not None:
+                self._wake.set()
 
     async def stop(self) -> None:
         """Stop the loop; subscribers get nothing more."""
         self._source = None
-        if self._task is not None:
-            self._task.cancel()
+        task, loop = self._task, self._loop
+        self._task = None
+        if task is None:
+            return
+
+        async def cancel() -> None:
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+                await task
+
+        if loop is None or loop is asyncio.get_running_loop():
+            await cancel()
+        elif not loop.is_closed():
+            await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(cancel(), loop))
 
     def attach(self, track: MediaStreamTrack) -> None:
         """Make ``track`` the source (publish or reconnect); subscribers stay."""
         self._source = track
-        self._wake.set()
+        loop = self._loop
+        if loop is None:
+            self._wake.set()
+        else:
+            loop.call_soon_threadsafe(self._wake.set)
 
     def detach(self, track: MediaStreamTrack) -> None:
         """Forget ``track`` if it is still the source (its peer dropped)."""
@@ -237,8 +259,20 @@ class Pipeline:
             except Exception:  # a broken frame must not end the session
                 logger.exception("%s pipeline: encoding failed", self.kind)
                 continue
-            for target, item in encoded:
-                self._fanout(item, target.subscribers)
+            self._deliver(encoded)
+
+    def _deliver(self, encoded: list[tuple[Target, EncodedFrame]]) -> None:
+        """Hand encoded frames to the viewers, on the loop their peers live on."""
+        loop = self.deliver_loop
+        if loop is None or loop is self._loop:
+            self._fanout_all(encoded)
+            return
+        with contextlib.suppress(RuntimeError):  # that loop closed: nobody to send to
+            loop.call_soon_threadsafe(self._fanout_all, encoded)
+
+    def _fanout_all(self, encoded: list[tuple[Target, EncodedFrame]]) -> None:
+        for target, item in encoded:
+            self._fanout(item, target.subscribers)
 
     def _keep(self, source: MediaStreamTrack) -> bool:
         return True
@@ -396,6 +430,7 @@ class VideoPipeline(Pipeline):
         self.subscribers = self.top.subscribers  # the base class's fan-out list
         self.low = Rendition(low, fps) if low is not None else None
         self.low_active = False  # the source is larger than the low rendition
+        self._low_change: bool | None = None
         self._last_pts = -1
 
     @property
@@ -490,10 +525,16 @@ class VideoPipeline(Pipeline):
             active = not low.fits(frame.width, frame.height)
             if active != self.low_active:
                 self.low_active = active
-                self._low_changed(active)
+                self._low_change = active  # applied where the viewers live (_fanout_all)
             if active:
                 out.extend((low, self._packetize(p)) for p in low.encode(frame, pts, force_low))
         return out
+
+    def _fanout_all(self, encoded: list[tuple[Target, EncodedFrame]]) -> None:
+        change, self._low_change = self._low_change, None
+        if change is not None:
+            self._low_changed(change)
+        super()._fanout_all(encoded)
 
     def _low_changed(self, active: bool) -> None:
         """The source crossed the low rendition's size: start it, or send its viewers back."""

@@ -36,6 +36,7 @@ from aiortc import (
 
 from .errors import LiveError
 from .media import LOW_RENDITION, AudioPipeline, Pipeline, StageClock, VideoPipeline
+from .medialoop import media_loop, on_media_loop
 from .recorder import SlotRecorder, safe_name
 from .relay import FanoutProcess, RelayFeed
 from .sdp import check_offer, with_start_bitrate
@@ -84,8 +85,10 @@ class _Seat:
             low=LOW_RENDITION if stage.renditions else None,
         )
         self.audio = AudioPipeline(stage.clock, self.executor, stage._source_ended)
-        self.video.start()
-        self.audio.start()
+        viewers_loop = asyncio.get_running_loop()
+        for pipeline in (self.video, self.audio):
+            pipeline.deliver_loop = viewers_loop
+            media_loop().call_soon_threadsafe(pipeline.start)
 
     def pipeline(self, kind: str) -> Pipeline:
         return self.video if kind == "video" else self.audio
@@ -262,16 +265,7 @@ class LiveStage:
                 if free is None and len(self._seats) >= self.max_publishers:
                     raise LiveError(409, f"at most {self.max_publishers} publishers")
                 seat = free or self._seat(len(self._seats))
-            pc = RTCPeerConnection(self._config)
-            tracks: dict[str, MediaStreamTrack] = {}
-            pc.on("track", lambda track: tracks.setdefault(track.kind, track))
-            try:
-                await pc.setRemoteDescription(RTCSessionDescription(offer_sdp, offer_type))
-                answer = await pc.createAnswer()
-                await pc.setLocalDescription(answer)
-            except Exception as exc:
-                await pc.close()
-                raise LiveError(400, f"offer not accepted: {type(exc).__name__}") from None
+            pc, tracks = await on_media_loop(self._answer_publisher(offer_sdp, offer_type))
             old = seat.pc
             seat.publisher_id = publisher_id
             seat.pc = pc
@@ -283,11 +277,27 @@ class LiveStage:
                 seat.pipeline(kind).attach(track)
             pc.on("connectionstatechange", lambda: self._publisher_state(seat, pc))
         if old is not None:
-            await old.close()
+            await on_media_loop(old.close())
         logger.info("stage %s: %s publishes on seat %d", self.session_id, publisher_id, seat.index)
         description = pc.localDescription
         assert description is not None
         return RTCSessionDescription(with_start_bitrate(description.sdp), description.type)
+
+    async def _answer_publisher(
+        self, offer_sdp: str, offer_type: str
+    ) -> tuple[RTCPeerConnection, dict[str, MediaStreamTrack]]:
+        """Negotiate a publisher's peer; runs on the media loop, which then owns the peer."""
+        pc = RTCPeerConnection(self._config)
+        tracks: dict[str, MediaStreamTrack] = {}
+        pc.on("track", lambda track: tracks.setdefault(track.kind, track))
+        try:
+            await pc.setRemoteDescription(RTCSessionDescription(offer_sdp, offer_type))
+            answer = await pc.createAnswer()
+            await pc.setLocalDescription(answer)
+        except Exception as exc:
+            await pc.close()
+            raise LiveError(400, f"offer not accepted: {type(exc).__name__}") from None
+        return pc, tracks
 
     def _new_recorder(self, seat: _Seat, kinds: set[str]) -> SlotRecorder:
         assert self._spool_dir is not None
@@ -317,7 +327,7 @@ class LiveStage:
         """A speaker stops on purpose: close their peer; the seat and recording stay."""
         for seat in self._seats:
             if seat.publisher_id == publisher_id and seat.pc is not None:
-                await seat.pc.close()
+                await on_media_loop(seat.pc.close())
 
     # ----- viewers -----------------------------------------------------------------------
 
@@ -364,10 +374,14 @@ class LiveStage:
             return []
         self._ended = True
         async with self._lock:
-            peers = [seat.pc for seat in self._seats if seat.pc is not None]
-            peers += list(self._viewers)
+            publishers = [seat.pc for seat in self._seats if seat.pc is not None]
+            viewers = list(self._viewers)
             self._viewers.clear()
-            await asyncio.gather(*(pc.close() for pc in peers), return_exceptions=True)
+            await asyncio.gather(
+                *(on_media_loop(pc.close()) for pc in publishers),
+                *(pc.close() for pc in viewers),
+                return_exceptions=True,
+            )
             await asyncio.gather(*(r.close() for r in self._relays), return_exceptions=True)
             loop = asyncio.get_running_loop()
             files: list[tuple[Path, float]] = []
