@@ -23,10 +23,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from av.video.frame import VideoFrame  # noqa: E402
+from av.video.frame import VideoFrame
 
-from sessions.live.media import LOW_RENDITION, VIDEO_CLOCK, StageClock, VideoPipeline  # noqa: E402
-from sessions.live.synthetic import SyntheticVideoTrack  # noqa: E402
+from sessions.live.media import LOW_RENDITION, VIDEO_CLOCK, StageClock, VideoPipeline
+from sessions.live.synthetic import SyntheticVideoTrack
 
 FPS = 30
 

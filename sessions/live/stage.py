@@ -20,10 +20,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from aiortc import (
     MediaStreamTrack,
@@ -44,6 +44,7 @@ from .viewers import answer_viewer
 
 logger = logging.getLogger(__name__)
 
+T = TypeVar("T")
 StageState = Literal["idle", "live", "paused", "ended"]
 RecordingCallback = Callable[[str, Path, float], Awaitable[None]]
 DEFAULT_MAX_PUBLISHERS = 6
@@ -87,8 +88,11 @@ class _Seat:
         self.audio = AudioPipeline(stage.clock, self.executor, stage._source_ended)
         viewers_loop = asyncio.get_running_loop()
         for pipeline in (self.video, self.audio):
-            pipeline.deliver_loop = viewers_loop
-            media_loop().call_soon_threadsafe(pipeline.start)
+            if stage.media_thread:
+                pipeline.deliver_loop = viewers_loop
+                media_loop().call_soon_threadsafe(pipeline.start)
+            else:
+                pipeline.start()
 
     def pipeline(self, kind: str) -> Pipeline:
         return self.video if kind == "video" else self.audio
@@ -117,9 +121,11 @@ class LiveStage:
         fanout_processes: int = 0,
         fanout_args: list[str] | None = None,
         renditions: bool = True,
+        media_thread: bool = True,
     ) -> None:
         self.session_id = session_id
         self.renditions = renditions
+        self.media_thread = media_thread  # False: everything on the caller's loop (benchmark)
         self.clock = StageClock()
         self.max_publishers = max_publishers
         self.video_bitrate = video_bitrate
@@ -225,6 +231,10 @@ class LiveStage:
             ],
         }
 
+    async def _on_media(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run ``coro`` where publishers live: the media loop (or here, without it)."""
+        return await on_media_loop(coro) if self.media_thread else await coro
+
     def _check_open(self) -> None:
         if self._ended:
             raise LiveError(409, "this live session has ended")
@@ -265,7 +275,7 @@ class LiveStage:
                 if free is None and len(self._seats) >= self.max_publishers:
                     raise LiveError(409, f"at most {self.max_publishers} publishers")
                 seat = free or self._seat(len(self._seats))
-            pc, tracks = await on_media_loop(self._answer_publisher(offer_sdp, offer_type))
+            pc, tracks = await self._on_media(self._answer_publisher(offer_sdp, offer_type))
             old = seat.pc
             seat.publisher_id = publisher_id
             seat.pc = pc
@@ -277,7 +287,7 @@ class LiveStage:
                 seat.pipeline(kind).attach(track)
             pc.on("connectionstatechange", lambda: self._publisher_state(seat, pc))
         if old is not None:
-            await on_media_loop(old.close())
+            await self._on_media(old.close())
         logger.info("stage %s: %s publishes on seat %d", self.session_id, publisher_id, seat.index)
         description = pc.localDescription
         assert description is not None
@@ -327,7 +337,7 @@ class LiveStage:
         """A speaker stops on purpose: close their peer; the seat and recording stay."""
         for seat in self._seats:
             if seat.publisher_id == publisher_id and seat.pc is not None:
-                await on_media_loop(seat.pc.close())
+                await self._on_media(seat.pc.close())
 
     # ----- viewers -----------------------------------------------------------------------
 
@@ -378,7 +388,7 @@ class LiveStage:
             viewers = list(self._viewers)
             self._viewers.clear()
             await asyncio.gather(
-                *(on_media_loop(pc.close()) for pc in publishers),
+                *(self._on_media(pc.close()) for pc in publishers),
                 *(pc.close() for pc in viewers),
                 return_exceptions=True,
             )

@@ -1,0 +1,148 @@
+"""Join bursts against the encoder and the recording: media loop vs one shared loop.
+
+A synthetic speaker (child process, 640x360 or 1280x720 at 30 fps, counter drawn into
+every picture) publishes to an in-process stage that records; then ``--viewers`` aiortc
+viewers (child processes, ``--per-process`` each, counting frames without decoding) join
+spread over ``--seconds``. Every second the encoder's output frames are sampled on the
+media thread; afterwards the recording is decoded and the speaker's counters are read
+back, giving recorded frames per second and the speaker's frames missing. The same
+burst runs with ``media_thread=False`` (the old design: speaker's peer, encode loop and
+viewers on one loop) and with the media loop, alternating, for ``--rounds``.
+
+    .venv/bin/python bench/live_join_burst.py --viewers 200 --seconds 10 --rounds 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import itertools
+
+import av
+
+from sessions.live import LiveStage
+from sessions.live.loadgen import PublisherProcess, ViewerProcess, allow_loopback_candidates
+from sessions.live.recorder import assemble_mp4
+from sessions.live.synthetic import read_stamp
+
+
+def sample_encoder(stage: LiveStage, out: list[int], stop: threading.Event) -> None:
+    """Encoder output frames once a second, from a thread (not the loaded event loop)."""
+    while not stop.wait(1.0):
+        seats = stage.stats()["seats"]
+        out.append(seats[0]["video_frames"] if seats else 0)
+
+
+def recorded(mp4: Path) -> list[tuple[float, int]]:
+    with av.open(str(mp4)) as container:
+        return [
+            (frame.time or 0.0, stamp[0])
+            for frame in container.decode(video=0)
+            if (stamp := read_stamp(frame)) is not None
+        ]
+
+
+async def burst(media_thread: bool, args: argparse.Namespace) -> dict[str, Any]:
+    spool = Path(tempfile.mkdtemp(prefix="fair-burst-"))
+    stage = LiveStage("burst", spool_dir=spool, media_thread=media_thread)
+    width, height = (int(v) for v in args.size.split("x"))
+    speaker = PublisherProcess(width, height, 30)
+    await speaker.start(lambda sdp, kind: stage.publish(sdp, kind, "speaker"))
+    await asyncio.sleep(args.warmup)
+    recorder = stage._seat(0).recorder
+    assert recorder is not None and recorder._origin is not None
+    counts: list[int] = []
+    stop = threading.Event()
+    sampler = threading.Thread(target=sample_encoder, args=(stage, counts, stop), daemon=True)
+    sampler.start()
+    started = stage.clock.now() - recorder._origin
+    sizes = [args.per_process] * (args.viewers // args.per_process)
+    if args.viewers % args.per_process:
+        sizes.append(args.viewers % args.per_process)
+    processes = [ViewerProcess(size, decode=0) for size in sizes]
+    gap = args.seconds / max(1, len(processes))
+
+    async def join(index: int, process: ViewerProcess) -> None:
+        await asyncio.sleep(index * gap)
+        await process.start(stage.watch)
+
+    await asyncio.gather(*(join(i, p) for i, p in enumerate(processes)))
+    joined = stage.clock.now() - recorder._origin
+    await asyncio.sleep(args.after)
+    stop.set()
+    sampler.join()
+    paths = await stage.end()
+    for process in processes:
+        await process.close()
+    await speaker.close()
+    target = spool / "recording.mp4"
+    assemble_mp4(paths[0], target)
+    frames = recorded(target)
+    per_second = Counter(int(t) for t, _ in frames)
+    window = range(int(started), int(joined) + 1)
+    during = [per_second[s] for s in window]
+    seen = {c for t, c in frames if started <= t < joined + 1}
+    missing = (max(seen) - min(seen) + 1 - len(seen)) if seen else 0
+    encoder = [b - a for a, b in itertools.pairwise(counts)]
+    return {
+        "design": "media loop" if media_thread else "one shared loop",
+        "join_seconds": joined - started,
+        "encoder_fps": encoder,
+        "recorded_fps": during,
+        "missing": missing,
+        "frames": len(seen),
+    }
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--viewers", type=int, default=200)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--per-process", type=int, default=25)
+    parser.add_argument("--size", default="640x360")
+    parser.add_argument("--warmup", type=float, default=4.0)
+    parser.add_argument("--after", type=float, default=3.0)
+    parser.add_argument("--rounds", type=int, default=1)
+    args = parser.parse_args()
+    allow_loopback_candidates()
+    rows = []
+    for _ in range(args.rounds):
+        for media_thread in (False, True):
+            rows.append(await burst(media_thread, args))
+    load = os.getloadavg()[0]
+    print(
+        f"{args.viewers} viewers joining over {args.seconds:.0f} s, speaker {args.size} 30 fps,"
+        f" {os.cpu_count()} cores, load average {load:.1f} (machine shared with other jobs)"
+    )
+    print(
+        "| design | joins took s | encoder fps per second (min / median) |"
+        " recorded fps per second during the joins (min / median) | speaker frames missing |"
+    )
+    print("|---|---:|---|---|---:|")
+    for row in rows:
+        enc, rec = row["encoder_fps"] or [0], row["recorded_fps"] or [0]
+        print(
+            f"| {row['design']} | {row['join_seconds']:.1f} |"
+            f" {min(enc)} / {statistics.median(enc):.0f} |"
+            f" {min(rec)} / {statistics.median(rec):.0f} | {row['missing']} of"
+            f" {row['frames'] + row['missing']} |"
+        )
+        print(f"<!-- encoder {row['encoder_fps']} recorded {row['recorded_fps']} -->")
+
+
+if __name__ == "__main__":
+    start = time.monotonic()
+    asyncio.run(main())
+    print(f"(took {time.monotonic() - start:.0f} s)")
