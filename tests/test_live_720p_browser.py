@@ -161,10 +161,7 @@ async def test_720p_camera_reaches_viewer_and_recording(
     offer = await watcher.evaluate(VIEWER_OFFER, 1)
     answer = await stage.watch(offer["sdp"], offer["type"])
     await watcher.evaluate(ANSWER, {"sdp": answer.sdp, "type": answer.type})
-    print(stage.stats())
-    shown, _ = await poll(
-        watcher, VIDEO_SIZE, lambda v: v["width"] == WIDTH and v["time"] > 2, 30
-    )
+    shown, _ = await poll(watcher, VIDEO_SIZE, lambda v: v["width"] == WIDTH and v["time"] > 2, 30)
     assert (shown["width"], shown["height"]) == (WIDTH, HEIGHT)
 
     paths = await stage.end()

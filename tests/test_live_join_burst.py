@@ -11,10 +11,12 @@ is read back: how many of the speaker's frames made it in, per second of the bur
 from __future__ import annotations
 
 import asyncio
+import os
 from collections import Counter
 from pathlib import Path
 
 import av
+import pytest
 
 from sessions.live import LiveStage
 from sessions.live.loadgen import PublisherProcess
@@ -39,6 +41,9 @@ def recorded_counters(mp4: Path) -> list[tuple[float, int]]:
 async def test_twenty_joins_in_two_seconds_keep_the_recording_at_full_rate(
     tmp_path: Path,
 ) -> None:
+    load = os.getloadavg()[0] / (os.cpu_count() or 1)
+    if load > 4:  # the speaker itself cannot keep its 30 fps: nothing left to compare
+        pytest.skip(f"machine overloaded by other jobs (load {load:.1f} per core)")
     allow_loopback()
     stage = LiveStage("burst", spool_dir=tmp_path / "spool")
     speaker = PublisherProcess(640, 360, 30)

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from pathlib import Path
 from typing import Any
 
 from aiortc import RTCBundlePolicy, RTCConfiguration, RTCPeerConnection
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
-from sessions.live import LiveStage
+from sessions.live import LiveRegistry, LiveStage
 from sessions.live.media import VideoPipeline
 from tests.live_helpers import Publisher, allow_loopback, wait_for
 
@@ -151,3 +152,26 @@ async def test_no_second_encoder_for_small_cameras_or_when_switched_off() -> Non
             await peer.close()
         for camera in cameras:
             await camera.close()
+
+
+async def test_renditions_setting_reaches_the_engine(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from fair.settings import Settings
+    from sessions.live.routes import LiveEngine
+
+    assert Settings.from_env({}).live_renditions is True
+    settings = Settings.from_env(
+        {
+            "FAIR_LIVE_RENDITIONS": "false",
+            "FAIR_LIVE_WORKER": "false",
+            "FAIR_SPOOL_DIR": str(tmp_path),
+        }
+    )
+    assert settings.live_renditions is False
+    archive: Any = SimpleNamespace(on_recording_finished=None)  # no recording here
+    engine = LiveEngine(settings, archive, worker_args=[])
+    registry = await engine.get()
+    assert isinstance(registry, LiveRegistry) and registry.renditions is False
+    assert registry.stage("x").renditions is False
+    await engine.close()
