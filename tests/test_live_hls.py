@@ -93,6 +93,7 @@ async def test_storage_down_mid_talk_every_segment_arrives_once_in_order(
         ]
         master = _s3_text(s3, bucket, f"live/{session_id}/master.m3u8")
         assert f"{SEAT}/index.m3u8" in master and 'CODECS="avc1.42e01f,mp4a.40.2"' in master
+        assert "RESOLUTION=320x240," in master  # read from the init segment
         playlist = _s3_text(s3, bucket, f"{prefix}/index.m3u8")
         assert "#EXT-X-PLAYLIST-TYPE:EVENT" in playlist and "#EXT-X-ENDLIST" not in playlist
         head = s3.client().head_object  # what the bucket (and a CDN in front) answers with

@@ -32,6 +32,8 @@ import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import av
+
 from fair.db import Database
 from fair.storage import Storage, StorageError
 from sessions.live.recorder import (
@@ -86,19 +88,36 @@ def media_playlist(segments: list[tuple[str, float]], ended: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
-def multivariant_playlist(seat_dir: str, has_video: bool) -> str:
+def multivariant_playlist(
+    seat_dir: str, has_video: bool, size: tuple[int, int] | None = None
+) -> str:
     """The talk's entry playlist; it names the first seat's media playlist.
 
     Seats of a panel are different pictures, not renditions of one, so they are not
     variants of each other; the page lists every seat's media playlist itself.
+    ``size`` (from the init segment) becomes ``RESOLUTION``, which players use to pick
+    a variant for the screen.
     """
     codecs = f"{H264_CODECS},{AAC_CODECS}" if has_video else AAC_CODECS
     bandwidth = 1_300_000 if has_video else 160_000
+    resolution = f",RESOLUTION={size[0]}x{size[1]}" if has_video and size else ""
     return (
         "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-INDEPENDENT-SEGMENTS\n"
-        f'#EXT-X-STREAM-INF:BANDWIDTH={bandwidth},CODECS="{codecs}"\n'
+        f'#EXT-X-STREAM-INF:BANDWIDTH={bandwidth}{resolution},CODECS="{codecs}"\n'
         f"{seat_dir}/{MEDIA_PLAYLIST_NAME}\n"
     )
+
+
+def picture_size(init_path: Path) -> tuple[int, int] | None:
+    """Width and height of the video track of an init segment (ftyp + moov), if any."""
+    try:
+        with av.open(str(init_path)) as container:
+            if container.streams.video:
+                stream = container.streams.video[0]
+                return stream.codec_context.width, stream.codec_context.height
+    except (av.FFmpegError, OSError):
+        return None
+    return None
 
 
 def _published_seats(session_dir: Path, new_seat: str) -> list[str]:
@@ -232,7 +251,8 @@ class RecordingArchive:
             await self._put_bytes(f"{prefix}/{MEDIA_PLAYLIST_NAME}", playlist, PLAYLIST_TYPE)
             if done == 0 and directory.name.startswith("0-"):
                 init = await asyncio.to_thread((directory / INIT_NAME).read_bytes)
-                master = multivariant_playlist(directory.name, b"avcC" in init)
+                size = await asyncio.to_thread(picture_size, directory / INIT_NAME)
+                master = multivariant_playlist(directory.name, b"avcC" in init, size)
                 master_key = f"{live_prefix(session_id)}/{MASTER_NAME}"
                 await self._put_bytes(master_key, master, PLAYLIST_TYPE)
             if done == 0:
