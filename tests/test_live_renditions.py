@@ -14,10 +14,13 @@ from typing import Any
 
 from aiortc import RTCBundlePolicy, RTCConfiguration, RTCPeerConnection
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+from sqlalchemy import select
 
 from sessions.live import LiveRegistry, LiveStage
 from sessions.live.media import VideoPipeline
+from sessions.models import Recording
 from tests.live_helpers import Publisher, allow_loopback, wait_for
+from tests.test_live_hls import s3 as s3  # the real S3 server fixture
 
 
 class SizeViewer:
@@ -175,3 +178,54 @@ async def test_renditions_setting_reaches_the_engine(tmp_path: Path) -> None:
     assert isinstance(registry, LiveRegistry) and registry.renditions is False
     assert registry.stage("x").renditions is False
     await engine.close()
+
+
+async def test_low_rendition_is_a_second_hls_variant(
+    demo_database_url: str, tmp_path: Path, s3: Any
+) -> None:
+    from fair.app import create_app
+    from sessions.live.archive import RecordingArchive, picture_size
+    from sessions.live.recorder import read_index
+    from tests.conftest import make_settings
+    from tests.test_live_hls import (
+        _check_every_listed_segment_is_stored,
+        _first_session,
+        _s3_storage,
+        _s3_text,
+    )
+
+    allow_loopback()
+    app = create_app(make_settings(demo_database_url, tmp_path))
+    async with app.router.lifespan_context(app):
+        session_id = await _first_session(app)
+        spool = tmp_path / "variant-spool"
+        stage = LiveStage(str(session_id), spool_dir=spool)
+        publisher = Publisher(width=1280, height=720)
+        await publisher.publish(stage, "speaker")
+        seat = stage._seat(0)
+        assert seat.low_recorder is not None
+        low_dir = seat.low_recorder.directory
+        await wait_for(lambda: len(read_index(low_dir)) >= 2, 120)  # slow on a busy machine
+        (seat_dir,) = await stage.end()
+        await publisher.close()
+        assert picture_size(seat_dir / "init.mp4") == (1280, 720)
+        assert picture_size(seat_dir / "low" / "init.mp4") == (640, 360)
+
+        bucket = s3.create_bucket()
+        archive = RecordingArchive(app.state.db, _s3_storage(s3, bucket), spool)
+        assert await archive.sync(force=True) == 1  # stored as one recording (the top)
+        master = _s3_text(s3, bucket, f"live/{session_id}/master.m3u8")
+        variants = [line for line in master.splitlines() if line.startswith("#EXT-X-STREAM")]
+        assert len(variants) == 2, master
+        assert "BANDWIDTH=1300000,RESOLUTION=1280x720," in variants[0]
+        assert "BANDWIDTH=560000,RESOLUTION=640x360," in variants[1]
+        assert all('CODECS="avc1.42e01f,mp4a.40.2"' in line for line in variants)
+        prefix = f"live/{session_id}/{seat_dir.name}"
+        top = _check_every_listed_segment_is_stored(s3, bucket, prefix)
+        low = _check_every_listed_segment_is_stored(s3, bucket, f"{prefix}/low")
+        assert len(top) >= 2 and len(low) >= 2
+        playlist = _s3_text(s3, bucket, f"{prefix}/low/index.m3u8")
+        assert playlist.rstrip().endswith("#EXT-X-ENDLIST")
+        async with app.state.db.session() as db:
+            recordings = (await db.scalars(select(Recording))).all()
+        assert [r.playlist_key for r in recordings] == [f"{prefix}/index.m3u8"]

@@ -39,6 +39,7 @@ from fair.storage import Storage, StorageError
 from sessions.live.recorder import (
     ENDED_NAME,
     INIT_NAME,
+    LOW_VARIANT_DIR,
     SEGMENT_SECONDS,
     assemble_mp4,
     read_index,
@@ -53,6 +54,7 @@ PUBLISHED_NAME = "published"
 MASTER_NAME = "master.m3u8"
 SEATS_NAME = "seats.json"  # every seat's media playlist, for a panel's players
 MEDIA_PLAYLIST_NAME = "index.m3u8"
+LOW_BANDWIDTH = 560_000  # the low rendition's 400 kbit/s video + AAC + container, peak
 H264_CODECS = "avc1.42e01f"  # constrained baseline, level 3.1 (media.VideoPipeline)
 AAC_CODECS = "mp4a.40.2"
 PLAYLIST_CACHE = "public, max-age=1"  # a new segment every ~2 s
@@ -89,23 +91,34 @@ def media_playlist(segments: list[tuple[str, float]], ended: bool) -> str:
 
 
 def multivariant_playlist(
-    seat_dir: str, has_video: bool, size: tuple[int, int] | None = None
+    seat_dir: str,
+    has_video: bool,
+    size: tuple[int, int] | None = None,
+    low_size: tuple[int, int] | None = None,
 ) -> str:
     """The talk's entry playlist; it names the first seat's media playlist.
 
     Seats of a panel are different pictures, not renditions of one, so they are not
     variants of each other; the page lists every seat's media playlist itself.
     ``size`` (from the init segment) becomes ``RESOLUTION``, which players use to pick
-    a variant for the screen.
+    a variant for the screen; ``low_size`` adds the seat's low rendition as a second
+    variant (hls.js and Safari switch between them by measured throughput).
     """
     codecs = f"{H264_CODECS},{AAC_CODECS}" if has_video else AAC_CODECS
     bandwidth = 1_300_000 if has_video else 160_000
     resolution = f",RESOLUTION={size[0]}x{size[1]}" if has_video and size else ""
-    return (
+    text = (
         "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-INDEPENDENT-SEGMENTS\n"
         f'#EXT-X-STREAM-INF:BANDWIDTH={bandwidth}{resolution},CODECS="{codecs}"\n'
         f"{seat_dir}/{MEDIA_PLAYLIST_NAME}\n"
     )
+    if low_size is not None:  # the same picture at 640x360, ~400 kbit/s + AAC
+        text += (
+            f"#EXT-X-STREAM-INF:BANDWIDTH={LOW_BANDWIDTH},"
+            f'RESOLUTION={low_size[0]}x{low_size[1]},CODECS="{codecs}"\n'
+            f"{seat_dir}/{LOW_VARIANT_DIR}/{MEDIA_PLAYLIST_NAME}\n"
+        )
+    return text
 
 
 def picture_size(init_path: Path) -> tuple[int, int] | None:
@@ -250,18 +263,55 @@ class RecordingArchive:
             playlist = media_playlist(segments, ended)
             await self._put_bytes(f"{prefix}/{MEDIA_PLAYLIST_NAME}", playlist, PLAYLIST_TYPE)
             if done == 0 and directory.name.startswith("0-"):
-                init = await asyncio.to_thread((directory / INIT_NAME).read_bytes)
-                size = await asyncio.to_thread(picture_size, directory / INIT_NAME)
-                master = multivariant_playlist(directory.name, b"avcC" in init, size)
-                master_key = f"{live_prefix(session_id)}/{MASTER_NAME}"
-                await self._put_bytes(master_key, master, PLAYLIST_TYPE)
+                await self._put_master(session_id, directory, None)
             if done == 0:
                 await self._put_seats(session_id, directory)
             state_text = f"{len(segments)}{' final' if ended else ''}"
             await asyncio.to_thread(published_file.write_text, state_text)
+        low = directory / LOW_VARIANT_DIR
+        if (low / INIT_NAME).exists():
+            await self._sync_low_variant(session_id, directory, low, ended)
         if not ended:
             return False
         return await self._store_recording(int(session_id), directory, prefix)
+
+    async def _sync_low_variant(
+        self, session_id: str, directory: Path, low: Path, top_ended: bool
+    ) -> None:
+        """Publish the seat's low rendition like the top one (no recording of its own).
+
+        Its first upload rewrites the multivariant playlist with both variants. When the
+        top recording has ended the low one has too (the stage closes it first), so its
+        playlist is final before the seat's directory is removed.
+        """
+        prefix = f"{live_prefix(session_id)}/{directory.name}/{LOW_VARIANT_DIR}"
+        published_file = low / PUBLISHED_NAME
+        ended = top_ended or (low / ENDED_NAME).exists()
+        segments = await asyncio.to_thread(read_index, low)
+        if not segments:
+            return  # a variant without a segment would only stall a player choosing it
+        first = not published_file.exists()
+        if first:
+            await self._put_file(f"{prefix}/{INIT_NAME}", low / INIT_NAME, "video/mp4")
+        state = (await asyncio.to_thread(published_file.read_text)).split() if not first else []
+        done, final = int(state[0]) if state else 0, state[1:] == ["final"]
+        if done < len(segments) or (ended and not final):
+            for name, _ in segments[done:]:
+                await self._put_file(f"{prefix}/{name}", low / name, "video/iso.segment")
+            playlist = media_playlist(segments, ended)
+            await self._put_bytes(f"{prefix}/{MEDIA_PLAYLIST_NAME}", playlist, PLAYLIST_TYPE)
+            if first and directory.name.startswith("0-"):
+                await self._put_master(session_id, directory, low)
+            state_text = f"{len(segments)}{' final' if ended else ''}"
+            await asyncio.to_thread(published_file.write_text, state_text)
+
+    async def _put_master(self, session_id: str, directory: Path, low: Path | None) -> None:
+        """Write the talk's multivariant playlist for seat ``directory`` (and its low variant)."""
+        init = await asyncio.to_thread((directory / INIT_NAME).read_bytes)
+        size = await asyncio.to_thread(picture_size, directory / INIT_NAME)
+        low_size = await asyncio.to_thread(picture_size, low / INIT_NAME) if low else None
+        master = multivariant_playlist(directory.name, b"avcC" in init, size, low_size)
+        await self._put_bytes(f"{live_prefix(session_id)}/{MASTER_NAME}", master, PLAYLIST_TYPE)
 
     async def _put_seats(self, session_id: str, directory: Path) -> None:
         """List every seat of the talk whose playlist is stored, in seat order.

@@ -37,7 +37,7 @@ from sessions.qa import can_moderate
 HLS_NAME = re.compile(
     r"^(?:master\.m3u8|seats\.json"
     r"|(?P<seat>[0-9]{1,2}-[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}-[0-9]{8}T[0-9]{6})"
-    r"/(?:init\.mp4|index\.m3u8|[0-9]{5}\.m4s))$"
+    r"/(?:low/)?(?:init\.mp4|index\.m3u8|[0-9]{5}\.m4s))$"
 )
 
 

@@ -160,6 +160,7 @@ class Pipeline:
     ) -> None:
         self.clock = clock
         self.recorder: SlotRecorder | None = None
+        self.low_recorder: SlotRecorder | None = None  # the low rendition's HLS variant
         self.subscribers: list[Subscriber] = []
         self.frames_in = 0
         self.frames_out = 0
@@ -169,6 +170,7 @@ class Pipeline:
         self._source: MediaStreamTrack | None = None
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._stopped = False
         self._loop: asyncio.AbstractEventLoop | None = None  # where the encode loop runs
         self.deliver_loop: asyncio.AbstractEventLoop | None = None  # where viewers are sent to
 
@@ -183,7 +185,7 @@ class Pipeline:
         The stage starts it on the media loop (:mod:`sessions.live.medialoop`) and sets
         :attr:`deliver_loop` to its own loop, where the viewers' sends then happen.
         """
-        if self._task is None:
+        if self._task is None and not self._stopped:
             self._loop = asyncio.get_running_loop()
             self._task = self._loop.create_task(self._run())
             if self._source is not None:
@@ -192,6 +194,7 @@ class Pipeline:
     async def stop(self) -> None:
         """Stop the loop; subscribers get nothing more."""
         self._source = None
+        self._stopped = True  # a start() still on its way to the media loop does nothing
         task, loop = self._task, self._loop
         self._task = None
         if task is None:
@@ -527,7 +530,10 @@ class VideoPipeline(Pipeline):
                 self.low_active = active
                 self._low_change = active  # applied where the viewers live (_fanout_all)
             if active:
-                out.extend((low, self._packetize(p)) for p in low.encode(frame, pts, force_low))
+                for packet in low.encode(frame, pts, force_low):
+                    out.append((low, self._packetize(packet)))
+                    if self.low_recorder is not None and low.size is not None:
+                        self.low_recorder.write_video(packet, *low.size)
         return out
 
     def _fanout_all(self, encoded: list[tuple[Target, EncodedFrame]]) -> None:
@@ -658,6 +664,8 @@ class AudioPipeline(Pipeline):
         start = self._next_ts
         if self.recorder is not None:
             self.recorder.write_audio(frame, start)
+        if self.low_recorder is not None:  # the low HLS variant carries the sound too
+            self.low_recorder.write_audio(frame, start)
         if self._codec is None:
             self._codec = self._open_codec()
         frame.pts = None

@@ -48,6 +48,7 @@ INIT_NAME = "init.mp4"
 INDEX_NAME = "segments.txt"
 ENDED_NAME = "ended"
 SEGMENT_RE = re.compile(r"^[0-9]{5}\.m4s$")
+LOW_VARIANT_DIR = "low"  # inside a seat's directory: the low rendition's HLS variant
 
 
 def safe_name(value: str) -> str:

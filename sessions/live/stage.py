@@ -37,7 +37,7 @@ from aiortc import (
 from .errors import LiveError
 from .media import LOW_RENDITION, AudioPipeline, Pipeline, StageClock, VideoPipeline
 from .medialoop import media_loop, on_media_loop
-from .recorder import SlotRecorder, safe_name
+from .recorder import LOW_VARIANT_DIR, SlotRecorder, safe_name
 from .relay import FanoutProcess, RelayFeed
 from .sdp import check_offer, with_start_bitrate
 from .viewers import answer_viewer
@@ -77,6 +77,7 @@ class _Seat:
         self.publisher_id: str | None = None
         self.pc: RTCPeerConnection | None = None
         self.recorder: SlotRecorder | None = None
+        self.low_recorder: SlotRecorder | None = None
         self.executor = ThreadPoolExecutor(1, thread_name_prefix=f"live-seat{index}")
         self.video = VideoPipeline(
             stage.clock,
@@ -283,6 +284,16 @@ class LiveStage:
                 seat.recorder = self._new_recorder(seat, set(tracks))
                 seat.video.recorder = seat.recorder
                 seat.audio.recorder = seat.recorder
+                low = seat.video.low
+                if low is not None and "video" in tracks:
+                    seat.low_recorder = SlotRecorder(
+                        seat.recorder.directory / LOW_VARIANT_DIR,
+                        has_video=True,
+                        has_audio="audio" in tracks,
+                    )
+                    seat.low_recorder.request_keyframe = low.request_keyframe
+                    seat.video.low_recorder = seat.low_recorder
+                    seat.audio.low_recorder = seat.low_recorder
             for kind, track in tracks.items():
                 seat.pipeline(kind).attach(track)
             pc.on("connectionstatechange", lambda: self._publisher_state(seat, pc))
@@ -399,6 +410,8 @@ class LiveStage:
                 seat.pc = None
                 await seat.video.stop()
                 await seat.audio.stop()
+                if seat.low_recorder is not None:  # ended before the top: the archive
+                    await loop.run_in_executor(seat.executor, seat.low_recorder.close)
                 if seat.recorder is not None:
                     recorder = seat.recorder
                     path = await loop.run_in_executor(seat.executor, recorder.close)
