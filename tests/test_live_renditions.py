@@ -85,15 +85,15 @@ async def test_viewer_switches_rendition_without_renegotiation() -> None:
         ssrc = viewer.ssrc()
         stream = next(s for s in pipeline.top.subscribers if s is not None)
         assert pipeline.choose(stream, "low") == "low"
-        await wait_for(lambda: (viewer.size == (640, 360)) or (other.size == (640, 360)), 15)
+        await wait_for(lambda: (viewer.size == (640, 360)) or (other.size == (640, 360)), 45)
         moved, stayed = (viewer, other) if viewer.size == (640, 360) else (other, viewer)
         frames = moved.frames
-        await wait_for(lambda: moved.frames > frames + 30, 15)  # keeps playing small
+        await wait_for(lambda: moved.frames > frames + 30, 45)  # keeps playing small
         assert moved.size == (640, 360) and stayed.size == (1280, 720)
         assert len(pipeline.low.subscribers) == 1 and len(pipeline.top.subscribers) == 1
         assert viewer.ssrc() == ssrc  # the same stream, no new peer
         assert pipeline.choose(stream, "hd") == "hd"
-        await wait_for(lambda: moved.size == (1280, 720), 15)
+        await wait_for(lambda: moved.size == (1280, 720), 45)
         assert len(pipeline.top.subscribers) == 2
     finally:
         await stage.end()
@@ -115,13 +115,13 @@ async def test_auto_viewer_who_loses_video_goes_low() -> None:
         stream: Any = pipeline.top.subscribers[0]
         assert stream.quality == "auto" and not stream.congested()
         stream.dropped += 3  # as the send path counts frames its full socket could not take
-        await wait_for(lambda: viewer.size == (640, 360), 15)  # at the next top keyframe
+        await wait_for(lambda: viewer.size == (640, 360), 45)  # at the next top keyframe
         stream.quality = "hd"  # a chosen rendition is never changed automatically
         pipeline.choose(stream, "hd")
-        await wait_for(lambda: viewer.size == (1280, 720), 15)
+        await wait_for(lambda: viewer.size == (1280, 720), 45)
         stream.dropped += 3
         frames = viewer.frames
-        await wait_for(lambda: viewer.frames > frames + 90, 20)  # > one GOP later
+        await wait_for(lambda: viewer.frames > frames + 90, 60)  # > one GOP later
         assert viewer.size == (1280, 720)
     finally:
         await stage.end()
