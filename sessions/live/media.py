@@ -376,7 +376,7 @@ class Rendition:
         }
         return codec
 
-    def encode(self, frame: VideoFrame, pts: int, force: bool) -> list[av.Packet]:
+    def encode(self, frame: VideoFrame, pts: int, force: bool) -> list[av.Packet[Any]]:
         """Encode ``frame`` (any size; scaled here) and return the H.264 packets.
 
         The output size follows the source: when the publisher's picture changes size
@@ -553,7 +553,7 @@ class VideoPipeline(Pipeline):
         self.low.pending.clear()
         self.top.request_keyframe()
 
-    def _packetize(self, packet: av.Packet) -> EncodedFrame:
+    def _packetize(self, packet: av.Packet[Any]) -> EncodedFrame:
         data = bytes(packet)
         payloads = packetize_h264(data)
         assert packet.pts is not None
