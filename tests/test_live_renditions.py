@@ -184,6 +184,7 @@ async def test_low_rendition_is_a_second_hls_variant(
     demo_database_url: str, tmp_path: Path, s3: Any
 ) -> None:
     from fair.app import create_app
+    from fair.app_services import app_services
     from sessions.live.archive import RecordingArchive, picture_size
     from sessions.live.recorder import read_index
     from tests.conftest import make_settings
@@ -212,7 +213,7 @@ async def test_low_rendition_is_a_second_hls_variant(
         assert picture_size(seat_dir / "low" / "init.mp4") == (640, 360)
 
         bucket = s3.create_bucket()
-        archive = RecordingArchive(app.state.db, _s3_storage(s3, bucket), spool)
+        archive = RecordingArchive(app_services(app).db, _s3_storage(s3, bucket), spool)
         assert await archive.sync(force=True) == 1  # stored as one recording (the top)
         master = _s3_text(s3, bucket, f"live/{session_id}/master.m3u8")
         variants = [line for line in master.splitlines() if line.startswith("#EXT-X-STREAM")]
@@ -226,6 +227,6 @@ async def test_low_rendition_is_a_second_hls_variant(
         assert len(top) >= 2 and len(low) >= 2
         playlist = _s3_text(s3, bucket, f"{prefix}/low/index.m3u8")
         assert playlist.rstrip().endswith("#EXT-X-ENDLIST")
-        async with app.state.db.session() as db:
+        async with app_services(app).db.session() as db:
             recordings = (await db.scalars(select(Recording))).all()
         assert [r.playlist_key for r in recordings] == [f"{prefix}/index.m3u8"]
