@@ -68,14 +68,17 @@ async def add_counts(
     booth_id: int,
     day: date,
     increments: Mapping[str, int],
+    *,
+    owner: str = "booth_id",
 ) -> None:
-    """Upsert into a per-booth-and-day counts table (unique ``booth_id, day``), so
-    concurrent requests add up instead of overwriting each other."""
+    """Upsert into a per-owner-and-day counts table (unique ``owner, day``; the owner is
+    a booth unless named otherwise), so concurrent requests add up instead of
+    overwriting each other."""
     values = {name: increments.get(name, 0) for name in counters}
     insert = postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert(table).values(booth_id=booth_id, day=day, **values)
+    statement = insert(table).values({owner: booth_id, "day": day, **values})
     statement = statement.on_conflict_do_update(
-        index_elements=["booth_id", "day"],
+        index_elements=[owner, "day"],
         set_={
             name: getattr(table, name) + getattr(statement.excluded, name)
             for name in counters

@@ -23,6 +23,7 @@ from booths.queries import (
 from booths.search import SearchService
 from booths.unread import mark_chat_seen
 from fair.app_services import app_services
+from fair.downloads import PRESIGNED_SECONDS, counts_as_download, send_stored_file
 from fair.errors import HTTPError, not_found
 from fair.i18n import gettext_for
 from fair.ids import parse_id, query_id
@@ -41,9 +42,6 @@ from fair.web import (
 from sessions.archive_mode import archive_active_cached
 from sessions.chat import booth_channel, recent_messages
 from sessions.queries import sessions_for_booth
-
-PRESIGNED_SECONDS = 300
-"""Lifetime of an S3 download link: long enough to start, short enough not to share."""
 
 
 def parse_hall_filter(request: Request) -> HallFilter:
@@ -235,28 +233,15 @@ async def material_download(request: Request) -> Response:
         )
         if version_id is not None and version_id != material.current_version_id:
             services.require_booth_editor(current_user(request), booth)
-        range_header = request.headers.get("range", "")
-        if request.method == "GET" and (not range_header or range_header.startswith("bytes=0-")):
+        if counts_as_download(request):
             await analytics.count(
                 db, booth.id, analytics.local_today(settings.time_zone), downloads=1
             )
             await db.commit()
-    url = await storage.presigned_url(
-        version.storage_key,
-        expires=PRESIGNED_SECONDS,
-        filename=version.filename,
-        content_type=version.content_type,
-    )
-    if url is not None:
-        return RedirectResponse(
-            url,
-            status_code=303,
-            headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
-        )
-    return await range_response(
+    return await send_stored_file(
+        request,
         storage,
         version.storage_key,
-        request,
         filename=version.filename,
         content_type=version.content_type,
     )

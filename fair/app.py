@@ -60,6 +60,8 @@ UPLOAD_PATHS.append(r"/organiser/programme/import")
 UPLOAD_PATHS.append(r"/organiser/organisations/\d+/logo")
 # A recording made elsewhere streams to storage like booth material.
 UPLOAD_PATHS.append(r"/sessions/\d+/recordings/upload")
+# A talk's slides and files, like booth material.
+UPLOAD_PATHS.append(r"/sessions/\d+/materials")
 
 
 def create_app(settings: Settings | None = None) -> Starlette:

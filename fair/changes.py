@@ -46,6 +46,8 @@ UNSHOWN_TABLES = frozenset(
     | {"appointment_slots", "appointments", "booth_appointment_stats"}
     # When a team member last read their booth's chat: only the unread badge (JSON) shows it.
     | {"booth_chat_seen"}
+    # Download counts of a talk's slides: only the speakers' (uncached) list shows them.
+    | {"session_material_downloads"}
 )
 
 

@@ -1,10 +1,11 @@
 """Recordings of the demo fair's past talks, so the lasting fair can be seen and tested.
 
 Every talk that is over at "now" (``FAIR_TODAY``) and may be recorded gets a 3-minute
-recording (:mod:`sessions.demo_media`) with a poster frame and German captions made from
-its abstract. The first three items of the first day's main stage share one recording
-with a chapter each, as a stage's morning recorded in one piece would. Idempotent: run
-again (say, with a later ``--today``) it only adds what is missing.
+recording (:mod:`sessions.demo_media`) with a poster frame, German captions made from
+its abstract and its slides as a generated PDF. The first three items of the first day's
+main stage share one recording with a chapter each, as a stage's morning recorded in one
+piece would. Idempotent: run again (say, with a later ``--today``) it only adds what is
+missing.
 """
 
 from __future__ import annotations
@@ -19,8 +20,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from booths.models import MaterialKind
 from fair.db import Database
+from fair.seed import _one_chunk, tiny_pdf
 from fair.storage import Storage
+from fair.uploads import PDF
 from sessions.captions import Cue, cues_to_vtt
 from sessions.demo_media import (
     MIN_SECONDS,
@@ -36,6 +40,7 @@ from sessions.models import (
     Chapter,
     ProgrammeSession,
     Recording,
+    SessionMaterial,
     SessionSpeaker,
 )
 from sessions.search import rebuild_programme_index
@@ -192,4 +197,32 @@ async def _record_group(
     db.add_all(
         CaptionCue(caption_id=caption.id, start_seconds=c.start, end_seconds=c.end, text=c.text)
         for c in cues
+    )
+    for session in group:
+        await _demo_slides(db, storage, session)
+
+
+async def _demo_slides(db: Any, storage: Storage, session: ProgrammeSession) -> None:
+    """The talk's slides as a small generated PDF (the demo booths' generator), listed
+    beside its recording like slides a speaker uploaded."""
+    payload = tiny_pdf(f"Folien: {session.title}")
+    filename = f"folien-{session.slug}.pdf"
+    stored = await storage.save_stream(
+        f"session-materials/{session.id}/demo-{filename}",
+        _one_chunk(payload),
+        content_type=PDF,
+        max_bytes=len(payload),
+        filename=filename,
+    )
+    db.add(
+        SessionMaterial(
+            session_id=session.id,
+            title="Folien",
+            kind=MaterialKind.pdf,
+            storage_key=stored.key,
+            filename=filename,
+            content_type=PDF,
+            size_bytes=stored.size,
+            position=0,
+        )
     )

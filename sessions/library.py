@@ -133,6 +133,7 @@ async def get_recording(db: AsyncSession, recording_id: int) -> Recording:
             joinedload(ProgrammeSession.speaker_links)
             .joinedload(SessionSpeaker.speaker)
             .joinedload(Speaker.organisation),
+            joinedload(ProgrammeSession.materials),  # its own slides (sessions.materials)
         )
     )
     loaded.unique().all()  # fills the collections of recording.session

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     BigInteger,
     Column,
+    Date,
     DateTime,
     Enum,
     Float,
@@ -27,7 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 if TYPE_CHECKING:
     from sessions.states import SessionStatus
 
-from booths.models import Booth
+from booths.models import Booth, MaterialKind
 from fair import drafts, series_scope
 from fair.db import Base, utcnow
 from fair.models import EventDay, Organisation, Topic, User
@@ -143,6 +144,10 @@ class ProgrammeSession(Base):
     # morning recorded as one file.
     chapters: Mapped[list[Chapter]] = relationship(
         lazy="raise", order_by="Chapter.id", viewonly=True
+    )
+    # The talk's own slides and files, in the order its speakers chose.
+    materials: Mapped[list[SessionMaterial]] = relationship(
+        lazy="raise", order_by="SessionMaterial.position, SessionMaterial.id", viewonly=True
     )
 
     @property
@@ -340,3 +345,49 @@ class LiveMark(Base):
     )
     kind: Mapped[str] = mapped_column(String(8))  # "start" or "end"
     at: Mapped[datetime] = mapped_column(DateTime)  # naive UTC on the fair's clock
+
+
+class SessionMaterial(Base):
+    """Slides ("Folien / Präsentation") and other files of one programme item, uploaded
+    by its speakers or the organisers; shown on the session and recording pages.
+
+    Unlike booth materials there is no version history: a talk's slides are replaced by
+    deleting and uploading, and deleting removes the file from storage too.
+    """
+
+    __tablename__ = "session_materials"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("programme_sessions.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[MaterialKind] = mapped_column(Enum(MaterialKind, native_enum=False, length=20))
+    storage_key: Mapped[str] = mapped_column(String(300))
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    uploaded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    @property
+    def download_url(self) -> str:
+        """Ends in the file's real extension, so a static copy of the fair stores the
+        file under a name a browser opens with the right program."""
+        extension = self.filename.rpartition(".")[2].lower() or "bin"
+        return f"/sessions/{self.session_id}/materials/{self.id}/download.{extension}"
+
+
+class SessionMaterialDownloads(Base):
+    """Downloads per session material and day, like a booth's; no visitor identity."""
+
+    __tablename__ = "session_material_downloads"
+    __table_args__ = (UniqueConstraint("material_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    material_id: Mapped[int] = mapped_column(ForeignKey("session_materials.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    downloads: Mapped[int] = mapped_column(Integer, default=0)

@@ -86,7 +86,8 @@ async def get_session(db: AsyncSession, session_id: int) -> ProgrammeSession:
             # the talk's slides and materials are its booths' (_talk_materials.html)
             joinedload(ProgrammeSession.booths)
             .joinedload(Booth.materials)
-            .joinedload(Material.current_version)
+            .joinedload(Material.current_version),
+            joinedload(ProgrammeSession.materials),  # its own slides (sessions.materials)
         ),
     )
     session = found[0] if found else None

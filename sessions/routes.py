@@ -11,6 +11,7 @@ from sessions import (
     api,
     appearances,
     event_admin,
+    material_views,
     organiser,
     recording_views,
     search_views,
@@ -40,6 +41,22 @@ routes: list[BaseRoute] = [
         views.question_to_faq,
         methods=["POST"],
     ),
+    Route("/sessions/{session_id}/materials", material_views.manage_page),
+    Route("/sessions/{session_id}/materials", material_views.upload, methods=["POST"]),
+    Route(
+        "/sessions/{session_id}/materials/{material_id}", material_views.rename, methods=["POST"]
+    ),
+    Route(
+        "/sessions/{session_id}/materials/{material_id}/move",
+        material_views.move,
+        methods=["POST"],
+    ),
+    Route(
+        "/sessions/{session_id}/materials/{material_id}/delete",
+        material_views.delete,
+        methods=["POST"],
+    ),
+    Route("/sessions/{session_id}/materials/{material_id}/download.{ext}", material_views.download),
     Route("/recordings", recording_views.library, name="recordings"),
     Route("/recordings/{recording_id}", recording_views.player, name="recording"),
     Route("/recordings/{recording_id}/chapters.vtt", recording_views.chapters_file),

@@ -49,13 +49,15 @@ class Hit:
 
 
 async def documents(db: AsyncSession) -> list[Document]:
-    """Every talk, speaker and published caption cue, as text to index."""
+    """Every talk (with its material titles), speaker and published caption cue, as text
+    to index."""
     talks = (
         await db.scalars(
             select(ProgrammeSession).options(
                 selectinload(ProgrammeSession.topic),
                 selectinload(ProgrammeSession.stage),
                 selectinload(ProgrammeSession.speaker_links).selectinload(SessionSpeaker.speaker),
+                selectinload(ProgrammeSession.materials),
             )
         )
     ).all()
@@ -68,6 +70,8 @@ async def documents(db: AsyncSession) -> list[Document]:
             "\n".join(
                 [s.abstract, s.stage.name, s.topic.name_de if s.topic else ""]
                 + [link.speaker.name for link in s.speaker_links]
+                # its slides and files are found like a booth's materials: by title
+                + [m.title for m in s.materials]
             ),
         )
         for s in talks

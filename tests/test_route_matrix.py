@@ -240,6 +240,19 @@ ROWS: dict[tuple[str, str], Row] = {
     ("GET", "/organiser/branding"): Row(ORGANISER),
     ("POST", "/organiser/branding"): Row(ORGANISER, data=(("name", "fair"), ("accent", "#0b5cad"))),
     ("GET", "/speaker"): Row(SESSION_TEAM | {"other_speaker"}),
+    # a talk's own slides and files (issue 14); the booth material id is no session's: 404
+    ("GET", "/sessions/{session_id}/materials"): Row(SESSION_TEAM),
+    ("POST", "/sessions/{session_id}/materials"): Row(SESSION_TEAM),
+    ("POST", "/sessions/{session_id}/materials/{material_id}"): Row(
+        SESSION_TEAM, data=(("title", "Folien"),)
+    ),
+    ("POST", "/sessions/{session_id}/materials/{material_id}/move"): Row(
+        SESSION_TEAM, data=(("direction", "up"),)
+    ),
+    ("POST", "/sessions/{session_id}/materials/{material_id}/delete"): Row(SESSION_TEAM),
+    ("GET", "/sessions/{session_id}/materials/{material_id}/download.{ext}"): Row(
+        EVERYONE, "/sessions/{session_id}/materials/{material_id}/download.pdf"
+    ),
 }
 
 # WebSocket routes: open to every visitor, but only from the fair's own origin.

@@ -1,0 +1,133 @@
+"""Routes of a talk's own slides and files: the speakers' page to manage them, the
+streamed upload, rename, reorder, delete and the download everyone gets.
+
+Authorisation is checked before a byte of an upload is read; the file goes to storage
+with no database connection held, and is deleted again if its record cannot be written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from booths.analytics import local_today
+from booths.editor import forget_upload, receive_upload
+from fair.downloads import counts_as_download, send_stored_file
+from fair.errors import bad_request, not_found
+from fair.web import current_user, form_text, read_form, render
+from sessions import materials as rules
+from sessions.ids import path_id
+
+
+def _session_id(request: Request) -> int:
+    return path_id(request.path_params, "session_id", "Programmpunkt")
+
+
+def _material_id(request: Request) -> int:
+    return path_id(request.path_params, "material_id", "Material")
+
+
+def _back(session_id: int, anchor: str = "#materials") -> RedirectResponse:
+    return RedirectResponse(f"/sessions/{session_id}/materials?saved=1{anchor}", status_code=303)
+
+
+async def manage_page(request: Request) -> Response:
+    """``/sessions/{id}/materials``: the talk's files with upload, rename, order, delete."""
+    session_id = _session_id(request)
+    async with request.app.state.db.session() as db:
+        await rules.require_material_editor(db, current_user(request), session_id)
+        session = await rules.visible_session(db, session_id)
+        materials = await rules.materials_of(db, session_id)
+        downloads = await rules.download_counts(db, [m.id for m in materials])
+    context = {
+        "session": session,
+        "materials": materials,
+        "downloads": downloads,
+        "saved": request.query_params.get("saved") == "1",
+        "max_upload_bytes": request.app.state.settings.max_upload_bytes,
+    }
+    return render(request, "sessions/materials.html", context)
+
+
+async def upload(request: Request) -> Response:
+    """POST ``/sessions/{id}/materials``: a new file (``title`` before ``file``)."""
+    session_id = _session_id(request)
+    async with request.app.state.db.session() as db:
+        user = await rules.require_material_editor(db, current_user(request), session_id)
+    stored, fields = await receive_upload(request, prefix=f"session-materials/{session_id}")
+    try:
+        title = rules.clean_title(fields.get("title"))
+        async with request.app.state.db.session() as db:
+            await rules.require_material_editor(db, user, session_id)
+            await rules.add_material(db, session_id, stored, user=user, title=title)
+            await db.commit()
+    except BaseException:
+        await forget_upload(request, stored)
+        raise
+    return _back(session_id)
+
+
+async def rename(request: Request) -> Response:
+    session_id, material_id = _session_id(request), _material_id(request)
+    form = await read_form(request)
+    async with request.app.state.db.session() as db:
+        await rules.require_material_editor(db, current_user(request), session_id)
+        title = rules.clean_title(form_text(form, "title", max_length=rules.MAX_TITLE))
+        found = rules.find_material(await rules.materials_of(db, session_id), material_id)
+        await rules.rename_material(db, found, title)
+        await db.commit()
+    return _back(session_id, f"#material-{material_id}")
+
+
+async def move(request: Request) -> Response:
+    session_id, material_id = _session_id(request), _material_id(request)
+    form = await read_form(request)
+    async with request.app.state.db.session() as db:
+        await rules.require_material_editor(db, current_user(request), session_id)
+        direction: rules.Direction
+        if form.get("direction") == "up":
+            direction = "up"
+        elif form.get("direction") == "down":
+            direction = "down"
+        else:
+            raise bad_request("direction", "up oder down")
+        materials = await rules.materials_of(db, session_id)
+        await rules.move_material(db, materials, material_id, direction)
+        await db.commit()
+    return _back(session_id, f"#material-{material_id}")
+
+
+async def delete(request: Request) -> Response:
+    session_id, material_id = _session_id(request), _material_id(request)
+    await read_form(request)
+    async with request.app.state.db.session() as db:
+        await rules.require_material_editor(db, current_user(request), session_id)
+        key = await rules.delete_material(db, await rules.materials_of(db, session_id), material_id)
+        await db.commit()
+    with contextlib.suppress(Exception):  # the record is gone; a stray object is harmless
+        await request.app.state.storage.delete(key)
+    return _back(session_id)
+
+
+async def download(request: Request) -> Response:
+    """GET ``/sessions/{id}/materials/{mid}/download.{ext}``: the file as an attachment,
+    counted once per download like a booth's materials."""
+    session_id, material_id = _session_id(request), _material_id(request)
+    async with request.app.state.db.session() as db:
+        await rules.visible_session(db, session_id)
+        material = rules.find_material(await rules.materials_of(db, session_id), material_id)
+        if not material.download_url.endswith("." + request.path_params["ext"]):
+            raise not_found("Material")
+        if counts_as_download(request):
+            today = local_today(request.app.state.settings.time_zone)
+            await rules.count_download(db, material.id, today)
+            await db.commit()
+    return await send_stored_file(
+        request,
+        request.app.state.storage,
+        material.storage_key,
+        filename=material.filename,
+        content_type=material.content_type,
+    )
