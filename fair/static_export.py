@@ -28,6 +28,7 @@ from fair.i18n import LANGUAGES
 EXPORTED = re.compile(
     r"^/($|booths(/[^/]+(/logo|/materials/\d+/download)?)?$|programme$|agenda$|recordings"
     r"(/\d+(/(chapters\.vtt|poster\.jpg|captions/\w+\.vtt))?)?$|sessions/\d+(/recordings/\d+)?$"
+    r"|sessions/\d+/materials/\d+/download\.\w+$"
     r"|schedule\.(ics|xml|json)$|static/.+)"
 )
 KEPT_QUERY = ("day", "stage", "topic", "by")

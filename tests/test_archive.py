@@ -444,9 +444,9 @@ async def test_organisers_upload_replace_and_speakers_opt_out(
 async def test_session_and_recording_pages_offer_the_talks_materials(
     first_morning: Starlette,
 ) -> None:
-    """Sessions keep no files of their own: their pages list the slides and materials of
-    the booths linked to the talk (uploaded and content-checked as booth materials), each
-    downloadable; the recording page of the talk too."""
+    """Besides their own slides (test_session_materials.py), session pages list the
+    slides and materials of the booths linked to the talk (uploaded and content-checked
+    as booth materials), each downloadable; the recording page of the talk too."""
     from booths.models import Booth
     from sessions.models import session_booths
     from tests.booth_helpers import KRZ, OWN, PDF, upload
@@ -471,8 +471,49 @@ async def test_session_and_recording_pages_offer_the_talks_materials(
             assert link, path
         file = await client.get(link.group(1))
         assert file.status_code == 200 and file.content.startswith(b"%PDF")
-        other = next(i for i in await _session_ids(first_morning) if i != recording.session_id)
+        recorded = {recording.session_id, *(await _sessions_with_materials(first_morning))}
+        other = next(i for i in await _session_ids(first_morning) if i not in recorded)
         assert "data-talk-materials" not in (await client.get(f"/sessions/{other}")).text
+
+
+async def test_demo_recordings_come_with_the_talks_slides(first_morning: Starlette) -> None:
+    """Every talk the demo recorded has its slides as a generated PDF, deterministic
+    (the same bytes for the same talk), listed and downloadable beside the recording."""
+    from fair.seed import tiny_pdf
+    from sessions.models import SessionMaterial
+
+    async with first_morning.state.db.session() as db:
+        slides = (await db.scalars(select(SessionMaterial).order_by(SessionMaterial.id))).all()
+        titles = {
+            s.id: s.title
+            for s in await db.scalars(
+                select(ProgrammeSession).where(
+                    ProgrammeSession.id.in_([m.session_id for m in slides])
+                )
+            )
+        }
+    assert len(slides) == 4 and len(titles) == 4  # the stage piece's three and the forum talk
+    recording = await _stage_recording(first_morning)
+    async with make_client(first_morning) as client:
+        player = (await client.get(f"/recordings/{recording.id}")).text
+        section = player.split("data-talk-materials", 1)[1].split("</section>", 1)[0]
+        ours = next(m for m in slides if m.session_id == recording.session_id)
+        assert ours.download_url in section and ">PDF<" in section
+        for material in slides:
+            file = await client.get(material.download_url)
+            assert file.status_code == 200, material.download_url
+            assert file.content == tiny_pdf(f"Folien: {titles[material.session_id]}")
+            assert material.filename in file.headers["content-disposition"]
+
+
+async def _sessions_with_materials(app: Starlette) -> set[int]:
+    """Talks with slides of their own (the demo's recorded talks) or linked booths."""
+    from sessions.models import SessionMaterial, session_booths
+
+    async with app.state.db.session() as db:
+        slides = set((await db.scalars(select(SessionMaterial.session_id))).all())
+        linked = set((await db.scalars(select(session_booths.c.session_id))).all())
+        return slides | linked
 
 
 # ------------------------------------------------------------------ chapters from live marks

@@ -91,6 +91,11 @@ async def test_static_export_works_without_a_server(
     assert result.pages > 200 and result.skipped == [], result.skipped
     assert (target / "index.html").is_file() and (target / "en" / "index.html").is_file()
     assert len(list(target.rglob("*.mp4"))) == 2 and list(target.rglob("chapters.vtt"))
+    # the talks' own slides (demo PDFs), copied once with their real extension
+    slides = sorted(target.glob("sessions/*/materials/*/download.pdf"))
+    assert len(slides) == 4 and all(p.read_bytes().startswith(b"%PDF-") for p in slides)
+    recorded = next(target.glob("recordings/*/index.html")).read_text()
+    assert "download.pdf" in recorded.split("data-talk-materials", 1)[1]
     assert _broken_links(target) == []
     assert "data-archive-mode" in (target / "index.html").read_text()
     assert "Recordings by day" in (target / "en" / "index.html").read_text()
