@@ -27,6 +27,7 @@ from sessions.schedule_json import parse_schedule_json
 from sessions.schedule_lookup import ScheduleLookup
 from sessions.schedule_records import EventRecord, ParsedSchedule, SkippedEvent
 from sessions.schedule_xml import parse_schedule_xml
+from sessions.search import rebuild_programme_index
 
 MAX_SCHEDULE_BYTES = 5 * 1024 * 1024
 _UTC = ZoneInfo("UTC")
@@ -140,6 +141,8 @@ async def import_schedule(
                     report.unchanged += 1
             imported.append(session)
     await db.flush()
+    # the fair-wide search finds the imported talks and speakers at once, no restart
+    await rebuild_programme_index(db)
     report.changed = [ChangedSession(s.id, s.title, fields) for s, fields in changed]
     report.session_ids = [session.id for session in imported]
     report.speakers_created = [s.name for s in lookup.created_speakers]

@@ -457,3 +457,25 @@ async def test_an_existing_day_grows_to_hold_a_late_evening(
         assert day is not None and (day.starts, day.ends) == (time(9), time(0, 30))
     again = await run_import(demo_app, data)
     assert again.days_widened == [] and again.unchanged == 1
+
+
+async def test_an_imported_talk_is_found_by_the_search_at_once(
+    client: httpx.AsyncClient, demo_app: Starlette
+) -> None:
+    """The running app's fair-wide search finds a talk (and a renamed one under its new
+    title) right after the import, with no restart."""
+    await login(client, "orga@example.org")
+    word = "Quartiersbatteriespeicher"
+    assert "/sessions/" not in (await client.get(f"/search?q={word}")).text.split("<main", 1)[1]
+    data = frab_file(frab_event("kc27-speicher", f"{word} im Praxistest", event_id=7))
+    response = await post_import(client, data)
+    assert response.status_code == 200, response.text
+    async with demo_app.state.db.session() as db:
+        session_id = await db.scalar(
+            select(ProgrammeSession.id).where(ProgrammeSession.title.like(f"{word}%"))
+        )
+    hits = (await client.get(f"/search?q={word}")).text
+    assert f'href="/sessions/{session_id}"' in hits
+    renamed = frab_file(frab_event("kc27-speicher", "Netzdienliche Heimspeicher", event_id=7))
+    assert (await post_import(client, renamed)).status_code == 200
+    assert f'href="/sessions/{session_id}"' in (await client.get("/search?q=Heimspeicher")).text
