@@ -18,7 +18,6 @@ from sessions.models import (
     FaqEntry,
     LiveState,
     ProgrammeSession,
-    Recording,
     SessionSpeaker,
     Speaker,
     Stage,
@@ -167,16 +166,6 @@ async def event_faq(db: AsyncSession, session_id: int | None = None) -> list[Faq
         query = query.where(FaqEntry.session_id.is_(None))
     else:
         query = query.where(FaqEntry.session_id == session_id)
-    return list((await db.scalars(query)).all())
-
-
-async def published_recordings(db: AsyncSession) -> list[Recording]:
-    query = (
-        select(Recording)
-        .where(Recording.published.is_(True))
-        .options(joinedload(Recording.session).joinedload(ProgrammeSession.day))
-        .order_by(Recording.created_at.desc())
-    )
     return list((await db.scalars(query)).all())
 
 
