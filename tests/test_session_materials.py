@@ -7,12 +7,8 @@ refused with a clear message and leaves nothing behind."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
-import httpx
 import pytest
-import pytest_asyncio
 from sqlalchemy import func, select
 from starlette.applications import Starlette
 
@@ -25,50 +21,32 @@ from sessions.models import (
     SessionSpeaker,
     Speaker,
 )
+from tests import test_booths_uploads as booth_uploads
 from tests.booth_helpers import (
     KRZ,
     ORGANISER,
-    app_with,
     client_of,
     error_text,
     open_uploads,
-    s3_overrides,
     stored_files,
     upload,
 )
 from tests.conftest import login
-from tests.s3_server import S3Server
+
+# The booth upload tests' fixtures: the demo fair (page cache on) with local or S3 storage
+# and a 200 kB upload limit; and their download as a browser makes it (S3: a redirect).
+nanio, storage_kind, hall_app = (
+    booth_uploads.nanio,
+    booth_uploads.storage_kind,
+    booth_uploads.hall_app,
+)
+LIMIT, _fetch = booth_uploads.LIMIT, booth_uploads._fetch
 
 SPEAKER = "henning.wiebusch@example.org"
 OTHER_SPEAKER = "nora.engels@example.org"
-LIMIT = 200_000
 # A real PDF padded to 20,700 bytes: "20,2 KB" in German, "20.2 KB" in English.
 SLIDES = tiny_pdf("Folien zum Zuständigkeitsfinder").ljust(20_700, b"\n")
 WORD = "Zuständigkeitsfinder"  # in the material title only, in no demo text
-
-
-@pytest.fixture(scope="module")
-def nanio() -> Iterator[S3Server]:
-    with S3Server() as server:
-        yield server
-
-
-@pytest.fixture(params=["local", "s3"])
-def storage_kind(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest_asyncio.fixture
-async def fair_app(
-    request: pytest.FixtureRequest, storage_kind: str, demo_database_url: str, tmp_path: Path
-) -> AsyncIterator[Starlette]:
-    """The demo fair (page cache on) with local or S3 storage and a small upload limit."""
-    overrides: dict[str, object] = {"max_upload_bytes": LIMIT}
-    if storage_kind == "s3":
-        server: S3Server = request.getfixturevalue("nanio")
-        overrides.update(s3_overrides(server, server.create_bucket()))
-    async with app_with(demo_database_url, tmp_path, **overrides) as app:
-        yield app
 
 
 async def _talks(app: Starlette) -> tuple[int, int]:
@@ -130,27 +108,18 @@ def _slide_files(app: Starlette) -> list[str]:
     return [f for f in stored_files(app) if f.startswith("session-materials/")]
 
 
-async def _fetch(client: httpx.AsyncClient, url: str) -> httpx.Response:
-    """A download as a browser makes it: S3 answers with a presigned redirect."""
-    response = await client.get(url)
-    if response.status_code == 303:
-        async with httpx.AsyncClient() as outside:
-            return await outside.get(response.headers["location"])
-    return response
-
-
 async def test_speaker_uploads_slides_latecomers_see_find_and_download_them(
-    fair_app: Starlette, storage_kind: str
+    hall_app: Starlette, storage_kind: str
 ) -> None:
-    own, _other = await _talks(fair_app)
-    recording_id = await _recording(fair_app, own)
+    own, _other = await _talks(hall_app)
+    recording_id = await _recording(hall_app, own)
     pages = (f"/sessions/{own}", f"/recordings/{recording_id}")
-    async with client_of(fair_app) as visitor:
+    async with client_of(hall_app) as visitor:
         for path in pages:  # rendered and cached before the upload
             assert "data-session-materials" not in (await visitor.get(path)).text
         assert f'href="/sessions/{own}"' not in (await visitor.get(f"/search?q={WORD}")).text
 
-        async with client_of(fair_app) as speaker:
+        async with client_of(hall_app) as speaker:
             await login(speaker, SPEAKER)
             assert "Folien und Material verwalten" in (await speaker.get(pages[0])).text
             sent = await upload(
@@ -183,7 +152,7 @@ async def test_speaker_uploads_slides_latecomers_see_find_and_download_them(
         if storage_kind == "local":  # the rest of a file is not a second download
             rest = await visitor.get(link.group(1), headers={"Range": "bytes=100-"})
             assert rest.status_code == 206 and rest.content == SLIDES[100:]
-        assert await _downloads(fair_app) == 1
+        assert await _downloads(hall_app) == 1
         wrong = link.group(1).replace(".pdf", ".html")
         assert (await visitor.get(wrong)).status_code == 404
 
@@ -191,29 +160,25 @@ async def test_speaker_uploads_slides_latecomers_see_find_and_download_them(
         assert f'href="/sessions/{own}"' in hits
 
 
-async def test_speakers_rename_reorder_and_delete(fair_app: Starlette, storage_kind: str) -> None:
-    own, _other = await _talks(fair_app)
-    async with client_of(fair_app) as speaker:
+async def test_speakers_rename_reorder_and_delete(hall_app: Starlette) -> None:
+    own, _other = await _talks(hall_app)
+    async with client_of(hall_app) as speaker:
         await login(speaker, SPEAKER)
         for title, name in (("Folien", "folien.pdf"), ("Handout", "handout.pdf")):
             sent = await upload(speaker, f"/sessions/{own}/materials", SLIDES, filename=name,
                                 title=title)  # fmt: skip
             assert sent.status_code == 303, error_text(sent)
-        assert [m[1] for m in await _materials(fair_app)] == ["Folien", "Handout"]
-        ids = re.findall(
-            r'id="material-(\d+)"', (await speaker.get(f"/sessions/{own}/materials")).text
-        )
-        token = re.search(
-            r'name="csrf_token" value="([^"]+)"',
-            (await speaker.get(f"/sessions/{own}/materials")).text,
-        )
+        assert [m[1] for m in await _materials(hall_app)] == ["Folien", "Handout"]
+        base = f"/sessions/{own}/materials"
+        manage = (await speaker.get(base)).text
+        ids = re.findall(r'id="material-(\d+)"', manage)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', manage)
         assert token is not None and len(ids) == 2
         form = {"csrf_token": token.group(1)}
-        base = f"/sessions/{own}/materials"
 
         moved = await speaker.post(f"{base}/{ids[1]}/move", data={**form, "direction": "up"})
         assert moved.status_code == 303
-        assert [m[1] for m in await _materials(fair_app)] == ["Handout", "Folien"]
+        assert [m[1] for m in await _materials(hall_app)] == ["Handout", "Folien"]
         bad_move = await speaker.post(f"{base}/{ids[1]}/move", data={**form, "direction": "x"})
         assert bad_move.status_code == 400 and "direction" in error_text(bad_move)
 
@@ -226,18 +191,18 @@ async def test_speakers_rename_reorder_and_delete(fair_app: Starlette, storage_k
         page = _section((await speaker.get(f"/sessions/{own}")).text)
         assert page.index("Handout") < page.index("Folien (final)")
 
-        assert len(_slide_files(fair_app)) == 2
+        assert len(_slide_files(hall_app)) == 2
         deleted = await speaker.post(f"{base}/{ids[1]}/delete", data=form)
         assert deleted.status_code == 303
-        assert await _materials(fair_app) == [(own, "Folien (final)", "folien.pdf", 0)]
-        assert len(_slide_files(fair_app)) == 1  # the file went with it
+        assert await _materials(hall_app) == [(own, "Folien (final)", "folien.pdf", 0)]
+        assert len(_slide_files(hall_app)) == 1  # the file went with it
         again = await speaker.post(f"{base}/{ids[1]}/delete", data=form)
         assert again.status_code == 404
 
 
 @pytest.mark.parametrize("storage_kind", ["local"])
-async def test_bad_uploads_are_refused_and_leave_nothing_behind(fair_app: Starlette) -> None:
-    own, other = await _talks(fair_app)
+async def test_bad_uploads_are_refused_and_leave_nothing_behind(hall_app: Starlette) -> None:
+    own, other = await _talks(hall_app)
     cases: list[tuple[str | None, str, bytes, str, int, str]] = [
         (SPEAKER, f"/sessions/{own}/materials", b"<html><script>x</script></html>", "a.pdf",
          415, "Dateityp nicht erlaubt"),
@@ -251,7 +216,7 @@ async def test_bad_uploads_are_refused_and_leave_nothing_behind(fair_app: Starle
         (ORGANISER, "/sessions/999999/materials", SLIDES, "f.pdf", 404, "Programmpunkt"),
     ]  # fmt: skip
     for account, path, content, filename, status, message in cases:
-        async with client_of(fair_app) as client:
+        async with client_of(hall_app) as client:
             if account is not None:
                 await login(client, account)
             response = await upload(client, path, content, filename=filename)
@@ -260,10 +225,10 @@ async def test_bad_uploads_are_refused_and_leave_nothing_behind(fair_app: Starle
             assert message in text, (status, text[:300])
             if status in (400, 413, 415):
                 assert "file" in text
-    assert await _materials(fair_app) == []
-    assert _slide_files(fair_app) == [] and open_uploads(fair_app) == []
-    async with client_of(fair_app) as organiser:  # organisers may, for any talk
+    assert await _materials(hall_app) == []
+    assert _slide_files(hall_app) == [] and open_uploads(hall_app) == []
+    async with client_of(hall_app) as organiser:  # organisers may, for any talk
         await login(organiser, ORGANISER)
         sent = await upload(organiser, f"/sessions/{other}/materials", SLIDES, title="Folien")
         assert sent.status_code == 303, error_text(sent)
-    assert [m[0] for m in await _materials(fair_app)] == [other]
+    assert [m[0] for m in await _materials(hall_app)] == [other]
