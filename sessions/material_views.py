@@ -14,11 +14,12 @@ from starlette.responses import RedirectResponse, Response
 
 from booths.analytics import local_today
 from booths.editor import forget_upload, receive_upload
+from fair.app_services import app_services
 from fair.downloads import counts_as_download, send_stored_file
 from fair.errors import bad_request, not_found
+from fair.ids import path_id
 from fair.web import current_user, form_text, read_form, render
 from sessions import materials as rules
-from sessions.ids import path_id
 
 
 def _session_id(request: Request) -> int:
@@ -36,7 +37,7 @@ def _back(session_id: int, anchor: str = "#materials") -> RedirectResponse:
 async def manage_page(request: Request) -> Response:
     """``/sessions/{id}/materials``: the talk's files with upload, rename, order, delete."""
     session_id = _session_id(request)
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         await rules.require_material_editor(db, current_user(request), session_id)
         session = await rules.visible_session(db, session_id)
         materials = await rules.materials_of(db, session_id)
@@ -46,7 +47,7 @@ async def manage_page(request: Request) -> Response:
         "materials": materials,
         "downloads": downloads,
         "saved": request.query_params.get("saved") == "1",
-        "max_upload_bytes": request.app.state.settings.max_upload_bytes,
+        "max_upload_bytes": app_services(request).settings.max_upload_bytes,
     }
     return render(request, "sessions/materials.html", context)
 
@@ -54,12 +55,12 @@ async def manage_page(request: Request) -> Response:
 async def upload(request: Request) -> Response:
     """POST ``/sessions/{id}/materials``: a new file (``title`` before ``file``)."""
     session_id = _session_id(request)
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         user = await rules.require_material_editor(db, current_user(request), session_id)
     stored, fields = await receive_upload(request, prefix=f"session-materials/{session_id}")
     try:
         title = rules.clean_title(fields.get("title"))
-        async with request.app.state.db.session() as db:
+        async with app_services(request).db.session() as db:
             await rules.require_material_editor(db, user, session_id)
             await rules.add_material(db, session_id, stored, user=user, title=title)
             await db.commit()
@@ -72,7 +73,7 @@ async def upload(request: Request) -> Response:
 async def rename(request: Request) -> Response:
     session_id, material_id = _session_id(request), _material_id(request)
     form = await read_form(request)
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         await rules.require_material_editor(db, current_user(request), session_id)
         title = rules.clean_title(form_text(form, "title", max_length=rules.MAX_TITLE))
         found = rules.find_material(await rules.materials_of(db, session_id), material_id)
@@ -84,7 +85,7 @@ async def rename(request: Request) -> Response:
 async def move(request: Request) -> Response:
     session_id, material_id = _session_id(request), _material_id(request)
     form = await read_form(request)
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         await rules.require_material_editor(db, current_user(request), session_id)
         direction: rules.Direction
         if form.get("direction") == "up":
@@ -102,12 +103,12 @@ async def move(request: Request) -> Response:
 async def delete(request: Request) -> Response:
     session_id, material_id = _session_id(request), _material_id(request)
     await read_form(request)
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         await rules.require_material_editor(db, current_user(request), session_id)
         key = await rules.delete_material(db, await rules.materials_of(db, session_id), material_id)
         await db.commit()
     with contextlib.suppress(Exception):  # the record is gone; a stray object is harmless
-        await request.app.state.storage.delete(key)
+        await app_services(request).storage.delete(key)
     return _back(session_id)
 
 
@@ -115,18 +116,18 @@ async def download(request: Request) -> Response:
     """GET ``/sessions/{id}/materials/{mid}/download.{ext}``: the file as an attachment,
     counted once per download like a booth's materials."""
     session_id, material_id = _session_id(request), _material_id(request)
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         await rules.visible_session(db, session_id)
         material = rules.find_material(await rules.materials_of(db, session_id), material_id)
         if not material.download_url.endswith("." + request.path_params["ext"]):
             raise not_found("Material")
         if counts_as_download(request):
-            today = local_today(request.app.state.settings.time_zone)
+            today = local_today(app_services(request).settings.time_zone)
             await rules.count_download(db, material.id, today)
             await db.commit()
     return await send_stored_file(
         request,
-        request.app.state.storage,
+        app_services(request).storage,
         material.storage_key,
         filename=material.filename,
         content_type=material.content_type,
