@@ -482,7 +482,7 @@ async def test_demo_recordings_come_with_the_talks_slides(first_morning: Starlet
     from fair.seed import tiny_pdf
     from sessions.models import SessionMaterial
 
-    async with first_morning.state.db.session() as db:
+    async with app_services(first_morning).db.session() as db:
         slides = (await db.scalars(select(SessionMaterial).order_by(SessionMaterial.id))).all()
         titles = {
             s.id: s.title
@@ -510,7 +510,7 @@ async def _sessions_with_materials(app: Starlette) -> set[int]:
     """Talks with slides of their own (the demo's recorded talks) or linked booths."""
     from sessions.models import SessionMaterial, session_booths
 
-    async with app.state.db.session() as db:
+    async with app_services(app).db.session() as db:
         slides = set((await db.scalars(select(SessionMaterial.session_id))).all())
         linked = set((await db.scalars(select(session_booths.c.session_id))).all())
         return slides | linked

@@ -470,7 +470,7 @@ async def test_an_imported_talk_is_found_by_the_search_at_once(
     data = frab_file(frab_event("kc27-speicher", f"{word} im Praxistest", event_id=7))
     response = await post_import(client, data)
     assert response.status_code == 200, response.text
-    async with demo_app.state.db.session() as db:
+    async with app_services(demo_app).db.session() as db:
         session_id = await db.scalar(
             select(ProgrammeSession.id).where(ProgrammeSession.title.like(f"{word}%"))
         )

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 from starlette.applications import Starlette
 
+from fair.app_services import app_services
 from fair.seed import tiny_pdf
 from sessions.models import (
     ProgrammeSession,
@@ -51,7 +52,7 @@ WORD = "Zuständigkeitsfinder"  # in the material title only, in no demo text
 
 async def _talks(app: Starlette) -> tuple[int, int]:
     """(a talk of SPEAKER, a talk SPEAKER has no part in)."""
-    async with app.state.db.session() as db:
+    async with app_services(app).db.session() as db:
         own = await db.scalar(
             select(SessionSpeaker.session_id)
             .join(Speaker, Speaker.id == SessionSpeaker.speaker_id)
@@ -72,7 +73,7 @@ async def _talks(app: Starlette) -> tuple[int, int]:
 
 async def _recording(app: Starlette, session_id: int) -> int:
     """A published recording of the talk (its player page needs no video file)."""
-    async with app.state.db.session() as db:
+    async with app_services(app).db.session() as db:
         recording = Recording(
             session_id=session_id,
             storage_key=f"recordings/{session_id}/talk.mp4",
@@ -86,7 +87,7 @@ async def _recording(app: Starlette, session_id: int) -> int:
 
 
 async def _materials(app: Starlette) -> list[tuple[int, str, str, int]]:
-    async with app.state.db.session() as db:
+    async with app_services(app).db.session() as db:
         rows = await db.scalars(
             select(SessionMaterial).order_by(SessionMaterial.session_id, SessionMaterial.position)
         )
@@ -94,7 +95,7 @@ async def _materials(app: Starlette) -> list[tuple[int, str, str, int]]:
 
 
 async def _downloads(app: Starlette) -> int:
-    async with app.state.db.session() as db:
+    async with app_services(app).db.session() as db:
         total = await db.scalar(select(func.sum(SessionMaterialDownloads.downloads)))
         return int(total or 0)
 
