@@ -3,7 +3,7 @@
 The SQLite indexes held CISTEM stems, which Snowball-stemmed queries no longer match;
 the start-up hooks (``ensure_index``, ``ensure_programme_index``) refill an empty index.
 
-Revision ID: 0010_search_snowball
+Revision ID: 0010
 Revises: 0009
 """
 
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0010_search_snowball"
+revision: str = "0010"
 down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
