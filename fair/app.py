@@ -60,6 +60,10 @@ UPLOAD_PATHS.append(r"/organiser/programme/import")
 UPLOAD_PATHS.append(r"/organiser/organisations/\d+/logo")
 # A recording made elsewhere streams to storage like booth material.
 UPLOAD_PATHS.append(r"/sessions/\d+/recordings/upload")
+# The event's logo and favicon (fair.branding_pictures).
+UPLOAD_PATHS.append(r"/organiser/branding/(event-logo|favicon)")
+# A host region's mark per event day (sessions.host_marks).
+UPLOAD_PATHS.append(r"/organiser/days/\d+/mark")
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
