@@ -9,11 +9,20 @@ from typing import Any
 
 from booths.models import Booth
 from fair.errors import HTTPError
-from fair.image_sets import delete_keys, find_image, image_key, image_set_keys, store_image_set
+from fair.image_sets import (
+    MAX_PICTURE_BYTES,
+    delete_keys,
+    find_image,
+    image_key,
+    image_set_keys,
+    read_picture,
+    store_image_set,
+)
 from fair.images import KINDS, ImageKind
 from fair.storage import Storage
 
 __all__ = [
+    "MAX_PICTURE_BYTES",
     "delete_keys",
     "find_variant",
     "picture_kind",
@@ -23,8 +32,6 @@ __all__ = [
     "variant_key",
     "variant_keys",
 ]
-
-MAX_PICTURE_BYTES = 30 * 1024 * 1024
 
 
 def picture_kind(name: str) -> ImageKind:
@@ -42,20 +49,13 @@ def variant_key(booth_id: int, kind: str, version: str, name: str) -> str:
     return image_key(_prefix(booth_id), kind, version, name)
 
 
-async def _read(storage: Storage, key: str, size: int) -> bytes:
-    if size > MAX_PICTURE_BYTES:
-        raise HTTPError(413, f"file: Bild zu groß (höchstens {MAX_PICTURE_BYTES // 2**20} MB)")
-    opened = await storage.open_range(key, None, None)
-    return b"".join([chunk async for chunk in opened.body])
-
-
 async def store_variants(
     storage: Storage, booth_id: int, kind: ImageKind, original_key: str, size: int
 ) -> dict[str, Any]:
     """Decode the stored original, store every variant, return the set's description.
     On any failure the variants written so far are removed and the error raised
     (:class:`HTTPError` with the reason); the caller removes the original."""
-    data = await _read(storage, original_key, size)
+    data = await read_picture(storage, original_key, size)
     return await store_picture_data(storage, booth_id, kind, data)
 
 

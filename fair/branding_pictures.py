@@ -26,7 +26,6 @@ PREFIX = "branding"
 EVENT_LOGO = ImageKind("event-logo", (120, 240, 480), "png")
 FAVICON = ImageKind("favicon", (32, 180), "png", aspect=1.0)
 KINDS = {k.name: k for k in (EVENT_LOGO, FAVICON)}
-MAX_BYTES = 30 * 1024 * 1024
 COLUMNS = {"event-logo": "brand_logo", "favicon": "brand_favicon"}
 
 
@@ -41,13 +40,6 @@ def branding_kind(name: str) -> ImageKind:
         return KINDS[name]
     except KeyError:
         raise HTTPError(404, "Bild nicht gefunden.") from None
-
-
-async def read_stored(storage: Storage, key: str, size: int) -> bytes:
-    if size > MAX_BYTES:
-        raise HTTPError(413, f"file: Bild zu groß (höchstens {MAX_BYTES // 2**20} MB)")
-    opened = await storage.open_range(key, None, None)
-    return b"".join([chunk async for chunk in opened.body])
 
 
 async def replace_picture(

@@ -10,10 +10,10 @@ from starlette.routing import Route
 from fair.app_services import app_services
 from fair.auth import require_user
 from fair.branding import BrandingCache, load_branding, save_branding
-from fair.branding_pictures import branding_kind, find_branding_image, read_stored, replace_picture
+from fair.branding_pictures import branding_kind, find_branding_image, replace_picture
 from fair.errors import HTTPError
+from fair.image_sets import read_picture, serve_image
 from fair.models import Role
-from fair.storage.http import range_response
 from fair.web import current_user, form_text, read_form, render
 
 
@@ -60,12 +60,12 @@ async def picture_upload(request: Request) -> Response:
     require_user(current_user(request), Role.organiser)
     kind = branding_kind(request.path_params["kind"])
     upload, _fields = await receive_upload(request, prefix="branding-uploads", allowed=LOGO_TYPES)
-    storage = request.app.state.storage
+    storage = app_services(request).storage
     try:
-        data = await read_stored(storage, upload.stored.key, upload.stored.size)
-        async with request.app.state.db.session() as db:
+        data = await read_picture(storage, upload.stored.key, upload.stored.size)
+        async with app_services(request).db.session() as db:
             await replace_picture(db, storage, kind, data)
-            request.app.state.branding.current = await load_branding(db)
+            app_services(request).branding.current = await load_branding(db)
     finally:
         await forget_upload(request, upload)  # only the resized variants are kept
     return RedirectResponse(f"/organiser/branding?saved=1#{kind.name}", status_code=303)
@@ -74,16 +74,11 @@ async def picture_upload(request: Request) -> Response:
 async def picture_variant(request: Request) -> Response:
     """One size of the event logo or favicon; the URL changes with each upload."""
     p = request.path_params
-    branding = request.app.state.branding.current
+    branding = app_services(request).branding.current
     kind = branding_kind(p["kind"]).name
     picture = branding.logo if kind == "event-logo" else branding.favicon
     key, content_type = find_branding_image(picture, kind, p["version"], p["name"])
-    response = await range_response(
-        request.app.state.storage, key, request, filename=p["name"], content_type=content_type
-    )
-    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
-    response.headers["Content-Disposition"] = "inline"
-    return response
+    return await serve_image(request, key, content_type, p["name"])
 
 
 routes = [

@@ -14,13 +14,38 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
+from starlette.requests import Request
+from starlette.responses import Response
+
+from fair.app_services import app_services
 from fair.errors import HTTPError
 from fair.images import ImageKind, ImageRefused, make_variants
 from fair.storage import Storage
+from fair.storage.http import range_response
+
+MAX_PICTURE_BYTES = 30 * 1024 * 1024
 
 
 def image_key(prefix: str, kind: str, version: str, name: str) -> str:
     return f"{prefix}/{kind}/{version}/{name}"
+
+
+async def read_picture(storage: Storage, key: str, size: int) -> bytes:
+    """A stored upload's bytes, to decode; 413 naming the limit when it is too large."""
+    if size > MAX_PICTURE_BYTES:
+        raise HTTPError(413, f"file: Bild zu groß (höchstens {MAX_PICTURE_BYTES // 2**20} MB)")
+    opened = await storage.open_range(key, None, None)
+    return b"".join([chunk async for chunk in opened.body])
+
+
+async def serve_image(request: Request, key: str, content_type: str, name: str) -> Response:
+    """One stored variant; its URL changes with every upload, so it is cached for good."""
+    response = await range_response(
+        app_services(request).storage, key, request, filename=name, content_type=content_type
+    )
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    response.headers["Content-Disposition"] = "inline"
+    return response
 
 
 async def _chunk(data: bytes) -> AsyncIterator[bytes]:

@@ -17,18 +17,24 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from fair.app_services import app_services
 from fair.auth import require_user
 from fair.errors import HTTPError
-from fair.image_sets import delete_keys, find_image, image_set_keys, store_image_set
+from fair.image_sets import (
+    delete_keys,
+    find_image,
+    image_set_keys,
+    read_picture,
+    serve_image,
+    store_image_set,
+)
 from fair.images import ImageKind
 from fair.models import EventDay, Role
 from fair.storage import Storage
-from fair.storage.http import range_response
 from fair.web import current_user
 from sessions.ids import parse_id
 
 HOST_MARK = ImageKind("host-mark", (48, 96, 192), "png")
-MAX_BYTES = 30 * 1024 * 1024
 
 
 def mark_prefix(day_id: int) -> str:
@@ -65,16 +71,15 @@ async def mark_upload(request: Request) -> Response:
     """POST under /organiser (``fair.app.UPLOAD_PATHS`` gives it the upload limit)."""
     from booths.editor import forget_upload, receive_upload
     from booths.services import LOGO_TYPES
-    from fair.branding_pictures import read_stored
 
     require_user(current_user(request), Role.organiser)
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         day = await _day(db, request.path_params["day_id"])  # 404 before reading the body
     upload, _fields = await receive_upload(request, prefix="host-mark-uploads", allowed=LOGO_TYPES)
-    storage = request.app.state.storage
+    storage = app_services(request).storage
     try:
-        data = await read_stored(storage, upload.stored.key, upload.stored.size)
-        async with request.app.state.db.session() as db:
+        data = await read_picture(storage, upload.stored.key, upload.stored.size)
+        async with app_services(request).db.session() as db:
             day = await _day(db, str(day.id))
             await replace_host_mark(db, storage, day, data)
             series_id = day.series_id
@@ -86,17 +91,12 @@ async def mark_upload(request: Request) -> Response:
 async def mark_variant(request: Request) -> Response:
     """One size of a day's host mark; the URL changes with each upload."""
     p = request.path_params
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         day = await _day(db, p["day_id"])
     key, content_type = find_image(
         mark_prefix(day.id), HOST_MARK.name, day.mark(), p["version"], p["name"]
     )
-    response = await range_response(
-        request.app.state.storage, key, request, filename=p["name"], content_type=content_type
-    )
-    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
-    response.headers["Content-Disposition"] = "inline"
-    return response
+    return await serve_image(request, key, content_type, p["name"])
 
 
 routes = [

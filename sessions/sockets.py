@@ -21,8 +21,8 @@ from typing import Any
 from sqlalchemy import select
 from starlette.websockets import WebSocket
 
-from booths.models import Booth
 from booths.app_parts import booth_parts
+from booths.models import Booth
 from booths.team_presence import at_booth, team_here_event
 from fair.app_services import app_services
 from fair.errors import HTTPError

@@ -14,6 +14,7 @@ import lxml.html
 from PIL import Image
 from sqlalchemy import select
 
+from fair.app_services import app_services
 from fair.db import Database
 from fair.demo_pictures import demo_event_logo, demo_favicon, demo_host_mark
 from fair.models import EventDay, EventSeries
@@ -58,7 +59,7 @@ async def test_event_logo_and_favicon(demo_database_url: str, tmp_path: Path) ->
                 assert response.status_code == status, (kind, name, error_text(response))
                 assert message in error_text(response), (kind, name)
             assert stored_files(app) == before  # nothing half-written
-        assert app.state.branding.current.logo is None
+        assert app_services(app).branding.current.logo is None
 
         logo = await _send(client, "/organiser/branding/event-logo", picture_bytes((900, 300)))
         assert logo.status_code == 303, error_text(logo)
@@ -68,7 +69,7 @@ async def test_event_logo_and_favicon(demo_database_url: str, tmp_path: Path) ->
         for path in ("/", "/booths", "/programme", "/impressum"):
             page = lxml.html.fromstring((await client.get(path)).text)
             img = page.xpath("//a[@class='brand']//img")[0]
-            assert img.get("alt") == app.state.branding.current.name
+            assert img.get("alt") == app_services(app).branding.current.name
             assert (img.get("width"), img.get("height")) == ("120", "40")
             icons = page.xpath("//link[@rel='icon']")
             assert [(i.get("type"), i.get("sizes")) for i in icons] == [("image/png", "32x32")]
@@ -95,7 +96,7 @@ async def test_event_logo_and_favicon(demo_database_url: str, tmp_path: Path) ->
 
 async def test_host_mark_per_day(demo_database_url: str, tmp_path: Path) -> None:
     async with app_with(demo_database_url, tmp_path) as app, client_of(app) as client:
-        async with app.state.db.session() as db:
+        async with app_services(app).db.session() as db:
             day = (await db.scalars(select(EventDay).order_by(EventDay.date))).first()
             assert day is not None
             day_id, host_id = day.id, day.host_id

@@ -9,7 +9,6 @@ import asyncio
 import json
 import time
 import uuid
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -21,18 +20,10 @@ from fair.db import Database
 from fair.models import User
 from fair.realtime.hub import InProcessHub, RedisHub
 from tests.redis_server import RedisServer
+from tests.test_realtime import wait_for
 
 BOOTH = "ac-digicheck"  # a krz booth; aussteller.krz@example.org is on krz's team
 TEAM_EMAIL = "aussteller.krz@example.org"
-
-
-async def _eventually(check: Callable[[], Awaitable[Any]], timeout: float = 10.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = await check()
-        if result or time.monotonic() > deadline:
-            return result
-        await asyncio.sleep(0.05)
 
 
 async def _booth_and_users(database: Database) -> tuple[int, int, int]:
@@ -92,12 +83,14 @@ async def test_presence_crosses_instances_on_redis(demo_database_url: str) -> No
                 return await team_here(hub_b, db, booth_id)
 
         async with at_booth(hub_a, booth_id, member):
-            assert await _eventually(seen_on_b) == [{"name": "Messeteam krz", "role": "Vertrieb"}]
+            assert await wait_for(seen_on_b, timeout=10) == [
+                {"name": "Messeteam krz", "role": "Vertrieb"}
+            ]
 
         async def gone() -> bool:
             return await seen_on_b() == []
 
-        assert await _eventually(gone)
+        assert await wait_for(gone, timeout=10)
     finally:
         await hub_a.close()
         await hub_b.close()
