@@ -73,3 +73,28 @@ async def test_english_label(demo_server: AppServer, browser: Any) -> None:
     finally:
         await visitor_context.close()
         await context.close()
+
+
+async def test_available_on_the_dashboard_counts_too(demo_server: AppServer, browser: Any) -> None:
+    """A member who marks themselves available for walk-ins on the dashboard is at the
+    booth; switching it off takes the line away again."""
+    visitor_context = await browser.new_context()
+    visitor = await visitor_context.new_page()
+    context, exhibitor = await _logged_in(browser, demo_server, "aussteller.krz@example.org")
+    try:
+        await visitor.goto(f"{demo_server.base_url}/booths/{BOOTH}")
+        line = visitor.locator("[data-team-here] p")
+        await exhibitor.goto(f"{demo_server.base_url}/exhibitor")
+        card = exhibitor.locator("[data-walkin-team$='/owl-schueler-online/walkin']")
+        toggle = card.locator("[data-walkin-toggle]")
+        await toggle.click()
+        await exhibitor.wait_for_selector(
+            "[data-walkin-team$='/owl-schueler-online/walkin'] [aria-pressed=true]"
+        )
+        await line.wait_for(state="visible", timeout=15_000)
+        assert "Messeteam krz" in await line.inner_text()
+        await toggle.click()
+        await line.wait_for(state="hidden", timeout=15_000)
+    finally:
+        await context.close()
+        await visitor_context.close()
