@@ -20,6 +20,7 @@ from starlette.routing import Route
 from fair.app_services import app_services
 from fair.auth import require_user
 from fair.errors import HTTPError
+from fair.ids import parse_id
 from fair.image_sets import (
     delete_keys,
     find_image,
@@ -32,7 +33,6 @@ from fair.images import ImageKind
 from fair.models import EventDay, Role
 from fair.storage import Storage
 from fair.web import current_user
-from sessions.ids import parse_id
 
 HOST_MARK = ImageKind("host-mark", (48, 96, 192), "png")
 
