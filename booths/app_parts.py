@@ -13,17 +13,20 @@ from booths.analytics import VisitCounts
 from booths.call_relay import CallRelays
 from fair.app_services import app_services
 from fair.ratelimit import SlidingWindowLimit
+from sessions.announce import Announcer
 
 
 @dataclass
 class BoothParts:
     """Page-view counts written in batches, the contact-request limit, the key that
-    signs appointment links and walk-in tickets, the call relays, the digest task."""
+    signs appointment links and walk-in tickets, the call relays, the „Jetzt am Stand“
+    announcer (booths.team_presence), the digest task."""
 
     visit_counts: VisitCounts
     contact_limiter: SlidingWindowLimit
     link_secret: str
     call_relays: CallRelays
+    team_presence: Announcer
     digest_task: asyncio.Task[None] | None = None
 
 

@@ -30,6 +30,7 @@ from booths.call_relay import CallRelays
 from booths.lead_mail import digest_loop
 from booths.search import SearchService
 from booths.services import contact_request_limit, purge_expired_requests
+from booths.team_presence import team_announcer
 from fair.app_services import app_services
 
 POST = ["POST"]
@@ -117,6 +118,8 @@ def register_booth_hooks(app: Starlette) -> None:
         contact_limiter=contact_request_limit(),
         link_secret=settings.effective_secret_key(),
         call_relays=CallRelays(settings.ice_server_list),
+        # „Jetzt am Stand“: the team list published on a booth's channel when it changes.
+        team_presence=team_announcer(app_services(app).hub, app_services(app).db),
     )
     app_services(app).add_part(parts)
 
@@ -148,3 +151,8 @@ def register_booth_hooks(app: Starlette) -> None:
         await parts.call_relays.close()
 
     app_services(app).shutdown_hooks.append(close_call_relays)
+
+    async def close_team_presence(app: Starlette) -> None:
+        await parts.team_presence.close()
+
+    app_services(app).shutdown_hooks.append(close_team_presence)

@@ -27,6 +27,7 @@ from fair.downloads import PRESIGNED_SECONDS, counts_as_download, send_stored_fi
 from fair.errors import HTTPError, not_found
 from fair.i18n import gettext_for
 from fair.ids import parse_id, query_id
+from fair.image_sets import serve_image
 from fair.models import OrganisationKind
 from fair.pagecache import cached_page, page_meta, page_tags
 from fair.storage import range_response
@@ -278,9 +279,4 @@ async def picture_variant(request: Request) -> Response:
     async with app_services(request).db.session() as db:
         booth = await get_booth(db, p["slug"])
     key, content_type = find_variant(booth, p["kind"], p["version"], p["name"])
-    response = await range_response(
-        app_services(request).storage, key, request, filename=p["name"], content_type=content_type
-    )
-    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
-    response.headers["Content-Disposition"] = "inline"
-    return response
+    return await serve_image(request, key, content_type, p["name"])

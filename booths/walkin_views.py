@@ -22,6 +22,7 @@ from starlette.websockets import WebSocket
 from booths import walkin
 from booths.app_parts import booth_parts
 from booths.appointments import appointment_booth, appointment_consent, can_staff_room
+from booths.team_presence import at_booth
 from fair.app_services import app_services
 from fair.errors import HTTPError
 from fair.i18n import gettext_for
@@ -35,6 +36,7 @@ from fair.web import (
     refuse_socket,
     same_origin,
 )
+from sessions.chat import booth_channel
 
 TEAM_LIMITS = ChannelLimits(max_message_bytes=8192, rate_messages=20, rate_seconds=20.0)
 VISITOR_LIMITS = ChannelLimits(max_message_bytes=256, rate_messages=5, rate_seconds=10.0)
@@ -172,4 +174,14 @@ async def team_socket(websocket: WebSocket) -> None:
         staff_room = f"/exhibitor/appointments/{booking.appointment.id}/room"
         await reply({"type": "accepted", "room": staff_room, "request": request.request_id})
 
-    await serve_channel(websocket, walkin.team_channel(booth.id), hub, on_message, TEAM_LIMITS)
+    # While the dashboard waits for walk-ins, the member counts as „Jetzt am Stand“ too.
+    announcer = booth_parts(app).team_presence
+    visible_at = booth_channel(booth.slug)
+    try:
+        async with at_booth(hub, booth.id, user.id):
+            announcer.mark(visible_at)
+            await serve_channel(
+                websocket, walkin.team_channel(booth.id), hub, on_message, TEAM_LIMITS
+            )
+    finally:
+        announcer.mark(visible_at)

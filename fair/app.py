@@ -62,6 +62,10 @@ UPLOAD_PATHS.append(r"/organiser/organisations/\d+/logo")
 UPLOAD_PATHS.append(r"/sessions/\d+/recordings/upload")
 # A talk's slides and files, like booth material.
 UPLOAD_PATHS.append(r"/sessions/\d+/materials")
+# The event's logo and favicon (fair.branding_pictures).
+UPLOAD_PATHS.append(r"/organiser/branding/(event-logo|favicon)")
+# A host region's mark per event day (sessions.host_marks).
+UPLOAD_PATHS.append(r"/organiser/days/\d+/mark")
 
 
 def create_app(settings: Settings | None = None) -> Starlette:

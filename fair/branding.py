@@ -13,13 +13,15 @@ import asyncio
 import contextlib
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from babel.numbers import format_decimal
 from PIL import ImageColor
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fair.branding_pictures import picture_of
 from fair.db import Database
 from fair.errors import bad_request
 from fair.models import EventSeries
@@ -77,6 +79,16 @@ def check_accent(raw: str, field: str = "accent") -> str:
 class Branding:
     name: str = DEFAULT_NAME
     accent: str = DEFAULT_ACCENT
+    # Resized picture sets (fair.branding_pictures); None: the name in the header and the
+    # default favicon.
+    logo: dict[str, Any] | None = field(default=None, compare=False)
+    favicon: dict[str, Any] | None = field(default=None, compare=False)
+
+    def logo_size(self, height: int = 40) -> tuple[int, int]:
+        """Width and height of the header logo drawn ``height`` px high."""
+        if self.logo is None:
+            return (0, height)
+        return (max(1, round(height * self.logo["w"] / self.logo["h"])), height)
 
     @property
     def version(self) -> str:
@@ -92,7 +104,10 @@ async def load_branding(db: AsyncSession) -> Branding:
     if series is None:
         return Branding()
     return Branding(
-        name=series.brand_name or DEFAULT_NAME, accent=series.accent_colour or DEFAULT_ACCENT
+        name=series.brand_name or DEFAULT_NAME,
+        accent=series.accent_colour or DEFAULT_ACCENT,
+        logo=picture_of(series, "event-logo"),
+        favicon=picture_of(series, "favicon"),
     )
 
 
@@ -107,7 +122,7 @@ async def save_branding(db: AsyncSession, *, name: str, accent: str) -> Branding
     series.brand_name = name.strip()
     series.accent_colour = colour
     await db.flush()
-    return Branding(series.brand_name, colour)
+    return await load_branding(db)
 
 
 class BrandingCache:

@@ -9,8 +9,10 @@ from starlette.routing import Route
 
 from fair.app_services import app_services
 from fair.auth import require_user
-from fair.branding import BrandingCache, save_branding
+from fair.branding import BrandingCache, load_branding, save_branding
+from fair.branding_pictures import branding_kind, find_branding_image, replace_picture
 from fair.errors import HTTPError
+from fair.image_sets import read_picture, serve_image
 from fair.models import Role
 from fair.web import current_user, form_text, read_form, render
 
@@ -49,7 +51,39 @@ async def branding_edit(request: Request) -> Response:
     )
 
 
+async def picture_upload(request: Request) -> Response:
+    """A new event logo or favicon (POST under /organiser, where ``fair.app.UPLOAD_PATHS``
+    gives it the upload limit); refused pictures leave the old one in place."""
+    from booths.editor import forget_upload, receive_upload
+    from booths.services import LOGO_TYPES
+
+    require_user(current_user(request), Role.organiser)
+    kind = branding_kind(request.path_params["kind"])
+    upload, _fields = await receive_upload(request, prefix="branding-uploads", allowed=LOGO_TYPES)
+    storage = app_services(request).storage
+    try:
+        data = await read_picture(storage, upload.stored.key, upload.stored.size)
+        async with app_services(request).db.session() as db:
+            await replace_picture(db, storage, kind, data)
+            app_services(request).branding.current = await load_branding(db)
+    finally:
+        await forget_upload(request, upload)  # only the resized variants are kept
+    return RedirectResponse(f"/organiser/branding?saved=1#{kind.name}", status_code=303)
+
+
+async def picture_variant(request: Request) -> Response:
+    """One size of the event logo or favicon; the URL changes with each upload."""
+    p = request.path_params
+    branding = app_services(request).branding.current
+    kind = branding_kind(p["kind"]).name
+    picture = branding.logo if kind == "event-logo" else branding.favicon
+    key, content_type = find_branding_image(picture, kind, p["version"], p["name"])
+    return await serve_image(request, key, content_type, p["name"])
+
+
 routes = [
     Route("/branding.css", branding_css),
     Route("/organiser/branding", branding_edit, methods=["GET", "POST"]),
+    Route("/organiser/branding/{kind}", picture_upload, methods=["POST"]),
+    Route("/branding/{kind}/{version}/{name}", picture_variant, methods=["GET", "HEAD"]),
 ]

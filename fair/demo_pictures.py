@@ -58,3 +58,39 @@ def demo_cover(slug: str) -> bytes:
         band = [(x, height), (x + step, height), (x + step + height, 0), (x + height, 0)]
         draw.polygon(band, fill=second)
     return _png(image)
+
+
+def demo_event_logo(name: str) -> bytes:
+    """A 480 × 160 word mark for the demo event: its short name in white on the default
+    accent colour (contrast 6.9 : 1)."""
+    image = Image.new("RGBA", (480, 160), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.rounded_rectangle((0, 0, 479, 159), radius=28, fill=(11, 92, 173))
+    font = ImageFont.load_default(size=84)
+    draw.text((240, 80), name, font=font, fill="white", anchor="mm")
+    return _png(image)
+
+
+def demo_favicon(name: str) -> bytes:
+    """A 180 × 180 square with the event's first letter (browsers scale it to 32 px)."""
+    image = Image.new("RGBA", (180, 180), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.rounded_rectangle((0, 0, 179, 179), radius=36, fill=(11, 92, 173))
+    font = ImageFont.load_default(size=130)
+    draw.text((90, 92), (name[:1] or "?").upper(), font=font, fill="white", anchor="mm")
+    return _png(image)
+
+
+def demo_host_mark(slug: str, host: str) -> bytes:
+    """A 192 × 192 round seal for a host region: the start of its place name (or the
+    initials of a double name) on its own colour."""
+    image = Image.new("RGBA", (192, 192), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    colour = _colour(slug, "host")
+    draw.ellipse((0, 0, 191, 191), fill=colour)
+    draw.ellipse((12, 12, 179, 179), outline="white", width=6)
+    font = ImageFont.load_default(size=64)
+    region = host.split()[-1] if host.split() else host  # "… Modellregion Aachen" → "Aa"
+    label = initials(region) if "-" in region else region[:2]
+    draw.text((96, 96), label, font=font, fill="white", anchor="mm")
+    return _png(image)

@@ -7,7 +7,9 @@ point at these tables, never the other way round.
 from __future__ import annotations
 
 import enum
+import json
 from datetime import date, datetime, time, timedelta, tzinfo
+from typing import Any
 
 from sqlalchemy import (
     Date,
@@ -61,6 +63,9 @@ class EventSeries(Base):
     # Branding (fair.branding): short name in the header, checked accent colour.
     brand_name: Mapped[str | None] = mapped_column(String(60), nullable=True)
     accent_colour: Mapped[str | None] = mapped_column(String(7), nullable=True)
+    # The event's logo and favicon (fair.branding_pictures): JSON of the resized set.
+    brand_logo: Mapped[str | None] = mapped_column(Text, nullable=True)
+    brand_favicon: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     days: Mapped[list[EventDay]] = relationship(
         back_populates="series", order_by="EventDay.date", lazy="raise"
@@ -94,6 +99,8 @@ class EventDay(Base):
     host_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     starts: Mapped[time] = mapped_column(Time)
     ends: Mapped[time] = mapped_column(Time)
+    # The host region's mark for this day (sessions.host_marks): JSON of the resized set.
+    host_mark: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     series: Mapped[EventSeries] = relationship(back_populates="days", lazy="raise")
     host: Mapped[Organisation] = relationship(lazy="raise")
@@ -106,6 +113,11 @@ class EventDay(Base):
         if end <= start:
             end += timedelta(days=1)
         return start, end
+
+    def mark(self) -> dict[str, Any] | None:
+        """The host's mark as stored by sessions.host_marks, or None."""
+        value = json.loads(self.host_mark) if self.host_mark else None
+        return value if isinstance(value, dict) else None
 
 
 class Topic(Base):

@@ -7,6 +7,7 @@ generated as small, real PDF documents when a storage backend is given.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
@@ -98,6 +99,29 @@ async def _demo_pictures(
         set_picture(booth, "cover", await store_picture_data(storage, booth.id, COVER, cover))
 
 
+async def _demo_branding(
+    storage: Storage, series: EventSeries, days: list[EventDay], org_names: dict[int, str]
+) -> None:
+    """Generated event logo, favicon and the host regions' marks (deterministic, no
+    network); the header then shows the series' acronym as the logo's text and alt text."""
+    from fair.branding_pictures import EVENT_LOGO, FAVICON, PREFIX
+    from fair.demo_pictures import demo_event_logo, demo_favicon, demo_host_mark
+    from fair.image_sets import store_image_set
+    from sessions.host_marks import HOST_MARK, mark_prefix
+
+    name = series.acronym or "fair"
+    series.brand_name = name
+    logo = await store_image_set(storage, PREFIX, EVENT_LOGO, demo_event_logo(name))
+    favicon = await store_image_set(storage, PREFIX, FAVICON, demo_favicon(name))
+    series.brand_logo = json.dumps(logo, sort_keys=True)
+    series.brand_favicon = json.dumps(favicon, sort_keys=True)
+    for day in days:
+        host = org_names[day.host_id]
+        mark = demo_host_mark(host, host)
+        picture = await store_image_set(storage, mark_prefix(day.id), HOST_MARK, mark)
+        day.host_mark = json.dumps(picture, sort_keys=True)
+
+
 async def seed_demo_fair(
     database: Database,
     *,
@@ -158,6 +182,8 @@ async def seed_demo_fair(
         }
         db.add_all(stages.values())
         await db.flush()
+        if storage is not None:
+            await _demo_branding(storage, series, days, organisations_by_id(organisations))
         say(f"{len(days)} days, {len(organisations)} organisations")
 
         booths: dict[str, Booth] = {}

@@ -11,6 +11,7 @@ from sessions import (
     api,
     appearances,
     event_admin,
+    host_marks,
     material_views,
     organiser,
     recording_views,
@@ -89,6 +90,7 @@ routes: list[BaseRoute] = [
     WebSocketRoute("/ws/booths/{slug}", sockets.booth_socket),
     WebSocketRoute("/ws/programme", sockets.programme_socket),
     *event_admin.routes,
+    *host_marks.routes,
 ]
 
 

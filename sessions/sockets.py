@@ -21,7 +21,9 @@ from typing import Any
 from sqlalchemy import select
 from starlette.websockets import WebSocket
 
+from booths.app_parts import booth_parts
 from booths.models import Booth
+from booths.team_presence import at_booth, team_here_event
 from fair.app_services import app_services
 from fair.errors import HTTPError
 from fair.ids import parse_id
@@ -65,19 +67,37 @@ async def booth_socket(websocket: WebSocket) -> None:
         await refuse_socket(websocket, 1008, "foreign origin")
         return
     slug = websocket.path_params["slug"][:80]
-    async with app_services(websocket).db.session() as db:
-        organisation_id = await db.scalar(select(Booth.organisation_id).where(Booth.slug == slug))
-    if organisation_id is None:
+    services = app_services(websocket)
+    async with services.db.session() as db:
+        found = (
+            await db.execute(select(Booth.id, Booth.organisation_id).where(Booth.slug == slug))
+        ).first()
+    if found is None:
         await refuse_socket(websocket, CLOSE_NOT_FOUND, "unknown booth")
         return
+    booth_id, organisation_id = found
     channel = booth_channel(slug)
 
     async def snapshot() -> list[dict[str, Any]]:
-        return [{"type": "presence", "count": await app_services(websocket).hub.presence(channel)}]
+        count = await services.hub.presence(channel)
+        async with services.db.session() as db:
+            here = await team_here_event(services.hub, db, slug)
+        return [{"type": "presence", "count": count}, here]
 
     user = current_user(websocket)
-    team = user is not None and (user.is_organiser or organisation_id in user.organisation_ids)
-    await _serve(websocket, channel, snapshot, read_only_after_event=True, team=team)
+    member = user is not None and organisation_id in user.organisation_ids
+    team = member or (user is not None and user.is_organiser)
+    if user is None or not member:
+        await _serve(websocket, channel, snapshot, read_only_after_event=True, team=team)
+        return
+    # A member of the booth's organisation: „Jetzt am Stand“ while this socket is open.
+    announcer = booth_parts(websocket).team_presence
+    try:
+        async with at_booth(services.hub, booth_id, user.id):
+            announcer.mark(channel)
+            await _serve(websocket, channel, snapshot, read_only_after_event=True, team=team)
+    finally:
+        announcer.mark(channel)  # after leaving: the list is built when it is sent
 
 
 async def programme_socket(websocket: WebSocket) -> None:

@@ -239,6 +239,14 @@ ROWS: dict[tuple[str, str], Row] = {
     ("GET", "/branding.css"): Row(EVERYONE),
     ("GET", "/organiser/branding"): Row(ORGANISER),
     ("POST", "/organiser/branding"): Row(ORGANISER, data=(("name", "fair"), ("accent", "#0b5cad"))),
+    ("POST", "/organiser/branding/{kind}"): Row(ORGANISER, "/organiser/branding/favicon"),
+    ("GET", "/branding/{kind}/{version}/{name}"): Row(
+        EVERYONE, "/branding/favicon/0123456789abcdef/32.png"
+    ),
+    ("POST", "/organiser/days/{day_id}/mark"): Row(ORGANISER, "/organiser/days/1/mark"),
+    ("GET", "/days/{day_id}/mark/{version}/{name}"): Row(
+        EVERYONE, "/days/1/mark/0123456789abcdef/96.png"
+    ),
     ("GET", "/speaker"): Row(SESSION_TEAM | {"other_speaker"}),
     # a talk's own slides and files (issue 14); the booth material id is no session's: 404
     ("GET", "/sessions/{session_id}/materials"): Row(SESSION_TEAM),

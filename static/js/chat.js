@@ -31,6 +31,18 @@ function append(event) {
   log.scrollTop = log.scrollHeight;
 }
 
+// „Jetzt am Stand: Name (Rolle)“: the booth team members online now, from the server.
+const teamHere = document.querySelector("[data-team-here]");
+if (teamHere) {
+  const line = teamHere.querySelector("p");
+  const names = teamHere.querySelector("[data-team-names]");
+  on("team_here", (event) => {
+    const people = Array.isArray(event.people) ? event.people : [];
+    names.textContent = people.map((p) => `${p.name} (${p.role || teamHere.dataset.teamRole})`).join(", ");
+    line.hidden = people.length === 0;
+  });
+}
+
 if (presence) on("presence", (event) => (presence.textContent = String(event.count)));
 
 if (log && form) {
