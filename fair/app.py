@@ -36,6 +36,7 @@ from fair.series_scope import SeriesCache, SeriesScopeMiddleware
 from fair.settings import PROJECT_ROOT, Settings
 from fair.static_assets import static_files
 from fair.templating import Templates
+from fair.unavailable import DatabaseDownMiddleware
 from fair.user_cache import UserCache
 from fair.web import wants_json
 
@@ -109,6 +110,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await database.dispose()
 
     middleware = [
+        Middleware(DatabaseDownMiddleware),  # outermost: a 503 from any layer below
         # HTML, CSS, JS and JSON compressed; media, ranges, SSE and WebSockets are not.
         Middleware(
             GZipMiddleware, minimum_size=500, compresslevel=6, exclude_content_types=NO_GZIP
