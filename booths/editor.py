@@ -30,10 +30,13 @@ from fair.ids import path_id
 from fair.images import COVER, LOGO, ImageKind
 from fair.models import Topic
 from fair.storage import EmptyUpload, StorageUnavailable, TooLarge
+from fair.templating import N_
 from fair.uploads import FormError, UnsupportedFileType, stream_upload_form
 from fair.web import check_csrf, current_user, form_text, read_form, render
 
 log = logging.getLogger("fair.booths")
+
+STORAGE_DOWN = N_("Der Dateispeicher ist gerade nicht erreichbar. Bitte später erneut versuchen.")
 
 
 async def _editable_booth(request: Request) -> Booth:
@@ -178,9 +181,7 @@ async def upload_errors() -> AsyncIterator[None]:
         raise HTTPError(400, "Upload abgebrochen: Die Verbindung wurde getrennt.") from exc
     except StorageUnavailable as exc:
         log.warning("storage unavailable during upload: %s", exc)
-        raise HTTPError(
-            503, "Der Dateispeicher ist gerade nicht erreichbar. Bitte später erneut versuchen."
-        ) from exc
+        raise HTTPError(503, STORAGE_DOWN) from exc
 
 
 async def receive_upload(

@@ -24,6 +24,7 @@ from fair.app_services import AppServices, app_services
 from fair.branding import BrandingCache
 from fair.db import Database
 from fair.errors import HTTPError
+from fair.i18n import gettext_for
 from fair.mail import Mailer
 from fair.middleware import (
     BodyLimitMiddleware,
@@ -205,6 +206,8 @@ def _package_hooks() -> list[Any]:
 def error_response(
     request: Request, status_code: int, message: str, headers: Mapping[str, str] | None = None
 ) -> Response:
+    # Fixed messages marked for translation come out in the page's language.
+    message = gettext_for(request.scope.get("fair.language") or "de").gettext(message)
     if wants_json(request):
         return JSONResponse({"error": message}, status_code=status_code, headers=headers)
     try:
