@@ -1,17 +1,26 @@
-"""S3 (nanio) down around a material upload: a clear 503 naming the file storage, no row
-pointing to a missing object, no half object or open multipart upload, and the same
-upload succeeds once S3 is back, without restarting the app."""
+"""S3 (nanio) down around a material upload and at the end of a talk.
+
+Uploads: a clear 503 naming the file storage, no row pointing to a missing object, no
+half object or open multipart upload, and the same upload succeeds once S3 is back,
+without restarting the app. Recordings: the end of a talk waits in the spool and is
+stored complete, once, within one retry period after S3 returns."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
+import av
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from booths.models import Booth, Material, MaterialVersion
-from fair.storage import PART_SIZE
+from fair.app import create_app
+from fair.storage import PART_SIZE, S3Storage
+from sessions.live.archive import RecordingArchive
+from sessions.models import ProgrammeSession, Recording
 from tests.booth_helpers import (
     KRZ,
     OWN,
@@ -25,7 +34,8 @@ from tests.booth_helpers import (
     stored_files,
     upload,
 )
-from tests.conftest import csrf_of, login
+from tests.conftest import csrf_of, login, make_settings
+from tests.hls_helpers import SpoolWriter
 from tests.s3_server import S3Server
 
 pytestmark = [pytest.mark.slow]
@@ -50,7 +60,7 @@ async def _versions(app: object, slug: str) -> list[tuple[str, int]]:
 
 
 async def test_s3_down_then_back_the_same_upload_succeeds(
-    nanio: S3Server, demo_database_url: str, tmp_path: object
+    nanio: S3Server, demo_database_url: str, tmp_path: Path
 ) -> None:
     bucket = nanio.create_bucket()
     async with (
@@ -93,7 +103,7 @@ async def test_s3_down_then_back_the_same_upload_succeeds(
 
 
 async def test_s3_stopped_mid_multipart_upload_leaves_no_half_object(
-    nanio: S3Server, demo_database_url: str, tmp_path: object
+    nanio: S3Server, demo_database_url: str, tmp_path: Path
 ) -> None:
     """nanio goes away after the first 8 MiB part of a 20 MiB upload was sent to it."""
     bucket = nanio.create_bucket()
@@ -153,3 +163,86 @@ async def test_s3_stopped_mid_multipart_upload_leaves_no_half_object(
         assert response.status_code == 303, error_text(response)
         versions = await _versions(app, OWN)
         assert all(key in stored_files(app) for key, _ in versions)  # no row without object
+
+
+# --------------------------------------------------------------------------- recordings
+
+
+async def test_s3_down_at_the_end_of_a_talk_recording_arrives_once_within_a_retry(
+    nanio: S3Server, demo_database_url: str, tmp_path: Path
+) -> None:
+    """The talk ends while S3 is down: the final playlist and the MP4 assembly wait in
+    the spool; the archive's own timer stores them within one retry period after S3
+    returns (no manual step), complete, as exactly one Recording row."""
+    retry = 2.0
+    app = create_app(make_settings(demo_database_url, tmp_path))
+    async with app.router.lifespan_context(app):
+        async with app.state.db.session() as db:
+            session_id = await db.scalar(select(ProgrammeSession.id).order_by(ProgrammeSession.id))
+        bucket = nanio.create_bucket()
+        storage = S3Storage.connect(
+            bucket=bucket,
+            endpoint_url=nanio.endpoint_url,
+            access_key=nanio.access_key,
+            secret_key=nanio.secret_key,
+            region=nanio.region,
+            connect_timeout=1,
+            max_attempts=1,
+        )
+        spool = tmp_path / "fault-spool"
+        archive = RecordingArchive(app.state.db, storage, spool, retry_seconds=retry)
+        seat = "0-user-1-20261202T100000"
+        writer = SpoolWriter(spool / str(session_id) / seat)
+        prefix = f"live/{session_id}/{seat}"
+        archive.start()  # the watch loop, as in the app: nothing is called by hand below
+        try:
+            writer.advance(4.2)
+            deadline = time.monotonic() + 20
+            while f"{prefix}/index.m3u8" not in nanio.list_keys(bucket):
+                assert time.monotonic() < deadline
+                await asyncio.sleep(0.1)
+
+            nanio.stop()
+            writer.advance(3)
+            writer.close()  # the talk ends: finalisation must wait for S3
+            deadline = time.monotonic() + 20
+            while not archive.waiting:
+                assert time.monotonic() < deadline
+                await asyncio.sleep(0.1)
+            await asyncio.sleep(retry * 1.5)  # at least one retry fails while S3 is down
+            assert archive.waiting
+            async with app.state.db.session() as db:
+                assert await db.scalar(select(func.count(Recording.id))) == 0
+
+            nanio.start(same_port=True)
+            back = time.monotonic()
+            while True:
+                async with app.state.db.session() as db:
+                    recordings = list((await db.scalars(select(Recording))).all())
+                if recordings:
+                    break
+                assert time.monotonic() - back < retry + 10, archive.waiting
+                await asyncio.sleep(0.1)
+            arrived = time.monotonic() - back
+            await asyncio.sleep(retry * 1.5)  # further passes store nothing twice
+        finally:
+            await archive.close()
+            storage.close()
+        async with app.state.db.session() as db:
+            assert await db.scalar(select(func.count(Recording.id))) == 1
+        [recording] = recordings
+        assert arrived < retry + 10
+        assert recording.storage_key == f"recordings/{session_id}/{seat}.mp4"
+        assert abs(recording.duration_seconds - 7.2) < 0.5
+        playlist = nanio.client().get_object(Bucket=bucket, Key=f"{prefix}/index.m3u8")
+        listed = [
+            line for line in playlist["Body"].read().decode().splitlines() if line.endswith(".m4s")
+        ]
+        assert listed == sorted(set(listed)) and len(listed) >= 3  # in order, none twice
+        mp4 = tmp_path / "download.mp4"
+        mp4.write_bytes(
+            nanio.client().get_object(Bucket=bucket, Key=recording.storage_key)["Body"].read()
+        )
+        with av.open(str(mp4)) as container:
+            assert abs((container.duration or 0) / 1_000_000 - 7.2) < 0.6  # complete
+        assert not (spool / str(session_id) / seat).exists()
