@@ -8,6 +8,8 @@ stored complete, once, within one retry period after S3 returns."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import subprocess
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -246,3 +248,56 @@ async def test_s3_down_at_the_end_of_a_talk_recording_arrives_once_within_a_retr
         with av.open(str(mp4)) as container:
             assert abs((container.duration or 0) / 1_000_000 - 7.2) < 0.6  # complete
         assert not (spool / str(session_id) / seat).exists()
+
+
+# --------------------------------------------------------------------------- full disks
+
+
+@contextlib.contextmanager
+def small_filesystem(path: Path, size: str) -> Iterator[Path]:
+    """A size-limited tmpfs at ``path`` (root only; skipped elsewhere)."""
+    path.mkdir(parents=True, exist_ok=True)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
+        capture_output=True,
+        check=False,
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.decode().strip()}")
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", "-l", str(path)], check=False)
+
+
+async def test_upload_to_full_local_storage_gives_507_and_leaves_nothing(
+    demo_database_url: str, tmp_path: Path
+) -> None:
+    with small_filesystem(tmp_path / "storage", "1m") as root:
+        overrides = {"storage_url": f"file://{root}", "max_upload_bytes": 4 * 2**20}
+        async with (
+            app_with(demo_database_url, tmp_path, **overrides) as app,
+            client_of(app) as client,
+        ):
+            await login(client, KRZ)
+            token = await csrf_of(client, "/booths")
+            big = PDF + b"%" * (700 * 1024)
+            first = await upload(client, f"/booths/{OWN}/materials", big, token=token)
+            assert first.status_code == 303, error_text(first)
+            before = await booth_state(app, OWN)
+            files_before = stored_files(app)
+
+            full = await upload(client, f"/booths/{OWN}/materials", big, token=token)
+            assert full.status_code == 507, full.text[:300]
+            assert "voll" in error_text(full) and "Traceback" not in full.text
+            assert stored_files(app) == files_before  # no partial file
+            assert await booth_state(app, OWN) == before  # no row
+            english = await client.post(
+                f"/booths/{OWN}/materials?lang=en",
+                data={"csrf_token": token, "title": "Flyer"},
+                files={"file": ("flyer.pdf", big, "application/pdf")},
+            )
+            assert english.status_code == 507
+            assert "storage is full" in error_text(english)
+            small = await upload(client, f"/booths/{OWN}/materials", PDF, token=token)
+            assert small.status_code == 303  # what fits is still taken

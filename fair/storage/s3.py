@@ -24,6 +24,7 @@ from fair.storage.base import (
     RangeNotSatisfiable,
     StorageAccessDenied,
     StorageError,
+    StorageFull,
     StorageUnavailable,
     StoredObject,
     T,
@@ -55,6 +56,8 @@ def _s3_error(exc: Exception, key: str) -> StorageError:
             "403",
         ):
             return StorageAccessDenied(f"S3 refused access ({code}); check FAIR_S3_* keys")
+        if status == 507 or code in ("XMinioStorageFull", "InsufficientStorage"):
+            return StorageFull(f"S3 has no room left ({code or status})")
         return StorageUnavailable(f"S3 error {code or status}: {exc}")
     if isinstance(exc, BotoCoreError):
         return StorageUnavailable(f"S3 not reachable: {exc}")
