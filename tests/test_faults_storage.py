@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import subprocess
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -22,9 +23,11 @@ from booths.models import Booth, Material, MaterialVersion
 from fair.app import create_app
 from fair.storage import PART_SIZE, S3Storage
 from sessions.live.archive import RecordingArchive
+from sessions.live.recorder import SPOOL_FULL_NAME, assemble_mp4, read_index
 from sessions.models import ProgrammeSession, Recording
 from tests.booth_helpers import (
     KRZ,
+    ORGANISER,
     OWN,
     PDF,
     app_with,
@@ -36,7 +39,7 @@ from tests.booth_helpers import (
     stored_files,
     upload,
 )
-from tests.conftest import csrf_of, login, make_settings
+from tests.conftest import csrf_of, login, make_client, make_settings
 from tests.hls_helpers import SpoolWriter
 from tests.s3_server import S3Server
 
@@ -301,3 +304,87 @@ async def test_upload_to_full_local_storage_gives_507_and_leaves_nothing(
             assert "storage is full" in error_text(english)
             small = await upload(client, f"/booths/{OWN}/materials", PDF, token=token)
             assert small.status_code == 303  # what fits is still taken
+
+
+def _fill_up(path: Path) -> None:
+    """Write to ``path`` until its disk is full."""
+    with contextlib.suppress(OSError), path.open("ab") as fh:
+        while True:
+            fh.write(b"\0" * 4096)
+            fh.flush()
+
+
+def _frames(path: Path) -> int:
+    with av.open(str(path)) as container:
+        return sum(1 for _ in container.decode(video=0))
+
+
+async def test_spool_disk_full_mid_talk_keeps_what_was_written_and_warns(
+    demo_database_url: str, tmp_path: Path
+) -> None:
+    """The spool's disk fills up mid-talk: the recorder (on the media thread) never
+    raises, leaves no partial file, marks the recording; the stage's status says so;
+    once there is room again the recording goes on, and what was written plays, with
+    the playlist's time matching the media's."""
+    with small_filesystem(tmp_path / "spool", "1m") as spool:
+        settings = make_settings(demo_database_url, tmp_path, spool_dir=str(spool))
+        app = create_app(settings)
+        async with app.router.lifespan_context(app), make_client(app) as client:
+            async with app.state.db.session() as db:
+                session_id = await db.scalar(
+                    select(ProgrammeSession.id)
+                    .where(ProgrammeSession.do_not_record.is_(False))
+                    .order_by(ProgrammeSession.id)
+                )
+            status = f"/sessions/{session_id}/live"
+            fillers = [spool / "filler-1", spool / "filler-2"]
+            fillers[0].write_bytes(b"\0" * 900_000)
+            directory = spool / str(session_id) / "0-user-1-20261202T100000"
+            writer = SpoolWriter(directory)
+            writer.advance(6.2)
+            assert "recording_trouble" not in (await client.get(status)).json()
+            writer.advance(8)  # the disk is full now: segments are dropped, not raised
+            assert (directory / SPOOL_FULL_NAME).exists()
+            assert writer.recorder._sink is not None and writer.recorder._sink.dropped > 0
+            assert not list(directory.glob("*.tmp"))  # no partial file holds the space
+            info = (await client.get(status)).json()
+            assert info["recording_trouble"] == "spool_full"
+            await login(client, ORGANISER)
+            stage_page = (await client.get(f"/sessions/{session_id}/stage")).text
+            assert "data-stage-recording-warning" in stage_page
+
+            fillers[0].unlink()  # room again: the recording goes on
+            writer.advance(4.2)
+            index = read_index(directory)
+            listed = sum(duration for _, duration in index)
+            assert len(index) >= 5
+            mp4 = tmp_path / "out.mp4"
+            duration = await asyncio.to_thread(assemble_mp4, directory, mp4)
+            assert abs(listed - duration) < 0.5, (listed, duration)  # playlist time = media
+            assert abs(duration - 18.4) < 1.0, duration
+            assert _frames(mp4) > 0
+
+            _fill_up(fillers[1])
+            writer.close()  # the talk ends, but there is no room to assemble the MP4
+            archive = app.state.recording_archive
+            deadline = time.monotonic() + 20
+            while not archive.waiting:  # it waits (and backs off) instead of failing
+                assert time.monotonic() < deadline
+                await asyncio.sleep(0.2)
+            assert not [p for p in spool.glob(f"{session_id}/*") if p.is_file()]  # no partial MP4
+            fillers[1].unlink()  # room: the recording is stored within a retry period
+            deadline = time.monotonic() + archive.retry_seconds + 15
+            while True:
+                async with app.state.db.session() as db:
+                    recording = await db.scalar(
+                        select(Recording).where(Recording.session_id == session_id)
+                    )
+                if recording is not None:
+                    break
+                assert time.monotonic() < deadline, (
+                    archive.waiting,
+                    os.statvfs(spool).f_bavail * 4096,
+                    sorted((p.name, p.stat().st_size) for p in spool.rglob("*") if p.is_file()),
+                )
+                await asyncio.sleep(0.2)
+            assert abs(recording.duration_seconds - duration) < 0.5
