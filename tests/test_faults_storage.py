@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 
 from booths.models import Booth, Material, MaterialVersion
 from fair.app import create_app
-from fair.storage import PART_SIZE, S3Storage
+from fair.storage import PART_SIZE
 from sessions.live.archive import RecordingArchive
 from sessions.live.recorder import SPOOL_FULL_NAME, assemble_mp4, read_index
 from sessions.models import ProgrammeSession, Recording
@@ -42,6 +42,7 @@ from tests.booth_helpers import (
 from tests.conftest import csrf_of, login, make_client, make_settings
 from tests.hls_helpers import SpoolWriter
 from tests.s3_server import S3Server
+from tests.test_live_hls import _s3_storage
 
 pytestmark = [pytest.mark.slow]
 
@@ -185,15 +186,7 @@ async def test_s3_down_at_the_end_of_a_talk_recording_arrives_once_within_a_retr
         async with app.state.db.session() as db:
             session_id = await db.scalar(select(ProgrammeSession.id).order_by(ProgrammeSession.id))
         bucket = nanio.create_bucket()
-        storage = S3Storage.connect(
-            bucket=bucket,
-            endpoint_url=nanio.endpoint_url,
-            access_key=nanio.access_key,
-            secret_key=nanio.secret_key,
-            region=nanio.region,
-            connect_timeout=1,
-            max_attempts=1,
-        )
+        storage = _s3_storage(nanio, bucket)
         spool = tmp_path / "fault-spool"
         archive = RecordingArchive(app.state.db, storage, spool, retry_seconds=retry)
         seat = "0-user-1-20261202T100000"
