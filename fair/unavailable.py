@@ -107,9 +107,12 @@ class DatabaseDownMiddleware:
             if started or not database_unavailable(exc):
                 raise
             from fair.app import error_response
+            from fair.app_services import services_if_any
 
             log.warning("database unavailable on %s %s: %s", scope["method"], scope["path"], exc)
-            language = scope.get("fair.language") or scope["app"].state.settings.default_language
+            services = services_if_any(scope["app"])
+            default = services.settings.default_language if services else "de"
+            language = scope.get("fair.language") or default
             response = error_response(
                 Request(scope),
                 503,

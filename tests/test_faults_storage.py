@@ -18,9 +18,11 @@ from pathlib import Path
 import av
 import pytest
 from sqlalchemy import func, select
+from starlette.applications import Starlette
 
 from booths.models import Booth, Material, MaterialVersion
 from fair.app import create_app
+from fair.app_services import app_services
 from fair.storage import PART_SIZE
 from sessions.live.archive import RecordingArchive
 from sessions.live.recorder import SPOOL_FULL_NAME, assemble_mp4, read_index
@@ -54,8 +56,8 @@ def nanio() -> Iterator[S3Server]:
         yield server
 
 
-async def _versions(app: object, slug: str) -> list[tuple[str, int]]:
-    async with app.state.db.session() as db:  # type: ignore[attr-defined]
+async def _versions(app: Starlette, slug: str) -> list[tuple[str, int]]:
+    async with app_services(app).db.session() as db:
         rows = await db.execute(
             select(MaterialVersion.storage_key, MaterialVersion.size_bytes)
             .join(Material, Material.id == MaterialVersion.material_id)
@@ -183,12 +185,12 @@ async def test_s3_down_at_the_end_of_a_talk_recording_arrives_once_within_a_retr
     retry = 2.0
     app = create_app(make_settings(demo_database_url, tmp_path))
     async with app.router.lifespan_context(app):
-        async with app.state.db.session() as db:
+        async with app_services(app).db.session() as db:
             session_id = await db.scalar(select(ProgrammeSession.id).order_by(ProgrammeSession.id))
         bucket = nanio.create_bucket()
         storage = _s3_storage(nanio, bucket)
         spool = tmp_path / "fault-spool"
-        archive = RecordingArchive(app.state.db, storage, spool, retry_seconds=retry)
+        archive = RecordingArchive(app_services(app).db, storage, spool, retry_seconds=retry)
         seat = "0-user-1-20261202T100000"
         writer = SpoolWriter(spool / str(session_id) / seat)
         prefix = f"live/{session_id}/{seat}"
@@ -209,13 +211,13 @@ async def test_s3_down_at_the_end_of_a_talk_recording_arrives_once_within_a_retr
                 await asyncio.sleep(0.1)
             await asyncio.sleep(retry * 1.5)  # at least one retry fails while S3 is down
             assert archive.waiting
-            async with app.state.db.session() as db:
+            async with app_services(app).db.session() as db:
                 assert await db.scalar(select(func.count(Recording.id))) == 0
 
             nanio.start(same_port=True)
             back = time.monotonic()
             while True:
-                async with app.state.db.session() as db:
+                async with app_services(app).db.session() as db:
                     recordings = list((await db.scalars(select(Recording))).all())
                 if recordings:
                     break
@@ -226,7 +228,7 @@ async def test_s3_down_at_the_end_of_a_talk_recording_arrives_once_within_a_retr
         finally:
             await archive.close()
             storage.close()
-        async with app.state.db.session() as db:
+        async with app_services(app).db.session() as db:
             assert await db.scalar(select(func.count(Recording.id))) == 1
         [recording] = recordings
         assert arrived < retry + 10
@@ -323,7 +325,7 @@ async def test_spool_disk_full_mid_talk_keeps_what_was_written_and_warns(
         settings = make_settings(demo_database_url, tmp_path, spool_dir=str(spool))
         app = create_app(settings)
         async with app.router.lifespan_context(app), make_client(app) as client:
-            async with app.state.db.session() as db:
+            async with app_services(app).db.session() as db:
                 session_id = await db.scalar(
                     select(ProgrammeSession.id)
                     .where(ProgrammeSession.do_not_record.is_(False))
@@ -368,7 +370,7 @@ async def test_spool_disk_full_mid_talk_keeps_what_was_written_and_warns(
             fillers[1].unlink()  # room: the recording is stored within a retry period
             deadline = time.monotonic() + archive.retry_seconds + 15
             while True:
-                async with app.state.db.session() as db:
+                async with app_services(app).db.session() as db:
                     recording = await db.scalar(
                         select(Recording).where(Recording.session_id == session_id)
                     )
