@@ -122,13 +122,14 @@ async def _asker(
 
 
 async def test_postgres_restart_under_load_gives_503_then_heals_and_loses_nothing(
-    template_databases: TemplateDatabases, tmp_path: Path
+    tmp_path: Path,
 ) -> None:
     if not pg_server.available():
         pytest.skip("PostgreSQL 15 is not installed")
     cluster = pg_server.start_cluster()  # our own: it is restarted under everyone's feet
     try:
-        url = await template_databases.postgres(cluster, seeded=True)
+        # a template registry of its own: the shared one belongs to the shared cluster
+        url = await TemplateDatabases(tmp_path).postgres(cluster, seeded=True)
         database = Database(url)
         async with database.session() as db:
             session_id = await db.scalar(
