@@ -29,11 +29,18 @@ from fair.errors import HTTPError
 from fair.ids import path_id
 from fair.images import COVER, LOGO, ImageKind
 from fair.models import Topic
-from fair.storage import EmptyUpload, StorageUnavailable, TooLarge
+from fair.storage import EmptyUpload, StorageFull, StorageUnavailable, TooLarge
+from fair.templating import N_
 from fair.uploads import FormError, UnsupportedFileType, stream_upload_form
 from fair.web import check_csrf, current_user, form_text, read_form, render
 
 log = logging.getLogger("fair.booths")
+
+STORAGE_FULL = N_(
+    "Der Dateispeicher ist voll; die Datei wurde nicht gespeichert. Bitte die Organisation"
+    " informieren."
+)
+STORAGE_DOWN = N_("Der Dateispeicher ist gerade nicht erreichbar. Bitte später erneut versuchen.")
 
 
 async def _editable_booth(request: Request) -> Booth:
@@ -176,11 +183,12 @@ async def upload_errors() -> AsyncIterator[None]:
     except ClientDisconnect as exc:
         log.info("upload aborted by the client")
         raise HTTPError(400, "Upload abgebrochen: Die Verbindung wurde getrennt.") from exc
+    except StorageFull as exc:
+        log.error("storage full during upload: %s", exc)
+        raise HTTPError(507, STORAGE_FULL) from exc
     except StorageUnavailable as exc:
         log.warning("storage unavailable during upload: %s", exc)
-        raise HTTPError(
-            503, "Der Dateispeicher ist gerade nicht erreichbar. Bitte später erneut versuchen."
-        ) from exc
+        raise HTTPError(503, STORAGE_DOWN) from exc
 
 
 async def receive_upload(

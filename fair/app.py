@@ -24,6 +24,7 @@ from fair.app_services import AppServices, app_services
 from fair.branding import BrandingCache
 from fair.db import Database
 from fair.errors import HTTPError
+from fair.i18n import gettext_for
 from fair.mail import Mailer
 from fair.middleware import (
     BodyLimitMiddleware,
@@ -36,6 +37,7 @@ from fair.series_scope import SeriesCache, SeriesScopeMiddleware
 from fair.settings import PROJECT_ROOT, Settings
 from fair.static_assets import static_files
 from fair.templating import Templates
+from fair.unavailable import DatabaseDownMiddleware
 from fair.user_cache import UserCache
 from fair.web import wants_json
 
@@ -115,6 +117,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await database.dispose()
 
     middleware = [
+        Middleware(DatabaseDownMiddleware),  # outermost: a 503 from any layer below
         # HTML, CSS, JS and JSON compressed; media, ranges, SSE and WebSockets are not.
         Middleware(
             GZipMiddleware, minimum_size=500, compresslevel=6, exclude_content_types=NO_GZIP
@@ -209,6 +212,8 @@ def _package_hooks() -> list[Any]:
 def error_response(
     request: Request, status_code: int, message: str, headers: Mapping[str, str] | None = None
 ) -> Response:
+    # Fixed messages marked for translation come out in the page's language.
+    message = gettext_for(request.scope.get("fair.language") or "de").gettext(message)
     if wants_json(request):
         return JSONResponse({"error": message}, status_code=status_code, headers=headers)
     try:

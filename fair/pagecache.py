@@ -210,10 +210,13 @@ class CacheInvalidator:
     async def _publish(self, event: dict[str, Any]) -> None:
         try:
             await self.hub.publish(HUB_CHANNEL, event)
-        except Exception:
-            # Redis unreachable: other instances cannot be told; keep no page anywhere
-            # that might be stale once it is back (their own commits still work).
-            log.warning("could not publish a page cache invalidation", exc_info=True)
+        except Exception as exc:
+            # Redis unreachable: other instances cannot be told now; they clear their
+            # caches when their hub reconnects ("resync", see send).
+            from fair.unavailable import hub_unavailable
+
+            down = hub_unavailable(exc)
+            log.warning("could not publish a page cache invalidation: %s", exc, exc_info=not down)
 
     async def send(self, message: dict[str, Any]) -> None:
         """The hub's sink interface: a batch of events from every instance."""
@@ -223,6 +226,11 @@ class CacheInvalidator:
             event = json.loads(raw) if isinstance(raw, str) else raw
             if event.get("type") == "invalidate" and event.get("origin") != self.cache.instance:
                 self._invalidate(frozenset(event.get("tags") or ["*", "users"]))
+            elif event.get("type") == "resync":
+                # Redis was away: other instances' invalidations of the gap are lost.
+                self.cache.clear()
+                for follower in self.followers:
+                    follower(frozenset({"*", "users"}))
 
     async def start(self) -> None:
         await self.hub.join(HUB_CHANNEL, self)

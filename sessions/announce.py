@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fair.realtime.hub import Hub
+from fair.unavailable import part_unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -23,10 +24,14 @@ class Announcer:
     room's traffic bounded: every client gets at most one such event per ``delay``.
     """
 
-    def __init__(self, hub: Hub, build: Build, delay: float = 0.3) -> None:
+    def __init__(
+        self, hub: Hub, build: Build, delay: float = 0.3, retry_delay: float = 1.0
+    ) -> None:
         self.hub = hub
         self.build = build
         self.delay = delay
+        self.retry_delay = retry_delay
+        self._closing = False
         self._timers: dict[str, asyncio.TimerHandle] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -45,10 +50,21 @@ class Announcer:
     async def announce(self, channel: str) -> None:
         try:
             await self.hub.publish(channel, await self.build(channel))
-        except Exception:
-            logger.warning("announcing on %s failed", channel, exc_info=True)
+        except Exception as exc:
+            if not part_unavailable(exc):
+                logger.warning("announcing on %s failed", channel, exc_info=True)
+                return
+            # The database or Redis is down: the change is committed, so announce it
+            # once they are back, or connected clients would never see it.
+            logger.warning("announcing on %s failed (%s); trying again", channel, exc)
+            if not self._closing:
+                loop = asyncio.get_running_loop()
+                self._timers.setdefault(
+                    channel, loop.call_later(self.retry_delay, self._fire, channel)
+                )
 
     async def close(self) -> None:
+        self._closing = True
         for timer in self._timers.values():
             timer.cancel()
         self._timers.clear()

@@ -68,6 +68,20 @@ async def recent_messages(
     return list(reversed(rows.all()))
 
 
+async def messages_after(
+    db: AsyncSession, channel: str, after_id: int, limit: int = HISTORY
+) -> list[ChatMessage]:
+    """What a client that last saw ``after_id`` missed (a reconnect, a Redis outage),
+    oldest first; at most the newest ``limit``, as the page's history would show."""
+    rows = await db.scalars(
+        select(ChatMessage)
+        .where(ChatMessage.channel == channel, ChatMessage.id > after_id)
+        .order_by(ChatMessage.id.desc())
+        .limit(limit)
+    )
+    return list(reversed(rows.all()))
+
+
 def presence_announcer(hub: Hub, delay: float = 0.3) -> Announcer:
     """``{"type": "presence", "count": n}`` after joins and leaves (the delay also lets the
     Redis hub write its counts before they are read)."""

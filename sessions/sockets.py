@@ -3,8 +3,10 @@ per booth (chat, presence). The loop, limits and close codes are ``serve_channel
 
 Client → server (one JSON object per frame):
 
-* ``{"type": "hello"}``: the server answers this connection alone with the current
-  question list and presence count (after a reconnect nothing is missed);
+* ``{"type": "hello", "chat_after": 41}``: the server answers this connection alone with
+  the current question list, the presence count and the chat messages after id
+  ``chat_after`` (the last one the page shows), so after a reconnect or a Redis outage
+  nothing is missed; the hub asks connected clients for it with ``{"type": "resync"}``;
 * ``{"type": "chat", "name": "Ada", "text": "Hallo"}``: stored, then sent to everyone.
 
 A chat message the rules refuse (empty, too long) is answered with
@@ -16,6 +18,7 @@ unknown session or booth.
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from sqlalchemy import select
@@ -28,13 +31,16 @@ from fair.app_services import app_services
 from fair.errors import HTTPError
 from fair.ids import parse_id
 from fair.realtime import ChannelLimits, MessageRejected, serve_channel
+from fair.realtime.hub import Hub, encode_event
+from fair.unavailable import hub_unavailable
 from fair.web import current_user, refuse_socket, same_origin
 from sessions.announce import Announcer
 from sessions.app_parts import programme_parts
 from sessions.archive_mode import archive_active
-from sessions.chat import booth_channel, chat_event, post_chat
+from sessions.chat import booth_channel, chat_event, messages_after, post_chat
 from sessions.qa import PROGRAMME_CHANNEL, questions_event, session_channel, session_exists
 
+logger = logging.getLogger(__name__)
 CLOSE_NOT_FOUND = 4404
 LIMITS = ChannelLimits()
 
@@ -56,8 +62,7 @@ async def session_socket(websocket: WebSocket) -> None:
     async def snapshot() -> list[dict[str, Any]]:
         async with db_factory.session() as db:
             questions = await questions_event(db, session_id)
-        count = await app_services(websocket).hub.presence(channel)
-        return [questions, {"type": "presence", "count": count}]
+        return [questions, await _presence(app_services(websocket).hub, channel)]
 
     await _serve(websocket, channel, snapshot)
 
@@ -79,10 +84,10 @@ async def booth_socket(websocket: WebSocket) -> None:
     channel = booth_channel(slug)
 
     async def snapshot() -> list[dict[str, Any]]:
-        count = await services.hub.presence(channel)
+        presence = await _presence(services.hub, channel)
         async with services.db.session() as db:
             here = await team_here_event(services.hub, db, slug)
-        return [{"type": "presence", "count": count}, here]
+        return [presence, here]
 
     user = current_user(websocket)
     member = user is not None and organisation_id in user.organisation_ids
@@ -117,6 +122,36 @@ async def programme_socket(websocket: WebSocket) -> None:
     )
 
 
+async def _presence(hub: Hub, channel: str) -> dict[str, Any]:
+    """The count across instances, or this instance's while Redis is away."""
+    try:
+        count = await hub.presence(channel)
+    except Exception as exc:
+        if not hub_unavailable(exc):
+            raise
+        count = hub.local_count(channel)
+    return {"type": "presence", "count": count}
+
+
+async def _missed_chat(app: Any, channel: str, after: object) -> list[dict[str, Any]]:
+    if not isinstance(after, int) or isinstance(after, bool) or after < 0:
+        return []
+    async with app_services(app).db.session() as db:
+        return [chat_event(message) for message in await messages_after(db, channel, after)]
+
+
+async def _publish_chat(hub: Hub, channel: str, event: dict[str, Any]) -> None:
+    """Publish a stored message; while Redis is away deliver it here at least. The other
+    instances' clients fetch it when the hub tells them to resync (``chat_after``)."""
+    try:
+        await hub.publish(channel, event)
+    except Exception as exc:
+        if not hub_unavailable(exc):
+            raise
+        logger.warning("chat on %s delivered locally only: hub unavailable (%s)", channel, exc)
+        hub.deliver(channel, encode_event(event))
+
+
 ARCHIVED_CHAT = "Die Veranstaltung ist vorbei; der Chat am Stand ist nur noch lesbar."
 
 
@@ -138,7 +173,8 @@ async def _serve(
     async def on_message(event: dict[str, Any]) -> None:
         kind = event.get("type")
         if kind == "hello":
-            await websocket.send_text(json.dumps(await snapshot(), ensure_ascii=False))
+            events = await snapshot() + await _missed_chat(app, channel, event.get("chat_after"))
+            await websocket.send_text(json.dumps(events, ensure_ascii=False))
         elif kind == "chat":
             name = user.name if team and user else event.get("name") or (user.name if user else "")
             text = event.get("text")
@@ -156,7 +192,7 @@ async def _serve(
                 error = {"type": "error", "message": exc.message}
                 await websocket.send_text(json.dumps([error], ensure_ascii=False))
                 return
-            await hub.publish(channel, chat_event(message))
+            await _publish_chat(hub, channel, chat_event(message))
         else:
             raise MessageRejected("unknown message type")
 

@@ -48,8 +48,10 @@ class S3Server:
     def endpoint_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 10) -> S3Server:
-        self.port = free_port()
+    def start(self, timeout: float = 10, *, same_port: bool = False) -> S3Server:
+        """``same_port``: come back where it was (a restart, not a fail-over)."""
+        if not (same_port and self.port):
+            self.port = free_port()
         env = {
             **os.environ,
             "NANIO_ACCESS_KEY": self.access_key,

@@ -354,6 +354,11 @@ class RedisHub(Hub):
                 self._subscribed.discard(channel)
                 self._confirmed.pop(channel, None)
 
+    def _resync(self) -> None:
+        self._dirty |= set(self.fanouts)  # presence writes may have failed meanwhile
+        for channel in list(self.fanouts):
+            self.deliver(channel, RESYNC)
+
     def _mark_dirty(self, channel: str) -> None:
         """Write presence counts soon, coalescing a burst of joins into one round trip."""
         self._dirty.add(channel)
@@ -398,10 +403,10 @@ class RedisHub(Hub):
                     keys=[self._instances_key], args=[self.instance_id, self.instance_ttl]
                 )
                 await self._write_presence(set(self.fanouts) | self._dirty)
-            except Exception:
+            except Exception as exc:
                 if self._closing:
                     return
-                logger.warning("Redis heartbeat failed; will retry", exc_info=True)
+                logger.warning("Redis heartbeat failed (%s); will retry", exc)
 
     async def _read_loop(self) -> None:
         """Deliver everything Redis sends us; reconnects (and resubscribes) on errors."""
@@ -409,15 +414,22 @@ class RedisHub(Hub):
         pubsub = self._pubsub
         prefix = self._ch_prefix.encode()
         cut = len(prefix)
+        broken = False
         while not self._closing:
             try:
                 message = await pubsub.get_message(timeout=None)
-            except Exception:
+            except Exception as exc:
                 if self._closing:
                     return
-                logger.warning("Redis pub/sub read failed; reconnecting", exc_info=True)
+                if not broken:
+                    logger.warning("Redis pub/sub read failed (%s); reconnecting", exc)
+                broken = True
                 await asyncio.sleep(0.5)
                 continue
+            if broken:  # reconnected and resubscribed: events of the gap were lost
+                broken = False
+                logger.warning("Redis pub/sub reconnected; asking local clients to resync")
+                self._resync()
             if message is None:
                 continue
             kind = message["type"]
@@ -431,6 +443,11 @@ class RedisHub(Hub):
                 event = self._confirmed.get(channel)
                 if event is not None:
                     event.set()
+
+
+RESYNC = encode_event({"type": "resync"})
+"""Told to every local connection after the hub lost events (Redis was away): the
+client asks for a fresh snapshot (``hello``) with what it missed."""
 
 
 async def _stop_tasks(tasks: list[asyncio.Task[None]], patience: float = 2.0) -> None:

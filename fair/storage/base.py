@@ -45,6 +45,10 @@ class StorageUnavailable(StorageError):
     """The storage could not be reached or refused the request; worth a 503, not a 500."""
 
 
+class StorageFull(StorageUnavailable):
+    """The storage has no room left (ENOSPC, a quota, S3's 507): worth a 507."""
+
+
 class StorageAccessDenied(StorageUnavailable):
     """The storage refused our credentials (wrong key or secret, missing permission)."""
 

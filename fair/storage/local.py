@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import os
 import sys
 import tempfile
@@ -16,6 +17,7 @@ from fair.storage.base import (
     InvalidKey,
     ObjectNotFound,
     OpenedRange,
+    StorageFull,
     StorageUnavailable,
     StoredObject,
     TooLarge,
@@ -58,6 +60,8 @@ class LocalStorage:
             )
         except OSError as exc:
             await _aclose(chunks)
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise StorageFull(f"no space left in {self.root}") from exc
             raise StorageUnavailable(f"cannot write to {self.root}: {exc}") from exc
         tmp = Path(tmp_name)
         fh = os.fdopen(fd, "wb")
@@ -68,6 +72,8 @@ class LocalStorage:
             try:
                 await asyncio.to_thread(fn, *args)
             except OSError as exc:
+                if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                    raise StorageFull(f"no space left for {key} in {self.root}") from exc
                 raise StorageUnavailable(f"cannot write {key}: {exc}") from exc
 
         total = 0
@@ -89,7 +95,8 @@ class LocalStorage:
             await disk(fh.close)
             await disk(os.replace, tmp, path)
         finally:
-            fh.close()
+            with contextlib.suppress(OSError):  # a full disk fails the flush again
+                fh.close()
             # Synchronous on purpose: it must run even while the task is being cancelled.
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)

@@ -24,6 +24,7 @@ from fair.storage.base import (
     RangeNotSatisfiable,
     StorageAccessDenied,
     StorageError,
+    StorageFull,
     StorageUnavailable,
     StoredObject,
     T,
@@ -34,6 +35,9 @@ from fair.storage.base import (
     check_key,
     content_disposition,
 )
+
+ABORT_RETRY_SECONDS = 5.0
+"""How often an abort that failed while S3 was down is tried again."""
 
 
 def _s3_error(exc: Exception, key: str) -> StorageError:
@@ -52,6 +56,8 @@ def _s3_error(exc: Exception, key: str) -> StorageError:
             "403",
         ):
             return StorageAccessDenied(f"S3 refused access ({code}); check FAIR_S3_* keys")
+        if status == 507 or code in ("XMinioStorageFull", "InsufficientStorage"):
+            return StorageFull(f"S3 has no room left ({code or status})")
         return StorageUnavailable(f"S3 error {code or status}: {exc}")
     if isinstance(exc, BotoCoreError):
         return StorageUnavailable(f"S3 not reachable: {exc}")
@@ -68,8 +74,15 @@ class S3Storage:
         # As many threads as pooled connections; botocore clients are thread-safe.
         self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="fair-s3")
         self._cleanups: set[asyncio.Task[None]] = set()
+        # Multipart uploads whose abort failed because S3 was down (upload id -> key):
+        # their parts are stored in the bucket, so they are aborted once S3 answers.
+        self._orphans: dict[str, str] = {}
+        self._orphan_task: asyncio.Task[None] | None = None
+        self.abort_retry_seconds = ABORT_RETRY_SECONDS
 
     def close(self) -> None:
+        if self._orphan_task is not None:
+            self._orphan_task.cancel()
         self._executor.shutdown(wait=False)
         self.client.close()
 
@@ -257,14 +270,39 @@ class S3Storage:
             await asyncio.wait([pending])
             if not pending.cancelled():
                 pending.exception()  # mark retrieved; the first error is re-raised instead
-        if upload_id is not None:
-            with contextlib.suppress(Exception):
-                await self._run(
-                    self.client.abort_multipart_upload,
-                    Bucket=self.bucket,
-                    Key=s3_key,
-                    UploadId=upload_id,
-                )
+        if upload_id is not None and not await self._abort_upload(s3_key, upload_id):
+            self._orphans[upload_id] = s3_key
+            if self._orphan_task is None or self._orphan_task.done():
+                self._orphan_task = asyncio.create_task(self._abort_orphans())
+
+    async def _abort_upload(self, s3_key: str, upload_id: str) -> bool:
+        """Abort one multipart upload; False when S3 could not be asked (try again)."""
+        from botocore.exceptions import ClientError
+
+        try:
+            await self._run(
+                self.client.abort_multipart_upload,
+                Bucket=self.bucket,
+                Key=s3_key,
+                UploadId=upload_id,
+            )
+        except ClientError:
+            return True  # S3 answered: already gone (NoSuchUpload) or not ours to abort
+        except Exception:
+            return False
+        return True
+
+    async def _abort_orphans(self) -> None:
+        """S3 went down mid-upload, so the abort failed too: retry until S3 is back and
+        every begun upload is aborted, leaving no half object (no manual clean-up).
+        A bucket lifecycle rule (AbortIncompleteMultipartUpload) covers a process that
+        dies before this succeeds."""
+        while self._orphans:
+            await asyncio.sleep(self.abort_retry_seconds)
+            for upload_id, s3_key in list(self._orphans.items()):
+                if not await self._abort_upload(s3_key, upload_id):
+                    break  # still down: wait for the next round
+                del self._orphans[upload_id]
 
     async def save_file(
         self,

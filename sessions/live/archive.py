@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import json
 import logging
 import math
@@ -35,12 +36,13 @@ from pathlib import Path
 import av
 
 from fair.db import Database
-from fair.storage import Storage, StorageError
+from fair.storage import Storage, StorageError, StorageFull
 from sessions.live.recorder import (
     ENDED_NAME,
     INIT_NAME,
     LOW_VARIANT_DIR,
     SEGMENT_SECONDS,
+    SPOOL_FULL_NAME,
     assemble_mp4,
     read_index,
     recover_spool,
@@ -207,6 +209,11 @@ class RecordingArchive:
         """One pass ignoring back-off timers; returns how many recordings were stored."""
         return await self.sync(force=True)
 
+    def spool_full(self, session_id: int) -> bool:
+        """A recording of this talk dropped segments because the spool disk was full
+        (the recorder's marker): the stage page warns while the talk goes on."""
+        return any((self.spool_dir / str(session_id)).glob(f"*/{SPOOL_FULL_NAME}"))
+
     @property
     def waiting(self) -> list[Path]:
         """Recordings whose last upload failed and wait for storage (for monitoring)."""
@@ -227,7 +234,11 @@ class RecordingArchive:
                 try:
                     if await self._sync_directory(directory):
                         stored += 1
-                except StorageError as exc:
+                except (StorageError, OSError) as exc:
+                    if isinstance(exc, OSError) and exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+                        raise
+                    # the spool's disk is full (a state file could not be written) or
+                    # storage is down: the segments wait, tried again on the timer
                     logger.warning("archive: %s waits for storage (%s)", directory.name, exc)
                     self._retry_at[directory] = time.monotonic() + self.retry_seconds
             return stored
@@ -333,7 +344,14 @@ class RecordingArchive:
                 )
                 return False
         mp4 = directory.with_name(directory.name + ".mp4")
-        duration = await asyncio.to_thread(assemble_mp4, directory, mp4)
+        try:
+            duration = await asyncio.to_thread(assemble_mp4, directory, mp4)
+        except OSError as exc:
+            await asyncio.to_thread(mp4.unlink, True)  # a partial file would hold the space
+            if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+                raise
+            # the segments stay in the spool; retried on the archive's timer like storage
+            raise StorageFull(f"no room in the spool to assemble {mp4.name}") from exc
         key = f"recordings/{session_id}/{mp4.name}"
         try:
             stored = await self.storage.save_file(

@@ -22,6 +22,7 @@ Spool layout: ``<spool>/<session_id>/<seat>-<publisher>-<start>/``. All methods 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -57,13 +58,22 @@ def safe_name(value: str) -> str:
     return cleaned or "x"
 
 
+SPOOL_FULL_NAME = "spool-full"
+"""Marker in a recording directory: segments were dropped because the spool disk was full."""
+
+
 def _write_atomically(path: Path, data: bytes) -> None:
+    """All or nothing: a failed write (a full disk) leaves no partial file behind."""
     tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    tmp.replace(path)
+    try:
+        with tmp.open("wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 class SegmentSink:
@@ -82,6 +92,7 @@ class SegmentSink:
         self._init_written = False
         self.segments = 0
         self._last_end = 0.0
+        self.dropped = 0  # segments lost to a full spool disk
 
     def write(self, data: bytes) -> int:
         self._buffer += data
@@ -110,17 +121,43 @@ class SegmentSink:
         # anything else (mfra, free) belongs to no segment
 
     def _finish_segment(self) -> None:
+        """Write one segment and list it. A full disk drops this segment only: raising
+        into FFmpeg would break the muxer for good, and the talk goes on for viewers, so
+        the recording resumes with the next segment once there is room again."""
         name = f"{self.segments:05d}.m4s"
-        _write_atomically(self.directory / name, bytes(self._fragment))
-        end = max(self._segment_end(self.segments), self._last_end + 0.001)
+        # Fragments dropped to a full disk still count: the next listed segment's
+        # duration spans the gap, so the playlist's time stays the media's time.
+        end = max(self._segment_end(self.segments + self.dropped), self._last_end + 0.001)
         duration = end - self._last_end
+        fragment, self._fragment = bytes(self._fragment), bytearray()
+        try:
+            _write_atomically(self.directory / name, fragment)
+        except OSError as exc:
+            self._dropped(name, exc)
+            return
+        line = f"{name} {duration:.3f}\n".encode()
+        index_path = self.directory / INDEX_NAME
+        size = index_path.stat().st_size if index_path.exists() else 0
+        try:
+            with index_path.open("ab") as index:
+                index.write(line)
+                index.flush()
+                os.fsync(index.fileno())
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                os.truncate(index_path, size)  # never a half line in the index
+                (self.directory / name).unlink()
+            self._dropped(name, exc)
+            return
         self._last_end = end
-        with (self.directory / INDEX_NAME).open("a") as index:
-            index.write(f"{name} {duration:.3f}\n")
-            index.flush()
-            os.fsync(index.fileno())
-        self._fragment = bytearray()
         self.segments += 1
+
+    def _dropped(self, name: str, exc: OSError) -> None:
+        if not self.dropped:
+            logger.error("recording %s: spool full, dropping segments (%s)", self.directory, exc)
+            with contextlib.suppress(OSError):  # an empty file needs no data block
+                (self.directory / SPOOL_FULL_NAME).touch()
+        self.dropped += 1
 
 
 def read_index(directory: Path) -> list[tuple[str, float]]:
@@ -349,12 +386,12 @@ def assemble_mp4(directory: Path, target: Path) -> float:
     plays and seeks while downloading. Returns the duration in seconds.
     """
     joined = target.with_name(target.name + ".fmp4")
-    with joined.open("wb") as out:
-        out.write((directory / INIT_NAME).read_bytes())
-        for name, _ in read_index(directory):
-            out.write((directory / name).read_bytes())
     part = target.with_name(target.name + ".part")
-    try:
+    try:  # a full disk may fail any write here: no partial file stays behind
+        with joined.open("wb") as out:
+            out.write((directory / INIT_NAME).read_bytes())
+            for name, _ in read_index(directory):
+                out.write((directory / name).read_bytes())
         with (
             av.open(str(joined)) as source,
             av.open(str(part), "w", format="mp4", options={"movflags": "faststart"}) as sink,

@@ -221,6 +221,8 @@ async def live_status(request: Request) -> Response:
             audience.seen(session.id, token)
         info["hls_viewers"] = audience.count(session.id)
         info["viewers"] = int(info.get("viewers", 0)) + info["hls_viewers"]
+        if request.app.state.recording_archive.spool_full(session.id):
+            info["recording_trouble"] = "spool_full"
     info["phase"] = phase_of(session, app_services(request).settings.now())[0].value
     return JSONResponse(info, headers={"Cache-Control": "no-store"})
 

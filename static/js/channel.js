@@ -1,12 +1,21 @@
 // One WebSocket per page for its live channel (data-channel-url), shared by qa.js and
 // chat.js (ES modules are evaluated once). Frames from the server are JSON arrays of
 // events; each event goes to the handlers registered for its "type". Reconnects with
-// backoff and asks for a fresh snapshot ("hello") after every (re)connect.
+// backoff and asks for a fresh snapshot ("hello") after every (re)connect, and again when
+// the server says it lost events ("resync": Redis was away). Modules add what the
+// snapshot should catch up on with helloField (chat: the last message shown).
 
 const handlers = new Map();
 let socket = null;
 let retry = 500;
 let queue = [];
+const helloFields = new Map();
+
+function hello() {
+  const message = { type: "hello" };
+  for (const [name, value] of helloFields) message[name] = value();
+  return JSON.stringify(message);
+}
 
 function channelUrl() {
   const panel = document.querySelector("[data-channel-url]");
@@ -16,6 +25,9 @@ function channelUrl() {
 }
 
 function dispatch(event) {
+  if (event.type === "resync" && socket && socket.readyState === WebSocket.OPEN) {
+    socket.send(hello());
+  }
   for (const handler of handlers.get(event.type) || []) handler(event);
 }
 
@@ -25,7 +37,7 @@ function open() {
   socket = new WebSocket(url);
   socket.addEventListener("open", () => {
     retry = 500;
-    socket.send(JSON.stringify({ type: "hello" }));
+    socket.send(hello());
     for (const message of queue) socket.send(message);
     queue = [];
     dispatch({ type: "connection", open: true });
@@ -67,4 +79,8 @@ export function send(event) {
 
 export function hasChannel() {
   return channelUrl() !== null;
+}
+
+export function helloField(name, value) {
+  helloFields.set(name, value);
 }

@@ -1,15 +1,18 @@
 // Chat and presence over the page's channel (see channel.js). Messages are rendered as
 // text, never as HTML.
-import { on, send } from "./channel.js";
+import { helloField, on, send } from "./channel.js";
 
 const log = document.querySelector("[data-chat-log]");
 const form = document.querySelector("[data-chat-form]");
 const presence = document.querySelector("[data-presence]");
 const seen = new Set();
+// The newest message shown: a (re)connect asks for what came after it.
+let lastId = Number(log?.dataset.chatLast || 0);
 
 function append(event) {
-  if (seen.has(event.id)) return;
+  if (seen.has(event.id) || event.id <= Number(log.dataset.chatLast || 0)) return;
   seen.add(event.id);
+  lastId = Math.max(lastId, event.id);
   const item = document.createElement("li");
   const at = new Date(event.at);
   const time = document.createElement("time");
@@ -47,6 +50,7 @@ if (presence) on("presence", (event) => (presence.textContent = String(event.cou
 
 if (log && form) {
   const status = form.querySelector("[data-chat-status]");
+  helloField("chat_after", () => lastId);
   on("chat", append);
   on("error", (event) => (status.textContent = event.message));
   on("connection", (event) => {

@@ -116,6 +116,8 @@ class Stage {
       this.viewersLabel.textContent = String(info.viewers ?? 0);
       this.publishersLabel.textContent = String((info.publishers || []).length);
       followPhase(info.phase);
+      const warning = this.root.querySelector("[data-stage-recording-warning]");
+      if (warning) warning.hidden = info.recording_trouble !== "spool_full";
       if (info.state === "ended") {
         this.end();
         return;
