@@ -28,6 +28,7 @@ from websockets.asyncio.client import ClientConnection, connect  # noqa: E402
 
 from booths import appointments as service  # noqa: E402
 from booths.queries import get_booth  # noqa: E402
+from fair.app import demo_seeders  # noqa: E402
 from fair.db import Database  # noqa: E402
 from fair.migrate import upgrade_database  # noqa: E402
 from fair.seed import seed_demo_fair  # noqa: E402
@@ -75,7 +76,7 @@ async def main() -> None:
     url = f"sqlite+aiosqlite:///{work / 'fair.db'}"
     database = Database(url)
     await upgrade_database(database)
-    await seed_demo_fair(database, password="demo-passwort")
+    await seed_demo_fair(database, password="demo-passwort", seeders=demo_seeders())
     slot = await slot_at(database, OWN, timedelta(minutes=1))
     async with database.session() as db:
         booth = await get_booth(db, OWN)

@@ -41,6 +41,7 @@ PASSWORD = "bench-passwort"
 
 
 async def seed(database_url: str) -> None:
+    from fair.app import demo_seeders
     from fair.db import Database
     from fair.migrate import upgrade_database
     from fair.seed import seed_demo_fair
@@ -48,7 +49,7 @@ async def seed(database_url: str) -> None:
     database = Database(database_url)
     try:
         await upgrade_database(database)
-        await seed_demo_fair(database, password=PASSWORD)
+        await seed_demo_fair(database, password=PASSWORD, seeders=demo_seeders())
     finally:
         await database.dispose()
 

@@ -32,6 +32,7 @@ from fair.middleware import (
     SecurityHeadersMiddleware,
 )
 from fair.pagecache import CacheInvalidator, PageCache
+from fair.seed import DemoSeeder
 from fair.series_scope import SeriesCache, SeriesScopeMiddleware
 from fair.settings import PROJECT_ROOT, Settings
 from fair.static_assets import static_files
@@ -191,6 +192,14 @@ def collect_routes() -> list[BaseRoute]:
         *branding_routes,
         static,
     ]
+
+
+def demo_seeders() -> list[DemoSeeder]:
+    """Each domain's part of the demo fair, in the order they build on each other."""
+    from booths.demo.seed import seed_booths
+    from sessions.demo.seed import seed_programme
+
+    return [seed_booths, seed_programme]
 
 
 def _package_hooks() -> list[Any]:

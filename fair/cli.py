@@ -100,6 +100,7 @@ def demo(
     host: str | None, port: int | None, password: str, no_serve: bool, today: str | None
 ) -> None:
     """Create the demo fair (if the database is empty), record its past talks, serve it."""
+    from fair.app import demo_seeders
     from fair.seed import seed_demo_fair
 
     settings = _settings()
@@ -122,7 +123,11 @@ def demo(
         try:
             with console.status("Creating the demo fair …"):
                 created = await seed_demo_fair(
-                    database, password=password, storage=storage, progress=console.log
+                    database,
+                    password=password,
+                    seeders=demo_seeders(),
+                    storage=storage,
+                    progress=console.log,
                 )
             with console.status("Recording the talks that are over …"):
                 await seed_demo_recordings(

@@ -1,23 +1,28 @@
-"""Load the demo fair (:func:`fair.demo_data.load_demo_fair`) into a database.
+"""Load the demo fair into a database: the core's part, then each domain's.
 
 One seeding routine serves ``fair demo``, the test fixtures and the benchmarks, so all
 three see the same fair. It is deterministic and needs no network; material files are
 generated as small, real PDF documents when a storage backend is given.
+
+The core seeds what it owns (series, organisations, topics, days, accounts) and hands a
+:class:`DemoContext` to each domain's seeder in the order the wiring module gives them
+(:func:`fair.app.demo_seeders`: the hall, then the programme, which links to booths);
+everything is written in one transaction, so a failing seeder leaves nothing behind.
 """
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from booths.models import Booth, ContactPerson, Material, MaterialKind, MaterialVersion
 from fair.auth import hash_password
 from fair.db import Database
-from fair.demo_data import load_demo_fair
-from fair.formatting import local_to_utc
+from fair.demo.core import DemoUser, load_core
 from fair.models import (
     EventDay,
     EventSeries,
@@ -28,24 +33,30 @@ from fair.models import (
     Topic,
     User,
 )
-from sessions.models import (
-    FaqEntry,
-    ProgrammeSession,
-    SessionKind,
-    SessionSpeaker,
-    Speaker,
-    Stage,
-)
 
 if TYPE_CHECKING:
     from fair.storage import Storage
 
-GUID_NAMESPACE = uuid.UUID("6f1c2f8e-0d0c-4a59-9a4f-2b8f3e7f2026")
+
+@dataclass
+class DemoContext:
+    """What the core seeded, for the domains' seeders (all in one transaction)."""
+
+    db: AsyncSession
+    storage: Storage | None
+    say: Callable[[str], Any]
+    time_zone: str
+    organisations: dict[str, Organisation]
+    topics: dict[str, Topic]
+    days: list[EventDay]
+    users: list[tuple[DemoUser, User]]
+
+    @property
+    def day_dates(self) -> list[date]:
+        return [day.date for day in self.days]
 
 
-def session_guid(slug: str) -> str:
-    """Stable GUIDs, so a re-import of the same schedule updates instead of duplicating."""
-    return str(uuid.uuid5(GUID_NAMESPACE, slug))
+DemoSeeder = Callable[[DemoContext], Awaitable[None]]
 
 
 def tiny_pdf(title: str) -> bytes:
@@ -79,29 +90,16 @@ async def _one_chunk(payload: bytes) -> AsyncIterator[bytes]:
     yield payload
 
 
-def organisations_by_id(organisations: dict[str, Organisation]) -> dict[int, str]:
-    return {o.id: o.name for o in organisations.values()}
-
-
-async def _demo_pictures(
-    storage: Storage, booths: dict[str, Booth], org_names: dict[int, str]
-) -> None:
-    """Generated logo and cover per booth (deterministic, no network)."""
-    from booths.pictures import set_picture, store_picture_data
-    from fair.demo_pictures import demo_cover, demo_logo
-    from fair.images import COVER, LOGO
-
-    for booth in booths.values():
-        logo = demo_logo(booth.slug, org_names[booth.organisation_id])
-        set_picture(booth, "logo", await store_picture_data(storage, booth.id, LOGO, logo))
-        cover = demo_cover(booth.slug)
-        set_picture(booth, "cover", await store_picture_data(storage, booth.id, COVER, cover))
+async def one_chunk(payload: bytes) -> AsyncIterator[bytes]:
+    """``payload`` as the byte stream storage's ``save_stream`` takes."""
+    yield payload
 
 
 async def seed_demo_fair(
     database: Database,
     *,
     password: str,
+    seeders: Sequence[DemoSeeder],
     storage: Storage | None = None,
     progress: Callable[[str], Any] | None = None,
 ) -> bool:
@@ -110,8 +108,7 @@ async def seed_demo_fair(
     Returns True when it created the fair.
     """
     say = progress or (lambda _message: None)
-    data = load_demo_fair()
-    tz = data.series.time_zone
+    data = load_core()
     async with database.session() as db:
         if await db.scalar(select(EventSeries.id).limit(1)) is not None:
             return False
@@ -120,7 +117,7 @@ async def seed_demo_fair(
             title=data.series.title,
             acronym=data.series.acronym,
             description=data.series.description,
-            time_zone=tz,
+            time_zone=data.series.time_zone,
         )
         db.add(series)
         organisations = {
@@ -153,125 +150,11 @@ async def seed_demo_fair(
             for d in data.days
         ]
         db.add_all(days)
-        stages = {
-            s.slug: Stage(slug=s.slug, name=s.name, position=i) for i, s in enumerate(data.stages)
-        }
-        db.add_all(stages.values())
         await db.flush()
         say(f"{len(days)} days, {len(organisations)} organisations")
 
-        booths: dict[str, Booth] = {}
-        for b in data.booths:
-            booth = Booth(
-                slug=b.slug,
-                organisation_id=organisations[b.org].id,
-                name=b.name,
-                tagline=b.tagline,
-                description=b.description,
-                day_id=days[b.day].id,
-                topics=[topics[t] for t in b.topics],
-            )
-            db.add(booth)
-            booths[b.slug] = booth
-        await db.flush()
-        for b in data.booths:
-            booth = booths[b.slug]
-            for position, c in enumerate(b.contacts):
-                db.add(
-                    ContactPerson(
-                        booth_id=booth.id,
-                        name=c.name,
-                        role=c.role,
-                        organisation_name=organisations[b.org].name,
-                        email=c.email,
-                        phone=c.phone,
-                        availability=c.availability,
-                        position=position,
-                    )
-                )
-            for position, m in enumerate(b.materials):
-                material = Material(
-                    booth_id=booth.id,
-                    title=m.title,
-                    kind=MaterialKind(m.kind),
-                    url=m.url,
-                    position=position,
-                )
-                db.add(material)
-                if storage is not None and m.kind in ("pdf", "slides") and m.filename:
-                    await db.flush()
-                    payload = tiny_pdf(m.title)
-                    key = f"materials/{booth.slug}/{material.id}/1-{m.filename}"
-                    stored = await storage.save_stream(
-                        key,
-                        _one_chunk(payload),
-                        content_type="application/pdf",
-                        max_bytes=len(payload),
-                        filename=m.filename,
-                    )
-                    version = MaterialVersion(
-                        material_id=material.id,
-                        storage_key=stored.key,
-                        filename=m.filename,
-                        content_type="application/pdf",
-                        size_bytes=stored.size,
-                    )
-                    db.add(version)
-                    await db.flush()
-                    material.current_version_id = version.id
-        await db.flush()
-        if storage is not None:
-            await _demo_pictures(storage, booths, organisations_by_id(organisations))
-        say(f"{len(booths)} booths")
-
-        speakers: dict[tuple[str, str], Speaker] = {}
-        for s in data.sessions:
-            session = ProgrammeSession(
-                guid=session_guid(s.slug),
-                slug=s.slug,
-                title=s.title,
-                kind=SessionKind(s.kind),
-                abstract=s.abstract,
-                day_id=days[s.day].id,
-                stage_id=stages[s.stage].id,
-                topic_id=topics[s.topic].id if s.topic in topics else None,
-                starts_at=local_to_utc(s.start, tz),
-                duration_minutes=s.duration_min,
-                language=s.language,
-                do_not_record=s.do_not_record,
-                booths=[booths[slug] for slug in s.booths if slug in booths],
-            )
-            db.add(session)
-            await db.flush()
-            for position, person in enumerate(s.speakers):
-                speaker_key = (person.name, person.org)
-                speaker = speakers.get(speaker_key)
-                if speaker is None:
-                    speaker = Speaker(
-                        name=person.name,
-                        title=person.title,
-                        bio=person.bio,
-                        organisation_id=organisations[person.org].id
-                        if person.org in organisations
-                        else None,
-                    )
-                    db.add(speaker)
-                    await db.flush()
-                    speakers[speaker_key] = speaker
-                db.add(
-                    SessionSpeaker(
-                        session_id=session.id,
-                        speaker_id=speaker.id,
-                        role="moderator" if person.moderator else "speaker",
-                        position=position,
-                    )
-                )
-        say(f"{len(data.sessions)} sessions, {len(speakers)} speakers")
-
-        for position, entry in enumerate(data.faq):
-            db.add(FaqEntry(question=entry.question, answer=entry.answer, position=position))
-
         password_hash = hash_password(password)  # one hash: every demo account shares it
+        users: list[tuple[DemoUser, User]] = []
         for demo_user in data.users:
             user = User(
                 email=demo_user.email,
@@ -283,11 +166,20 @@ async def seed_demo_fair(
             await db.flush()
             for slug in demo_user.organisations:
                 db.add(Membership(user_id=user.id, organisation_id=organisations[slug].id))
-            if demo_user.speaker_name:
-                for (name, _org), speaker in speakers.items():
-                    if name == demo_user.speaker_name and speaker.user_id is None:
-                        speaker.user_id = user.id
-                        break
+            users.append((demo_user, user))
+
+        context = DemoContext(
+            db=db,
+            storage=storage,
+            say=say,
+            time_zone=data.series.time_zone,
+            organisations=organisations,
+            topics=topics,
+            days=days,
+            users=users,
+        )
+        for seeder in seeders:
+            await seeder(context)
         await db.commit()
         say(f"{len(data.users)} demo accounts")
     return True

@@ -71,9 +71,10 @@ async def _prepare(url: str, seeded: bool) -> None:
     try:
         await upgrade_database(database)
         if seeded:
+            from fair.app import demo_seeders
             from fair.seed import seed_demo_fair
 
-            await seed_demo_fair(database, password=DEMO_PASSWORD)
+            await seed_demo_fair(database, password=DEMO_PASSWORD, seeders=demo_seeders())
     finally:
         await database.dispose()
 

@@ -21,8 +21,8 @@ import pytest
 from booths.demo import load_booths
 from fair.demo import DemoDataError
 from fair.demo.core import load_core
-from fair.demo_data import DemoFair, load_demo_fair, validate
 from sessions.demo import load_programme
+from sessions.demo.whole_fair import DemoFair, load_demo_fair, validate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -53,7 +53,8 @@ def test_two_loads_give_the_same_fair(demo: DemoFair) -> None:
 
 def test_data_is_deterministic_across_interpreters() -> None:
     code = (
-        "import hashlib; from fair.demo_data import load_demo_fair; d = load_demo_fair(); "
+        "import hashlib; from sessions.demo.whole_fair import load_demo_fair; "
+        "d = load_demo_fair(); "
         "print(hashlib.sha256(repr((d.organisations, d.booths, d.sessions, d.users))"
         ".encode()).hexdigest())"
     )
@@ -74,9 +75,10 @@ def test_importing_reads_no_data_file() -> None:
         "opened = []\n"
         "sys.addaudithook(lambda event, args: opened.append(str(args[0])) "
         "if event == 'open' and str(args[0]).endswith('.toml') else None)\n"
-        "import fair.demo, fair.demo.core, fair.demo_data, fair.seed, booths.demo, sessions.demo\n"
+        "import fair.demo, fair.demo.core, fair.seed, booths.demo, booths.demo.seed\n"
+        "import sessions.demo, sessions.demo.seed, sessions.demo.whole_fair\n"
         "print(len(opened))\n"
-        "fair.demo_data.load_demo_fair()\n"
+        "sessions.demo.whole_fair.load_demo_fair()\n"
         "print(len(opened))\n"
     )
     out = subprocess.run(
