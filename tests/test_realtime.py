@@ -30,7 +30,6 @@ from starlette.websockets import WebSocket
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from fair.app_services import app_services
 from fair.realtime import (
     UVICORN_WS_OPTIONS,
     ChannelLimits,
@@ -74,7 +73,7 @@ def make_app(hub: Hub, limits: ChannelLimits) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await hub.start()
-        app_services(app).hub = hub
+        app.state.hub = hub
         yield
         await hub.close()
 
