@@ -2,7 +2,7 @@
 
 One synthetic publisher (640x360, 30 fps, counter and send time drawn into the picture,
 plus a 48 kHz tone) in its own process publishes to a server running in *this* process;
-N receive-only aiortc viewers run in other processes (``sessions.live.loadgen``). Viewers
+N receive-only aiortc viewers run in other processes (``tests.support.loadgen``). Viewers
 count complete video frames before the decoder; the first viewer decodes for real and
 reads the stamps (order and capture-to-decode latency). Server CPU is this process's own
 (all its threads: receive/decode, encode, send), sampled over a steady window.
@@ -36,11 +36,8 @@ from aiortc.contrib.media import MediaRelay
 from aiortc.mediastreams import MediaStreamTrack
 
 from sessions.live import LiveStage, rtc_configuration
-from sessions.live.loadgen import (
-    PublisherProcess,
-    ViewerProcess,
-    allow_loopback_candidates,
-)
+from sessions.live.ice import allow_loopback_candidates
+from tests.support.loadgen import PublisherProcess, ViewerProcess
 
 
 class LeanServer:

@@ -32,10 +32,11 @@ import httpx
 from aiortc import RTCPeerConnection, RTCSessionDescription
 from av.video.frame import VideoFrame
 
-from sessions.live.loadgen import ProbeViewer, allow_loopback_candidates
+from sessions.live.ice import allow_loopback_candidates
 from sessions.live.synthetic import SyntheticVideoTrack, ToneAudioTrack, read_stamp
 from tests.app_server import start_app_server
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, DEMO_PASSWORD, _prepare
+from tests.support.loadgen import ProbeViewer
 from tests.test_stage_e2e import _speaker_session
 
 SPEAKER = "henning.wiebusch@example.org"

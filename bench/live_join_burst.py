@@ -33,9 +33,10 @@ import itertools
 import av
 
 from sessions.live import LiveStage
-from sessions.live.loadgen import PublisherProcess, ViewerProcess, allow_loopback_candidates
+from sessions.live.ice import allow_loopback_candidates
 from sessions.live.recorder import assemble_mp4
 from sessions.live.synthetic import read_stamp
+from tests.support.loadgen import PublisherProcess, ViewerProcess
 
 
 def sample_encoder(stage: LiveStage, out: list[int], stop: threading.Event) -> None:

@@ -192,11 +192,28 @@ class Settings:
             " viewers who cannot take 720p (one extra encoder per camera, never per viewer)"
         ),
     )
+    live_loopback_ice: bool = field(
+        default=False,
+        metadata=_meta(
+            "Development only: WebRTC also offers 127.0.0.1 candidates, so a loopback-only"
+            " machine can go live; refused in production mode (FAIR_SECURE_COOKIES, an"
+            " https FAIR_BASE_URL or FAIR_HOST other than a loopback address)"
+        ),
+    )
 
     @property
     def ice_server_list(self) -> list[dict[str, Any]]:
         value = json.loads(self.ice_servers or "[]")
         return list(value)
+
+    @property
+    def production_mode(self) -> bool:
+        """Served to others: HTTPS cookies or URL, or listening beyond loopback."""
+        return (
+            self.secure_cookies
+            or self.base_url.startswith("https://")
+            or self.host not in ("127.0.0.1", "localhost", "::1")
+        )
 
     def now(self) -> datetime:
         """Naive UTC "now" of the fair, moved to ``today`` when that is set."""
@@ -258,6 +275,12 @@ class Settings:
             raise SettingsError("FAIR_RETENTION_DAYS must be at least 1")
         if self.go_live_window_minutes < 0:
             raise SettingsError("FAIR_GO_LIVE_WINDOW_MINUTES must be 0 (any time) or positive")
+        if self.live_loopback_ice and self.production_mode:
+            raise SettingsError(
+                "FAIR_LIVE_LOOPBACK_ICE is for development on one machine and is refused in"
+                " production mode (FAIR_SECURE_COOKIES, an https FAIR_BASE_URL or a"
+                " non-loopback FAIR_HOST); unset it"
+            )
         try:
             parse_today(self.today)
         except ValueError as exc:

@@ -1,4 +1,8 @@
-"""A real uvicorn process serving fair, for browser, WebSocket and WebRTC tests."""
+"""A real ``fair serve`` process, for browser, WebSocket and WebRTC tests.
+
+WebRTC on this loopback-only machine uses the development setting
+``FAIR_LIVE_LOOPBACK_ICE`` (127.0.0.1 candidates), nothing patched.
+"""
 
 from __future__ import annotations
 
@@ -54,12 +58,14 @@ def start_app_server(
         FAIR_PORT=str(port),
         FAIR_TODAY=BEFORE_THE_FAIR,
         FAIR_GO_LIVE_WINDOW_MINUTES="0",  # speakers go live the day before the fair here
+        FAIR_HOST="127.0.0.1",
+        FAIR_LIVE_LOOPBACK_ICE="true",  # the documented development setting (loopback only)
     )
     env.update(extra_env or {})
     log_path = tmp_path / f"server-{port}.log"
     with log_path.open("wb") as log_file:
         process = subprocess.Popen(
-            [sys.executable, "-m", "tests.serve_for_tests"],
+            [sys.executable, "-m", "fair.cli", "serve"],  # exactly what `fair serve` runs
             env=env,
             stdout=log_file,
             stderr=subprocess.STDOUT,

@@ -1,7 +1,8 @@
 """Helpers for the live-media tests: loopback ICE and a synthetic aiortc publisher.
 
-aioice never gathers 127.0.0.1; tests (only) add it so peers connect on a loopback-only
-machine. The app itself never does this.
+aioice never gathers 127.0.0.1; on this loopback-only machine the test's own peers use
+:func:`sessions.live.ice.allow_loopback_candidates`, the same switch the app turns on
+with the development setting ``FAIR_LIVE_LOOPBACK_ICE``.
 """
 
 from __future__ import annotations
@@ -13,15 +14,16 @@ from typing import Any
 
 from aiortc import RTCBundlePolicy, RTCConfiguration, RTCPeerConnection
 
-from sessions.live.loadgen import ProbeViewer, allow_loopback_candidates
+from sessions.live.ice import allow_loopback_candidates
 from sessions.live.stage import LiveStage
 from sessions.live.synthetic import SyntheticVideoTrack, ToneAudioTrack
+from tests.support.loadgen import ProbeViewer
 
 __all__ = ["ProbeViewer", "Publisher", "allow_loopback", "viewer", "wait_for"]
 
 
 def allow_loopback() -> None:
-    """Wrap ``aioice.ice.get_host_addresses`` so it also returns 127.0.0.1 (idempotent)."""
+    """This test process's peers gather 127.0.0.1 too (idempotent)."""
     allow_loopback_candidates()
 
 

@@ -1,6 +1,8 @@
 """The media process dies mid-talk (SIGKILL): what its segments hold is published at once,
-and after the app restarts the recording holds the talk up to the segment that was being
-written (at most ~2 s lost), as a VOD playlist and a playable, seekable MP4."""
+and after the app restarts the part is kept (interrupted, waiting for the talk to go on);
+when the talk is ended the recording holds it up to the segment that was being written
+(at most ~2 s lost), as a VOD playlist and a playable, seekable MP4. The worker's own
+restart and the joining of parts: tests/test_live_supervision.py."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ import psutil
 import pytest
 from aiortc import RTCPeerConnection
 
-from sessions.live.loadgen import allow_loopback_candidates
+from sessions.live.ice import allow_loopback_candidates
 from sessions.live.synthetic import SyntheticVideoTrack, ToneAudioTrack
 from tests.app_server import start_app_server
 from tests.conftest import DEMO_PASSWORD, TemplateDatabases
@@ -86,6 +88,20 @@ async def test_media_process_killed_mid_talk_keeps_all_but_the_open_segment(
 
     server = start_app_server(tmp_path, url)  # the restart recovers the spool
     try:
+        assert httpx.get(f"{server.base_url}/sessions/{session_id}/live").json()["state"] == (
+            "interrupted"
+        )
+        speaker = httpx.Client(base_url=server.base_url, timeout=20)
+        token = _csrf(speaker, "/login")
+        speaker.post(
+            "/login", data={"email": SPEAKER, "password": DEMO_PASSWORD, "csrf_token": token}
+        )
+        ended = speaker.post(  # the talk does not go on: "end" stores what was recorded
+            f"/sessions/{session_id}/live/end",
+            data={"csrf_token": _csrf(speaker, f"/sessions/{session_id}/stage")},
+            headers={"Accept": "application/json"},
+        )
+        assert ended.status_code == 200, ended.text
         deadline = time.monotonic() + 30
         while True:
             with sqlite3.connect(db_path) as connection:

@@ -231,7 +231,7 @@ async def test_app_serves_a_talks_hls_with_caching_and_nothing_outside_it(
         ]
 
 
-async def test_a_recording_cut_off_by_a_crash_is_published_at_the_next_start(
+async def test_a_recording_cut_off_by_a_crash_is_published_at_the_next_start_and_kept(
     demo_database_url: str, tmp_path: Path
 ) -> None:
     settings = make_settings(demo_database_url, tmp_path)
@@ -245,8 +245,17 @@ async def test_a_recording_cut_off_by_a_crash_is_published_at_the_next_start(
     (directory / "00003.m4s.tmp").write_bytes(b"\0\0\0\x10moof half")
 
     app = create_app(settings)
-    async with app.router.lifespan_context(app), app_services(app).db.session() as db:
-        recordings = list((await db.scalars(select(Recording))).all())
+    async with app.router.lifespan_context(app):
+        # published as live HLS at once; kept as an interrupted part, not yet a recording
+        # of its own: the talk may go on (one talk, one recording; test_live_parts.py)
+        live = tmp_path / "storage" / "live" / str(session_id) / SEAT / "index.m3u8"
+        assert len(_listed(live.read_text())) == 3  # the complete segments, not the .tmp
+        assert "#EXT-X-ENDLIST" not in live.read_text()
+        async with app_services(app).db.session() as db:
+            assert list((await db.scalars(select(Recording))).all()) == []
+        await app.state.recording_archive.finish_interrupted(str(session_id))  # "end"
+        async with app_services(app).db.session() as db:
+            recordings = list((await db.scalars(select(Recording))).all())
     assert len(recordings) == 1
     assert 5.5 <= recordings[0].duration_seconds <= 6.5  # at most the open segment lost
     stored = tmp_path / "storage" / recordings[0].storage_key

@@ -19,10 +19,10 @@ import av
 import pytest
 
 from sessions.live import LiveStage
-from sessions.live.loadgen import PublisherProcess
 from sessions.live.recorder import assemble_mp4
 from sessions.live.synthetic import read_stamp
 from tests.live_helpers import allow_loopback, viewer, wait_for
+from tests.support.loadgen import PublisherProcess
 
 JOINS = 20
 

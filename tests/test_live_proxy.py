@@ -17,12 +17,13 @@ import httpx
 import pytest
 from aiortc import RTCPeerConnection, RTCSessionDescription
 
-from sessions.live.loadgen import ProbeViewer, allow_loopback_candidates
+from sessions.live.ice import allow_loopback_candidates
 from sessions.live.synthetic import SyntheticVideoTrack, ToneAudioTrack
 from tests.app_server import start_app_server
 from tests.conftest import DEMO_PASSWORD, TemplateDatabases
 from tests.redis_server import RedisServer, running_redis
 from tests.s3_server import free_port
+from tests.support.loadgen import ProbeViewer
 from tests.test_stage_e2e import _speaker_session
 
 pytestmark = [pytest.mark.slow]

@@ -158,10 +158,9 @@ async def test_no_second_encoder_for_small_cameras_or_when_switched_off() -> Non
 
 
 async def test_renditions_setting_reaches_the_engine(tmp_path: Path) -> None:
-    from types import SimpleNamespace
 
     from fair.settings import Settings
-    from sessions.live.routes import LiveEngine
+    from sessions.live.engine import LiveEngine
 
     assert Settings.from_env({}).live_renditions is True
     settings = Settings.from_env(
@@ -172,8 +171,7 @@ async def test_renditions_setting_reaches_the_engine(tmp_path: Path) -> None:
         }
     )
     assert settings.live_renditions is False
-    archive: Any = SimpleNamespace(on_recording_finished=None)  # no recording here
-    engine = LiveEngine(settings, archive, worker_args=[])
+    engine = LiveEngine(settings, on_recording_finished=None)  # type: ignore[arg-type]
     registry = await engine.get()
     assert isinstance(registry, LiveRegistry) and registry.renditions is False
     assert registry.stage("x").renditions is False

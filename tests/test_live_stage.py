@@ -13,8 +13,8 @@ import pytest
 import pytest_asyncio
 
 from sessions.live import LiveError, LiveRegistry, LiveStage
-from sessions.live.loadgen import ViewerProcess
 from tests.live_helpers import Publisher, allow_loopback, viewer, wait_for
+from tests.support.loadgen import ViewerProcess
 
 
 @pytest_asyncio.fixture

@@ -9,6 +9,7 @@ import av
 import pytest
 
 from sessions.live import LiveError
+from sessions.live.config import LiveConfig
 from sessions.live.worker import LiveWorker
 from tests.live_helpers import Publisher, allow_loopback, wait_for
 
@@ -20,7 +21,7 @@ async def test_worker_process_serves_a_talk_and_reports_its_recording(tmp_path: 
     async def on_finished(session_id: str, path: Path, duration: float) -> None:
         finished.append((session_id, path, duration))
 
-    worker = LiveWorker(tmp_path, on_recording_finished=on_finished, worker_args=["--loopback"])
+    worker = LiveWorker(LiveConfig(tmp_path, loopback=True), on_recording_finished=on_finished)
     await worker.start()
     try:
         assert (await worker.describe("9"))["state"] == "idle"
@@ -58,7 +59,7 @@ async def test_worker_process_serves_a_talk_and_reports_its_recording(tmp_path: 
 
 
 async def viewer_of(worker: LiveWorker, session_id: str):  # type: ignore[no-untyped-def]
-    from sessions.live.loadgen import ProbeViewer
+    from tests.support.loadgen import ProbeViewer
 
     probe = ProbeViewer(1, decode=True)
 
@@ -70,7 +71,7 @@ async def viewer_of(worker: LiveWorker, session_id: str):  # type: ignore[no-unt
 
 
 async def test_a_dead_worker_fails_pending_calls_with_503(tmp_path: Path) -> None:
-    worker = LiveWorker(tmp_path, worker_args=["--loopback"])
+    worker = LiveWorker(LiveConfig(tmp_path, loopback=True))
     await worker.start()
     assert worker.pid is not None
     call = asyncio.ensure_future(worker.describe("1"))

@@ -30,13 +30,23 @@ import logging
 import math
 import shutil
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
 from pathlib import Path
 
 import av
+from sqlalchemy import select
 
 from fair.db import Database
 from fair.storage import Storage, StorageError, StorageFull
+from sessions.live.parts import (
+    earlier_parts,
+    interrupt_open_parts,
+    is_interrupted,
+    join_parts,
+    joined_playlist,
+    last_interrupted_parts,
+)
 from sessions.live.recorder import (
     ENDED_NAME,
     INIT_NAME,
@@ -45,9 +55,9 @@ from sessions.live.recorder import (
     SPOOL_FULL_NAME,
     assemble_mp4,
     read_index,
-    recover_spool,
 )
-from sessions.models import ProgrammeSession, Recording
+from sessions.models import LiveState, ProgrammeSession, Recording
+from sessions.states import Phase, phase_of
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +72,7 @@ AAC_CODECS = "mp4a.40.2"
 PLAYLIST_CACHE = "public, max-age=1"  # a new segment every ~2 s
 SEGMENT_CACHE = "public, max-age=31536000, immutable"  # a segment never changes
 PARKED_SECONDS = 3600.0  # a recording whose session was deleted waits for an operator
+OVERDUE_CHECK_SECONDS = 5.0  # how often interrupted talks are checked for being over
 
 
 def live_prefix(session_id: int | str) -> str:
@@ -140,7 +151,7 @@ def _published_seats(session_dir: Path, new_seat: str) -> list[str]:
     names = {new_seat} | {
         path.parent.name
         for path in session_dir.glob(f"*/{PUBLISHED_NAME}")
-        if not path.parent.name.endswith(".broken")
+        if not path.parent.name.endswith(".broken") and not is_interrupted(path.parent)
     }
     return sorted(names, key=lambda name: (int(name.split("-", 1)[0]), name))
 
@@ -159,8 +170,12 @@ class RecordingArchive:
         spool_dir: Path,
         retry_seconds: float = 5.0,
         poll_seconds: float = 0.25,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.database = database
+        self.clock = clock  # the fair's "now": interrupted talks past their end are stored
+        self.interrupted_sessions: set[str] = set()  # talks with a part waiting to continue
+        self._overdue_checked = 0.0
         self.storage = storage
         self.spool_dir = spool_dir
         self.retry_seconds = retry_seconds
@@ -200,10 +215,25 @@ class RecordingArchive:
         """The engine's callback when a stage ends: publish and store now, or retry later."""
         await self.sync(force=True)
 
-    async def recover(self) -> int:
-        """At start-up: publish and store what a crashed or stopped process left."""
-        await asyncio.to_thread(recover_spool, self.spool_dir)
-        return await self.sync(force=True)
+    async def recover(self) -> set[str]:
+        """At start-up, or when the live media worker died: what the dead process was
+        writing becomes interrupted parts (published as HLS now, joined with the talk's
+        next part later); returns the sessions whose talk was interrupted."""
+        interrupted = await asyncio.to_thread(interrupt_open_parts, self.spool_dir)
+        self.interrupted_sessions |= interrupted
+        await self.sync(force=True)
+        return interrupted
+
+    async def finish_interrupted(self, session_id: str) -> None:
+        """The talk is over ("end", or its time passed) while a part waits to continue:
+        the latest part of each publisher ends, joining the earlier ones; stored now."""
+        session_dir = self.spool_dir / session_id
+        if not session_dir.is_dir():
+            return
+        for directory in await asyncio.to_thread(last_interrupted_parts, session_dir):
+            await asyncio.to_thread((directory / ENDED_NAME).touch)
+        self._wake.set()
+        await self.sync(force=True)
 
     async def retry_pending(self) -> int:
         """One pass ignoring back-off timers; returns how many recordings were stored."""
@@ -225,6 +255,7 @@ class RecordingArchive:
         """Upload new segments of every spooled recording; store the finished ones."""
         async with self._lock:
             directories = await asyncio.to_thread(self._directories)
+            self.interrupted_sessions = {d.parent.name for d in directories if is_interrupted(d)}
             stored = 0
             now = time.monotonic()
             for directory in directories:
@@ -241,7 +272,26 @@ class RecordingArchive:
                     # storage is down: the segments wait, tried again on the timer
                     logger.warning("archive: %s waits for storage (%s)", directory.name, exc)
                     self._retry_at[directory] = time.monotonic() + self.retry_seconds
-            return stored
+        await self._finish_overdue()
+        return stored
+
+    async def _finish_overdue(self) -> None:
+        """Interrupted talks nobody continued: once ended or past their time, store them."""
+        if not self.interrupted_sessions or self.clock is None:
+            return
+        if time.monotonic() - self._overdue_checked < OVERDUE_CHECK_SECONDS:
+            return
+        self._overdue_checked = time.monotonic()
+        ids = [int(i) for i in self.interrupted_sessions if i.isdigit()]
+        async with self.database.session() as db:
+            rows = (
+                await db.scalars(select(ProgrammeSession).where(ProgrammeSession.id.in_(ids)))
+            ).all()
+        now = self.clock()
+        for session in rows:
+            over = phase_of(session, now)[0] in (Phase.ended, Phase.cancelled)
+            if over or session.live_state is LiveState.ended:
+                await self.finish_interrupted(str(session.id))
 
     def _directories(self) -> list[Path]:
         if not self.spool_dir.is_dir():
@@ -284,7 +334,10 @@ class RecordingArchive:
             await self._sync_low_variant(session_id, directory, low, ended)
         if not ended:
             return False
-        return await self._store_recording(int(session_id), directory, prefix)
+        parts = await asyncio.to_thread(earlier_parts, directory)
+        for part in parts:  # every part's segments in storage before the joined playlist
+            await self._sync_directory(part)
+        return await self._store_recording(int(session_id), [*parts, directory], prefix)
 
     async def _sync_low_variant(
         self, session_id: str, directory: Path, low: Path, top_ended: bool
@@ -336,7 +389,9 @@ class RecordingArchive:
             f"{live_prefix(session_id)}/{SEATS_NAME}", document, "application/json"
         )
 
-    async def _store_recording(self, session_id: int, directory: Path, prefix: str) -> bool:
+    async def _store_recording(self, session_id: int, parts: list[Path], prefix: str) -> bool:
+        """Store one recording of a talk; ``parts`` > 1 after an interruption (joined)."""
+        directory = parts[-1]
         async with self.database.session() as db:
             if await db.get(ProgrammeSession, session_id) is None:
                 logger.error(
@@ -345,7 +400,11 @@ class RecordingArchive:
                 return False
         mp4 = directory.with_name(directory.name + ".mp4")
         try:
-            duration = await asyncio.to_thread(assemble_mp4, directory, mp4)
+            if len(parts) == 1:
+                duration = await asyncio.to_thread(assemble_mp4, directory, mp4)
+            else:
+                duration = await asyncio.to_thread(join_parts, parts, mp4)
+                await self._put_joined_playlist(session_id, parts)
         except OSError as exc:
             await asyncio.to_thread(mp4.unlink, True)  # a partial file would hold the space
             if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
@@ -371,9 +430,21 @@ class RecordingArchive:
                 )
             )
             await db.commit()
-        await asyncio.to_thread(shutil.rmtree, directory, True)
-        logger.info("recording of session %s stored as %s (%.1f s)", session_id, key, duration)
+        for part in parts:
+            await asyncio.to_thread(shutil.rmtree, part, True)
+        logger.info(
+            "recording of session %s stored as %s (%.1f s, %d part%s)",
+            session_id, key, duration, len(parts), "" if len(parts) == 1 else "s",
+        )  # fmt: skip
         return True
+
+    async def _put_joined_playlist(self, session_id: int, parts: list[Path]) -> None:
+        """Every part's playlist becomes the VOD of the whole talk (same text for each)."""
+        listed = [(part.name, await asyncio.to_thread(read_index, part)) for part in parts]
+        text = joined_playlist(listed)
+        for part in parts:
+            key = f"{live_prefix(session_id)}/{part.name}/{MEDIA_PLAYLIST_NAME}"
+            await self._put_bytes(key, text, PLAYLIST_TYPE)
 
     async def _put_file(self, key: str, path: Path, content_type: str) -> None:
         await self.storage.save_file(

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import itertools
 import json
 import socket
 import struct
@@ -28,7 +27,9 @@ from typing import Any
 from aiortc import RTCPeerConnection, RTCSessionDescription
 
 from .errors import LiveError
+from .ice import LOOPBACK_ARG, LOOPBACK_HELP, allow_loopback_candidates
 from .media import EncodedFrame, Subscriber
+from .rpc import PendingCalls
 from .viewers import answer_viewer
 
 MSG_FRAME, MSG_CONTROL, MSG_KEYFRAME = 1, 2, 3
@@ -100,8 +101,7 @@ class FanoutProcess:
         self._process: asyncio.subprocess.Process | None = None
         self._writer: asyncio.StreamWriter | None = None
         self._task: asyncio.Task[None] | None = None
-        self._pending: dict[int, asyncio.Future[Any]] = {}
-        self._ids = itertools.count(1)
+        self._calls = PendingCalls("fan-out process stopped")
 
     async def start(self) -> None:
         """Spawn the helper with one end of a socket pair."""
@@ -137,30 +137,18 @@ class FanoutProcess:
                 if message.get("event") == "viewers":
                     self.viewer_count = message["count"]
                     continue
-                future = self._pending.pop(message.get("id", 0), None)
-                if future is None or future.done():
-                    continue
-                if "error" in message:
-                    future.set_exception(LiveError(*message["error"]))
-                else:
-                    future.set_result(message["result"])
+                self._calls.answer(message)
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
         finally:
             self._writer = None
             self.viewer_count = 0  # its peers died with it
-            for future in self._pending.values():
-                if not future.done():
-                    future.set_exception(LiveError(503, "fan-out process stopped"))
-            self._pending.clear()
+            self._calls.fail_all()
 
     async def _call(self, op: str, **arguments: Any) -> Any:
-        request_id = next(self._ids)
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._pending[request_id] = future
-        body = json.dumps({"id": request_id, "op": op, **arguments}).encode()
+        request_id, body, future = self._calls.request(op, **arguments)
         if not self.send(MSG_CONTROL, body):
-            self._pending.pop(request_id, None)
+            self._calls.cancel(request_id)
             raise LiveError(503, "fan-out process unavailable")
         return await future
 
@@ -304,10 +292,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="fair live fan-out helper")
     parser.add_argument("fd", type=int)
     parser.add_argument("config")
-    parser.add_argument("--loopback", action="store_true", help="tests only: gather 127.0.0.1")
+    parser.add_argument(LOOPBACK_ARG, action="store_true", help=LOOPBACK_HELP)
     args = parser.parse_args()
     if args.loopback:
-        from .loadgen import allow_loopback_candidates
-
         allow_loopback_candidates()
     asyncio.run(_serve(args.fd, json.loads(args.config)))

@@ -21,7 +21,6 @@ from starlette.routing import BaseRoute, Route
 
 from fair.app_services import app_services
 from fair.auth import CurrentUser, require_user
-from fair.db import Database
 from fair.errors import HTTPError
 from fair.ids import parse_id
 from fair.models import Role
@@ -31,68 +30,21 @@ from fair.web import check_csrf, current_user, read_form, render
 from sessions.compositions import Compositions
 from sessions.go_live import go_live_refusal
 from sessions.live.archive import RecordingArchive
+from sessions.live.engine import LiveEngine
 from sessions.live.errors import LiveError
 from sessions.live.hls_audience import HlsAudience
 from sessions.live.hls_views import hls_file, hls_url
-from sessions.live.stage import LiveRegistry
-from sessions.live.worker import LiveWorker
-from sessions.live_marks import record_mark, spanned_sessions
+from sessions.live.ice import allow_loopback_candidates
+from sessions.live.talk_state import pause_interrupted, store_live_state
+from sessions.live_marks import spanned_sessions
 from sessions.models import LiveState, ProgrammeSession, Recording
-from sessions.qa import PROGRAMME_CHANNEL, can_moderate, session_channel
+from sessions.qa import can_moderate
 from sessions.queries import get_session
 from sessions.recording_uploads import compose_panel, recording_opt_out, upload_recording
 from sessions.states import Phase, phase_of
 
 logger = logging.getLogger(__name__)
 MAX_SIGNAL_BYTES = 128 * 1024
-
-
-class LiveEngine:
-    """The media engine of this app instance, started on first use.
-
-    Most requests never touch live media; starting the engine (a child process by
-    default) only when a stage is first used keeps start-up and tests fast.
-    """
-
-    def __init__(self, settings: Any, archive: RecordingArchive, worker_args: list[str]) -> None:
-        self.settings = settings
-        self.archive = archive
-        self.worker_args = worker_args
-        self._engine: LiveRegistry | LiveWorker | None = None
-        self._lock = asyncio.Lock()
-
-    async def get(self) -> LiveRegistry | LiveWorker:
-        async with self._lock:
-            if self._engine is None:
-                self._engine = await self._start()
-            return self._engine
-
-    async def _start(self) -> LiveRegistry | LiveWorker:
-        settings = self.settings
-        options: dict[str, Any] = {
-            "ice_servers": settings.ice_server_list,
-            "record": settings.record_sessions,
-            "on_recording_finished": self.archive.on_recording_finished,
-            "fanout_processes": settings.live_fanout_processes,
-            "renditions": settings.live_renditions,
-        }
-        spool_dir = Path(settings.spool_dir)
-        if not settings.live_worker:
-            return LiveRegistry(spool_dir, **options)
-        worker = LiveWorker(spool_dir, worker_args=self.worker_args, **options)
-        await worker.start()
-        return worker
-
-    async def describe(self, session_id: str) -> dict[str, Any]:
-        if self._engine is None:  # nothing has been published or watched here yet
-            return {"state": "idle", "publishers": [], "seats": 1, "max_seats": 6, "viewers": 0}
-        return await self._engine.describe(session_id)
-
-    async def close(self) -> None:
-        async with self._lock:
-            if self._engine is not None:
-                await self._engine.close()
-                self._engine = None
 
 
 def _live(request: Request) -> LiveEngine:
@@ -167,25 +119,18 @@ def _record(request: Request, session: ProgrammeSession) -> bool:
 
 
 async def _set_state(request: Request, session_id: int, state: LiveState) -> None:
-    """Store the stage's state and tell every open page of the session at once (their
-    players refresh; nobody has to reload to see "live" or "ended")."""
-    database: Database = app_services(request).db
-    async with database.session() as db:
-        session = await db.get(ProgrammeSession, session_id)
-        if session is None or session.live_state == state:
-            return
-        session.live_state = state
-        if state in (LiveState.live, LiveState.ended):  # not a resume after a pause
-            kind = "start" if state is LiveState.live else "end"
-            await record_mark(db, session_id, kind, app_services(request).settings.now())
-        await db.commit()
-    await app_services(request).hub.publish(
-        session_channel(session_id), {"type": "session_state", "state": state.value}
-    )
-    await app_services(request).hub.publish(
-        PROGRAMME_CHANNEL,
-        {"type": "session_state", "session_id": session_id, "state": state.value},
-    )
+    services = app_services(request)
+    await store_live_state(services.db, services.hub, services.settings.now(), session_id, state)
+
+
+async def _end_stage(request: Request, session_id: int) -> None:
+    """End the talk's stage, then store "ended": while the media worker is being
+    restarted this answers 503 and changes nothing (no half-ended talk); parts a dead
+    worker left are joined into the talk's one recording."""
+    await (await _live(request).get()).end(str(session_id))
+    archive: RecordingArchive = request.app.state.recording_archive
+    await archive.finish_interrupted(str(session_id))
+    await _set_state(request, session_id, LiveState.ended)
 
 
 def _is_over(request: Request, session: ProgrammeSession) -> bool:
@@ -207,11 +152,19 @@ async def stage_page(request: Request) -> Response:
 
 async def live_status(request: Request) -> Response:
     session = await _load_session(request)
-    info = dict(await _live(request).describe(str(session.id)))
+    engine = _live(request)
+    info = dict(await engine.describe(str(session.id)))
+    archive: RecordingArchive = request.app.state.recording_archive
     if _is_over(request, session):
         info["state"] = "ended"
+    elif info.get("state") == "idle" and str(session.id) in archive.interrupted_sessions:
+        info["state"] = "interrupted"  # a media process died mid-talk; it continues
     elif info.get("state") == "idle" and session.live_state is LiveState.live:
         info["state"] = "waiting"
+    info["generation"] = engine.generation  # changed: the pages' peers must reconnect
+    info["worker_restarts"] = engine.restarts
+    if engine.last_restart is not None:
+        info["worker_restarted_at"] = engine.last_restart
     info["session_state"] = session.live_state.value
     if _record(request, session):  # live HLS exists only for recorded talks
         info["hls_url"] = hls_url(app_services(request).settings.media_base_url, session.id)
@@ -295,8 +248,7 @@ async def moderate(request: Request) -> Response:
             raise HTTPError(409, "Dieser Programmpunkt ist beendet oder abgesagt.")
         await _set_state(request, session.id, LiveState.live)
     else:
-        await _set_state(request, session.id, LiveState.ended)
-        await (await _live(request).get()).end(str(session.id))
+        await _end_stage(request, session.id)
     if "application/json" in request.headers.get("accept", ""):
         return JSONResponse({"state": "live" if action == "start" else "ended"})
     return RedirectResponse(f"/sessions/{session.id}/stage", status_code=303)
@@ -315,8 +267,7 @@ async def _next_item(request: Request) -> Response:
         following = (await spanned_sessions(db, session))[1:2]
     if not following:
         raise HTTPError(409, "Auf dieser Bühne folgt heute kein weiterer Programmpunkt.")
-    await _set_state(request, session.id, LiveState.ended)
-    await (await _live(request).get()).end(str(session.id))
+    await _end_stage(request, session.id)
     await _set_state(request, following[0].id, LiveState.live)
     if "application/json" in request.headers.get("accept", ""):
         return JSONResponse({"state": "ended", "next": following[0].id})
@@ -386,19 +337,32 @@ def register_live_hooks(app: Starlette) -> None:
         settings = app_services(app).settings
         spool_dir = Path(settings.spool_dir)
         await asyncio.to_thread(spool_dir.mkdir, parents=True, exist_ok=True)
-        archive = RecordingArchive(app_services(app).db, app_services(app).storage, spool_dir)
+        archive = RecordingArchive(
+            app_services(app).db, app_services(app).storage, spool_dir, clock=settings.now
+        )
         app.state.recording_archive = archive
         app.state.live_offer_limit = SlidingWindowLimit(
             settings.live_offers_per_minute,
             60,
             "Zu viele Verbindungsversuche. Bitte warten Sie eine Minute.",
         )
+        if settings.live_loopback_ice:  # development only; refused in production mode
+            allow_loopback_candidates()
+
+        async def worker_lost() -> None:
+            """The media worker died: keep its parts, mark its talks paused."""
+            interrupted = await archive.recover()
+            services = app_services(app)
+            await pause_interrupted(services.db, services.hub, settings.now(), interrupted)
+
         app.state.live = LiveEngine(
-            settings, archive, list(getattr(app.state, "live_worker_args", []))
+            settings,
+            archive.on_recording_finished,
+            on_worker_lost=worker_lost,
         )
         app.state.compositions = Compositions(app_services(app).db, app_services(app).storage)
         app.state.hls_audience = HlsAudience()
-        await archive.recover()
+        await worker_lost()  # at start-up every part still being written was interrupted
         archive.start()  # live HLS: segments go to storage as they close
 
     async def stop(app: Starlette) -> None:
@@ -413,4 +377,5 @@ def register_live_hooks(app: Starlette) -> None:
 async def live_error_response(request: Request, exc: Exception) -> Response:
     """The engine's refusals (bad SDP, ended stage, worker gone) as JSON errors."""
     assert isinstance(exc, LiveError)
-    return JSONResponse({"error": exc.message}, status_code=exc.status_code)
+    headers = {"Retry-After": "2"} if exc.status_code == 503 else None
+    return JSONResponse({"error": exc.message}, status_code=exc.status_code, headers=headers)

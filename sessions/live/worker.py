@@ -15,17 +15,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import itertools
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from aiortc import RTCSessionDescription
 
+from .config import LiveConfig
 from .errors import LiveError
-from .stage import DEFAULT_MAX_PUBLISHERS, LiveRegistry, RecordingCallback
+from .ice import allow_loopback_candidates
+from .rpc import PendingCalls
+from .stage import RecordingCallback
 
 logger = logging.getLogger(__name__)
 
@@ -37,31 +40,18 @@ class LiveWorker:
 
     def __init__(
         self,
-        spool_dir: Path,
-        ice_servers: list[dict[str, Any]] | None = None,
-        record: bool = True,
+        config: LiveConfig,
         on_recording_finished: RecordingCallback | None = None,
-        max_publishers: int = DEFAULT_MAX_PUBLISHERS,
-        video_bitrate: int = 1_000_000,
         python: str = sys.executable,
         worker_args: list[str] | None = None,
-        fanout_processes: int = 0,
-        renditions: bool = True,
     ) -> None:
-        self.spool_dir = spool_dir
-        self.renditions = renditions
-        self.ice_servers = list(ice_servers or [])
-        self.record = record
+        self.config = config
         self.on_recording_finished = on_recording_finished
-        self.max_publishers = max_publishers
-        self.video_bitrate = video_bitrate
-        self.fanout_processes = fanout_processes
         self._command = [python, "-m", "sessions.live.worker"]
         self._worker_args = list(worker_args or [])
         self._process: asyncio.subprocess.Process | None = None
         self._reader: asyncio.Task[None] | None = None
-        self._pending: dict[int, asyncio.Future[Any]] = {}
-        self._ids = itertools.count(1)
+        self._calls = PendingCalls("live media worker stopped")
         self._callbacks: set[asyncio.Task[None]] = set()
 
     @property
@@ -71,21 +61,22 @@ class LiveWorker:
 
     async def start(self) -> None:
         """Start the child process (call once, e.g. in the app's lifespan)."""
-        config = {
-            "spool_dir": str(self.spool_dir),
-            "ice_servers": self.ice_servers,
-            "record": self.record,
-            "max_publishers": self.max_publishers,
-            "video_bitrate": self.video_bitrate,
-            "fanout_processes": self.fanout_processes,
-            "renditions": self.renditions,
-        }
         self._process = await asyncio.create_subprocess_exec(
-            *self._command, json.dumps(config), *self._worker_args,
+            *self._command, self.config.to_json(), *self._worker_args,
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
             limit=STREAM_LIMIT,
         )  # fmt: skip
         self._reader = asyncio.get_running_loop().create_task(self._read())
+
+    async def wait_stopped(self) -> int | None:
+        """Wait until the child exits (crash or :meth:`close`); its exit code."""
+        process = self._process
+        if process is None:
+            return None
+        code = await process.wait()
+        if self._reader is not None:  # pending calls have failed with 503 by now
+            await asyncio.gather(self._reader, return_exceptions=True)
+        return code
 
     async def _read(self) -> None:
         assert self._process is not None and self._process.stdout is not None
@@ -95,19 +86,9 @@ class LiveWorker:
                 if "event" in message:
                     self._event(message)
                     continue
-                future = self._pending.pop(message["id"], None)
-                if future is None or future.done():
-                    continue
-                if "error" in message:
-                    status, text = message["error"]
-                    future.set_exception(LiveError(status, text))
-                else:
-                    future.set_result(message["result"])
+                self._calls.answer(message)
         finally:
-            for future in self._pending.values():
-                if not future.done():
-                    future.set_exception(LiveError(503, "live media worker stopped"))
-            self._pending.clear()
+            self._calls.fail_all()
 
     def _event(self, message: dict[str, Any]) -> None:
         callback = self.on_recording_finished
@@ -136,14 +117,12 @@ class LiveWorker:
             or self._reader.done()
         ):
             raise LiveError(503, "live media worker not running")
-        request_id = next(self._ids)
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._pending[request_id] = future
-        process.stdin.write(json.dumps({"id": request_id, "op": op, **arguments}).encode() + b"\n")
+        request_id, body, future = self._calls.request(op, **arguments)
+        process.stdin.write(body + b"\n")
         try:
             await process.stdin.drain()
         except ConnectionError:
-            self._pending.pop(request_id, None)
+            self._calls.cancel(request_id)
             raise LiveError(503, "live media worker stopped") from None
         return await future
 
@@ -205,7 +184,7 @@ class LiveWorker:
         self._process = None
 
 
-async def _serve(config: dict[str, Any]) -> None:
+async def _serve(config: LiveConfig) -> None:
     """Child side: answer requests from stdin concurrently, one JSON line each."""
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader(limit=STREAM_LIMIT)
@@ -218,17 +197,7 @@ async def _serve(config: dict[str, Any]) -> None:
     async def recorded(session_id: str, path: Path, duration: float) -> None:
         emit({"event": "recording", "session": session_id, "path": str(path), "duration": duration})
 
-    registry = LiveRegistry(
-        Path(config["spool_dir"]),
-        ice_servers=config["ice_servers"],
-        record=config["record"],
-        on_recording_finished=recorded,
-        max_publishers=config["max_publishers"],
-        video_bitrate=config["video_bitrate"],
-        fanout_processes=config.get("fanout_processes", 0),
-        renditions=config.get("renditions", True),
-        fanout_args=["--loopback"] if config.get("loopback") else None,
-    )
+    registry = config.registry(recorded)
     tasks: set[asyncio.Task[None]] = set()
     closing = asyncio.Event()
 
@@ -272,6 +241,14 @@ async def _serve(config: dict[str, Any]) -> None:
 
     while not closing.is_set():
         line = await reader.readline()
+        if not line and not closing.is_set():
+            # The app died (SIGKILL, OOM) without asking us to close. Ending the stages
+            # would mark their recordings "ended" and the talk would be stored in two
+            # pieces; leave them open instead, exactly as a killed worker would, so the
+            # next app start marks them interrupted and joins them with the talk's next
+            # part (the fragment in the muxer, < 2 s, is lost either way).
+            logger.warning("live worker: the app is gone; exiting without ending stages")
+            os._exit(0)
         if not line:
             break
         task = loop.create_task(handle(json.loads(line)))
@@ -286,15 +263,11 @@ def main() -> None:
     """Entry point of the worker process (started by :class:`LiveWorker`)."""
     parser = argparse.ArgumentParser(description="fair live media worker")
     parser.add_argument("config", help="JSON settings from the parent")
-    parser.add_argument("--loopback", action="store_true", help="tests only: gather 127.0.0.1")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    if args.loopback:
-        from .loadgen import allow_loopback_candidates
-
+    config = LiveConfig.from_json(args.config)
+    if config.loopback:  # FAIR_LIVE_LOOPBACK_ICE (development only)
         allow_loopback_candidates()
-    config = json.loads(args.config)
-    config["loopback"] = args.loopback
     asyncio.run(_serve(config))
 
 

@@ -12,7 +12,7 @@ import { on } from "./channel.js";
 import { fetchStatus, negotiate, newPeer } from "./webrtc.js";
 import { attachControls } from "./player-controls.js";
 
-const WATCHABLE = new Set(["live", "paused", "waiting"]);
+const WATCHABLE = new Set(["live", "paused", "waiting", "interrupted"]);
 
 const POLL_MS = 3000;
 const CONNECT_TIMEOUT_MS = 10000;
@@ -83,12 +83,24 @@ class LivePlayer {
         return;
       }
       if (!this.watching) this.joinButton.hidden = !WATCHABLE.has(info.state);
+      this.followEngine(info);
       if (this.mode === "webrtc" && info.seats > this.pairs) this.connect(info); // a bigger panel
       if (this.mode === "hls" && info.seats > this.hlsPlayers.length) this.addNewHlsSeats();
     } catch {
       /* keep the last state; try again */
     }
     this.pollTimer = setTimeout(() => this.poll(), POLL_MS);
+  }
+
+  // The media worker was restarted (a new generation): this peer is dead. Reconnect as
+  // soon as the talk is live again; until then the state line says it was interrupted.
+  followEngine(info) {
+    if (this.mode !== "webrtc" || !info.generation || !this.generation) return;
+    if (info.generation === this.generation) return;
+    if (info.state === "live") {
+      this.generation = info.generation;
+      this.reconnect();
+    }
   }
 
   async join() {
@@ -254,6 +266,7 @@ class LivePlayer {
     const old = this.pc;
     this.pc = pc;
     this.pairs = pairs;
+    this.generation = info.generation || this.generation;
     this.stage.replaceChildren(...tiles);
     if (old) old.close();
   }
@@ -291,6 +304,10 @@ class LivePlayer {
   fail(error) {
     if (error && error.status === 409) {
       this.stop();
+      return;
+    }
+    if (error && error.status === 503 && this.root.dataset.state === "interrupted") {
+      this.reconnect(); // the media worker is being restarted: WebRTC is back in seconds
       return;
     }
     if (this.hlsUrl && this.mode === "webrtc") {

@@ -105,6 +105,7 @@ class Stage {
       denied: this.root.dataset.labelDenied,
       error: this.root.dataset.labelError,
       ended: this.root.dataset.labelEnded,
+      interrupted: this.root.dataset.labelInterrupted,
     };
     this.stateLabel.textContent = labels[name] || name;
     this.root.dataset.state = name;
@@ -122,10 +123,34 @@ class Stage {
         this.end();
         return;
       }
+      this.followEngine(info);
     } catch {
       /* try again */
     }
     setTimeout(() => this.poll(), POLL_MS);
+  }
+
+  // The media worker died and was restarted (a new generation): this page's peers went
+  // with it, so publish again at once; the talk continues in the same recording.
+  followEngine(info) {
+    const sending = [this.camera, this.screen].filter((pub) => pub && pub.pc && !pub.stopped);
+    if (this.generation && info.generation && info.generation !== this.generation) {
+      for (const publication of sending) publication.retry();
+    }
+    if (info.generation) this.generation = info.generation;
+    if (info.state === "interrupted" && sending.length) this.setState("interrupted");
+    const note = document.querySelector("[data-stage-restart]");
+    if (note && info.worker_restarts > 0) {
+      const at = new Date(info.worker_restarted_at * 1000).toLocaleTimeString(
+        document.documentElement.lang || undefined,
+        { hour: "2-digit", minute: "2-digit" },
+      );
+      const text = note.dataset.label
+        .replace("{time}", at)
+        .replace("{count}", String(info.worker_restarts));
+      if (note.textContent !== text) note.textContent = text;
+      note.hidden = false;
+    }
   }
 
   async openCamera() {

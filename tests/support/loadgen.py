@@ -1,12 +1,14 @@
 """Receive-only aiortc viewers for tests and the benchmark, in-process or in child processes.
 
-Not used by the app. A :class:`ProbeViewer` offers ``seats`` recvonly video+audio pairs,
-counts video frames *before* decoding (decoding is what makes load generators expensive)
-and, with ``decode=True``, decodes for real and reads the stamps drawn by
-:class:`~sessions.live.synthetic.SyntheticVideoTrack` to check order and latency.
+Not used by the app, so it lives outside the app package. A :class:`ProbeViewer` offers
+``seats`` recvonly video+audio pairs, counts video frames *before* decoding (decoding is
+what makes load generators expensive) and, with ``decode=True``, decodes for real and
+reads the stamps drawn by :class:`~sessions.live.synthetic.SyntheticVideoTrack` to check
+order and latency.
 
-Child processes (``python -m sessions.live.loadgen``) host many viewers and speak JSON
-lines on stdin/stdout; :class:`ViewerProcess` is the parent side.
+Child processes (``python -m tests.support.loadgen``, started from the repository root)
+host many viewers and speak JSON lines on stdin/stdout; :class:`ViewerProcess` is the
+parent side.
 """
 
 from __future__ import annotations
@@ -18,13 +20,16 @@ import statistics
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from aiortc import RTCBundlePolicy, RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
-from .synthetic import read_stamp
+from sessions.live.ice import allow_loopback_candidates
+from sessions.live.synthetic import read_stamp
 
+REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
 Answerer = Callable[[str, str], Awaitable[RTCSessionDescription]]
 
 
@@ -195,7 +200,7 @@ class ViewerProcess:
         args = [
             sys.executable,
             "-m",
-            "sessions.live.loadgen",
+            "tests.support.loadgen",
             "--viewers",
             str(self.count),
             "--seats",
@@ -210,6 +215,7 @@ class ViewerProcess:
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             limit=1 << 22,
+            cwd=REPOSITORY_ROOT,  # ``-m tests.support.loadgen`` resolves from there
         )
         for _ in range(self.count):
             message = await self._read()
@@ -324,7 +330,7 @@ class PublisherProcess(ViewerProcess):
         args = [
             sys.executable,
             "-m",
-            "sessions.live.loadgen",
+            "tests.support.loadgen",
             "--publish",
             f"{width}x{height}@{fps}",
         ]
@@ -335,29 +341,12 @@ class PublisherProcess(ViewerProcess):
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             limit=1 << 22,
+            cwd=REPOSITORY_ROOT,  # ``-m tests.support.loadgen`` resolves from there
         )
         message = await self._read()
         answer = await answerer(message["sdp"], message["type"])
         await self._write({"id": 0, "sdp": answer.sdp, "type": answer.type})
         await self._read()
-
-
-def allow_loopback_candidates() -> None:
-    """Let aioice gather 127.0.0.1 (it never does): for loopback-only tests and benches."""
-    import aioice.ice
-
-    original = aioice.ice.get_host_addresses
-    if getattr(original, "_fair_loopback", False):
-        return
-
-    def with_loopback(use_ipv4: bool, use_ipv6: bool) -> list[str]:
-        addresses = original(use_ipv4, use_ipv6)
-        if use_ipv4 and "127.0.0.1" not in addresses:
-            addresses = ["127.0.0.1", *addresses]
-        return addresses
-
-    with_loopback._fair_loopback = True  # type: ignore[attr-defined]
-    aioice.ice.get_host_addresses = with_loopback
 
 
 def main() -> None:
