@@ -234,9 +234,7 @@ async def material_download(request: Request) -> Response:
         if version_id is not None and version_id != material.current_version_id:
             services.require_booth_editor(current_user(request), booth)
         if counts_as_download(request):
-            await analytics.count(
-                db, booth.id, analytics.fair_today(settings), downloads=1
-            )
+            await analytics.count(db, booth.id, analytics.fair_today(settings), downloads=1)
             await db.commit()
     return await send_stored_file(
         request,

@@ -77,9 +77,7 @@ async def test_an_ended_talk_closes_qa_chat_and_camera_without_reload(
         await question.first.wait_for(timeout=10_000)
         question_id = await question.first.get_attribute("data-question-id")
         assert question_id
-        await _organiser(
-            base, session_id, f"/questions/{question_id}/moderate", action="answer"
-        )
+        await _organiser(base, session_id, f"/questions/{question_id}/moderate", action="answer")
         await visitor.wait_for_selector("[data-qa-list] li .badge:text('beantwortet')")
         await visitor.wait_for_selector("[data-chat-form]:not([hidden])", timeout=10_000)
         await visitor.fill("#qa-body", "Noch eine Frage")  # the visitor is typing

@@ -21,6 +21,7 @@ from websockets.exceptions import ConnectionClosed
 from fair.app import create_app
 from fair.app_services import app_services
 from sessions.app_parts import programme_parts
+from sessions.sockets import ENDED_TALK_CHAT
 from tests.conftest import csrf_of, login, make_settings
 from tests.redis_server import RedisServer
 from tests.test_realtime import Instance
@@ -490,7 +491,7 @@ async def test_a_talks_chat_is_read_only_after_the_moderator_ends_it(live: Insta
             await next_event(bob, lambda e: e == {"type": "session_state", "state": "ended"})
             await ada.send(json.dumps({"type": "chat", "name": "Ada", "text": "Nachher"}))
             error = await next_event(ada, lambda e: e["type"] == "error")
-            assert error["message"] == "Der Programmpunkt ist beendet; der Chat ist nur noch lesbar."
+            assert error["message"] == ENDED_TALK_CHAT
             with pytest.raises(TimeoutError):
                 await next_event(bob, lambda e: e["type"] == "chat", timeout=0.5)
         page = (await http.get(f"/sessions/{session_id}")).text
