@@ -15,8 +15,10 @@ from sqlalchemy import select
 from starlette.applications import Starlette
 
 from booths import analytics
+from booths.app_parts import booth_parts
 from booths.models import Booth, BoothDailyStats
 from fair.app import create_app
+from fair.app_services import app_services
 from tests.booth_helpers import KRZ, ORGANISER, OWN
 from tests.conftest import login, make_client, make_settings
 
@@ -39,13 +41,13 @@ def _chart_days(page: str) -> list[str]:
 
 async def test_visits_and_charts_use_the_fairs_day(app_on_fair_day: Starlette) -> None:
     app = app_on_fair_day
-    assert analytics.fair_today(app.state.settings) == DAY
+    assert analytics.fair_today(app_services(app).settings) == DAY
     async with make_client(app) as visitor:
         assert (await visitor.get(f"/booths/{OWN}")).status_code == 200
         seen = visitor.cookies.get(analytics.SEEN_COOKIE)
         assert seen is not None and seen.strip('"').startswith("2026-03-10.")
-    await app.state.visit_counts.flush()
-    async with app.state.db.session() as db:
+    await booth_parts(app).visit_counts.flush()
+    async with app_services(app).db.session() as db:
         days = (
             await db.scalars(
                 select(BoothDailyStats.day)
