@@ -20,6 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from booths.models import Booth, BoothDailyStats
 from fair.counters import BatchedCounts
+from fair.db import utcnow
+from fair.formatting import to_local
+from fair.settings import Settings
 from fair.templating import N_
 
 log = logging.getLogger(__name__)
@@ -30,12 +33,20 @@ COUNTERS = ("visits", "unique_visitors", "downloads", "contact_requests")
 
 
 def local_today(time_zone: str, now: datetime | None = None) -> date:
-    return (now or datetime.now(ZoneInfo(time_zone))).astimezone(ZoneInfo(time_zone)).date()
+    """The event-local date of ``now`` (naive UTC, as ``Settings.now()`` gives it)."""
+    return to_local(now or utcnow(), time_zone).date()
 
 
-def seconds_until_midnight(time_zone: str) -> int:
-    zone = ZoneInfo(time_zone)
-    now = datetime.now(zone)
+def fair_today(settings: Settings) -> date:
+    """Today on the fair's clock, so ``FAIR_TODAY`` moves charts, counts and exports
+    together instead of some following the wall clock."""
+    return local_today(settings.time_zone, settings.now())
+
+
+def seconds_until_midnight(settings: Settings) -> int:
+    """Until the fair's next local midnight, when the ``fair_seen`` cookie goes stale."""
+    zone = ZoneInfo(settings.time_zone)
+    now = to_local(settings.now(), settings.time_zone)
     midnight = datetime.combine(now.date() + timedelta(days=1), time(), zone)
     return max(int((midnight - now).total_seconds()), 60)
 

@@ -41,7 +41,7 @@ CHART_DAYS = 14
 
 
 def _period(request: Request) -> tuple[date, date]:
-    last = analytics.local_today(app_services(request).settings.time_zone)
+    last = analytics.fair_today(app_services(request).settings)
     return last - timedelta(days=CHART_DAYS - 1), last
 
 

@@ -95,7 +95,7 @@ async def _record_visit(request: Request, booth_id: int, response: Response) -> 
     if request.method != "GET":
         return
     settings = app_services(request).settings
-    today = analytics.local_today(settings.time_zone)
+    today = analytics.fair_today(settings)
     seen = analytics.parse_seen(request.cookies.get(analytics.SEEN_COOKIE), today)
     first_visit_today = booth_id not in seen
     booth_parts(request).visit_counts.add_visit(booth_id, today, unique=first_visit_today)
@@ -103,7 +103,7 @@ async def _record_visit(request: Request, booth_id: int, response: Response) -> 
         response.set_cookie(
             analytics.SEEN_COOKIE,
             analytics.format_seen(seen | {booth_id}, today),
-            max_age=analytics.seconds_until_midnight(settings.time_zone),
+            max_age=analytics.seconds_until_midnight(settings),
             path="/booths",
             httponly=True,
             samesite="lax",
@@ -205,7 +205,7 @@ async def contact_request(request: Request) -> Response:
                 },
                 status_code=exc.status_code,
             )
-        today = analytics.local_today(settings.time_zone)
+        today = analytics.fair_today(settings)
         await analytics.count(db, booth.id, today, contact_requests=1)
         await db.commit()
         await announce_contact_request(db, postman(request), booth, new)
@@ -235,9 +235,7 @@ async def material_download(request: Request) -> Response:
         if version_id is not None and version_id != material.current_version_id:
             services.require_booth_editor(current_user(request), booth)
         if counts_as_download(request):
-            await analytics.count(
-                db, booth.id, analytics.local_today(settings.time_zone), downloads=1
-            )
+            await analytics.count(db, booth.id, analytics.fair_today(settings), downloads=1)
             await db.commit()
     return await send_stored_file(
         request,

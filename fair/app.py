@@ -19,6 +19,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount
+from starlette.types import Scope
 
 from fair.app_services import AppServices, app_services
 from fair.branding import BrandingCache
@@ -40,7 +41,7 @@ from fair.static_assets import static_files
 from fair.templating import Templates
 from fair.unavailable import DatabaseDownMiddleware
 from fair.user_cache import UserCache
-from fair.web import wants_json
+from fair.web import language, wants_json
 
 log = logging.getLogger("fair")
 
@@ -130,7 +131,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
             upload_limit=settings.max_upload_bytes + 1024 * 1024,
             upload_paths=UPLOAD_PATHS,
         ),
-        Middleware(SameOriginMiddleware),
         Middleware(
             SessionMiddleware,
             secret_key=settings.effective_secret_key(),
@@ -145,6 +145,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
             database=database,
             user_cache=user_cache,
         ),
+        # Inside the request context, so a refused form post gets the error page in the
+        # visitor's language.
+        Middleware(SameOriginMiddleware, error_page=refused_page),
         Middleware(SeriesScopeMiddleware, cache=series_cache),
     ]
     app = Starlette(
@@ -233,6 +236,12 @@ def error_response(
         log.exception("rendering the error page failed")
         return JSONResponse({"error": message}, status_code=status_code, headers=headers)
     return Response(html, status_code=status_code, media_type="text/html", headers=headers)
+
+
+def refused_page(scope: Scope, status_code: int, message: str) -> Response:
+    """The error page for a request a middleware refuses before any route runs."""
+    request = Request(scope)
+    return error_response(request, status_code, gettext_for(language(request)).gettext(message))
 
 
 async def handle_http_error(request: Request, exc: Exception) -> Response:

@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from starlette.requests import HTTPConnection
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fair import drafts
@@ -23,6 +24,8 @@ CONTENT_SECURITY_POLICY = (
     "object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'"
 )
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+# Draws the HTML error page for a request the middleware refuses: (scope, status, message).
+ErrorPage = Callable[[Scope, int, str], Response]
 
 
 def content_security_policy(media_origin: str = "") -> str:
@@ -132,26 +135,44 @@ class BodyLimitMiddleware:
 
 class SameOriginMiddleware:
     """Browsers send Origin on cross-site POSTs; refuse those outright (defence in depth
-    beside the CSRF token that every form carries)."""
+    beside the CSRF token that every form carries).
 
-    def __init__(self, app: ASGIApp) -> None:
+    A person whose browser posted a form gets ``error_page`` (the normal 403 page in their
+    language) rather than raw JSON; fetch and API clients, which do not ask for HTML,
+    keep the JSON answer. It runs inside the request context, so language and user are
+    known when the page is drawn."""
+
+    MESSAGE = "Anfrage von fremder Herkunft abgelehnt"
+
+    def __init__(self, app: ASGIApp, error_page: ErrorPage | None = None) -> None:
         self.app = app
+        self.error_page = error_page
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] in UNSAFE_METHODS:
             headers = dict(scope.get("headers", []))
-            origin = headers.get(b"origin")
-            host = headers.get(b"host", b"").decode("latin-1")
-            if origin and origin != b"null":
-                origin_host = urlsplit(origin.decode("latin-1")).netloc
-                if origin_host != host:
-                    await _plain(send, 403, "Anfrage von fremder Herkunft abgelehnt")
-                    return
-            fetch_site = headers.get(b"sec-fetch-site")
-            if fetch_site == b"cross-site":
-                await _plain(send, 403, "Anfrage von fremder Herkunft abgelehnt")
+            if _cross_origin(headers):
+                if self.error_page is not None and _accepts_html(scope["path"], headers):
+                    response = self.error_page(scope, 403, self.MESSAGE)
+                    await response(scope, receive, send)
+                else:
+                    await _plain(send, 403, self.MESSAGE)
                 return
         await self.app(scope, receive, send)
+
+
+def _cross_origin(headers: dict[bytes, bytes]) -> bool:
+    """An Origin naming another host, or the browser saying the request is cross-site."""
+    origin = headers.get(b"origin")
+    host = headers.get(b"host", b"").decode("latin-1")
+    if origin and origin != b"null" and urlsplit(origin.decode("latin-1")).netloc != host:
+        return True
+    return headers.get(b"sec-fetch-site") == b"cross-site"
+
+
+def _accepts_html(path: str, headers: dict[bytes, bytes]) -> bool:
+    """A browser navigation (a posted form) asks for text/html; fetch() sends ``*/*``."""
+    return not path.startswith("/api/") and b"text/html" in headers.get(b"accept", b"")
 
 
 class RequestContextMiddleware:

@@ -12,7 +12,7 @@ import contextlib
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from booths.analytics import local_today
+from booths.analytics import fair_today
 from booths.editor import forget_upload, receive_upload
 from fair.app_services import app_services
 from fair.downloads import counts_as_download, send_stored_file
@@ -122,7 +122,7 @@ async def download(request: Request) -> Response:
         if not material.download_url.endswith("." + request.path_params["ext"]):
             raise not_found("Material")
         if counts_as_download(request):
-            today = local_today(app_services(request).settings.time_zone)
+            today = fair_today(app_services(request).settings)
             await rules.count_download(db, material.id, today)
             await db.commit()
     return await send_stored_file(

@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.websockets import WebSocket
 
 from booths.app_parts import booth_parts
@@ -38,7 +40,13 @@ from sessions.announce import Announcer
 from sessions.app_parts import programme_parts
 from sessions.archive_mode import archive_active
 from sessions.chat import booth_channel, chat_event, messages_after, post_chat
-from sessions.qa import PROGRAMME_CHANNEL, questions_event, session_channel, session_exists
+from sessions.qa import (
+    PROGRAMME_CHANNEL,
+    questions_event,
+    require_open,
+    session_channel,
+    session_exists,
+)
 
 logger = logging.getLogger(__name__)
 CLOSE_NOT_FOUND = 4404
@@ -64,7 +72,13 @@ async def session_socket(websocket: WebSocket) -> None:
             questions = await questions_event(db, session_id)
         return [questions, await _presence(app_services(websocket).hub, channel)]
 
-    await _serve(websocket, channel, snapshot)
+    async def refuse_after_the_end(db: AsyncSession) -> None:
+        try:
+            await require_open(db, session_id, app_services(websocket).settings.now())
+        except HTTPError as exc:
+            raise HTTPError(409, ENDED_TALK_CHAT) from exc
+
+    await _serve(websocket, channel, snapshot, chat_guard=refuse_after_the_end)
 
 
 async def booth_socket(websocket: WebSocket) -> None:
@@ -153,6 +167,9 @@ async def _publish_chat(hub: Hub, channel: str, event: dict[str, Any]) -> None:
 
 
 ARCHIVED_CHAT = "Die Veranstaltung ist vorbei; der Chat am Stand ist nur noch lesbar."
+ENDED_TALK_CHAT = "Der Programmpunkt ist beendet; der Chat ist nur noch lesbar."
+# Raises HTTPError when the channel takes no chat now (checked per message, in its session).
+ChatGuard = Callable[[AsyncSession], Awaitable[None]]
 
 
 async def _serve(
@@ -162,9 +179,11 @@ async def _serve(
     read_only_after_event: bool = False,
     *,
     team: bool = False,
+    chat_guard: ChatGuard | None = None,
 ) -> None:
     """``team``: this connection belongs to the booth's team; its messages carry the badge
-    and the account's own name, whatever name the client sent."""
+    and the account's own name, whatever name the client sent. ``chat_guard`` refuses
+    chat the channel no longer takes (a talk that has ended)."""
     app = websocket.app
     hub = app_services(app).hub
     announcer: Announcer = programme_parts(app).presence_announcer
@@ -186,6 +205,8 @@ async def _serve(
                         db, app_services(app).settings.now(), app_services(app).settings.time_zone
                     ):
                         raise HTTPError(409, ARCHIVED_CHAT)
+                    if chat_guard is not None:
+                        await chat_guard(db)
                     message = await post_chat(db, channel, name, text, team=team)
                     await db.commit()
             except HTTPError as exc:

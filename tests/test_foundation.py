@@ -12,6 +12,7 @@ from starlette.applications import Starlette
 
 from fair.app_services import app_services
 from fair.auth import create_invitation
+from fair.i18n import LANGUAGE_COOKIE
 from fair.models import Role
 from tests.conftest import (
     DEMO_PASSWORD,
@@ -149,6 +150,48 @@ async def test_cross_origin_post_is_refused(client: httpx.AsyncClient) -> None:
         headers={"origin": "https://evil.example.com"},
     )
     assert response.status_code == 403
+
+
+async def test_cross_origin_form_post_gets_the_error_page_in_the_visitors_language(
+    client: httpx.AsyncClient,
+) -> None:
+    """A browser posting a form from another site is shown the 403 page, not raw JSON."""
+    token = await csrf_of(client)
+    form = {"email": "orga@example.org", "password": DEMO_PASSWORD, "csrf_token": token}
+    browser = {
+        "origin": "https://evil.example.com",
+        "sec-fetch-site": "cross-site",
+        "accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    }
+    german = await client.post("/login", data=form, headers=browser)
+    assert german.status_code == 403
+    assert german.headers["content-type"].startswith("text/html")
+    assert "<h1>Kein Zugriff</h1>" in german.text
+    assert "Anfrage von fremder Herkunft abgelehnt" in german.text
+    client.cookies.set(LANGUAGE_COOKIE, "en")  # the visitor chose English
+    english = await client.post("/login", data=form, headers=browser)
+    assert english.status_code == 403
+    assert '<html lang="en"' in english.text
+    assert "Request from another origin refused" in english.text
+    assert "fremder" not in english.text
+    assert "orga@example.org" not in english.text  # the refused post was not processed
+
+
+async def test_cross_origin_fetch_and_api_clients_get_json(client: httpx.AsyncClient) -> None:
+    token = await csrf_of(client)
+    form = {"email": "orga@example.org", "password": DEMO_PASSWORD, "csrf_token": token}
+    fetched = await client.post(
+        "/login", data=form, headers={"origin": "https://evil.example.com", "accept": "*/*"}
+    )
+    assert fetched.status_code == 403
+    assert fetched.json() == {"error": "Anfrage von fremder Herkunft abgelehnt"}
+    api = await client.post(
+        "/api/anything",
+        json={},
+        headers={"sec-fetch-site": "cross-site", "accept": "text/html, */*"},
+    )
+    assert api.status_code == 403
+    assert api.json() == {"error": "Anfrage von fremder Herkunft abgelehnt"}
 
 
 async def test_login_rate_limit(client: httpx.AsyncClient) -> None:

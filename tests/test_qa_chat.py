@@ -21,6 +21,7 @@ from websockets.exceptions import ConnectionClosed
 from fair.app import create_app
 from fair.app_services import app_services
 from sessions.app_parts import programme_parts
+from sessions.sockets import ENDED_TALK_CHAT
 from tests.conftest import csrf_of, login, make_settings
 from tests.redis_server import RedisServer
 from tests.test_realtime import Instance
@@ -469,3 +470,31 @@ async def test_question_flood_from_one_client_gets_429(
     assert third.status_code == 429 and "Zu viele Fragen" in third.text
     page = (await client.get(f"/sessions/{session_id}")).text
     assert "Zwei" in page and "Drei" not in page
+
+
+async def test_a_talks_chat_is_read_only_after_the_moderator_ends_it(live: Instance) -> None:
+    """The session page closes its chat form when the talk ends; the server agrees: a chat
+    frame after the end is refused to its sender and reaches no one else."""
+    async with http_to(live) as http:
+        session_id = await _session_id(http)
+        path = f"/ws/sessions/{session_id}"
+        async with (
+            connect(ws_url(live, path), compression=None) as ada,
+            connect(ws_url(live, path), compression=None) as bob,
+        ):
+            await ada.send(json.dumps({"type": "chat", "name": "Ada", "text": "Vorher"}))
+            await next_event(bob, lambda e: e["type"] == "chat")
+            async with httpx.AsyncClient(base_url=str(http.base_url)) as organiser:
+                await login(organiser, "orga@example.org")
+                ended = await _post(organiser, f"/sessions/{session_id}/live/end")
+                assert ended.status_code == 303
+            await next_event(bob, lambda e: e == {"type": "session_state", "state": "ended"})
+            await ada.send(json.dumps({"type": "chat", "name": "Ada", "text": "Nachher"}))
+            error = await next_event(ada, lambda e: e["type"] == "error")
+            assert error["message"] == ENDED_TALK_CHAT
+            with pytest.raises(TimeoutError):
+                await next_event(bob, lambda e: e["type"] == "chat", timeout=0.5)
+        page = (await http.get(f"/sessions/{session_id}")).text
+        assert "Vorher" in page and "Nachher" not in page
+        assert "data-chat-closed" in page and "data-chat-form" not in page
+        assert "data-qa-form" not in page

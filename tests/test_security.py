@@ -138,7 +138,7 @@ async def test_nul_in_an_upload_title_is_dropped(client: httpx.AsyncClient) -> N
 async def test_unicode_digit_in_the_visit_cookie_is_ignored(
     demo_app: Starlette, client: httpx.AsyncClient
 ) -> None:
-    today = analytics.local_today(app_services(demo_app).settings.time_zone).isoformat()
+    today = analytics.fair_today(app_services(demo_app).settings).isoformat()
     cookie = f"{analytics.SEEN_COOKIE}={today}.1.".encode() + b"\xb2"
     response = await client.get(BOOTH, headers={"cookie": cookie})
     assert response.status_code == 200

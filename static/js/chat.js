@@ -1,6 +1,7 @@
 // Chat and presence over the page's channel (see channel.js). Messages are rendered as
 // text, never as HTML.
 import { helloField, on, send } from "./channel.js";
+import { onTalkEnded, replaceWithNote } from "./talk-end.js";
 
 const log = document.querySelector("[data-chat-log]");
 const form = document.querySelector("[data-chat-form]");
@@ -53,10 +54,21 @@ if (log && form) {
   helloField("chat_after", () => lastId);
   on("chat", append);
   on("error", (event) => (status.textContent = event.message));
+  let closed = false;
   on("connection", (event) => {
+    if (closed) return;
     form.hidden = false;
     form.querySelector("button").disabled = !event.open;
   });
+  // A talk's chat stays readable after the end but takes no more messages (booth pages
+  // have no closing note, so their chat is not affected).
+  const closedNote = form.parentElement.querySelector("[data-chat-closed]");
+  if (closedNote) {
+    onTalkEnded(() => {
+      closed = true;
+      replaceWithNote(form, closedNote);
+    });
+  }
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const name = form.elements.name.value.trim();

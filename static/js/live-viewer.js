@@ -78,6 +78,7 @@ class LivePlayer {
       this.viewersLabel.textContent = String(info.viewers ?? 0);
       this.hlsUrl = info.hls_url || null;
       if (info.state === "ended") {
+        document.dispatchEvent(new CustomEvent("fair:talk-ended")); // Q&A and chat close
         if (this.mode === "hls") return; // the playlist became the recording: keep playing
         this.stop();
         return;

@@ -2,6 +2,7 @@
 // "questions" carry the whole public list in order). Without JavaScript the forms post and
 // the page reloads; with it they post in the background and the list updates live.
 import { on } from "./channel.js";
+import { announce, onTalkEnded, replaceWithNote } from "./talk-end.js";
 
 const list = document.querySelector("[data-qa-list]");
 const form = document.querySelector("[data-qa-form]");
@@ -83,8 +84,8 @@ function render(items) {
     }
     li.append(body, meta);
     const has = mine.has(q.id);
-    if (!closed) li.append(
-      button(has ? l.labelVoted : l.labelVote, async (event) => {
+    if (!closed) {
+      const vote = button(has ? l.labelVoted : l.labelVote, async (event) => {
         event.target.disabled = true;
         try {
           await post(`${base}/${q.id}/vote`, {});
@@ -92,8 +93,10 @@ function render(items) {
           /* already voted or hidden: the live list shows the truth */
         }
         remember(q.id);
-      }, has),
-    );
+      }, has);
+      vote.dataset.vote = "";
+      li.append(vote);
+    }
     if (moderator) {
       const actions = [
         ["hide", l.labelHide],
@@ -117,6 +120,15 @@ if (list && panel) {
     }
   }
   on("questions", (event) => render(event.items));
+  // After the end the Q&A is read-only (the server refuses with 409): no form, no votes;
+  // the questions, answered ones included, stay.
+  onTalkEnded(() => {
+    panel.dataset.qaClosed = "1";
+    const note = document.querySelector("[data-qa-closed-note]");
+    for (const vote of list.querySelectorAll('form[action$="/vote"], [data-vote]')) vote.remove();
+    if (form && note) replaceWithNote(form, note);
+    if (note) announce(note.dataset.text);
+  });
   if (form) {
     const status = form.querySelector("[data-qa-status]");
     form.addEventListener("submit", async (event) => {

@@ -186,13 +186,24 @@ class Stage {
     }
   }
 
-  // The moderator (or the clock) ended the talk: stop sending and say so; no control stays.
+  // The moderator (or the clock) ended the talk: stop sending, switch the camera off
+  // (its light too), and replace preview and controls by a note that says so and where
+  // the recording will be. Focus on a control that disappears moves to that note.
   end() {
+    const hadFocus = this.root.contains(document.activeElement);
     if (this.camera) this.camera.stop();
     if (this.screen) this.stopScreen();
     if (this.camera) for (const track of this.camera.stream.getTracks()) track.stop();
+    this.preview.srcObject = null;
     for (const button of Object.values(this.buttons)) button.disabled = true;
     this.setState("ended");
+    this.root.querySelector(".player").hidden = true;
+    this.root.querySelector(".stage-controls").hidden = true;
+    const note = document.querySelector("[data-stage-ended]");
+    if (note) {
+      note.hidden = false;
+      if (hadFocus) note.focus();
+    }
   }
 
   pause() {
