@@ -41,7 +41,7 @@ async def test_demo_fair_has_70_booths_30_sessions_5_days_5_hosts(
     assert len(re.findall(r'class="session-item"', programme.text)) >= 30
     days = re.findall(r'<section aria-labelledby="day-\d+"', programme.text)
     assert len(days) == 5
-    hosts = set(re.findall(r"Gastgeber: ([^<]+)</p>", programme.text))
+    hosts = set(re.findall(r"Gastgeber: ([^<]+)</span></p>", programme.text))
     assert len(hosts) == 5
 
 
