@@ -3,8 +3,8 @@ every role and in both languages.
 
 The crawler walks the links a role sees (the same rules as tests/test_link_crawl.py);
 pages are grouped by the app's route table and axe runs on the first
-``SAMPLES_PER_ROUTE`` pages of every route, so a booth page is checked a few times, not
-fifty times, and the whole run stays at a few minutes for ten role × language runs.
+``SAMPLES_PER_ROUTE`` page(s) of every route, so a booth page is checked once, not fifty
+times: ten role × language runs take about five minutes on the shared 2-core machine.
 """
 
 from __future__ import annotations
