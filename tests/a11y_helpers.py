@@ -7,9 +7,12 @@ import re
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select, update
+
 from fair.auth import create_user
 from fair.db import Database
 from fair.models import Role
+from sessions.models import ProgrammeSession
 from tests.app_server import AppServer, start_app_server
 from tests.conftest import DEMO_PASSWORD, TemplateDatabases
 
@@ -25,13 +28,18 @@ ACCOUNTS = {
 
 async def demo_server_with_attendee(templates: TemplateDatabases, tmp_path: Path) -> AppServer:
     """A real uvicorn serving its own copy of the demo fair, plus an attendee account
-    (the demo fair has exhibitors, speakers and organisers but no plain visitor)."""
+    (the demo fair has exhibitors, speakers and organisers but no plain visitor) and its
+    first talk held in English (the demo's talks are all German)."""
     url = await templates.sqlite(seeded=True)
     database = Database(url)
     try:
         async with database.session() as db:
             await create_user(
                 db, email=ATTENDEE, name="Besucherin", role=Role.attendee, password=DEMO_PASSWORD
+            )
+            first = await db.scalar(select(ProgrammeSession.id).order_by(ProgrammeSession.id))
+            await db.execute(
+                update(ProgrammeSession).where(ProgrammeSession.id == first).values(language="en")
             )
             await db.commit()
     finally:
