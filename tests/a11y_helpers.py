@@ -3,7 +3,9 @@ logging a browser context in, and the checks a keyboard user depends on."""
 
 from __future__ import annotations
 
+import asyncio
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -86,3 +88,12 @@ async def focused(page: Any) -> dict[str, Any]:
     )
     assert ring, f"no visible focus indicator on {info}"
     return dict(info)
+
+
+async def wait_until(page: Any, expression: str, timeout: float = 20.0) -> None:
+    """Poll ``expression`` (a JS function source) until it is truthy. ``page.evaluate``
+    runs under the page's strict CSP, where ``wait_for_function`` needs ``eval``."""
+    deadline = time.monotonic() + timeout
+    while not await page.evaluate(expression):
+        assert time.monotonic() < deadline, f"timed out waiting for {expression}"
+        await asyncio.sleep(0.1)

@@ -92,7 +92,7 @@ function restoreFocus(spot) {
 // "1 Stimme", "2 Stimmen" (and "1 vote"): the page's language decides the plural form.
 function votesWord(count, l) {
   const one = new Intl.PluralRules(document.documentElement.lang || "de").select(count) === "one";
-  return one && l.labelVote ? l.labelVote : l.labelVotes;
+  return one && l.labelVoteOne ? l.labelVoteOne : l.labelVotes;
 }
 
 function render(items) {
