@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from tests.a11y_helpers import ATTENDEE, demo_server_with_attendee, focused, log_in
+from tests.a11y_helpers import ATTENDEE, demo_server_with_attendee, focused, log_in, wait_until
 from tests.app_server import AppServer
 from tests.conftest import TemplateDatabases
 
@@ -318,3 +318,58 @@ async def test_language_of_parts(kb_server: AppServer, context: Any) -> None:
     await page.goto(base + str(await english.get_attribute("href")))
     assert await page.get_attribute("h1", "lang") == "en"
     assert await page.locator("#abstract + div[lang='en']").count() == 1
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+async def test_footer_links_easy_language_and_sign_language(
+    kb_server: AppServer, context: Any, language: str
+) -> None:
+    base = kb_server.base_url
+    await log_in(context, base, None, language)
+    page = await context.new_page()
+    await page.goto(f"{base}/programme")
+    footer = page.locator(".site-footer")
+    easy, sign = ("Leichte Sprache", "Gebärdensprache") if language == "de" else (
+        "Easy Read", "Sign language")  # fmt: skip
+    await footer.get_by_role("link", name=easy).click()
+    await page.wait_for_url(f"{base}/leichte-sprache")
+    assert await page.inner_text("h1") == easy
+    assert "Messe" in await page.inner_text("main") or "fair" in await page.inner_text("main")
+    await page.locator(".site-footer").get_by_role("link", name=sign).click()
+    await page.wait_for_url(f"{base}/gebaerdensprache")
+    assert await page.inner_text("h1") == sign
+    if language == "de":
+        SHOTS.mkdir(exist_ok=True)
+        await page.locator(".site-footer").scroll_into_view_if_needed()
+        await page.screenshot(path=str(SHOTS / "footer.png"))
+
+
+async def test_organiser_publishes_a_sign_language_video(
+    kb_server: AppServer, context: Any, tmp_path: Path
+) -> None:
+    from tests.test_archive_browser import write_fragmented_mp4
+
+    base = kb_server.base_url
+    video = tmp_path / "dgs.mp4"
+    write_fragmented_mp4(video, seconds=2)
+    page = await context.new_page()
+    assert (await context.request.get(f"{base}/gebaerdensprache/video")).status == 404
+    await log_in(context, base, "orga@example.org", "de")
+    await page.goto(f"{base}/gebaerdensprache")
+    await page.set_input_files("#sign-video", str(tmp_path / "dgs.mp4"))
+    async with page.expect_navigation():
+        await page.click("form[action$='/gebaerdensprache/video'] button[type=submit]")
+    assert page.url.endswith("/gebaerdensprache?saved=1")
+    player = page.get_by_label("Erklärung in Deutscher Gebärdensprache")
+    await wait_until(
+        page, "() => (document.querySelector('main video')?.readyState ?? 0) >= 1", timeout=20
+    )
+    assert await player.count() == 1
+    # a text file is refused with the field named, and the published video stays
+    text = tmp_path / "notes.txt"
+    text.write_text("kein Video")
+    await page.set_input_files("#sign-video", str(text))
+    async with page.expect_navigation():
+        await page.click("form[action$='/gebaerdensprache/video'] button[type=submit]")
+    assert "file" in await page.inner_text("main")
+    assert (await context.request.get(f"{base}/gebaerdensprache/video")).status in (200, 206)
