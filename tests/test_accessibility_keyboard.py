@@ -373,3 +373,23 @@ async def test_organiser_publishes_a_sign_language_video(
         await page.click("form[action$='/gebaerdensprache/video'] button[type=submit]")
     assert "file" in await page.inner_text("main")
     assert (await context.request.get(f"{base}/gebaerdensprache/video")).status in (200, 206)
+
+
+async def test_failed_session_edit_keeps_the_input_in_english(
+    kb_server: AppServer, context: Any
+) -> None:
+    base = kb_server.base_url
+    await log_in(context, base, "orga@example.org", "en")
+    page = await context.new_page()
+    await page.goto(f"{base}/organiser/programme")
+    edit = await page.get_attribute('main a[href$="/edit"]', "href")
+    await page.goto(f"{base}{edit}")
+    await page.fill("#title", "  ")
+    await page.fill("#abstract", "Neuer Text, der bleiben muss.")
+    async with page.expect_navigation():
+        await page.click("form:has(#title) button[type=submit]")
+    assert await page.input_value("#abstract") == "Neuer Text, der bleiben muss."
+    assert await page.get_attribute("#title", "aria-invalid") == "true"
+    assert await page.inner_text("#title-error") == "This field is required"
+    assert await page.locator('#error-summary a[href="#title"]').count() == 1
+    await wait_until(page, "() => document.activeElement.id === 'error-summary'")
