@@ -16,7 +16,10 @@ from fair.errors import HTTPError
 Translate = Callable[[str], str]
 
 # Reasons with a number in them: the German pattern and its catalog message.
-_NUMBERED = ((re.compile(r"^höchstens (\d+) Zeichen$"), "höchstens %(num)s Zeichen"),)
+_NUMBERED = (
+    (re.compile(r"^höchstens (\d+) Zeichen$"), "höchstens %(num)s Zeichen"),
+    (re.compile(r"^mindestens (\d+) Zeichen$"), "mindestens %(num)s Zeichen"),
+)
 
 
 def reason(error: HTTPError, gettext: Translate) -> str:
