@@ -71,6 +71,8 @@ async def _render_edit(
     *,
     text_form: dict[str, object] | None = None,
     errors: dict[str, str] | None = None,
+    upload_target: int | str | None = None,
+    status_code: int = 400,
 ) -> Response:
     """The edit page; after a refused save, with the submitted text and the errors
     next to their fields (status 400), so nothing typed is lost."""
@@ -91,9 +93,11 @@ async def _render_edit(
             "saved": request.query_params.get("saved") == "1",
             "max_upload_bytes": settings.max_upload_bytes,
             "text_form": text_form,
-            "errors": errors or {},
+            "errors": errors if upload_target is None and errors else {},
+            "upload_errors": errors if upload_target is not None and errors else {},
+            "upload_target": upload_target,
         },
-        status_code=400 if errors else 200,
+        status_code=status_code if errors else 200,
     )
 
 
@@ -260,7 +264,18 @@ async def material_upload(request: Request) -> Response:
     )
     if material_id is not None:
         services.find_file_material(booth, material_id)  # 404/400 before reading the body
-    upload, fields = await receive_upload(request, prefix=f"materials/{booth.id}")
+    try:
+        upload, fields = await receive_upload(request, prefix=f"materials/{booth.id}")
+    except HTTPError as error:
+        if error.field != "file":
+            raise
+        # refused file (type, size, none chosen): the edit page again, the error at the
+        # file field of the form that sent it
+        errors = field_errors(error, gettext_for(language(request)).gettext)
+        return await _render_edit(
+            request, booth, errors=errors, upload_target=material_id or "new",
+            status_code=error.status_code,
+        )  # fmt: skip
     try:
         title = fields.get("title", "").replace("\x00", "").strip()[:200] or None
         async with app_services(request).db.session() as db:

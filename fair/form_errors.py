@@ -15,11 +15,14 @@ from fair.errors import HTTPError
 
 Translate = Callable[[str], str]
 
-# Reasons with a number in them: the German pattern and its catalog message.
-_NUMBERED = (
-    (re.compile(r"^höchstens (\d+) Zeichen$"), "höchstens %(num)s Zeichen"),
-    (re.compile(r"^mindestens (\d+) Zeichen$"), "mindestens %(num)s Zeichen"),
-)
+# Reasons with a value in them: the German pattern and its catalog message.
+_PATTERNS = (
+    (re.compile(r"^höchstens (\d+) Zeichen$"), "höchstens %(value)s Zeichen"),
+    (re.compile(r"^mindestens (\d+) Zeichen$"), "mindestens %(value)s Zeichen"),
+    (re.compile(r"^Die Datei ist zu groß \(höchstens (\d+) MB\)\.$"),
+     "Die Datei ist zu groß (höchstens %(value)s MB)."),
+    (re.compile(r"^Dateityp nicht erlaubt – (.+)$"), "Dateityp nicht erlaubt – %(value)s"),
+)  # fmt: skip
 
 
 def reason(error: HTTPError, gettext: Translate) -> str:
@@ -28,10 +31,10 @@ def reason(error: HTTPError, gettext: Translate) -> str:
     text = error.message
     if error.field and text.startswith(f"{error.field}: "):
         text = text[len(error.field) + 2 :]
-    for pattern, message in _NUMBERED:
+    for pattern, message in _PATTERNS:
         found = pattern.match(text)
         if found:
-            return gettext(message) % {"num": found.group(1)}
+            return gettext(message) % {"value": found.group(1)}
     return gettext(text)
 
 

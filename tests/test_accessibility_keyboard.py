@@ -393,3 +393,28 @@ async def test_failed_session_edit_keeps_the_input_in_english(
     assert await page.inner_text("#title-error") == "This field is required"
     assert await page.locator('#error-summary a[href="#title"]').count() == 1
     await wait_until(page, "() => document.activeElement.id === 'error-summary'")
+
+
+async def test_refused_material_upload_shows_the_error_at_the_file_field(
+    kb_server: AppServer, browser: Any, tmp_path: Path
+) -> None:
+    """Without JavaScript (the form posts normally): an empty file comes back as the edit
+    page with the error at the new-material file field, in English."""
+    base = kb_server.base_url
+    context = await browser.new_context(java_script_enabled=False)
+    try:
+        await log_in(context, base, EXHIBITOR, "en")
+        page = await context.new_page()
+        await page.goto(f"{base}/booths/{OWN_BOOTH}/edit")
+        empty = tmp_path / "leer.pdf"
+        empty.write_bytes(b"")
+        await page.set_input_files("#new-file", str(empty))
+        async with page.expect_navigation():
+            await page.click('form[action$="/materials"] button[type="submit"]')
+        assert await page.get_attribute("#new-file", "aria-invalid") == "true"
+        described = str(await page.get_attribute("#new-file", "aria-describedby"))
+        assert described.split() == ["new-file-error", "new-file-hint"]
+        assert await page.inner_text("#new-file-error") == "The file is empty or none was chosen."
+        assert await page.locator('#error-summary a[href="#new-file"]').count() == 1
+    finally:
+        await context.close()

@@ -51,7 +51,8 @@ for (const form of document.querySelectorAll("form.upload-form[data-max-bytes]")
           message = JSON.parse(xhr.responseText).error; // limits answered by middleware
         } catch {
           const page = new DOMParser().parseFromString(xhr.responseText, "text/html");
-          message = page.querySelector(".error-message")?.textContent?.trim() ?? "";
+          const shown = page.querySelector(".field-error, .error-message");
+          message = shown?.textContent?.trim() ?? "";
         }
         status.textContent = message || `${xhr.status}`;
         form.querySelector('button[type="submit"]')?.removeAttribute("disabled");
