@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from booths.editor import upload_errors
+from fair.app_services import app_services
 from fair.auth import require_user
 from fair.errors import HTTPError
 from fair.legal import legal_bodies, save_legal_page
@@ -36,8 +37,8 @@ async def video_type(storage: Storage) -> str | None:
 async def upload_video(request: Request) -> Response:
     """POST /organiser/legal/gebaerdensprache/video: organisers only, MP4 or WebM."""
     require_user(current_user(request), Role.organiser)
-    storage: Storage = request.app.state.storage
-    max_bytes = request.app.state.settings.max_upload_bytes
+    storage: Storage = app_services(request).storage
+    max_bytes = app_services(request).settings.max_upload_bytes
     async with upload_errors():
         form = await stream_upload_form(request, field_name="file", max_bytes=max_bytes)
         check_csrf(request, form.fields.get("csrf_token"))
@@ -52,7 +53,7 @@ async def upload_video(request: Request) -> Response:
             await storage.delete(key)
     # the page is served from the page cache, emptied by commits on its legal_pages rows:
     # saving its text (unchanged) is that commit
-    async with request.app.state.db.session() as db:
+    async with app_services(request).db.session() as db:
         await save_legal_page(db, "gebaerdensprache", await legal_bodies(db, "gebaerdensprache"))
         await db.commit()
     return RedirectResponse("/gebaerdensprache?saved=1", status_code=303)
@@ -60,7 +61,7 @@ async def upload_video(request: Request) -> Response:
 
 async def video(request: Request) -> Response:
     """GET /gebaerdensprache/video: the video with Range support (seeking)."""
-    storage: Storage = request.app.state.storage
+    storage: Storage = app_services(request).storage
     content_type = await video_type(storage)
     if content_type is None:
         raise HTTPError(404, "Noch kein Video in Gebärdensprache veröffentlicht.")
