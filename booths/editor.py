@@ -26,13 +26,15 @@ from booths.queries import get_booth_for_edit
 from fair import audit
 from fair.app_services import app_services
 from fair.errors import HTTPError
+from fair.form_errors import field_errors
+from fair.i18n import gettext_for
 from fair.ids import path_id
 from fair.images import COVER, LOGO, ImageKind
 from fair.models import Topic
 from fair.storage import EmptyUpload, StorageFull, StorageUnavailable, TooLarge
 from fair.templating import N_
 from fair.uploads import FormError, UnsupportedFileType, stream_upload_form
-from fair.web import check_csrf, current_user, form_text, read_form, render
+from fair.web import check_csrf, current_user, form_text, language, read_form, render
 
 log = logging.getLogger("fair.booths")
 
@@ -67,34 +69,71 @@ def _back(booth: Booth, anchor: str = "") -> RedirectResponse:
 
 async def edit_page(request: Request) -> Response:
     booth = await _editable_booth(request)
+    return await _render_edit(request, booth)
+
+
+async def _render_edit(
+    request: Request,
+    booth: Booth,
+    *,
+    text_form: dict[str, object] | None = None,
+    errors: dict[str, str] | None = None,
+    upload_target: int | str | None = None,
+    status_code: int = 400,
+) -> Response:
+    """The edit page; after a refused save, with the submitted text and the errors
+    next to their fields (status 400), so nothing typed is lost."""
     async with app_services(request).db.session() as db:
         topics = list((await db.scalars(select(Topic).order_by(Topic.name_de))).all())
     settings = app_services(request).settings
+    booth_topics = {t.id for t in booth.topics}
+    if text_form is not None:
+        chosen = set(text_form.get("topics") or ())  # type: ignore[call-overload]
+        booth_topics = {t.id for t in topics if t.slug in chosen}
     return render(
         request,
         "booths/edit.html",
         {
             "booth": booth,
             "topics": topics,
-            "booth_topics": {t.id for t in booth.topics},
+            "booth_topics": booth_topics,
             "saved": request.query_params.get("saved") == "1",
             "max_upload_bytes": settings.max_upload_bytes,
+            "text_form": text_form,
+            "errors": errors if upload_target is None and errors else {},
+            "upload_errors": errors if upload_target is not None and errors else {},
+            "upload_target": upload_target,
         },
+        status_code=status_code if errors else 200,
     )
 
 
 async def edit_text(request: Request) -> Response:
     booth = await _editable_booth(request)
     form = await read_form(request)
-    async with _editing(request, booth.slug) as (db, booth):
-        await services.update_booth_text(
-            db,
-            booth,
-            name=form_text(form, "name", max_length=200),
-            tagline=form_text(form, "tagline", required=False, max_length=300),
-            description=form_text(form, "description", required=False, max_length=20000),
-            topic_slugs=[str(v) for v in form.getlist("topics")][:20],
-        )
+    try:
+        name = form_text(form, "name", max_length=200)
+        tagline = form_text(form, "tagline", required=False, max_length=300)
+        description = form_text(form, "description", required=False, max_length=20000)
+        async with _editing(request, booth.slug) as (db, booth):
+            await services.update_booth_text(
+                db,
+                booth,
+                name=name,
+                tagline=tagline,
+                description=description,
+                topic_slugs=[str(v) for v in form.getlist("topics")][:20],
+            )
+    except HTTPError as error:
+        if error.status_code != 400:
+            raise
+        submitted: dict[str, object] = {
+            key: str(form.get(key) or "") for key in ("name", "tagline", "description")
+        }
+        submitted["topics"] = [str(v) for v in form.getlist("topics")]
+        errors = field_errors(error, gettext_for(language(request)).gettext)
+        booth = await _editable_booth(request)  # fresh: the failed transaction is gone
+        return await _render_edit(request, booth, text_form=submitted, errors=errors)
     return _back(booth)
 
 
@@ -233,7 +272,18 @@ async def material_upload(request: Request) -> Response:
     )
     if material_id is not None:
         services.find_file_material(booth, material_id)  # 404/400 before reading the body
-    upload, fields = await receive_upload(request, prefix=f"materials/{booth.id}")
+    try:
+        upload, fields = await receive_upload(request, prefix=f"materials/{booth.id}")
+    except HTTPError as error:
+        if error.field != "file":
+            raise
+        # refused file (type, size, none chosen): the edit page again, the error at the
+        # file field of the form that sent it
+        errors = field_errors(error, gettext_for(language(request)).gettext)
+        return await _render_edit(
+            request, booth, errors=errors, upload_target=material_id or "new",
+            status_code=error.status_code,
+        )  # fmt: skip
     try:
         title = fields.get("title", "").replace("\x00", "").strip()[:200] or None
         async with app_services(request).db.session() as db:

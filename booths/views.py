@@ -25,6 +25,7 @@ from booths.unread import mark_chat_seen
 from fair.app_services import app_services
 from fair.downloads import PRESIGNED_SECONDS, counts_as_download, send_stored_file
 from fair.errors import HTTPError, not_found
+from fair.form_errors import field_errors
 from fair.i18n import gettext_for
 from fair.ids import parse_id, query_id
 from fair.image_sets import serve_image
@@ -153,7 +154,7 @@ async def booth_detail(request: Request) -> Response:
             "retention_days": services.RETENTION_DAYS,
             "sent": sent,
             "form": {},
-            "error": None,
+            "errors": {},
         },
     )
     await _record_visit(request, booth.id, response)
@@ -201,7 +202,7 @@ async def contact_request(request: Request) -> Response:
                     "retention_days": services.RETENTION_DAYS,
                     "sent": False,
                     "form": values,
-                    "error": exc,
+                    "errors": field_errors(exc, _gettext(request)),
                 },
                 status_code=exc.status_code,
             )

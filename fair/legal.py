@@ -35,6 +35,8 @@ LEGAL_KINDS = (
     LegalKind("impressum", N_("Impressum")),
     LegalKind("datenschutz", N_("Datenschutzerklärung")),
     LegalKind("barrierefreiheit", N_("Erklärung zur Barrierefreiheit")),
+    LegalKind("leichte-sprache", N_("Leichte Sprache")),
+    LegalKind("gebaerdensprache", N_("Gebärdensprache")),
 )
 _KINDS = {k.slug: k for k in LEGAL_KINDS}
 

@@ -6,6 +6,8 @@ streams, recordings) and mark with [eckigen Klammern] what only the operator can
 
 from __future__ import annotations
 
+from fair.bitv_texts import BITV_TEXTS
+
 IMPRESSUM_DE = """\
 ## Angaben gemäß § 5 DDG
 
@@ -184,4 +186,5 @@ DEFAULT_TEXTS: dict[str, dict[str, str]] = {
     "impressum": {"de": IMPRESSUM_DE, "en": IMPRESSUM_EN},
     "datenschutz": {"de": DATENSCHUTZ_DE, "en": DATENSCHUTZ_EN},
     "barrierefreiheit": {"de": BARRIEREFREIHEIT_DE, "en": BARRIEREFREIHEIT_EN},
+    **BITV_TEXTS,  # Leichte Sprache and the sign-language page (issue 19)
 }

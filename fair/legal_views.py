@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from fair import sign_language
 from fair.app_services import app_services
 from fair.auth import require_user
 from fair.errors import HTTPError
@@ -21,7 +22,11 @@ async def legal_page(request: Request) -> Response:
     kind = legal_kind(request.url.path.strip("/"))  # one route per page: /impressum, …
     async with app_services(request).db.session() as db:
         bodies = await legal_bodies(db, kind.slug)
-    return render(request, "legal.html", {"kind": kind, "body": bodies[language(request)]})
+    context = {"kind": kind, "body": bodies[language(request)], "sign_video": None}
+    if kind.slug == "gebaerdensprache":
+        context["sign_video"] = await sign_language.video_type(app_services(request).storage)
+        context["saved"] = request.query_params.get("saved") == "1"
+    return render(request, "legal.html", context)
 
 
 async def legal_edit(request: Request) -> Response:
@@ -57,4 +62,6 @@ async def legal_edit(request: Request) -> Response:
 routes = [
     *(Route(f"/{kind.slug}", legal_page) for kind in LEGAL_KINDS),
     Route("/organiser/legal/{slug}", legal_edit, methods=["GET", "POST"]),
+    Route("/gebaerdensprache/video", sign_language.video, methods=["GET", "HEAD"]),
+    Route("/organiser/legal/gebaerdensprache/video", sign_language.upload_video, methods=["POST"]),
 ]

@@ -19,9 +19,11 @@ from fair.account_mail import mail_enabled, send_account_mail
 from fair.app_services import app_services
 from fair.auth import SESSION_USER_KEY, CurrentUser, require_user
 from fair.errors import HTTPError
+from fair.form_errors import field_errors
+from fair.i18n import gettext_for
 from fair.ids import MAX_ID, path_id
 from fair.models import EventSeries, Invitation, Role
-from fair.web import current_user, form_int, form_text, read_form, render
+from fair.web import current_user, form_int, form_text, language, read_form, render
 
 POST = ["POST"]
 
@@ -42,6 +44,11 @@ def _passwords(form: Any) -> str:
             400, "password_repeat: Passwörter stimmen nicht überein", field="password_repeat"
         )
     return password
+
+
+def _field_errors(request: Request, error: HTTPError) -> dict[str, str]:
+    """The error at its field, in the page's language (fair/templates/_form_errors.html)."""
+    return field_errors(error, gettext_for(language(request)).gettext) if error.field else {}
 
 
 def _login(request: Request, user_id: int) -> None:
@@ -72,7 +79,7 @@ async def setup(request: Request) -> Response:
         except HTTPError as exc:
             if exc.status_code not in (400, 409):
                 raise
-            context = {"error": exc, "values": values}
+            context = {"error": exc, "values": values, "errors": _field_errors(request, exc)}
             return render(request, "people/setup.html", context, status_code=exc.status_code)
         await db.commit()
     _login(request, user.id)
@@ -118,7 +125,7 @@ async def reset(request: Request) -> Response:
         except HTTPError as exc:
             if exc.status_code != 400:
                 raise
-            context = {"error": exc, "email": user.email}
+            context = {"error": exc, "email": user.email, "errors": _field_errors(request, exc)}
             return render(request, "people/reset.html", context, status_code=400)
         await db.commit()
     _login(request, user.id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import time
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import select
@@ -23,9 +24,11 @@ from fair import audit
 from fair.app_services import app_services
 from fair.auth import CurrentUser, require_user
 from fair.errors import HTTPError
+from fair.form_errors import field_errors
+from fair.i18n import gettext_for
 from fair.ids import MAX_ID, parse_id, path_id
 from fair.models import Role
-from fair.web import check_csrf, current_user, form_int, form_text, read_form, render
+from fair.web import check_csrf, current_user, form_int, form_text, language, read_form, render
 from sessions import qa
 from sessions.archive_mode import archive_active, set_archive_mode
 from sessions.faq_admin import edit_faq, move_faq, parse_direction
@@ -105,6 +108,49 @@ def session_input(form: FormData) -> SessionInput:
     )
 
 
+def submitted_values(form: FormData) -> SimpleNamespace:
+    """What the organiser typed, as far as it reads, for showing a refused form again:
+    fields that do not parse stay empty instead of losing everything else."""
+
+    def number(name: str) -> int | None:
+        return parse_id(str(form.get(name) or ""))
+
+    try:
+        start: time | None = time.fromisoformat(str(form.get("start") or ""))
+    except ValueError:
+        start = None
+    kind = str(form.get("kind") or "")
+    return SimpleNamespace(
+        title=str(form.get("title") or ""),
+        kind=SessionKind[kind] if kind in SessionKind.__members__ else None,
+        day_id=number("day_id"),
+        stage_id=number("stage_id"),
+        start=start,
+        duration_minutes=str(form.get("duration_minutes") or ""),
+        abstract=str(form.get("abstract") or ""),
+        topic_id=number("topic_id"),
+        language=str(form.get("language") or "de"),
+        do_not_record=form.get("do_not_record") == "1",
+        speaker_ids={parse_id(str(v)) for v in form.getlist("speaker_ids")},
+        moderator_ids={parse_id(str(v)) for v in form.getlist("moderator_ids")},
+        booth_ids={parse_id(str(v)) for v in form.getlist("booth_ids")},
+    )
+
+
+async def _parsed_or_form_again(
+    request: Request, form: FormData, session_id: int | None
+) -> SessionInput | Response:
+    """The form's values, or the same form again (400) with the error at its field."""
+    try:
+        return session_input(form)
+    except HTTPError as exc:
+        if exc.status_code != 400:
+            raise
+        return await _form_page(
+            request, submitted_values(form), session_id=session_id, error=exc, status_code=400
+        )
+
+
 async def _choices(db: Any) -> dict[str, Any]:
     booths = list((await db.scalars(select(Booth).order_by(Booth.name))).all())
     return {
@@ -155,7 +201,7 @@ async def archive_switch(request: Request) -> Response:
 
 async def _form_page(
     request: Request,
-    values: SessionInput | None,
+    values: SessionInput | SimpleNamespace | None,
     *,
     session_id: int | None,
     conflicts: list[Any] | None = None,
@@ -173,7 +219,10 @@ async def _form_page(
             "conflicts": conflicts or [],
             "conflict_digest": conflict_digest(conflicts or []),
             "restoring": restoring,
-            "error": error,
+            "error": error if error is not None and not error.field else None,
+            "errors": field_errors(error, gettext_for(language(request)).gettext)
+            if error is not None and error.field
+            else {},
         }
     )
     return render(request, "sessions/organiser/session_form.html", context, status_code)
@@ -240,7 +289,9 @@ async def new_session(request: Request) -> Response:
     if request.method == "GET":
         return await _form_page(request, None, session_id=None)
     form = await read_form(request)
-    data = session_input(form)
+    data = await _parsed_or_form_again(request, form, None)
+    if isinstance(data, Response):
+        return data
     time_zone = _tz(request)
     return await _save_form(
         request,
@@ -263,7 +314,9 @@ async def edit_session(request: Request) -> Response:
             values = input_from_session(session, _tz(request))
         return await _form_page(request, values, session_id=session_id)
     form = await read_form(request)
-    data = session_input(form)
+    data = await _parsed_or_form_again(request, form, session_id)
+    if isinstance(data, Response):
+        return data
     time_zone = _tz(request)
     return await _save_form(
         request,

@@ -149,5 +149,9 @@ def open_uploads(app: Starlette) -> list[str]:
 
 
 def error_text(response: httpx.Response) -> str:
+    """The error page's message, or a form's error summary (fair/templates/_form_errors.html)."""
     match = re.search(r'<p class="error-message" role="alert">(.*?)</p>', response.text, re.S)
-    return match.group(1) if match else response.text
+    summary = re.search(r'<div class="error-summary".*?</div>', response.text, re.S)
+    if match:
+        return match.group(1)
+    return summary.group(0) if summary else response.text

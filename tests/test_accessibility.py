@@ -23,7 +23,13 @@ def _pages(base_url: str) -> list[str]:
     session = re.search(r'href="(/sessions/\d+)"', programme).group(1)  # type: ignore[union-attr]
     return [
         *("/", "/booths", booth, "/programme", session, "/login", "/recordings", "/nope"),
-        *("/impressum", "/datenschutz", "/barrierefreiheit"),
+        *(
+            "/impressum",
+            "/datenschutz",
+            "/barrierefreiheit",
+            "/leichte-sprache",
+            "/gebaerdensprache",
+        ),
     ]
 
 

@@ -310,7 +310,7 @@ async def test_exhibitor_edits_text_topics_contacts_and_links(
     bad = await client.post(
         f"/booths/{OWN}/edit", data={"csrf_token": token, "name": "x", "topics": "no-such-topic"}
     )
-    assert bad.status_code == 400 and "topics" in error_text(bad)
+    assert bad.status_code == 400 and "Themenfelder: unbekanntes Themenfeld" in error_text(bad)
     assert (await client.post(f"/booths/{OWN}/edit", data={"name": "x"})).status_code == 403
     state = await booth_state(demo_app, OWN)
     assert state["text"][:3] == ("Schüler Online NRW", "Neu", "Jetzt **für alle**.")

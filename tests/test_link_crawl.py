@@ -23,7 +23,10 @@ ROLES = {
 MAX_PAGES = 400
 MAX_QUERY_VARIANTS = 4  # per path: filters and pagination add up quickly
 SKIP_PATHS = ("/logout", "/lang/")
-LEGAL_PAGES = ("/impressum", "/datenschutz", "/barrierefreiheit")  # in every page's footer
+LEGAL_PAGES = (  # in every page's footer
+    *("/impressum", "/datenschutz", "/barrierefreiheit"),
+    *("/leichte-sprache", "/gebaerdensprache"),  # BITV 2.0 § 4
+)
 BODY_UNCHECKED = (".ics", ".xml", ".json", ".csv", ".pdf", ".webm", ".mp4", ".png", ".jpg")
 
 

@@ -232,6 +232,11 @@ ROWS: dict[tuple[str, str], Row] = {
     ("GET", "/impressum"): Row(EVERYONE),
     ("GET", "/datenschutz"): Row(EVERYONE),
     ("GET", "/barrierefreiheit"): Row(EVERYONE),
+    # BITV 2.0 explanations (issue 19); no video published yet: 404 for everyone
+    ("GET", "/leichte-sprache"): Row(EVERYONE),
+    ("GET", "/gebaerdensprache"): Row(EVERYONE),
+    ("GET", "/gebaerdensprache/video"): Row(EVERYONE),
+    ("POST", "/organiser/legal/gebaerdensprache/video"): Row(ORGANISER),
     ("GET", "/organiser/legal/{slug}"): Row(ORGANISER, "/organiser/legal/impressum"),
     ("POST", "/organiser/legal/{slug}"): Row(
         ORGANISER, "/organiser/legal/impressum", (("body_de", "Rathaus"), ("body_en", "Town hall"))

@@ -81,6 +81,10 @@ async def test_setup_link_creates_the_first_organiser_once(empty_app: Starlette)
         )
         assert mismatch.status_code == 400
         assert "password_repeat" in mismatch.text
+        # the same form again: input kept, the error at its field and in the summary
+        assert 'value="x@example.org"' in mismatch.text
+        assert 'aria-invalid="true" aria-describedby="password_repeat-error"' in mismatch.text
+        assert '<a href="#password_repeat">' in mismatch.text
         assert await _count(empty_app, User) == 0
         short = await _post(
             client,

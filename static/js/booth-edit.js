@@ -1,6 +1,15 @@
 // Booth editing, progressive enhancement: the forms work without this module.
 // - delete forms ask for confirmation;
-// - upload forms refuse files over the limit before sending and show progress.
+// - upload forms refuse files over the limit before sending and show progress;
+// - focus never falls to the page body: after a save or an upload it moves to the status
+//   message, after a refused save to the error summary.
+
+const announceFocus = (element) => {
+  if (!element) return;
+  if (!element.hasAttribute("tabindex")) element.setAttribute("tabindex", "-1");
+  element.focus();
+};
+announceFocus(document.querySelector("#error-summary") ?? document.querySelector("main .notice[role=status]"));
 
 const formatMB = (bytes) => `${(bytes / 1048576).toFixed(1)} MB`;
 
@@ -42,13 +51,21 @@ for (const form of document.querySelectorAll("form.upload-form[data-max-bytes]")
           message = JSON.parse(xhr.responseText).error; // limits answered by middleware
         } catch {
           const page = new DOMParser().parseFromString(xhr.responseText, "text/html");
-          message = page.querySelector(".error-message")?.textContent?.trim() ?? "";
+          const shown = page.querySelector(".field-error, .error-message");
+          message = shown?.textContent?.trim() ?? "";
         }
         status.textContent = message || `${xhr.status}`;
         form.querySelector('button[type="submit"]')?.removeAttribute("disabled");
+        announceFocus(status);
       }
     });
-    xhr.addEventListener("error", () => { status.textContent = "⚠"; });
+    xhr.addEventListener("error", () => {
+      status.textContent = "⚠";
+      form.querySelector('button[type="submit"]')?.removeAttribute("disabled");
+      announceFocus(status);
+    });
+    // The button disables itself while the file travels: focus goes to the progress line.
+    announceFocus(status);
     form.querySelector('button[type="submit"]')?.setAttribute("disabled", "");
     xhr.send(new FormData(form));
   });

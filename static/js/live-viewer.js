@@ -11,6 +11,7 @@ import { HlsPlayer } from "./hls-player.js";
 import { on } from "./channel.js";
 import { fetchStatus, negotiate, newPeer } from "./webrtc.js";
 import { attachControls } from "./player-controls.js";
+import { holdsFocus, moveFocus, setText } from "./a11y.js";
 
 const WATCHABLE = new Set(["live", "paused", "waiting", "interrupted"]);
 
@@ -73,9 +74,9 @@ class LivePlayer {
     try {
       const url = this.root.dataset.statusUrl;
       const info = await fetchStatus(this.mode === "hls" ? `${url}?hls=${tabToken()}` : url);
-      this.stateLabel.textContent = this.label(info.state);
+      setText(this.stateLabel, this.label(info.state));
       this.root.dataset.state = info.state;
-      this.viewersLabel.textContent = String(info.viewers ?? 0);
+      setText(this.viewersLabel, String(info.viewers ?? 0));
       this.hlsUrl = info.hls_url || null;
       if (info.state === "ended") {
         document.dispatchEvent(new CustomEvent("fair:talk-ended")); // Q&A and chat close
@@ -106,6 +107,8 @@ class LivePlayer {
 
   async join() {
     this.watching = true;
+    // "Live ansehen" hides itself: focus goes to the picture, the controls follow it.
+    if (holdsFocus(this.joinButton)) moveFocus(this.stage);
     this.joinButton.hidden = true;
     const info = await fetchStatus(this.root.dataset.statusUrl).catch(() => ({}));
     this.hlsUrl = info.hls_url || null;
@@ -277,6 +280,8 @@ class LivePlayer {
     video.autoplay = true;
     video.playsInline = true;
     video.dataset.seat = String(seat);
+    const name = this.root.dataset.labelTile || "";
+    video.setAttribute("aria-label", name.replace("{n}", String(seat + 1)));
     video.srcObject = new MediaStream([videoTrack, audioTrack]);
     // A spare seat stays hidden until a publisher's media arrives on it.
     video.hidden = seat > 0;
@@ -291,7 +296,7 @@ class LivePlayer {
   }
 
   reconnect() {
-    this.stateLabel.textContent = this.label("reconnecting");
+    setText(this.stateLabel, this.label("reconnecting"));
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(async () => {
       try {
@@ -333,8 +338,11 @@ class LivePlayer {
     this.closeHls();
     this.mode = null;
     this.showMode();
-    this.stateLabel.textContent = this.label("ended");
+    setText(this.stateLabel, this.label("ended"));
     this.root.dataset.state = "ended";
+    if (holdsFocus(this.joinButton) || holdsFocus(this.stage) || holdsFocus(this.root.querySelector("[data-live-media-controls]"))) {
+      moveFocus(this.stateLabel);
+    }
     this.joinButton.hidden = true;
     this.stage.replaceChildren();
     this.stage.hidden = true;

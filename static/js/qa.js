@@ -2,7 +2,13 @@
 // "questions" carry the whole public list in order). Without JavaScript the forms post and
 // the page reloads; with it they post in the background and the list updates live.
 import { on } from "./channel.js";
-import { announce, onTalkEnded, replaceWithNote } from "./talk-end.js";
+import { announce as announceEnd, onTalkEnded, replaceWithNote } from "./talk-end.js";
+import { holdsFocus, moveFocus, setText } from "./a11y.js";
+
+// The list itself is no live region (re-reading every question on each vote helps no
+// one): a separate status line announces only questions that are new or newly answered.
+const announcer = document.querySelector("[data-qa-announce]");
+const known = new Map(); // question id → answered, as last shown
 
 const list = document.querySelector("[data-qa-list]");
 const form = document.querySelector("[data-qa-form]");
@@ -43,20 +49,51 @@ async function post(url, data) {
   return payload;
 }
 
+// A used button stays focusable (aria-disabled) so focus does not fall to the body.
 function button(text, onClick, disabled = false) {
   const element = document.createElement("button");
   element.type = "button";
   element.className = "secondary";
   element.textContent = text;
-  element.disabled = disabled;
-  element.addEventListener("click", onClick);
+  if (disabled) element.setAttribute("aria-disabled", "true");
+  element.addEventListener("click", (event) => {
+    if (element.getAttribute("aria-disabled") === "true") return;
+    onClick(event);
+  });
   return element;
+}
+
+function announce(items, l) {
+  const news = [];
+  for (const q of items) {
+    if (!known.has(q.id)) news.push(`${l.labelNew}: ${q.body}`);
+    else if (q.answered && !known.get(q.id)) news.push(`${l.labelNowAnswered}: ${q.body}`);
+  }
+  known.clear();
+  for (const q of items) known.set(q.id, !!q.answered);
+  if (news.length) setText(announcer, news.join(". "));
+}
+
+// Where focus was in the list (question id, button index), to put it back after a re-render.
+function focusSpot() {
+  if (!holdsFocus(list)) return null;
+  const li = document.activeElement.closest("li[data-question-id]");
+  if (!li) return null;
+  const index = [...li.querySelectorAll("button")].indexOf(document.activeElement);
+  return { id: li.dataset.questionId, index };
+}
+
+function restoreFocus(spot) {
+  if (!spot) return;
+  const li = list.querySelector(`li[data-question-id="${spot.id}"]`);
+  const buttons = li ? [...li.querySelectorAll("button")] : [];
+  moveFocus(buttons[Math.min(spot.index, buttons.length - 1)] || li || document.querySelector("#qa"));
 }
 
 // "1 Stimme", "2 Stimmen" (and "1 vote"): the page's language decides the plural form.
 function votesWord(count, l) {
   const one = new Intl.PluralRules(document.documentElement.lang || "de").select(count) === "one";
-  return one && l.labelVote ? l.labelVote : l.labelVotes;
+  return one && l.labelVoteOne ? l.labelVoteOne : l.labelVotes;
 }
 
 function render(items) {
@@ -86,7 +123,8 @@ function render(items) {
     const has = mine.has(q.id);
     if (!closed) {
       const vote = button(has ? l.labelVoted : l.labelVote, async (event) => {
-        event.target.disabled = true;
+        event.target.setAttribute("aria-disabled", "true");
+        event.target.textContent = l.labelVoted;
         try {
           await post(`${base}/${q.id}/vote`, {});
         } catch {
@@ -109,12 +147,16 @@ function render(items) {
     }
     return li;
   });
+  const spot = focusSpot();
   list.replaceChildren(...rows);
+  restoreFocus(spot);
+  announce(items, l);
 }
 
 if (list && panel) {
   // Votes the server already knows (its cookie) count as ours before the first live update.
   for (const item of list.querySelectorAll("li[data-question-id]")) {
+    known.set(Number(item.dataset.questionId), item.dataset.answered === "1");
     if (item.querySelector('form[action$="/vote"] button:disabled')) {
       remember(Number(item.dataset.questionId));
     }
@@ -127,7 +169,7 @@ if (list && panel) {
     const note = document.querySelector("[data-qa-closed-note]");
     for (const vote of list.querySelectorAll('form[action$="/vote"], [data-vote]')) vote.remove();
     if (form && note) replaceWithNote(form, note);
-    if (note) announce(note.dataset.text);
+    if (note) announceEnd(note.dataset.text);
   });
   if (form) {
     const status = form.querySelector("[data-qa-status]");

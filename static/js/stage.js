@@ -2,6 +2,7 @@
 // the server over WebRTC. A dropped connection is re-published with the same tracks;
 // the server keeps the speaker's seat, so viewers see "paused" and then the picture again.
 import { fetchStatus, negotiate, newPeer } from "./webrtc.js";
+import { holdsFocus, moveFocus, setText } from "./a11y.js";
 
 const POLL_MS = 3000;
 const RETRY_MS = 2000;
@@ -58,11 +59,14 @@ function followPhase(phase) {
   const label = document.querySelector("[data-stage-session-state]");
   if (!label || !phase) return;
   const key = `label${phase.charAt(0).toUpperCase()}${phase.slice(1)}`;
-  if (label.dataset[key]) label.textContent = label.dataset[key];
+  if (label.dataset[key]) setText(label, label.dataset[key]);
   label.dataset.phase = phase;
   const start = document.querySelector("form[data-stage-start]");
-  if (start) start.hidden = phase !== "scheduled";
   const end = document.querySelector("form[data-stage-end]");
+  const hideStart = start && phase !== "scheduled";
+  const hideEnd = end && (phase === "ended" || phase === "cancelled");
+  if ((hideStart && holdsFocus(start)) || (hideEnd && holdsFocus(end))) moveFocus(label);
+  if (start) start.hidden = phase !== "scheduled";
   if (end) end.hidden = phase === "ended" || phase === "cancelled";
 }
 
@@ -97,6 +101,12 @@ class Stage {
     this.poll();
   }
 
+  // A button that disables itself hands focus on (to the next sensible control).
+  disable(button, next) {
+    if (holdsFocus(button)) moveFocus(next);
+    button.disabled = true;
+  }
+
   setState(name) {
     const labels = {
       live: this.root.dataset.labelLive,
@@ -107,15 +117,15 @@ class Stage {
       ended: this.root.dataset.labelEnded,
       interrupted: this.root.dataset.labelInterrupted,
     };
-    this.stateLabel.textContent = labels[name] || name;
+    setText(this.stateLabel, labels[name] || name);
     this.root.dataset.state = name;
   }
 
   async poll() {
     try {
       const info = await fetchStatus(this.root.dataset.statusUrl);
-      this.viewersLabel.textContent = String(info.viewers ?? 0);
-      this.publishersLabel.textContent = String((info.publishers || []).length);
+      setText(this.viewersLabel, String(info.viewers ?? 0));
+      setText(this.publishersLabel, String((info.publishers || []).length));
       followPhase(info.phase);
       const warning = this.root.querySelector("[data-stage-recording-warning]");
       if (warning) warning.hidden = info.recording_trouble !== "spool_full";
@@ -165,9 +175,9 @@ class Stage {
       for (const track of stream.getVideoTracks()) track.contentHint = "detail";
       this.preview.srcObject = stream;
       this.camera = new Publication(this, "camera", stream);
-      this.buttons.camera.disabled = true;
       this.buttons.live.disabled = false;
       this.buttons.screen.disabled = !navigator.mediaDevices.getDisplayMedia;
+      this.disable(this.buttons.camera, this.buttons.live);
     } catch {
       this.setState("denied");
     }
@@ -175,10 +185,11 @@ class Stage {
 
   async goLive() {
     if (!this.camera) return;
-    this.buttons.live.disabled = true;
+    this.disable(this.buttons.live, this.stateLabel);
     try {
       await this.camera.start();
       this.buttons.stop.disabled = false;
+      if (holdsFocus(this.stateLabel)) moveFocus(this.buttons.stop);
     } catch (error) {
       this.setState("error");
       this.stateLabel.textContent += error && error.message ? `: ${error.message}` : "";
@@ -195,14 +206,17 @@ class Stage {
     if (this.screen) this.stopScreen();
     if (this.camera) for (const track of this.camera.stream.getTracks()) track.stop();
     this.preview.srcObject = null;
-    for (const button of Object.values(this.buttons)) button.disabled = true;
     this.setState("ended");
+    const focusWasOnAButton = Object.values(this.buttons).some(holdsFocus);
+    for (const button of Object.values(this.buttons)) button.disabled = true;
     this.root.querySelector(".player").hidden = true;
     this.root.querySelector(".stage-controls").hidden = true;
     const note = document.querySelector("[data-stage-ended]");
     if (note) {
       note.hidden = false;
-      if (hadFocus) note.focus();
+      if (hadFocus || focusWasOnAButton) note.focus();
+    } else if (focusWasOnAButton) {
+      moveFocus(this.stateLabel);
     }
   }
 
@@ -210,8 +224,8 @@ class Stage {
     if (this.camera) this.camera.stop();
     if (this.screen) this.stopScreen();
     this.setState("offline");
-    this.buttons.stop.disabled = true;
     this.buttons.live.disabled = false;
+    this.disable(this.buttons.stop, this.buttons.live);
   }
 
   async toggleScreen() {
@@ -224,6 +238,7 @@ class Stage {
       this.screen = new Publication(this, "screen", stream);
       this.screenPreview.srcObject = stream;
       this.screenPreview.hidden = false;
+      this.buttons.screen.setAttribute("aria-pressed", "true");
       stream.getVideoTracks()[0].addEventListener("ended", () => this.stopScreen());
       await this.screen.start();
     } catch {
@@ -236,6 +251,7 @@ class Stage {
     this.screen.stop();
     for (const track of this.screen.stream.getTracks()) track.stop();
     this.screen = null;
+    this.buttons.screen.setAttribute("aria-pressed", "false");
     this.screenPreview.hidden = true;
     this.screenPreview.srcObject = null;
   }
