@@ -35,6 +35,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -400,11 +401,22 @@ async def loop_probe(port: int, seconds: float, every: float = 0.05) -> dict[str
     }
 
 
-async def busy_hour(port: int, urls: list[str], args: argparse.Namespace) -> dict[str, Any]:
+def chat_session(port: int) -> int:
+    """A talk whose chat is open (not over yet): an ended talk's chat is read-only."""
+    now = datetime.now(UTC)
+    for session in get_json(port, "/api/sessions")["sessions"]:
+        if not session["cancelled"] and datetime.fromisoformat(session["ends_at"]) > now:
+            return int(session["id"])
+    raise SystemExit("no talk of the demo fair is still open: run on or before its last day")
+
+
+async def busy_hour(
+    port: int, urls: list[str], args: argparse.Namespace, chat_path: str = "/ws/sessions/1"
+) -> dict[str, Any]:
     raise_open_files()
     ready, go = asyncio.Event(), asyncio.Event()
     chat_task = asyncio.create_task(
-        chat(port, "/ws/sessions/1", args.chat, args.chat_senders, args.seconds, ready, go)
+        chat(port, chat_path, args.chat, args.chat_senders, args.seconds, ready, go)
     )
     await ready.wait()
     go.set()
@@ -415,7 +427,8 @@ async def busy_hour(port: int, urls: list[str], args: argparse.Namespace) -> dic
 
 def busy_hour_process(port: int, urls: list[str], args: argparse.Namespace) -> dict[str, Any]:
     """The load generators run in a process of their own, beside the server's."""
-    payload = json.dumps({"port": port, "urls": urls, "args": vars(args)})
+    chat_path = f"/ws/sessions/{chat_session(port)}"
+    payload = json.dumps({"port": port, "urls": urls, "args": vars(args), "chat_path": chat_path})
     out = subprocess.run(
         [sys.executable, __file__, "busy"],
         input=payload,
@@ -429,7 +442,9 @@ def busy_hour_process(port: int, urls: list[str], args: argparse.Namespace) -> d
 def busy_main() -> None:
     job = json.loads(sys.stdin.read())
     args = argparse.Namespace(**job["args"])
-    print(json.dumps(asyncio.run(busy_hour(job["port"], job["urls"], args))), flush=True)
+    chat_path = job.get("chat_path", "/ws/sessions/1")
+    result = asyncio.run(busy_hour(job["port"], job["urls"], args, chat_path))
+    print(json.dumps({**result, "chat_path": chat_path}), flush=True)
 
 
 # --------------------------------------------------------------------------- run

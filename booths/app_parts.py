@@ -13,7 +13,7 @@ from booths.analytics import VisitCounts
 from booths.call_relay import CallRelays
 from fair.app_services import app_services
 from fair.ratelimit import SlidingWindowLimit
-from sessions.announce import Announcer
+from fair.realtime.announce import Announcer
 
 
 @dataclass

@@ -28,8 +28,8 @@ from starlette.types import Message
 from booths.models import Booth, ContactPerson
 from fair.db import Database
 from fair.models import Membership, User
+from fair.realtime.announce import Announcer
 from fair.realtime.hub import Hub
-from sessions.announce import Announcer
 
 BOOTH_CHANNEL_PREFIX = "booth:"
 

@@ -22,6 +22,7 @@ from starlette.websockets import WebSocket
 from booths import walkin
 from booths.app_parts import booth_parts
 from booths.appointments import appointment_booth, appointment_consent, can_staff_room
+from booths.channels import booth_channel
 from booths.team_presence import at_booth
 from fair.app_services import app_services
 from fair.errors import HTTPError
@@ -36,7 +37,6 @@ from fair.web import (
     refuse_socket,
     same_origin,
 )
-from sessions.chat import booth_channel
 
 TEAM_LIMITS = ChannelLimits(max_message_bytes=8192, rate_messages=20, rate_seconds=20.0)
 VISITOR_LIMITS = ChannelLimits(max_message_bytes=256, rate_messages=5, rate_seconds=10.0)

@@ -9,7 +9,7 @@ from starlette.applications import Starlette
 from starlette.requests import HTTPConnection
 
 from fair.app_services import app_services
-from sessions.announce import Announcer
+from fair.realtime.announce import Announcer
 from sessions.library import RecordingViews
 from sessions.qa import PostingLimit
 

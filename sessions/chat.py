@@ -16,17 +16,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from booths.channels import booth_channel as booth_channel  # the programme names it from here
+from fair.realtime.announce import Announcer
 from fair.realtime.hub import Hub
-from sessions.announce import Announcer
 from sessions.models import ChatMessage
 from sessions.qa import MAX_NAME, clean_text
 
 MAX_CHAT = 500
 HISTORY = 50
-
-
-def booth_channel(slug: str) -> str:
-    return f"booth:{slug}"
 
 
 def chat_event(message: ChatMessage) -> dict[str, Any]:

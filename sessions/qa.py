@@ -21,8 +21,8 @@ from fair.db import Database, utcnow
 from fair.errors import HTTPError, bad_request, not_found
 from fair.models import Role
 from fair.ratelimit import SlidingWindowLimit
+from fair.realtime.announce import Announcer
 from fair.realtime.hub import Hub
-from sessions.announce import Announcer
 from sessions.models import (
     FaqEntry,
     ProgrammeSession,

@@ -33,10 +33,10 @@ from fair.app_services import app_services
 from fair.errors import HTTPError
 from fair.ids import parse_id
 from fair.realtime import ChannelLimits, MessageRejected, serve_channel
+from fair.realtime.announce import Announcer
 from fair.realtime.hub import Hub, encode_event
 from fair.unavailable import hub_unavailable
 from fair.web import current_user, refuse_socket, same_origin
-from sessions.announce import Announcer
 from sessions.app_parts import programme_parts
 from sessions.archive_mode import archive_active
 from sessions.chat import booth_channel, chat_event, messages_after, post_chat

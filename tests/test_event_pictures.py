@@ -14,6 +14,7 @@ import lxml.html
 from PIL import Image
 from sqlalchemy import select
 
+from fair.app import demo_seeders
 from fair.app_services import app_services
 from fair.db import Database
 from fair.demo_pictures import demo_event_logo, demo_favicon, demo_host_mark
@@ -138,7 +139,9 @@ async def test_demo_fair_draws_logo_favicon_and_host_marks(tmp_path: Path) -> No
     try:
         await upgrade_database(database)
         storage = LocalStorage(tmp_path / "storage")
-        await seed_demo_fair(database, password=DEMO_PASSWORD, storage=storage)
+        await seed_demo_fair(
+            database, password=DEMO_PASSWORD, storage=storage, seeders=demo_seeders()
+        )
         async with database.session() as db:
             series = await db.scalar(select(EventSeries))
             days = list(await db.scalars(select(EventDay)))

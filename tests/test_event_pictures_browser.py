@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
+from fair.app import demo_seeders
 from fair.db import Database
 from fair.migrate import upgrade_database
 from fair.seed import seed_demo_fair
@@ -34,7 +35,10 @@ async def pictured_server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIter
     try:
         await upgrade_database(database)
         await seed_demo_fair(
-            database, password=DEMO_PASSWORD, storage=LocalStorage(root / "storage")
+            database,
+            password=DEMO_PASSWORD,
+            storage=LocalStorage(root / "storage"),
+            seeders=demo_seeders(),
         )
     finally:
         await database.dispose()

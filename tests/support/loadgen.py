@@ -286,7 +286,7 @@ async def _child(viewers: int, seats: int, decode: int) -> None:
 
 
 async def _publisher_child(width: int, height: int, fps: int) -> None:
-    from .synthetic import SyntheticVideoTrack, ToneAudioTrack
+    from sessions.live.synthetic import SyntheticVideoTrack, ToneAudioTrack
 
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader(limit=1 << 22)
