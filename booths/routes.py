@@ -136,14 +136,7 @@ def register_booth_hooks(app: Starlette) -> None:
 
     app_services(app).startup_hooks.append(ensure_search_index)
 
-    async def start_visit_counts(app: Starlette) -> None:
-        parts.visit_counts.start()
-
-    async def write_visit_counts(app: Starlette) -> None:
-        await parts.visit_counts.close()
-
-    app_services(app).startup_hooks.append(start_visit_counts)
-    app_services(app).shutdown_hooks.append(write_visit_counts)
+    parts.visit_counts.run_with(app_services(app))
     app_services(app).startup_hooks.append(start_digests)
     app_services(app).shutdown_hooks.append(stop_digests)
 

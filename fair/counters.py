@@ -14,9 +14,12 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Hashable
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
+
+if TYPE_CHECKING:
+    from fair.app_services import AppServices
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +79,18 @@ class BatchedCounts(Generic[Key]):
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run(), name=self.name)
+
+    def run_with(self, services: AppServices) -> None:
+        """Start with the app; write what is left when it stops."""
+
+        async def start(_app: object) -> None:
+            self.start()
+
+        async def close(_app: object) -> None:
+            await self.close()
+
+        services.startup_hooks.append(start)
+        services.shutdown_hooks.append(close)
 
     async def close(self) -> None:
         if self._task is not None:

@@ -110,14 +110,7 @@ def register_app_hooks(app: Starlette) -> None:
 
     app_services(app).shutdown_hooks.append(close_announcers)
 
-    async def start_view_counts(app: Starlette) -> None:
-        parts.recording_views.start()
-
-    async def write_view_counts(app: Starlette) -> None:
-        await parts.recording_views.close()
-
-    app_services(app).startup_hooks.append(start_view_counts)
-    app_services(app).shutdown_hooks.append(write_view_counts)
+    parts.recording_views.run_with(app_services(app))
 
     async def purge_audit_trail(app: Starlette) -> None:
         async with app_services(app).db.session() as db:

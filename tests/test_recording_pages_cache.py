@@ -21,8 +21,7 @@ from sessions.demo_recordings import seed_demo_recordings
 from sessions.models import CaptionCue, Recording
 from tests.conftest import make_client, make_settings
 from tests.query_budget import assert_queries
-
-FIRST_MORNING = "2026-11-30T10:45"  # the opening three and the 10:00 forum talk are over
+from tests.test_archive import FIRST_MORNING
 
 
 async def _app(database_url: str, tmp_path: Path, **overrides: object) -> AsyncIterator[Starlette]:

@@ -5,11 +5,8 @@ instance (real Redis)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
-import pytest_asyncio
 from sqlalchemy import select
 from starlette.applications import Starlette
 
@@ -19,7 +16,8 @@ from fair.models import Membership, User
 from fair.querycount import counting_queries
 from fair.user_cache import UserCache
 from tests.booth_helpers import KRZ, OTHER
-from tests.conftest import _running_app, login, make_client, make_settings
+from tests.conftest import login, make_client
+from tests.test_page_cache import two_instances  # noqa: F401  (two apps on one Redis)
 from tests.test_realtime import redis_url  # noqa: F401  (the Redis server fixture)
 
 
@@ -76,20 +74,8 @@ async def test_new_membership_is_seen_at_once(
     assert (await client.get(f"/booths/{OTHER}/edit")).status_code == 200
 
 
-@pytest_asyncio.fixture
-async def two_instances(
-    demo_database_url: str,
-    tmp_path: Path,
-    redis_url: str,  # noqa: F811
-) -> AsyncIterator[tuple[Starlette, Starlette]]:
-    settings = make_settings(demo_database_url, tmp_path, redis_url=redis_url)
-    async for first in _running_app(settings):
-        async for second in _running_app(settings):
-            yield first, second
-
-
 async def test_deactivation_on_one_instance_reaches_the_other(
-    two_instances: tuple[Starlette, Starlette],
+    two_instances: tuple[Starlette, Starlette],  # noqa: F811
 ) -> None:
     first, second = two_instances
     async with make_client(first) as on_first:
