@@ -27,7 +27,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import re
 import select
 import socket
 import statistics
@@ -41,13 +40,13 @@ import httpx
 from aiortc import RTCBundlePolicy, RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 
 from sessions.live.ice import allow_loopback_candidates
+from tests.support.live_speaker import csrf_token
 from tests.support.loadgen import ProbeViewer, _ssrcs_by_kind
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
 PUMP_INTERVAL = 0.005  # s between drains: bounds wake-ups to 200/s whatever the count
 JOIN_TIMEOUT = 60.0  # s for one viewer's offer, ICE and DTLS on a loaded machine
 MAX_ERRORS_KEPT = 10
-CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
 
 def percentile(values: list[float], share: float) -> float | None:
@@ -333,12 +332,7 @@ class Signalling:
 
     async def open(self) -> None:
         """Fetch the talk's page for its cookie and CSRF token, like a browser."""
-        page = await self.client.get(f"/sessions/{self.session_id}")
-        page.raise_for_status()
-        match = CSRF_META.search(page.text)
-        if match is None:
-            raise RuntimeError(f"/sessions/{self.session_id} has no CSRF token")
-        self.token = match.group(1)
+        self.token = csrf_token(await self.client.get(f"/sessions/{self.session_id}"))
 
     async def answer(self, sdp: str, kind: str) -> RTCSessionDescription:
         response = await self.client.post(
@@ -386,6 +380,10 @@ class LightViewers:
 
     def _start_window(self) -> None:
         self.snapshot()
+
+    def frames_received(self) -> list[int]:
+        """Video frames each joined viewer has received so far (not reset by readings)."""
+        return [self._frames_of(viewer) for viewer in self._joined]
 
     @staticmethod
     def _frames_of(viewer: LightViewer | ProbeViewer) -> int:
