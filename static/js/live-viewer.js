@@ -10,7 +10,7 @@
 import { HlsPlayer } from "./hls-player.js";
 import { on } from "./channel.js";
 import { fetchStatus, negotiate, newPeer } from "./webrtc.js";
-import { attachControls } from "./player-controls.js";
+import { attachControls, startPlayback } from "./player-controls.js";
 import { holdsFocus, moveFocus, setText } from "./a11y.js";
 
 const WATCHABLE = new Set(["live", "paused", "waiting", "interrupted"]);
@@ -190,10 +190,7 @@ class LivePlayer {
     this.hlsPlayers.push(player);
     this.hls = this.hlsPlayers[0]; // the delay and relive follow the first seat
     await player.start();
-    video.play().catch(() => {
-      video.muted = true;
-      video.play().catch(() => {});
-    });
+    startPlayback(video);
   }
 
   // A panelist who started after this viewer switched to HLS gets a player too.
@@ -288,10 +285,7 @@ class LivePlayer {
     videoTrack.addEventListener("unmute", () => {
       video.hidden = false;
     });
-    video.play().catch(() => {
-      video.muted = true; // autoplay policy: start muted rather than not at all
-      video.play().catch(() => {});
-    });
+    startPlayback(video);
     return video;
   }
 
