@@ -140,6 +140,17 @@ async def test_blocked_autoplay_starts_muted_and_the_keyboard_brings_sound(
         assert await viewer.locator("[data-live-mute]").inner_text() == "Ton ausschalten"
         assert await viewer.locator("[data-live-mute]").get_attribute("aria-pressed") == "false"
 
+        # the mode line (a polite live region, redrawn every second) changes only when
+        # the mode does: no text mutation in 4 s of the same WebRTC mode
+        await viewer.evaluate(
+            """() => { window.modeWrites = 0;
+                 new MutationObserver((m) => { window.modeWrites += m.length; }).observe(
+                   document.querySelector('[data-live-mode]'),
+                   {childList: true, characterData: true, subtree: true}); }"""
+        )
+        await asyncio.sleep(4)
+        assert await viewer.evaluate("() => window.modeWrites") == 0
+
         # pause and play by keyboard, with name and state
         pause = viewer.get_by_role("button", name="Anhalten")
         assert await pause.get_attribute("aria-pressed") == "false"

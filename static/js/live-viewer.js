@@ -156,7 +156,7 @@ class LivePlayer {
     try {
       for (const url of seats.length ? seats : [this.hlsUrl]) await this.addHlsSeat(url);
     } catch {
-      this.modeLabel.textContent = this.root.dataset.labelModeUnsupported;
+      setText(this.modeLabel, this.root.dataset.labelModeUnsupported);
       return;
     }
     this.showMode();
@@ -229,18 +229,25 @@ class LivePlayer {
     this.startButton.hidden = !hls;
     this.edgeButton.hidden = !hls;
     this.root.dataset.mode = this.mode || "";
+    // The mode line is a live region redrawn every second: only real changes are written
+    // (and so read out) — a new mode, or the HLS delay moving by 2 s or more, not jitter.
     if (!this.mode) {
-      this.modeLabel.textContent = ""; // ended or between modes: no delay to promise
+      this.shownDelay = null;
+      setText(this.modeLabel, ""); // ended or between modes: no delay to promise
       return;
     }
     if (!hls) {
-      this.modeLabel.textContent = data.labelModeWebrtc;
+      this.shownDelay = null;
+      setText(this.modeLabel, data.labelModeWebrtc);
       return;
     }
     const delay = this.hls ? this.hls.delay : null;
-    const seconds = delay === null ? "…" : String(Math.round(delay));
+    if (delay !== null && (this.shownDelay == null || Math.abs(delay - this.shownDelay) >= 2)) {
+      this.shownDelay = Math.round(delay);
+    }
+    const seconds = this.shownDelay == null ? "…" : String(this.shownDelay);
     const reason = { full: data.labelReasonFull, failed: data.labelReasonFailed }[this.reason] || "";
-    this.modeLabel.textContent = `${data.labelModeHls.replace("{s}", seconds)}${reason}`;
+    setText(this.modeLabel, `${data.labelModeHls.replace("{s}", seconds)}${reason}`);
   }
 
   async connect(info) {
