@@ -77,6 +77,7 @@ class LivePlayer {
       setText(this.stateLabel, this.label(info.state));
       this.root.dataset.state = info.state;
       setText(this.viewersLabel, String(info.viewers ?? 0));
+      this.warnRecording(info.recording_trouble === "spool_full");
       this.hlsUrl = info.hls_url || null;
       if (info.state === "ended") {
         document.dispatchEvent(new CustomEvent("fair:talk-ended")); // Q&A and chat close
@@ -92,6 +93,16 @@ class LivePlayer {
       /* keep the last state; try again */
     }
     this.pollTimer = setTimeout(() => this.poll(), POLL_MS);
+  }
+
+  // The spool disk is full: the recording misses parts. Said once in a polite live
+  // region (written only when it changes), gone when the trouble is.
+  warnRecording(atRisk) {
+    const warning = this.root.querySelector("[data-live-recording-warning]");
+    if (!warning) return;
+    if (atRisk) warning.hidden = false;
+    setText(warning, atRisk ? warning.dataset.label : "");
+    if (!atRisk) warning.hidden = true;
   }
 
   // The media worker was restarted (a new generation): this peer is dead. Reconnect as
