@@ -37,8 +37,8 @@ from fair.ids import parse_id
 from fair.realtime import ChannelLimits, MessageRejected, serve_channel
 from fair.realtime.announce import Announcer
 from fair.realtime.hub import Hub, encode_event
-from fair.unavailable import hub_unavailable
 from fair.templating import N_
+from fair.unavailable import hub_unavailable
 from fair.web import current_user, language, refuse_socket, same_origin
 from sessions.app_parts import programme_parts
 from sessions.archive_mode import archive_active
