@@ -26,7 +26,7 @@ from booths.queries import get_booth_for_edit
 from fair import audit
 from fair.app_services import app_services
 from fair.errors import HTTPError
-from fair.form_errors import field_errors
+from fair.form_errors import field_errors, reason
 from fair.i18n import gettext_for
 from fair.ids import path_id
 from fair.images import COVER, LOGO, ImageKind
@@ -79,6 +79,7 @@ async def _render_edit(
     text_form: dict[str, object] | None = None,
     errors: dict[str, str] | None = None,
     upload_target: int | str | None = None,
+    upload_values: dict[str, str] | None = None,
     status_code: int = 400,
 ) -> Response:
     """The edit page; after a refused save, with the submitted text and the errors
@@ -103,6 +104,7 @@ async def _render_edit(
             "errors": errors if upload_target is None and errors else {},
             "upload_errors": errors if upload_target is not None and errors else {},
             "upload_target": upload_target,
+            "upload_values": upload_values or {},
         },
         status_code=status_code if errors else 200,
     )
@@ -231,13 +233,21 @@ async def upload_errors() -> AsyncIterator[None]:
 
 
 async def receive_upload(
-    request: Request, *, prefix: str, allowed: set[str] | None = None
+    request: Request,
+    *,
+    prefix: str,
+    allowed: set[str] | None = None,
+    typed: dict[str, str] | None = None,
 ) -> tuple[services.StoredUpload, dict[str, str]]:
+    """Store the form's file; ``typed`` receives the fields sent before it even when the
+    file is refused, so the form can come back with what was typed."""
     settings = app_services(request).settings
     async with upload_errors():
         form = await stream_upload_form(
             request, field_name="file", max_bytes=settings.max_upload_bytes
         )
+        if typed is not None:
+            typed.update({k: v for k, v in form.fields.items() if k != "csrf_token"})
         try:
             check_csrf(request, form.fields.get("csrf_token"))
         except HTTPError:
@@ -253,6 +263,15 @@ async def receive_upload(
             allowed=allowed,
         )
     return upload, form.fields
+
+
+# Storage down (503) or full (507): the file was not kept; worth trying again later.
+STORAGE_STATUSES = (503, 507)
+
+
+def _file_error(request: Request, error: HTTPError) -> dict[str, str]:
+    """The refusal as an error of the form's file field, in the page's language."""
+    return {"file": reason(error, gettext_for(language(request)).gettext)}
 
 
 async def forget_upload(request: Request, upload: services.StoredUpload) -> None:
@@ -272,17 +291,17 @@ async def material_upload(request: Request) -> Response:
     )
     if material_id is not None:
         services.find_file_material(booth, material_id)  # 404/400 before reading the body
+    typed: dict[str, str] = {}
     try:
-        upload, fields = await receive_upload(request, prefix=f"materials/{booth.id}")
+        upload, fields = await receive_upload(request, prefix=f"materials/{booth.id}", typed=typed)
     except HTTPError as error:
-        if error.field != "file":
+        if error.field != "file" and error.status_code not in STORAGE_STATUSES:
             raise
-        # refused file (type, size, none chosen): the edit page again, the error at the
-        # file field of the form that sent it
-        errors = field_errors(error, gettext_for(language(request)).gettext)
+        # refused file (type, size, none chosen) or storage down or full: the edit page
+        # again with what was typed, the error at the file field of the form that sent it
         return await _render_edit(
-            request, booth, errors=errors, upload_target=material_id or "new",
-            status_code=error.status_code,
+            request, booth, errors=_file_error(request, error), upload_values=typed,
+            upload_target=material_id or "new", status_code=error.status_code,
         )  # fmt: skip
     try:
         title = fields.get("title", "").replace("\x00", "").strip()[:200] or None
@@ -306,9 +325,17 @@ async def picture_upload(request: Request, kind: ImageKind) -> Response:
     every variant is stored, and the old files go only after the booth was saved."""
     booth = await _editable_booth(request)
     storage = app_services(request).storage
-    upload, _fields = await receive_upload(
-        request, prefix=f"logos/{booth.id}", allowed=services.LOGO_TYPES
-    )
+    try:
+        upload, _fields = await receive_upload(
+            request, prefix=f"logos/{booth.id}", allowed=services.LOGO_TYPES
+        )
+    except HTTPError as error:
+        if error.field != "file" and error.status_code not in STORAGE_STATUSES:
+            raise
+        return await _render_edit(
+            request, booth, errors=_file_error(request, error), upload_target=kind.name,
+            status_code=error.status_code,
+        )  # fmt: skip
     new_keys: list[str] = []
     old_keys: list[str] = []
     try:

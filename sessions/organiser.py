@@ -453,7 +453,7 @@ async def faq_admin(request: Request) -> Response:
                     session_id=session_id,
                 )
             await db.commit()
-        return RedirectResponse("/organiser/faq", status_code=303)
+        return RedirectResponse("/organiser/faq?saved=1", status_code=303)
     async with app_services(request).db.session() as db:
         entries = await event_faq(db)
         session_entries = await qa.session_faq_entries(db)
@@ -461,5 +461,10 @@ async def faq_admin(request: Request) -> Response:
     return render(
         request,
         "sessions/organiser/faq.html",
-        {"entries": entries, "session_entries": session_entries, "sessions": sessions},
+        {
+            "entries": entries,
+            "session_entries": session_entries,
+            "sessions": sessions,
+            "saved": request.query_params.get("saved") == "1",
+        },
     )

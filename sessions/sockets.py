@@ -31,12 +31,15 @@ from booths.models import Booth
 from booths.team_presence import at_booth, team_here_event
 from fair.app_services import app_services
 from fair.errors import HTTPError
+from fair.form_errors import reason
+from fair.i18n import gettext_for
 from fair.ids import parse_id
 from fair.realtime import ChannelLimits, MessageRejected, serve_channel
 from fair.realtime.announce import Announcer
 from fair.realtime.hub import Hub, encode_event
+from fair.templating import N_
 from fair.unavailable import hub_unavailable
-from fair.web import current_user, refuse_socket, same_origin
+from fair.web import current_user, language, refuse_socket, same_origin
 from sessions.app_parts import programme_parts
 from sessions.archive_mode import archive_active
 from sessions.chat import booth_channel, chat_event, messages_after, post_chat
@@ -166,8 +169,15 @@ async def _publish_chat(hub: Hub, channel: str, event: dict[str, Any]) -> None:
         hub.deliver(channel, encode_event(event))
 
 
-ARCHIVED_CHAT = "Die Veranstaltung ist vorbei; der Chat am Stand ist nur noch lesbar."
-ENDED_TALK_CHAT = "Der Programmpunkt ist beendet; der Chat ist nur noch lesbar."
+def _refusal(websocket: WebSocket, exc: HTTPError) -> str:
+    """A refused chat frame in the sender's language (``?lang=``, cookie, browser), with
+    the field it concerns in front as the HTTP form errors have it."""
+    text = reason(exc, gettext_for(language(websocket)).gettext)
+    return f"{exc.field}: {text}" if exc.field else text
+
+
+ARCHIVED_CHAT = N_("Die Veranstaltung ist vorbei; der Chat am Stand ist nur noch lesbar.")
+ENDED_TALK_CHAT = N_("Der Programmpunkt ist beendet; der Chat ist nur noch lesbar.")
 # Raises HTTPError when the channel takes no chat now (checked per message, in its session).
 ChatGuard = Callable[[AsyncSession], Awaitable[None]]
 
@@ -210,7 +220,7 @@ async def _serve(
                     message = await post_chat(db, channel, name, text, team=team)
                     await db.commit()
             except HTTPError as exc:
-                error = {"type": "error", "message": exc.message}
+                error = {"type": "error", "message": _refusal(websocket, exc)}
                 await websocket.send_text(json.dumps([error], ensure_ascii=False))
                 return
             await _publish_chat(hub, channel, chat_event(message))

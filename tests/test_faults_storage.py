@@ -383,3 +383,50 @@ async def test_spool_disk_full_mid_talk_keeps_what_was_written_and_warns(
                 )
                 await asyncio.sleep(0.2)
             assert abs(recording.duration_seconds - duration) < 0.5
+
+
+async def test_s3_stopped_the_upload_form_comes_back_with_the_typed_title(
+    nanio: S3Server, demo_database_url: str, tmp_path: Path
+) -> None:
+    """S3 stopped: the booth editor again (503), the typed title kept, the error at the
+    file field of the form that sent it, in the page's language; nothing written."""
+    import io
+
+    from lxml import html
+    from PIL import Image
+
+    picture = io.BytesIO()
+    Image.new("RGB", (200, 200), "navy").save(picture, "PNG")
+    bucket = nanio.create_bucket()
+    async with (
+        app_with(demo_database_url, tmp_path, **s3_overrides(nanio, bucket)) as app,
+        client_of(app) as client,
+    ):
+        await login(client, KRZ)
+        token = await csrf_of(client, "/booths")
+        before = await booth_state(app, OWN)
+        keys_before = stored_files(app)
+        nanio.stop()
+        for lang, expected in (("de", "nicht erreichbar"), ("en", "file storage")):
+            response = await upload(
+                client, f"/booths/{OWN}/materials?lang={lang}", PDF, title="Mein Flyer", token=token
+            )
+            assert response.status_code == 503
+            page = html.fromstring(response.text)
+            assert page.get_element_by_id("new-title").get("value") == "Mein Flyer"
+            field = page.get_element_by_id("new-file")
+            assert field.get("aria-invalid") == "true"
+            message = page.get_element_by_id("new-file-error").text_content()
+            assert expected in message.lower(), message
+            logo = await upload(
+                client, f"/booths/{OWN}/logo?lang={lang}", picture.getvalue(), filename="logo.png",
+                content_type="image/png", token=token,
+            )  # fmt: skip
+            assert logo.status_code == 503
+            page = html.fromstring(logo.text)
+            assert page.get_element_by_id("logo-file").get("aria-invalid") == "true"
+            assert expected in page.get_element_by_id("logo-file-error").text_content().lower()
+        assert await booth_state(app, OWN) == before
+        nanio.start(same_port=True)
+        assert stored_files(app) == keys_before  # no half-written object
+        assert open_uploads(app) == []

@@ -312,6 +312,11 @@ async def test_booth_chat_is_read_only_in_archive_mode(
             await one.send(json.dumps({"type": "chat", "name": "Ada", "text": "Noch da?"}))
             error = await next_event(one, lambda e: e["type"] == "error")
             assert "nur noch lesbar" in error["message"]
+            english_url = ws_url(archived, f"/ws/booths/{slug}?lang=en")
+            async with connect(english_url, compression=None) as english:
+                await english.send(json.dumps({"type": "chat", "name": "Ada", "text": "Hi?"}))
+                error = await next_event(english, lambda e: e["type"] == "error")
+                assert "can only be read" in error["message"], error
             await one.send(json.dumps({"type": "hello"}))  # still open after the refusal
             await next_event(one, lambda e: e["type"] == "presence")
             with pytest.raises(TimeoutError):

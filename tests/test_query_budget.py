@@ -36,6 +36,13 @@ PAGES = [
     "/api/sessions",
     "/api/sessions/1",
     "/api/recordings",
+    "/impressum",
+    "/datenschutz",
+    "/barrierefreiheit",
+    "/leichte-sprache",
+    "/gebaerdensprache",
+    "/sessions/1/live",
+    f"/booths/{OWN}/appointments",
 ]
 
 

@@ -2,6 +2,7 @@
 // text, never as HTML.
 import { helloField, on, send } from "./channel.js";
 import { onTalkEnded, replaceWithNote } from "./talk-end.js";
+import { setText } from "./a11y.js";
 
 const log = document.querySelector("[data-chat-log]");
 const form = document.querySelector("[data-chat-form]");
@@ -42,12 +43,13 @@ if (teamHere) {
   const names = teamHere.querySelector("[data-team-names]");
   on("team_here", (event) => {
     const people = Array.isArray(event.people) ? event.people : [];
-    names.textContent = people.map((p) => `${p.name} (${p.role || teamHere.dataset.teamRole})`).join(", ");
-    line.hidden = people.length === 0;
+    // the line is a live region: only a real change of who is here is written (and read)
+    setText(names, people.map((p) => `${p.name} (${p.role || teamHere.dataset.teamRole})`).join(", "));
+    if (line.hidden !== (people.length === 0)) line.hidden = people.length === 0;
   });
 }
 
-if (presence) on("presence", (event) => (presence.textContent = String(event.count)));
+if (presence) on("presence", (event) => setText(presence, String(event.count)));
 
 if (log && form) {
   const status = form.querySelector("[data-chat-status]");

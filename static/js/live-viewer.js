@@ -10,7 +10,7 @@
 import { HlsPlayer } from "./hls-player.js";
 import { on } from "./channel.js";
 import { fetchStatus, negotiate, newPeer } from "./webrtc.js";
-import { attachControls } from "./player-controls.js";
+import { attachControls, startPlayback } from "./player-controls.js";
 import { holdsFocus, moveFocus, setText } from "./a11y.js";
 
 const WATCHABLE = new Set(["live", "paused", "waiting", "interrupted"]);
@@ -77,6 +77,7 @@ class LivePlayer {
       setText(this.stateLabel, this.label(info.state));
       this.root.dataset.state = info.state;
       setText(this.viewersLabel, String(info.viewers ?? 0));
+      this.warnRecording(info.recording_trouble === "spool_full");
       this.hlsUrl = info.hls_url || null;
       if (info.state === "ended") {
         document.dispatchEvent(new CustomEvent("fair:talk-ended")); // Q&A and chat close
@@ -92,6 +93,16 @@ class LivePlayer {
       /* keep the last state; try again */
     }
     this.pollTimer = setTimeout(() => this.poll(), POLL_MS);
+  }
+
+  // The spool disk is full: the recording misses parts. Said once in a polite live
+  // region (written only when it changes), gone when the trouble is.
+  warnRecording(atRisk) {
+    const warning = this.root.querySelector("[data-live-recording-warning]");
+    if (!warning) return;
+    if (atRisk) warning.hidden = false;
+    setText(warning, atRisk ? warning.dataset.label : "");
+    if (!atRisk) warning.hidden = true;
   }
 
   // The media worker was restarted (a new generation): this peer is dead. Reconnect as
@@ -156,7 +167,7 @@ class LivePlayer {
     try {
       for (const url of seats.length ? seats : [this.hlsUrl]) await this.addHlsSeat(url);
     } catch {
-      this.modeLabel.textContent = this.root.dataset.labelModeUnsupported;
+      setText(this.modeLabel, this.root.dataset.labelModeUnsupported);
       return;
     }
     this.showMode();
@@ -190,10 +201,7 @@ class LivePlayer {
     this.hlsPlayers.push(player);
     this.hls = this.hlsPlayers[0]; // the delay and relive follow the first seat
     await player.start();
-    video.play().catch(() => {
-      video.muted = true;
-      video.play().catch(() => {});
-    });
+    startPlayback(video);
   }
 
   // A panelist who started after this viewer switched to HLS gets a player too.
@@ -232,18 +240,25 @@ class LivePlayer {
     this.startButton.hidden = !hls;
     this.edgeButton.hidden = !hls;
     this.root.dataset.mode = this.mode || "";
+    // The mode line is a live region redrawn every second: only real changes are written
+    // (and so read out) — a new mode, or the HLS delay moving by 2 s or more, not jitter.
     if (!this.mode) {
-      this.modeLabel.textContent = ""; // ended or between modes: no delay to promise
+      this.shownDelay = null;
+      setText(this.modeLabel, ""); // ended or between modes: no delay to promise
       return;
     }
     if (!hls) {
-      this.modeLabel.textContent = data.labelModeWebrtc;
+      this.shownDelay = null;
+      setText(this.modeLabel, data.labelModeWebrtc);
       return;
     }
     const delay = this.hls ? this.hls.delay : null;
-    const seconds = delay === null ? "…" : String(Math.round(delay));
+    if (delay !== null && (this.shownDelay == null || Math.abs(delay - this.shownDelay) >= 2)) {
+      this.shownDelay = Math.round(delay);
+    }
+    const seconds = this.shownDelay == null ? "…" : String(this.shownDelay);
     const reason = { full: data.labelReasonFull, failed: data.labelReasonFailed }[this.reason] || "";
-    this.modeLabel.textContent = `${data.labelModeHls.replace("{s}", seconds)}${reason}`;
+    setText(this.modeLabel, `${data.labelModeHls.replace("{s}", seconds)}${reason}`);
   }
 
   async connect(info) {
@@ -288,10 +303,7 @@ class LivePlayer {
     videoTrack.addEventListener("unmute", () => {
       video.hidden = false;
     });
-    video.play().catch(() => {
-      video.muted = true; // autoplay policy: start muted rather than not at all
-      video.play().catch(() => {});
-    });
+    startPlayback(video);
     return video;
   }
 

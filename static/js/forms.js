@@ -1,15 +1,20 @@
-// Booth editing, progressive enhancement: the forms work without this module.
-// - delete forms ask for confirmation;
-// - upload forms refuse files over the limit before sending and show progress;
+// Forms that save or upload and come back to the same page, on every page (progressive
+// enhancement: the forms work without this module):
 // - focus never falls to the page body: after a save or an upload it moves to the status
-//   message, after a refused save to the error summary.
+//   message, after a refused save to the error summary (or the error message), so a
+//   screen reader reads the outcome and Tab continues from there;
+// - delete forms ask for confirmation;
+// - upload forms refuse files over the limit before sending and show progress.
+import { moveFocus } from "./a11y.js";
 
 const announceFocus = (element) => {
-  if (!element) return;
-  if (!element.hasAttribute("tabindex")) element.setAttribute("tabindex", "-1");
-  element.focus();
+  if (element) moveFocus(element);
 };
-announceFocus(document.querySelector("#error-summary") ?? document.querySelector("main .notice[role=status]"));
+announceFocus(
+  document.querySelector("#error-summary") ??
+    document.querySelector("main .error-message[role=alert]") ??
+    document.querySelector("main .notice[role=status]"),
+);
 
 const formatMB = (bytes) => `${(bytes / 1048576).toFixed(1)} MB`;
 
