@@ -37,7 +37,6 @@ from fair.storage import (
     StorageUnavailable,
     TooLarge,
     content_disposition,
-    range_response,
     safe_filename,
     storage_from_settings,
 )
@@ -435,60 +434,7 @@ async def test_storage_from_settings(tmp_path: Path, nanio: S3Server) -> None:
     assert await s3.exists("k.pdf")
 
 
-# --------------------------------------------------------------------------- HTTP
-
-
-def download_app(storage: Storage) -> Starlette:
-    async def download(request: Request) -> Response:
-        return await range_response(
-            storage,
-            request.path_params["key"],
-            request,
-            filename="Präsentation <final>.pdf",
-            content_type="application/pdf",
-        )
-
-    return Starlette(routes=[Route("/d/{key:path}", download, methods=["GET", "HEAD"])])
-
-
-async def test_range_response(backend: Backend) -> None:
-    data = b"".join(pattern(MB + 17, chunk=4096))
-    await backend.storage.save_stream(
-        "m/doc.pdf", agen(iter([data])), content_type="application/pdf", max_bytes=10 * MB
-    )
-    transport = httpx.ASGITransport(app=download_app(backend.storage))
-    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-        full = await client.get("/d/m/doc.pdf")
-        assert full.status_code == 200 and full.content == data
-        assert full.headers["accept-ranges"] == "bytes"
-        assert full.headers["x-content-type-options"] == "nosniff"
-        assert full.headers["content-type"] == "application/pdf"
-        assert full.headers["content-length"] == str(len(data))
-        assert full.headers["content-disposition"] == (
-            'attachment; filename="Prasentation _final_.pdf"; '
-            "filename*=UTF-8''Pr%C3%A4sentation%20_final_.pdf"
-        )
-
-        part = await client.get("/d/m/doc.pdf", headers={"Range": "bytes=10-19"})
-        assert part.status_code == 206 and part.content == data[10:20]
-        assert part.headers["content-range"] == f"bytes 10-19/{len(data)}"
-        assert part.headers["content-length"] == "10"
-
-        tail = await client.get("/d/m/doc.pdf", headers={"Range": f"bytes={MB}-"})
-        assert tail.status_code == 206 and tail.content == data[MB:]
-        assert tail.headers["content-range"] == f"bytes {MB}-{len(data) - 1}/{len(data)}"
-
-        suffix = await client.get("/d/m/doc.pdf", headers={"Range": "bytes=-5"})
-        assert suffix.status_code == 206 and suffix.content == data[-5:]
-
-        for bad in ["bytes=x-y", f"bytes={len(data)}-", "bytes=5-3", "bytes=0-1,5-6", "items=0-1"]:
-            refused = await client.get("/d/m/doc.pdf", headers={"Range": bad})
-            assert refused.status_code == 416, bad
-            assert refused.headers["content-range"] == f"bytes */{len(data)}"
-
-        head = await client.head("/d/m/doc.pdf")
-        assert head.status_code == 200 and head.headers["content-length"] == str(len(data))
-        assert (await client.get("/d/m/missing.pdf")).status_code == 404
+# --------------------------------------------------------------------------- names
 
 
 @pytest.mark.parametrize(

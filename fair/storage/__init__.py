@@ -29,6 +29,7 @@ from fair.storage.base import (
     EmptyUpload,
     InvalidKey,
     ObjectNotFound,
+    ObjectStat,
     OpenedRange,
     RangeNotSatisfiable,
     Storage,
@@ -42,7 +43,7 @@ from fair.storage.base import (
     content_disposition,
     safe_filename,
 )
-from fair.storage.http import parse_range, range_response
+from fair.storage.http import range_response
 from fair.storage.local import LocalStorage
 from fair.storage.s3 import S3Storage
 
@@ -53,6 +54,7 @@ __all__ = [
     "InvalidKey",
     "LocalStorage",
     "ObjectNotFound",
+    "ObjectStat",
     "OpenedRange",
     "RangeNotSatisfiable",
     "S3Storage",
@@ -65,7 +67,6 @@ __all__ = [
     "TooLarge",
     "check_key",
     "content_disposition",
-    "parse_range",
     "range_response",
     "safe_filename",
     "storage_from_settings",

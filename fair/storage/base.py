@@ -87,6 +87,16 @@ class OpenedRange(NamedTuple):
     end: int
 
 
+class ObjectStat(NamedTuple):
+    """What an HTTP answer needs before the first byte: the length, and the time of the
+    last change from which Starlette's ``FileResponse`` derives ``ETag`` and
+    ``Last-Modified`` (and so ``If-Range``)."""
+
+    size: int
+    modified: float
+    """Seconds since the epoch."""
+
+
 class Storage(Protocol):
     """The storage interface every view and service uses; keys are app-generated paths."""
 
@@ -144,6 +154,15 @@ class Storage(Protocol):
 
     async def size(self, key: str) -> int:
         """Size in bytes; raises :class:`ObjectNotFound`."""
+        ...
+
+    async def stat(self, key: str) -> ObjectStat:
+        """Size and time of the last change; raises :class:`ObjectNotFound`."""
+        ...
+
+    def local_file(self, key: str) -> Path | None:
+        """The file on this machine that holds ``key``, for Starlette's ``FileResponse``
+        to serve; ``None`` when the bytes live elsewhere (S3)."""
         ...
 
     def close(self) -> None:

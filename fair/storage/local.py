@@ -16,6 +16,7 @@ from fair.storage.base import (
     EmptyUpload,
     InvalidKey,
     ObjectNotFound,
+    ObjectStat,
     OpenedRange,
     StorageFull,
     StorageUnavailable,
@@ -140,7 +141,7 @@ class LocalStorage:
     async def presigned_url(
         self, key: str, *, expires: int, filename: str, content_type: str
     ) -> str | None:
-        """Local files have no URL of their own; the app streams them (``range_response``)."""
+        """Local files have no URL of their own; the app serves them (``range_response``)."""
         return None
 
     async def delete(self, key: str) -> None:
@@ -154,6 +155,9 @@ class LocalStorage:
         """Nothing to release; part of the interface so the app can close any backend."""
 
     async def size(self, key: str) -> int:
+        return (await self.stat(key)).size
+
+    async def stat(self, key: str) -> ObjectStat:
         path = self._path(key)
         try:
             stat = await asyncio.to_thread(path.stat)
@@ -161,4 +165,8 @@ class LocalStorage:
             raise ObjectNotFound(key) from exc
         except OSError as exc:
             raise StorageUnavailable(f"cannot read {key}: {exc}") from exc
-        return stat.st_size
+        return ObjectStat(stat.st_size, stat.st_mtime)
+
+    def local_file(self, key: str) -> Path:
+        """Every object is a file under the root: the app serves it with ``FileResponse``."""
+        return self._path(key)

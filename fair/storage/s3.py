@@ -20,6 +20,7 @@ from fair.storage.base import (
     READ_CHUNK,
     EmptyUpload,
     ObjectNotFound,
+    ObjectStat,
     OpenedRange,
     RangeNotSatisfiable,
     StorageAccessDenied,
@@ -399,7 +400,14 @@ class S3Storage:
         return True
 
     async def size(self, key: str) -> int:
+        return (await self.stat(key)).size
+
+    async def stat(self, key: str) -> ObjectStat:
         head = await self._call(
             key, self.client.head_object, Bucket=self.bucket, Key=self._key(key)
         )
-        return int(head["ContentLength"])
+        return ObjectStat(int(head["ContentLength"]), head["LastModified"].timestamp())
+
+    def local_file(self, key: str) -> None:
+        """The bytes are in the bucket: the app redirects to them or streams them."""
+        return None
