@@ -43,9 +43,10 @@ from av.video.frame import VideoFrame
 
 from fair.storage import S3Storage
 from sessions.live.archive import MEDIA_PLAYLIST_NAME, RecordingArchive
-from sessions.live.media import StageClock, VideoPipeline
+from sessions.live.frames import StageClock
 from sessions.live.recorder import SlotRecorder, assemble_mp4
 from sessions.live.synthetic import SyntheticVideoTrack, ToneAudioTrack
+from sessions.live.video_pipeline import VideoPipeline
 from tests.s3_server import S3Server
 
 FPS = 30

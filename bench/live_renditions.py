@@ -25,8 +25,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from av.video.frame import VideoFrame
 
-from sessions.live.media import LOW_RENDITION, VIDEO_CLOCK, StageClock, VideoPipeline
+from sessions.live.frames import VIDEO_CLOCK, StageClock
+from sessions.live.renditions import LOW_RENDITION
 from sessions.live.synthetic import SyntheticVideoTrack
+from sessions.live.video_pipeline import VideoPipeline
 
 FPS = 30
 

@@ -11,7 +11,7 @@ import av
 from aiortc.codecs.h264 import H264PayloadDescriptor
 from aiortc.rtp import RtpPacket
 
-from sessions.live.media import FU_A_CHUNK, equal_run_start, packetize_h264
+from sessions.live.frames import FU_A_CHUNK, equal_run_start, packetize_h264
 from tests.live_helpers import Publisher, allow_loopback, viewer, wait_for
 
 
@@ -104,7 +104,7 @@ def test_a_lagging_viewer_drops_video_until_the_next_keyframe() -> None:
     from aiortc.rtp import HeaderExtensionsMap
 
     from sessions.live.fanout import MAX_WRITE_BUFFER, ViewerStream
-    from sessions.live.media import EncodedFrame
+    from sessions.live.frames import EncodedFrame
 
     sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sink.bind(("127.0.0.1", 0))

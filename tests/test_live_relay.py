@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from sessions.live import LiveStage
-from sessions.live.media import EncodedFrame
+from sessions.live.frames import EncodedFrame
 from sessions.live.relay import pack_frame, unpack_frame
 from tests.live_helpers import Publisher, allow_loopback, viewer, wait_for
 

@@ -17,7 +17,7 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from sqlalchemy import select
 
 from sessions.live import LiveRegistry, LiveStage
-from sessions.live.media import VideoPipeline
+from sessions.live.video_pipeline import VideoPipeline
 from sessions.models import Recording
 from tests.live_helpers import Publisher, allow_loopback, wait_for
 from tests.test_live_hls import s3 as s3  # the real S3 server fixture

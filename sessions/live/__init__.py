@@ -8,7 +8,8 @@ and the module docstrings of :mod:`.stage` (viewer protocol) and :mod:`.fanout` 
 
 from .errors import LiveError
 from .recorder import SpooledRecording, recover_spool
-from .stage import LiveRegistry, LiveStage, StageState, rtc_configuration
+from .registry import LiveRegistry
+from .stage import LiveStage, StageState, rtc_configuration
 
 __all__ = [
     "LiveError",

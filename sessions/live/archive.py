@@ -67,7 +67,7 @@ MASTER_NAME = "master.m3u8"
 SEATS_NAME = "seats.json"  # every seat's media playlist, for a panel's players
 MEDIA_PLAYLIST_NAME = "index.m3u8"
 LOW_BANDWIDTH = 560_000  # the low rendition's 400 kbit/s video + AAC + container, peak
-H264_CODECS = "avc1.42e01f"  # constrained baseline, level 3.1 (media.VideoPipeline)
+H264_CODECS = "avc1.42e01f"  # constrained baseline, level 3.1 (video_pipeline.VideoPipeline)
 AAC_CODECS = "mp4a.40.2"
 PLAYLIST_CACHE = "public, max-age=1"  # a new segment every ~2 s
 SEGMENT_CACHE = "public, max-age=31536000, immutable"  # a segment never changes

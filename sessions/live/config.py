@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from .ice import loopback_args
-from .stage import DEFAULT_MAX_PUBLISHERS, LiveRegistry, RecordingCallback
+from .registry import LiveRegistry
+from .stage import DEFAULT_MAX_PUBLISHERS, RecordingCallback
 
 
 @dataclass(frozen=True)

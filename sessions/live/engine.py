@@ -26,7 +26,8 @@ from sessions.live.config import LiveConfig
 from sessions.live.errors import LiveError
 from sessions.live.ice import allow_loopback_candidates
 from sessions.live.internals import missing_private_api
-from sessions.live.stage import DEFAULT_MAX_PUBLISHERS, LiveRegistry, RecordingCallback
+from sessions.live.registry import LiveRegistry
+from sessions.live.stage import DEFAULT_MAX_PUBLISHERS, RecordingCallback
 from sessions.live.worker import LiveWorker
 
 logger = logging.getLogger(__name__)

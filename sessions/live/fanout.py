@@ -3,7 +3,7 @@
 aiortc's stock ``RTCRtpSender`` runs one task per viewer that awaits the track, packetizes
 the frame again, builds ``RtpPacket`` objects and awaits the transport for every packet:
 about 40 µs per packet per viewer, which caps a 2-core machine far below 550 viewers.
-Here each frame is packetized once (:class:`~sessions.live.media.EncodedFrame`) and the
+Here each frame is packetized once (:class:`~sessions.live.frames.EncodedFrame`) and the
 pipeline calls :meth:`ViewerStream.push` for every viewer synchronously: per packet only a
 12-byte header (the viewer's SSRC, sequence number and timestamp offset) plus the viewer's
 constant header extensions are prepended, the result is SRTP-protected and handed to the
@@ -37,7 +37,7 @@ from aiortc.utils import random32
 from pylibsrtp._binding import ffi as _ffi
 from pylibsrtp._binding import lib as _srtp_lib
 
-from .media import EncodedFrame, Subscriber
+from .frames import EncodedFrame, Subscriber
 
 HEADER = struct.Struct("!BBHII")
 HISTORY_SIZE = 512  # packets kept per viewer for NACK: ~3 s of video at 1 Mbps

@@ -46,9 +46,9 @@ USES: tuple[tuple[str, str, str], ...] = (
     ("viewers.py", "RTCRtpTransceiver", "_offerDirection"),
     ("viewers.py", "RTCRtpTransceiver", "_codecs"),
     ("viewers.py", "RTCRtpTransceiver", "_headerExtensions"),
-    ("media.py", "H264Encoder", "_split_bitstream"),
-    ("media.py", "H264Encoder", "_packetize"),
-    ("media.py", "RemoteStreamTrack", "_queue"),
+    ("frames.py", "H264Encoder", "_split_bitstream"),
+    ("frames.py", "H264Encoder", "_packetize"),
+    ("video_pipeline.py", "RemoteStreamTrack", "_queue"),
     ("ice.py", "aioice.ice", "get_host_addresses"),
     # the light receiver of the benchmarks (path from the repository root)
     ("tests/support/light_receiver.py", "RTCIceTransport", "_connection"),

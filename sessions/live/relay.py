@@ -27,8 +27,8 @@ from typing import Any
 from aiortc import RTCPeerConnection, RTCSessionDescription
 
 from .errors import LiveError
+from .frames import EncodedFrame, Subscriber
 from .ice import LOOPBACK_ARG, LOOPBACK_HELP, allow_loopback_candidates
-from .media import EncodedFrame, Subscriber
 from .rpc import PendingCalls
 from .viewers import answer_viewer
 
