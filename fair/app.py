@@ -25,7 +25,6 @@ from fair.app_services import AppServices, app_services
 from fair.branding import BrandingCache
 from fair.db import Database
 from fair.errors import HTTPError
-from fair.gcpause import freeze_startup_objects
 from fair.i18n import gettext_for
 from fair.mail import Mailer
 from fair.middleware import (
@@ -105,8 +104,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await invalidator.start()
         for hook in app_services(app).startup_hooks:
             await hook(app)
-        if settings.gc_freeze:
-            freeze_startup_objects()
         try:
             yield
         finally:

@@ -200,14 +200,6 @@ class Settings:
             " https FAIR_BASE_URL or FAIR_HOST other than a loopback address)"
         ),
     )
-    gc_freeze: bool = field(
-        default=True,
-        metadata=_meta(
-            "After start-up, move everything loaded so far out of the garbage collector's"
-            " reach (gc.freeze) and collect young objects less often, so full collections"
-            " do not stall the event loop (pages, chat) for tens of milliseconds"
-        ),
-    )
 
     @property
     def ice_server_list(self) -> list[dict[str, Any]]:
