@@ -113,8 +113,14 @@ def serve(args: argparse.Namespace) -> None:
         yield
         await hub.close()
 
+    from starlette.middleware import Middleware
+
+    from fair.realtime.rawframes import ServerSendMiddleware
+
     app = Starlette(
-        routes=[WebSocketRoute("/ws/room", room), Route("/stats", stats)], lifespan=lifespan
+        routes=[WebSocketRoute("/ws/room", room), Route("/stats", stats)],
+        lifespan=lifespan,
+        middleware=[Middleware(ServerSendMiddleware)] if args.raw_frames == "on" else [],
     )
     uvicorn.run(
         app,
@@ -379,7 +385,7 @@ def run_one(n: int, args: argparse.Namespace, redis_url: str) -> dict[str, Any]:
     servers = []
     for port in ports:
         cmd = [sys.executable, here, "server", "--port", str(port)]
-        cmd += ["--interval", str(args.interval)]
+        cmd += ["--interval", str(args.interval), "--raw-frames", args.raw_frames]
         if redis_url:
             cmd += ["--redis", redis_url]
         servers.append(subprocess.Popen(cmd))
@@ -507,10 +513,14 @@ def _orchestrate(args: argparse.Namespace, redis_url: str) -> None:
         f" | hub {'redis' if redis_url else 'in-process'} | instances {args.instances}",
         flush=True,
     )
+    variants = ["off", "on"] if args.compare_raw_frames else ["on"]
     for n in args.clients:
-        wait_until_quiet(args.quiet_pct, args.patience)
-        result = run_one(n, args, redis_url)
-        print(json.dumps(result), flush=True)
+        for variant in variants:  # side by side: ASGI send per client vs one prepared frame
+            wait_until_quiet(args.quiet_pct, args.patience)
+            result = run_one(
+                n, argparse.Namespace(**{**vars(args), "raw_frames": variant}), redis_url
+            )
+            print(json.dumps({"raw_frames": variant, **result}), flush=True)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -519,6 +529,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     run = sub.add_parser("run", help="run the benchmark for each --clients value")
     run.add_argument("--clients", type=int, nargs="+", default=[550, 2000, 5000])
     run.add_argument("--senders", type=int, default=20)
+    run.add_argument(
+        "--compare-raw-frames",
+        action="store_true",
+        help="run each size twice: ASGI send per client, then one prepared frame for all",
+    )
     run.add_argument("--duration", type=float, default=30.0)
     run.add_argument("--drain", type=float, default=3.0)
     run.add_argument("--settle", type=float, default=2.0)
@@ -539,6 +554,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     srv = sub.add_parser("server")
     srv.add_argument("--port", type=int, required=True)
     srv.add_argument("--interval", type=float, default=0.1)
+    srv.add_argument("--raw-frames", choices=("on", "off"), default="on")
     srv.add_argument("--redis", default="")
     cli = sub.add_parser("clients")
     cli.add_argument("--port", type=int, required=True)

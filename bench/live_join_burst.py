@@ -29,11 +29,13 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import itertools
+import multiprocessing
 
 import av
 
 from sessions.live import LiveStage
 from sessions.live.ice import allow_loopback_candidates
+from sessions.live.medialoop import MEDIA_NICE, media_loop, media_thread_id, set_thread_nice
 from sessions.live.recorder import assemble_mp4
 from sessions.live.synthetic import read_stamp
 from tests.support.loadgen import PublisherProcess, ViewerProcess
@@ -55,7 +57,20 @@ def recorded(mp4: Path) -> list[tuple[float, int]]:
         ]
 
 
-async def burst(media_thread: bool, args: argparse.Namespace) -> dict[str, Any]:
+def hog(stop: Any) -> None:
+    """A busy loop in its own process: other work on a shared machine."""
+    while not stop.is_set():
+        sum(range(10_000))
+
+
+async def burst(design: str, args: argparse.Namespace) -> dict[str, Any]:
+    media_thread = design != "shared"
+    if media_thread:
+        media_loop()
+        await asyncio.sleep(0.1)
+        thread = media_thread_id()
+        assert thread is not None
+        set_thread_nice(MEDIA_NICE if design == "media-nice" else 0, thread)
     spool = Path(tempfile.mkdtemp(prefix="fair-burst-"))
     stage = LiveStage("burst", spool_dir=spool, media_thread=media_thread)
     width, height = (int(v) for v in args.size.split("x"))
@@ -69,6 +84,7 @@ async def burst(media_thread: bool, args: argparse.Namespace) -> dict[str, Any]:
     sampler = threading.Thread(target=sample_encoder, args=(stage, counts, stop), daemon=True)
     sampler.start()
     started = stage.clock.now() - recorder._origin
+    first_offer = time.time()
     sizes = [args.per_process] * (args.viewers // args.per_process)
     if args.viewers % args.per_process:
         sizes.append(args.viewers % args.per_process)
@@ -80,7 +96,20 @@ async def burst(media_thread: bool, args: argparse.Namespace) -> dict[str, Any]:
         await process.start(stage.watch)
 
     await asyncio.gather(*(join(i, p) for i, p in enumerate(processes)))
-    joined = stage.clock.now() - recorder._origin
+    answered = time.time() - first_offer
+    receiving: list[float | None] = []
+    deadline = time.monotonic() + args.join_timeout
+    while time.monotonic() < deadline:  # until every viewer got its first video frame
+        receiving = [
+            report["first_video_at"][0]
+            for process in processes
+            for report in await process.report()
+        ]
+        if all(at is not None for at in receiving):
+            break
+        await asyncio.sleep(0.5)
+    complete = [at for at in receiving if at is not None]
+    joined = stage.clock.now() - recorder._origin  # the window: until all receive
     await asyncio.sleep(args.after)
     stop.set()
     sampler.join()
@@ -98,8 +127,10 @@ async def burst(media_thread: bool, args: argparse.Namespace) -> dict[str, Any]:
     missing = (max(seen) - min(seen) + 1 - len(seen)) if seen else 0
     encoder = [b - a for a, b in itertools.pairwise(counts)]
     return {
-        "design": "media loop" if media_thread else "one shared loop",
-        "join_seconds": joined - started,
+        "design": design,
+        "answers_seconds": answered,
+        "join_seconds": (max(complete) - first_offer) if complete else float("nan"),
+        "receiving": f"{len(complete)}/{args.viewers}",
         "encoder_fps": encoder,
         "recorded_fps": during,
         "missing": missing,
@@ -116,26 +147,41 @@ async def main() -> None:
     parser.add_argument("--warmup", type=float, default=4.0)
     parser.add_argument("--after", type=float, default=3.0)
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--designs", nargs="+", default=["shared", "media", "media-nice"])
+    parser.add_argument("--hogs", type=int, default=0, help="busy processes beside the run")
+    parser.add_argument("--join-timeout", type=float, default=90.0)
     args = parser.parse_args()
     allow_loopback_candidates()
+    stop = multiprocessing.Event()
+    hogs = [multiprocessing.Process(target=hog, args=(stop,)) for _ in range(args.hogs)]
+    for process in hogs:
+        process.start()
     rows = []
-    for _ in range(args.rounds):
-        for media_thread in (False, True):
-            rows.append(await burst(media_thread, args))
+    try:
+        for _ in range(args.rounds):
+            for design in args.designs:
+                rows.append(await burst(design, args))
+    finally:
+        stop.set()
+        for process in hogs:
+            process.join()
     load = os.getloadavg()[0]
     print(
         f"{args.viewers} viewers joining over {args.seconds:.0f} s, speaker {args.size} 30 fps,"
-        f" {os.cpu_count()} cores, load average {load:.1f} (machine shared with other jobs)"
+        f" {os.cpu_count()} cores, load average {load:.1f} (machine shared with other jobs),"
+        f" {args.hogs} busy processes beside the run"
     )
     print(
-        "| design | joins took s | encoder fps per second (min / median) |"
-        " recorded fps per second during the joins (min / median) | speaker frames missing |"
+        "| design | answers took s | all receiving after s | encoder fps per second"
+        " (min / median) | recorded fps per second during the joins (min / median) |"
+        " speaker frames missing |"
     )
-    print("|---|---:|---|---|---:|")
+    print("|---|---:|---:|---|---|---:|")
     for row in rows:
         enc, rec = row["encoder_fps"] or [0], row["recorded_fps"] or [0]
         print(
-            f"| {row['design']} | {row['join_seconds']:.1f} |"
+            f"| {row['design']} | {row['answers_seconds']:.1f} |"
+            f" {row['join_seconds']:.1f} ({row['receiving']}) |"
             f" {min(enc)} / {statistics.median(enc):.0f} |"
             f" {min(rec)} / {statistics.median(rec):.0f} | {row['missing']} of"
             f" {row['frames'] + row['missing']} |"

@@ -34,6 +34,7 @@ from fair.middleware import (
     SecurityHeadersMiddleware,
 )
 from fair.pagecache import CacheInvalidator, PageCache
+from fair.realtime.rawframes import ServerSendMiddleware
 from fair.seed import DemoSeeder
 from fair.series_scope import SeriesCache, SeriesScopeMiddleware
 from fair.settings import PROJECT_ROOT, Settings
@@ -119,6 +120,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await database.dispose()
 
     middleware = [
+        Middleware(ServerSendMiddleware),  # first: sees the server's own WebSocket send
         Middleware(DatabaseDownMiddleware),  # outermost: a 503 from any layer below
         # HTML, CSS, JS and JSON compressed; media, ranges, SSE and WebSockets are not.
         Middleware(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 from collections import Counter
 from pathlib import Path
 
@@ -19,6 +20,7 @@ import av
 import pytest
 
 from sessions.live import LiveStage
+from sessions.live.medialoop import MEDIA_NICE, media_thread_id, set_thread_nice
 from sessions.live.recorder import assemble_mp4
 from sessions.live.synthetic import read_stamp
 from tests.live_helpers import allow_loopback, viewer, wait_for
@@ -82,3 +84,35 @@ async def test_twenty_joins_in_two_seconds_keep_the_recording_at_full_rate(
     # a third or more of the frames while viewers joined.
     assert min(during) >= 0.8 * min(before), (before, during)
     assert missing <= len(burst) // 10
+
+
+async def test_media_thread_and_the_threads_it_starts_run_at_a_higher_priority(
+    tmp_path: Path,
+) -> None:
+    """The OS serves the encoder before viewers' handshakes and other processes.
+
+    Threads inherit their creator's nice value: the seat's encoder thread and aiortc's
+    decoder thread, started from the media thread, must carry MEDIA_NICE too. Needs
+    CAP_SYS_NICE (these machines run tests as root).
+    """
+    if not set_thread_nice(0):  # also proves we may change priorities here
+        pytest.skip("no permission to change thread priorities")
+    allow_loopback()
+    stage = LiveStage("nice", spool_dir=tmp_path / "spool")
+    speaker = PublisherProcess(320, 240, 30)
+    try:
+        await speaker.start(lambda sdp, kind: stage.publish(sdp, kind, "speaker"))
+        await wait_for(lambda: stage.stats()["seats"][0]["video_frames"] > 30, 40)
+        threads = {t.name: t.native_id for t in threading.enumerate() if t.native_id}
+        media = media_thread_id()
+        assert media is not None
+        assert os.getpriority(os.PRIO_PROCESS, media) == MEDIA_NICE
+        encoders = [tid for name, tid in threads.items() if name.startswith("live-seat0")]
+        assert encoders, threads
+        for tid in encoders:
+            assert os.getpriority(os.PRIO_PROCESS, tid) == MEDIA_NICE, threads
+        # The caller's (viewers') thread keeps normal priority.
+        assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == 0
+    finally:
+        await stage.end()
+        await speaker.close()

@@ -287,6 +287,13 @@ async def test_booth_chat(live: Instance) -> None:
         await one.send(json.dumps({"type": "chat", "name": "Ada", "text": "Am Stand"}))
         event = await next_event(two, lambda e: e["type"] == "chat")
         assert event["text"] == "Am Stand"
+        # The product's stack (every middleware) lets the fan-out write one prepared
+        # frame to both transports (fair/realtime/rawframes.py).
+        hub = app_services(live.server.config.app).hub
+        members = [
+            m for f in hub.fanouts.values() for m in f._members.values() if f.channel.endswith(slug)
+        ]
+        assert len(members) == 2 and all(m.raw is not None for m in members), members
     async with connect(ws_url(live, "/ws/booths/no-such-booth"), compression=None) as gone:
         assert await closed_with(gone) == (4404, "unknown booth")
 

@@ -22,6 +22,7 @@ import httpx
 import pytest
 import uvicorn
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
@@ -38,6 +39,7 @@ from fair.realtime import (
     RedisHub,
     serve_channel,
 )
+from fair.realtime.rawframes import ServerSendMiddleware, text_frame
 from tests.redis_server import RedisServer
 
 
@@ -67,6 +69,7 @@ def make_app(hub: Hub, limits: ChannelLimits) -> Starlette:
                 "local": hub.local_count(channel),
                 "evicted": fanout.evicted if fanout else None,
                 "blocked": fanout.blocked if fanout else None,
+                "raw": sum(m.raw is not None for m in fanout._members.values()) if fanout else 0,
             }
         )
 
@@ -84,6 +87,7 @@ def make_app(hub: Hub, limits: ChannelLimits) -> Starlette:
             Route("/presence/{channel}", presence),
         ],
         lifespan=lifespan,
+        middleware=[Middleware(ServerSendMiddleware)],  # as fair.app: prepared frames
     )
 
 
@@ -197,6 +201,33 @@ async def test_batches_reach_every_client(local: Instance) -> None:
     finally:
         for client in clients:
             await client.close()
+
+
+async def test_batches_go_out_as_one_prepared_frame_for_everyone(local: Instance) -> None:
+    """Behind uvicorn the fan-out writes one prepared frame to every transport; what a
+    client reads is the same text frame the ASGI path would send (umlauts, large batches)."""
+    channel = unique("raw")
+    clients = [await connect(local.ws(channel), compression=None) for _ in range(3)]
+    try:
+        async with httpx.AsyncClient() as http:
+            state = (await http.get(local.http(f"/presence/{channel}"))).json()
+            assert state["local"] == 3 and state["raw"] == 3, state
+            events = [{"type": "note", "text": "Grüße ✓" * 200, "n": n} for n in range(40)]
+            assert (await http.post(local.http(f"/publish/{channel}"), json=events)).is_success
+        for client in clients:
+            text = await asyncio.wait_for(client.recv(), 5)
+            assert isinstance(text, str)  # a text frame, not binary
+            assert json.loads(text) == events
+    finally:
+        for client in clients:
+            await client.close()
+
+
+def test_prepared_frame_is_what_websockets_sends() -> None:
+    """Short, 16-bit and 64-bit length forms of an unmasked text frame."""
+    assert text_frame("[1]") == b"\x81\x03[1]"
+    assert text_frame("x" * 200)[:4] == b"\x81\x7e\x00\xc8"
+    assert text_frame("x" * 70_000)[:10] == b"\x81\x7f" + (70_000).to_bytes(8, "big")
 
 
 @pytest.mark.parametrize(

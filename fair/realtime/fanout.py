@@ -29,6 +29,8 @@ from typing import Any, Protocol
 
 from starlette.types import Message
 
+from .rawframes import RawWriter, raw_writer, text_frame
+
 logger = logging.getLogger(__name__)
 
 #: Close code and reason given to a client whose backlog overflowed.
@@ -60,6 +62,7 @@ class Member:
     backlog: deque[str] = field(default_factory=deque)
     pending: asyncio.Task[None] | None = None
     gone: bool = False
+    raw: RawWriter | None = None  # the prepared-frame path (:mod:`fair.realtime.rawframes`)
 
 
 class Fanout:
@@ -112,7 +115,7 @@ class Fanout:
         self, sink: Sink, *, address: str | None = None, on_evicted: EvictCallback | None = None
     ) -> Member:
         """Register a connection; it receives every batch flushed from now on."""
-        member = Member(sink=sink, address=address, on_evicted=on_evicted)
+        member = Member(sink=sink, address=address, on_evicted=on_evicted, raw=raw_writer(sink))
         self._members[sink] = member
         if address is not None:
             self._per_address[address] = self._per_address.get(address, 0) + 1
@@ -178,6 +181,7 @@ class Fanout:
         """Send one text frame to every member in one sequential loop (see module doc)."""
         sent = 0
         message: Message = {"type": "websocket.send", "text": payload}
+        frame: bytes | None = None  # built once, on the first member that takes raw frames
         for member in tuple(self._members.values()):
             if member.pending is not None:
                 if len(member.backlog) >= self.max_backlog:
@@ -185,6 +189,12 @@ class Fanout:
                 else:
                     member.backlog.append(payload)
                 continue
+            if member.raw is not None:
+                if frame is None:
+                    frame = text_frame(payload)
+                if member.raw.write(frame):
+                    sent += 1
+                    continue
             coro = member.sink.send(message)
             try:
                 waiting_on = coro.send(None)

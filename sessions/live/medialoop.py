@@ -9,16 +9,30 @@ joins, which costs that loop tens of milliseconds per viewer, delays the viewers
 at worst, never the encoder or the recording (measured: ``bench/live_join_burst.py``).
 Both loops share the GIL; Python switches threads every 5 ms, so a busy viewer loop
 still leaves the media thread its turn, and x264, the decoders and SRTP release the GIL.
+
+On a machine also running other work (load generators, other processes, the fan-out
+helpers) the media thread asks the OS for a higher priority (:data:`MEDIA_NICE`, Linux
+per-thread nice). Threads inherit their creator's nice value, so the seats' encoder
+threads and aiortc's decoder threads, which are started from this thread, get it too.
+Lowering nice needs ``CAP_SYS_NICE`` (root, or the container's capability); without it the
+thread runs at normal priority and the fan-out helpers lower their own priority instead.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
+import os
 import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
+
+#: Nice value of the media thread (and the threads it starts): below the default 0.
+MEDIA_NICE = -10
 
 _loop: asyncio.AbstractEventLoop | None = None
 _lock = threading.Lock()
@@ -30,9 +44,46 @@ def media_loop() -> asyncio.AbstractEventLoop:
     with _lock:
         if _loop is None or _loop.is_closed():
             loop = asyncio.new_event_loop()
-            threading.Thread(target=loop.run_forever, name="live-media", daemon=True).start()
+            threading.Thread(target=_run, args=(loop,), name="live-media", daemon=True).start()
             _loop = loop
         return _loop
+
+
+def _run(loop: asyncio.AbstractEventLoop) -> None:
+    set_thread_nice(MEDIA_NICE)
+    loop.run_forever()
+
+
+def set_thread_nice(value: int, thread_id: int | None = None) -> bool:
+    """Set a thread's nice value (this thread by default); False if the OS refuses.
+
+    ``os.setpriority`` with ``PRIO_PROCESS`` and a thread id is per thread on Linux.
+    """
+    if not hasattr(os, "setpriority"):
+        return False
+    try:
+        os.setpriority(os.PRIO_PROCESS, thread_id or threading.get_native_id(), value)
+    except OSError:
+        logger.info("live media thread: no permission for nice %d, normal priority", value)
+        return False
+    return True
+
+
+def media_thread_id() -> int | None:
+    """The OS thread id of the media loop's thread (None before it started)."""
+    loop = _loop
+    if loop is None:
+        return None
+    for thread in threading.enumerate():
+        if thread.name == "live-media" and thread.native_id is not None:
+            return thread.native_id
+    return None
+
+
+def lower_own_priority(increment: int) -> None:
+    """Make this process nicer (always allowed): helpers yield the CPU to the media thread."""
+    with contextlib.suppress(OSError):
+        os.nice(increment)
 
 
 async def on_media_loop(coro: Coroutine[Any, Any, T]) -> T:

@@ -29,6 +29,7 @@ from aiortc import RTCPeerConnection, RTCSessionDescription
 from .errors import LiveError
 from .frames import EncodedFrame, Subscriber
 from .ice import LOOPBACK_ARG, LOOPBACK_HELP, allow_loopback_candidates
+from .medialoop import lower_own_priority
 from .rpc import PendingCalls
 from .viewers import answer_viewer
 
@@ -287,6 +288,11 @@ async def _serve(fd: int, config: dict[str, Any]) -> None:
     writer.close()
 
 
+#: How much nicer than the engine a fan-out helper runs: a join burst or a full helper
+#: delays its own viewers' packets, never the shared encoder and the recording.
+HELPER_NICE_INCREMENT = 5
+
+
 def main() -> None:
     """Entry point of a fan-out helper (started by :class:`FanoutProcess`)."""
     parser = argparse.ArgumentParser(description="fair live fan-out helper")
@@ -296,4 +302,5 @@ def main() -> None:
     args = parser.parse_args()
     if args.loopback:
         allow_loopback_candidates()
+    lower_own_priority(HELPER_NICE_INCREMENT)  # the engine's media thread comes first
     asyncio.run(_serve(args.fd, json.loads(args.config)))

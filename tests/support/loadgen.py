@@ -172,6 +172,7 @@ class ProbeViewer:
             "first_video_s": [
                 None if t is None else round(t - self.created, 3) for t in self.first_video_at
             ],
+            "first_video_at": list(self.first_video_at),  # epoch seconds, None before
             "decoded": len(self.counters),
             "order_errors": self.order_errors,
             "latency_ms_median": statistics.median(lat) if lat else None,
