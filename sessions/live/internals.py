@@ -6,7 +6,8 @@ at the first viewer. :func:`missing_private_api` builds the real objects and che
 whole list at once: a test runs it (so upgrading a pinned version fails CI, not an
 event), and the engine runs it before its first start (so a broken install says what
 is wrong instead of failing mid-talk). Keep the list complete: one line per use, named
-by the file that uses it.
+by the file that uses it (in sessions/live, or a path from the repository root for the
+light receiver the benchmarks use, which hooks in below aiortc too).
 """
 
 from __future__ import annotations
@@ -49,6 +50,10 @@ USES: tuple[tuple[str, str, str], ...] = (
     ("media.py", "H264Encoder", "_packetize"),
     ("media.py", "RemoteStreamTrack", "_queue"),
     ("ice.py", "aioice.ice", "get_host_addresses"),
+    # the light receiver of the benchmarks (path from the repository root)
+    ("tests/support/light_receiver.py", "RTCIceTransport", "_connection"),
+    ("tests/support/light_receiver.py", "aioice.Connection", "_protocols"),
+    ("tests/support/light_receiver.py", "asyncio datagram transport", "pause_reading"),
 )
 
 

@@ -1,0 +1,102 @@
+"""A speaker who publishes to a real server over HTTP, as the stage page does.
+
+The speaker logs in, opens the talk's stage page for its CSRF token and posts WebRTC
+offers to ``/sessions/{id}/live/publish``. :class:`SpeakerSignalling` is that signalling
+alone (usable as the answerer of a :class:`~tests.support.loadgen.PublisherProcess`, so
+the speaker's encoder runs in a process of its own); :func:`publish_synthetic` also
+builds an in-process peer with the synthetic tracks whose pictures carry a frame counter
+and the send time.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import httpx
+from aiortc import RTCBundlePolicy, RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+
+from sessions.live.ice import allow_loopback_candidates
+from sessions.live.synthetic import SyntheticVideoTrack, ToneAudioTrack
+
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+def csrf_token(page: httpx.Response) -> str:
+    """The CSRF token of a rendered page (the ``csrf-token`` meta element)."""
+    page.raise_for_status()
+    match = CSRF_META.search(page.text)
+    if match is None:
+        raise RuntimeError(f"{page.url} carries no CSRF token")
+    return match.group(1)
+
+
+class SpeakerSignalling:
+    """A logged-in speaker's offers to the talk's publish endpoint."""
+
+    def __init__(self, base_url: str, session_id: int, email: str, password: str) -> None:
+        self.client = httpx.AsyncClient(base_url=base_url, timeout=60)
+        self.session_id = session_id
+        self.email = email
+        self.password = password
+        self.token = ""
+
+    async def open(self) -> None:
+        """Log in and read the stage page's CSRF token."""
+        token = csrf_token(await self.client.get("/login"))
+        login = await self.client.post(
+            "/login", data={"email": self.email, "password": self.password, "csrf_token": token}
+        )
+        if login.status_code != 303:
+            raise RuntimeError(f"login of {self.email} answered {login.status_code}")
+        self.token = csrf_token(await self.client.get(f"/sessions/{self.session_id}/stage"))
+
+    async def answer(self, sdp: str, kind: str) -> RTCSessionDescription:
+        response = await self.client.post(
+            f"/sessions/{self.session_id}/live/publish",
+            json={"sdp": sdp, "type": kind},
+            headers={"X-CSRF-Token": self.token, "Accept": "application/json"},
+        )
+        if response.status_code != 200:
+            raise RuntimeError(f"publish answered {response.status_code}: {response.text[:200]}")
+        body = response.json()
+        return RTCSessionDescription(body["sdp"], body["type"])
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+
+@dataclass
+class SyntheticSpeaker:
+    """An in-process publishing peer; ``video.counter`` is the number of frames sent."""
+
+    pc: RTCPeerConnection
+    video: SyntheticVideoTrack
+    signalling: SpeakerSignalling
+
+    async def close(self) -> None:
+        await self.pc.close()
+        await self.signalling.close()
+
+
+async def publish_synthetic(
+    base_url: str,
+    session_id: int,
+    email: str,
+    password: str,
+    *,
+    width: int = 640,
+    height: int = 360,
+) -> SyntheticSpeaker:
+    """Log in as ``email`` and go live in ``session_id`` with synthetic video and a tone."""
+    allow_loopback_candidates()
+    signalling = SpeakerSignalling(base_url, session_id, email, password)
+    await signalling.open()
+    pc = RTCPeerConnection(RTCConfiguration(iceServers=[], bundlePolicy=RTCBundlePolicy.MAX_BUNDLE))
+    video = SyntheticVideoTrack(width, height)
+    pc.addTrack(video)
+    pc.addTrack(ToneAudioTrack())
+    await pc.setLocalDescription(await pc.createOffer())
+    offer = pc.localDescription
+    await pc.setRemoteDescription(await signalling.answer(offer.sdp, offer.type))
+    return SyntheticSpeaker(pc, video, signalling)
