@@ -167,7 +167,7 @@ class LightViewers:
     async def join(
         cls, base_url: str, session_id: int, count: int, join_seconds: float
     ) -> LightViewers:
-        from tests.support.light_receiver import run_light_viewers  # type: ignore[import-not-found]
+        from tests.support.light_receiver import run_light_viewers
 
         return cls(await run_light_viewers(base_url, session_id, count, join_seconds=join_seconds))
 
@@ -182,9 +182,16 @@ class LightViewers:
 
 
 def _plain(value: Any) -> dict[str, Any]:
+    """A reading as JSON-ready figures (rounded; the per-viewer list left out)."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.asdict(value)
-    return dict(value) if isinstance(value, dict) else {"value": repr(value)}
+        value = dataclasses.asdict(value)
+    if not isinstance(value, dict):
+        return {"value": repr(value)}
+    return {
+        key: round(figure, 1) if isinstance(figure, float) else figure
+        for key, figure in value.items()
+        if key != "fps"
+    }
 
 
 async def join_viewers(
@@ -193,7 +200,7 @@ async def join_viewers(
     """``receiver``: "light", "loadgen" or "auto" (light when its module exists)."""
     if receiver == "auto":
         try:
-            import tests.support.light_receiver  # type: ignore[import-not-found]  # noqa: F401
+            import tests.support.light_receiver  # noqa: F401
 
             receiver = "light"
         except ImportError:
