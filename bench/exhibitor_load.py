@@ -230,14 +230,19 @@ class Exhibitor:
 async def prepare_exhibitors(port: int, booths: list[dict[str, Any]]) -> list[Exhibitor]:
     """All exhibitors logged in with their edit page's token (before the measured time)."""
     exhibitors = [Exhibitor(port, i, booth) for i, booth in enumerate(booths)]
-    gate = asyncio.Semaphore(8)
-
-    async def start(exhibitor: Exhibitor) -> None:
-        async with gate:
-            await exhibitor.start()
-
-    await asyncio.gather(*(start(e) for e in exhibitors))
+    await start_all([e.start() for e in exhibitors], 8)
     return exhibitors
+
+
+async def start_all(starts: list[Any], at_once: int) -> None:
+    """Awaits ``starts`` (set-up coroutines), at most ``at_once`` at a time."""
+    gate = asyncio.Semaphore(at_once)
+
+    async def start(coroutine: Any) -> None:
+        async with gate:
+            await coroutine
+
+    await asyncio.gather(*(start(c) for c in starts))
 
 
 async def exhibitors_at_work(

@@ -11,7 +11,6 @@ to the observer seeing it in a ``questions`` event is the Q&A delivery latency.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import random
 import time
@@ -21,7 +20,7 @@ from typing import Any
 import httpx
 import websockets
 
-from bench.exhibitor_load import client, csrf_of
+from bench.exhibitor_load import client, csrf_of, start_all
 from bench.pages import quantile
 
 JSON = {"Accept": "application/json"}
@@ -144,13 +143,7 @@ async def prepare_attendees(port: int, session_id: int, count: int) -> list[Atte
     attendees = [
         Attendee(port, f"10.100.{i // 250}.{i % 250 + 1}", session_id) for i in range(count)
     ]
-    gate = asyncio.Semaphore(16)
-
-    async def start(attendee: Attendee) -> None:
-        async with gate:
-            await attendee.start()
-
-    await asyncio.gather(*(start(a) for a in attendees))
+    await start_all([a.start() for a in attendees], 16)
     return attendees
 
 
@@ -168,8 +161,10 @@ async def questions_and_votes(
     )
     await asyncio.sleep(3)  # the last questions' events are still on their way
     stop.set()
-    with contextlib.suppress(Exception):
+    try:
         await observer
+    except Exception as error:  # reported with the figures, not raised mid-run
+        stats.errors.append(f"observer: {type(error).__name__}: {error}")
     for attendee in attendees:
         await attendee.http.aclose()
     return {"askers": len(askers), "voters": len(voters), **stats.summary()}
