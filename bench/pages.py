@@ -230,21 +230,30 @@ def quantile(values: Sequence[float], q: float) -> float:
 
 
 async def visitors(
-    port: int, urls: list[str], count: int, every: float, seconds: float
+    port: int,
+    urls: list[str],
+    count: int,
+    every: float,
+    seconds: float,
+    cookies: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """``count`` visitors, each on its own connection, opening a page every ``every`` s."""
+    """``count`` visitors, each on its own connection, opening a page every ``every`` s;
+    with ``cookies``, visitor i is logged in with ``cookies[i % len(cookies)]``."""
     latencies: list[float] = []
     errors = 0
     stop = time.monotonic() + seconds
 
-    async def visitor() -> None:
+    async def visitor(index: int) -> None:
         nonlocal errors
+        cookie = f"Cookie: {cookies[index % len(cookies)]}\r\n" if cookies else ""
         await asyncio.sleep(random.random() * every)
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         next_at = time.monotonic()
         while next_at < stop:
             path = random.choice(urls)
-            request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept-Encoding: gzip\r\n\r\n"
+            request = (
+                f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept-Encoding: gzip\r\n{cookie}\r\n"
+            )
             started = time.perf_counter()
             try:
                 writer.write(request.encode())
@@ -260,7 +269,7 @@ async def visitors(
             await asyncio.sleep(max(0.0, next_at - time.monotonic()))
         writer.close()
 
-    await asyncio.gather(*(visitor() for _ in range(count)))
+    await asyncio.gather(*(visitor(i) for i in range(count)))
     return {
         "pages": len(latencies),
         "pages_per_s": round(len(latencies) / seconds, 1),

@@ -59,7 +59,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from fair.app_services import services_if_any
-from fair.changes import entry_tags
+from fair.changes import EVERYTHING, entry_tags
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +114,11 @@ class PageCache:
         self.hits = 0
         self.misses = 0
         self._pages: OrderedDict[tuple[str, ...], CachedPage] = OrderedDict()
+        # The version of the latest invalidation per tag: a render that began before it
+        # is not stored if it carries that tag (it may show the old state); renders of
+        # other pages are. Under a busy chat or Q&A a single version for every tag would
+        # refuse almost every render, and the cache would never fill again.
+        self._invalidated: dict[str, int] = {}
         # Renders under way, so simultaneous misses of one page wait for the first.
         self.rendering: dict[tuple[str, ...], asyncio.Future[None]] = {}
 
@@ -127,8 +132,9 @@ class PageCache:
         return page
 
     def put(self, key: tuple[str, ...], page: CachedPage, version: int) -> bool:
-        """Keep ``page`` unless something changed since its render began (``version``)."""
-        if version != self.version or page.size > self.max_bytes // 4:
+        """Keep ``page`` unless something it shows changed since its render began
+        (``version``): an invalidation since then of one of its tags."""
+        if page.size > self.max_bytes // 4 or self.changed_since(page.tags, version):
             return False
         self._drop(key)
         self._pages[key] = page
@@ -138,6 +144,12 @@ class PageCache:
             self._drop(oldest)
         self._trim_visitor_pages()
         return True
+
+    def changed_since(self, tags: Iterable[str], version: int) -> bool:
+        """Whether a page filed under ``tags`` was invalidated after ``version``."""
+        return version != self.version and any(
+            self._invalidated.get(tag, -1) > version for tag in tags
+        )
 
     def _trim_visitor_pages(self) -> None:
         """Logged-in visitors' pages (keys with a visitor part) fill at most half the
@@ -155,6 +167,8 @@ class PageCache:
         """Drop every page filed under one of ``tags``; returns how many."""
         wanted = set(tags)
         self.version += 1
+        for tag in wanted:
+            self._invalidated[tag] = self.version
         doomed = [key for key, page in self._pages.items() if page.tags & wanted]
         for key in doomed:
             self._drop(key)
@@ -162,6 +176,7 @@ class PageCache:
 
     def clear(self) -> None:
         self.version += 1
+        self._invalidated[EVERYTHING] = self.version  # every page carries it
         self._pages.clear()
         self.bytes = 0
 
