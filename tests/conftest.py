@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import shutil
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -207,8 +208,8 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest_asyncio.fixture(scope="session")
-async def browser() -> AsyncIterator[Any]:
+@asynccontextmanager
+async def launched_chromium(args: list[str]) -> AsyncIterator[Any]:
     """Headless Debian Chromium driven by Playwright (never a downloaded browser)."""
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian chromium not installed")
@@ -216,12 +217,19 @@ async def browser() -> AsyncIterator[Any]:
 
     async with async_playwright() as playwright:
         instance = await playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+            executable_path=CHROMIUM, headless=True, args=args
         )
         try:
             yield instance
         finally:
             await instance.close()
+
+
+@pytest_asyncio.fixture(scope="session")
+async def browser() -> AsyncIterator[Any]:
+    """The shared browser, with autoplay allowed (tests of blocked autoplay launch their own)."""
+    async with launched_chromium(CHROMIUM_ARGS) as instance:
+        yield instance
 
 
 @pytest.fixture

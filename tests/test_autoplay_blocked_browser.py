@@ -16,7 +16,7 @@ import pytest
 import pytest_asyncio
 
 from tests.app_server import AppServer
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.conftest import CHROMIUM_ARGS, launched_chromium
 from tests.test_stage_e2e import SPEAKER, _go_live, _speaker_session, live_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -29,18 +29,8 @@ BLOCKING_ARGS = [arg for arg in CHROMIUM_ARGS if not arg.startswith("--autoplay-
 
 @pytest_asyncio.fixture
 async def blocking_browser() -> AsyncIterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium not installed")
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        instance = await playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=BLOCKING_ARGS
-        )
-        try:
-            yield instance
-        finally:
-            await instance.close()
+    async with launched_chromium(BLOCKING_ARGS) as instance:
+        yield instance
 
 
 JOIN_WITHOUT_ACTIVATION = """
