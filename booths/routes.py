@@ -112,7 +112,7 @@ def register_booth_hooks(app: Starlette) -> None:
         async with app_services(app).db.session() as db:
             await purge_expired_requests(db)  # retention, also when no inbox is opened
             await purge_expired_appointments(db)
-            await SearchService.for_session(db).ensure_index(db)
+            await SearchService.for_db(db).ensure_index(db)
             await db.commit()
 
     # Signs appointment links and walk-in tickets; read once (it may live in a file).

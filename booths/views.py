@@ -71,7 +71,7 @@ async def hall(request: Request) -> Response:
     q = request.query_params.get("q", "").strip()[:200]
     async with app_services(request).db.session() as db:
         if q:
-            ids = await SearchService.for_session(db).search(db, q)
+            ids = await SearchService.for_db(db).search(db, q)
             hall_filter = dataclasses.replace(hall_filter, booth_ids=ids)
         booths = await list_booths(db, hall_filter)
         topics, days, organisations = await hall_filter_choices(db)

@@ -99,7 +99,7 @@ async def _setup_token(settings: Settings) -> str | None:
 def demo(
     host: str | None, port: int | None, password: str, no_serve: bool, today: str | None
 ) -> None:
-    """Create the demo fair (if the database is empty), record its past talks, serve it."""
+    """Create the demo fair (if the database is empty), record its past sessions, serve it."""
     from fair.app import demo_seeders
     from fair.seed import seed_demo_fair
 
@@ -129,7 +129,7 @@ def demo(
                     storage=storage,
                     progress=console.log,
                 )
-            with console.status("Recording the talks that are over …"):
+            with console.status("Recording the sessions that are over …"):
                 await seed_demo_recordings(
                     database, storage, now=settings.now(), progress=console.log
                 )
