@@ -33,6 +33,7 @@ from fair.models import OrganisationKind
 from fair.pagecache import cached_page, page_meta, page_tags
 from fair.storage import range_response
 from fair.web import (
+    base_url,
     client_key,
     current_user,
     form_text,
@@ -214,7 +215,7 @@ async def contact_request(request: Request) -> Response:
 
 
 def postman(request: Request) -> Postman:
-    return app_postman(app_services(request), str(request.base_url))
+    return app_postman(app_services(request), base_url(request))
 
 
 def _gettext(request: Request) -> services.Translate:

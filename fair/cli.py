@@ -59,12 +59,12 @@ def serve(host: str | None, port: int | None) -> None:
     asyncio.run(_upgrade(settings))
     token = asyncio.run(_setup_token(settings))
     if token:
-        base = settings.base_url or f"http://{host or settings.host}:{port or settings.port}"
+        base = settings.replace(host=host or settings.host, port=port or settings.port).public_url
         console.print(
             "[bold]No organiser yet.[/] Open this one-time setup link to create the first "
             "account (valid 24 hours, once):"
         )
-        click.echo(f"{base.rstrip('/')}/setup/{token}")
+        click.echo(f"{base}/setup/{token}")
     _serve(settings, host, port)
 
 
@@ -279,8 +279,7 @@ def user_invite(email: str, name: str, role: str, organisation: str | None) -> N
     except HTTPError as exc:  # e.g. the address already has an account
         console.print(f"[red]{exc.message}[/]")
         sys.exit(1)
-    base = settings.base_url or f"http://{settings.host}:{settings.port}"
-    click.echo(f"{base}/invite/{token}")
+    click.echo(f"{settings.public_url}/invite/{token}")
 
 
 @main.group()

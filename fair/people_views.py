@@ -24,7 +24,7 @@ from fair.form_errors import field_errors
 from fair.i18n import gettext_for
 from fair.ids import MAX_ID, path_id
 from fair.models import EventSeries, Invitation, Role
-from fair.web import current_user, form_int, form_text, language, read_form, render
+from fair.web import base_url, current_user, form_int, form_text, language, read_form, render
 
 POST = ["POST"]
 
@@ -34,8 +34,7 @@ def _organiser(request: Request) -> CurrentUser:
 
 
 def _link(request: Request, path: str) -> str:
-    base = app_services(request).settings.base_url or str(request.base_url)
-    return f"{base.rstrip('/')}{path}"
+    return f"{base_url(request)}{path}"
 
 
 def _passwords(form: Any) -> str:

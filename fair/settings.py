@@ -215,6 +215,13 @@ class Settings:
             or self.host not in ("127.0.0.1", "localhost", "::1")
         )
 
+    @property
+    def public_url(self) -> str:
+        """Where links made outside a request start (later mails, the CLI's one-time links):
+        FAIR_BASE_URL, else the address ``fair serve`` listens on. Within a request
+        :func:`fair.web.base_url` falls back to the request's own address instead."""
+        return (self.base_url or f"http://{self.host}:{self.port}").rstrip("/")
+
     def now(self) -> datetime:
         """Naive UTC "now" of the fair, moved to ``today`` when that is set."""
         return fair_now(self.today, self.time_zone)
