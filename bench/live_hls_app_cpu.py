@@ -38,7 +38,7 @@ from tests.app_server import start_app_server
 from tests.conftest import _prepare
 from tests.hls_helpers import SpoolWriter
 from tests.s3_server import S3Server
-from tests.test_stage_e2e import _speaker_session
+from tests.sessions.live.test_stage_e2e import _speaker_session
 
 SPEAKER = "henning.wiebusch@example.org"
 SEAT = "0-bench-20261202T120000"

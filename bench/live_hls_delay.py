@@ -36,8 +36,8 @@ from sessions.live.ice import allow_loopback_candidates
 from sessions.live.synthetic import SyntheticVideoTrack, ToneAudioTrack, read_stamp
 from tests.app_server import start_app_server
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, DEMO_PASSWORD, _prepare
+from tests.sessions.live.test_stage_e2e import _speaker_session
 from tests.support.loadgen import ProbeViewer
-from tests.test_stage_e2e import _speaker_session
 
 SPEAKER = "henning.wiebusch@example.org"
 STAMP_ROWS = 128  # the drawn stamp: 4 rows of 32-pixel blocks at 640 px width

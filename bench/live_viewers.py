@@ -115,7 +115,7 @@ class Fair:
     async def start(self) -> None:
         from tests.app_server import start_app_server
         from tests.conftest import DEMO_PASSWORD, _prepare
-        from tests.test_stage_e2e import _speaker_session
+        from tests.sessions.live.test_stage_e2e import _speaker_session
 
         url = f"sqlite+aiosqlite:///{self.work / 'fair.db'}"
         await _prepare(url, seeded=True)

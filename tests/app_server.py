@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 
 from tests.pg_server import free_port
+from tests.support.paths import REPO_ROOT
 
 
 @dataclass
@@ -69,7 +70,7 @@ def start_app_server(
             env=env,
             stdout=log_file,
             stderr=subprocess.STDOUT,
-            cwd=Path(__file__).resolve().parent.parent,
+            cwd=REPO_ROOT,
         )
     server = AppServer(f"http://127.0.0.1:{port}", process, log_path, env)
     deadline = time.monotonic() + 60

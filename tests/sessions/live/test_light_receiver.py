@@ -17,9 +17,9 @@ import pytest
 
 from tests.app_server import start_app_server
 from tests.conftest import DEMO_PASSWORD, TemplateDatabases
+from tests.sessions.live.test_stage_e2e import _speaker_session
 from tests.support.light_receiver import run_light_viewers
 from tests.support.live_speaker import publish_synthetic
-from tests.test_stage_e2e import _speaker_session
 
 pytestmark = [pytest.mark.slow]
 SPEAKER = "henning.wiebusch@example.org"
