@@ -19,8 +19,8 @@ from booths.app_parts import booth_parts
 from booths.models import Booth, BoothDailyStats
 from fair.app import create_app
 from fair.app_services import app_services
-from tests.booth_helpers import KRZ, ORGANISER, OWN
-from tests.conftest import login, make_client, make_settings
+from tests.support.app import login, make_client, make_settings
+from tests.support.booth_helpers import KRZ, ORGANISER, OWN
 
 FAIR_DAY = "2026-03-10T10:00"  # far from any real date these tests run on
 DAY = date(2026, 3, 10)

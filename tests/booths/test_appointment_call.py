@@ -11,7 +11,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,14 +24,13 @@ from websockets.exceptions import ConnectionClosed
 from booths import appointments as service
 from booths.queries import get_booth
 from fair.db import Database, utcnow
-from tests.app_server import AppServer, start_app_server
-from tests.appointment_helpers import OWN, slot_at
-from tests.booth_helpers import KRZ
-from tests.conftest import DEMO_PASSWORD, TemplateDatabases
-from tests.redis_server import RedisServer
+from tests.support.app import DEMO_PASSWORD, TemplateDatabases
+from tests.support.app_server import AppServer, start_app_server
+from tests.support.appointment_helpers import OWN, book, slot_at, staff_cookie
+from tests.support.booth_helpers import KRZ
+from tests.support.redis_server import RedisServer
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
-SECRET = "app-server-test-secret"
 
 
 @dataclass
@@ -55,26 +54,6 @@ def redis() -> Iterator[RedisServer]:
         server.stop()
 
 
-async def _book(database_url: str, slot_id: int, *, now: datetime | None = None) -> tuple[str, int]:
-    """Book directly (``now`` in the past books a slot that has begun, which the form
-    refuses; tests set that up)."""
-    database = Database(database_url)
-    try:
-        async with database.session() as db:
-            booth = await get_booth(db, OWN)
-            booking = await service.book(
-                db,
-                booth,
-                service.BookingInput(slot_id, "Vera Visitor", "vera@example.org", "Test", True),
-                secret_key=SECRET,
-                now=now,
-            )
-            await db.commit()
-            return booking.token, booking.appointment.id
-    finally:
-        await database.dispose()
-
-
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def fair(
     template_databases: TemplateDatabases,
@@ -89,8 +68,8 @@ async def fair(
         later = await slot_at(database, OWN, timedelta(days=1))
     finally:
         await database.dispose()
-    now_token, now_id = await _book(url, now_slot)
-    later_token, _ = await _book(url, later)
+    now_token, now_id = await book(url, now_slot)
+    later_token, _ = await book(url, later)
     env = {"FAIR_REDIS_URL": redis.url, "FAIR_LIVE_WORKER": "false"}
     a = start_app_server(tmp_path_factory.mktemp("call-a"), url, extra_env=env)
     b = start_app_server(tmp_path_factory.mktemp("call-b"), url, extra_env=env)
@@ -103,19 +82,6 @@ async def fair(
 
 def ws_url(server: AppServer, path: str) -> str:
     return server.base_url.replace("http://", "ws://") + path
-
-
-async def staff_cookie(server: AppServer) -> str:
-    async with httpx.AsyncClient(base_url=server.base_url) as client:
-        page = await client.get("/login")
-        marker = '<meta name="csrf-token" content="'
-        start = page.text.index(marker) + len(marker)
-        token = page.text[start : page.text.index('"', start)]
-        response = await client.post(
-            "/login", data={"email": KRZ, "password": DEMO_PASSWORD, "csrf_token": token}
-        )
-        assert response.status_code == 303
-        return "; ".join(f"{k}={v}" for k, v in client.cookies.items())
 
 
 async def receive_until(
@@ -203,7 +169,7 @@ async def test_open_connections_are_closed_when_the_room_closes(fair: Fair) -> N
         ending = await slot_at(database, OWN, timedelta(minutes=-45, seconds=3), minutes=30)
     finally:
         await database.dispose()
-    token, _ = await _book(fair.database_url, ending, now=utcnow() - timedelta(hours=2))
+    token, _ = await book(fair.database_url, ending, now=utcnow() - timedelta(hours=2))
     async with connect(ws_url(fair.a, f"/ws/appointments/{token}")) as ws:
         await ws.send(json.dumps({"type": "hello"}))
         await receive_until(ws, "welcome")
@@ -433,7 +399,7 @@ async def test_chromium_walkin_call(fair: Fair, browser: Any, tmp_path: Path) ->
 
 @pytest.mark.parametrize("language", ["de", "en"])
 async def test_appointment_pages_pass_axe(fair: Fair, browser: Any, language: str) -> None:
-    from tests.journeys.test_accessibility import AXE, axe_problems
+    from tests.support.axe import AXE, axe_problems
 
     if not AXE.exists():
         pytest.skip("axe-core not installed (npm install)")

@@ -21,11 +21,10 @@ import pytest
 import pytest_asyncio
 
 from fair.db import Database
-from tests.app_server import AppServer, start_app_server
-from tests.appointment_helpers import OWN, slot_at
-from tests.booth_helpers import KRZ
-from tests.booths.test_appointment_call import _book, staff_cookie
-from tests.conftest import DEMO_PASSWORD, TemplateDatabases
+from tests.support.app import DEMO_PASSWORD, TemplateDatabases
+from tests.support.app_server import AppServer, start_app_server
+from tests.support.appointment_helpers import OWN, book, slot_at, staff_cookie
+from tests.support.booth_helpers import KRZ
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -57,9 +56,9 @@ async def relay_fair(
         blocked_slot = await slot_at(database, OWN, timedelta(minutes=3))
     finally:
         await database.dispose()
-    token, appointment_id = await _book(url, now_slot)
-    later_token, _ = await _book(url, later)
-    blocked_token, blocked_id = await _book(url, blocked_slot)
+    token, appointment_id = await book(url, now_slot)
+    later_token, _ = await book(url, later)
+    blocked_token, blocked_id = await book(url, blocked_slot)
     server = start_app_server(
         tmp_path_factory.mktemp("relay"), url, extra_env={"FAIR_LIVE_WORKER": "false"}
     )

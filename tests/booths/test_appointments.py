@@ -20,7 +20,8 @@ from booths.models import Appointment, AppointmentSlot, BoothAppointmentStats
 from booths.queries import get_booth
 from fair.app_services import app_services
 from fair.errors import HTTPError
-from tests.appointment_helpers import (
+from tests.support.app import csrf_of, login, make_client
+from tests.support.appointment_helpers import (
     OTHER,
     OWN,
     book_slot,
@@ -29,8 +30,7 @@ from tests.appointment_helpers import (
     slot_at,
     token_of,
 )
-from tests.booth_helpers import KRZ, app_with
-from tests.conftest import csrf_of, login, make_client
+from tests.support.booth_helpers import KRZ, app_with
 
 pytestmark = pytest.mark.asyncio
 
@@ -371,7 +371,7 @@ async def test_expired_bookings_are_purged(demo_app: Starlette) -> None:
 
 async def test_pages_keep_the_query_budget(demo_app: Starlette) -> None:
     """At most 4 SQL queries per page, the same for one slot as for many."""
-    from tests.booths.test_booths import counted_queries
+    from tests.support.query_budget import counted_queries
 
     async def queries(client: Any, path: str) -> int:
         with counted_queries(demo_app) as statements:

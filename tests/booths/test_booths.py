@@ -6,13 +6,11 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 
 import httpx
 import lxml.html
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 from starlette.applications import Starlette
 
 from booths import analytics
@@ -21,7 +19,8 @@ from booths.models import Booth, BoothDailyStats, ContactRequest, Material
 from fair.app_services import app_services
 from fair.formatting import render_markdown
 from fair.models import Membership, User
-from tests.booth_helpers import (
+from tests.support.app import csrf_of, login
+from tests.support.booth_helpers import (
     KRZ,
     ORGANISER,
     OTHER,
@@ -31,7 +30,7 @@ from tests.booth_helpers import (
     client_of,
     error_text,
 )
-from tests.conftest import csrf_of, login
+from tests.support.query_budget import counted_queries
 
 # --------------------------------------------------------------------------- pages
 
@@ -472,21 +471,6 @@ async def test_organiser_creates_booth_assigns_exhibitor_and_sees_hall_analytics
 
 
 # --------------------------------------------------------------------------- query counts
-
-
-@contextmanager
-def counted_queries(app: Starlette) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        statements.append(statement)
-
-    engine = app_services(app).db.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 async def _queries(app: Starlette, client: httpx.AsyncClient, path: str) -> int:

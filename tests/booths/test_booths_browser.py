@@ -9,23 +9,12 @@ from typing import Any
 import pytest
 
 from fair.seed import tiny_pdf
-from tests.app_server import AppServer
-from tests.conftest import DEMO_PASSWORD
-from tests.journeys.test_accessibility import AXE, _axe_violations
+from tests.support.app_server import AppServer
+from tests.support.axe import AXE, axe_violations
+from tests.support.browser import logged_in_page
 
 pytestmark = pytest.mark.browser
 BOOTH = "ac-digicheck"  # krz; the shared demo server's other tests look at other booths
-
-
-async def _logged_in(browser: Any, server: AppServer, email: str, **options: Any) -> Any:
-    context = await browser.new_context(**options)
-    page = await context.new_page()
-    await page.goto(f"{server.base_url}/login")
-    await page.fill("#email", email)
-    await page.fill("#password", DEMO_PASSWORD)
-    await page.click("main button[type=submit]")
-    await page.wait_for_load_state()
-    return context, page
 
 
 @pytest.mark.parametrize("language", ["de", "en"])
@@ -39,11 +28,11 @@ async def test_exhibitor_and_organiser_pages_pass_axe(
         ("aussteller.krz@example.org", ["/exhibitor", f"/booths/{BOOTH}/edit"]),
         ("orga@example.org", ["/organiser/booths", "/organiser/legal/barrierefreiheit"]),
     ):
-        context, page = await _logged_in(browser, demo_server, email, bypass_csp=True)
+        context, page = await logged_in_page(browser, demo_server, email, bypass_csp=True)
         try:
             for path in paths:
                 await page.goto(f"{demo_server.base_url}{path}?lang={language}")
-                violations = await _axe_violations(page)
+                violations = await axe_violations(page)
                 if violations:
                     problems[path] = violations
         finally:
@@ -58,7 +47,7 @@ async def test_upload_from_the_edit_page(
     title = f"Browser-Upload {'mit' if javascript else 'ohne'} JS"
     pdf = tmp_path / "info.pdf"
     pdf.write_bytes(tiny_pdf(title))
-    context, page = await _logged_in(
+    context, page = await logged_in_page(
         browser, demo_server, "aussteller.krz@example.org", java_script_enabled=javascript
     )
     errors: list[str] = []
@@ -113,7 +102,7 @@ async def test_refused_upload_shows_the_message_in_place(
 ) -> None:
     fake = tmp_path / "angebot.pdf"
     fake.write_bytes(b"<!doctype html><html><script>alert(1)</script></html>")
-    context, page = await _logged_in(browser, demo_server, "aussteller.krz@example.org")
+    context, page = await logged_in_page(browser, demo_server, "aussteller.krz@example.org")
     try:
         await page.goto(f"{demo_server.base_url}/booths/{BOOTH}/edit")
         await page.set_input_files("#new-file", str(fake))

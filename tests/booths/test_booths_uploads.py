@@ -8,11 +8,10 @@ import asyncio
 import io
 import re
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import httpx
-import pytest
 import pytest_asyncio
 import uvicorn
 from PIL import Image
@@ -22,8 +21,10 @@ from starlette.applications import Starlette
 from booths.models import BoothDailyStats, Material, MaterialVersion
 from fair.app_services import app_services
 from fair.seed import tiny_pdf
-from tests.booth_helpers import (
+from tests.support.app import csrf_of, login
+from tests.support.booth_helpers import (
     KRZ,
+    LIMIT,
     ORGANISER,
     OTHER,
     OWN,
@@ -33,13 +34,12 @@ from tests.booth_helpers import (
     booth_state,
     client_of,
     error_text,
+    fetch_download,
     open_uploads,
-    s3_overrides,
     stored_files,
     upload,
 )
-from tests.conftest import csrf_of, login
-from tests.s3_server import S3Server, free_port
+from tests.support.s3_server import free_port
 
 
 def _png() -> bytes:
@@ -50,31 +50,6 @@ def _png() -> bytes:
 
 
 PNG = _png()
-LIMIT = 200_000
-
-
-@pytest.fixture(scope="module")
-def nanio() -> Iterator[S3Server]:
-    with S3Server() as server:
-        yield server
-
-
-@pytest.fixture(params=["local", "s3"])
-def storage_kind(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest_asyncio.fixture
-async def hall_app(
-    request: pytest.FixtureRequest, storage_kind: str, demo_database_url: str, tmp_path: Path
-) -> AsyncIterator[Starlette]:
-    """The demo fair with local or S3 storage and a small upload limit."""
-    overrides: dict[str, object] = {"max_upload_bytes": LIMIT}
-    if storage_kind == "s3":
-        server: S3Server = request.getfixturevalue("nanio")
-        overrides.update(s3_overrides(server, server.create_bucket()))
-    async with app_with(demo_database_url, tmp_path, **overrides) as app:
-        yield app
 
 
 @pytest_asyncio.fixture
@@ -82,17 +57,6 @@ async def hall(hall_app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
     async with client_of(hall_app) as client:
         await login(client, KRZ)
         yield client
-
-
-async def _fetch(client: httpx.AsyncClient, path: str, **headers: str) -> httpx.Response:
-    """Download through the app; a redirect to S3 is followed with a plain HTTP client,
-    as a browser would (the presigned URL carries its own authorisation)."""
-    response = await client.get(path, headers=headers)
-    if response.status_code != 303:
-        return response
-    assert response.headers["cache-control"] == "no-store"
-    async with httpx.AsyncClient() as plain:
-        return await plain.get(response.headers["location"], headers=headers)
 
 
 # --------------------------------------------------------------------------- happy path
@@ -114,12 +78,12 @@ async def test_upload_replace_download_and_history(
     assert re.search(r"Preisliste 2027</a>\s*<span class=\"badge\">PDF</span>", page)
 
     path = f"/booths/{OWN}/materials/{material_id}/download"
-    whole = await _fetch(hall, path)
+    whole = await fetch_download(hall, path)
     assert whole.status_code == 200 and whole.content == first
     assert whole.headers["content-disposition"].startswith('attachment; filename="flyer.pdf"')
     if storage_kind == "local":
         assert whole.headers["x-content-type-options"] == "nosniff"
-    part = await _fetch(hall, path, Range="bytes=5-14")
+    part = await fetch_download(hall, path, Range="bytes=5-14")
     assert part.status_code == 206 and part.content == first[5:15]
     assert part.headers["content-range"] == f"bytes 5-14/{len(first)}"
 
@@ -129,14 +93,14 @@ async def test_upload_replace_download_and_history(
         hall, f"/booths/{OWN}/materials/{material_id}", second, filename="preise.PDF", title=""
     )
     assert response.status_code == 303, error_text(response)
-    assert (await _fetch(hall, path)).content == second
+    assert (await fetch_download(hall, path)).content == second
     edit = (await hall.get(f"/booths/{OWN}/edit")).text
     assert f"download?version={first_version}" in edit and "preise.PDF" in edit
-    old = await _fetch(hall, f"{path}?version={first_version}")
+    old = await fetch_download(hall, f"{path}?version={first_version}")
     assert old.status_code == 200 and old.content == first
     async with client_of(hall_app) as anonymous:
         assert (await anonymous.get(f"{path}?version={first_version}")).status_code == 401
-        assert (await _fetch(anonymous, path)).content == second
+        assert (await fetch_download(anonymous, path)).content == second
     async with app_services(hall_app).db.session() as db:
         versions = (
             await db.scalars(
@@ -154,7 +118,7 @@ async def test_upload_replace_download_and_history(
     # Logo: only images, served through the app (or S3) as an attachment <img> can show.
     response = await upload(hall, f"/booths/{OWN}/logo", PNG, filename="logo.png")
     assert response.status_code == 303, error_text(response)
-    logo = await _fetch(hall, f"/booths/{OWN}/logo")
+    logo = await fetch_download(hall, f"/booths/{OWN}/logo")
     assert logo.status_code == 200 and logo.content == PNG
     page = (await hall.get(f"/booths/{OWN}")).text  # the page shows resized variants
     assert f'src="/booths/{OWN}/images/logo/' in page
@@ -253,15 +217,11 @@ async def _wait_for(condition: Callable[[], bool], timeout: float = 10) -> None:
 
 
 async def test_dropped_connection_mid_upload_leaves_nothing(
-    request: pytest.FixtureRequest, storage_kind: str, demo_database_url: str, tmp_path: Path
+    storage_overrides: dict[str, object], demo_database_url: str, tmp_path: Path
 ) -> None:
     """A real uvicorn server; the client sends half of a 20 MB upload and disconnects.
     Big enough that S3 has started a multipart upload, which must be aborted."""
-    overrides: dict[str, object] = {}
-    if storage_kind == "s3":
-        server: S3Server = request.getfixturevalue("nanio")
-        overrides.update(s3_overrides(server, server.create_bucket()))
-    async with app_with(demo_database_url, tmp_path, **overrides) as app:
+    async with app_with(demo_database_url, tmp_path, **storage_overrides) as app:
         before = await booth_state(app, OWN)
         port = free_port()
         config = uvicorn.Config(

@@ -17,7 +17,7 @@ from fair.db import utcnow
 from fair.errors import HTTPError
 from sessions.live.stage import rtc_configuration
 from sessions.live.synthetic import SyntheticVideoTrack, ToneAudioTrack, read_stamp
-from tests.live_helpers import allow_loopback, wait_for
+from tests.support.live_helpers import allow_loopback, wait_for
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 

@@ -22,9 +22,9 @@ from booths.queries import get_booth
 from fair.app_services import app_services
 from fair.db import utcnow
 from fair.models import User
-from tests.booth_helpers import KRZ, OWN, app_with, booth_ids, client_of
-from tests.conftest import csrf_of, login
-from tests.smtp_server import SmtpServer
+from tests.support.app import csrf_of, login
+from tests.support.booth_helpers import KRZ, OWN, app_with, booth_ids, client_of
+from tests.support.smtp_server import SmtpServer
 
 WITHDRAW_RE = re.compile(r"http://testserver/contact-requests/withdraw/[A-Za-z0-9_-]{40,}")
 

@@ -12,9 +12,9 @@ import lxml.html
 import pytest_asyncio
 from websockets.asyncio.client import connect
 
-from tests.conftest import login
-from tests.fair.test_realtime import Instance
-from tests.sessions.test_qa_chat import http_to, next_event, serving_app, ws_url
+from tests.support.app import login
+from tests.support.qa import http_to, next_event, serving_app, ws_url
+from tests.support.realtime import Instance
 
 BOOTH = "owl-schueler-online"  # krz
 

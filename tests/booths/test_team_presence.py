@@ -1,7 +1,7 @@
 """„Jetzt am Stand: Name (Rolle)“ (booths/team_presence.py) without a browser: who counts,
 where the role comes from, several tabs, two instances on one Redis, and a visitor's
 socket that tries to pass for the team. The browser journey is in
-tests/test_team_presence_browser.py."""
+tests/booths/test_team_presence_browser.py."""
 
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ from booths.team_presence import at_booth, team_here
 from fair.db import Database
 from fair.models import User
 from fair.realtime.hub import InProcessHub, RedisHub
-from tests.fair.test_realtime import wait_for
-from tests.redis_server import RedisServer
+from tests.support.realtime import wait_for
+from tests.support.redis_server import RedisServer
 
 BOOTH = "ac-digicheck"  # a krz booth; aussteller.krz@example.org is on krz's team
 TEAM_EMAIL = "aussteller.krz@example.org"

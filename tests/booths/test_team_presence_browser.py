@@ -11,9 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.app_server import AppServer
-from tests.booths.test_booths_browser import _logged_in
-from tests.journeys.test_accessibility import AXE, _axe_violations
+from tests.support.app_server import AppServer
+from tests.support.axe import AXE, axe_violations
+from tests.support.browser import logged_in_page
 
 pytestmark = pytest.mark.browser
 BOOTH = "owl-schueler-online"  # a krz booth no other browser test looks at
@@ -34,7 +34,9 @@ async def test_visitor_sees_the_team_member_come_and_go(
         )
         assert await line.is_hidden()
 
-        context, exhibitor = await _logged_in(browser, demo_server, "aussteller.krz@example.org")
+        context, exhibitor = await logged_in_page(
+            browser, demo_server, "aussteller.krz@example.org"
+        )
         try:
             await exhibitor.goto(url)
             await line.wait_for(state="visible", timeout=15_000)
@@ -45,7 +47,7 @@ async def test_visitor_sees_the_team_member_come_and_go(
             SHOTS.mkdir(parents=True, exist_ok=True)
             await visitor.screenshot(path=str(SHOTS / "team-here.png"))
             if AXE.exists():
-                assert await _axe_violations(visitor) == []
+                assert await axe_violations(visitor) == []
             # The shared page in the cache does not contain the name.
             async with httpx.AsyncClient() as http:
                 html = (await http.get(url)).text
@@ -58,7 +60,7 @@ async def test_visitor_sees_the_team_member_come_and_go(
 
 
 async def test_english_label(demo_server: AppServer, browser: Any) -> None:
-    context, exhibitor = await _logged_in(browser, demo_server, "aussteller.krz@example.org")
+    context, exhibitor = await logged_in_page(browser, demo_server, "aussteller.krz@example.org")
     visitor_context = await browser.new_context()
     visitor = await visitor_context.new_page()
     try:
@@ -80,7 +82,7 @@ async def test_available_on_the_dashboard_counts_too(demo_server: AppServer, bro
     booth; switching it off takes the line away again."""
     visitor_context = await browser.new_context()
     visitor = await visitor_context.new_page()
-    context, exhibitor = await _logged_in(browser, demo_server, "aussteller.krz@example.org")
+    context, exhibitor = await logged_in_page(browser, demo_server, "aussteller.krz@example.org")
     try:
         await visitor.goto(f"{demo_server.base_url}/booths/{BOOTH}")
         line = visitor.locator("[data-team-here] p")

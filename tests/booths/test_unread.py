@@ -8,8 +8,8 @@ from starlette.applications import Starlette
 
 from fair.app_services import app_services
 from sessions.chat import booth_channel, post_chat
-from tests.booth_helpers import KRZ, OTHER, OWN, client_of
-from tests.conftest import csrf_of, login
+from tests.support.app import csrf_of, login
+from tests.support.booth_helpers import KRZ, OTHER, OWN, client_of
 
 
 async def _contact(client: httpx.AsyncClient, slug: str) -> None:

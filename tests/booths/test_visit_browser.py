@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from tests.app_server import start_app_server
-from tests.conftest import DEMO_PASSWORD, TemplateDatabases
-from tests.journeys.test_accessibility import AXE, _axe_violations
-from tests.smtp_server import SmtpServer
+from tests.support.app import DEMO_PASSWORD, TemplateDatabases
+from tests.support.app_server import start_app_server
+from tests.support.axe import AXE, axe_violations
+from tests.support.smtp_server import SmtpServer
 
 pytestmark = pytest.mark.browser
 BOOTH = "owl-schueler-online"  # krz
@@ -29,7 +29,7 @@ async def _shot(page: Any, name: str) -> None:
 
 async def _no_axe_violations(page: Any, where: str, problems: dict[str, Any]) -> None:
     if AXE.exists():
-        violations = await _axe_violations(page)
+        violations = await axe_violations(page)
         if violations:
             problems[where] = violations
 

@@ -14,9 +14,9 @@ from starlette.applications import Starlette
 
 from fair.branding import check_accent, contrast_ratio
 from fair.errors import HTTPError
-from tests.app_server import start_app_server
-from tests.conftest import DEMO_PASSWORD, TemplateDatabases, csrf_of, login
-from tests.journeys.test_accessibility import AXE, _axe_violations
+from tests.support.app import DEMO_PASSWORD, TemplateDatabases, csrf_of, login
+from tests.support.app_server import start_app_server
+from tests.support.axe import AXE, axe_violations
 
 
 def test_contrast_ratio_follows_wcag() -> None:
@@ -96,7 +96,7 @@ async def test_pages_pass_axe_with_a_custom_accent(
                 "getComputedStyle(document.documentElement).getPropertyValue('--accent').trim()"
             )
             assert accent == "#006570", path
-            violations = await _axe_violations(page)
+            violations = await axe_violations(page)
             if violations:
                 problems[path] = violations
         await page.screenshot(path=str(tmp_path / "accent.png"))

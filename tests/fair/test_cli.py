@@ -3,17 +3,13 @@ throwaway SQLite database, checking its help and its output."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import click
 import pytest
 
 from fair.cli import main
-
-FAIR = [sys.executable, "-m", "fair.cli"]
+from tests.support.cli import run
 
 
 def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
@@ -27,18 +23,6 @@ def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[st
 
 
 ALL_COMMANDS = _commands(main)
-
-
-def run(args: list[str], tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("FAIR_")} | {
-        "FAIR_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}",
-        "FAIR_STORAGE_URL": f"file://{tmp_path / 'storage'}",
-        "COLUMNS": "200",
-        **env,
-    }
-    return subprocess.run(
-        [*FAIR, *args], capture_output=True, text=True, env=environ, timeout=120, check=False
-    )
 
 
 def test_every_command_is_listed() -> None:

@@ -62,7 +62,7 @@ def test_lock_file_pins_every_dependency_with_hashes() -> None:
 def test_nginx_locations_inherit_the_forwarded_headers() -> None:
     """nginx drops every inherited proxy_set_header in a block that sets one of its own:
     a location with its own line forwarded no Host, and the app then refused every
-    browser POST as foreign (found by tests/test_two_instances_browser.py)."""
+    browser POST as foreign (found by tests/journeys/test_two_instances_browser.py)."""
     conf = (ROOT / "deploy" / "nginx.conf").read_text()
     server_block = conf[conf.index("    server {") :]
     assert "proxy_set_header" not in server_block

@@ -19,9 +19,9 @@ from fair.app_services import app_services
 from fair.db import Database
 from fair.demo_pictures import demo_event_logo, demo_favicon, demo_host_mark
 from fair.models import EventDay, EventSeries
-from tests.booth_helpers import app_with, client_of, error_text, stored_files, upload
-from tests.conftest import DEMO_PASSWORD, login
-from tests.fair.test_pictures import picture_bytes, png_bomb
+from tests.support.app import DEMO_PASSWORD, login
+from tests.support.booth_helpers import app_with, client_of, error_text, stored_files, upload
+from tests.support.pictures import picture_bytes, png_bomb
 
 ORGANISER = "orga@example.org"
 SVG = b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>'

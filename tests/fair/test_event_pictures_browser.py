@@ -17,11 +17,11 @@ from fair.db import Database
 from fair.migrate import upgrade_database
 from fair.seed import seed_demo_fair
 from fair.storage.local import LocalStorage
-from tests.app_server import AppServer, start_app_server
-from tests.booths.test_booths_browser import _logged_in
-from tests.conftest import DEMO_PASSWORD
-from tests.fair.test_pictures import picture_bytes
-from tests.journeys.test_accessibility import AXE, _axe_violations
+from tests.support.app import DEMO_PASSWORD
+from tests.support.app_server import AppServer, start_app_server
+from tests.support.axe import AXE, axe_violations
+from tests.support.browser import logged_in_page
+from tests.support.pictures import picture_bytes
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(os.environ.get("FAIR_SCREENSHOTS", "/tmp/fair-screenshots"))
@@ -73,12 +73,12 @@ async def test_logo_favicon_and_host_marks_are_shown(
             )
             await page.screenshot(path=str(SHOTS / f"home-{language}.png"), full_page=True)
             if AXE.exists():
-                assert await _axe_violations(page) == []
+                assert await axe_violations(page) == []
             await page.goto(f"{pictured_server.base_url}/programme?lang={language}")
             assert await page.locator(".programme-day img.host-mark").count() >= 1
             await page.screenshot(path=str(SHOTS / f"programme-{language}.png"))
             if AXE.exists():
-                assert await _axe_violations(page) == []
+                assert await axe_violations(page) == []
         assert broken == []
     finally:
         await context.close()
@@ -89,7 +89,9 @@ async def test_organiser_replaces_the_favicon(
 ) -> None:
     icon = tmp_path / "icon.png"
     icon.write_bytes(picture_bytes((256, 256)))
-    context, page = await _logged_in(browser, pictured_server, "orga@example.org", bypass_csp=True)
+    context, page = await logged_in_page(
+        browser, pictured_server, "orga@example.org", bypass_csp=True
+    )
     try:
         await page.goto(f"{pictured_server.base_url}/organiser/branding")
         before = await page.locator("link[rel=icon]").get_attribute("href")
@@ -100,6 +102,6 @@ async def test_organiser_replaces_the_favicon(
         assert after != before and after.endswith("/32.png")
         await page.screenshot(path=str(SHOTS / "branding-form.png"), full_page=True)
         if AXE.exists():
-            assert await _axe_violations(page) == []
+            assert await axe_violations(page) == []
     finally:
         await context.close()

@@ -22,9 +22,9 @@ from sqlalchemy import select, text
 
 from fair.db import Database
 from sessions.models import ProgrammeSession, Question
-from tests import pg_server
-from tests.app_server import start_app_server
-from tests.conftest import DEMO_PASSWORD, TemplateDatabases
+from tests.support import pg_server
+from tests.support.app import DEMO_PASSWORD, TemplateDatabases
+from tests.support.app_server import start_app_server
 
 pytestmark = [pytest.mark.slow]
 PAGES = ["/", "/programme", "/booths", "/sessions/{session}"]

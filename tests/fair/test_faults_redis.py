@@ -20,11 +20,11 @@ import httpx
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
-from tests import pg_server
-from tests.app_server import start_app_server
-from tests.conftest import TemplateDatabases
-from tests.redis_server import RedisServer
-from tests.sessions.test_qa_chat import _ask, _session_id
+from tests.support import pg_server
+from tests.support.app import TemplateDatabases
+from tests.support.app_server import start_app_server
+from tests.support.qa import ask, session_id_of
+from tests.support.redis_server import RedisServer
 
 pytestmark = [pytest.mark.slow]
 
@@ -88,7 +88,7 @@ async def test_redis_restart_two_instances_resume_chat_and_qa_and_miss_nothing(
             httpx.AsyncClient(base_url=a.base_url) as on_a,
             httpx.AsyncClient(base_url=b.base_url) as on_b,
         ):
-            session_id = await _session_id(on_a)
+            session_id = await session_id_of(on_a)
             path = f"/ws/sessions/{session_id}"
             ws = lambda server: server.base_url.replace("http", "ws") + path  # noqa: E731
             async with (
@@ -105,7 +105,7 @@ async def test_redis_restart_two_instances_resume_chat_and_qa_and_miss_nothing(
                 redis.stop(keep_directory=True)
                 await wa.say("während der Pause")
                 await wa.until(_chat("während der Pause"))  # stored, shown on its instance
-                await _ask(on_a, session_id, "Gefragt während Redis weg ist?")
+                await ask(on_a, session_id, "Gefragt während Redis weg ist?")
                 await asyncio.sleep(1)
                 assert not any(e.get("text") == "während der Pause" for e in wb.events)
 
@@ -125,7 +125,7 @@ async def test_redis_restart_two_instances_resume_chat_and_qa_and_miss_nothing(
                 await wb.say("nach der Pause")
                 await wa.until(_chat("nach der Pause"), timeout=deadline - time.monotonic())
                 await wb.until(_chat("nach der Pause"))
-                await _ask(on_b, session_id, "Gefragt auf B nach der Pause?")
+                await ask(on_b, session_id, "Gefragt auf B nach der Pause?")
                 await wa.until(_asked("Gefragt auf B nach der Pause?"))
 
                 for watcher in (wa, wb):

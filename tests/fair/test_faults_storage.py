@@ -27,7 +27,8 @@ from fair.storage import PART_SIZE
 from sessions.live.archive import RecordingArchive
 from sessions.live.recorder import SPOOL_FULL_NAME, assemble_mp4, read_index
 from sessions.models import ProgrammeSession, Recording
-from tests.booth_helpers import (
+from tests.support.app import csrf_of, login, make_client, make_settings
+from tests.support.booth_helpers import (
     KRZ,
     ORGANISER,
     OWN,
@@ -41,19 +42,10 @@ from tests.booth_helpers import (
     stored_files,
     upload,
 )
-from tests.conftest import csrf_of, login, make_client, make_settings
-from tests.hls_helpers import SpoolWriter
-from tests.s3_server import S3Server
-from tests.sessions.live.test_live_hls import _s3_storage
+from tests.support.hls_helpers import SpoolWriter, s3_storage
+from tests.support.s3_server import S3Server
 
 pytestmark = [pytest.mark.slow]
-
-
-@pytest.fixture
-def nanio() -> Iterator[S3Server]:
-    """Our own server: these tests stop it."""
-    with S3Server() as server:
-        yield server
 
 
 async def _versions(app: Starlette, slug: str) -> list[tuple[str, int]]:
@@ -68,11 +60,11 @@ async def _versions(app: Starlette, slug: str) -> list[tuple[str, int]]:
 
 
 async def test_s3_down_then_back_the_same_upload_succeeds(
-    nanio: S3Server, demo_database_url: str, tmp_path: Path
+    own_nanio: S3Server, demo_database_url: str, tmp_path: Path
 ) -> None:
-    bucket = nanio.create_bucket()
+    bucket = own_nanio.create_bucket()
     async with (
-        app_with(demo_database_url, tmp_path, **s3_overrides(nanio, bucket)) as app,
+        app_with(demo_database_url, tmp_path, **s3_overrides(own_nanio, bucket)) as app,
         client_of(app) as client,
     ):
         await login(client, KRZ)
@@ -80,7 +72,7 @@ async def test_s3_down_then_back_the_same_upload_succeeds(
         before = await booth_state(app, OWN)
         keys_before = stored_files(app)
 
-        nanio.stop()
+        own_nanio.stop()
         response = await upload(client, f"/booths/{OWN}/materials", PDF, token=token)
         assert response.status_code == 503
         assert "Dateispeicher" in error_text(response) and "nicht erreichbar" in error_text(
@@ -97,7 +89,7 @@ async def test_s3_down_then_back_the_same_upload_succeeds(
         assert english.status_code == 503
         assert "file storage" in error_text(english).lower()
 
-        nanio.start(same_port=True)  # back: the same app, the same request, no restart
+        own_nanio.start(same_port=True)  # back: the same app, the same request, no restart
         response = await upload(client, f"/booths/{OWN}/materials", PDF, token=token)
         assert response.status_code == 303, error_text(response)
         new_keys = sorted(set(stored_files(app)) - set(keys_before))
@@ -105,18 +97,18 @@ async def test_s3_down_then_back_the_same_upload_succeeds(
         versions = await _versions(app, OWN)
         assert [v for v in versions if v[0] == new_keys[0]] == [(new_keys[0], len(PDF))]
         assert len(versions) == len({key for key, _ in versions})  # none twice
-        stored = nanio.client().get_object(Bucket=bucket, Key=new_keys[0])["Body"].read()
+        stored = own_nanio.client().get_object(Bucket=bucket, Key=new_keys[0])["Body"].read()
         assert stored == PDF
         assert open_uploads(app) == []
 
 
 async def test_s3_stopped_mid_multipart_upload_leaves_no_half_object(
-    nanio: S3Server, demo_database_url: str, tmp_path: Path
+    own_nanio: S3Server, demo_database_url: str, tmp_path: Path
 ) -> None:
     """nanio goes away after the first 8 MiB part of a 20 MiB upload was sent to it."""
-    bucket = nanio.create_bucket()
+    bucket = own_nanio.create_bucket()
     size = 20 * 2**20
-    overrides = {**s3_overrides(nanio, bucket), "max_upload_bytes": 64 * 2**20}
+    overrides = {**s3_overrides(own_nanio, bucket), "max_upload_bytes": 64 * 2**20}
     async with app_with(demo_database_url, tmp_path, **overrides) as app, client_of(app) as client:
         await login(client, KRZ)
         token = await csrf_of(client, "/booths")
@@ -144,7 +136,7 @@ async def test_s3_stopped_mid_multipart_upload_leaves_no_half_object(
                     while not open_uploads(app):
                         assert asyncio.get_running_loop().time() < deadline
                         await asyncio.sleep(0.05)
-                    await asyncio.to_thread(nanio.stop)
+                    await asyncio.to_thread(own_nanio.stop)
                     stopped.set()
             yield tail
 
@@ -158,7 +150,7 @@ async def test_s3_stopped_mid_multipart_upload_leaves_no_half_object(
         assert "Dateispeicher" in error_text(response)
         assert await booth_state(app, OWN) == before
 
-        nanio.start(same_port=True)
+        own_nanio.start(same_port=True)
         # the multipart upload begun before the failure is aborted once S3 answers again,
         # by the app itself within one retry period
         assert stored_files(app) == keys_before
@@ -177,7 +169,7 @@ async def test_s3_stopped_mid_multipart_upload_leaves_no_half_object(
 
 
 async def test_s3_down_at_the_end_of_a_talk_recording_arrives_once_within_a_retry(
-    nanio: S3Server, demo_database_url: str, tmp_path: Path
+    own_nanio: S3Server, demo_database_url: str, tmp_path: Path
 ) -> None:
     """The talk ends while S3 is down: the final playlist and the MP4 assembly wait in
     the spool; the archive's own timer stores them within one retry period after S3
@@ -187,8 +179,8 @@ async def test_s3_down_at_the_end_of_a_talk_recording_arrives_once_within_a_retr
     async with app.router.lifespan_context(app):
         async with app_services(app).db.session() as db:
             session_id = await db.scalar(select(ProgrammeSession.id).order_by(ProgrammeSession.id))
-        bucket = nanio.create_bucket()
-        storage = _s3_storage(nanio, bucket)
+        bucket = own_nanio.create_bucket()
+        storage = s3_storage(own_nanio, bucket)
         spool = tmp_path / "fault-spool"
         archive = RecordingArchive(app_services(app).db, storage, spool, retry_seconds=retry)
         seat = "0-user-1-20261202T100000"
@@ -198,11 +190,11 @@ async def test_s3_down_at_the_end_of_a_talk_recording_arrives_once_within_a_retr
         try:
             writer.advance(4.2)
             deadline = time.monotonic() + 20
-            while f"{prefix}/index.m3u8" not in nanio.list_keys(bucket):
+            while f"{prefix}/index.m3u8" not in own_nanio.list_keys(bucket):
                 assert time.monotonic() < deadline
                 await asyncio.sleep(0.1)
 
-            nanio.stop()
+            own_nanio.stop()
             writer.advance(3)
             writer.close()  # the talk ends: finalisation must wait for S3
             deadline = time.monotonic() + 20
@@ -214,7 +206,7 @@ async def test_s3_down_at_the_end_of_a_talk_recording_arrives_once_within_a_retr
             async with app_services(app).db.session() as db:
                 assert await db.scalar(select(func.count(Recording.id))) == 0
 
-            nanio.start(same_port=True)
+            own_nanio.start(same_port=True)
             back = time.monotonic()
             while True:
                 async with app_services(app).db.session() as db:
@@ -234,14 +226,14 @@ async def test_s3_down_at_the_end_of_a_talk_recording_arrives_once_within_a_retr
         assert arrived < retry + 10
         assert recording.storage_key == f"recordings/{session_id}/{seat}.mp4"
         assert abs(recording.duration_seconds - 7.2) < 0.5
-        playlist = nanio.client().get_object(Bucket=bucket, Key=f"{prefix}/index.m3u8")
+        playlist = own_nanio.client().get_object(Bucket=bucket, Key=f"{prefix}/index.m3u8")
         listed = [
             line for line in playlist["Body"].read().decode().splitlines() if line.endswith(".m4s")
         ]
         assert listed == sorted(set(listed)) and len(listed) >= 3  # in order, none twice
         mp4 = tmp_path / "download.mp4"
         mp4.write_bytes(
-            nanio.client().get_object(Bucket=bucket, Key=recording.storage_key)["Body"].read()
+            own_nanio.client().get_object(Bucket=bucket, Key=recording.storage_key)["Body"].read()
         )
         with av.open(str(mp4)) as container:
             assert abs((container.duration or 0) / 1_000_000 - 7.2) < 0.6  # complete
@@ -386,7 +378,7 @@ async def test_spool_disk_full_mid_talk_keeps_what_was_written_and_warns(
 
 
 async def test_s3_stopped_the_upload_form_comes_back_with_the_typed_title(
-    nanio: S3Server, demo_database_url: str, tmp_path: Path
+    own_nanio: S3Server, demo_database_url: str, tmp_path: Path
 ) -> None:
     """S3 stopped: the booth editor again (503), the typed title kept, the error at the
     file field of the form that sent it, in the page's language; nothing written."""
@@ -397,16 +389,16 @@ async def test_s3_stopped_the_upload_form_comes_back_with_the_typed_title(
 
     picture = io.BytesIO()
     Image.new("RGB", (200, 200), "navy").save(picture, "PNG")
-    bucket = nanio.create_bucket()
+    bucket = own_nanio.create_bucket()
     async with (
-        app_with(demo_database_url, tmp_path, **s3_overrides(nanio, bucket)) as app,
+        app_with(demo_database_url, tmp_path, **s3_overrides(own_nanio, bucket)) as app,
         client_of(app) as client,
     ):
         await login(client, KRZ)
         token = await csrf_of(client, "/booths")
         before = await booth_state(app, OWN)
         keys_before = stored_files(app)
-        nanio.stop()
+        own_nanio.stop()
         for lang, expected in (("de", "nicht erreichbar"), ("en", "file storage")):
             response = await upload(
                 client, f"/booths/{OWN}/materials?lang={lang}", PDF, title="Mein Flyer", token=token
@@ -427,6 +419,6 @@ async def test_s3_stopped_the_upload_form_comes_back_with_the_typed_title(
             assert page.get_element_by_id("logo-file").get("aria-invalid") == "true"
             assert expected in page.get_element_by_id("logo-file-error").text_content().lower()
         assert await booth_state(app, OWN) == before
-        nanio.start(same_port=True)
+        own_nanio.start(same_port=True)
         assert stored_files(app) == keys_before  # no half-written object
         assert open_uploads(app) == []

@@ -14,13 +14,13 @@ from fair.app_services import app_services
 from fair.auth import create_invitation
 from fair.i18n import LANGUAGE_COOKIE
 from fair.models import Role
-from tests.conftest import (
+from tests.support.app import (
     DEMO_PASSWORD,
-    _running_app,
     csrf_of,
     login,
     make_client,
     make_settings,
+    running_app,
 )
 
 
@@ -305,14 +305,14 @@ async def test_generated_secret_key_survives_a_restart(
     settings = make_settings(
         demo_database_url, tmp_path, secret_key="", secret_key_file=str(key_file)
     )
-    async for first in _running_app(settings):
+    async for first in running_app(settings):
         async with make_client(first) as visitor:
             await login(visitor, "orga@example.org")
             cookies = dict(visitor.cookies)
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     key = key_file.read_text().strip()
     assert len(key) >= 48
-    async for restarted in _running_app(settings):
+    async for restarted in running_app(settings):
         async with make_client(restarted) as same_visitor:
             same_visitor.cookies.update(cookies)
             assert "Abmelden" in (await same_visitor.get("/")).text

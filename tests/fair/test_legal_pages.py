@@ -10,7 +10,7 @@ from starlette.applications import Starlette
 
 from fair.app_services import app_services
 from fair.models import LegalPage
-from tests.conftest import csrf_of, login
+from tests.support.app import csrf_of, login
 
 PAGES = {
     "/impressum": ("Impressum", "Legal notice"),

@@ -17,8 +17,8 @@ from booths.models import Booth
 from fair.app_services import app_services
 from fair.pagecache import TOKEN_PLACEHOLDER, CachedPage, PageCache
 from fair.querycount import counting_queries
-from tests.booth_helpers import KRZ, ORGANISER, OWN
-from tests.conftest import csrf_of, login, make_client
+from tests.support.app import csrf_of, login, make_client
+from tests.support.booth_helpers import KRZ, ORGANISER, OWN
 
 GELSENKIRCHEN = "aussteller.gelsenkirchen@example.org"
 NAMES = {

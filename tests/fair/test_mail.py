@@ -11,9 +11,9 @@ import pytest
 from fair.app_services import app_services
 from fair.mail import Attachment, Mail, MailConfigError, Mailer, parse_smtp_url
 from fair.settings import Settings, SettingsError
-from tests.conftest import _running_app, make_settings
-from tests.redis_server import free_port
-from tests.smtp_server import SmtpServer
+from tests.support.app import make_settings, running_app
+from tests.support.redis_server import free_port
+from tests.support.smtp_server import SmtpServer
 
 
 def test_smtp_url_forms() -> None:
@@ -110,7 +110,7 @@ async def test_app_builds_its_mailer_from_settings(
     smtp_server: SmtpServer, database_url: str, tmp_path: Path
 ) -> None:
     settings = make_settings(database_url, tmp_path, smtp_url=smtp_server.url)
-    async for app in _running_app(settings):
+    async for app in running_app(settings):
         mailer = app_services(app).mailer
         assert mailer.enabled
         await mailer.send(Mail(to="orga@example.org", subject="Hallo", text="Test"))

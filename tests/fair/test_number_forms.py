@@ -11,7 +11,7 @@ import pytest
 
 from fair.formatting import format_number, format_size
 from fair.i18n import gettext_for
-from tests.conftest import csrf_of, login
+from tests.support.app import csrf_of, login
 
 
 @pytest.mark.parametrize(

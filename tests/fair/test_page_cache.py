@@ -7,11 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
-import pytest_asyncio
 from sqlalchemy import select
 from starlette.applications import Starlette
 
@@ -19,9 +17,8 @@ from fair.app_services import app_services
 from fair.pagecache import TOKEN_PLACEHOLDER, PageCache
 from fair.querycount import counting_queries
 from sessions.chat import booth_channel, post_chat
-from tests.booth_helpers import KRZ, OTHER, OWN
-from tests.conftest import _running_app, csrf_of, login, make_client, make_settings
-from tests.fair.test_realtime import redis_url  # noqa: F401  (the Redis server fixture)
+from tests.support.app import csrf_of, login, make_client, make_settings, running_app
+from tests.support.booth_helpers import KRZ, OTHER, OWN
 
 
 def cache_of(app: Starlette) -> PageCache:
@@ -181,7 +178,7 @@ async def test_distinct_urls_stay_within_the_stated_size(
     demo_database_url: str, tmp_path: Path
 ) -> None:
     limit = 300_000
-    async for app in _running_app(
+    async for app in running_app(
         make_settings(demo_database_url, tmp_path, page_cache_bytes=limit)
     ):
         async with make_client(app) as client:
@@ -219,18 +216,6 @@ async def test_question_shows_on_the_cached_session_page(client: httpx.AsyncClie
 
 
 # ----------------------------------------------------------------- two instances, one Redis
-
-
-@pytest_asyncio.fixture
-async def two_instances(
-    demo_database_url: str,
-    tmp_path: Path,
-    redis_url: str,  # noqa: F811
-) -> AsyncIterator[tuple[Starlette, Starlette]]:
-    settings = make_settings(demo_database_url, tmp_path, redis_url=redis_url)
-    async for first in _running_app(settings):
-        async for second in _running_app(settings):
-            yield first, second
 
 
 async def test_edit_on_one_instance_reaches_the_cache_of_the_other(
@@ -306,7 +291,7 @@ async def test_cached_pages_follow_the_clock_without_a_write(
     from sessions.models import ProgrammeSession
 
     settings = make_settings(demo_database_url, tmp_path, today="2026-11-30")
-    async for app in _running_app(settings):
+    async for app in running_app(settings):
         async with app_services(app).db.session() as db:
             starting, ending = (
                 await db.scalars(

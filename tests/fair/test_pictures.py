@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import io
 import re
-import zlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
-from struct import pack
 
 import httpx
 import lxml.html
@@ -19,62 +17,25 @@ from PIL import Image
 from starlette.applications import Starlette
 
 from fair.images import LOGO, ImageRefused, make_variants
-from tests.booth_helpers import (
+from tests.support.app import login
+from tests.support.booth_helpers import (
     KRZ,
     OWN,
     app_with,
     booth_state,
     client_of,
     error_text,
-    s3_overrides,
     stored_files,
     upload,
 )
-from tests.conftest import login
-from tests.s3_server import S3Server
-
-
-def picture_bytes(size: tuple[int, int], fmt: str = "PNG", mode: str = "RGBA") -> bytes:
-    image = Image.new(mode, size, (11, 92, 173, 255) if mode == "RGBA" else (11, 92, 173))
-    buffer = io.BytesIO()
-    image.save(buffer, fmt)
-    return buffer.getvalue()
-
-
-def png_bomb(width: int, height: int) -> bytes:
-    """A real PNG header claiming width × height 1-bit pixels, with a few KB of zeros: it
-    decodes to gigabytes. Built by hand so the test itself stays small."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return pack(">I", len(data)) + kind + data + pack(">I", zlib.crc32(kind + data))
-
-    row = b"\x00" + b"\x00" * ((width + 7) // 8)
-    idat = zlib.compress(row * 64)
-    header = pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
-    )
-
-
-@pytest.fixture(scope="module")
-def nanio() -> Iterator[S3Server]:
-    with S3Server() as server:
-        yield server
-
-
-@pytest.fixture(params=["local", "s3"])
-def storage_kind(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
+from tests.support.pictures import picture_bytes, png_bomb
 
 
 @pytest_asyncio.fixture
 async def picture_app(
-    request: pytest.FixtureRequest, storage_kind: str, demo_database_url: str, tmp_path: Path
+    storage_overrides: dict[str, object], demo_database_url: str, tmp_path: Path
 ) -> AsyncIterator[Starlette]:
-    overrides: dict[str, object] = {"max_upload_bytes": 5_000_000}
-    if storage_kind == "s3":
-        server: S3Server = request.getfixturevalue("nanio")
-        overrides.update(s3_overrides(server, server.create_bucket()))
+    overrides = {"max_upload_bytes": 5_000_000, **storage_overrides}
     async with app_with(demo_database_url, tmp_path, **overrides) as app:
         yield app
 

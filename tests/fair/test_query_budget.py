@@ -10,10 +10,10 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from tests.big_fair import count_of, multiply_fair
-from tests.booth_helpers import KRZ, OWN
-from tests.conftest import _running_app, login, make_client, make_settings
-from tests.query_budget import assert_queries
+from tests.support.app import login, make_client, make_settings, running_app
+from tests.support.big_fair import count_of, multiply_fair
+from tests.support.booth_helpers import KRZ, OWN
+from tests.support.query_budget import assert_queries
 
 # Pages (and their variants) every anonymous visitor gets.
 PAGES = [
@@ -48,7 +48,7 @@ PAGES = [
 
 async def _client(url: str, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     # The cache is off: every request renders, which is what the budget is about.
-    async for app in _running_app(make_settings(url, tmp_path, page_cache_bytes=0)):
+    async for app in running_app(make_settings(url, tmp_path, page_cache_bytes=0)):
         async with make_client(app) as client:
             yield client
 

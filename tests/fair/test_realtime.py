@@ -11,16 +11,13 @@ import asyncio
 import contextlib
 import json
 import socket
-import threading
-import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -29,10 +26,8 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import Message
 from starlette.websockets import WebSocket
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
 
 from fair.realtime import (
-    UVICORN_WS_OPTIONS,
     ChannelLimits,
     Hub,
     InProcessHub,
@@ -40,7 +35,8 @@ from fair.realtime import (
     serve_channel,
 )
 from fair.realtime.rawframes import ServerSendMiddleware, text_frame
-from tests.redis_server import RedisServer
+from tests.support.realtime import Instance, closed_with, wait_for
+from tests.support.redis_server import RedisServer
 
 
 def make_app(hub: Hub, limits: ChannelLimits) -> Starlette:
@@ -91,38 +87,6 @@ def make_app(hub: Hub, limits: ChannelLimits) -> Starlette:
     )
 
 
-class Instance:
-    """One app instance served by uvicorn in a thread."""
-
-    def __init__(self, app: Starlette) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.port = int(self.sock.getsockname()[1])
-        config = uvicorn.Config(app, log_level="warning", lifespan="on", **UVICORN_WS_OPTIONS)
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, args=([self.sock],), daemon=True)
-
-    def ws(self, channel: str) -> str:
-        return f"ws://127.0.0.1:{self.port}/ws/{channel}"
-
-    def http(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def start(self) -> None:
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.01)
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
-        self.sock.close()
-        assert not self.thread.is_alive(), "uvicorn (or the hub in its lifespan) did not stop"
-
-
 @contextlib.contextmanager
 def serving(hub: Hub, limits: ChannelLimits | None = None) -> Iterator[Instance]:
     instance = Instance(make_app(hub, limits or ChannelLimits()))
@@ -139,16 +103,6 @@ def local() -> Iterator[Instance]:
         yield instance
 
 
-@pytest.fixture(scope="module")
-def redis_url() -> Iterator[str]:
-    server = RedisServer()
-    server.start()
-    try:
-        yield server.url
-    finally:
-        server.stop()
-
-
 def unique(name: str) -> str:
     return f"{name}-{uuid.uuid4().hex[:8]}"
 
@@ -162,25 +116,6 @@ async def recv_events(client: ClientConnection, count: int, timeout: float = 5.0
             assert isinstance(frame, list)
             events.extend(frame)
     return events
-
-
-async def closed_with(client: ClientConnection, timeout: float = 5.0) -> tuple[int, str]:
-    """Drain until the server closes; the close code and reason it sent."""
-    async with asyncio.timeout(timeout):
-        with contextlib.suppress(ConnectionClosed):
-            while True:
-                await client.recv()
-    assert client.close_code is not None
-    return client.close_code, client.close_reason or ""
-
-
-async def wait_for(check: Callable[[], Any], timeout: float = 5.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = await check()
-        if result or time.monotonic() > deadline:
-            return result
-        await asyncio.sleep(0.05)
 
 
 async def test_batches_reach_every_client(local: Instance) -> None:

@@ -110,7 +110,7 @@ async def test_retention_removes_exactly_the_expired_rows(demo_app: Starlette) -
 
 
 async def test_pages_say_when_personal_data_is_deleted(demo_app: Starlette) -> None:
-    from tests.conftest import make_client
+    from tests.support.app import make_client
 
     async with make_client(demo_app) as client:
         sessions = (await client.get("/api/sessions")).json()["sessions"]

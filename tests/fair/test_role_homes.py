@@ -7,7 +7,7 @@ import httpx
 import lxml.html
 import pytest
 
-from tests.conftest import DEMO_PASSWORD, csrf_of
+from tests.support.app import DEMO_PASSWORD, csrf_of
 
 SPEAKER = "henning.wiebusch@example.org"
 

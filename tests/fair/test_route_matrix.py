@@ -32,9 +32,9 @@ from fair.auth import create_user
 from fair.models import Role
 from fair.web import CSRF_HEADER
 from sessions.models import ProgrammeSession, Question, SessionSpeaker, Speaker
-from tests.app_server import AppServer
-from tests.conftest import _running_app, csrf_of, login, make_client, make_settings
-from tests.fair.test_realtime import closed_with
+from tests.support.app import csrf_of, login, make_client, make_settings, running_app
+from tests.support.app_server import AppServer
+from tests.support.realtime import closed_with
 
 OWN_BOOTH = "owl-schueler-online"  # krz's booth
 OTHER_BOOTH = "ge-buerger-app"  # stadt-gelsenkirchen's booth
@@ -348,7 +348,7 @@ async def demo_ids(app: Starlette) -> Ids:
 @pytest_asyncio.fixture
 async def matrix_app(demo_database_url: str, tmp_path: Path) -> AsyncIterator[Starlette]:
     settings = make_settings(demo_database_url, tmp_path, live_worker=False)
-    async for app in _running_app(settings):
+    async for app in running_app(settings):
         yield app
 
 
@@ -374,7 +374,7 @@ def test_every_route_has_a_row(tmp_path: Path) -> None:
     app = create_app(make_settings(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}", tmp_path))
     endpoints = app_endpoints(app)
     missing = sorted(endpoints - set(ROWS))
-    assert not missing, f"routes without a row in tests/test_route_matrix.py: {missing}"
+    assert not missing, f"routes without a row in tests/fair/test_route_matrix.py: {missing}"
     stale = sorted(set(ROWS) - endpoints)
     assert not stale, f"rows for routes that no longer exist: {stale}"
     sockets = {r.path for r in app.routes if isinstance(r, WebSocketRoute)}

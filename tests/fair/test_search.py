@@ -14,8 +14,8 @@ from booths.models import Booth
 from booths.search import SearchService
 from fair.app_services import app_services
 from fair.search import german_stem, query_terms, stem_text
-from tests.booth_helpers import KRZ, ORGANISER, OTHER, OWN, booth_ids
-from tests.conftest import csrf_of, login
+from tests.support.app import csrf_of, login
+from tests.support.booth_helpers import KRZ, ORGANISER, OTHER, OWN, booth_ids
 
 
 @pytest.mark.parametrize(

@@ -18,8 +18,8 @@ from fair.search import german_stem, german_stop_words
 from sessions.demo_recordings import demo_cues
 from sessions.models import Caption, CaptionCue, ProgrammeSession, Recording
 from sessions.search import rebuild_programme_index, search_programme
-from tests import pg_server
-from tests.conftest import TemplateDatabases
+from tests.support import pg_server
+from tests.support.app import TemplateDatabases
 
 QUERIES = (
     "Schulanmeldung",

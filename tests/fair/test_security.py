@@ -14,8 +14,8 @@ from starlette.applications import Starlette
 from booths import analytics
 from fair.app_services import app_services
 from sessions.models import ProgrammeSession, Question
-from tests.booth_helpers import KRZ, PDF, app_with, upload
-from tests.conftest import csrf_of, login
+from tests.support.app import csrf_of, login
+from tests.support.booth_helpers import KRZ, PDF, app_with, upload
 
 BOOTH = "/booths/owl-schueler-online"  # a booth of the krz organisation
 HUGE = "99999999999"  # over PostgreSQL's integer range

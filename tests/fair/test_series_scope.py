@@ -12,15 +12,14 @@ import pytest
 from starlette.applications import Starlette
 
 from fair.series_scope import SeriesRow, choose_current
-from tests.conftest import login, make_client
-from tests.fair.test_setup_people import _post
+from tests.support.app import login, make_client, post_form
 
 DEMO = "digitale-services-2026"
 
 
 async def _next_year(client: httpx.AsyncClient) -> None:
     """As an organiser: series 2027 with a day, a session and a booth, published."""
-    created = await _post(
+    created = await post_form(
         client,
         "/organiser/series",
         title="Digitale Services 2027",
@@ -34,7 +33,7 @@ async def _next_year(client: httpx.AsyncClient) -> None:
     series_page = await client.get(created.headers["location"])
     host = re.search(r'<option value="(\d+)"', series_page.text)
     assert host
-    day = await _post(
+    day = await post_form(
         client,
         f"{created.headers['location'].split('?')[0]}/days",
         date="2027-11-29",
@@ -48,7 +47,7 @@ async def _next_year(client: httpx.AsyncClient) -> None:
     day_id = re.findall(r'<option value="(\d+)" >Montag, 29. November 2027', form.text)
     stage_id = re.search(r'<select id="stage_id"[^>]*><option value="(\d+)"', form.text)
     assert day_id and stage_id, form.text[:2000]
-    session = await _post(
+    session = await post_form(
         client,
         "/organiser/programme/new",
         title="Ausblick 2027",
@@ -65,7 +64,7 @@ async def _next_year(client: httpx.AsyncClient) -> None:
         r'<select id="new-org" name="organisation" required>\s*<option value="(\d+)"', booths.text
     )
     assert org
-    booth = await _post(
+    booth = await post_form(
         client,
         "/organiser/booths",
         slug="zukunftsstand",
@@ -74,7 +73,7 @@ async def _next_year(client: httpx.AsyncClient) -> None:
         day=day_id[0],
     )
     assert booth.status_code == 303, booth.text
-    assert (await _post(client, "/organiser/publish")).status_code == 303
+    assert (await post_form(client, "/organiser/publish")).status_code == 303
 
 
 async def test_two_series_side_by_side(demo_app: Starlette) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.pg_server import free_port
+from tests.support.pg_server import free_port
 
 pytestmark = pytest.mark.browser
 PASSWORD = "ein-sicheres-passwort"
@@ -257,12 +257,12 @@ async def _journey(browser: Any, base: str, setup_link: str, smtp: Any) -> None:
 
 @pytest.mark.parametrize("language", ["de", "en"])
 async def test_new_organiser_pages_pass_axe(demo_server: Any, browser: Any, language: str) -> None:
-    from tests.booths.test_booths_browser import _logged_in
-    from tests.journeys.test_accessibility import AXE, _axe_violations
+    from tests.support.axe import AXE, axe_violations
+    from tests.support.browser import logged_in_page
 
     if not AXE.exists():
         pytest.skip("axe-core not installed (npm install)")
-    context, page = await _logged_in(browser, demo_server, "orga@example.org", bypass_csp=True)
+    context, page = await logged_in_page(browser, demo_server, "orga@example.org", bypass_csp=True)
     problems = {}
     try:
         await page.goto(f"{demo_server.base_url}/organiser/series")
@@ -281,7 +281,7 @@ async def test_new_organiser_pages_pass_axe(demo_server: Any, browser: Any, lang
         ]
         for path in paths:
             await page.goto(f"{demo_server.base_url}{path}?lang={language}")
-            violations = await _axe_violations(page)
+            violations = await axe_violations(page)
             if violations:
                 problems[path] = violations
     finally:

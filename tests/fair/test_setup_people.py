@@ -20,7 +20,7 @@ from fair.audit import purge_expired
 from fair.db import utcnow
 from fair.models import AccountToken, AuditEntry, EventDay, Invitation, User
 from sessions.models import Speaker
-from tests.conftest import _running_app, csrf_of, login, make_client, make_settings
+from tests.support.app import csrf_of, login, make_client, make_settings, post_form, running_app
 
 PASSWORD = "ein-sicheres-passwort"
 
@@ -33,14 +33,9 @@ async def _setup_token(app: Starlette) -> str:
     return token
 
 
-async def _post(client: httpx.AsyncClient, path: str, **data: str) -> httpx.Response:
-    token = await csrf_of(client, "/login")
-    return await client.post(path, data={"csrf_token": token, **data})
-
-
 async def _first_organiser(app: Starlette, client: httpx.AsyncClient) -> None:
     token = await _setup_token(app)
-    response = await _post(
+    response = await post_form(
         client,
         f"/setup/{token}",
         name="Olga Organisatorin",
@@ -71,7 +66,7 @@ async def test_setup_link_creates_the_first_organiser_once(empty_app: Starlette)
         other = await _setup_token(empty_app)  # fair serve started twice
         form = await client.get(f"/setup/{token}")
         assert form.status_code == 200
-        mismatch = await _post(
+        mismatch = await post_form(
             client,
             f"/setup/{token}",
             name="X",
@@ -86,7 +81,7 @@ async def test_setup_link_creates_the_first_organiser_once(empty_app: Starlette)
         assert 'aria-invalid="true" aria-describedby="password_repeat-error"' in mismatch.text
         assert '<a href="#password_repeat">' in mismatch.text
         assert await _count(empty_app, User) == 0
-        short = await _post(
+        short = await post_form(
             client,
             f"/setup/{token}",
             name="X",
@@ -96,7 +91,7 @@ async def test_setup_link_creates_the_first_organiser_once(empty_app: Starlette)
         )
         assert short.status_code == 400
         assert "mindestens 10 Zeichen" in short.text
-        ok = await _post(
+        ok = await post_form(
             client,
             f"/setup/{token}",
             name="Olga",
@@ -113,7 +108,7 @@ async def test_setup_link_creates_the_first_organiser_once(empty_app: Starlette)
             again = await stranger.get(f"/setup/{used}")
             assert again.status_code == 404
             assert "ungültig, abgelaufen oder schon benutzt" in again.text
-        replay = await _post(
+        replay = await post_form(
             stranger,
             f"/setup/{token}",
             name="Evil",
@@ -137,7 +132,7 @@ async def test_expired_setup_link_is_refused(empty_app: Starlette) -> None:
 
 
 async def _build_series(client: httpx.AsyncClient) -> int:
-    created = await _post(
+    created = await post_form(
         client,
         "/organiser/series",
         title="Digitale Services 2027",
@@ -156,7 +151,7 @@ async def _build_series(client: httpx.AsyncClient) -> int:
 
 
 async def _organisation(client: httpx.AsyncClient, name: str, kind: str) -> None:
-    response = await _post(
+    response = await post_form(
         client,
         "/organiser/organisations",
         name=name,
@@ -172,7 +167,7 @@ async def _organisation(client: httpx.AsyncClient, name: str, kind: str) -> None
 async def test_organiser_builds_the_event_with_clear_refusals(empty_app: Starlette) -> None:
     async with make_client(empty_app) as client:
         await _first_organiser(empty_app, client)
-        bad_zone = await _post(
+        bad_zone = await post_form(
             client,
             "/organiser/series",
             title="X",
@@ -186,7 +181,7 @@ async def test_organiser_builds_the_event_with_clear_refusals(empty_app: Starlet
         series_id = await _build_series(client)
         await _organisation(client, "Kreis Borken", "host_region")
         await _organisation(client, "Stadt Münster", "host_region")
-        duplicate = await _post(
+        duplicate = await post_form(
             client, "/organiser/organisations", name="stadt münster", kind="municipality"
         )
         assert duplicate.status_code == 409
@@ -200,23 +195,23 @@ async def test_organiser_builds_the_event_with_clear_refusals(empty_app: Starlet
             "starts": "09:00",
             "ends": "16:00",
         }
-        assert (await _post(client, day_path, date="2027-11-29", **day)).status_code == 303
+        assert (await post_form(client, day_path, date="2027-11-29", **day)).status_code == 303
         audit_before = await _count(empty_app, AuditEntry)
-        outside = await _post(client, day_path, date="2027-12-01", **day)
+        outside = await post_form(client, day_path, date="2027-12-01", **day)
         assert outside.status_code == 400
         assert "01.12.2027 liegt außerhalb der Reihe (29.11.2027–30.11.2027)" in outside.text
-        overlap = await _post(client, day_path, date="2027-11-29", **day)
+        overlap = await post_form(client, day_path, date="2027-11-29", **day)
         assert overlap.status_code == 409
         assert "am 29.11.2027 gibt es schon einen Veranstaltungstag" in overlap.text
-        backwards = await _post(client, day_path, date="2027-11-30", **{**day, "ends": "08:00"})
+        backwards = await post_form(client, day_path, date="2027-11-30", **{**day, "ends": "08:00"})
         assert backwards.status_code == 400
         assert "ends: muss nach dem Beginn liegen" in backwards.text
         assert await _count(empty_app, EventDay) == 1
         assert await _count(empty_app, AuditEntry) == audit_before  # nothing half-written
         second = {**day, "host_id": str(ids[1]), "title": "Tag 2: Sicherheit"}
-        assert (await _post(client, day_path, date="2027-11-30", **second)).status_code == 303
+        assert (await post_form(client, day_path, date="2027-11-30", **second)).status_code == 303
         # Shrinking the series would leave a day outside it.
-        shrink = await _post(
+        shrink = await post_form(
             client,
             f"/organiser/series/{series_id}",
             title="Digitale Services 2027",
@@ -227,10 +222,10 @@ async def test_organiser_builds_the_event_with_clear_refusals(empty_app: Starlet
         )
         assert shrink.status_code == 400
         assert "30.11.2027" in shrink.text
-        assert (await _post(client, "/organiser/stages", name="Hauptbühne")).status_code == 303
-        assert (await _post(client, "/organiser/stages", name="hauptbühne")).status_code == 409
+        assert (await post_form(client, "/organiser/stages", name="Hauptbühne")).status_code == 303
+        assert (await post_form(client, "/organiser/stages", name="hauptbühne")).status_code == 409
         for de, en in (("Bürgerservice", "Citizen services"), ("Sicherheit", "Security")):
-            added = await _post(client, "/organiser/topics", name_de=de, name_en=en)
+            added = await post_form(client, "/organiser/topics", name_de=de, name_en=en)
             assert added.status_code == 303
         series_page = await client.get(f"/organiser/series/{series_id}")
         assert "Tag 2: Sicherheit" in series_page.text
@@ -247,13 +242,13 @@ async def test_in_use_stage_topic_and_day_cannot_be_deleted(client: httpx.AsyncC
     stages = await client.get("/organiser/stages")
     stage_id = re.search(r'action="/organiser/stages/(\d+)"', stages.text)
     assert stage_id
-    refused = await _post(client, f"/organiser/stages/{stage_id.group(1)}", delete="1")
+    refused = await post_form(client, f"/organiser/stages/{stage_id.group(1)}", delete="1")
     assert refused.status_code == 409
     assert "Programmpunkte; erst verlegen" in refused.text
     topics = await client.get("/organiser/topics")
     topic_id = re.search(r'action="/organiser/topics/(\d+)"', topics.text)
     assert topic_id
-    in_use = await _post(client, f"/organiser/topics/{topic_id.group(1)}", delete="1")
+    in_use = await post_form(client, f"/organiser/topics/{topic_id.group(1)}", delete="1")
     assert in_use.status_code == 409
     assert "ist in Gebrauch" in in_use.text
     series = await client.get("/organiser/series")
@@ -262,19 +257,19 @@ async def test_in_use_stage_topic_and_day_cannot_be_deleted(client: httpx.AsyncC
     page = await client.get(f"/organiser/series/{series_id.group(1)}")
     day_action = re.search(r'action="(/organiser/series/\d+/days/\d+)"', page.text)
     assert day_action
-    day_refused = await _post(client, day_action.group(1), delete="1")
+    day_refused = await post_form(client, day_action.group(1), delete="1")
     assert day_refused.status_code == 409
     assert "stehen" in day_refused.text
     # A fresh stage without sessions can go.
-    assert (await _post(client, "/organiser/stages", name="Nebenraum")).status_code == 303
+    assert (await post_form(client, "/organiser/stages", name="Nebenraum")).status_code == 303
     stages = await client.get("/organiser/stages")
     new_id = re.findall(r'action="/organiser/stages/(\d+)"', stages.text)[-1]
-    assert (await _post(client, f"/organiser/stages/{new_id}", delete="1")).status_code == 303
+    assert (await post_form(client, f"/organiser/stages/{new_id}", delete="1")).status_code == 303
     assert "Nebenraum" not in (await client.get("/organiser/stages")).text
 
 
 async def _invite(client: httpx.AsyncClient, **data: str) -> httpx.Response:
-    return await _post(client, "/organiser/people", **data)
+    return await post_form(client, "/organiser/people", **data)
 
 
 def _link_path(page: str) -> str:
@@ -328,7 +323,7 @@ async def test_invitations_by_link_revoke_resend_roles_and_removal(
     assert twice.status_code == 409
     invitation_id = re.search(r'action="/organiser/people/invitations/(\d+)"', invited.text)
     assert invitation_id
-    resent = await _post(
+    resent = await post_form(
         client, f"/organiser/people/invitations/{invitation_id.group(1)}", action="resend"
     )
     assert resent.status_code == 200
@@ -346,15 +341,19 @@ async def test_invitations_by_link_revoke_resend_roles_and_removal(
         other = await _invite(client, email="zweite@example.org", role="organiser")
         other_link = _link_path(other.text)
         other_id = re.findall(r'action="/organiser/people/invitations/(\d+)"', other.text)[0]
-        revoked = await _post(client, f"/organiser/people/invitations/{other_id}", action="revoke")
+        revoked = await post_form(
+            client, f"/organiser/people/invitations/{other_id}", action="revoke"
+        )
         assert revoked.status_code == 303
         async with make_client(demo_app) as stranger:
             assert (await stranger.get(other_link)).status_code == 404
         async with app_services(demo_app).db.session() as db:
             nora_id = await db.scalar(select(User.id).where(User.email == "neu@example.org"))
-        role = await _post(client, f"/organiser/people/{nora_id}", action="role", role="speaker")
+        role = await post_form(
+            client, f"/organiser/people/{nora_id}", action="role", role="speaker"
+        )
         assert role.status_code == 303
-        removed = await _post(client, f"/organiser/people/{nora_id}", action="remove")
+        removed = await post_form(client, f"/organiser/people/{nora_id}", action="remove")
         assert removed.status_code == 303
         assert (await nora.get("/exhibitor")).status_code == 401  # access ended at once
     audit = await client.get("/organiser/audit")
@@ -414,7 +413,7 @@ async def test_invitation_and_password_reset_by_mail(
     demo_database_url: str, tmp_path: Path, smtp_server: Any
 ) -> None:
     settings = make_settings(demo_database_url, tmp_path, smtp_url=smtp_server.url)
-    async for app in _running_app(settings):
+    async for app in running_app(settings):
         async with make_client(app) as organiser:
             await login(organiser, "orga@example.org")
             sent = await _invite(
@@ -485,7 +484,7 @@ async def test_removed_person_keeps_no_password(demo_app: Starlette) -> None:
                 select(User.id).where(User.email == "henning.wiebusch@example.org")
             )
         assert (
-            await _post(organiser, f"/organiser/people/{speaker_id}", action="remove")
+            await post_form(organiser, f"/organiser/people/{speaker_id}", action="remove")
         ).status_code == 303
     async with make_client(demo_app) as removed:
         token = await csrf_of(removed)
@@ -533,7 +532,7 @@ async def test_a_session_outside_its_day_is_refused(client: httpx.AsyncClient) -
     day_id = re.search(r'<select id="day_id"[^>]*><option value="(\d+)"', form.text)
     stage_id = re.search(r'<select id="stage_id"[^>]*><option value="(\d+)"', form.text)
     assert day_id and stage_id
-    late = await _post(
+    late = await post_form(
         client, "/organiser/programme/new", title="Nachtschicht", kind="talk",
         day_id=day_id.group(1), stage_id=stage_id.group(1), start="22:30",
         duration_minutes="60", language="de",

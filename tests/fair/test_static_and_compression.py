@@ -10,8 +10,8 @@ from starlette.applications import Starlette
 
 from fair.seed import tiny_pdf
 from fair.settings import PROJECT_ROOT
-from tests.booth_helpers import KRZ, OWN, upload
-from tests.conftest import login
+from tests.support.app import login
+from tests.support.booth_helpers import KRZ, OWN, upload
 
 GZIP = {"Accept-Encoding": "gzip"}
 

@@ -19,10 +19,9 @@ from fair.app import create_app
 from fair.app_services import app_services
 from fair.static_export import ExportError, StaticExporter, check_target
 from sessions.demo_recordings import seed_demo_recordings
-from tests.app_server import free_port
-from tests.conftest import make_settings
-from tests.journeys.test_accessibility import AXE, _axe_violations
-from tests.sessions.test_archive import AFTER_THE_EVENT, FIRST_MORNING
+from tests.support.app import make_settings
+from tests.support.app_server import AFTER_THE_EVENT, FIRST_MORNING, free_port
+from tests.support.axe import AXE, axe_violations
 
 pytestmark = pytest.mark.browser
 
@@ -150,7 +149,7 @@ async def test_static_export_works_without_a_server(
             for path in ["index.html", "programme/index.html", "recordings/index.html",
                          stage.relative_to(target).as_posix(), "en/index.html"]:  # fmt: skip
                 await page.goto(f"{base}/{path}")
-                violations = await _axe_violations(page)
+                violations = await axe_violations(page)
                 if violations:
                     problems[path] = violations
             assert problems == {}

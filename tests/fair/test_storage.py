@@ -40,7 +40,7 @@ from fair.storage import (
     safe_filename,
     storage_from_settings,
 )
-from tests.s3_server import S3Server, free_port
+from tests.support.s3_server import S3Server, free_port
 
 MB = 1024 * 1024
 GB = 1024 * MB
@@ -52,12 +52,6 @@ class Backend:
     storage: Storage
     leftovers: Callable[[], list[str]]
     """Every object, temp file or open multipart upload that exists right now."""
-
-
-@pytest.fixture(scope="module")
-def nanio() -> Iterator[S3Server]:
-    with S3Server() as server:
-        yield server
 
 
 def s3_storage(server: S3Server, bucket: str, **kwargs: object) -> S3Storage:

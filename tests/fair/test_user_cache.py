@@ -15,10 +15,8 @@ from fair.app_services import app_services
 from fair.models import Membership, User
 from fair.querycount import counting_queries
 from fair.user_cache import UserCache
-from tests.booth_helpers import KRZ, OTHER
-from tests.conftest import login, make_client
-from tests.fair.test_page_cache import two_instances  # noqa: F401  (two apps on one Redis)
-from tests.fair.test_realtime import redis_url  # noqa: F401  (the Redis server fixture)
+from tests.support.app import login, make_client
+from tests.support.booth_helpers import KRZ, OTHER
 
 
 def _users(app: Starlette) -> UserCache:
@@ -75,7 +73,7 @@ async def test_new_membership_is_seen_at_once(
 
 
 async def test_deactivation_on_one_instance_reaches_the_other(
-    two_instances: tuple[Starlette, Starlette],  # noqa: F811
+    two_instances: tuple[Starlette, Starlette],
 ) -> None:
     first, second = two_instances
     async with make_client(first) as on_first:

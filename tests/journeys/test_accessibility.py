@@ -9,10 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.app_server import AppServer
-from tests.support.paths import AXE_SCRIPT
+from tests.support.app_server import AppServer
+from tests.support.axe import AXE, axe_violations
 
-AXE = AXE_SCRIPT
 pytestmark = pytest.mark.browser
 
 
@@ -33,18 +32,6 @@ def _pages(base_url: str) -> list[str]:
     ]
 
 
-async def _axe_violations(page: Any) -> list[dict[str, Any]]:
-    await page.add_script_tag(path=str(AXE))
-    result = await page.evaluate(
-        """() => axe.run(document, {runOnly: {type: 'tag',
-             values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"""
-    )
-    return [
-        {"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"][:3]]}
-        for v in result["violations"]
-    ]
-
-
 @pytest.mark.parametrize("language", ["de", "en"])
 async def test_pages_pass_axe(demo_server: AppServer, browser: Any, language: str) -> None:
     if not AXE.exists():
@@ -55,7 +42,7 @@ async def test_pages_pass_axe(demo_server: AppServer, browser: Any, language: st
     try:
         for path in _pages(demo_server.base_url):
             await page.goto(f"{demo_server.base_url}{path}?lang={language}")
-            violations = await _axe_violations(page)
+            violations = await axe_violations(page)
             if violations:
                 problems[path] = violations
     finally:
@@ -92,14 +79,3 @@ async def test_hall_filter_works_without_javascript(demo_server: AppServer, brow
         assert "topic=" in page.url
     finally:
         await context.close()
-
-
-async def axe_problems(page: Any, base_url: str, paths: list[str], language: str) -> dict[str, Any]:
-    """axe-core's violations per path, for pages other test files check."""
-    problems = {}
-    for path in paths:
-        await page.goto(f"{base_url}{path}?lang={language}")
-        violations = await _axe_violations(page)
-        if violations:
-            problems[path] = violations
-    return problems

@@ -14,9 +14,15 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from tests.a11y_helpers import ATTENDEE, demo_server_with_attendee, focused, log_in, wait_until
-from tests.app_server import AppServer
-from tests.conftest import TemplateDatabases
+from tests.support.a11y_helpers import (
+    ATTENDEE,
+    demo_server_with_attendee,
+    focused,
+    log_in,
+    wait_until,
+)
+from tests.support.app import TemplateDatabases
+from tests.support.app_server import AppServer
 
 pytestmark = pytest.mark.browser
 
@@ -347,7 +353,7 @@ async def test_footer_links_easy_language_and_sign_language(
 async def test_organiser_publishes_a_sign_language_video(
     kb_server: AppServer, context: Any, tmp_path: Path
 ) -> None:
-    from tests.sessions.test_archive_browser import write_fragmented_mp4
+    from tests.support.media import write_fragmented_mp4
 
     base = kb_server.base_url
     video = tmp_path / "dgs.mp4"

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from tests.a11y_helpers import demo_server_with_attendee, focused, log_in, wait_until
-from tests.app_server import AppServer
-from tests.conftest import TemplateDatabases
+from tests.support.a11y_helpers import demo_server_with_attendee, focused, log_in, wait_until
+from tests.support.app import TemplateDatabases
+from tests.support.app_server import AppServer
 
 pytestmark = pytest.mark.browser
 

@@ -1,7 +1,7 @@
 """axe-core (WCAG 2.1 A/AA) reports no violation on any page the link crawler reaches, as
 every role and in both languages.
 
-The crawler walks the links a role sees (the same rules as tests/test_link_crawl.py);
+The crawler walks the links a role sees (the same rules as tests/journeys/test_link_crawl.py);
 pages are grouped by the app's route table and axe runs on the first
 ``SAMPLES_PER_ROUTE`` page(s) of every route, so a booth page is checked once, not fifty
 times: ten role × language runs take about five minutes on the shared 2-core machine.
@@ -20,11 +20,11 @@ import pytest
 import pytest_asyncio
 from starlette.routing import Route
 
-from tests.a11y_helpers import ACCOUNTS, demo_server_with_attendee, log_in
-from tests.app_server import AppServer
-from tests.conftest import TemplateDatabases, make_settings
-from tests.journeys.test_accessibility import AXE, _axe_violations
-from tests.journeys.test_link_crawl import BODY_UNCHECKED, _internal, _Page
+from tests.support.a11y_helpers import ACCOUNTS, demo_server_with_attendee, log_in
+from tests.support.app import TemplateDatabases, make_settings
+from tests.support.app_server import AppServer
+from tests.support.axe import AXE, axe_violations
+from tests.support.crawl import BODY_UNCHECKED, CrawledPage, internal_link
 
 pytestmark = pytest.mark.browser
 
@@ -76,10 +76,10 @@ async def _crawl(request: Any, base_url: str, routes: list[Route]) -> dict[str, 
         if not response.ok or "text/html" not in response.headers.get("content-type", ""):
             continue
         samples.setdefault(route, []).append(url)
-        page = _Page()
+        page = CrawledPage()
         page.feed(await response.text())
         for href in page.links:
-            target = _internal(f"http://testserver{url}", href)
+            target = internal_link(f"http://testserver{url}", href)
             if target is not None and target not in seen:
                 seen.add(target)
                 queue.append(target)
@@ -107,7 +107,7 @@ async def test_every_reachable_page_passes_axe(
                 await page.goto(f"{base_url}{url}")
                 assert await page.get_attribute("html", "lang") == language, url
                 checked += 1
-                violations = await _axe_violations(page)
+                violations = await axe_violations(page)
                 if violations:
                     problems[url] = violations
     finally:

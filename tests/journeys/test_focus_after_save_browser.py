@@ -1,6 +1,6 @@
 """In Chromium with the keyboard alone: after a save that comes back to the same page,
 focus is on the status message; after a refused save, on the error. Beyond the booth
-editor (tests/test_accessibility_keyboard.py): event branding and the FAQ admin, both
+editor (tests/journeys/test_accessibility_keyboard.py): event branding and the FAQ admin, both
 through static/js/forms.js, which the base layout loads on every page."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from tests.a11y_helpers import focused, log_in, wait_until
-from tests.app_server import AppServer
+from tests.support.a11y_helpers import focused, log_in, wait_until
+from tests.support.app_server import AppServer
 
 pytestmark = pytest.mark.browser
 

@@ -22,11 +22,10 @@ from fair.db import Database
 from fair.seed import tiny_pdf
 from fair.storage import LocalStorage
 from sessions.demo_recordings import seed_demo_recordings
-from tests.app_server import AppServer, start_app_server
-from tests.conftest import DEMO_PASSWORD, TemplateDatabases
-from tests.journey_helpers import Journey, close_journeys, open_journey, poll
-from tests.sessions.live.test_stage_e2e import SPEAKER, _speaker_session
-from tests.sessions.test_archive import FIRST_MORNING
+from tests.support.app import DEMO_PASSWORD, TemplateDatabases
+from tests.support.app_server import FIRST_MORNING, AppServer, start_app_server
+from tests.support.journey_helpers import Journey, close_journeys, open_journey, poll
+from tests.support.stage import SPEAKER, speaker_session
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -313,7 +312,7 @@ async def test_speaker_goes_live_viewer_watches_moderator_ends_recording_appears
     template_databases: TemplateDatabases, browser: Any, tmp_path: Path
 ) -> None:
     url = await template_databases.sqlite(seeded=True)
-    session_id = _speaker_session(Path(url.removeprefix("sqlite+aiosqlite:///")), SPEAKER)
+    session_id = speaker_session(Path(url.removeprefix("sqlite+aiosqlite:///")), SPEAKER)
     server = start_app_server(tmp_path, url)
     base = server.base_url
     shots = tmp_path / "shots"

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from html.parser import HTMLParser
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
-from tests.conftest import login
+from tests.support.app import login
+from tests.support.crawl import BODY_UNCHECKED, CrawledPage, internal_link
 
 ROLES = {
     "anonymous": None,
@@ -22,63 +22,10 @@ ROLES = {
 }
 MAX_PAGES = 400
 MAX_QUERY_VARIANTS = 4  # per path: filters and pagination add up quickly
-SKIP_PATHS = ("/logout", "/lang/")
 LEGAL_PAGES = (  # in every page's footer
     *("/impressum", "/datenschutz", "/barrierefreiheit"),
     *("/leichte-sprache", "/gebaerdensprache"),  # BITV 2.0 § 4
 )
-BODY_UNCHECKED = (".ics", ".xml", ".json", ".csv", ".pdf", ".webm", ".mp4", ".png", ".jpg")
-
-
-class _Page(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.links: list[str] = []
-        self.h1 = 0
-        self.title = ""
-        self.html_lang: str | None = None
-        self._in_title = False
-        self.tags_in_title = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        attr = dict(attrs)
-        if tag == "html":
-            self.html_lang = attr.get("lang")
-        elif tag == "h1":
-            self.h1 += 1
-        elif tag == "title":
-            self._in_title = True
-        if self._in_title and tag != "title":
-            self.tags_in_title += 1
-        if tag in ("a", "link") and attr.get("href"):
-            if tag == "link" and attr.get("rel") in ("preconnect", "dns-prefetch"):
-                return
-            self.links.append(str(attr["href"]))
-        elif tag in ("img", "script", "source", "video", "audio", "track") and attr.get("src"):
-            self.links.append(str(attr["src"]))
-        elif tag == "form" and (attr.get("method") or "get").lower() == "get":
-            self.links.append(str(attr.get("action") or ""))
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "title":
-            self._in_title = False
-
-    def handle_data(self, data: str) -> None:
-        if self._in_title:
-            self.title += data
-
-
-def _internal(base: str, href: str) -> str | None:
-    """The path and query ``href`` points to on this site, or None."""
-    if href.startswith(("mailto:", "tel:", "javascript:", "data:", "#")):
-        return None
-    parts = urlsplit(urljoin(base, href))
-    if parts.netloc not in ("", "testserver") or parts.scheme not in ("", "http"):
-        return None
-    if parts.path.startswith(SKIP_PATHS):
-        return None
-    query = "&".join(p for p in parts.query.split("&") if p and not p.startswith("lang="))
-    return urlunsplit(("", "", parts.path or "/", query, ""))
 
 
 async def _crawl(client: httpx.AsyncClient, language: str) -> tuple[int, list[str]]:
@@ -107,7 +54,7 @@ async def _crawl(client: httpx.AsyncClient, language: str) -> tuple[int, list[st
             path = urlsplit(url).path
             if "text/html" not in content_type or path.endswith(BODY_UNCHECKED):
                 continue
-            page = _Page()
+            page = CrawledPage()
             page.feed(response.text)
             if page.h1 != 1:
                 problems.append(f"{page.h1} <h1> on {where}")
@@ -122,7 +69,7 @@ async def _crawl(client: httpx.AsyncClient, language: str) -> tuple[int, list[st
                 problems.append(f"no footer link to {missing_legal} on {where}")
             targets = page.links
         for href in targets:
-            target = _internal(f"http://testserver{url}", href)
+            target = internal_link(f"http://testserver{url}", href)
             if target is None or target in seen:
                 continue
             path, _, query = target.partition("?")

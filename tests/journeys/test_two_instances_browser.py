@@ -27,13 +27,13 @@ import pytest
 import pytest_asyncio
 
 from fair.seed import tiny_pdf
-from tests import pg_server
-from tests.app_server import AppServer, start_app_server
-from tests.conftest import TemplateDatabases
-from tests.journey_helpers import Journey, close_journeys, open_journey, poll
-from tests.redis_server import running_redis
-from tests.s3_server import S3Server, free_port
-from tests.sessions.live.test_live_proxy import NGINX, render_nginx_conf
+from tests.support import pg_server
+from tests.support.app import TemplateDatabases
+from tests.support.app_server import AppServer, start_app_server
+from tests.support.journey_helpers import Journey, close_journeys, open_journey, poll
+from tests.support.nginx import NGINX, render_nginx_conf
+from tests.support.redis_server import running_redis
+from tests.support.s3_server import S3Server, free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

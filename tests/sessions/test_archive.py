@@ -20,11 +20,8 @@ from fair.app_services import app_services
 from sessions.demo_recordings import seed_demo_recordings
 from sessions.models import Caption, CaptionCue, Chapter, ProgrammeSession, Recording
 from sessions.timelinks import format_time_link, parse_time, resolve_time
-from tests.conftest import csrf_of, login, make_client, make_settings
-
-AFTER_THE_EVENT = "2026-12-10T12:00"
-FIRST_MORNING = "2026-11-30T10:45"  # the opening three and the 10:00 forum talk are over
-
+from tests.support.app import csrf_of, login, make_client, make_settings
+from tests.support.app_server import AFTER_THE_EVENT, FIRST_MORNING
 
 # ------------------------------------------------------------------ time links
 
@@ -386,7 +383,7 @@ async def test_archive_mode_waits_for_the_end(client: httpx.AsyncClient) -> None
 async def test_organisers_upload_replace_and_speakers_opt_out(
     after_event: Starlette, tmp_path: Path
 ) -> None:
-    from tests.sessions.test_archive_browser import write_fragmented_mp4
+    from tests.support.media import write_fragmented_mp4
 
     video = tmp_path / "talk.mp4"
     write_fragmented_mp4(video, seconds=3)
@@ -449,7 +446,7 @@ async def test_session_and_recording_pages_offer_the_talks_materials(
     as booth materials), each downloadable; the recording page of the talk too."""
     from booths.models import Booth
     from sessions.models import session_booths
-    from tests.booth_helpers import KRZ, OWN, PDF, upload
+    from tests.support.booth_helpers import KRZ, OWN, PDF, upload
 
     recording = await _stage_recording(first_morning)
     async with app_services(first_morning).db.session() as db:

@@ -7,7 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import av
 import httpx
 import pytest
 from sqlalchemy import select
@@ -18,9 +17,9 @@ from fair.storage import LocalStorage, S3Storage, Storage
 from sessions.demo_recordings import seed_demo_recordings
 from sessions.models import ProgrammeSession, Recording
 from sessions.timelinks import parse_time
-from tests.app_server import AppServer, start_app_server
-from tests.s3_server import S3Server
-from tests.sessions.test_archive import FIRST_MORNING
+from tests.support.app_server import FIRST_MORNING, AppServer, start_app_server
+from tests.support.media import write_fragmented_mp4
+from tests.support.s3_server import S3Server
 
 pytestmark = pytest.mark.browser
 
@@ -58,27 +57,9 @@ async def _plays(page: Any) -> None:
     raise AssertionError(f"video does not play: {await _media(page)}")
 
 
-def write_fragmented_mp4(path: Path, seconds: int = 4, fps: int = 25) -> None:
-    """A fragmented H.264 MP4 in the recorder's container format (a fragment per second)."""
-    options = {"movflags": "frag_keyframe+empty_moov+default_base_moof"}
-    with av.open(str(path), "w", format="mp4", options=options) as out:
-        stream = out.add_stream("libx264", rate=fps)
-        stream.width, stream.height, stream.pix_fmt = 320, 240, "yuv420p"
-        stream.options = {"g": str(fps), "preset": "ultrafast"}
-        for index in range(seconds * fps):
-            frame = av.VideoFrame(320, 240, "yuv420p")
-            for plane in frame.planes:
-                plane.update(bytes([index % 256]) * plane.buffer_size)
-            frame.pts = index
-            for packet in stream.encode(frame):
-                out.mux(packet)
-        for packet in stream.encode(None):
-            out.mux(packet)
-
-
 async def _stored_recording(url: str, storage: Storage, scratch: Path) -> int:
     """A recorder-format file stored and recorded for the last talk, as the archive does
-    when a talk ends (the live pipeline itself is tested in tests/test_live_hls*.py)."""
+    when a talk ends (the live pipeline itself is tested in tests/sessions/live/test_live_hls*.py)."""
     database = Database(url)
     try:
         async with database.session() as db:

@@ -22,7 +22,7 @@ from fair.app_services import app_services
 from fair.errors import HTTPError
 from sessions.importers import import_schedule, parse_schedule
 from sessions.models import ProgrammeSession, SessionSpeaker, Speaker, Stage
-from tests.conftest import csrf_of, login
+from tests.support.app import csrf_of, login
 from tests.support.paths import SCHEDULE_XSD
 
 XSD = SCHEDULE_XSD

@@ -11,8 +11,8 @@ from starlette.applications import Starlette
 
 from fair.app_services import app_services
 from sessions.models import FaqEntry
-from tests.conftest import login
-from tests.sessions.test_qa_chat import _post
+from tests.support.app import login
+from tests.support.qa import post_from_programme
 
 
 async def _event_questions(app: Starlette) -> list[tuple[int, str]]:
@@ -38,17 +38,17 @@ async def test_organiser_edits_and_reorders_the_faq(
     (first_id, first), (second_id, second) = before[0], before[1]
     admin = await client.get("/organiser/faq")
     assert f'for="faq-question-{first_id}"' in admin.text  # every edit field is labelled
-    moved = await _post(client, "/organiser/faq", move=str(second_id), direction="up")
+    moved = await post_from_programme(client, "/organiser/faq", move=str(second_id), direction="up")
     assert moved.status_code == 303
     after = await _event_questions(demo_app)
     assert [q for _, q in after[:2]] == [second, first]
     # the top entry cannot go higher; nothing changes
-    await _post(client, "/organiser/faq", move=str(second_id), direction="up")
+    await post_from_programme(client, "/organiser/faq", move=str(second_id), direction="up")
     assert await _event_questions(demo_app) == after
     # the last one down: unchanged too
-    await _post(client, "/organiser/faq", move=str(after[-1][0]), direction="down")
+    await post_from_programme(client, "/organiser/faq", move=str(after[-1][0]), direction="down")
     assert await _event_questions(demo_app) == after
-    edited = await _post(
+    edited = await post_from_programme(
         client,
         "/organiser/faq",
         edit=str(first_id),
@@ -68,20 +68,26 @@ async def test_bad_faq_edits_are_refused_and_change_nothing(
     await login(client, "orga@example.org")
     before = await _event_questions(demo_app)
     entry_id = before[0][0]
-    empty = await _post(client, "/organiser/faq", edit=str(entry_id), question="Neu?", answer=" ")
+    empty = await post_from_programme(
+        client, "/organiser/faq", edit=str(entry_id), question="Neu?", answer=" "
+    )
     assert empty.status_code == 400 and "answer" in empty.text
-    too_long = await _post(
+    too_long = await post_from_programme(
         client, "/organiser/faq", edit=str(entry_id), question="x" * 501, answer="Ja."
     )
     assert too_long.status_code == 400 and "question" in too_long.text
-    sideways = await _post(client, "/organiser/faq", move=str(entry_id), direction="left")
+    sideways = await post_from_programme(
+        client, "/organiser/faq", move=str(entry_id), direction="left"
+    )
     assert sideways.status_code == 400 and "direction" in sideways.text
-    missing = await _post(client, "/organiser/faq", move="999999", direction="up")
+    missing = await post_from_programme(client, "/organiser/faq", move="999999", direction="up")
     assert missing.status_code == 404
     assert await _event_questions(demo_app) == before
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=demo_app), base_url="http://testserver"
     ) as visitor:
-        refused = await _post(visitor, "/organiser/faq", move=str(entry_id), direction="down")
+        refused = await post_from_programme(
+            visitor, "/organiser/faq", move=str(entry_id), direction="down"
+        )
         assert refused.status_code in (401, 403)
     assert await _event_questions(demo_app) == before

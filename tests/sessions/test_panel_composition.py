@@ -14,7 +14,7 @@ from fair.app_services import app_services
 from sessions.composer import HEIGHT, WIDTH, compose, grid
 from sessions.demo_media import Slide, write_recording, write_tone_loop
 from sessions.models import ProgrammeSession, Recording
-from tests.conftest import csrf_of, login, make_client
+from tests.support.app import csrf_of, login, make_client
 
 
 def _publishers(tmp_path: Path, seconds: list[int]) -> list[Path]:

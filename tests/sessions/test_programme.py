@@ -24,7 +24,7 @@ from sessions.services import (
     move_session,
     set_cancelled,
 )
-from tests.conftest import csrf_of, login
+from tests.support.app import csrf_of, login
 
 TZ = "Europe/Berlin"
 OPENING = "Grußwort der gastgebenden Region Gelsenkirchen"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.app_server import AppServer
+from tests.support.app_server import AppServer
 
 ST = Path(sys.executable).with_name("st")
 

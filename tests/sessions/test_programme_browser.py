@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.app_server import AppServer
+from tests.support.app_server import AppServer
 
 pytestmark = pytest.mark.browser
 
@@ -139,7 +139,7 @@ async def test_moderator_pins_and_hides_live(demo_server: AppServer, browser: An
 
 
 async def test_programme_and_organiser_pages_pass_axe(demo_server: AppServer, browser: Any) -> None:
-    from tests.journeys.test_accessibility import AXE, _axe_violations
+    from tests.support.axe import AXE, axe_violations
 
     if not AXE.exists():
         pytest.skip("axe-core not installed (npm install)")
@@ -149,7 +149,7 @@ async def test_programme_and_organiser_pages_pass_axe(demo_server: AppServer, br
         page = await context.new_page()
         for path in ("/agenda", "/programme?by=stage", "/programme?by=topic&lang=en"):
             await page.goto(demo_server.base_url + path)
-            if violations := await _axe_violations(page):
+            if violations := await axe_violations(page):
                 problems[path] = violations
         await page.goto(f"{demo_server.base_url}/login")
         await page.fill("#email", "orga@example.org")
@@ -165,7 +165,7 @@ async def test_programme_and_organiser_pages_pass_axe(demo_server: AppServer, br
             "/organiser/programme/{}/edit".format(_session_path(demo_server, 0).rsplit("/", 1)[1]),
         ):
             await page.goto(demo_server.base_url + path)
-            if violations := await _axe_violations(page):
+            if violations := await axe_violations(page):
                 problems[path] = violations
     finally:
         await context.close()

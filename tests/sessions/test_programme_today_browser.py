@@ -11,8 +11,8 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from tests.app_server import AppServer, start_app_server
-from tests.conftest import TemplateDatabases
+from tests.support.app import TemplateDatabases
+from tests.support.app_server import AppServer, start_app_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 THIRD_DAY = "2026-12-02T10:00"

@@ -5,53 +5,35 @@ database and one redis-server."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import re
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import pytest_asyncio
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
+from websockets.asyncio.client import connect
 
-from fair.app import create_app
 from fair.app_services import app_services
 from sessions.app_parts import programme_parts
 from sessions.sockets import ENDED_TALK_CHAT
-from tests.conftest import csrf_of, login, make_settings
-from tests.fair.test_realtime import Instance
-from tests.redis_server import RedisServer
-
-OPENING = "Grußwort der gastgebenden Region Gelsenkirchen"
-
-
-async def _session_id(client: httpx.AsyncClient, title: str = OPENING) -> int:
-    sessions = (await client.get("/api/sessions")).json()["sessions"]
-    return next(s["id"] for s in sessions if s["title"] == title)
-
-
-async def _ask(client: httpx.AsyncClient, session_id: int, body: str, name: str = "Ada") -> int:
-    token = await csrf_of(client, f"/sessions/{session_id}")
-    response = await client.post(
-        f"/sessions/{session_id}/questions",
-        data={"csrf_token": token, "author_name": name, "body": body},
-        headers={"Accept": "application/json"},
-    )
-    assert response.status_code == 200, response.text
-    return int(response.json()["question"]["id"])
-
-
-async def _post(client: httpx.AsyncClient, path: str, **data: str) -> httpx.Response:
-    token = await csrf_of(client, "/programme")
-    return await client.post(path, data={"csrf_token": token, **data})
+from tests.support.app import csrf_of, login
+from tests.support.qa import (
+    ask,
+    http_to,
+    next_event,
+    post_from_programme,
+    serving_app,
+    session_id_of,
+    ws_url,
+)
+from tests.support.realtime import Instance, closed_with
 
 
 async def test_question_as_plain_form_post_without_js(client: httpx.AsyncClient) -> None:
-    session_id = await _session_id(client)
+    session_id = await session_id_of(client)
     page = await client.get(f"/sessions/{session_id}")
     assert f'action="/sessions/{session_id}/questions"' in page.text
     assert '<label for="qa-body">' in page.text and "fair_voter" in page.headers["set-cookie"]
@@ -88,68 +70,78 @@ async def test_question_as_plain_form_post_without_js(client: httpx.AsyncClient)
 async def test_votes_count_once_and_hidden_questions_take_none(
     client: httpx.AsyncClient, demo_app: Any
 ) -> None:
-    session_id = await _session_id(client)
-    first = await _ask(client, session_id, "Erste Frage")
-    second = await _ask(client, session_id, "Zweite Frage")
+    session_id = await session_id_of(client)
+    first = await ask(client, session_id, "Erste Frage")
+    second = await ask(client, session_id, "Zweite Frage")
     vote = f"/sessions/{session_id}/questions/{second}/vote"
-    assert (await _post(client, vote)).status_code == 303
-    again = await _post(client, vote)
+    assert (await post_from_programme(client, vote)).status_code == 303
+    again = await post_from_programme(client, vote)
     assert again.status_code == 409 and "schon gestimmt" in again.text
     other = httpx.AsyncClient(
         transport=httpx.ASGITransport(app=demo_app), base_url="http://testserver"
     )
     async with other:
-        assert (await _post(other, vote)).status_code == 303
+        assert (await post_from_programme(other, vote)).status_code == 303
     page = (await client.get(f"/sessions/{session_id}")).text
     assert page.index("Zweite Frage") < page.index("Erste Frage")  # more votes first
     # The organiser pins the first and hides the second; the hidden one takes no votes.
     await login(client, "orga@example.org")
     moderate = f"/sessions/{session_id}/questions/{{}}/moderate"
-    assert (await _post(client, moderate.format(first), action="pin")).status_code == 303
-    assert (await _post(client, moderate.format(second), action="hide")).status_code == 303
-    assert (await _post(client, moderate.format(second), action="explode")).status_code == 400
-    hidden_vote = await _post(client, f"/sessions/{session_id}/questions/{second}/vote")
+    assert (
+        await post_from_programme(client, moderate.format(first), action="pin")
+    ).status_code == 303
+    assert (
+        await post_from_programme(client, moderate.format(second), action="hide")
+    ).status_code == 303
+    assert (
+        await post_from_programme(client, moderate.format(second), action="explode")
+    ).status_code == 400
+    hidden_vote = await post_from_programme(
+        client, f"/sessions/{session_id}/questions/{second}/vote"
+    )
     assert hidden_vote.status_code == 409 and "ausgeblendet" in hidden_vote.text
-    wrong_session = await _post(client, f"/sessions/{session_id + 1}/questions/{first}/vote")
+    wrong_session = await post_from_programme(
+        client, f"/sessions/{session_id + 1}/questions/{first}/vote"
+    )
     assert wrong_session.status_code == 404
     api = await client.get(f"/sessions/{session_id}")
     assert "Ausgeblendete Fragen (1)" in api.text
 
 
 async def test_who_may_moderate(client: httpx.AsyncClient) -> None:
-    session_id = await _session_id(client)  # Dr. Katharina Wellmann speaks here
-    question = await _ask(client, session_id, "Moderieren?")
+    session_id = await session_id_of(client)  # Dr. Katharina Wellmann speaks here
+    question = await ask(client, session_id, "Moderieren?")
     path = f"/sessions/{session_id}/questions/{question}/moderate"
-    assert (await _post(client, path, action="answer")).status_code == 401
+    assert (await post_from_programme(client, path, action="answer")).status_code == 401
     await login(client, "aussteller.krz@example.org")
-    assert (await _post(client, path, action="answer")).status_code == 403
+    assert (await post_from_programme(client, path, action="answer")).status_code == 403
     await login(client, "ana.ribeiro@example.com")  # a speaker, but of another session
-    assert (await _post(client, path, action="answer")).status_code == 403
+    assert (await post_from_programme(client, path, action="answer")).status_code == 403
     await login(client, "katharina.wellmann@example.org")
     page = await client.get(f"/sessions/{session_id}")
     assert 'data-moderator="1"' in page.text
-    assert (await _post(client, path, action="answer")).status_code == 303
+    assert (await post_from_programme(client, path, action="answer")).status_code == 303
     # Only organisers turn answered questions into FAQ entries.
     faq = f"/sessions/{session_id}/questions/{question}/faq"
-    assert (await _post(client, faq, answer="So.")).status_code == 403
+    assert (await post_from_programme(client, faq, answer="So.")).status_code == 403
 
 
 async def test_answered_questions_become_faq_entries(client: httpx.AsyncClient) -> None:
-    session_id = await _session_id(client)
-    open_question = await _ask(client, session_id, "Noch offen?")
-    answered = await _ask(client, session_id, "Gibt es die Folien?")
-    event_wide = await _ask(client, session_id, "Wird aufgezeichnet?")
+    session_id = await session_id_of(client)
+    open_question = await ask(client, session_id, "Noch offen?")
+    answered = await ask(client, session_id, "Gibt es die Folien?")
+    event_wide = await ask(client, session_id, "Wird aufgezeichnet?")
     await login(client, "orga@example.org")
     base = f"/sessions/{session_id}/questions"
-    refused = await _post(client, f"{base}/{open_question}/faq", answer="Später.")
+    refused = await post_from_programme(client, f"{base}/{open_question}/faq", answer="Später.")
     assert refused.status_code == 409
     for question in (answered, event_wide):
-        await _post(client, f"{base}/{question}/moderate", action="answer")
+        await post_from_programme(client, f"{base}/{question}/moderate", action="answer")
     assert (
-        await _post(client, f"{base}/{answered}/faq", answer="Ja, am **Stand**.")
+        await post_from_programme(client, f"{base}/{answered}/faq", answer="Ja, am **Stand**.")
     ).status_code == 303
     assert (
-        await _post(client, f"{base}/{event_wide}/faq", answer="Ja.", scope="event")
+        await post_from_programme(client, f"{base}/{event_wide}/faq", answer="Ja.", scope="event")
     ).status_code == 303
     page = (await client.get(f"/sessions/{session_id}")).text
     assert "<summary>Gibt es die Folien?</summary>" in page
@@ -158,10 +150,12 @@ async def test_answered_questions_become_faq_entries(client: httpx.AsyncClient) 
     assert "<summary>Wird aufgezeichnet?</summary>" in home
     admin = await client.get("/organiser/faq")
     assert admin.status_code == 200 and "Wird aufgezeichnet?" in admin.text
-    added = await _post(client, "/organiser/faq", question="Wo parken?", answer="Online.")
+    added = await post_from_programme(
+        client, "/organiser/faq", question="Wo parken?", answer="Online."
+    )
     assert added.status_code == 303
     assert "<summary>Wo parken?</summary>" in (await client.get("/")).text
-    for_session = await _post(
+    for_session = await post_from_programme(
         client, "/organiser/faq", question="Folien?", answer="Ja.", session_id=str(session_id)
     )
     assert for_session.status_code == 303
@@ -174,53 +168,10 @@ async def test_answered_questions_become_faq_entries(client: httpx.AsyncClient) 
 # --- live: real uvicorn, real WebSocket clients ------------------------------------------
 
 
-@contextlib.contextmanager
-def serving_app(database_url: str, tmp_path: Path, **overrides: Any) -> Iterator[Instance]:
-    app = create_app(make_settings(database_url, tmp_path, **overrides))
-    instance = Instance(app)
-    instance.start()
-    try:
-        yield instance
-    finally:
-        instance.stop()
-
-
 @pytest_asyncio.fixture
 async def live(demo_database_url: str, tmp_path: Path) -> AsyncIterator[Instance]:
     with serving_app(demo_database_url, tmp_path) as instance:
         yield instance
-
-
-def ws_url(instance: Instance, path: str) -> str:
-    return f"ws://127.0.0.1:{instance.port}{path}"
-
-
-@contextlib.asynccontextmanager
-async def http_to(instance: Instance) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{instance.port}") as client:
-        yield client
-
-
-async def next_event(
-    client: ClientConnection, match: Callable[[dict[str, Any]], bool], timeout: float = 5.0
-) -> dict[str, Any]:
-    """Read frames (JSON arrays) until an event satisfies ``match``."""
-    async with asyncio.timeout(timeout):
-        while True:
-            frame = json.loads(await client.recv())
-            assert isinstance(frame, list)
-            for event in frame:
-                if match(event):
-                    return dict(event)
-
-
-async def closed_with(client: ClientConnection, timeout: float = 5.0) -> tuple[int, str]:
-    async with asyncio.timeout(timeout):
-        with contextlib.suppress(ConnectionClosed):
-            while True:
-                await client.recv()
-    assert client.close_code is not None
-    return client.close_code, client.close_reason or ""
 
 
 def questions(event: dict[str, Any]) -> list[str]:
@@ -229,22 +180,24 @@ def questions(event: dict[str, Any]) -> list[str]:
 
 async def test_questions_reorder_live_on_every_client(live: Instance) -> None:
     async with http_to(live) as http:
-        session_id = await _session_id(http)
+        session_id = await session_id_of(http)
         path = f"/ws/sessions/{session_id}"
         clients = [await connect(ws_url(live, path), compression=None) for _ in range(3)]
         try:
             await clients[0].send(json.dumps({"type": "hello"}))
             hello = await next_event(clients[0], lambda e: e["type"] == "questions")
             assert hello["items"] == []
-            await _ask(http, session_id, "Warum?")
-            second = await _ask(http, session_id, "Wie viel kostet das?")
+            await ask(http, session_id, "Warum?")
+            second = await ask(http, session_id, "Wie viel kostet das?")
             for client in clients:
                 event = await next_event(client, lambda e: len(e.get("items", ())) == 2)
                 assert questions(event) == ["Warum?", "Wie viel kostet das?"]
             voters = [httpx.AsyncClient(base_url=str(http.base_url)) for _ in range(2)]
             for voter in voters:
                 async with voter:
-                    response = await _post(voter, f"/sessions/{session_id}/questions/{second}/vote")
+                    response = await post_from_programme(
+                        voter, f"/sessions/{session_id}/questions/{second}/vote"
+                    )
                     assert response.status_code == 303
             for client in clients:
                 event = await next_event(
@@ -258,7 +211,7 @@ async def test_questions_reorder_live_on_every_client(live: Instance) -> None:
 
 async def test_chat_history_and_presence(live: Instance) -> None:
     async with http_to(live) as http:
-        session_id = await _session_id(http)
+        session_id = await session_id_of(http)
         path = f"/ws/sessions/{session_id}"
         async with connect(ws_url(live, path), compression=None) as ada:
             await next_event(ada, lambda e: e == {"type": "presence", "count": 1})
@@ -357,7 +310,7 @@ async def test_bad_websocket_input_closes_only_the_offender(
     live: Instance, frames: list[str | bytes], code: int, reason: str
 ) -> None:
     async with http_to(live) as http:
-        session_id = await _session_id(http)
+        session_id = await session_id_of(http)
     path = ws_url(live, f"/ws/sessions/{session_id}")
     async with connect(path, compression=None) as good, connect(path, compression=None) as bad:
         for frame in frames:
@@ -380,16 +333,6 @@ async def test_unknown_session_and_foreign_origin_are_refused(live: Instance) ->
         assert await closed_with(foreign) == (1008, "foreign origin")
 
 
-@pytest.fixture(scope="module")
-def redis_url() -> Iterator[str]:
-    server = RedisServer()
-    server.start()
-    try:
-        yield server.url
-    finally:
-        server.stop()
-
-
 async def test_two_instances_share_qa_and_chat_through_redis(
     demo_database_url: str, tmp_path: Path, redis_url: str
 ) -> None:
@@ -398,7 +341,7 @@ async def test_two_instances_share_qa_and_chat_through_redis(
         serving_app(demo_database_url, tmp_path / "b", redis_url=redis_url) as b,
     ):
         async with http_to(a) as on_a:
-            session_id = await _session_id(on_a)
+            session_id = await session_id_of(on_a)
             path = f"/ws/sessions/{session_id}"
             async with (
                 connect(ws_url(b, path), compression=None) as watcher_b,
@@ -406,7 +349,7 @@ async def test_two_instances_share_qa_and_chat_through_redis(
             ):
                 # Presence counts people on both instances.
                 await next_event(watcher_b, lambda e: e == {"type": "presence", "count": 2})
-                await _ask(on_a, session_id, "Gefragt auf A, gesehen auf B?")
+                await ask(on_a, session_id, "Gefragt auf A, gesehen auf B?")
                 event = await next_event(watcher_b, lambda e: e["type"] == "questions")
                 assert questions(event) == ["Gefragt auf A, gesehen auf B?"]
                 await watcher_b.send(json.dumps({"type": "chat", "name": "B", "text": "hi A"}))
@@ -421,7 +364,7 @@ async def test_two_instances_share_qa_and_chat_through_redis(
 async def test_bursts_of_changes_are_coalesced(live: Instance) -> None:
     """Eight questions in quick succession reach a watcher as a few lists, the last complete."""
     async with http_to(live) as http:
-        session_id = await _session_id(http)
+        session_id = await session_id_of(http)
         async with connect(ws_url(live, f"/ws/sessions/{session_id}"), compression=None) as ws:
             token = await csrf_of(http, f"/sessions/{session_id}")
             posts = [
@@ -471,9 +414,9 @@ async def test_question_flood_from_one_client_gets_429(
     from sessions.qa import PostingLimit
 
     programme_parts(demo_app).question_limit = PostingLimit(per_minute=2)
-    session_id = await _session_id(client)
-    await _ask(client, session_id, "Eins")
-    await _ask(client, session_id, "Zwei")
+    session_id = await session_id_of(client)
+    await ask(client, session_id, "Eins")
+    await ask(client, session_id, "Zwei")
     token = await csrf_of(client, f"/sessions/{session_id}")
     third = await client.post(
         f"/sessions/{session_id}/questions",
@@ -488,7 +431,7 @@ async def test_a_talks_chat_is_read_only_after_the_moderator_ends_it(live: Insta
     """The session page closes its chat form when the talk ends; the server agrees: a chat
     frame after the end is refused to its sender and reaches no one else."""
     async with http_to(live) as http:
-        session_id = await _session_id(http)
+        session_id = await session_id_of(http)
         path = f"/ws/sessions/{session_id}"
         async with (
             connect(ws_url(live, path), compression=None) as ada,
@@ -498,7 +441,7 @@ async def test_a_talks_chat_is_read_only_after_the_moderator_ends_it(live: Insta
             await next_event(bob, lambda e: e["type"] == "chat")
             async with httpx.AsyncClient(base_url=str(http.base_url)) as organiser:
                 await login(organiser, "orga@example.org")
-                ended = await _post(organiser, f"/sessions/{session_id}/live/end")
+                ended = await post_from_programme(organiser, f"/sessions/{session_id}/live/end")
                 assert ended.status_code == 303
             await next_event(bob, lambda e: e == {"type": "session_state", "state": "ended"})
             await ada.send(json.dumps({"type": "chat", "name": "Ada", "text": "Nachher"}))

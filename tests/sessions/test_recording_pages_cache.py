@@ -19,9 +19,9 @@ from fair.pagecache import PageCache
 from sessions.app_parts import programme_parts
 from sessions.demo_recordings import seed_demo_recordings
 from sessions.models import CaptionCue, Recording
-from tests.conftest import make_client, make_settings
-from tests.query_budget import assert_queries
-from tests.sessions.test_archive import FIRST_MORNING
+from tests.support.app import make_client, make_settings
+from tests.support.app_server import FIRST_MORNING
+from tests.support.query_budget import assert_queries
 
 
 async def _app(database_url: str, tmp_path: Path, **overrides: object) -> AsyncIterator[Starlette]:

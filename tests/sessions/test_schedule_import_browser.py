@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from tests.app_server import AppServer, start_app_server
-from tests.conftest import TemplateDatabases
+from tests.support.app import TemplateDatabases
+from tests.support.app_server import AppServer, start_app_server
 from tests.support.paths import SCHEDULE_FIXTURES
 
 pytestmark = pytest.mark.browser
@@ -43,7 +43,7 @@ async def _upload(page: Any, base: str, path: Path, language: str) -> str:
 async def test_organiser_imports_and_reads_the_report(
     import_server: AppServer, browser: Any, tmp_path: Path
 ) -> None:
-    from tests.journeys.test_accessibility import _axe_violations
+    from tests.support.axe import axe_violations
 
     base = import_server.base_url
     democon = FIXTURES / "pretalx-democon.json"
@@ -72,14 +72,14 @@ async def test_organiser_imports_and_reads_the_report(
         assert old_title in await page.locator("main").inner_text()
         await page.click("summary:has-text('Neue Mitwirkende')")
         await page.screenshot(path=str(tmp_path / "import-created-de.png"), full_page=True)
-        assert await _axe_violations(page) == []
+        assert await axe_violations(page) == []
 
         text = await _upload(page, base, changed, "en")
         assert "0 new, 1 changed, 35 unchanged, 0 skipped." in text
         assert "Neuer Titel aus pretalx: Title" in text
         assert "New stages" not in text
         await page.screenshot(path=str(tmp_path / "import-changed-en.png"), full_page=True)
-        assert await _axe_violations(page) == []
+        assert await axe_violations(page) == []
         await page.click("text=Neuer Titel aus pretalx")
         await page.wait_for_load_state()
         assert await page.locator("#title").input_value() == "Neuer Titel aus pretalx"

@@ -23,8 +23,8 @@ from fair.errors import HTTPError
 from sessions.importers import import_schedule, parse_schedule
 from sessions.models import ProgrammeSession
 from sessions.schedule_records import MAX_SCHEDULE_EVENTS, SOURCE_NAMESPACE
-from tests.conftest import csrf_of, login, make_client
-from tests.sessions.test_schedule_interop import json_schema, programme, run_import, xml_schema
+from tests.support.app import csrf_of, login, make_client
+from tests.support.schedules import json_schema, programme, run_import, xml_schema
 
 TZ = "Europe/Berlin"
 

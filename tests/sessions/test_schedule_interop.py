@@ -11,34 +11,33 @@ import json
 from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 import pytest_asyncio
-from jsonschema import Draft6Validator, FormatChecker
 from lxml import etree
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 from starlette.applications import Starlette
 
 from fair.app_services import app_services
 from fair.models import EventDay
-from sessions.importers import ImportReport, import_schedule
-from sessions.models import ProgrammeSession, SessionSpeaker
-from tests.conftest import (
+from tests.support.app import (
     TemplateDatabases,
-    _database_url,
-    _running_app,
+    fresh_database_url,
     make_client,
     make_settings,
+    running_app,
 )
-from tests.support.paths import SCHEDULE_FIXTURES, SCHEDULE_XSD
+from tests.support.paths import SCHEDULE_XSD
+from tests.support.schedules import (
+    FIXTURES,
+    json_schema,
+    programme,
+    run_import,
+    xml_schema,
+)
 
-FIXTURES = SCHEDULE_FIXTURES
 XSD = SCHEDULE_XSD
-SHARED_XSD = Path("/work/shared/specs/schedule.xml.xsd")
-TZ = "Europe/Berlin"
 
 #: file -> events it holds (every one a session: none is skipped)
 PUBLIC_FILES = {
@@ -51,57 +50,9 @@ PUBLIC_FILES = {
 }
 
 
-def json_schema() -> Draft6Validator:
-    schema = json.loads((FIXTURES / "c3voc-schema.json").read_text())
-    return Draft6Validator(schema, format_checker=FormatChecker())
-
-
-def xml_schema() -> etree.XMLSchema:
-    path = SHARED_XSD if SHARED_XSD.exists() else XSD
-    return etree.XMLSchema(etree.parse(str(path)))
-
-
 def pretalx_xml_schema() -> etree.XMLSchema:
     """The stricter XSD pretalx tests its own schedule.xml against (C3VOC's, EUPL-1.2)."""
     return etree.XMLSchema(etree.parse(str(FIXTURES / "pretalx-schedule.xsd")))
-
-
-async def programme(app: Starlette) -> set[tuple[Any, ...]]:
-    """Everything a round trip must keep, per session, by guid."""
-    async with app_services(app).db.session() as db:
-        sessions = await db.scalars(
-            select(ProgrammeSession).options(
-                selectinload(ProgrammeSession.stage),
-                selectinload(ProgrammeSession.day),
-                selectinload(ProgrammeSession.topic),
-                selectinload(ProgrammeSession.speaker_links).selectinload(SessionSpeaker.speaker),
-            )
-        )
-        return {
-            (
-                s.guid,
-                s.slug,
-                s.title,
-                s.kind,
-                s.abstract,
-                s.starts_at,
-                s.duration_minutes,
-                s.language,
-                s.do_not_record,
-                s.stage.name,
-                s.day.date,
-                s.topic.name_de if s.topic else None,
-                tuple(link.speaker.name for link in s.speaker_links),
-            )
-            for s in sessions.all()
-        }
-
-
-async def run_import(app: Starlette, data: bytes) -> ImportReport:
-    async with app_services(app).db.session() as db:
-        report = await import_schedule(db, data, default_time_zone=TZ)
-        await db.commit()
-    return report
 
 
 @pytest_asyncio.fixture
@@ -112,8 +63,8 @@ async def other_empty_app(
     tmp_path: Path,
 ) -> AsyncIterator[Starlette]:
     """A second fresh, empty fair on the same backend, to import an export into."""
-    url = await _database_url(request, db_backend, template_databases, seeded=False)
-    async for app in _running_app(make_settings(url, tmp_path / "other")):
+    url = await fresh_database_url(request, db_backend, template_databases, seeded=False)
+    async for app in running_app(make_settings(url, tmp_path / "other")):
         yield app
 
 

@@ -22,26 +22,18 @@ from sessions.models import (
     SessionSpeaker,
     Speaker,
 )
-from tests.booth_helpers import (
+from tests.support.app import login
+from tests.support.booth_helpers import (
     KRZ,
+    LIMIT,
     ORGANISER,
     client_of,
     error_text,
+    fetch_download,
     open_uploads,
     stored_files,
     upload,
 )
-from tests.booths import test_booths_uploads as booth_uploads
-from tests.conftest import login
-
-# The booth upload tests' fixtures: the demo fair (page cache on) with local or S3 storage
-# and a 200 kB upload limit; and their download as a browser makes it (S3: a redirect).
-nanio, storage_kind, hall_app = (
-    booth_uploads.nanio,
-    booth_uploads.storage_kind,
-    booth_uploads.hall_app,
-)
-LIMIT, _fetch = booth_uploads.LIMIT, booth_uploads._fetch
 
 SPEAKER = "henning.wiebusch@example.org"
 OTHER_SPEAKER = "nora.engels@example.org"
@@ -144,7 +136,7 @@ async def test_speaker_uploads_slides_latecomers_see_find_and_download_them(
         english = (await visitor.get(f"{pages[1]}?lang=en")).text
         assert "20.2\u00a0KB" in _section(english)
 
-        file = await _fetch(visitor, link.group(1))
+        file = await fetch_download(visitor, link.group(1))
         assert file.status_code == 200 and file.content == SLIDES
         disposition = file.headers["content-disposition"]
         assert disposition.startswith("attachment")

@@ -16,11 +16,10 @@ from fair.db import Database
 from fair.seed import tiny_pdf
 from fair.storage import LocalStorage
 from sessions.models import Recording, SessionSpeaker, Speaker
-from tests.app_server import start_app_server
-from tests.conftest import DEMO_PASSWORD
-from tests.journeys.test_accessibility import AXE, _axe_violations
-from tests.sessions.test_archive import AFTER_THE_EVENT
-from tests.sessions.test_archive_browser import write_fragmented_mp4
+from tests.support.app import DEMO_PASSWORD
+from tests.support.app_server import AFTER_THE_EVENT, start_app_server
+from tests.support.axe import AXE, axe_violations
+from tests.support.media import write_fragmented_mp4
 
 pytestmark = pytest.mark.browser
 
@@ -103,7 +102,7 @@ async def test_speaker_uploads_slides_and_a_latecomer_downloads_them(
         listed = page.locator(".material-edit-list li").first
         assert "Folien zum Vortrag" in (await listed.text_content() or "")
         await _shot(page, "session-materials-speaker", tmp_path)
-        manage_violations = await _axe_violations(page) if AXE.exists() else []
+        manage_violations = await axe_violations(page) if AXE.exists() else []
         await speaker.close()
 
         latecomer = await browser.new_context(accept_downloads=True, bypass_csp=bool(AXE.exists()))
@@ -116,7 +115,7 @@ async def test_speaker_uploads_slides_and_a_latecomer_downloads_them(
             text
         )  # split() folds the no-break space
         await _shot(page, "session-materials-recording", tmp_path)
-        recording_violations = await _axe_violations(page) if AXE.exists() else []
+        recording_violations = await axe_violations(page) if AXE.exists() else []
         async with page.expect_download() as info:
             await section.locator("a:has-text('Folien zum Vortrag')").click()
         download = await info.value

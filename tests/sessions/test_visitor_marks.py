@@ -13,7 +13,7 @@ from starlette.applications import Starlette
 
 from fair.app_services import app_services
 from sessions.models import ProgrammeSession
-from tests.app_server import AppServer
+from tests.support.app_server import AppServer
 
 
 async def test_programme_marks_what_is_over(client: httpx.AsyncClient, demo_app: Starlette) -> None:

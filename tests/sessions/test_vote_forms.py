@@ -10,8 +10,8 @@ import httpx
 from starlette.applications import Starlette
 
 from fair.app_services import app_services
-from tests.conftest import make_client
-from tests.sessions.test_qa_chat import _ask, _post, _session_id
+from tests.support.app import make_client
+from tests.support.qa import ask, post_from_programme, session_id_of
 
 
 def _votes_of(html: str, question: str) -> str:
@@ -24,17 +24,17 @@ def _votes_of(html: str, question: str) -> str:
 async def test_votes_take_singular_and_plural_in_both_languages(
     demo_app: Starlette, client: httpx.AsyncClient
 ) -> None:
-    session_id = await _session_id(client)
-    question_id = await _ask(client, session_id, "Wie viele Stimmen?")
+    session_id = await session_id_of(client)
+    question_id = await ask(client, session_id, "Wie viele Stimmen?")
     page = f"/sessions/{session_id}"
     assert _votes_of((await client.get(page)).text, "Wie viele Stimmen?") == "0 Stimmen"
     vote = f"/sessions/{session_id}/questions/{question_id}/vote"
-    assert (await _post(client, vote)).status_code == 303
+    assert (await post_from_programme(client, vote)).status_code == 303
     assert _votes_of((await client.get(page)).text, "Wie viele Stimmen?") == "1 Stimme"
     await client.get("/lang/en")
     assert _votes_of((await client.get(page)).text, "Wie viele Stimmen?") == "1 vote"
     async with make_client(demo_app) as other:
-        assert (await _post(other, vote)).status_code == 303
+        assert (await post_from_programme(other, vote)).status_code == 303
     assert _votes_of((await client.get(page)).text, "Wie viele Stimmen?") == "2 votes"
     await client.get("/lang/de")
     assert _votes_of((await client.get(page)).text, "Wie viele Stimmen?") == "2 Stimmen"

@@ -14,9 +14,9 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from tests.app_server import AppServer, start_app_server
-from tests.conftest import TemplateDatabases, csrf_of, login
-from tests.sessions.live.test_stage_e2e import SPEAKER, _login, _speaker_session
+from tests.support.app import TemplateDatabases, csrf_of, login
+from tests.support.app_server import AppServer, start_app_server
+from tests.support.stage import SPEAKER, browser_login, speaker_session
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -55,14 +55,14 @@ async def test_an_ended_talk_closes_qa_chat_and_camera_without_reload(
 ) -> None:
     app_server, db_path = server
     base = app_server.base_url
-    session_id = _speaker_session(db_path, SPEAKER)
+    session_id = speaker_session(db_path, SPEAKER)
     await _organiser(base, session_id, "/live/start")
 
     speaker_context = await browser.new_context(permissions=["camera", "microphone"])
     visitor_context = await browser.new_context()
     try:
         speaker = await speaker_context.new_page()
-        await _login(speaker, base, SPEAKER)
+        await browser_login(speaker, base, SPEAKER)
         await speaker.goto(f"{base}/sessions/{session_id}/stage")
         await speaker.click("[data-stage-camera]")
         await speaker.wait_for_selector("[data-stage-go-live]:not([disabled])")

@@ -15,12 +15,11 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from tests.app_server import AppServer
-from tests.conftest import CHROMIUM_ARGS, launched_chromium
-from tests.sessions.live.test_stage_e2e import SPEAKER, _go_live, _speaker_session, live_server
+from tests.support.app import CHROMIUM_ARGS, launched_chromium
+from tests.support.app_server import AppServer
+from tests.support.stage import SPEAKER, go_live, speaker_session
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-__all__ = ["live_server"]
 
 BLOCKING_ARGS = [arg for arg in CHROMIUM_ARGS if not arg.startswith("--autoplay-policy")] + [
     "--autoplay-policy=user-gesture-required"
@@ -72,11 +71,11 @@ async def test_blocked_autoplay_starts_muted_and_the_keyboard_brings_sound(
 ) -> None:
     server, db_path = live_server
     base = server.base_url
-    session_id = _speaker_session(db_path, SPEAKER)
+    session_id = speaker_session(db_path, SPEAKER)
     speaker_context = await blocking_browser.new_context(permissions=["camera", "microphone"])
     viewer_context = await blocking_browser.new_context()
     try:
-        await _go_live(speaker_context, base, SPEAKER, session_id)
+        await go_live(speaker_context, base, SPEAKER, session_id)
         # Playwright's own calls count as user activation, so the page joins by itself
         # (a script click, as a player rejoining after a reconnect) and reports how the
         # browser started the tiles; the test calls nothing on the page until then.

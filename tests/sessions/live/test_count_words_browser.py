@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.app_server import AppServer
+from tests.support.app_server import AppServer
 
 pytestmark = pytest.mark.browser
 

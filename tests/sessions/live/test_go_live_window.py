@@ -16,8 +16,8 @@ from fair.formatting import to_local
 from fair.settings import Settings, SettingsError
 from sessions.go_live import go_live_refusal
 from sessions.models import LiveState, ProgrammeSession
-from tests.conftest import _running_app, csrf_of, login, make_client, make_settings
-from tests.sessions.live.test_stage_http import SPEAKER, _post, _session_of
+from tests.support.app import csrf_of, login, make_client, make_settings, running_app
+from tests.support.stage import SPEAKER, post_json, session_of
 
 GARBAGE = {"sdp": "not sdp", "type": "offer"}  # past the window check it is a 400
 
@@ -25,7 +25,7 @@ GARBAGE = {"sdp": "not sdp", "type": "offer"}  # past the window check it is a 4
 @pytest_asyncio.fixture
 async def windowed_app(demo_database_url: str, tmp_path: Path) -> AsyncIterator[Starlette]:
     settings = make_settings(demo_database_url, tmp_path, go_live_window_minutes=15)
-    async for app in _running_app(settings):
+    async for app in running_app(settings):
         yield app
 
 
@@ -44,18 +44,18 @@ async def _move_clock_to(app: Starlette, session_id: int, before: timedelta) -> 
 async def test_speaker_is_refused_before_the_window_with_the_time(
     windowed_app: Starlette,
 ) -> None:
-    session_id = await _session_of(windowed_app, SPEAKER)
+    session_id = await session_of(windowed_app, SPEAKER)
     starts_at = await _move_clock_to(windowed_app, session_id, timedelta(minutes=40))
     opens = to_local(starts_at - timedelta(minutes=15), "Europe/Berlin").strftime("%H:%M")
     async with make_client(windowed_app) as speaker:
         await login(speaker, SPEAKER)
-        response = await _post(speaker, f"/sessions/{session_id}/live/publish", GARBAGE)
+        response = await post_json(speaker, f"/sessions/{session_id}/live/publish", GARBAGE)
         assert response.status_code == 409
         assert f"ab {opens} Uhr" in response.json()["error"]
         assert "15 Minuten" in response.json()["error"]
         # inside the window the offer itself is read (and this one is refused as bad SDP)
         await _move_clock_to(windowed_app, session_id, timedelta(minutes=10))
-        response = await _post(speaker, f"/sessions/{session_id}/live/publish", GARBAGE)
+        response = await post_json(speaker, f"/sessions/{session_id}/live/publish", GARBAGE)
         assert response.status_code == 400
     async with app_services(windowed_app).db.session() as db:
         session = await db.get(ProgrammeSession, session_id)
@@ -63,15 +63,15 @@ async def test_speaker_is_refused_before_the_window_with_the_time(
 
 
 async def test_moderation_start_lets_the_speaker_go_live_early(windowed_app: Starlette) -> None:
-    session_id = await _session_of(windowed_app, SPEAKER)
+    session_id = await session_of(windowed_app, SPEAKER)
     await _move_clock_to(windowed_app, session_id, timedelta(hours=3))
     async with make_client(windowed_app) as speaker, make_client(windowed_app) as organiser:
         await login(speaker, SPEAKER)
         url = f"/sessions/{session_id}/live/publish"
-        assert (await _post(speaker, url, GARBAGE)).status_code == 409
+        assert (await post_json(speaker, url, GARBAGE)).status_code == 409
         await login(organiser, "orga@example.org")
         # organisers themselves are never held back by the window
-        assert (await _post(organiser, url, GARBAGE)).status_code == 400
+        assert (await post_json(organiser, url, GARBAGE)).status_code == 400
         token = await csrf_of(organiser, "/")
         started = await organiser.post(
             f"/sessions/{session_id}/live/start",
@@ -79,7 +79,7 @@ async def test_moderation_start_lets_the_speaker_go_live_early(windowed_app: Sta
             headers={"accept": "application/json"},
         )
         assert started.json() == {"state": "live"}
-        assert (await _post(speaker, url, GARBAGE)).status_code == 400
+        assert (await post_json(speaker, url, GARBAGE)).status_code == 400
 
 
 async def test_refusal_names_the_day_when_it_is_not_today() -> None:

@@ -24,8 +24,8 @@ import pytest_asyncio
 from sessions.live import LiveStage
 from sessions.live.archive import picture_size
 from sessions.live.recorder import assemble_mp4
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS
-from tests.sessions.live.test_live_browser import ANSWER, GATHERED, PAGE, VIEWER_OFFER
+from tests.support.app import CHROMIUM, CHROMIUM_ARGS
+from tests.support.live_helpers import ANSWER, GATHERED, PAGE, VIEWER_OFFER
 
 pytestmark = pytest.mark.browser
 
@@ -137,7 +137,7 @@ async def poll(page: Any, script: str, check: Any, timeout: float) -> tuple[Any,
 async def test_720p_camera_reaches_viewer_and_recording(
     camera_browser: Any, tmp_path: Path
 ) -> None:
-    from tests.live_helpers import allow_loopback
+    from tests.support.live_helpers import allow_loopback
 
     allow_loopback()
     stage = LiveStage("hd", spool_dir=tmp_path / "spool")

@@ -15,40 +15,19 @@ import pytest_asyncio
 from aiortc import RTCSessionDescription
 
 from sessions.live import LiveStage
-from tests.live_helpers import Publisher, allow_loopback, viewer, wait_for
+from tests.support.live_helpers import (
+    ANSWER,
+    GATHERED,
+    PAGE,
+    VIEWER_OFFER,
+    Publisher,
+    allow_loopback,
+    viewer,
+    wait_for,
+)
 
 pytestmark = pytest.mark.browser
 
-PAGE = "http://127.0.0.1:9/live-test"  # served by route(): a secure origin, no server needed
-
-GATHERED = """(pc) => new Promise((resolve) => {
-  if (pc.iceGatheringState === 'complete') return resolve();
-  pc.addEventListener('icegatheringstatechange',
-    () => pc.iceGatheringState === 'complete' && resolve());
-})"""
-
-VIEWER_OFFER = (
-    """async (seats) => {
-  const pc = new RTCPeerConnection({bundlePolicy: 'max-bundle'});
-  window.pc = pc;
-  pc.ontrack = (event) => {
-    const element = document.createElement(event.track.kind);
-    element.srcObject = new MediaStream([event.track]);
-    element.autoplay = true;
-    element.muted = true;
-    document.body.appendChild(element);
-  };
-  for (let i = 0; i < seats; i++) {
-    pc.addTransceiver('video', {direction: 'recvonly'});
-    pc.addTransceiver('audio', {direction: 'recvonly'});
-  }
-  await pc.setLocalDescription(await pc.createOffer());
-  await ("""
-    + GATHERED
-    + """)(pc);
-  return {sdp: pc.localDescription.sdp, type: pc.localDescription.type};
-}"""
-)
 
 PUBLISHER_OFFER = (
     """async () => {
@@ -65,7 +44,6 @@ PUBLISHER_OFFER = (
 }"""
 )
 
-ANSWER = "async (answer) => { await window.pc.setRemoteDescription(answer); }"
 
 INBOUND = """async () => {
   const stats = await window.pc.getStats();

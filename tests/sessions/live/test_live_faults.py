@@ -2,7 +2,7 @@
 and after the app restarts the part is kept (interrupted, waiting for the talk to go on);
 when the talk is ended the recording holds it up to the segment that was being written
 (at most ~2 s lost), as a VOD playlist and a playable, seekable MP4. The worker's own
-restart and the joining of parts: tests/test_live_supervision.py."""
+restart and the joining of parts: tests/sessions/live/test_live_supervision.py."""
 
 from __future__ import annotations
 
@@ -21,10 +21,10 @@ from aiortc import RTCPeerConnection
 
 from sessions.live.ice import allow_loopback_candidates
 from sessions.live.synthetic import SyntheticVideoTrack, ToneAudioTrack
-from tests.app_server import start_app_server
-from tests.conftest import DEMO_PASSWORD, TemplateDatabases
-from tests.sessions.live.test_live_proxy import _csrf, _post_offer
-from tests.sessions.live.test_stage_e2e import _speaker_session
+from tests.support.app import DEMO_PASSWORD, TemplateDatabases
+from tests.support.app_server import start_app_server
+from tests.support.live_helpers import csrf_in_page, post_offer
+from tests.support.stage import speaker_session
 
 pytestmark = [pytest.mark.slow]
 SPEAKER = "henning.wiebusch@example.org"
@@ -40,12 +40,12 @@ async def test_media_process_killed_mid_talk_keeps_all_but_the_open_segment(
     allow_loopback_candidates()
     url = await template_databases.sqlite(seeded=True)
     db_path = Path(url.removeprefix("sqlite+aiosqlite:///"))
-    session_id = _speaker_session(db_path, SPEAKER)
+    session_id = speaker_session(db_path, SPEAKER)
     server = start_app_server(tmp_path, url)
     publisher = RTCPeerConnection()
     try:
         speaker = httpx.Client(base_url=server.base_url, timeout=20)
-        token = _csrf(speaker, "/login")
+        token = csrf_in_page(speaker, "/login")
         speaker.post(
             "/login", data={"email": SPEAKER, "password": DEMO_PASSWORD, "csrf_token": token}
         )
@@ -53,8 +53,8 @@ async def test_media_process_killed_mid_talk_keeps_all_but_the_open_segment(
         publisher.addTrack(ToneAudioTrack())
         await publisher.setLocalDescription(await publisher.createOffer())
         answer = await asyncio.to_thread(
-            _post_offer, speaker, f"/sessions/{session_id}/live/publish",
-            publisher.localDescription.sdp, _csrf(speaker, f"/sessions/{session_id}/stage"),
+            post_offer, speaker, f"/sessions/{session_id}/live/publish",
+            publisher.localDescription.sdp, csrf_in_page(speaker, f"/sessions/{session_id}/stage"),
         )  # fmt: skip
         await publisher.setRemoteDescription(answer)
 
@@ -92,13 +92,13 @@ async def test_media_process_killed_mid_talk_keeps_all_but_the_open_segment(
             "interrupted"
         )
         speaker = httpx.Client(base_url=server.base_url, timeout=20)
-        token = _csrf(speaker, "/login")
+        token = csrf_in_page(speaker, "/login")
         speaker.post(
             "/login", data={"email": SPEAKER, "password": DEMO_PASSWORD, "csrf_token": token}
         )
         ended = speaker.post(  # the talk does not go on: "end" stores what was recorded
             f"/sessions/{session_id}/live/end",
-            data={"csrf_token": _csrf(speaker, f"/sessions/{session_id}/stage")},
+            data={"csrf_token": csrf_in_page(speaker, f"/sessions/{session_id}/stage")},
             headers={"Accept": "application/json"},
         )
         assert ended.status_code == 200, ended.text

@@ -6,130 +6,90 @@ with the right caching."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import av
 import pytest
 from sqlalchemy import select
-from starlette.applications import Starlette
 
 from fair.app import create_app
 from fair.app_services import app_services
-from fair.storage import S3Storage
 from sessions.live.archive import RecordingArchive
 from sessions.models import ProgrammeSession, Recording
-from tests.booth_helpers import s3_overrides
-from tests.conftest import make_client, make_settings
-from tests.hls_helpers import SpoolWriter
-from tests.s3_server import S3Server
+from tests.support.app import make_client, make_settings
+from tests.support.booth_helpers import s3_overrides
+from tests.support.hls_helpers import (
+    SpoolWriter,
+    check_every_listed_segment_is_stored,
+    first_session,
+    listed_segments,
+    s3_storage,
+    s3_text,
+)
+from tests.support.s3_server import S3Server
 
 SEAT = "0-user-1-20261202T100000"
 
 
-@pytest.fixture
-def s3() -> Iterator[S3Server]:
-    server = S3Server().start()
-    try:
-        yield server
-    finally:
-        server.cleanup()
-
-
-def _s3_storage(server: S3Server, bucket: str) -> S3Storage:
-    return S3Storage.connect(
-        bucket=bucket,
-        endpoint_url=server.endpoint_url,
-        access_key=server.access_key,
-        secret_key=server.secret_key,
-        region=server.region,
-        connect_timeout=1,
-        max_attempts=1,
-    )
-
-
-async def _first_session(app: Starlette) -> int:
-    async with app_services(app).db.session() as db:
-        session_id = await db.scalar(select(ProgrammeSession.id).order_by(ProgrammeSession.id))
-    return int(session_id)
-
-
-def _listed(playlist: str) -> list[str]:
-    return [line for line in playlist.splitlines() if line and not line.startswith("#")]
-
-
-def _s3_text(server: S3Server, bucket: str, key: str) -> str:
-    body = server.client().get_object(Bucket=bucket, Key=key)["Body"].read()
-    return str(body.decode())
-
-
-def _check_every_listed_segment_is_stored(server: S3Server, bucket: str, prefix: str) -> list[str]:
-    listed = _listed(_s3_text(server, bucket, f"{prefix}/index.m3u8"))
-    keys = set(server.list_keys(bucket))
-    assert f"{prefix}/init.mp4" in keys
-    assert all(f"{prefix}/{name}" in keys for name in listed), (listed, keys)
-    return listed
-
-
 async def test_storage_down_mid_talk_every_segment_arrives_once_in_order(
-    demo_database_url: str, tmp_path: Path, s3: S3Server
+    demo_database_url: str, tmp_path: Path, own_nanio: S3Server
 ) -> None:
     app = create_app(make_settings(demo_database_url, tmp_path))
     async with app.router.lifespan_context(app):
-        session_id = await _first_session(app)
+        session_id = await first_session(app)
         spool = tmp_path / "s3-spool"
-        bucket = s3.create_bucket()
+        bucket = own_nanio.create_bucket()
         archive = RecordingArchive(
-            app_services(app).db, _s3_storage(s3, bucket), spool, retry_seconds=3600
+            app_services(app).db, s3_storage(own_nanio, bucket), spool, retry_seconds=3600
         )
         writer = SpoolWriter(spool / str(session_id) / SEAT)
         prefix = f"live/{session_id}/{SEAT}"
 
         writer.advance(4.2)
         await archive.sync()
-        assert _check_every_listed_segment_is_stored(s3, bucket, prefix) == [
+        assert check_every_listed_segment_is_stored(own_nanio, bucket, prefix) == [
             "00000.m4s",
             "00001.m4s",
         ]
-        master = _s3_text(s3, bucket, f"live/{session_id}/master.m3u8")
+        master = s3_text(own_nanio, bucket, f"live/{session_id}/master.m3u8")
         assert f"{SEAT}/index.m3u8" in master and 'CODECS="avc1.42e01f,mp4a.40.2"' in master
         assert "RESOLUTION=320x240," in master  # read from the init segment
-        playlist = _s3_text(s3, bucket, f"{prefix}/index.m3u8")
+        playlist = s3_text(own_nanio, bucket, f"{prefix}/index.m3u8")
         assert "#EXT-X-PLAYLIST-TYPE:EVENT" in playlist and "#EXT-X-ENDLIST" not in playlist
-        head = s3.client().head_object  # what the bucket (and a CDN in front) answers with
+        head = own_nanio.client().head_object  # what the bucket (and a CDN in front) answers with
         assert (
             head(Bucket=bucket, Key=f"{prefix}/index.m3u8")["CacheControl"] == "public, max-age=1"
         )
         segment_head = head(Bucket=bucket, Key=f"{prefix}/00000.m4s")
         assert segment_head["CacheControl"] == "public, max-age=31536000, immutable"
 
-        s3.stop()  # storage goes away mid-talk; the recorder keeps writing
+        own_nanio.stop()  # storage goes away mid-talk; the recorder keeps writing
         writer.advance(4)
         await archive.sync()
         assert archive.waiting == [spool / str(session_id) / SEAT]
         archive.storage.close()
 
-        s3.start()  # back, at a new address as after a fail-over
-        archive.storage = _s3_storage(s3, bucket)
+        own_nanio.start()  # back, at a new address as after a fail-over
+        archive.storage = s3_storage(own_nanio, bucket)
         await archive.sync()  # still backing off: nothing tried before the timer
-        assert len(_listed(_s3_text(s3, bucket, f"{prefix}/index.m3u8"))) == 2
+        assert len(listed_segments(s3_text(own_nanio, bucket, f"{prefix}/index.m3u8"))) == 2
         await archive.retry_pending()
         assert archive.waiting == []
-        listed = _check_every_listed_segment_is_stored(s3, bucket, prefix)
+        listed = check_every_listed_segment_is_stored(own_nanio, bucket, prefix)
         assert listed == [f"{n:05d}.m4s" for n in range(4)]
 
-        s3.stop()  # everything is published: a pass while storage is down uploads nothing
+        own_nanio.stop()  # everything is published: a pass while storage is down uploads nothing
         await archive.sync(force=True)
         assert archive.waiting == []
         archive.storage.close()
-        s3.start()
-        archive.storage = _s3_storage(s3, bucket)
+        own_nanio.start()
+        archive.storage = s3_storage(own_nanio, bucket)
 
         writer.advance(0.6)
         writer.close()
         assert await archive.sync(force=True) == 1
-        playlist = _s3_text(s3, bucket, f"{prefix}/index.m3u8")
-        listed = _listed(playlist)
+        playlist = s3_text(own_nanio, bucket, f"{prefix}/index.m3u8")
+        listed = listed_segments(playlist)
         assert listed == sorted(set(listed)) and len(listed) == 5  # in order, none twice
         assert playlist.rstrip().endswith("#EXT-X-ENDLIST")
         assert "#EXT-X-PLAYLIST-TYPE:VOD" in playlist
@@ -144,7 +104,7 @@ async def test_storage_down_mid_talk_every_segment_arrives_once_in_order(
 
         mp4 = tmp_path / "download.mp4"
         mp4.write_bytes(
-            s3.client().get_object(Bucket=bucket, Key=recording.storage_key)["Body"].read()
+            own_nanio.client().get_object(Bucket=bucket, Key=recording.storage_key)["Body"].read()
         )
         with av.open(str(mp4)) as container:
             duration = (container.duration or 0) / 1_000_000
@@ -161,7 +121,7 @@ async def test_app_serves_a_talks_hls_with_caching_and_nothing_outside_it(
     settings = make_settings(demo_database_url, tmp_path)
     app = create_app(settings)
     async with app.router.lifespan_context(app), make_client(app) as client:
-        session_id = await _first_session(app)
+        session_id = await first_session(app)
         base = f"/sessions/{session_id}/hls"
         assert (await client.get(f"{base}/master.m3u8")).status_code == 404  # never live
 
@@ -176,7 +136,7 @@ async def test_app_serves_a_talks_hls_with_caching_and_nothing_outside_it(
         assert master.headers["content-type"].startswith("application/vnd.apple.mpegurl")
         assert master.headers["cache-control"] == "public, max-age=1"
         media = await client.get(f"{base}/{SEAT}/index.m3u8")
-        assert _listed(media.text) == ["00000.m4s", "00001.m4s"]
+        assert listed_segments(media.text) == ["00000.m4s", "00001.m4s"]
         segment = await client.get(f"{base}/{SEAT}/00000.m4s")
         assert segment.status_code == 200 and segment.content[4:8] == b"moof"
         assert segment.headers["cache-control"] == "public, max-age=31536000, immutable"
@@ -237,7 +197,7 @@ async def test_a_recording_cut_off_by_a_crash_is_published_at_the_next_start_and
     settings = make_settings(demo_database_url, tmp_path)
     app = create_app(settings)
     async with app.router.lifespan_context(app):
-        session_id = await _first_session(app)
+        session_id = await first_session(app)
     # a process died mid-talk: complete segments, one half-written, no "ended" marker
     directory = Path(settings.spool_dir) / str(session_id) / SEAT
     writer = SpoolWriter(directory)
@@ -249,7 +209,7 @@ async def test_a_recording_cut_off_by_a_crash_is_published_at_the_next_start_and
         # published as live HLS at once; kept as an interrupted part, not yet a recording
         # of its own: the talk may go on (one talk, one recording; test_live_parts.py)
         live = tmp_path / "storage" / "live" / str(session_id) / SEAT / "index.m3u8"
-        assert len(_listed(live.read_text())) == 3  # the complete segments, not the .tmp
+        assert len(listed_segments(live.read_text())) == 3  # the complete segments, not the .tmp
         assert "#EXT-X-ENDLIST" not in live.read_text()
         async with app_services(app).db.session() as db:
             assert list((await db.scalars(select(Recording))).all()) == []
@@ -274,7 +234,7 @@ async def test_with_a_media_base_url_players_fetch_from_it_and_the_csp_allows_it
     )
     app = create_app(settings)
     async with app.router.lifespan_context(app), make_client(app) as client:
-        session_id = await _first_session(app)
+        session_id = await first_session(app)
         response = await client.get(f"/sessions/{session_id}/live")
         assert response.json()["hls_url"] == (
             f"https://cdn.example.org/fair/live/{session_id}/master.m3u8"
@@ -292,13 +252,13 @@ def test_a_media_base_url_with_quotes_is_refused() -> None:
 
 
 async def test_vod_from_s3_through_the_app_plays_and_downloads(
-    demo_database_url: str, tmp_path: Path, s3: S3Server
+    demo_database_url: str, tmp_path: Path, own_nanio: S3Server
 ) -> None:
-    bucket = s3.create_bucket()
-    settings = make_settings(demo_database_url, tmp_path, **s3_overrides(s3, bucket))
+    bucket = own_nanio.create_bucket()
+    settings = make_settings(demo_database_url, tmp_path, **s3_overrides(own_nanio, bucket))
     app = create_app(settings)
     async with app.router.lifespan_context(app), make_client(app) as client:
-        session_id = await _first_session(app)
+        session_id = await first_session(app)
         writer = SpoolWriter(Path(settings.spool_dir) / str(session_id) / SEAT)
         writer.advance(5)
         writer.close()
@@ -308,7 +268,10 @@ async def test_vod_from_s3_through_the_app_plays_and_downloads(
         assert vod.status_code == 200 and vod.text.rstrip().endswith("#EXT-X-ENDLIST")
         stream = b"".join(
             [(await client.get(f"{base}/{SEAT}/init.mp4")).content]
-            + [(await client.get(f"{base}/{SEAT}/{name}")).content for name in _listed(vod.text)]
+            + [
+                (await client.get(f"{base}/{SEAT}/{name}")).content
+                for name in listed_segments(vod.text)
+            ]
         )
         (tmp_path / "vod.mp4").write_bytes(stream)  # what a player appends, in order
         with av.open(str(tmp_path / "vod.mp4")) as container:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from fair.app import create_app
 from sessions.live.hls_audience import HlsAudience
-from tests.conftest import make_client, make_settings
-from tests.sessions.live.test_live_hls import _first_session
+from tests.support.app import make_client, make_settings
+from tests.support.hls_helpers import first_session
 
 
 class Clock:
@@ -54,7 +54,7 @@ async def test_status_counts_hls_players_with_a_media_base_url(
     )
     app = create_app(settings)
     async with app.router.lifespan_context(app), make_client(app) as client:
-        session_id = await _first_session(app)
+        session_id = await first_session(app)
         url = f"/sessions/{session_id}/live"
         status = (await client.get(url)).json()
         assert status["hls_url"].startswith("https://cdn.example.org/fair/live/")

@@ -14,9 +14,9 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from tests.app_server import AppServer, start_app_server
-from tests.conftest import TemplateDatabases
-from tests.sessions.live.test_stage_e2e import _go_live, _speaker_session, _wait
+from tests.support.app import TemplateDatabases
+from tests.support.app_server import AppServer, start_app_server
+from tests.support.stage import go_live, speaker_session, wait_or_fail
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 SPEAKER = "henning.wiebusch@example.org"
@@ -44,11 +44,11 @@ async def test_viewer_plays_hls_relives_from_the_start_and_returns_to_live(
 ) -> None:
     server, db_path = hls_server
     base = server.base_url
-    session_id = _speaker_session(db_path, SPEAKER)
+    session_id = speaker_session(db_path, SPEAKER)
     speaker_context = await browser.new_context(permissions=["camera", "microphone"])
     viewer_context = await browser.new_context()
     try:
-        speaker = await _go_live(speaker_context, base, SPEAKER, session_id)
+        speaker = await go_live(speaker_context, base, SPEAKER, session_id)
         await asyncio.sleep(14)  # some talk to look back at
         viewer = await viewer_context.new_page()
         errors: list[str] = []
@@ -61,7 +61,7 @@ async def test_viewer_plays_hls_relives_from_the_start_and_returns_to_live(
         async def playing() -> bool:
             return await _position(viewer) > 1.0
 
-        await _wait(playing, 30, "hls.js never started playing")
+        await wait_or_fail(playing, 30, "hls.js never started playing")
         start = await _position(viewer)
         await asyncio.sleep(3)
         assert await _position(viewer) - start >= 2.0, "currentTime does not advance"
@@ -76,18 +76,18 @@ async def test_viewer_plays_hls_relives_from_the_start_and_returns_to_live(
         async def at_start() -> bool:
             return await _position(viewer) < 3.0
 
-        await _wait(at_start, 20, "relive did not jump to the start")
+        await wait_or_fail(at_start, 20, "relive did not jump to the start")
 
         async def plays_from_start() -> bool:
             return 1.0 < await _position(viewer) < 8
 
-        await _wait(plays_from_start, 20, "playback from the start does not continue")
+        await wait_or_fail(plays_from_start, 20, "playback from the start does not continue")
         await viewer.click("[data-live-edge]")
 
         async def back_live() -> bool:
             return await _position(viewer) > live_position
 
-        await _wait(back_live, 20, "did not return to live")
+        await wait_or_fail(back_live, 20, "did not return to live")
         await viewer.screenshot(path="/tmp/i13/hls-relive.png", full_page=True)
         assert not errors, errors
 
@@ -107,7 +107,7 @@ async def test_viewer_plays_hls_relives_from_the_start_and_returns_to_live(
         media = httpx.get(f"{base}/sessions/{session_id}/hls/{seat}")
         return media.text.rstrip().endswith("#EXT-X-ENDLIST")
 
-    await _wait(vod_listed, 30, "the playlist did not become the recording")
+    await wait_or_fail(vod_listed, 30, "the playlist did not become the recording")
     assert list((server.log_path.parent / "storage" / "recordings").rglob("*.mp4"))
 
     # the recordings library plays the MP4 assembled from the same segments
@@ -121,6 +121,6 @@ async def test_viewer_plays_hls_relives_from_the_start_and_returns_to_live(
         async def recording_plays() -> bool:
             return float(await video.evaluate("v => v.currentTime")) > 1.0
 
-        await _wait(recording_plays, 20, "the recording does not play")
+        await wait_or_fail(recording_plays, 20, "the recording does not play")
     finally:
         await context.close()

@@ -16,9 +16,9 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from tests.app_server import AppServer, start_app_server
-from tests.conftest import TemplateDatabases
-from tests.sessions.live.test_stage_e2e import _go_live, _speaker_session, _tile_frames, _wait
+from tests.support.app import TemplateDatabases
+from tests.support.app_server import AppServer, start_app_server
+from tests.support.stage import go_live, speaker_session, tile_frames, wait_or_fail
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 SPEAKER = "henning.wiebusch@example.org"
@@ -61,7 +61,7 @@ async def _hls_advances(page: Any, message: str, seats: int = 2) -> None:
         positions = await _hls_positions(page)
         return len(positions) == seats and min(positions) > 1.0
 
-    await _wait(playing, 45, message)
+    await wait_or_fail(playing, 45, message)
     start = await _hls_positions(page)
     await asyncio.sleep(2.5)
     now = await _hls_positions(page)
@@ -73,15 +73,15 @@ async def test_hls_when_webrtc_cannot_connect_and_by_the_viewers_choice(
 ) -> None:
     app, db_path = server
     base = app.base_url
-    session_id = _speaker_session(db_path, SPEAKER)
+    session_id = speaker_session(db_path, SPEAKER)
     speaker_context = await browser.new_context(permissions=["camera", "microphone"])
     panelist_context = await browser.new_context(permissions=["camera", "microphone"])
     blocked_context = await browser.new_context()
     await blocked_context.add_init_script(NO_DIRECT_PATH)
     chooser_context = await browser.new_context()
     try:
-        await _go_live(speaker_context, base, SPEAKER, session_id)
-        await _go_live(panelist_context, base, "orga@example.org", session_id)
+        await go_live(speaker_context, base, SPEAKER, session_id)
+        await go_live(panelist_context, base, "orga@example.org", session_id)
         errors: list[str] = []
 
         # (a) WebRTC cannot connect: after the connect timeout the page plays HLS and says why
@@ -103,7 +103,7 @@ async def test_hls_when_webrtc_cannot_connect_and_by_the_viewers_choice(
         async def counted() -> bool:  # the page's own figure includes its HLS viewer
             return int(await blocked.inner_text("[data-live-viewers]")) >= 1
 
-        await _wait(counted, 10, "the HLS viewer is not in the page's viewer count")
+        await wait_or_fail(counted, 10, "the HLS viewer is not in the page's viewer count")
         await blocked.screenshot(path="/tmp/r2-13-fallback.png", full_page=True)
 
         # (b) the viewer's choice: WebRTC first, then HLS by the switch, then back
@@ -115,10 +115,10 @@ async def test_hls_when_webrtc_cannot_connect_and_by_the_viewers_choice(
         await chooser.wait_for_selector(".live[data-mode='webrtc']", timeout=20_000)
 
         async def webrtc_plays() -> bool:
-            frames = await _tile_frames(chooser)
+            frames = await tile_frames(chooser)
             return bool(frames) and frames[0] > 20
 
-        await _wait(webrtc_plays, 20, "WebRTC does not play for the chooser")
+        await wait_or_fail(webrtc_plays, 20, "WebRTC does not play for the chooser")
         assert "WebRTC" in await chooser.inner_text("[data-live-mode]")
         switch = chooser.locator("[data-live-switch]")
         assert await switch.inner_text() == "Als HLS-Stream ansehen"
@@ -139,7 +139,7 @@ async def test_hls_when_webrtc_cannot_connect_and_by_the_viewers_choice(
 
         await switch.click()  # back to the lowest delay
         await chooser.wait_for_selector(".live[data-mode='webrtc']", timeout=20_000)
-        await _wait(webrtc_plays, 20, "WebRTC does not play again after switching back")
+        await wait_or_fail(webrtc_plays, 20, "WebRTC does not play again after switching back")
         assert await chooser.query_selector("video[data-hls]") is None
         assert "WebRTC" in await chooser.inner_text("[data-live-mode]")
         assert not errors, errors

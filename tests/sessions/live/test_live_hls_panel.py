@@ -1,7 +1,7 @@
 """A panel over HLS: every seat's media playlist is listed in ``seats.json`` beside the
 multivariant playlist (which names seat 0 only: seats are different pictures, not
 renditions), so an HLS viewer plays one player per seat, as a WebRTC viewer sees one
-tile per seat. The browser side is in ``tests/test_live_hls_fallback.py``."""
+tile per seat. The browser side is in ``tests/sessions/live/test_live_hls_fallback.py``."""
 
 from __future__ import annotations
 
@@ -9,9 +9,8 @@ import json
 from pathlib import Path
 
 from fair.app import create_app
-from tests.conftest import make_client, make_settings
-from tests.hls_helpers import SpoolWriter
-from tests.sessions.live.test_live_hls import _first_session
+from tests.support.app import make_client, make_settings
+from tests.support.hls_helpers import SpoolWriter, first_session
 
 FIRST = "0-user-1-20261202T100000"
 SECOND = "1-user-2-20261202T100005"
@@ -23,7 +22,7 @@ async def test_seats_json_lists_every_seat_once_its_playlist_is_stored(
     settings = make_settings(demo_database_url, tmp_path)
     app = create_app(settings)
     async with app.router.lifespan_context(app), make_client(app) as client:
-        session_id = await _first_session(app)
+        session_id = await first_session(app)
         base = f"/sessions/{session_id}/hls"
         spool = Path(settings.spool_dir) / str(session_id)
         assert (await client.get(f"{base}/seats.json")).status_code == 404  # never live

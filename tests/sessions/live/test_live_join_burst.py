@@ -23,7 +23,7 @@ from sessions.live import LiveStage
 from sessions.live.medialoop import MEDIA_NICE, media_thread_id, set_thread_nice
 from sessions.live.recorder import assemble_mp4
 from sessions.live.synthetic import read_stamp
-from tests.live_helpers import allow_loopback, viewer, wait_for
+from tests.support.live_helpers import allow_loopback, viewer, wait_for
 from tests.support.loadgen import PublisherProcess
 
 JOINS = 20

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from fair.settings import Settings, SettingsError
-from tests.fair.test_cli import run
+from tests.support.cli import run
 
 
 def test_off_by_default() -> None:

@@ -12,7 +12,7 @@ from aiortc.codecs.h264 import H264PayloadDescriptor
 from aiortc.rtp import RtpPacket
 
 from sessions.live.frames import FU_A_CHUNK, equal_run_start, packetize_h264
-from tests.live_helpers import Publisher, allow_loopback, viewer, wait_for
+from tests.support.live_helpers import Publisher, allow_loopback, viewer, wait_for
 
 
 def encoded_frames(count: int = 3) -> list[bytes]:

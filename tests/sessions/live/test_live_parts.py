@@ -19,7 +19,7 @@ from sessions.live.parts import (
 )
 from sessions.live.recorder import ENDED_NAME, INIT_NAME, read_index
 from sessions.live.synthetic import read_stamp
-from tests.live_helpers import Publisher, allow_loopback, wait_for
+from tests.support.live_helpers import Publisher, allow_loopback, wait_for
 
 
 async def _part(registry: LiveRegistry, seconds: float) -> Path:

@@ -5,13 +5,11 @@ the proxy, although only one instance holds its stage; pages go to either instan
 from __future__ import annotations
 
 import asyncio
-import re
 import shutil
 import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -19,39 +17,19 @@ from aiortc import RTCPeerConnection, RTCSessionDescription
 
 from sessions.live.ice import allow_loopback_candidates
 from sessions.live.synthetic import SyntheticVideoTrack, ToneAudioTrack
-from tests.app_server import start_app_server
-from tests.conftest import DEMO_PASSWORD, TemplateDatabases
-from tests.redis_server import RedisServer, running_redis
-from tests.s3_server import free_port
-from tests.sessions.live.test_stage_e2e import _speaker_session
+from tests.support.app import DEMO_PASSWORD, TemplateDatabases
+from tests.support.app_server import start_app_server
+from tests.support.live_helpers import csrf_in_page, post_offer
 from tests.support.loadgen import ProbeViewer
+from tests.support.nginx import NGINX, render_nginx_conf
 from tests.support.paths import REPO_ROOT
+from tests.support.redis_server import RedisServer, running_redis
+from tests.support.s3_server import free_port
+from tests.support.stage import speaker_session
 
 pytestmark = [pytest.mark.slow]
 ROOT = REPO_ROOT
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 SPEAKER = "henning.wiebusch@example.org"
-
-
-def render_nginx_conf(tmp_path: Path, port: int, upstreams: list[str]) -> Path:
-    """deploy/nginx.conf with loopback addresses instead of the compose service names."""
-    text = (ROOT / "deploy" / "nginx.conf").read_text()
-    for service, address in zip(("app1:8000", "app2:8000"), upstreams, strict=True):
-        text = text.replace(f"server {service};", f"server {address};")
-    text = text.replace("listen 8000;", f"listen 127.0.0.1:{port};")
-    text = text.replace("pid /tmp/nginx.pid;", f"pid {tmp_path / 'nginx.pid'};")
-    text = text.replace("error_log /dev/stderr warn;", f"error_log {tmp_path / 'error.log'} warn;")
-    text = text.replace(
-        "    access_log off;\n",
-        "    access_log off;\n"
-        + "".join(
-            f"    {name}_temp_path {tmp_path / name};\n"
-            for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-        ),
-    )
-    conf = tmp_path / "nginx.conf"
-    conf.write_text(text)
-    return conf
 
 
 def test_nginx_conf_is_valid() -> None:
@@ -74,24 +52,6 @@ def redis() -> Iterator[RedisServer]:
         yield server
 
 
-def _csrf(client: httpx.Client, path: str) -> str:
-    page = client.get(path).text
-    match = re.search(r'<meta name="csrf-token" content="([^"]+)"', page)
-    assert match, page[:500]
-    return match.group(1)
-
-
-def _post_offer(client: httpx.Client, url: str, sdp: str, token: str) -> RTCSessionDescription:
-    response = client.post(
-        url,
-        json={"sdp": sdp, "type": "offer"},
-        headers={"X-CSRF-Token": token, "Accept": "application/json"},
-    )
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return RTCSessionDescription(body["sdp"], body["type"])
-
-
 async def test_viewer_through_the_proxy_watches_a_stage_on_the_other_instance(
     template_databases: TemplateDatabases, tmp_path: Path, redis: RedisServer
 ) -> None:
@@ -100,7 +60,7 @@ async def test_viewer_through_the_proxy_watches_a_stage_on_the_other_instance(
     allow_loopback_candidates()
     url = await template_databases.sqlite(seeded=True)
     db_path = Path(url.removeprefix("sqlite+aiosqlite:///"))
-    session_id = _speaker_session(db_path, SPEAKER)
+    session_id = speaker_session(db_path, SPEAKER)
     env = {"FAIR_REDIS_URL": redis.url, "FAIR_STORAGE_URL": f"file://{tmp_path / 'storage'}"}
     for name in ("a", "b"):
         (tmp_path / name).mkdir()
@@ -129,7 +89,7 @@ async def test_viewer_through_the_proxy_watches_a_stage_on_the_other_instance(
             await asyncio.sleep(0.1)
 
         speaker = httpx.Client(base_url=base, timeout=20)
-        token = _csrf(speaker, "/login")
+        token = csrf_in_page(speaker, "/login")
         login = speaker.post(
             "/login", data={"email": SPEAKER, "password": DEMO_PASSWORD, "csrf_token": token}
         )
@@ -138,11 +98,11 @@ async def test_viewer_through_the_proxy_watches_a_stage_on_the_other_instance(
         publisher.addTrack(ToneAudioTrack())
         await publisher.setLocalDescription(await publisher.createOffer())
         answer = await asyncio.to_thread(
-            _post_offer,
+            post_offer,
             speaker,
             f"/sessions/{session_id}/live/publish",
             publisher.localDescription.sdp,
-            _csrf(speaker, f"/sessions/{session_id}/stage"),
+            csrf_in_page(speaker, f"/sessions/{session_id}/stage"),
         )
         await publisher.setRemoteDescription(answer)
 
@@ -163,11 +123,11 @@ async def test_viewer_through_the_proxy_watches_a_stage_on_the_other_instance(
         for _ in range(4):  # whichever instance serves the page, the talk is live
             status = audience.get(f"/sessions/{session_id}/live").json()
             assert status["state"] == "live", status
-        watch_token = _csrf(audience, f"/sessions/{session_id}")
+        watch_token = csrf_in_page(audience, f"/sessions/{session_id}")
 
         async def answerer(sdp: str, kind: str) -> RTCSessionDescription:
             return await asyncio.to_thread(
-                _post_offer, audience, f"/sessions/{session_id}/live/watch", sdp, watch_token
+                post_offer, audience, f"/sessions/{session_id}/live/watch", sdp, watch_token
             )
 
         await viewer.connect(answerer)

@@ -16,7 +16,7 @@ import av
 from sessions.live import LiveRegistry, recover_spool
 from sessions.live.recorder import assemble_mp4, read_index
 from sessions.live.synthetic import read_stamp
-from tests.live_helpers import Publisher, allow_loopback, viewer, wait_for
+from tests.support.live_helpers import Publisher, allow_loopback, viewer, wait_for
 from tests.support.paths import REPO_ROOT
 
 ROOT = REPO_ROOT
@@ -119,7 +119,7 @@ CRASHING_WRITER = textwrap.dedent(
     import asyncio, sys
     from pathlib import Path
     from sessions.live import LiveRegistry
-    from tests.live_helpers import Publisher, allow_loopback
+    from tests.support.live_helpers import Publisher, allow_loopback
 
     async def main() -> None:
         allow_loopback()

@@ -8,7 +8,7 @@ from pathlib import Path
 from sessions.live import LiveStage
 from sessions.live.frames import EncodedFrame
 from sessions.live.relay import pack_frame, unpack_frame
-from tests.live_helpers import Publisher, allow_loopback, viewer, wait_for
+from tests.support.live_helpers import Publisher, allow_loopback, viewer, wait_for
 
 
 def test_frames_cross_the_socket_unchanged() -> None:

@@ -19,8 +19,7 @@ from sqlalchemy import select
 from sessions.live import LiveRegistry, LiveStage
 from sessions.live.video_pipeline import VideoPipeline
 from sessions.models import Recording
-from tests.live_helpers import Publisher, allow_loopback, wait_for
-from tests.sessions.live.test_live_hls import s3 as s3  # the real S3 server fixture
+from tests.support.live_helpers import Publisher, allow_loopback, wait_for
 
 
 class SizeViewer:
@@ -179,24 +178,24 @@ async def test_renditions_setting_reaches_the_engine(tmp_path: Path) -> None:
 
 
 async def test_low_rendition_is_a_second_hls_variant(
-    demo_database_url: str, tmp_path: Path, s3: Any
+    demo_database_url: str, tmp_path: Path, own_nanio: Any
 ) -> None:
     from fair.app import create_app
     from fair.app_services import app_services
     from sessions.live.archive import RecordingArchive, picture_size
     from sessions.live.recorder import read_index
-    from tests.conftest import make_settings
-    from tests.sessions.live.test_live_hls import (
-        _check_every_listed_segment_is_stored,
-        _first_session,
-        _s3_storage,
-        _s3_text,
+    from tests.support.app import make_settings
+    from tests.support.hls_helpers import (
+        check_every_listed_segment_is_stored,
+        first_session,
+        s3_storage,
+        s3_text,
     )
 
     allow_loopback()
     app = create_app(make_settings(demo_database_url, tmp_path))
     async with app.router.lifespan_context(app):
-        session_id = await _first_session(app)
+        session_id = await first_session(app)
         spool = tmp_path / "variant-spool"
         stage = LiveStage(str(session_id), spool_dir=spool)
         publisher = Publisher(width=1280, height=720)
@@ -210,20 +209,20 @@ async def test_low_rendition_is_a_second_hls_variant(
         assert picture_size(seat_dir / "init.mp4") == (1280, 720)
         assert picture_size(seat_dir / "low" / "init.mp4") == (640, 360)
 
-        bucket = s3.create_bucket()
-        archive = RecordingArchive(app_services(app).db, _s3_storage(s3, bucket), spool)
+        bucket = own_nanio.create_bucket()
+        archive = RecordingArchive(app_services(app).db, s3_storage(own_nanio, bucket), spool)
         assert await archive.sync(force=True) == 1  # stored as one recording (the top)
-        master = _s3_text(s3, bucket, f"live/{session_id}/master.m3u8")
+        master = s3_text(own_nanio, bucket, f"live/{session_id}/master.m3u8")
         variants = [line for line in master.splitlines() if line.startswith("#EXT-X-STREAM")]
         assert len(variants) == 2, master
         assert "BANDWIDTH=1300000,RESOLUTION=1280x720," in variants[0]
         assert "BANDWIDTH=560000,RESOLUTION=640x360," in variants[1]
         assert all('CODECS="avc1.42e01f,mp4a.40.2"' in line for line in variants)
         prefix = f"live/{session_id}/{seat_dir.name}"
-        top = _check_every_listed_segment_is_stored(s3, bucket, prefix)
-        low = _check_every_listed_segment_is_stored(s3, bucket, f"{prefix}/low")
+        top = check_every_listed_segment_is_stored(own_nanio, bucket, prefix)
+        low = check_every_listed_segment_is_stored(own_nanio, bucket, f"{prefix}/low")
         assert len(top) >= 2 and len(low) >= 2
-        playlist = _s3_text(s3, bucket, f"{prefix}/low/index.m3u8")
+        playlist = s3_text(own_nanio, bucket, f"{prefix}/low/index.m3u8")
         assert playlist.rstrip().endswith("#EXT-X-ENDLIST")
         async with app_services(app).db.session() as db:
             recordings = (await db.scalars(select(Recording))).all()

@@ -13,7 +13,7 @@ import pytest
 import pytest_asyncio
 
 from sessions.live import LiveError, LiveRegistry, LiveStage
-from tests.live_helpers import Publisher, allow_loopback, viewer, wait_for
+from tests.support.live_helpers import Publisher, allow_loopback, viewer, wait_for
 from tests.support.loadgen import ViewerProcess
 
 

@@ -31,11 +31,11 @@ from aiortc import RTCPeerConnection
 
 from sessions.live.ice import allow_loopback_candidates
 from sessions.live.synthetic import SyntheticVideoTrack, ToneAudioTrack, read_stamp
-from tests.app_server import AppServer, start_app_server
-from tests.conftest import DEMO_PASSWORD, TemplateDatabases
-from tests.sessions.live.test_live_proxy import _csrf, _post_offer
-from tests.sessions.live.test_stage_e2e import _speaker_session
+from tests.support.app import DEMO_PASSWORD, TemplateDatabases
+from tests.support.app_server import AppServer, start_app_server
+from tests.support.live_helpers import csrf_in_page, media_worker_pids, post_offer
 from tests.support.loadgen import ProbeViewer
+from tests.support.stage import speaker_session
 
 pytestmark = [pytest.mark.slow]
 SPEAKER = "henning.wiebusch@example.org"
@@ -57,7 +57,7 @@ class Speaker:
     def __init__(self, base_url: str, session_id: int) -> None:
         self.client = httpx.Client(base_url=base_url, timeout=30)
         self.session_id = session_id
-        token = _csrf(self.client, "/login")
+        token = csrf_in_page(self.client, "/login")
         login = self.client.post(
             "/login", data={"email": SPEAKER, "password": DEMO_PASSWORD, "csrf_token": token}
         )
@@ -72,15 +72,19 @@ class Speaker:
         self.pc.addTrack(SyntheticVideoTrack())
         self.pc.addTrack(ToneAudioTrack())
         await self.pc.setLocalDescription(await self.pc.createOffer())
-        token = await asyncio.to_thread(_csrf, self.client, f"/sessions/{self.session_id}/stage")
+        token = await asyncio.to_thread(
+            csrf_in_page, self.client, f"/sessions/{self.session_id}/stage"
+        )
         answer = await asyncio.to_thread(
-            _post_offer, self.client, f"/sessions/{self.session_id}/live/publish",
+            post_offer, self.client, f"/sessions/{self.session_id}/live/publish",
             self.pc.localDescription.sdp, token,
         )  # fmt: skip
         await self.pc.setRemoteDescription(answer)
 
     async def end(self) -> httpx.Response:
-        token = await asyncio.to_thread(_csrf, self.client, f"/sessions/{self.session_id}/stage")
+        token = await asyncio.to_thread(
+            csrf_in_page, self.client, f"/sessions/{self.session_id}/stage"
+        )
         return await asyncio.to_thread(
             self.client.post,
             f"/sessions/{self.session_id}/live/end",
@@ -97,12 +101,12 @@ class Speaker:
 async def _watch(base_url: str, session_id: int) -> ProbeViewer:
     """An anonymous viewer; returns once it has received 30 video frames."""
     audience = httpx.Client(base_url=base_url, timeout=30)
-    token = await asyncio.to_thread(_csrf, audience, f"/sessions/{session_id}")
+    token = await asyncio.to_thread(csrf_in_page, audience, f"/sessions/{session_id}")
     viewer = ProbeViewer(decode=True)
 
     async def answerer(sdp: str, kind: str) -> Any:
         return await asyncio.to_thread(
-            _post_offer, audience, f"/sessions/{session_id}/live/watch", sdp, token
+            post_offer, audience, f"/sessions/{session_id}/live/watch", sdp, token
         )
 
     await viewer.connect(answerer)
@@ -133,14 +137,6 @@ def _recordings(db_path: Path, session_id: int) -> list[tuple[str, str, float]]:
             " WHERE session_id = ?",
             (session_id,),
         ).fetchall()
-
-
-def _worker_pids(server: AppServer) -> list[int]:
-    return [
-        child.pid
-        for child in psutil.Process(server.process.pid).children(recursive=True)
-        if "sessions.live.worker" in " ".join(child.cmdline())
-    ]
 
 
 async def _segments_listed(server: AppServer, session_id: int, at_least: int) -> None:
@@ -190,7 +186,7 @@ async def talk(template_databases: TemplateDatabases) -> tuple[str, Path, int]:
     allow_loopback_candidates()  # this test process's own peers
     url = await template_databases.sqlite(seeded=True)
     db_path = Path(url.removeprefix("sqlite+aiosqlite:///"))
-    return url, db_path, _speaker_session(db_path, SPEAKER)
+    return url, db_path, speaker_session(db_path, SPEAKER)
 
 
 async def test_killed_media_worker_is_restarted_and_the_talk_continues_in_one_recording(
@@ -207,7 +203,7 @@ async def test_killed_media_worker_is_restarted_and_the_talk_continues_in_one_re
         started = time.monotonic() - 3 * 1.5  # three segments (>= 1.5 s each) recorded
         before = _status(server, session_id)
         assert before["state"] == "live" and before["worker_restarts"] == 0
-        [old_worker] = _worker_pids(server)
+        [old_worker] = media_worker_pids(server)
 
         os.kill(old_worker, signal.SIGKILL)
         killed = time.monotonic()
@@ -220,7 +216,7 @@ async def test_killed_media_worker_is_restarted_and_the_talk_continues_in_one_re
         assert time.monotonic() - killed < 10
         assert status["generation"] != before["generation"]
         assert status["state"] == "interrupted", status  # until the speaker is back
-        [new_worker] = await _until(lambda: _worker_pids(server), "new worker process", 10)
+        [new_worker] = await _until(lambda: media_worker_pids(server), "new worker process", 10)
         assert new_worker != old_worker
         assert "live media worker restarted" in server.log()
         assert _live_state(db_path, session_id) == "paused"  # not "live" with nobody sending
@@ -260,7 +256,7 @@ async def test_whole_app_killed_mid_talk_gives_one_recording_after_the_restart(
         await _segments_listed(server, session_id, 3)
         started = time.monotonic() - 3 * 1.5  # three segments (>= 1.5 s each) recorded
         await asyncio.sleep(2)
-        worker_pids = _worker_pids(server)
+        worker_pids = media_worker_pids(server)
         server.process.send_signal(signal.SIGKILL)
         killed = time.monotonic()
         server.process.wait(10)

@@ -15,18 +15,11 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.app_server import AppServer
-from tests.sessions.live.test_live_supervision import _worker_pids
-from tests.sessions.live.test_stage_e2e import (
-    SPEAKER,
-    _frames,
-    _go_live,
-    _speaker_session,
-    live_server,
-)
+from tests.support.app_server import AppServer
+from tests.support.live_helpers import media_worker_pids
+from tests.support.stage import SPEAKER, frames_decoded, go_live, speaker_session
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-__all__ = ["live_server"]  # the fixture, used by name
 INTERRUPTED = "Die Übertragung wurde kurz unterbrochen und wird fortgesetzt"
 
 
@@ -43,21 +36,21 @@ async def test_pages_reconnect_by_themselves_after_the_worker_restarts(
 ) -> None:
     server, db_path = live_server
     base = server.base_url
-    session_id = _speaker_session(db_path, SPEAKER)
+    session_id = speaker_session(db_path, SPEAKER)
     speaker_context = await browser.new_context(permissions=["camera", "microphone"])
     viewer_context = await browser.new_context()
     try:
-        speaker = await _go_live(speaker_context, base, SPEAKER, session_id)
+        speaker = await go_live(speaker_context, base, SPEAKER, session_id)
         viewer = await viewer_context.new_page()
         await viewer.goto(f"{base}/sessions/{session_id}")
         await viewer.wait_for_selector(".live[data-state='live']", timeout=10_000)
         await viewer.click("[data-live-join]")
 
         async def frames_over(count: int) -> bool:
-            return await _frames(viewer) > count
+            return await frames_decoded(viewer) > count
 
         await _until(lambda: frames_over(30), 30, "viewer decoded no video")
-        [worker] = _worker_pids(server)
+        [worker] = media_worker_pids(server)
         os.kill(worker, signal.SIGKILL)
 
         # the viewer is told what happened (the status says "interrupted" until the
@@ -82,9 +75,9 @@ async def test_pages_reconnect_by_themselves_after_the_worker_restarts(
 
         # the viewer's player reconnects (new tiles) and plays moving video, no reload
         async def moving() -> bool:
-            before = await _frames(viewer)
+            before = await frames_decoded(viewer)
             await asyncio.sleep(2)
-            return await _frames(viewer) - before >= 20
+            return await frames_decoded(viewer) - before >= 20
 
         await _until(moving, 40, "viewer shows no moving video again")
         assert await viewer.text_content("[data-live-state]") == "Live"

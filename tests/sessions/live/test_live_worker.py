@@ -11,7 +11,7 @@ import pytest
 from sessions.live import LiveError
 from sessions.live.config import LiveConfig
 from sessions.live.worker import LiveWorker
-from tests.live_helpers import Publisher, allow_loopback, wait_for
+from tests.support.live_helpers import Publisher, allow_loopback, wait_for
 
 
 async def test_worker_process_serves_a_talk_and_reports_its_recording(tmp_path: Path) -> None:

@@ -10,11 +10,10 @@ from typing import Any
 
 import pytest
 
-from tests.app_server import AppServer
-from tests.sessions.live.test_stage_e2e import SPEAKER, _go_live, _speaker_session, live_server
+from tests.support.app_server import AppServer
+from tests.support.stage import SPEAKER, go_live, speaker_session
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-__all__ = ["live_server"]
 
 
 async def _video_state(page: Any) -> dict[str, Any]:
@@ -30,11 +29,11 @@ async def test_player_controls_by_keyboard(
 ) -> None:
     server, db_path = live_server
     base = server.base_url
-    session_id = _speaker_session(db_path, SPEAKER)
+    session_id = speaker_session(db_path, SPEAKER)
     speaker_context = await browser.new_context(permissions=["camera", "microphone"])
     viewer_context = await browser.new_context()
     try:
-        await _go_live(speaker_context, base, SPEAKER, session_id)
+        await go_live(speaker_context, base, SPEAKER, session_id)
         viewer = await viewer_context.new_page()
         await viewer.goto(f"{base}/sessions/{session_id}")
         await viewer.wait_for_selector(".live[data-state='live']", timeout=15_000)

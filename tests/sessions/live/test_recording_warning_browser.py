@@ -11,18 +11,17 @@ from typing import Any
 import pytest
 
 from sessions.live.recorder import SPOOL_FULL_NAME
-from tests.app_server import AppServer
-from tests.sessions.live.test_stage_e2e import SPEAKER, _speaker_session, live_server
+from tests.support.app_server import AppServer
+from tests.support.stage import SPEAKER, speaker_session
 
 pytestmark = [pytest.mark.browser]
-__all__ = ["live_server"]
 
 
 async def test_viewer_page_warns_once_when_the_spool_is_full(
     live_server: tuple[AppServer, Path], browser: Any, tmp_path: Path
 ) -> None:
     server, db_path = live_server
-    session_id = _speaker_session(db_path, SPEAKER)
+    session_id = speaker_session(db_path, SPEAKER)
     context = await browser.new_context()
     try:
         page = await context.new_page()
@@ -52,5 +51,5 @@ async def test_viewer_page_warns_once_when_the_spool_is_full(
 
 
 def server_spool(tmp_path: Path) -> Path:
-    """The spool folder of the test's app server (tests/app_server.py)."""
+    """The spool folder of the test's app server (tests/support/app_server.py)."""
     return tmp_path / "spool"

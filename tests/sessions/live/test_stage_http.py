@@ -3,42 +3,21 @@ floods and ended sessions, moderator start and end, recording visibility."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import httpx
 from aiortc import RTCPeerConnection
-from sqlalchemy import select
 from starlette.applications import Starlette
 
 from fair.app_services import app_services
-from fair.models import User
 from sessions.live.synthetic import SyntheticVideoTrack, ToneAudioTrack
 from sessions.models import (
     LiveState,
     ProgrammeSession,
     Recording,
-    SessionSpeaker,
-    Speaker,
 )
-from tests.conftest import csrf_of, login, make_client
-
-SPEAKER = "henning.wiebusch@example.org"
-
-
-async def _session_of(app: Starlette, email: str, *, own: bool = True) -> int:
-    """A session where ``email`` speaks (``own``), or one where they do not."""
-    async with app_services(app).db.session() as db:
-        user_id = await db.scalar(select(User.id).where(User.email == email))
-        mine = select(SessionSpeaker.session_id).join(Speaker).where(Speaker.user_id == user_id)
-        query = select(ProgrammeSession.id).order_by(ProgrammeSession.id).limit(1)
-        if own:
-            query = query.where(ProgrammeSession.id.in_(mine))
-        else:
-            query = query.where(ProgrammeSession.id.not_in(mine))
-        session_id = await db.scalar(query)
-    assert session_id is not None
-    return int(session_id)
+from tests.support.app import csrf_of, login, make_client
+from tests.support.stage import SPEAKER, post_json, session_of
 
 
 async def _offer(send_only: bool = False) -> str:
@@ -55,57 +34,51 @@ async def _offer(send_only: bool = False) -> str:
     return sdp
 
 
-async def _post(client: httpx.AsyncClient, url: str, payload: Any) -> httpx.Response:
-    token = await csrf_of(client, "/")
-    body = payload if isinstance(payload, str | bytes) else json.dumps(payload)
-    return await client.post(
-        url, content=body, headers={"content-type": "application/json", "x-csrf-token": token}
-    )
-
-
 async def test_only_speakers_and_organisers_may_publish(
     demo_app: Starlette, client: httpx.AsyncClient
 ) -> None:
-    own = await _session_of(demo_app, SPEAKER)
-    other = await _session_of(demo_app, SPEAKER, own=False)
+    own = await session_of(demo_app, SPEAKER)
+    other = await session_of(demo_app, SPEAKER, own=False)
     garbage = {"sdp": "not sdp", "type": "offer"}
     # nobody logged in: 401 before the SDP is even read
-    assert (await _post(client, f"/sessions/{own}/live/publish", garbage)).status_code == 401
+    assert (await post_json(client, f"/sessions/{own}/live/publish", garbage)).status_code == 401
     assert (await client.get(f"/sessions/{own}/stage")).status_code == 401
     async with make_client(demo_app) as exhibitor:
         await login(exhibitor, "aussteller.krz@example.org")
-        response = await _post(exhibitor, f"/sessions/{own}/live/publish", garbage)
+        response = await post_json(exhibitor, f"/sessions/{own}/live/publish", garbage)
         assert response.status_code == 403
         assert (await exhibitor.get(f"/sessions/{own}/stage")).status_code == 403
     await login(client, SPEAKER)
-    response = await _post(client, f"/sessions/{other}/live/publish", garbage)
+    response = await post_json(client, f"/sessions/{other}/live/publish", garbage)
     assert response.status_code == 403
     stage = await client.get(f"/sessions/{own}/stage")
     assert stage.status_code == 200
     assert "data-stage-go-live" in stage.text
     # the speaker's own session: now the SDP is read, and refused clearly
-    response = await _post(client, f"/sessions/{own}/live/publish", garbage)
+    response = await post_json(client, f"/sessions/{own}/live/publish", garbage)
     assert response.status_code == 400
     assert "error" in response.json()
 
 
 async def test_bad_offers_get_clear_errors(demo_app: Starlette, client: httpx.AsyncClient) -> None:
-    session_id = await _session_of(demo_app, SPEAKER)
+    session_id = await session_of(demo_app, SPEAKER)
     url = f"/sessions/{session_id}/live/watch"
-    assert (await _post(client, url, "{not json")).status_code == 400
-    assert (await _post(client, url, ["sdp"])).status_code == 400
-    response = await _post(client, url, {"type": "offer"})
+    assert (await post_json(client, url, "{not json")).status_code == 400
+    assert (await post_json(client, url, ["sdp"])).status_code == 400
+    response = await post_json(client, url, {"type": "offer"})
     assert response.status_code == 400 and "sdp" in response.json()["error"]
-    response = await _post(client, url, {"sdp": "v=0", "type": "answer"})
+    response = await post_json(client, url, {"sdp": "v=0", "type": "answer"})
     assert response.status_code == 400 and "type" in response.json()["error"]
-    response = await _post(client, url, {"sdp": "v=0\r\n" + "a=x\r\n" * 30_000, "type": "offer"})
+    response = await post_json(
+        client, url, {"sdp": "v=0\r\n" + "a=x\r\n" * 30_000, "type": "offer"}
+    )
     assert response.status_code == 413
     response = await client.post(url, json={"sdp": "v=0", "type": "offer"})  # no CSRF token
     assert response.status_code == 403
-    assert (await _post(client, "/sessions/999999/live/watch", {"sdp": "v=0", "type": "offer"})
+    assert (await post_json(client, "/sessions/999999/live/watch", {"sdp": "v=0", "type": "offer"})
             ).status_code == 404  # fmt: skip
     # a send-only offer sent to the viewer endpoint: it would receive nothing
-    response = await _post(client, url, {"sdp": await _offer(send_only=True), "type": "offer"})
+    response = await post_json(client, url, {"sdp": await _offer(send_only=True), "type": "offer"})
     assert response.status_code == 400
     assert response.json()["error"]
 
@@ -113,7 +86,7 @@ async def test_bad_offers_get_clear_errors(demo_app: Starlette, client: httpx.As
 async def test_ended_and_cancelled_sessions_refuse_offers(
     demo_app: Starlette, client: httpx.AsyncClient
 ) -> None:
-    session_id = await _session_of(demo_app, SPEAKER)
+    session_id = await session_of(demo_app, SPEAKER)
     await login(client, SPEAKER)
     token = await csrf_of(client, "/")
     start = await client.post(f"/sessions/{session_id}/live/start", data={"csrf_token": token})
@@ -123,8 +96,10 @@ async def test_ended_and_cancelled_sessions_refuse_offers(
     status = (await client.get(f"/sessions/{session_id}/live")).json()
     assert status["state"] == "ended"
     offer = {"sdp": await _offer(), "type": "offer"}
-    assert (await _post(client, f"/sessions/{session_id}/live/publish", offer)).status_code == 409
-    assert (await _post(client, f"/sessions/{session_id}/live/watch", offer)).status_code == 409
+    assert (
+        await post_json(client, f"/sessions/{session_id}/live/publish", offer)
+    ).status_code == 409
+    assert (await post_json(client, f"/sessions/{session_id}/live/watch", offer)).status_code == 409
     async with app_services(demo_app).db.session() as db:
         session = await db.get(ProgrammeSession, session_id)
         assert session is not None and session.live_state is LiveState.ended
@@ -133,7 +108,7 @@ async def test_ended_and_cancelled_sessions_refuse_offers(
 
 
 async def test_moderator_starts_the_session(demo_app: Starlette, client: httpx.AsyncClient) -> None:
-    session_id = await _session_of(demo_app, SPEAKER)
+    session_id = await session_of(demo_app, SPEAKER)
     await login(client, "orga@example.org")
     token = await csrf_of(client, "/")
     response = await client.post(
@@ -150,11 +125,11 @@ async def test_moderator_starts_the_session(demo_app: Starlette, client: httpx.A
 
 
 async def test_viewer_flood_is_limited(demo_app: Starlette, client: httpx.AsyncClient) -> None:
-    session_id = await _session_of(demo_app, SPEAKER)
+    session_id = await session_of(demo_app, SPEAKER)
     limit = app_services(demo_app).settings.live_offers_per_minute
     statuses = []
     for _ in range(limit + 2):
-        response = await _post(
+        response = await post_json(
             client, f"/sessions/{session_id}/live/watch", {"sdp": "x", "type": "offer"}
         )
         statuses.append(response.status_code)
@@ -165,7 +140,7 @@ async def test_viewer_flood_is_limited(demo_app: Starlette, client: httpx.AsyncC
 async def test_unpublished_recording_is_hidden(
     demo_app: Starlette, client: httpx.AsyncClient
 ) -> None:
-    session_id = await _session_of(demo_app, SPEAKER)
+    session_id = await session_of(demo_app, SPEAKER)
     async with app_services(demo_app).db.session() as db:
         recording = Recording(
             session_id=session_id, storage_key=f"recordings/{session_id}/x.mp4", published=False

@@ -12,9 +12,9 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from tests.app_server import AppServer, start_app_server
-from tests.conftest import TemplateDatabases, csrf_of, login
-from tests.sessions.live.test_stage_e2e import SPEAKER, _login, _speaker_session
+from tests.support.app import TemplateDatabases, csrf_of, login
+from tests.support.app_server import AppServer, start_app_server
+from tests.support.stage import SPEAKER, browser_login, speaker_session
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -36,11 +36,11 @@ async def test_early_speaker_is_told_when_and_status_follows_the_start(
 ) -> None:
     server, db_path = windowed_server
     base = server.base_url
-    session_id = _speaker_session(db_path, SPEAKER)
+    session_id = speaker_session(db_path, SPEAKER)
     context = await browser.new_context(permissions=["camera", "microphone"])
     try:
         page = await context.new_page()
-        await _login(page, base, SPEAKER)
+        await browser_login(page, base, SPEAKER)
         await page.goto(f"{base}/sessions/{session_id}/stage")
         status = page.locator("[data-stage-session-state]")
         assert (await status.inner_text()) == "geplant"

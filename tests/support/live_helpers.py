@@ -8,15 +8,19 @@ with the development setting ``FAIR_LIVE_LOOPBACK_ICE``.
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Callable
 from typing import Any
 
-from aiortc import RTCBundlePolicy, RTCConfiguration, RTCPeerConnection
+import httpx
+import psutil
+from aiortc import RTCBundlePolicy, RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 
+from sessions.live import LiveStage
 from sessions.live.ice import allow_loopback_candidates
-from sessions.live.stage import LiveStage
 from sessions.live.synthetic import SyntheticVideoTrack, ToneAudioTrack
+from tests.support.app_server import AppServer
 from tests.support.loadgen import ProbeViewer
 
 __all__ = ["ProbeViewer", "Publisher", "allow_loopback", "viewer", "wait_for"]
@@ -70,3 +74,66 @@ async def viewer(stage: LiveStage, seats: int = 1, decode: bool = True) -> Probe
     probe = ProbeViewer(seats, decode=decode)
     await probe.connect(stage.watch)
     return probe
+
+
+PAGE = "http://127.0.0.1:9/live-test"  # served by route(): a secure origin, no server needed
+
+
+GATHERED = """(pc) => new Promise((resolve) => {
+  if (pc.iceGatheringState === 'complete') return resolve();
+  pc.addEventListener('icegatheringstatechange',
+    () => pc.iceGatheringState === 'complete' && resolve());
+})"""
+
+
+VIEWER_OFFER = (
+    """async (seats) => {
+  const pc = new RTCPeerConnection({bundlePolicy: 'max-bundle'});
+  window.pc = pc;
+  pc.ontrack = (event) => {
+    const element = document.createElement(event.track.kind);
+    element.srcObject = new MediaStream([event.track]);
+    element.autoplay = true;
+    element.muted = true;
+    document.body.appendChild(element);
+  };
+  for (let i = 0; i < seats; i++) {
+    pc.addTransceiver('video', {direction: 'recvonly'});
+    pc.addTransceiver('audio', {direction: 'recvonly'});
+  }
+  await pc.setLocalDescription(await pc.createOffer());
+  await ("""
+    + GATHERED
+    + """)(pc);
+  return {sdp: pc.localDescription.sdp, type: pc.localDescription.type};
+}"""
+)
+
+
+ANSWER = "async (answer) => { await window.pc.setRemoteDescription(answer); }"
+
+
+def csrf_in_page(client: httpx.Client, path: str) -> str:
+    page = client.get(path).text
+    match = re.search(r'<meta name="csrf-token" content="([^"]+)"', page)
+    assert match, page[:500]
+    return match.group(1)
+
+
+def post_offer(client: httpx.Client, url: str, sdp: str, token: str) -> RTCSessionDescription:
+    response = client.post(
+        url,
+        json={"sdp": sdp, "type": "offer"},
+        headers={"X-CSRF-Token": token, "Accept": "application/json"},
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return RTCSessionDescription(body["sdp"], body["type"])
+
+
+def media_worker_pids(server: AppServer) -> list[int]:
+    return [
+        child.pid
+        for child in psutil.Process(server.process.pid).children(recursive=True)
+        if "sessions.live.worker" in " ".join(child.cmdline())
+    ]

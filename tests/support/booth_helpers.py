@@ -14,12 +14,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from starlette.applications import Starlette
 
-from booths.models import Booth, ContactPerson, ContactRequest, Material
+from booths.models import (
+    Booth,
+    ContactPerson,
+    ContactRequest,
+    Material,
+)
 from fair.app import create_app
 from fair.app_services import app_services
 from fair.seed import tiny_pdf
-from tests.conftest import csrf_of, make_client, make_settings
-from tests.s3_server import S3Server
+from tests.support.app import csrf_of, make_client, make_settings
+from tests.support.s3_server import S3Server
 
 KRZ = "aussteller.krz@example.org"  # exhibitor of krz: booths ac-digicheck, owl-schueler-online
 OWN = "owl-schueler-online"
@@ -155,3 +160,17 @@ def error_text(response: httpx.Response) -> str:
     if match:
         return match.group(1)
     return summary.group(0) if summary else response.text
+
+
+LIMIT = 200_000
+
+
+async def fetch_download(client: httpx.AsyncClient, path: str, **headers: str) -> httpx.Response:
+    """Download through the app; a redirect to S3 is followed with a plain HTTP client,
+    as a browser would (the presigned URL carries its own authorisation)."""
+    response = await client.get(path, headers=headers)
+    if response.status_code != 303:
+        return response
+    assert response.headers["cache-control"] == "no-store"
+    async with httpx.AsyncClient() as plain:
+        return await plain.get(response.headers["location"], headers=headers)

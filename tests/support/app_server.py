@@ -15,8 +15,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.pg_server import free_port
 from tests.support.paths import REPO_ROOT
+from tests.support.pg_server import free_port
 
 
 @dataclass
@@ -84,3 +84,9 @@ def start_app_server(
             server.stop()
             raise RuntimeError(f"app server did not start:\n{server.log()[-3000:]}")
         time.sleep(0.2)
+
+
+AFTER_THE_EVENT = "2026-12-10T12:00"
+
+
+FIRST_MORNING = "2026-11-30T10:45"  # the opening three and the 10:00 forum talk are over

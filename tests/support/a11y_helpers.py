@@ -15,8 +15,8 @@ from fair.auth import create_user
 from fair.db import Database
 from fair.models import Role
 from sessions.models import ProgrammeSession
-from tests.app_server import AppServer, start_app_server
-from tests.conftest import DEMO_PASSWORD, TemplateDatabases
+from tests.support.app import DEMO_PASSWORD, TemplateDatabases
+from tests.support.app_server import AppServer, start_app_server
 
 ATTENDEE = "besucher@example.org"
 ACCOUNTS = {

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import DEMO_PASSWORD
+from tests.support.app import DEMO_PASSWORD
 
 
 class Journey:

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-import httpx
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+import httpx
+from sqlalchemy import event
+from starlette.applications import Starlette
+
+from fair.app_services import app_services
 from fair.querycount import PAGE_QUERY_BUDGET, counting_queries
 
 
@@ -20,3 +26,18 @@ async def assert_queries(
         + "\n".join(s.split("\n")[0][:160] for s in counted.statements)
     )
     return response
+
+
+@contextmanager
+def counted_queries(app: Starlette) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    engine = app_services(app).db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

@@ -4,17 +4,21 @@ booking through the real form."""
 from __future__ import annotations
 
 import re
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import httpx
 from sqlalchemy import select
 from starlette.applications import Starlette
 
+from booths import appointments as service
 from booths.models import AppointmentSlot, Booth, ContactPerson
+from booths.queries import get_booth
 from fair.app_services import app_services
 from fair.db import Database, utcnow
 from fair.models import EventDay, Organisation
-from tests.conftest import csrf_of
+from tests.support.app import DEMO_PASSWORD, csrf_of
+from tests.support.app_server import AppServer
+from tests.support.booth_helpers import KRZ
 
 FUTURE_DAY = date(2031, 1, 15)
 OWN = "owl-schueler-online"  # krz's booth, with contact persons
@@ -113,3 +117,39 @@ async def organisation_name(app: Starlette, slug: str) -> str:
             .where(Booth.slug == slug)
         )
         return str(name)
+
+
+async def book(database_url: str, slot_id: int, *, now: datetime | None = None) -> tuple[str, int]:
+    """Book directly (``now`` in the past books a slot that has begun, which the form
+    refuses; tests set that up)."""
+    database = Database(database_url)
+    try:
+        async with database.session() as db:
+            booth = await get_booth(db, OWN)
+            booking = await service.book(
+                db,
+                booth,
+                service.BookingInput(slot_id, "Vera Visitor", "vera@example.org", "Test", True),
+                secret_key=SECRET,
+                now=now,
+            )
+            await db.commit()
+            return booking.token, booking.appointment.id
+    finally:
+        await database.dispose()
+
+
+async def staff_cookie(server: AppServer) -> str:
+    async with httpx.AsyncClient(base_url=server.base_url) as client:
+        page = await client.get("/login")
+        marker = '<meta name="csrf-token" content="'
+        start = page.text.index(marker) + len(marker)
+        token = page.text[start : page.text.index('"', start)]
+        response = await client.post(
+            "/login", data={"email": KRZ, "password": DEMO_PASSWORD, "csrf_token": token}
+        )
+        assert response.status_code == 303
+        return "; ".join(f"{k}={v}" for k, v in client.cookies.items())
+
+
+SECRET = "app-server-test-secret"

@@ -9,8 +9,14 @@ from pathlib import Path
 import av
 from av.audio.frame import AudioFrame
 from av.video.frame import VideoFrame
+from sqlalchemy import select
+from starlette.applications import Starlette
 
+from fair.app_services import app_services
+from fair.storage import S3Storage
 from sessions.live.recorder import SlotRecorder
+from sessions.models import ProgrammeSession
+from tests.support.s3_server import S3Server
 
 FPS = 25
 WIDTH, HEIGHT = 320, 240
@@ -53,3 +59,38 @@ class SpoolWriter:
 
     def close(self) -> Path | None:
         return self.recorder.close()
+
+
+def s3_storage(server: S3Server, bucket: str) -> S3Storage:
+    return S3Storage.connect(
+        bucket=bucket,
+        endpoint_url=server.endpoint_url,
+        access_key=server.access_key,
+        secret_key=server.secret_key,
+        region=server.region,
+        connect_timeout=1,
+        max_attempts=1,
+    )
+
+
+async def first_session(app: Starlette) -> int:
+    async with app_services(app).db.session() as db:
+        session_id = await db.scalar(select(ProgrammeSession.id).order_by(ProgrammeSession.id))
+    return int(session_id)
+
+
+def s3_text(server: S3Server, bucket: str, key: str) -> str:
+    body = server.client().get_object(Bucket=bucket, Key=key)["Body"].read()
+    return str(body.decode())
+
+
+def check_every_listed_segment_is_stored(server: S3Server, bucket: str, prefix: str) -> list[str]:
+    listed = listed_segments(s3_text(server, bucket, f"{prefix}/index.m3u8"))
+    keys = set(server.list_keys(bucket))
+    assert f"{prefix}/init.mp4" in keys
+    assert all(f"{prefix}/{name}" in keys for name in listed), (listed, keys)
+    return listed
+
+
+def listed_segments(playlist: str) -> list[str]:
+    return [line for line in playlist.splitlines() if line and not line.startswith("#")]
