@@ -59,7 +59,8 @@ async def _plays(page: Any) -> None:
 
 async def _stored_recording(url: str, storage: Storage, scratch: Path) -> int:
     """A recorder-format file stored and recorded for the last talk, as the archive does
-    when a talk ends (the live pipeline itself is tested in tests/sessions/live/test_live_hls*.py)."""
+    when a talk ends (the live pipeline itself is tested in
+    tests/sessions/live/test_live_hls*.py)."""
     database = Database(url)
     try:
         async with database.session() as db:

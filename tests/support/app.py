@@ -24,6 +24,7 @@ from tests.support import pg_server
 from tests.support.app_server import BEFORE_THE_FAIR
 
 DEMO_PASSWORD = "demo-passwort"
+NEW_PASSWORD = "ein-sicheres-passwort"  # a password people choose in setup and invitations
 
 
 _counter = itertools.count()
