@@ -24,7 +24,7 @@ from tests.support.app import (
 )
 from tests.support.app_server import AppServer, start_app_server
 from tests.support.booth_helpers import LIMIT, app_with, s3_overrides
-from tests.support.redis_server import running_redis
+from tests.support.redis_server import RedisServer, running_redis
 from tests.support.s3_server import S3Server
 
 
@@ -152,10 +152,15 @@ async def hall_app(
 
 
 @pytest.fixture(scope="module")
-def redis_url() -> Iterator[str]:
-    """A real redis-server shared by one module's tests."""
+def redis() -> Iterator[RedisServer]:
+    """A real redis-server shared by one module's tests (tests that stop Redis start their own)."""
     with running_redis() as server:
-        yield server.url
+        yield server
+
+
+@pytest.fixture(scope="module")
+def redis_url(redis: RedisServer) -> str:
+    return redis.url
 
 
 @pytest_asyncio.fixture

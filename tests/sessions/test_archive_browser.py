@@ -166,32 +166,31 @@ async def test_time_link_chapters_and_captions_in_chromium(
 
 @pytest.mark.parametrize("db_backend", ["sqlite"])
 async def test_live_pipeline_recording_plays_from_s3(
-    demo_database_url: str, tmp_path: Path, browser: Any
+    demo_database_url: str, tmp_path: Path, browser: Any, nanio: S3Server
 ) -> None:
-    s3 = S3Server().start()
     server = None
     context = await browser.new_context()
     try:
-        bucket = s3.create_bucket()
+        bucket = nanio.create_bucket()
         storage = S3Storage.connect(
             bucket=bucket,
-            endpoint_url=s3.endpoint_url,
-            access_key=s3.access_key,
-            secret_key=s3.secret_key,
-            region=s3.region,
+            endpoint_url=nanio.endpoint_url,
+            access_key=nanio.access_key,
+            secret_key=nanio.secret_key,
+            region=nanio.region,
         )
         live_session = await _stored_recording(demo_database_url, storage, tmp_path / "spool-live")
         storage.close()
-        assert any(k.startswith("recordings/") for k in s3.list_keys(bucket))
+        assert any(k.startswith("recordings/") for k in nanio.list_keys(bucket))
         server = start_app_server(
             tmp_path,
             demo_database_url,
             extra_env={
                 "FAIR_TODAY": "2026-12-10T12:00",
                 "FAIR_STORAGE_URL": f"s3://{bucket}",
-                "FAIR_S3_ENDPOINT_URL": s3.endpoint_url,
-                "FAIR_S3_ACCESS_KEY": s3.access_key,
-                "FAIR_S3_SECRET_KEY": s3.secret_key,
+                "FAIR_S3_ENDPOINT_URL": nanio.endpoint_url,
+                "FAIR_S3_ACCESS_KEY": nanio.access_key,
+                "FAIR_S3_SECRET_KEY": nanio.secret_key,
             },
         )
         page = await context.new_page()
@@ -204,7 +203,6 @@ async def test_live_pipeline_recording_plays_from_s3(
         await context.close()
         if server is not None:
             server.stop()
-        s3.cleanup()
 
 
 @pytest.mark.parametrize("db_backend", ["sqlite"])

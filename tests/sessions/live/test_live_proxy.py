@@ -8,7 +8,6 @@ import asyncio
 import shutil
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -23,7 +22,7 @@ from tests.support.live_helpers import csrf_in_page, post_offer
 from tests.support.loadgen import ProbeViewer
 from tests.support.nginx import NGINX, render_nginx_conf
 from tests.support.paths import REPO_ROOT
-from tests.support.redis_server import RedisServer, running_redis
+from tests.support.redis_server import RedisServer
 from tests.support.s3_server import free_port
 from tests.support.stage import speaker_session
 
@@ -44,12 +43,6 @@ def test_nginx_conf_is_valid() -> None:
         assert result.returncode == 0, result.stderr
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-
-
-@pytest.fixture
-def redis() -> Iterator[RedisServer]:
-    with running_redis() as server:
-        yield server
 
 
 async def test_viewer_through_the_proxy_watches_a_stage_on_the_other_instance(
