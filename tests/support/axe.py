@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.support.paths import AXE_SCRIPT
+from tests.support.paths import REPO_ROOT
 
-AXE = AXE_SCRIPT
+AXE = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
 
 async def axe_violations(page: Any) -> list[dict[str, Any]]:

@@ -10,4 +10,3 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = REPO_ROOT / "tests" / "fixtures"
 SCHEDULE_FIXTURES = FIXTURES / "schedules"
 SCHEDULE_XSD = REPO_ROOT / "sessions" / "specs" / "schedule.xml.xsd"
-AXE_SCRIPT = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"

@@ -18,6 +18,10 @@ from sessions.importers import ImportReport, import_schedule
 from sessions.models import ProgrammeSession, SessionSpeaker
 from tests.support.paths import SCHEDULE_FIXTURES, SCHEDULE_XSD
 
+FIXTURES = SCHEDULE_FIXTURES
+SHARED_XSD = Path("/work/shared/specs/schedule.xml.xsd")
+TZ = "Europe/Berlin"
+
 
 def json_schema() -> Draft6Validator:
     schema = json.loads((FIXTURES / "c3voc-schema.json").read_text())
@@ -65,12 +69,3 @@ async def run_import(app: Starlette, data: bytes) -> ImportReport:
         report = await import_schedule(db, data, default_time_zone=TZ)
         await db.commit()
     return report
-
-
-FIXTURES = SCHEDULE_FIXTURES
-
-
-SHARED_XSD = Path("/work/shared/specs/schedule.xml.xsd")
-
-
-TZ = "Europe/Berlin"
