@@ -6,16 +6,14 @@ shows the same, drawn by the server."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import pytest_asyncio
 
-from tests.support.app import TemplateDatabases, csrf_of, login
-from tests.support.app_server import AppServer, start_app_server
+from tests.support.app import csrf_of, login
+from tests.support.app_server import AppServer
 from tests.support.stage import SPEAKER, browser_login, speaker_session
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -26,18 +24,6 @@ TRACKS_ENDED = """() => {
   return camera !== null && camera.stream.getTracks().length > 0
     && camera.stream.getTracks().every((t) => t.readyState === 'ended');
 }"""
-
-
-@pytest_asyncio.fixture
-async def server(
-    template_databases: TemplateDatabases, tmp_path: Path
-) -> AsyncIterator[tuple[AppServer, Path]]:
-    url = await template_databases.sqlite(seeded=True)
-    server = start_app_server(tmp_path, url)
-    try:
-        yield server, Path(url.removeprefix("sqlite+aiosqlite:///"))
-    finally:
-        server.stop()
 
 
 async def _organiser(base: str, session_id: int, path: str, **data: str) -> None:
@@ -51,9 +37,9 @@ async def _organiser(base: str, session_id: int, path: str, **data: str) -> None
 
 
 async def test_an_ended_talk_closes_qa_chat_and_camera_without_reload(
-    server: tuple[AppServer, Path], browser: Any, tmp_path: Path
+    live_server: tuple[AppServer, Path], browser: Any, tmp_path: Path
 ) -> None:
-    app_server, db_path = server
+    app_server, db_path = live_server
     base = app_server.base_url
     session_id = speaker_session(db_path, SPEAKER)
     await _organiser(base, session_id, "/live/start")

@@ -8,16 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import pytest_asyncio
 
-from tests.support.app import TemplateDatabases
-from tests.support.app_server import AppServer, start_app_server
+from tests.support.app_server import AppServer
 from tests.support.stage import go_live, speaker_session, tile_frames, wait_or_fail
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -32,18 +29,6 @@ window.RTCPeerConnection = class extends Native {
 };
 """
 HLS_DELAY = re.compile(r"HLS-Stream, etwa \d+ Sekunden hinter live")
-
-
-@pytest_asyncio.fixture
-async def server(
-    template_databases: TemplateDatabases, tmp_path: Path
-) -> AsyncIterator[tuple[AppServer, Path]]:
-    url = await template_databases.sqlite(seeded=True)
-    app = start_app_server(tmp_path, url)
-    try:
-        yield app, Path(url.removeprefix("sqlite+aiosqlite:///"))
-    finally:
-        app.stop()
 
 
 async def _hls_positions(page: Any) -> list[float]:
@@ -69,9 +54,9 @@ async def _hls_advances(page: Any, message: str, seats: int = 2) -> None:
 
 
 async def test_hls_when_webrtc_cannot_connect_and_by_the_viewers_choice(
-    server: tuple[AppServer, Path], browser: Any
+    live_server: tuple[AppServer, Path], browser: Any
 ) -> None:
-    app, db_path = server
+    app, db_path = live_server
     base = app.base_url
     session_id = speaker_session(db_path, SPEAKER)
     speaker_context = await browser.new_context(permissions=["camera", "microphone"])
