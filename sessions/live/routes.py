@@ -254,16 +254,22 @@ async def _hand_over_to_next(request: Request) -> Response:
     return RedirectResponse(f"/sessions/{following[0].id}/stage", status_code=303)
 
 
-async def recording_media(request: Request) -> Response:
-    """A recording, streamed with Range support so players can seek."""
+async def _path_recording(request: Request, db: AsyncSession) -> Recording:
+    """The recording the path names, of the session the path names; 404 otherwise."""
     session_id = path_id(request.path_params, "session_id", "Programmpunkt")
     recording_id = path_id(request.path_params, "recording_id", "Aufzeichnung")
+    recording = await db.get(Recording, recording_id)
+    if recording is None or recording.session_id != session_id:
+        raise HTTPError(404, "Aufzeichnung nicht gefunden.")
+    return recording
+
+
+async def recording_media(request: Request) -> Response:
+    """A recording, streamed with Range support so players can seek."""
     async with app_services(request).db.session() as db:
-        recording = await db.get(Recording, recording_id)
-        if recording is None or recording.session_id != session_id:
-            raise HTTPError(404, "Aufzeichnung nicht gefunden.")
+        recording = await _path_recording(request, db)
         if not recording.published:
-            session = await get_session(db, session_id)
+            session = await get_session(db, recording.session_id)
             if not await may_publish(db, current_user(request), session):
                 raise HTTPError(404, "Aufzeichnung nicht gefunden.")
     return await range_response(
@@ -279,13 +285,10 @@ async def toggle_recording(request: Request) -> Response:
     """Organisers publish or withdraw a recording."""
     require_user(current_user(request), Role.organiser)
     form = await read_form(request)
-    session_id = path_id(request.path_params, "session_id", "Programmpunkt")
-    recording_id = path_id(request.path_params, "recording_id", "Aufzeichnung")
     async with app_services(request).db.session() as db:
-        recording = await db.get(Recording, recording_id)
-        if recording is None or recording.session_id != session_id:
-            raise HTTPError(404, "Aufzeichnung nicht gefunden.")
+        recording = await _path_recording(request, db)
         recording.published = form.get("published") == "1"
+        session_id = recording.session_id
         await db.commit()
     return RedirectResponse(f"/sessions/{session_id}", status_code=303)
 

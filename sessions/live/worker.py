@@ -202,22 +202,13 @@ async def _serve(config: LiveConfig) -> None:
 
     async def handle(message: Message) -> Any:
         op = message.get("op")
-        if op == "publish":
-            answer = await registry.publish(
-                message["session"],
-                message["sdp"],
-                message["type"],
-                message["publisher"],
-                record=message.get("record", True),
-            )
-            return {"sdp": answer.sdp, "type": answer.type}
-        if op == "watch":
-            answer = await registry.watch(
-                message["session"],
-                message["sdp"],
-                message["type"],
-                record=message.get("record", True),
-            )
+        if op in ("publish", "watch"):
+            stage = registry.stage(message["session"], message.get("record", True))
+            sdp, kind = message["sdp"], message["type"]
+            if op == "publish":
+                answer = await stage.publish(sdp, kind, message["publisher"])
+            else:
+                answer = await stage.watch(sdp, kind)
             return {"sdp": answer.sdp, "type": answer.type}
         if op == "describe":
             return await registry.describe(message["session"])
