@@ -20,6 +20,7 @@ import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from sessions.live.config import LiveConfig
@@ -134,6 +135,16 @@ class LiveEngine:
             )  # fmt: skip
         finally:
             self._down = False
+
+    async def end(self, session_id: str) -> list[Path]:
+        """End the talk's stage (see :meth:`LiveRegistry.end`); 503 while the worker is
+        being restarted. An engine that never ran has no stage to end, so ending a talk
+        nobody published to starts no worker."""
+        if self._down:
+            raise LiveError(503, RESTARTING_MESSAGE)
+        async with self._lock:  # a start under way finishes first
+            engine = self._engine
+        return await engine.end(session_id) if engine is not None else []
 
     async def describe(self, session_id: str) -> dict[str, Any]:
         """The stage's description; ``interrupted`` while the worker is being restarted."""

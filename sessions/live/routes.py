@@ -107,7 +107,7 @@ async def _end_stage(request: Request, session_id: int) -> None:
     restarted this answers 503 and changes nothing (no half-ended talk); parts a dead
     worker left are joined into the talk's one recording."""
     parts = live_parts(request)
-    await (await parts.engine.get()).end(str(session_id))
+    await parts.engine.end(str(session_id))
     await parts.archive.finish_interrupted(str(session_id))
     await _set_state(request, session_id, LiveState.ended)
 
