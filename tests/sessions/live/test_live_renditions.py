@@ -171,9 +171,13 @@ async def test_renditions_setting_reaches_the_engine(tmp_path: Path) -> None:
         }
     )
     assert settings.live_renditions is False
-    engine = LiveEngine(settings, on_recording_finished=None)  # type: ignore[arg-type]
+    engine = LiveEngine(
+        LiveConfig.from_settings(settings),
+        in_worker=settings.live_worker,
+        on_recording_finished=None,  # type: ignore[arg-type]
+    )
     registry = await engine.get()
-    assert isinstance(registry, LiveRegistry) and registry.renditions is False
+    assert isinstance(registry, LiveRegistry) and registry.config.renditions is False
     assert registry.stage("x").renditions is False
     await engine.close()
 
