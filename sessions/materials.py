@@ -20,8 +20,8 @@ from booths.services import StoredUpload, kind_for_type
 from fair.auth import CurrentUser, require_user
 from fair.errors import HTTPError, bad_request, not_found
 from sessions.models import ProgrammeSession, SessionMaterial, SessionMaterialDownloads
-from sessions.qa import can_moderate
 from sessions.search import rebuild_programme_index
+from sessions.team import is_session_team
 
 MAX_TITLE = 200
 Direction = Literal["up", "down"]
@@ -42,7 +42,7 @@ async def require_material_editor(
     speakers, its moderators and the organisers."""
     user = require_user(user)
     await visible_session(db, session_id)
-    if not await can_moderate(db, user, session_id):
+    if not await is_session_team(db, user, session_id):
         raise HTTPError(403, "Nur die Mitwirkenden dieses Programmpunkts und die Organisation.")
     return user
 
