@@ -18,7 +18,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from bench.chat_fanout import BenchClient, Stats, percentile, raise_open_files
+from bench.chat_fanout import percentile
+from bench.chat_fanout_clients import BenchClient, Stats, raise_open_files
 from bench.pages_server import get_json
 
 WRK_MIX = """
