@@ -28,10 +28,11 @@ from fair.form_errors import field_errors
 from fair.i18n import gettext_for
 from fair.ids import MAX_ID, parse_id, path_id
 from fair.models import Role
+from fair.ordering import parse_direction
 from fair.web import check_csrf, current_user, form_int, form_text, language, read_form, render
 from sessions import qa
 from sessions.archive_mode import archive_active, set_archive_mode
-from sessions.faq_admin import edit_faq, move_faq, parse_direction
+from sessions.faq_admin import edit_faq, move_faq
 from sessions.importers import MAX_SCHEDULE_BYTES, import_schedule
 from sessions.models import ProgrammeSession, SessionKind
 from sessions.queries import (
