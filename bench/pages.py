@@ -15,7 +15,7 @@ Not a test. One run measures, side by side on the same machine:
     .venv/bin/python bench/pages.py run --database postgresql
 
 The database is the demo fair, created fresh in a temporary directory (PostgreSQL: a
-throwaway cluster from ``tests/pg_server.py``). Figures go to stdout as JSON lines and a
+throwaway cluster from ``tests/support/pg_server.py``). Figures go to stdout as JSON lines and a
 Markdown table; docs/benchmarks.md holds measured runs.
 """
 

@@ -22,7 +22,7 @@ FAIR = str(Path(sys.executable).with_name("fair"))
 def prepare_database(kind: str, workdir: Path) -> tuple[str, Any]:
     """A database URL holding the demo fair, and what to stop afterwards."""
     if kind == "postgresql":
-        from tests import pg_server
+        from tests.support import pg_server
 
         cluster = pg_server.start_cluster()
         cluster.psql("CREATE DATABASE bench")

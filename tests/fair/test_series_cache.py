@@ -18,14 +18,14 @@ from starlette.applications import Starlette
 from fair.app_services import app_services
 from fair.branding import load_branding
 from fair.models import EventSeries
-from tests.conftest import _running_app, make_client, make_settings
+from tests.support.app import make_client, make_settings, running_app
 
 
 @pytest_asyncio.fixture
 async def uncached_app(demo_database_url: str, tmp_path: Path) -> AsyncIterator[Starlette]:
     """Without the page cache, so each page shows what the series cache holds now."""
     settings = make_settings(demo_database_url, tmp_path, page_cache_bytes=0)
-    async for app in _running_app(settings):
+    async for app in running_app(settings):
         yield app
 
 
