@@ -16,8 +16,9 @@ from booths.analytics import fair_today
 from booths.editor import forget_upload, receive_upload
 from fair.app_services import app_services
 from fair.downloads import counts_as_download, send_stored_file
-from fair.errors import bad_request, not_found
+from fair.errors import not_found
 from fair.ids import path_id
+from fair.ordering import parse_direction
 from fair.web import current_user, form_text, read_form, render
 from sessions import materials as rules
 
@@ -81,13 +82,7 @@ async def move(request: Request) -> Response:
     form = await read_form(request)
     async with app_services(request).db.session() as db:
         await rules.require_material_editor(db, current_user(request), session_id)
-        direction: rules.Direction
-        if form.get("direction") == "up":
-            direction = "up"
-        elif form.get("direction") == "down":
-            direction = "down"
-        else:
-            raise bad_request("direction", "up oder down")
+        direction = parse_direction(form.get("direction"))
         materials = await rules.materials_of(db, session_id)
         await rules.move_material(db, materials, material_id, direction)
         await db.commit()

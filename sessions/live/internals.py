@@ -54,7 +54,7 @@ USES: tuple[tuple[str, str, str], ...] = (
     # the light receiver of the benchmarks (path from the repository root)
     ("tests/support/light_receiver.py", "RTCIceTransport", "_connection"),
     ("tests/support/light_receiver.py", "aioice.Connection", "_protocols"),
-    ("tests/support/light_receiver.py", "asyncio datagram transport", "pause_reading"),
+    ("tests/support/light_pump.py", "asyncio datagram transport", "pause_reading"),
 )
 
 
