@@ -23,9 +23,9 @@ from websockets.exceptions import ConnectionClosed
 
 from booths import appointments as service
 from booths.queries import get_booth
-from fair.db import Database, utcnow
+from fair.db import Database
 from tests.app_server import AppServer, start_app_server
-from tests.appointment_helpers import OWN, slot_at
+from tests.appointment_helpers import OWN, fair_clock_now, slot_at
 from tests.booth_helpers import KRZ
 from tests.conftest import DEMO_PASSWORD, TemplateDatabases
 from tests.redis_server import RedisServer
@@ -67,7 +67,7 @@ async def _book(database_url: str, slot_id: int, *, now: datetime | None = None)
                 booth,
                 service.BookingInput(slot_id, "Vera Visitor", "vera@example.org", "Test", True),
                 secret_key=SECRET,
-                now=now,
+                now=now or fair_clock_now(),
             )
             await db.commit()
             return booking.token, booking.appointment.id
@@ -197,18 +197,23 @@ async def test_room_socket_refuses(fair: Fair, path: str, code: int) -> None:
 
 
 async def test_open_connections_are_closed_when_the_room_closes(fair: Fair) -> None:
+    """Times are on the servers' fair clock (``FAIR_TODAY``), not the wall clock."""
     database = Database(fair.database_url)
     try:
         # ended 15 minutes minus 3 seconds ago: the grace period runs out in 3 s
         ending = await slot_at(database, OWN, timedelta(minutes=-45, seconds=3), minutes=30)
+        # its grace ran out a minute ago: the room is closed to newcomers
+        over = await slot_at(database, OWN, timedelta(minutes=-46), minutes=30)
     finally:
         await database.dispose()
-    token, _ = await _book(fair.database_url, ending, now=utcnow() - timedelta(hours=2))
+    before = fair_clock_now() - timedelta(hours=2)
+    token, _ = await _book(fair.database_url, ending, now=before)
+    over_token, _ = await _book(fair.database_url, over, now=before)
     async with connect(ws_url(fair.a, f"/ws/appointments/{token}")) as ws:
         await ws.send(json.dumps({"type": "hello"}))
         await receive_until(ws, "welcome")
         assert await closed_with(ws, timeout=10) == 4410
-    async with connect(ws_url(fair.a, f"/ws/appointments/{token}")) as late:
+    async with connect(ws_url(fair.a, f"/ws/appointments/{over_token}")) as late:
         assert await closed_with(late) == 4410
 
 
