@@ -62,8 +62,9 @@ LIMITS = ChannelLimits(
     max_per_address=8,
 )
 """Joining three others and then sharing the screen (descriptions plus trickled
-candidates for every new media section, on every connection) fits the burst; a client
-that keeps sending faster than 2.5 messages a second is closed."""
+candidates for every new media section, on every connection) fits the burst; past it and
+its backlog allowance single messages are refused, and a client that keeps sending
+through the refusals is closed (``serve_channel``'s rules)."""
 
 
 def call_channel(appointment_id: int) -> str:

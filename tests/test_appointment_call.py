@@ -230,7 +230,7 @@ LONG_SDP = {"type": "signal", "to": PEER, "description": {"type": "offer", "sdp"
         ([json.dumps({"type": "signal", "to": "everyone", "candidate": {"candidate": "x"}})], 1008),
         ([json.dumps({"type": "signal", "to": "0" * 12})], 1008),
         ([json.dumps({"type": "record"})], 1008),
-        ([json.dumps({"type": "here", "to": "0" * 12})] * 200, 1008),  # flood
+        ([json.dumps({"type": "here", "to": "0" * 12})] * 600, 1008),  # flood
         (["not json"], 1007),
     ],
 )  # fmt: skip
