@@ -29,7 +29,7 @@ from aiortc import RTCPeerConnection, RTCSessionDescription
 from .errors import LiveError
 from .frames import EncodedFrame, Subscriber
 from .ice import LOOPBACK_ARG, LOOPBACK_HELP, allow_loopback_candidates
-from .medialoop import lower_own_priority
+from .medialoop import HELPER_NICE_INCREMENT, lower_own_priority
 from .rpc import PendingCalls
 from .viewers import answer_viewer
 
@@ -286,11 +286,6 @@ async def _serve(fd: int, config: dict[str, Any]) -> None:
         pass
     await asyncio.gather(*(pc.close() for pc in viewers), return_exceptions=True)
     writer.close()
-
-
-#: How much nicer than the engine a fan-out helper runs: a join burst or a full helper
-#: delays its own viewers' packets, never the shared encoder and the recording.
-HELPER_NICE_INCREMENT = 5
 
 
 def main() -> None:
