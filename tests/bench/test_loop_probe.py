@@ -10,7 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from bench.loop_probe import LoopProbe
-from tests.app_server import start_app_server
+from tests.support.app_server import start_app_server
 
 BLOCK_SECONDS = 1.5
 

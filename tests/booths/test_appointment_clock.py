@@ -19,7 +19,8 @@ from starlette.applications import Starlette
 
 from booths.models import Appointment
 from fair.app_services import app_services
-from tests.appointment_helpers import (
+from tests.support.app import csrf_of, login, make_client
+from tests.support.appointment_helpers import (
     FUTURE_DAY,
     OWN,
     book_slot,
@@ -29,8 +30,7 @@ from tests.appointment_helpers import (
     slot_at,
     token_of,
 )
-from tests.booth_helpers import KRZ, app_with
-from tests.conftest import csrf_of, login, make_client
+from tests.support.booth_helpers import KRZ, app_with
 
 pytestmark = pytest.mark.asyncio
 

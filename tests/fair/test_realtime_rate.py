@@ -12,7 +12,8 @@ from typing import Any
 from websockets.asyncio.client import ClientConnection, connect
 
 from fair.realtime import ChannelLimits
-from tests.test_realtime import Instance, closed_with, local, recv_events, unique
+from tests.fair.test_realtime import local, recv_events, unique
+from tests.support.realtime import Instance, closed_with
 
 __all__ = ["local"]
 

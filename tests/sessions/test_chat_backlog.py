@@ -14,8 +14,9 @@ from typing import Any
 from websockets.asyncio.client import ClientConnection, connect
 
 from fair.realtime import ChannelLimits
-from tests.test_qa_chat import OPENING, _session_id, http_to, live, ws_url
-from tests.test_realtime import Instance
+from tests.sessions.test_qa_chat import live
+from tests.support.qa import OPENING, http_to, session_id_of, ws_url
+from tests.support.realtime import Instance
 
 __all__ = ["live"]
 
@@ -34,7 +35,7 @@ async def test_queued_chat_arrives_in_a_burst_and_nobody_is_disconnected(
     live: Instance,
 ) -> None:
     async with http_to(live) as http:
-        session_id = await _session_id(http, OPENING)
+        session_id = await session_id_of(http, OPENING)
     path = f"/ws/sessions/{session_id}"
     async with (
         connect(ws_url(live, path), compression=None) as reader,

@@ -17,11 +17,10 @@ import pytest
 import pytest_asyncio
 
 from fair.storage import LocalStorage
-from tests.app_server import start_app_server
-from tests.conftest import launched_chromium
-from tests.test_archive import FIRST_MORNING
-from tests.test_archive_browser import _seed
-from tests.test_autoplay_blocked_browser import BLOCKING_ARGS
+from tests.sessions.live.test_autoplay_blocked_browser import BLOCKING_ARGS
+from tests.sessions.test_archive_browser import _seed
+from tests.support.app import launched_chromium
+from tests.support.app_server import FIRST_MORNING, start_app_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -21,7 +21,7 @@ from sessions.live.medialoop import (
     PRIORITY_FALLBACK,
     PRIORITY_RAISED,
 )
-from tests.app_server import start_app_server
+from tests.support.app_server import start_app_server
 
 ROOT = Path(__file__).resolve().parents[3]
 
