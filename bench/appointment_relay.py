@@ -46,7 +46,8 @@ def _serve(conn: Connection) -> None:
             if message is None:
                 break
             name, sdp = message
-            answer = await relays.join(1, utcnow() + timedelta(hours=1), name, sdp)
+            now = utcnow()
+            answer = await relays.join(1, now + timedelta(hours=1), name, sdp, now=now)
             conn.send(answer.sdp)
         await relays.close()
 

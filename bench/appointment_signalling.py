@@ -33,7 +33,7 @@ from fair.db import Database  # noqa: E402
 from fair.migrate import upgrade_database  # noqa: E402
 from fair.seed import seed_demo_fair  # noqa: E402
 from tests.support.app_server import start_app_server  # noqa: E402
-from tests.support.appointment_helpers import OWN, slot_at  # noqa: E402
+from tests.support.appointment_helpers import OWN, fair_clock_now, slot_at  # noqa: E402
 from tests.support.redis_server import RedisServer  # noqa: E402
 
 SECRET = "bench-secret"
@@ -81,7 +81,7 @@ async def main() -> None:
     async with database.session() as db:
         booth = await get_booth(db, OWN)
         data = service.BookingInput(slot, "Bench", "bench@example.org", "Bench", True)
-        booking = await service.book(db, booth, data, secret_key=SECRET)
+        booking = await service.book(db, booth, data, secret_key=SECRET, now=fair_clock_now())
         await db.commit()
     await database.dispose()
     (work / "a").mkdir()

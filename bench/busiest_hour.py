@@ -13,7 +13,8 @@ PostgreSQL), for ``--seconds`` each, with the parts of ``--parts`` together:
 * ``live``: the same talk live, a synthetic speaker and ``--viewers`` WebRTC viewers
   (bench/live_load.py), then the talk ends and the recording's frame rate is read.
 
-A ``/healthz`` probe every 50 ms runs always. Server CPU is sampled per process (web,
+A ``/healthz`` probe every 50 ms runs always, in a process of its own
+(bench/loop_probe.py). Server CPU is sampled per process (web,
 live media worker, fan-out helpers; psutil) over the measured time. ``--alone`` first runs
 every part alone (its own cost), ``--without-cache`` repeats the whole run with the page
 cache off (``FAIR_PAGE_CACHE_BYTES=0``). Load generators run in processes of their own.
@@ -43,10 +44,10 @@ sys.path.insert(0, str(ROOT))
 
 from bench import exhibitor_load, live_load, qa_load  # noqa: E402
 from bench.chat_fanout import free_port, raise_open_files  # noqa: E402
+from bench.loop_probe import LoopProbe  # noqa: E402
 from bench.pages import (  # noqa: E402
     chat,
     get_json,
-    loop_probe,
     page_urls,
     prepare_database,
     start_server,
@@ -83,7 +84,8 @@ async def load(job: dict[str, Any]) -> dict[str, Any]:
         await ready.wait()
     print(json.dumps({"ready": True}), flush=True)
     go.set()
-    tasks["loop"] = asyncio.create_task(loop_probe(port, seconds))
+    # the stall probe in a process of its own: this process's clients stall its loop too
+    tasks["loop"] = asyncio.create_task(LoopProbe.start(port, seconds).wait())
     if "pages" in parts:
         urls = job["urls"]
         anonymous = args.visitors - (args.logged_in if cookies else 0)

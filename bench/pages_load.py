@@ -20,6 +20,7 @@ from typing import Any
 
 from bench.chat_fanout import percentile
 from bench.chat_fanout_clients import BenchClient, Stats, raise_open_files
+from bench.loop_probe import LoopProbe
 from bench.pages_server import get_json
 
 WRK_MIX = """
@@ -270,32 +271,6 @@ async def chat(
     }
 
 
-async def loop_probe(port: int, seconds: float, every: float = 0.05) -> dict[str, Any]:
-    """``/healthz`` every 50 ms on one keep-alive connection: it needs nothing but the
-    server's event loop, so its latency is how long a page render (or anything else)
-    held the loop that also carries the chat frames."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    request = f"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
-    times: list[float] = []
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        began = time.monotonic()
-        writer.write(request)
-        head = await reader.readuntil(b"\r\n\r\n")
-        length = int(re.search(rb"(?i)content-length: (\d+)", head).group(1))  # type: ignore[union-attr]
-        await reader.readexactly(length)
-        times.append((time.monotonic() - began) * 1000)
-        await asyncio.sleep(max(0.0, every - (time.monotonic() - began)))
-    writer.close()
-    times.sort()
-    return {
-        "probes": len(times),
-        "p50_ms": round(quantile(times, 0.5), 2),
-        "p99_ms": round(quantile(times, 0.99), 2),
-        "max_ms": round(times[-1], 2) if times else None,
-    }
-
-
 def chat_session(port: int) -> int:
     """A talk whose chat is open (not over yet): an ended talk's chat is read-only."""
     now = datetime.now(UTC)
@@ -315,6 +290,6 @@ async def busy_hour(
     )
     await ready.wait()
     go.set()
-    probe = asyncio.create_task(loop_probe(port, args.seconds))
+    probe = LoopProbe.start(port, args.seconds)  # a process of its own, not this loop
     pages = await visitors(port, urls, args.visitors, args.every, args.seconds)
-    return {"pages": pages, "chat": await chat_task, "loop": await probe}
+    return {"pages": pages, "chat": await chat_task, "loop": await probe.wait()}

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import datetime
 from datetime import time as clock
 from typing import Any
 
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import RedirectResponse, Response
 
 from booths import appointments as service
@@ -26,7 +27,6 @@ from booths.appointments import appointment_consent
 from booths.models import Appointment, Booth
 from booths.services import RETENTION_DAYS, require_booth_editor
 from fair.app_services import app_services
-from fair.db import utcnow
 from fair.errors import HTTPError
 from fair.i18n import gettext_for
 from fair.ids import MAX_ID, parse_id
@@ -54,6 +54,12 @@ def _tz(request: Request) -> str:
     return str(app_services(request).settings.time_zone)
 
 
+def fair_now(request: HTTPConnection) -> datetime:
+    """The fair's clock (``FAIR_TODAY`` moves it), which decides what is bookable and
+    when rooms open: the same "now" as the programme and the archive."""
+    return app_services(request).settings.now()
+
+
 async def _booking_page(
     request: Request,
     booth: Booth,
@@ -61,9 +67,9 @@ async def _booking_page(
     form: dict[str, str] | None = None,
     error: HTTPError | None = None,
 ) -> Response:
+    now = fair_now(request)
     async with app_services(request).db.session() as db:
-        slots = (await service.slots_for_booths(db, [booth.id]))[booth.id]
-    now = utcnow()
+        slots = (await service.slots_for_booths(db, [booth.id], since=now))[booth.id]
     free = [s.slot for s in slots if not s.booked and s.slot.starts_at > now]
     return render(
         request,
@@ -127,6 +133,7 @@ async def _book_with_retry(
                     secret_key=_secret(request),
                     gettext=gettext,
                     time_zone=_tz(request),
+                    now=fair_now(request),
                 )
                 await db.commit()
                 return booking
@@ -192,7 +199,7 @@ async def appointment_cancel(request: Request) -> Response:
     async with app_services(request).db.session() as db:
         appointment = await service.appointment_for_token(db, _secret(request), token)
         booth = await get_booth_by_id(db, appointment.booth_id)
-        await service.cancel(db, appointment, time_zone=_tz(request))
+        await service.cancel(db, appointment, time_zone=_tz(request), now=fair_now(request))
         await db.commit()
     links = Links.for_token(base_url(request), token)
     await send_cancellation_mails(request.app, appointment, booth, links)
@@ -217,7 +224,7 @@ def _room_context(
 
 async def visitor_room(request: Request) -> Response:
     appointment, booth = await _visitor_appointment(request)
-    closes = service.check_room_open(appointment.slot, time_zone=_tz(request))
+    closes = service.check_room_open(appointment.slot, fair_now(request), _tz(request))
     token = request.path_params["token"]
     response = render(
         request,
@@ -247,7 +254,7 @@ async def staff_appointment(request: Request) -> tuple[Appointment, Booth]:
 
 async def staff_room(request: Request) -> Response:
     appointment, booth = await staff_appointment(request)
-    closes = service.check_room_open(appointment.slot, time_zone=_tz(request))
+    closes = service.check_room_open(appointment.slot, fair_now(request), _tz(request))
     response = render(
         request,
         "booths/appointment_room.html",
@@ -268,7 +275,7 @@ async def slots_page(
     async with app_services(request).db.session() as db:
         booth = await service.appointment_booth(db, slug=request.path_params["slug"])
         require_booth_editor(current_user(request), booth)
-        slots = (await service.slots_for_booths(db, [booth.id]))[booth.id]
+        slots = (await service.slots_for_booths(db, [booth.id], since=fair_now(request)))[booth.id]
         days = await service.event_days(db)
     return render(
         request,
@@ -309,7 +316,9 @@ async def slots_publish(request: Request) -> Response:
                 last=_form_time(form_text(form, "until", max_length=8), "until"),
                 minutes=form_int(form, "minutes", minimum=1, maximum=600) or 0,
             )
-            await service.publish_slots(db, booth, plan, time_zone=_tz(request))
+            await service.publish_slots(
+                db, booth, plan, time_zone=_tz(request), now=fair_now(request)
+            )
             await db.commit()
         except HTTPError as exc:
             if exc.status_code == 404:

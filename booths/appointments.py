@@ -12,6 +12,13 @@ matches, and a cancelled appointment's links die with it. The room is open from
 ``ROOM_EARLY`` before the slot to ``ROOM_GRACE`` after it; outside that, every link and
 the dashboard refuse to enter. Calls are browser to browser: the server only relays
 signalling and never sees or records media.
+
+Every "now" that decides which slots are bookable and when a room opens or closes is the
+fair's clock (``Settings.now()``, moved by ``FAIR_TODAY``), handed in by the caller, so
+appointments agree with the programme, the archive and the analytics of the same fair.
+The functions take it as a required argument: a forgotten one fails loudly instead of
+quietly falling back to the wall clock. Records of what really happened (consent given,
+held, retention) keep the real time.
 """
 
 from __future__ import annotations
@@ -79,11 +86,11 @@ async def publish_slots(
     plan: SlotPlan,
     *,
     time_zone: str,
-    now: datetime | None = None,
+    now: datetime,
 ) -> list[AppointmentSlot]:
-    """Cut ``first``–``last`` into slots; refuse the past, times outside the day's
-    opening hours and overlaps with the contact person's existing slots."""
-    now = now or utcnow()
+    """Cut ``first``–``last`` into slots; refuse the past (of the fair's clock ``now``),
+    times outside the day's opening hours and overlaps with the contact person's
+    existing slots."""
     contact = find_contact(booth, plan.contact_person_id)  # 404 for another booth's person
     if plan.minutes not in SLOT_MINUTES:
         raise bad_request("minutes", "erlaubt sind " + ", ".join(map(str, SLOT_MINUTES)))
@@ -165,10 +172,10 @@ class OpenSlot:
 
 
 async def slots_for_booths(
-    db: AsyncSession, booth_ids: Sequence[int], *, since: datetime | None = None
+    db: AsyncSession, booth_ids: Sequence[int], *, since: datetime
 ) -> dict[int, list[OpenSlot]]:
-    """Future slots per booth with whether each is booked, in one query."""
-    since = since or utcnow()
+    """Slots per booth that end after ``since`` (the fair's now) with whether each is
+    booked, in one query."""
     rows = (
         await db.execute(
             select(AppointmentSlot, Appointment.id)
@@ -222,15 +229,15 @@ async def book(
     secret_key: str,
     gettext: Translate = _same,
     time_zone: str = "Europe/Berlin",
-    now: datetime | None = None,
+    now: datetime,
     email_required: bool = True,
 ) -> Booking:
-    """Book a free future slot of this booth; the caller commits.
+    """Book a slot of this booth that has not begun by ``now`` (the fair's clock); the
+    caller commits. The consent record carries the real time it was given.
 
     Raises 409 when someone else was faster (also when both inserts race: the unique
     slot id refuses the second; the caller's transaction is then rolled back).
     """
-    now = now or utcnow()
     if not data.consent:
         raise bad_request(
             "consent",
@@ -251,7 +258,7 @@ async def book(
         topic=data.topic,
         language=data.language,
         room_key_hash=_hash(key),
-        **consent_record(booth, appointment_consent_purpose(booth, gettext), gettext, now),
+        **consent_record(booth, appointment_consent_purpose(booth, gettext), gettext, utcnow()),
     )
     db.add(appointment)
     try:
@@ -340,10 +347,10 @@ async def cancel(
     appointment: Appointment,
     *,
     time_zone: str = "Europe/Berlin",
-    now: datetime | None = None,
+    now: datetime,
 ) -> None:
-    """Delete the booking (the slot is free again) and count the cancellation."""
-    now = now or utcnow()
+    """Delete the booking (the slot is free again) and count the cancellation; 409 once
+    the slot is over by the fair's clock ``now``."""
     if appointment.slot.ends_at <= now:
         raise HTTPError(409, "Dieser Termin ist bereits vorbei.")
     await db.delete(appointment)
@@ -359,10 +366,10 @@ def room_window(slot: AppointmentSlot) -> tuple[datetime, datetime]:
 
 
 def check_room_open(
-    slot: AppointmentSlot, now: datetime | None = None, time_zone: str = "Europe/Berlin"
+    slot: AppointmentSlot, now: datetime, time_zone: str = "Europe/Berlin"
 ) -> datetime:
-    """The time the room closes; 403 before it opens, 410 after it closed."""
-    now = now or utcnow()
+    """The time the room closes; 403 before it opens, 410 after it closed, both by the
+    fair's clock ``now``."""
     opens, closes = room_window(slot)
     if now < opens:
         at = to_local(opens, time_zone)
@@ -429,10 +436,11 @@ async def totals_for_booths(
 
 
 async def appointments_for_booths(
-    db: AsyncSession, booth_ids: Sequence[int], *, since: datetime | None = None
+    db: AsyncSession, booth_ids: Sequence[int], *, now: datetime
 ) -> list[Appointment]:
-    """Upcoming (and running) bookings of these booths for the dashboard."""
-    since = since or utcnow() - ROOM_GRACE
+    """Upcoming (and running) bookings of these booths for the dashboard, by the fair's
+    clock ``now``: a booking stays listed while its room is open."""
+    since = now - ROOM_GRACE
     return list(
         (
             await db.scalars(

@@ -38,7 +38,6 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from av.frame import Frame
 from av.packet import Packet
 
-from fair.db import utcnow
 from fair.errors import HTTPError
 from sessions.live.errors import LiveError
 from sessions.live.sdp import check_offer
@@ -133,18 +132,25 @@ class _Seat:
 class RelayRoom:
     """The server side of one appointment's relayed call: up to four seats."""
 
-    def __init__(self, key: int, closes: datetime, configuration: list[dict[str, object]]):
+    def __init__(
+        self, key: int, closes: datetime, now: datetime, configuration: list[dict[str, object]]
+    ):
+        """``closes`` and ``now`` are on the fair's clock (``FAIR_TODAY`` moves it); the
+        room closes after the time between them, measured on the loop's own clock."""
         self.key = key
-        self.closes = closes
+        loop = asyncio.get_running_loop()
+        self._closes_at = loop.time() + max((closes - now).total_seconds(), 0.0)
         self._ice = configuration
         self._relay = MediaRelay()
         self._seats: list[_Seat | None] = [None] * SEATS
-        self._closer = asyncio.get_running_loop().call_later(
-            max((closes - utcnow()).total_seconds(), 0.0),
-            lambda: asyncio.ensure_future(self.close()),
-        )
+        self._closer = loop.call_at(self._closes_at, lambda: asyncio.ensure_future(self.close()))
         self.closed = False
         self._timers: set[asyncio.Future[None]] = set()
+
+    @property
+    def over(self) -> bool:
+        """Whether the room's closing time has come."""
+        return asyncio.get_running_loop().time() >= self._closes_at
 
     @property
     def occupied(self) -> int:
@@ -276,11 +282,17 @@ class CallRelays:
         return self._rooms.get(appointment_id)
 
     async def join(
-        self, appointment_id: int, closes: datetime, participant: str, offer_sdp: str
+        self,
+        appointment_id: int,
+        closes: datetime,
+        participant: str,
+        offer_sdp: str,
+        *,
+        now: datetime,
     ) -> RTCSessionDescription:
         room = self._rooms.get(appointment_id)
         if room is None or room.closed:
-            room = RelayRoom(appointment_id, closes, self._ice)
+            room = RelayRoom(appointment_id, closes, now, self._ice)
             self._rooms[appointment_id] = room
         try:
             return await room.join(participant, offer_sdp)
@@ -289,7 +301,7 @@ class CallRelays:
 
     def _forget_empty(self) -> None:
         for key, room in list(self._rooms.items()):
-            if room.closed or (room.occupied == 0 and room.closes <= utcnow()):
+            if room.closed or (room.occupied == 0 and room.over):
                 del self._rooms[key]
 
     def stats(self) -> dict[str, list[str]]:

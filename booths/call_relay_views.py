@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, Response
 
 from booths import appointments as service
 from booths.app_parts import booth_parts
-from booths.appointment_views import _visitor_appointment, staff_appointment
+from booths.appointment_views import _visitor_appointment, fair_now, staff_appointment
 from booths.call_relay import CallRelays
 from booths.models import Appointment
 from fair.app_services import app_services
@@ -35,12 +35,13 @@ def _participant(request: Request) -> str:
 async def _answer(request: Request, appointment: Appointment, role: str) -> Response:
     """``role`` names whose seat a rejoin may replace: the visitor's link is one person;
     a team member's seat is bound to their account, so nobody else can take it over."""
-    closes = service.check_room_open(appointment.slot)
+    now = fair_now(request)
+    closes = service.check_room_open(appointment.slot, now)
     _rate_limit(request)
     participant = _participant(request)
     sdp, _ = await _read_offer(request)
     relays: CallRelays = booth_parts(request).call_relays
-    answer = await relays.join(appointment.id, closes, f"{role}:{participant}", sdp)
+    answer = await relays.join(appointment.id, closes, f"{role}:{participant}", sdp, now=now)
     if role == "visitor":  # the visitor talks to the team through the server
         async with app_services(request).db.session() as db:
             await service.mark_held(db, appointment, app_services(request).settings.time_zone)

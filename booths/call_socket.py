@@ -39,9 +39,8 @@ from starlette.websockets import WebSocket
 
 from booths import appointments as service
 from booths.app_parts import booth_parts
-from booths.appointment_views import get_booth_by_id
+from booths.appointment_views import fair_now, get_booth_by_id
 from fair.app_services import app_services
-from fair.db import utcnow
 from fair.errors import HTTPError
 from fair.ids import parse_id
 from fair.realtime import ChannelLimits, MessageRejected, serve_channel
@@ -63,8 +62,9 @@ LIMITS = ChannelLimits(
     max_per_address=8,
 )
 """Joining three others and then sharing the screen (descriptions plus trickled
-candidates for every new media section, on every connection) fits the burst; a client
-that keeps sending faster than 2.5 messages a second is closed."""
+candidates for every new media section, on every connection) fits the burst; past it and
+its backlog allowance single messages are refused, and a client that keeps sending
+through the refusals is closed (``serve_channel``'s rules)."""
 
 
 def call_channel(appointment_id: int) -> str:
@@ -86,7 +86,7 @@ async def visitor_call_socket(websocket: WebSocket) -> None:
             appointment = await service.appointment_for_token(
                 db, secret, websocket.path_params["token"]
             )
-        closes = service.check_room_open(appointment.slot)
+        closes = service.check_room_open(appointment.slot, fair_now(websocket))
     except HTTPError as exc:
         await refuse_socket(websocket, _status_code(exc), exc.message[:120])
         return
@@ -108,7 +108,7 @@ async def staff_call_socket(websocket: WebSocket) -> None:
         await refuse_socket(websocket, CLOSE_FORBIDDEN, "not a member of this booth's team")
         return
     try:
-        closes = service.check_room_open(appointment.slot)
+        closes = service.check_room_open(appointment.slot, fair_now(websocket))
     except HTTPError as exc:
         await refuse_socket(websocket, _status_code(exc), exc.message[:120])
         return
@@ -147,7 +147,7 @@ async def _serve_call(websocket: WebSocket, appointment: Any, closes: datetime, 
         else:
             raise MessageRejected("unknown message type")
 
-    closer = asyncio.create_task(_close_at(websocket, closes))
+    closer = asyncio.create_task(_close_at(websocket, closes, fair_now(websocket)))
     try:
         await serve_channel(websocket, channel, hub, on_message, LIMITS)
     finally:
@@ -156,8 +156,10 @@ async def _serve_call(websocket: WebSocket, appointment: Any, closes: datetime, 
             await hub.publish(channel, {"type": "leave", "peer": peer})
 
 
-async def _close_at(websocket: WebSocket, closes: datetime) -> None:
-    await asyncio.sleep(max((closes - utcnow()).total_seconds(), 0))
+async def _close_at(websocket: WebSocket, closes: datetime, now: datetime) -> None:
+    """Close the connection when the room closes: ``closes`` and ``now`` are both on the
+    fair's clock, so the wait is the same on a real or a moved clock."""
+    await asyncio.sleep(max((closes - now).total_seconds(), 0))
     with contextlib.suppress(Exception):
         await websocket.close(CLOSE_CLOSED, "the appointment is over")
 

@@ -24,7 +24,6 @@ from booths.queries import (
 from booths.unread import unread_chat, unread_requests
 from fair.app_services import app_services
 from fair.auth import CurrentUser
-from fair.db import utcnow
 from fair.errors import HTTPError
 from fair.formatting import to_local
 from fair.i18n import gettext_for
@@ -54,7 +53,8 @@ async def exhibitor_dashboard(request: Request) -> Response:
         charts = [(b, analytics.bar_chart(per_booth[b.id])) for b in booths]
         requests = await contact_requests_for(db, [b.id for b in _lead_booths(user, booths)])
         lead_ids = [b.id for b in _lead_booths(user, booths)]
-        booked = await appointments.appointments_for_booths(db, lead_ids)
+        now = app_services(request).settings.now()  # the fair's clock, as the rooms use
+        booked = await appointments.appointments_for_booths(db, lead_ids, now=now)
         appointment_totals = await appointments.totals_for_booths(db, lead_ids)
         unread = {r.id for r in requests if r.read_at is None}
         chat_unread = await unread_chat(db, user.id, booths)
@@ -67,7 +67,7 @@ async def exhibitor_dashboard(request: Request) -> Response:
         "booths/exhibitor.html",
         {
             "appointments": booked,
-            "room_opens_before": utcnow() + appointments.ROOM_EARLY,
+            "room_opens_before": now + appointments.ROOM_EARLY,
             "appointment_totals": appointment_totals,
             "booths": booths,
             "charts": charts,

@@ -155,6 +155,7 @@ async def team_socket(websocket: WebSocket) -> None:
                     secret_key=secret,
                     time_zone=settings.time_zone,
                     gettext=gettext_for(request.language).gettext,
+                    now=settings.now(),
                 )
                 await db.commit()
         except HTTPError as exc:

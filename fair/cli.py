@@ -35,11 +35,13 @@ def _serve(settings: Settings, host: str | None, port: int | None) -> None:
 
     from fair.app import create_app
     from fair.realtime import UVICORN_WS_OPTIONS
+    from sessions.live.medialoop import media_priority_note
 
     app = create_app(settings)
     console.print(
         f"[bold green]fair[/] serving on http://{host or settings.host}:{port or settings.port}"
     )
+    console.print(Text(media_priority_note()), soft_wrap=True)  # said once, on one line
     uvicorn.run(
         app,
         host=host or settings.host,
@@ -365,12 +367,16 @@ def export_static(directory: Path) -> None:
 
 @main.command("settings")
 def show_settings() -> None:
-    """List every FAIR_* setting with its default and meaning."""
+    """List every FAIR_* setting with its default and meaning, and what priority this
+    process's live media thread would get (not a setting: the OS decides)."""
+    from sessions.live.medialoop import media_priority_note
+
     table = Table("variable", "default", "meaning")
     for row in Settings.describe():
         # As Text, not markup strings: help texts hold brackets such as "[/prefix]".
         table.add_row(*(Text(cell) for cell in row))
     Console().print(table)
+    Console().print(Text(media_priority_note()), soft_wrap=True)
 
 
 if __name__ == "__main__":

@@ -9,13 +9,23 @@ Close codes (RFC 6455 §7.4.1), each with a short reason:
 ====  ===========================================================================
 1003  binary frame (this protocol is JSON text only)
 1007  frame is not JSON, or not a JSON object
-1008  rate limit exceeded, too many connections from this address, or a policy
-      refusal raised by ``on_message`` via :class:`MessageRejected`
+1008  rate limit: the client kept sending after its messages were refused; too many
+      connections from this address; or a policy refusal raised by ``on_message`` via
+      :class:`MessageRejected`
 1009  message larger than ``max_message_bytes``
 1011  ``on_message`` failed unexpectedly (logged)
 1013  too slow: the client did not read and its backlog overflowed; or the hub could
       not be joined (Redis unreachable): "try again later"
 ====  ===========================================================================
+
+The rate limit judges what the user sent, not how it arrived. Messages a client queued
+while its connection was slow or reconnecting arrive in one burst although the person
+typed them one by one, so a burst past the allowance is not an offence: up to one more
+allowance of messages is taken at once (the bucket goes into debt, which the client then
+pays back at the allowed rate), and a message beyond that is refused alone with
+``{"type": "error", "field": "rate", "message": "rate: …", "retry_after": seconds}`` in
+the connection's language. Only a client that goes on sending through as many refusals
+as its allowance, a flood, is closed with 1008.
 """
 
 from __future__ import annotations
@@ -31,7 +41,10 @@ from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketState
 
+from fair.i18n import gettext_for
 from fair.realtime.hub import Hub, TooManyConnections
+from fair.templating import N_
+from fair.web import language
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +63,10 @@ class ChannelLimits:
     """What one connection may do. Defaults suit chat and Q&A.
 
     ``rate_messages`` per ``rate_seconds`` is a token bucket: a burst of ``rate_messages``
-    is fine, then one message per ``rate_seconds / rate_messages`` seconds.
+    is fine, then one message per ``rate_seconds / rate_messages`` seconds. A backlog of
+    up to ``rate_messages`` more is taken too; beyond it single messages are refused
+    with an error, and more than ``rate_messages`` refusals in a row close the
+    connection (see the module docstring).
     ``max_per_address`` counts connections from one client address in one channel on
     one instance (behind a proxy, run uvicorn with ``--proxy-headers`` so the address is
     the client's). ``close_timeout``: how long an evicted slow client gets for its close
@@ -73,25 +89,42 @@ class MessageRejected(Exception):
         self.reason = reason
 
 
-class _TokenBucket:
-    """``capacity`` tokens refilled continuously over ``period`` seconds."""
+RATE_REFUSED = N_(
+    "Zu viele Nachrichten auf einmal: Diese wurde nicht angenommen. Bitte senden Sie sie "
+    "in %(seconds)s Sekunden noch einmal."
+)
 
-    __slots__ = ("capacity", "rate", "stamp", "tokens")
+
+class _RateGate:
+    """One connection's allowance: a token bucket of ``capacity`` tokens refilled
+    continuously over ``period`` seconds that may run up to one more allowance into debt
+    (the backlog a slow connection delivers at once, see the module docstring).
+    ``refused`` counts refusals since the last message taken."""
+
+    __slots__ = ("capacity", "rate", "refused", "stamp", "tokens")
 
     def __init__(self, capacity: int, period: float) -> None:
         self.capacity = float(capacity)
         self.rate = capacity / period
         self.tokens = float(capacity)
         self.stamp = time.monotonic()
+        self.refused = 0
 
-    def take(self) -> bool:
+    def admit(self) -> bool:
+        """Take the next message, or refuse it."""
         now = time.monotonic()
         self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
         self.stamp = now
-        if self.tokens >= 1.0:
+        if self.tokens - 1.0 >= -self.capacity:
             self.tokens -= 1.0
+            self.refused = 0
             return True
+        self.refused += 1
         return False
+
+    def retry_after(self) -> float:
+        """Seconds until a message would be taken again."""
+        return max(0.0, (1.0 - self.capacity - self.tokens) / self.rate)
 
 
 class _Closed(Exception):
@@ -150,13 +183,18 @@ async def serve_channel(
         await _close(websocket, CLOSE_TRY_AGAIN, "try again later")
         return
 
-    bucket = _TokenBucket(limits.rate_messages, limits.rate_seconds)
+    gate = _RateGate(limits.rate_messages, limits.rate_seconds)
     try:
         while True:
             message = await websocket.receive()
             if message["type"] == "websocket.disconnect":
                 return
-            event = _check(message, limits, bucket)
+            event = _check(message, limits)
+            if not gate.admit():
+                if gate.refused > limits.rate_messages:
+                    raise _Closed(CLOSE_POLICY, "rate limit")
+                await _refuse_for_rate(websocket, gate.retry_after())
+                continue
             if on_message is not None:
                 await on_message(event)
     except _Closed as closed:
@@ -177,9 +215,16 @@ async def serve_channel(
         await hub.leave(channel, websocket)
 
 
-def _check(
-    message: Mapping[str, Any], limits: ChannelLimits, bucket: _TokenBucket
-) -> dict[str, Any]:
+async def _refuse_for_rate(websocket: WebSocket, retry_after: float) -> None:
+    """Tell the sender alone that this one message was not taken, and when to resend."""
+    seconds = max(1, round(retry_after + 0.5))
+    gettext = gettext_for(language(websocket)).gettext
+    text = gettext(RATE_REFUSED) % {"seconds": seconds}
+    error = {"type": "error", "field": "rate", "message": f"rate: {text}", "retry_after": seconds}
+    await websocket.send_text(json.dumps([error], ensure_ascii=False))
+
+
+def _check(message: Mapping[str, Any], limits: ChannelLimits) -> dict[str, Any]:
     """Validate one received frame; raise :class:`_Closed` with the close code if bad."""
     text = message.get("text")
     if text is None:
@@ -189,8 +234,6 @@ def _check(
         len(text) > limits.max_message_bytes or len(text.encode()) > limits.max_message_bytes
     ):
         raise _Closed(CLOSE_TOO_BIG, f"message larger than {limits.max_message_bytes} bytes")
-    if not bucket.take():
-        raise _Closed(CLOSE_POLICY, "rate limit")
     try:
         event = json.loads(text)
     except ValueError:

@@ -14,8 +14,12 @@ On a machine also running other work (load generators, other processes, the fan-
 helpers) the media thread asks the OS for a higher priority (:data:`MEDIA_NICE`, Linux
 per-thread nice). Threads inherit their creator's nice value, so the seats' encoder
 threads and aiortc's decoder threads, which are started from this thread, get it too.
-Lowering nice needs ``CAP_SYS_NICE`` (root, or the container's capability); without it the
-thread runs at normal priority and the fan-out helpers lower their own priority instead.
+Lowering nice needs ``CAP_SYS_NICE`` (root, or the capability given to the service);
+without it (a non-root service, the Docker image's ``fair`` user) nothing fails: the
+thread runs at normal priority and only the fan-out helpers' lower priority
+(:data:`HELPER_NICE_INCREMENT`, always allowed) keeps them behind it. That fallback is
+said in one line: in the log when the media thread starts, at ``fair serve``'s start and
+in ``fair settings`` (:func:`media_priority_note`).
 """
 
 from __future__ import annotations
@@ -34,6 +38,18 @@ logger = logging.getLogger(__name__)
 #: Nice value of the media thread (and the threads it starts): below the default 0.
 MEDIA_NICE = -10
 
+#: How much nicer than the engine a fan-out helper runs: a join burst or a full helper
+#: delays its own viewers' packets, never the shared encoder and the recording.
+HELPER_NICE_INCREMENT = 5
+
+PRIORITY_FALLBACK = (
+    f"live media priority: nice {MEDIA_NICE} refused (needs root or CAP_SYS_NICE); the media "
+    f"thread (publishers, encoder, recording) runs at normal priority and only the fan-out "
+    f"helpers' nice +{HELPER_NICE_INCREMENT} keeps them behind it. Give the service "
+    f"CAP_SYS_NICE for the full priority."
+)
+PRIORITY_RAISED = f"live media priority: the media thread runs at nice {MEDIA_NICE}."
+
 _loop: asyncio.AbstractEventLoop | None = None
 _lock = threading.Lock()
 
@@ -49,8 +65,14 @@ def media_loop() -> asyncio.AbstractEventLoop:
         return _loop
 
 
+_fallback_said = False
+
+
 def _run(loop: asyncio.AbstractEventLoop) -> None:
-    set_thread_nice(MEDIA_NICE)
+    global _fallback_said
+    if not set_thread_nice(MEDIA_NICE) and not _fallback_said:
+        _fallback_said = True  # once per process, however often the loop is restarted
+        logger.warning(PRIORITY_FALLBACK)
     loop.run_forever()
 
 
@@ -64,9 +86,25 @@ def set_thread_nice(value: int, thread_id: int | None = None) -> bool:
     try:
         os.setpriority(os.PRIO_PROCESS, thread_id or threading.get_native_id(), value)
     except OSError:
-        logger.info("live media thread: no permission for nice %d, normal priority", value)
         return False
     return True
+
+
+def media_priority_allowed() -> bool:
+    """Whether this process may give its media thread :data:`MEDIA_NICE`: tried on a
+    short-lived thread of its own, so no other thread's priority changes."""
+    allowed: list[bool] = []
+    probe = threading.Thread(
+        target=lambda: allowed.append(set_thread_nice(MEDIA_NICE)), name="live-nice-probe"
+    )
+    probe.start()
+    probe.join()
+    return bool(allowed and allowed[0])
+
+
+def media_priority_note() -> str:
+    """One line saying what priority the live media thread gets in this process."""
+    return PRIORITY_RAISED if media_priority_allowed() else PRIORITY_FALLBACK
 
 
 def media_thread_id() -> int | None:

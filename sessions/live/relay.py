@@ -30,7 +30,7 @@ from .config import LiveConfig
 from .errors import LiveError
 from .frames import EncodedFrame, Subscriber
 from .ice import allow_loopback_candidates
-from .medialoop import lower_own_priority
+from .medialoop import HELPER_NICE_INCREMENT, lower_own_priority
 from .rpc import Message, PendingCalls, answer_request
 from .viewers import answer_viewer
 
@@ -276,11 +276,6 @@ async def _serve(fd: int, config: LiveConfig) -> None:
         pass
     await asyncio.gather(*(pc.close() for pc in viewers), return_exceptions=True)
     writer.close()
-
-
-#: How much nicer than the engine a fan-out helper runs: a join burst or a full helper
-#: delays its own viewers' packets, never the shared encoder and the recording.
-HELPER_NICE_INCREMENT = 5
 
 
 def main() -> None:

@@ -60,7 +60,11 @@ class LivePlayer {
     this.edgeButton.addEventListener("click", () => this.hlsPlayers.forEach((p) => p.toLive()));
     setInterval(() => this.showMode(), 1000);
     on("session_state", () => this.poll());
-    attachControls(root);
+    attachControls(
+      this.stage,
+      root.querySelector("[data-media-controls]"),
+      root.querySelector("[data-media-autoplay-note]"),
+    );
     this.poll();
   }
 
@@ -352,7 +356,7 @@ class LivePlayer {
     this.showMode();
     setText(this.stateLabel, this.label("ended"));
     this.root.dataset.state = "ended";
-    if (holdsFocus(this.joinButton) || holdsFocus(this.stage) || holdsFocus(this.root.querySelector("[data-live-media-controls]"))) {
+    if (holdsFocus(this.joinButton) || holdsFocus(this.stage) || holdsFocus(this.root.querySelector("[data-media-controls]"))) {
       moveFocus(this.stateLabel);
     }
     this.joinButton.hidden = true;

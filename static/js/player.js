@@ -2,6 +2,10 @@
 // #t= fragment never reaches it, so it is read here with the same rules as
 // sessions/timelinks.py), jump to chapters without reloading, and copy a link to the
 // current moment. Without JavaScript the video still plays from ?t= and chapter links work.
+// A link to a moment ("the talk at 2:36") plays from there at once; where the browser
+// blocks sound without a gesture it starts muted and says so once, with the same named
+// controls as the live player (player-controls.js) to bring the sound back.
+import { attachControls, startPlayback } from "./player-controls.js";
 
 const UNITS = /^(?:(\d{1,4})h)?(?:(\d{1,6})m)?(?:(\d{1,7}(?:\.\d+)?)s?)?$/;
 const CLOCK = /^(?:(\d{1,4}):)?(\d{1,6}):(\d{1,2}(?:\.\d+)?)$/;
@@ -44,10 +48,17 @@ function setup(figure) {
   const seek = (seconds) => {
     video.currentTime = clamp(seconds, video.duration || Number(figure.dataset.duration));
   };
+  attachControls(
+    figure,
+    figure.querySelector("[data-media-controls]"),
+    figure.querySelector("[data-media-autoplay-note]"),
+    { follow: true },
+  );
   if (fromFragment !== null) {
     if (video.readyState >= 1) seek(fromFragment);
     else video.addEventListener("loadedmetadata", () => seek(fromFragment), { once: true });
   }
+  if (fromFragment !== null || Number(figure.dataset.start) > 0) startPlayback(video);
   for (const link of document.querySelectorAll("a[data-seek]")) {
     link.addEventListener("click", (event) => {
       event.preventDefault();

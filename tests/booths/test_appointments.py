@@ -21,11 +21,13 @@ from booths.queries import get_booth
 from fair.app_services import app_services
 from fair.errors import HTTPError
 from tests.support.app import csrf_of, login, make_client
+from tests.support.app_server import BEFORE_THE_FAIR
 from tests.support.appointment_helpers import (
     OTHER,
     OWN,
     book_slot,
     contact_of,
+    fair_clock_now,
     future_day,
     slot_at,
     token_of,
@@ -35,7 +37,10 @@ from tests.support.booth_helpers import KRZ, app_with
 pytestmark = pytest.mark.asyncio
 
 
-async def _publish(app: Starlette, slug: str, contact_id: int, **changes: Any) -> Any:
+async def _publish(
+    app: Starlette, slug: str, contact_id: int, *, today: str = BEFORE_THE_FAIR, **changes: Any
+) -> Any:
+    """Publish slots as of the fair's clock set to ``today``."""
     day_id = await future_day(app_services(app).db)
     values: dict[str, Any] = {
         "contact_person_id": contact_id,
@@ -48,7 +53,11 @@ async def _publish(app: Starlette, slug: str, contact_id: int, **changes: Any) -
     async with app_services(app).db.session() as db:
         booth = await get_booth(db, slug)
         slots = await service.publish_slots(
-            db, booth, service.SlotPlan(**values), time_zone="Europe/Berlin"
+            db,
+            booth,
+            service.SlotPlan(**values),
+            time_zone="Europe/Berlin",
+            now=fair_clock_now(today),
         )
         await db.commit()
         return slots
@@ -81,7 +90,7 @@ async def test_publishing_cuts_slots_and_refuses_bad_times(demo_app: Starlette) 
         await _publish(demo_app, OWN, other_contact.id, first=time(14, 0), last=time(15, 0))
     assert caught.value.status_code == 404
 
-    # A day in the past: refused as such (the demo's first day lies before the future day)
+    # A day in the past of the fair's clock (set after the demo fair): refused as such
     async with app_services(demo_app).db.session() as db:
         from fair.models import EventDay
 
@@ -97,9 +106,9 @@ async def test_publishing_cuts_slots_and_refuses_bad_times(demo_app: Starlette) 
             first=opens,
             last=time(opens.hour + 1, 0),
             minutes=30,
+            today="2026-12-10T12:00",
         )
-    # today's demo day may still be ahead in the morning; either way never a 500
-    assert caught.value.status_code == 400
+    assert caught.value.status_code == 400 and "Vergangenheit" in caught.value.message
     async with app_services(demo_app).db.session() as db:
         count = await db.scalar(select(func.count()).select_from(AppointmentSlot))
     assert count == 4, "no refused publication left a slot behind"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import pytest_asyncio
@@ -18,6 +18,10 @@ from fair.errors import HTTPError
 from sessions.live.stage import rtc_configuration
 from sessions.live.synthetic import SyntheticVideoTrack, ToneAudioTrack, read_stamp
 from tests.support.live_helpers import allow_loopback, wait_for
+
+NOW = datetime(2031, 1, 15, 9, 0)
+"""A fair clock far from the wall clock (as ``FAIR_TODAY`` sets it): rooms must time
+themselves by the "now" they are given."""
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -40,8 +44,9 @@ class Participant:
         return str(self.pc.localDescription.sdp)
 
     async def join(self, relays: CallRelays, key: int, name: str, minutes: int = 10) -> None:
+        now = utcnow()
         answer = await relays.join(
-            key, utcnow() + timedelta(minutes=minutes), name, await self.offer()
+            key, now + timedelta(minutes=minutes), name, await self.offer(), now=now
         )
         await self.pc.setRemoteDescription(answer)
 
@@ -118,11 +123,13 @@ async def test_bad_offers_are_refused_before_aiortc(relays: CallRelays) -> None:
         await plain.setLocalDescription(await plain.createOffer())
         with pytest.raises(HTTPError) as layout:
             await relays.join(
-                3, utcnow() + timedelta(minutes=5), "visitor:x", plain.localDescription.sdp
+                3, NOW + timedelta(minutes=5), "visitor:x", plain.localDescription.sdp, now=NOW
             )
         assert layout.value.status_code == 400 and f"{LAYOUT_SIZE}" in layout.value.message
         with pytest.raises(HTTPError) as garbage:
-            await relays.join(3, utcnow() + timedelta(minutes=5), "visitor:x", "v=0\r\nm=nonsense")
+            await relays.join(
+                3, NOW + timedelta(minutes=5), "visitor:x", "v=0\r\nm=nonsense", now=NOW
+            )
         assert garbage.value.status_code == 400
         room = relays.get(3)
         assert room is None or room.occupied == 0
@@ -135,8 +142,10 @@ async def test_the_room_closes_at_the_end_of_slot_plus_grace() -> None:
     relays = CallRelays([])
     person, late = Participant(), Participant()
     try:
-        closes = utcnow() + timedelta(seconds=2)
-        answer = await relays.join(4, closes, "visitor:a", await person.offer())
+        # the fair's clock (FAIR_TODAY) may be years from the wall clock: the room closes
+        # two seconds after that clock's "now", whatever the real date
+        closes = NOW + timedelta(seconds=2)
+        answer = await relays.join(4, closes, "visitor:a", await person.offer(), now=NOW)
         await person.pc.setRemoteDescription(answer)
         room = relays.get(4)
         assert room is not None and room.occupied == 1

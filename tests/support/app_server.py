@@ -46,9 +46,14 @@ BEFORE_THE_FAIR = "2026-11-29T12:00"
 
 
 def start_app_server(
-    tmp_path: Path, database_url: str, *, extra_env: dict[str, str] | None = None
+    tmp_path: Path,
+    database_url: str,
+    *,
+    extra_env: dict[str, str] | None = None,
+    prefix: list[str] | None = None,
 ) -> AppServer:
-    """Serve the app from a database that is already migrated (and seeded if wanted)."""
+    """Serve the app from a database that is already migrated (and seeded if wanted).
+    ``prefix`` runs the server under another command (e.g. one that drops a capability)."""
     port = free_port()
     env = dict(os.environ)
     env.update(
@@ -66,7 +71,7 @@ def start_app_server(
     log_path = tmp_path / f"server-{port}.log"
     with log_path.open("wb") as log_file:
         process = subprocess.Popen(
-            [sys.executable, "-m", "fair.cli", "serve"],  # exactly what `fair serve` runs
+            [*(prefix or []), sys.executable, "-m", "fair.cli", "serve"],  # as `fair serve`
             env=env,
             stdout=log_file,
             stderr=subprocess.STDOUT,

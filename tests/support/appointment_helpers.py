@@ -1,5 +1,5 @@
-"""Helpers for the appointment tests: a future event day, slots at chosen times, and a
-booking through the real form."""
+"""Helpers for the appointment tests: a future event day, slots at chosen times on the
+fair's clock, and a booking through the real form."""
 
 from __future__ import annotations
 
@@ -14,10 +14,11 @@ from booths import appointments as service
 from booths.models import AppointmentSlot, Booth, ContactPerson
 from booths.queries import get_booth
 from fair.app_services import app_services
-from fair.db import Database, utcnow
+from fair.clock import fair_now
+from fair.db import Database
 from fair.models import EventDay, Organisation
 from tests.support.app import DEMO_PASSWORD, csrf_of
-from tests.support.app_server import AppServer
+from tests.support.app_server import BEFORE_THE_FAIR, AppServer
 from tests.support.booth_helpers import KRZ
 
 FUTURE_DAY = date(2031, 1, 15)
@@ -64,11 +65,26 @@ async def contact_of(db_factory: Database, slug: str) -> tuple[Booth, ContactPer
         return booth, contact
 
 
-async def slot_at(db_factory: Database, slug: str, starts_in: timedelta, minutes: int = 30) -> int:
-    """A slot starting ``starts_in`` from now (negative: already running), inserted
-    directly, since the publishing rules refuse the past by design."""
+def fair_clock_now(today: str = BEFORE_THE_FAIR) -> datetime:
+    """The test fair's "now" (naive UTC): what ``Settings.now()`` gives every test app
+    and app server, whose ``FAIR_TODAY`` is ``BEFORE_THE_FAIR`` unless a test sets
+    another. Appointments follow this clock, never the wall clock."""
+    return fair_now(today, "Europe/Berlin")
+
+
+async def slot_at(
+    db_factory: Database,
+    slug: str,
+    starts_in: timedelta,
+    minutes: int = 30,
+    *,
+    now: datetime | None = None,
+) -> int:
+    """A slot starting ``starts_in`` from the fair's now (``now``, by default the test
+    fair's; negative: already running), inserted directly, since the publishing rules
+    refuse the past by design."""
     booth, contact = await contact_of(db_factory, slug)
-    start = utcnow().replace(microsecond=0) + starts_in
+    start = (now or fair_clock_now()).replace(microsecond=0) + starts_in
     async with db_factory.session() as db:
         slot = AppointmentSlot(
             booth_id=booth.id,
@@ -131,7 +147,7 @@ async def book(database_url: str, slot_id: int, *, now: datetime | None = None) 
                 booth,
                 service.BookingInput(slot_id, "Vera Visitor", "vera@example.org", "Test", True),
                 secret_key=SECRET,
-                now=now,
+                now=now or fair_clock_now(),
             )
             await db.commit()
             return booking.token, booking.appointment.id

@@ -102,7 +102,7 @@ async def test_blocked_autoplay_starts_muted_and_the_keyboard_brings_sound(
         assert outcome in ("muted", "paused"), f"the browser let the tile play with {outcome}"
         tiles = await _tiles(viewer)
         assert tiles and all(t["muted"] or t["paused"] for t in tiles), tiles
-        note = viewer.locator("[data-live-autoplay-note]")
+        note = viewer.locator("[data-media-autoplay-note]")
         await note.wait_for(state="visible", timeout=10_000)
         assert "blockiert" in await note.inner_text()
         assert await note.get_attribute("role") == "status"
@@ -111,9 +111,9 @@ async def test_blocked_autoplay_starts_muted_and_the_keyboard_brings_sound(
         await viewer.screenshot(path=str(tmp_path / "autoplay-blocked.png"), full_page=True)
 
         # Tab to the sound button (no pointer) and press it
-        await viewer.locator("[data-live-pause]").focus()
+        await viewer.locator("[data-media-pause]").focus()
         await viewer.keyboard.press("Tab")
-        assert await viewer.evaluate("() => document.activeElement.matches('[data-live-mute]')")
+        assert await viewer.evaluate("() => document.activeElement.matches('[data-media-mute]')")
         await viewer.keyboard.press("Enter")
 
         async def with_sound() -> bool:
@@ -126,8 +126,8 @@ async def test_blocked_autoplay_starts_muted_and_the_keyboard_brings_sound(
             lambda: _frames_above(viewer, before + 10), "the picture does not move after unmuting"
         )
         assert await note.is_hidden()
-        assert await viewer.locator("[data-live-mute]").inner_text() == "Ton ausschalten"
-        assert await viewer.locator("[data-live-mute]").get_attribute("aria-pressed") == "false"
+        assert await viewer.locator("[data-media-mute]").inner_text() == "Ton ausschalten"
+        assert await viewer.locator("[data-media-mute]").get_attribute("aria-pressed") == "false"
 
         # the mode line (a polite live region, redrawn every second) changes only when
         # the mode does: no text mutation in 4 s of the same WebRTC mode

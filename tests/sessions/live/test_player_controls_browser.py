@@ -38,7 +38,7 @@ async def test_player_controls_by_keyboard(
         await viewer.goto(f"{base}/sessions/{session_id}")
         await viewer.wait_for_selector(".live[data-state='live']", timeout=15_000)
         await viewer.click("[data-live-join]")
-        await viewer.wait_for_selector("[data-live-media-controls]:not([hidden])")
+        await viewer.wait_for_selector("[data-media-controls]:not([hidden])")
         # every control has an accessible name
         mute = viewer.get_by_role("button", name="Ton ausschalten")
         if await mute.count() == 0:  # the browser started the picture muted (autoplay)
@@ -55,7 +55,7 @@ async def test_player_controls_by_keyboard(
         await mute.focus()
         await viewer.keyboard.press("Space")
         assert (await _video_state(viewer))["muted"]
-        button = viewer.locator("[data-live-mute]")  # now named for what it does next
+        button = viewer.locator("[data-media-mute]")  # now named for what it does next
         assert await button.get_attribute("aria-pressed") == "true"
         assert await button.inner_text() == "Ton einschalten"
         fullscreen = viewer.get_by_role("button", name="Vollbild")
@@ -70,7 +70,7 @@ async def test_player_controls_by_keyboard(
         )
         await viewer.keyboard.press("Escape")
         await viewer.evaluate("() => document.fullscreenElement && document.exitFullscreen()")
-        pip = viewer.locator("[data-live-pip]")
+        pip = viewer.locator("[data-media-pip]")
         pip_supported = await viewer.evaluate("() => document.pictureInPictureEnabled")
         assert await pip.is_hidden() is (not pip_supported)
         if pip_supported:
