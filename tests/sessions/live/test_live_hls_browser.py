@@ -62,9 +62,11 @@ async def test_viewer_plays_hls_relives_from_the_start_and_returns_to_live(
             return await _position(viewer) > 1.0
 
         await wait_or_fail(playing, 30, "hls.js never started playing")
+        # At the live edge the player waits for each 2 s segment, which comes late on a
+        # loaded machine: ask for 3 s of progress over 8 s.
         start = await _position(viewer)
-        await asyncio.sleep(3)
-        assert await _position(viewer) - start >= 2.0, "currentTime does not advance"
+        await asyncio.sleep(8)
+        assert await _position(viewer) - start >= 3.0, "currentTime does not advance"
         mode = await viewer.inner_text("[data-live-mode]")
         assert "HLS" in mode and "ausgelastet" in mode, mode
         live_position = await _position(viewer)
