@@ -25,6 +25,7 @@ Tags:
   carry these tags, so a busy chat does not empty the cache of the hall and the programme.
 * ``"chat_messages"``, ``"questions"``, ``"question_votes"``: a bulk statement on those
   tables; it matches every page carrying any tag of that table (see :func:`entry_tags`).
+  A vote (``sessions.qa.upvote``) says it changes ``"questions:<session id>"`` only.
 * Tables no public page shows (analytics counters, login failures, contact requests)
   publish nothing.
 * ``"users"`` besides ``"*"``: a change to accounts or memberships; the in-memory cache of

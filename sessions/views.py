@@ -166,7 +166,6 @@ async def session_detail(request: Request) -> Response:
         request,
         f"questions:{session_id}",
         f"chat_messages:{qa.session_channel(session_id)}",
-        "question_votes",
     )
     async with app_services(request).db.session() as db:
         session = await get_session(db, session_id)
