@@ -59,7 +59,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from fair.app_services import services_if_any
+from fair.auth import CurrentUser
 from fair.changes import EVERYTHING, entry_tags
+from fair.visitor_pages import personalise, shared_audience, stand_in
 
 log = logging.getLogger(__name__)
 
@@ -330,6 +332,9 @@ def _visitor_key(request: Request) -> str | None:
     user = request.scope.get("fair.user")
     if user is None:
         return None
+    shared = shared_audience(user)  # attendees share renders (fair.visitor_pages)
+    if shared is not None:
+        return shared
     parts = (
         user.id,
         user.name,
@@ -380,6 +385,10 @@ def serve(request: Request, page: CachedPage) -> Response:
         token = csrf_token(request)
         body = body.replace(TOKEN_PLACEHOLDER.encode(), token.encode())
         gzipped = None
+    if not _is_anonymous(request):
+        personal = personalise(body, request.scope.get("fair.user"))
+        if personal is not body:
+            body, gzipped = personal, None
     etag = _etag(page, token)
     headers = [
         (b"etag", etag.encode()),
@@ -478,10 +487,14 @@ def cached_page(
             request.__dict__.pop("_query_params", None)
             request.__dict__.pop("_url", None)
             done = cache.rendering.setdefault(key, asyncio.get_running_loop().create_future())
+            user = request.scope.get("fair.user")
+            if isinstance(user, CurrentUser) and visitor == shared_audience(user):
+                request.scope["fair.user"] = stand_in(user)
             try:
                 response = await view(request)
             finally:
                 request.scope[SHARED_RENDER_KEY] = False
+                request.scope["fair.user"] = user
                 if cache.rendering.get(key) is done:
                     del cache.rendering[key]
                 if not done.done():
@@ -507,6 +520,9 @@ def _with_token(request: Request, response: Response) -> Response:
         from fair.web import csrf_token
 
         response.body = body.replace(TOKEN_PLACEHOLDER.encode(), csrf_token(request).encode())
+    if isinstance(body, bytes) and not _is_anonymous(request):
+        response.body = personalise(bytes(response.body), request.scope.get("fair.user"))
+    if isinstance(body, bytes) and response.body is not body:
         response.headers["content-length"] = str(len(response.body))
     response.headers.setdefault("cache-control", "no-store")
     return response
