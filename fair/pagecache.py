@@ -33,6 +33,8 @@ Per-visitor bits never enter the cache:
   knows of the user (id, name, e-mail, role, organisations, which also decide the drafts
   they see), so no two visitors ever share an entry; the same events invalidate them. Their
   answers are ``private, no-store``; a session naming a user who is gone renders uncached.
+  Attendees without an organisation share one entry: a render for a stand-in user, their
+  own name and e-mail put in when served (``fair.visitor_pages``).
 * Per-visitor side effects of a page view (booth visit counters, the voter cookie) run in
   the view's ``on_hit`` hook on every cache hit, with what the render stored via
   :func:`page_meta`.
