@@ -1,7 +1,7 @@
 """What a committed transaction changed, as cache tags, for event-driven invalidation.
 
-Every session of a :class:`~fair.db.Database` records the tables its flushes and
-``insert``/``update``/``delete`` statements touch. After the commit (never after a
+Every database session (``db``) of a :class:`~fair.db.Database` records the tables its
+flushes and ``insert``/``update``/``delete`` statements touch. After the commit (never after a
 rollback) the tags go to the database's change listeners; the page cache is one
 (``fair.pagecache``) and passes them on to the other instances through the hub.
 
@@ -68,7 +68,7 @@ UNSHOWN_TABLES = frozenset(
     | {"appointment_slots", "appointments", "booth_appointment_stats"}
     # When a team member last read their booth's chat: only the unread badge (JSON) shows it.
     | {"booth_chat_seen"}
-    # Download counts of a talk's slides: only the speakers' (uncached) list shows them.
+    # Download counts of a session's slides: only the speakers' (uncached) list shows them.
     | {"session_material_downloads"}
     # The organisers' audit trail (an uncached page): every booth edit writes an entry, which
     # published "*" and emptied the whole cache (bench/busiest_hour.py).
@@ -136,14 +136,14 @@ def published_tags(tag: str) -> set[str]:
     return {tag}
 
 
-def _scoped_changes(table: Table, obj: Any, session: Session) -> set[str]:
+def _scoped_changes(table: Table, obj: Any, db: Session) -> set[str]:
     scope = str(table.info[SCOPE_INFO])
     row_of = table.info.get(ROW_INFO)
     row = None
     if isinstance(row_of, str):
         row = getattr(obj, row_of, None)
     elif callable(row_of):
-        row = row_of(obj, session)
+        row = row_of(obj, db)
     return {scope} if row is None else published_tags(row_tag(scope, row))
 
 
@@ -194,25 +194,25 @@ class ChangeTracker:
         event.listen(session_class, "after_rollback", self._after_rollback)
 
     @staticmethod
-    def _record(session: Session, *tags: str | None) -> None:
-        found = session.info.setdefault(CHANGES_KEY, set())
+    def _record(db: Session, *tags: str | None) -> None:
+        found = db.info.setdefault(CHANGES_KEY, set())
         found.update(tag for tag in tags if tag is not None)
 
-    def _after_flush(self, session: Session, _flush: UOWTransaction) -> None:
-        for obj in (*session.new, *session.dirty, *session.deleted):
+    def _after_flush(self, db: Session, _flush: UOWTransaction) -> None:
+        for obj in (*db.new, *db.dirty, *db.deleted):
             table_obj = getattr(obj, "__table__", None)
             table = getattr(table_obj, "name", None)
             if table is None:
                 continue
             if table in IDENTITY_TABLES:
-                self._record(session, USERS)
+                self._record(db, USERS)
             if isinstance(table_obj, Table) and table_obj.info.get(SCOPE_INFO):
-                self._record(session, *_scoped_changes(table_obj, obj, session))
+                self._record(db, *_scoped_changes(table_obj, obj, db))
                 continue
             tag = table_tag(table)
             if tag in ROW_SCOPED_TABLES:
                 tag = _row_tag(table, obj) or tag
-            self._record(session, tag)
+            self._record(db, tag)
 
     def _on_execute(self, state: ORMExecuteState) -> None:
         declared = state.execution_options.get(CHANGES_OPTION)
@@ -233,8 +233,8 @@ class ChangeTracker:
             self._record(state.session, EVERYTHING)
             self._record(state.session, USERS)
 
-    def _after_commit(self, session: Session) -> None:
-        tags = session.info.pop(CHANGES_KEY, None)
+    def _after_commit(self, db: Session) -> None:
+        tags = db.info.pop(CHANGES_KEY, None)
         if not tags:
             return
         frozen = frozenset(tags)
@@ -244,5 +244,5 @@ class ChangeTracker:
             except Exception:  # a listener must not turn a done commit into an error
                 log.exception("change listener failed")
 
-    def _after_rollback(self, session: Session) -> None:
-        session.info.pop(CHANGES_KEY, None)
+    def _after_rollback(self, db: Session) -> None:
+        db.info.pop(CHANGES_KEY, None)
