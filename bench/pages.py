@@ -98,6 +98,7 @@ def start_server(
     process = subprocess.Popen(
         [str(own) if own and own.exists() else FAIR, "serve", "--port", str(port)],
         env=server_env(url, workdir, **extra),
+        cwd=source,  # child interpreters (python -m …) put the working directory first
         stdout=log,
         stderr=subprocess.STDOUT,
     )
