@@ -39,8 +39,11 @@ def fit_packets(points: list[Point]) -> tuple[float, float] | None:
     usable = [p for p in points if not p.notes or "failed" not in p.notes[0]]
     if len(usable) < 2:
         return None
-    xs = [p.server_pps for p in usable]
-    ys = [p.server_cpu for p in usable]
+    return _least_squares([p.server_pps for p in usable], [p.server_cpu for p in usable])
+
+
+def _least_squares(xs: list[float], ys: list[float]) -> tuple[float, float] | None:
+    """Intercept and slope of the line through the points; None when every x is equal."""
     mean_x, mean_y = statistics.mean(xs), statistics.mean(ys)
     var = sum((x - mean_x) ** 2 for x in xs)
     if var == 0:
@@ -54,14 +57,7 @@ def fit(points: list[Point]) -> tuple[float, float] | None:
     usable = [p for p in points if p.fps_median >= 25 and not p.notes]
     if len(usable) < 2:
         return None
-    xs = [p.viewers for p in usable]
-    ys = [p.server_cpu for p in usable]
-    mean_x, mean_y = statistics.mean(xs), statistics.mean(ys)
-    var = sum((x - mean_x) ** 2 for x in xs)
-    if var == 0:
-        return None
-    slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / var
-    return mean_y - slope * mean_x, slope
+    return _least_squares([float(p.viewers) for p in usable], [p.server_cpu for p in usable])
 
 
 def table(points: list[Point]) -> list[str]:

@@ -98,16 +98,33 @@ def invitation(
     return bytes(calendar.to_ical())
 
 
+async def _send(
+    app: Starlette,
+    to: str,
+    template: str,
+    subject: str,
+    context: dict[str, Any],
+    language: str,
+    calendar: tuple[str, bytes, str],
+) -> None:
+    """Render one mail in ``language`` and queue it with its calendar entry attached
+    (file name, iCalendar bytes, METHOD)."""
+    mail = render_mail(app_services(app).templates, template, subject, context, language)
+    name, ics, method = calendar
+    attachment = Attachment(name, ics, f"text/calendar; method={method}")
+    await app_services(app).mailer.send(
+        Mail(to=to, subject=mail.subject, text=mail.text, html=mail.html, attachments=(attachment,))
+    )
+
+
 async def send_booking_mails(
     app: Starlette, appointment: Appointment, booth: Booth, links: Links, dashboard_url: str
 ) -> None:
     """Queue the visitor's confirmation and the expert's notice (no-op without SMTP)."""
-    mailer = app_services(app).mailer
-    if not mailer.enabled:
+    if not app_services(app).mailer.enabled:
         return
     settings = app_services(app).settings
-    templates = app_services(app).templates
-    ics = invitation(appointment, booth, links, settings.time_zone)
+    calendar = ("termin.ics", invitation(appointment, booth, links, settings.time_zone), "REQUEST")
     context: dict[str, Any] = {
         "appointment": appointment,
         "booth": booth,
@@ -115,39 +132,25 @@ async def send_booking_mails(
         "dashboard_url": dashboard_url,
         "subject_values": {"booth": booth.name, "name": appointment.name},
     }
-    visitor = render_mail(
-        templates,
+    await _send(
+        app,
+        appointment.email,
         "booths/mail/appointment_visitor",
         N_("Ihr Termin am Stand „%(booth)s“"),
         context,
         appointment.language,
-    )
-    await mailer.send(
-        Mail(
-            to=appointment.email,
-            subject=visitor.subject,
-            text=visitor.text,
-            html=visitor.html,
-            attachments=(Attachment("termin.ics", ics, "text/calendar; method=REQUEST"),),
-        )
+        calendar,
     )
     expert_address = appointment.slot.contact.email
     if expert_address:
-        expert = render_mail(
-            templates,
+        await _send(
+            app,
+            expert_address,
             "booths/mail/appointment_expert",
             N_("Neuer Termin am Stand „%(booth)s“ mit %(name)s"),
             context,
             settings.default_language,
-        )
-        await mailer.send(
-            Mail(
-                to=expert_address,
-                subject=expert.subject,
-                text=expert.text,
-                html=expert.html,
-                attachments=(Attachment("termin.ics", ics, "text/calendar; method=REQUEST"),),
-            )
+            calendar,
         )
 
 
@@ -156,8 +159,7 @@ async def send_cancellation_mails(
 ) -> None:
     """Tell both sides, each with a METHOD:CANCEL entry that removes the event from
     their calendars (same UID as the invitation)."""
-    mailer = app_services(app).mailer
-    if not mailer.enabled:
+    if not app_services(app).mailer.enabled:
         return
     settings = app_services(app).settings
     ics = invitation(appointment, booth, links, settings.time_zone, method="CANCEL")
@@ -172,19 +174,12 @@ async def send_cancellation_mails(
     for address, language in recipients:
         if not address:
             continue
-        mail = render_mail(
-            app_services(app).templates,
+        await _send(
+            app,
+            address,
             "booths/mail/appointment_cancelled",
             N_("Abgesagt: Termin am Stand „%(booth)s“"),
             context,
             language,
-        )
-        await mailer.send(
-            Mail(
-                to=address,
-                subject=mail.subject,
-                text=mail.text,
-                html=mail.html,
-                attachments=(Attachment("absage.ics", ics, "text/calendar; method=CANCEL"),),
-            )
+            ("absage.ics", ics, "CANCEL"),
         )

@@ -45,7 +45,7 @@ from fair.db import utcnow
 from fair.errors import HTTPError
 from fair.ids import parse_id
 from fair.realtime import ChannelLimits, MessageRejected, serve_channel
-from fair.web import current_user, refuse_socket, same_origin
+from fair.web import current_user, refuse_socket, same_origin_only
 
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
@@ -77,10 +77,8 @@ def _status_code(exc: HTTPError) -> int:
     )
 
 
+@same_origin_only
 async def visitor_call_socket(websocket: WebSocket) -> None:
-    if not same_origin(websocket):
-        await refuse_socket(websocket, 1008, "foreign origin")
-        return
     app = websocket.app
     secret = booth_parts(app).link_secret
     try:
@@ -95,10 +93,8 @@ async def visitor_call_socket(websocket: WebSocket) -> None:
     await _serve_call(websocket, appointment, closes, role="visitor")
 
 
+@same_origin_only
 async def staff_call_socket(websocket: WebSocket) -> None:
-    if not same_origin(websocket):
-        await refuse_socket(websocket, 1008, "foreign origin")
-        return
     app = websocket.app
     user = current_user(websocket)
     appointment_id = parse_id(websocket.path_params["appointment_id"]) or 0

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -170,14 +170,25 @@ async def contact_update(request: Request) -> Response:
     return _back(booth, "#contacts")
 
 
-async def contact_delete(request: Request) -> Response:
+async def _delete_part(
+    request: Request,
+    row: tuple[str, str],
+    delete: Callable[[AsyncSession, Booth, int], Awaitable[None]],
+    anchor: str,
+) -> Response:
+    """Delete one part of the booth (a contact, a material) that ``row`` (path parameter,
+    label) names, and return to its section of the edit page."""
     booth = await _editable_booth(request)
     await read_form(request)
     async with _editing(request, booth.slug) as (db, booth):
-        await services.delete_contact(
-            db, booth, path_id(request.path_params, "contact_id", "Ansprechperson")
-        )
-    return _back(booth, "#contacts")
+        await delete(db, booth, path_id(request.path_params, *row))
+    return _back(booth, anchor)
+
+
+async def contact_delete(request: Request) -> Response:
+    return await _delete_part(
+        request, ("contact_id", "Ansprechperson"), services.delete_contact, "#contacts"
+    )
 
 
 async def link_add(request: Request) -> Response:
@@ -191,13 +202,9 @@ async def link_add(request: Request) -> Response:
 
 
 async def material_delete(request: Request) -> Response:
-    booth = await _editable_booth(request)
-    await read_form(request)
-    async with _editing(request, booth.slug) as (db, booth):
-        await services.delete_material(
-            db, booth, path_id(request.path_params, "material_id", "Material")
-        )
-    return _back(booth, "#materials")
+    return await _delete_part(
+        request, ("material_id", "Material"), services.delete_material, "#materials"
+    )
 
 
 # --------------------------------------------------------------------------- uploads

@@ -21,7 +21,7 @@ transaction, and :meth:`SearchService.ensure_index` fills an empty index at star
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -97,7 +97,37 @@ class SearchBackend(Protocol):
 
 
 class _BoothSearchTable:
-    """What both backends do alike: their table is ``booth_search``, keyed by booth id."""
+    """What both backends do alike: their table is ``booth_search``, keyed by booth id;
+    they differ only in how text becomes index words, how query terms become a match,
+    and their SQL."""
+
+    words: Callable[[str], str]  # a document's text as the words the index keeps
+    match: Callable[[list[str]], str]  # query terms as the backend's match expression
+    write_sql: str  # inserts rows of :id, :title, :body
+    query_sql: str  # booth ids for :match, best first, at most :limit
+    upserts = False  # the write replaces a booth's row; else the old row goes first
+
+    async def write(self, db: AsyncSession, documents: Iterable[BoothDocument]) -> None:
+        docs = list(documents)
+        if not self.upserts:
+            await self.remove(db, [d.booth_id for d in docs])
+        rows = [
+            {"id": d.booth_id, "title": self.words(d.title), "body": self.words(d.body)}
+            for d in docs
+        ]
+        if rows:
+            await db.execute(
+                text(self.write_sql),
+                rows,
+                execution_options=_changing(d.booth_id for d in docs),
+            )
+
+    async def query(self, db: AsyncSession, terms: list[str], limit: int) -> list[int]:
+        match = self.match(terms)
+        if not match:
+            return []
+        result = await db.execute(text(self.query_sql), {"match": match, "limit": limit})
+        return [int(row[0]) for row in result]
 
     async def remove(self, db: AsyncSession, booth_ids: Sequence[int]) -> None:
         if booth_ids:
@@ -116,69 +146,31 @@ class _BoothSearchTable:
 class Fts5Backend(_BoothSearchTable):
     """SQLite FTS5 over pre-stemmed text; ranked by bm25 with the name weighted up."""
 
-    async def write(self, db: AsyncSession, documents: Iterable[BoothDocument]) -> None:
-        docs = list(documents)
-        rows = [
-            {"id": d.booth_id, "title": stem_text(d.title), "body": stem_text(d.body)} for d in docs
-        ]
-        await self.remove(db, [d.booth_id for d in docs])
-        if rows:
-            await db.execute(
-                text(
-                    "INSERT INTO booth_search (booth_id, title, body) VALUES (:id, :title, :body)"
-                ),
-                rows,
-                execution_options=_changing(d.booth_id for d in docs),
-            )
-
-    async def query(self, db: AsyncSession, terms: list[str], limit: int) -> list[int]:
-        match = fts5_match(terms)
-        if not match:
-            return []
-        result = await db.execute(
-            text(
-                "SELECT booth_id FROM booth_search WHERE booth_search MATCH :match "
-                "ORDER BY bm25(booth_search, 0.0, 5.0, 1.0) LIMIT :limit"
-            ),
-            {"match": match, "limit": limit},
-        )
-        return [int(row[0]) for row in result]
+    words = staticmethod(stem_text)
+    match = staticmethod(fts5_match)
+    write_sql = "INSERT INTO booth_search (booth_id, title, body) VALUES (:id, :title, :body)"
+    query_sql = (
+        "SELECT booth_id FROM booth_search WHERE booth_search MATCH :match "
+        "ORDER BY bm25(booth_search, 0.0, 5.0, 1.0) LIMIT :limit"
+    )
 
 
 class PostgresBackend(_BoothSearchTable):
     """PostgreSQL full-text search with the 'german' configuration (snowball stemmer)."""
 
-    async def write(self, db: AsyncSession, documents: Iterable[BoothDocument]) -> None:
-        docs = list(documents)
-        rows = [
-            {"id": d.booth_id, "title": plain_words(d.title), "body": plain_words(d.body)}
-            for d in docs
-        ]
-        if not rows:
-            return
-        await db.execute(
-            text(
-                "INSERT INTO booth_search (booth_id, document) VALUES (:id, "
-                "setweight(to_tsvector('german', :title), 'A') || "
-                "setweight(to_tsvector('german', :body), 'C')) "
-                "ON CONFLICT (booth_id) DO UPDATE SET document = EXCLUDED.document"
-            ),
-            rows,
-            execution_options=_changing(d.booth_id for d in docs),
-        )
-
-    async def query(self, db: AsyncSession, terms: list[str], limit: int) -> list[int]:
-        tsquery = pg_tsquery(terms)
-        if not tsquery:
-            return []
-        result = await db.execute(
-            text(
-                "SELECT booth_id FROM booth_search, to_tsquery('german', :q) AS q "
-                "WHERE document @@ q ORDER BY ts_rank(document, q) DESC, booth_id LIMIT :limit"
-            ),
-            {"q": tsquery, "limit": limit},
-        )
-        return [int(row[0]) for row in result]
+    words = staticmethod(plain_words)
+    match = staticmethod(pg_tsquery)
+    write_sql = (
+        "INSERT INTO booth_search (booth_id, document) VALUES (:id, "
+        "setweight(to_tsvector('german', :title), 'A') || "
+        "setweight(to_tsvector('german', :body), 'C')) "
+        "ON CONFLICT (booth_id) DO UPDATE SET document = EXCLUDED.document"
+    )
+    query_sql = (
+        "SELECT booth_id FROM booth_search, to_tsquery('german', :match) AS q "
+        "WHERE document @@ q ORDER BY ts_rank(document, q) DESC, booth_id LIMIT :limit"
+    )
+    upserts = True
 
 
 # --------------------------------------------------------------------------- service

@@ -35,7 +35,7 @@ from fair.web import (
     language,
     read_form,
     refuse_socket,
-    same_origin,
+    same_origin_only,
 )
 
 TEAM_LIMITS = ChannelLimits(max_message_bytes=8192, rate_messages=20, rate_seconds=20.0)
@@ -86,11 +86,9 @@ async def ask(request: Request) -> Response:
     )
 
 
+@same_origin_only
 async def visitor_socket(websocket: WebSocket) -> None:
     """The visitor waits here for the answer; it only listens."""
-    if not same_origin(websocket):
-        await refuse_socket(websocket, 1008, "foreign origin")
-        return
     request_id = websocket.path_params["request_id"]
     if len(request_id) != 32 or not all(c in "0123456789abcdef" for c in request_id):
         await refuse_socket(websocket, 4404, "unknown request")
@@ -109,10 +107,8 @@ async def visitor_socket(websocket: WebSocket) -> None:
     )
 
 
+@same_origin_only
 async def team_socket(websocket: WebSocket) -> None:
-    if not same_origin(websocket):
-        await refuse_socket(websocket, 1008, "foreign origin")
-        return
     app = websocket.app
     user = current_user(websocket)
     async with app_services(app).db.session() as db:

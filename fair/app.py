@@ -77,7 +77,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     database = Database(settings.database_url)
     templates = Templates(settings)
-    series_cache = SeriesCache(database)
+    branding = BrandingCache()
+    series_cache = SeriesCache(database, branding)
 
     from fair import storage as storage_module
     from fair.realtime.hub import hub_from_settings
@@ -164,7 +165,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Exception: handle_unexpected_error,
         },
     )
-    branding = BrandingCache()
     app.state.services = AppServices(
         settings=settings,
         db=database,
@@ -178,8 +178,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
         branding=branding,
         startup_hooks=[series_cache.warm],  # no page pays for the first read
     )
-    app_services(app).startup_hooks.append(lambda app: branding.start(database))
-    app_services(app).shutdown_hooks.append(lambda app: branding.stop())
     for register in _package_hooks():
         register(app)
     return app
@@ -217,7 +215,7 @@ def demo_seeders() -> list[DemoSeeder]:
 def _package_hooks() -> list[Any]:
     """Packages that need start-up or shutdown work register it here."""
     from booths.routes import register_booth_hooks
-    from sessions.live.routes import register_live_hooks
+    from sessions.live.app_parts import register_live_hooks
     from sessions.routes import register_app_hooks as session_hooks
 
     return [register_booth_hooks, session_hooks, register_live_hooks]

@@ -3,16 +3,14 @@
 An accent colour is refused unless it reaches WCAG AA contrast (4.5 : 1) against every
 background it is drawn on and against the white text on buttons; the message gives the
 measured ratio. Pages read the branding from memory (:class:`BrandingCache`), never per
-request from the database; a change is seen at once on this instance and within
-``REFRESH_SECONDS`` on others.
+request from the database. The branding lives on the event series, so the one in-memory
+copy of the series (``fair.series_scope.SeriesCache``) reads it with the series list: a
+change is seen at once on this instance and within ``CACHE_SECONDS`` there on others.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import hashlib
-import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,11 +20,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fair.branding_pictures import picture_of
-from fair.db import Database
 from fair.errors import bad_request
 from fair.models import EventSeries
-
-log = logging.getLogger("fair")
 
 DEFAULT_NAME = "fair"
 DEFAULT_ACCENT = "#0b5cad"
@@ -34,7 +29,6 @@ AA_RATIO = 4.5
 # Where the accent is drawn (static/css/fair.css): links on the page and on the header's
 # and filters' soft background; white (accent-ink) text on accent buttons.
 BACKGROUNDS = {"#ffffff": "Weiß", "#f3f6f9": "Hellgrau"}
-REFRESH_SECONDS = 30.0
 
 
 def _luminance(rgb: tuple[int, int, int]) -> float:
@@ -126,32 +120,9 @@ async def save_branding(db: AsyncSession, *, name: str, accent: str) -> Branding
 
 
 class BrandingCache:
-    """The branding every page shows, refreshed in the background."""
+    """The branding every page shows. Filled by the series cache whenever it reads the
+    event series (``fair.series_scope.SeriesCache``), and at once by the views that
+    change it on this instance."""
 
     def __init__(self) -> None:
         self.current = Branding()
-        self._task: asyncio.Task[None] | None = None
-
-    async def refresh(self, database: Database) -> None:
-        async with database.session() as db:
-            self.current = await load_branding(db)
-
-    async def start(self, database: Database) -> None:
-        await self.refresh(database)
-
-        async def loop() -> None:
-            while True:
-                await asyncio.sleep(REFRESH_SECONDS)
-                try:
-                    await self.refresh(database)
-                except Exception:  # the next round retries; pages keep the last branding
-                    log.exception("refreshing the branding failed")
-
-        self._task = asyncio.create_task(loop(), name="branding-refresh")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None

@@ -109,7 +109,7 @@ class BodyLimitMiddleware:
                 await _plain(send, 413, f"Anfrage zu groß: höchstens {limit} Bytes")
                 return
         received = 0
-        started = False
+        watched = WatchedSend(send)
 
         async def counting_receive() -> Message:
             nonlocal received
@@ -120,17 +120,25 @@ class BodyLimitMiddleware:
                     raise BodyTooLarge()
             return message
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
         try:
-            await self.app(scope, counting_receive, tracking_send)
+            await self.app(scope, counting_receive, watched)
         except BodyTooLarge:
-            if not started:
+            if not watched.started:
                 await _plain(send, 413, f"Anfrage zu groß: höchstens {limit} Bytes")
+
+
+class WatchedSend:
+    """``send`` that notes when the response has begun: a middleware that catches an
+    error below can answer with a page of its own only before that."""
+
+    def __init__(self, send: Send) -> None:
+        self.send = send
+        self.started = False
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.started = True
+        await self.send(message)
 
 
 class SameOriginMiddleware:

@@ -38,6 +38,11 @@ Per-visitor bits never enter the cache:
 * Per-visitor side effects of a page view (booth visit counters, the voter cookie) run in
   the view's ``on_hit`` hook on every cache hit, with what the render stored via
   :func:`page_meta`.
+
+The parts, one job each: this module is the decorator and what views call;
+``fair.pagecache_store`` keeps the pages (LRU, tags); ``fair.pagecache_serve`` answers one
+visitor from a cached page; ``fair.pagecache_sync`` carries invalidations between commits
+and instances. Every public name stays importable from here.
 """
 
 from __future__ import annotations
@@ -45,14 +50,9 @@ from __future__ import annotations
 import asyncio
 import gzip
 import hashlib
-import logging
 import time
-import uuid
-from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from email.utils import formatdate, parsedate_to_datetime
 from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
@@ -62,17 +62,40 @@ from starlette.responses import Response
 
 from fair.app_services import services_if_any
 from fair.auth import CurrentUser
-from fair.changes import EVERYTHING, entry_tags
-from fair.visitor_pages import personalise, shared_audience, stand_in
+from fair.changes import entry_tags
+from fair.pagecache_serve import (
+    LOGGED_IN_CACHE_CONTROL,
+    PUBLIC_CACHE_CONTROL,
+    TOKEN_CACHE_CONTROL,
+    TOKEN_PLACEHOLDER,
+    serve,
+)
+from fair.pagecache_serve import is_anonymous as _is_anonymous
+from fair.pagecache_serve import with_token as _with_token
+from fair.pagecache_store import CachedPage, PageCache
+from fair.pagecache_sync import HUB_CHANNEL, CacheInvalidator
+from fair.visitor_pages import shared_audience, stand_in
 
-log = logging.getLogger(__name__)
+__all__ = [
+    "CACHEABLE_TYPES",
+    "HUB_CHANNEL",
+    "LOGGED_IN_CACHE_CONTROL",
+    "PUBLIC_CACHE_CONTROL",
+    "SHARED_RENDER_KEY",
+    "TOKEN_CACHE_CONTROL",
+    "TOKEN_PLACEHOLDER",
+    "CacheInvalidator",
+    "CachedPage",
+    "PageCache",
+    "cached_page",
+    "is_shared_render",
+    "page_fresh_until",
+    "page_meta",
+    "page_tags",
+    "serve",
+]
 
-TOKEN_PLACEHOLDER = "__fair_csrf_token__"
 SHARED_RENDER_KEY = "fair.shared_render"
-HUB_CHANNEL = "fair:page-cache"
-PUBLIC_CACHE_CONTROL = "public, max-age=10, stale-while-revalidate=30"
-TOKEN_CACHE_CONTROL = "private, no-cache"
-LOGGED_IN_CACHE_CONTROL = "private, no-store"
 CACHEABLE_TYPES = (
     "text/html",
     "application/json",
@@ -87,180 +110,6 @@ _PER_VISITOR_HEADERS = {b"set-cookie", b"content-length", b"etag", b"cache-contr
 
 View = Callable[[Request], Awaitable[Response]]
 OnHit = Callable[[Request, dict[str, Any], Response], Awaitable[None]]
-
-
-@dataclass
-class CachedPage:
-    status: int
-    headers: list[tuple[bytes, bytes]]
-    body: bytes
-    gzipped: bytes | None
-    digest: str
-    last_modified: float
-    tags: frozenset[str]
-    has_token: bool
-    meta: dict[str, Any] = field(default_factory=dict)
-    fresh_until: datetime | None = None  # naive UTC on the fair's clock; None: no limit
-
-    @property
-    def size(self) -> int:
-        return len(self.body) + len(self.gzipped or b"") + 512
-
-
-class PageCache:
-    """An LRU of rendered pages bounded by ``max_bytes``, with tag-based invalidation."""
-
-    def __init__(self, max_bytes: int) -> None:
-        self.max_bytes = max_bytes
-        self.bytes = 0
-        self.version = 0
-        self.instance = uuid.uuid4().hex
-        self.hits = 0
-        self.misses = 0
-        self._pages: OrderedDict[tuple[str, ...], CachedPage] = OrderedDict()
-        # The version of the latest invalidation per tag: a render that began before it
-        # is not stored if it carries that tag (it may show the old state); renders of
-        # other pages are. Under a busy chat or Q&A a single version for every tag would
-        # refuse almost every render, and the cache would never fill again.
-        self._invalidated: dict[str, int] = {}
-        # Renders under way, so simultaneous misses of one page wait for the first.
-        self.rendering: dict[tuple[str, ...], asyncio.Future[None]] = {}
-
-    def __len__(self) -> int:
-        return len(self._pages)
-
-    def get(self, key: tuple[str, ...]) -> CachedPage | None:
-        page = self._pages.get(key)
-        if page is not None:
-            self._pages.move_to_end(key)
-        return page
-
-    def put(self, key: tuple[str, ...], page: CachedPage, version: int) -> bool:
-        """Keep ``page`` unless something it shows changed since its render began
-        (``version``): an invalidation since then of one of its tags."""
-        if page.size > self.max_bytes // 4 or self.changed_since(page.tags, version):
-            return False
-        self._drop(key)
-        self._pages[key] = page
-        self.bytes += page.size
-        while self.bytes > self.max_bytes:
-            oldest = next(iter(self._pages))
-            self._drop(oldest)
-        self._trim_visitor_pages()
-        return True
-
-    def changed_since(self, tags: Iterable[str], version: int) -> bool:
-        """Whether a page filed under ``tags`` was invalidated after ``version``."""
-        return version != self.version and any(
-            self._invalidated.get(tag, -1) > version for tag in tags
-        )
-
-    def _trim_visitor_pages(self) -> None:
-        """Logged-in visitors' pages (keys with a visitor part) fill at most half the
-        memory, oldest out first, so many logged-in visitors cannot push out the pages
-        every anonymous visitor shares."""
-        limit = self.max_bytes // 2
-        used = sum(page.size for key, page in self._pages.items() if len(key) > 3)
-        for key in [key for key in self._pages if len(key) > 3]:
-            if used <= limit:
-                break
-            used -= self._pages[key].size
-            self._drop(key)
-
-    def invalidate(self, tags: Iterable[str]) -> int:
-        """Drop every page filed under one of ``tags``; returns how many."""
-        wanted = set(tags)
-        self.version += 1
-        for tag in wanted:
-            self._invalidated[tag] = self.version
-        doomed = [key for key, page in self._pages.items() if page.tags & wanted]
-        for key in doomed:
-            self._drop(key)
-        return len(doomed)
-
-    def clear(self) -> None:
-        self.version += 1
-        self._invalidated[EVERYTHING] = self.version  # every page carries it
-        self._pages.clear()
-        self.bytes = 0
-
-    def drop(self, key: tuple[str, ...]) -> None:
-        """Forget one page (its time is up); renders under way may still store theirs."""
-        self._drop(key)
-
-    def _drop(self, key: tuple[str, ...]) -> None:
-        page = self._pages.pop(key, None)
-        if page is not None:
-            self.bytes -= page.size
-
-
-class CacheInvalidator:
-    """Joins the database's commits, this instance's cache and the other instances.
-
-    A commit here drops the affected pages here at once (before the view that committed
-    even answers) and publishes the tags on :data:`HUB_CHANNEL`; a message from another
-    instance drops them here.
-    """
-
-    def __init__(self, cache: PageCache, hub: Any) -> None:
-        self.cache = cache
-        self.hub = hub
-        self._tasks: set[asyncio.Task[None]] = set()
-        # Other in-memory copies dropped by the same tags, here and from other instances
-        # (the logged-in users' cache).
-        self.followers: list[Callable[[frozenset[str]], None]] = []
-
-    def _invalidate(self, tags: frozenset[str]) -> None:
-        self.cache.invalidate(tags)
-        for follower in self.followers:
-            follower(tags)
-
-    def on_commit(self, tags: frozenset[str]) -> None:
-        self._invalidate(tags)
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:  # a commit outside the event loop (CLI): nobody to tell
-            return
-        event = {"type": "invalidate", "tags": sorted(tags), "origin": self.cache.instance}
-        task = loop.create_task(self._publish(event))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def _publish(self, event: dict[str, Any]) -> None:
-        try:
-            await self.hub.publish(HUB_CHANNEL, event)
-        except Exception as exc:
-            # Redis unreachable: other instances cannot be told now; they clear their
-            # caches when their hub reconnects ("resync", see send).
-            from fair.unavailable import hub_unavailable
-
-            down = hub_unavailable(exc)
-            log.warning("could not publish a page cache invalidation: %s", exc, exc_info=not down)
-
-    async def send(self, message: dict[str, Any]) -> None:
-        """The hub's sink interface: a batch of events from every instance."""
-        import json
-
-        for raw in json.loads(message.get("text") or "[]"):
-            event = json.loads(raw) if isinstance(raw, str) else raw
-            if event.get("type") == "invalidate" and event.get("origin") != self.cache.instance:
-                self._invalidate(frozenset(event.get("tags") or ["*", "users"]))
-            elif event.get("type") == "resync":
-                # Redis was away: other instances' invalidations of the gap are lost.
-                self.cache.clear()
-                for follower in self.followers:
-                    follower(frozenset({"*", "users"}))
-
-    async def start(self) -> None:
-        await self.hub.join(HUB_CHANNEL, self)
-
-    async def close(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        try:
-            await self.hub.leave(HUB_CHANNEL, self)
-        except Exception:
-            log.debug("leaving the page cache channel failed", exc_info=True)
 
 
 def is_shared_render(request: Request) -> bool:
@@ -297,13 +146,6 @@ def _fair_now(request: Request) -> datetime:
 
 def _expired(request: Request, page: CachedPage) -> bool:
     return page.fresh_until is not None and _fair_now(request) >= page.fresh_until
-
-
-def _is_anonymous(request: Request) -> bool:
-    if request.scope.get("fair.user") is not None:
-        return False
-    session = request.scope.get("session")
-    return not (session and session.get("user_id") is not None)
 
 
 def _key(
@@ -345,75 +187,6 @@ def _visitor_key(request: Request) -> str | None:
         sorted(user.organisation_ids),
     )
     return "user:" + hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
-
-
-def _etag(page: CachedPage, token: str | None) -> str:
-    if token is None:
-        return f'"{page.digest}"'
-    return f'"{page.digest}-{hashlib.sha256(token.encode()).hexdigest()[:10]}"'
-
-
-def _not_modified(request: Request, etag: str, last_modified: float) -> bool:
-    candidates = request.headers.get("if-none-match")
-    if candidates is not None:
-        tags = {t.strip().removeprefix("W/") for t in candidates.split(",")}
-        return etag in tags or "*" in tags
-    since = request.headers.get("if-modified-since")
-    if since:
-        try:
-            return int(last_modified) <= parsedate_to_datetime(since).timestamp()
-        except (TypeError, ValueError, IndexError, OverflowError):
-            return False
-    return False
-
-
-def _accepts_gzip(request: Request) -> bool:
-    return "gzip" in request.headers.get("accept-encoding", "")
-
-
-def _cache_control(request: Request, token: str | None) -> str:
-    if not _is_anonymous(request):
-        return LOGGED_IN_CACHE_CONTROL  # their own page: neither shared nor stored
-    return TOKEN_CACHE_CONTROL if token else PUBLIC_CACHE_CONTROL
-
-
-def serve(request: Request, page: CachedPage) -> Response:
-    """The cached ``page`` for this visitor: their token, 304 or gzip as asked."""
-    token: str | None = None
-    body, gzipped = page.body, page.gzipped
-    if page.has_token:
-        from fair.web import csrf_token
-
-        token = csrf_token(request)
-        body = body.replace(TOKEN_PLACEHOLDER.encode(), token.encode())
-        gzipped = None
-    if not _is_anonymous(request):
-        personal = personalise(body, request.scope.get("fair.user"))
-        if personal is not body:
-            body, gzipped = personal, None
-    etag = _etag(page, token)
-    headers = [
-        (b"etag", etag.encode()),
-        (b"last-modified", formatdate(page.last_modified, usegmt=True).encode()),
-        (b"cache-control", _cache_control(request, token).encode()),
-        (b"vary", b"Cookie, Accept-Encoding"),
-    ]
-    if _not_modified(request, etag, page.last_modified):
-        response = Response(status_code=304)
-        response.raw_headers = headers
-        return response
-    if _accepts_gzip(request) and len(body) >= 500:
-        if gzipped is None:
-            gzipped = gzip.compress(body, compresslevel=1, mtime=0)  # per visitor: cheap
-        body = gzipped
-        headers.append((b"content-encoding", b"gzip"))
-    response = Response(body, status_code=page.status)
-    response.raw_headers = [
-        *[h for h in response.raw_headers if h[0] == b"content-length"],
-        *page.headers,
-        *headers,
-    ]
-    return response
 
 
 def _cacheable(response: Response) -> bool:
@@ -513,18 +286,3 @@ def cached_page(
         return wrapper
 
     return decorate
-
-
-def _with_token(request: Request, response: Response) -> Response:
-    """An uncached response of a shared render (an error page): put the token in."""
-    body = getattr(response, "body", None)
-    if isinstance(body, bytes) and TOKEN_PLACEHOLDER.encode() in body:
-        from fair.web import csrf_token
-
-        response.body = body.replace(TOKEN_PLACEHOLDER.encode(), csrf_token(request).encode())
-    if isinstance(body, bytes) and not _is_anonymous(request):
-        response.body = personalise(bytes(response.body), request.scope.get("fair.user"))
-    if isinstance(body, bytes) and response.body is not body:
-        response.headers["content-length"] = str(len(response.body))
-    response.headers.setdefault("cache-control", "no-store")
-    return response

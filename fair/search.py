@@ -9,7 +9,7 @@ index of the fair uses (booths in :mod:`booths.search`, the programme in
 * PostgreSQL (production): ``tsvector`` columns with the built-in ``german``
   configuration and GIN indexes, given the same plain words (:func:`plain_words`).
 
-So both databases find the same things (``tests/test_search_backends.py``).
+So both databases find the same things (``tests/fair/test_search_backends.py``).
 """
 
 from __future__ import annotations
@@ -18,8 +18,11 @@ import re
 import threading
 from functools import cache
 from importlib.resources import files
+from typing import Any
 
 import Stemmer
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 MAX_QUERY_CHARS = 200
 MAX_QUERY_TERMS = 8
@@ -97,12 +100,28 @@ def pg_tsquery(terms: list[str]) -> str:
     return " & ".join(f"{w}:*" for w in terms if w)
 
 
+async def matching_rows(
+    db: AsyncSession, terms: list[str], limit: int, *, sqlite: str, postgresql: str
+) -> list[tuple[Any, ...]]:
+    """Run the full-text query of the database's dialect: ``sqlite`` (FTS5) or
+    ``postgresql`` (tsquery), each binding ``:match`` (built here from ``terms``) and
+    ``:limit``. Nothing to match (only stop words): no rows, and no query."""
+    if db.get_bind().dialect.name == "sqlite":
+        match, sql = fts5_match(terms), sqlite
+    else:
+        match, sql = pg_tsquery(terms), postgresql
+    if not match:
+        return []
+    return [tuple(row) for row in await db.execute(text(sql), {"match": match, "limit": limit})]
+
+
 __all__ = [
     "MAX_QUERY_CHARS",
     "fts5_match",
     "german_stem",
     "german_stop_words",
     "index_words",
+    "matching_rows",
     "pg_tsquery",
     "plain_words",
     "query_terms",

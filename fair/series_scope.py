@@ -29,6 +29,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from fair.branding import BrandingCache, load_branding
 from fair.db import utcnow
 from fair.models import EventDay, EventSeries
 
@@ -44,7 +45,7 @@ DETAIL = re.compile(r"^/(sessions/\d+|booths/[^/?]+|ws)(/|$)")
 _LINK = re.compile(
     rb'(href|action|src)="/(?!s/|static/|login|logout|lang/|organiser|exhibitor|invite|reset)'
 )
-CACHE_SECONDS = 60.0
+CACHE_SECONDS = 30.0  # how late other instances see a new series or branding
 
 _series_id: ContextVar[int | None] = ContextVar("fair_series_scope", default=None)
 _scoped: dict[type, Callable[[int], Any]] = {}
@@ -126,11 +127,14 @@ def _end(s: SeriesRow) -> date:
 
 
 class SeriesCache:
-    """The list of series, read at most every ``CACHE_SECONDS`` seconds so scoping adds
-    no query per page; :meth:`forget` after a series is created or changed."""
+    """The app's one in-memory copy of the event series: the list of series, and the
+    branding stored on them (into ``branding``, which pages read). Read at most every
+    ``CACHE_SECONDS`` seconds so scoping and branding add no query per page;
+    :meth:`forget` after a series is created or changed."""
 
-    def __init__(self, database: Any) -> None:
+    def __init__(self, database: Any, branding: BrandingCache | None = None) -> None:
         self.database = database
+        self.branding = branding if branding is not None else BrandingCache()
         self._rows: list[SeriesRow] = []
         self._read_at = float("-inf")
 
@@ -166,6 +170,7 @@ class SeriesCache:
                         .group_by(EventSeries.id)
                     )
                     self._rows = [SeriesRow(*row) for row in found]
+                    self.branding.current = await load_branding(db)
             self._read_at = time.monotonic()
         return self._rows
 

@@ -14,9 +14,10 @@ from collections.abc import Iterator
 
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from starlette.requests import Request
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from fair.i18n import gettext_for
+from fair.middleware import WatchedSend
 from fair.templating import N_
 
 log = logging.getLogger("fair")
@@ -93,18 +94,11 @@ class DatabaseDownMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = False
-
-        async def watch(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
+        watched = WatchedSend(send)
         try:
-            await self.app(scope, receive, watch)
+            await self.app(scope, receive, watched)
         except Exception as exc:
-            if started or not database_unavailable(exc):
+            if watched.started or not database_unavailable(exc):
                 raise
             from fair.app import error_response
             from fair.app_services import services_if_any

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Awaitable, Callable
+from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -163,3 +165,20 @@ async def refuse_socket(websocket: WebSocket, code: int, reason: str) -> None:
     sees the reason and not a bare handshake failure)."""
     await websocket.accept()
     await websocket.close(code, reason)
+
+
+SocketEndpoint = Callable[[WebSocket], Awaitable[None]]
+
+
+def same_origin_only(endpoint: SocketEndpoint) -> SocketEndpoint:
+    """A WebSocket endpoint that refuses (1008) handshakes from other sites' pages before
+    anything else: no CORS protects WebSockets, so every endpoint of fair's needs it."""
+
+    @wraps(endpoint)
+    async def checked(websocket: WebSocket) -> None:
+        if not same_origin(websocket):
+            await refuse_socket(websocket, 1008, "foreign origin")
+            return
+        await endpoint(websocket)
+
+    return checked

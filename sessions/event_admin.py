@@ -46,9 +46,9 @@ def _form_id(form: FormData, name: str) -> int:
 
 async def _saving(
     request: Request,
-    change: Callable[[AsyncSession], Awaitable[Any]],
+    change: Change,
     done: str | Callable[[Any], str],
-    page: Callable[[Request, dict[str, Any]], Awaitable[Response]],
+    page: Page,
     values: dict[str, Any],
 ) -> Response:
     """Run ``change`` and commit, then go to ``done`` (or ``done(result)``); a refused
@@ -67,6 +67,67 @@ async def _saving(
         await db.commit()
     app_services(request).series_cache.forget()  # a series or its dates may have changed
     return RedirectResponse(done if isinstance(done, str) else done(result), status_code=303)
+
+
+Change = Callable[[AsyncSession], Awaitable[Any]]
+Page = Callable[[Request, dict[str, Any]], Awaitable[Response]]
+# Reads a named thing's form and returns the change that saves it (id None: a new one).
+SaveForm = Callable[[FormData, CurrentUser, int | None], Change]
+
+
+async def _list_or_create(
+    request: Request, page: Page, save: SaveForm, done: str | Callable[[Any], str]
+) -> Response:
+    """GET shows the list page; POST creates a new one from the form."""
+    actor = _organiser(request)
+    if request.method == "GET":
+        return await page(request, {})
+    form = await read_form(request)
+    return await _saving(request, save(form, actor, None), done, page, dict(form))
+
+
+async def _edit_or_delete(
+    request: Request,
+    page: Page,
+    save: SaveForm,
+    done: str,
+    row: tuple[str, str],
+    delete: Callable[[AsyncSession, CurrentUser, int], Awaitable[None]] | None = None,
+) -> Response:
+    """POST saves the named thing ``row`` (path parameter, label) names, or deletes it
+    when the form says ``delete=1`` and the kind can be deleted."""
+    actor = _organiser(request)
+    row_id = path_id(request.path_params, *row)
+    form = await read_form(request)
+    if delete is not None and form.get("delete") == "1":
+        remove = delete
+        change: Change = lambda db: remove(db, actor, row_id)  # noqa: E731
+    else:
+        change = save(form, actor, row_id)
+    return await _saving(request, change, done, page, {})
+
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def _named_pages(
+    page: Page,
+    save: SaveForm,
+    path: str,
+    row: tuple[str, str],
+    delete: Callable[[AsyncSession, CurrentUser, int], Awaitable[None]] | None = None,
+) -> tuple[Endpoint, Endpoint]:
+    """The list page (GET, POST creates) at ``path`` and the edit handler of one row of
+    a named thing of the event (stage, topic, organisation): one shape for all."""
+    done = f"{path}?saved=1"
+
+    async def listing(request: Request) -> Response:
+        return await _list_or_create(request, page, save, done)
+
+    async def edit(request: Request) -> Response:
+        return await _edit_or_delete(request, page, save, done, row, delete)
+
+    return listing, edit
 
 
 def _show(
@@ -102,18 +163,17 @@ async def _series_list_page(request: Request, extra: dict[str, Any]) -> Response
     return _show(request, "sessions/organiser/series_list.html", {"series": series}, extra)
 
 
-async def series_list(request: Request) -> Response:
-    actor = _organiser(request)
-    if request.method == "GET":
-        return await _series_list_page(request, {})
-    form = await read_form(request)
+def _create_series(form: FormData, actor: CurrentUser, _new: int | None) -> Change:
     data = _series_input(form)
-    return await _saving(
+    return lambda db: setup.create_series(db, actor, data)
+
+
+async def series_list(request: Request) -> Response:
+    return await _list_or_create(
         request,
-        lambda db: setup.create_series(db, actor, data),
-        lambda series: f"/organiser/series/{series.id}?saved=1",
         _series_list_page,
-        dict(form),
+        _create_series,
+        lambda series: f"/organiser/series/{series.id}?saved=1",
     )
 
 
@@ -197,33 +257,14 @@ async def _stages_page(request: Request, extra: dict[str, Any]) -> Response:
     return _show(request, "sessions/organiser/stages.html", {"stages": stages}, extra)
 
 
-async def stages(request: Request) -> Response:
-    actor = _organiser(request)
-    if request.method == "GET":
-        return await _stages_page(request, {})
-    form = await read_form(request)
+def _save_stage(form: FormData, actor: CurrentUser, stage_id: int | None) -> Change:
     name = form_text(form, "name", max_length=200)
-    return await _saving(
-        request,
-        lambda db: setup.save_stage(db, actor, name),
-        "/organiser/stages?saved=1",
-        _stages_page,
-        dict(form),
-    )
+    return lambda db: setup.save_stage(db, actor, name, stage_id)
 
 
-async def stage_edit(request: Request) -> Response:
-    actor = _organiser(request)
-    stage_id = path_id(request.path_params, "stage_id", "Bühne")
-    form = await read_form(request)
-    if form.get("delete") == "1":
-        change: Callable[[AsyncSession], Awaitable[object]] = lambda db: setup.delete_stage(  # noqa: E731
-            db, actor, stage_id
-        )
-    else:
-        name = form_text(form, "name", max_length=200)
-        change = lambda db: setup.save_stage(db, actor, name, stage_id)  # noqa: E731
-    return await _saving(request, change, "/organiser/stages?saved=1", _stages_page, {})
+stages, stage_edit = _named_pages(
+    _stages_page, _save_stage, "/organiser/stages", ("stage_id", "Bühne"), setup.delete_stage
+)
 
 
 async def _topics_page(request: Request, extra: dict[str, Any]) -> Response:
@@ -232,35 +273,15 @@ async def _topics_page(request: Request, extra: dict[str, Any]) -> Response:
     return _show(request, "sessions/organiser/topics.html", {"topics": topics}, extra)
 
 
-async def topics(request: Request) -> Response:
-    actor = _organiser(request)
-    if request.method == "GET":
-        return await _topics_page(request, {})
-    form = await read_form(request)
+def _save_topic(form: FormData, actor: CurrentUser, topic_id: int | None) -> Change:
     name_de = form_text(form, "name_de", max_length=100)
     name_en = form_text(form, "name_en", max_length=100)
-    return await _saving(
-        request,
-        lambda db: setup.save_topic(db, actor, name_de, name_en),
-        "/organiser/topics?saved=1",
-        _topics_page,
-        dict(form),
-    )
+    return lambda db: setup.save_topic(db, actor, name_de, name_en, topic_id)
 
 
-async def topic_edit(request: Request) -> Response:
-    actor = _organiser(request)
-    topic_id = path_id(request.path_params, "topic_id", "Themenfeld")
-    form = await read_form(request)
-    if form.get("delete") == "1":
-        change: Callable[[AsyncSession], Awaitable[object]] = lambda db: setup.delete_topic(  # noqa: E731
-            db, actor, topic_id
-        )
-    else:
-        name_de = form_text(form, "name_de", max_length=100)
-        name_en = form_text(form, "name_en", max_length=100)
-        change = lambda db: setup.save_topic(db, actor, name_de, name_en, topic_id)  # noqa: E731
-    return await _saving(request, change, "/organiser/topics?saved=1", _topics_page, {})
+topics, topic_edit = _named_pages(
+    _topics_page, _save_topic, "/organiser/topics", ("topic_id", "Themenfeld"), setup.delete_topic
+)
 
 
 # --- organisations --------------------------------------------------------------------
@@ -288,33 +309,17 @@ async def _organisations_page(request: Request, extra: dict[str, Any]) -> Respon
     return _show(request, "sessions/organiser/organisations.html", context, extra)
 
 
-async def organisations(request: Request) -> Response:
-    actor = _organiser(request)
-    if request.method == "GET":
-        return await _organisations_page(request, {})
-    form = await read_form(request)
+def _save_organisation(form: FormData, actor: CurrentUser, organisation_id: int | None) -> Change:
     data = _organisation_input(form)
-    return await _saving(
-        request,
-        lambda db: setup.save_organisation(db, actor, data),
-        "/organiser/organisations?saved=1",
-        _organisations_page,
-        dict(form),
-    )
+    return lambda db: setup.save_organisation(db, actor, data, organisation_id)
 
 
-async def organisation_edit(request: Request) -> Response:
-    actor = _organiser(request)
-    organisation_id = path_id(request.path_params, "organisation_id", "Organisation")
-    form = await read_form(request)
-    data = _organisation_input(form)
-    return await _saving(
-        request,
-        lambda db: setup.save_organisation(db, actor, data, organisation_id),
-        "/organiser/organisations?saved=1",
-        _organisations_page,
-        {},
-    )
+organisations, organisation_edit = _named_pages(
+    _organisations_page,
+    _save_organisation,
+    "/organiser/organisations",
+    ("organisation_id", "Organisation"),
+)
 
 
 # --- publishing -----------------------------------------------------------------------

@@ -7,8 +7,9 @@ the caller commits, or drops the session so a refused change leaves nothing behi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, time
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Table, func, select, update
@@ -25,9 +26,59 @@ from fair.models import EventDay, EventSeries, Organisation, OrganisationKind, T
 from fair.slugs import slugify
 from sessions.models import ProgrammeSession, Stage
 
+_Row = TypeVar("_Row")
+
 
 def _in_use(field: str, message: str) -> HTTPError:
     return HTTPError(409, f"{field}: {message}", field=field)
+
+
+async def _get(db: AsyncSession, model: type[_Row], row_id: int, label: str) -> _Row:
+    """The row of ``model`` with ``row_id``, or a 404 naming ``label``."""
+    row = await db.get(model, row_id)
+    if row is None:
+        raise not_found(label)
+    return row
+
+
+async def _refuse_taken_name(
+    db: AsyncSession, column: Any, name: str, exclude_id: int | None, field: str, message: str
+) -> None:
+    """409 on ``field`` when another row has ``name`` in ``column`` (case-insensitive):
+    every named thing of the event (stage, topic, organisation) is told apart by it."""
+    clash = select(column.class_.id).where(func.lower(column) == name.lower())
+    if exclude_id is not None:
+        clash = clash.where(column.class_.id != exclude_id)
+    if await db.scalar(clash) is not None:
+        raise _in_use(field, message)
+
+
+async def _count(db: AsyncSession, column: Any, value: int) -> int:
+    """How many rows have ``value`` in ``column`` (what still uses a day, stage or topic)."""
+    return int(await db.scalar(select(func.count()).where(column == value)) or 0)
+
+
+async def _delete(db: AsyncSession, actor: CurrentUser, row: Any, kind: str, summary: str) -> None:
+    """Delete ``row`` with its audit entry (the caller has refused if it is in use)."""
+    await audit.record(db, actor, "delete", kind, row.id, summary)
+    await db.delete(row)
+    await db.flush()
+
+
+def _apply(row: object, data: Any) -> None:
+    """Copy a form's checked input (a dataclass whose fields are named as the row's
+    columns) onto the row."""
+    for name, value in asdict(data).items():
+        setattr(row, name, value)
+
+
+async def _record_saved(
+    db: AsyncSession, actor: CurrentUser, kind: str, row: Any, row_id: int | None, summary: str
+) -> None:
+    """Flush a created or edited named thing (``row_id`` None: created) and audit it."""
+    await db.flush()
+    action = "create" if row_id is None else "edit"
+    await audit.record(db, actor, action, kind, row.id, summary)
 
 
 async def _free_slug(db: AsyncSession, model: type, wanted: str, exclude_id: int | None) -> str:
@@ -75,7 +126,7 @@ async def create_series(db: AsyncSession, actor: CurrentUser, data: SeriesInput)
     _check_series(data)
     slug = await _free_slug(db, EventSeries, slugify(data.acronym or data.title, 70), None)
     series = EventSeries(slug=slug, title=data.title, days=[])
-    _apply_series(series, data)
+    _apply(series, data)
     db.add(series)
     await db.flush()
     await audit.record(db, actor, "create", "series", series.id, data.title)
@@ -98,27 +149,13 @@ async def update_series(
         raise bad_request(
             "starts_on", f"die Tage {', '.join(dates)} lägen außerhalb der Reihe; erst verlegen"
         )
-    _apply_series(series, data)
+    _apply(series, data)
     await audit.record(db, actor, "edit", "series", series.id, data.title)
     return series
 
 
-def _apply_series(series: EventSeries, data: SeriesInput) -> None:
-    series.title = data.title
-    series.acronym = data.acronym
-    series.starts_on = data.starts_on
-    series.ends_on = data.ends_on
-    series.time_zone = data.time_zone
-    series.default_language = data.default_language
-    series.description = data.description
-    series.opening_hours = data.opening_hours
-
-
 async def get_series_by_id(db: AsyncSession, series_id: int) -> EventSeries:
-    series = await db.get(EventSeries, series_id)
-    if series is None:
-        raise not_found("Veranstaltungsreihe")
-    return series
+    return await _get(db, EventSeries, series_id, "Veranstaltungsreihe")
 
 
 async def all_series(db: AsyncSession) -> list[EventSeries]:
@@ -189,7 +226,8 @@ async def create_day(
 ) -> EventDay:
     series = await get_series_by_id(db, series_id)
     await _check_day(db, series, data, None)
-    day = EventDay(series_id=series.id, **_day_values(data))
+    day = EventDay(series_id=series.id)
+    _apply(day, data)
     db.add(day)
     await db.flush()
     await audit.record(db, actor, "create", "day", day.id, f"{data.date:%d.%m.%Y} {data.title}")
@@ -205,40 +243,21 @@ async def update_day(db: AsyncSession, actor: CurrentUser, day_id: int, data: Da
         raise bad_request(
             "starts", f"Programmpunkte lägen außerhalb des Tages: {', '.join(outside)}"
         )
-    for key, value in _day_values(data).items():
-        setattr(day, key, value)
+    _apply(day, data)
     await audit.record(db, actor, "edit", "day", day.id, f"{data.date:%d.%m.%Y} {data.title}")
     return day
 
 
 async def delete_day(db: AsyncSession, actor: CurrentUser, day_id: int) -> None:
     day = await get_day(db, day_id)
-    count = await db.scalar(
-        select(func.count()).select_from(ProgrammeSession).where(ProgrammeSession.day_id == day.id)
-    )
+    count = await _count(db, ProgrammeSession.day_id, day.id)
     if count:
         raise _in_use("day", f"an diesem Tag stehen {count} Programmpunkte; erst verlegen")
-    await audit.record(db, actor, "delete", "day", day.id, f"{day.date:%d.%m.%Y} {day.title}")
-    await db.delete(day)
-    await db.flush()
-
-
-def _day_values(data: DayInput) -> dict[str, object]:
-    return {
-        "date": data.date,
-        "title": data.title,
-        "host_id": data.host_id,
-        "starts": data.starts,
-        "ends": data.ends,
-        "description": data.description,
-    }
+    await _delete(db, actor, day, "day", f"{day.date:%d.%m.%Y} {day.title}")
 
 
 async def get_day(db: AsyncSession, day_id: int) -> EventDay:
-    day = await db.get(EventDay, day_id)
-    if day is None:
-        raise not_found("Veranstaltungstag")
-    return day
+    return await _get(db, EventDay, day_id, "Veranstaltungstag")
 
 
 async def days_of(db: AsyncSession, series_id: int) -> list[EventDay]:
@@ -257,44 +276,27 @@ async def days_of(db: AsyncSession, series_id: int) -> list[EventDay]:
 async def save_stage(
     db: AsyncSession, actor: CurrentUser, name: str, stage_id: int | None = None
 ) -> Stage:
-    clash = select(Stage.id).where(func.lower(Stage.name) == name.lower())
-    if stage_id is not None:
-        clash = clash.where(Stage.id != stage_id)
-    if await db.scalar(clash) is not None:
-        raise _in_use("name", f"eine Bühne {name!r} gibt es schon")
+    await _refuse_taken_name(
+        db, Stage.name, name, stage_id, "name", f"eine Bühne {name!r} gibt es schon"
+    )
     if stage_id is None:
         position = (await db.scalar(select(func.max(Stage.position)))) or 0
-        stage = Stage(
-            slug=await _free_slug(db, Stage, slugify(name, 70), None),
-            name=name,
-            position=position + 1,
-        )
+        slug = await _free_slug(db, Stage, slugify(name, 70), None)
+        stage = Stage(slug=slug, name=name, position=position + 1)
         db.add(stage)
-        await db.flush()
-        await audit.record(db, actor, "create", "stage", stage.id, name)
-        return stage
-    found = await db.get(Stage, stage_id)
-    if found is None:
-        raise not_found("Bühne")
-    found.name = name
-    await audit.record(db, actor, "edit", "stage", found.id, name)
-    return found
+    else:
+        stage = await _get(db, Stage, stage_id, "Bühne")
+        stage.name = name
+    await _record_saved(db, actor, "stage", stage, stage_id, name)
+    return stage
 
 
 async def delete_stage(db: AsyncSession, actor: CurrentUser, stage_id: int) -> None:
-    stage = await db.get(Stage, stage_id)
-    if stage is None:
-        raise not_found("Bühne")
-    count = await db.scalar(
-        select(func.count())
-        .select_from(ProgrammeSession)
-        .where(ProgrammeSession.stage_id == stage.id)
-    )
+    stage = await _get(db, Stage, stage_id, "Bühne")
+    count = await _count(db, ProgrammeSession.stage_id, stage.id)
     if count:
         raise _in_use("stage", f"auf {stage.name} stehen {count} Programmpunkte; erst verlegen")
-    await audit.record(db, actor, "delete", "stage", stage.id, stage.name)
-    await db.delete(stage)
-    await db.flush()
+    await _delete(db, actor, stage, "stage", stage.name)
 
 
 # --- topics ---------------------------------------------------------------------------
@@ -303,49 +305,30 @@ async def delete_stage(db: AsyncSession, actor: CurrentUser, stage_id: int) -> N
 async def save_topic(
     db: AsyncSession, actor: CurrentUser, name_de: str, name_en: str, topic_id: int | None = None
 ) -> Topic:
-    clash = select(Topic.id).where(func.lower(Topic.name_de) == name_de.lower())
-    if topic_id is not None:
-        clash = clash.where(Topic.id != topic_id)
-    if await db.scalar(clash) is not None:
-        raise _in_use("name_de", f"ein Themenfeld {name_de!r} gibt es schon")
+    await _refuse_taken_name(
+        db, Topic.name_de, name_de, topic_id, "name_de", f"ein Themenfeld {name_de!r} gibt es schon"
+    )
     if topic_id is None:
-        topic = Topic(
-            slug=await _free_slug(db, Topic, slugify(name_de, 70), None),
-            name_de=name_de,
-            name_en=name_en,
-        )
+        slug = await _free_slug(db, Topic, slugify(name_de, 70), None)
+        topic = Topic(slug=slug, name_de=name_de, name_en=name_en)
         db.add(topic)
-        await db.flush()
-        await audit.record(db, actor, "create", "topic", topic.id, name_de)
-        return topic
-    found = await db.get(Topic, topic_id)
-    if found is None:
-        raise not_found("Themenfeld")
-    found.name_de, found.name_en = name_de, name_en
-    await audit.record(db, actor, "edit", "topic", found.id, name_de)
-    return found
+    else:
+        topic = await _get(db, Topic, topic_id, "Themenfeld")
+        topic.name_de, topic.name_en = name_de, name_en
+    await _record_saved(db, actor, "topic", topic, topic_id, name_de)
+    return topic
 
 
 async def delete_topic(db: AsyncSession, actor: CurrentUser, topic_id: int) -> None:
-    topic = await db.get(Topic, topic_id)
-    if topic is None:
-        raise not_found("Themenfeld")
-    sessions = await db.scalar(
-        select(func.count())
-        .select_from(ProgrammeSession)
-        .where(ProgrammeSession.topic_id == topic.id)
-    )
-    booths = await db.scalar(
-        select(func.count()).select_from(booth_topics).where(booth_topics.c.topic_id == topic.id)
-    )
+    topic = await _get(db, Topic, topic_id, "Themenfeld")
+    sessions = await _count(db, ProgrammeSession.topic_id, topic.id)
+    booths = await _count(db, booth_topics.c.topic_id, topic.id)
     if sessions or booths:
         raise _in_use(
             "topic",
             f"{topic.name_de} ist in Gebrauch ({sessions} Programmpunkte, {booths} Stände)",
         )
-    await audit.record(db, actor, "delete", "topic", topic.id, topic.name_de)
-    await db.delete(topic)
-    await db.flush()
+    await _delete(db, actor, topic, "topic", topic.name_de)
 
 
 # --- publishing -----------------------------------------------------------------------
@@ -406,30 +389,22 @@ async def save_organisation(
 ) -> Organisation:
     if data.website and not data.website.startswith(("https://", "http://")):
         raise bad_request("website", "mit https:// oder http:// beginnen")
-    clash = select(Organisation.id).where(func.lower(Organisation.name) == data.name.lower())
-    if organisation_id is not None:
-        clash = clash.where(Organisation.id != organisation_id)
-    if await db.scalar(clash) is not None:
-        raise _in_use("name", f"eine Organisation {data.name!r} gibt es schon")
+    await _refuse_taken_name(
+        db,
+        Organisation.name,
+        data.name,
+        organisation_id,
+        "name",
+        f"eine Organisation {data.name!r} gibt es schon",
+    )
     if organisation_id is None:
-        organisation = Organisation(
-            slug=await _free_slug(db, Organisation, slugify(data.name, 70), None), name=data.name
-        )
+        slug = await _free_slug(db, Organisation, slugify(data.name, 70), None)
+        organisation = Organisation(slug=slug, name=data.name)
         db.add(organisation)
-        action = "create"
     else:
-        found = await db.get(Organisation, organisation_id)
-        if found is None:
-            raise not_found("Organisation")
-        organisation, action = found, "edit"
-    organisation.name = data.name
-    organisation.kind = data.kind
-    organisation.region = data.region
-    organisation.city = data.city
-    organisation.website = data.website
-    organisation.description = data.description
-    await db.flush()
-    await audit.record(db, actor, action, "organisation", organisation.id, data.name)
+        organisation = await get_organisation(db, organisation_id)
+    _apply(organisation, data)
+    await _record_saved(db, actor, "organisation", organisation, organisation_id, data.name)
     return organisation
 
 
@@ -447,10 +422,7 @@ async def set_organisation_logo(
 
 
 async def get_organisation(db: AsyncSession, organisation_id: int) -> Organisation:
-    organisation = await db.get(Organisation, organisation_id)
-    if organisation is None:
-        raise not_found("Organisation")
-    return organisation
+    return await _get(db, Organisation, organisation_id, "Organisation")
 
 
 async def booth_counts(db: AsyncSession) -> dict[int, int]:

@@ -4,16 +4,13 @@ numbering the scope afresh so gaps left by deleted entries never make a move a n
 
 from __future__ import annotations
 
-from typing import Literal
-
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fair.errors import HTTPError, not_found
+from fair.errors import not_found
+from fair.ordering import Direction, move
 from sessions.models import FaqEntry
 from sessions.qa import MAX_ANSWER, MAX_QUESTION, clean_text
-
-Direction = Literal["up", "down"]
 
 
 async def _entry(db: AsyncSession, entry_id: int) -> FaqEntry:
@@ -33,14 +30,6 @@ async def edit_faq(db: AsyncSession, entry_id: int, question: str, answer: str) 
     return entry
 
 
-def parse_direction(raw: str | None) -> Direction:
-    if raw == "up":
-        return "up"
-    if raw == "down":
-        return "down"
-    raise HTTPError(400, "direction: 'up' oder 'down'", field="direction")
-
-
 async def move_faq(db: AsyncSession, entry_id: int, direction: Direction) -> None:
     """One place up or down within the entry's scope; at either end nothing moves."""
     entry = await _entry(db, entry_id)
@@ -52,10 +41,5 @@ async def move_faq(db: AsyncSession, entry_id: int, direction: Direction) -> Non
     siblings = list(
         await db.scalars(select(FaqEntry).where(scope).order_by(FaqEntry.position, FaqEntry.id))
     )
-    index = siblings.index(entry)
-    other = index - 1 if direction == "up" else index + 1
-    if 0 <= other < len(siblings):
-        siblings[index], siblings[other] = siblings[other], siblings[index]
-    for position, sibling in enumerate(siblings):
-        sibling.position = position
+    move(siblings, entry, direction)
     await db.flush()

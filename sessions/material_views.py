@@ -16,18 +16,11 @@ from booths.analytics import fair_today
 from booths.editor import forget_upload, receive_upload
 from fair.app_services import app_services
 from fair.downloads import counts_as_download, send_stored_file
-from fair.errors import bad_request, not_found
+from fair.errors import not_found
 from fair.ids import path_id
+from fair.ordering import parse_direction
 from fair.web import current_user, form_text, read_form, render
 from sessions import materials as rules
-
-
-def _session_id(request: Request) -> int:
-    return path_id(request.path_params, "session_id", "Programmpunkt")
-
-
-def _material_id(request: Request) -> int:
-    return path_id(request.path_params, "material_id", "Material")
 
 
 def _back(session_id: int, anchor: str = "#materials") -> RedirectResponse:
@@ -36,7 +29,7 @@ def _back(session_id: int, anchor: str = "#materials") -> RedirectResponse:
 
 async def manage_page(request: Request) -> Response:
     """``/sessions/{id}/materials``: the talk's files with upload, rename, order, delete."""
-    session_id = _session_id(request)
+    session_id = path_id(request.path_params, "session_id", "Programmpunkt")
     async with app_services(request).db.session() as db:
         await rules.require_material_editor(db, current_user(request), session_id)
         session = await rules.visible_session(db, session_id)
@@ -54,7 +47,7 @@ async def manage_page(request: Request) -> Response:
 
 async def upload(request: Request) -> Response:
     """POST ``/sessions/{id}/materials``: a new file (``title`` before ``file``)."""
-    session_id = _session_id(request)
+    session_id = path_id(request.path_params, "session_id", "Programmpunkt")
     async with app_services(request).db.session() as db:
         user = await rules.require_material_editor(db, current_user(request), session_id)
     stored, fields = await receive_upload(request, prefix=f"session-materials/{session_id}")
@@ -71,7 +64,8 @@ async def upload(request: Request) -> Response:
 
 
 async def rename(request: Request) -> Response:
-    session_id, material_id = _session_id(request), _material_id(request)
+    session_id = path_id(request.path_params, "session_id", "Programmpunkt")
+    material_id = path_id(request.path_params, "material_id", "Material")
     form = await read_form(request)
     async with app_services(request).db.session() as db:
         await rules.require_material_editor(db, current_user(request), session_id)
@@ -83,17 +77,12 @@ async def rename(request: Request) -> Response:
 
 
 async def move(request: Request) -> Response:
-    session_id, material_id = _session_id(request), _material_id(request)
+    session_id = path_id(request.path_params, "session_id", "Programmpunkt")
+    material_id = path_id(request.path_params, "material_id", "Material")
     form = await read_form(request)
     async with app_services(request).db.session() as db:
         await rules.require_material_editor(db, current_user(request), session_id)
-        direction: rules.Direction
-        if form.get("direction") == "up":
-            direction = "up"
-        elif form.get("direction") == "down":
-            direction = "down"
-        else:
-            raise bad_request("direction", "up oder down")
+        direction = parse_direction(form.get("direction"))
         materials = await rules.materials_of(db, session_id)
         await rules.move_material(db, materials, material_id, direction)
         await db.commit()
@@ -101,7 +90,8 @@ async def move(request: Request) -> Response:
 
 
 async def delete(request: Request) -> Response:
-    session_id, material_id = _session_id(request), _material_id(request)
+    session_id = path_id(request.path_params, "session_id", "Programmpunkt")
+    material_id = path_id(request.path_params, "material_id", "Material")
     await read_form(request)
     async with app_services(request).db.session() as db:
         await rules.require_material_editor(db, current_user(request), session_id)
@@ -115,7 +105,8 @@ async def delete(request: Request) -> Response:
 async def download(request: Request) -> Response:
     """GET ``/sessions/{id}/materials/{mid}/download.{ext}``: the file as an attachment,
     counted once per download like a booth's materials."""
-    session_id, material_id = _session_id(request), _material_id(request)
+    session_id = path_id(request.path_params, "session_id", "Programmpunkt")
+    material_id = path_id(request.path_params, "material_id", "Material")
     async with app_services(request).db.session() as db:
         await rules.visible_session(db, session_id)
         material = rules.find_material(await rules.materials_of(db, session_id), material_id)

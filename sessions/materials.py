@@ -10,7 +10,6 @@ index in the same transaction, because a talk is also found by its material titl
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,12 +18,12 @@ from booths.analytics import add_counts
 from booths.services import StoredUpload, kind_for_type
 from fair.auth import CurrentUser, require_user
 from fair.errors import HTTPError, bad_request, not_found
+from fair.ordering import Direction, move
 from sessions.models import ProgrammeSession, SessionMaterial, SessionMaterialDownloads
-from sessions.qa import can_moderate
 from sessions.search import rebuild_programme_index
+from sessions.team import is_session_team
 
 MAX_TITLE = 200
-Direction = Literal["up", "down"]
 
 
 async def visible_session(db: AsyncSession, session_id: int) -> ProgrammeSession:
@@ -42,7 +41,7 @@ async def require_material_editor(
     speakers, its moderators and the organisers."""
     user = require_user(user)
     await visible_session(db, session_id)
-    if not await can_moderate(db, user, session_id):
+    if not await is_session_team(db, user, session_id):
         raise HTTPError(403, "Nur die Mitwirkenden dieses Programmpunkts und die Organisation.")
     return user
 
@@ -112,13 +111,7 @@ async def move_material(
 ) -> None:
     """Swap with the neighbour above or below; positions are renumbered 0..n-1, so gaps
     left by deletions never make a move look like it did nothing."""
-    material = find_material(materials, material_id)
-    index = materials.index(material)
-    other = index - 1 if direction == "up" else index + 1
-    if 0 <= other < len(materials):
-        materials[index], materials[other] = materials[other], materials[index]
-    for position, item in enumerate(materials):
-        item.position = position
+    move(materials, find_material(materials, material_id), direction)
 
 
 async def delete_material(

@@ -28,10 +28,11 @@ from fair.form_errors import field_errors
 from fair.i18n import gettext_for
 from fair.ids import MAX_ID, parse_id, path_id
 from fair.models import Role
+from fair.ordering import parse_direction
 from fair.web import check_csrf, current_user, form_int, form_text, language, read_form, render
 from sessions import qa
 from sessions.archive_mode import archive_active, set_archive_mode
-from sessions.faq_admin import edit_faq, move_faq, parse_direction
+from sessions.faq_admin import edit_faq, move_faq
 from sessions.importers import MAX_SCHEDULE_BYTES, import_schedule
 from sessions.models import ProgrammeSession, SessionKind
 from sessions.queries import (
@@ -284,25 +285,29 @@ async def _save_form(
     return RedirectResponse(location, status_code=303)
 
 
+async def _submitted(request: Request, session_id: int | None) -> Response:
+    """A posted session form: shown again with what is wrong, or created (``session_id``
+    None) or saved."""
+    form = await read_form(request)
+    data = await _parsed_or_form_again(request, form, session_id)
+    if isinstance(data, Response):
+        return data
+    time_zone = _tz(request)
+
+    async def save(db: AsyncSession, override: bool) -> tuple[ProgrammeSession, list[Conflict]]:
+        if session_id is None:
+            return await create_session_service(db, data, time_zone=time_zone, override=override)
+        return await update_session(db, session_id, data, time_zone=time_zone, override=override)
+
+    notice = "created" if session_id is None else "saved"
+    return await _save_form(request, form, data, session_id=session_id, notice=notice, save=save)
+
+
 async def new_session(request: Request) -> Response:
     _organiser(request)
     if request.method == "GET":
         return await _form_page(request, None, session_id=None)
-    form = await read_form(request)
-    data = await _parsed_or_form_again(request, form, None)
-    if isinstance(data, Response):
-        return data
-    time_zone = _tz(request)
-    return await _save_form(
-        request,
-        form,
-        data,
-        session_id=None,
-        notice="created",
-        save=lambda db, override: create_session_service(
-            db, data, time_zone=time_zone, override=override
-        ),
-    )
+    return await _submitted(request, None)
 
 
 async def edit_session(request: Request) -> Response:
@@ -313,21 +318,7 @@ async def edit_session(request: Request) -> Response:
             session = await get_session(db, session_id)
             values = input_from_session(session, _tz(request))
         return await _form_page(request, values, session_id=session_id)
-    form = await read_form(request)
-    data = await _parsed_or_form_again(request, form, session_id)
-    if isinstance(data, Response):
-        return data
-    time_zone = _tz(request)
-    return await _save_form(
-        request,
-        form,
-        data,
-        session_id=session_id,
-        notice="saved",
-        save=lambda db, override: update_session(
-            db, session_id, data, time_zone=time_zone, override=override
-        ),
-    )
+    return await _submitted(request, session_id)
 
 
 async def move(request: Request) -> Response:

@@ -19,7 +19,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from fair.search import fts5_match, pg_tsquery, plain_words, query_terms, stem_text
+from fair.search import matching_rows, plain_words, query_terms, stem_text
 from sessions.models import (
     Caption,
     CaptionCue,
@@ -156,28 +156,19 @@ async def search_programme(db: AsyncSession, query: str, *, limit: int = 100) ->
     terms = query_terms(query)
     if not terms:
         return []
-    if db.get_bind().dialect.name == "sqlite":
-        match = fts5_match(terms)
-        if not match:
-            return []
-        rows = await db.execute(
-            text(
-                "SELECT kind, ref_id, seconds FROM programme_search "
-                "WHERE programme_search MATCH :match "
-                "ORDER BY bm25(programme_search, 0.0, 0.0, 0.0, 5.0, 1.0) LIMIT :limit"
-            ),
-            {"match": match, "limit": limit * len(KINDS)},
-        )
-    else:
-        tsquery = pg_tsquery(terms)
-        if not tsquery:
-            return []
-        rows = await db.execute(
-            text(
-                "SELECT kind, ref_id, seconds FROM programme_search, "
-                "to_tsquery('german', :q) AS q WHERE document @@ q "
-                "ORDER BY ts_rank(document, q) DESC, id LIMIT :limit"
-            ),
-            {"q": tsquery, "limit": limit * len(KINDS)},
-        )
+    rows = await matching_rows(
+        db,
+        terms,
+        limit * len(KINDS),
+        sqlite=(
+            "SELECT kind, ref_id, seconds FROM programme_search "
+            "WHERE programme_search MATCH :match "
+            "ORDER BY bm25(programme_search, 0.0, 0.0, 0.0, 5.0, 1.0) LIMIT :limit"
+        ),
+        postgresql=(
+            "SELECT kind, ref_id, seconds FROM programme_search, "
+            "to_tsquery('german', :match) AS q WHERE document @@ q "
+            "ORDER BY ts_rank(document, q) DESC, id LIMIT :limit"
+        ),
+    )
     return [Hit(str(r[0]), int(r[1]), float(r[2])) for r in rows]

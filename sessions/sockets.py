@@ -39,7 +39,7 @@ from fair.realtime.announce import Announcer
 from fair.realtime.hub import Hub, encode_event
 from fair.templating import N_
 from fair.unavailable import hub_unavailable
-from fair.web import current_user, language, refuse_socket, same_origin
+from fair.web import current_user, language, refuse_socket, same_origin_only
 from sessions.app_parts import programme_parts
 from sessions.archive_mode import archive_active
 from sessions.chat import booth_channel, chat_event, messages_after, post_chat
@@ -56,10 +56,8 @@ CLOSE_NOT_FOUND = 4404
 LIMITS = ChannelLimits()
 
 
+@same_origin_only
 async def session_socket(websocket: WebSocket) -> None:
-    if not same_origin(websocket):
-        await refuse_socket(websocket, 1008, "foreign origin")
-        return
     raw = websocket.path_params["session_id"]
     db_factory = app_services(websocket).db
     session_id = parse_id(raw) or 0
@@ -84,10 +82,8 @@ async def session_socket(websocket: WebSocket) -> None:
     await _serve(websocket, channel, snapshot, chat_guard=refuse_after_the_end)
 
 
+@same_origin_only
 async def booth_socket(websocket: WebSocket) -> None:
-    if not same_origin(websocket):
-        await refuse_socket(websocket, 1008, "foreign origin")
-        return
     slug = websocket.path_params["slug"][:80]
     services = app_services(websocket)
     async with services.db.session() as db:
@@ -122,12 +118,10 @@ async def booth_socket(websocket: WebSocket) -> None:
         announcer.mark(channel)  # after leaving: the list is built when it is sent
 
 
+@same_origin_only
 async def programme_socket(websocket: WebSocket) -> None:
     """Home and programme follow the stages: a ``session_state`` event whenever a talk
     goes live or ends (static/js/programme-live.js then refreshes the listing)."""
-    if not same_origin(websocket):
-        await refuse_socket(websocket, 1008, "foreign origin")
-        return
 
     async def on_message(event: dict[str, Any]) -> None:
         if event.get("type") != "hello":

@@ -32,6 +32,7 @@ from sessions.archive_mode import is_archived, midnight_after
 from sessions.chat import recent_messages
 from sessions.exporters import Schedule, exporter_for
 from sessions.library import MOST_WATCHED_REFRESH, LibraryFilter, library_recordings
+from sessions.live.app_parts import live_parts
 from sessions.queries import (
     event_faq,
     get_series,
@@ -44,6 +45,7 @@ from sessions.queries import (
     schedule_sessions,
 )
 from sessions.states import next_change
+from sessions.team import is_session_team
 
 VOTER_COOKIE = "fair_voter"
 GROUPINGS = ("day", "stage", "topic")
@@ -170,8 +172,8 @@ async def session_detail(request: Request) -> Response:
     async with app_services(request).db.session() as db:
         session = await get_session(db, session_id)
         faq = await event_faq(db, session.id)
-        moderator = await qa.can_moderate(db, user, session.id)
-        questions = await qa.questions_for(db, session.id, include_hidden=moderator)
+        session_team = await is_session_team(db, user, session.id)
+        questions = await qa.questions_for(db, session.id, include_hidden=session_team)
         voted = await qa.voted_ids(db, session.id, voter_for_page)
         messages = await recent_messages(db, qa.session_channel(session.id))
     page_tags(request, *booth_tags(session.booths))  # its booths and their materials
@@ -179,7 +181,8 @@ async def session_detail(request: Request) -> Response:
     context = {
         "session": session,
         "faq": faq,
-        "moderator": moderator,
+        "session_team": session_team,
+        "composition": live_parts(request).compositions.jobs.get(session.id),
         "questions": [q for q in questions if not q.hidden],
         "hidden_questions": [q for q in questions if q.hidden],
         "voted": voted,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+import sys
 import unicodedata
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -98,7 +99,10 @@ class ObjectStat(NamedTuple):
 
 
 class Storage(Protocol):
-    """The storage interface every view and service uses; keys are app-generated paths."""
+    """The storage interface every view and service uses; keys are app-generated paths.
+
+    The backends subclass it, so they inherit what is the same for all (``save_file``,
+    ``size``) and mypy checks they implement the rest."""
 
     async def save_stream(
         self,
@@ -130,8 +134,18 @@ class Storage(Protocol):
         filename: str | None = None,
         cache_control: str | None = None,
     ) -> StoredObject:
-        """Copy a local file (a finished recording); the caller removes ``path``."""
-        ...
+        """Copy a local file (a finished recording); the caller removes ``path``.
+
+        Every backend stores it as a stream of the file's chunks, without a size limit
+        (the file is ours): backends that subclass this protocol inherit it."""
+        return await self.save_stream(
+            key,
+            _file_chunks(path),
+            content_type=content_type,
+            max_bytes=sys.maxsize,
+            filename=filename,
+            cache_control=cache_control,
+        )
 
     async def open_range(self, key: str, start: int | None, end: int | None) -> OpenedRange:
         """Stream bytes ``start..end`` inclusive; ``None`` means from the start / to the
@@ -154,7 +168,7 @@ class Storage(Protocol):
 
     async def size(self, key: str) -> int:
         """Size in bytes; raises :class:`ObjectNotFound`."""
-        ...
+        return (await self.stat(key)).size
 
     async def stat(self, key: str) -> ObjectStat:
         """Size and time of the last change; raises :class:`ObjectNotFound`."""

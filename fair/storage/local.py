@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import errno
 import os
-import sys
 import tempfile
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -18,18 +17,18 @@ from fair.storage.base import (
     ObjectNotFound,
     ObjectStat,
     OpenedRange,
+    Storage,
     StorageFull,
     StorageUnavailable,
     StoredObject,
     TooLarge,
     _aclose,
-    _file_chunks,
     _resolve_range,
     check_key,
 )
 
 
-class LocalStorage:
+class LocalStorage(Storage):
     """Files under one directory: the embedded default, no server needed."""
 
     def __init__(self, root: Path) -> None:
@@ -104,19 +103,6 @@ class LocalStorage:
             await _aclose(chunks)
         return StoredObject(key=key, size=total, content_type=content_type)
 
-    async def save_file(
-        self,
-        key: str,
-        path: Path,
-        *,
-        content_type: str,
-        filename: str | None = None,
-        cache_control: str | None = None,
-    ) -> StoredObject:
-        return await self.save_stream(
-            key, _file_chunks(path), content_type=content_type, max_bytes=sys.maxsize
-        )
-
     async def open_range(self, key: str, start: int | None, end: int | None) -> OpenedRange:
         path = self._path(key)
         total = await self.size(key)
@@ -153,9 +139,6 @@ class LocalStorage:
 
     def close(self) -> None:
         """Nothing to release; part of the interface so the app can close any backend."""
-
-    async def size(self, key: str) -> int:
-        return (await self.stat(key)).size
 
     async def stat(self, key: str) -> ObjectStat:
         path = self._path(key)

@@ -7,10 +7,8 @@ import contextlib
 import functools
 import io
 import re
-import sys
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -23,6 +21,7 @@ from fair.storage.base import (
     ObjectStat,
     OpenedRange,
     RangeNotSatisfiable,
+    Storage,
     StorageAccessDenied,
     StorageError,
     StorageFull,
@@ -31,7 +30,6 @@ from fair.storage.base import (
     T,
     TooLarge,
     _aclose,
-    _file_chunks,
     _resolve_range,
     check_key,
     content_disposition,
@@ -65,7 +63,7 @@ def _s3_error(exc: Exception, key: str) -> StorageError:
     return StorageUnavailable(f"S3 failed: {exc!r}")
 
 
-class S3Storage:
+class S3Storage(Storage):
     """Objects in one bucket under an optional prefix; any S3-compatible server."""
 
     def __init__(self, client: S3Client, bucket: str, prefix: str = "", threads: int = 20) -> None:
@@ -305,24 +303,6 @@ class S3Storage:
                     break  # still down: wait for the next round
                 del self._orphans[upload_id]
 
-    async def save_file(
-        self,
-        key: str,
-        path: Path,
-        *,
-        content_type: str,
-        filename: str | None = None,
-        cache_control: str | None = None,
-    ) -> StoredObject:
-        return await self.save_stream(
-            key,
-            _file_chunks(path),
-            content_type=content_type,
-            max_bytes=sys.maxsize,
-            filename=filename,
-            cache_control=cache_control,
-        )
-
     async def open_range(self, key: str, start: int | None, end: int | None) -> OpenedRange:
         """One GET; the total comes from Content-Range. Only an unusual range costs a
         HEAD, because S3 servers answer those differently (416, 400, or the whole body)."""
@@ -398,9 +378,6 @@ class S3Storage:
         except ObjectNotFound:
             return False
         return True
-
-    async def size(self, key: str) -> int:
-        return (await self.stat(key)).size
 
     async def stat(self, key: str) -> ObjectStat:
         head = await self._call(

@@ -27,6 +27,7 @@ USES: tuple[tuple[str, str, str], ...] = (
     ("fanout.py", "RTCRtpSender", "_RTCRtpSender__rtp_timestamp"),
     ("fanout.py", "RTCRtpSender", "_RTCRtpSender__packet_count"),
     ("fanout.py", "RTCRtpSender", "_RTCRtpSender__octet_count"),
+    ("fanout.py", "RTCRtpSender", "_RTCRtpSender__stats"),
     ("fanout.py", "RTCRtpSender", "_ssrc"),
     ("fanout.py", "RTCRtpSender", "_rtx_ssrc"),
     ("fanout.py", "RTCRtpSender", "_run_rtp"),
@@ -53,7 +54,7 @@ USES: tuple[tuple[str, str, str], ...] = (
     # the light receiver of the benchmarks (path from the repository root)
     ("tests/support/light_receiver.py", "RTCIceTransport", "_connection"),
     ("tests/support/light_receiver.py", "aioice.Connection", "_protocols"),
-    ("tests/support/light_receiver.py", "asyncio datagram transport", "pause_reading"),
+    ("tests/support/light_pump.py", "asyncio datagram transport", "pause_reading"),
 )
 
 

@@ -7,6 +7,7 @@
 // (screen share) at any time; the peer with the larger id is the polite one.
 
 import { openRelay } from "./call-relay.js";
+import { openEventSocket } from "./socket-events.js";
 
 const root = document.querySelector("[data-call-url]");
 const forceRelay = new URLSearchParams(location.search).get("relay") === "1";
@@ -239,19 +240,9 @@ function handle(event) {
 }
 
 function open() {
-  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-  socket = new WebSocket(`${scheme}//${location.host}${root.dataset.callUrl}`);
+  socket = openEventSocket(root.dataset.callUrl, handle);
   status(strings.connecting);
   socket.addEventListener("open", () => send({ type: "hello" }));
-  socket.addEventListener("message", (message) => {
-    let events;
-    try {
-      events = JSON.parse(message.data);
-    } catch {
-      return;
-    }
-    if (Array.isArray(events)) events.forEach(handle);
-  });
   socket.addEventListener("close", (close) => {
     socket = null;
     for (const id of [...peers.keys()]) drop(id);

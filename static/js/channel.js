@@ -5,6 +5,8 @@
 // the server says it lost events ("resync": Redis was away). Modules add what the
 // snapshot should catch up on with helloField (chat: the last message shown).
 
+import { openEventSocket } from "./socket-events.js";
+
 const handlers = new Map();
 let socket = null;
 let retry = 500;
@@ -17,11 +19,9 @@ function hello() {
   return JSON.stringify(message);
 }
 
-function channelUrl() {
+function channelPath() {
   const panel = document.querySelector("[data-channel-url]");
-  if (!panel) return null;
-  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-  return `${scheme}//${location.host}${panel.dataset.channelUrl}`;
+  return panel ? panel.dataset.channelUrl : null;
 }
 
 function dispatch(event) {
@@ -32,24 +32,15 @@ function dispatch(event) {
 }
 
 function open() {
-  const url = channelUrl();
-  if (!url || socket) return;
-  socket = new WebSocket(url);
+  const path = channelPath();
+  if (!path || socket) return;
+  socket = openEventSocket(path, dispatch);
   socket.addEventListener("open", () => {
     retry = 500;
     socket.send(hello());
     for (const message of queue) socket.send(message);
     queue = [];
     dispatch({ type: "connection", open: true });
-  });
-  socket.addEventListener("message", (message) => {
-    let events;
-    try {
-      events = JSON.parse(message.data);
-    } catch {
-      return;
-    }
-    if (Array.isArray(events)) events.forEach(dispatch);
   });
   socket.addEventListener("close", (close) => {
     socket = null;
@@ -78,7 +69,7 @@ export function send(event) {
 }
 
 export function hasChannel() {
-  return channelUrl() !== null;
+  return channelPath() !== null;
 }
 
 export function helloField(name, value) {

@@ -2,6 +2,8 @@
 // booth's team channel open (that is what makes visitors see "Jetzt sprechen") and
 // lists incoming requests with accept and decline.
 
+import { openEventSocket } from "./socket-events.js";
+
 function item(card, event, send) {
   const li = document.createElement("li");
   li.className = "card";
@@ -38,16 +40,8 @@ function setUp(card) {
   }
 
   function on() {
-    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-    socket = new WebSocket(`${scheme}//${location.host}${card.dataset.walkinTeam}`);
+    socket = openEventSocket(card.dataset.walkinTeam, handle);
     socket.addEventListener("open", () => send({ type: "hello" }));
-    socket.addEventListener("message", (message) => {
-      try {
-        JSON.parse(message.data).forEach(handle);
-      } catch {
-        /* ignore a broken frame */
-      }
-    });
     socket.addEventListener("close", () => {
       socket = null;
       toggle.setAttribute("aria-pressed", "false");

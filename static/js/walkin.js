@@ -1,6 +1,8 @@
 // "Jetzt sprechen" on a booth page: shown while a team member is available; a request
 // waits on its own WebSocket for the team's answer and then opens the call room.
 
+import { openEventSocket } from "./socket-events.js";
+
 const section = document.querySelector("[data-walkin]");
 
 async function refresh() {
@@ -16,24 +18,14 @@ async function refresh() {
 }
 
 function waitForAnswer(path, status) {
-  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-  const socket = new WebSocket(`${scheme}//${location.host}${path}`);
-  socket.addEventListener("open", () => socket.send(JSON.stringify({ type: "hello" })));
-  socket.addEventListener("message", (message) => {
-    let events = [];
-    try {
-      events = JSON.parse(message.data);
-    } catch {
-      return;
-    }
-    for (const event of events) {
-      if (event.type === "accepted") location.assign(event.room);
-      if (event.type === "declined") {
-        status.textContent = status.dataset.declined;
-        socket.close();
-      }
+  const socket = openEventSocket(path, (event) => {
+    if (event.type === "accepted") location.assign(event.room);
+    if (event.type === "declined") {
+      status.textContent = status.dataset.declined;
+      socket.close();
     }
   });
+  socket.addEventListener("open", () => socket.send(JSON.stringify({ type: "hello" })));
 }
 
 if (section) {
