@@ -22,8 +22,8 @@ from fair.app_services import app_services
 from fair.changes import published_tags
 from fair.pagecache import PageCache, cached_page
 from sessions.models import ProgrammeSession, session_booths
-from tests.booth_helpers import KRZ, OTHER, OWN, PDF, upload
-from tests.conftest import csrf_of, login, make_client
+from tests.support.app import csrf_of, login, make_client
+from tests.support.booth_helpers import KRZ, OTHER, OWN, PDF, upload
 
 
 def _cache(app: Starlette) -> PageCache:

@@ -16,8 +16,8 @@ from fair.auth import create_user
 from fair.models import Role
 from fair.pagecache import TOKEN_PLACEHOLDER, PageCache
 from fair.visitor_pages import EMAIL_PLACEHOLDER, NAME_PLACEHOLDER
-from tests.booth_helpers import OWN
-from tests.conftest import csrf_of, login, make_client
+from tests.support.app import csrf_of, login, make_client
+from tests.support.booth_helpers import OWN
 
 PASSWORD = "ein-langes-passwort-42"
 ATTENDEES = {

@@ -12,7 +12,7 @@ from starlette.applications import Starlette
 
 from fair.app_services import app_services
 from fair.pagecache import PageCache
-from tests.conftest import csrf_of
+from tests.support.app import csrf_of
 
 
 def _cached(app: Starlette, path: str) -> bool:
