@@ -11,7 +11,13 @@ PostgreSQL), for ``--seconds`` each, with the parts of ``--parts`` together:
 * ``exhibitors``: ``--exhibitors`` exhibitors editing their booths and uploading material
   through the real forms (bench/exhibitor_load.py); every write invalidates pages;
 * ``live``: the same talk live, a synthetic speaker and ``--viewers`` WebRTC viewers
-  (bench/live_load.py), then the talk ends and the recording's frame rate is read.
+  (bench/live_load.py), then the talk ends and the recording's frame rate is read; each
+  viewer's page polls the talk's status (``/sessions/{id}/live``) every 3 s, as
+  ``live-viewer.js`` does.
+
+Before measuring, every page is requested once anonymously and once logged in (the
+first attendee account), so the figures show a running fair, not its first renders
+(``--no-warm`` measures from a cold cache).
 
 A ``/healthz`` probe every 50 ms runs always, in a process of its own
 (bench/loop_probe.py). Server CPU is sampled per process (web,
@@ -21,6 +27,7 @@ cache off (``FAIR_PAGE_CACHE_BYTES=0``). Load generators run in processes of the
 
     flock /tmp/fair-bench.lock .venv/bin/python bench/busiest_hour.py run --alone --without-cache
     flock /tmp/fair-bench.lock .venv/bin/python bench/busiest_hour.py run --database postgresql
+    flock /tmp/fair-bench.lock .venv/bin/python bench/busiest_hour.py run --baseline ../main
 """
 
 from __future__ import annotations
@@ -44,6 +51,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench import exhibitor_load, live_load, qa_load  # noqa: E402
 from bench.chat_fanout import free_port, raise_open_files  # noqa: E402
+from bench.exhibitor_load import client  # noqa: E402
 from bench.loop_probe import LoopProbe  # noqa: E402
 from bench.pages import (  # noqa: E402
     chat,
@@ -55,9 +63,32 @@ from bench.pages import (  # noqa: E402
 )
 
 PARTS = ("pages", "chat", "qa", "exhibitors", "live")
+LIVE_POLL_EVERY = 3.0  # static/js/live-viewer.js POLL_MS
 ROLES = ("web", "live worker", "fan-out helpers", "load generators")
 
 # --------------------------------------------------------------------------- the load child
+
+
+async def warm(port: int, urls: list[str], cookies: list[str] | None) -> dict[str, Any]:
+    """Every page once anonymously and once with the first account's cookie (four at a
+    time): the cache holds them when the measurement starts."""
+    gate = asyncio.Semaphore(4)
+    began, errors = time.monotonic(), 0
+    headers = [{}, *([{"Cookie": cookies[0]}] if cookies else [])]
+
+    async def one(http: Any, url: str, extra: dict[str, str]) -> None:
+        nonlocal errors
+        async with gate:
+            response = await http.get(url, headers=extra)
+            errors += response.status_code != 200
+
+    async with client(port, "10.121.0.1") as http:
+        await asyncio.gather(*(one(http, url, extra) for extra in headers for url in urls))
+    return {
+        "pages": len(urls) * len(headers),
+        "errors": errors,
+        "s": round(time.monotonic() - began, 1),
+    }
 
 
 async def load(job: dict[str, Any]) -> dict[str, Any]:
@@ -74,6 +105,9 @@ async def load(job: dict[str, Any]) -> dict[str, Any]:
         attendees = await qa_load.prepare_attendees(
             port, session_id, args.qa_askers + args.qa_voters
         )
+    warmed = None
+    if "pages" in parts and args.warm:
+        warmed = await warm(port, job["urls"], cookies)
     ready, go = asyncio.Event(), asyncio.Event()
     tasks: dict[str, Any] = {}
     if "chat" in parts:
@@ -102,7 +136,13 @@ async def load(job: dict[str, Any]) -> dict[str, Any]:
         tasks["qa"] = asyncio.create_task(
             qa_load.questions_and_votes(port, session_id, attendees, seconds, args)
         )
-    return {name: await task for name, task in tasks.items()}
+    if "live" in parts:  # every viewer's page polls the talk's live status
+        status = [f"/sessions/{session_id}/live"]
+        tasks["live_poll"] = asyncio.create_task(
+            visitors(port, status, args.viewers, LIVE_POLL_EVERY, seconds)
+        )
+    results = {name: await task for name, task in tasks.items()}
+    return {**results, "warmed": warmed}
 
 
 def load_main() -> None:
@@ -262,7 +302,8 @@ async def runs(args: argparse.Namespace) -> list[dict[str, Any]]:
                 continue
             os.environ["FAIR_PAGE_CACHE_BYTES"] = str(64 << 20 if cache else 0)
             port = free_port()
-            server = await asyncio.to_thread(start_server, url, workdir, port)
+            source = Path(args.baseline).resolve() if args.baseline else None
+            server = await asyncio.to_thread(start_server, url, workdir, port, source)
             urls = [p for group in page_urls(port).values() for p in group if "schedule" not in p]
             job = {"port": port, "urls": urls, "booths": booths, "args": vars(args)}
             for name, step_parts, _ in steps:
@@ -301,8 +342,9 @@ def table(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
         " | chat p95 ms | chat lost | Q&A delivery p95 ms | Q&A errors"
         " | exhibitor write p95 ms | writes | write errors | viewers fps p10 / median"
         " | glass-to-glass p95 ms | recording fps median / min"
+        " | live status poll p50 / p99 ms, errors"
         " | CPU % of a core: web / live worker / fan-out / load generators | loop p99 / max ms |",
-        "|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|---|---|",
+        "|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|---|---|---|",
     ]
     for r in results:
         pages, logged = r.get("pages"), r.get("pages_logged_in")
@@ -322,6 +364,7 @@ def table(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
             f" | {_cell(ex, 'errors')} | {_cell(viewers, 'fps_p10', 'fps_median')}"
             f" | {_cell(viewers, 'glass_to_glass_p95_ms')}"
             f" | {_cell(r.get('recording'), 'recording_fps_median', 'recording_fps_min')}"
+            f" | {_cell(r.get('live_poll'), 'p50_ms', 'p99_ms', 'errors')}"
             f" | {' / '.join(str(cpu.get(role, 0)) for role in ROLES)}"
             f" | {_cell(r['loop'], 'p99_ms', 'max_ms')} |"
         )
@@ -354,6 +397,12 @@ def main(argv: list[str] | None = None) -> None:
     run.add_argument("--viewers", type=int, default=100)
     run.add_argument("--join-seconds", type=float, default=10.0)
     run.add_argument("--receiver", choices=["auto", "light", "loadgen"], default="auto")
+    run.add_argument(
+        "--baseline", help="serve another checkout's code (e.g. main's worktree), same load"
+    )
+    run.add_argument(
+        "--no-warm", dest="warm", action="store_false", help="measure from a cold page cache"
+    )
     sub.add_parser("load", help="(internal) the load process")
     args = parser.parse_args(argv)
     if args.command == "load":

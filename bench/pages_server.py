@@ -50,12 +50,16 @@ def server_env(url: str, workdir: Path, **extra: str) -> dict[str, str]:
 def start_server(
     url: str, workdir: Path, port: int, source: Path | None = None
 ) -> subprocess.Popen[bytes]:
-    """``fair serve``; ``source`` runs another checkout's code (a baseline) instead."""
+    """``fair serve``; ``source`` runs another checkout's code (a baseline) instead, with
+    that checkout's own ``.venv`` when it has one (an editable install there maps the
+    packages to its tree; PYTHONPATH alone would mix the two trees)."""
     log = (workdir / f"server-{port}.log").open("wb")
     extra = {"PYTHONPATH": str(source)} if source else {}
+    own = source / ".venv" / "bin" / "fair" if source else None
     process = subprocess.Popen(
-        [FAIR, "serve", "--port", str(port)],
+        [str(own) if own and own.exists() else FAIR, "serve", "--port", str(port)],
         env=server_env(url, workdir, **extra),
+        cwd=source,  # child interpreters (python -m …) put the working directory first
         stdout=log,
         stderr=subprocess.STDOUT,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 import json
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -22,17 +23,40 @@ from sqlalchemy import (
     UniqueConstraint,
     true,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm.util import identity_key
 
 from fair import drafts, series_scope
+from fair.changes import ANY_ROW, no_rows, row_tag, scoped_table
 from fair.db import Base, utcnow
 from fair.models import EventDay, Organisation, Topic
+
+# Changes to a booth, its materials, contact persons and search row publish the cache tag
+# "booths:<booth id>" (fair.changes), not "*": an exhibitor's edit re-renders the pages
+# showing that booth and the pages listing booths, not every page of the fair.
+BOOTHS = "booths"
+NO_BOOTHS = no_rows(BOOTHS)
+
+
+ALL_BOOTHS = row_tag(BOOTHS, ANY_ROW)
+
+
+def booth_tag(booth_id: int) -> str:
+    """The cache tag of one booth: the pages showing it declare it (``page_tags``)."""
+    return row_tag(BOOTHS, booth_id)
+
+
+def booth_tags(booths: Iterable[Booth]) -> list[str]:
+    """What a page showing exactly ``booths`` declares (:data:`NO_BOOTHS` for none)."""
+    return [booth_tag(b.id) for b in booths] or [NO_BOOTHS]
+
 
 booth_topics = Table(
     "booth_topics",
     Base.metadata,
     Column("booth_id", ForeignKey("booths.id", ondelete="CASCADE"), primary_key=True),
     Column("topic_id", ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True),
+    info=scoped_table(BOOTHS),
 )
 
 
@@ -47,6 +71,7 @@ class MaterialKind(enum.StrEnum):
 
 class Booth(Base):
     __tablename__ = "booths"
+    __table_args__ = {"info": scoped_table(BOOTHS, "id")}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
@@ -86,6 +111,7 @@ class Material(Base):
     """A piece of information material; files keep every uploaded version."""
 
     __tablename__ = "materials"
+    __table_args__ = {"info": scoped_table(BOOTHS, "booth_id")}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     booth_id: Mapped[int] = mapped_column(ForeignKey("booths.id", ondelete="CASCADE"))
@@ -111,8 +137,16 @@ class Material(Base):
     )
 
 
+def _version_booth(version: MaterialVersion, db: Session) -> int | None:
+    """The booth of a new material version, if its material is in the session (an upload
+    changes both); otherwise None, and the change reaches every booth page."""
+    material = db.identity_map.get(identity_key(Material, version.material_id))
+    return material.booth_id if isinstance(material, Material) else None
+
+
 class MaterialVersion(Base):
     __tablename__ = "material_versions"
+    __table_args__ = {"info": scoped_table(BOOTHS, _version_booth)}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     material_id: Mapped[int] = mapped_column(ForeignKey("materials.id", ondelete="CASCADE"))
@@ -132,6 +166,7 @@ class MaterialVersion(Base):
 
 class ContactPerson(Base):
     __tablename__ = "contact_persons"
+    __table_args__ = {"info": scoped_table(BOOTHS, "booth_id")}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     booth_id: Mapped[int] = mapped_column(ForeignKey("booths.id", ondelete="CASCADE"))

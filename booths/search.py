@@ -29,7 +29,8 @@ from sqlalchemy import Select, bindparam, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from booths.models import Booth
+from booths.models import BOOTHS, Booth, booth_tag
+from fair.changes import changes
 from fair.search import fts5_match, pg_tsquery, plain_words, query_terms, stem_text
 
 # --------------------------------------------------------------------------- documents
@@ -79,6 +80,12 @@ async def _documents(db: AsyncSession, booth_ids: Sequence[int] | None) -> list[
 # --------------------------------------------------------------------------- backends
 
 
+def _changing(booth_ids: Iterable[int]) -> dict[str, object]:
+    """The search rows are raw SQL the ORM cannot read: they say which booths' pages they
+    change (``fair.changes``), so a reindex drops those booths' pages and the lists."""
+    return changes(*(booth_tag(i) for i in booth_ids))
+
+
 class SearchBackend(Protocol):
     async def write(self, db: AsyncSession, documents: Iterable[BoothDocument]) -> None: ...
 
@@ -109,7 +116,11 @@ class _BoothSearchTable:
             for d in docs
         ]
         if rows:
-            await db.execute(text(self.write_sql), rows)
+            await db.execute(
+                text(self.write_sql),
+                rows,
+                execution_options=_changing(d.booth_id for d in docs),
+            )
 
     async def query(self, db: AsyncSession, terms: list[str], limit: int) -> list[int]:
         match = self.match(terms)
@@ -125,6 +136,7 @@ class _BoothSearchTable:
                     bindparam("ids", expanding=True)
                 ),
                 {"ids": list(booth_ids)},
+                execution_options=_changing(booth_ids),
             )
 
     async def count(self, db: AsyncSession) -> int:
@@ -194,7 +206,7 @@ class SearchService:
 
     async def rebuild(self, db: AsyncSession) -> int:
         documents = await _documents(db, None)
-        await db.execute(text("DELETE FROM booth_search"))
+        await db.execute(text("DELETE FROM booth_search"), execution_options=changes(BOOTHS))
         await self.backend.write(db, documents)
         return len(documents)
 

@@ -12,6 +12,7 @@ from starlette.responses import RedirectResponse, Response
 from booths import analytics, services
 from booths.app_parts import booth_parts
 from booths.lead_mail import Postman, announce_contact_request, app_postman
+from booths.models import ALL_BOOTHS, booth_tag
 from booths.pictures import find_variant
 from booths.queries import (
     HallFilter,
@@ -68,6 +69,7 @@ def parse_hall_filter(request: Request) -> HallFilter:
 
 @cached_page(params=("topic", "day", "kind", "organisation", "q"))
 async def hall(request: Request) -> Response:
+    page_tags(request, ALL_BOOTHS)
     hall_filter = parse_hall_filter(request)
     q = request.query_params.get("q", "").strip()[:200]
     async with app_services(request).db.session() as db:
@@ -140,7 +142,7 @@ async def booth_detail(request: Request) -> Response:
         await app_services(request).series_cache.rows(), settings.now(), settings.time_zone
     )
     page_meta(request, booth_id=booth.id, organisation_id=booth.organisation_id)
-    page_tags(request, f"chat_messages:{booth_channel(booth.slug)}")
+    page_tags(request, booth_tag(booth.id), f"chat_messages:{booth_channel(booth.slug)}")
     sent = request.query_params.get("sent") == "1"
     response = render(
         request,

@@ -9,11 +9,23 @@ Tags:
 
 * ``"*"``: a change to anything a page may show (most tables). Every cached page
   carries ``"*"``, so such a change drops them all.
+* ``"<scope>:<id>"`` and ``"<scope>:*"``: a change to a row of a *row-scoped* table, one
+  whose ``Table.info`` names a scope and the row it belongs to (:func:`scoped_table`;
+  the booth tables: a booth, its materials, contact persons and search row all belong to
+  ``booths:<booth id>``). A page that shows one such row declares its tag
+  (``page_tags(request, row_tag("booths", 7))``), a page that lists them declares
+  ``"booths:*"``, a page that shows none declares :func:`no_rows` (or :data:`NO_ROWS` for
+  every scope). **A page that declares nothing for a scope is filed under ``"<scope>:*"``**,
+  so it is dropped by every change of that scope, as before (:func:`entry_tags`).
+  A statement on a scoped table that names no row publishes ``"<scope>"``, which drops
+  every page carrying any tag of that scope; statements the ORM cannot see (raw SQL on the
+  search index) say what they change with ``execution_options(**changes(...))``.
 * ``"chat_messages:<channel>"``, ``"questions:<session id>"``: a chat message or a
   question added through the ORM. Only pages showing that channel or session's questions
   carry these tags, so a busy chat does not empty the cache of the hall and the programme.
 * ``"chat_messages"``, ``"questions"``, ``"question_votes"``: a bulk statement on those
   tables; it matches every page carrying any tag of that table (see :func:`entry_tags`).
+  A vote (``sessions.qa.upvote``) says it changes ``"questions:<session id>"`` only.
 * Tables no public page shows (analytics counters, login failures, contact requests)
   publish nothing.
 * ``"users"`` besides ``"*"``: a change to accounts or memberships; the in-memory cache of
@@ -31,11 +43,21 @@ from typing import Any
 from sqlalchemy import Table, event
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
+from fair.db import Base
+
 log = logging.getLogger(__name__)
 
 EVERYTHING = "*"
 CHANGES_KEY = "fair.changed_tags"
 UNSHOWN: dict[str, object] = {"fair_unshown": True}
+# Table.info keys of a row-scoped table (see scoped_table).
+SCOPE_INFO = "fair_change_scope"
+ROW_INFO = "fair_change_row"
+CHANGES_OPTION = "fair_changes"
+ANY_ROW = "*"
+NONE_ROW = "-"
+# A page that shows no row of any row-scoped table (the programme, the legal pages).
+NO_ROWS = "-"
 USERS = "users"
 # Who is logged in and what they belong to: changes here also publish :data:`USERS`.
 IDENTITY_TABLES = frozenset({"users", "memberships"})
@@ -48,6 +70,9 @@ UNSHOWN_TABLES = frozenset(
     | {"booth_chat_seen"}
     # Download counts of a session's slides: only the speakers' (uncached) list shows them.
     | {"session_material_downloads"}
+    # The organisers' audit trail (an uncached page): every booth edit writes an entry, which
+    # published "*" and emptied the whole cache (bench/busiest_hour.py).
+    | {"audit_entries"}
 )
 
 
@@ -63,6 +88,63 @@ def _row_tag(table: str, obj: Any) -> str | None:
 ROW_SCOPED_TABLES = frozenset({"chat_messages", "questions", "question_votes"})
 
 ChangeListener = Callable[[frozenset[str]], None]
+RowOf = str | Callable[[Any, Session], object]
+
+
+def scoped_table(scope: str, row: RowOf | None = None) -> dict[str, Any]:
+    """``Table.info`` of a row-scoped table: its changes publish ``"<scope>:<row>"``.
+
+    ``row`` is the attribute holding the row's id in the scope (``"booth_id"``), or a
+    function of the changed object and the session returning it (None: unknown, the
+    change then reaches every page of the scope). Without ``row`` (an association table)
+    only whole-scope changes are published.
+    """
+    return {SCOPE_INFO: scope, ROW_INFO: row}
+
+
+def row_tag(scope: str, row: object) -> str:
+    """The tag of one row of a scope: a page showing it declares it, a change publishes it."""
+    return f"{scope}:{row}"
+
+
+def no_rows(scope: str) -> str:
+    """What a page declares that shows no row of ``scope`` (it is then not dropped by them)."""
+    return row_tag(scope, NONE_ROW)
+
+
+def changes(*tags: str) -> dict[str, object]:
+    """``execution_options`` of a statement the ORM cannot read (raw SQL): what it changes.
+    Row tags publish their scope's ``"<scope>:*"`` too."""
+    return {CHANGES_OPTION: tags}
+
+
+def known_scopes() -> frozenset[str]:
+    """The scopes the loaded models declare (:func:`scoped_table`)."""
+    return frozenset(
+        str(table.info[SCOPE_INFO])
+        for table in Base.metadata.tables.values()
+        if table.info.get(SCOPE_INFO)
+    )
+
+
+def published_tags(tag: str) -> set[str]:
+    """A change tag and, for a row tag of a scope, the scope's ``"<scope>:*"``: pages
+    listing every row of the scope (and pages that declared nothing) carry that."""
+    scope, sep, row = tag.partition(":")
+    if sep and row and row not in (ANY_ROW, NONE_ROW) and scope in known_scopes():
+        return {tag, row_tag(scope, ANY_ROW)}
+    return {tag}
+
+
+def _scoped_changes(table: Table, obj: Any, db: Session) -> set[str]:
+    scope = str(table.info[SCOPE_INFO])
+    row_of = table.info.get(ROW_INFO)
+    row = None
+    if isinstance(row_of, str):
+        row = getattr(obj, row_of, None)
+    elif callable(row_of):
+        row = row_of(obj, db)
+    return {scope} if row is None else published_tags(row_tag(scope, row))
 
 
 def table_tag(table: str) -> str | None:
@@ -76,13 +158,28 @@ def table_tag(table: str) -> str | None:
 
 def entry_tags(tags: Iterable[str]) -> frozenset[str]:
     """The tags a cached page is filed under: ``"*"``, each tag, and the table of each
-    row tag (so a bulk statement on the table reaches the page too)."""
+    row tag (so a bulk statement on the table reaches the page too).
+
+    The safe default: for every row-scoped table the page declared nothing about, it is
+    filed under ``"<scope>:*"``, so any change of that scope drops it. :data:`NO_ROWS`
+    declares that the page shows no row of any scope.
+    """
     result = {EVERYTHING}
+    declared: set[str] = set()
+    everything_declared = False
     for tag in tags:
-        result.add(tag)
-        table, sep, _ = tag.partition(":")
+        if tag == NO_ROWS:
+            everything_declared = True
+            continue
+        table, sep, row = tag.partition(":")
         if sep:
             result.add(table)
+            declared.add(table)
+        if row != NONE_ROW:
+            result.add(tag)
+    if not everything_declared:
+        for scope in known_scopes() - declared:
+            result |= {scope, row_tag(scope, ANY_ROW)}
     return frozenset(result)
 
 
@@ -97,30 +194,39 @@ class ChangeTracker:
         event.listen(session_class, "after_rollback", self._after_rollback)
 
     @staticmethod
-    def _record(db: Session, tag: str | None) -> None:
-        if tag is not None:
-            db.info.setdefault(CHANGES_KEY, set()).add(tag)
+    def _record(db: Session, *tags: str | None) -> None:
+        found = db.info.setdefault(CHANGES_KEY, set())
+        found.update(tag for tag in tags if tag is not None)
 
     def _after_flush(self, db: Session, _flush: UOWTransaction) -> None:
         for obj in (*db.new, *db.dirty, *db.deleted):
-            table = getattr(getattr(obj, "__table__", None), "name", None)
+            table_obj = getattr(obj, "__table__", None)
+            table = getattr(table_obj, "name", None)
             if table is None:
                 continue
             if table in IDENTITY_TABLES:
                 self._record(db, USERS)
+            if isinstance(table_obj, Table) and table_obj.info.get(SCOPE_INFO):
+                self._record(db, *_scoped_changes(table_obj, obj, db))
+                continue
             tag = table_tag(table)
             if tag in ROW_SCOPED_TABLES:
                 tag = _row_tag(table, obj) or tag
             self._record(db, tag)
 
     def _on_execute(self, state: ORMExecuteState) -> None:
+        declared = state.execution_options.get(CHANGES_OPTION)
+        if declared is not None:  # the statement says what it changes (raw SQL)
+            self._record(state.session, *(t for tag in declared for t in published_tags(tag)))
+            return
         if not (state.is_insert or state.is_update or state.is_delete):
             return
         if state.execution_options.get("fair_unshown"):
             return
         table = getattr(state.statement, "table", None)
         if isinstance(table, Table):
-            self._record(state.session, table_tag(table.name))
+            scope = table.info.get(SCOPE_INFO)
+            self._record(state.session, str(scope) if scope else table_tag(table.name))
             if table.name in IDENTITY_TABLES:
                 self._record(state.session, USERS)
         else:

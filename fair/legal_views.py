@@ -9,16 +9,18 @@ from starlette.routing import Route
 from fair import sign_language
 from fair.app_services import app_services
 from fair.auth import require_user
+from fair.changes import NO_ROWS
 from fair.errors import HTTPError
 from fair.i18n import LANGUAGES
 from fair.legal import LEGAL_KINDS, legal_bodies, legal_kind, save_legal_page
 from fair.models import Role
-from fair.pagecache import cached_page
+from fair.pagecache import cached_page, page_tags
 from fair.web import current_user, form_text, language, read_form, render
 
 
 @cached_page()
 async def legal_page(request: Request) -> Response:
+    page_tags(request, NO_ROWS)  # shows no booth, nor any other row-scoped table
     kind = legal_kind(request.url.path.strip("/"))  # one route per page: /impressum, …
     async with app_services(request).db.session() as db:
         bodies = await legal_bodies(db, kind.slug)

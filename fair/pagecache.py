@@ -33,6 +33,8 @@ Per-visitor bits never enter the cache:
   knows of the user (id, name, e-mail, role, organisations, which also decide the drafts
   they see), so no two visitors ever share an entry; the same events invalidate them. Their
   answers are ``private, no-store``; a session naming a user who is gone renders uncached.
+  Attendees without an organisation share one entry: a render for a stand-in user, their
+  own name and e-mail put in when served (``fair.visitor_pages``).
 * Per-visitor side effects of a page view (booth visit counters, the voter cookie) run in
   the view's ``on_hit`` hook on every cache hit, with what the render stored via
   :func:`page_meta`.
@@ -59,6 +61,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from fair.app_services import services_if_any
+from fair.auth import CurrentUser
 from fair.changes import entry_tags
 from fair.pagecache_serve import (
     LOGGED_IN_CACHE_CONTROL,
@@ -71,6 +74,7 @@ from fair.pagecache_serve import is_anonymous as _is_anonymous
 from fair.pagecache_serve import with_token as _with_token
 from fair.pagecache_store import CachedPage, PageCache
 from fair.pagecache_sync import HUB_CHANNEL, CacheInvalidator
+from fair.visitor_pages import shared_audience, stand_in
 
 __all__ = [
     "CACHEABLE_TYPES",
@@ -172,6 +176,9 @@ def _visitor_key(request: Request) -> str | None:
     user = request.scope.get("fair.user")
     if user is None:
         return None
+    shared = shared_audience(user)  # attendees share renders (fair.visitor_pages)
+    if shared is not None:
+        return shared
     parts = (
         user.id,
         user.name,
@@ -255,10 +262,14 @@ def cached_page(
             request.__dict__.pop("_query_params", None)
             request.__dict__.pop("_url", None)
             done = cache.rendering.setdefault(key, asyncio.get_running_loop().create_future())
+            user = request.scope.get("fair.user")
+            if isinstance(user, CurrentUser) and visitor == shared_audience(user):
+                request.scope["fair.user"] = stand_in(user)
             try:
                 response = await view(request)
             finally:
                 request.scope[SHARED_RENDER_KEY] = False
+                request.scope["fair.user"] = user
                 if cache.rendering.get(key) is done:
                     del cache.rendering[key]
                 if not done.done():

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from fair.pagecache_store import CachedPage
+from fair.visitor_pages import personalise
 
 TOKEN_PLACEHOLDER = "__fair_csrf_token__"
 PUBLIC_CACHE_CONTROL = "public, max-age=10, stale-while-revalidate=30"
@@ -68,6 +69,10 @@ def serve(request: Request, page: CachedPage) -> Response:
         token = csrf_token(request)
         body = body.replace(TOKEN_PLACEHOLDER.encode(), token.encode())
         gzipped = None
+    if not is_anonymous(request):  # an attendees' shared render: their name and e-mail
+        personal = personalise(body, request.scope.get("fair.user"))
+        if personal is not body:
+            body, gzipped = personal, None
     etag = _etag(page, token)
     headers = [
         (b"etag", etag.encode()),
@@ -100,6 +105,9 @@ def with_token(request: Request, response: Response) -> Response:
         from fair.web import csrf_token
 
         response.body = body.replace(TOKEN_PLACEHOLDER.encode(), csrf_token(request).encode())
+    if isinstance(body, bytes) and not is_anonymous(request):
+        response.body = personalise(bytes(response.body), request.scope.get("fair.user"))
+    if isinstance(body, bytes) and response.body is not body:
         response.headers["content-length"] = str(len(response.body))
     response.headers.setdefault("cache-control", "no-store")
     return response

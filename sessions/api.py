@@ -15,12 +15,12 @@ from sqlalchemy.orm import joinedload
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from booths.models import Booth, Material
+from booths.models import ALL_BOOTHS, NO_BOOTHS, Booth, Material, booth_tag, booth_tags
 from fair.app_services import app_services
 from fair.errors import not_found
 from fair.formatting import to_local
 from fair.ids import MAX_ID, path_id, query_id
-from fair.pagecache import cached_page
+from fair.pagecache import cached_page, page_tags
 from fair.web import base_url
 from sessions.models import ProgrammeSession, Recording
 from sessions.queries import schedule_sessions, sessions_for_booth
@@ -84,6 +84,7 @@ def _booth_query() -> Any:
 
 @cached_page()
 async def booths(request: Request) -> Response:
+    page_tags(request, ALL_BOOTHS)
     async with app_services(request).db.session() as db:
         items = (await db.scalars(_booth_query().order_by(Booth.name))).unique().all()
     base = base_url(request)
@@ -108,6 +109,7 @@ async def booth(request: Request) -> Response:
         if found is None:
             raise not_found("Stand")
         sessions = await sessions_for_booth(db, found.id)
+    page_tags(request, booth_tag(found.id))
     base = base_url(request)
     payload = booth_summary(found, base)
     payload.update(
@@ -134,6 +136,7 @@ def _visible(material: Material) -> bool:
 
 @cached_page(params=("day", "stage", "topic"))
 async def sessions(request: Request) -> Response:
+    page_tags(request, NO_BOOTHS)
     day, stage, topic = (
         query_id(request.query_params, "day"),
         query_id(request.query_params, "stage"),
@@ -159,6 +162,7 @@ async def session(request: Request) -> Response:
     if not items:
         raise not_found("Programmpunkt")
     found = items[0]
+    page_tags(request, *booth_tags(found.booths))
     base = base_url(request)
     payload = session_summary(found, base, _tz(request), app_services(request).settings.now())
     payload.update(
@@ -173,6 +177,7 @@ async def session(request: Request) -> Response:
 
 @cached_page()
 async def recordings(request: Request) -> Response:
+    page_tags(request, NO_BOOTHS)
     async with app_services(request).db.session() as db:
         items = (
             await db.scalars(
@@ -205,6 +210,7 @@ async def recordings(request: Request) -> Response:
 
 @cached_page()
 async def openapi(request: Request) -> Response:
+    page_tags(request, NO_BOOTHS)
     document = dict(OPENAPI)
     document["servers"] = [{"url": base_url(request)}]
     return _json(document)

@@ -9,6 +9,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from booths.models import NO_BOOTHS, booth_tags
 from fair.app_services import app_services
 from fair.auth import require_user
 from fair.errors import HTTPError
@@ -53,6 +54,7 @@ def _library_filter(request: Request) -> LibraryFilter:
 @cached_page(params=("day", "stage", "topic", "speaker", "language"))
 async def library(request: Request) -> Response:
     """``/recordings``: filter by day (and its host), stage, topic, speaker, language."""
+    page_tags(request, NO_BOOTHS)
     wanted = _library_filter(request)
     async with app_services(request).db.session() as db:
         everything = await all_recordings(db)
@@ -103,6 +105,7 @@ async def player(request: Request) -> Response:
         questions = await answered_questions(db, session_ids)
         faq = await event_faq(db, recording.session_id)
     page_tags(request, *(f"questions:{sid}" for sid in session_ids))
+    page_tags(request, *booth_tags(recording.session.booths))  # with their materials
     page_meta(request, recording_id=recording.id)
     if request.method == "GET":
         programme_parts(request).recording_views.add(recording.id, 1)
@@ -122,6 +125,7 @@ async def player(request: Request) -> Response:
 
 @cached_page()
 async def chapters_file(request: Request) -> Response:
+    page_tags(request, NO_BOOTHS)
     async with app_services(request).db.session() as db:
         recording, _editor = await _visible_recording(request, db)
     return Response(chapter_rules.chapters_vtt(recording), media_type=VTT_TYPE)
@@ -129,6 +133,7 @@ async def chapters_file(request: Request) -> Response:
 
 @cached_page()
 async def captions_file(request: Request) -> Response:
+    page_tags(request, NO_BOOTHS)
     language = request.path_params["language"]
     if language not in chapter_rules.CAPTION_LANGUAGES:
         raise HTTPError(404, "Untertitel nicht gefunden.")

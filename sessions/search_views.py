@@ -15,10 +15,11 @@ from sqlalchemy.orm import joinedload
 from starlette.requests import Request
 from starlette.responses import Response
 
+from booths.models import ALL_BOOTHS
 from booths.queries import HallFilter, list_booths
 from booths.search import SearchService
 from fair.app_services import app_services
-from fair.pagecache import cached_page
+from fair.pagecache import cached_page, page_tags
 from fair.search import MAX_QUERY_CHARS
 from fair.web import render
 from sessions.models import Caption, CaptionCue, ProgrammeSession, Recording, Speaker
@@ -73,6 +74,7 @@ async def _spoken(db: Any, hits: list[Hit]) -> list[SpokenHit]:
 
 @cached_page(params=("q",))
 async def search_page(request: Request) -> Response:
+    page_tags(request, ALL_BOOTHS)  # any booth may start or stop matching
     q = request.query_params.get("q", "").strip()[:MAX_QUERY_CHARS]
     booths: list[Any] = []
     talks: list[ProgrammeSession] = []

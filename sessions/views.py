@@ -10,6 +10,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
+from booths.models import NO_BOOTHS, booth_tags
 from fair.app_services import app_services
 from fair.errors import HTTPError
 from fair.formatting import to_local
@@ -52,6 +53,7 @@ GROUPINGS = ("day", "stage", "topic")
 
 @cached_page()
 async def home(request: Request) -> Response:
+    page_tags(request, NO_BOOTHS)  # now and next, FAQ; the hall is a link
     settings = app_services(request).settings
     now = settings.now()
     async with app_services(request).db.session() as db:
@@ -96,6 +98,7 @@ async def home(request: Request) -> Response:
 @cached_page(params=("by", "day", "stage", "topic"))
 async def programme(request: Request) -> Response:
     """By day (default, with each day's host), by stage or by topic; filters combine."""
+    page_tags(request, NO_BOOTHS)
     by = request.query_params.get("by", "day")
     if by not in GROUPINGS:
         raise HTTPError(400, "by: day, stage oder topic", field="by")
@@ -142,6 +145,7 @@ async def programme(request: Request) -> Response:
 @cached_page()
 async def agenda(request: Request) -> Response:
     """The personal agenda: starred sessions live in the browser (static/js/agenda.js)."""
+    page_tags(request, NO_BOOTHS)
     async with app_services(request).db.session() as db:
         sessions = await list_sessions(db, include_cancelled=False)
     return await render_async(request, "sessions/agenda.html", {"sessions": sessions})
@@ -164,7 +168,6 @@ async def session_detail(request: Request) -> Response:
         request,
         f"questions:{session_id}",
         f"chat_messages:{qa.session_channel(session_id)}",
-        "question_votes",
     )
     async with app_services(request).db.session() as db:
         session = await get_session(db, session_id)
@@ -173,6 +176,7 @@ async def session_detail(request: Request) -> Response:
         questions = await qa.questions_for(db, session.id, include_hidden=session_team)
         voted = await qa.voted_ids(db, session.id, voter_for_page)
         messages = await recent_messages(db, qa.session_channel(session.id))
+    page_tags(request, *booth_tags(session.booths))  # its booths and their materials
     page_fresh_until(request, next_change([session], app_services(request).settings.now()))
     context = {
         "session": session,
@@ -316,6 +320,8 @@ async def schedule_export(request: Request) -> Response:
         suffix = f" – {day.date:%d.%m.%Y}"
     elif session_ids is not None:
         suffix = " – Mein Programm"
+    # the exports link each talk's booths by name
+    page_tags(request, *booth_tags({b.id: b for s in sessions for b in s.booths}.values()))
     time_zone = series.time_zone if series else settings.time_zone
     schedule = Schedule(series, days, stages, sessions, time_zone, base_url(request), suffix)
     data = exporter_class(schedule).get_data()

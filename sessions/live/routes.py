@@ -129,8 +129,19 @@ async def stage_page(request: Request) -> Response:
     return render(request, "sessions/stage.html", {"session": session})
 
 
+async def _status_session(request: Request) -> ProgrammeSession:
+    """The talk's own row only: the status poll (every viewer, every 3 s) needs its times
+    and live state, not the joined speakers, booths and recordings of the talk's page."""
+    async with app_services(request).db.session() as db:
+        session_id = path_id(request.path_params, "session_id", "Programmpunkt")
+        session = await db.get(ProgrammeSession, session_id)
+    if session is None:
+        raise HTTPError(404, "Programmpunkt nicht gefunden.")
+    return session
+
+
 async def live_status(request: Request) -> Response:
-    session = await _load_session(request)
+    session = await _status_session(request)
     parts = live_parts(request)
     engine, archive = parts.engine, parts.archive
     info = dict(await engine.describe(str(session.id)))

@@ -226,6 +226,8 @@ async def test_edit_on_one_instance_reaches_the_cache_of_the_other(
         old = await reader.get(f"/booths/{OWN}")
         assert (await reader.get(f"/booths/{OWN}")).text == old.text  # now cached on B
         assert cache_of(second).hits >= 1
+        for url in (f"/booths/{OTHER}", "/programme"):
+            await reader.get(url)
         await login(editor_side, KRZ)
         token = await csrf_of(editor_side, f"/booths/{OWN}/edit")
         edited = await editor_side.post(
@@ -239,6 +241,9 @@ async def test_edit_on_one_instance_reaches_the_cache_of_the_other(
                 break
             await asyncio.sleep(0.05)
         assert "Über Redis geändert" in (await reader.get(f"/booths/{OWN}")).text
+        # Only the pages showing that booth went: B keeps the others (booths:<id> tags).
+        assert cache_of(second).get((f"/booths/{OTHER}", "", "de")) is not None
+        assert cache_of(second).get(("/programme", "", "de")) is not None
 
 
 async def test_cached_booth_page_costs_no_statement_and_still_counts_the_visit(
