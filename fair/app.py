@@ -81,8 +81,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     from fair import storage as storage_module
     from fair.realtime.hub import hub_from_settings
-    from sessions.live.errors import LiveError
-    from sessions.live.routes import live_error_response
+    from fair.rtc.errors import LiveError
+    from fair.rtc.signalling import live_error_response
 
     storage = storage_module.storage_from_settings(settings)
     hub = hub_from_settings(settings)

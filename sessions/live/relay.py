@@ -26,7 +26,8 @@ from typing import Any
 
 from aiortc import RTCPeerConnection, RTCSessionDescription
 
-from .errors import LiveError
+from fair.rtc.errors import LiveError
+
 from .frames import EncodedFrame, Subscriber
 from .ice import LOOPBACK_ARG, LOOPBACK_HELP, allow_loopback_candidates
 from .medialoop import lower_own_priority
@@ -220,7 +221,7 @@ class RelayedFeed:
 
 async def _serve(fd: int, config: dict[str, Any]) -> None:
     """Helper main loop: frames in, viewers' offers answered, keyframe requests out."""
-    from .stage import rtc_configuration
+    from fair.rtc.config import rtc_configuration
 
     sock = socket.socket(fileno=fd)
     reader, writer = await asyncio.open_unix_connection(sock=sock, limit=STREAM_LIMIT)

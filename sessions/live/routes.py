@@ -9,7 +9,6 @@ SDP is read, so a refused publisher never gets media flowing.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -24,14 +23,13 @@ from fair.auth import CurrentUser, require_user
 from fair.errors import HTTPError
 from fair.ids import parse_id
 from fair.models import Role
-from fair.ratelimit import SlidingWindowLimit
+from fair.rtc.signalling import check_offer_rate, read_offer
 from fair.storage import range_response
-from fair.web import check_csrf, current_user, read_form, render
+from fair.web import current_user, read_form, render
 from sessions.compositions import Compositions
 from sessions.go_live import go_live_refusal
 from sessions.live.archive import RecordingArchive
 from sessions.live.engine import LiveEngine
-from sessions.live.errors import LiveError
 from sessions.live.hls_audience import HlsAudience
 from sessions.live.hls_views import hls_file, hls_url
 from sessions.live.ice import allow_loopback_candidates
@@ -44,7 +42,6 @@ from sessions.recording_uploads import compose_panel, recording_opt_out, upload_
 from sessions.states import Phase, phase_of
 
 logger = logging.getLogger(__name__)
-MAX_SIGNAL_BYTES = 128 * 1024
 
 
 def _live(request: Request) -> LiveEngine:
@@ -87,31 +84,6 @@ async def _require_publisher(request: Request) -> ProgrammeSession:
         if not await may_publish(db, user, session):
             raise HTTPError(403, "Nur die Mitwirkenden dieses Programmpunkts dürfen senden.")
     return session
-
-
-async def _read_offer(request: Request) -> tuple[str, str]:
-    """The JSON offer ``{"sdp": ..., "type": "offer"}``; anything else is a clear 4xx."""
-    check_csrf(request, None)
-    body = await request.body()
-    if len(body) > MAX_SIGNAL_BYTES:
-        raise HTTPError(413, f"sdp: höchstens {MAX_SIGNAL_BYTES} Bytes")
-    try:
-        payload = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise HTTPError(400, "Anfrage ist kein gültiges JSON.") from exc
-    if not isinstance(payload, dict):
-        raise HTTPError(400, "Anfrage muss ein JSON-Objekt sein.")
-    sdp, kind = payload.get("sdp"), payload.get("type")
-    if not isinstance(sdp, str) or not sdp:
-        raise HTTPError(400, "sdp: fehlt", field="sdp")
-    if kind != "offer":
-        raise HTTPError(400, "type: muss 'offer' sein", field="type")
-    return sdp, kind
-
-
-def _rate_limit(request: Request) -> None:
-    limiter: SlidingWindowLimit = request.app.state.live_offer_limit
-    limiter.check(request.client.host if request.client else "unknown")
 
 
 def _record(request: Request, session: ProgrammeSession) -> bool:
@@ -196,8 +168,8 @@ async def publish(request: Request) -> Response:
     )
     if refusal is not None:
         raise HTTPError(409, refusal)
-    _rate_limit(request)
-    sdp, kind = await _read_offer(request)
+    check_offer_rate(request)
+    sdp, kind = await read_offer(request)
     source = request.query_params.get("source", "camera")
     if source not in ("camera", "screen"):
         raise HTTPError(400, "source: camera oder screen", field="source")
@@ -214,8 +186,8 @@ async def watch(request: Request) -> Response:
     session = await _load_session(request)
     if _is_over(request, session):
         raise HTTPError(409, "Dieser Programmpunkt ist beendet; die Aufzeichnung folgt.")
-    _rate_limit(request)
-    sdp, kind = await _read_offer(request)
+    check_offer_rate(request)
+    sdp, kind = await read_offer(request)
     engine = await _live(request).get()
     info = await engine.describe(str(session.id))
     settings = app_services(request).settings
@@ -341,11 +313,6 @@ def register_live_hooks(app: Starlette) -> None:
             app_services(app).db, app_services(app).storage, spool_dir, clock=settings.now
         )
         app.state.recording_archive = archive
-        app.state.live_offer_limit = SlidingWindowLimit(
-            settings.live_offers_per_minute,
-            60,
-            "Zu viele Verbindungsversuche. Bitte warten Sie eine Minute.",
-        )
         if settings.live_loopback_ice:  # development only; refused in production mode
             allow_loopback_candidates()
 
@@ -372,10 +339,3 @@ def register_live_hooks(app: Starlette) -> None:
 
     app_services(app).startup_hooks.append(start)
     app_services(app).shutdown_hooks.append(stop)
-
-
-async def live_error_response(request: Request, exc: Exception) -> Response:
-    """The engine's refusals (bad SDP, ended stage, worker gone) as JSON errors."""
-    assert isinstance(exc, LiveError)
-    headers = {"Retry-After": "2"} if exc.status_code == 503 else None
-    return JSONResponse({"error": exc.message}, status_code=exc.status_code, headers=headers)

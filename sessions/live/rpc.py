@@ -15,7 +15,7 @@ import itertools
 import json
 from typing import Any
 
-from .errors import LiveError
+from fair.rtc.errors import LiveError
 
 
 class PendingCalls:

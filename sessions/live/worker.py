@@ -24,8 +24,9 @@ from typing import Any
 
 from aiortc import RTCSessionDescription
 
+from fair.rtc.errors import LiveError
+
 from .config import LiveConfig
-from .errors import LiveError
 from .ice import allow_loopback_candidates
 from .rpc import PendingCalls
 from .stage import RecordingCallback
