@@ -182,6 +182,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app_services(app).shutdown_hooks.append(lambda app: branding.stop())
     for register in _package_hooks():
         register(app)
+    _wire_domains(app)
     return app
 
 
@@ -221,6 +222,15 @@ def _package_hooks() -> list[Any]:
     from sessions.routes import register_app_hooks as session_hooks
 
     return [register_booth_hooks, session_hooks, register_live_hooks]
+
+
+def _wire_domains(app: Starlette) -> None:
+    """What one domain shows inside another's pages, joined here so that booths never
+    import the programme: the booth page's "Im Programm" section."""
+    from booths.app_parts import booth_parts
+    from sessions.booth_section import related_sessions
+
+    booth_parts(app).page_sections.add(related_sessions)
 
 
 def error_response(

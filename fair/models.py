@@ -1,7 +1,8 @@
 """The core event model: the series, its days and hosts, topics, organisations, users.
 
 Booths live in :mod:`booths.models`, the programme in :mod:`sessions.models`; both
-point at these tables, never the other way round.
+point at these tables, never the other way round. Chat messages are here too: booth
+chats and talk chats share one table (:mod:`fair.chat`), told apart by their channel.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -253,3 +255,18 @@ class LegalPage(Base):
     language: Mapped[str] = mapped_column(String(5))
     body: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class ChatMessage(Base):
+    """One message in a chat channel; the channel's name is the domain's (a booth's or a
+    talk's), the core only stores and delivers it (:mod:`fair.chat`)."""
+
+    __tablename__ = "chat_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(80), index=True)
+    author_name: Mapped[str] = mapped_column(String(80))
+    body: Mapped[str] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Set by the server from the logged-in account, never from what was typed.
+    team: Mapped[bool] = mapped_column(default=False, server_default=false())

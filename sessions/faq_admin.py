@@ -10,8 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fair.errors import HTTPError, not_found
+from fair.web import clean_text
 from sessions.models import FaqEntry
-from sessions.qa import MAX_ANSWER, MAX_QUESTION, clean_text
+from sessions.qa import MAX_ANSWER, MAX_QUESTION
 
 Direction = Literal["up", "down"]
 

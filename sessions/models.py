@@ -19,7 +19,6 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
-    false,
     select,
     true,
 )
@@ -186,18 +185,6 @@ class QuestionVote(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"))
     voter_key: Mapped[str] = mapped_column(String(64))
-
-
-class ChatMessage(Base):
-    __tablename__ = "chat_messages"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    channel: Mapped[str] = mapped_column(String(80), index=True)
-    author_name: Mapped[str] = mapped_column(String(80))
-    body: Mapped[str] = mapped_column(String(1000))
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    # Set by the server from the logged-in account, never from what was typed.
-    team: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class FaqEntry(Base):

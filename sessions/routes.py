@@ -7,6 +7,7 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from fair import audit
 from fair.app_services import app_services
+from fair.chat import presence_announcer
 from sessions import (
     api,
     appearances,
@@ -20,7 +21,6 @@ from sessions import (
     views,
 )
 from sessions.app_parts import ProgrammeParts
-from sessions.chat import presence_announcer
 from sessions.library import RecordingViews
 from sessions.qa import PostingLimit, questions_announcer
 from sessions.search import ensure_programme_index

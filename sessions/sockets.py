@@ -27,9 +27,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.websockets import WebSocket
 
 from booths.app_parts import booth_parts
+from booths.channels import booth_channel
 from booths.models import Booth
 from booths.team_presence import at_booth, team_here_event
 from fair.app_services import app_services
+from fair.archive_mode import archive_active
+from fair.chat import chat_event, messages_after, post_chat
 from fair.errors import HTTPError
 from fair.form_errors import reason
 from fair.i18n import gettext_for
@@ -41,8 +44,6 @@ from fair.templating import N_
 from fair.unavailable import hub_unavailable
 from fair.web import current_user, language, refuse_socket, same_origin
 from sessions.app_parts import programme_parts
-from sessions.archive_mode import archive_active
-from sessions.chat import booth_channel, chat_event, messages_after, post_chat
 from sessions.qa import (
     PROGRAMME_CHANNEL,
     questions_event,

@@ -15,10 +15,11 @@ import pytest_asyncio
 from sqlalchemy import select
 from starlette.applications import Starlette
 
+from booths.channels import booth_channel
 from fair.app_services import app_services
+from fair.chat import post_chat
 from fair.pagecache import TOKEN_PLACEHOLDER, PageCache
 from fair.querycount import counting_queries
-from sessions.chat import booth_channel, post_chat
 from tests.booth_helpers import KRZ, OTHER, OWN
 from tests.conftest import _running_app, csrf_of, login, make_client, make_settings
 from tests.test_realtime import redis_url  # noqa: F401  (the Redis server fixture)
