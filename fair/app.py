@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
@@ -76,7 +77,7 @@ UPLOAD_PATHS.append(r"/organiser/days/\d+/mark")
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     database = Database(settings.database_url)
-    templates = Templates(settings)
+    templates = Templates(settings, package_template_dirs())
     series_cache = SeriesCache(database)
 
     from fair import storage as storage_module
@@ -205,6 +206,14 @@ def collect_routes() -> list[BaseRoute]:
         *branding_routes,
         static,
     ]
+
+
+def package_template_dirs() -> list[Path]:
+    """The template folders of the domain packages, beside the core's own."""
+    import booths
+    import sessions
+
+    return [Path(package.__file__ or "").parent / "templates" for package in (booths, sessions)]
 
 
 def demo_seeders() -> list[DemoSeeder]:
