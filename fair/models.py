@@ -26,6 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from fair.changes import row_scoped, unshown_table
 from fair.db import Base, utcnow
 
 
@@ -171,6 +172,7 @@ class Invitation(Base):
     """A one-time link that lets a new organiser, exhibitor or speaker set a password."""
 
     __tablename__ = "invitations"
+    __table_args__ = unshown_table()
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -194,6 +196,7 @@ class LoginFailure(Base):
     """Failed logins per client key, shared by all app instances for rate limiting."""
 
     __tablename__ = "login_failures"
+    __table_args__ = unshown_table()
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_key: Mapped[str] = mapped_column(String(100), index=True)
@@ -262,6 +265,8 @@ class ChatMessage(Base):
     talk's), the core only stores and delivers it (:mod:`fair.chat`)."""
 
     __tablename__ = "chat_messages"
+    # a message re-renders only the pages showing its channel (fair.changes)
+    __table_args__ = row_scoped("channel")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(80), index=True)

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 from booths.models import Booth, MaterialKind
 from fair import drafts, series_scope
+from fair.changes import row_scoped, unshown_table
 from fair.db import Base, utcnow
 from fair.models import EventDay, Organisation, Topic, User
 
@@ -162,6 +163,8 @@ class ProgrammeSession(Base):
 
 class Question(Base):
     __tablename__ = "questions"
+    # a question re-renders only its talk's pages (fair.changes)
+    __table_args__ = row_scoped("session_id")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(
@@ -180,7 +183,7 @@ class QuestionVote(Base):
     """One upvote per question and voter; the voter key is a random browser token."""
 
     __tablename__ = "question_votes"
-    __table_args__ = (UniqueConstraint("question_id", "voter_key"),)
+    __table_args__ = (UniqueConstraint("question_id", "voter_key"), row_scoped())
 
     id: Mapped[int] = mapped_column(primary_key=True)
     question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"))
@@ -372,7 +375,8 @@ class SessionMaterialDownloads(Base):
     """Downloads per session material and day, like a booth's; no visitor identity."""
 
     __tablename__ = "session_material_downloads"
-    __table_args__ = (UniqueConstraint("material_id", "day"),)
+    # only the speakers' (uncached) list shows download counts
+    __table_args__ = (UniqueConstraint("material_id", "day"), unshown_table())
 
     id: Mapped[int] = mapped_column(primary_key=True)
     material_id: Mapped[int] = mapped_column(ForeignKey("session_materials.id", ondelete="CASCADE"))
