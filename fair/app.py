@@ -24,6 +24,7 @@ from starlette.types import Scope
 
 from fair.app_services import AppServices, app_services
 from fair.branding import BrandingCache
+from fair.chat_socket import register_chat_channels
 from fair.db import Database
 from fair.errors import HTTPError
 from fair.i18n import gettext_for
@@ -181,6 +182,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
     app_services(app).startup_hooks.append(lambda app: branding.start(database))
     app_services(app).shutdown_hooks.append(lambda app: branding.stop())
+    register_chat_channels(app)
     for register in _package_hooks():
         register(app)
     _wire_domains(app)
