@@ -37,6 +37,8 @@ from fair.middleware import (
 )
 from fair.pagecache import CacheInvalidator, PageCache
 from fair.realtime.rawframes import ServerSendMiddleware
+from fair.rtc.errors import LiveError
+from fair.rtc.signalling import live_error_response
 from fair.seed import DemoSeeder
 from fair.series_scope import SeriesCache, SeriesScopeMiddleware
 from fair.settings import PROJECT_ROOT, Settings
@@ -83,8 +85,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     from fair import storage as storage_module
     from fair.realtime.hub import hub_from_settings
-    from fair.rtc.errors import LiveError
-    from fair.rtc.signalling import live_error_response
 
     storage = storage_module.storage_from_settings(settings)
     hub = hub_from_settings(settings)
