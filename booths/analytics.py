@@ -37,10 +37,20 @@ def local_today(time_zone: str, now: datetime | None = None) -> date:
     return to_local(now or utcnow(), time_zone).date()
 
 
+#: How many days the exhibitor's and the organisers' charts show.
+CHART_DAYS = 14
+
+
 def fair_today(settings: Settings) -> date:
     """Today on the fair's clock, so ``FAIR_TODAY`` moves charts, counts and exports
     together instead of some following the wall clock."""
     return local_today(settings.time_zone, settings.now())
+
+
+def chart_period(settings: Settings) -> tuple[date, date]:
+    """The days the dashboards chart: the last ``CHART_DAYS`` up to the fair's today."""
+    last = fair_today(settings)
+    return last - timedelta(days=CHART_DAYS - 1), last
 
 
 def seconds_until_midnight(settings: Settings) -> int:

@@ -172,8 +172,8 @@ def app_postman(app: AppServices, base_url: str = "") -> Postman:
     """The postman of a running app; links start at ``base_url``, else FAIR_BASE_URL, else
     the address ``fair serve`` listens on."""
     settings = app.settings
-    base = base_url or settings.base_url or f"http://{settings.host}:{settings.port}"
-    return Postman(app.mailer, app.templates, base.rstrip("/"), settings.default_language)
+    base = base_url.rstrip("/") or settings.public_url
+    return Postman(app.mailer, app.templates, base, settings.default_language)
 
 
 async def digest_loop(app: Starlette, interval: float = 3600) -> None:

@@ -1,7 +1,7 @@
 """Sections other packages add to a booth page, so the hall needs none of their imports.
 
 The booth page shows what the hall owns (text, materials, contacts, chat). A package
-built on booths adds a section of its own (the programme: "Im Programm", the talks the
+built on booths adds a section of its own (the programme: "Im Programm", the sessions the
 booth takes part in) by registering a :class:`BoothSection` with the app's
 :class:`BoothPageSections`; the app factory wires that up. A section loads its data in
 the page's own database session, so the page keeps its query budget (one query per

@@ -19,8 +19,9 @@ from booths import (
     booth_socket,
     call_relay_views,
     call_socket,
-    dashboard,
     editor,
+    exhibitor_views,
+    organiser_views,
     views,
     walkin_views,
     withdrawal,
@@ -90,14 +91,18 @@ routes: list[BaseRoute] = [
     WebSocketRoute("/ws/booths/{slug}/walkin/{request_id}", walkin_views.visitor_socket),
     WebSocketRoute("/ws/exhibitor/booths/{slug}/walkin", walkin_views.team_socket),
     Route("/contact-requests/withdraw/{token}", withdrawal.withdraw_page, methods=["GET", "POST"]),
-    Route("/exhibitor", dashboard.exhibitor_dashboard),
-    Route("/exhibitor/leads.csv", dashboard.leads_csv),
-    Route("/exhibitor/notifications", dashboard.notification_settings, methods=POST),
-    Route("/exhibitor/unread.json", dashboard.unread_counts),
-    Route("/organiser/booths", dashboard.organiser_booths, methods=["GET"]),
-    Route("/organiser/booths", dashboard.organiser_create_booth, methods=POST),
-    Route("/organiser/booths/{slug}/exhibitors", dashboard.organiser_assign, methods=POST),
-    Route("/organiser/booths/{slug}/exhibitors/remove", dashboard.organiser_unassign, methods=POST),
+    Route("/exhibitor", exhibitor_views.exhibitor_dashboard),
+    Route("/exhibitor/leads.csv", exhibitor_views.leads_csv),
+    Route("/exhibitor/notifications", exhibitor_views.notification_settings, methods=POST),
+    Route("/exhibitor/unread.json", exhibitor_views.unread_counts),
+    Route("/organiser/booths", organiser_views.organiser_booths, methods=["GET"]),
+    Route("/organiser/booths", organiser_views.organiser_create_booth, methods=POST),
+    Route("/organiser/booths/{slug}/exhibitors", organiser_views.organiser_assign, methods=POST),
+    Route(
+        "/organiser/booths/{slug}/exhibitors/remove",
+        organiser_views.organiser_unassign,
+        methods=POST,
+    ),
 ]
 
 
@@ -109,7 +114,7 @@ def register_booth_hooks(app: Starlette) -> None:
         async with app_services(app).db.session() as db:
             await purge_expired_requests(db)  # retention, also when no inbox is opened
             await purge_expired_appointments(db)
-            await SearchService.for_session(db).ensure_index(db)
+            await SearchService.for_db(db).ensure_index(db)
             await db.commit()
 
     # Signs appointment links and walk-in tickets; read once (it may live in a file).

@@ -180,7 +180,8 @@ class SearchService:
         self.backend = backend
 
     @classmethod
-    def for_session(cls, db: AsyncSession) -> SearchService:
+    def for_db(cls, db: AsyncSession) -> SearchService:
+        """The backend of the database ``db`` talks to (FTS5 or PostgreSQL)."""
         dialect = db.get_bind().dialect.name
         return cls(Fts5Backend() if dialect == "sqlite" else PostgresBackend())
 

@@ -88,7 +88,7 @@ async def update_booth_text(
     booth.description = description
     booth.topics = topics
     booth.updated_at = utcnow()
-    await SearchService.for_session(db).reindex_booth(db, booth.id)
+    await SearchService.for_db(db).reindex_booth(db, booth.id)
 
 
 # --------------------------------------------------------------------------- contacts
@@ -115,7 +115,7 @@ async def add_contact(db: AsyncSession, booth: Booth, data: ContactInput) -> Con
     position = len(booth.contacts)
     contact = ContactPerson(booth_id=booth.id, position=position, **data.__dict__)
     db.add(contact)
-    await SearchService.for_session(db).reindex_booth(db, booth.id)
+    await SearchService.for_db(db).reindex_booth(db, booth.id)
     return contact
 
 
@@ -133,13 +133,13 @@ async def update_contact(
     contact = find_contact(booth, contact_id)
     for key, value in data.__dict__.items():
         setattr(contact, key, value)
-    await SearchService.for_session(db).reindex_booth(db, booth.id)
+    await SearchService.for_db(db).reindex_booth(db, booth.id)
 
 
 async def delete_contact(db: AsyncSession, booth: Booth, contact_id: int) -> None:
     contact = find_contact(booth, contact_id)
     await db.delete(contact)
-    await SearchService.for_session(db).reindex_booth(db, booth.id)
+    await SearchService.for_db(db).reindex_booth(db, booth.id)
 
 
 # --------------------------------------------------------------------------- materials
@@ -188,7 +188,7 @@ async def add_link(db: AsyncSession, booth: Booth, *, title: str, url: str) -> M
         position=len(booth.materials),
     )
     db.add(material)
-    await SearchService.for_session(db).reindex_booth(db, booth.id)
+    await SearchService.for_db(db).reindex_booth(db, booth.id)
     return material
 
 
@@ -226,7 +226,7 @@ async def add_material_version(
     await db.flush()
     material.current_version_id = version.id
     material.kind = kind_for_type(upload.stored.content_type)
-    await SearchService.for_session(db).reindex_booth(db, booth.id)
+    await SearchService.for_db(db).reindex_booth(db, booth.id)
     return material
 
 
@@ -234,7 +234,7 @@ async def delete_material(db: AsyncSession, booth: Booth, material_id: int) -> N
     """Soft delete: hidden from visitors, versions kept for the record."""
     material = find_material(booth, material_id)
     material.deleted_at = utcnow()
-    await SearchService.for_session(db).reindex_booth(db, booth.id)
+    await SearchService.for_db(db).reindex_booth(db, booth.id)
 
 
 # --------------------------------------------------------------------------- leads
@@ -400,7 +400,7 @@ async def create_booth(
     )
     db.add(booth)
     await db.flush()
-    await SearchService.for_session(db).reindex_booth(db, booth.id)
+    await SearchService.for_db(db).reindex_booth(db, booth.id)
     return booth
 
 

@@ -36,6 +36,7 @@ from fair.models import OrganisationKind
 from fair.pagecache import cached_page, page_meta, page_tags
 from fair.storage import range_response
 from fair.web import (
+    base_url,
     client_key,
     current_user,
     form_text,
@@ -71,7 +72,7 @@ async def hall(request: Request) -> Response:
     q = request.query_params.get("q", "").strip()[:200]
     async with app_services(request).db.session() as db:
         if q:
-            ids = await SearchService.for_session(db).search(db, q)
+            ids = await SearchService.for_db(db).search(db, q)
             hall_filter = dataclasses.replace(hall_filter, booth_ids=ids)
         booths = await list_booths(db, hall_filter)
         topics, days, organisations = await hall_filter_choices(db)
@@ -214,7 +215,7 @@ async def contact_request(request: Request) -> Response:
 
 
 def postman(request: Request) -> Postman:
-    return app_postman(app_services(request), str(request.base_url))
+    return app_postman(app_services(request), base_url(request))
 
 
 def _gettext(request: Request) -> services.Translate:

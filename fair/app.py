@@ -69,7 +69,7 @@ UPLOAD_PATHS.append(r"/organiser/programme/import")
 UPLOAD_PATHS.append(r"/organiser/organisations/\d+/logo")
 # A recording made elsewhere streams to storage like booth material.
 UPLOAD_PATHS.append(r"/sessions/\d+/recordings/upload")
-# A talk's slides and files, like booth material.
+# A session's slides and files, like booth material.
 UPLOAD_PATHS.append(r"/sessions/\d+/materials")
 # The event's logo and favicon (fair.branding_pictures).
 UPLOAD_PATHS.append(r"/organiser/branding/(event-logo|favicon)")

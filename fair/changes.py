@@ -1,7 +1,7 @@
 """What a committed transaction changed, as cache tags, for event-driven invalidation.
 
-Every session of a :class:`~fair.db.Database` records the tables its flushes and
-``insert``/``update``/``delete`` statements touch. After the commit (never after a
+Every database session (``db``) of a :class:`~fair.db.Database` records the tables its
+flushes and ``insert``/``update``/``delete`` statements touch. After the commit (never after a
 rollback) the tags go to the database's change listeners; the page cache is one
 (``fair.pagecache``) and passes them on to the other instances through the hub.
 
@@ -11,7 +11,7 @@ Tags:
   carries ``"*"``, so such a change drops them all.
 * ``"<table>:<key>"`` for a table declared :func:`row_scoped` (``"chat_messages:<channel>"``,
   the programme's ``"questions:<session id>"``): a row added or changed through the ORM.
-  Only pages showing that channel or that talk's questions carry these tags, so a busy
+  Only pages showing that channel or that session's questions carry these tags, so a busy
   chat does not empty the cache of the hall and the programme.
 * ``"<table>"`` for a bulk statement on such a table; it matches every page carrying
   any tag of that table (see :func:`entry_tags`).
@@ -101,21 +101,21 @@ class ChangeTracker:
         event.listen(session_class, "after_rollback", self._after_rollback)
 
     @staticmethod
-    def _record(session: Session, tag: str | None) -> None:
+    def _record(db: Session, tag: str | None) -> None:
         if tag is not None:
-            session.info.setdefault(CHANGES_KEY, set()).add(tag)
+            db.info.setdefault(CHANGES_KEY, set()).add(tag)
 
-    def _after_flush(self, session: Session, _flush: UOWTransaction) -> None:
-        for obj in (*session.new, *session.dirty, *session.deleted):
+    def _after_flush(self, db: Session, _flush: UOWTransaction) -> None:
+        for obj in (*db.new, *db.dirty, *db.deleted):
             table = getattr(obj, "__table__", None)
             if not isinstance(table, Table):
                 continue
             if table.name in IDENTITY_TABLES:
-                self._record(session, USERS)
+                self._record(db, USERS)
             tag = table_tag(table)
             if tag == table.name:  # row-scoped
                 tag = _row_tag(table, obj) or tag
-            self._record(session, tag)
+            self._record(db, tag)
 
     def _on_execute(self, state: ORMExecuteState) -> None:
         if not (state.is_insert or state.is_update or state.is_delete):
@@ -131,8 +131,8 @@ class ChangeTracker:
             self._record(state.session, EVERYTHING)
             self._record(state.session, USERS)
 
-    def _after_commit(self, session: Session) -> None:
-        tags = session.info.pop(CHANGES_KEY, None)
+    def _after_commit(self, db: Session) -> None:
+        tags = db.info.pop(CHANGES_KEY, None)
         if not tags:
             return
         frozen = frozenset(tags)
@@ -142,5 +142,5 @@ class ChangeTracker:
             except Exception:  # a listener must not turn a done commit into an error
                 log.exception("change listener failed")
 
-    def _after_rollback(self, session: Session) -> None:
-        session.info.pop(CHANGES_KEY, None)
+    def _after_rollback(self, db: Session) -> None:
+        db.info.pop(CHANGES_KEY, None)

@@ -1,6 +1,6 @@
 """Chat channels and the presence count ("people watching now") announced on them: the
-mechanism booth chats and talk chats share. Each domain names its channels (a booth's
-``booth:{slug}`` in :mod:`booths.channels`, a talk's ``session:{id}`` in
+mechanism booth chats and session chats share. Each domain names its channels (a booth's
+``booth:{slug}`` in :mod:`booths.channels`, a session's ``session:{id}`` in
 :mod:`sessions.qa`) and serves them on its own WebSocket route.
 
 Messages are stored (the page shows the recent history) and then published through the

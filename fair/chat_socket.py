@@ -1,5 +1,5 @@
 """Serving a chat channel over a WebSocket: the mechanism behind a booth's chat
-(:mod:`booths.booth_socket`) and a talk's (:mod:`sessions.sockets`). The domain checks the
+(:mod:`booths.booth_socket`) and a session's (:mod:`sessions.sockets`). The domain checks the
 channel exists and who is connecting, then hands over here with what a new client sees
 first (``snapshot``) and what refuses a message (``chat_guard``); the loop, limits and
 close codes are ``serve_channel``'s.
@@ -43,7 +43,7 @@ from fair.unavailable import hub_unavailable
 from fair.web import current_user, language
 
 logger = logging.getLogger(__name__)
-CLOSE_NOT_FOUND = 4404  # the channel's booth or talk does not exist
+CLOSE_NOT_FOUND = 4404  # the channel's booth or session does not exist
 LIMITS = ChannelLimits()
 # Raises HTTPError when the channel takes no chat now (checked per message, in its session).
 ChatGuard = Callable[[AsyncSession], Awaitable[None]]
@@ -120,7 +120,7 @@ async def serve_chat(
 ) -> None:
     """``team``: this connection belongs to the booth's team; its messages carry the badge
     and the account's own name, whatever name the client sent. ``chat_guard`` refuses
-    chat the channel no longer takes (a talk that has ended, a fair in archive mode)."""
+    chat the channel no longer takes (a session that has ended, a fair in archive mode)."""
     app = websocket.app
     hub = app_services(app).hub
     announcer = chat_channels(app).presence

@@ -59,12 +59,12 @@ def serve(host: str | None, port: int | None) -> None:
     asyncio.run(_upgrade(settings))
     token = asyncio.run(_setup_token(settings))
     if token:
-        base = settings.base_url or f"http://{host or settings.host}:{port or settings.port}"
+        base = settings.replace(host=host or settings.host, port=port or settings.port).public_url
         console.print(
             "[bold]No organiser yet.[/] Open this one-time setup link to create the first "
             "account (valid 24 hours, once):"
         )
-        click.echo(f"{base.rstrip('/')}/setup/{token}")
+        click.echo(f"{base}/setup/{token}")
     _serve(settings, host, port)
 
 
@@ -99,7 +99,7 @@ async def _setup_token(settings: Settings) -> str | None:
 def demo(
     host: str | None, port: int | None, password: str, no_serve: bool, today: str | None
 ) -> None:
-    """Create the demo fair (if the database is empty), record its past talks, serve it."""
+    """Create the demo fair (if the database is empty), record its past sessions, serve it."""
     from fair.app import demo_seeders
     from fair.seed import seed_demo_fair
 
@@ -129,7 +129,7 @@ def demo(
                     storage=storage,
                     progress=console.log,
                 )
-            with console.status("Recording the talks that are over …"):
+            with console.status("Recording the sessions that are over …"):
                 await seed_demo_recordings(
                     database, storage, now=settings.now(), progress=console.log
                 )
@@ -279,8 +279,7 @@ def user_invite(email: str, name: str, role: str, organisation: str | None) -> N
     except HTTPError as exc:  # e.g. the address already has an account
         console.print(f"[red]{exc.message}[/]")
         sys.exit(1)
-    base = settings.base_url or f"http://{settings.host}:{settings.port}"
-    click.echo(f"{base}/invite/{token}")
+    click.echo(f"{settings.public_url}/invite/{token}")
 
 
 @main.group()

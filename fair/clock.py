@@ -1,7 +1,7 @@
 """What time it is for the fair: the real clock, or a chosen day (``FAIR_TODAY``).
 
 Showing the fair "as on" another date lets organisers and tests see the after-event
-state (archive, recordings, ended talks) without waiting for it. ``YYYY-MM-DD`` moves
+state (archive, recordings, ended sessions) without waiting for it. ``YYYY-MM-DD`` moves
 only the date (the time of day stays the real one); ``YYYY-MM-DDTHH:MM`` pins the
 moment, in the event's local time, which tests use so they pass on any date.
 """

@@ -85,8 +85,8 @@ class Database:
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        async with self.sessionmaker() as session:
-            yield session
+        async with self.sessionmaker() as db:
+            yield db
 
     @property
     def dialect(self) -> str:

@@ -1,4 +1,4 @@
-"""Serving a stored file as a download: one way for booth materials and a talk's slides.
+"""Serving a stored file as a download: one way for booth materials and a session's slides.
 
 With S3 the visitor is sent to a short-lived presigned URL (the file never passes
 through the app); with local storage it is streamed with Range support. Either way the

@@ -2,7 +2,7 @@
 
 Booths live in :mod:`booths.models`, the programme in :mod:`sessions.models`; both
 point at these tables, never the other way round. Chat messages are here too: booth
-chats and talk chats share one table (:mod:`fair.chat`), told apart by their channel.
+chats and session chats share one table (:mod:`fair.chat`), told apart by their channel.
 """
 
 from __future__ import annotations
@@ -262,7 +262,7 @@ class LegalPage(Base):
 
 class ChatMessage(Base):
     """One message in a chat channel; the channel's name is the domain's (a booth's or a
-    talk's), the core only stores and delivers it (:mod:`fair.chat`)."""
+    session's), the core only stores and delivers it (:mod:`fair.chat`)."""
 
     __tablename__ = "chat_messages"
     # a message re-renders only the pages showing its channel (fair.changes)

@@ -17,7 +17,7 @@ publishes the tags through the realtime hub, so other instances (Redis hub) drop
 too. A view narrows what invalidates its page with :func:`page_tags` (the booth page
 depends on its own chat channel, not on every chat message).
 
-The clock is the one change no commit reports: a talk ends when its end time passes. A
+The clock is the one change no commit reports: a session ends when its end time passes. A
 view whose page changes with the clock says when with :func:`page_fresh_until` (the next
 start or end of what it shows, computed from its data); the entry is stale from that
 moment of the fair's clock (``settings.now()``, so ``FAIR_TODAY`` moves it too).

@@ -1,5 +1,6 @@
 """Pages for accounts and people: the first-start setup link, password resets, and the
-organisers' people page (invite, resend, revoke, change role, remove) and audit trail.
+organisers' people page (invite, resend, revoke, change role, remove); the audit trail
+is :mod:`fair.audit_views`.
 
 Thin: parse, authorize, call :mod:`fair.accounts` / :mod:`fair.people`, render. One-time
 links are shown only on the response that made them, never stored in clear.
@@ -14,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from fair import accounts, audit, people
+from fair import accounts, people
 from fair.account_mail import mail_enabled, send_account_mail
 from fair.app_services import app_services
 from fair.auth import SESSION_USER_KEY, CurrentUser, require_user
@@ -23,7 +24,7 @@ from fair.form_errors import field_errors
 from fair.i18n import gettext_for
 from fair.ids import MAX_ID, path_id
 from fair.models import EventSeries, Invitation, Role
-from fair.web import current_user, form_int, form_text, language, read_form, render
+from fair.web import base_url, current_user, form_int, form_text, language, read_form, render
 
 POST = ["POST"]
 
@@ -33,8 +34,7 @@ def _organiser(request: Request) -> CurrentUser:
 
 
 def _link(request: Request, path: str) -> str:
-    base = app_services(request).settings.base_url or str(request.base_url)
-    return f"{base.rstrip('/')}{path}"
+    return f"{base_url(request)}{path}"
 
 
 def _passwords(form: Any) -> str:
@@ -262,13 +262,6 @@ async def person_action(request: Request) -> Response:
     return RedirectResponse(f"/organiser/people?notice={action}", status_code=303)
 
 
-async def audit_page(request: Request) -> Response:
-    _organiser(request)
-    async with app_services(request).db.session() as db:
-        entries = await audit.recent_entries(db)
-    return render(request, "people/audit.html", {"entries": entries})
-
-
 routes = [
     Route("/setup/{token}", setup, methods=["GET", "POST"]),
     Route("/password/forgot", forgot_password, methods=["GET", "POST"]),
@@ -276,5 +269,4 @@ routes = [
     Route("/organiser/people", people_page, methods=["GET", "POST"]),
     Route("/organiser/people/invitations/{invitation_id}", invitation_action, methods=POST),
     Route("/organiser/people/{user_id}", person_action, methods=POST),
-    Route("/organiser/audit", audit_page),
 ]

@@ -107,7 +107,7 @@ class Settings:
         default=0,
         metadata=_meta(
             "Extra processes that send to viewers (one process carries about 500 viewers"
-            " of one talk; use 2 on a 2-core machine for 550+)"
+            " of one session; use 2 on a 2-core machine for 550+)"
         ),
     )
     live_max_viewers: int = field(
@@ -143,7 +143,7 @@ class Settings:
     )
     live_webrtc_max_viewers: int = field(
         default=300,
-        metadata=_meta("WebRTC viewers per talk; further viewers watch over HLS"),
+        metadata=_meta("WebRTC viewers per session; further viewers watch over HLS"),
     )
     appointment_minutes: int = field(
         default=30,
@@ -181,7 +181,7 @@ class Settings:
     go_live_window_minutes: int = field(
         default=15,
         metadata=_meta(
-            "Minutes before a talk's planned start from which its speakers may go live"
+            "Minutes before a session's planned start from which its speakers may go live"
             " (the moderation may start it earlier); 0: any time"
         ),
     )
@@ -214,6 +214,13 @@ class Settings:
             or self.base_url.startswith("https://")
             or self.host not in ("127.0.0.1", "localhost", "::1")
         )
+
+    @property
+    def public_url(self) -> str:
+        """Where links made outside a request start (later mails, the CLI's one-time links):
+        FAIR_BASE_URL, else the address ``fair serve`` listens on. Within a request
+        :func:`fair.web.base_url` falls back to the request's own address instead."""
+        return (self.base_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     def now(self) -> datetime:
         """Naive UTC "now" of the fair, moved to ``today`` when that is set."""

@@ -22,7 +22,7 @@ from fair.formatting import (
     render_markdown,
     to_local,
 )
-from fair.i18n import gettext_for
+from fair.i18n import LANGUAGES, gettext_for
 from fair.settings import PROJECT_ROOT, Settings
 from fair.static_assets import static_files
 
@@ -119,6 +119,7 @@ class Templates:
         self.env.filters["markdown"] = render_markdown
         self.env.filters["filesize"] = _filesize
         self.env.globals["static_url"] = static_files(PROJECT_ROOT / "static").url
+        self.env.globals["languages"] = LANGUAGES  # one list: fair.i18n
 
     def render_mail(self, name: str, language: str, context: dict[str, Any]) -> tuple[str, str]:
         """``name.txt`` and ``name.html`` in ``language``, outside any request (mails go to

@@ -2,7 +2,7 @@
 way it can fail into a clear 4xx/5xx naming the field.
 
 :mod:`fair.uploads` parses the multipart body and decides a file's type; this module is
-the step every upload view shares on top of it (booth materials and pictures, a talk's
+the step every upload view shares on top of it (booth materials and pictures, a session's
 slides and recordings, the event's logo, the sign-language video, organisations' logos):
 check CSRF from the fields sent before the file, store the file under a fresh key, and
 forget it again when the database record cannot be written. It lives in the core so that

@@ -7,6 +7,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from fair.app_services import app_services
+from fair.audit_views import routes as audit_routes
 from fair.auth import (
     SESSION_USER_KEY,
     accept_invitation,
@@ -122,4 +123,5 @@ routes = [
     Route("/lang/{code}", switch_language),
     Route("/organiser", organiser_home),
     *people_routes,
+    *audit_routes,
 ]

@@ -21,14 +21,11 @@ from fair.errors import not_found
 from fair.formatting import to_local
 from fair.ids import MAX_ID, parse_id, query_id
 from fair.pagecache import cached_page
+from fair.web import base_url
 from sessions.models import ProgrammeSession, Recording
 from sessions.queries import schedule_sessions, sessions_for_booth
 
 API_VERSION = "1.0.0"
-
-
-def _base(request: Request) -> str:
-    return (app_services(request).settings.base_url or str(request.base_url)).rstrip("/")
 
 
 def _tz(request: Request) -> str:
@@ -89,7 +86,7 @@ def _booth_query() -> Any:
 async def booths(request: Request) -> Response:
     async with app_services(request).db.session() as db:
         items = (await db.scalars(_booth_query().order_by(Booth.name))).unique().all()
-    base = _base(request)
+    base = base_url(request)
     return _json({"booths": [booth_summary(b, base) for b in items]})
 
 
@@ -111,7 +108,7 @@ async def booth(request: Request) -> Response:
         if found is None:
             raise not_found("Stand")
         sessions = await sessions_for_booth(db, found.id)
-    base = _base(request)
+    base = base_url(request)
     payload = booth_summary(found, base)
     payload.update(
         {
@@ -149,7 +146,7 @@ async def sessions(request: Request) -> Response:
         for s in items
         if (stage is None or s.stage_id == stage) and (topic is None or s.topic_id == topic)
     ]
-    base, tz = _base(request), _tz(request)
+    base, tz = base_url(request), _tz(request)
     now = app_services(request).settings.now()
     return _json({"sessions": [session_summary(s, base, tz, now) for s in items]})
 
@@ -164,7 +161,7 @@ async def session(request: Request) -> Response:
     if not items:
         raise not_found("Programmpunkt")
     found = items[0]
-    base = _base(request)
+    base = base_url(request)
     payload = session_summary(found, base, _tz(request), app_services(request).settings.now())
     payload.update(
         {
@@ -187,7 +184,7 @@ async def recordings(request: Request) -> Response:
                 .order_by(Recording.created_at.desc(), Recording.id.desc())
             )
         ).all()
-    base = _base(request)
+    base = base_url(request)
     return _json(
         {
             "recordings": [
@@ -211,7 +208,7 @@ async def recordings(request: Request) -> Response:
 @cached_page()
 async def openapi(request: Request) -> Response:
     document = dict(OPENAPI)
-    document["servers"] = [{"url": _base(request)}]
+    document["servers"] = [{"url": base_url(request)}]
     return _json(document)
 
 

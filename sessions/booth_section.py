@@ -1,4 +1,4 @@
-"""The programme's section of a booth page: "Im Programm", the talks the booth takes part
+"""The programme's section of a booth page: "Im Programm", the sessions the booth takes part
 in. Registered with the hall's :class:`booths.page_sections.BoothPageSections` by the app
 factory, so the hall shows it without importing the programme."""
 

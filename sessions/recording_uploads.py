@@ -25,7 +25,7 @@ from fair.models import Role
 from fair.storage import Storage
 from fair.upload_receiving import store_upload, upload_errors
 from fair.uploads import stream_upload_form
-from fair.web import check_csrf, current_user, read_form
+from fair.web import check_csrf, current_user, read_form, wants_json
 from sessions.demo_media import poster_frame, probe_duration
 from sessions.live_marks import chapters_from_marks
 from sessions.models import ProgrammeSession, Recording
@@ -158,7 +158,7 @@ async def compose_panel(request: Request) -> Response:
             if await db.get(ProgrammeSession, session_id) is None:
                 raise HTTPError(404, "Programmpunkt nicht gefunden.")
         compositions.start(session_id)
-        if "application/json" not in request.headers.get("accept", ""):
+        if not wants_json(request):
             return RedirectResponse(f"/sessions/{session_id}", status_code=303)
     job = compositions.jobs.get(session_id)
     if job is None:

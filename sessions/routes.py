@@ -9,7 +9,6 @@ from fair import audit
 from fair.app_services import app_services
 from sessions import (
     api,
-    appearances,
     event_admin,
     host_marks,
     material_views,
@@ -17,6 +16,7 @@ from sessions import (
     recording_views,
     search_views,
     sockets,
+    speaker_views,
     views,
 )
 from sessions.app_parts import ProgrammeParts
@@ -65,7 +65,7 @@ routes: list[BaseRoute] = [
     Route("/recordings/{recording_id}/chapters", recording_views.edit_chapters, methods=["POST"]),
     Route("/recordings/{recording_id}/captions", recording_views.upload_captions, methods=["POST"]),
     Route("/search", search_views.search_page, name="search"),
-    Route("/speaker", appearances.my_appearances, name="appearances"),
+    Route("/speaker", speaker_views.my_appearances, name="speaker"),
     Route("/schedule.{ext}", views.schedule_export, name="schedule_export"),
     Route("/organiser/programme", organiser.programme_admin),
     Route("/organiser/programme/new", organiser.new_session, methods=["GET", "POST"]),

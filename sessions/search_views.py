@@ -80,7 +80,7 @@ async def search_page(request: Request) -> Response:
     spoken: list[SpokenHit] = []
     if q:
         async with app_services(request).db.session() as db:
-            booth_ids = await SearchService.for_session(db).search(db, q)
+            booth_ids = await SearchService.for_db(db).search(db, q)
             if booth_ids:
                 booths = await list_booths(db, HallFilter(booth_ids=booth_ids))
             hits = await search_programme(db, q)

@@ -1,9 +1,9 @@
-"""The programme's WebSockets: one channel per talk page (Q&A updates, chat, presence)
-and one the home and programme pages follow (talks going live or ending). A talk's chat
-is the core's (:mod:`fair.chat_socket`, which describes the frames); the talk adds its
-question list to what a client sees first, and refuses chat once the talk has ended.
+"""The programme's WebSockets: one channel per session page (Q&A updates, chat, presence)
+and one the home and programme pages follow (sessions going live or ending). A session's chat
+is the core's (:mod:`fair.chat_socket`, which describes the frames); the session adds its
+question list to what a client sees first, and refuses chat once the session has ended.
 Close codes besides those of ``serve_channel``: 1008 for a foreign Origin or an unknown
-message type, 4404 for an unknown talk.
+message type, 4404 for an unknown session.
 """
 
 from __future__ import annotations

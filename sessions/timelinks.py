@@ -1,7 +1,7 @@
 """Time links into a recording, written as people know them from other players.
 
 ``?t=156``, ``?t=2m36s``, ``?t=1h2m3s``, ``#t=2:36``, ``#t=1:02:03`` and ``#t=156.5`` all
-name a moment in seconds. The same rules run in the browser (static/js/timelink.js) for
+name a moment in seconds. The same rules run in the browser (static/js/player.js) for
 the ``#t=`` fragment, which never reaches the server.
 """
 

@@ -136,7 +136,7 @@ async def test_index_follows_booth_material_and_contact_changes(
 
 async def test_index_is_rebuilt_when_out_of_step(demo_app: Starlette) -> None:
     async with app_services(demo_app).db.session() as db:
-        service = SearchService.for_session(db)
+        service = SearchService.for_db(db)
         assert not await service.ensure_index(db)  # filled at start-up
         count = await service.backend.count(db)
         assert count >= 70

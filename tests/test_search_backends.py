@@ -69,7 +69,7 @@ async def _captioned(database: Database, talks: int = 6) -> None:
             db.add_all([recording, caption])
         await db.flush()
         await rebuild_programme_index(db)
-        await SearchService.for_session(db).rebuild(db)
+        await SearchService.for_db(db).rebuild(db)
         await db.commit()
 
 
@@ -79,7 +79,7 @@ async def _answers(url: str) -> dict[str, tuple[frozenset[int], frozenset[tuple[
         await _captioned(database)
         answers = {}
         async with database.session() as db:
-            service = SearchService.for_session(db)
+            service = SearchService.for_db(db)
             for query in QUERIES:
                 booths = frozenset(await service.search(db, query, limit=1000))
                 hits = await search_programme(db, query, limit=1000)

@@ -25,7 +25,7 @@ from fair.realtime.hub import (
 from fair.realtime.ws import ChannelLimits, MessageRejected, serve_channel
 
 #: Keyword arguments for ``uvicorn.run``/``uvicorn.Config`` wherever fair is served.
-#: Measured (docs/benchmarks-chat.md, /work/shared/notes/realtime-chat.md): the sans-I/O
+#: Measured (docs/benchmarks-chat.md): the sans-I/O
 #: websockets implementation is the cheapest per frame; per-message deflate would compress
 #: every frame separately for every client, so it is off; 64 KiB bounds what a client can
 #: make the server buffer for one message (our own limit per message is 4 KB).

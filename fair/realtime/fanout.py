@@ -1,8 +1,8 @@
 """Deliver a channel's events to every local connection: batched, encoded once, one loop.
 
-Why it looks like this (measured, see ``/work/shared/notes/realtime-chat.md`` and
-``docs/benchmarks-chat.md``): with thousands of clients in one room the server's cost is the
-number of frames it sends, and one event loop does all sends. Gathering events for up to
+Why it looks like this (measured, see ``docs/benchmarks-chat.md``): with thousands of
+clients in one room the server's cost is the number of frames it sends, and one event loop
+does all sends. Gathering events for up to
 ``interval`` seconds, encoding the batch once as a JSON array and handing the same string to
 every connection in one plain ``for`` loop is what keeps 5,000 clients well under a core.
 A coroutine or task per client per frame costs about twice as much.

@@ -3,5 +3,5 @@ call relay (:mod:`booths.call_relay`) share: checks on untrusted SDP offers
 (:mod:`.sdp`), the refusal with an HTTP status (:mod:`.errors`), aiortc's configuration
 (:mod:`.config`) and the signalling request with its per-client limit (:mod:`.signalling`).
 
-Nothing here knows about talks or booths; the domains build their peers on these.
+Nothing here knows about sessions or booths; the domains build their peers on these.
 """

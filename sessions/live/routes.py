@@ -25,7 +25,7 @@ from fair.ids import parse_id
 from fair.models import Role
 from fair.rtc.signalling import check_offer_rate, read_offer
 from fair.storage import range_response
-from fair.web import current_user, read_form, render
+from fair.web import current_user, read_form, render, wants_json
 from sessions.compositions import Compositions
 from sessions.go_live import go_live_refusal
 from sessions.live.archive import RecordingArchive
@@ -221,7 +221,7 @@ async def moderate(request: Request) -> Response:
         await _set_state(request, session.id, LiveState.live)
     else:
         await _end_stage(request, session.id)
-    if "application/json" in request.headers.get("accept", ""):
+    if wants_json(request):
         return JSONResponse({"state": "live" if action == "start" else "ended"})
     return RedirectResponse(f"/sessions/{session.id}/stage", status_code=303)
 
@@ -241,7 +241,7 @@ async def _next_item(request: Request) -> Response:
         raise HTTPError(409, "Auf dieser Bühne folgt heute kein weiterer Programmpunkt.")
     await _end_stage(request, session.id)
     await _set_state(request, following[0].id, LiveState.live)
-    if "application/json" in request.headers.get("accept", ""):
+    if wants_json(request):
         return JSONResponse({"state": "ended", "next": following[0].id})
     return RedirectResponse(f"/sessions/{following[0].id}/stage", status_code=303)
 

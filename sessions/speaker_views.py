@@ -1,4 +1,5 @@
-"""„Meine Auftritte“: a speaker's own sessions, each with the way to its stage."""
+"""The speaker's page (``/speaker``, „Meine Auftritte“): their own sessions, each with the way
+to its stage."""
 
 from __future__ import annotations
 
@@ -16,4 +17,4 @@ async def my_appearances(request: Request) -> Response:
     user = require_user(current_user(request), Role.speaker, Role.organiser)
     async with app_services(request).db.session() as db:
         sessions = await sessions_of_user(db, user.id)
-    return render(request, "sessions/appearances.html", {"sessions": sessions})
+    return render(request, "sessions/speaker.html", {"sessions": sessions})

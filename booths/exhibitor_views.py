@@ -1,12 +1,12 @@
-"""The exhibitor dashboard (booths, inbox, analytics chart, leads export) and the
-organiser's booth administration with hall-wide analytics."""
+"""The exhibitor dashboard (``/exhibitor``: booths, inbox, analytics chart, leads export,
+notification choice, unread badge); the organisers' booth administration is
+:mod:`booths.organiser_views`."""
 
 from __future__ import annotations
 
 import csv
 import io
 from collections.abc import Iterator
-from datetime import date, timedelta
 
 from sqlalchemy import select, update
 from starlette.requests import Request
@@ -17,32 +17,20 @@ from booths.app_parts import booth_parts
 from booths.lead_mail import LEAD_MAIL_CHOICES
 from booths.models import Booth, ContactRequest
 from booths.queries import (
-    all_organisations,
     booths_of,
     contact_requests_for,
-    exhibitors_of,
     get_booth,
-    hall_filter_choices,
 )
 from booths.unread import unread_chat, unread_requests
-from fair import audit
 from fair.app_services import app_services
 from fair.auth import CurrentUser
 from fair.db import utcnow
 from fair.errors import HTTPError
 from fair.formatting import to_local
 from fair.i18n import gettext_for
-from fair.ids import MAX_ID
 from fair.models import User
 from fair.templating import N_
-from fair.web import current_user, form_int, form_text, language, read_form, render
-
-CHART_DAYS = 14
-
-
-def _period(request: Request) -> tuple[date, date]:
-    last = analytics.fair_today(app_services(request).settings)
-    return last - timedelta(days=CHART_DAYS - 1), last
+from fair.web import current_user, form_text, language, read_form, render
 
 
 def _lead_booths(user: CurrentUser, booths: list[Booth]) -> list[Booth]:
@@ -54,7 +42,7 @@ async def exhibitor_dashboard(request: Request) -> Response:
     user = services.require_exhibitor_area(current_user(request))
     if user.is_organiser:
         return RedirectResponse("/organiser/booths", status_code=303)
-    first, last = _period(request)
+    first, last = analytics.chart_period(app_services(request).settings)
     await booth_parts(request).visit_counts.flush()  # this process's latest page views
     async with app_services(request).db.session() as db:
         await services.purge_expired_requests(db)
@@ -212,84 +200,3 @@ async def leads_csv(request: Request) -> Response:
             "Cache-Control": "no-store",
         },
     )
-
-
-# --------------------------------------------------------------------------- organiser
-
-
-async def organiser_booths(
-    request: Request, *, invitation: tuple[str, str] | None = None
-) -> Response:
-    services.require_organiser(current_user(request))
-    first, last = _period(request)
-    await booth_parts(request).visit_counts.flush()  # this process's latest page views
-    async with app_services(request).db.session() as db:
-        totals = await analytics.totals_per_booth(db, first=first, last=last)
-        days = await analytics.daily_counts(db, booth_ids=None, first=first, last=last)
-        organisations = await all_organisations(db)
-        _topics, event_days, _orgs = await hall_filter_choices(db)
-        exhibitors = await exhibitors_of(db, [o.id for o in organisations])
-        booths = await booths_of(db, None)
-    return render(
-        request,
-        "booths/organiser.html",
-        {
-            "booths": booths,
-            "totals": totals,
-            "chart": analytics.bar_chart(days),
-            "series": analytics.SERIES,
-            "hall_sums": {name: sum(d.get(name) for d in days) for name, _ in analytics.SERIES},
-            "organisations": organisations,
-            "days": event_days,
-            "exhibitors": exhibitors,
-            "saved": request.query_params.get("saved") == "1",
-            "invitation": invitation,
-        },
-    )
-
-
-async def organiser_create_booth(request: Request) -> Response:
-    services.require_organiser(current_user(request))
-    form = await read_form(request)
-    async with app_services(request).db.session() as db:
-        booth = await services.create_booth(
-            db,
-            slug=form_text(form, "slug", max_length=80),
-            name=form_text(form, "name", max_length=200),
-            organisation_id=form_int(form, "organisation", minimum=1, maximum=MAX_ID) or 0,
-            day_id=form_int(form, "day", minimum=1, maximum=MAX_ID, required=False),
-        )
-        await audit.record(db, current_user(request), "create", "booth", booth.id, booth.name)
-        await db.commit()
-    return RedirectResponse(f"/booths/{booth.slug}/edit", status_code=303)
-
-
-async def organiser_assign(request: Request) -> Response:
-    """Add an exhibitor account to the booth's organisation, or invite a new one: the
-    one-time link is shown once, on this response only (it is not stored in clear)."""
-    services.require_organiser(current_user(request))
-    form = await read_form(request)
-    async with app_services(request).db.session() as db:
-        booth = await get_booth(db, request.path_params["slug"])
-        email = form_text(form, "email", max_length=254)
-        assignment = await services.assign_exhibitor(db, booth, email)
-        await db.commit()
-    if assignment.invitation_token is None:
-        return RedirectResponse("/organiser/booths?saved=1#assign", status_code=303)
-    base = app_services(request).settings.base_url or str(request.base_url).rstrip("/")
-    link = f"{base.rstrip('/')}/invite/{assignment.invitation_token}"
-    response = await organiser_booths(request, invitation=(email, link))
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-async def organiser_unassign(request: Request) -> Response:
-    services.require_organiser(current_user(request))
-    form = await read_form(request)
-    async with app_services(request).db.session() as db:
-        booth = await get_booth(db, request.path_params["slug"])
-        await services.remove_exhibitor(
-            db, booth, form_int(form, "user", minimum=1, maximum=MAX_ID) or 0
-        )
-        await db.commit()
-    return RedirectResponse("/organiser/booths?saved=1#assign", status_code=303)

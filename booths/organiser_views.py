@@ -1,0 +1,98 @@
+"""The organisers' booth administration (``/organiser/booths``): every booth with its
+visits, hall-wide analytics, new booths, and which exhibitor accounts keep which booth."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from booths import analytics, services
+from booths.app_parts import booth_parts
+from booths.queries import (
+    all_organisations,
+    booths_of,
+    exhibitors_of,
+    get_booth,
+    hall_filter_choices,
+)
+from fair import audit
+from fair.app_services import app_services
+from fair.ids import MAX_ID
+from fair.web import base_url, current_user, form_int, form_text, read_form, render
+
+
+async def organiser_booths(
+    request: Request, *, invitation: tuple[str, str] | None = None
+) -> Response:
+    services.require_organiser(current_user(request))
+    first, last = analytics.chart_period(app_services(request).settings)
+    await booth_parts(request).visit_counts.flush()  # this process's latest page views
+    async with app_services(request).db.session() as db:
+        totals = await analytics.totals_per_booth(db, first=first, last=last)
+        days = await analytics.daily_counts(db, booth_ids=None, first=first, last=last)
+        organisations = await all_organisations(db)
+        _topics, event_days, _orgs = await hall_filter_choices(db)
+        exhibitors = await exhibitors_of(db, [o.id for o in organisations])
+        booths = await booths_of(db, None)
+    return render(
+        request,
+        "booths/organiser.html",
+        {
+            "booths": booths,
+            "totals": totals,
+            "chart": analytics.bar_chart(days),
+            "series": analytics.SERIES,
+            "hall_sums": {name: sum(d.get(name) for d in days) for name, _ in analytics.SERIES},
+            "organisations": organisations,
+            "days": event_days,
+            "exhibitors": exhibitors,
+            "saved": request.query_params.get("saved") == "1",
+            "invitation": invitation,
+        },
+    )
+
+
+async def organiser_create_booth(request: Request) -> Response:
+    services.require_organiser(current_user(request))
+    form = await read_form(request)
+    async with app_services(request).db.session() as db:
+        booth = await services.create_booth(
+            db,
+            slug=form_text(form, "slug", max_length=80),
+            name=form_text(form, "name", max_length=200),
+            organisation_id=form_int(form, "organisation", minimum=1, maximum=MAX_ID) or 0,
+            day_id=form_int(form, "day", minimum=1, maximum=MAX_ID, required=False),
+        )
+        await audit.record(db, current_user(request), "create", "booth", booth.id, booth.name)
+        await db.commit()
+    return RedirectResponse(f"/booths/{booth.slug}/edit", status_code=303)
+
+
+async def organiser_assign(request: Request) -> Response:
+    """Add an exhibitor account to the booth's organisation, or invite a new one: the
+    one-time link is shown once, on this response only (it is not stored in clear)."""
+    services.require_organiser(current_user(request))
+    form = await read_form(request)
+    async with app_services(request).db.session() as db:
+        booth = await get_booth(db, request.path_params["slug"])
+        email = form_text(form, "email", max_length=254)
+        assignment = await services.assign_exhibitor(db, booth, email)
+        await db.commit()
+    if assignment.invitation_token is None:
+        return RedirectResponse("/organiser/booths?saved=1#assign", status_code=303)
+    link = f"{base_url(request)}/invite/{assignment.invitation_token}"
+    response = await organiser_booths(request, invitation=(email, link))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+async def organiser_unassign(request: Request) -> Response:
+    services.require_organiser(current_user(request))
+    form = await read_form(request)
+    async with app_services(request).db.session() as db:
+        booth = await get_booth(db, request.path_params["slug"])
+        await services.remove_exhibitor(
+            db, booth, form_int(form, "user", minimum=1, maximum=MAX_ID) or 0
+        )
+        await db.commit()
+    return RedirectResponse("/organiser/booths?saved=1#assign", status_code=303)
