@@ -1,7 +1,7 @@
 """Appointment call signalling: how long one signal takes from one participant to another,
 both on one app instance versus on two instances sharing one Redis.
 
-Two real uvicorn processes (``tests.app_server``) serve the demo fair from one SQLite
+Two real uvicorn processes (``tests.support.app_server``) serve the demo fair from one SQLite
 file with ``FAIR_REDIS_URL`` set; one booked appointment whose room is open. A visitor
 (websockets client) sends ``signal`` messages to a peer; the time until the peer
 receives each is measured. Messages are paced under the room's rate limit (2/s).
@@ -32,9 +32,9 @@ from fair.app import demo_seeders  # noqa: E402
 from fair.db import Database  # noqa: E402
 from fair.migrate import upgrade_database  # noqa: E402
 from fair.seed import seed_demo_fair  # noqa: E402
-from tests.app_server import start_app_server  # noqa: E402
-from tests.appointment_helpers import OWN, slot_at  # noqa: E402
-from tests.redis_server import RedisServer  # noqa: E402
+from tests.support.app_server import start_app_server  # noqa: E402
+from tests.support.appointment_helpers import OWN, slot_at  # noqa: E402
+from tests.support.redis_server import RedisServer  # noqa: E402
 
 SECRET = "bench-secret"
 

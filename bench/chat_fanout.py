@@ -500,7 +500,7 @@ def orchestrate(args: argparse.Namespace) -> None:
     with contextlib.ExitStack() as stack:
         redis_url = args.redis
         if args.instances > 1 and not redis_url:
-            from tests.redis_server import running_redis
+            from tests.support.redis_server import running_redis
 
             redis_url = stack.enter_context(running_redis()).url
         _orchestrate(args, redis_url)

@@ -47,7 +47,7 @@ from sessions.live.frames import StageClock
 from sessions.live.recorder import SlotRecorder, assemble_mp4
 from sessions.live.synthetic import SyntheticVideoTrack, ToneAudioTrack
 from sessions.live.video_pipeline import VideoPipeline
-from tests.s3_server import S3Server
+from tests.support.s3_server import S3Server
 
 FPS = 30
 WIDTH, HEIGHT = 640, 360

@@ -34,11 +34,11 @@ import psutil
 
 from fair.storage import S3Storage
 from sessions.live.archive import MEDIA_PLAYLIST_NAME, RecordingArchive, live_prefix
-from tests.app_server import start_app_server
-from tests.conftest import _prepare
-from tests.hls_helpers import SpoolWriter
-from tests.s3_server import S3Server
-from tests.test_stage_e2e import _speaker_session
+from tests.support.app import _prepare
+from tests.support.app_server import start_app_server
+from tests.support.hls_helpers import SpoolWriter
+from tests.support.s3_server import S3Server
+from tests.support.stage import speaker_session
 
 SPEAKER = "henning.wiebusch@example.org"
 SEAT = "0-bench-20261202T120000"
@@ -121,7 +121,7 @@ def main() -> None:
     bucket = s3.create_bucket("fair-media")
     url = f"sqlite+aiosqlite:///{work / 'fair.db'}"
     asyncio.run(_prepare(url, seeded=True))
-    session_id = _speaker_session(work / "fair.db", SPEAKER)
+    session_id = speaker_session(work / "fair.db", SPEAKER)
     server = start_app_server(
         work,
         url,

@@ -34,10 +34,10 @@ from av.video.frame import VideoFrame
 
 from sessions.live.ice import allow_loopback_candidates
 from sessions.live.synthetic import SyntheticVideoTrack, ToneAudioTrack, read_stamp
-from tests.app_server import start_app_server
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS, DEMO_PASSWORD, _prepare
+from tests.support.app import CHROMIUM, CHROMIUM_ARGS, DEMO_PASSWORD, _prepare
+from tests.support.app_server import start_app_server
 from tests.support.loadgen import ProbeViewer
-from tests.test_stage_e2e import _speaker_session
+from tests.support.stage import speaker_session
 
 SPEAKER = "henning.wiebusch@example.org"
 STAMP_ROWS = 128  # the drawn stamp: 4 rows of 32-pixel blocks at 640 px width
@@ -90,7 +90,7 @@ async def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="fair-bench-hls-delay-"))
     url = f"sqlite+aiosqlite:///{work / 'fair.db'}"
     await _prepare(url, seeded=True)
-    session_id = _speaker_session(work / "fair.db", SPEAKER)
+    session_id = speaker_session(work / "fair.db", SPEAKER)
     server = start_app_server(work, url)
     base = server.base_url
     publisher = RTCPeerConnection()

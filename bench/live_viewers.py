@@ -113,13 +113,13 @@ class Fair:
         self.session_id = 0
 
     async def start(self) -> None:
-        from tests.app_server import start_app_server
-        from tests.conftest import DEMO_PASSWORD, _prepare
-        from tests.test_stage_e2e import _speaker_session
+        from tests.support.app import DEMO_PASSWORD, _prepare
+        from tests.support.app_server import start_app_server
+        from tests.support.stage import speaker_session
 
         url = f"sqlite+aiosqlite:///{self.work / 'fair.db'}"
         await _prepare(url, seeded=True)
-        self.session_id = _speaker_session(self.work / "fair.db", SPEAKER)
+        self.session_id = speaker_session(self.work / "fair.db", SPEAKER)
         env = {
             "FAIR_LIVE_FANOUT_PROCESSES": str(self.args.fanout),
             # every viewer here comes from 127.0.0.1, and more than the HLS switch-over

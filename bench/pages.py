@@ -15,7 +15,7 @@ Not a test. One run measures, side by side on the same machine:
     .venv/bin/python bench/pages.py run --database postgresql
 
 The database is the demo fair, created fresh in a temporary directory (PostgreSQL: a
-throwaway cluster from ``tests/pg_server.py``). Figures go to stdout as JSON lines and a
+throwaway cluster from ``tests/support/pg_server.py``). Figures go to stdout as JSON lines and a
 Markdown table; docs/benchmarks.md holds measured runs.
 """
 
@@ -61,7 +61,7 @@ end
 def prepare_database(kind: str, workdir: Path) -> tuple[str, Any]:
     """A database URL holding the demo fair, and what to stop afterwards."""
     if kind == "postgresql":
-        from tests import pg_server
+        from tests.support import pg_server
 
         cluster = pg_server.start_cluster()
         cluster.psql("CREATE DATABASE bench")

@@ -33,7 +33,7 @@ import httpx
 import psutil
 
 from bench.upload_s3 import BOUNDARY, MB, RssSampler, _cpu, generated, uvicorn_server
-from tests.s3_server import S3Server, free_port
+from tests.support.s3_server import S3Server, free_port
 
 BOOTH = "owl-schueler-online"
 EXHIBITOR = "aussteller.krz@example.org"

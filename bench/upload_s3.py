@@ -33,7 +33,7 @@ from collections.abc import AsyncIterator
 import httpx
 import psutil
 
-from tests.s3_server import S3Server, free_port
+from tests.support.s3_server import S3Server, free_port
 
 MB = 1024 * 1024
 BOUNDARY = "----fairBench9a8b7c6d5e4f"

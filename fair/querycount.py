@@ -3,7 +3,7 @@
 Every page renders with at most :data:`PAGE_QUERY_BUDGET` statements, whatever the data
 size. :func:`counting_queries` scopes a counter to the current task (a contextvar, which
 SQLAlchemy's async greenlets share), and the listener that :func:`install` puts on an
-engine adds one per statement. Tests wrap requests in it (``tests/query_budget.py``).
+engine adds one per statement. Tests wrap requests in it (``tests/support/query_budget.py``).
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ index of the fair uses (booths in :mod:`booths.search`, the programme in
 * PostgreSQL (production): ``tsvector`` columns with the built-in ``german``
   configuration and GIN indexes, given the same plain words (:func:`plain_words`).
 
-So both databases find the same things (``tests/test_search_backends.py``).
+So both databases find the same things (``tests/fair/test_search_backends.py``).
 """
 
 from __future__ import annotations

@@ -3,10 +3,7 @@ its factory, an httpx client over ASGI, and logins by argument."""
 
 from __future__ import annotations
 
-import itertools
-import shutil
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -15,15 +12,20 @@ import pytest
 import pytest_asyncio
 from starlette.applications import Starlette
 
-from fair.app import create_app
-from fair.db import Database
-from fair.migrate import upgrade_database
-from fair.settings import Settings
-from tests import pg_server
-from tests.app_server import BEFORE_THE_FAIR, AppServer, start_app_server
-
-DEMO_PASSWORD = "demo-passwort"
-_counter = itertools.count()
+from tests.support import pg_server
+from tests.support.app import (
+    CHROMIUM_ARGS,
+    TemplateDatabases,
+    fresh_database_url,
+    launched_chromium,
+    make_client,
+    make_settings,
+    running_app,
+)
+from tests.support.app_server import AppServer, start_app_server
+from tests.support.booth_helpers import LIMIT, app_with, s3_overrides
+from tests.support.redis_server import RedisServer, running_redis
+from tests.support.s3_server import S3Server
 
 
 @pytest.fixture(scope="session")
@@ -37,49 +39,6 @@ def pg_cluster() -> Iterator[pg_server.PostgresCluster]:
         cluster.stop()
 
 
-class TemplateDatabases:
-    """Migrated (and optionally seeded) databases made once, copied for every test."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.made: dict[str, str] = {}
-
-    async def sqlite(self, seeded: bool) -> str:
-        key = f"sqlite-{seeded}"
-        if key not in self.made:
-            path = self.root / f"template-{seeded}.db"
-            url = f"sqlite+aiosqlite:///{path}"
-            await _prepare(url, seeded)
-            self.made[key] = str(path)
-        target = self.root / f"test-{next(_counter)}.db"
-        shutil.copy(self.made[key], target)
-        return f"sqlite+aiosqlite:///{target}"
-
-    async def postgres(self, cluster: pg_server.PostgresCluster, seeded: bool) -> str:
-        key = f"pg-{seeded}"
-        template = f"template_{'seeded' if seeded else 'empty'}"
-        if key not in self.made:
-            cluster.psql(f"CREATE DATABASE {template}")
-            await _prepare(cluster.url(template), seeded)
-            self.made[key] = template
-        name = f"test_{next(_counter)}"
-        cluster.psql(f"CREATE DATABASE {name} TEMPLATE {template}")
-        return cluster.url(name)
-
-
-async def _prepare(url: str, seeded: bool) -> None:
-    database = Database(url)
-    try:
-        await upgrade_database(database)
-        if seeded:
-            from fair.app import demo_seeders
-            from fair.seed import seed_demo_fair
-
-            await seed_demo_fair(database, password=DEMO_PASSWORD, seeders=demo_seeders())
-    finally:
-        await database.dispose()
-
-
 @pytest.fixture(scope="session")
 def template_databases(tmp_path_factory: pytest.TempPathFactory) -> TemplateDatabases:
     return TemplateDatabases(tmp_path_factory.mktemp("databases"))
@@ -90,21 +49,12 @@ def db_backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-async def _database_url(
-    request: pytest.FixtureRequest, backend: str, templates: TemplateDatabases, seeded: bool
-) -> str:
-    if backend == "postgresql":
-        cluster = request.getfixturevalue("pg_cluster")
-        return await templates.postgres(cluster, seeded)
-    return await templates.sqlite(seeded)
-
-
 @pytest_asyncio.fixture
 async def database_url(
     request: pytest.FixtureRequest, db_backend: str, template_databases: TemplateDatabases
 ) -> str:
     """A fresh, migrated, empty database."""
-    return await _database_url(request, db_backend, template_databases, seeded=False)
+    return await fresh_database_url(request, db_backend, template_databases, seeded=False)
 
 
 @pytest_asyncio.fixture
@@ -112,70 +62,25 @@ async def demo_database_url(
     request: pytest.FixtureRequest, db_backend: str, template_databases: TemplateDatabases
 ) -> str:
     """A fresh database holding the demo fair."""
-    return await _database_url(request, db_backend, template_databases, seeded=True)
-
-
-def make_settings(database_url: str, tmp_path: Path, **overrides: object) -> Settings:
-    values: dict[str, object] = {
-        "database_url": database_url,
-        "storage_url": f"file://{tmp_path / 'storage'}",
-        "spool_dir": str(tmp_path / "spool"),
-        "secret_key": "test-secret-key-not-for-production",
-        "login_attempts_per_minute": 5,
-        "today": BEFORE_THE_FAIR,
-        # speakers go live the day before in most tests; test_go_live_window sets it
-        "go_live_window_minutes": 0,
-    }
-    values.update(overrides)
-    return Settings(**values)  # type: ignore[arg-type]
-
-
-async def _running_app(settings: Settings) -> AsyncIterator[Starlette]:
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        yield app
+    return await fresh_database_url(request, db_backend, template_databases, seeded=True)
 
 
 @pytest_asyncio.fixture
 async def demo_app(demo_database_url: str, tmp_path: Path) -> AsyncIterator[Starlette]:
-    async for app in _running_app(make_settings(demo_database_url, tmp_path)):
+    async for app in running_app(make_settings(demo_database_url, tmp_path)):
         yield app
 
 
 @pytest_asyncio.fixture
 async def empty_app(database_url: str, tmp_path: Path) -> AsyncIterator[Starlette]:
-    async for app in _running_app(make_settings(database_url, tmp_path)):
+    async for app in running_app(make_settings(database_url, tmp_path)):
         yield app
-
-
-def make_client(app: Starlette) -> httpx.AsyncClient:
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    return httpx.AsyncClient(transport=transport, base_url="http://testserver")
 
 
 @pytest_asyncio.fixture
 async def client(demo_app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
     async with make_client(demo_app) as c:
         yield c
-
-
-async def csrf_of(client: httpx.AsyncClient, path: str = "/login") -> str:
-    """The CSRF token the server put into the page's meta tag (pages without a form,
-    such as the hall for anonymous visitors, carry none: then the login page's)."""
-    page = await client.get(path)
-    marker = '<meta name="csrf-token" content="'
-    if marker not in page.text:
-        page = await client.get("/login")
-    start = page.text.index(marker) + len(marker)
-    return page.text[start : page.text.index('"', start)]
-
-
-async def login(client: httpx.AsyncClient, email: str, password: str = DEMO_PASSWORD) -> None:
-    token = await csrf_of(client)
-    response = await client.post(
-        "/login", data={"email": email, "password": password, "csrf_token": token}
-    )
-    assert response.status_code == 303, response.text
 
 
 @pytest_asyncio.fixture(scope="session")
@@ -191,40 +96,6 @@ async def demo_server(
         server.stop()
 
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--use-fake-ui-for-media-stream",
-    "--use-fake-device-for-media-stream",
-    "--allow-loopback-in-peer-connection",
-    "--disable-features=WebRtcHideLocalIpsWithMdns",
-    "--autoplay-policy=no-user-gesture-required",
-]
-
-
-@asynccontextmanager
-async def launched_chromium(args: list[str]) -> AsyncIterator[Any]:
-    """Headless Debian Chromium driven by Playwright (never a downloaded browser)."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium not installed")
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        instance = await playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=args
-        )
-        try:
-            yield instance
-        finally:
-            await instance.close()
-
-
 @pytest_asyncio.fixture(scope="session")
 async def browser() -> AsyncIterator[Any]:
     """The shared browser, with autoplay allowed (tests of blocked autoplay launch their own)."""
@@ -235,7 +106,83 @@ async def browser() -> AsyncIterator[Any]:
 @pytest.fixture
 def smtp_server() -> Iterator[Any]:
     """A real SMTP server (aiosmtpd) on a free loopback port; ``.messages`` holds the mails."""
-    from tests.smtp_server import SmtpServer
+    from tests.support.smtp_server import SmtpServer
 
     with SmtpServer() as server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def nanio() -> Iterator[S3Server]:
+    """A real S3 server (nanio) shared by one module's tests; each test takes its own bucket."""
+    with S3Server() as server:
+        yield server
+
+
+@pytest.fixture
+def own_nanio() -> Iterator[S3Server]:
+    """A real S3 server for one test alone: tests of storage faults stop and start it."""
+    with S3Server() as server:
+        yield server
+
+
+@pytest.fixture(params=["local", "s3"])
+def storage_kind(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def storage_overrides(request: pytest.FixtureRequest, storage_kind: str) -> dict[str, object]:
+    """Settings for local storage (the default) or a fresh bucket on the module's nanio."""
+    if storage_kind == "local":
+        return {}
+    server: S3Server = request.getfixturevalue("nanio")
+    return s3_overrides(server, server.create_bucket())
+
+
+@pytest_asyncio.fixture
+async def hall_app(
+    storage_overrides: dict[str, object], demo_database_url: str, tmp_path: Path
+) -> AsyncIterator[Starlette]:
+    """The demo fair with local or S3 storage and a small upload limit (booth and session
+    material uploads)."""
+    overrides = {"max_upload_bytes": LIMIT, **storage_overrides}
+    async with app_with(demo_database_url, tmp_path, **overrides) as app:
+        yield app
+
+
+@pytest.fixture(scope="module")
+def redis() -> Iterator[RedisServer]:
+    """A real redis-server shared by one module's tests (tests that stop Redis start their own)."""
+    with running_redis() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def redis_url(redis: RedisServer) -> str:
+    return redis.url
+
+
+@pytest_asyncio.fixture
+async def two_instances(
+    demo_database_url: str, tmp_path: Path, redis_url: str
+) -> AsyncIterator[tuple[Starlette, Starlette]]:
+    """Two apps on one database and one Redis, as two processes behind a balancer."""
+    settings = make_settings(demo_database_url, tmp_path, redis_url=redis_url)
+    async for first in running_app(settings):
+        async for second in running_app(settings):
+            yield first, second
+
+
+@pytest_asyncio.fixture
+async def live_server(
+    template_databases: TemplateDatabases, tmp_path: Path
+) -> AsyncIterator[tuple[AppServer, Path]]:
+    """A real ``fair serve`` process on its own copy of the demo fair (SQLite), and the
+    database file (live tests look up a speaker's session in it)."""
+    url = await template_databases.sqlite(seeded=True)
+    server = start_app_server(tmp_path, url)
+    try:
+        yield server, Path(url.removeprefix("sqlite+aiosqlite:///"))
+    finally:
+        server.stop()

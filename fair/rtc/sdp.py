@@ -70,7 +70,7 @@ def with_start_bitrate(
     Chromium starts sending at 300 kbit/s and, for a 720p camera, at a smaller picture;
     it raises the resolution only as its bandwidth estimate grows. The estimate comes
     from aiortc's REMB, whose delay-based detector reads a busy server's scheduling jitter
-    as congestion, so in tests/test_live_720p_browser.py Chromium stayed at 640x360 or
+    as congestion, so in tests/sessions/live/test_live_720p_browser.py Chromium stayed at 640x360 or
     960x540 ("bandwidth" limited) for over a minute. Starting at 1.5 Mbit/s and never
     going below 1 Mbit/s (what the top rendition is encoded at anyway) lets it send 720p
     within seconds. The price: a speaker whose uplink cannot carry 1 Mbit/s loses packets

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,8 +29,8 @@ from starlette.routing import Route
 from fair.app_services import app_services
 from fair.storage import LocalStorage, S3Storage, Storage, content_disposition, range_response
 from sessions.models import ProgrammeSession, Recording
-from tests.booth_helpers import app_with, s3_overrides
-from tests.s3_server import S3Server
+from tests.support.booth_helpers import app_with, s3_overrides
+from tests.support.s3_server import S3Server
 from tests.support.served import served
 
 KEY = "m/Präsentation.pdf"
@@ -49,12 +49,6 @@ COMPARED = (
     "content-disposition",
     "x-content-type-options",
 )
-
-
-@pytest.fixture(scope="module")
-def nanio() -> Iterator[S3Server]:
-    with S3Server() as server:
-        yield server
 
 
 @dataclass

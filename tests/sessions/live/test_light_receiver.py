@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.app_server import start_app_server
-from tests.conftest import DEMO_PASSWORD, TemplateDatabases
+from tests.support.app import DEMO_PASSWORD, TemplateDatabases
+from tests.support.app_server import start_app_server
 from tests.support.light_receiver import run_light_viewers
 from tests.support.live_speaker import publish_synthetic
-from tests.test_stage_e2e import _speaker_session
+from tests.support.stage import speaker_session
 
 pytestmark = [pytest.mark.slow]
 SPEAKER = "henning.wiebusch@example.org"
@@ -37,7 +37,7 @@ async def test_light_viewers_count_the_frames_the_speaker_sends(
     template_databases: TemplateDatabases, tmp_path: Path
 ) -> None:
     url = await template_databases.sqlite(seeded=True)
-    session_id = _speaker_session(Path(url.removeprefix("sqlite+aiosqlite:///")), SPEAKER)
+    session_id = speaker_session(Path(url.removeprefix("sqlite+aiosqlite:///")), SPEAKER)
     server = await asyncio.to_thread(start_app_server, tmp_path, url)
     speaker = viewers = None
     try:

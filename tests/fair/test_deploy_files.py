@@ -1,0 +1,72 @@
+"""The deployment files stay valid: docker-compose wires every service through FAIR_*."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from fair.settings import Settings
+from tests.support.paths import REPO_ROOT
+
+ROOT = REPO_ROOT
+
+
+def test_docker_compose_is_valid_and_uses_known_settings() -> None:
+    if shutil.which("docker-compose") is None:
+        pytest.skip("docker-compose not installed")
+    env = dict(os.environ, POSTGRES_PASSWORD="p", MINIO_ROOT_PASSWORD="m", FAIR_SECRET_KEY="s",
+               TURN_PASSWORD="t")  # fmt: skip
+    result = subprocess.run(
+        ["docker-compose", "-f", str(ROOT / "docker-compose.yml"), "config"],
+        env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    known = {name for name, _default, _help in Settings.describe()}
+    used = {line.split(":")[0].strip() for line in result.stdout.splitlines()
+            if line.strip().startswith("FAIR_")}  # fmt: skip
+    assert used, "no FAIR_ settings in docker-compose.yml"
+    assert used <= known, used - known
+    for service in ("proxy", "postgres", "redis", "minio", "coturn", "app1", "app2"):
+        assert f"  {service}:" in result.stdout
+
+
+def test_lock_file_pins_every_dependency_with_hashes() -> None:
+    """`make run`/`make test` install requirements.lock only: every dependency of
+    pyproject.toml (and its test extra) must be pinned there, at a version it accepts.
+    Refresh with `make lock` after changing dependencies."""
+    import tomllib
+
+    from packaging.requirements import Requirement
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = [*project["dependencies"], *project["optional-dependencies"]["test"]]
+    lock = (ROOT / "requirements.lock").read_text()
+    pinned: dict[str, str] = {}
+    for line in lock.splitlines():
+        if "==" in line and not line.startswith((" ", "#")):
+            name, _, version = line.split(" ")[0].partition("==")
+            pinned[name.lower().replace("_", "-")] = version
+    assert lock.count("--hash=sha256:") >= len(pinned)
+    for spec in wanted:
+        requirement = Requirement(spec)
+        name = requirement.name.lower().replace("_", "-")
+        assert name in pinned, f"{name} is not in requirements.lock: run `make lock`"
+        assert requirement.specifier.contains(pinned[name], prereleases=True), (
+            f"requirements.lock pins {name}=={pinned[name]}, pyproject asks {requirement}"
+        )
+
+
+def test_nginx_locations_inherit_the_forwarded_headers() -> None:
+    """nginx drops every inherited proxy_set_header in a block that sets one of its own:
+    a location with its own line forwarded no Host, and the app then refused every
+    browser POST as foreign (found by tests/journeys/test_two_instances_browser.py)."""
+    conf = (ROOT / "deploy" / "nginx.conf").read_text()
+    server_block = conf[conf.index("    server {") :]
+    assert "proxy_set_header" not in server_block
+    for header in ("Host $http_host", "Upgrade $http_upgrade", "Connection $connection_upgrade"):
+        assert f"proxy_set_header {header};" in conf
+    compose = (ROOT / "docker-compose.yml").read_text()
+    assert "./deploy/nginx.conf:/etc/nginx/nginx.conf" in compose  # the same file in compose

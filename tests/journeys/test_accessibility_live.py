@@ -1,0 +1,201 @@
+"""In Chromium: what axe cannot see on the live pages. Status lines are announced only
+when they change (not on every 3 s poll), the Q&A list is no live region (a status line
+announces new and newly answered questions once), focus stays on the same question when
+others' votes re-order the list, and the stage's controls expose their state: disabled
+buttons are disabled and look it, "Bildschirm teilen" has aria-pressed, and a button that
+disables itself hands focus to the next control."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from tests.support.a11y_helpers import demo_server_with_attendee, focused, log_in, wait_until
+from tests.support.app import TemplateDatabases
+from tests.support.app_server import AppServer
+
+pytestmark = pytest.mark.browser
+
+SPEAKER = "henning.wiebusch@example.org"
+
+# Counts every change to the text of an element (a live region re-announces on each).
+WATCH = """sel => {
+  window.__changes = window.__changes || {};
+  window.__changes[sel] = 0;
+  new MutationObserver(() => { window.__changes[sel] += 1; }).observe(
+    document.querySelector(sel), {childList: true, characterData: true, subtree: true});
+}"""
+
+
+@pytest_asyncio.fixture(scope="module")
+async def live_a11y_server(
+    template_databases: TemplateDatabases, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[AppServer]:
+    server = await demo_server_with_attendee(
+        template_databases, tmp_path_factory.mktemp("live-a11y-server")
+    )
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+async def _stage_path(context: Any, base: str) -> str:
+    page = await (await context.request.get(f"{base}/speaker")).text()
+    found = re.search(r'href="(/sessions/\d+/stage)"', page)
+    assert found is not None
+    return found.group(1)
+
+
+async def _polls(page: Any, count: int) -> None:
+    """Wait for ``count`` answers of the page's status poll (GET …/live)."""
+    for _ in range(count):
+        async with page.expect_response(
+            lambda r: (
+                re.search(r"/sessions/\d+/live(\?|$)", r.url) is not None
+                and r.request.method == "GET"
+            ),
+            timeout=20_000,
+        ):
+            pass
+
+
+async def test_stage_controls_state_focus_and_quiet_status(
+    live_a11y_server: AppServer, browser: Any
+) -> None:
+    base = live_a11y_server.base_url
+    context = await browser.new_context(permissions=["camera", "microphone"])
+    try:
+        await log_in(context, base, SPEAKER, "de")
+        page = await context.new_page()
+        await page.goto(base + await _stage_path(context, base))
+        screen = page.locator("[data-stage-screen-share]")
+        assert await screen.get_attribute("aria-pressed") == "false"
+        for selector in ("[data-stage-go-live]", "[data-stage-screen-share]", "[data-stage-stop]"):
+            button = page.locator(selector)
+            assert await button.is_disabled()
+            opacity = await button.evaluate("b => Number(getComputedStyle(b).opacity)")
+            assert opacity <= 0.6, f"{selector} is disabled but looks enabled"
+        # the status line is announced only when it changes: two polls rewrite nothing
+        assert await page.get_attribute("[data-stage-state]", "role") == "status"
+        assert await page.locator(".live-status[aria-live]").count() == 0
+        await page.evaluate(WATCH, "[data-stage-state]")
+        await page.evaluate(WATCH, "[data-stage-session-state]")
+        await _polls(page, 2)
+        changes = await page.evaluate("window.__changes")
+        assert changes == {"[data-stage-state]": 0, "[data-stage-session-state]": 0}
+        # the camera button disables itself: focus goes on to "Live gehen"
+        camera = page.locator("[data-stage-camera]")
+        await camera.focus()
+        await page.keyboard.press("Enter")
+        await wait_until(page, "() => document.activeElement.matches('[data-stage-go-live]')")
+        assert await camera.is_disabled()
+        await focused(page)
+    finally:
+        await context.close()
+
+
+async def test_viewer_status_line_is_quiet_between_changes(
+    live_a11y_server: AppServer, browser: Any
+) -> None:
+    base = live_a11y_server.base_url
+    context = await browser.new_context()
+    try:
+        await log_in(context, base, None, "de")
+        page = await context.new_page()
+        await page.goto(f"{base}/programme")
+        session = await page.get_attribute(".session-item a:has(strong)", "href")
+        await page.goto(f"{base}{session}")
+        assert await page.get_attribute("[data-live-state]", "role") == "status"
+        await page.evaluate(WATCH, "[data-live-state]")
+        await _polls(page, 2)
+        assert await page.evaluate("window.__changes['[data-live-state]']") == 0
+    finally:
+        await context.close()
+
+
+async def _ask(context: Any, base: str, session: str, body: str) -> None:
+    page = await (await context.request.get(f"{base}{session}")).text()
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page)
+    assert token is not None
+    answer = await context.request.post(
+        f"{base}{session}/questions",
+        form={"csrf_token": token.group(1), "author_name": "Gast", "body": body},
+        headers={"Accept": "application/json", "X-CSRF-Token": token.group(1)},
+    )
+    assert answer.ok, await answer.text()
+
+
+async def test_qa_announces_only_new_questions_and_keeps_focus(
+    live_a11y_server: AppServer, browser: Any, tmp_path: Path
+) -> None:
+    base = live_a11y_server.base_url
+    other = await browser.new_context()
+    context = await browser.new_context()
+    try:
+        await log_in(context, base, None, "de")
+        await log_in(other, base, None, "de")
+        page = await context.new_page()
+        await page.goto(f"{base}/programme")
+        session = str(await page.get_attribute(".session-item a:has(strong)", "href"))
+        await _ask(other, base, session, "Erste Frage: wie lange dauert das?")
+        await _ask(other, base, session, "Zweite Frage: was kostet das?")
+        await page.goto(f"{base}{session}")
+        assert await page.locator("[data-qa-list][aria-live]").count() == 0
+        await page.wait_for_selector("[data-qa-list] li[data-question-id]")
+        first = page.locator("[data-qa-list] li", has_text="Erste Frage")
+        first_id = await first.get_attribute("data-question-id")
+        second_id = await page.locator("[data-qa-list] li", has_text="Zweite Frage").get_attribute(
+            "data-question-id"
+        )
+        # the live channel is connected once a re-render from an event shows up; the
+        # first event (a new question) is announced
+        await page.evaluate(WATCH, "[data-qa-announce]")
+        await _ask(other, base, session, "Dritte Frage: gibt es Folien?")
+        announcer = page.locator("[data-qa-announce]")
+        await wait_until(
+            page,
+            "() => document.querySelector('[data-qa-announce]').textContent.includes('Dritte')",
+        )
+        assert (await announcer.inner_text()).startswith("Neue Frage: Dritte Frage")
+        # focus on the first question's vote button; someone else votes for the second:
+        # the list re-renders and re-orders, nothing is announced, focus stays put
+        vote = page.locator(f"[data-qa-list] li[data-question-id='{first_id}'] button").first
+        await vote.focus()
+        before = await page.evaluate("window.__changes['[data-qa-announce]']")
+        token_page = await (await other.request.get(f"{base}{session}")).text()
+        token = re.search(r'name="csrf-token" content="([^"]+)"', token_page)
+        assert token is not None
+        voted = await other.request.post(
+            f"{base}{session}/questions/{second_id}/vote",
+            form={"csrf_token": token.group(1)},
+            headers={"Accept": "application/json", "X-CSRF-Token": token.group(1)},
+        )
+        assert voted.ok, await voted.text()
+        await wait_until(
+            page,
+            f"""() => document.querySelector("[data-qa-list] li[data-question-id='{second_id}']")
+                  .textContent.includes('1 Stimme')""",
+        )
+        assert await page.evaluate("window.__changes['[data-qa-announce]']") == before
+        holder = await page.evaluate(
+            "document.activeElement.closest('li[data-question-id]')?.dataset.questionId"
+        )
+        assert holder == first_id
+        await focused(page)
+        # voting oneself keeps focus on the (now used) button, which says so
+        await page.keyboard.press("Enter")
+        await wait_until(
+            page,
+            f"""() => document.querySelector("[data-qa-list] li[data-question-id='{first_id}']")
+                  .textContent.includes('1 Stimme')""",
+        )
+        assert await page.evaluate("document.activeElement.getAttribute('aria-disabled')") == "true"
+    finally:
+        await context.close()
+        await other.close()

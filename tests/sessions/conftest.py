@@ -1,0 +1,32 @@
+"""Fixtures of the programme's tests: the demo fair at a moment of the fair's clock."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest_asyncio
+from starlette.applications import Starlette
+
+from fair.app_services import app_services
+from sessions.demo_recordings import seed_demo_recordings
+from tests.support.app import make_settings, running_app
+from tests.support.app_server import AFTER_THE_EVENT, FIRST_MORNING
+
+
+@pytest_asyncio.fixture
+async def after_event(demo_database_url: str, tmp_path: Path) -> AsyncIterator[Starlette]:
+    """The demo fair a week after its last day, no recordings stored yet."""
+    async for app in running_app(make_settings(demo_database_url, tmp_path, today=AFTER_THE_EVENT)):
+        yield app
+
+
+@pytest_asyncio.fixture
+async def first_morning(demo_database_url: str, tmp_path: Path) -> AsyncIterator[Starlette]:
+    """The demo fair at 11:00 on its first day, with the recordings of what is over."""
+    async for app in running_app(make_settings(demo_database_url, tmp_path, today=FIRST_MORNING)):
+        made = await seed_demo_recordings(
+            app_services(app).db, app_services(app).storage, now=app_services(app).settings.now()
+        )
+        assert made == 2  # the three-item stage piece and the forum talk
+        yield app

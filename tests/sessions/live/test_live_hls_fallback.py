@@ -1,0 +1,133 @@
+"""The viewer's path in a real browser: WebRTC first, HLS when no direct connection comes
+up (this viewer's ICE can use no candidate, as behind a proxy without UDP or TURN), and
+the viewer's own choice between the two. The page states the mode and the delay. The
+talk is a panel of two: on HLS, as on WebRTC, the viewer sees every seat (one player per
+seat's media playlist, listed in ``seats.json``), and HLS viewers are counted."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.support.app_server import AppServer
+from tests.support.stage import go_live, speaker_session, tile_frames, wait_or_fail
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+SPEAKER = "henning.wiebusch@example.org"
+
+# Only relayed candidates and no TURN server: ICE has nothing to try, like a town-hall
+# network that blocks UDP. The page is not told; it must notice by itself.
+NO_DIRECT_PATH = """
+const Native = window.RTCPeerConnection;
+window.RTCPeerConnection = class extends Native {
+  constructor(config) { super({ ...(config || {}), iceServers: [], iceTransportPolicy: "relay" }); }
+};
+"""
+HLS_DELAY = re.compile(r"HLS-Stream, etwa \d+ Sekunden hinter live")
+
+
+async def _hls_positions(page: Any) -> list[float]:
+    return list(
+        await page.evaluate(
+            "() => [...document.querySelectorAll('video[data-hls]')].map(v => v.currentTime)"
+        )
+    )
+
+
+async def _hls_advances(page: Any, message: str, seats: int = 2) -> None:
+    """Every seat has its own HLS player and each one's ``currentTime`` advances."""
+
+    async def playing() -> bool:
+        positions = await _hls_positions(page)
+        return len(positions) == seats and min(positions) > 1.0
+
+    await wait_or_fail(playing, 45, message)
+    start = await _hls_positions(page)
+    await asyncio.sleep(2.5)
+    now = await _hls_positions(page)
+    assert all(b - a >= 1.5 for a, b in zip(start, now, strict=True)), (message, start, now)
+
+
+async def test_hls_when_webrtc_cannot_connect_and_by_the_viewers_choice(
+    live_server: tuple[AppServer, Path], browser: Any
+) -> None:
+    app, db_path = live_server
+    base = app.base_url
+    session_id = speaker_session(db_path, SPEAKER)
+    speaker_context = await browser.new_context(permissions=["camera", "microphone"])
+    panelist_context = await browser.new_context(permissions=["camera", "microphone"])
+    blocked_context = await browser.new_context()
+    await blocked_context.add_init_script(NO_DIRECT_PATH)
+    chooser_context = await browser.new_context()
+    try:
+        await go_live(speaker_context, base, SPEAKER, session_id)
+        await go_live(panelist_context, base, "orga@example.org", session_id)
+        errors: list[str] = []
+
+        # (a) WebRTC cannot connect: after the connect timeout the page plays HLS and says why
+        blocked = await blocked_context.new_page()
+        blocked.on("pageerror", lambda error: errors.append(str(error)))
+        await blocked.goto(f"{base}/sessions/{session_id}")
+        await blocked.wait_for_selector(".live[data-state='live']", timeout=10_000)
+        await blocked.click("[data-live-join]")
+        await blocked.wait_for_selector(".live[data-mode='hls'] video[data-hls]", timeout=30_000)
+        await _hls_advances(blocked, "the blocked viewer's HLS does not play")
+        mode = await blocked.inner_text("[data-live-mode]")
+        assert HLS_DELAY.search(mode), mode
+        assert "Direktverbindung war nicht möglich" in mode, mode
+        assert await blocked.evaluate("window.fairLivePlayer.pc") is None  # the peer is closed
+        status = httpx.get(f"{base}/sessions/{session_id}/live").json()
+        assert status["seats"] == 2 and status["hls_viewers"] == 1, status
+        assert status["viewers"] >= 1
+
+        async def counted() -> bool:  # the page's own figure includes its HLS viewer
+            return int(await blocked.inner_text("[data-live-viewers]")) >= 1
+
+        await wait_or_fail(counted, 10, "the HLS viewer is not in the page's viewer count")
+        await blocked.screenshot(path="/tmp/r2-13-fallback.png", full_page=True)
+
+        # (b) the viewer's choice: WebRTC first, then HLS by the switch, then back
+        chooser = await chooser_context.new_page()
+        chooser.on("pageerror", lambda error: errors.append(str(error)))
+        await chooser.goto(f"{base}/sessions/{session_id}")
+        await chooser.wait_for_selector(".live[data-state='live']", timeout=10_000)
+        await chooser.click("[data-live-join]")
+        await chooser.wait_for_selector(".live[data-mode='webrtc']", timeout=20_000)
+
+        async def webrtc_plays() -> bool:
+            frames = await tile_frames(chooser)
+            return bool(frames) and frames[0] > 20
+
+        await wait_or_fail(webrtc_plays, 20, "WebRTC does not play for the chooser")
+        assert "WebRTC" in await chooser.inner_text("[data-live-mode]")
+        switch = chooser.locator("[data-live-switch]")
+        assert await switch.inner_text() == "Als HLS-Stream ansehen"
+
+        await switch.click()
+        await chooser.wait_for_selector(".live[data-mode='hls'] video[data-hls]", timeout=10_000)
+        await _hls_advances(chooser, "HLS chosen by the viewer does not play")
+        mode = await chooser.inner_text("[data-live-mode]")
+        assert HLS_DELAY.search(mode) and "nicht möglich" not in mode, mode
+        assert await switch.inner_text() == "Mit geringster Verzögerung ansehen"
+        await chooser.screenshot(path="/tmp/r2-13-choice-hls.png", full_page=True)
+
+        # the choice is remembered for the tab: a reload starts in HLS right away
+        await chooser.reload()
+        await chooser.wait_for_selector(".live[data-state='live']", timeout=10_000)
+        await chooser.click("[data-live-join]")
+        await chooser.wait_for_selector(".live[data-mode='hls'] video[data-hls]", timeout=10_000)
+
+        await switch.click()  # back to the lowest delay
+        await chooser.wait_for_selector(".live[data-mode='webrtc']", timeout=20_000)
+        await wait_or_fail(webrtc_plays, 20, "WebRTC does not play again after switching back")
+        assert await chooser.query_selector("video[data-hls]") is None
+        assert "WebRTC" in await chooser.inner_text("[data-live-mode]")
+        assert not errors, errors
+    finally:
+        for context in (speaker_context, panelist_context, blocked_context, chooser_context):
+            await context.close()

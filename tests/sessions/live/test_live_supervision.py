@@ -1,0 +1,293 @@
+"""Faults mid-talk with real processes (``fair serve``, its media worker, aiortc peers):
+
+* only the live media worker is killed (SIGKILL): the app restarts it by itself within
+  seconds, says so (log line, status), the speaker publishes again into the same talk and
+  viewers get video again;
+* the whole app is killed (SIGKILL) and started again: the talk is not left "live", and
+  when the speaker publishes again the talk still gives ONE recording.
+
+In both cases the talk's parts are joined into one MP4 (frame stamps from both parts, in
+order) and one VOD playlist with a discontinuity between the parts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import signal
+import sqlite3
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import av
+import httpx
+import psutil
+import pytest
+import pytest_asyncio
+from aiortc import RTCPeerConnection
+
+from sessions.live.ice import allow_loopback_candidates
+from sessions.live.synthetic import SyntheticVideoTrack, ToneAudioTrack, read_stamp
+from tests.support.app import DEMO_PASSWORD, TemplateDatabases
+from tests.support.app_server import AppServer, start_app_server
+from tests.support.live_helpers import csrf_in_page, media_worker_pids, post_offer
+from tests.support.loadgen import ProbeViewer
+from tests.support.stage import speaker_session
+
+pytestmark = [pytest.mark.slow]
+SPEAKER = "henning.wiebusch@example.org"
+
+
+async def _until(check: Callable[[], Any], what: str, timeout: float = 30.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        result = await asyncio.to_thread(check)
+        if result:
+            return result
+        assert time.monotonic() < deadline, f"not within {timeout} s: {what}"
+        await asyncio.sleep(0.2)
+
+
+class Speaker:
+    """A logged-in speaker publishing synthetic video (stamped frames) and a tone."""
+
+    def __init__(self, base_url: str, session_id: int) -> None:
+        self.client = httpx.Client(base_url=base_url, timeout=30)
+        self.session_id = session_id
+        token = csrf_in_page(self.client, "/login")
+        login = self.client.post(
+            "/login", data={"email": SPEAKER, "password": DEMO_PASSWORD, "csrf_token": token}
+        )
+        assert login.status_code == 303, login.text
+        self.pc: RTCPeerConnection | None = None
+
+    async def publish(self) -> None:
+        """Publish (again): what the stage page's script does after an interruption."""
+        if self.pc is not None:
+            await self.pc.close()
+        self.pc = RTCPeerConnection()
+        self.pc.addTrack(SyntheticVideoTrack())
+        self.pc.addTrack(ToneAudioTrack())
+        await self.pc.setLocalDescription(await self.pc.createOffer())
+        token = await asyncio.to_thread(
+            csrf_in_page, self.client, f"/sessions/{self.session_id}/stage"
+        )
+        answer = await asyncio.to_thread(
+            post_offer, self.client, f"/sessions/{self.session_id}/live/publish",
+            self.pc.localDescription.sdp, token,
+        )  # fmt: skip
+        await self.pc.setRemoteDescription(answer)
+
+    async def end(self) -> httpx.Response:
+        token = await asyncio.to_thread(
+            csrf_in_page, self.client, f"/sessions/{self.session_id}/stage"
+        )
+        return await asyncio.to_thread(
+            self.client.post,
+            f"/sessions/{self.session_id}/live/end",
+            data={"csrf_token": token},
+            headers={"Accept": "application/json"},
+        )
+
+    async def close(self) -> None:
+        if self.pc is not None:
+            await self.pc.close()
+        self.client.close()
+
+
+async def _watch(base_url: str, session_id: int) -> ProbeViewer:
+    """An anonymous viewer; returns once it has received 30 video frames."""
+    audience = httpx.Client(base_url=base_url, timeout=30)
+    token = await asyncio.to_thread(csrf_in_page, audience, f"/sessions/{session_id}")
+    viewer = ProbeViewer(decode=True)
+
+    async def answerer(sdp: str, kind: str) -> Any:
+        return await asyncio.to_thread(
+            post_offer, audience, f"/sessions/{session_id}/live/watch", sdp, token
+        )
+
+    await viewer.connect(answerer)
+    await _until(lambda: viewer.report()["video_frames"][0] >= 30, "viewer gets video", 40)
+    audience.close()
+    return viewer
+
+
+def _status(server: AppServer, session_id: int) -> dict[str, Any]:
+    response = httpx.get(f"{server.base_url}/sessions/{session_id}/live", timeout=10)
+    assert response.status_code == 200, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def _live_state(db_path: Path, session_id: int) -> str:
+    with sqlite3.connect(db_path) as connection:
+        row = connection.execute(
+            "SELECT live_state FROM programme_sessions WHERE id = ?", (session_id,)
+        ).fetchone()
+    return str(row[0])
+
+
+def _recordings(db_path: Path, session_id: int) -> list[tuple[str, str, float]]:
+    with sqlite3.connect(db_path) as connection:
+        return connection.execute(
+            "SELECT storage_key, playlist_key, duration_seconds FROM recordings"
+            " WHERE session_id = ?",
+            (session_id,),
+        ).fetchall()
+
+
+async def _segments_listed(server: AppServer, session_id: int, at_least: int) -> None:
+    base = f"{server.base_url}/sessions/{session_id}/hls"
+
+    def listed() -> bool:
+        master = httpx.get(f"{base}/master.m3u8")
+        if master.status_code != 200:
+            return False
+        seat = next(line for line in master.text.splitlines() if line.endswith(".m3u8"))
+        playlist = httpx.get(f"{base}/{seat}").text
+        return sum(line.endswith(".m4s") for line in playlist.splitlines()) >= at_least
+
+    await _until(listed, f"{at_least} segments listed", 40)
+
+
+def _check_joined_recording(
+    server: AppServer, tmp_path: Path, row: tuple[str, str, float], sent: list[float]
+) -> None:
+    """One MP4 with both parts in order, one VOD playlist naming both parts' segments."""
+    storage_key, playlist_key, duration = row
+    first_part, second_part = sent
+    # each part keeps all but the segment open when it stopped (< 2.6 s)
+    assert duration >= first_part + second_part - 2 * 2.6 - 1.0, (duration, sent)
+    playlist = httpx.get(
+        f"{server.base_url}/sessions/{playlist_key.split('/')[1]}/hls/"
+        + "/".join(playlist_key.split("/")[2:])
+    ).text
+    assert playlist.count("#EXT-X-DISCONTINUITY") == 1, playlist
+    assert playlist.count("#EXT-X-MAP") == 2 and playlist.rstrip().endswith("#EXT-X-ENDLIST")
+    with av.open(str(tmp_path / "storage" / storage_key)) as container:
+        stamps = [stamp for frame in container.decode(video=0) if (stamp := read_stamp(frame))]
+    sent_ms = [sent_at for _, sent_at in stamps]
+    assert sent_ms == sorted(sent_ms), "frames of the two parts are out of order"
+    gaps = [b - a for a, b in itertools.pairwise(sent_ms)]
+    restarts = [i for i, (a, b) in enumerate(itertools.pairwise(stamps)) if b[0] < a[0]]
+    assert len(restarts) == 1, "the second part's frame counter starts once"
+    join = restarts[0]
+    assert gaps[join] > 500  # the interruption itself is not in the recording
+    assert (sent_ms[join] - sent_ms[0]) / 1000 >= first_part - 2.6 - 1.0
+    assert (sent_ms[-1] - sent_ms[join + 1]) / 1000 >= second_part - 2.6 - 1.0
+
+
+@pytest_asyncio.fixture
+async def talk(template_databases: TemplateDatabases) -> tuple[str, Path, int]:
+    """A seeded database (URL and file) and a recorded talk of the speaker's."""
+    allow_loopback_candidates()  # this test process's own peers
+    url = await template_databases.sqlite(seeded=True)
+    db_path = Path(url.removeprefix("sqlite+aiosqlite:///"))
+    return url, db_path, speaker_session(db_path, SPEAKER)
+
+
+async def test_killed_media_worker_is_restarted_and_the_talk_continues_in_one_recording(
+    talk: tuple[str, Path, int], tmp_path: Path
+) -> None:
+    url, db_path, session_id = talk
+    server = start_app_server(tmp_path, url)
+    speaker = Speaker(server.base_url, session_id)
+    viewers: list[ProbeViewer] = []
+    try:
+        await speaker.publish()
+        viewers.append(await _watch(server.base_url, session_id))
+        await _segments_listed(server, session_id, 3)
+        started = time.monotonic() - 3 * 1.5  # three segments (>= 1.5 s each) recorded
+        before = _status(server, session_id)
+        assert before["state"] == "live" and before["worker_restarts"] == 0
+        [old_worker] = media_worker_pids(server)
+
+        os.kill(old_worker, signal.SIGKILL)
+        killed = time.monotonic()
+        # restarted by the app itself, within seconds, and visible in the status and log
+        status = await _until(
+            lambda: (s := _status(server, session_id))["worker_restarts"] == 1 and s,
+            "worker restarted",
+            15,
+        )
+        assert time.monotonic() - killed < 10
+        assert status["generation"] != before["generation"]
+        assert status["state"] == "interrupted", status  # until the speaker is back
+        [new_worker] = await _until(lambda: media_worker_pids(server), "new worker process", 10)
+        assert new_worker != old_worker
+        assert "live media worker restarted" in server.log()
+        assert _live_state(db_path, session_id) == "paused"  # not "live" with nobody sending
+        assert _recordings(db_path, session_id) == []  # the part waits for the talk's end
+
+        await speaker.publish()  # the stage page's script publishes again by itself
+        assert _status(server, session_id)["state"] == "live"
+        assert _live_state(db_path, session_id) == "live"
+        viewers.append(await _watch(server.base_url, session_id))  # video again
+        resumed = time.monotonic()  # media flows again (on a busy machine not at once)
+        await asyncio.sleep(6)
+
+        ending = time.monotonic()
+        ended = await speaker.end()
+        assert ended.status_code == 200, ended.text
+        assert _live_state(db_path, session_id) == "ended"
+        rows = await _until(lambda: _recordings(db_path, session_id), "recording stored", 60)
+        await asyncio.sleep(1.0)  # a second row would be stored right after the first
+        rows = _recordings(db_path, session_id)
+        assert len(rows) == 1, rows
+        _check_joined_recording(server, tmp_path, rows[0], [killed - started, ending - resumed])
+    finally:
+        for viewer in viewers:
+            await viewer.close()
+        await speaker.close()
+        server.stop()
+
+
+async def test_whole_app_killed_mid_talk_gives_one_recording_after_the_restart(
+    talk: tuple[str, Path, int], tmp_path: Path
+) -> None:
+    url, db_path, session_id = talk
+    server = start_app_server(tmp_path, url)
+    speaker = Speaker(server.base_url, session_id)
+    try:
+        await speaker.publish()
+        await _segments_listed(server, session_id, 3)
+        started = time.monotonic() - 3 * 1.5  # three segments (>= 1.5 s each) recorded
+        await asyncio.sleep(2)
+        worker_pids = media_worker_pids(server)
+        server.process.send_signal(signal.SIGKILL)
+        killed = time.monotonic()
+        server.process.wait(10)
+        # the orphaned worker exits without ending the stage (no "ended" part)
+        await _until(lambda: not any(psutil.pid_exists(p) for p in worker_pids), "worker exit")
+    finally:
+        await speaker.close()
+        server.stop()
+
+    server = start_app_server(tmp_path, url)
+    speaker = Speaker(server.base_url, session_id)
+    viewer: ProbeViewer | None = None
+    try:
+        status = _status(server, session_id)
+        assert status["state"] == "interrupted", status
+        assert _live_state(db_path, session_id) == "paused"
+        assert _recordings(db_path, session_id) == []  # no recording beside a live player
+        await speaker.publish()
+        viewer = await _watch(server.base_url, session_id)
+        resumed = time.monotonic()  # media flows again
+        await asyncio.sleep(6)
+        ending = time.monotonic()
+        ended = await speaker.end()
+        assert ended.status_code == 200, ended.text
+        await _until(lambda: _recordings(db_path, session_id), "recording stored", 60)
+        await asyncio.sleep(1.0)
+        rows = _recordings(db_path, session_id)
+        assert len(rows) == 1, rows
+        _check_joined_recording(server, tmp_path, rows[0], [killed - started, ending - resumed])
+    finally:
+        if viewer is not None:
+            await viewer.close()
+        await speaker.close()
+        server.stop()

@@ -1,0 +1,86 @@
+"""In Chromium: the live player has sound, volume, fullscreen and picture-in-picture
+controls, named and operable with the keyboard alone."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.app_server import AppServer
+from tests.support.stage import SPEAKER, go_live, speaker_session
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+async def _video_state(page: Any) -> dict[str, Any]:
+    state: dict[str, Any] = await page.evaluate(
+        """() => { const v = document.querySelector('[data-live-player] video');
+                   return {muted: v.muted, volume: v.volume}; }"""
+    )
+    return state
+
+
+async def test_player_controls_by_keyboard(
+    live_server: tuple[AppServer, Path], browser: Any, tmp_path: Path
+) -> None:
+    server, db_path = live_server
+    base = server.base_url
+    session_id = speaker_session(db_path, SPEAKER)
+    speaker_context = await browser.new_context(permissions=["camera", "microphone"])
+    viewer_context = await browser.new_context()
+    try:
+        await go_live(speaker_context, base, SPEAKER, session_id)
+        viewer = await viewer_context.new_page()
+        await viewer.goto(f"{base}/sessions/{session_id}")
+        await viewer.wait_for_selector(".live[data-state='live']", timeout=15_000)
+        await viewer.click("[data-live-join]")
+        await viewer.wait_for_selector("[data-live-media-controls]:not([hidden])")
+        # every control has an accessible name
+        mute = viewer.get_by_role("button", name="Ton ausschalten")
+        if await mute.count() == 0:  # the browser started the picture muted (autoplay)
+            mute = viewer.get_by_role("button", name="Ton einschalten")
+            await mute.focus()
+            await viewer.keyboard.press("Enter")
+        assert not (await _video_state(viewer))["muted"]
+        volume = viewer.get_by_role("slider", name="Lautstärke")
+        await volume.focus()
+        for _ in range(3):
+            await viewer.keyboard.press("ArrowLeft")
+        assert abs((await _video_state(viewer))["volume"] - 0.7) < 0.01
+        mute = viewer.get_by_role("button", name="Ton ausschalten")
+        await mute.focus()
+        await viewer.keyboard.press("Space")
+        assert (await _video_state(viewer))["muted"]
+        button = viewer.locator("[data-live-mute]")  # now named for what it does next
+        assert await button.get_attribute("aria-pressed") == "true"
+        assert await button.inner_text() == "Ton einschalten"
+        fullscreen = viewer.get_by_role("button", name="Vollbild")
+        await fullscreen.focus()
+        await viewer.keyboard.press("Enter")
+        deadline = time.monotonic() + 5
+        while not await viewer.evaluate("() => document.fullscreenElement !== null"):
+            assert time.monotonic() < deadline, "the player did not go fullscreen"
+            await asyncio.sleep(0.1)
+        assert await viewer.evaluate(
+            "() => document.fullscreenElement.matches('[data-live-player]')"
+        )
+        await viewer.keyboard.press("Escape")
+        await viewer.evaluate("() => document.fullscreenElement && document.exitFullscreen()")
+        pip = viewer.locator("[data-live-pip]")
+        pip_supported = await viewer.evaluate("() => document.pictureInPictureEnabled")
+        assert await pip.is_hidden() is (not pip_supported)
+        if pip_supported:
+            await pip.focus()
+            await viewer.keyboard.press("Enter")
+            deadline = time.monotonic() + 5
+            while not await viewer.evaluate("() => !!document.pictureInPictureElement"):
+                assert time.monotonic() < deadline, "no picture-in-picture"
+                await asyncio.sleep(0.1)
+        await viewer.screenshot(path=str(tmp_path / "player-controls.png"), full_page=True)
+    finally:
+        await speaker_context.close()
+        await viewer_context.close()

@@ -1,0 +1,99 @@
+"""Shared parts of the accessibility tests: a demo server with an attendee account,
+logging a browser context in, and the checks a keyboard user depends on."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select, update
+
+from fair.auth import create_user
+from fair.db import Database
+from fair.models import Role
+from sessions.models import ProgrammeSession
+from tests.support.app import DEMO_PASSWORD, TemplateDatabases
+from tests.support.app_server import AppServer, start_app_server
+
+ATTENDEE = "besucher@example.org"
+ACCOUNTS = {
+    "anonymous": None,
+    "attendee": ATTENDEE,
+    "exhibitor": "aussteller.krz@example.org",
+    "speaker": "henning.wiebusch@example.org",
+    "organiser": "orga@example.org",
+}
+
+
+async def demo_server_with_attendee(templates: TemplateDatabases, tmp_path: Path) -> AppServer:
+    """A real uvicorn serving its own copy of the demo fair, plus an attendee account
+    (the demo fair has exhibitors, speakers and organisers but no plain visitor) and its
+    first talk held in English (the demo's talks are all German)."""
+    url = await templates.sqlite(seeded=True)
+    database = Database(url)
+    try:
+        async with database.session() as db:
+            await create_user(
+                db, email=ATTENDEE, name="Besucherin", role=Role.attendee, password=DEMO_PASSWORD
+            )
+            first = await db.scalar(select(ProgrammeSession.id).order_by(ProgrammeSession.id))
+            await db.execute(
+                update(ProgrammeSession).where(ProgrammeSession.id == first).values(language="en")
+            )
+            await db.commit()
+    finally:
+        await database.dispose()
+    return start_app_server(tmp_path, url)
+
+
+async def log_in(context: Any, base_url: str, email: str | None, language: str) -> None:
+    """Log the browser context in (cookies shared with its pages) and pick the language."""
+    request = context.request
+    if email is not None:
+        login_page = await (await request.get(f"{base_url}/login")).text()
+        token = re.search(r'name="csrf-token" content="([^"]+)"', login_page)
+        assert token is not None
+        answer = await request.post(
+            f"{base_url}/login",
+            form={"email": email, "password": DEMO_PASSWORD, "csrf_token": token.group(1)},
+            max_redirects=0,
+        )
+        assert answer.status == 303, await answer.text()
+    await request.get(f"{base_url}/lang/{language}?next=/")
+
+
+FOCUS_STYLE = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return null;
+  const style = getComputedStyle(el);
+  return {tag: el.tagName, text: (el.innerText || el.value || el.name || '').slice(0, 40),
+          id: el.id, outlineStyle: style.outlineStyle, outlineWidth: style.outlineWidth,
+          outlineColor: style.outlineColor, boxShadow: style.boxShadow,
+          focusVisible: el.matches(':focus-visible')};
+}"""
+
+
+async def focused(page: Any) -> dict[str, Any]:
+    """The focused element and its focus indicator; fails when focus is on the body or
+    the element has no visible ring."""
+    info = await page.evaluate(FOCUS_STYLE)
+    assert info is not None, "focus fell to the page body"
+    width = float(info["outlineWidth"].removesuffix("px") or 0)
+    ring = (info["outlineStyle"] not in ("none", "") and width >= 2) or info["boxShadow"] not in (
+        "none",
+        "",
+    )
+    assert ring, f"no visible focus indicator on {info}"
+    return dict(info)
+
+
+async def wait_until(page: Any, expression: str, timeout: float = 20.0) -> None:
+    """Poll ``expression`` (a JS function source) until it is truthy. ``page.evaluate``
+    runs under the page's strict CSP, where ``wait_for_function`` needs ``eval``."""
+    deadline = time.monotonic() + timeout
+    while not await page.evaluate(expression):
+        assert time.monotonic() < deadline, f"timed out waiting for {expression}"
+        await asyncio.sleep(0.1)

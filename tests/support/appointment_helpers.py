@@ -1,0 +1,155 @@
+"""Helpers for the appointment tests: a future event day, slots at chosen times, and a
+booking through the real form."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta
+
+import httpx
+from sqlalchemy import select
+from starlette.applications import Starlette
+
+from booths import appointments as service
+from booths.models import AppointmentSlot, Booth, ContactPerson
+from booths.queries import get_booth
+from fair.app_services import app_services
+from fair.db import Database, utcnow
+from fair.models import EventDay, Organisation
+from tests.support.app import DEMO_PASSWORD, csrf_of
+from tests.support.app_server import AppServer
+from tests.support.booth_helpers import KRZ
+
+FUTURE_DAY = date(2031, 1, 15)
+OWN = "owl-schueler-online"  # krz's booth, with contact persons
+OTHER = "ge-buerger-app"
+
+
+async def future_day(db_factory: Database) -> int:
+    """An event day years ahead, open 09:00–17:00 (the demo days are in the past
+    or today, whatever the test's clock says)."""
+    async with db_factory.session() as db:
+        existing = await db.scalar(select(EventDay.id).where(EventDay.date == FUTURE_DAY))
+        if existing is not None:
+            return int(existing)
+        template = await db.scalar(select(EventDay).limit(1))
+        assert template is not None
+        day = EventDay(
+            series_id=template.series_id,
+            date=FUTURE_DAY,
+            title="Zukunftstag",
+            host_id=template.host_id,
+            starts=time(9, 0),
+            ends=time(17, 0),
+        )
+        db.add(day)
+        await db.commit()
+        return day.id
+
+
+async def contact_of(db_factory: Database, slug: str) -> tuple[Booth, ContactPerson]:
+    async with db_factory.session() as db:
+        booth = await db.scalar(select(Booth).where(Booth.slug == slug))
+        assert booth is not None
+        contact = await db.scalar(
+            select(ContactPerson)
+            .where(ContactPerson.booth_id == booth.id)
+            .order_by(ContactPerson.id)
+            .limit(1)
+        )
+        if contact is None:
+            contact = ContactPerson(booth_id=booth.id, name="Erika Expertin", email="")
+            db.add(contact)
+            await db.commit()
+        return booth, contact
+
+
+async def slot_at(db_factory: Database, slug: str, starts_in: timedelta, minutes: int = 30) -> int:
+    """A slot starting ``starts_in`` from now (negative: already running), inserted
+    directly, since the publishing rules refuse the past by design."""
+    booth, contact = await contact_of(db_factory, slug)
+    start = utcnow().replace(microsecond=0) + starts_in
+    async with db_factory.session() as db:
+        slot = AppointmentSlot(
+            booth_id=booth.id,
+            contact_person_id=contact.id,
+            starts_at=start,
+            ends_at=start + timedelta(minutes=minutes),
+        )
+        db.add(slot)
+        await db.commit()
+        return slot.id
+
+
+async def book_slot(
+    client: httpx.AsyncClient,
+    slot_id: int,
+    slug: str = OWN,
+    *,
+    token: str | None = None,
+    email: str = "ada@example.org",
+    consent: bool = True,
+) -> httpx.Response:
+    token = token or await csrf_of(client, f"/booths/{slug}/appointments")
+    data = {
+        "csrf_token": token,
+        "slot": str(slot_id),
+        "name": "Ada Lovelace",
+        "email": email,
+        "topic": "E-Akte in kleinen Kommunen",
+    }
+    if consent:
+        data["consent"] = "yes"
+    return await client.post(f"/booths/{slug}/appointments", data=data)
+
+
+def token_of(response: httpx.Response) -> str:
+    match = re.match(r"^/appointments/([^/?]+)\?booked=1$", response.headers["location"])
+    assert match, response.headers.get("location")
+    return match.group(1)
+
+
+async def organisation_name(app: Starlette, slug: str) -> str:
+    async with app_services(app).db.session() as db:
+        name = await db.scalar(
+            select(Organisation.name)
+            .join(Booth, Booth.organisation_id == Organisation.id)
+            .where(Booth.slug == slug)
+        )
+        return str(name)
+
+
+async def book(database_url: str, slot_id: int, *, now: datetime | None = None) -> tuple[str, int]:
+    """Book directly (``now`` in the past books a slot that has begun, which the form
+    refuses; tests set that up)."""
+    database = Database(database_url)
+    try:
+        async with database.session() as db:
+            booth = await get_booth(db, OWN)
+            booking = await service.book(
+                db,
+                booth,
+                service.BookingInput(slot_id, "Vera Visitor", "vera@example.org", "Test", True),
+                secret_key=SECRET,
+                now=now,
+            )
+            await db.commit()
+            return booking.token, booking.appointment.id
+    finally:
+        await database.dispose()
+
+
+async def staff_cookie(server: AppServer) -> str:
+    async with httpx.AsyncClient(base_url=server.base_url) as client:
+        page = await client.get("/login")
+        marker = '<meta name="csrf-token" content="'
+        start = page.text.index(marker) + len(marker)
+        token = page.text[start : page.text.index('"', start)]
+        response = await client.post(
+            "/login", data={"email": KRZ, "password": DEMO_PASSWORD, "csrf_token": token}
+        )
+        assert response.status_code == 303
+        return "; ".join(f"{k}={v}" for k, v in client.cookies.items())
+
+
+SECRET = "app-server-test-secret"

@@ -1,0 +1,33 @@
+"""axe-core (from node_modules, never a CDN) injected into a Chromium page: the WCAG 2.1
+A/AA violations it reports, shared by every browser test that checks a page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.support.paths import REPO_ROOT
+
+AXE = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
+
+
+async def axe_violations(page: Any) -> list[dict[str, Any]]:
+    await page.add_script_tag(path=str(AXE))
+    result = await page.evaluate(
+        """() => axe.run(document, {runOnly: {type: 'tag',
+             values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"""
+    )
+    return [
+        {"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"][:3]]}
+        for v in result["violations"]
+    ]
+
+
+async def axe_problems(page: Any, base_url: str, paths: list[str], language: str) -> dict[str, Any]:
+    """axe-core's violations per path, for pages other test files check."""
+    problems = {}
+    for path in paths:
+        await page.goto(f"{base_url}{path}?lang={language}")
+        violations = await axe_violations(page)
+        if violations:
+            problems[path] = violations
+    return problems

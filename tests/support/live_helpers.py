@@ -1,0 +1,139 @@
+"""Helpers for the live-media tests: loopback ICE and a synthetic aiortc publisher.
+
+aioice never gathers 127.0.0.1; on this loopback-only machine the test's own peers use
+:func:`sessions.live.ice.allow_loopback_candidates`, the same switch the app turns on
+with the development setting ``FAIR_LIVE_LOOPBACK_ICE``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import psutil
+from aiortc import RTCBundlePolicy, RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+
+from sessions.live import LiveStage
+from sessions.live.ice import allow_loopback_candidates
+from sessions.live.synthetic import SyntheticVideoTrack, ToneAudioTrack
+from tests.support.app_server import AppServer
+from tests.support.loadgen import ProbeViewer
+
+__all__ = ["ProbeViewer", "Publisher", "allow_loopback", "viewer", "wait_for"]
+
+
+def allow_loopback() -> None:
+    """This test process's peers gather 127.0.0.1 too (idempotent)."""
+    allow_loopback_candidates()
+
+
+class Publisher:
+    """An aiortc 'browser' publishing synthetic video (and a tone) to a stage."""
+
+    def __init__(
+        self, width: int = 320, height: int = 240, audio: bool = True, video: bool = True
+    ) -> None:
+        self.pc = RTCPeerConnection(
+            RTCConfiguration(iceServers=[], bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
+        )
+        self.video = SyntheticVideoTrack(width, height) if video else None
+        self.audio = ToneAudioTrack() if audio else None
+        if self.video is not None:
+            self.pc.addTrack(self.video)
+        if self.audio is not None:
+            self.pc.addTrack(self.audio)
+
+    async def publish(self, stage: LiveStage, publisher_id: str) -> None:
+        await self.pc.setLocalDescription(await self.pc.createOffer())
+        offer = self.pc.localDescription
+        answer = await stage.publish(offer.sdp, offer.type, publisher_id)
+        await self.pc.setRemoteDescription(answer)
+
+    async def close(self) -> None:
+        await self.pc.close()
+
+
+async def wait_for(check: Callable[[], Any], timeout: float = 10.0, step: float = 0.05) -> Any:
+    """Poll ``check`` until it returns something truthy; fail with a message on timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        await asyncio.sleep(step)
+
+
+async def viewer(stage: LiveStage, seats: int = 1, decode: bool = True) -> ProbeViewer:
+    """An in-process aiortc viewer connected to ``stage``."""
+    probe = ProbeViewer(seats, decode=decode)
+    await probe.connect(stage.watch)
+    return probe
+
+
+PAGE = "http://127.0.0.1:9/live-test"  # served by route(): a secure origin, no server needed
+
+
+GATHERED = """(pc) => new Promise((resolve) => {
+  if (pc.iceGatheringState === 'complete') return resolve();
+  pc.addEventListener('icegatheringstatechange',
+    () => pc.iceGatheringState === 'complete' && resolve());
+})"""
+
+
+VIEWER_OFFER = (
+    """async (seats) => {
+  const pc = new RTCPeerConnection({bundlePolicy: 'max-bundle'});
+  window.pc = pc;
+  pc.ontrack = (event) => {
+    const element = document.createElement(event.track.kind);
+    element.srcObject = new MediaStream([event.track]);
+    element.autoplay = true;
+    element.muted = true;
+    document.body.appendChild(element);
+  };
+  for (let i = 0; i < seats; i++) {
+    pc.addTransceiver('video', {direction: 'recvonly'});
+    pc.addTransceiver('audio', {direction: 'recvonly'});
+  }
+  await pc.setLocalDescription(await pc.createOffer());
+  await ("""
+    + GATHERED
+    + """)(pc);
+  return {sdp: pc.localDescription.sdp, type: pc.localDescription.type};
+}"""
+)
+
+
+ANSWER = "async (answer) => { await window.pc.setRemoteDescription(answer); }"
+
+
+def csrf_in_page(client: httpx.Client, path: str) -> str:
+    page = client.get(path).text
+    match = re.search(r'<meta name="csrf-token" content="([^"]+)"', page)
+    assert match, page[:500]
+    return match.group(1)
+
+
+def post_offer(client: httpx.Client, url: str, sdp: str, token: str) -> RTCSessionDescription:
+    response = client.post(
+        url,
+        json={"sdp": sdp, "type": "offer"},
+        headers={"X-CSRF-Token": token, "Accept": "application/json"},
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return RTCSessionDescription(body["sdp"], body["type"])
+
+
+def media_worker_pids(server: AppServer) -> list[int]:
+    return [
+        child.pid
+        for child in psutil.Process(server.process.pid).children(recursive=True)
+        if "sessions.live.worker" in " ".join(child.cmdline())
+    ]
