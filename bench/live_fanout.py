@@ -37,6 +37,7 @@ from bench.live_fanout_report import Point, report, table
 from bench.live_fanout_send_path import send_path
 from fair.rtc.config import rtc_configuration
 from sessions.live import LiveStage
+from sessions.live.config import LiveConfig
 from sessions.live.ice import allow_loopback_candidates
 from tests.support.loadgen import PublisherProcess, ViewerProcess
 
@@ -47,10 +48,8 @@ class LeanServer:
     name = "lean"
 
     def __init__(self, spool: Path, bitrate: int, fanout: int = 0) -> None:
-        self.stage = LiveStage(
-            "bench", spool_dir=spool, record=True, video_bitrate=bitrate,
-            fanout_processes=fanout, fanout_args=["--loopback"],
-        )  # fmt: skip
+        config = LiveConfig(spool, video_bitrate=bitrate, fanout_processes=fanout, loopback=True)
+        self.stage = LiveStage("bench", config)
 
     async def publish(self, sdp: str, kind: str) -> RTCSessionDescription:
         return await self.stage.publish(sdp, kind, "speaker")

@@ -34,6 +34,7 @@ import multiprocessing
 import av
 
 from sessions.live import LiveStage
+from sessions.live.config import LiveConfig
 from sessions.live.ice import allow_loopback_candidates
 from sessions.live.medialoop import MEDIA_NICE, media_loop, media_thread_id, set_thread_nice
 from sessions.live.recorder import assemble_mp4
@@ -72,7 +73,7 @@ async def burst(design: str, args: argparse.Namespace) -> dict[str, Any]:
         assert thread is not None
         set_thread_nice(MEDIA_NICE if design == "media-nice" else 0, thread)
     spool = Path(tempfile.mkdtemp(prefix="fair-burst-"))
-    stage = LiveStage("burst", spool_dir=spool, media_thread=media_thread)
+    stage = LiveStage("burst", LiveConfig(spool), media_thread=media_thread)
     width, height = (int(v) for v in args.size.split("x"))
     speaker = PublisherProcess(width, height, 30)
     await speaker.start(lambda sdp, kind: stage.publish(sdp, kind, "speaker"))

@@ -229,7 +229,7 @@ def demo_seeders() -> list[DemoSeeder]:
 def _package_hooks() -> list[Any]:
     """Packages that need start-up or shutdown work register it here."""
     from booths.routes import register_booth_hooks
-    from sessions.live.routes import register_live_hooks
+    from sessions.live.app_parts import register_live_hooks
     from sessions.routes import register_app_hooks as session_hooks
 
     return [register_booth_hooks, session_hooks, register_live_hooks]

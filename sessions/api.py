@@ -19,7 +19,7 @@ from booths.models import Booth, Material
 from fair.app_services import app_services
 from fair.errors import not_found
 from fair.formatting import to_local
-from fair.ids import MAX_ID, parse_id, query_id
+from fair.ids import MAX_ID, path_id, query_id
 from fair.pagecache import cached_page
 from fair.web import base_url
 from sessions.models import ProgrammeSession, Recording
@@ -153,9 +153,7 @@ async def sessions(request: Request) -> Response:
 
 @cached_page()
 async def session(request: Request) -> Response:
-    session_id = parse_id(request.path_params["session_id"])
-    if session_id is None:
-        raise not_found("Programmpunkt")
+    session_id = path_id(request.path_params, "session_id", "Programmpunkt")
     async with app_services(request).db.session() as db:
         items = await schedule_sessions(db, session_ids=[session_id], include_cancelled=True)
     if not items:

@@ -22,21 +22,13 @@ from fair.web import current_user, form_text, read_form, render
 from sessions import materials as rules
 
 
-def _session_id(request: Request) -> int:
-    return path_id(request.path_params, "session_id", "Programmpunkt")
-
-
-def _material_id(request: Request) -> int:
-    return path_id(request.path_params, "material_id", "Material")
-
-
 def _back(session_id: int, anchor: str = "#materials") -> RedirectResponse:
     return RedirectResponse(f"/sessions/{session_id}/materials?saved=1{anchor}", status_code=303)
 
 
 async def manage_page(request: Request) -> Response:
     """``/sessions/{id}/materials``: the talk's files with upload, rename, order, delete."""
-    session_id = _session_id(request)
+    session_id = path_id(request.path_params, "session_id", "Programmpunkt")
     async with app_services(request).db.session() as db:
         await rules.require_material_editor(db, current_user(request), session_id)
         session = await rules.visible_session(db, session_id)
@@ -54,7 +46,7 @@ async def manage_page(request: Request) -> Response:
 
 async def upload(request: Request) -> Response:
     """POST ``/sessions/{id}/materials``: a new file (``title`` before ``file``)."""
-    session_id = _session_id(request)
+    session_id = path_id(request.path_params, "session_id", "Programmpunkt")
     async with app_services(request).db.session() as db:
         user = await rules.require_material_editor(db, current_user(request), session_id)
     stored, fields = await receive_upload(request, prefix=f"session-materials/{session_id}")
@@ -71,7 +63,8 @@ async def upload(request: Request) -> Response:
 
 
 async def rename(request: Request) -> Response:
-    session_id, material_id = _session_id(request), _material_id(request)
+    session_id = path_id(request.path_params, "session_id", "Programmpunkt")
+    material_id = path_id(request.path_params, "material_id", "Material")
     form = await read_form(request)
     async with app_services(request).db.session() as db:
         await rules.require_material_editor(db, current_user(request), session_id)
@@ -83,7 +76,8 @@ async def rename(request: Request) -> Response:
 
 
 async def move(request: Request) -> Response:
-    session_id, material_id = _session_id(request), _material_id(request)
+    session_id = path_id(request.path_params, "session_id", "Programmpunkt")
+    material_id = path_id(request.path_params, "material_id", "Material")
     form = await read_form(request)
     async with app_services(request).db.session() as db:
         await rules.require_material_editor(db, current_user(request), session_id)
@@ -101,7 +95,8 @@ async def move(request: Request) -> Response:
 
 
 async def delete(request: Request) -> Response:
-    session_id, material_id = _session_id(request), _material_id(request)
+    session_id = path_id(request.path_params, "session_id", "Programmpunkt")
+    material_id = path_id(request.path_params, "material_id", "Material")
     await read_form(request)
     async with app_services(request).db.session() as db:
         await rules.require_material_editor(db, current_user(request), session_id)
@@ -115,7 +110,8 @@ async def delete(request: Request) -> Response:
 async def download(request: Request) -> Response:
     """GET ``/sessions/{id}/materials/{mid}/download.{ext}``: the file as an attachment,
     counted once per download like a booth's materials."""
-    session_id, material_id = _session_id(request), _material_id(request)
+    session_id = path_id(request.path_params, "session_id", "Programmpunkt")
+    material_id = path_id(request.path_params, "material_id", "Material")
     async with app_services(request).db.session() as db:
         await rules.visible_session(db, session_id)
         material = rules.find_material(await rules.materials_of(db, session_id), material_id)

@@ -21,8 +21,8 @@ from fair.auth import CurrentUser, require_user
 from fair.errors import HTTPError, bad_request, not_found
 from fair.upload_receiving import StoredUpload
 from sessions.models import ProgrammeSession, SessionMaterial, SessionMaterialDownloads
-from sessions.qa import can_moderate
 from sessions.search import rebuild_programme_index
+from sessions.team import is_session_team
 
 MAX_TITLE = 200
 Direction = Literal["up", "down"]
@@ -43,7 +43,7 @@ async def require_material_editor(
     speakers, its moderators and the organisers."""
     user = require_user(user)
     await visible_session(db, session_id)
-    if not await can_moderate(db, user, session_id):
+    if not await is_session_team(db, user, session_id):
         raise HTTPError(403, "Nur die Mitwirkenden dieses Programmpunkts und die Organisation.")
     return user
 

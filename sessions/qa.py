@@ -1,10 +1,11 @@
 """Live Q&A and FAQ: questions under a display name, one upvote per voter, moderation.
 
-Who moderates: organisers, and the speakers and moderators of that session (users linked
-to one of its speakers). Votes count once per voter key (a random browser token kept in a
-cookie); hidden questions take no votes. After each change the page's view marks the session
-on the :func:`questions_announcer`, which publishes the new order (coalesced) so every open
-session page, on every instance, reorders live.
+Who marks questions (hide, answer, pin): the session's team (:mod:`sessions.team`:
+organisers, and the speakers and moderator of that session). Votes count once per voter
+key (a random browser token kept in a cookie); hidden questions take no votes. After each
+change the page's view marks the session on the :func:`questions_announcer`, which
+publishes the new order (coalesced) so every open session page, on every instance,
+reorders live.
 """
 
 from __future__ import annotations
@@ -29,10 +30,9 @@ from sessions.models import (
     ProgrammeSession,
     Question,
     QuestionVote,
-    SessionSpeaker,
-    Speaker,
 )
 from sessions.states import Phase, phase_of
+from sessions.team import require_session_team
 
 MAX_NAME = 80
 MAX_QUESTION = 500
@@ -167,27 +167,6 @@ async def upvote(
     return question
 
 
-async def can_moderate(db: AsyncSession, user: CurrentUser | None, session_id: int) -> bool:
-    if user is None:
-        return False
-    if user.is_organiser:
-        return True
-    found = await db.scalar(
-        select(SessionSpeaker.id)
-        .join(Speaker, Speaker.id == SessionSpeaker.speaker_id)
-        .where(SessionSpeaker.session_id == session_id, Speaker.user_id == user.id)
-        .limit(1)
-    )
-    return found is not None
-
-
-async def require_moderator(db: AsyncSession, user: CurrentUser | None, session_id: int) -> None:
-    if user is None:
-        raise HTTPError(401, "Bitte melden Sie sich an.")
-    if not await can_moderate(db, user, session_id):
-        raise HTTPError(403, "Nur das Organisationsteam und die Mitwirkenden moderieren.")
-
-
 async def mark_question(
     db: AsyncSession,
     user: CurrentUser | None,
@@ -195,7 +174,7 @@ async def mark_question(
     question_id: int,
     action: str,
 ) -> Question:
-    await require_moderator(db, user, session_id)
+    await require_session_team(db, user, session_id)
     if action not in ACTIONS:
         raise bad_request("action", f"eine von {', '.join(ACTIONS)}")
     question = await _question(db, session_id, question_id)

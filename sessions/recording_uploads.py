@@ -27,15 +27,12 @@ from fair.upload_receiving import store_upload, upload_errors
 from fair.uploads import stream_upload_form
 from fair.web import check_csrf, current_user, read_form, wants_json
 from sessions.demo_media import poster_frame, probe_duration
+from sessions.live.app_parts import live_parts
 from sessions.live_marks import chapters_from_marks
 from sessions.models import ProgrammeSession, Recording
-from sessions.qa import can_moderate
+from sessions.team import is_session_team
 
 VIDEO_TYPES = {"video/mp4", "video/webm"}
-
-
-def _session_id(request: Request) -> int:
-    return path_id(request.path_params, "session_id", "Programmpunkt")
 
 
 async def _download(storage: Storage, key: str, path: Path) -> None:
@@ -63,7 +60,7 @@ async def upload_recording(request: Request) -> Response:
     """POST ``/sessions/{id}/recordings/upload``: organisers only; ``replace`` names a
     recording of the same session the new file takes the place of."""
     require_user(current_user(request), Role.organiser)
-    session_id = _session_id(request)
+    session_id = path_id(request.path_params, "session_id", "Programmpunkt")
     async with app_services(request).db.session() as db:
         if await db.get(ProgrammeSession, session_id) is None:
             raise HTTPError(404, "Programmpunkt nicht gefunden.")
@@ -133,10 +130,10 @@ async def recording_opt_out(request: Request) -> Response:
     """POST ``/sessions/{id}/recording-opt-out``: a speaker of the session (or an
     organiser) withdraws the talk's recordings from publication, or allows them again."""
     require_user(current_user(request))
-    session_id = _session_id(request)
+    session_id = path_id(request.path_params, "session_id", "Programmpunkt")
     form = await read_form(request)
     async with app_services(request).db.session() as db:
-        if not await can_moderate(db, current_user(request), session_id):
+        if not await is_session_team(db, current_user(request), session_id):
             raise HTTPError(403, "Nur die Mitwirkenden dieses Programmpunkts entscheiden das.")
         session = await db.get(ProgrammeSession, session_id)
         if session is None:
@@ -150,8 +147,8 @@ async def compose_panel(request: Request) -> Response:
     """POST ``/sessions/{id}/recordings/compose``: organisers start composing a panel's
     per-publisher recordings into one video; GET shows the progress as JSON."""
     require_user(current_user(request), Role.organiser)
-    session_id = _session_id(request)
-    compositions = request.app.state.compositions
+    session_id = path_id(request.path_params, "session_id", "Programmpunkt")
+    compositions = live_parts(request).compositions
     if request.method == "POST":
         await read_form(request)
         async with app_services(request).db.session() as db:

@@ -29,15 +29,11 @@ from sessions.library import (
     speakers_of,
 )
 from sessions.models import Recording
-from sessions.qa import can_moderate
 from sessions.queries import event_faq, list_days, list_stages, list_topics
+from sessions.team import is_session_team
 from sessions.timelinks import resolve_time
 
 VTT_TYPE = "text/vtt; charset=utf-8"
-
-
-def _recording_id(request: Request) -> int:
-    return path_id(request.path_params, "recording_id", "Aufzeichnung")
 
 
 def _library_filter(request: Request) -> LibraryFilter:
@@ -78,8 +74,10 @@ async def library(request: Request) -> Response:
 async def _visible_recording(request: Request, db: Any) -> tuple[Recording, bool]:
     """The recording and whether the visitor may edit it; unpublished ones are 404 to
     everyone but the people who may publish them."""
-    recording = await get_recording(db, _recording_id(request))
-    editor = await can_moderate(db, current_user(request), recording.session_id)
+    recording = await get_recording(
+        db, path_id(request.path_params, "recording_id", "Aufzeichnung")
+    )
+    editor = await is_session_team(db, current_user(request), recording.session_id)
     if not editor and (not recording.published or recording.session.recording_opt_out):
         raise HTTPError(404, "Aufzeichnung nicht gefunden.")
     return recording, editor

@@ -31,6 +31,7 @@ from sessions import qa
 from sessions.app_parts import programme_parts
 from sessions.exporters import Schedule, exporter_for
 from sessions.library import MOST_WATCHED_REFRESH, LibraryFilter, library_recordings
+from sessions.live.app_parts import live_parts
 from sessions.queries import (
     event_faq,
     get_series,
@@ -43,6 +44,7 @@ from sessions.queries import (
     schedule_sessions,
 )
 from sessions.states import next_change
+from sessions.team import is_session_team
 
 VOTER_COOKIE = "fair_voter"
 GROUPINGS = ("day", "stage", "topic")
@@ -167,15 +169,16 @@ async def session_detail(request: Request) -> Response:
     async with app_services(request).db.session() as db:
         session = await get_session(db, session_id)
         faq = await event_faq(db, session.id)
-        moderator = await qa.can_moderate(db, user, session.id)
-        questions = await qa.questions_for(db, session.id, include_hidden=moderator)
+        session_team = await is_session_team(db, user, session.id)
+        questions = await qa.questions_for(db, session.id, include_hidden=session_team)
         voted = await qa.voted_ids(db, session.id, voter_for_page)
         messages = await recent_messages(db, qa.session_channel(session.id))
     page_fresh_until(request, next_change([session], app_services(request).settings.now()))
     context = {
         "session": session,
         "faq": faq,
-        "moderator": moderator,
+        "session_team": session_team,
+        "composition": live_parts(request).compositions.jobs.get(session.id),
         "questions": [q for q in questions if not q.hidden],
         "hidden_questions": [q for q in questions if q.hidden],
         "voted": voted,

@@ -1,9 +1,11 @@
 """One configuration of the live engine, wherever it runs.
 
-The app builds it once from its settings (:meth:`LiveConfig.from_settings`); the engine
-in the app process is made from it (:meth:`LiveConfig.registry`), and so is the one in
-the media worker, which receives it as JSON on its command line. Stages and fan-out
-helpers get their share from the registry.
+The app builds it once from its settings (:meth:`LiveConfig.from_settings`) and hands it
+down: to the :class:`~sessions.live.registry.LiveRegistry` in the app process, or as JSON
+on the command line to the media worker, which gives it to its registry; the registry
+gives it to each :class:`~sessions.live.stage.LiveStage`, and a stage to its fan-out
+helpers (:class:`~sessions.live.relay.FanoutProcess`, again as JSON). So every part reads
+the same values and a new setting is added in one place.
 """
 
 from __future__ import annotations
@@ -13,16 +15,19 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .ice import loopback_args
-from .registry import LiveRegistry
-from .stage import DEFAULT_MAX_PUBLISHERS, RecordingCallback
+from fair.settings import Settings
+
+DEFAULT_MAX_PUBLISHERS = 6
 
 
 @dataclass(frozen=True)
 class LiveConfig:
-    """What every part of the live engine needs to know (see ``sessions/live/README.md``)."""
+    """What every part of the live engine needs to know (see ``sessions/live/README.md``).
 
-    spool_dir: Path
+    ``spool_dir`` None: nothing is recorded (tests and benchmarks of the send path).
+    """
+
+    spool_dir: Path | None = None
     ice_servers: list[dict[str, Any]] = field(default_factory=list)
     record: bool = True
     max_publishers: int = DEFAULT_MAX_PUBLISHERS
@@ -32,7 +37,7 @@ class LiveConfig:
     loopback: bool = False  # FAIR_LIVE_LOOPBACK_ICE: development on a loopback-only machine
 
     @classmethod
-    def from_settings(cls, settings: Any) -> LiveConfig:
+    def from_settings(cls, settings: Settings) -> LiveConfig:
         return cls(
             spool_dir=Path(settings.spool_dir),
             ice_servers=list(settings.ice_server_list),
@@ -42,24 +47,18 @@ class LiveConfig:
             loopback=bool(settings.live_loopback_ice),
         )
 
+    @property
+    def records(self) -> bool:
+        """True if stages spool recordings (recording on and a spool to write to)."""
+        return self.record and self.spool_dir is not None
+
     def to_json(self) -> str:
-        return json.dumps({**asdict(self), "spool_dir": str(self.spool_dir)})
+        """The form a child process (media worker, fan-out helper) receives."""
+        spool = str(self.spool_dir) if self.spool_dir is not None else None
+        return json.dumps({**asdict(self), "spool_dir": spool})
 
     @classmethod
     def from_json(cls, text: str) -> LiveConfig:
         values = json.loads(text)
-        return cls(**{**values, "spool_dir": Path(values["spool_dir"])})
-
-    def registry(self, on_recording_finished: RecordingCallback | None = None) -> LiveRegistry:
-        """The engine itself (in this process)."""
-        return LiveRegistry(
-            self.spool_dir,
-            ice_servers=self.ice_servers,
-            record=self.record,
-            on_recording_finished=on_recording_finished,
-            max_publishers=self.max_publishers,
-            video_bitrate=self.video_bitrate,
-            fanout_processes=self.fanout_processes,
-            renditions=self.renditions,
-            fanout_args=loopback_args(self.loopback),
-        )
+        spool = values.get("spool_dir")
+        return cls(**{**values, "spool_dir": Path(spool) if spool is not None else None})

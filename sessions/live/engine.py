@@ -20,6 +20,7 @@ import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from fair.rtc.errors import LiveError
@@ -27,7 +28,7 @@ from sessions.live.config import LiveConfig
 from sessions.live.ice import allow_loopback_candidates
 from sessions.live.internals import missing_private_api
 from sessions.live.registry import LiveRegistry
-from sessions.live.stage import DEFAULT_MAX_PUBLISHERS, RecordingCallback
+from sessions.live.stage import RecordingCallback, stage_description
 from sessions.live.worker import LiveWorker
 
 logger = logging.getLogger(__name__)
@@ -39,21 +40,19 @@ RESTARTING_MESSAGE = (
 )
 
 
-def idle_description(max_seats: int = DEFAULT_MAX_PUBLISHERS) -> dict[str, Any]:
-    """What a stage that nobody has published to looks like (see ``LiveStage.describe``)."""
-    return {"state": "idle", "publishers": [], "seats": 1, "max_seats": max_seats, "viewers": 0}
-
-
 class LiveEngine:
     """Holds this instance's engine; supervises and restarts the worker process."""
 
     def __init__(
         self,
-        settings: Any,
+        config: LiveConfig,
+        *,
+        in_worker: bool,
         on_recording_finished: RecordingCallback,
         on_worker_lost: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
-        self.settings = settings
+        self.config = config
+        self.in_worker = in_worker  # FAIR_LIVE_WORKER: the engine in a child process
         self.on_recording_finished = on_recording_finished
         self.on_worker_lost = on_worker_lost
         self.restarts = 0
@@ -92,12 +91,11 @@ class LiveEngine:
                 logger.error("live media disabled: installed aiortc lacks %s", missing)
                 raise LiveError(503, "Live-Übertragung auf diesem Server nicht verfügbar.")
             self._api_checked = True
-        config = LiveConfig.from_settings(self.settings)
-        if not self.settings.live_worker:
-            if config.loopback:
+        if not self.in_worker:
+            if self.config.loopback:
                 allow_loopback_candidates()
-            return config.registry(self.on_recording_finished)
-        worker = LiveWorker(config, self.on_recording_finished)
+            return LiveRegistry(self.config, self.on_recording_finished)
+        worker = LiveWorker(self.config, self.on_recording_finished)
         await worker.start()
         self._supervisor = asyncio.get_running_loop().create_task(self._supervise(worker))
         return worker
@@ -138,18 +136,28 @@ class LiveEngine:
         finally:
             self._down = False
 
+    async def end(self, session_id: str) -> list[Path]:
+        """End the talk's stage (see :meth:`LiveRegistry.end`); 503 while the worker is
+        being restarted. An engine that never ran has no stage to end, so ending a talk
+        nobody published to starts no worker."""
+        if self._down:
+            raise LiveError(503, RESTARTING_MESSAGE)
+        async with self._lock:  # a start under way finishes first
+            engine = self._engine
+        return await engine.end(session_id) if engine is not None else []
+
     async def describe(self, session_id: str) -> dict[str, Any]:
         """The stage's description; ``interrupted`` while the worker is being restarted."""
         if self._down:
-            return {**idle_description(), "state": "interrupted"}
+            return stage_description(self.config.max_publishers, "interrupted")
         if self._engine is None:  # nothing has been published or watched here yet
-            return idle_description()
+            return stage_description(self.config.max_publishers)
         try:
             return await self._engine.describe(session_id)
         except LiveError as exc:
             if exc.status_code != 503:
                 raise
-            return {**idle_description(), "state": "interrupted"}
+            return stage_description(self.config.max_publishers, "interrupted")
 
     async def close(self) -> None:
         self._closing = True

@@ -15,8 +15,9 @@ Everything else stays aiortc's: ICE, DTLS, RTCP receiver reports, sender reports
 its counters current) and NACK (answered from a small per-viewer history, as RTX when
 negotiated). PLI/FIR from a viewer go to the shared encoder's rate-limited keyframe request.
 
-This reaches into ``RTCRtpSender``/``RTCDtlsTransport``/aioice private attributes of
-aiortc 1.16 and aioice 0.13; :func:`check_aiortc_internals` fails loudly if they move.
+This reaches into ``RTCRtpSender``/``RTCDtlsTransport``/aioice/pylibsrtp private
+attributes; :mod:`.internals` lists every one, a test fails if a pinned version moves one,
+and the engine refuses to start on such an install.
 """
 
 from __future__ import annotations
@@ -125,23 +126,6 @@ def _send(
             begin = end
     except OSError:
         pass  # the viewer's address went away; ICE consent checks will notice
-
-
-def check_aiortc_internals(sender: RTCRtpSender) -> None:
-    """Raise RuntimeError if aiortc's sender no longer has what the lean path relies on."""
-    for name in (
-        "rtp_started",
-        "rtp_exited",
-        "mid",
-        "rtp_header_extensions_map",
-        "rtx_payload_type",
-        "ntp_timestamp",
-        "rtp_timestamp",
-        "packet_count",
-        "octet_count",
-    ):
-        if not hasattr(sender, _SENDER_PREFIX + name):
-            raise RuntimeError(f"aiortc RTCRtpSender lacks {name}; the lean sender needs it")
 
 
 def _extension_ids(sender: RTCRtpSender) -> tuple[int | None, int | None]:
@@ -371,7 +355,6 @@ def install(sender: RTCRtpSender, pipeline: Feed) -> None:
     Call after ``setRemoteDescription`` and before ``setLocalDescription`` (which starts
     the sender). The subscription lasts until the sender stops (peer closed).
     """
-    check_aiortc_internals(sender)
     holder: dict[str, ViewerStream] = {}
     target: Any = sender
 

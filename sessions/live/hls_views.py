@@ -32,7 +32,7 @@ from sessions.live.archive import (
     live_prefix,
 )
 from sessions.models import ProgrammeSession, Recording
-from sessions.qa import can_moderate
+from sessions.team import is_session_team
 
 HLS_NAME = re.compile(
     r"^(?:master\.m3u8|seats\.json"
@@ -75,7 +75,9 @@ async def hls_file(request: Request) -> Response:
             published = await db.scalar(
                 select(Recording.published).where(Recording.playlist_key == playlist)
             )
-            if published is False and not await can_moderate(db, current_user(request), session_id):
+            if published is False and not await is_session_team(
+                db, current_user(request), session_id
+            ):
                 raise _not_found()
     is_playlist = name.endswith((".m3u8", ".json"))  # seats.json changes like a playlist
     if name == SEATS_NAME:

@@ -3,15 +3,12 @@
 aioice never gathers 127.0.0.1, so on a loopback-only machine (a laptop offline, a CI
 container) a browser and the server find no candidate pair. ``FAIR_LIVE_LOOPBACK_ICE``
 (off by default, refused in production mode, see :mod:`fair.settings`) turns this on
-for ``fair serve``, its live media worker and its fan-out helpers (they get
-``--loopback``); tests and benchmarks use the same switch instead of patching aioice
-themselves.
+for ``fair serve``, its live media worker and its fan-out helpers (they read it from the
+engine's :class:`~sessions.live.config.LiveConfig`, ``loopback``); tests and benchmarks use
+the same switch instead of patching aioice themselves.
 """
 
 from __future__ import annotations
-
-LOOPBACK_ARG = "--loopback"  # command-line flag of the worker and fan-out helpers
-LOOPBACK_HELP = "development only (FAIR_LIVE_LOOPBACK_ICE): gather 127.0.0.1 candidates"
 
 
 def allow_loopback_candidates() -> None:
@@ -30,8 +27,3 @@ def allow_loopback_candidates() -> None:
 
     with_loopback._fair_loopback = True  # type: ignore[attr-defined]
     aioice.ice.get_host_addresses = with_loopback
-
-
-def loopback_args(enabled: bool) -> list[str]:
-    """The child-process arguments that carry the setting to a helper process."""
-    return [LOOPBACK_ARG] if enabled else []

@@ -27,6 +27,7 @@ USES: tuple[tuple[str, str, str], ...] = (
     ("fanout.py", "RTCRtpSender", "_RTCRtpSender__rtp_timestamp"),
     ("fanout.py", "RTCRtpSender", "_RTCRtpSender__packet_count"),
     ("fanout.py", "RTCRtpSender", "_RTCRtpSender__octet_count"),
+    ("fanout.py", "RTCRtpSender", "_RTCRtpSender__stats"),
     ("fanout.py", "RTCRtpSender", "_ssrc"),
     ("fanout.py", "RTCRtpSender", "_rtx_ssrc"),
     ("fanout.py", "RTCRtpSender", "_run_rtp"),

@@ -9,40 +9,26 @@ from typing import Any
 
 from aiortc import RTCSessionDescription
 
-from .stage import DEFAULT_MAX_PUBLISHERS, LiveStage, RecordingCallback
+from .config import LiveConfig
+from .stage import LiveStage, RecordingCallback, stage_description
 
 
 class LiveRegistry:
     """Owns the live stages of the app; close it in the app's lifespan shutdown.
 
-    ``ice_servers`` come from settings (``[{"urls": [...], "username": ..., "credential":
-    ...}]``); the default is none, so only host candidates are used and nothing public
-    is contacted. With ``record`` the stages spool fragmented MP4 files under
-    ``spool_dir`` and call ``on_recording_finished(session_id, path, duration)`` when a
-    stage ends; the callback uploads and deletes the file.
+    Every stage gets the engine's ``config`` (:class:`~sessions.live.config.LiveConfig`:
+    ICE servers, spool, limits, fan-out). With recording on, the stages spool fragmented
+    MP4 files under ``config.spool_dir`` and call ``on_recording_finished(session_id,
+    path, duration)`` when a stage ends; the callback uploads and deletes the file.
     """
 
     def __init__(
         self,
-        spool_dir: Path,
-        ice_servers: list[dict[str, Any]] | None = None,
-        record: bool = True,
+        config: LiveConfig | None = None,
         on_recording_finished: RecordingCallback | None = None,
-        max_publishers: int = DEFAULT_MAX_PUBLISHERS,
-        video_bitrate: int = 1_000_000,
-        fanout_processes: int = 0,
-        fanout_args: list[str] | None = None,
-        renditions: bool = True,
     ) -> None:
-        self.spool_dir = spool_dir
-        self.renditions = renditions
-        self.fanout_processes = fanout_processes
-        self.fanout_args = list(fanout_args or [])
-        self.ice_servers = list(ice_servers or [])
-        self.record = record
+        self.config = config or LiveConfig()
         self.on_recording_finished = on_recording_finished
-        self.max_publishers = max_publishers
-        self.video_bitrate = video_bitrate
         self._stages: dict[str, LiveStage] = {}
 
     def get(self, session_id: str) -> LiveStage | None:
@@ -58,15 +44,9 @@ class LiveRegistry:
         if stage is None or stage.state == "ended":
             stage = LiveStage(
                 session_id,
-                ice_servers=self.ice_servers,
-                spool_dir=self.spool_dir,
-                record=self.record and record,
+                self.config,
+                record=record,
                 on_recording_finished=self.on_recording_finished,
-                max_publishers=self.max_publishers,
-                video_bitrate=self.video_bitrate,
-                fanout_processes=self.fanout_processes,
-                fanout_args=self.fanout_args,
-                renditions=self.renditions,
             )
             self._stages[session_id] = stage
         return stage
@@ -93,13 +73,7 @@ class LiveRegistry:
         """:meth:`LiveStage.describe`, or an idle description if there is no stage yet."""
         stage = self._stages.get(session_id)
         if stage is None:
-            return {
-                "state": "idle",
-                "publishers": [],
-                "seats": 1,
-                "max_seats": self.max_publishers,
-                "viewers": 0,
-            }
+            return stage_description(self.config.max_publishers)
         return stage.describe()
 
     async def end(self, session_id: str) -> list[Path]:

@@ -28,10 +28,11 @@ from aiortc import RTCPeerConnection, RTCSessionDescription
 
 from fair.rtc.errors import LiveError
 
+from .config import LiveConfig
 from .frames import EncodedFrame, Subscriber
-from .ice import LOOPBACK_ARG, LOOPBACK_HELP, allow_loopback_candidates
+from .ice import allow_loopback_candidates
 from .medialoop import lower_own_priority
-from .rpc import PendingCalls
+from .rpc import Message, PendingCalls, answer_request
 from .viewers import answer_viewer
 
 MSG_FRAME, MSG_CONTROL, MSG_KEYFRAME = 1, 2, 3
@@ -88,18 +89,12 @@ class RelayFeed:
 class FanoutProcess:
     """Engine side handle on one helper process."""
 
-    def __init__(
-        self,
-        on_keyframe_request: Callable[[int], None],
-        config: dict[str, Any],
-        args: list[str] | None = None,
-    ) -> None:
+    def __init__(self, on_keyframe_request: Callable[[int], None], config: LiveConfig) -> None:
         self.viewer_count = 0
         self.pending = 0
         self.pid: int | None = None
         self._on_keyframe_request = on_keyframe_request
         self._config = config
-        self._args = list(args or [])
         self._process: asyncio.subprocess.Process | None = None
         self._writer: asyncio.StreamWriter | None = None
         self._task: asyncio.Task[None] | None = None
@@ -110,7 +105,7 @@ class FanoutProcess:
         ours, theirs = socket.socketpair()
         self._process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "sessions.live.relay_process", str(theirs.fileno()),
-            json.dumps(self._config), *self._args, pass_fds=[theirs.fileno()],
+            self._config.to_json(), pass_fds=[theirs.fileno()],
         )  # fmt: skip
         theirs.close()
         self.pid = self._process.pid
@@ -219,13 +214,13 @@ class RelayedFeed:
                 self.unsubscribe(subscriber)
 
 
-async def _serve(fd: int, config: dict[str, Any]) -> None:
+async def _serve(fd: int, config: LiveConfig) -> None:
     """Helper main loop: frames in, viewers' offers answered, keyframe requests out."""
     from fair.rtc.config import rtc_configuration
 
     sock = socket.socket(fileno=fd)
     reader, writer = await asyncio.open_unix_connection(sock=sock, limit=STREAM_LIMIT)
-    rtc_config = rtc_configuration(config["ice_servers"])
+    rtc_config = rtc_configuration(config.ice_servers)
     feeds: dict[tuple[int, str], RelayedFeed] = {}
     viewers: set[RTCPeerConnection] = set()
     tasks: set[asyncio.Task[None]] = set()
@@ -234,7 +229,7 @@ async def _serve(fd: int, config: dict[str, Any]) -> None:
         if not writer.is_closing():
             writer.write(PREFIX.pack(kind, len(body)) + body)
 
-    def reply(message: dict[str, Any]) -> None:
+    def reply(message: Message) -> None:
         send(MSG_CONTROL, json.dumps(message).encode())
 
     def feed(seat: int, kind: str) -> RelayedFeed:
@@ -250,19 +245,14 @@ async def _serve(fd: int, config: dict[str, Any]) -> None:
             if pc.connectionState == "failed":
                 tasks.add(asyncio.get_running_loop().create_task(pc.close()))
 
-    async def watch(message: dict[str, Any]) -> None:
-        try:
-            pc = await answer_viewer(rtc_config, message["sdp"], message["type"],
-                                     config["max_publishers"], feed)  # fmt: skip
-        except LiveError as exc:
-            reply({"id": message["id"], "error": [exc.status_code, exc.message]})
-            return
+    async def watch(message: Message) -> Message:
+        pc = await answer_viewer(rtc_config, message["sdp"], message["type"],
+                                 config.max_publishers, feed)  # fmt: skip
         viewers.add(pc)
         pc.on("connectionstatechange", lambda: viewer_state(pc))
         description = pc.localDescription
         reply({"event": "viewers", "count": len(viewers)})
-        reply({"id": message["id"], "result": {"sdp": description.sdp,
-                                                "type": description.type}})  # fmt: skip
+        return {"sdp": description.sdp, "type": description.type}
 
     try:
         while True:
@@ -274,7 +264,7 @@ async def _serve(fd: int, config: dict[str, Any]) -> None:
                 continue
             message = json.loads(body)
             if message.get("op") == "watch":
-                task = asyncio.get_running_loop().create_task(watch(message))
+                task = asyncio.get_running_loop().create_task(answer_request(message, watch, reply))
                 tasks.add(task)
                 task.add_done_callback(tasks.discard)
             elif message.get("op") == "close":
@@ -298,10 +288,10 @@ def main() -> None:
     """Entry point of a fan-out helper (started by :class:`FanoutProcess`)."""
     parser = argparse.ArgumentParser(description="fair live fan-out helper")
     parser.add_argument("fd", type=int)
-    parser.add_argument("config")
-    parser.add_argument(LOOPBACK_ARG, action="store_true", help=LOOPBACK_HELP)
+    parser.add_argument("config", help="the engine's LiveConfig as JSON")
     args = parser.parse_args()
-    if args.loopback:
+    config = LiveConfig.from_json(args.config)
+    if config.loopback:  # FAIR_LIVE_LOOPBACK_ICE (development only)
         allow_loopback_candidates()
     lower_own_priority(HELPER_NICE_INCREMENT)  # the engine's media thread comes first
-    asyncio.run(_serve(args.fd, json.loads(args.config)))
+    asyncio.run(_serve(args.fd, config))

@@ -1,5 +1,6 @@
 """HTTP side of the live stage: the speaker's stage page, WebRTC offers for publishers
-and viewers, start and end by the moderator, and recording playback.
+and viewers, steering the stage (start, end, hand over to the next item), and recording
+playback. The engine and its companions are :class:`~sessions.live.app_parts.LiveParts`.
 
 Signalling is one JSON POST per peer (``{"sdp", "type"}`` in, the answer out); see
 ``sessions/live/README.md`` for the browser protocol. Rights are checked before any
@@ -8,12 +9,11 @@ SDP is read, so a refused publisher never gets media flowing.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from pathlib import Path
-from typing import Any
 
-from starlette.applications import Starlette
+from aiortc import RTCSessionDescription
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -21,57 +21,37 @@ from starlette.routing import BaseRoute, Route
 from fair.app_services import app_services
 from fair.auth import CurrentUser, require_user
 from fair.errors import HTTPError
-from fair.ids import parse_id
+from fair.ids import path_id
 from fair.models import Role
 from fair.rtc.signalling import check_offer_rate, read_offer
 from fair.storage import range_response
 from fair.web import current_user, read_form, render, wants_json
-from sessions.compositions import Compositions
 from sessions.go_live import go_live_refusal
-from sessions.live.archive import RecordingArchive
-from sessions.live.engine import LiveEngine
-from sessions.live.hls_audience import HlsAudience
+from sessions.live.app_parts import live_parts
 from sessions.live.hls_views import hls_file, hls_url
-from sessions.live.ice import allow_loopback_candidates
-from sessions.live.talk_state import pause_interrupted, store_live_state
+from sessions.live.talk_state import store_live_state
 from sessions.live_marks import spanned_sessions
 from sessions.models import LiveState, ProgrammeSession, Recording
-from sessions.qa import can_moderate
 from sessions.queries import get_session
 from sessions.recording_uploads import compose_panel, recording_opt_out, upload_recording
 from sessions.states import Phase, phase_of
+from sessions.team import is_session_team
 
 logger = logging.getLogger(__name__)
 
 
-def _live(request: Request) -> LiveEngine:
-    engine: LiveEngine = request.app.state.live
-    return engine
-
-
-def _session_id(request: Request) -> int:
-    value = parse_id(request.path_params["session_id"])
-    if value is None:
-        raise HTTPError(404, "Programmpunkt nicht gefunden.")
-    return value
-
-
-def _recording_id(request: Request) -> int:
-    value = parse_id(request.path_params["recording_id"])
-    if value is None:
-        raise HTTPError(404, "Aufzeichnung nicht gefunden.")
-    return value
-
-
-async def may_publish(db: Any, user: CurrentUser | None, session: ProgrammeSession) -> bool:
-    """Organisers, and the speakers (or moderator) of this session: the same people who
-    moderate its Q&A."""
-    return await can_moderate(db, user, session.id)
+async def may_publish(
+    db: AsyncSession, user: CurrentUser | None, session: ProgrammeSession
+) -> bool:
+    """Organisers, and the speakers (or moderator) of this session: its team, the same
+    people who mark its questions."""
+    return await is_session_team(db, user, session.id)
 
 
 async def _load_session(request: Request) -> ProgrammeSession:
+    session_id = path_id(request.path_params, "session_id", "Programmpunkt")
     async with app_services(request).db.session() as db:
-        session: ProgrammeSession = await get_session(db, _session_id(request))
+        session: ProgrammeSession = await get_session(db, session_id)
         return session
 
 
@@ -79,8 +59,9 @@ async def _require_publisher(request: Request) -> ProgrammeSession:
     user = current_user(request)
     if user is None:
         raise HTTPError(401, "Bitte melden Sie sich an, um zu senden.")
+    session_id = path_id(request.path_params, "session_id", "Programmpunkt")
     async with app_services(request).db.session() as db:
-        session = await get_session(db, _session_id(request))
+        session = await get_session(db, session_id)
         if not await may_publish(db, user, session):
             raise HTTPError(403, "Nur die Mitwirkenden dieses Programmpunkts dürfen senden.")
     return session
@@ -99,9 +80,9 @@ async def _end_stage(request: Request, session_id: int) -> None:
     """End the talk's stage, then store "ended": while the media worker is being
     restarted this answers 503 and changes nothing (no half-ended talk); parts a dead
     worker left are joined into the talk's one recording."""
-    await (await _live(request).get()).end(str(session_id))
-    archive: RecordingArchive = request.app.state.recording_archive
-    await archive.finish_interrupted(str(session_id))
+    parts = live_parts(request)
+    await parts.engine.end(str(session_id))
+    await parts.archive.finish_interrupted(str(session_id))
     await _set_state(request, session_id, LiveState.ended)
 
 
@@ -112,7 +93,7 @@ def _is_over(request: Request, session: ProgrammeSession) -> bool:
     )
 
 
-def _answer(answer: Any) -> JSONResponse:
+def _answer(answer: RTCSessionDescription) -> JSONResponse:
     return JSONResponse({"sdp": answer.sdp, "type": answer.type})
 
 
@@ -124,9 +105,9 @@ async def stage_page(request: Request) -> Response:
 
 async def live_status(request: Request) -> Response:
     session = await _load_session(request)
-    engine = _live(request)
+    parts = live_parts(request)
+    engine, archive = parts.engine, parts.archive
     info = dict(await engine.describe(str(session.id)))
-    archive: RecordingArchive = request.app.state.recording_archive
     if _is_over(request, session):
         info["state"] = "ended"
     elif info.get("state") == "idle" and str(session.id) in archive.interrupted_sessions:
@@ -140,13 +121,13 @@ async def live_status(request: Request) -> Response:
     info["session_state"] = session.live_state.value
     if _record(request, session):  # live HLS exists only for recorded talks
         info["hls_url"] = hls_url(app_services(request).settings.media_base_url, session.id)
-        audience: HlsAudience = request.app.state.hls_audience
+        audience = parts.hls_audience
         token = request.query_params.get("hls")
         if token:  # an HLS player's poll: it counts as a viewer (approximate, see module)
             audience.seen(session.id, token)
         info["hls_viewers"] = audience.count(session.id)
         info["viewers"] = int(info.get("viewers", 0)) + info["hls_viewers"]
-        if request.app.state.recording_archive.spool_full(session.id):
+        if archive.spool_full(session.id):
             info["recording_trouble"] = "spool_full"
     info["phase"] = phase_of(session, app_services(request).settings.now())[0].value
     return JSONResponse(info, headers={"Cache-Control": "no-store"})
@@ -174,7 +155,7 @@ async def publish(request: Request) -> Response:
     if source not in ("camera", "screen"):
         raise HTTPError(400, "source: camera oder screen", field="source")
     publisher_id = f"user-{user.id}" + ("-screen" if source == "screen" else "")
-    engine = await _live(request).get()
+    engine = await live_parts(request).engine.get()
     answer = await engine.publish(
         str(session.id), sdp, kind, publisher_id, record=_record(request, session)
     )
@@ -188,7 +169,7 @@ async def watch(request: Request) -> Response:
         raise HTTPError(409, "Dieser Programmpunkt ist beendet; die Aufzeichnung folgt.")
     check_offer_rate(request)
     sdp, kind = await read_offer(request)
-    engine = await _live(request).get()
+    engine = await live_parts(request).engine.get()
     info = await engine.describe(str(session.id))
     settings = app_services(request).settings
     if int(info.get("viewers", 0)) >= min(
@@ -200,13 +181,14 @@ async def watch(request: Request) -> Response:
     return _answer(answer)
 
 
-async def moderate(request: Request) -> Response:
-    """Start or end the session (moderators; speakers may end their own talk), or hand
-    over to the next item on the stage ("next", moderators): its end and the next one's
-    start are marked at the same moment, so chapters split there."""
+async def steer_stage(request: Request) -> Response:
+    """POST ``/sessions/{id}/live/{start|end|next}``: the moderation starts the talk on its
+    stage, or ends it (its speakers may end their own talk), or hands the stage over to
+    the next item ("next"): its end and the next one's start are marked at the same
+    moment, so chapters split there."""
     action = request.path_params["action"]
     if action == "next":
-        return await _next_item(request)
+        return await _hand_over_to_next(request)
     if action not in ("start", "end"):
         raise HTTPError(404, "Seite nicht gefunden.")
     session = await _require_publisher(request)
@@ -226,7 +208,7 @@ async def moderate(request: Request) -> Response:
     return RedirectResponse(f"/sessions/{session.id}/stage", status_code=303)
 
 
-async def _next_item(request: Request) -> Response:
+async def _hand_over_to_next(request: Request) -> Response:
     session = await _require_publisher(request)
     user = current_user(request)
     assert user is not None
@@ -246,16 +228,22 @@ async def _next_item(request: Request) -> Response:
     return RedirectResponse(f"/sessions/{following[0].id}/stage", status_code=303)
 
 
+async def _path_recording(request: Request, db: AsyncSession) -> Recording:
+    """The recording the path names, of the session the path names; 404 otherwise."""
+    session_id = path_id(request.path_params, "session_id", "Programmpunkt")
+    recording_id = path_id(request.path_params, "recording_id", "Aufzeichnung")
+    recording = await db.get(Recording, recording_id)
+    if recording is None or recording.session_id != session_id:
+        raise HTTPError(404, "Aufzeichnung nicht gefunden.")
+    return recording
+
+
 async def recording_media(request: Request) -> Response:
     """A recording, streamed with Range support so players can seek."""
-    session_id = _session_id(request)
-    recording_id = _recording_id(request)
     async with app_services(request).db.session() as db:
-        recording = await db.get(Recording, recording_id)
-        if recording is None or recording.session_id != session_id:
-            raise HTTPError(404, "Aufzeichnung nicht gefunden.")
+        recording = await _path_recording(request, db)
         if not recording.published:
-            session = await get_session(db, session_id)
+            session = await get_session(db, recording.session_id)
             if not await may_publish(db, current_user(request), session):
                 raise HTTPError(404, "Aufzeichnung nicht gefunden.")
     return await range_response(
@@ -271,13 +259,10 @@ async def toggle_recording(request: Request) -> Response:
     """Organisers publish or withdraw a recording."""
     require_user(current_user(request), Role.organiser)
     form = await read_form(request)
-    session_id = _session_id(request)
-    recording_id = _recording_id(request)
     async with app_services(request).db.session() as db:
-        recording = await db.get(Recording, recording_id)
-        if recording is None or recording.session_id != session_id:
-            raise HTTPError(404, "Aufzeichnung nicht gefunden.")
+        recording = await _path_recording(request, db)
         recording.published = form.get("published") == "1"
+        session_id = recording.session_id
         await db.commit()
     return RedirectResponse(f"/sessions/{session_id}", status_code=303)
 
@@ -287,7 +272,7 @@ routes: list[BaseRoute] = [
     Route("/sessions/{session_id}/live", live_status, name="live_status"),
     Route("/sessions/{session_id}/live/publish", publish, methods=["POST"]),
     Route("/sessions/{session_id}/live/watch", watch, methods=["POST"]),
-    Route("/sessions/{session_id}/live/{action:str}", moderate, methods=["POST"]),
+    Route("/sessions/{session_id}/live/{action:str}", steer_stage, methods=["POST"]),
     Route("/sessions/{session_id}/recordings/compose", compose_panel, methods=["GET", "POST"]),
     Route("/sessions/{session_id}/recordings/{recording_id}", recording_media),
     Route("/sessions/{session_id}/hls/{name:path}", hls_file, name="hls_file"),
@@ -299,43 +284,3 @@ routes: list[BaseRoute] = [
         methods=["POST"],
     ),
 ]
-
-
-def register_live_hooks(app: Starlette) -> None:
-    """Start the media engine and recover the spool at start-up; end every stage (and so
-    finish and store every recording) at shutdown."""
-
-    async def start(app: Starlette) -> None:
-        settings = app_services(app).settings
-        spool_dir = Path(settings.spool_dir)
-        await asyncio.to_thread(spool_dir.mkdir, parents=True, exist_ok=True)
-        archive = RecordingArchive(
-            app_services(app).db, app_services(app).storage, spool_dir, clock=settings.now
-        )
-        app.state.recording_archive = archive
-        if settings.live_loopback_ice:  # development only; refused in production mode
-            allow_loopback_candidates()
-
-        async def worker_lost() -> None:
-            """The media worker died: keep its parts, mark its talks paused."""
-            interrupted = await archive.recover()
-            services = app_services(app)
-            await pause_interrupted(services.db, services.hub, settings.now(), interrupted)
-
-        app.state.live = LiveEngine(
-            settings,
-            archive.on_recording_finished,
-            on_worker_lost=worker_lost,
-        )
-        app.state.compositions = Compositions(app_services(app).db, app_services(app).storage)
-        app.state.hls_audience = HlsAudience()
-        await worker_lost()  # at start-up every part still being written was interrupted
-        archive.start()  # live HLS: segments go to storage as they close
-
-    async def stop(app: Starlette) -> None:
-        await app.state.compositions.close()
-        await app.state.live.close()
-        await app.state.recording_archive.close()
-
-    app_services(app).startup_hooks.append(start)
-    app_services(app).shutdown_hooks.append(stop)

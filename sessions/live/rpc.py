@@ -4,8 +4,9 @@ with its helpers (the media worker over stdin/stdout, fan-out helpers over a soc
 A request is a JSON object ``{"id", "op", ...arguments}``; the child answers
 ``{"id", "result"}`` or ``{"id", "error": [status, message]}`` (a :class:`LiveError`),
 and may send ``{"event": ...}`` messages at any time. Only the transport differs between
-helpers (newline-delimited on a pipe, length-prefixed on a socket), so this class does
-the bookkeeping and the caller moves the bytes.
+helpers (newline-delimited on a pipe, length-prefixed on a socket), so the parent side
+(:class:`PendingCalls`) and the child side (:func:`answer_request`) do the bookkeeping
+and the caller moves the bytes.
 """
 
 from __future__ import annotations
@@ -13,9 +14,14 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fair.rtc.errors import LiveError
+
+logger = logging.getLogger(__name__)
+Message = dict[str, Any]
 
 
 class PendingCalls:
@@ -54,3 +60,21 @@ class PendingCalls:
             if not future.done():
                 future.set_exception(LiveError(503, self.stopped_message))
         self._pending.clear()
+
+
+async def answer_request(
+    message: Message,
+    handle: Callable[[Message], Awaitable[Any]],
+    reply: Callable[[Message], None],
+) -> None:
+    """Child side: run one request and send its answer, or its refusal (a
+    :class:`LiveError` keeps its status; anything else is logged and answers 500)."""
+    try:
+        result = await handle(message)
+    except LiveError as exc:
+        reply({"id": message["id"], "error": [exc.status_code, exc.message]})
+    except Exception:
+        logger.exception("live helper: %s failed", message.get("op"))
+        reply({"id": message["id"], "error": [500, "live media helper error"]})
+    else:
+        reply({"id": message["id"], "result": result})

@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -33,6 +33,7 @@ from fair.rtc.errors import LiveError
 from fair.rtc.sdp import check_offer, with_start_bitrate
 
 from .audio_pipeline import AudioPipeline
+from .config import LiveConfig
 from .frames import StageClock
 from .media import Pipeline
 from .medialoop import media_loop, on_media_loop
@@ -47,7 +48,24 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 StageState = Literal["idle", "live", "paused", "ended"]
 RecordingCallback = Callable[[str, Path, float], Awaitable[None]]
-DEFAULT_MAX_PUBLISHERS = 6
+
+
+def stage_description(
+    max_seats: int,
+    state: str = "idle",
+    publishers: Sequence[str] = (),
+    viewers: int = 0,
+) -> dict[str, Any]:
+    """What a viewer page fetches before offering (:meth:`LiveStage.describe`): the state
+    and how many pairs to offer. The defaults describe a stage nobody has published to,
+    which the registry and the engine answer before a stage exists."""
+    return {
+        "state": state,
+        "publishers": list(publishers),
+        "seats": max(1, len(publishers)),
+        "max_seats": max_seats,
+        "viewers": viewers,
+    }
 
 
 class _Seat:
@@ -94,36 +112,30 @@ class LiveStage:
     def __init__(
         self,
         session_id: str,
+        config: LiveConfig | None = None,
         *,
-        ice_servers: list[dict[str, Any]] | None = None,
-        spool_dir: Path | None = None,
         record: bool = True,
         on_recording_finished: RecordingCallback | None = None,
-        max_publishers: int = DEFAULT_MAX_PUBLISHERS,
-        video_bitrate: int = 1_000_000,
-        fanout_processes: int = 0,
-        fanout_args: list[str] | None = None,
-        renditions: bool = True,
         media_thread: bool = True,
     ) -> None:
+        """``config`` is the engine's (default: nothing recorded, host candidates only);
+        ``record=False`` is the session's "do not record" flag."""
         self.session_id = session_id
-        self.renditions = renditions
+        self.config = config = config or LiveConfig()
+        self.renditions = config.renditions
         self.media_thread = media_thread  # False: everything on the caller's loop (benchmark)
         self.clock = StageClock()
-        self.max_publishers = max_publishers
-        self.video_bitrate = video_bitrate
-        self._config = rtc_configuration(ice_servers or [])
-        self._spool_dir = spool_dir
-        self._record = record and spool_dir is not None
+        self.max_publishers = config.max_publishers
+        self.video_bitrate = config.video_bitrate
+        self._rtc_config = rtc_configuration(config.ice_servers)
+        self._spool_dir = config.spool_dir
+        self._record = record and config.records
         self._on_recording_finished = on_recording_finished
         self._seats: list[_Seat] = []
         self._viewers: set[RTCPeerConnection] = set()
         self._ended = False
         self._lock = asyncio.Lock()
         self.started_at = time.time()
-        self._ice_servers = list(ice_servers or [])
-        self._fanout_processes = fanout_processes
-        self._fanout_args = list(fanout_args or [])
         self._relays: list[FanoutProcess] = []
         self._relays_started = False
         self._relay_lock = asyncio.Lock()
@@ -157,15 +169,14 @@ class LiveStage:
     async def _start_relays(self) -> None:
         """Start the fan-out helpers once and subscribe them to every seat's pipelines."""
         async with self._relay_lock:
-            if self._relays_started or self._fanout_processes <= 0:
+            if self._relays_started or self.config.fanout_processes <= 0:
                 return
             self._relays_started = True
             await self._spawn_relays()
 
     async def _spawn_relays(self) -> None:
-        config = {"ice_servers": self._ice_servers, "max_publishers": self.max_publishers}
-        for _ in range(self._fanout_processes):
-            relay = FanoutProcess(self._relay_keyframe, config, self._fanout_args)
+        for _ in range(self.config.fanout_processes):
+            relay = FanoutProcess(self._relay_keyframe, self.config)
             await relay.start()
             self._relays.append(relay)
         for index in range(self.max_publishers):
@@ -180,13 +191,9 @@ class LiveStage:
 
     def describe(self) -> dict[str, Any]:
         """What a viewer page fetches before offering: state and how many pairs to offer."""
-        return {
-            "state": self.state,
-            "publishers": self.publishers,
-            "seats": max(1, len(self.publishers)),
-            "max_seats": self.max_publishers,
-            "viewers": self.viewer_count,
-        }
+        return stage_description(
+            self.max_publishers, self.state, self.publishers, self.viewer_count
+        )
 
     def stats(self) -> dict[str, Any]:
         """Counters for monitoring and the benchmark."""
@@ -290,7 +297,7 @@ class LiveStage:
         self, offer_sdp: str, offer_type: str
     ) -> tuple[RTCPeerConnection, dict[str, MediaStreamTrack]]:
         """Negotiate a publisher's peer; runs on the media loop, which then owns the peer."""
-        pc = RTCPeerConnection(self._config)
+        pc = RTCPeerConnection(self._rtc_config)
         tracks: dict[str, MediaStreamTrack] = {}
         pc.on("track", lambda track: tracks.setdefault(track.kind, track))
         try:
@@ -347,7 +354,7 @@ class LiveStage:
             relay = min(relays, key=lambda r: r.load)
             return await relay.watch(offer_sdp, offer_type)
         pc = await answer_viewer(
-            self._config, offer_sdp, offer_type, self.max_publishers,
+            self._rtc_config, offer_sdp, offer_type, self.max_publishers,
             lambda index, kind: self._seat(index).pipeline(kind),
         )  # fmt: skip
         if self._ended:  # ended while we negotiated

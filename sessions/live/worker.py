@@ -28,7 +28,8 @@ from fair.rtc.errors import LiveError
 
 from .config import LiveConfig
 from .ice import allow_loopback_candidates
-from .rpc import PendingCalls
+from .registry import LiveRegistry
+from .rpc import Message, PendingCalls, answer_request
 from .stage import RecordingCallback
 
 logger = logging.getLogger(__name__)
@@ -44,12 +45,10 @@ class LiveWorker:
         config: LiveConfig,
         on_recording_finished: RecordingCallback | None = None,
         python: str = sys.executable,
-        worker_args: list[str] | None = None,
     ) -> None:
         self.config = config
         self.on_recording_finished = on_recording_finished
         self._command = [python, "-m", "sessions.live.worker"]
-        self._worker_args = list(worker_args or [])
         self._process: asyncio.subprocess.Process | None = None
         self._reader: asyncio.Task[None] | None = None
         self._calls = PendingCalls("live media worker stopped")
@@ -63,7 +62,7 @@ class LiveWorker:
     async def start(self) -> None:
         """Start the child process (call once, e.g. in the app's lifespan)."""
         self._process = await asyncio.create_subprocess_exec(
-            *self._command, self.config.to_json(), *self._worker_args,
+            *self._command, self.config.to_json(),
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
             limit=STREAM_LIMIT,
         )  # fmt: skip
@@ -191,54 +190,36 @@ async def _serve(config: LiveConfig) -> None:
     reader = asyncio.StreamReader(limit=STREAM_LIMIT)
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
 
-    def emit(message: dict[str, Any]) -> None:
+    def emit(message: Message) -> None:
         sys.stdout.write(json.dumps(message) + "\n")
         sys.stdout.flush()
 
     async def recorded(session_id: str, path: Path, duration: float) -> None:
         emit({"event": "recording", "session": session_id, "path": str(path), "duration": duration})
 
-    registry = config.registry(recorded)
+    registry = LiveRegistry(config, recorded)
     tasks: set[asyncio.Task[None]] = set()
     closing = asyncio.Event()
 
-    async def handle(message: dict[str, Any]) -> None:
+    async def handle(message: Message) -> Any:
         op = message.get("op")
-        try:
-            result: Any
+        if op in ("publish", "watch"):
+            stage = registry.stage(message["session"], message.get("record", True))
+            sdp, kind = message["sdp"], message["type"]
             if op == "publish":
-                answer = await registry.publish(
-                    message["session"],
-                    message["sdp"],
-                    message["type"],
-                    message["publisher"],
-                    record=message.get("record", True),
-                )
-                result = {"sdp": answer.sdp, "type": answer.type}
-            elif op == "watch":
-                answer = await registry.watch(
-                    message["session"],
-                    message["sdp"],
-                    message["type"],
-                    record=message.get("record", True),
-                )
-                result = {"sdp": answer.sdp, "type": answer.type}
-            elif op == "describe":
-                result = await registry.describe(message["session"])
-            elif op == "end":
-                result = [str(p) for p in await registry.end(message["session"])]
-            elif op == "close":
-                await registry.close()
-                closing.set()
-                result = None
+                answer = await stage.publish(sdp, kind, message["publisher"])
             else:
-                raise LiveError(400, f"unknown operation {op!r}")
-            emit({"id": message["id"], "result": result})
-        except LiveError as exc:
-            emit({"id": message["id"], "error": [exc.status_code, exc.message]})
-        except Exception:
-            logger.exception("live worker: %s failed", op)
-            emit({"id": message["id"], "error": [500, "live media worker error"]})
+                answer = await stage.watch(sdp, kind)
+            return {"sdp": answer.sdp, "type": answer.type}
+        if op == "describe":
+            return await registry.describe(message["session"])
+        if op == "end":
+            return [str(p) for p in await registry.end(message["session"])]
+        if op == "close":
+            await registry.close()
+            closing.set()
+            return None
+        raise LiveError(400, f"unknown operation {op!r}")
 
     while not closing.is_set():
         line = await reader.readline()
@@ -252,7 +233,7 @@ async def _serve(config: LiveConfig) -> None:
             os._exit(0)
         if not line:
             break
-        task = loop.create_task(handle(json.loads(line)))
+        task = loop.create_task(answer_request(json.loads(line), handle, emit))
         tasks.add(task)
         task.add_done_callback(tasks.discard)
     if tasks:

@@ -100,7 +100,7 @@ function render(items) {
   const l = labels();
   const base = `/sessions/${panel.dataset.sessionId}/questions`;
   const mine = voted();
-  const moderator = panel.dataset.moderator === "1";
+  const sessionTeam = panel.dataset.sessionTeam === "1"; // may hide, answer, pin
   const closed = panel.dataset.qaClosed === "1"; // after the end: read-only
   const rows = items.map((q) => {
     const li = document.createElement("li");
@@ -135,7 +135,7 @@ function render(items) {
       vote.dataset.vote = "";
       li.append(vote);
     }
-    if (moderator) {
+    if (sessionTeam) {
       const actions = [
         ["hide", l.labelHide],
         [q.answered ? "unanswer" : "answer", q.answered ? l.labelReopen : l.labelAnswer],

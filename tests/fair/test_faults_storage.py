@@ -24,6 +24,7 @@ from booths.models import Booth, Material, MaterialVersion
 from fair.app import create_app
 from fair.app_services import app_services
 from fair.storage import PART_SIZE
+from sessions.live.app_parts import live_parts
 from sessions.live.archive import RecordingArchive
 from sessions.live.recorder import SPOOL_FULL_NAME, assemble_mp4, read_index
 from sessions.models import ProgrammeSession, Recording
@@ -353,7 +354,7 @@ async def test_spool_disk_full_mid_talk_keeps_what_was_written_and_warns(
 
             _fill_up(fillers[1])
             writer.close()  # the talk ends, but there is no room to assemble the MP4
-            archive = app.state.recording_archive
+            archive = live_parts(app).archive
             deadline = time.monotonic() + 20
             while not archive.waiting:  # it waits (and backs off) instead of failing
                 assert time.monotonic() < deadline

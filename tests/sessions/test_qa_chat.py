@@ -119,7 +119,7 @@ async def test_who_may_moderate(client: httpx.AsyncClient) -> None:
     assert (await post_from_programme(client, path, action="answer")).status_code == 403
     await login(client, "katharina.wellmann@example.org")
     page = await client.get(f"/sessions/{session_id}")
-    assert 'data-moderator="1"' in page.text
+    assert 'data-session-team="1"' in page.text
     assert (await post_from_programme(client, path, action="answer")).status_code == 303
     # Only organisers turn answered questions into FAQ entries.
     faq = f"/sessions/{session_id}/questions/{question}/faq"

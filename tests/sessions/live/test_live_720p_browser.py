@@ -23,6 +23,7 @@ import pytest_asyncio
 
 from sessions.live import LiveStage
 from sessions.live.archive import picture_size
+from sessions.live.config import LiveConfig
 from sessions.live.recorder import assemble_mp4
 from tests.support.app import CHROMIUM, CHROMIUM_ARGS
 from tests.support.live_helpers import ANSWER, GATHERED, PAGE, VIEWER_OFFER
@@ -140,7 +141,7 @@ async def test_720p_camera_reaches_viewer_and_recording(
     from tests.support.live_helpers import allow_loopback
 
     allow_loopback()
-    stage = LiveStage("hd", spool_dir=tmp_path / "spool")
+    stage = LiveStage("hd", LiveConfig(tmp_path / "spool"))
     speaker = await open_page(camera_browser)
     offer = await speaker.evaluate(PUBLISH_720P)
     answer = await stage.publish(offer["sdp"], offer["type"], "speaker")

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from fair.app import create_app
 from fair.app_services import app_services
+from sessions.live.app_parts import live_parts
 from sessions.live.archive import RecordingArchive
 from sessions.models import ProgrammeSession, Recording
 from tests.support.app import make_client, make_settings
@@ -127,7 +128,7 @@ async def test_app_serves_a_talks_hls_with_caching_and_nothing_outside_it(
 
         writer = SpoolWriter(Path(settings.spool_dir) / str(session_id) / SEAT)
         writer.advance(4.2)
-        await app.state.recording_archive.sync(force=True)
+        await live_parts(app).archive.sync(force=True)
         status = (await client.get(f"/sessions/{session_id}/live")).json()
         assert status["hls_url"] == f"{base}/master.m3u8"
 
@@ -173,7 +174,7 @@ async def test_app_serves_a_talks_hls_with_caching_and_nothing_outside_it(
 
         writer.advance(1)
         writer.close()
-        assert await app.state.recording_archive.sync(force=True) == 1
+        assert await live_parts(app).archive.sync(force=True) == 1
         vod = await client.get(f"{base}/{SEAT}/index.m3u8")
         assert vod.text.rstrip().endswith("#EXT-X-ENDLIST")
         async with app_services(app).db.session() as db:
@@ -213,7 +214,7 @@ async def test_a_recording_cut_off_by_a_crash_is_published_at_the_next_start_and
         assert "#EXT-X-ENDLIST" not in live.read_text()
         async with app_services(app).db.session() as db:
             assert list((await db.scalars(select(Recording))).all()) == []
-        await app.state.recording_archive.finish_interrupted(str(session_id))  # "end"
+        await live_parts(app).archive.finish_interrupted(str(session_id))  # "end"
         async with app_services(app).db.session() as db:
             recordings = list((await db.scalars(select(Recording))).all())
     assert len(recordings) == 1
@@ -262,7 +263,7 @@ async def test_vod_from_s3_through_the_app_plays_and_downloads(
         writer = SpoolWriter(Path(settings.spool_dir) / str(session_id) / SEAT)
         writer.advance(5)
         writer.close()
-        assert await app.state.recording_archive.sync(force=True) == 1
+        assert await live_parts(app).archive.sync(force=True) == 1
         base = f"/sessions/{session_id}/hls"
         vod = await client.get(f"{base}/{SEAT}/index.m3u8")
         assert vod.status_code == 200 and vod.text.rstrip().endswith("#EXT-X-ENDLIST")

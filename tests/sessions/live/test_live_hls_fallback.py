@@ -47,10 +47,12 @@ async def _hls_advances(page: Any, message: str, seats: int = 2) -> None:
         return len(positions) == seats and min(positions) > 1.0
 
     await wait_or_fail(playing, 45, message)
+    # A player at the live edge waits for each 2 s segment, and on a loaded machine a
+    # segment can come late: look over 8 s and ask for 3 s of progress in every seat.
     start = await _hls_positions(page)
-    await asyncio.sleep(2.5)
+    await asyncio.sleep(8)
     now = await _hls_positions(page)
-    assert all(b - a >= 1.5 for a, b in zip(start, now, strict=True)), (message, start, now)
+    assert all(b - a >= 3 for a, b in zip(start, now, strict=True)), (message, start, now)
 
 
 async def test_hls_when_webrtc_cannot_connect_and_by_the_viewers_choice(

@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 from fair.app import create_app
+from sessions.live.app_parts import live_parts
 from tests.support.app import make_client, make_settings
 from tests.support.hls_helpers import SpoolWriter, first_session
 
@@ -29,7 +30,7 @@ async def test_seats_json_lists_every_seat_once_its_playlist_is_stored(
 
         first = SpoolWriter(spool / FIRST)
         first.advance(4.2)
-        await app.state.recording_archive.sync(force=True)
+        await live_parts(app).archive.sync(force=True)
         seats = await client.get(f"{base}/seats.json")
         assert seats.status_code == 200
         assert seats.headers["content-type"].startswith("application/json")
@@ -39,7 +40,7 @@ async def test_seats_json_lists_every_seat_once_its_playlist_is_stored(
         second = SpoolWriter(spool / SECOND)  # a panelist joins later
         second.advance(4.2)
         first.advance(2)
-        await app.state.recording_archive.sync(force=True)
+        await live_parts(app).archive.sync(force=True)
         listed = (await client.get(f"{base}/seats.json")).json()["seats"]
         assert listed == [f"{FIRST}/index.m3u8", f"{SECOND}/index.m3u8"]
         for playlist in listed:  # every listed playlist is stored and names segments

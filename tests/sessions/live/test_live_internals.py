@@ -25,5 +25,9 @@ def test_the_list_names_every_use_in_the_engine() -> None:
         assert short in text, f"{where} does not use {name}: remove it from USES"
     listed = {name for _, _, name in USES}
     for path in LIVE.glob("*.py"):
-        for mangled in re.findall(r"_[A-Z]\w+__\w+", path.read_text()):
+        text = path.read_text()
+        for mangled in re.findall(r"_[A-Z]\w+__\w+", text):
             assert mangled in listed or path.name == "internals.py", (path.name, mangled)
+        # names built at run time: getattr(sender, _SENDER_PREFIX + "stats")
+        for built in re.findall(r'_SENDER_PREFIX \+ "(\w+)"', text):
+            assert f"_RTCRtpSender__{built}" in listed, (path.name, built)

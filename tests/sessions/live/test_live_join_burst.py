@@ -20,6 +20,7 @@ import av
 import pytest
 
 from sessions.live import LiveStage
+from sessions.live.config import LiveConfig
 from sessions.live.medialoop import MEDIA_NICE, media_thread_id, set_thread_nice
 from sessions.live.recorder import assemble_mp4
 from sessions.live.synthetic import read_stamp
@@ -47,7 +48,7 @@ async def test_twenty_joins_in_two_seconds_keep_the_recording_at_full_rate(
     if load > 4:  # the speaker itself cannot keep its 30 fps: nothing left to compare
         pytest.skip(f"machine overloaded by other jobs (load {load:.1f} per core)")
     allow_loopback()
-    stage = LiveStage("burst", spool_dir=tmp_path / "spool")
+    stage = LiveStage("burst", LiveConfig(tmp_path / "spool"))
     speaker = PublisherProcess(640, 360, 30)
     viewers = []
     try:
@@ -98,7 +99,7 @@ async def test_media_thread_and_the_threads_it_starts_run_at_a_higher_priority(
     if not set_thread_nice(0):  # also proves we may change priorities here
         pytest.skip("no permission to change thread priorities")
     allow_loopback()
-    stage = LiveStage("nice", spool_dir=tmp_path / "spool")
+    stage = LiveStage("nice", LiveConfig(tmp_path / "spool"))
     speaker = PublisherProcess(320, 240, 30)
     try:
         await speaker.start(lambda sdp, kind: stage.publish(sdp, kind, "speaker"))

@@ -9,6 +9,7 @@ from pathlib import Path
 import av
 
 from sessions.live import LiveRegistry
+from sessions.live.config import LiveConfig
 from sessions.live.parts import (
     INTERRUPTED_NAME,
     earlier_parts,
@@ -36,7 +37,7 @@ async def _part(registry: LiveRegistry, seconds: float) -> Path:
 
 async def test_two_parts_join_into_one_recording_in_order(tmp_path: Path) -> None:
     allow_loopback()
-    registry = LiveRegistry(tmp_path)
+    registry = LiveRegistry(LiveConfig(tmp_path))
     first = await _part(registry, 4.5)
     # as if the process writing it had died: no "ended", one half-written segment
     (first / ENDED_NAME).unlink()

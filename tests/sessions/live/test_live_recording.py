@@ -14,6 +14,7 @@ from pathlib import Path
 import av
 
 from sessions.live import LiveRegistry, recover_spool
+from sessions.live.config import LiveConfig
 from sessions.live.recorder import assemble_mp4, read_index
 from sessions.live.synthetic import read_stamp
 from tests.support.live_helpers import Publisher, allow_loopback, viewer, wait_for
@@ -34,7 +35,7 @@ async def test_recording_has_the_talks_duration_and_seeks(tmp_path: Path) -> Non
     async def on_finished(session_id: str, path: Path, duration: float) -> None:
         finished.append((session_id, path, duration))
 
-    registry = LiveRegistry(tmp_path, on_recording_finished=on_finished)
+    registry = LiveRegistry(LiveConfig(tmp_path), on_recording_finished=on_finished)
     stage = registry.stage("talk-7")
     publisher = Publisher()
     await publisher.publish(stage, "speaker")
@@ -80,7 +81,7 @@ async def test_recording_has_the_talks_duration_and_seeks(tmp_path: Path) -> Non
 
 async def test_recording_survives_a_publisher_gap(tmp_path: Path) -> None:
     allow_loopback()
-    registry = LiveRegistry(tmp_path)
+    registry = LiveRegistry(LiveConfig(tmp_path))
     stage = registry.stage("gap")
     first = Publisher()
     await first.publish(stage, "speaker")
@@ -104,7 +105,7 @@ async def test_recording_survives_a_publisher_gap(tmp_path: Path) -> None:
 
 async def test_recording_can_be_disabled(tmp_path: Path) -> None:
     allow_loopback()
-    registry = LiveRegistry(tmp_path, record=False)
+    registry = LiveRegistry(LiveConfig(tmp_path, record=False))
     stage = registry.stage("off")
     publisher = Publisher(audio=False)
     await publisher.publish(stage, "speaker")
@@ -119,11 +120,12 @@ CRASHING_WRITER = textwrap.dedent(
     import asyncio, sys
     from pathlib import Path
     from sessions.live import LiveRegistry
+    from sessions.live.config import LiveConfig
     from tests.support.live_helpers import Publisher, allow_loopback
 
     async def main() -> None:
         allow_loopback()
-        registry = LiveRegistry(Path(sys.argv[1]))
+        registry = LiveRegistry(LiveConfig(Path(sys.argv[1])))
         stage = registry.stage("crash")
         publisher = Publisher()
         await publisher.publish(stage, "speaker")

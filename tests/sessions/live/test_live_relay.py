@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from sessions.live import LiveStage
+from sessions.live.config import LiveConfig
 from sessions.live.frames import EncodedFrame
 from sessions.live.relay import pack_frame, unpack_frame
 from tests.support.live_helpers import Publisher, allow_loopback, viewer, wait_for
@@ -19,8 +20,7 @@ def test_frames_cross_the_socket_unchanged() -> None:
 
 async def test_viewers_in_fanout_processes_get_the_talk(tmp_path: Path) -> None:
     allow_loopback()
-    stage = LiveStage("relay", spool_dir=tmp_path, fanout_processes=2,
-                      fanout_args=["--loopback"])  # fmt: skip
+    stage = LiveStage("relay", LiveConfig(tmp_path, fanout_processes=2, loopback=True))
     publisher = Publisher()
     await publisher.publish(stage, "speaker")
     watchers = [await viewer(stage, decode=i == 0) for i in range(4)]
@@ -44,7 +44,7 @@ async def test_viewers_in_fanout_processes_get_the_talk(tmp_path: Path) -> None:
 
 async def test_a_crashed_fanout_process_leaves_the_others_serving(tmp_path: Path) -> None:
     allow_loopback()
-    stage = LiveStage("relay-crash", fanout_processes=2, fanout_args=["--loopback"])
+    stage = LiveStage("relay-crash", LiveConfig(fanout_processes=2, loopback=True))
     publisher = Publisher(audio=False)
     await publisher.publish(stage, "speaker")
     first = await viewer(stage, decode=False)

@@ -17,6 +17,7 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from sqlalchemy import select
 
 from sessions.live import LiveRegistry, LiveStage
+from sessions.live.config import LiveConfig
 from sessions.live.video_pipeline import VideoPipeline
 from sessions.models import Recording
 from tests.support.live_helpers import Publisher, allow_loopback, wait_for
@@ -131,7 +132,7 @@ async def test_auto_viewer_who_loses_video_goes_low() -> None:
 async def test_no_second_encoder_for_small_cameras_or_when_switched_off() -> None:
     allow_loopback()
     small = LiveStage("renditions-small")
-    off = LiveStage("renditions-off", renditions=False)
+    off = LiveStage("renditions-off", LiveConfig(renditions=False))
     cameras = [Publisher(width=640, height=360, audio=False), Publisher(1280, 720, audio=False)]
     await cameras[0].publish(small, "speaker")
     await cameras[1].publish(off, "speaker")
@@ -170,9 +171,13 @@ async def test_renditions_setting_reaches_the_engine(tmp_path: Path) -> None:
         }
     )
     assert settings.live_renditions is False
-    engine = LiveEngine(settings, on_recording_finished=None)  # type: ignore[arg-type]
+    engine = LiveEngine(
+        LiveConfig.from_settings(settings),
+        in_worker=settings.live_worker,
+        on_recording_finished=None,  # type: ignore[arg-type]
+    )
     registry = await engine.get()
-    assert isinstance(registry, LiveRegistry) and registry.renditions is False
+    assert isinstance(registry, LiveRegistry) and registry.config.renditions is False
     assert registry.stage("x").renditions is False
     await engine.close()
 
@@ -197,7 +202,7 @@ async def test_low_rendition_is_a_second_hls_variant(
     async with app.router.lifespan_context(app):
         session_id = await first_session(app)
         spool = tmp_path / "variant-spool"
-        stage = LiveStage(str(session_id), spool_dir=spool)
+        stage = LiveStage(str(session_id), LiveConfig(spool))
         publisher = Publisher(width=1280, height=720)
         await publisher.publish(stage, "speaker")
         seat = stage._seat(0)

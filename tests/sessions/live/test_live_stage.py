@@ -14,6 +14,7 @@ import pytest_asyncio
 
 from fair.rtc.errors import LiveError
 from sessions.live import LiveRegistry, LiveStage
+from sessions.live.config import LiveConfig
 from tests.support.live_helpers import Publisher, allow_loopback, viewer, wait_for
 from tests.support.loadgen import ViewerProcess
 
@@ -21,7 +22,7 @@ from tests.support.loadgen import ViewerProcess
 @pytest_asyncio.fixture
 async def registry(tmp_path: Path) -> AsyncIterator[LiveRegistry]:
     allow_loopback()
-    registry = LiveRegistry(tmp_path / "spool", ice_servers=[], record=False)
+    registry = LiveRegistry(LiveConfig(tmp_path / "spool", record=False))
     yield registry
     await registry.close()
 
@@ -157,7 +158,7 @@ async def test_bad_offers_are_refused_and_the_session_keeps_running(
 
 async def test_too_many_publishers(tmp_path: Path) -> None:
     allow_loopback()
-    stage = LiveStage("6", max_publishers=1)
+    stage = LiveStage("6", LiveConfig(max_publishers=1))
     one, two = Publisher(audio=False), Publisher(audio=False)
     await one.publish(stage, "one")
     with pytest.raises(LiveError) as info:
