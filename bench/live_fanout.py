@@ -35,7 +35,8 @@ from aiortc.mediastreams import MediaStreamTrack
 
 from bench.live_fanout_report import Point, report, table
 from bench.live_fanout_send_path import send_path
-from sessions.live import LiveStage, rtc_configuration
+from fair.rtc.config import rtc_configuration
+from sessions.live import LiveStage
 from sessions.live.config import LiveConfig
 from sessions.live.ice import allow_loopback_candidates
 from tests.support.loadgen import PublisherProcess, ViewerProcess

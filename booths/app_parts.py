@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from starlette.applications import Starlette
 from starlette.requests import HTTPConnection
 
 from booths.analytics import VisitCounts
 from booths.call_relay import CallRelays
+from booths.page_sections import BoothPageSections
 from fair.app_services import app_services
 from fair.ratelimit import SlidingWindowLimit
 from fair.realtime.announce import Announcer
@@ -20,7 +21,8 @@ from fair.realtime.announce import Announcer
 class BoothParts:
     """Page-view counts written in batches, the contact-request limit, the key that
     signs appointment links and walk-in tickets, the call relays, the „Jetzt am Stand“
-    announcer (booths.team_presence), the digest task."""
+    announcer (booths.team_presence), the digest task, the sections other packages add
+    to the booth page."""
 
     visit_counts: VisitCounts
     contact_limiter: SlidingWindowLimit
@@ -28,6 +30,7 @@ class BoothParts:
     call_relays: CallRelays
     team_presence: Announcer
     digest_task: asyncio.Task[None] | None = None
+    page_sections: BoothPageSections = field(default_factory=BoothPageSections)
 
 
 def booth_parts(where: HTTPConnection | Starlette) -> BoothParts:

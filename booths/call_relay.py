@@ -39,9 +39,9 @@ from av.frame import Frame
 from av.packet import Packet
 
 from fair.errors import HTTPError
-from sessions.live.errors import LiveError
-from sessions.live.sdp import check_offer
-from sessions.live.stage import rtc_configuration
+from fair.rtc.config import rtc_configuration
+from fair.rtc.errors import LiveError
+from fair.rtc.sdp import check_offer
 
 logger = logging.getLogger(__name__)
 

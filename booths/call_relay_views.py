@@ -18,8 +18,8 @@ from booths.call_relay import CallRelays
 from booths.models import Appointment
 from fair.app_services import app_services
 from fair.errors import HTTPError
+from fair.rtc.signalling import check_offer_rate, read_offer
 from fair.web import current_user
-from sessions.live.routes import _rate_limit, _read_offer
 
 PARTICIPANT_RE = re.compile(r"^[0-9a-f]{12}$")
 
@@ -37,9 +37,9 @@ async def _answer(request: Request, appointment: Appointment, role: str) -> Resp
     a team member's seat is bound to their account, so nobody else can take it over."""
     now = fair_now(request)
     closes = service.check_room_open(appointment.slot, now)
-    _rate_limit(request)
+    check_offer_rate(request)
     participant = _participant(request)
-    sdp, _ = await _read_offer(request)
+    sdp, _ = await read_offer(request)
     relays: CallRelays = booth_parts(request).call_relays
     answer = await relays.join(appointment.id, closes, f"{role}:{participant}", sdp, now=now)
     if role == "visitor":  # the visitor talks to the team through the server

@@ -1,5 +1,5 @@
-"""Names of a booth's realtime channel (its chat and presence), shared by the hall and the
-programme's chat service, which builds on booths."""
+"""Names of a booth's realtime channel (its chat and presence, :mod:`fair.chat`), used by
+the hall and by the booth socket the programme serves."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 materials (upload, replace with history, soft delete, links), logo and cover.
 
 Uploads are streamed: the multipart body is parsed while it arrives and the file part
-goes straight to storage (:mod:`fair.uploads`, :mod:`fair.storage`). Authorisation is
+goes straight to storage (:mod:`fair.upload_receiving`, :mod:`fair.storage`). Authorisation is
 checked before a byte of the body is read, CSRF from the form fields that precede the
 file, and no database connection is held while the file travels.
 """
@@ -10,13 +10,12 @@ file, and no database connection is held while the file travels.
 from __future__ import annotations
 
 import contextlib
-import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from booths import services
@@ -26,23 +25,19 @@ from booths.queries import get_booth_for_edit
 from fair import audit
 from fair.app_services import app_services
 from fair.errors import HTTPError
-from fair.form_errors import field_errors, reason
+from fair.form_errors import field_errors
 from fair.i18n import gettext_for
 from fair.ids import path_id
 from fair.images import COVER, LOGO, ImageKind
 from fair.models import Topic
-from fair.storage import EmptyUpload, StorageFull, StorageUnavailable, TooLarge
-from fair.templating import N_
-from fair.uploads import FormError, UnsupportedFileType, stream_upload_form
-from fair.web import check_csrf, current_user, form_text, language, read_form, render
-
-log = logging.getLogger("fair.booths")
-
-STORAGE_FULL = N_(
-    "Der Dateispeicher ist voll; die Datei wurde nicht gespeichert. Bitte die Organisation"
-    " informieren."
+from fair.upload_receiving import (
+    LOGO_TYPES,
+    STORAGE_STATUSES,
+    file_error,
+    forget_upload,
+    receive_upload,
 )
-STORAGE_DOWN = N_("Der Dateispeicher ist gerade nicht erreichbar. Bitte später erneut versuchen.")
+from fair.web import current_user, form_text, language, read_form, render
 
 
 async def _editable_booth(request: Request) -> Booth:
@@ -210,83 +205,6 @@ async def material_delete(request: Request) -> Response:
 # --------------------------------------------------------------------------- uploads
 
 
-@contextlib.asynccontextmanager
-async def upload_errors() -> AsyncIterator[None]:
-    """Translate upload and storage failures into clear client messages."""
-    try:
-        yield
-    except TooLarge as exc:
-        limit_mb = exc.limit / 2**20
-        raise HTTPError(
-            413, f"file: Die Datei ist zu groß (höchstens {limit_mb:.0f} MB).", field="file"
-        ) from exc
-    except EmptyUpload as exc:
-        raise HTTPError(
-            400, "file: Die Datei ist leer oder es wurde keine ausgewählt.", field="file"
-        ) from exc
-    except UnsupportedFileType as exc:
-        raise HTTPError(415, f"file: Dateityp nicht erlaubt – {exc}", field="file") from exc
-    except FormError as exc:
-        raise HTTPError(400, f"Upload unvollständig oder fehlerhaft: {exc}") from exc
-    except ClientDisconnect as exc:
-        log.info("upload aborted by the client")
-        raise HTTPError(400, "Upload abgebrochen: Die Verbindung wurde getrennt.") from exc
-    except StorageFull as exc:
-        log.error("storage full during upload: %s", exc)
-        raise HTTPError(507, STORAGE_FULL) from exc
-    except StorageUnavailable as exc:
-        log.warning("storage unavailable during upload: %s", exc)
-        raise HTTPError(503, STORAGE_DOWN) from exc
-
-
-async def receive_upload(
-    request: Request,
-    *,
-    prefix: str,
-    allowed: set[str] | None = None,
-    typed: dict[str, str] | None = None,
-) -> tuple[services.StoredUpload, dict[str, str]]:
-    """Store the form's file; ``typed`` receives the fields sent before it even when the
-    file is refused, so the form can come back with what was typed."""
-    settings = app_services(request).settings
-    async with upload_errors():
-        form = await stream_upload_form(
-            request, field_name="file", max_bytes=settings.max_upload_bytes
-        )
-        if typed is not None:
-            typed.update({k: v for k, v in form.fields.items() if k != "csrf_token"})
-        try:
-            check_csrf(request, form.fields.get("csrf_token"))
-        except HTTPError:
-            with contextlib.suppress(Exception):
-                await form.chunks.aclose()  # type: ignore[attr-defined]
-            raise
-        upload = await services.store_upload(
-            app_services(request).storage,
-            prefix=prefix,
-            chunks=form.chunks,
-            filename=form.filename,
-            max_bytes=settings.max_upload_bytes,
-            allowed=allowed,
-        )
-    return upload, form.fields
-
-
-# Storage down (503) or full (507): the file was not kept; worth trying again later.
-STORAGE_STATUSES = (503, 507)
-
-
-def _file_error(request: Request, error: HTTPError) -> dict[str, str]:
-    """The refusal as an error of the form's file field, in the page's language."""
-    return {"file": reason(error, gettext_for(language(request)).gettext)}
-
-
-async def forget_upload(request: Request, upload: services.StoredUpload) -> None:
-    """Remove a stored object whose database record could not be written."""
-    with contextlib.suppress(Exception):
-        await app_services(request).storage.delete(upload.stored.key)
-
-
 async def material_upload(request: Request) -> Response:
     """A new material, or (with ``material_id``) a new version of one."""
     booth = await _editable_booth(request)
@@ -307,7 +225,7 @@ async def material_upload(request: Request) -> Response:
         # refused file (type, size, none chosen) or storage down or full: the edit page
         # again with what was typed, the error at the file field of the form that sent it
         return await _render_edit(
-            request, booth, errors=_file_error(request, error), upload_values=typed,
+            request, booth, errors=file_error(request, error), upload_values=typed,
             upload_target=material_id or "new", status_code=error.status_code,
         )  # fmt: skip
     try:
@@ -334,13 +252,13 @@ async def picture_upload(request: Request, kind: ImageKind) -> Response:
     storage = app_services(request).storage
     try:
         upload, _fields = await receive_upload(
-            request, prefix=f"logos/{booth.id}", allowed=services.LOGO_TYPES
+            request, prefix=f"logos/{booth.id}", allowed=LOGO_TYPES
         )
     except HTTPError as error:
         if error.field != "file" and error.status_code not in STORAGE_STATUSES:
             raise
         return await _render_edit(
-            request, booth, errors=_file_error(request, error), upload_target=kind.name,
+            request, booth, errors=file_error(request, error), upload_target=kind.name,
             status_code=error.status_code,
         )  # fmt: skip
     new_keys: list[str] = []

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from sqlalchemy.orm.util import identity_key
 
 from fair import drafts, series_scope
-from fair.changes import ANY_ROW, no_rows, row_tag, scoped_table
+from fair.changes import ANY_ROW, no_rows, row_tag, scoped_table, unshown_table
 from fair.db import Base, utcnow
 from fair.models import EventDay, Organisation, Topic
 
@@ -185,6 +185,7 @@ class ContactRequest(Base):
     """A lead: an attendee's message plus the consent that lets the exhibitor see it."""
 
     __tablename__ = "contact_requests"
+    __table_args__ = unshown_table()
 
     id: Mapped[int] = mapped_column(primary_key=True)
     booth_id: Mapped[int] = mapped_column(ForeignKey("booths.id", ondelete="CASCADE"))
@@ -212,7 +213,8 @@ class BoothDailyStats(Base):
     """Counts per booth and day; no visitor identity is stored."""
 
     __tablename__ = "booth_daily_stats"
-    __table_args__ = (UniqueConstraint("booth_id", "day"),)
+    # no public page shows it: counting a visit must not re-render the booth
+    __table_args__ = (UniqueConstraint("booth_id", "day"), unshown_table())
 
     id: Mapped[int] = mapped_column(primary_key=True)
     booth_id: Mapped[int] = mapped_column(ForeignKey("booths.id", ondelete="CASCADE"))
@@ -227,6 +229,8 @@ class AppointmentSlot(Base):
     """A bookable time of one contact person at one booth (stored in naive UTC)."""
 
     __tablename__ = "appointment_slots"
+    # the booking page and the rooms are never cached (forms, secrets)
+    __table_args__ = unshown_table()
 
     id: Mapped[int] = mapped_column(primary_key=True)
     booth_id: Mapped[int] = mapped_column(ForeignKey("booths.id", ondelete="CASCADE"), index=True)
@@ -251,6 +255,7 @@ class Appointment(Base):
     """
 
     __tablename__ = "appointments"
+    __table_args__ = unshown_table()
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slot_id: Mapped[int] = mapped_column(
@@ -277,7 +282,7 @@ class BoothAppointmentStats(Base):
     """Booked, held and cancelled appointments per booth and day; no identities."""
 
     __tablename__ = "booth_appointment_stats"
-    __table_args__ = (UniqueConstraint("booth_id", "day"),)
+    __table_args__ = (UniqueConstraint("booth_id", "day"), unshown_table())
 
     id: Mapped[int] = mapped_column(primary_key=True)
     booth_id: Mapped[int] = mapped_column(ForeignKey("booths.id", ondelete="CASCADE"))
@@ -299,6 +304,8 @@ class BoothChatSeen(Base):
     """When a booth team member last opened the booth page: later chat messages are unread."""
 
     __tablename__ = "booth_chat_seen"
+    # only the unread badge (JSON) shows when the team last read the chat
+    __table_args__ = unshown_table()
 
     user_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True

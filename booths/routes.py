@@ -16,6 +16,7 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 from booths import (
     analytics,
     appointment_views,
+    booth_socket,
     call_relay_views,
     call_socket,
     editor,
@@ -86,6 +87,7 @@ routes: list[BaseRoute] = [
     ),
     Route("/booths/{slug}/walkin", walkin_views.status, methods=["GET"]),
     Route("/booths/{slug}/walkin", walkin_views.ask, methods=POST),
+    WebSocketRoute("/ws/booths/{slug}", booth_socket.booth_socket),
     WebSocketRoute("/ws/booths/{slug}/walkin/{request_id}", walkin_views.visitor_socket),
     WebSocketRoute("/ws/exhibitor/booths/{slug}/walkin", walkin_views.team_socket),
     Route("/contact-requests/withdraw/{token}", withdrawal.withdraw_page, methods=["GET", "POST"]),

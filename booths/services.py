@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import re
 import secrets
-import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -32,13 +31,12 @@ from fair.db import utcnow
 from fair.errors import HTTPError, bad_request
 from fair.models import EventDay, Membership, Organisation, Role, Topic, User
 from fair.ratelimit import SlidingWindowLimit
-from fair.storage import Storage, StoredObject
-from fair.uploads import DOCX, ODP, ODT, PDF, PPTX, checked_stream, filename_for_type
+from fair.upload_receiving import StoredUpload
+from fair.uploads import DOCX, ODP, ODT, PDF, PPTX
 
 RETENTION_DAYS = 180
 """How long an exhibitor may keep a contact request; stated in the consent text."""
 
-LOGO_TYPES = {"image/png", "image/jpeg", "image/webp"}
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,78}[a-z0-9]$")
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 
@@ -192,39 +190,6 @@ async def add_link(db: AsyncSession, booth: Booth, *, title: str, url: str) -> M
     db.add(material)
     await SearchService.for_db(db).reindex_booth(db, booth.id)
     return material
-
-
-@dataclass(frozen=True)
-class StoredUpload:
-    stored: StoredObject
-    filename: str
-
-
-async def store_upload(
-    storage: Storage,
-    *,
-    prefix: str,
-    chunks: AsyncIterator[bytes],
-    filename: str,
-    max_bytes: int,
-    allowed: set[str] | None = None,
-) -> StoredUpload:
-    """Check the type by content, then stream to a fresh key. Raises the storage and
-    upload errors (:mod:`fair.storage`, :mod:`fair.uploads`) for the view to translate;
-    on any failure nothing is left in storage."""
-    from fair.uploads import UnsupportedFileType
-
-    content_type, body = await checked_stream(chunks, filename)
-    if allowed is not None and content_type not in allowed:
-        raise UnsupportedFileType(content_type)
-    name = filename_for_type(filename, content_type)
-    key = f"{prefix}/{uuid.uuid4().hex}"
-    if allowed is LOGO_TYPES:  # the logo route serves by key: keep the type in it
-        key += "." + content_type.split("/")[1]
-    stored = await storage.save_stream(
-        key, body, content_type=content_type, max_bytes=max_bytes, filename=name
-    )
-    return StoredUpload(stored, name)
 
 
 async def add_material_version(

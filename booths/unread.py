@@ -9,11 +9,11 @@ from sqlalchemy import String, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from booths.channels import booth_channel
 from booths.models import Booth, BoothChatSeen, ContactRequest
 from fair.auth import CurrentUser
 from fair.db import utcnow
-from sessions.chat import booth_channel
-from sessions.models import ChatMessage
+from fair.models import ChatMessage
 
 
 async def unread_requests(db: AsyncSession, booth_ids: Sequence[int]) -> int:

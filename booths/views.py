@@ -11,6 +11,7 @@ from starlette.responses import RedirectResponse, Response
 
 from booths import analytics, services
 from booths.app_parts import booth_parts
+from booths.channels import booth_channel
 from booths.lead_mail import Postman, announce_contact_request, app_postman
 from booths.models import ALL_BOOTHS, booth_tag
 from booths.pictures import find_variant
@@ -24,6 +25,8 @@ from booths.queries import (
 from booths.search import SearchService
 from booths.unread import mark_chat_seen
 from fair.app_services import app_services
+from fair.archive_mode import archive_active_cached
+from fair.chat import recent_messages
 from fair.downloads import PRESIGNED_SECONDS, counts_as_download, send_stored_file
 from fair.errors import HTTPError, not_found
 from fair.form_errors import field_errors
@@ -43,9 +46,6 @@ from fair.web import (
     render,
     render_async,
 )
-from sessions.archive_mode import archive_active_cached
-from sessions.chat import booth_channel, recent_messages
-from sessions.queries import sessions_for_booth
 
 
 def parse_hall_filter(request: Request) -> HallFilter:
@@ -131,7 +131,7 @@ async def _visit_on_hit(request: Request, meta: dict[str, object], response: Res
 async def booth_detail(request: Request) -> Response:
     async with app_services(request).db.session() as db:
         booth = await get_booth(db, request.path_params["slug"])
-        related = await sessions_for_booth(db, booth.id)
+        sections = await booth_parts(request).page_sections.load(db, booth)
         messages = await recent_messages(db, booth_channel(booth.slug))
         user = current_user(request)
         if user is not None and booth.organisation_id in user.organisation_ids:
@@ -149,7 +149,7 @@ async def booth_detail(request: Request) -> Response:
         "booths/booth.html",
         {
             "booth": booth,
-            "related_sessions": related,
+            "page_sections": sections,
             "booth_messages": messages,
             "chat_closed": chat_closed,
             "can_edit": services.can_edit_booth(user, booth),
@@ -191,14 +191,14 @@ async def contact_request(request: Request) -> Response:
                 db, booth, data, _gettext(request), language(request)
             )
         except HTTPError as exc:
-            related = await sessions_for_booth(db, booth.id)
+            sections = await booth_parts(request).page_sections.load(db, booth)
             messages = await recent_messages(db, booth_channel(booth.slug))
             return render(
                 request,
                 "booths/booth.html",
                 {
                     "booth": booth,
-                    "related_sessions": related,
+                    "page_sections": sections,
                     "booth_messages": messages,
                     "can_edit": services.can_edit_booth(current_user(request), booth),
                     "consent_text": services.consent_text(booth, _gettext(request)),

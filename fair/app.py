@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
@@ -23,6 +24,7 @@ from starlette.types import Scope
 
 from fair.app_services import AppServices, app_services
 from fair.branding import BrandingCache
+from fair.chat_socket import register_chat_channels
 from fair.db import Database
 from fair.errors import HTTPError
 from fair.i18n import gettext_for
@@ -35,6 +37,8 @@ from fair.middleware import (
 )
 from fair.pagecache import CacheInvalidator, PageCache
 from fair.realtime.rawframes import ServerSendMiddleware
+from fair.rtc.errors import LiveError
+from fair.rtc.signalling import live_error_response
 from fair.seed import DemoSeeder
 from fair.series_scope import SeriesCache, SeriesScopeMiddleware
 from fair.settings import PROJECT_ROOT, Settings
@@ -76,14 +80,12 @@ UPLOAD_PATHS.append(r"/organiser/days/\d+/mark")
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     database = Database(settings.database_url)
-    templates = Templates(settings)
+    templates = Templates(settings, package_template_dirs())
     branding = BrandingCache()
     series_cache = SeriesCache(database, branding)
 
     from fair import storage as storage_module
     from fair.realtime.hub import hub_from_settings
-    from sessions.live.errors import LiveError
-    from sessions.live.routes import live_error_response
 
     storage = storage_module.storage_from_settings(settings)
     hub = hub_from_settings(settings)
@@ -178,8 +180,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
         branding=branding,
         startup_hooks=[series_cache.warm],  # no page pays for the first read
     )
+    register_chat_channels(app)
     for register in _package_hooks():
         register(app)
+    _wire_domains(app)
     return app
 
 
@@ -204,6 +208,14 @@ def collect_routes() -> list[BaseRoute]:
     ]
 
 
+def package_template_dirs() -> list[Path]:
+    """The template folders of the domain packages, beside the core's own."""
+    import booths
+    import sessions
+
+    return [Path(package.__file__ or "").parent / "templates" for package in (booths, sessions)]
+
+
 def demo_seeders() -> list[DemoSeeder]:
     """Each domain's part of the demo fair, in the order they build on each other."""
     from booths.demo.seed import seed_booths
@@ -219,6 +231,15 @@ def _package_hooks() -> list[Any]:
     from sessions.routes import register_app_hooks as session_hooks
 
     return [register_booth_hooks, session_hooks, register_live_hooks]
+
+
+def _wire_domains(app: Starlette) -> None:
+    """What one domain shows inside another's pages, joined here so that booths never
+    import the programme: the booth page's "Im Programm" section."""
+    from booths.app_parts import booth_parts
+    from sessions.booth_section import related_sessions
+
+    booth_parts(app).page_sections.add(related_sessions)
 
 
 def error_response(

@@ -14,6 +14,7 @@ from fair.branding_pictures import branding_kind, find_branding_image, replace_p
 from fair.errors import HTTPError
 from fair.image_sets import read_picture, serve_image
 from fair.models import Role
+from fair.upload_receiving import LOGO_TYPES, forget_upload, receive_upload
 from fair.web import current_user, form_text, read_form, render
 
 
@@ -54,9 +55,6 @@ async def branding_edit(request: Request) -> Response:
 async def picture_upload(request: Request) -> Response:
     """A new event logo or favicon (POST under /organiser, where ``fair.app.UPLOAD_PATHS``
     gives it the upload limit); refused pictures leave the old one in place."""
-    from booths.editor import forget_upload, receive_upload
-    from booths.services import LOGO_TYPES
-
     require_user(current_user(request), Role.organiser)
     kind = branding_kind(request.path_params["kind"])
     upload, _fields = await receive_upload(request, prefix="branding-uploads", allowed=LOGO_TYPES)

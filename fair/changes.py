@@ -20,14 +20,18 @@ Tags:
   A statement on a scoped table that names no row publishes ``"<scope>"``, which drops
   every page carrying any tag of that scope; statements the ORM cannot see (raw SQL on the
   search index) say what they change with ``execution_options(**changes(...))``.
-* ``"chat_messages:<channel>"``, ``"questions:<session id>"``: a chat message or a
-  question added through the ORM. Only pages showing that channel or session's questions
-  carry these tags, so a busy chat does not empty the cache of the hall and the programme.
-* ``"chat_messages"``, ``"questions"``, ``"question_votes"``: a bulk statement on those
-  tables; it matches every page carrying any tag of that table (see :func:`entry_tags`).
-  A vote (``sessions.qa.upvote``) says it changes ``"questions:<session id>"`` only.
-* Tables no public page shows (analytics counters, login failures, contact requests)
-  publish nothing.
+* ``"<table>:<key>"`` for a table declared :func:`row_scoped` (``"chat_messages:<channel>"``,
+  the programme's ``"questions:<session id>"``): a row added or changed through the ORM.
+  Only pages showing that channel or that session's questions carry these tags, so a busy
+  chat does not empty the cache of the hall and the programme.
+* ``"<table>"`` for a bulk statement on such a table; it matches every page carrying
+  any tag of that table (see :func:`entry_tags`). A vote (``sessions.qa.upvote``) says it
+  changes ``"questions:<session id>"`` only.
+* Tables declared :func:`unshown_table` (analytics counters, login failures, contact
+  requests, the audit trail) publish nothing.
+
+Each package declares this on its own models (``__table_args__``), so the core names no
+table of a domain.
 * ``"users"`` besides ``"*"``: a change to accounts or memberships; the in-memory cache of
   logged-in users (``fair.user_cache``) drops its entries on it.
 * A statement run with ``execution_options(**UNSHOWN)`` publishes nothing: a counter in a
@@ -61,31 +65,28 @@ NO_ROWS = "-"
 USERS = "users"
 # Who is logged in and what they belong to: changes here also publish :data:`USERS`.
 IDENTITY_TABLES = frozenset({"users", "memberships"})
-# Changes that no public page shows: counting a visit must not re-render the booth.
-UNSHOWN_TABLES = frozenset(
-    {"booth_daily_stats", "login_failures", "contact_requests", "invitations", "alembic_version"}
-    # Appointments: the booking page and the rooms are never cached (forms, secrets).
-    | {"appointment_slots", "appointments", "booth_appointment_stats"}
-    # When a team member last read their booth's chat: only the unread badge (JSON) shows it.
-    | {"booth_chat_seen"}
-    # Download counts of a session's slides: only the speakers' (uncached) list shows them.
-    | {"session_material_downloads"}
-    # The organisers' audit trail (an uncached page): every booth edit writes an entry, which
-    # published "*" and emptied the whole cache (bench/busiest_hour.py).
-    | {"audit_entries"}
-)
+# Keys in a table's ``info`` (see :func:`unshown_table`, :func:`row_scoped`).
+CACHE_INFO = "fair.cache"
+ROW_KEY_INFO = "fair.cache_row_key"
 
 
-def _row_tag(table: str, obj: Any) -> str | None:
-    if table == "chat_messages":
-        return f"chat_messages:{obj.channel}"
-    if table == "questions":
-        return f"questions:{obj.session_id}"
-    return None
+def unshown_table() -> dict[str, Any]:
+    """``__table_args__`` of a table no public page shows (counting a visit must not
+    re-render the booth): its changes publish nothing."""
+    return {"info": {CACHE_INFO: "unshown"}}
 
 
-# Tables whose changes only concern the pages that show the changed rows.
-ROW_SCOPED_TABLES = frozenset({"chat_messages", "questions", "question_votes"})
+def row_scoped(row_key: str | None = None) -> dict[str, Any]:
+    """``__table_args__`` of a table whose changes only concern the pages showing the
+    changed rows: a row changed through the ORM publishes ``"<table>:<its row_key>"``
+    (without ``row_key``, and for bulk statements, ``"<table>"``)."""
+    return {"info": {CACHE_INFO: "rows", ROW_KEY_INFO: row_key}}
+
+
+def _row_tag(table: Table, obj: Any) -> str | None:
+    key = table.info.get(ROW_KEY_INFO)
+    return f"{table.name}:{getattr(obj, key)}" if key else None
+
 
 ChangeListener = Callable[[frozenset[str]], None]
 RowOf = str | Callable[[Any, Session], object]
@@ -147,12 +148,13 @@ def _scoped_changes(table: Table, obj: Any, db: Session) -> set[str]:
     return {scope} if row is None else published_tags(row_tag(scope, row))
 
 
-def table_tag(table: str) -> str | None:
+def table_tag(table: Table) -> str | None:
     """The tag a statement on ``table`` publishes (None: no page shows that table)."""
-    if table in UNSHOWN_TABLES:
+    kind = table.info.get(CACHE_INFO)
+    if kind == "unshown":
         return None
-    if table in ROW_SCOPED_TABLES:
-        return table
+    if kind == "rows":
+        return table.name
     return EVERYTHING
 
 
@@ -200,17 +202,16 @@ class ChangeTracker:
 
     def _after_flush(self, db: Session, _flush: UOWTransaction) -> None:
         for obj in (*db.new, *db.dirty, *db.deleted):
-            table_obj = getattr(obj, "__table__", None)
-            table = getattr(table_obj, "name", None)
-            if table is None:
+            table = getattr(obj, "__table__", None)
+            if not isinstance(table, Table):
                 continue
-            if table in IDENTITY_TABLES:
+            if table.name in IDENTITY_TABLES:
                 self._record(db, USERS)
-            if isinstance(table_obj, Table) and table_obj.info.get(SCOPE_INFO):
-                self._record(db, *_scoped_changes(table_obj, obj, db))
+            if table.info.get(SCOPE_INFO):
+                self._record(db, *_scoped_changes(table, obj, db))
                 continue
             tag = table_tag(table)
-            if tag in ROW_SCOPED_TABLES:
+            if tag == table.name:  # row-scoped
                 tag = _row_tag(table, obj) or tag
             self._record(db, tag)
 
@@ -226,7 +227,7 @@ class ChangeTracker:
         table = getattr(state.statement, "table", None)
         if isinstance(table, Table):
             scope = table.info.get(SCOPE_INFO)
-            self._record(state.session, str(scope) if scope else table_tag(table.name))
+            self._record(state.session, str(scope) if scope else table_tag(table))
             if table.name in IDENTITY_TABLES:
                 self._record(state.session, USERS)
         else:

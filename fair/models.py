@@ -1,7 +1,8 @@
 """The core event model: the series, its days and hosts, topics, organisations, users.
 
 Booths live in :mod:`booths.models`, the programme in :mod:`sessions.models`; both
-point at these tables, never the other way round.
+point at these tables, never the other way round. Chat messages are here too: booth
+chats and session chats share one table (:mod:`fair.chat`), told apart by their channel.
 """
 
 from __future__ import annotations
@@ -21,9 +22,11 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from fair.changes import row_scoped, unshown_table
 from fair.db import Base, utcnow
 
 
@@ -169,6 +172,7 @@ class Invitation(Base):
     """A one-time link that lets a new organiser, exhibitor or speaker set a password."""
 
     __tablename__ = "invitations"
+    __table_args__ = unshown_table()
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -192,6 +196,7 @@ class LoginFailure(Base):
     """Failed logins per client key, shared by all app instances for rate limiting."""
 
     __tablename__ = "login_failures"
+    __table_args__ = unshown_table()
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_key: Mapped[str] = mapped_column(String(100), index=True)
@@ -228,6 +233,9 @@ class AuditEntry(Base):
     removed; entries are deleted only when the retention period has passed."""
 
     __tablename__ = "audit_entries"
+    # The audit trail is an uncached organiser page: every booth edit writes an entry,
+    # which must not empty the page cache (bench/busiest_hour.py).
+    __table_args__ = unshown_table()
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
@@ -253,3 +261,20 @@ class LegalPage(Base):
     language: Mapped[str] = mapped_column(String(5))
     body: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class ChatMessage(Base):
+    """One message in a chat channel; the channel's name is the domain's (a booth's or a
+    session's), the core only stores and delivers it (:mod:`fair.chat`)."""
+
+    __tablename__ = "chat_messages"
+    # a message re-renders only the pages showing its channel (fair.changes)
+    __table_args__ = row_scoped("channel")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(80), index=True)
+    author_name: Mapped[str] = mapped_column(String(80))
+    body: Mapped[str] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Set by the server from the logged-in account, never from what was typed.
+    team: Mapped[bool] = mapped_column(default=False, server_default=false())

@@ -11,7 +11,6 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from booths.editor import upload_errors
 from fair.app_services import app_services
 from fair.auth import require_user
 from fair.errors import HTTPError
@@ -19,6 +18,7 @@ from fair.legal import legal_bodies, save_legal_page
 from fair.models import Role
 from fair.storage import Storage
 from fair.storage.http import range_response
+from fair.upload_receiving import upload_errors
 from fair.uploads import UnsupportedFileType, checked_stream, stream_upload_form
 from fair.web import check_csrf, current_user
 

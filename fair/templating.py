@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -84,11 +85,7 @@ LABELS = {
     "failed": N_("fehlgeschlagen"),
 }
 
-PACKAGE_TEMPLATE_DIRS = [
-    Path(__file__).with_name("templates"),
-    Path(__file__).resolve().parent.parent / "booths" / "templates",
-    Path(__file__).resolve().parent.parent / "sessions" / "templates",
-]
+CORE_TEMPLATES = Path(__file__).with_name("templates")
 
 
 def _branding(request: Request) -> Branding:
@@ -104,10 +101,12 @@ def _filesize(context: jinja2.runtime.Context, num_bytes: int | None) -> str:
 
 
 class Templates:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, package_dirs: Sequence[Path] = ()) -> None:
+        """``package_dirs``: the domains' template folders, given by the app factory (their
+        names start with the package, ``booths/…``); the core's own are found first."""
         self.settings = settings
         self.env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader([str(p) for p in PACKAGE_TEMPLATE_DIRS]),
+            loader=jinja2.FileSystemLoader([str(p) for p in (CORE_TEMPLATES, *package_dirs)]),
             autoescape=jinja2.select_autoescape(
                 ["html", "xml"], disabled_extensions=["txt"], default=True
             ),

@@ -16,7 +16,7 @@ from starlette.websockets import WebSocket
 
 from fair.app_services import app_services
 from fair.auth import CurrentUser
-from fair.errors import HTTPError
+from fair.errors import HTTPError, bad_request
 from fair.middleware import BodyTooLarge
 
 CSRF_SESSION_KEY = "csrf"
@@ -72,6 +72,17 @@ def form_text(
     if len(value) > max_length:
         raise HTTPError(400, f"{name}: höchstens {max_length} Zeichen", field=name)
     return value
+
+
+def clean_text(value: str, field: str, max_length: int) -> str:
+    """Text a visitor typed outside a form (a chat message, a question, a name): stripped,
+    control characters dropped (newlines kept), a length enforced; 400 names the field."""
+    text = "".join(ch for ch in value if ch in "\n\t" or ch.isprintable()).strip()
+    if not text:
+        raise bad_request(field, "Pflichtfeld")
+    if len(text) > max_length:
+        raise bad_request(field, f"höchstens {max_length} Zeichen")
+    return text
 
 
 def form_int(

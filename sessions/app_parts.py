@@ -16,11 +16,9 @@ from sessions.qa import PostingLimit
 
 @dataclass
 class ProgrammeParts:
-    """The presence announcer (who is watching), the question announcer (tells a talk's
-    page that its Q&A changed), the per-visitor question limit and the recordings' view
-    counts (written in batches)."""
+    """The question announcer (tells a talk's page that its Q&A changed), the per-visitor
+    question limit and the recordings' view counts (written in batches)."""
 
-    presence_announcer: Announcer
     question_announcer: Announcer
     question_limit: PostingLimit
     recording_views: RecordingViews

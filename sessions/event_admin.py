@@ -17,15 +17,14 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from booths.editor import forget_upload, receive_upload
 from booths.queries import all_organisations
-from booths.services import LOGO_TYPES
 from booths.views import serve_logo
 from fair.app_services import app_services
 from fair.auth import CurrentUser, require_user
 from fair.errors import HTTPError
 from fair.ids import MAX_ID, parse_id, path_id
 from fair.models import OrganisationKind, Role
+from fair.upload_receiving import LOGO_TYPES, forget_upload, receive_upload
 from fair.web import current_user, form_text, read_form, render
 from sessions import event_setup as setup
 from sessions.queries import list_stages, list_topics

@@ -9,8 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fair.errors import not_found
 from fair.ordering import Direction, move
+from fair.web import clean_text
 from sessions.models import FaqEntry
-from sessions.qa import MAX_ANSWER, MAX_QUESTION, clean_text
+from sessions.qa import MAX_ANSWER, MAX_QUESTION
 
 
 async def _entry(db: AsyncSession, entry_id: int) -> FaqEntry:

@@ -32,6 +32,7 @@ from fair.image_sets import (
 from fair.images import ImageKind
 from fair.models import EventDay, Role
 from fair.storage import Storage
+from fair.upload_receiving import LOGO_TYPES, forget_upload, receive_upload
 from fair.web import current_user
 
 HOST_MARK = ImageKind("host-mark", (48, 96, 192), "png")
@@ -69,9 +70,6 @@ async def replace_host_mark(
 
 async def mark_upload(request: Request) -> Response:
     """POST under /organiser (``fair.app.UPLOAD_PATHS`` gives it the upload limit)."""
-    from booths.editor import forget_upload, receive_upload
-    from booths.services import LOGO_TYPES
-
     require_user(current_user(request), Role.organiser)
     async with app_services(request).db.session() as db:
         day = await _day(db, request.path_params["day_id"])  # 404 before reading the body

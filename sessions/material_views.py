@@ -13,12 +13,12 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from booths.analytics import fair_today
-from booths.editor import forget_upload, receive_upload
 from fair.app_services import app_services
 from fair.downloads import counts_as_download, send_stored_file
 from fair.errors import not_found
 from fair.ids import path_id
 from fair.ordering import parse_direction
+from fair.upload_receiving import forget_upload, receive_upload
 from fair.web import current_user, form_text, read_form, render
 from sessions import materials as rules
 

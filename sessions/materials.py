@@ -1,7 +1,7 @@
 """A talk's own slides and files: who may change them, and every change.
 
 Uploads travel the same way as booth materials (streamed, type checked by content:
-:func:`booths.editor.receive_upload`, :func:`booths.services.store_upload`); this module
+:func:`fair.upload_receiving.receive_upload`); this module
 holds the rules once the file is stored. Speakers of the talk and organisers edit;
 everyone who may see the talk downloads. Every write rebuilds the programme search
 index in the same transaction, because a talk is also found by its material titles.
@@ -15,10 +15,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booths.analytics import add_counts
-from booths.services import StoredUpload, kind_for_type
+from booths.services import kind_for_type
 from fair.auth import CurrentUser, require_user
 from fair.errors import HTTPError, bad_request, not_found
 from fair.ordering import Direction, move
+from fair.upload_receiving import StoredUpload
 from sessions.models import ProgrammeSession, SessionMaterial, SessionMaterialDownloads
 from sessions.search import rebuild_programme_index
 from sessions.team import is_session_team

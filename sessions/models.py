@@ -19,7 +19,6 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
-    false,
     select,
     true,
 )
@@ -30,6 +29,7 @@ if TYPE_CHECKING:
 
 from booths.models import Booth, MaterialKind
 from fair import drafts, series_scope
+from fair.changes import row_scoped, unshown_table
 from fair.db import Base, utcnow
 from fair.models import EventDay, Organisation, Topic, User
 
@@ -163,6 +163,8 @@ class ProgrammeSession(Base):
 
 class Question(Base):
     __tablename__ = "questions"
+    # a question re-renders only its talk's pages (fair.changes)
+    __table_args__ = row_scoped("session_id")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(
@@ -181,23 +183,11 @@ class QuestionVote(Base):
     """One upvote per question and voter; the voter key is a random browser token."""
 
     __tablename__ = "question_votes"
-    __table_args__ = (UniqueConstraint("question_id", "voter_key"),)
+    __table_args__ = (UniqueConstraint("question_id", "voter_key"), row_scoped())
 
     id: Mapped[int] = mapped_column(primary_key=True)
     question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"))
     voter_key: Mapped[str] = mapped_column(String(64))
-
-
-class ChatMessage(Base):
-    __tablename__ = "chat_messages"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    channel: Mapped[str] = mapped_column(String(80), index=True)
-    author_name: Mapped[str] = mapped_column(String(80))
-    body: Mapped[str] = mapped_column(String(1000))
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    # Set by the server from the logged-in account, never from what was typed.
-    team: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class FaqEntry(Base):
@@ -385,7 +375,8 @@ class SessionMaterialDownloads(Base):
     """Downloads per session material and day, like a booth's; no visitor identity."""
 
     __tablename__ = "session_material_downloads"
-    __table_args__ = (UniqueConstraint("material_id", "day"),)
+    # only the speakers' (uncached) list shows download counts
+    __table_args__ = (UniqueConstraint("material_id", "day"), unshown_table())
 
     id: Mapped[int] = mapped_column(primary_key=True)
     material_id: Mapped[int] = mapped_column(ForeignKey("session_materials.id", ondelete="CASCADE"))

@@ -22,6 +22,7 @@ from starlette.responses import RedirectResponse, Response
 from booths.models import Booth
 from fair import audit
 from fair.app_services import app_services
+from fair.archive_mode import archive_active, set_archive_mode
 from fair.auth import CurrentUser, require_user
 from fair.errors import HTTPError
 from fair.form_errors import field_errors
@@ -31,7 +32,6 @@ from fair.models import Role
 from fair.ordering import parse_direction
 from fair.web import check_csrf, current_user, form_int, form_text, language, read_form, render
 from sessions import qa
-from sessions.archive_mode import archive_active, set_archive_mode
 from sessions.faq_admin import edit_faq, move_faq
 from sessions.importers import MAX_SCHEDULE_BYTES, import_schedule
 from sessions.models import ProgrammeSession, SessionKind

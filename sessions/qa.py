@@ -25,6 +25,7 @@ from fair.models import Role
 from fair.ratelimit import SlidingWindowLimit
 from fair.realtime.announce import Announcer
 from fair.realtime.hub import Hub
+from fair.web import clean_text
 from sessions.models import (
     FaqEntry,
     ProgrammeSession,
@@ -60,16 +61,6 @@ def session_channel(session_id: int) -> str:
 
 # Every session's stage state (live, ended), for the pages listing many: home, programme.
 PROGRAMME_CHANNEL = "programme"
-
-
-def clean_text(value: str, field: str, max_length: int) -> str:
-    """Strip, drop control characters (newlines kept), enforce a length; 400 names the field."""
-    text = "".join(ch for ch in value if ch in "\n\t" or ch.isprintable()).strip()
-    if not text:
-        raise bad_request(field, "Pflichtfeld")
-    if len(text) > max_length:
-        raise bad_request(field, f"höchstens {max_length} Zeichen")
-    return text
 
 
 def ordered(questions: list[Question]) -> list[Question]:

@@ -17,14 +17,13 @@ from pathlib import Path
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from booths.editor import upload_errors
-from booths.services import store_upload
 from fair.app_services import app_services
 from fair.auth import require_user
 from fair.errors import HTTPError
 from fair.ids import parse_id, path_id
 from fair.models import Role
 from fair.storage import Storage
+from fair.upload_receiving import store_upload, upload_errors
 from fair.uploads import stream_upload_form
 from fair.web import check_csrf, current_user, read_form, wants_json
 from sessions.demo_media import poster_frame, probe_duration

@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from booths.models import ContactRequest
 from fair.formatting import local_to_utc
-from fair.models import EventDay, Role, User
-from sessions.models import ChatMessage, Question
+from fair.models import ChatMessage, EventDay, Role, User
+from sessions.models import Question
 
 ANONYMOUS = "–"  # what a question's author name becomes
 

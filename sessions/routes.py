@@ -20,7 +20,6 @@ from sessions import (
     views,
 )
 from sessions.app_parts import ProgrammeParts
-from sessions.chat import presence_announcer
 from sessions.library import RecordingViews
 from sessions.qa import PostingLimit, questions_announcer
 from sessions.search import ensure_programme_index
@@ -87,7 +86,6 @@ routes: list[BaseRoute] = [
     Route("/api/recordings", api.recordings),
     Route("/api/openapi.json", api.openapi),
     WebSocketRoute("/ws/sessions/{session_id}", sockets.session_socket),
-    WebSocketRoute("/ws/booths/{slug}", sockets.booth_socket),
     WebSocketRoute("/ws/programme", sockets.programme_socket),
     *event_admin.routes,
     *host_marks.routes,
@@ -95,9 +93,9 @@ routes: list[BaseRoute] = [
 
 
 def register_app_hooks(app: Starlette) -> None:
-    """Start-up and shutdown work of the programme: the presence and Q&A announcers."""
+    """Start-up and shutdown work of the programme: the Q&A announcer, the recordings'
+    view counts, the audit trail's retention, the programme's search index."""
     parts = ProgrammeParts(
-        presence_announcer=presence_announcer(app_services(app).hub),
         question_announcer=questions_announcer(app_services(app).hub, app_services(app).db),
         question_limit=PostingLimit(),
         recording_views=RecordingViews(app_services(app).db),
@@ -105,7 +103,6 @@ def register_app_hooks(app: Starlette) -> None:
     app_services(app).add_part(parts)
 
     async def close_announcers(app: Starlette) -> None:
-        await parts.presence_announcer.close()
         await parts.question_announcer.close()
 
     app_services(app).shutdown_hooks.append(close_announcers)

@@ -12,6 +12,8 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from booths.models import NO_BOOTHS, booth_tags
 from fair.app_services import app_services
+from fair.archive_mode import is_archived, midnight_after
+from fair.chat import recent_messages
 from fair.errors import HTTPError
 from fair.formatting import to_local
 from fair.ids import parse_id, path_id, query_id
@@ -28,8 +30,6 @@ from fair.web import (
 )
 from sessions import qa
 from sessions.app_parts import programme_parts
-from sessions.archive_mode import is_archived, midnight_after
-from sessions.chat import recent_messages
 from sessions.exporters import Schedule, exporter_for
 from sessions.library import MOST_WATCHED_REFRESH, LibraryFilter, library_recordings
 from sessions.live.app_parts import live_parts

@@ -16,7 +16,6 @@ from starlette.applications import Starlette
 from starlette.requests import HTTPConnection
 
 from fair.app_services import app_services
-from fair.ratelimit import SlidingWindowLimit
 from sessions.compositions import Compositions
 from sessions.live.archive import RecordingArchive
 from sessions.live.config import LiveConfig
@@ -29,11 +28,11 @@ from sessions.live.talk_state import pause_interrupted
 @dataclass
 class LiveParts:
     """The supervised media engine, the spool archive (live HLS and the recordings), the
-    per-client limit on WebRTC offers, the panel compositions and the HLS audience."""
+    panel compositions and the HLS audience (the limit on WebRTC offers is the core's,
+    :mod:`fair.rtc.signalling`, shared with the booths' call relay)."""
 
     engine: LiveEngine
     archive: RecordingArchive
-    offer_limit: SlidingWindowLimit
     compositions: Compositions
     hls_audience: HlsAudience
 
@@ -64,11 +63,6 @@ def register_live_hooks(app: Starlette) -> None:
             on_worker_lost=worker_lost,
         ),
         archive=archive,
-        offer_limit=SlidingWindowLimit(
-            settings.live_offers_per_minute,
-            60,
-            "Zu viele Verbindungsversuche. Bitte warten Sie eine Minute.",
-        ),
         compositions=Compositions(services.db, services.storage),
         hls_audience=HlsAudience(),
     )

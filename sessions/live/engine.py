@@ -23,8 +23,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from fair.rtc.errors import LiveError
 from sessions.live.config import LiveConfig
-from sessions.live.errors import LiveError
 from sessions.live.ice import allow_loopback_candidates
 from sessions.live.internals import missing_private_api
 from sessions.live.registry import LiveRegistry

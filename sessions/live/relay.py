@@ -26,8 +26,9 @@ from typing import Any
 
 from aiortc import RTCPeerConnection, RTCSessionDescription
 
+from fair.rtc.errors import LiveError
+
 from .config import LiveConfig
-from .errors import LiveError
 from .frames import EncodedFrame, Subscriber
 from .ice import allow_loopback_candidates
 from .medialoop import HELPER_NICE_INCREMENT, lower_own_priority
@@ -215,7 +216,7 @@ class RelayedFeed:
 
 async def _serve(fd: int, config: LiveConfig) -> None:
     """Helper main loop: frames in, viewers' offers answered, keyframe requests out."""
-    from .stage import rtc_configuration
+    from fair.rtc.config import rtc_configuration
 
     sock = socket.socket(fileno=fd)
     reader, writer = await asyncio.open_unix_connection(sock=sock, limit=STREAM_LIMIT)

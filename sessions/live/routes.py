@@ -9,7 +9,6 @@ SDP is read, so a refused publisher never gets media flowing.
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 
@@ -24,11 +23,11 @@ from fair.auth import CurrentUser, require_user
 from fair.errors import HTTPError
 from fair.ids import path_id
 from fair.models import Role
+from fair.rtc.signalling import check_offer_rate, read_offer
 from fair.storage import range_response
-from fair.web import check_csrf, current_user, read_form, render, wants_json
+from fair.web import current_user, read_form, render, wants_json
 from sessions.go_live import go_live_refusal
 from sessions.live.app_parts import live_parts
-from sessions.live.errors import LiveError
 from sessions.live.hls_views import hls_file, hls_url
 from sessions.live.talk_state import store_live_state
 from sessions.live_marks import spanned_sessions
@@ -39,7 +38,6 @@ from sessions.states import Phase, phase_of
 from sessions.team import is_session_team
 
 logger = logging.getLogger(__name__)
-MAX_SIGNAL_BYTES = 128 * 1024
 
 
 async def may_publish(
@@ -67,30 +65,6 @@ async def _require_publisher(request: Request) -> ProgrammeSession:
         if not await may_publish(db, user, session):
             raise HTTPError(403, "Nur die Mitwirkenden dieses Programmpunkts dürfen senden.")
     return session
-
-
-async def _read_offer(request: Request) -> tuple[str, str]:
-    """The JSON offer ``{"sdp": ..., "type": "offer"}``; anything else is a clear 4xx."""
-    check_csrf(request, None)
-    body = await request.body()
-    if len(body) > MAX_SIGNAL_BYTES:
-        raise HTTPError(413, f"sdp: höchstens {MAX_SIGNAL_BYTES} Bytes")
-    try:
-        payload = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise HTTPError(400, "Anfrage ist kein gültiges JSON.") from exc
-    if not isinstance(payload, dict):
-        raise HTTPError(400, "Anfrage muss ein JSON-Objekt sein.")
-    sdp, kind = payload.get("sdp"), payload.get("type")
-    if not isinstance(sdp, str) or not sdp:
-        raise HTTPError(400, "sdp: fehlt", field="sdp")
-    if kind != "offer":
-        raise HTTPError(400, "type: muss 'offer' sein", field="type")
-    return sdp, kind
-
-
-def _rate_limit(request: Request) -> None:
-    live_parts(request).offer_limit.check(request.client.host if request.client else "unknown")
 
 
 def _record(request: Request, session: ProgrammeSession) -> bool:
@@ -186,8 +160,8 @@ async def publish(request: Request) -> Response:
     )
     if refusal is not None:
         raise HTTPError(409, refusal)
-    _rate_limit(request)
-    sdp, kind = await _read_offer(request)
+    check_offer_rate(request)
+    sdp, kind = await read_offer(request)
     source = request.query_params.get("source", "camera")
     if source not in ("camera", "screen"):
         raise HTTPError(400, "source: camera oder screen", field="source")
@@ -204,8 +178,8 @@ async def watch(request: Request) -> Response:
     session = await _load_session(request)
     if _is_over(request, session):
         raise HTTPError(409, "Dieser Programmpunkt ist beendet; die Aufzeichnung folgt.")
-    _rate_limit(request)
-    sdp, kind = await _read_offer(request)
+    check_offer_rate(request)
+    sdp, kind = await read_offer(request)
     engine = await live_parts(request).engine.get()
     info = await engine.describe(str(session.id))
     settings = app_services(request).settings
@@ -321,10 +295,3 @@ routes: list[BaseRoute] = [
         methods=["POST"],
     ),
 ]
-
-
-async def live_error_response(request: Request, exc: Exception) -> Response:
-    """The engine's refusals (bad SDP, ended stage, worker gone) as JSON errors."""
-    assert isinstance(exc, LiveError)
-    headers = {"Retry-After": "2"} if exc.status_code == 503 else None
-    return JSONResponse({"error": exc.message}, status_code=exc.status_code, headers=headers)

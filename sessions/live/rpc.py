@@ -18,7 +18,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from .errors import LiveError
+from fair.rtc.errors import LiveError
 
 logger = logging.getLogger(__name__)
 Message = dict[str, Any]

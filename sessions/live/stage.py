@@ -26,25 +26,20 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from aiortc import (
-    MediaStreamTrack,
-    RTCBundlePolicy,
-    RTCConfiguration,
-    RTCIceServer,
-    RTCPeerConnection,
-    RTCSessionDescription,
-)
+from aiortc import MediaStreamTrack, RTCPeerConnection, RTCSessionDescription
+
+from fair.rtc.config import rtc_configuration
+from fair.rtc.errors import LiveError
+from fair.rtc.sdp import check_offer, with_start_bitrate
 
 from .audio_pipeline import AudioPipeline
 from .config import LiveConfig
-from .errors import LiveError
 from .frames import StageClock
 from .media import Pipeline
 from .medialoop import media_loop, on_media_loop
 from .recorder import LOW_VARIANT_DIR, SlotRecorder, safe_name
 from .relay import FanoutProcess, RelayFeed
 from .renditions import LOW_RENDITION
-from .sdp import check_offer, with_start_bitrate
 from .video_pipeline import VideoPipeline
 from .viewers import answer_viewer
 
@@ -71,25 +66,6 @@ def stage_description(
         "max_seats": max_seats,
         "viewers": viewers,
     }
-
-
-def rtc_configuration(ice_servers: list[dict[str, Any]]) -> RTCConfiguration:
-    """Build aiortc's configuration from settings; an empty list means host candidates only.
-
-    Never falls back to a public STUN server: aiortc's default would contact Google.
-    ``max-bundle``: aiortc's default "balanced" policy leaves the second audio or video
-    m-line of a BUNDLE group on a transport it then discards, so a panel viewer's second
-    seat would stay silent.
-    """
-    servers = [
-        RTCIceServer(
-            urls=server["urls"],
-            username=server.get("username"),
-            credential=server.get("credential"),
-        )
-        for server in ice_servers
-    ]
-    return RTCConfiguration(iceServers=servers, bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
 
 
 class _Seat:

@@ -18,9 +18,10 @@ from aiortc import (
 )
 from aiortc.mediastreams import MediaStreamError
 
+from fair.rtc.errors import LiveError
+from fair.rtc.sdp import check_offer
+
 from . import fanout
-from .errors import LiveError
-from .sdp import check_offer
 
 FeedFor = Callable[[int, str], fanout.Feed]
 

@@ -24,8 +24,9 @@ from typing import Any
 
 from aiortc import RTCSessionDescription
 
+from fair.rtc.errors import LiveError
+
 from .config import LiveConfig
-from .errors import LiveError
 from .ice import allow_loopback_candidates
 from .registry import LiveRegistry
 from .rpc import Message, PendingCalls, answer_request

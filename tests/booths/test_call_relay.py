@@ -15,7 +15,7 @@ from aiortc.mediastreams import MediaStreamTrack
 from booths.call_relay import LAYOUT_SIZE, CallRelays, RelayRoom
 from fair.db import utcnow
 from fair.errors import HTTPError
-from sessions.live.stage import rtc_configuration
+from fair.rtc.config import rtc_configuration
 from sessions.live.synthetic import SyntheticVideoTrack, ToneAudioTrack, read_stamp
 from tests.support.live_helpers import allow_loopback, wait_for
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 import httpx
 from starlette.applications import Starlette
 
+from booths.channels import booth_channel
 from fair.app_services import app_services
-from sessions.chat import booth_channel, post_chat
+from fair.chat import post_chat
 from tests.support.app import csrf_of, login
 from tests.support.booth_helpers import KRZ, OTHER, OWN, client_of
 

@@ -3,9 +3,9 @@ package; only the wiring modules (the app factory, the CLI, the migration enviro
 bring the packages together. Between the domains, ``sessions`` builds on ``booths``
 (programme items link to booths), never the other way round.
 
-The modules listed as not yet moved are the work left of issue #12; the test fails when
-a module not listed starts importing the wrong way, and when a listed one stops (so the
-list only shrinks).
+What one domain shows in another's pages is joined in the app factory (the booth page's
+"Im Programm" section, :mod:`booths.page_sections`); what both use lives in the core
+(uploads, chat, archive mode, WebRTC helpers in :mod:`fair.rtc`).
 """
 
 from __future__ import annotations
@@ -18,19 +18,6 @@ from tests.support.paths import REPO_ROOT
 ROOT = REPO_ROOT
 
 WIRING = {"fair/app.py", "fair/cli.py", "fair/migrations/env.py"}
-
-# Core modules that still import a domain (#12): the event's pictures and the sign-language
-# video reuse the hall's upload helpers (booths.editor), which should move into fair.uploads.
-CORE_NOT_YET_MOVED = {"fair/branding_views.py", "fair/sign_language.py"}
-
-# booths modules that still use the programme's chat, archive mode and programme queries
-# or the live engine (the call relay); to move behind core mechanisms (#12).
-BOOTHS_NOT_YET_MOVED = {
-    "booths/call_relay.py",
-    "booths/call_relay_views.py",
-    "booths/unread.py",
-    "booths/views.py",
-}
 
 
 def _imported_packages(path: Path) -> set[str]:
@@ -55,11 +42,11 @@ def _modules_importing(package: str, wanted: set[str]) -> set[str]:
 
 def test_core_imports_no_domain_outside_the_wiring_modules() -> None:
     offenders = _modules_importing("fair", {"booths", "sessions"}) - WIRING
-    assert offenders == CORE_NOT_YET_MOVED
+    assert offenders == set()
 
 
 def test_booths_do_not_import_sessions() -> None:
-    assert _modules_importing("booths", {"sessions"}) == BOOTHS_NOT_YET_MOVED
+    assert _modules_importing("booths", {"sessions"}) == set()
 
 
 def test_the_checks_see_imports() -> None:

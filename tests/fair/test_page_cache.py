@@ -13,10 +13,11 @@ import httpx
 from sqlalchemy import select
 from starlette.applications import Starlette
 
+from booths.channels import booth_channel
 from fair.app_services import app_services
+from fair.chat import post_chat
 from fair.pagecache import TOKEN_PLACEHOLDER, PageCache
 from fair.querycount import counting_queries
-from sessions.chat import booth_channel, post_chat
 from tests.support.app import csrf_of, login, make_client, make_settings, running_app
 from tests.support.booth_helpers import KRZ, OTHER, OWN
 

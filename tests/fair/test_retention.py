@@ -9,8 +9,8 @@ from starlette.applications import Starlette
 
 from booths.models import Booth, ContactRequest
 from fair.app_services import app_services
-from fair.models import Role, User
-from sessions.models import ChatMessage, ProgrammeSession, Question
+from fair.models import ChatMessage, Role, User
+from sessions.models import ProgrammeSession, Question
 from sessions.retention import ANONYMOUS, run_retention
 
 TZ = "Europe/Berlin"

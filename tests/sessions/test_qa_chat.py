@@ -258,9 +258,9 @@ async def test_booth_chat_is_read_only_in_archive_mode(
     one else and is not stored; the socket stays open (reading and presence go on)."""
     from sqlalchemy import func, select
 
+    from booths.channels import booth_channel
     from fair.db import create_engine
-    from sessions.chat import booth_channel
-    from sessions.models import ChatMessage
+    from fair.models import ChatMessage
 
     with serving_app(demo_database_url, tmp_path, today="2026-12-10T12:00") as archived:
         async with http_to(archived) as http:
@@ -389,8 +389,9 @@ async def test_booth_chat_partial_renders(demo_app: Any) -> None:
     """The box a booth page includes: channel URL, labelled inputs, history as text."""
     from starlette.requests import Request
 
+    from booths.channels import booth_channel
     from booths.models import Booth
-    from sessions.chat import booth_channel, post_chat, recent_messages
+    from fair.chat import post_chat, recent_messages
 
     async with app_services(demo_app).db.session() as db:
         from sqlalchemy import select
@@ -402,7 +403,7 @@ async def test_booth_chat_partial_renders(demo_app: Any) -> None:
         messages = await recent_messages(db, booth_channel(booth.slug))
     scope = {"type": "http", "session": {}, "headers": [], "query_string": b"", "path": "/"}
     html = app_services(demo_app).templates.render(
-        Request(scope), "sessions/_booth_chat.html", {"booth": booth, "booth_messages": messages}
+        Request(scope), "booths/_chat.html", {"booth": booth, "booth_messages": messages}
     )
     assert f'data-channel-url="/ws/booths/{booth.slug}"' in html
     assert '<label for="chat-text">' in html

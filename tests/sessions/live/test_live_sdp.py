@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sessions.live import LiveError
-from sessions.live.sdp import MAX_SDP_BYTES, check_offer, with_start_bitrate
+from fair.rtc.errors import LiveError
+from fair.rtc.sdp import MAX_SDP_BYTES, check_offer, with_start_bitrate
 
 OFFER = (
     "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0 1\r\n"

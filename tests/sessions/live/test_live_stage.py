@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from sessions.live import LiveError, LiveRegistry, LiveStage
+from fair.rtc.errors import LiveError
+from sessions.live import LiveRegistry, LiveStage
 from sessions.live.config import LiveConfig
 from tests.support.live_helpers import Publisher, allow_loopback, viewer, wait_for
 from tests.support.loadgen import ViewerProcess

@@ -8,7 +8,7 @@ from pathlib import Path
 import av
 import pytest
 
-from sessions.live import LiveError
+from fair.rtc.errors import LiveError
 from sessions.live.config import LiveConfig
 from sessions.live.worker import LiveWorker
 from tests.support.live_helpers import Publisher, allow_loopback, wait_for

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from fair.rtc.errors import LiveError
 from sessions.live.config import LiveConfig
-from sessions.live.errors import LiveError
 from sessions.live.registry import LiveRegistry
 from sessions.live.rpc import Message, PendingCalls, answer_request
 

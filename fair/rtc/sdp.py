@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from aiortc import sdp as aiortc_sdp
 
-from .errors import LiveError
+from fair.rtc.errors import LiveError
 
 MAX_SDP_BYTES = 64 * 1024
 

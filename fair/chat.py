@@ -1,5 +1,7 @@
-"""Chat per session (channel ``session:{id}``) and per booth (``booth:{slug}``), and the
-presence count ("people watching now") announced on those channels.
+"""Chat channels and the presence count ("people watching now") announced on them: the
+mechanism booth chats and session chats share. Each domain names its channels (a booth's
+``booth:{slug}`` in :mod:`booths.channels`, a session's ``session:{id}`` in
+:mod:`sessions.qa`) and serves them on its own WebSocket route.
 
 Messages are stored (the page shows the recent history) and then published through the
 hub, so every app instance delivers them. Events on the wire::
@@ -16,12 +18,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from booths.channels import booth_channel as booth_channel  # the programme names it from here
+from fair.models import ChatMessage
 from fair.realtime.announce import Announcer
 from fair.realtime.hub import Hub
-from sessions.models import ChatMessage
-from sessions.qa import MAX_NAME, clean_text
+from fair.web import clean_text
 
+MAX_NAME = 80  # the author column's length
 MAX_CHAT = 500
 HISTORY = 50
 

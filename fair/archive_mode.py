@@ -3,6 +3,8 @@
 After the last event day (or when an organiser switches it on) the home page becomes the
 archive landing (recordings by day, most watched, FAQ, the hall), booth chats are
 read-only with a note, and contact requests keep working, answered later by e-mail.
+The switch belongs to the event series (:class:`fair.models.EventSeries`), so the check
+is the core's; the hall and the programme each decide what it changes on their pages.
 """
 
 from __future__ import annotations

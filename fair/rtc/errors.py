@@ -1,14 +1,17 @@
-"""The one exception the live engine raises at its callers.
+"""The one exception the WebRTC side raises at its callers (the live engine, the SDP
+checks the appointment call relay shares).
 
 The HTTP layer maps :class:`LiveError` to a response with ``status_code`` and ``message``
-without knowing anything about WebRTC; everything else escaping the engine is a bug.
+(:func:`fair.rtc.signalling.live_error_response`) without knowing anything about WebRTC;
+everything else escaping the engine is a bug.
 """
 
 from __future__ import annotations
 
 
 class LiveError(Exception):
-    """A request the live stage refuses; ``status_code`` is the HTTP status to answer with.
+    """A request the live stage (or a check it shares) refuses; ``status_code`` is the
+    HTTP status to answer with.
 
     Raised before any state changes, so a refused offer never disturbs the running
     session, its viewers or its recording.
