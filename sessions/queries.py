@@ -82,7 +82,7 @@ async def get_session(db: AsyncSession, session_id: int) -> ProgrammeSession:
         session_query()
         .where(ProgrammeSession.id == session_id)
         .options(
-            # the talk's slides and materials are its booths' (_talk_materials.html)
+            # the talk's slides and materials are its booths' (_session_materials.html)
             joinedload(ProgrammeSession.booths)
             .joinedload(Booth.materials)
             .joinedload(Material.current_version),

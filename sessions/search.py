@@ -29,7 +29,7 @@ from sessions.models import (
     Speaker,
 )
 
-KINDS = ("talk", "speaker", "cue")
+KINDS = ("session", "speaker", "cue")
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ async def documents(db: AsyncSession) -> list[Document]:
     ).all()
     docs = [
         Document(
-            "talk",
+            "session",
             s.id,
             0.0,
             s.title,

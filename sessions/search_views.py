@@ -86,12 +86,12 @@ async def search_page(request: Request) -> Response:
             if booth_ids:
                 booths = await list_booths(db, HallFilter(booth_ids=booth_ids))
             hits = await search_programme(db, q)
-            talk_ids = _ids(hits, "talk")
-            if talk_ids:
+            session_ids = _ids(hits, "session")
+            if session_ids:
                 found = await all_sessions(
-                    db, session_query().where(ProgrammeSession.id.in_(talk_ids))
+                    db, session_query().where(ProgrammeSession.id.in_(session_ids))
                 )
-                order = {sid: i for i, sid in enumerate(talk_ids)}
+                order = {sid: i for i, sid in enumerate(session_ids)}
                 talks = sorted(found, key=lambda s: order[s.id])
             speaker_ids = _ids(hits, "speaker")
             if speaker_ids:

@@ -22,7 +22,7 @@ from sessions.live.config import LiveConfig
 from sessions.live.engine import LiveEngine
 from sessions.live.hls_audience import HlsAudience
 from sessions.live.ice import allow_loopback_candidates
-from sessions.live.talk_state import pause_interrupted
+from sessions.live.session_state import pause_interrupted
 
 
 @dataclass

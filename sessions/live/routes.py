@@ -29,7 +29,7 @@ from fair.web import current_user, read_form, render, wants_json
 from sessions.go_live import go_live_refusal
 from sessions.live.app_parts import live_parts
 from sessions.live.hls_views import hls_file, hls_url
-from sessions.live.talk_state import store_live_state
+from sessions.live.session_state import store_live_state
 from sessions.live_marks import spanned_sessions
 from sessions.models import LiveState, ProgrammeSession, Recording
 from sessions.queries import get_session

@@ -1,7 +1,7 @@
 // Chat and presence over the page's channel (see channel.js). Messages are rendered as
 // text, never as HTML.
 import { helloField, on, send } from "./channel.js";
-import { onTalkEnded, replaceWithNote } from "./talk-end.js";
+import { onSessionEnded, replaceWithNote } from "./session-end.js";
 import { setText } from "./a11y.js";
 
 const log = document.querySelector("[data-chat-log]");
@@ -66,7 +66,7 @@ if (log && form) {
   // have no closing note, so their chat is not affected).
   const closedNote = form.parentElement.querySelector("[data-chat-closed]");
   if (closedNote) {
-    onTalkEnded(() => {
+    onSessionEnded(() => {
       closed = true;
       replaceWithNote(form, closedNote);
     });

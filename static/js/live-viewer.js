@@ -84,7 +84,7 @@ class LivePlayer {
       this.warnRecording(info.recording_trouble === "spool_full");
       this.hlsUrl = info.hls_url || null;
       if (info.state === "ended") {
-        document.dispatchEvent(new CustomEvent("fair:talk-ended")); // Q&A and chat close
+        document.dispatchEvent(new CustomEvent("fair:session-ended")); // Q&A and chat close
         if (this.mode === "hls") return; // the playlist became the recording: keep playing
         this.stop();
         return;

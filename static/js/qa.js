@@ -2,7 +2,7 @@
 // "questions" carry the whole public list in order). Without JavaScript the forms post and
 // the page reloads; with it they post in the background and the list updates live.
 import { on } from "./channel.js";
-import { announce as announceEnd, onTalkEnded, replaceWithNote } from "./talk-end.js";
+import { announce as announceEnd, onSessionEnded, replaceWithNote } from "./session-end.js";
 import { holdsFocus, moveFocus, setText } from "./a11y.js";
 
 // The list itself is no live region (re-reading every question on each vote helps no
@@ -164,7 +164,7 @@ if (list && panel) {
   on("questions", (event) => render(event.items));
   // After the end the Q&A is read-only (the server refuses with 409): no form, no votes;
   // the questions, answered ones included, stay.
-  onTalkEnded(() => {
+  onSessionEnded(() => {
     panel.dataset.qaClosed = "1";
     const note = document.querySelector("[data-qa-closed-note]");
     for (const vote of list.querySelectorAll('form[action$="/vote"], [data-vote]')) vote.remove();

@@ -102,7 +102,7 @@ async def test_same_queries_find_the_same_on_sqlite_and_postgresql(
     found = [q for q in QUERIES if on_sqlite[q][0] and on_sqlite[q][1]]
     assert len(found) >= 12, found
     kinds = {kind for _, hits in on_sqlite.values() for kind, _, _ in hits}
-    assert kinds == {"talk", "speaker", "cue"}
+    assert kinds == {"session", "speaker", "cue"}
     assert on_sqlite["Schulanmeldung"] == on_sqlite["Schulanmeldungen"]
     assert on_sqlite["Straße"] == on_sqlite["Strasse"]
     assert on_sqlite["der die das"] == (frozenset(), frozenset())

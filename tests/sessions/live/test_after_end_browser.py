@@ -78,7 +78,7 @@ async def test_an_ended_talk_closes_qa_chat_and_camera_without_reload(
         assert await visitor.evaluate(
             "() => document.activeElement === document.querySelector('[data-qa-closed-note]')"
         ), "focus must move to the note, not to <body>"
-        announcer = visitor.locator("[data-talk-ended-announcer]")
+        announcer = visitor.locator("[data-session-ended-announcer]")
         assert (await announcer.inner_text()).strip() == CLOSED_QA
         assert await announcer.get_attribute("aria-live") == "polite"
         await visitor.wait_for_selector("[data-chat-form]", state="hidden", timeout=15_000)

@@ -1,6 +1,6 @@
-// When the talk of this page ends, told once: by the page's channel (the moderator pressed
+// When the session of this page ends, told once: by the page's channel (the moderator pressed
 // "end": a "session_state" event) or by the live player's status poll (the planned end
-// passed; live-viewer.js dispatches "fair:talk-ended"). qa.js and chat.js close their forms.
+// passed; live-viewer.js dispatches "fair:session-ended"). qa.js and chat.js close their forms.
 import { on } from "./channel.js";
 
 const OVER = new Set(["ended", "cancelled"]);
@@ -13,14 +13,14 @@ function endOnce() {
   for (const handler of handlers) handler();
 }
 
-export function onTalkEnded(handler) {
+export function onSessionEnded(handler) {
   if (ended) {
     handler();
     return;
   }
   if (handlers.length === 0) {
     on("session_state", (event) => OVER.has(event.state) && endOnce());
-    document.addEventListener("fair:talk-ended", endOnce);
+    document.addEventListener("fair:session-ended", endOnce);
   }
   handlers.push(handler);
 }
@@ -37,6 +37,6 @@ export function replaceWithNote(form, note) {
 
 // One polite announcement for the whole page, however many forms closed.
 export function announce(text) {
-  const region = document.querySelector("[data-talk-ended-announcer]");
+  const region = document.querySelector("[data-session-ended-announcer]");
   if (region && !region.textContent) region.textContent = text;
 }

@@ -1,7 +1,7 @@
-"""The talk's live state in the database, announced to every open page of the session.
+"""The session's live state in the database, announced to every open page of the session.
 
 One place for the rule, used by the stage routes (start, publish, end, next) and by the
-engine's supervisor (a talk interrupted by a dead media process is ``paused``, never
+engine's supervisor (a session interrupted by a dead media process is ``paused``, never
 left ``live`` with nobody sending).
 """
 
