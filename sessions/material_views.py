@@ -27,6 +27,14 @@ def _back(session_id: int, anchor: str = "#materials") -> RedirectResponse:
     return RedirectResponse(f"/sessions/{session_id}/materials?saved=1{anchor}", status_code=303)
 
 
+def _material_path(request: Request) -> tuple[int, int]:
+    """The session and material ids of ``/sessions/{session_id}/materials/{material_id}``."""
+    return (
+        path_id(request.path_params, "session_id", "Programmpunkt"),
+        path_id(request.path_params, "material_id", "Material"),
+    )
+
+
 async def manage_page(request: Request) -> Response:
     """``/sessions/{id}/materials``: the talk's files with upload, rename, order, delete."""
     session_id = path_id(request.path_params, "session_id", "Programmpunkt")
@@ -64,8 +72,7 @@ async def upload(request: Request) -> Response:
 
 
 async def rename(request: Request) -> Response:
-    session_id = path_id(request.path_params, "session_id", "Programmpunkt")
-    material_id = path_id(request.path_params, "material_id", "Material")
+    session_id, material_id = _material_path(request)
     form = await read_form(request)
     async with app_services(request).db.session() as db:
         await rules.require_material_editor(db, current_user(request), session_id)
@@ -77,8 +84,7 @@ async def rename(request: Request) -> Response:
 
 
 async def move(request: Request) -> Response:
-    session_id = path_id(request.path_params, "session_id", "Programmpunkt")
-    material_id = path_id(request.path_params, "material_id", "Material")
+    session_id, material_id = _material_path(request)
     form = await read_form(request)
     async with app_services(request).db.session() as db:
         await rules.require_material_editor(db, current_user(request), session_id)
@@ -90,8 +96,7 @@ async def move(request: Request) -> Response:
 
 
 async def delete(request: Request) -> Response:
-    session_id = path_id(request.path_params, "session_id", "Programmpunkt")
-    material_id = path_id(request.path_params, "material_id", "Material")
+    session_id, material_id = _material_path(request)
     await read_form(request)
     async with app_services(request).db.session() as db:
         await rules.require_material_editor(db, current_user(request), session_id)
@@ -105,8 +110,7 @@ async def delete(request: Request) -> Response:
 async def download(request: Request) -> Response:
     """GET ``/sessions/{id}/materials/{mid}/download.{ext}``: the file as an attachment,
     counted once per download like a booth's materials."""
-    session_id = path_id(request.path_params, "session_id", "Programmpunkt")
-    material_id = path_id(request.path_params, "material_id", "Material")
+    session_id, material_id = _material_path(request)
     async with app_services(request).db.session() as db:
         await rules.visible_session(db, session_id)
         material = rules.find_material(await rules.materials_of(db, session_id), material_id)

@@ -214,6 +214,20 @@ def _back(session_id: int, payload: dict[str, Any], request: Request) -> Respons
     return RedirectResponse(f"/sessions/{session_id}#qa", status_code=303)
 
 
+def _announced(session_id: int, payload: dict[str, Any], request: Request) -> Response:
+    """After a change to the questions: every open page of the session hears of it."""
+    programme_parts(request).question_announcer.mark(qa.session_channel(session_id))
+    return _back(session_id, payload, request)
+
+
+def _question_path(request: Request) -> tuple[int, int]:
+    """The session and question ids of ``/sessions/{session_id}/questions/{question_id}``."""
+    return (
+        path_id(request.path_params, "session_id", "Programmpunkt"),
+        path_id(request.path_params, "question_id", "Frage"),
+    )
+
+
 async def post_question(request: Request) -> Response:
     """Works as a plain form POST (redirect) and from qa.js (JSON)."""
     session_id = path_id(request.path_params, "session_id", "Programmpunkt")
@@ -227,13 +241,11 @@ async def post_question(request: Request) -> Response:
         )
         await db.commit()
         payload = {"question": qa.question_dict(question)}
-    programme_parts(request).question_announcer.mark(qa.session_channel(session_id))
-    return _back(session_id, payload, request)
+    return _announced(session_id, payload, request)
 
 
 async def vote(request: Request) -> Response:
-    session_id = path_id(request.path_params, "session_id", "Programmpunkt")
-    question_id = path_id(request.path_params, "question_id", "Frage")
+    session_id, question_id = _question_path(request)
     await read_form(request)
     voter = request.cookies.get(VOTER_COOKIE) or ""
     new_voter = "" if voter else secrets.token_urlsafe(24)
@@ -247,16 +259,14 @@ async def vote(request: Request) -> Response:
         )
         await db.commit()
         payload = {"question": qa.question_dict(question)}
-    programme_parts(request).question_announcer.mark(qa.session_channel(session_id))
-    response = _back(session_id, payload, request)
+    response = _announced(session_id, payload, request)
     if new_voter:
         _set_voter(request, response, new_voter)
     return response
 
 
 async def mark_question(request: Request) -> Response:
-    session_id = path_id(request.path_params, "session_id", "Programmpunkt")
-    question_id = path_id(request.path_params, "question_id", "Frage")
+    session_id, question_id = _question_path(request)
     form = await read_form(request)
     action = form_text(form, "action", max_length=20)
     async with app_services(request).db.session() as db:
@@ -265,13 +275,11 @@ async def mark_question(request: Request) -> Response:
         )
         await db.commit()
         payload = {"question": qa.question_dict(question)}
-    programme_parts(request).question_announcer.mark(qa.session_channel(session_id))
-    return _back(session_id, payload, request)
+    return _announced(session_id, payload, request)
 
 
 async def question_to_faq(request: Request) -> Response:
-    session_id = path_id(request.path_params, "session_id", "Programmpunkt")
-    question_id = path_id(request.path_params, "question_id", "Frage")
+    session_id, question_id = _question_path(request)
     form = await read_form(request)
     answer = form_text(form, "answer", max_length=qa.MAX_ANSWER)
     for_event = form_text(form, "scope", required=False, max_length=10) == "event"
