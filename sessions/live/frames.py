@@ -94,6 +94,23 @@ class Subscriber(Protocol):
         """Send ``frame`` to the viewer now, or drop it; never blocks."""
 
 
+class Subscribers:
+    """The viewers' streams of one feed, for a pipeline and a fan-out helper's feed alike.
+
+    The subclass sets ``self.subscribers = []`` in its constructor."""
+
+    subscribers: list[Subscriber]
+
+    def subscribe(self, subscriber: Subscriber) -> None:
+        """Add a viewer's stream; it gets every frame from the next one on."""
+        self.subscribers.append(subscriber)
+
+    def unsubscribe(self, subscriber: Subscriber) -> None:
+        """Remove a viewer's stream (its peer closed)."""
+        if subscriber in self.subscribers:
+            self.subscribers.remove(subscriber)
+
+
 class StageClock:
     """One monotonic origin per stage: every RTP timestamp and recording pts counts from it."""
 

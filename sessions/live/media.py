@@ -32,13 +32,13 @@ from concurrent.futures import ThreadPoolExecutor
 import av
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
-from .frames import EncodedFrame, StageClock, Subscriber, Target
+from .frames import EncodedFrame, StageClock, Subscriber, Subscribers, Target
 from .recorder import SlotRecorder
 
 logger = logging.getLogger(__name__)
 
 
-class Pipeline:
+class Pipeline(Subscribers):
     """Common part of audio and video: source swapping, subscribers, the encode loop."""
 
     kind = ""
@@ -114,15 +114,6 @@ class Pipeline:
         """Forget ``track`` if it is still the source (its peer dropped)."""
         if self._source is track:
             self._source = None
-
-    def subscribe(self, subscriber: Subscriber) -> None:
-        """Add a viewer's stream; it gets every frame from the next one on."""
-        self.subscribers.append(subscriber)
-
-    def unsubscribe(self, subscriber: Subscriber) -> None:
-        """Remove a viewer's stream (its peer closed)."""
-        if subscriber in self.subscribers:
-            self.subscribers.remove(subscriber)
 
     def request_keyframe(self) -> None:
         """Ask for a keyframe (a viewer joined or sent PLI/FIR); audio ignores it."""

@@ -29,7 +29,7 @@ from aiortc import RTCPeerConnection, RTCSessionDescription
 from fair.rtc.errors import LiveError
 
 from .config import LiveConfig
-from .frames import EncodedFrame, Subscriber
+from .frames import EncodedFrame, Subscriber, Subscribers
 from .ice import allow_loopback_candidates
 from .medialoop import HELPER_NICE_INCREMENT, lower_own_priority
 from .rpc import Message, PendingCalls, answer_request
@@ -186,7 +186,7 @@ class FanoutProcess:
         self._process = None
 
 
-class RelayedFeed:
+class RelayedFeed(Subscribers):
     """Helper side: the frames of one seat and kind, fanned out to this process's viewers."""
 
     def __init__(self, seat: int, kind: str, send: Callable[[int, bytes], None]) -> None:
@@ -194,13 +194,6 @@ class RelayedFeed:
         self.kind = kind
         self.subscribers: list[Subscriber] = []
         self._send = send
-
-    def subscribe(self, subscriber: Subscriber) -> None:
-        self.subscribers.append(subscriber)
-
-    def unsubscribe(self, subscriber: Subscriber) -> None:
-        if subscriber in self.subscribers:
-            self.subscribers.remove(subscriber)
 
     def request_keyframe(self) -> None:
         if self.kind == "video":
