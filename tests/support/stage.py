@@ -3,10 +3,8 @@ Chromium, going live, counting decoded frames, and the stage's JSON posts over H
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sqlite3
-import time
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +20,7 @@ from sessions.models import (
     Speaker,
 )
 from tests.support.app import DEMO_PASSWORD, csrf_of
+from tests.support.journey_helpers import poll
 
 SPEAKER = "henning.wiebusch@example.org"
 
@@ -78,11 +77,8 @@ async def tile_frames(page: Any) -> list[int]:
     )
 
 
-async def wait_or_fail(check: Any, timeout: float, message: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not await check():
-        assert time.monotonic() < deadline, message
-        await asyncio.sleep(0.25)
+# One waiting helper for browser and stage tests (tests.support.journey_helpers.poll).
+wait_or_fail = poll
 
 
 async def session_of(app: Starlette, email: str, *, own: bool = True) -> int:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import time
 from pathlib import Path
 from typing import Any
 
@@ -16,19 +15,12 @@ import httpx
 import pytest
 
 from tests.support.app_server import AppServer
+from tests.support.journey_helpers import poll
 from tests.support.live_helpers import media_worker_pids
 from tests.support.stage import SPEAKER, frames_decoded, go_live, speaker_session
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 INTERRUPTED = "Die Übertragung wurde kurz unterbrochen und wird fortgesetzt"
-
-
-async def _until(check: Any, timeout: float, message: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while not (result := await check()):
-        assert time.monotonic() < deadline, message
-        await asyncio.sleep(0.25)
-    return result
 
 
 async def test_pages_reconnect_by_themselves_after_the_worker_restarts(
@@ -49,7 +41,7 @@ async def test_pages_reconnect_by_themselves_after_the_worker_restarts(
         async def frames_over(count: int) -> bool:
             return await frames_decoded(viewer) > count
 
-        await _until(lambda: frames_over(30), 30, "viewer decoded no video")
+        await poll(lambda: frames_over(30), 30, "viewer decoded no video")
         [worker] = media_worker_pids(server)
         os.kill(worker, signal.SIGKILL)
 
@@ -59,7 +51,7 @@ async def test_pages_reconnect_by_themselves_after_the_worker_restarts(
             text = await viewer.text_content("[data-live-state]") or ""
             return INTERRUPTED in text
 
-        await _until(viewer_told, 20, "viewer page does not say the broadcast was interrupted")
+        await poll(viewer_told, 20, "viewer page does not say the broadcast was interrupted")
         await speaker.screenshot(path=str(tmp_path / "stage-interrupted.png"))
         await viewer.screenshot(path=str(tmp_path / "viewer-interrupted.png"))
 
@@ -68,7 +60,7 @@ async def test_pages_reconnect_by_themselves_after_the_worker_restarts(
             status = httpx.get(f"{base}/sessions/{session_id}/live").json()
             return status["state"] == "live" and status["worker_restarts"] == 1
 
-        await _until(live_again, 40, "the stage page did not publish again by itself")
+        await poll(live_again, 40, "the stage page did not publish again by itself")
         await speaker.wait_for_selector(".stage[data-state='live']", timeout=20_000)
         note = await speaker.wait_for_selector("[data-stage-restart]:not([hidden])")
         assert "neu gestartet" in (await note.text_content() or "")
@@ -79,7 +71,7 @@ async def test_pages_reconnect_by_themselves_after_the_worker_restarts(
             await asyncio.sleep(2)
             return await frames_decoded(viewer) - before >= 20
 
-        await _until(moving, 40, "viewer shows no moving video again")
+        await poll(moving, 40, "viewer shows no moving video again")
         assert await viewer.text_content("[data-live-state]") == "Live"
         await speaker.screenshot(path=str(tmp_path / "stage-restarted.png"))
         await viewer.screenshot(path=str(tmp_path / "viewer-restarted.png"))
