@@ -50,8 +50,15 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# Most tests wait on servers, browsers and clocks rather than on the CPU, so they run in
+# parallel workers; the few that judge frame rates or timing run first, one at a time.
+TEST_WORKERS ?= 3
 pytest: install-test
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	@status=0; \
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m alone || status=$$?; \
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not alone" \
+	  -n $(TEST_WORKERS) --dist worksteal || status=$$?; \
+	exit $$status
 
 test: install-test lint typecheck pytest
 

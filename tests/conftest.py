@@ -27,6 +27,28 @@ from tests.support.booth_helpers import LIMIT, app_with, s3_overrides
 from tests.support.redis_server import RedisServer, running_redis
 from tests.support.s3_server import S3Server
 
+#: Tests that judge frame rates, latencies or wall-clock windows. ``make test`` runs them
+#: first and one at a time (``-m alone``), then everything else in parallel workers, whose
+#: load would otherwise decide these tests' outcome rather than the code.
+RUN_ALONE = (
+    "tests/sessions/live/test_live_join_burst.py",
+    "tests/sessions/live/test_live_hls_fallback.py",
+    "tests/sessions/live/test_light_receiver.py",
+    "tests/sessions/live/test_stage_e2e.py",
+    "tests/sessions/live/test_live_720p_browser.py",
+    "tests/sessions/live/test_live_recording.py",
+    "tests/sessions/live/test_live_hls.py",
+    "tests/sessions/live/test_live_supervision.py",
+    "tests/journeys/test_link_crawl.py",
+    "tests/fair/test_page_cache.py::test_cached_pages_follow_the_clock_without_a_write",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.nodeid.startswith(RUN_ALONE):
+            item.add_marker(pytest.mark.alone)
+
 
 @pytest.fixture(scope="session")
 def pg_cluster() -> Iterator[pg_server.PostgresCluster]:
