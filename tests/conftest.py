@@ -40,6 +40,7 @@ RUN_ALONE = (
     "tests/sessions/live/test_live_hls.py",
     "tests/sessions/live/test_live_supervision.py",
     "tests/journeys/test_link_crawl.py",
+    "tests/booths/test_appointment_relay.py",
     "tests/fair/test_page_cache.py::test_cached_pages_follow_the_clock_without_a_write",
 )
 
