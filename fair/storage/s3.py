@@ -7,7 +7,7 @@ import contextlib
 import functools
 import io
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +16,6 @@ if TYPE_CHECKING:
 from fair.storage.base import (
     PART_SIZE,
     READ_CHUNK,
-    EmptyUpload,
     ObjectNotFound,
     ObjectStat,
     OpenedRange,
@@ -26,14 +25,18 @@ from fair.storage.base import (
     StorageError,
     StorageFull,
     StorageUnavailable,
-    StoredObject,
     T,
-    TooLarge,
-    _aclose,
     _resolve_range,
     check_key,
     content_disposition,
 )
+
+_S3_HEADERS = {
+    "Content-Type": "ContentType",
+    "Content-Disposition": "ContentDisposition",
+    "Cache-Control": "CacheControl",
+}
+"""The object's HTTP headers as boto3 names them."""
 
 ABORT_RETRY_SECONDS = 5.0
 """How often an abort that failed while S3 was down is tried again."""
@@ -65,6 +68,9 @@ def _s3_error(exc: Exception, key: str) -> StorageError:
 
 class S3Storage(Storage):
     """Objects in one bucket under an optional prefix; any S3-compatible server."""
+
+    block_size = PART_SIZE
+    """An upload is stored in parts of this size (one PUT when it is smaller)."""
 
     def __init__(self, client: S3Client, bucket: str, prefix: str = "", threads: int = 20) -> None:
         self.client = client
@@ -138,31 +144,17 @@ class S3Storage(Storage):
         except Exception as exc:
             raise _s3_error(exc, key) from exc
 
-    async def save_stream(
-        self,
-        key: str,
-        chunks: AsyncIterator[bytes],
-        *,
-        content_type: str,
-        max_bytes: int,
-        filename: str | None = None,
-        cache_control: str | None = None,
-    ) -> StoredObject:
+    async def _store(
+        self, key: str, blocks: AsyncIterator[bytes], headers: Mapping[str, str]
+    ) -> None:
         """Single PUT below one part, multipart above; one part uploads while the next is
         received, so memory stays at about two parts. Any failure aborts the upload."""
         s3_key = self._key(key)
-        extra: dict[str, str] = {"ContentType": content_type}
-        if filename is not None:
-            extra["ContentDisposition"] = content_disposition(filename)
-        if cache_control is not None:
-            extra["CacheControl"] = cache_control
+        extra = {_S3_HEADERS[name]: value for name, value in headers.items()}
         upload_id: str | None = None
         parts: list[dict[str, Any]] = []
         pending: asyncio.Task[None] | None = None
         creating: asyncio.Future[Any] | None = None
-        buffer: list[bytes] = []  # joined once per part: one copy, not one per chunk
-        buffered = 0
-        total = 0
         part_number = 0
 
         async def upload_part(number: int, data: bytes) -> None:
@@ -202,31 +194,19 @@ class S3Storage(Storage):
             pending = asyncio.create_task(upload_part(part_number, data))
 
         try:
-            async for chunk in chunks:
-                total += len(chunk)
-                if total > max_bytes:
-                    raise TooLarge(max_bytes)
-                buffer.append(bytes(chunk))
-                buffered += len(chunk)
-                if buffered >= PART_SIZE:
-                    data = b"".join(buffer)
-                    buffer.clear()
-                    buffered = 0
-                    await flush(data)
-            if total == 0:
-                raise EmptyUpload()
-            if upload_id is None:
-                await self._call(
-                    key,
-                    self.client.put_object,
-                    Bucket=self.bucket,
-                    Key=s3_key,
-                    Body=b"".join(buffer),
-                    **extra,
-                )
-            else:
-                if buffer:
-                    await flush(b"".join(buffer))
+            async for block in blocks:
+                if upload_id is None and len(block) < self.block_size:  # the whole, under a part
+                    await self._call(
+                        key,
+                        self.client.put_object,
+                        Bucket=self.bucket,
+                        Key=s3_key,
+                        Body=block,
+                        **extra,
+                    )
+                else:
+                    await flush(block)
+            if upload_id is not None:
                 if pending is not None:
                     await asyncio.shield(pending)
                 parts.sort(key=lambda p: p["PartNumber"])
@@ -247,9 +227,6 @@ class S3Storage(Storage):
                 with contextlib.suppress(asyncio.CancelledError):
                     await asyncio.shield(cleanup)
             raise
-        finally:
-            await _aclose(chunks)
-        return StoredObject(key=key, size=total, content_type=content_type)
 
     async def _abort(
         self,
