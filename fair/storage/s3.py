@@ -139,8 +139,11 @@ class S3Storage(Storage):
         return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
 
     async def _call(self, key: str, fn: Callable[..., T], /, **kwargs: Any) -> T:
+        """``fn``, a boto3 call on the object ``key`` (bucket and prefixed key filled in),
+        in the backend's threads; failures become the app's storage errors."""
+        s3_key = self._key(key)  # outside the try: a bad key is the app's bug, not S3's
         try:
-            return await self._run(fn, **kwargs)
+            return await self._run(fn, Bucket=self.bucket, Key=s3_key, **kwargs)
         except Exception as exc:
             raise _s3_error(exc, key) from exc
 
@@ -162,8 +165,6 @@ class S3Storage(Storage):
             result = await self._call(
                 key,
                 self.client.upload_part,
-                Bucket=self.bucket,
-                Key=s3_key,
                 UploadId=upload_id,
                 PartNumber=number,
                 # A file object, not bytes: botocore would concatenate bytes with the
@@ -178,13 +179,7 @@ class S3Storage(Storage):
                 # Tasks and shields: a cancelled request must not cancel S3 calls whose
                 # threads run on regardless; the abort waits for them instead.
                 creating = asyncio.ensure_future(
-                    self._call(
-                        key,
-                        self.client.create_multipart_upload,
-                        Bucket=self.bucket,
-                        Key=s3_key,
-                        **extra,
-                    )
+                    self._call(key, self.client.create_multipart_upload, **extra)
                 )
                 created = await asyncio.shield(creating)
                 upload_id = created["UploadId"]
@@ -196,14 +191,7 @@ class S3Storage(Storage):
         try:
             async for block in blocks:
                 if upload_id is None and len(block) < self.block_size:  # the whole, under a part
-                    await self._call(
-                        key,
-                        self.client.put_object,
-                        Bucket=self.bucket,
-                        Key=s3_key,
-                        Body=block,
-                        **extra,
-                    )
+                    await self._call(key, self.client.put_object, Body=block, **extra)
                 else:
                     await flush(block)
             if upload_id is not None:
@@ -213,8 +201,6 @@ class S3Storage(Storage):
                 await self._call(
                     key,
                     self.client.complete_multipart_upload,
-                    Bucket=self.bucket,
-                    Key=s3_key,
                     UploadId=upload_id,
                     MultipartUpload={"Parts": parts},
                 )
@@ -347,7 +333,7 @@ class S3Storage(Storage):
         return self.client.generate_presigned_url("get_object", Params=params, ExpiresIn=expires)
 
     async def delete(self, key: str) -> None:
-        await self._call(key, self.client.delete_object, Bucket=self.bucket, Key=self._key(key))
+        await self._call(key, self.client.delete_object)
 
     async def exists(self, key: str) -> bool:
         try:
@@ -357,9 +343,7 @@ class S3Storage(Storage):
         return True
 
     async def stat(self, key: str) -> ObjectStat:
-        head = await self._call(
-            key, self.client.head_object, Bucket=self.bucket, Key=self._key(key)
-        )
+        head = await self._call(key, self.client.head_object)
         return ObjectStat(int(head["ContentLength"]), head["LastModified"].timestamp())
 
     def local_file(self, key: str) -> None:
