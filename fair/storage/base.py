@@ -101,8 +101,9 @@ class ObjectStat(NamedTuple):
 class Storage(Protocol):
     """The storage interface every view and service uses; keys are app-generated paths.
 
-    The backends subclass it, so they inherit what is the same for all (``save_file``,
-    ``size``) and mypy checks they implement the rest."""
+    The backends subclass it, so they inherit what is the same for all (``save_stream``
+    around their ``_store``, ``save_file``, ``size``) and mypy checks they implement the
+    rest."""
 
     block_size: int = READ_CHUNK * 4
     """What :meth:`_store` is handed at a time (the last block may be smaller)."""
