@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -229,11 +230,19 @@ async def people_page(request: Request) -> Response:
     return await _people_page(request, await _deliver(request, actor, invitation, token))
 
 
-async def invitation_action(request: Request) -> Response:
+async def _action_form(
+    request: Request, param: str, noun: str
+) -> tuple[CurrentUser, int, FormData, str]:
+    """What each action on the people page starts with: the organiser, the id the path
+    names (404 naming ``noun`` otherwise) and the form's ``action`` field."""
     actor = _organiser(request)
-    invitation_id = path_id(request.path_params, "invitation_id", "Einladung")
+    target_id = path_id(request.path_params, param, noun)
     form = await read_form(request)
-    action = form_text(form, "action", max_length=10)
+    return actor, target_id, form, form_text(form, "action", max_length=10)
+
+
+async def invitation_action(request: Request) -> Response:
+    actor, invitation_id, _form, action = await _action_form(request, "invitation_id", "Einladung")
     async with app_services(request).db.session() as db:
         if action == "resend":
             invitation, token = await people.resend(db, actor, invitation_id)
@@ -247,10 +256,7 @@ async def invitation_action(request: Request) -> Response:
 
 
 async def person_action(request: Request) -> Response:
-    actor = _organiser(request)
-    user_id = path_id(request.path_params, "user_id", "Person")
-    form = await read_form(request)
-    action = form_text(form, "action", max_length=10)
+    actor, user_id, form, action = await _action_form(request, "user_id", "Person")
     async with app_services(request).db.session() as db:
         if action == "role":
             await people.change_role(db, actor, user_id, _role(form))

@@ -28,177 +28,129 @@ class SettingsError(ValueError):
     """A ``FAIR_*`` variable holds a value that cannot be used; the message names it."""
 
 
-def _meta(help_text: str, env: str | None = None) -> dict[str, Any]:
-    return {"help": help_text, "env": env}
+def setting(default: Any, help_text: str) -> Any:
+    """One setting: its default for the embedded setup and the help ``fair settings``
+    prints (the variable is ``FAIR_`` and the field's name in capitals)."""
+    return field(default=default, metadata={"help": help_text})
 
 
 @dataclass(frozen=True)
 class Settings:
-    database_url: str = field(
-        default=f"sqlite+aiosqlite:///{PROJECT_ROOT / 'media' / 'fair.db'}",
-        metadata=_meta("SQLAlchemy async URL: sqlite+aiosqlite:///path or postgresql+asyncpg://…"),
+    database_url: str = setting(
+        f"sqlite+aiosqlite:///{PROJECT_ROOT / 'media' / 'fair.db'}",
+        "SQLAlchemy async URL: sqlite+aiosqlite:///path or postgresql+asyncpg://…",
     )
-    storage_url: str = field(
-        default=f"file://{PROJECT_ROOT / 'media'}",
-        metadata=_meta(
-            "Where uploads and recordings go: file:///dir or s3://bucket[/prefix]"
-            " (S3 endpoint and keys from FAIR_S3_*)"
-        ),
+    storage_url: str = setting(
+        f"file://{PROJECT_ROOT / 'media'}",
+        "Where uploads and recordings go: file:///dir or s3://bucket[/prefix]"
+        " (S3 endpoint and keys from FAIR_S3_*)",
     )
-    s3_endpoint_url: str = field(
-        default="", metadata=_meta("S3-compatible endpoint, e.g. http://minio:9000; empty for AWS")
+    s3_endpoint_url: str = setting(
+        "", "S3-compatible endpoint, e.g. http://minio:9000; empty for AWS"
     )
-    s3_access_key: str = field(default="", metadata=_meta("S3 access key id"))
-    s3_secret_key: str = field(default="", metadata=_meta("S3 secret access key"))
-    s3_region: str = field(default="us-east-1", metadata=_meta("S3 region"))
-    spool_dir: str = field(
-        default=str(PROJECT_ROOT / "media" / "spool"),
-        metadata=_meta("Local directory for recordings while they are written"),
+    s3_access_key: str = setting("", "S3 access key id")
+    s3_secret_key: str = setting("", "S3 secret access key")
+    s3_region: str = setting("us-east-1", "S3 region")
+    spool_dir: str = setting(
+        str(PROJECT_ROOT / "media" / "spool"),
+        "Local directory for recordings while they are written",
     )
-    secret_key: str = field(
-        default="",
-        metadata=_meta(
-            "Signs session cookies and CSRF tokens. Empty: a key generated once and kept in"
-            " FAIR_SECRET_KEY_FILE (set it explicitly when instances run on several machines)"
-        ),
+    secret_key: str = setting(
+        "",
+        "Signs session cookies and CSRF tokens. Empty: a key generated once and kept in"
+        " FAIR_SECRET_KEY_FILE (set it explicitly when instances run on several machines)",
     )
-    secret_key_file: str = field(
-        default=str(PROJECT_ROOT / "media" / "secret_key"),
-        metadata=_meta(
-            "Where the generated secret key is kept when FAIR_SECRET_KEY is empty"
-            " (created once, readable by its owner only)"
-        ),
+    secret_key_file: str = setting(
+        str(PROJECT_ROOT / "media" / "secret_key"),
+        "Where the generated secret key is kept when FAIR_SECRET_KEY is empty"
+        " (created once, readable by its owner only)",
     )
-    redis_url: str = field(
-        default="",
-        metadata=_meta("redis://host:port/0 to share chat and Q&A between app instances"),
+    redis_url: str = setting("", "redis://host:port/0 to share chat and Q&A between app instances")
+    host: str = setting("127.0.0.1", "Interface fair serve binds to")
+    port: int = setting(8000, "Port fair serve listens on")
+    base_url: str = setting("", "Public base URL used in exports, e.g. https://fair.example.org")
+    default_language: str = setting("de", "UI language: de or en")
+    time_zone: str = setting("Europe/Berlin", "Event time zone")
+    max_upload_bytes: int = setting(500 * 1024 * 1024, "Largest material upload in bytes")
+    max_form_bytes: int = setting(1024 * 1024, "Largest non-upload request body in bytes")
+    login_attempts_per_minute: int = setting(
+        10, "Failed logins allowed per client address and minute"
     )
-    host: str = field(default="127.0.0.1", metadata=_meta("Interface fair serve binds to"))
-    port: int = field(default=8000, metadata=_meta("Port fair serve listens on"))
-    base_url: str = field(
-        default="", metadata=_meta("Public base URL used in exports, e.g. https://fair.example.org")
+    ice_servers: str = setting(
+        "[]",
+        'JSON list of WebRTC ICE servers, e.g. [{"urls": "turn:turn.example.org:3478",'
+        ' "username": "u", "credential": "p"}]; empty list contacts no STUN server',
     )
-    default_language: str = field(default="de", metadata=_meta("UI language: de or en"))
-    time_zone: str = field(default="Europe/Berlin", metadata=_meta("Event time zone"))
-    max_upload_bytes: int = field(
-        default=500 * 1024 * 1024, metadata=_meta("Largest material upload in bytes")
+    live_worker: bool = setting(
+        True,
+        "Run the live-media engine in its own process (keeps media off the web server's"
+        " event loop); false runs it in the app process",
     )
-    max_form_bytes: int = field(
-        default=1024 * 1024, metadata=_meta("Largest non-upload request body in bytes")
+    live_fanout_processes: int = setting(
+        0,
+        "Extra processes that send to viewers (one process carries about 500 viewers"
+        " of one session; use 2 on a 2-core machine for 550+)",
     )
-    login_attempts_per_minute: int = field(
-        default=10, metadata=_meta("Failed logins allowed per client address and minute")
+    live_max_viewers: int = setting(2000, "Viewers one live session accepts before answering 503")
+    live_offers_per_minute: int = setting(
+        20, "WebRTC offers one client address may send per minute"
     )
-    ice_servers: str = field(
-        default="[]",
-        metadata=_meta(
-            'JSON list of WebRTC ICE servers, e.g. [{"urls": "turn:turn.example.org:3478",'
-            ' "username": "u", "credential": "p"}]; empty list contacts no STUN server'
-        ),
+    record_sessions: bool = setting(True, "Record live sessions unless flagged 'do not record'")
+    secure_cookies: bool = setting(False, "Mark cookies Secure (set when served over HTTPS)")
+    debug: bool = setting(False, "Show tracebacks (never in production)")
+    smtp_url: str = setting(
+        "",
+        "Outgoing mail: smtp://user:password@host:port, smtps://… or smtp://…?starttls=1;"
+        " empty sends no mail",
     )
-    live_worker: bool = field(
-        default=True,
-        metadata=_meta(
-            "Run the live-media engine in its own process (keeps media off the web server's"
-            " event loop); false runs it in the app process"
-        ),
+    mail_from: str = setting("fair <noreply@localhost>", "Sender address of fair's mails")
+    media_base_url: str = setting(
+        "",
+        "Where browsers fetch live HLS and recordings' segments: the CDN or bucket origin"
+        " serving the storage's live/ prefix (e.g. https://cdn.example.org/fair); empty:"
+        " the app serves them",
     )
-    live_fanout_processes: int = field(
-        default=0,
-        metadata=_meta(
-            "Extra processes that send to viewers (one process carries about 500 viewers"
-            " of one session; use 2 on a 2-core machine for 550+)"
-        ),
+    live_webrtc_max_viewers: int = setting(
+        300, "WebRTC viewers per session; further viewers watch over HLS"
     )
-    live_max_viewers: int = field(
-        default=2000, metadata=_meta("Viewers one live session accepts before answering 503")
+    appointment_minutes: int = setting(
+        30,
+        "Default length of an expert appointment slot (15, 20, 30, 45 or 60 minutes);"
+        " exhibitors may pick another",
     )
-    live_offers_per_minute: int = field(
-        default=20, metadata=_meta("WebRTC offers one client address may send per minute")
-    )
-    record_sessions: bool = field(
-        default=True, metadata=_meta("Record live sessions unless flagged 'do not record'")
-    )
-    secure_cookies: bool = field(
-        default=False, metadata=_meta("Mark cookies Secure (set when served over HTTPS)")
-    )
-    debug: bool = field(default=False, metadata=_meta("Show tracebacks (never in production)"))
-    smtp_url: str = field(
-        default="",
-        metadata=_meta(
-            "Outgoing mail: smtp://user:password@host:port, smtps://… or smtp://…?starttls=1;"
-            " empty sends no mail"
-        ),
-    )
-    mail_from: str = field(
-        default="fair <noreply@localhost>", metadata=_meta("Sender address of fair's mails")
-    )
-    media_base_url: str = field(
-        default="",
-        metadata=_meta(
-            "Where browsers fetch live HLS and recordings' segments: the CDN or bucket origin"
-            " serving the storage's live/ prefix (e.g. https://cdn.example.org/fair); empty:"
-            " the app serves them"
-        ),
-    )
-    live_webrtc_max_viewers: int = field(
-        default=300,
-        metadata=_meta("WebRTC viewers per session; further viewers watch over HLS"),
-    )
-    appointment_minutes: int = field(
-        default=30,
-        metadata=_meta(
-            "Default length of an expert appointment slot (15, 20, 30, 45 or 60 minutes);"
-            " exhibitors may pick another"
-        ),
-    )
-    audit_retention_days: int = field(
-        default=730, metadata=_meta("Days the organisers' audit trail keeps an entry")
-    )
-    today: str = field(
-        default="",
-        metadata=_meta(
-            "Show the fair as on this date (YYYY-MM-DD), e.g. after the event; empty: the"
-            " real date (fair demo --today sets it)"
-        ),
+    audit_retention_days: int = setting(730, "Days the organisers' audit trail keeps an entry")
+    today: str = setting(
+        "",
+        "Show the fair as on this date (YYYY-MM-DD), e.g. after the event; empty: the"
+        " real date (fair demo --today sets it)",
     )
 
-    page_cache_bytes: int = field(
-        default=64 * 1024 * 1024,
-        metadata=_meta(
-            "Memory for rendered pages served to visitors who are not logged in (LRU);"
-            " 0 turns the page cache off"
-        ),
+    page_cache_bytes: int = setting(
+        64 * 1024 * 1024,
+        "Memory for rendered pages served to visitors who are not logged in (LRU);"
+        " 0 turns the page cache off",
     )
-    retention_days: int = field(
-        default=180,
-        metadata=_meta(
-            "Days after the last event day (and after it was written) that personal data"
-            " (contact requests, chat, question names, attendee accounts) is kept;"
-            " fair retention run deletes it"
-        ),
+    retention_days: int = setting(
+        180,
+        "Days after the last event day (and after it was written) that personal data"
+        " (contact requests, chat, question names, attendee accounts) is kept;"
+        " fair retention run deletes it",
     )
-    go_live_window_minutes: int = field(
-        default=15,
-        metadata=_meta(
-            "Minutes before a session's planned start from which its speakers may go live"
-            " (the moderation may start it earlier); 0: any time"
-        ),
+    go_live_window_minutes: int = setting(
+        15,
+        "Minutes before a session's planned start from which its speakers may go live"
+        " (the moderation may start it earlier); 0: any time",
     )
-    live_renditions: bool = field(
-        default=True,
-        metadata=_meta(
-            "Encode a second, 640x360 picture of each live camera larger than that, for"
-            " viewers who cannot take 720p (one extra encoder per camera, never per viewer)"
-        ),
+    live_renditions: bool = setting(
+        True,
+        "Encode a second, 640x360 picture of each live camera larger than that, for"
+        " viewers who cannot take 720p (one extra encoder per camera, never per viewer)",
     )
-    live_loopback_ice: bool = field(
-        default=False,
-        metadata=_meta(
-            "Development only: WebRTC also offers 127.0.0.1 candidates, so a loopback-only"
-            " machine can go live; refused in production mode (FAIR_SECURE_COOKIES, an"
-            " https FAIR_BASE_URL or FAIR_HOST other than a loopback address)"
-        ),
+    live_loopback_ice: bool = setting(
+        False,
+        "Development only: WebRTC also offers 127.0.0.1 candidates, so a loopback-only"
+        " machine can go live; refused in production mode (FAIR_SECURE_COOKIES, an"
+        " https FAIR_BASE_URL or FAIR_HOST other than a loopback address)",
     )
 
     @property

@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import math
 import textwrap
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import Any, TypeVar
 
 import av
+from av.container import OutputContainer
 from PIL import Image, ImageDraw, ImageFont
 
 WIDTH, HEIGHT = 480, 270
@@ -26,6 +29,8 @@ SAMPLE_RATE = 16000
 AUDIO_FRAME = 1024
 MIN_SECONDS = 180
 LOOP_SECONDS = 16  # 256,000 samples = 250 AAC frames: the loop closes on a frame
+
+F = TypeVar("F", av.AudioFrame, av.VideoFrame)
 
 
 @dataclass(frozen=True)
@@ -100,23 +105,48 @@ def write_tone_loop(path: Path) -> None:
     AAC encoding is most of the cost of a demo file (about 3 s per 3 minutes here), and
     the tone is the same in every talk, so it is encoded once and its packets re-timed.
     """
-    tone = _tone_period()
     with av.open(str(path), "w", format="mp4") as out:
         audio = out.add_stream("aac", rate=SAMPLE_RATE, layout="mono")
         audio.bit_rate = 24000
-        total = LOOP_SECONDS * SAMPLE_RATE
-        for start in range(0, total, AUDIO_FRAME):
-            offset = (start % SAMPLE_RATE) * 2
-            chunk = (tone + tone)[offset : offset + AUDIO_FRAME * 2]
-            frame = av.AudioFrame(format="s16", layout="mono", samples=AUDIO_FRAME)
-            frame.planes[0].update(chunk)
-            frame.sample_rate = SAMPLE_RATE
-            frame.pts = start
-            frame.time_base = Fraction(1, SAMPLE_RATE)
-            for packet in audio.encode(frame):
-                out.mux(packet)
-        for packet in audio.encode():
-            out.mux(packet)
+        _encode_all(out, audio.encode, _tone_frames())
+
+
+def _tone_frames() -> Iterator[av.AudioFrame]:
+    """``LOOP_SECONDS`` of :func:`_tone_period`, in encoder-sized frames."""
+    tone = _tone_period() * 2  # a frame may run past the end of one second
+    for start in range(0, LOOP_SECONDS * SAMPLE_RATE, AUDIO_FRAME):
+        offset = (start % SAMPLE_RATE) * 2
+        frame = av.AudioFrame(format="s16", layout="mono", samples=AUDIO_FRAME)
+        frame.planes[0].update(tone[offset : offset + AUDIO_FRAME * 2])
+        frame.sample_rate = SAMPLE_RATE
+        frame.pts = start
+        frame.time_base = Fraction(1, SAMPLE_RATE)
+        yield frame
+
+
+def _slide_frames(slides: list[Slide], duration: float, footer: str) -> Iterator[av.VideoFrame]:
+    """``FPS`` pictures a second, each the slide shown at that moment (drawn once)."""
+    pictures: dict[int, av.VideoFrame] = {}
+    for index in range(int(duration * FPS)):
+        second = index / FPS
+        current = max(i for i, s in enumerate(slides) if s.start <= second)
+        if current not in pictures:
+            image = draw_slide(slides[current], footer)
+            pictures[current] = av.VideoFrame.from_image(image).reformat(format="yuv420p")  # type: ignore[no-untyped-call]  # PyAV stub lacks types
+        frame = pictures[current]
+        frame.pts = index
+        frame.time_base = Fraction(1, FPS)
+        yield frame
+
+
+def _encode_all(
+    out: OutputContainer, encode: Callable[[F | None], list[av.Packet[Any]]], frames: Iterable[F]
+) -> None:
+    """Encode every frame, then flush the encoder (``None``), muxing all packets: the
+    one loop the tone and the slides share."""
+    for frame in frames:
+        out.mux(encode(frame))
+    out.mux(encode(None))
 
 
 def write_recording(
@@ -135,21 +165,7 @@ def write_recording(
         video.codec_context.time_base = Fraction(1, FPS)
         tone_stream = source.streams.audio[0]
         audio = out.add_stream_from_template(tone_stream)
-        frames = int(duration * FPS)
-        pictures: dict[int, av.VideoFrame] = {}
-        for index in range(frames):
-            second = index / FPS
-            current = max(i for i, s in enumerate(slides) if s.start <= second)
-            if current not in pictures:
-                image = draw_slide(slides[current], footer)
-                pictures[current] = av.VideoFrame.from_image(image).reformat(format="yuv420p")  # type: ignore[no-untyped-call]  # PyAV stub lacks types
-            frame = pictures[current]
-            frame.pts = index
-            frame.time_base = Fraction(1, FPS)
-            for packet in video.encode(frame):
-                out.mux(packet)
-        for packet in video.encode():
-            out.mux(packet)
+        _encode_all(out, video.encode, _slide_frames(slides, duration, footer))
         loop = [(p, p.pts) for p in source.demux(tone_stream) if p.size and p.pts is not None]
         base = loop[0][1] or 0
         period = LOOP_SECONDS * SAMPLE_RATE

@@ -186,12 +186,19 @@ async def _series_page(request: Request, extra: dict[str, Any]) -> Response:
     return _show(request, "sessions/organiser/series_edit.html", context, extra)
 
 
-async def series_edit(request: Request) -> Response:
+async def _series_change(request: Request) -> tuple[CurrentUser, int, FormData]:
+    """What every change on a series' page starts with: the organiser, the series the path
+    names and the posted form."""
     actor = _organiser(request)
-    if request.method == "GET":
-        return await _series_page(request, {})
     series_id = path_id(request.path_params, "series_id", "Veranstaltungsreihe")
-    form = await read_form(request)
+    return actor, series_id, await read_form(request)
+
+
+async def series_edit(request: Request) -> Response:
+    if request.method == "GET":
+        _organiser(request)
+        return await _series_page(request, {})
+    actor, series_id, form = await _series_change(request)
     data = _series_input(form)
     return await _saving(
         request,
@@ -214,9 +221,7 @@ def _day_input(form: FormData) -> setup.DayInput:
 
 
 async def day_add(request: Request) -> Response:
-    actor = _organiser(request)
-    series_id = path_id(request.path_params, "series_id", "Veranstaltungsreihe")
-    form = await read_form(request)
+    actor, series_id, form = await _series_change(request)
     data = _day_input(form)
     return await _saving(
         request,
@@ -228,10 +233,8 @@ async def day_add(request: Request) -> Response:
 
 
 async def day_edit(request: Request) -> Response:
-    actor = _organiser(request)
-    series_id = path_id(request.path_params, "series_id", "Veranstaltungsreihe")
+    actor, series_id, form = await _series_change(request)
     day_id = path_id(request.path_params, "day_id", "Veranstaltungstag")
-    form = await read_form(request)
     done = f"/organiser/series/{series_id}?saved=1#days"
     if form.get("delete") == "1":
         return await _saving(

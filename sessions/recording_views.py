@@ -3,7 +3,6 @@ captions, their WebVTT files and poster frames, and the organisers' edits."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from starlette.requests import Request
@@ -149,11 +148,7 @@ async def poster(request: Request) -> Response:
     if not recording.poster_key:
         raise HTTPError(404, "Standbild nicht gefunden.")
     return await range_response(
-        app_services(request).storage,
-        recording.poster_key,
-        request,
-        filename=Path(recording.poster_key).name,
-        content_type="image/jpeg",
+        app_services(request).storage, recording.poster_key, request, content_type="image/jpeg"
     )
 
 

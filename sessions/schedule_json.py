@@ -21,6 +21,7 @@ from sessions.schedule_records import (
     ScheduleError,
     add_event,
     build_record,
+    keep_day_hours,
     parse_datetime,
     zone_named,
 )
@@ -134,12 +135,7 @@ def _day(parsed: ParsedSchedule, day: dict[str, Any], path: str, zone: ZoneInfo)
     start = _str(day, "day_start", path) or _str(day, "start", path)
     end = _str(day, "day_end", path) or _str(day, "end", path)
     if start and end:
-        bounds = (
-            parse_datetime(FORMAT, start, zone, path, "day_start"),
-            parse_datetime(FORMAT, end, zone, path, "day_end"),
-        )
-        if bounds[0] < bounds[1]:  # else the events' own times give the hours
-            parsed.day_bounds[on] = bounds
+        keep_day_hours(FORMAT, parsed, on, (start, end), zone, path, ("day_start", "day_end"))
     return on
 
 

@@ -145,6 +145,26 @@ def zone_named(fmt: str, name: str, place: str) -> ZoneInfo:
         raise ScheduleError(fmt, f"unbekannte Zeitzone {name!r}", place) from None
 
 
+def keep_day_hours(
+    fmt: str,
+    parsed: ParsedSchedule,
+    on: date,
+    hours: tuple[str, str],
+    zone: ZoneInfo,
+    place: str,
+    names: tuple[str, str],
+) -> None:
+    """Keep a day's stated start and end (``names`` says how the file calls them), so an
+    event listed after midnight still belongs to it; an end not after the start is
+    ignored, and the events' own times give the hours."""
+    bounds = (
+        parse_datetime(fmt, hours[0], zone, place, names[0]),
+        parse_datetime(fmt, hours[1], zone, place, names[1]),
+    )
+    if bounds[0] < bounds[1]:
+        parsed.day_bounds[on] = bounds
+
+
 def event_identity(guid: str, acronym: str, event_id: str) -> tuple[str, str]:
     """``(fair guid, source ref)`` for an event; see the module docstring."""
     raw = guid.strip()

@@ -20,7 +20,7 @@ from sessions.schedule_records import (
     ScheduleError,
     add_event,
     build_record,
-    parse_datetime,
+    keep_day_hours,
     zone_named,
 )
 
@@ -104,12 +104,8 @@ def _day(parsed: ParsedSchedule, day: etree._Element) -> date | None:
     start, end = day.get("start"), day.get("end")
     if start and end:
         zone = zone_named(FORMAT, parsed.time_zone, place)
-        bounds = (
-            parse_datetime(FORMAT, start, zone, place, "<day start>"),
-            parse_datetime(FORMAT, end, zone, place, "<day end>"),
-        )
-        if bounds[0] < bounds[1]:  # else the events' own times give the hours
-            parsed.day_bounds[on] = bounds
+        names = ("<day start>", "<day end>")
+        keep_day_hours(FORMAT, parsed, on, (start, end), zone, place, names)
     return on
 
 

@@ -15,7 +15,7 @@ from datetime import date
 from importlib.resources.abc import Traversable
 
 from booths.models import MaterialKind
-from fair.demo import DataFile, DemoDataError, Entry, made, package_folder
+from fair.demo import DataFile, DemoDataError, Entry, made, package_folder, reader
 
 SEED = 2020
 
@@ -98,7 +98,7 @@ def _booth(entry: Entry, generator: _Generator, day_dates: list[date]) -> Booth:
     if featured not in day_dates:
         raise entry.fail(f"day {featured} is not one of the fair days")
     day = day_dates.index(featured)
-    own = tuple(made(row, _material) for row in entry.tables("material"))
+    own = tuple(made(row, reader(Material)) for row in entry.tables("material"))
     return Booth(
         slug=slug,
         org=entry.text("org"),
@@ -110,20 +110,6 @@ def _booth(entry: Entry, generator: _Generator, day_dates: list[date]) -> Booth:
         materials=own or generator.materials(slug, name),
         contacts=generator.contacts(day),
     )
-
-
-def _material(entry: Entry) -> Material:
-    return Material(
-        title=entry.text("title"),
-        kind=entry.choice("kind", MaterialKind),
-        filename=entry.optional_text("filename"),
-        size_bytes=entry.optional_integer("size_bytes"),
-        url=entry.optional_text("url"),
-    )
-
-
-def _person(entry: Entry) -> _Person:
-    return _Person(entry.text("name"), entry.text("email"))
 
 
 def _template(entry: Entry) -> _MaterialTemplate:
@@ -140,7 +126,7 @@ def _read_blocks(source: DataFile) -> _Blocks:
     whole = source.whole()
 
     def people(name: str) -> tuple[_Person, ...]:
-        found = tuple(made(row, _person) for row in whole.tables(name))
+        found = tuple(made(row, reader(_Person)) for row in whole.tables(name))
         if not found:
             raise whole.fail(f"field {name!r} needs at least one entry")
         return found

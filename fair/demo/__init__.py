@@ -12,13 +12,15 @@ a checkout; tests pass a folder of their own to try broken data.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import enum
 import tomllib
+import types
 from collections.abc import Callable, Iterator, Mapping
 from importlib.resources import files
 from importlib.resources.abc import Traversable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args, get_origin, get_type_hints
 
 EnumT = TypeVar("EnumT", bound=enum.Enum)
 T = TypeVar("T")
@@ -144,6 +146,31 @@ class Entry:
             allowed = ", ".join(str(member.value) for member in kind)
             raise self.fail(f"field {name!r} is {value!r}, expected one of: {allowed}") from None
 
+    def typed(self, name: str, hint: Any) -> Any:
+        """The field ``name`` read by the getter for the type ``hint`` (see :func:`reader`)."""
+        args = get_args(hint)
+        if get_origin(hint) is types.UnionType and set(args) in (
+            {str, type(None)},
+            {int, type(None)},
+        ):
+            return self.optional_text(name) if str in args else self.optional_integer(name)
+        if get_origin(hint) is tuple and args in ((str, ...), (int, ...)):
+            return self.texts(name) if args[0] is str else self.integers(name)
+        if isinstance(hint, type) and issubclass(hint, enum.Enum):
+            return self.choice(name, hint)
+        getters: dict[Any, Callable[[str], Any]] = {
+            str: self.text,
+            int: self.integer,
+            float: self.number,
+            bool: self.flag,
+            dt.date: self.day,
+            dt.time: self.clock,
+            dt.datetime: self.moment,
+        }
+        if hint not in getters:
+            raise TypeError(f"no getter for a field of type {hint!r} ({name!r})")
+        return getters[hint](name)
+
     def tables(self, name: str) -> Iterator[Entry]:
         """Nested ``[[entry.name]]`` tables, each as an :class:`Entry` of its own."""
         rows: list[Any] = self._get(name, list, "a list of tables", [])
@@ -159,6 +186,30 @@ class Entry:
 
 
 _REQUIRED: Any = object()
+
+
+def reader(
+    cls: type[T], *, keys: Mapping[str, str] | None = None, **given: Any
+) -> Callable[[Entry], T]:
+    """A maker for :meth:`DataFile.each` and :func:`made` that builds the dataclass ``cls``
+    by reading each field with the getter its type asks for (``str`` → :meth:`Entry.text`,
+    ``str | None`` → :meth:`Entry.optional_text`, an enum → :meth:`Entry.choice`, ``date``,
+    ``time``, ``datetime``, ``int``, ``float``, ``bool``, tuples of texts or numbers).
+
+    ``keys`` names the file's key where it differs from the field's name; ``given`` sets
+    fields that are not read from the file at all. Entries that need more than reading
+    (resolving references, drawing defaults) keep a hand-written maker."""
+    hints = get_type_hints(cls)
+    names = keys or {}
+
+    def make(entry: Entry) -> T:
+        values = dict(given)
+        for spec in dataclasses.fields(cls):  # type: ignore[arg-type]  # cls is a dataclass
+            if spec.name not in values:
+                values[spec.name] = entry.typed(names.get(spec.name, spec.name), hints[spec.name])
+        return cls(**values)
+
+    return make
 
 
 def made(entry: Entry, make: Callable[[Entry], T]) -> T:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from importlib.resources.abc import Traversable
 
-from fair.demo import DataFile, Entry, made, package_folder
+from fair.demo import DataFile, made, package_folder, reader
 from fair.models import OrganisationKind, Role
 
 
@@ -85,61 +85,14 @@ def load_core(folder: Traversable | None = None) -> CoreData:
     """Read and check the core's demo files (``folder`` defaults to this package's)."""
     folder = folder or package_folder(__package__ or "fair.demo")
     series_file = DataFile(folder, "series.toml")
-    days = series_file.each("day", _day)
+    days = series_file.each("day", reader(Day, index=-1))  # index: from the position
+    user = reader(DemoUser, keys={"display_name": "name", "speaker_name": "speaker"})
     return CoreData(
-        series=made(series_file.table("series"), _series),
-        topics=series_file.each("topic", _topic),
+        series=made(series_file.table("series"), reader(Series)),
+        topics=series_file.each("topic", reader(Topic)),
         days=tuple(replace(day, index=index) for index, day in enumerate(days)),
-        organisations=DataFile(folder, "organisations.toml").each("organisation", _organisation),
-        users=DataFile(folder, "accounts.toml").each("account", _user),
-    )
-
-
-def _series(entry: Entry) -> Series:
-    return Series(
-        title=entry.text("title"),
-        slug=entry.text("slug"),
-        acronym=entry.text("acronym"),
-        description=entry.text("description"),
-        time_zone=entry.text("time_zone"),
-        start_date=entry.day("start_date"),
-        end_date=entry.day("end_date"),
-    )
-
-
-def _topic(entry: Entry) -> Topic:
-    return Topic(entry.text("slug"), entry.text("name_de"), entry.text("name_en"))
-
-
-def _day(entry: Entry) -> Day:
-    return Day(
-        index=-1,  # set from the position by load_core
-        date=entry.day("date"),
-        host=entry.text("host"),
-        title=entry.text("title"),
-        start=entry.clock("start"),
-        end=entry.clock("end"),
-        description=entry.text("description"),
-        topics=entry.texts("topics"),
-    )
-
-
-def _organisation(entry: Entry) -> Organisation:
-    return Organisation(
-        slug=entry.text("slug"),
-        name=entry.text("name"),
-        kind=entry.choice("kind", OrganisationKind),
-        city=entry.text("city"),
-        website=entry.text("website"),
-        description=entry.text("description"),
-    )
-
-
-def _user(entry: Entry) -> DemoUser:
-    return DemoUser(
-        email=entry.text("email"),
-        display_name=entry.text("name"),
-        role=entry.choice("role", Role),
-        organisations=entry.texts("organisations"),
-        speaker_name=entry.optional_text("speaker"),
+        organisations=DataFile(folder, "organisations.toml").each(
+            "organisation", reader(Organisation)
+        ),
+        users=DataFile(folder, "accounts.toml").each("account", user),
     )

@@ -7,7 +7,7 @@ import contextlib
 import re
 import sys
 import unicodedata
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple, Protocol, TypeVar
@@ -101,8 +101,12 @@ class ObjectStat(NamedTuple):
 class Storage(Protocol):
     """The storage interface every view and service uses; keys are app-generated paths.
 
-    The backends subclass it, so they inherit what is the same for all (``save_file``,
-    ``size``) and mypy checks they implement the rest."""
+    The backends subclass it, so they inherit what is the same for all (``save_stream``
+    around their ``_store``, ``save_file``, ``size``) and mypy checks they implement the
+    rest."""
+
+    block_size: int = READ_CHUNK * 4
+    """What :meth:`_store` is handed at a time (the last block may be smaller)."""
 
     async def save_stream(
         self,
@@ -122,7 +126,31 @@ class Storage(Protocol):
         Raises :class:`TooLarge`, :class:`EmptyUpload`,
         :class:`StorageUnavailable`, or whatever ``chunks`` raised — never leaving a
         partial object. ``chunks`` is closed in every case.
+
+        What all backends share (the limit, the empty upload, joining chunks into blocks,
+        closing the stream) is done here; the backend only writes the blocks.
         """
+        blocks = _Blocks(chunks, max_bytes=max_bytes, size=self.block_size)
+        stream = aiter(blocks)
+        headers = {"Content-Type": content_type}
+        if filename is not None:
+            headers["Content-Disposition"] = content_disposition(filename)
+        if cache_control is not None:
+            headers["Cache-Control"] = cache_control
+        try:
+            await self._store(key, stream, headers)
+        finally:
+            await _aclose(stream)
+            await _aclose(chunks)
+        return StoredObject(key=key, size=blocks.total, content_type=content_type)
+
+    async def _store(
+        self, key: str, blocks: AsyncIterator[bytes], headers: Mapping[str, str]
+    ) -> None:
+        """Write ``blocks`` (each at least :attr:`block_size` bytes but the last; the
+        iterator raises :class:`TooLarge` or :class:`EmptyUpload` itself) as the object
+        ``key`` with the HTTP ``headers`` it is to be served with; on any failure leave
+        no object and no partial upload behind."""
         ...
 
     async def save_file(
@@ -249,6 +277,35 @@ async def _file_chunks(path: Path) -> AsyncIterator[bytes]:
             yield chunk
     finally:
         fh.close()
+
+
+class _Blocks:
+    """An upload's chunks joined into blocks of at least ``size`` bytes (the last may be
+    smaller), counted against ``max_bytes`` as they arrive: :class:`TooLarge` as soon as
+    the limit is passed, :class:`EmptyUpload` when the stream ends without a byte."""
+
+    def __init__(self, chunks: AsyncIterator[bytes], *, max_bytes: int, size: int) -> None:
+        self.chunks, self.max_bytes, self.size = chunks, max_bytes, size
+        self.total = 0
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        buffer: list[bytes] = []  # joined once per block: one copy, not one per chunk
+        buffered = 0
+        async for chunk in self.chunks:
+            self.total += len(chunk)
+            if self.total > self.max_bytes:
+                raise TooLarge(self.max_bytes)
+            buffer.append(bytes(chunk))
+            buffered += len(chunk)
+            if buffered >= self.size:
+                block = b"".join(buffer)
+                buffer.clear()
+                buffered = 0
+                yield block
+        if self.total == 0:
+            raise EmptyUpload()
+        if buffer:
+            yield b"".join(buffer)
 
 
 async def _aclose(chunks: AsyncIterator[bytes]) -> None:

@@ -31,12 +31,18 @@ PATHSEND = "http.response.pathsend"
 
 
 async def range_response(
-    storage: Storage, key: str, request: Request, *, filename: str, content_type: str
+    storage: Storage,
+    key: str,
+    request: Request,
+    *,
+    content_type: str,
+    filename: str | None = None,
 ) -> Response:
     """Stream an object to the browser with Range support (video seeking, resumed
-    downloads), always as an attachment and never sniffed into HTML."""
+    downloads), always as an attachment and never sniffed into HTML; named ``filename``,
+    or by default the key's last part (recordings, posters, HLS segments)."""
     headers = {
-        "Content-Disposition": content_disposition(filename),
+        "Content-Disposition": content_disposition(filename or key.rsplit("/", 1)[-1]),
         "X-Content-Type-Options": "nosniff",
     }
     try:

@@ -7,12 +7,11 @@ import contextlib
 import errno
 import os
 import tempfile
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
 
 from fair.storage.base import (
     READ_CHUNK,
-    EmptyUpload,
     InvalidKey,
     ObjectNotFound,
     ObjectStat,
@@ -20,9 +19,6 @@ from fair.storage.base import (
     Storage,
     StorageFull,
     StorageUnavailable,
-    StoredObject,
-    TooLarge,
-    _aclose,
     _resolve_range,
     check_key,
 )
@@ -40,18 +36,12 @@ class LocalStorage(Storage):
             raise InvalidKey(f"invalid storage key {key!r}")
         return path
 
-    async def save_stream(
-        self,
-        key: str,
-        chunks: AsyncIterator[bytes],
-        *,
-        content_type: str,
-        max_bytes: int,
-        filename: str | None = None,
-        cache_control: str | None = None,
-    ) -> StoredObject:
+    async def _store(
+        self, key: str, blocks: AsyncIterator[bytes], headers: Mapping[str, str]
+    ) -> None:
         """Write to a temp file beside the target, then ``os.replace`` it: readers never
-        see a half-written file, and any failure removes the temp file."""
+        see a half-written file, and any failure removes the temp file. (The headers are
+        the app's to send when it serves the file.)"""
         path = self._path(key)
         try:
             await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
@@ -59,7 +49,6 @@ class LocalStorage(Storage):
                 tempfile.mkstemp, dir=path.parent, prefix=f".{path.name}.", suffix=".part"
             )
         except OSError as exc:
-            await _aclose(chunks)
             if exc.errno in (errno.ENOSPC, errno.EDQUOT):
                 raise StorageFull(f"no space left in {self.root}") from exc
             raise StorageUnavailable(f"cannot write to {self.root}: {exc}") from exc
@@ -76,20 +65,9 @@ class LocalStorage(Storage):
                     raise StorageFull(f"no space left for {key} in {self.root}") from exc
                 raise StorageUnavailable(f"cannot write {key}: {exc}") from exc
 
-        total = 0
         try:
-            buffer = bytearray()
-            async for chunk in chunks:
-                total += len(chunk)
-                if total > max_bytes:
-                    raise TooLarge(max_bytes)
-                buffer += chunk
-                if len(buffer) >= READ_CHUNK * 4:
-                    await disk(fh.write, buffer)
-                    buffer = bytearray()
-            if total == 0:
-                raise EmptyUpload()
-            await disk(fh.write, buffer)
+            async for block in blocks:
+                await disk(fh.write, block)
             await disk(fh.flush)
             await disk(os.fsync, fh.fileno())  # the DB row will say it exists: make it so
             await disk(fh.close)
@@ -100,8 +78,6 @@ class LocalStorage(Storage):
             # Synchronous on purpose: it must run even while the task is being cancelled.
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
-            await _aclose(chunks)
-        return StoredObject(key=key, size=total, content_type=content_type)
 
     async def open_range(self, key: str, start: int | None, end: int | None) -> OpenedRange:
         path = self._path(key)

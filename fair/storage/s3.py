@@ -7,7 +7,7 @@ import contextlib
 import functools
 import io
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +16,6 @@ if TYPE_CHECKING:
 from fair.storage.base import (
     PART_SIZE,
     READ_CHUNK,
-    EmptyUpload,
     ObjectNotFound,
     ObjectStat,
     OpenedRange,
@@ -26,14 +25,18 @@ from fair.storage.base import (
     StorageError,
     StorageFull,
     StorageUnavailable,
-    StoredObject,
     T,
-    TooLarge,
-    _aclose,
     _resolve_range,
     check_key,
     content_disposition,
 )
+
+_S3_HEADERS = {
+    "Content-Type": "ContentType",
+    "Content-Disposition": "ContentDisposition",
+    "Cache-Control": "CacheControl",
+}
+"""The object's HTTP headers as boto3 names them."""
 
 ABORT_RETRY_SECONDS = 5.0
 """How often an abort that failed while S3 was down is tried again."""
@@ -65,6 +68,9 @@ def _s3_error(exc: Exception, key: str) -> StorageError:
 
 class S3Storage(Storage):
     """Objects in one bucket under an optional prefix; any S3-compatible server."""
+
+    block_size = PART_SIZE
+    """An upload is stored in parts of this size (one PUT when it is smaller)."""
 
     def __init__(self, client: S3Client, bucket: str, prefix: str = "", threads: int = 20) -> None:
         self.client = client
@@ -133,36 +139,25 @@ class S3Storage(Storage):
         return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
 
     async def _call(self, key: str, fn: Callable[..., T], /, **kwargs: Any) -> T:
+        """``fn``, a boto3 call on the object ``key`` (bucket and prefixed key filled in),
+        in the backend's threads; failures become the app's storage errors."""
+        s3_key = self._key(key)  # outside the try: a bad key is the app's bug, not S3's
         try:
-            return await self._run(fn, **kwargs)
+            return await self._run(fn, Bucket=self.bucket, Key=s3_key, **kwargs)
         except Exception as exc:
             raise _s3_error(exc, key) from exc
 
-    async def save_stream(
-        self,
-        key: str,
-        chunks: AsyncIterator[bytes],
-        *,
-        content_type: str,
-        max_bytes: int,
-        filename: str | None = None,
-        cache_control: str | None = None,
-    ) -> StoredObject:
+    async def _store(
+        self, key: str, blocks: AsyncIterator[bytes], headers: Mapping[str, str]
+    ) -> None:
         """Single PUT below one part, multipart above; one part uploads while the next is
         received, so memory stays at about two parts. Any failure aborts the upload."""
         s3_key = self._key(key)
-        extra: dict[str, str] = {"ContentType": content_type}
-        if filename is not None:
-            extra["ContentDisposition"] = content_disposition(filename)
-        if cache_control is not None:
-            extra["CacheControl"] = cache_control
+        extra = {_S3_HEADERS[name]: value for name, value in headers.items()}
         upload_id: str | None = None
         parts: list[dict[str, Any]] = []
         pending: asyncio.Task[None] | None = None
         creating: asyncio.Future[Any] | None = None
-        buffer: list[bytes] = []  # joined once per part: one copy, not one per chunk
-        buffered = 0
-        total = 0
         part_number = 0
 
         async def upload_part(number: int, data: bytes) -> None:
@@ -170,8 +165,6 @@ class S3Storage(Storage):
             result = await self._call(
                 key,
                 self.client.upload_part,
-                Bucket=self.bucket,
-                Key=s3_key,
                 UploadId=upload_id,
                 PartNumber=number,
                 # A file object, not bytes: botocore would concatenate bytes with the
@@ -186,13 +179,7 @@ class S3Storage(Storage):
                 # Tasks and shields: a cancelled request must not cancel S3 calls whose
                 # threads run on regardless; the abort waits for them instead.
                 creating = asyncio.ensure_future(
-                    self._call(
-                        key,
-                        self.client.create_multipart_upload,
-                        Bucket=self.bucket,
-                        Key=s3_key,
-                        **extra,
-                    )
+                    self._call(key, self.client.create_multipart_upload, **extra)
                 )
                 created = await asyncio.shield(creating)
                 upload_id = created["UploadId"]
@@ -202,39 +189,18 @@ class S3Storage(Storage):
             pending = asyncio.create_task(upload_part(part_number, data))
 
         try:
-            async for chunk in chunks:
-                total += len(chunk)
-                if total > max_bytes:
-                    raise TooLarge(max_bytes)
-                buffer.append(bytes(chunk))
-                buffered += len(chunk)
-                if buffered >= PART_SIZE:
-                    data = b"".join(buffer)
-                    buffer.clear()
-                    buffered = 0
-                    await flush(data)
-            if total == 0:
-                raise EmptyUpload()
-            if upload_id is None:
-                await self._call(
-                    key,
-                    self.client.put_object,
-                    Bucket=self.bucket,
-                    Key=s3_key,
-                    Body=b"".join(buffer),
-                    **extra,
-                )
-            else:
-                if buffer:
-                    await flush(b"".join(buffer))
+            async for block in blocks:
+                if upload_id is None and len(block) < self.block_size:  # the whole, under a part
+                    await self._call(key, self.client.put_object, Body=block, **extra)
+                else:
+                    await flush(block)
+            if upload_id is not None:
                 if pending is not None:
                     await asyncio.shield(pending)
                 parts.sort(key=lambda p: p["PartNumber"])
                 await self._call(
                     key,
                     self.client.complete_multipart_upload,
-                    Bucket=self.bucket,
-                    Key=s3_key,
                     UploadId=upload_id,
                     MultipartUpload={"Parts": parts},
                 )
@@ -247,9 +213,6 @@ class S3Storage(Storage):
                 with contextlib.suppress(asyncio.CancelledError):
                     await asyncio.shield(cleanup)
             raise
-        finally:
-            await _aclose(chunks)
-        return StoredObject(key=key, size=total, content_type=content_type)
 
     async def _abort(
         self,
@@ -370,7 +333,7 @@ class S3Storage(Storage):
         return self.client.generate_presigned_url("get_object", Params=params, ExpiresIn=expires)
 
     async def delete(self, key: str) -> None:
-        await self._call(key, self.client.delete_object, Bucket=self.bucket, Key=self._key(key))
+        await self._call(key, self.client.delete_object)
 
     async def exists(self, key: str) -> bool:
         try:
@@ -380,9 +343,7 @@ class S3Storage(Storage):
         return True
 
     async def stat(self, key: str) -> ObjectStat:
-        head = await self._call(
-            key, self.client.head_object, Bucket=self.bucket, Key=self._key(key)
-        )
+        head = await self._call(key, self.client.head_object)
         return ObjectStat(int(head["ContentLength"]), head["LastModified"].timestamp())
 
     def local_file(self, key: str) -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from importlib.resources.abc import Traversable
 
-from fair.demo import DataFile, Entry, made, package_folder
+from fair.demo import DataFile, Entry, made, package_folder, reader
 from sessions.models import SessionKind
 
 
@@ -70,33 +70,16 @@ def load_programme(day_dates: Sequence[date], folder: Traversable | None = None)
     """Read and check the programme files; ``day_dates`` are the fair days in order."""
     folder = folder or package_folder(__package__ or "sessions.demo")
     people = {
-        key: made(entry, _speaker)
+        key: made(entry, reader(Speaker, moderator=False))
         for key, entry in DataFile(folder, "speakers.toml").keyed("person").items()
     }
     return Programme(
-        stages=DataFile(folder, "stages.toml").each("stage", _stage),
+        stages=DataFile(folder, "stages.toml").each("stage", reader(Stage)),
         sessions=DataFile(folder, "sessions.toml").each(
             "session", lambda entry: _session(entry, people, list(day_dates))
         ),
-        faq=DataFile(folder, "faq.toml").each("entry", _faq_entry),
+        faq=DataFile(folder, "faq.toml").each("entry", reader(FaqEntry)),
     )
-
-
-def _stage(entry: Entry) -> Stage:
-    return Stage(entry.text("slug"), entry.text("name"), entry.text("description"))
-
-
-def _speaker(entry: Entry) -> Speaker:
-    return Speaker(
-        name=entry.text("name"),
-        title=entry.text("title"),
-        org=entry.text("org"),
-        bio=entry.text("bio"),
-    )
-
-
-def _faq_entry(entry: Entry) -> FaqEntry:
-    return FaqEntry(entry.text("question"), entry.text("answer"))
 
 
 def _session(entry: Entry, people: dict[str, Speaker], day_dates: list[date]) -> Session:

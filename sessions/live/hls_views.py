@@ -88,7 +88,6 @@ async def hls_file(request: Request) -> Response:
         app_services(request).storage,
         f"{live_prefix(session_id)}/{name}",
         request,
-        filename=name.rsplit("/", 1)[-1],
         content_type=content_type,
     )
     response.headers["Cache-Control"] = PLAYLIST_CACHE if is_playlist else SEGMENT_CACHE

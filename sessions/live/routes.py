@@ -10,7 +10,6 @@ SDP is read, so a refused publisher never gets media flowing.
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 from aiortc import RTCSessionDescription
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -261,7 +260,6 @@ async def recording_media(request: Request) -> Response:
         app_services(request).storage,
         recording.storage_key,
         request,
-        filename=Path(recording.storage_key).name,
         content_type=recording.content_type,
     )
 
