@@ -16,6 +16,7 @@ def register_with_core(services: AppServices) -> None:
     # The hall, each booth, its logo and material downloads go into a static copy.
     addresses.exported.add(r"/booths(/[^/]+(/logo|/materials/\d+/download)?)?$")
     addresses.export_start.append("/booths")
+    addresses.export_query.add("day")  # the hall by day
     addresses.add_export_file(r"/booths/.*/download$", ".pdf")  # materials: PDFs or slides
     addresses.add_export_file(r"/booths/.*/logo$", ".img")
     services.templates.add_labels(

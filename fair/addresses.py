@@ -5,7 +5,8 @@ static export, :mod:`fair.static_export`) know only the core's own pages. Each d
 registers its paths here from the app factory (``booths.registrations``,
 ``sessions.registrations``): which of its pages are back-office forms that work across
 series, which single items are found in any series, which pages and files a static copy
-holds, where the export's crawler starts and which file extension a media address gets.
+holds, where the export's crawler starts, which filters of a page get files of their own
+and which file extension a media address gets.
 The app keeps one :class:`Addresses` in its services.
 """
 
@@ -51,6 +52,8 @@ class Addresses:
     exported: PathPatterns = field(default_factory=lambda: PathPatterns(r"/$", r"/static/.+"))
     # Where the export's crawler starts (it follows links from there).
     export_start: list[str] = field(default_factory=lambda: ["/"])
+    # Query parameters a copied page keeps (filters: one file per value, ``-day-3``).
+    export_query: set[str] = field(default_factory=set)
     # (path pattern, file extension) of extensionless media addresses, first match wins.
     export_files: list[tuple[re.Pattern[str], str]] = field(default_factory=list)
 

@@ -27,7 +27,6 @@ from fair.addresses import Addresses
 from fair.app_services import app_services
 from fair.i18n import LANGUAGES
 
-KEPT_QUERY = ("day", "stage", "topic", "by")
 LINK_ATTRIBUTES = (
     ("a", "href"),
     ("link", "href"),
@@ -71,7 +70,7 @@ def file_for(url: str, addresses: Addresses) -> str:
     """The file a site URL is stored as, relative to the language's root."""
     parts = urlsplit(url)
     path = parts.path
-    query = [(k, v) for k, v in parse_qsl(parts.query) if k in KEPT_QUERY]
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k in addresses.export_query]
     suffix = ("-" + "-".join(f"{k}-{v}" for k, v in sorted(query))) if query else ""
     last = path.rsplit("/", 1)[-1]
     if path.startswith("/static/") or "." in last:
@@ -119,6 +118,7 @@ class StaticExporter:
         for form in root.xpath("//form"):
             form.drop_tree()  # forms need the server
         page_file = self._file_for(page_url)
+        kept = self.addresses.export_query
         for tag, attribute in LINK_ATTRIBUTES:
             for element in root.iter(tag):
                 href = element.get(attribute)
@@ -136,8 +136,8 @@ class StaticExporter:
                 fragment = f"#{parts.fragment}" if parts.fragment else ""
                 moment = dict(parse_qsl(parts.query)).get("t")
                 clean = parts.path + (
-                    "?" + urlencode([(k, v) for k, v in parse_qsl(parts.query) if k in KEPT_QUERY])
-                    if any(k in KEPT_QUERY for k, _ in parse_qsl(parts.query))
+                    "?" + urlencode([(k, v) for k, v in parse_qsl(parts.query) if k in kept])
+                    if any(k in kept for k, _ in parse_qsl(parts.query))
                     else ""
                 )
                 if not self.addresses.exported.match(parts.path):

@@ -24,6 +24,7 @@ def register_with_core(services: AppServices) -> None:
     addresses.export_start.extend(
         ["/programme", "/recordings", "/agenda", "/schedule.ics", "/schedule.xml", "/schedule.json"]
     )
+    addresses.export_query.update(("day", "stage", "topic", "by"))  # programme filters
     addresses.add_export_file(r"/sessions/.*/recordings/", ".mp4")
     services.templates.add_labels(
         {
