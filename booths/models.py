@@ -27,7 +27,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from sqlalchemy.orm.util import identity_key
 
 from fair import drafts, series_scope
-from fair.changes import ANY_ROW, no_rows, row_tag, scoped_table, unshown_table
+from fair.changes import ANY_ROW, RowOf, no_rows, row_scoped, row_tag, unshown_table
 from fair.db import Base, utcnow
 from fair.models import EventDay, Organisation, Topic
 
@@ -46,6 +46,12 @@ def booth_tag(booth_id: int) -> str:
     return row_tag(BOOTHS, booth_id)
 
 
+def booth_rows(row: RowOf | None = None) -> dict[str, Any]:
+    """``__table_args__`` of a booth table: its changes re-render the pages of its booth,
+    and the pages that declare no booths at all (:func:`fair.changes.row_scoped`)."""
+    return row_scoped(row, scope=BOOTHS, every_page=True)
+
+
 def booth_tags(booths: Iterable[Booth]) -> list[str]:
     """What a page showing exactly ``booths`` declares (:data:`NO_BOOTHS` for none)."""
     return [booth_tag(b.id) for b in booths] or [NO_BOOTHS]
@@ -56,7 +62,7 @@ booth_topics = Table(
     Base.metadata,
     Column("booth_id", ForeignKey("booths.id", ondelete="CASCADE"), primary_key=True),
     Column("topic_id", ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True),
-    info=scoped_table(BOOTHS),
+    **booth_rows(),
 )
 
 
@@ -71,7 +77,7 @@ class MaterialKind(enum.StrEnum):
 
 class Booth(Base):
     __tablename__ = "booths"
-    __table_args__ = {"info": scoped_table(BOOTHS, "id")}
+    __table_args__ = booth_rows("id")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
@@ -111,7 +117,7 @@ class Material(Base):
     """A piece of information material; files keep every uploaded version."""
 
     __tablename__ = "materials"
-    __table_args__ = {"info": scoped_table(BOOTHS, "booth_id")}
+    __table_args__ = booth_rows("booth_id")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     booth_id: Mapped[int] = mapped_column(ForeignKey("booths.id", ondelete="CASCADE"))
@@ -146,7 +152,7 @@ def _version_booth(version: MaterialVersion, db: Session) -> int | None:
 
 class MaterialVersion(Base):
     __tablename__ = "material_versions"
-    __table_args__ = {"info": scoped_table(BOOTHS, _version_booth)}
+    __table_args__ = booth_rows(_version_booth)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     material_id: Mapped[int] = mapped_column(ForeignKey("materials.id", ondelete="CASCADE"))
@@ -166,7 +172,7 @@ class MaterialVersion(Base):
 
 class ContactPerson(Base):
     __tablename__ = "contact_persons"
-    __table_args__ = {"info": scoped_table(BOOTHS, "booth_id")}
+    __table_args__ = booth_rows("booth_id")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     booth_id: Mapped[int] = mapped_column(ForeignKey("booths.id", ondelete="CASCADE"))

@@ -22,6 +22,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount
 from starlette.types import Scope
 
+from fair.addresses import Addresses
 from fair.app_services import AppServices, app_services
 from fair.branding import BrandingCache
 from fair.chat_socket import register_chat_channels
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     templates = Templates(settings, package_template_dirs())
     branding = BrandingCache()
     series_cache = SeriesCache(database, branding)
+    addresses = Addresses()  # filled by the domains' registrations below
 
     from fair import storage as storage_module
     from fair.realtime.hub import hub_from_settings
@@ -153,7 +155,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         # Inside the request context, so a refused form post gets the error page in the
         # visitor's language.
         Middleware(SameOriginMiddleware, error_page=refused_page),
-        Middleware(SeriesScopeMiddleware, cache=series_cache),
+        Middleware(SeriesScopeMiddleware, cache=series_cache, addresses=addresses),
     ]
     app = Starlette(
         debug=settings.debug,
@@ -178,6 +180,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         page_cache=page_cache,
         user_cache=user_cache,
         branding=branding,
+        addresses=addresses,
         startup_hooks=[series_cache.warm],  # no page pays for the first read
     )
     register_chat_channels(app)
@@ -234,11 +237,16 @@ def _package_hooks() -> list[Any]:
 
 
 def _wire_domains(app: Starlette) -> None:
-    """What one domain shows inside another's pages, joined here so that booths never
-    import the programme: the booth page's "Im Programm" section."""
+    """What each domain tells the core (its addresses and labels), and what one domain
+    shows inside another's pages, joined here so that booths never import the programme:
+    the booth page's "Im Programm" section."""
     from booths.app_parts import booth_parts
+    from booths.registrations import register_with_core as register_booths
     from sessions.booth_section import related_sessions
+    from sessions.registrations import register_with_core as register_programme
 
+    register_booths(app_services(app))
+    register_programme(app_services(app))
     booth_parts(app).page_sections.add(related_sessions)
 
 

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from starlette.applications import Starlette
 from starlette.requests import HTTPConnection
 
+from fair.addresses import Addresses
+
 if TYPE_CHECKING:
     from fair.branding import BrandingCache
     from fair.db import Database
@@ -49,6 +51,8 @@ class AppServices:
     page_cache: PageCache | None
     branding: BrandingCache
     user_cache: UserCache | None = None
+    # The domains' paths the core treats specially (series scope, static export).
+    addresses: Addresses = field(default_factory=Addresses)
     startup_hooks: list[Hook] = field(default_factory=list)
     shutdown_hooks: list[Hook] = field(default_factory=list)
     _parts: dict[type, object] = field(default_factory=dict)

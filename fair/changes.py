@@ -9,24 +9,22 @@ Tags:
 
 * ``"*"``: a change to anything a page may show (most tables). Every cached page
   carries ``"*"``, so such a change drops them all.
-* ``"<scope>:<id>"`` and ``"<scope>:*"``: a change to a row of a *row-scoped* table, one
-  whose ``Table.info`` names a scope and the row it belongs to (:func:`scoped_table`;
-  the booth tables: a booth, its materials, contact persons and search row all belong to
-  ``booths:<booth id>``). A page that shows one such row declares its tag
-  (``page_tags(request, row_tag("booths", 7))``), a page that lists them declares
-  ``"booths:*"``, a page that shows none declares :func:`no_rows` (or :data:`NO_ROWS` for
-  every scope). **A page that declares nothing for a scope is filed under ``"<scope>:*"``**,
-  so it is dropped by every change of that scope, as before (:func:`entry_tags`).
+* ``"<scope>:<row>"``: a change to a row of a *row-scoped* table, one declared with
+  :func:`row_scoped` (the one declaration for this): ``"chat_messages:<channel>"``, the
+  programme's ``"questions:<session id>"``, and the booth tables, whose booth, materials,
+  contact persons and search row all share the scope ``booths:<booth id>``. A page that
+  shows one such row declares its tag (``page_tags(request, row_tag("booths", 7))``).
   A statement on a scoped table that names no row publishes ``"<scope>"``, which drops
   every page carrying any tag of that scope; statements the ORM cannot see (raw SQL on the
-  search index) say what they change with ``execution_options(**changes(...))``.
-* ``"<table>:<key>"`` for a table declared :func:`row_scoped` (``"chat_messages:<channel>"``,
-  the programme's ``"questions:<session id>"``): a row added or changed through the ORM.
-  Only pages showing that channel or that session's questions carry these tags, so a busy
-  chat does not empty the cache of the hall and the programme.
-* ``"<table>"`` for a bulk statement on such a table; it matches every page carrying
-  any tag of that table (see :func:`entry_tags`). A vote (``sessions.qa.upvote``) says it
-  changes ``"questions:<session id>"`` only.
+  search index) say what they change with ``execution_options(**changes(...))``. A vote
+  (``sessions.qa.upvote``) says it changes ``"questions:<session id>"`` only.
+* ``"<scope>:*"`` besides, for a scope declared ``every_page`` (the booths, which most
+  pages show): a page that lists every row declares ``"booths:*"``, a page that shows
+  none declares :func:`no_rows` (or :data:`NO_ROWS` for every scope), and **a page that
+  declares nothing for such a scope is filed under ``"<scope>:*"``**, so it is dropped by
+  every change of that scope (:func:`entry_tags`). Other scopes reach only the pages that
+  declare one of their rows, so a busy chat does not empty the cache of the hall and the
+  programme.
 * Tables declared :func:`unshown_table` (analytics counters, login failures, contact
   requests, the audit trail) publish nothing.
 
@@ -54,9 +52,6 @@ log = logging.getLogger(__name__)
 EVERYTHING = "*"
 CHANGES_KEY = "fair.changed_tags"
 UNSHOWN: dict[str, object] = {"fair_unshown": True}
-# Table.info keys of a row-scoped table (see scoped_table).
-SCOPE_INFO = "fair_change_scope"
-ROW_INFO = "fair_change_row"
 CHANGES_OPTION = "fair_changes"
 ANY_ROW = "*"
 NONE_ROW = "-"
@@ -67,7 +62,12 @@ USERS = "users"
 IDENTITY_TABLES = frozenset({"users", "memberships"})
 # Keys in a table's ``info`` (see :func:`unshown_table`, :func:`row_scoped`).
 CACHE_INFO = "fair.cache"
-ROW_KEY_INFO = "fair.cache_row_key"
+SCOPE_INFO = "fair.cache_scope"
+ROW_INFO = "fair.cache_row"
+EVERY_PAGE_INFO = "fair.cache_every_page"
+
+ChangeListener = Callable[[frozenset[str]], None]
+RowOf = str | Callable[[Any, Session], object]
 
 
 def unshown_table() -> dict[str, Any]:
@@ -76,31 +76,36 @@ def unshown_table() -> dict[str, Any]:
     return {"info": {CACHE_INFO: "unshown"}}
 
 
-def row_scoped(row_key: str | None = None) -> dict[str, Any]:
-    """``__table_args__`` of a table whose changes only concern the pages showing the
-    changed rows: a row changed through the ORM publishes ``"<table>:<its row_key>"``
-    (without ``row_key``, and for bulk statements, ``"<table>"``)."""
-    return {"info": {CACHE_INFO: "rows", ROW_KEY_INFO: row_key}}
-
-
-def _row_tag(table: Table, obj: Any) -> str | None:
-    key = table.info.get(ROW_KEY_INFO)
-    return f"{table.name}:{getattr(obj, key)}" if key else None
-
-
-ChangeListener = Callable[[frozenset[str]], None]
-RowOf = str | Callable[[Any, Session], object]
-
-
-def scoped_table(scope: str, row: RowOf | None = None) -> dict[str, Any]:
-    """``Table.info`` of a row-scoped table: its changes publish ``"<scope>:<row>"``.
+def row_scoped(
+    row: RowOf | None = None, *, scope: str | None = None, every_page: bool = False
+) -> dict[str, Any]:
+    """``__table_args__`` (or ``Table(..., **row_scoped(...))``) of a table whose changes
+    concern only the pages showing the changed rows: a change publishes
+    ``"<scope>:<row>"``, a bulk statement (or a change whose row is unknown) ``"<scope>"``.
 
     ``row`` is the attribute holding the row's id in the scope (``"booth_id"``), or a
     function of the changed object and the session returning it (None: unknown, the
     change then reaches every page of the scope). Without ``row`` (an association table)
-    only whole-scope changes are published.
+    only whole-scope changes are published. ``scope`` is shared by several tables (a
+    booth, its materials and contact persons are all ``booths:<booth id>``); without it
+    the table is its own scope (``"chat_messages:<channel>"``).
+
+    ``every_page``: whether a page that declares nothing about the scope shows its rows
+    (the safe default for booths, which most pages list): such a page is then filed under
+    ``"<scope>:*"``, and a row's change publishes ``"<scope>:*"`` too. Without it only the
+    pages declaring a row carry the scope's tags, so a busy chat does not empty the cache
+    of the hall and the programme.
     """
-    return {SCOPE_INFO: scope, ROW_INFO: row}
+    return {
+        "info": {CACHE_INFO: "rows", SCOPE_INFO: scope, ROW_INFO: row, EVERY_PAGE_INFO: every_page}
+    }
+
+
+def _scope_of(table: Table) -> str | None:
+    """The scope a row-scoped table publishes under (its own name unless it shares one)."""
+    if table.info.get(CACHE_INFO) != "rows":
+        return None
+    return str(table.info.get(SCOPE_INFO) or table.name)
 
 
 def row_tag(scope: str, row: object) -> str:
@@ -120,11 +125,12 @@ def changes(*tags: str) -> dict[str, object]:
 
 
 def known_scopes() -> frozenset[str]:
-    """The scopes the loaded models declare (:func:`scoped_table`)."""
+    """The scopes the loaded models declare shown on every page that says nothing about
+    them (:func:`row_scoped` with ``every_page``)."""
     return frozenset(
-        str(table.info[SCOPE_INFO])
+        scope
         for table in Base.metadata.tables.values()
-        if table.info.get(SCOPE_INFO)
+        if table.info.get(EVERY_PAGE_INFO) and (scope := _scope_of(table)) is not None
     )
 
 
@@ -137,8 +143,7 @@ def published_tags(tag: str) -> set[str]:
     return {tag}
 
 
-def _scoped_changes(table: Table, obj: Any, db: Session) -> set[str]:
-    scope = str(table.info[SCOPE_INFO])
+def _scoped_changes(scope: str, table: Table, obj: Any, db: Session) -> set[str]:
     row_of = table.info.get(ROW_INFO)
     row = None
     if isinstance(row_of, str):
@@ -150,12 +155,9 @@ def _scoped_changes(table: Table, obj: Any, db: Session) -> set[str]:
 
 def table_tag(table: Table) -> str | None:
     """The tag a statement on ``table`` publishes (None: no page shows that table)."""
-    kind = table.info.get(CACHE_INFO)
-    if kind == "unshown":
+    if table.info.get(CACHE_INFO) == "unshown":
         return None
-    if kind == "rows":
-        return table.name
-    return EVERYTHING
+    return _scope_of(table) or EVERYTHING
 
 
 def entry_tags(tags: Iterable[str]) -> frozenset[str]:
@@ -207,13 +209,11 @@ class ChangeTracker:
                 continue
             if table.name in IDENTITY_TABLES:
                 self._record(db, USERS)
-            if table.info.get(SCOPE_INFO):
-                self._record(db, *_scoped_changes(table, obj, db))
-                continue
-            tag = table_tag(table)
-            if tag == table.name:  # row-scoped
-                tag = _row_tag(table, obj) or tag
-            self._record(db, tag)
+            scope = _scope_of(table)
+            if scope is not None:
+                self._record(db, *_scoped_changes(scope, table, obj, db))
+            else:
+                self._record(db, table_tag(table))
 
     def _on_execute(self, state: ORMExecuteState) -> None:
         declared = state.execution_options.get(CHANGES_OPTION)
@@ -226,8 +226,7 @@ class ChangeTracker:
             return
         table = getattr(state.statement, "table", None)
         if isinstance(table, Table):
-            scope = table.info.get(SCOPE_INFO)
-            self._record(state.session, str(scope) if scope else table_tag(table))
+            self._record(state.session, table_tag(table))
             if table.name in IDENTITY_TABLES:
                 self._record(state.session, USERS)
         else:

@@ -9,9 +9,10 @@ change to become per-series.
 Addresses: ``/s/<slug>/…`` is any series (``/s/dsk26/programme``,
 ``/s/dsk26/schedule.ics``); the middleware makes the prefix the root path, scopes the request and
 points the page's own links back under the prefix. Without a prefix a request sees the
-current series (:func:`choose_current`), except a single session or booth, which is
-found whatever its series. Organiser and exhibitor back-office pages and every change
-(non-GET) are not scoped: they work across series.
+current series (:func:`choose_current`), except a single item (a session, a booth), which
+is found whatever its series. Back-office pages and every change (non-GET) are not
+scoped: they work across series. Which paths are which the domains register
+(:class:`fair.addresses.Addresses`).
 """
 
 from __future__ import annotations
@@ -29,18 +30,12 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from fair.addresses import Addresses
 from fair.branding import BrandingCache, load_branding
 from fair.db import utcnow
 from fair.models import EventDay, EventSeries
 
 PREFIX = re.compile(r"^/s/([a-z0-9][a-z0-9-]{0,79})(/.*)?$")
-UNSCOPED = re.compile(
-    r"^/(organiser|exhibitor|static|healthz|login|logout|invite|setup|reset|password|lang)(/|$)"
-    r"|^/booths/[^/]+/(edit|logo|materials|contacts|links)"
-)
-# One session or booth, and the sockets: unprefixed they are found in any series, so
-# links and bookmarks made while their series was current keep working.
-DETAIL = re.compile(r"^/(sessions/\d+|booths/[^/?]+|ws)(/|$)")
 # Links in a prefixed page that stay unprefixed: files and account pages.
 _LINK = re.compile(
     rb'(href|action|src)="/(?!s/|static/|login|logout|lang/|organiser|exhibitor|invite|reset)'
@@ -178,9 +173,10 @@ class SeriesCache:
 class SeriesScopeMiddleware:
     """Scope each request to one series (see the module docstring)."""
 
-    def __init__(self, app: ASGIApp, *, cache: SeriesCache) -> None:
+    def __init__(self, app: ASGIApp, *, cache: SeriesCache, addresses: Addresses) -> None:
         self.app = app
         self.cache = cache
+        self.addresses = addresses
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -189,7 +185,9 @@ class SeriesScopeMiddleware:
         path = scope["path"]
         match = PREFIX.match(path)
         if match is None and (
-            UNSCOPED.match(path) or DETAIL.match(path) or scope.get("method", "GET") != "GET"
+            self.addresses.unscoped.match(path)
+            or self.addresses.detail.match(path)
+            or scope.get("method", "GET") != "GET"
         ):
             await self.app(scope, receive, send)
             return

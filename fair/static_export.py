@@ -5,7 +5,9 @@ routes, in German and English); a crawler follows the internal links from the ho
 and writes each page and file under ``DIR`` with links rewritten to relative paths, so
 the copy works from a folder, any web server or an S3 bucket, with no server running.
 Time links become media fragments (``?t=156`` → ``#t=156``, read by player.js). What
-needs a server (forms, sign-in, live chat) is left out of the copy.
+needs a server (forms, sign-in, live chat) is left out of the copy. Which pages and files
+are worth copying, and where the crawler starts, the domains register
+(:class:`fair.addresses.Addresses`); every other link is unlinked in the copy.
 """
 
 from __future__ import annotations
@@ -21,17 +23,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import httpx
 import lxml.html
 
+from fair.addresses import Addresses
+from fair.app_services import app_services
 from fair.i18n import LANGUAGES
 
-# Pages and files worth copying; everything else (sign-in, organiser, API, live) needs
-# a server and is unlinked in the copy.
-EXPORTED = re.compile(
-    r"^/($|booths(/[^/]+(/logo|/materials/\d+/download)?)?$|programme$|agenda$|recordings"
-    r"(/\d+(/(chapters\.vtt|poster\.jpg|captions/\w+\.vtt))?)?$|sessions/\d+(/recordings/\d+)?$"
-    r"|sessions/\d+/materials/\d+/download\.\w+$"
-    r"|schedule\.(ics|xml|json)$|static/.+)"
-)
-KEPT_QUERY = ("day", "stage", "topic", "by")
 LINK_ATTRIBUTES = (
     ("a", "href"),
     ("link", "href"),
@@ -71,22 +66,19 @@ def check_target(target: Path) -> None:
         raise ExportError(f"{target} ist nicht beschreibbar: {exc.strerror}") from exc
 
 
-def file_for(url: str) -> str:
+def file_for(url: str, addresses: Addresses) -> str:
     """The file a site URL is stored as, relative to the language's root."""
     parts = urlsplit(url)
     path = parts.path
-    query = [(k, v) for k, v in parse_qsl(parts.query) if k in KEPT_QUERY]
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k in addresses.export_query]
     suffix = ("-" + "-".join(f"{k}-{v}" for k, v in sorted(query))) if query else ""
     last = path.rsplit("/", 1)[-1]
     if path.startswith("/static/") or "." in last:
         stem, dot, extension = path.lstrip("/").rpartition(".")
         return f"{stem}{suffix}{dot}{extension}"
-    if path.startswith("/sessions/") and "/recordings/" in path:
-        return path.lstrip("/") + ".mp4"
-    if path.endswith("/download"):
-        return path.lstrip("/") + ".pdf"  # materials with files are PDFs or slides
-    if path.endswith("/logo"):
-        return path.lstrip("/") + ".img"
+    media = addresses.export_extension(path)
+    if media is not None:  # media addresses without an extension of their own
+        return path.lstrip("/") + media
     base = path.strip("/")
     return f"{base}/index{suffix}.html" if base else f"index{suffix}.html"
 
@@ -104,6 +96,11 @@ class StaticExporter:
         self.progress = progress or (lambda _url, _queued: None)
         self.result = ExportResult()
         self.written_files: set[str] = set()
+        # Which pages and files are copied: the core's and what the domains registered.
+        self.addresses = app_services(app).addresses
+
+    def _file_for(self, url: str) -> str:
+        return file_for(url, self.addresses)
 
     def _internal(self, href: str) -> str | None:
         """The site URL ``href`` points to, or None for external links and anchors."""
@@ -120,7 +117,8 @@ class StaticExporter:
         root = lxml.html.document_fromstring(html)
         for form in root.xpath("//form"):
             form.drop_tree()  # forms need the server
-        page_file = file_for(page_url)
+        page_file = self._file_for(page_url)
+        kept = self.addresses.export_query
         for tag, attribute in LINK_ATTRIBUTES:
             for element in root.iter(tag):
                 href = element.get(attribute)
@@ -138,11 +136,11 @@ class StaticExporter:
                 fragment = f"#{parts.fragment}" if parts.fragment else ""
                 moment = dict(parse_qsl(parts.query)).get("t")
                 clean = parts.path + (
-                    "?" + urlencode([(k, v) for k, v in parse_qsl(parts.query) if k in KEPT_QUERY])
-                    if any(k in KEPT_QUERY for k, _ in parse_qsl(parts.query))
+                    "?" + urlencode([(k, v) for k, v in parse_qsl(parts.query) if k in kept])
+                    if any(k in kept for k, _ in parse_qsl(parts.query))
                     else ""
                 )
-                if not EXPORTED.match(parts.path):
+                if not self.addresses.exported.match(parts.path):
                     element.attrib.pop(attribute, None)  # needs a server: unlinked
                     continue
                 if clean not in seen:
@@ -150,7 +148,7 @@ class StaticExporter:
                     queue.append(clean)
                 if moment and not fragment:
                     fragment = f"#t={moment}"
-                target = file_for(clean)
+                target = self._file_for(clean)
                 if language != "de" and not target.endswith(".html"):
                     # files (media, scripts, schedules) exist once, in the German root
                     relative = "../" * (page_file.count("/") + 1) + target
@@ -169,8 +167,7 @@ class StaticExporter:
         transport = httpx.ASGITransport(app=self.app)
         for language in LANGUAGES:
             base = self.target if language == "de" else self.target / "en"
-            queue = ["/", "/booths", "/programme", "/recordings", "/agenda", "/schedule.ics",
-                     "/schedule.xml", "/schedule.json"]  # fmt: skip
+            queue = list(self.addresses.export_start)
             seen = set(queue)
             async with httpx.AsyncClient(
                 transport=transport,
@@ -192,14 +189,14 @@ class StaticExporter:
         queue: list[str],
         seen: set[str],
     ) -> None:
-        is_page = file_for(url).endswith(".html")
+        is_page = self._file_for(url).endswith(".html")
         if not is_page and url in self.written_files:
             return
         response = await client.get(url)
         if response.status_code != 200:
             self.result.skipped.append(f"{url} ({response.status_code})")
             return
-        path = (base if is_page else self.target) / file_for(url)
+        path = (base if is_page else self.target) / self._file_for(url)
         path.parent.mkdir(parents=True, exist_ok=True)
         body = response.content
         if response.headers.get("content-type", "").startswith("text/html"):

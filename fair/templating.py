@@ -31,12 +31,9 @@ def N_(message: str) -> str:
     return message
 
 
-# Enum values shown to people: German source text, translated through gettext.
+# Values of the core's enums and audit entries shown to people: German source text,
+# translated through gettext. The domains add theirs (:meth:`Templates.add_labels`).
 LABELS = {
-    "opening": N_("Grußwort"),
-    "talk": N_("Fachbeitrag"),
-    "panel": N_("Diskussionsrunde"),
-    "workshop": N_("Workshop"),
     "host_region": N_("Gastgebende Region"),
     "it_provider": N_("IT-Dienstleister"),
     "municipality": N_("Kommune"),
@@ -44,16 +41,6 @@ LABELS = {
     "association": N_("Verband"),
     "company": N_("Unternehmen"),
     "research": N_("Forschung"),
-    "pdf": N_("PDF"),
-    "slides": N_("Folien"),
-    "video": N_("Video"),
-    "document": N_("Dokument"),
-    "image": N_("Bild"),
-    "link": N_("Link"),
-    "scheduled": N_("geplant"),
-    "live": N_("live"),
-    "paused": N_("pausiert"),
-    "ended": N_("beendet"),
     "organiser": N_("Organisator:in"),
     "exhibitor": N_("Aussteller:in"),
     "speaker": N_("Referent:in"),
@@ -72,11 +59,8 @@ LABELS = {
     "remove": N_("entfernt"),
     "series": N_("Veranstaltungsreihe"),
     "day": N_("Veranstaltungstag"),
-    "stage": N_("Bühne"),
     "topic": N_("Themenfeld"),
     "organisation": N_("Organisation"),
-    "session": N_("Programmpunkt"),
-    "booth": N_("Stand"),
     "person": N_("Person"),
     "programme": N_("Programm und Halle"),
     "cancelled": N_("abgesagt"),
@@ -120,6 +104,15 @@ class Templates:
         self.env.filters["filesize"] = _filesize
         self.env.globals["static_url"] = static_files(PROJECT_ROOT / "static").url
         self.env.globals["languages"] = LANGUAGES  # one list: fair.i18n
+        self.labels = dict(LABELS)
+
+    def add_labels(self, labels: dict[str, str]) -> None:
+        """A domain's enum values and audit subjects (German, marked with :func:`N_`);
+        a value the core or another domain already shows differently is refused."""
+        clashes = sorted(k for k, v in labels.items() if self.labels.get(k, v) != v)
+        if clashes:
+            raise ValueError(f"labels given twice with different texts: {clashes}")
+        self.labels.update(labels)
 
     def render_mail(self, name: str, language: str, context: dict[str, Any]) -> tuple[str, str]:
         """``name.txt`` and ``name.html`` in ``language``, outside any request (mails go to
@@ -163,7 +156,7 @@ class Templates:
             "clock": format_clock,
             "language_name": lambda code: language_name(code, lang),
             "number": lambda v: format_number(v, lang),
-            "label": lambda value: translations.gettext(LABELS.get(str(value), str(value))),
+            "label": lambda value: translations.gettext(self.labels.get(str(value), str(value))),
             "_": translations.gettext,
             "gettext": translations.gettext,
             "ngettext": translations.ngettext,

@@ -1,10 +1,13 @@
 """Pages of the lasting fair: the recordings library, the player page with chapters and
-captions, their WebVTT files and poster frames, and the organisers' edits."""
+captions, their WebVTT files and poster frames, and the organisers' edits; a talk's
+recording file (``/sessions/{id}/recordings/{id}``, with Range support) and its
+publishing, whose addresses sit beside the talk's live stage (:mod:`sessions.live.routes`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -14,6 +17,7 @@ from fair.auth import require_user
 from fair.errors import HTTPError
 from fair.i18n import LANGUAGES
 from fair.ids import path_id, query_id
+from fair.models import Role
 from fair.pagecache import cached_page, page_meta, page_tags
 from fair.storage import range_response
 from fair.web import CSRF_FIELD, check_csrf, current_user, form_text, read_form, render
@@ -29,7 +33,7 @@ from sessions.library import (
     speakers_of,
 )
 from sessions.models import Recording
-from sessions.queries import event_faq, list_days, list_stages, list_topics
+from sessions.queries import event_faq, get_session, list_days, list_stages, list_topics
 from sessions.team import is_session_team
 from sessions.timelinks import resolve_time
 
@@ -191,3 +195,41 @@ async def upload_captions(request: Request) -> Response:
         await chapter_rules.store_captions(db, recording, language, data)
         await db.commit()
     return RedirectResponse(f"/recordings/{recording.id}#captions", status_code=303)
+
+
+async def _path_recording(request: Request, db: AsyncSession) -> Recording:
+    """The recording the path names, of the session the path names; 404 otherwise."""
+    session_id = path_id(request.path_params, "session_id", "Programmpunkt")
+    recording_id = path_id(request.path_params, "recording_id", "Aufzeichnung")
+    recording = await db.get(Recording, recording_id)
+    if recording is None or recording.session_id != session_id:
+        raise HTTPError(404, "Aufzeichnung nicht gefunden.")
+    return recording
+
+
+async def recording_media(request: Request) -> Response:
+    """A recording, streamed with Range support so players can seek."""
+    async with app_services(request).db.session() as db:
+        recording = await _path_recording(request, db)
+        if not recording.published:
+            session = await get_session(db, recording.session_id)
+            if not await is_session_team(db, current_user(request), session.id):
+                raise HTTPError(404, "Aufzeichnung nicht gefunden.")
+    return await range_response(
+        app_services(request).storage,
+        recording.storage_key,
+        request,
+        content_type=recording.content_type,
+    )
+
+
+async def toggle_recording(request: Request) -> Response:
+    """Organisers publish or withdraw a recording."""
+    require_user(current_user(request), Role.organiser)
+    form = await read_form(request)
+    async with app_services(request).db.session() as db:
+        recording = await _path_recording(request, db)
+        recording.published = form.get("published") == "1"
+        session_id = recording.session_id
+        await db.commit()
+    return RedirectResponse(f"/sessions/{session_id}", status_code=303)

@@ -3,7 +3,8 @@ the app factory) and reached, typed, through :func:`live_parts`.
 
 They live here, not on ``app.state``, so every view that talks to the engine, the spool
 archive or the HLS audience gets them with their types (no ``Any`` between a request and
-the media engine), and the routes module only parses, authorizes and answers.
+the media engine), and the stage views (:mod:`sessions.live.live_stage_views`) only
+parse, authorize and answer.
 """
 
 from __future__ import annotations

@@ -44,10 +44,6 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
     ("fair.sign_language", r"(/organiser/legal)?/gebaerdensprache/video"): (
         "German address of the sign-language page (BITV 2.0); the module says it in English"
     ),
-    ("booths.editor", r"/booths/\{slug\}/(logo|cover|contacts|links|materials).*"): (
-        "every form of the booth's edit page (/booths/{slug}/edit) posts to the part it "
-        "changes; all of them are the editor"
-    ),
     ("booths.appointment_views", r"/booths/\{slug\}/slots.*"): (
         "slots are the exhibitor's side of appointments: offered where they are booked"
     ),
@@ -58,10 +54,6 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
     ("sessions.event_admin", r"(/organiser)?/(series|stages|topics|organisations|publish).*"): (
         "the organisers' event set-up (series, days, stages, topics, organisations, "
         "publishing drafts) is one page family around sessions/event_setup.py"
-    ),
-    ("sessions.live.routes", r"/sessions/\{session_id\}/(stage|live|recordings).*"): (
-        "the live stage's views still live in its URL table; to become "
-        "sessions/live/stage_views.py once the live engine left that module"
     ),
 }
 
@@ -161,7 +153,7 @@ def test_every_exception_is_still_needed(routes: list[tuple[str, str]]) -> None:
     [
         ("/recordings/{recording_id}", "sessions.recording_views", True),
         ("/booths/{slug}", "booths.views", True),
-        ("/booths/{slug}/edit", "booths.editor", True),
+        ("/booths/{slug}/edit", "booths.booth_edit_views", True),
         ("/ws/sessions/{session_id}", "sessions.sockets", True),
         ("/api/sessions", "sessions.api", True),
         ("/organiser/audit", "fair.audit_views", True),
