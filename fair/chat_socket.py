@@ -12,10 +12,14 @@ Client → server (one JSON object per frame):
   outage nothing is missed; the hub asks connected clients for it with
   ``{"type": "resync"}``;
 * ``{"type": "chat", "name": "Ada", "text": "Hallo"}``: stored, then sent to everyone.
+  Storing is :class:`~fair.chat_writer.ChatWriter`'s: one writer per channel groups what
+  arrives meanwhile, and the connection's next frame is read while its message is stored
+  (at most :data:`IN_FLIGHT` at a time), so a loop busy with pages delays a message by one
+  transaction, not by one transaction per message queued before it.
 
 A chat message the rules refuse (empty, too long, the channel closed) is answered with
 ``{"type": "error", "message": "…"}`` to the sender only; 1008 closes a connection that
-sends an unknown message type.
+sends an unknown message type, 1011 one whose message could not be stored (logged).
 """
 
 from __future__ import annotations

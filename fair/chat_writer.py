@@ -127,17 +127,15 @@ class ChatWriter:
         """Publish stored messages in order; while Redis is away deliver them here at least.
         The other instances' clients fetch them when the hub tells them to resync
         (``chat_after``)."""
-        for message in messages:
-            event = chat_event(message)
-            try:
-                await self.hub.publish(channel, event)
-            except Exception as exc:
-                if not hub_unavailable(exc):
-                    logger.exception("chat on %s: publishing a stored message failed", channel)
-                    continue
-                logger.warning(
-                    "chat on %s delivered locally only: hub unavailable (%s)", channel, exc
-                )
+        events = [chat_event(message) for message in messages]
+        try:
+            await self.hub.publish_all(channel, events)
+        except Exception as exc:
+            if not hub_unavailable(exc):
+                logger.exception("chat on %s: publishing stored messages failed", channel)
+                return
+            logger.warning("chat on %s delivered locally only: hub unavailable (%s)", channel, exc)
+            for event in events:
                 self.hub.deliver(channel, encode_event(event))
 
     async def close(self) -> None:
