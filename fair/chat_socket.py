@@ -153,6 +153,8 @@ async def serve_chat(
     async def on_message(event: dict[str, Any]) -> None:
         kind = event.get("type")
         if kind == "hello":
+            if in_flight:  # answered after this connection's earlier messages, as sent
+                await asyncio.wait(in_flight)
             events = await snapshot() + await _missed_chat(app, channel, event.get("chat_after"))
             await websocket.send_text(json.dumps(events, ensure_ascii=False))
         elif kind == "chat":

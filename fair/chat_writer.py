@@ -72,8 +72,8 @@ class ChatWriter:
     ) -> asyncio.Future[ChatMessage]:
         """Queue a new message (:func:`fair.chat.chat_message`) for its channel.
 
-        The future is the stored message, or the guard's ``HTTPError``, or the failure of its
-        transaction. Delivery to the channel follows the store without being awaited here.
+        The future is the message once stored and published (handed to the hub), or the
+        guard's ``HTTPError``, or the failure of its transaction.
         """
         loop = asyncio.get_running_loop()
         channel = message.channel
@@ -94,6 +94,9 @@ class ChatWriter:
                 stored = await self._store(state.guard, group)
                 if stored:
                     await self._publish(channel, stored)
+                    for queued, message in zip(group, stored, strict=True):
+                        if not queued.stored.done():
+                            queued.stored.set_result(message)
         finally:
             state.writer = None
             if self._channels.get(channel) is state and not state.queued:
@@ -118,9 +121,6 @@ class ChatWriter:
             raise
         self.groups += 1
         self.messages += len(group)
-        for queued, message in zip(group, messages, strict=True):
-            if not queued.stored.done():
-                queued.stored.set_result(message)
         return messages
 
     async def _publish(self, channel: str, messages: list[ChatMessage]) -> None:
