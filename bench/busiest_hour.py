@@ -371,6 +371,24 @@ def table(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
     return "\n".join(lines)
 
 
+def check_counts(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Refuse counts the load cannot be split into, with the argument's name, before any
+    server starts (``--logged-in`` above ``--visitors`` left a negative number of
+    anonymous visitors and crashed the load process mid-run)."""
+    for name in ("visitors", "logged_in", "attendee_accounts", "chat", "chat_senders"):
+        if getattr(args, name) < 0:
+            parser.error(f"--{name.replace('_', '-')} must not be negative")
+    if args.logged_in > args.visitors:
+        parser.error(
+            f"--logged-in ({args.logged_in}) must not exceed --visitors ({args.visitors}):"
+            " the logged-in visitors are some of the visitors"
+        )
+    if args.logged_in and not args.attendee_accounts:
+        parser.error("--logged-in needs --attendee-accounts of at least 1")
+    if args.chat_senders > args.chat:
+        parser.error(f"--chat-senders ({args.chat_senders}) must not exceed --chat ({args.chat})")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -408,6 +426,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.command == "load":
         load_main()
         return
+    check_counts(parser, args)
     print(f"# load before: {os.getloadavg()}", file=sys.stderr, flush=True)
     results = asyncio.run(runs(args))
     print("\n" + table(results, args))

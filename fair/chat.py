@@ -39,17 +39,24 @@ def chat_event(message: ChatMessage) -> dict[str, Any]:
     }
 
 
-async def post_chat(
-    db: AsyncSession, channel: str, author_name: str, text: str, *, team: bool = False
-) -> ChatMessage:
-    """Store a message. ``team`` comes from the logged-in account (a member of the booth's
-    team), never from the client; a visitor typing a team member's name gets no badge."""
-    message = ChatMessage(
+def chat_message(channel: str, author_name: str, text: str, *, team: bool = False) -> ChatMessage:
+    """A new message with its name and text cleaned (a 400 names the field). ``team`` comes
+    from the logged-in account (a member of the booth's team), never from the client; a
+    visitor typing a team member's name gets no badge."""
+    return ChatMessage(
         channel=channel,
         author_name=clean_text(author_name, "name", MAX_NAME),
         body=clean_text(text, "text", MAX_CHAT),
         team=team,
     )
+
+
+async def post_chat(
+    db: AsyncSession, channel: str, author_name: str, text: str, *, team: bool = False
+) -> ChatMessage:
+    """Store a message now, in ``db``'s transaction (sockets go through
+    :class:`fair.chat_writer.ChatWriter`, which groups them)."""
+    message = chat_message(channel, author_name, text, team=team)
     db.add(message)
     await db.flush()
     return message

@@ -28,7 +28,7 @@ import json
 import logging
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from fair.realtime.fanout import EvictCallback, Fanout, Member, Sink
@@ -117,6 +117,11 @@ class Hub(ABC):
     @abstractmethod
     async def publish(self, channel: str, event: Mapping[str, Any]) -> None:
         """Deliver ``event`` to every connection in ``channel`` on every instance."""
+
+    async def publish_all(self, channel: str, events: Sequence[Mapping[str, Any]]) -> None:
+        """Publish ``events`` in order (a group of chat messages stored together)."""
+        for event in events:
+            await self.publish(channel, event)
 
     async def join(
         self,
@@ -320,6 +325,13 @@ class RedisHub(Hub):
     async def publish(self, channel: str, event: Mapping[str, Any]) -> None:
         """Publish through Redis; local delivery happens when Redis echoes it back."""
         await self.redis.publish(self._channel_key(channel), encode_event(event))
+
+    async def publish_all(self, channel: str, events: Sequence[Mapping[str, Any]]) -> None:
+        """One round trip for a group: the publishes pipelined, in order."""
+        pipe = self.redis.pipeline(transaction=False)
+        for event in events:
+            pipe.publish(self._channel_key(channel), encode_event(event))
+        await pipe.execute()
 
     async def presence(self, channel: str) -> int:
         result = await self._count(keys=[self._presence_key(channel), self._instances_key])
