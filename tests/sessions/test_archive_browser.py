@@ -4,6 +4,8 @@ tracks, and a recording stored by the live pipeline plays from local storage and
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -205,12 +207,7 @@ async def test_live_pipeline_recording_plays_from_s3(
 async def test_open_session_page_follows_the_stage_without_reload(
     demo_database_url: str, tmp_path: Path, browser: Any
 ) -> None:
-    server = start_app_server(
-        tmp_path, demo_database_url, extra_env={"FAIR_TODAY": "2026-11-30T09:05"}
-    )
-    context = await browser.new_context()
-    try:
-        opening = httpx.get(f"{server.base_url}/api/sessions").json()["sessions"][0]
+    async with _opening_day(demo_database_url, tmp_path, browser) as (server, context, opening):
         page = await context.new_page()
         await page.goto(f"{server.base_url}/sessions/{opening['id']}")
         await page.evaluate("() => { window.notReloaded = true; }")
@@ -224,9 +221,6 @@ async def test_open_session_page_follows_the_stage_without_reload(
         await page.locator("[data-live-state]", has_text="Beendet").wait_for(timeout=10000)
         assert await join.is_hidden()
         assert await page.evaluate("() => window.notReloaded === true")
-    finally:
-        await context.close()
-        server.stop()
 
 
 @pytest.mark.parametrize("db_backend", ["sqlite"])
@@ -235,12 +229,7 @@ async def test_home_and_programme_follow_the_stage_without_reload(
 ) -> None:
     """An organiser starts and ends the opening talk; open home and programme pages show
     it under "Jetzt live" / as live, then ended, without anyone reloading them."""
-    server = start_app_server(
-        tmp_path, demo_database_url, extra_env={"FAIR_TODAY": "2026-11-30T09:05"}
-    )
-    context = await browser.new_context()
-    try:
-        opening = httpx.get(f"{server.base_url}/api/sessions").json()["sessions"][0]
+    async with _opening_day(demo_database_url, tmp_path, browser) as (server, context, opening):
         home = await context.new_page()
         await home.goto(f"{server.base_url}/")
         programme = await context.new_page()
@@ -270,7 +259,19 @@ async def test_home_and_programme_follow_the_stage_without_reload(
             assert await page.evaluate("() => window.notReloaded === true")
         # stars still work in the swapped-in listing
         assert await programme.locator("[data-star]:not([hidden])").count() > 0
+    print("screenshots in", tmp_path)
+
+
+@asynccontextmanager
+async def _opening_day(
+    database_url: str, tmp_path: Path, browser: Any
+) -> AsyncIterator[tuple[AppServer, Any, dict[str, Any]]]:
+    """The fair's first morning, just after nine: the served app, a browser context and
+    the opening talk (planned now, not live yet)."""
+    server = start_app_server(tmp_path, database_url, extra_env={"FAIR_TODAY": "2026-11-30T09:05"})
+    context = await browser.new_context()
+    try:
+        yield server, context, httpx.get(f"{server.base_url}/api/sessions").json()["sessions"][0]
     finally:
         await context.close()
         server.stop()
-        print("screenshots in", tmp_path)

@@ -29,6 +29,7 @@ from tests.support.qa import (
     serving_app,
     session_id_of,
     socket,
+    two_sockets,
     ws_url,
 )
 from tests.support.realtime import Instance, closed_with
@@ -234,10 +235,7 @@ async def test_chat_history_and_presence(live: Instance) -> None:
 
 async def test_booth_chat(live: Instance) -> None:
     slug = await first_booth_slug(live)
-    async with (
-        socket(live, f"/ws/booths/{slug}") as one,
-        socket(live, f"/ws/booths/{slug}") as two,
-    ):
+    async with two_sockets(live, f"/ws/booths/{slug}") as (one, two):
         await one.send(json.dumps({"type": "chat", "name": "Ada", "text": "Am Stand"}))
         event = await next_event(two, lambda e: e["type"] == "chat")
         assert event["text"] == "Am Stand"
@@ -265,10 +263,7 @@ async def test_booth_chat_is_read_only_in_archive_mode(
 
     with serving_app(demo_database_url, tmp_path, today="2026-12-10T12:00") as archived:
         slug = await first_booth_slug(archived)
-        async with (
-            socket(archived, f"/ws/booths/{slug}") as one,
-            socket(archived, f"/ws/booths/{slug}") as two,
-        ):
+        async with two_sockets(archived, f"/ws/booths/{slug}") as (one, two):
             await one.send(json.dumps({"type": "chat", "name": "Ada", "text": "Noch da?"}))
             error = await next_event(one, lambda e: e["type"] == "error")
             assert "nur noch lesbar" in error["message"]
@@ -312,7 +307,7 @@ async def test_bad_websocket_input_closes_only_the_offender(
     async with http_to(live) as http:
         session_id = await session_id_of(http)
     path = f"/ws/sessions/{session_id}"
-    async with socket(live, path) as good, socket(live, path) as bad:
+    async with two_sockets(live, path) as (good, bad):
         for frame in frames:
             await bad.send(frame)
         closed = await closed_with(bad)
@@ -434,10 +429,7 @@ async def test_a_talks_chat_is_read_only_after_the_moderator_ends_it(live: Insta
     async with http_to(live) as http:
         session_id = await session_id_of(http)
         path = f"/ws/sessions/{session_id}"
-        async with (
-            socket(live, path) as ada,
-            socket(live, path) as bob,
-        ):
+        async with two_sockets(live, path) as (ada, bob):
             await ada.send(json.dumps({"type": "chat", "name": "Ada", "text": "Vorher"}))
             await next_event(bob, lambda e: e["type"] == "chat")
             async with httpx.AsyncClient(base_url=str(http.base_url)) as organiser:

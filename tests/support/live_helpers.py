@@ -84,6 +84,17 @@ async def viewer(stage: LiveStage, seats: int = 1, decode: bool = True) -> Probe
 PAGE = "http://127.0.0.1:9/live-test"  # served by route(): a secure origin, no server needed
 
 
+async def blank_page(browser: Any) -> Any:
+    """An empty page at :data:`PAGE` in a new context allowed camera and microphone."""
+    context = await browser.new_context(permissions=["camera", "microphone"])
+    page = await context.new_page()
+    await page.route(
+        PAGE, lambda route: route.fulfill(body="<html></html>", content_type="text/html")
+    )
+    await page.goto(PAGE)
+    return page
+
+
 GATHERED = """(pc) => new Promise((resolve) => {
   if (pc.iceGatheringState === 'complete') return resolve();
   pc.addEventListener('icegatheringstatechange',

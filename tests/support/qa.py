@@ -68,6 +68,15 @@ async def http_to(instance: Instance) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
+@contextlib.asynccontextmanager
+async def two_sockets(
+    instance: Instance, path: str
+) -> AsyncIterator[tuple[ClientConnection, ClientConnection]]:
+    """Two people on the same channel: one writes, the other sees it (or not)."""
+    async with socket(instance, path) as one, socket(instance, path) as two:
+        yield one, two
+
+
 async def first_booth_slug(instance: Instance) -> str:
     async with http_to(instance) as http:
         return str((await http.get("/api/booths")).json()["booths"][0]["slug"])

@@ -180,6 +180,16 @@ async def live_room(
             await context.close()
 
 
+async def start_live(client: httpx.AsyncClient, session_id: int) -> httpx.Response:
+    """``client`` (logged in as a moderator) starts the session, asking for JSON."""
+    token = await csrf_of(client, "/")
+    return await client.post(
+        f"/sessions/{session_id}/live/start",
+        data={"csrf_token": token},
+        headers={"accept": "application/json"},
+    )
+
+
 async def organiser_posts(base: str, session_id: int, path: str, **data: str) -> None:
     """The organiser, logged in over HTTP, sends a form of the session (``/live/start``,
     ``/live/end``, a question's ``/moderate``): what they do from another device while

@@ -26,7 +26,7 @@ from sessions.live.archive import picture_size
 from sessions.live.config import LiveConfig
 from sessions.live.recorder import assemble_mp4
 from tests.support.app import CHROMIUM_ARGS, launched_chromium
-from tests.support.live_helpers import ANSWER, PAGE, VIEWER_OFFER, offer_script
+from tests.support.live_helpers import ANSWER, VIEWER_OFFER, blank_page, offer_script
 from tests.support.media import encode_into
 
 pytestmark = pytest.mark.browser
@@ -99,16 +99,6 @@ async def camera_browser(tmp_path: Path) -> AsyncIterator[Any]:
         yield browser
 
 
-async def open_page(browser: Any) -> Any:
-    context = await browser.new_context(permissions=["camera", "microphone"])
-    page = await context.new_page()
-    await page.route(
-        PAGE, lambda route: route.fulfill(body="<html></html>", content_type="text/html")
-    )
-    await page.goto(PAGE)
-    return page
-
-
 async def poll(page: Any, script: str, check: Any, timeout: float) -> tuple[Any, float]:
     """Evaluate ``script`` until ``check(result)``; returns the result and seconds taken."""
     started = time.monotonic()
@@ -128,7 +118,7 @@ async def test_720p_camera_reaches_viewer_and_recording(
 
     allow_loopback()
     stage = LiveStage("hd", LiveConfig(tmp_path / "spool"))
-    speaker = await open_page(camera_browser)
+    speaker = await blank_page(camera_browser)
     offer = await speaker.evaluate(PUBLISH_720P)
     answer = await stage.publish(offer["sdp"], offer["type"], "speaker")
     await speaker.evaluate(ANSWER, {"sdp": answer.sdp, "type": answer.type})
@@ -145,7 +135,7 @@ async def test_720p_camera_reaches_viewer_and_recording(
     print(f"publisher widths over time (s, px, limited by): {timeline}; 720p after {ramp:.1f} s")
     assert sent["height"] == HEIGHT
 
-    watcher = await open_page(camera_browser)
+    watcher = await blank_page(camera_browser)
     offer = await watcher.evaluate(VIEWER_OFFER, 1)
     answer = await stage.watch(offer["sdp"], offer["type"])
     await watcher.evaluate(ANSWER, {"sdp": answer.sdp, "type": answer.type})

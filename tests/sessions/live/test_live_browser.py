@@ -17,9 +17,9 @@ from aiortc import RTCSessionDescription
 from sessions.live import LiveStage
 from tests.support.live_helpers import (
     ANSWER,
-    PAGE,
     VIEWER_OFFER,
     allow_loopback,
+    blank_page,
     offer_script,
     publishing,
     viewer,
@@ -56,14 +56,9 @@ INBOUND = """async () => {
 
 @pytest_asyncio.fixture
 async def page(browser: Any) -> AsyncIterator[Any]:
-    context = await browser.new_context(permissions=["camera", "microphone"])
-    page = await context.new_page()
-    await page.route(
-        PAGE, lambda route: route.fulfill(body="<html></html>", content_type="text/html")
-    )
-    await page.goto(PAGE)
+    page = await blank_page(browser)
     yield page
-    await context.close()
+    await page.context.close()
 
 
 async def test_chromium_plays_the_shared_stream(page: Any) -> None:

@@ -14,8 +14,8 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from tests.support.app import TemplateDatabases
-from tests.support.app_server import AppServer, start_app_server
+from tests.support.app import TemplateDatabases, served_demo
+from tests.support.app_server import AppServer
 from tests.support.journey_helpers import poll
 from tests.support.stage import live_room
 
@@ -26,13 +26,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 async def hls_server(
     template_databases: TemplateDatabases, tmp_path: Path
 ) -> AsyncIterator[tuple[AppServer, Path]]:
-    url = await template_databases.sqlite(seeded=True)
     # every viewer is beyond the WebRTC limit: the page must fall back to HLS by itself
-    server = start_app_server(tmp_path, url, extra_env={"FAIR_LIVE_WEBRTC_MAX_VIEWERS": "0"})
-    try:
-        yield server, Path(url.removeprefix("sqlite+aiosqlite:///"))
-    finally:
-        server.stop()
+    async with served_demo(
+        template_databases, tmp_path, FAIR_LIVE_WEBRTC_MAX_VIEWERS="0"
+    ) as served:
+        yield served
 
 
 async def _position(page: Any) -> float:
@@ -42,10 +40,8 @@ async def _position(page: Any) -> float:
 async def test_viewer_plays_hls_relives_from_the_start_and_returns_to_live(
     hls_server: tuple[AppServer, Path], browser: Any
 ) -> None:
-    server = hls_server[0]
-    base = server.base_url
     async with live_room(browser, hls_server) as room:
-        session_id = room.session_id
+        server, base, session_id = room.server, room.base, room.session_id
         await asyncio.sleep(14)  # some talk to look back at
         errors: list[str] = []
         viewer = await room.watch(pageerror=lambda error: errors.append(str(error)))

@@ -117,7 +117,7 @@ CRASHING_WRITER = textwrap.dedent(
     from pathlib import Path
     from sessions.live import LiveRegistry
     from sessions.live.config import LiveConfig
-    from tests.support.live_helpers import Publisher, allow_loopback
+    from tests.support.live_helpers import allow_loopback, publishing
 
     async def main() -> None:
         allow_loopback()

@@ -25,10 +25,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 async def test_speaker_publishes_viewer_watches_recording_is_stored(
     live_server: tuple[AppServer, Path], browser: Any
 ) -> None:
-    server = live_server[0]
-    base = server.base_url
     async with live_room(browser, live_server) as room:
-        session_id = room.session_id
+        server, base, session_id = room.server, room.base, room.session_id
         live_since = time.monotonic()
         viewer = await room.watch()
 

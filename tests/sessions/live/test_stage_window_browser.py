@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from tests.support.app import TemplateDatabases
-from tests.support.app_server import AppServer, start_app_server
+from tests.support.app import TemplateDatabases, served_demo
+from tests.support.app_server import AppServer
 from tests.support.stage import camera_on, live_room, organiser_posts, publish
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -22,12 +22,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 async def windowed_server(
     template_databases: TemplateDatabases, tmp_path: Path
 ) -> AsyncIterator[tuple[AppServer, Path]]:
-    url = await template_databases.sqlite(seeded=True)
-    server = start_app_server(tmp_path, url, extra_env={"FAIR_GO_LIVE_WINDOW_MINUTES": "15"})
-    try:
-        yield server, Path(url.removeprefix("sqlite+aiosqlite:///"))
-    finally:
-        server.stop()
+    async with served_demo(
+        template_databases, tmp_path, FAIR_GO_LIVE_WINDOW_MINUTES="15"
+    ) as served:
+        yield served
 
 
 async def test_early_speaker_is_told_when_and_status_follows_the_start(
