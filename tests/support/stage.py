@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from starlette.applications import Starlette
 
 from fair.app_services import app_services
@@ -209,6 +209,17 @@ async def tile_frames(page: Any) -> list[int]:
             """() => [...document.querySelectorAll('[data-live-player] video')]
                  .filter(v => !v.hidden).map(v => v.getVideoPlaybackQuality().totalVideoFrames)"""
         )
+    )
+
+
+def first_talk_of(speaker_name: str) -> Select[tuple[int]]:
+    """The query for the first talk (lowest id) in which ``speaker_name`` speaks."""
+    return (
+        select(SessionSpeaker.session_id)
+        .join(Speaker, Speaker.id == SessionSpeaker.speaker_id)
+        .where(Speaker.name == speaker_name)
+        .order_by(SessionSpeaker.session_id)
+        .limit(1)
     )
 
 
