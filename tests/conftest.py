@@ -175,10 +175,19 @@ async def two_instances(
             yield first, second
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "server_env(**settings): extra FAIR_* settings for the live_server fixture"
+    )
+
+
 @pytest_asyncio.fixture
 async def live_server(
-    template_databases: TemplateDatabases, tmp_path: Path
+    request: pytest.FixtureRequest, template_databases: TemplateDatabases, tmp_path: Path
 ) -> AsyncIterator[tuple[AppServer, Path]]:
-    """A real ``fair serve`` process on the demo fair, and its database file."""
-    async with served_demo(template_databases, tmp_path) as served:
+    """A real ``fair serve`` process on the demo fair, and its database file; a test's
+    ``server_env`` mark adds settings (``@pytest.mark.server_env(FAIR_TODAY="...")``)."""
+    mark = request.node.get_closest_marker("server_env")
+    env = dict(mark.kwargs) if mark is not None else {}
+    async with served_demo(template_databases, tmp_path, **env) as served:
         yield served

@@ -6,15 +6,12 @@ playlist is the recording (VOD)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import pytest_asyncio
 
-from tests.support.app import TemplateDatabases, served_demo
 from tests.support.app_server import AppServer
 from tests.support.journey_helpers import poll
 from tests.support.stage import live_room
@@ -22,25 +19,16 @@ from tests.support.stage import live_room
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-@pytest_asyncio.fixture
-async def hls_server(
-    template_databases: TemplateDatabases, tmp_path: Path
-) -> AsyncIterator[tuple[AppServer, Path]]:
-    # every viewer is beyond the WebRTC limit: the page must fall back to HLS by itself
-    async with served_demo(
-        template_databases, tmp_path, FAIR_LIVE_WEBRTC_MAX_VIEWERS="0"
-    ) as served:
-        yield served
-
-
 async def _position(page: Any) -> float:
     return float(await page.evaluate("() => document.querySelector('video[data-hls]').currentTime"))
 
 
+# every viewer is beyond the WebRTC limit: the page must fall back to HLS by itself
+@pytest.mark.server_env(FAIR_LIVE_WEBRTC_MAX_VIEWERS="0")
 async def test_viewer_plays_hls_relives_from_the_start_and_returns_to_live(
-    hls_server: tuple[AppServer, Path], browser: Any
+    live_server: tuple[AppServer, Path], browser: Any
 ) -> None:
-    async with live_room(browser, hls_server) as room:
+    async with live_room(browser, live_server) as room:
         server, base, session_id = room.server, room.base, room.session_id
         await asyncio.sleep(14)  # some talk to look back at
         errors: list[str] = []

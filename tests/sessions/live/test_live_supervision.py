@@ -119,12 +119,17 @@ async def talk(template_databases: TemplateDatabases) -> tuple[str, Path, int]:
     return url, db_path, speaker_session(db_path, SPEAKER)
 
 
+def _serve(url: str, tmp_path: Path, session_id: int) -> tuple[AppServer, StageSpeaker]:
+    """``fair serve`` on the talk's database (again), and the speaker logged in to it."""
+    server = start_app_server(tmp_path, url)
+    return server, StageSpeaker(server.base_url, session_id, SPEAKER)
+
+
 async def test_killed_media_worker_is_restarted_and_the_talk_continues_in_one_recording(
     talk: tuple[str, Path, int], tmp_path: Path
 ) -> None:
     url, db_path, session_id = talk
-    server = start_app_server(tmp_path, url)
-    speaker = StageSpeaker(server.base_url, session_id, SPEAKER)
+    server, speaker = _serve(url, tmp_path, session_id)
     viewers: list[ProbeViewer] = []
     try:
         await speaker.publish()
@@ -179,8 +184,7 @@ async def test_whole_app_killed_mid_talk_gives_one_recording_after_the_restart(
     talk: tuple[str, Path, int], tmp_path: Path
 ) -> None:
     url, db_path, session_id = talk
-    server = start_app_server(tmp_path, url)
-    speaker = StageSpeaker(server.base_url, session_id, SPEAKER)
+    server, speaker = _serve(url, tmp_path, session_id)
     try:
         await speaker.publish()
         await _segments_listed(server, session_id, 3)
@@ -196,8 +200,7 @@ async def test_whole_app_killed_mid_talk_gives_one_recording_after_the_restart(
         await speaker.close()
         server.stop()
 
-    server = start_app_server(tmp_path, url)
-    speaker = StageSpeaker(server.base_url, session_id, SPEAKER)
+    server, speaker = _serve(url, tmp_path, session_id)
     viewer: ProbeViewer | None = None
     try:
         status = _status(server, session_id)

@@ -4,34 +4,22 @@ when; the moderator starts the session from elsewhere and the speaker's stage pa
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import pytest_asyncio
 
-from tests.support.app import TemplateDatabases, served_demo
 from tests.support.app_server import AppServer
 from tests.support.stage import camera_on, live_room, organiser_posts, publish
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-@pytest_asyncio.fixture
-async def windowed_server(
-    template_databases: TemplateDatabases, tmp_path: Path
-) -> AsyncIterator[tuple[AppServer, Path]]:
-    async with served_demo(
-        template_databases, tmp_path, FAIR_GO_LIVE_WINDOW_MINUTES="15"
-    ) as served:
-        yield served
-
-
+@pytest.mark.server_env(FAIR_GO_LIVE_WINDOW_MINUTES="15")
 async def test_early_speaker_is_told_when_and_status_follows_the_start(
-    windowed_server: tuple[AppServer, Path], browser: Any, tmp_path: Path
+    live_server: tuple[AppServer, Path], browser: Any, tmp_path: Path
 ) -> None:
-    async with live_room(browser, windowed_server, until="stage") as room:
+    async with live_room(browser, live_server, until="stage") as room:
         base, session_id, page = room.base, room.session_id, room.speaker
         status = page.locator("[data-stage-session-state]")
         assert (await status.inner_text()) == "geplant"
