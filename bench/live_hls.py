@@ -41,12 +41,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from av.audio.frame import AudioFrame
 from av.video.frame import VideoFrame
 
-from fair.storage import S3Storage
 from sessions.live.archive import MEDIA_PLAYLIST_NAME, RecordingArchive
 from sessions.live.frames import StageClock
 from sessions.live.recorder import SlotRecorder, assemble_mp4
 from sessions.live.synthetic import SyntheticVideoTrack, ToneAudioTrack
 from sessions.live.video_pipeline import VideoPipeline
+from tests.support.hls_helpers import s3_storage
 from tests.support.s3_server import S3Server
 
 FPS = 30
@@ -139,10 +139,7 @@ async def run(
     archive: TimedArchive | None = None
     bucket = s3.create_bucket()
     if mode == "upload":
-        storage = S3Storage.connect(
-            bucket=bucket, endpoint_url=s3.endpoint_url, access_key=s3.access_key,
-            secret_key=s3.secret_key, region=s3.region,
-        )  # fmt: skip
+        storage = s3_storage(s3, bucket, fail_fast=False)
         archive = TimedArchive(None, storage, spool)  # type: ignore[arg-type]
         archive.listed_at = {}
         archive.start()

@@ -32,11 +32,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import httpx
 import psutil
 
-from fair.storage import S3Storage
 from sessions.live.archive import MEDIA_PLAYLIST_NAME, RecordingArchive, live_prefix
 from tests.support.app import _prepare
 from tests.support.app_server import start_app_server
-from tests.support.hls_helpers import SpoolWriter
+from tests.support.hls_helpers import SpoolWriter, s3_storage
 from tests.support.s3_server import S3Server
 from tests.support.stage import speaker_session
 
@@ -89,13 +88,7 @@ def _publish_talk(s3: S3Server, bucket: str, work: Path, session_id: int) -> lis
     spool = work / "bench-spool"
     writer = SpoolWriter(spool / str(session_id) / SEAT)
     writer.advance(20)
-    storage = S3Storage.connect(
-        bucket=bucket,
-        endpoint_url=s3.endpoint_url,
-        access_key=s3.access_key,
-        secret_key=s3.secret_key,
-        region=s3.region,
-    )
+    storage = s3_storage(s3, bucket, fail_fast=False)
     archive = RecordingArchive(None, storage, spool)  # type: ignore[arg-type]  # live: no DB
     asyncio.run(archive.sync(force=True))
     storage.close()

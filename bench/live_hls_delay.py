@@ -18,7 +18,6 @@ import asyncio
 import base64
 import os
 import platform
-import re
 import statistics
 import sys
 import tempfile
@@ -28,16 +27,15 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import httpx
-from aiortc import RTCPeerConnection, RTCSessionDescription
 from av.video.frame import VideoFrame
 
 from sessions.live.ice import allow_loopback_candidates
-from sessions.live.synthetic import SyntheticVideoTrack, ToneAudioTrack, read_stamp
-from tests.support.app import CHROMIUM, CHROMIUM_ARGS, DEMO_PASSWORD, _prepare
+from sessions.live.synthetic import read_stamp
+from tests.support.app import CHROMIUM, CHROMIUM_ARGS, _prepare
 from tests.support.app_server import start_app_server
+from tests.support.live_speaker import StageSpeaker, watch_over_http
 from tests.support.loadgen import ProbeViewer
-from tests.support.stage import speaker_session
+from tests.support.stage import join, speaker_session
 
 SPEAKER = "henning.wiebusch@example.org"
 STAMP_ROWS = 128  # the drawn stamp: 4 rows of 32-pixel blocks at 640 px width
@@ -69,18 +67,6 @@ def stamp_of(luma_rows: bytes) -> tuple[int, int] | None:
     return read_stamp(frame)
 
 
-def _csrf(client: httpx.Client, path: str) -> str:
-    match = re.search(r'<meta name="csrf-token" content="([^"]+)"', client.get(path).text)
-    assert match
-    return match.group(1)
-
-
-def _offer(client: httpx.Client, url: str, sdp: str, token: str) -> RTCSessionDescription:
-    response = client.post(url, json={"sdp": sdp, "type": "offer"}, headers={"X-CSRF-Token": token})
-    response.raise_for_status()
-    return RTCSessionDescription(**response.json())
-
-
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=40)
@@ -93,34 +79,13 @@ async def main() -> None:
     session_id = speaker_session(work / "fair.db", SPEAKER)
     server = start_app_server(work, url)
     base = server.base_url
-    publisher = RTCPeerConnection()
-    probe = ProbeViewer(decode=True)
+    speaker = StageSpeaker(base, session_id, SPEAKER)
+    probe: ProbeViewer | None = None
     from playwright.async_api import async_playwright
 
     try:
-        speaker = httpx.Client(base_url=base, timeout=20)
-        token = _csrf(speaker, "/login")
-        speaker.post(
-            "/login", data={"email": SPEAKER, "password": DEMO_PASSWORD, "csrf_token": token}
-        )
-        publisher.addTrack(SyntheticVideoTrack())
-        publisher.addTrack(ToneAudioTrack())
-        await publisher.setLocalDescription(await publisher.createOffer())
-        stage_token = _csrf(speaker, f"/sessions/{session_id}/stage")
-        answer = await asyncio.to_thread(
-            _offer, speaker, f"/sessions/{session_id}/live/publish",
-            publisher.localDescription.sdp, stage_token,
-        )  # fmt: skip
-        await publisher.setRemoteDescription(answer)
-        audience = httpx.Client(base_url=base, timeout=20)
-        watch_token = _csrf(audience, f"/sessions/{session_id}")
-
-        async def answerer(sdp: str, kind: str) -> RTCSessionDescription:
-            return await asyncio.to_thread(
-                _offer, audience, f"/sessions/{session_id}/live/watch", sdp, watch_token
-            )
-
-        await probe.connect(answerer)
+        await speaker.publish()
+        probe = await watch_over_http(base, session_id)
         async with async_playwright() as playwright:
             browser = await playwright.chromium.launch(
                 executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
@@ -129,8 +94,7 @@ async def main() -> None:
             await context.add_init_script("sessionStorage.setItem('fair-live-mode', 'hls')")
             page = await context.new_page()
             await page.goto(f"{base}/sessions/{session_id}")
-            await page.wait_for_selector(".live[data-state='live']", timeout=20_000)
-            await page.click("[data-live-join]")
+            await join(page, timeout=20_000)
             delays: list[float] = []
             deadline = time.monotonic() + args.seconds + 30
             started: float | None = None
@@ -160,8 +124,9 @@ async def main() -> None:
             f"{report['latency_ms_median']} ms, p95 {report['latency_ms_p95']} ms"
         )
     finally:
-        await probe.close()
-        await publisher.close()
+        if probe is not None:
+            await probe.close()
+        await speaker.close()
         server.stop()
 
 

@@ -22,7 +22,6 @@ import sys
 import tempfile
 import threading
 import time
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -31,15 +30,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import itertools
 import multiprocessing
 
-import av
-
 from sessions.live import LiveStage
 from sessions.live.config import LiveConfig
 from sessions.live.ice import allow_loopback_candidates
 from sessions.live.medialoop import MEDIA_NICE, media_loop, media_thread_id, set_thread_nice
-from sessions.live.recorder import assemble_mp4
-from sessions.live.synthetic import read_stamp
 from tests.support.loadgen import PublisherProcess, ViewerProcess
+from tests.support.media import recorded_stamps
 
 
 def sample_encoder(stage: LiveStage, out: list[int], stop: threading.Event) -> None:
@@ -47,15 +43,6 @@ def sample_encoder(stage: LiveStage, out: list[int], stop: threading.Event) -> N
     while not stop.wait(1.0):
         seats = stage.stats()["seats"]
         out.append(seats[0]["video_frames"] if seats else 0)
-
-
-def recorded(mp4: Path) -> list[tuple[float, int]]:
-    with av.open(str(mp4)) as container:
-        return [
-            (frame.time or 0.0, stamp[0])
-            for frame in container.decode(video=0)
-            if (stamp := read_stamp(frame)) is not None
-        ]
 
 
 def hog(stop: Any) -> None:
@@ -118,10 +105,7 @@ async def burst(design: str, args: argparse.Namespace) -> dict[str, Any]:
     for process in processes:
         await process.close()
     await speaker.close()
-    target = spool / "recording.mp4"
-    assemble_mp4(paths[0], target)
-    frames = recorded(target)
-    per_second = Counter(int(t) for t, _ in frames)
+    frames, per_second = recorded_stamps(paths[0], spool / "recording.mp4")
     window = range(int(started), int(joined) + 1)
     during = [per_second[s] for s in window]
     seen = {c for t, c in frames if started <= t < joined + 1}

@@ -21,6 +21,7 @@ from tests.support.app import (
     make_client,
     make_settings,
     running_app,
+    served_demo,
 )
 from tests.support.app_server import AppServer, start_app_server
 from tests.support.booth_helpers import LIMIT, app_with, s3_overrides
@@ -197,15 +198,19 @@ async def two_instances(
             yield first, second
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "server_env(**settings): extra FAIR_* settings for the live_server fixture"
+    )
+
+
 @pytest_asyncio.fixture
 async def live_server(
-    template_databases: TemplateDatabases, tmp_path: Path
+    request: pytest.FixtureRequest, template_databases: TemplateDatabases, tmp_path: Path
 ) -> AsyncIterator[tuple[AppServer, Path]]:
-    """A real ``fair serve`` process on its own copy of the demo fair (SQLite), and the
-    database file (live tests look up a speaker's session in it)."""
-    url = await template_databases.sqlite(seeded=True)
-    server = start_app_server(tmp_path, url)
-    try:
-        yield server, Path(url.removeprefix("sqlite+aiosqlite:///"))
-    finally:
-        server.stop()
+    """A real ``fair serve`` process on the demo fair, and its database file; a test's
+    ``server_env`` mark adds settings (``@pytest.mark.server_env(FAIR_TODAY="...")``)."""
+    mark = request.node.get_closest_marker("server_env")
+    env = dict(mark.kwargs) if mark is not None else {}
+    async with served_demo(template_databases, tmp_path, **env) as served:
+        yield served

@@ -13,6 +13,7 @@ from starlette.applications import Starlette
 from sessions.timelinks import format_time_link, parse_time, resolve_time
 from tests.support.app import csrf_of, login, make_client, make_settings, running_app
 from tests.support.programme import session_ids
+from tests.support.stage import start_live
 
 # ------------------------------------------------------------------ time links
 
@@ -105,12 +106,8 @@ async def test_live_comes_from_the_stage_not_the_timetable(
             opening = (await client.get("/api/sessions")).json()["sessions"][0]
             assert opening["state"] == "scheduled"
             await login(client, "orga@example.org")
+            started = await start_live(client, opening["id"])
             token = await csrf_of(client, "/")
-            started = await client.post(
-                f"/sessions/{opening['id']}/live/start",
-                data={"csrf_token": token},
-                headers={"Accept": "application/json"},
-            )
             assert started.status_code == 200
             status = (await client.get(f"/sessions/{opening['id']}/live")).json()
             assert status["phase"] == "live"

@@ -4,6 +4,8 @@ tracks, and a recording stored by the live pipeline plays from local storage and
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -13,13 +15,15 @@ from sqlalchemy import select
 
 from fair.clock import fair_now
 from fair.db import Database
-from fair.storage import LocalStorage, S3Storage, Storage
+from fair.storage import LocalStorage, Storage
 from sessions.demo_recordings import seed_demo_recordings
 from sessions.models import ProgrammeSession, Recording
 from sessions.timelinks import parse_time
 from tests.support.app_server import FIRST_MORNING, AppServer, start_app_server
+from tests.support.hls_helpers import s3_storage
 from tests.support.media import write_fragmented_mp4
 from tests.support.s3_server import S3Server
+from tests.support.stage import organiser_posts
 
 pytestmark = pytest.mark.browser
 
@@ -172,13 +176,7 @@ async def test_live_pipeline_recording_plays_from_s3(
     context = await browser.new_context()
     try:
         bucket = nanio.create_bucket()
-        storage = S3Storage.connect(
-            bucket=bucket,
-            endpoint_url=nanio.endpoint_url,
-            access_key=nanio.access_key,
-            secret_key=nanio.secret_key,
-            region=nanio.region,
-        )
+        storage = s3_storage(nanio, bucket, fail_fast=False)
         live_session = await _stored_recording(demo_database_url, storage, tmp_path / "spool-live")
         storage.close()
         assert any(k.startswith("recordings/") for k in nanio.list_keys(bucket))
@@ -209,45 +207,20 @@ async def test_live_pipeline_recording_plays_from_s3(
 async def test_open_session_page_follows_the_stage_without_reload(
     demo_database_url: str, tmp_path: Path, browser: Any
 ) -> None:
-    server = start_app_server(
-        tmp_path, demo_database_url, extra_env={"FAIR_TODAY": "2026-11-30T09:05"}
-    )
-    context = await browser.new_context()
-    try:
-        opening = httpx.get(f"{server.base_url}/api/sessions").json()["sessions"][0]
+    async with _opening_day(demo_database_url, tmp_path, browser) as (server, context, opening):
         page = await context.new_page()
         await page.goto(f"{server.base_url}/sessions/{opening['id']}")
         await page.evaluate("() => { window.notReloaded = true; }")
         join = page.locator("[data-live-join]")
         assert await join.is_hidden()  # planned for now, but the stage is not live
         assert await page.locator("[data-live-state]").inner_text() == "Noch nicht live"
-        with httpx.Client(base_url=server.base_url) as organiser:
-            token = _csrf(organiser)
-            organiser.post(
-                "/login",
-                data={
-                    "email": "orga@example.org",
-                    "password": "demo-passwort",
-                    "csrf_token": token,
-                },
-            )
-            token = _csrf(organiser)
-            started = organiser.post(
-                f"/sessions/{opening['id']}/live/start", data={"csrf_token": token}
-            )
-            assert started.status_code in (200, 303)
-            await join.wait_for(state="visible", timeout=10000)
-            await page.locator("[data-live-state]", has_text="Gleich geht es los").wait_for()
-            ended = organiser.post(
-                f"/sessions/{opening['id']}/live/end", data={"csrf_token": token}
-            )
-            assert ended.status_code in (200, 303)
+        await organiser_posts(server.base_url, opening["id"], "/live/start")
+        await join.wait_for(state="visible", timeout=10000)
+        await page.locator("[data-live-state]", has_text="Gleich geht es los").wait_for()
+        await organiser_posts(server.base_url, opening["id"], "/live/end")
         await page.locator("[data-live-state]", has_text="Beendet").wait_for(timeout=10000)
         assert await join.is_hidden()
         assert await page.evaluate("() => window.notReloaded === true")
-    finally:
-        await context.close()
-        server.stop()
 
 
 @pytest.mark.parametrize("db_backend", ["sqlite"])
@@ -256,12 +229,7 @@ async def test_home_and_programme_follow_the_stage_without_reload(
 ) -> None:
     """An organiser starts and ends the opening talk; open home and programme pages show
     it under "Jetzt live" / as live, then ended, without anyone reloading them."""
-    server = start_app_server(
-        tmp_path, demo_database_url, extra_env={"FAIR_TODAY": "2026-11-30T09:05"}
-    )
-    context = await browser.new_context()
-    try:
-        opening = httpx.get(f"{server.base_url}/api/sessions").json()["sessions"][0]
+    async with _opening_day(demo_database_url, tmp_path, browser) as (server, context, opening):
         home = await context.new_page()
         await home.goto(f"{server.base_url}/")
         programme = await context.new_page()
@@ -275,30 +243,13 @@ async def test_home_and_programme_follow_the_stage_without_reload(
         await programme.wait_for_function(
             "() => document.querySelector('[data-star]:not([hidden])')"
         )
-        with httpx.Client(base_url=server.base_url) as organiser:
-            token = _csrf(organiser)
-            organiser.post(
-                "/login",
-                data={
-                    "email": "orga@example.org",
-                    "password": "demo-passwort",
-                    "csrf_token": token,
-                },
-            )
-            token = _csrf(organiser)
-            started = organiser.post(
-                f"/sessions/{opening['id']}/live/start", data={"csrf_token": token}
-            )
-            assert started.status_code in (200, 303)
-            await now.locator(f'[data-session-id="{opening["id"]}"] .badge.live').wait_for(
-                timeout=10000
-            )
-            await programme.locator(f"{item}[data-session-state=live]").wait_for(timeout=10000)
-            await home.screenshot(path=str(tmp_path / "home-live.png"), full_page=True)
-            ended = organiser.post(
-                f"/sessions/{opening['id']}/live/end", data={"csrf_token": token}
-            )
-            assert ended.status_code in (200, 303)
+        await organiser_posts(server.base_url, opening["id"], "/live/start")
+        await now.locator(f'[data-session-id="{opening["id"]}"] .badge.live').wait_for(
+            timeout=10000
+        )
+        await programme.locator(f"{item}[data-session-state=live]").wait_for(timeout=10000)
+        await home.screenshot(path=str(tmp_path / "home-live.png"), full_page=True)
+        await organiser_posts(server.base_url, opening["id"], "/live/end")
         await home.locator("#now-and-next", has_text="Gerade läuft kein Programmpunkt").wait_for(
             timeout=10000
         )
@@ -308,14 +259,19 @@ async def test_home_and_programme_follow_the_stage_without_reload(
             assert await page.evaluate("() => window.notReloaded === true")
         # stars still work in the swapped-in listing
         assert await programme.locator("[data-star]:not([hidden])").count() > 0
+    print("screenshots in", tmp_path)
+
+
+@asynccontextmanager
+async def _opening_day(
+    database_url: str, tmp_path: Path, browser: Any
+) -> AsyncIterator[tuple[AppServer, Any, dict[str, Any]]]:
+    """The fair's first morning, just after nine: the served app, a browser context and
+    the opening talk (planned now, not live yet)."""
+    server = start_app_server(tmp_path, database_url, extra_env={"FAIR_TODAY": "2026-11-30T09:05"})
+    context = await browser.new_context()
+    try:
+        yield server, context, httpx.get(f"{server.base_url}/api/sessions").json()["sessions"][0]
     finally:
         await context.close()
         server.stop()
-        print("screenshots in", tmp_path)
-
-
-def _csrf(client: httpx.Client) -> str:
-    text = client.get("/login").text
-    marker = '<meta name="csrf-token" content="'
-    start = text.index(marker) + len(marker)
-    return text[start : text.index('"', start)]

@@ -161,13 +161,7 @@ async def test_import_round_trip_into_empty_database_and_reimport(
     assert _schema().validate(reexported)
     # Importing again (over HTTP, as an organiser) updates; nothing is duplicated.
     before = await _count(demo_app)
-    await login(client, "orga@example.org")
-    token = await csrf_of(client, "/organiser/programme/import")
-    response = await client.post(
-        "/organiser/programme/import",
-        data={"csrf_token": token},
-        files={"schedule": ("schedule.xml", exported, "application/xml")},
-    )
+    response = await _import_as_organiser(client, exported)
     assert response.status_code == 200, response.text
     assert f"0 neu, 0 geändert, {before} unverändert, 0 übersprungen" in response.text
     assert await _count(demo_app) == before
@@ -231,13 +225,7 @@ async def test_hostile_or_broken_imports_change_nothing(
     client: httpx.AsyncClient, demo_app: Starlette, payload: bytes, status: int, needle: str
 ) -> None:
     before = await _snapshot(demo_app)
-    await login(client, "orga@example.org")
-    token = await csrf_of(client, "/organiser/programme/import")
-    response = await client.post(
-        "/organiser/programme/import",
-        data={"csrf_token": token},
-        files={"schedule": ("schedule.xml", payload, "application/xml")},
-    )
+    response = await _import_as_organiser(client, payload)
     assert response.status_code == status, response.text[:500]
     assert needle in response.text
     assert "root:" not in response.text and "lollol" not in response.text
@@ -364,3 +352,14 @@ def test_parser_checks_every_field(
             assert 1970 <= event.starts_at.year <= 2999
             assert len(event.guid) == 36 and event.source_ref
         assert len(parsed.events) + len(parsed.skipped) == 1
+
+
+async def _import_as_organiser(client: httpx.AsyncClient, schedule: bytes) -> httpx.Response:
+    """The organiser uploads ``schedule`` through the import form."""
+    await login(client, "orga@example.org")
+    token = await csrf_of(client, "/organiser/programme/import")
+    return await client.post(
+        "/organiser/programme/import",
+        data={"csrf_token": token},
+        files={"schedule": ("schedule.xml", schedule, "application/xml")},
+    )

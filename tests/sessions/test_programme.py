@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import time
+from functools import partial
 from typing import Any
 
 import httpx
@@ -121,26 +122,20 @@ async def test_conflicts_name_the_clash_and_need_override(demo_app: Starlette) -
         await db.commit()
         assert len((await db.scalars(select(ProgrammeSession.id))).all()) == count + 1
         # A clean slot needs no override; moving onto the main stage at 09:00 clashes.
-        with pytest.raises(ConflictError):
-            await move_session(
-                db,
-                session.id,
-                day_id=ids["day"],
-                stage_id=ids["stages"]["hauptbuehne"],
-                start=time(9, 0),
-                time_zone=TZ,
-            )
-        # Cancel the opening: its slot is free; reinstating it now clashes with ours.
-        await set_cancelled(db, ids["opening"], True, time_zone=TZ)
-        await move_session(
+        onto_main_stage_at_nine = partial(
+            move_session,
             db,
             session.id,
             day_id=ids["day"],
             stage_id=ids["stages"]["hauptbuehne"],
             start=time(9, 0),
             time_zone=TZ,
-            override=False,
         )
+        with pytest.raises(ConflictError):
+            await onto_main_stage_at_nine()
+        # Cancel the opening: its slot is free; reinstating it now clashes with ours.
+        await set_cancelled(db, ids["opening"], True, time_zone=TZ)
+        await onto_main_stage_at_nine(override=False)
         with pytest.raises(ConflictError) as back:
             await set_cancelled(db, ids["opening"], False, time_zone=TZ)
         assert "Neuer Fachbeitrag" in back.value.message

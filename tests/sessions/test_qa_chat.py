@@ -22,11 +22,14 @@ from sessions.sockets import ENDED_TALK_CHAT
 from tests.support.app import csrf_of, login
 from tests.support.qa import (
     ask,
+    first_booth_slug,
     http_to,
     next_event,
     post_from_programme,
     serving_app,
     session_id_of,
+    socket,
+    two_sockets,
     ws_url,
 )
 from tests.support.realtime import Instance, closed_with
@@ -182,7 +185,7 @@ async def test_questions_reorder_live_on_every_client(live: Instance) -> None:
     async with http_to(live) as http:
         session_id = await session_id_of(http)
         path = f"/ws/sessions/{session_id}"
-        clients = [await connect(ws_url(live, path), compression=None) for _ in range(3)]
+        clients = [await socket(live, path) for _ in range(3)]
         try:
             await clients[0].send(json.dumps({"type": "hello"}))
             hello = await next_event(clients[0], lambda e: e["type"] == "questions")
@@ -213,9 +216,9 @@ async def test_chat_history_and_presence(live: Instance) -> None:
     async with http_to(live) as http:
         session_id = await session_id_of(http)
         path = f"/ws/sessions/{session_id}"
-        async with connect(ws_url(live, path), compression=None) as ada:
+        async with socket(live, path) as ada:
             await next_event(ada, lambda e: e == {"type": "presence", "count": 1})
-            async with connect(ws_url(live, path), compression=None) as bob:
+            async with socket(live, path) as bob:
                 for client in (ada, bob):
                     await next_event(client, lambda e: e == {"type": "presence", "count": 2})
                 await ada.send(json.dumps({"type": "chat", "name": "Ada", "text": "Hallo <i>"}))
@@ -231,12 +234,8 @@ async def test_chat_history_and_presence(live: Instance) -> None:
 
 
 async def test_booth_chat(live: Instance) -> None:
-    async with http_to(live) as http:
-        slug = (await http.get("/api/booths")).json()["booths"][0]["slug"]
-    async with (
-        connect(ws_url(live, f"/ws/booths/{slug}"), compression=None) as one,
-        connect(ws_url(live, f"/ws/booths/{slug}"), compression=None) as two,
-    ):
+    slug = await first_booth_slug(live)
+    async with two_sockets(live, f"/ws/booths/{slug}") as (one, two):
         await one.send(json.dumps({"type": "chat", "name": "Ada", "text": "Am Stand"}))
         event = await next_event(two, lambda e: e["type"] == "chat")
         assert event["text"] == "Am Stand"
@@ -247,7 +246,7 @@ async def test_booth_chat(live: Instance) -> None:
             m for f in hub.fanouts.values() for m in f._members.values() if f.channel.endswith(slug)
         ]
         assert len(members) == 2 and all(m.raw is not None for m in members), members
-    async with connect(ws_url(live, "/ws/booths/no-such-booth"), compression=None) as gone:
+    async with socket(live, "/ws/booths/no-such-booth") as gone:
         assert await closed_with(gone) == (4404, "unknown booth")
 
 
@@ -263,17 +262,12 @@ async def test_booth_chat_is_read_only_in_archive_mode(
     from fair.models import ChatMessage
 
     with serving_app(demo_database_url, tmp_path, today="2026-12-10T12:00") as archived:
-        async with http_to(archived) as http:
-            slug = (await http.get("/api/booths")).json()["booths"][0]["slug"]
-        async with (
-            connect(ws_url(archived, f"/ws/booths/{slug}"), compression=None) as one,
-            connect(ws_url(archived, f"/ws/booths/{slug}"), compression=None) as two,
-        ):
+        slug = await first_booth_slug(archived)
+        async with two_sockets(archived, f"/ws/booths/{slug}") as (one, two):
             await one.send(json.dumps({"type": "chat", "name": "Ada", "text": "Noch da?"}))
             error = await next_event(one, lambda e: e["type"] == "error")
             assert "nur noch lesbar" in error["message"]
-            english_url = ws_url(archived, f"/ws/booths/{slug}?lang=en")
-            async with connect(english_url, compression=None) as english:
+            async with socket(archived, f"/ws/booths/{slug}?lang=en") as english:
                 await english.send(json.dumps({"type": "chat", "name": "Ada", "text": "Hi?"}))
                 error = await next_event(english, lambda e: e["type"] == "error")
                 assert "can only be read" in error["message"], error
@@ -312,8 +306,8 @@ async def test_bad_websocket_input_closes_only_the_offender(
 ) -> None:
     async with http_to(live) as http:
         session_id = await session_id_of(http)
-    path = ws_url(live, f"/ws/sessions/{session_id}")
-    async with connect(path, compression=None) as good, connect(path, compression=None) as bad:
+    path = f"/ws/sessions/{session_id}"
+    async with two_sockets(live, path) as (good, bad):
         for frame in frames:
             await bad.send(frame)
         closed = await closed_with(bad)
@@ -324,9 +318,9 @@ async def test_bad_websocket_input_closes_only_the_offender(
 
 
 async def test_unknown_session_and_foreign_origin_are_refused(live: Instance) -> None:
-    async with connect(ws_url(live, "/ws/sessions/999999"), compression=None) as unknown:
+    async with socket(live, "/ws/sessions/999999") as unknown:
         assert await closed_with(unknown) == (4404, "unknown session")
-    async with connect(ws_url(live, "/ws/sessions/%C2%B2"), compression=None) as garbage:
+    async with socket(live, "/ws/sessions/%C2%B2") as garbage:
         assert await closed_with(garbage) == (4404, "unknown session")
     async with connect(
         ws_url(live, "/ws/sessions/1"), compression=None, origin="http://evil.example"
@@ -345,8 +339,8 @@ async def test_two_instances_share_qa_and_chat_through_redis(
             session_id = await session_id_of(on_a)
             path = f"/ws/sessions/{session_id}"
             async with (
-                connect(ws_url(b, path), compression=None) as watcher_b,
-                connect(ws_url(a, path), compression=None) as watcher_a,
+                socket(b, path) as watcher_b,
+                socket(a, path) as watcher_a,
             ):
                 # Presence counts people on both instances.
                 await next_event(watcher_b, lambda e: e == {"type": "presence", "count": 2})
@@ -366,7 +360,7 @@ async def test_bursts_of_changes_are_coalesced(live: Instance) -> None:
     """Eight questions in quick succession reach a watcher as a few lists, the last complete."""
     async with http_to(live) as http:
         session_id = await session_id_of(http)
-        async with connect(ws_url(live, f"/ws/sessions/{session_id}"), compression=None) as ws:
+        async with socket(live, f"/ws/sessions/{session_id}") as ws:
             token = await csrf_of(http, f"/sessions/{session_id}")
             posts = [
                 http.post(
@@ -435,10 +429,7 @@ async def test_a_talks_chat_is_read_only_after_the_moderator_ends_it(live: Insta
     async with http_to(live) as http:
         session_id = await session_id_of(http)
         path = f"/ws/sessions/{session_id}"
-        async with (
-            connect(ws_url(live, path), compression=None) as ada,
-            connect(ws_url(live, path), compression=None) as bob,
-        ):
+        async with two_sockets(live, path) as (ada, bob):
             await ada.send(json.dumps({"type": "chat", "name": "Ada", "text": "Vorher"}))
             await next_event(bob, lambda e: e["type"] == "chat")
             async with httpx.AsyncClient(base_url=str(http.base_url)) as organiser:

@@ -20,7 +20,6 @@ from sessions.models import (
     SessionMaterial,
     SessionMaterialDownloads,
     SessionSpeaker,
-    Speaker,
 )
 from tests.support.app import login
 from tests.support.booth_helpers import (
@@ -34,6 +33,7 @@ from tests.support.booth_helpers import (
     stored_files,
     upload,
 )
+from tests.support.stage import first_talk_of
 
 SPEAKER = "henning.wiebusch@example.org"
 OTHER_SPEAKER = "nora.engels@example.org"
@@ -45,13 +45,7 @@ WORD = "Zuständigkeitsfinder"  # in the material title only, in no demo text
 async def _talks(app: Starlette) -> tuple[int, int]:
     """(a talk of SPEAKER, a talk SPEAKER has no part in)."""
     async with app_services(app).db.session() as db:
-        own = await db.scalar(
-            select(SessionSpeaker.session_id)
-            .join(Speaker, Speaker.id == SessionSpeaker.speaker_id)
-            .where(Speaker.name == "Henning Wiebusch")
-            .order_by(SessionSpeaker.session_id)
-            .limit(1)
-        )
+        own = await db.scalar(first_talk_of("Henning Wiebusch"))
         theirs = select(SessionSpeaker.session_id).where(SessionSpeaker.session_id == own)
         other = await db.scalar(
             select(ProgrammeSession.id)

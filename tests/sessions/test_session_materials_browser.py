@@ -10,16 +10,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
 from fair.db import Database
 from fair.seed import tiny_pdf
 from fair.storage import LocalStorage
-from sessions.models import Recording, SessionSpeaker, Speaker
+from sessions.models import Recording
 from tests.support.app import DEMO_PASSWORD
 from tests.support.app_server import AFTER_THE_EVENT, start_app_server
 from tests.support.axe import AXE, axe_violations
 from tests.support.media import write_fragmented_mp4
+from tests.support.stage import first_talk_of
 
 pytestmark = pytest.mark.browser
 
@@ -34,13 +34,7 @@ async def _recorded_talk(url: str, storage: LocalStorage, scratch: Path) -> tupl
     database = Database(url)
     try:
         async with database.session() as db:
-            session_id = await db.scalar(
-                select(SessionSpeaker.session_id)
-                .join(Speaker, Speaker.id == SessionSpeaker.speaker_id)
-                .where(Speaker.name == "Henning Wiebusch")
-                .order_by(SessionSpeaker.session_id)
-                .limit(1)
-            )
+            session_id = await db.scalar(first_talk_of("Henning Wiebusch"))
             assert session_id is not None
             video = scratch / "talk.mp4"
             write_fragmented_mp4(video, seconds=4)

@@ -21,7 +21,7 @@ from fair.db import Database
 from fair.migrate import upgrade_database
 from fair.settings import Settings
 from tests.support import pg_server
-from tests.support.app_server import BEFORE_THE_FAIR
+from tests.support.app_server import BEFORE_THE_FAIR, AppServer, start_app_server
 
 DEMO_PASSWORD = "demo-passwort"
 NEW_PASSWORD = "ein-sicheres-passwort"  # a password people choose in setup and invitations
@@ -58,6 +58,21 @@ class TemplateDatabases:
         name = f"test_{next(_counter)}"
         cluster.psql(f"CREATE DATABASE {name} TEMPLATE {template}")
         return cluster.url(name)
+
+
+@asynccontextmanager
+async def served_demo(
+    template_databases: TemplateDatabases, tmp_path: Path, **env: str
+) -> AsyncIterator[tuple[AppServer, Path]]:
+    """A real ``fair serve`` process (``env``: extra ``FAIR_*`` settings) on its own copy
+    of the demo fair (SQLite), and that database file (live tests look up a speaker's
+    session in it)."""
+    url = await template_databases.sqlite(seeded=True)
+    server = start_app_server(tmp_path, url, extra_env=env)
+    try:
+        yield server, Path(url.removeprefix("sqlite+aiosqlite:///"))
+    finally:
+        server.stop()
 
 
 async def _prepare(url: str, seeded: bool) -> None:

@@ -4,18 +4,26 @@ without WebRTC: fast enough for tests that exercise storage, playlists and recov
 from __future__ import annotations
 
 import fractions
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import av
 from av.audio.frame import AudioFrame
 from av.video.frame import VideoFrame
+from httpx import AsyncClient
 from sqlalchemy import select
 from starlette.applications import Starlette
 
+from fair.app import create_app
 from fair.app_services import app_services
+from fair.settings import Settings
 from fair.storage import S3Storage
 from sessions.live.recorder import SlotRecorder
 from sessions.models import ProgrammeSession
+from tests.support.app import make_client, make_settings
 from tests.support.s3_server import S3Server
 
 FPS = 25
@@ -61,15 +69,17 @@ class SpoolWriter:
         return self.recorder.close()
 
 
-def s3_storage(server: S3Server, bucket: str) -> S3Storage:
+def s3_storage(server: S3Server, bucket: str, *, fail_fast: bool = True) -> S3Storage:
+    """Storage in ``bucket`` of ``server``; ``fail_fast`` (one try, 1 s to connect) lets
+    fault tests see a stopped server at once, else the app's own timeouts apply."""
+    quick: dict[str, Any] = {"connect_timeout": 1, "max_attempts": 1} if fail_fast else {}
     return S3Storage.connect(
         bucket=bucket,
         endpoint_url=server.endpoint_url,
         access_key=server.access_key,
         secret_key=server.secret_key,
         region=server.region,
-        connect_timeout=1,
-        max_attempts=1,
+        **quick,
     )
 
 
@@ -77,6 +87,29 @@ async def first_session(app: Starlette) -> int:
     async with app_services(app).db.session() as db:
         session_id = await db.scalar(select(ProgrammeSession.id).order_by(ProgrammeSession.id))
     return int(session_id)
+
+
+@dataclass
+class HlsApp:
+    """A running app (lifespan entered), its settings, a client and the demo's first talk."""
+
+    app: Starlette
+    settings: Settings
+    client: AsyncClient
+    session_id: int
+
+    @property
+    def spool(self) -> Path:
+        """The first talk's spool directory (one sub-directory per seat)."""
+        return Path(self.settings.spool_dir) / str(self.session_id)
+
+
+@asynccontextmanager
+async def hls_app(database_url: str, tmp_path: Path, **overrides: object) -> AsyncIterator[HlsApp]:
+    settings = make_settings(database_url, tmp_path, **overrides)
+    app = create_app(settings)
+    async with app.router.lifespan_context(app), make_client(app) as client:
+        yield HlsApp(app, settings, client, await first_session(app))
 
 
 def s3_text(server: S3Server, bucket: str, key: str) -> str:

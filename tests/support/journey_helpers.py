@@ -67,12 +67,15 @@ async def open_journey(browser: Any, shots: Path, who: str, **options: Any) -> J
     return Journey(await context.new_page(), shots, who)
 
 
-async def poll(check: Callable[[], Awaitable[Any]], timeout: float, message: str) -> Any:
-    """Wait for a condition; never sleep-and-hope."""
+async def poll(
+    check: Callable[[], Awaitable[Any]], timeout: float, message: str | Callable[[], str]
+) -> Any:
+    """Wait for a condition; never sleep-and-hope. ``message`` may be a function, for a
+    failure text read only when it is needed (a server's log, say)."""
     deadline = time.monotonic() + timeout
     while True:
         result = await check()
         if result:
             return result
-        assert time.monotonic() < deadline, message
+        assert time.monotonic() < deadline, message() if callable(message) else message
         await asyncio.sleep(0.25)

@@ -33,12 +33,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from aiortc import RTCBundlePolicy, RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc import RTCPeerConnection, RTCSessionDescription
 
 from sessions.live.ice import allow_loopback_candidates
 from tests.support.light_pump import MAX_ERRORS_KEPT, CountedStream, SocketPump, ViewerStats
 from tests.support.live_speaker import csrf_token
-from tests.support.loadgen import ProbeViewer, _ssrcs_by_kind
+from tests.support.loadgen import ProbeViewer, _ssrcs_by_kind, receiving_peer
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
 JOIN_TIMEOUT = 60.0  # s for one viewer's offer, ICE and DTLS on a loaded machine
@@ -48,11 +48,7 @@ class LightViewer:
     """One receive-only peer whose media is counted at the socket."""
 
     def __init__(self) -> None:
-        self.pc = RTCPeerConnection(
-            RTCConfiguration(iceServers=[], bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
-        )
-        self.pc.addTransceiver("video", direction="recvonly")
-        self.pc.addTransceiver("audio", direction="recvonly")
+        self.pc = receiving_peer()
         self.streams: list[CountedStream] = []
 
     @property

@@ -15,15 +15,15 @@ from typing import Any
 
 import httpx
 import psutil
-from aiortc import RTCBundlePolicy, RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc import RTCSessionDescription
 
 from sessions.live import LiveStage
 from sessions.live.ice import allow_loopback_candidates
 from sessions.live.synthetic import SyntheticVideoTrack, ToneAudioTrack
 from tests.support.app_server import AppServer
-from tests.support.loadgen import ProbeViewer
+from tests.support.loadgen import ProbeViewer, bundled_peer
 
-__all__ = ["ProbeViewer", "Publisher", "allow_loopback", "viewer", "wait_for"]
+__all__ = ["ProbeViewer", "Publisher", "allow_loopback", "publishing", "viewer", "wait_for"]
 
 
 def allow_loopback() -> None:
@@ -37,9 +37,7 @@ class Publisher:
     def __init__(
         self, width: int = 320, height: int = 240, audio: bool = True, video: bool = True
     ) -> None:
-        self.pc = RTCPeerConnection(
-            RTCConfiguration(iceServers=[], bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
-        )
+        self.pc = bundled_peer()
         self.video = SyntheticVideoTrack(width, height) if video else None
         self.audio = ToneAudioTrack() if audio else None
         if self.video is not None:
@@ -55,6 +53,13 @@ class Publisher:
 
     async def close(self) -> None:
         await self.pc.close()
+
+
+async def publishing(stage: LiveStage, publisher_id: str = "speaker", **camera: Any) -> Publisher:
+    """A :class:`Publisher` (``camera``: its size and tracks) already live on ``stage``."""
+    publisher = Publisher(**camera)
+    await publisher.publish(stage, publisher_id)
+    return publisher
 
 
 async def wait_for(check: Callable[[], Any], timeout: float = 10.0, step: float = 0.05) -> Any:
@@ -79,6 +84,17 @@ async def viewer(stage: LiveStage, seats: int = 1, decode: bool = True) -> Probe
 PAGE = "http://127.0.0.1:9/live-test"  # served by route(): a secure origin, no server needed
 
 
+async def blank_page(browser: Any) -> Any:
+    """An empty page at :data:`PAGE` in a new context allowed camera and microphone."""
+    context = await browser.new_context(permissions=["camera", "microphone"])
+    page = await context.new_page()
+    await page.route(
+        PAGE, lambda route: route.fulfill(body="<html></html>", content_type="text/html")
+    )
+    await page.goto(PAGE)
+    return page
+
+
 GATHERED = """(pc) => new Promise((resolve) => {
   if (pc.iceGatheringState === 'complete') return resolve();
   pc.addEventListener('icegatheringstatechange',
@@ -86,9 +102,20 @@ GATHERED = """(pc) => new Promise((resolve) => {
 })"""
 
 
-VIEWER_OFFER = (
-    """async (seats) => {
-  const pc = new RTCPeerConnection({bundlePolicy: 'max-bundle'});
+def offer_script(setup: str, parameter: str = "") -> str:
+    """A page function for ``page.evaluate``: ``setup`` (JavaScript statements) makes the
+    peer ``pc`` (kept as ``window.pc``); then the offer is made and returned once ICE
+    gathering is complete, as the tests' signalling sends no trickled candidates."""
+    return (
+        f"async ({parameter}) => {{\n{setup}\n"
+        "  await pc.setLocalDescription(await pc.createOffer());\n"
+        f"  await ({GATHERED})(pc);\n"
+        "  return {sdp: pc.localDescription.sdp, type: pc.localDescription.type};\n}"
+    )
+
+
+VIEWER_OFFER = offer_script(
+    """  const pc = new RTCPeerConnection({bundlePolicy: 'max-bundle'});
   window.pc = pc;
   pc.ontrack = (event) => {
     const element = document.createElement(event.track.kind);
@@ -100,13 +127,8 @@ VIEWER_OFFER = (
   for (let i = 0; i < seats; i++) {
     pc.addTransceiver('video', {direction: 'recvonly'});
     pc.addTransceiver('audio', {direction: 'recvonly'});
-  }
-  await pc.setLocalDescription(await pc.createOffer());
-  await ("""
-    + GATHERED
-    + """)(pc);
-  return {sdp: pc.localDescription.sdp, type: pc.localDescription.type};
-}"""
+  }""",
+    "seats",
 )
 
 

@@ -5,19 +5,25 @@ offers to ``/sessions/{id}/live/publish``. :class:`SpeakerSignalling` is that si
 alone (usable as the answerer of a :class:`~tests.support.loadgen.PublisherProcess`, so
 the speaker's encoder runs in a process of its own); :func:`publish_synthetic` also
 builds an in-process peer with the synthetic tracks whose pictures carry a frame counter
-and the send time.
+and the send time. :class:`StageSpeaker` is such a speaker who can publish again and end
+the talk, as the fault tests need; :func:`watch_over_http` is an anonymous viewer.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 from aiortc import RTCBundlePolicy, RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 
 from sessions.live.ice import allow_loopback_candidates
 from sessions.live.synthetic import SyntheticVideoTrack, ToneAudioTrack
+from tests.support.app import DEMO_PASSWORD
+from tests.support.live_helpers import csrf_in_page, post_offer
+from tests.support.loadgen import ProbeViewer
 
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
@@ -100,3 +106,70 @@ async def publish_synthetic(
     offer = pc.localDescription
     await pc.setRemoteDescription(await signalling.answer(offer.sdp, offer.type))
     return SyntheticSpeaker(pc, video, signalling)
+
+
+class StageSpeaker:
+    """A logged-in speaker publishing synthetic video (stamped frames) and a tone over the
+    stage's HTTP endpoints; the blocking HTTP calls run in threads, away from the peers'
+    event loop."""
+
+    def __init__(self, base_url: str, session_id: int, email: str) -> None:
+        self.client = httpx.Client(base_url=base_url, timeout=30)
+        self.session_id = session_id
+        token = csrf_in_page(self.client, "/login")
+        login = self.client.post(
+            "/login", data={"email": email, "password": DEMO_PASSWORD, "csrf_token": token}
+        )
+        assert login.status_code == 303, login.text
+        self.pc: RTCPeerConnection | None = None
+
+    async def _stage_token(self) -> str:
+        return await asyncio.to_thread(
+            csrf_in_page, self.client, f"/sessions/{self.session_id}/stage"
+        )
+
+    async def publish(self) -> None:
+        """Publish (again): what the stage page's script does after an interruption."""
+        if self.pc is not None:
+            await self.pc.close()
+        self.pc = RTCPeerConnection()
+        self.pc.addTrack(SyntheticVideoTrack())
+        self.pc.addTrack(ToneAudioTrack())
+        await self.pc.setLocalDescription(await self.pc.createOffer())
+        answer = await asyncio.to_thread(
+            post_offer, self.client, f"/sessions/{self.session_id}/live/publish",
+            self.pc.localDescription.sdp, await self._stage_token(),
+        )  # fmt: skip
+        await self.pc.setRemoteDescription(answer)
+
+    async def end(self) -> httpx.Response:
+        token = await self._stage_token()
+        return await asyncio.to_thread(
+            self.client.post,
+            f"/sessions/{self.session_id}/live/end",
+            data={"csrf_token": token},
+            headers={"Accept": "application/json"},
+        )
+
+    async def close(self) -> None:
+        if self.pc is not None:
+            await self.pc.close()
+        self.client.close()
+
+
+async def watch_over_http(base_url: str, session_id: int, decode: bool = True) -> ProbeViewer:
+    """An anonymous viewer connected through the session page's watch endpoint."""
+    audience = httpx.Client(base_url=base_url, timeout=30)
+    try:
+        token = await asyncio.to_thread(csrf_in_page, audience, f"/sessions/{session_id}")
+        viewer = ProbeViewer(decode=decode)
+
+        async def answerer(sdp: str, kind: str) -> Any:
+            return await asyncio.to_thread(
+                post_offer, audience, f"/sessions/{session_id}/live/watch", sdp, token
+            )
+
+        await viewer.connect(answerer)
+    finally:
+        audience.close()
+    return viewer

@@ -50,15 +50,29 @@ def _ssrcs_by_kind(sdp: str) -> dict[str, list[list[int]]]:
     return found
 
 
+def bundled_peer() -> RTCPeerConnection:
+    """A peer as the tests' browsers make one: no ICE servers (loopback), one transport."""
+    return RTCPeerConnection(
+        RTCConfiguration(iceServers=[], bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
+    )
+
+
+def receiving_peer(seats: int = 1) -> RTCPeerConnection:
+    """A :func:`bundled_peer` offering ``seats`` receive-only video+audio pairs."""
+    pc = bundled_peer()
+    for _ in range(seats):
+        pc.addTransceiver("video", direction="recvonly")
+        pc.addTransceiver("audio", direction="recvonly")
+    return pc
+
+
 class ProbeViewer:
     """One viewer peer; statistics in :meth:`report`."""
 
     def __init__(self, seats: int = 1, decode: bool = False) -> None:
         self.seats = seats
         self.decode = decode
-        self.pc = RTCPeerConnection(
-            RTCConfiguration(iceServers=[], bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
-        )
+        self.pc = receiving_peer(seats)
         self.created = time.time()
         self.video_frames = [0] * seats
         self.audio_frames = [0] * seats
@@ -67,9 +81,6 @@ class ProbeViewer:
         self.counters: list[int] = []
         self.order_errors = 0
         self._tasks: list[asyncio.Task[None]] = []
-        for _ in range(seats):
-            self.pc.addTransceiver("video", direction="recvonly")
-            self.pc.addTransceiver("audio", direction="recvonly")
         self.pc.on("track", self._on_track)
 
     def _video_index(self, track: MediaStreamTrack) -> int:
@@ -292,7 +303,7 @@ async def _publisher_child(width: int, height: int, fps: int) -> None:
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader(limit=1 << 22)
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
-    pc = RTCPeerConnection(RTCConfiguration(iceServers=[], bundlePolicy=RTCBundlePolicy.MAX_BUNDLE))
+    pc = bundled_peer()
     video = SyntheticVideoTrack(width, height, fps)
     pc.addTrack(video)
     pc.addTrack(ToneAudioTrack())

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from websockets.asyncio.client import ClientConnection
+from websockets.asyncio.client import ClientConnection, connect
 
 from fair.app import create_app
 from tests.support.app import csrf_of, make_settings
@@ -56,10 +56,30 @@ def ws_url(instance: Instance, path: str) -> str:
     return f"ws://127.0.0.1:{instance.port}{path}"
 
 
+def socket(instance: Instance, path: str) -> connect:
+    """A WebSocket to ``path`` on ``instance`` (``async with``), uncompressed as the
+    browsers of the tests connect."""
+    return connect(ws_url(instance, path), compression=None)
+
+
 @contextlib.asynccontextmanager
 async def http_to(instance: Instance) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{instance.port}") as client:
         yield client
+
+
+@contextlib.asynccontextmanager
+async def two_sockets(
+    instance: Instance, path: str
+) -> AsyncIterator[tuple[ClientConnection, ClientConnection]]:
+    """Two people on the same channel: one writes, the other sees it (or not)."""
+    async with socket(instance, path) as one, socket(instance, path) as two:
+        yield one, two
+
+
+async def first_booth_slug(instance: Instance) -> str:
+    async with http_to(instance) as http:
+        return str((await http.get("/api/booths")).json()["booths"][0]["slug"])
 
 
 async def next_event(

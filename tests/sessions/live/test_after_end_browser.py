@@ -9,12 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from tests.support.app import csrf_of, login
 from tests.support.app_server import AppServer
-from tests.support.stage import SPEAKER, browser_login, speaker_session
+from tests.support.stage import SPEAKER, live_room, organiser_posts, speaker_session
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -26,36 +24,18 @@ TRACKS_ENDED = """() => {
 }"""
 
 
-async def _organiser(base: str, session_id: int, path: str, **data: str) -> None:
-    async with httpx.AsyncClient(base_url=base) as organiser:
-        await login(organiser, "orga@example.org")
-        token = await csrf_of(organiser, "/")
-        response = await organiser.post(
-            f"/sessions/{session_id}{path}", data={"csrf_token": token, **data}
-        )
-        assert response.status_code == 303, response.text
-
-
 async def test_an_ended_talk_closes_qa_chat_and_camera_without_reload(
     live_server: tuple[AppServer, Path], browser: Any, tmp_path: Path
 ) -> None:
-    app_server, db_path = live_server
-    base = app_server.base_url
-    session_id = speaker_session(db_path, SPEAKER)
-    await _organiser(base, session_id, "/live/start")
+    base = live_server[0].base_url
+    session_id = speaker_session(live_server[1], SPEAKER)
+    await organiser_posts(base, session_id, "/live/start")
 
-    speaker_context = await browser.new_context(permissions=["camera", "microphone"])
-    visitor_context = await browser.new_context()
-    try:
-        speaker = await speaker_context.new_page()
-        await browser_login(speaker, base, SPEAKER)
-        await speaker.goto(f"{base}/sessions/{session_id}/stage")
-        await speaker.click("[data-stage-camera]")
-        await speaker.wait_for_selector("[data-stage-go-live]:not([disabled])")
+    async with live_room(browser, live_server, until="camera") as room:
+        speaker = room.speaker
         assert not await speaker.is_visible("[data-stage-ended]")
 
-        visitor = await visitor_context.new_page()
-        await visitor.goto(f"{base}/sessions/{session_id}")
+        visitor = await room.visitor()
         await visitor.fill("#qa-name", "Ada")
         await visitor.fill("#qa-body", "Wie skaliert das?")
         await visitor.click("[data-qa-form] button[type=submit]")
@@ -63,12 +43,14 @@ async def test_an_ended_talk_closes_qa_chat_and_camera_without_reload(
         await question.first.wait_for(timeout=10_000)
         question_id = await question.first.get_attribute("data-question-id")
         assert question_id
-        await _organiser(base, session_id, f"/questions/{question_id}/moderate", action="answer")
+        await organiser_posts(
+            base, session_id, f"/questions/{question_id}/moderate", action="answer"
+        )
         await visitor.wait_for_selector("[data-qa-list] li .badge:text('beantwortet')")
         await visitor.wait_for_selector("[data-chat-form]:not([hidden])", timeout=10_000)
         await visitor.fill("#qa-body", "Noch eine Frage")  # the visitor is typing
 
-        await _organiser(base, session_id, "/live/end")
+        await organiser_posts(base, session_id, "/live/end")
 
         # the visitor's page closes its forms by itself
         await visitor.wait_for_selector("[data-qa-form]", state="hidden", timeout=15_000)
@@ -108,6 +90,3 @@ async def test_an_ended_talk_closes_qa_chat_and_camera_without_reload(
         await speaker.reload()
         assert await speaker.locator("[data-stage-camera]").count() == 0
         assert await speaker.is_visible(f"[data-stage-ended] a[href='/sessions/{session_id}']")
-    finally:
-        await speaker_context.close()
-        await visitor_context.close()

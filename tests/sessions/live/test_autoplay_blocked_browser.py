@@ -7,7 +7,6 @@ rejoins by itself after a reconnect or falls back to HLS seconds after the click
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,8 @@ import pytest_asyncio
 
 from tests.support.app import CHROMIUM_ARGS, launched_chromium
 from tests.support.app_server import AppServer
-from tests.support.stage import SPEAKER, go_live, speaker_session
+from tests.support.journey_helpers import poll
+from tests.support.stage import live_room
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -59,36 +59,20 @@ async def _tiles(page: Any) -> list[dict[str, Any]]:
     return tiles
 
 
-async def _until(check: Any, message: str, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while not await check():
-        assert time.monotonic() < deadline, message
-        await asyncio.sleep(0.2)
-
-
 async def test_blocked_autoplay_starts_muted_and_the_keyboard_brings_sound(
     live_server: tuple[AppServer, Path], blocking_browser: Any, tmp_path: Path
 ) -> None:
-    server, db_path = live_server
-    base = server.base_url
-    session_id = speaker_session(db_path, SPEAKER)
-    speaker_context = await blocking_browser.new_context(permissions=["camera", "microphone"])
-    viewer_context = await blocking_browser.new_context()
-    try:
-        await go_live(speaker_context, base, SPEAKER, session_id)
+    async with live_room(blocking_browser, live_server) as room:
         # Playwright's own calls count as user activation, so the page joins by itself
         # (a script click, as a player rejoining after a reconnect) and reports how the
         # browser started the tiles; the test calls nothing on the page until then.
-        await viewer_context.add_init_script(JOIN_WITHOUT_ACTIVATION)
-        viewer = await viewer_context.new_page()
         started: asyncio.Future[str] = asyncio.get_running_loop().create_future()
 
         def on_console(message: Any) -> None:
             if message.text.startswith("autoplay:") and not started.done():
                 started.set_result(message.text.removeprefix("autoplay:"))
 
-        viewer.on("console", on_console)
-        await viewer.goto(f"{base}/sessions/{session_id}")
+        viewer = await room.visitor(JOIN_WITHOUT_ACTIVATION, console=on_console)
         try:
             outcome = await asyncio.wait_for(started, timeout=45)
         except TimeoutError:
@@ -120,10 +104,12 @@ async def test_blocked_autoplay_starts_muted_and_the_keyboard_brings_sound(
             tiles = await _tiles(viewer)
             return bool(tiles) and all(not t["muted"] and not t["paused"] for t in tiles)
 
-        await _until(with_sound, "sound and picture did not come back")
+        await poll(with_sound, 20, "sound and picture did not come back")
         before = (await _tiles(viewer))[0]["frames"]
-        await _until(
-            lambda: _frames_above(viewer, before + 10), "the picture does not move after unmuting"
+        await poll(
+            lambda: _frames_above(viewer, before + 10),
+            20,
+            "the picture does not move after unmuting",
         )
         assert await note.is_hidden()
         assert await viewer.locator("[data-media-mute]").inner_text() == "Ton ausschalten"
@@ -145,11 +131,11 @@ async def test_blocked_autoplay_starts_muted_and_the_keyboard_brings_sound(
         assert await pause.get_attribute("aria-pressed") == "false"
         await pause.focus()
         await viewer.keyboard.press("Space")
-        await _until(lambda: _all(viewer, "paused"), "the pause button did not pause the picture")
+        await poll(lambda: _all(viewer, "paused"), 20, "the pause button did not pause the picture")
         play = viewer.get_by_role("button", name="Abspielen")
         assert await play.get_attribute("aria-pressed") == "true"
         await viewer.keyboard.press("Space")
-        await _until(lambda: _none(viewer, "paused"), "the play button did not resume")
+        await poll(lambda: _none(viewer, "paused"), 20, "the play button did not resume")
         assert (await _tiles(viewer))[0]["muted"] is False
 
         # volume and fullscreen are named; fullscreen exposes its state
@@ -161,18 +147,15 @@ async def test_blocked_autoplay_starts_muted_and_the_keyboard_brings_sound(
         assert await fullscreen.get_attribute("aria-pressed") == "false"
         await fullscreen.focus()
         await viewer.keyboard.press("Enter")
-        await _until(
+        await poll(
             lambda: viewer.evaluate("() => document.fullscreenElement !== null"),
+            5,
             "the player did not go fullscreen",
-            timeout=5,
         )
         exit_button = viewer.get_by_role("button", name="Vollbild beenden")
         assert await exit_button.get_attribute("aria-pressed") == "true"
         await viewer.evaluate("() => document.exitFullscreen()")
         await viewer.screenshot(path=str(tmp_path / "autoplay-sound-on.png"), full_page=True)
-    finally:
-        await speaker_context.close()
-        await viewer_context.close()
 
 
 async def _frames_above(page: Any, frames: int) -> bool:

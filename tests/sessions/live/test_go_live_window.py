@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -16,8 +17,8 @@ from fair.formatting import to_local
 from fair.settings import Settings, SettingsError
 from sessions.go_live import go_live_refusal
 from sessions.models import LiveState, ProgrammeSession
-from tests.support.app import csrf_of, login, make_client, make_settings, running_app
-from tests.support.stage import SPEAKER, post_json, session_of
+from tests.support.app import login, make_client, make_settings, running_app
+from tests.support.stage import SPEAKER, post_json, session_of, start_live
 
 GARBAGE = {"sdp": "not sdp", "type": "offer"}  # past the window check it is a 400
 
@@ -72,12 +73,7 @@ async def test_moderation_start_lets_the_speaker_go_live_early(windowed_app: Sta
         await login(organiser, "orga@example.org")
         # organisers themselves are never held back by the window
         assert (await post_json(organiser, url, GARBAGE)).status_code == 400
-        token = await csrf_of(organiser, "/")
-        started = await organiser.post(
-            f"/sessions/{session_id}/live/start",
-            data={"csrf_token": token},
-            headers={"accept": "application/json"},
-        )
+        started = await start_live(organiser, session_id)
         assert started.json() == {"state": "live"}
         assert (await post_json(speaker, url, GARBAGE)).status_code == 400
 
@@ -86,22 +82,13 @@ async def test_refusal_names_the_day_when_it_is_not_today() -> None:
     session = ProgrammeSession(
         starts_at=datetime(2026, 12, 1, 9, 0), live_state=LiveState.scheduled
     )
-    refusal = go_live_refusal(
-        session,
-        datetime(2026, 11, 29, 11, 0),
-        window_minutes=30,
-        is_organiser=False,
-        time_zone="Europe/Berlin",
+    speaker_at = partial(
+        go_live_refusal, session, window_minutes=30, is_organiser=False, time_zone="Europe/Berlin"
     )
+    refusal = speaker_at(datetime(2026, 11, 29, 11, 0))
     assert refusal is not None and "1. Dez" in refusal and "09:30" in refusal
     assert "30 Minuten" in refusal
-    late = go_live_refusal(
-        session,
-        datetime(2026, 12, 1, 8, 35),
-        window_minutes=30,
-        is_organiser=False,
-        time_zone="Europe/Berlin",
-    )
+    late = speaker_at(datetime(2026, 12, 1, 8, 35))
     assert late is None
     unlimited = go_live_refusal(
         session,

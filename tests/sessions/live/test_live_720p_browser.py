@@ -25,29 +25,23 @@ from sessions.live import LiveStage
 from sessions.live.archive import picture_size
 from sessions.live.config import LiveConfig
 from sessions.live.recorder import assemble_mp4
-from tests.support.app import CHROMIUM, CHROMIUM_ARGS
-from tests.support.live_helpers import ANSWER, GATHERED, PAGE, VIEWER_OFFER
+from tests.support.app import CHROMIUM_ARGS, launched_chromium
+from tests.support.live_helpers import ANSWER, VIEWER_OFFER, blank_page, offer_script
+from tests.support.media import encode_into
 
 pytestmark = pytest.mark.browser
 
 WIDTH, HEIGHT, FPS = 1280, 720, 30
 
-PUBLISH_720P = (
-    """async () => {
-  const stream = await navigator.mediaDevices.getUserMedia(
+PUBLISH_720P = offer_script(
+    """  const stream = await navigator.mediaDevices.getUserMedia(
     {video: {width: {exact: 1280}, height: {exact: 720}, frameRate: 30}, audio: true});
   const pc = new RTCPeerConnection();
   window.pc = pc;
   for (const track of stream.getTracks()) {
     if (track.kind === 'video') track.contentHint = 'detail';  // as static/js/stage.js
     pc.addTrack(track, stream);
-  }
-  await pc.setLocalDescription(await pc.createOffer());
-  await ("""
-    + GATHERED
-    + """)(pc);
-  return {sdp: pc.localDescription.sdp, type: pc.localDescription.type};
-}"""
+  }"""
 )
 
 OUTBOUND = """async () => {
@@ -70,57 +64,39 @@ def write_y4m(path: Path, seconds: int = 2) -> None:
     with av.open(str(path), "w", format="yuv4mpegpipe") as container:
         stream = container.add_stream("rawvideo", rate=FPS)
         stream.width, stream.height, stream.pix_fmt = WIDTH, HEIGHT, "yuv420p"
-        ramp = bytes(range(256)) * (WIDTH // 256 + 2)
-        for index in range(seconds * FPS):
-            frame = av.VideoFrame(WIDTH, HEIGHT, "yuv420p")
-            bar = (index * 40) % WIDTH
-            rows = []
-            for y in range(HEIGHT):
-                shift = (index * 8 + y // 2) % 256
-                row = bytearray(ramp[shift : shift + WIDTH])
-                row[bar : bar + 40] = b"\xff" * len(row[bar : bar + 40])
-                rows.append(bytes(row))
-            frame.planes[0].update(b"".join(rows))
-            chroma = (WIDTH // 2) * (HEIGHT // 2)
-            frame.planes[1].update(bytes([(index * 3) % 256]) * chroma)
-            frame.planes[2].update(bytes([(255 - index * 3) % 256]) * chroma)
-            frame.pts = index
-            frame.time_base = Fraction(1, FPS)
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
+        encode_into(container, stream, (_picture(index) for index in range(seconds * FPS)))
+
+
+RAMP = bytes(range(256)) * (WIDTH // 256 + 2)
+
+
+def _picture(index: int) -> av.VideoFrame:
+    frame = av.VideoFrame(WIDTH, HEIGHT, "yuv420p")
+    bar = (index * 40) % WIDTH
+    rows = []
+    for y in range(HEIGHT):
+        shift = (index * 8 + y // 2) % 256
+        row = bytearray(RAMP[shift : shift + WIDTH])
+        row[bar : bar + 40] = b"\xff" * len(row[bar : bar + 40])
+        rows.append(bytes(row))
+    frame.planes[0].update(b"".join(rows))
+    chroma = (WIDTH // 2) * (HEIGHT // 2)
+    frame.planes[1].update(bytes([(index * 3) % 256]) * chroma)
+    frame.planes[2].update(bytes([(255 - index * 3) % 256]) * chroma)
+    frame.pts = index
+    frame.time_base = Fraction(1, FPS)
+    return frame
 
 
 @pytest_asyncio.fixture
 async def camera_browser(tmp_path: Path) -> AsyncIterator[Any]:
     """A Chromium whose fake camera plays the 720p clip (its own launch: the flag is global)."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium not installed")
-    from playwright.async_api import async_playwright
-
     clip = tmp_path / "camera-720p.y4m"
     write_y4m(clip)
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[*CHROMIUM_ARGS, f"--use-file-for-fake-video-capture={clip}"],
-        )
-        try:
-            yield browser
-        finally:
-            await browser.close()
-
-
-async def open_page(browser: Any) -> Any:
-    context = await browser.new_context(permissions=["camera", "microphone"])
-    page = await context.new_page()
-    await page.route(
-        PAGE, lambda route: route.fulfill(body="<html></html>", content_type="text/html")
-    )
-    await page.goto(PAGE)
-    return page
+    async with launched_chromium(
+        [*CHROMIUM_ARGS, f"--use-file-for-fake-video-capture={clip}"]
+    ) as browser:
+        yield browser
 
 
 async def poll(page: Any, script: str, check: Any, timeout: float) -> tuple[Any, float]:
@@ -142,7 +118,7 @@ async def test_720p_camera_reaches_viewer_and_recording(
 
     allow_loopback()
     stage = LiveStage("hd", LiveConfig(tmp_path / "spool"))
-    speaker = await open_page(camera_browser)
+    speaker = await blank_page(camera_browser)
     offer = await speaker.evaluate(PUBLISH_720P)
     answer = await stage.publish(offer["sdp"], offer["type"], "speaker")
     await speaker.evaluate(ANSWER, {"sdp": answer.sdp, "type": answer.type})
@@ -159,7 +135,7 @@ async def test_720p_camera_reaches_viewer_and_recording(
     print(f"publisher widths over time (s, px, limited by): {timeline}; 720p after {ramp:.1f} s")
     assert sent["height"] == HEIGHT
 
-    watcher = await open_page(camera_browser)
+    watcher = await blank_page(camera_browser)
     offer = await watcher.evaluate(VIEWER_OFFER, 1)
     answer = await stage.watch(offer["sdp"], offer["type"])
     await watcher.evaluate(ANSWER, {"sdp": answer.sdp, "type": answer.type})

@@ -17,11 +17,11 @@ from aiortc import RTCSessionDescription
 from sessions.live import LiveStage
 from tests.support.live_helpers import (
     ANSWER,
-    GATHERED,
-    PAGE,
     VIEWER_OFFER,
-    Publisher,
     allow_loopback,
+    blank_page,
+    offer_script,
+    publishing,
     viewer,
     wait_for,
 )
@@ -29,19 +29,12 @@ from tests.support.live_helpers import (
 pytestmark = pytest.mark.browser
 
 
-PUBLISHER_OFFER = (
-    """async () => {
-  const stream = await navigator.mediaDevices.getUserMedia(
+PUBLISHER_OFFER = offer_script(
+    """  const stream = await navigator.mediaDevices.getUserMedia(
     {video: {width: 640, height: 360}, audio: true});
   const pc = new RTCPeerConnection();
   window.pc = pc;
-  for (const track of stream.getTracks()) pc.addTrack(track, stream);
-  await pc.setLocalDescription(await pc.createOffer());
-  await ("""
-    + GATHERED
-    + """)(pc);
-  return {sdp: pc.localDescription.sdp, type: pc.localDescription.type};
-}"""
+  for (const track of stream.getTracks()) pc.addTrack(track, stream);"""
 )
 
 
@@ -63,21 +56,15 @@ INBOUND = """async () => {
 
 @pytest_asyncio.fixture
 async def page(browser: Any) -> AsyncIterator[Any]:
-    context = await browser.new_context(permissions=["camera", "microphone"])
-    page = await context.new_page()
-    await page.route(
-        PAGE, lambda route: route.fulfill(body="<html></html>", content_type="text/html")
-    )
-    await page.goto(PAGE)
+    page = await blank_page(browser)
     yield page
-    await context.close()
+    await page.context.close()
 
 
 async def test_chromium_plays_the_shared_stream(page: Any) -> None:
     allow_loopback()
     stage = LiveStage("browser-view")
-    publisher = Publisher(width=640, height=360)
-    await publisher.publish(stage, "speaker")
+    publisher = await publishing(stage, width=640, height=360)
     offer = await page.evaluate(VIEWER_OFFER, 2)  # one spare seat
     answer = await stage.watch(offer["sdp"], offer["type"])
     await page.evaluate(ANSWER, {"sdp": answer.sdp, "type": answer.type})

@@ -9,22 +9,20 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import sqlite3
 import time
 from pathlib import Path
 
 import av
 import httpx
-import psutil
 import pytest
-from aiortc import RTCPeerConnection
 
 from sessions.live.ice import allow_loopback_candidates
-from sessions.live.synthetic import SyntheticVideoTrack, ToneAudioTrack
-from tests.support.app import DEMO_PASSWORD, TemplateDatabases
+from tests.support.app import TemplateDatabases
 from tests.support.app_server import start_app_server
-from tests.support.live_helpers import csrf_in_page, post_offer
-from tests.support.stage import speaker_session
+from tests.support.journey_helpers import poll
+from tests.support.live_helpers import media_worker_pids
+from tests.support.live_speaker import StageSpeaker
+from tests.support.stage import recordings_of, speaker_session
 
 pytestmark = [pytest.mark.slow]
 SPEAKER = "henning.wiebusch@example.org"
@@ -42,27 +40,16 @@ async def test_media_process_killed_mid_talk_keeps_all_but_the_open_segment(
     db_path = Path(url.removeprefix("sqlite+aiosqlite:///"))
     session_id = speaker_session(db_path, SPEAKER)
     server = start_app_server(tmp_path, url)
-    publisher = RTCPeerConnection()
+    speaker = StageSpeaker(server.base_url, session_id, SPEAKER)
     try:
-        speaker = httpx.Client(base_url=server.base_url, timeout=20)
-        token = csrf_in_page(speaker, "/login")
-        speaker.post(
-            "/login", data={"email": SPEAKER, "password": DEMO_PASSWORD, "csrf_token": token}
-        )
-        publisher.addTrack(SyntheticVideoTrack())
-        publisher.addTrack(ToneAudioTrack())
-        await publisher.setLocalDescription(await publisher.createOffer())
-        answer = await asyncio.to_thread(
-            post_offer, speaker, f"/sessions/{session_id}/live/publish",
-            publisher.localDescription.sdp, csrf_in_page(speaker, f"/sessions/{session_id}/stage"),
-        )  # fmt: skip
-        await publisher.setRemoteDescription(answer)
-
+        await speaker.publish()
         base = f"{server.base_url}/sessions/{session_id}/hls"
-        deadline = time.monotonic() + 30
-        while httpx.get(f"{base}/master.m3u8").status_code != 200:
-            assert time.monotonic() < deadline, server.log()[-2000:]
-            await asyncio.sleep(0.2)
+
+        async def master_listed() -> bool:
+            response = await asyncio.to_thread(httpx.get, f"{base}/master.m3u8")
+            return response.status_code == 200
+
+        await poll(master_listed, 30, lambda: server.log()[-2000:])
         first_listed = time.monotonic()
         seat = next(
             line
@@ -71,19 +58,15 @@ async def test_media_process_killed_mid_talk_keeps_all_but_the_open_segment(
         )
         await asyncio.sleep(7)
 
-        [worker] = [
-            child
-            for child in psutil.Process(server.process.pid).children(recursive=True)
-            if "sessions.live.worker" in " ".join(child.cmdline())
-        ]
+        [worker] = media_worker_pids(server)
         killed = time.monotonic()
-        os.kill(worker.pid, signal.SIGKILL)
+        os.kill(worker, signal.SIGKILL)
         await asyncio.sleep(1.5)  # the archive publishes what the dead process left
         live = httpx.get(f"{base}/{seat}")
         assert live.status_code == 200 and "#EXT-X-ENDLIST" not in live.text
         assert len(_listed(live.text)) >= 3
     finally:
-        await publisher.close()
+        await speaker.close()
         server.stop()
 
     server = start_app_server(tmp_path, url)  # the restart recovers the spool
@@ -91,30 +74,16 @@ async def test_media_process_killed_mid_talk_keeps_all_but_the_open_segment(
         assert httpx.get(f"{server.base_url}/sessions/{session_id}/live").json()["state"] == (
             "interrupted"
         )
-        speaker = httpx.Client(base_url=server.base_url, timeout=20)
-        token = csrf_in_page(speaker, "/login")
-        speaker.post(
-            "/login", data={"email": SPEAKER, "password": DEMO_PASSWORD, "csrf_token": token}
-        )
-        ended = speaker.post(  # the talk does not go on: "end" stores what was recorded
-            f"/sessions/{session_id}/live/end",
-            data={"csrf_token": csrf_in_page(speaker, f"/sessions/{session_id}/stage")},
-            headers={"Accept": "application/json"},
-        )
+        speaker = StageSpeaker(server.base_url, session_id, SPEAKER)
+        ended = await speaker.end()  # the talk does not go on: "end" stores what was recorded
+        await speaker.close()
         assert ended.status_code == 200, ended.text
-        deadline = time.monotonic() + 30
-        while True:
-            with sqlite3.connect(db_path) as connection:
-                row = connection.execute(
-                    "SELECT storage_key, playlist_key, duration_seconds FROM recordings"
-                    " WHERE session_id = ?",
-                    (session_id,),
-                ).fetchone()
-            if row:
-                break
-            assert time.monotonic() < deadline, server.log()[-2000:]
-            await asyncio.sleep(0.3)
-        storage_key, playlist_key, duration = row
+
+        async def stored() -> list[tuple[str, str, float]]:
+            return recordings_of(db_path, session_id)
+
+        rows = await poll(stored, 30, lambda: server.log()[-2000:])
+        storage_key, playlist_key, duration = rows[0]
         # the recording began at least one segment (>= 1.5 s) before the first listing;
         # everything up to the segment being written (< 2.6 s) at the kill is kept
         assert duration >= (killed - first_listed) + 1.5 - 2.6 - 0.5, (

@@ -17,12 +17,13 @@ from fair.app_services import app_services
 from sessions.live.app_parts import live_parts
 from sessions.live.archive import RecordingArchive
 from sessions.models import ProgrammeSession, Recording
-from tests.support.app import make_client, make_settings
+from tests.support.app import make_settings
 from tests.support.booth_helpers import s3_overrides
 from tests.support.hls_helpers import (
     SpoolWriter,
     check_every_listed_segment_is_stored,
     first_session,
+    hls_app,
     listed_segments,
     s3_storage,
     s3_text,
@@ -30,6 +31,7 @@ from tests.support.hls_helpers import (
 from tests.support.s3_server import S3Server
 
 SEAT = "0-user-1-20261202T100000"
+CDN = "https://cdn.example.org/fair"
 
 
 async def test_storage_down_mid_talk_every_segment_arrives_once_in_order(
@@ -119,14 +121,12 @@ async def test_storage_down_mid_talk_every_segment_arrives_once_in_order(
 async def test_app_serves_a_talks_hls_with_caching_and_nothing_outside_it(
     demo_database_url: str, tmp_path: Path
 ) -> None:
-    settings = make_settings(demo_database_url, tmp_path)
-    app = create_app(settings)
-    async with app.router.lifespan_context(app), make_client(app) as client:
-        session_id = await first_session(app)
+    async with hls_app(demo_database_url, tmp_path) as hls:
+        app, client, session_id = hls.app, hls.client, hls.session_id
         base = f"/sessions/{session_id}/hls"
         assert (await client.get(f"{base}/master.m3u8")).status_code == 404  # never live
 
-        writer = SpoolWriter(Path(settings.spool_dir) / str(session_id) / SEAT)
+        writer = SpoolWriter(hls.spool / SEAT)
         writer.advance(4.2)
         await live_parts(app).archive.sync(force=True)
         status = (await client.get(f"/sessions/{session_id}/live")).json()
@@ -230,13 +230,9 @@ async def test_a_recording_cut_off_by_a_crash_is_published_at_the_next_start_and
 async def test_with_a_media_base_url_players_fetch_from_it_and_the_csp_allows_it(
     demo_database_url: str, tmp_path: Path
 ) -> None:
-    settings = make_settings(
-        demo_database_url, tmp_path, media_base_url="https://cdn.example.org/fair"
-    )
-    app = create_app(settings)
-    async with app.router.lifespan_context(app), make_client(app) as client:
-        session_id = await first_session(app)
-        response = await client.get(f"/sessions/{session_id}/live")
+    async with hls_app(demo_database_url, tmp_path, media_base_url=CDN) as hls:
+        session_id = hls.session_id
+        response = await hls.client.get(f"/sessions/{session_id}/live")
         assert response.json()["hls_url"] == (
             f"https://cdn.example.org/fair/live/{session_id}/master.m3u8"
         )
@@ -256,11 +252,9 @@ async def test_vod_from_s3_through_the_app_plays_and_downloads(
     demo_database_url: str, tmp_path: Path, own_nanio: S3Server
 ) -> None:
     bucket = own_nanio.create_bucket()
-    settings = make_settings(demo_database_url, tmp_path, **s3_overrides(own_nanio, bucket))
-    app = create_app(settings)
-    async with app.router.lifespan_context(app), make_client(app) as client:
-        session_id = await first_session(app)
-        writer = SpoolWriter(Path(settings.spool_dir) / str(session_id) / SEAT)
+    async with hls_app(demo_database_url, tmp_path, **s3_overrides(own_nanio, bucket)) as hls:
+        app, client, session_id = hls.app, hls.client, hls.session_id
+        writer = SpoolWriter(hls.spool / SEAT)
         writer.advance(5)
         writer.close()
         assert await live_parts(app).archive.sync(force=True) == 1

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fair.app import create_app
 from sessions.live.hls_audience import HlsAudience
-from tests.support.app import make_client, make_settings
-from tests.support.hls_helpers import first_session
+from tests.support.hls_helpers import hls_app
 
 
 class Clock:
@@ -49,13 +47,11 @@ def test_bad_tokens_are_ignored_and_memory_is_bounded() -> None:
 async def test_status_counts_hls_players_with_a_media_base_url(
     demo_database_url: str, tmp_path: Path
 ) -> None:
-    settings = make_settings(
+    async with hls_app(
         demo_database_url, tmp_path, media_base_url="https://cdn.example.org/fair"
-    )
-    app = create_app(settings)
-    async with app.router.lifespan_context(app), make_client(app) as client:
-        session_id = await first_session(app)
-        url = f"/sessions/{session_id}/live"
+    ) as hls:
+        client = hls.client
+        url = f"/sessions/{hls.session_id}/live"
         status = (await client.get(url)).json()
         assert status["hls_url"].startswith("https://cdn.example.org/fair/live/")
         assert status["viewers"] == 0 and status["hls_viewers"] == 0

@@ -15,10 +15,10 @@ import httpx
 import pytest
 
 from tests.support.app_server import AppServer
-from tests.support.stage import go_live, speaker_session, tile_frames, wait_or_fail
+from tests.support.journey_helpers import poll
+from tests.support.stage import SPEAKER, join, live_room, tile_frames
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-SPEAKER = "henning.wiebusch@example.org"
 
 # Only relayed candidates and no TURN server: ICE has nothing to try, like a town-hall
 # network that blocks UDP. The page is not told; it must notice by itself.
@@ -46,7 +46,7 @@ async def _hls_advances(page: Any, message: str, seats: int = 2) -> None:
         positions = await _hls_positions(page)
         return len(positions) == seats and min(positions) > 1.0
 
-    await wait_or_fail(playing, 45, message)
+    await poll(playing, 45, message)
     # A player at the live edge waits for each 2 s segment, and on a loaded machine a
     # segment can come late: look over 8 s and ask for 3 s of progress in every seat.
     start = await _hls_positions(page)
@@ -58,25 +58,15 @@ async def _hls_advances(page: Any, message: str, seats: int = 2) -> None:
 async def test_hls_when_webrtc_cannot_connect_and_by_the_viewers_choice(
     live_server: tuple[AppServer, Path], browser: Any
 ) -> None:
-    app, db_path = live_server
-    base = app.base_url
-    session_id = speaker_session(db_path, SPEAKER)
-    speaker_context = await browser.new_context(permissions=["camera", "microphone"])
-    panelist_context = await browser.new_context(permissions=["camera", "microphone"])
-    blocked_context = await browser.new_context()
-    await blocked_context.add_init_script(NO_DIRECT_PATH)
-    chooser_context = await browser.new_context()
-    try:
-        await go_live(speaker_context, base, SPEAKER, session_id)
-        await go_live(panelist_context, base, "orga@example.org", session_id)
+    async with live_room(browser, live_server, SPEAKER, "orga@example.org") as room:
+        base, session_id = room.base, room.session_id
         errors: list[str] = []
 
+        def page_error(error: Any) -> None:
+            errors.append(str(error))
+
         # (a) WebRTC cannot connect: after the connect timeout the page plays HLS and says why
-        blocked = await blocked_context.new_page()
-        blocked.on("pageerror", lambda error: errors.append(str(error)))
-        await blocked.goto(f"{base}/sessions/{session_id}")
-        await blocked.wait_for_selector(".live[data-state='live']", timeout=10_000)
-        await blocked.click("[data-live-join]")
+        blocked = await room.watch(NO_DIRECT_PATH, pageerror=page_error)
         await blocked.wait_for_selector(".live[data-mode='hls'] video[data-hls]", timeout=30_000)
         await _hls_advances(blocked, "the blocked viewer's HLS does not play")
         mode = await blocked.inner_text("[data-live-mode]")
@@ -90,22 +80,18 @@ async def test_hls_when_webrtc_cannot_connect_and_by_the_viewers_choice(
         async def counted() -> bool:  # the page's own figure includes its HLS viewer
             return int(await blocked.inner_text("[data-live-viewers]")) >= 1
 
-        await wait_or_fail(counted, 10, "the HLS viewer is not in the page's viewer count")
+        await poll(counted, 10, "the HLS viewer is not in the page's viewer count")
         await blocked.screenshot(path="/tmp/r2-13-fallback.png", full_page=True)
 
         # (b) the viewer's choice: WebRTC first, then HLS by the switch, then back
-        chooser = await chooser_context.new_page()
-        chooser.on("pageerror", lambda error: errors.append(str(error)))
-        await chooser.goto(f"{base}/sessions/{session_id}")
-        await chooser.wait_for_selector(".live[data-state='live']", timeout=10_000)
-        await chooser.click("[data-live-join]")
+        chooser = await room.watch(pageerror=page_error)
         await chooser.wait_for_selector(".live[data-mode='webrtc']", timeout=20_000)
 
         async def webrtc_plays() -> bool:
             frames = await tile_frames(chooser)
             return bool(frames) and frames[0] > 20
 
-        await wait_or_fail(webrtc_plays, 20, "WebRTC does not play for the chooser")
+        await poll(webrtc_plays, 20, "WebRTC does not play for the chooser")
         assert "WebRTC" in await chooser.inner_text("[data-live-mode]")
         switch = chooser.locator("[data-live-switch]")
         assert await switch.inner_text() == "Als HLS-Stream ansehen"
@@ -120,16 +106,12 @@ async def test_hls_when_webrtc_cannot_connect_and_by_the_viewers_choice(
 
         # the choice is remembered for the tab: a reload starts in HLS right away
         await chooser.reload()
-        await chooser.wait_for_selector(".live[data-state='live']", timeout=10_000)
-        await chooser.click("[data-live-join]")
+        await join(chooser)
         await chooser.wait_for_selector(".live[data-mode='hls'] video[data-hls]", timeout=10_000)
 
         await switch.click()  # back to the lowest delay
         await chooser.wait_for_selector(".live[data-mode='webrtc']", timeout=20_000)
-        await wait_or_fail(webrtc_plays, 20, "WebRTC does not play again after switching back")
+        await poll(webrtc_plays, 20, "WebRTC does not play again after switching back")
         assert await chooser.query_selector("video[data-hls]") is None
         assert "WebRTC" in await chooser.inner_text("[data-live-mode]")
         assert not errors, errors
-    finally:
-        for context in (speaker_context, panelist_context, blocked_context, chooser_context):
-            await context.close()

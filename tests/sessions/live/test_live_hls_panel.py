@@ -8,10 +8,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from fair.app import create_app
 from sessions.live.app_parts import live_parts
-from tests.support.app import make_client, make_settings
-from tests.support.hls_helpers import SpoolWriter, first_session
+from tests.support.hls_helpers import SpoolWriter, hls_app
 
 FIRST = "0-user-1-20261202T100000"
 SECOND = "1-user-2-20261202T100005"
@@ -20,12 +18,9 @@ SECOND = "1-user-2-20261202T100005"
 async def test_seats_json_lists_every_seat_once_its_playlist_is_stored(
     demo_database_url: str, tmp_path: Path
 ) -> None:
-    settings = make_settings(demo_database_url, tmp_path)
-    app = create_app(settings)
-    async with app.router.lifespan_context(app), make_client(app) as client:
-        session_id = await first_session(app)
-        base = f"/sessions/{session_id}/hls"
-        spool = Path(settings.spool_dir) / str(session_id)
+    async with hls_app(demo_database_url, tmp_path) as hls:
+        app, client, spool = hls.app, hls.client, hls.spool
+        base = f"/sessions/{hls.session_id}/hls"
         assert (await client.get(f"{base}/seats.json")).status_code == 404  # never live
 
         first = SpoolWriter(spool / FIRST)

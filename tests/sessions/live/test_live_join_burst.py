@@ -13,32 +13,18 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
-from collections import Counter
 from pathlib import Path
 
-import av
 import pytest
 
 from sessions.live import LiveStage
 from sessions.live.config import LiveConfig
 from sessions.live.medialoop import MEDIA_NICE, media_thread_id, set_thread_nice
-from sessions.live.recorder import assemble_mp4
-from sessions.live.synthetic import read_stamp
 from tests.support.live_helpers import allow_loopback, viewer, wait_for
 from tests.support.loadgen import PublisherProcess
+from tests.support.media import recorded_stamps
 
 JOINS = 20
-
-
-def recorded_counters(mp4: Path) -> list[tuple[float, int]]:
-    """(seconds, speaker's frame counter) of every picture in the recording."""
-    out: list[tuple[float, int]] = []
-    with av.open(str(mp4)) as container:
-        for frame in container.decode(video=0):
-            stamp = read_stamp(frame)
-            if stamp is not None and frame.time is not None:
-                out.append((frame.time, stamp[0]))
-    return out
 
 
 async def test_twenty_joins_in_two_seconds_keep_the_recording_at_full_rate(
@@ -67,10 +53,7 @@ async def test_twenty_joins_in_two_seconds_keep_the_recording_at_full_rate(
         for peer in viewers:
             await peer.close()
         await speaker.close()
-    target = tmp_path / "recording.mp4"
-    assemble_mp4(paths[0], target)
-    counters = recorded_counters(target)
-    per_second = Counter(int(t) for t, _ in counters)
+    counters, per_second = recorded_stamps(paths[0], tmp_path / "recording.mp4")
     before = [per_second[s] for s in range(int(started) - 3, int(started))]
     during = [per_second[s] for s in range(int(started), int(ended) + 1)]
     burst = [c for t, c in counters if started <= t < ended + 1]

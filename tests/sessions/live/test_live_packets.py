@@ -12,7 +12,7 @@ from aiortc.codecs.h264 import H264PayloadDescriptor
 from aiortc.rtp import RtpPacket
 
 from sessions.live.frames import FU_A_CHUNK, equal_run_start, packetize_h264
-from tests.support.live_helpers import Publisher, allow_loopback, viewer, wait_for
+from tests.support.live_helpers import allow_loopback, publishing, viewer, wait_for
 
 
 def encoded_frames(count: int = 3) -> list[bytes]:
@@ -63,8 +63,7 @@ async def test_a_nacked_packet_is_rebuilt_as_sent() -> None:
     from sessions.live import LiveStage
 
     stage = LiveStage("nack")
-    publisher = Publisher(audio=False)
-    await publisher.publish(stage, "speaker")
+    publisher = await publishing(stage, audio=False)
     watcher = await viewer(stage, decode=False)
     await wait_for(lambda: watcher.video_frames[0] > 10)
     [stream] = stage._seats[0].video.subscribers

@@ -20,13 +20,12 @@ from sessions.live.parts import (
 )
 from sessions.live.recorder import ENDED_NAME, INIT_NAME, read_index
 from sessions.live.synthetic import read_stamp
-from tests.support.live_helpers import Publisher, allow_loopback, wait_for
+from tests.support.live_helpers import allow_loopback, publishing, wait_for
 
 
 async def _part(registry: LiveRegistry, seconds: float) -> Path:
     stage = registry.stage("41")
-    publisher = Publisher()
-    await publisher.publish(stage, "user-7")
+    publisher = await publishing(stage, "user-7")
     await wait_for(lambda: stage.stats()["seats"][0]["video_frames"] > 0, timeout=20)
     await asyncio.sleep(seconds)
     [directory] = await registry.end("41")

@@ -17,7 +17,7 @@ from sessions.live import LiveRegistry, recover_spool
 from sessions.live.config import LiveConfig
 from sessions.live.recorder import assemble_mp4, read_index
 from sessions.live.synthetic import read_stamp
-from tests.support.live_helpers import Publisher, allow_loopback, viewer, wait_for
+from tests.support.live_helpers import allow_loopback, publishing, viewer, wait_for
 from tests.support.paths import REPO_ROOT
 
 ROOT = REPO_ROOT
@@ -37,8 +37,7 @@ async def test_recording_has_the_talks_duration_and_seeks(tmp_path: Path) -> Non
 
     registry = LiveRegistry(LiveConfig(tmp_path), on_recording_finished=on_finished)
     stage = registry.stage("talk-7")
-    publisher = Publisher()
-    await publisher.publish(stage, "speaker")
+    publisher = await publishing(stage)
     watcher = await viewer(stage, decode=False)
     started = time.monotonic()
     await wait_for(lambda: watcher.video_frames[0] > 0)
@@ -83,14 +82,12 @@ async def test_recording_survives_a_publisher_gap(tmp_path: Path) -> None:
     allow_loopback()
     registry = LiveRegistry(LiveConfig(tmp_path))
     stage = registry.stage("gap")
-    first = Publisher()
-    await first.publish(stage, "speaker")
+    first = await publishing(stage)
     await asyncio.sleep(2)
     await first.close()
     await wait_for(lambda: stage.state == "paused")
     await asyncio.sleep(1)
-    second = Publisher()
-    await second.publish(stage, "speaker")
+    second = await publishing(stage)
     await asyncio.sleep(2)
     [path] = await stage.end()
     await second.close()
@@ -107,8 +104,7 @@ async def test_recording_can_be_disabled(tmp_path: Path) -> None:
     allow_loopback()
     registry = LiveRegistry(LiveConfig(tmp_path, record=False))
     stage = registry.stage("off")
-    publisher = Publisher(audio=False)
-    await publisher.publish(stage, "speaker")
+    publisher = await publishing(stage, audio=False)
     await asyncio.sleep(0.5)
     assert await stage.end() == []
     assert not list(tmp_path.rglob("*.m4s")) and not list(tmp_path.rglob("init.mp4"))
@@ -121,14 +117,13 @@ CRASHING_WRITER = textwrap.dedent(
     from pathlib import Path
     from sessions.live import LiveRegistry
     from sessions.live.config import LiveConfig
-    from tests.support.live_helpers import Publisher, allow_loopback
+    from tests.support.live_helpers import allow_loopback, publishing
 
     async def main() -> None:
         allow_loopback()
         registry = LiveRegistry(LiveConfig(Path(sys.argv[1])))
         stage = registry.stage("crash")
-        publisher = Publisher()
-        await publisher.publish(stage, "speaker")
+        publisher = await publishing(stage)
         print("live", flush=True)
         await asyncio.sleep(60)
 

@@ -9,7 +9,7 @@ from sessions.live import LiveStage
 from sessions.live.config import LiveConfig
 from sessions.live.frames import EncodedFrame
 from sessions.live.relay import pack_frame, unpack_frame
-from tests.support.live_helpers import Publisher, allow_loopback, viewer, wait_for
+from tests.support.live_helpers import allow_loopback, publishing, viewer, wait_for
 
 
 def test_frames_cross_the_socket_unchanged() -> None:
@@ -21,8 +21,7 @@ def test_frames_cross_the_socket_unchanged() -> None:
 async def test_viewers_in_fanout_processes_get_the_talk(tmp_path: Path) -> None:
     allow_loopback()
     stage = LiveStage("relay", LiveConfig(tmp_path, fanout_processes=2, loopback=True))
-    publisher = Publisher()
-    await publisher.publish(stage, "speaker")
+    publisher = await publishing(stage)
     watchers = [await viewer(stage, decode=i == 0) for i in range(4)]
     assert len(stage.fanout_pids) == 2
     await wait_for(lambda: stage.viewer_count == 4)
@@ -45,8 +44,7 @@ async def test_viewers_in_fanout_processes_get_the_talk(tmp_path: Path) -> None:
 async def test_a_crashed_fanout_process_leaves_the_others_serving(tmp_path: Path) -> None:
     allow_loopback()
     stage = LiveStage("relay-crash", LiveConfig(fanout_processes=2, loopback=True))
-    publisher = Publisher(audio=False)
-    await publisher.publish(stage, "speaker")
+    publisher = await publishing(stage, audio=False)
     first = await viewer(stage, decode=False)
     crashed = stage._relays[0]
     assert crashed.viewer_count == 1

@@ -12,7 +12,6 @@ import contextlib
 from pathlib import Path
 from typing import Any
 
-from aiortc import RTCBundlePolicy, RTCConfiguration, RTCPeerConnection
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from sqlalchemy import select
 
@@ -20,18 +19,15 @@ from sessions.live import LiveRegistry, LiveStage
 from sessions.live.config import LiveConfig
 from sessions.live.video_pipeline import VideoPipeline
 from sessions.models import Recording
-from tests.support.live_helpers import Publisher, allow_loopback, wait_for
+from tests.support.live_helpers import Publisher, allow_loopback, publishing, wait_for
+from tests.support.loadgen import receiving_peer
 
 
 class SizeViewer:
     """A recvonly aiortc viewer that remembers the size of the last decoded frame."""
 
     def __init__(self) -> None:
-        self.pc = RTCPeerConnection(
-            RTCConfiguration(iceServers=[], bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
-        )
-        self.pc.addTransceiver("video", direction="recvonly")
-        self.pc.addTransceiver("audio", direction="recvonly")
+        self.pc = receiving_peer()
         self.size: tuple[int, int] | None = None
         self.frames = 0
         self._tasks: list[asyncio.Task[None]] = []
@@ -71,8 +67,7 @@ def video(stage: LiveStage) -> VideoPipeline:
 async def test_viewer_switches_rendition_without_renegotiation() -> None:
     allow_loopback()
     stage = LiveStage("renditions")
-    publisher = Publisher(width=1280, height=720, audio=False)
-    await publisher.publish(stage, "speaker")
+    publisher = await publishing(stage, width=1280, height=720, audio=False)
     viewer = SizeViewer()
     other = SizeViewer()
     try:
@@ -105,8 +100,7 @@ async def test_viewer_switches_rendition_without_renegotiation() -> None:
 async def test_auto_viewer_who_loses_video_goes_low() -> None:
     allow_loopback()
     stage = LiveStage("renditions-auto")
-    publisher = Publisher(width=1280, height=720, audio=False)
-    await publisher.publish(stage, "speaker")
+    publisher = await publishing(stage, width=1280, height=720, audio=False)
     viewer = SizeViewer()
     try:
         await viewer.connect(stage)
@@ -203,8 +197,7 @@ async def test_low_rendition_is_a_second_hls_variant(
         session_id = await first_session(app)
         spool = tmp_path / "variant-spool"
         stage = LiveStage(str(session_id), LiveConfig(spool))
-        publisher = Publisher(width=1280, height=720)
-        await publisher.publish(stage, "speaker")
+        publisher = await publishing(stage, width=1280, height=720)
         seat = stage._seat(0)
         assert seat.low_recorder is not None
         low_dir = seat.low_recorder.directory

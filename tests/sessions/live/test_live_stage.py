@@ -15,7 +15,7 @@ import pytest_asyncio
 from fair.rtc.errors import LiveError
 from sessions.live import LiveRegistry, LiveStage
 from sessions.live.config import LiveConfig
-from tests.support.live_helpers import Publisher, allow_loopback, viewer, wait_for
+from tests.support.live_helpers import Publisher, allow_loopback, publishing, viewer, wait_for
 from tests.support.loadgen import ViewerProcess
 
 
@@ -31,8 +31,7 @@ async def test_one_encode_fans_out_to_viewers_in_and_out_of_process(
     registry: LiveRegistry,
 ) -> None:
     stage = registry.stage("1")
-    publisher = Publisher()
-    await publisher.publish(stage, "speaker")
+    publisher = await publishing(stage)
     assert stage.state == "live"
     local = [await viewer(stage, decode=True), await viewer(stage, decode=False)]
     process = ViewerProcess(2, decode=1)
@@ -64,8 +63,7 @@ async def test_one_encode_fans_out_to_viewers_in_and_out_of_process(
 
 async def test_new_viewer_gets_a_picture_within_a_second(registry: LiveRegistry) -> None:
     stage = registry.stage("2")
-    publisher = Publisher()
-    await publisher.publish(stage, "speaker")
+    publisher = await publishing(stage)
     first = await viewer(stage)
     await wait_for(lambda: first.video_frames[0] > 40)  # well past the first keyframe
     forced_before = stage.stats()["seats"][0]["keyframes_forced"]
@@ -82,16 +80,14 @@ async def test_new_viewer_gets_a_picture_within_a_second(registry: LiveRegistry)
 
 async def test_publisher_reconnect_keeps_viewers(registry: LiveRegistry) -> None:
     stage = registry.stage("3")
-    first = Publisher()
-    await first.publish(stage, "speaker")
+    first = await publishing(stage)
     watcher = await viewer(stage)
     await wait_for(lambda: watcher.video_frames[0] > 15)
     await first.close()
     await wait_for(lambda: stage.state == "paused", timeout=5)
     assert watcher.pc.connectionState == "connected"
     frozen = watcher.video_frames[0]
-    second = Publisher()
-    await second.publish(stage, "speaker")
+    second = await publishing(stage)
     assert stage.state == "live"
     assert stage.publishers == ["speaker"]
     await wait_for(lambda: watcher.video_frames[0] > frozen + 30, timeout=5)
@@ -122,8 +118,7 @@ async def test_bad_offers_are_refused_and_the_session_keeps_running(
     registry: LiveRegistry,
 ) -> None:
     stage = registry.stage("5")
-    publisher = Publisher()
-    await publisher.publish(stage, "speaker")
+    publisher = await publishing(stage)
     watcher = await viewer(stage)
     await wait_for(lambda: watcher.video_frames[0] > 5)
     good = watcher.pc.localDescription.sdp

@@ -27,91 +27,30 @@ import httpx
 import psutil
 import pytest
 import pytest_asyncio
-from aiortc import RTCPeerConnection
 
 from sessions.live.ice import allow_loopback_candidates
-from sessions.live.synthetic import SyntheticVideoTrack, ToneAudioTrack, read_stamp
-from tests.support.app import DEMO_PASSWORD, TemplateDatabases
+from sessions.live.synthetic import read_stamp
+from tests.support.app import TemplateDatabases
 from tests.support.app_server import AppServer, start_app_server
-from tests.support.live_helpers import csrf_in_page, media_worker_pids, post_offer
+from tests.support.journey_helpers import poll
+from tests.support.live_helpers import media_worker_pids
+from tests.support.live_speaker import StageSpeaker, watch_over_http
 from tests.support.loadgen import ProbeViewer
-from tests.support.stage import speaker_session
+from tests.support.stage import recordings_of, speaker_session
 
 pytestmark = [pytest.mark.slow]
 SPEAKER = "henning.wiebusch@example.org"
 
 
 async def _until(check: Callable[[], Any], what: str, timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = await asyncio.to_thread(check)
-        if result:
-            return result
-        assert time.monotonic() < deadline, f"not within {timeout} s: {what}"
-        await asyncio.sleep(0.2)
-
-
-class Speaker:
-    """A logged-in speaker publishing synthetic video (stamped frames) and a tone."""
-
-    def __init__(self, base_url: str, session_id: int) -> None:
-        self.client = httpx.Client(base_url=base_url, timeout=30)
-        self.session_id = session_id
-        token = csrf_in_page(self.client, "/login")
-        login = self.client.post(
-            "/login", data={"email": SPEAKER, "password": DEMO_PASSWORD, "csrf_token": token}
-        )
-        assert login.status_code == 303, login.text
-        self.pc: RTCPeerConnection | None = None
-
-    async def publish(self) -> None:
-        """Publish (again): what the stage page's script does after an interruption."""
-        if self.pc is not None:
-            await self.pc.close()
-        self.pc = RTCPeerConnection()
-        self.pc.addTrack(SyntheticVideoTrack())
-        self.pc.addTrack(ToneAudioTrack())
-        await self.pc.setLocalDescription(await self.pc.createOffer())
-        token = await asyncio.to_thread(
-            csrf_in_page, self.client, f"/sessions/{self.session_id}/stage"
-        )
-        answer = await asyncio.to_thread(
-            post_offer, self.client, f"/sessions/{self.session_id}/live/publish",
-            self.pc.localDescription.sdp, token,
-        )  # fmt: skip
-        await self.pc.setRemoteDescription(answer)
-
-    async def end(self) -> httpx.Response:
-        token = await asyncio.to_thread(
-            csrf_in_page, self.client, f"/sessions/{self.session_id}/stage"
-        )
-        return await asyncio.to_thread(
-            self.client.post,
-            f"/sessions/{self.session_id}/live/end",
-            data={"csrf_token": token},
-            headers={"Accept": "application/json"},
-        )
-
-    async def close(self) -> None:
-        if self.pc is not None:
-            await self.pc.close()
-        self.client.close()
+    """Poll a blocking ``check`` in a thread: the test's own peers share this event loop."""
+    return await poll(lambda: asyncio.to_thread(check), timeout, f"not within {timeout} s: {what}")
 
 
 async def _watch(base_url: str, session_id: int) -> ProbeViewer:
     """An anonymous viewer; returns once it has received 30 video frames."""
-    audience = httpx.Client(base_url=base_url, timeout=30)
-    token = await asyncio.to_thread(csrf_in_page, audience, f"/sessions/{session_id}")
-    viewer = ProbeViewer(decode=True)
-
-    async def answerer(sdp: str, kind: str) -> Any:
-        return await asyncio.to_thread(
-            post_offer, audience, f"/sessions/{session_id}/live/watch", sdp, token
-        )
-
-    await viewer.connect(answerer)
+    viewer = await watch_over_http(base_url, session_id)
     await _until(lambda: viewer.report()["video_frames"][0] >= 30, "viewer gets video", 40)
-    audience.close()
     return viewer
 
 
@@ -128,15 +67,6 @@ def _live_state(db_path: Path, session_id: int) -> str:
             "SELECT live_state FROM programme_sessions WHERE id = ?", (session_id,)
         ).fetchone()
     return str(row[0])
-
-
-def _recordings(db_path: Path, session_id: int) -> list[tuple[str, str, float]]:
-    with sqlite3.connect(db_path) as connection:
-        return connection.execute(
-            "SELECT storage_key, playlist_key, duration_seconds FROM recordings"
-            " WHERE session_id = ?",
-            (session_id,),
-        ).fetchall()
 
 
 async def _segments_listed(server: AppServer, session_id: int, at_least: int) -> None:
@@ -189,12 +119,17 @@ async def talk(template_databases: TemplateDatabases) -> tuple[str, Path, int]:
     return url, db_path, speaker_session(db_path, SPEAKER)
 
 
+def _serve(url: str, tmp_path: Path, session_id: int) -> tuple[AppServer, StageSpeaker]:
+    """``fair serve`` on the talk's database (again), and the speaker logged in to it."""
+    server = start_app_server(tmp_path, url)
+    return server, StageSpeaker(server.base_url, session_id, SPEAKER)
+
+
 async def test_killed_media_worker_is_restarted_and_the_talk_continues_in_one_recording(
     talk: tuple[str, Path, int], tmp_path: Path
 ) -> None:
     url, db_path, session_id = talk
-    server = start_app_server(tmp_path, url)
-    speaker = Speaker(server.base_url, session_id)
+    server, speaker = _serve(url, tmp_path, session_id)
     viewers: list[ProbeViewer] = []
     try:
         await speaker.publish()
@@ -220,7 +155,7 @@ async def test_killed_media_worker_is_restarted_and_the_talk_continues_in_one_re
         assert new_worker != old_worker
         assert "live media worker restarted" in server.log()
         assert _live_state(db_path, session_id) == "paused"  # not "live" with nobody sending
-        assert _recordings(db_path, session_id) == []  # the part waits for the talk's end
+        assert recordings_of(db_path, session_id) == []  # the part waits for the talk's end
 
         await speaker.publish()  # the stage page's script publishes again by itself
         assert _status(server, session_id)["state"] == "live"
@@ -233,9 +168,9 @@ async def test_killed_media_worker_is_restarted_and_the_talk_continues_in_one_re
         ended = await speaker.end()
         assert ended.status_code == 200, ended.text
         assert _live_state(db_path, session_id) == "ended"
-        rows = await _until(lambda: _recordings(db_path, session_id), "recording stored", 60)
+        rows = await _until(lambda: recordings_of(db_path, session_id), "recording stored", 60)
         await asyncio.sleep(1.0)  # a second row would be stored right after the first
-        rows = _recordings(db_path, session_id)
+        rows = recordings_of(db_path, session_id)
         assert len(rows) == 1, rows
         _check_joined_recording(server, tmp_path, rows[0], [killed - started, ending - resumed])
     finally:
@@ -249,8 +184,7 @@ async def test_whole_app_killed_mid_talk_gives_one_recording_after_the_restart(
     talk: tuple[str, Path, int], tmp_path: Path
 ) -> None:
     url, db_path, session_id = talk
-    server = start_app_server(tmp_path, url)
-    speaker = Speaker(server.base_url, session_id)
+    server, speaker = _serve(url, tmp_path, session_id)
     try:
         await speaker.publish()
         await _segments_listed(server, session_id, 3)
@@ -266,14 +200,13 @@ async def test_whole_app_killed_mid_talk_gives_one_recording_after_the_restart(
         await speaker.close()
         server.stop()
 
-    server = start_app_server(tmp_path, url)
-    speaker = Speaker(server.base_url, session_id)
+    server, speaker = _serve(url, tmp_path, session_id)
     viewer: ProbeViewer | None = None
     try:
         status = _status(server, session_id)
         assert status["state"] == "interrupted", status
         assert _live_state(db_path, session_id) == "paused"
-        assert _recordings(db_path, session_id) == []  # no recording beside a live player
+        assert recordings_of(db_path, session_id) == []  # no recording beside a live player
         await speaker.publish()
         viewer = await _watch(server.base_url, session_id)
         resumed = time.monotonic()  # media flows again
@@ -281,9 +214,9 @@ async def test_whole_app_killed_mid_talk_gives_one_recording_after_the_restart(
         ending = time.monotonic()
         ended = await speaker.end()
         assert ended.status_code == 200, ended.text
-        await _until(lambda: _recordings(db_path, session_id), "recording stored", 60)
+        await _until(lambda: recordings_of(db_path, session_id), "recording stored", 60)
         await asyncio.sleep(1.0)
-        rows = _recordings(db_path, session_id)
+        rows = recordings_of(db_path, session_id)
         assert len(rows) == 1, rows
         _check_joined_recording(server, tmp_path, rows[0], [killed - started, ending - resumed])
     finally:

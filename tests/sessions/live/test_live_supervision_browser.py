@@ -17,7 +17,7 @@ import pytest
 from tests.support.app_server import AppServer
 from tests.support.journey_helpers import poll
 from tests.support.live_helpers import media_worker_pids
-from tests.support.stage import SPEAKER, frames_decoded, go_live, speaker_session
+from tests.support.stage import frames_decoded, live_room
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 INTERRUPTED = "Die Übertragung wurde kurz unterbrochen und wird fortgesetzt"
@@ -26,17 +26,9 @@ INTERRUPTED = "Die Übertragung wurde kurz unterbrochen und wird fortgesetzt"
 async def test_pages_reconnect_by_themselves_after_the_worker_restarts(
     live_server: tuple[AppServer, Path], browser: Any, tmp_path: Path
 ) -> None:
-    server, db_path = live_server
-    base = server.base_url
-    session_id = speaker_session(db_path, SPEAKER)
-    speaker_context = await browser.new_context(permissions=["camera", "microphone"])
-    viewer_context = await browser.new_context()
-    try:
-        speaker = await go_live(speaker_context, base, SPEAKER, session_id)
-        viewer = await viewer_context.new_page()
-        await viewer.goto(f"{base}/sessions/{session_id}")
-        await viewer.wait_for_selector(".live[data-state='live']", timeout=10_000)
-        await viewer.click("[data-live-join]")
+    async with live_room(browser, live_server) as room:
+        server, base, session_id, speaker = room.server, room.base, room.session_id, room.speaker
+        viewer = await room.watch()
 
         async def frames_over(count: int) -> bool:
             return await frames_decoded(viewer) > count
@@ -75,6 +67,3 @@ async def test_pages_reconnect_by_themselves_after_the_worker_restarts(
         assert await viewer.text_content("[data-live-state]") == "Live"
         await speaker.screenshot(path=str(tmp_path / "stage-restarted.png"))
         await viewer.screenshot(path=str(tmp_path / "viewer-restarted.png"))
-    finally:
-        await speaker_context.close()
-        await viewer_context.close()

@@ -3,15 +3,14 @@ controls, named and operable with the keyboard alone."""
 
 from __future__ import annotations
 
-import asyncio
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.support.app_server import AppServer
-from tests.support.stage import SPEAKER, go_live, speaker_session
+from tests.support.journey_helpers import poll
+from tests.support.stage import live_room
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -27,17 +26,8 @@ async def _video_state(page: Any) -> dict[str, Any]:
 async def test_player_controls_by_keyboard(
     live_server: tuple[AppServer, Path], browser: Any, tmp_path: Path
 ) -> None:
-    server, db_path = live_server
-    base = server.base_url
-    session_id = speaker_session(db_path, SPEAKER)
-    speaker_context = await browser.new_context(permissions=["camera", "microphone"])
-    viewer_context = await browser.new_context()
-    try:
-        await go_live(speaker_context, base, SPEAKER, session_id)
-        viewer = await viewer_context.new_page()
-        await viewer.goto(f"{base}/sessions/{session_id}")
-        await viewer.wait_for_selector(".live[data-state='live']", timeout=15_000)
-        await viewer.click("[data-live-join]")
+    async with live_room(browser, live_server) as room:
+        viewer = await room.watch(timeout=15_000)
         await viewer.wait_for_selector("[data-media-controls]:not([hidden])")
         # every control has an accessible name
         mute = viewer.get_by_role("button", name="Ton ausschalten")
@@ -61,10 +51,11 @@ async def test_player_controls_by_keyboard(
         fullscreen = viewer.get_by_role("button", name="Vollbild")
         await fullscreen.focus()
         await viewer.keyboard.press("Enter")
-        deadline = time.monotonic() + 5
-        while not await viewer.evaluate("() => document.fullscreenElement !== null"):
-            assert time.monotonic() < deadline, "the player did not go fullscreen"
-            await asyncio.sleep(0.1)
+        await poll(
+            lambda: viewer.evaluate("() => document.fullscreenElement !== null"),
+            5,
+            "the player did not go fullscreen",
+        )
         assert await viewer.evaluate(
             "() => document.fullscreenElement.matches('[data-live-player]')"
         )
@@ -76,11 +67,9 @@ async def test_player_controls_by_keyboard(
         if pip_supported:
             await pip.focus()
             await viewer.keyboard.press("Enter")
-            deadline = time.monotonic() + 5
-            while not await viewer.evaluate("() => !!document.pictureInPictureElement"):
-                assert time.monotonic() < deadline, "no picture-in-picture"
-                await asyncio.sleep(0.1)
+            await poll(
+                lambda: viewer.evaluate("() => !!document.pictureInPictureElement"),
+                5,
+                "no picture-in-picture",
+            )
         await viewer.screenshot(path=str(tmp_path / "player-controls.png"), full_page=True)
-    finally:
-        await speaker_context.close()
-        await viewer_context.close()

@@ -16,15 +16,8 @@ import httpx
 import pytest
 
 from tests.support.app_server import AppServer
-from tests.support.stage import (
-    SPEAKER,
-    browser_login,
-    frames_decoded,
-    go_live,
-    speaker_session,
-    tile_frames,
-    wait_or_fail,
-)
+from tests.support.journey_helpers import poll
+from tests.support.stage import SPEAKER, frames_decoded, live_room, publish, tile_frames
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -32,30 +25,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 async def test_speaker_publishes_viewer_watches_recording_is_stored(
     live_server: tuple[AppServer, Path], browser: Any
 ) -> None:
-    server, db_path = live_server
-    base = server.base_url
-    session_id = speaker_session(db_path, SPEAKER)
-
-    speaker_context = await browser.new_context(permissions=["camera", "microphone"])
-    viewer_context = await browser.new_context()
-    try:
-        speaker = await speaker_context.new_page()
-        await browser_login(speaker, base, SPEAKER)
-        await speaker.goto(f"{base}/sessions/{session_id}/stage")
-        await speaker.click("[data-stage-camera]")
-        await speaker.wait_for_selector("[data-stage-go-live]:not([disabled])")
-        await speaker.click("[data-stage-go-live]")
-        await speaker.wait_for_selector(".stage[data-state='live']", timeout=20_000)
+    async with live_room(browser, live_server) as room:
+        server, base, session_id = room.server, room.base, room.session_id
         live_since = time.monotonic()
+        viewer = await room.watch()
 
-        viewer = await viewer_context.new_page()
-        await viewer.goto(f"{base}/sessions/{session_id}")
-        await viewer.wait_for_selector(".live[data-state='live']", timeout=10_000)
-        await viewer.click("[data-live-join]")
-        deadline = time.monotonic() + 20
-        while await frames_decoded(viewer) < 30:
-            assert time.monotonic() < deadline, "viewer decoded no video"
-            await asyncio.sleep(0.25)
+        async def decodes() -> bool:
+            return await frames_decoded(viewer) >= 30
+
+        await poll(decodes, 20, "viewer decoded no video")
         first_picture_after = time.monotonic() - live_since
         status = httpx.get(f"{base}/sessions/{session_id}/live").json()
         assert status["state"] == "live"
@@ -65,24 +43,17 @@ async def test_speaker_publishes_viewer_watches_recording_is_stored(
         frames_after = await frames_decoded(viewer)
         assert frames_after - frames_before >= 4 * 12, "viewer falls below 12 fps"
 
-        speaker.on("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
         ended_at = time.monotonic()
-        await speaker.click("form[data-confirm] button[type=submit]")
-        await speaker.wait_for_url(f"{base}/sessions/{session_id}/stage")
+        await room.end()
         expected = ended_at - live_since
         await viewer.wait_for_selector(".live[data-state='ended']", timeout=10_000)
-    finally:
-        await speaker_context.close()
-        await viewer_context.close()
 
     # the recording reaches storage and the session page
-    deadline = time.monotonic() + 30
-    page = ""
-    while time.monotonic() < deadline:
+    async def recording_listed() -> str:
         page = httpx.get(f"{base}/sessions/{session_id}").text
-        if "recording-video" in page:
-            break
-        await asyncio.sleep(0.5)
+        return page if "recording-video" in page else ""
+
+    page = await poll(recording_listed, 30, lambda: server.log()[-3000:])
     match = re.search(r'src="(/sessions/\d+/recordings/\d+)"', page)
     assert match, server.log()[-3000:]
     files = list(
@@ -114,24 +85,16 @@ async def test_panel_and_speaker_reconnect(
     """Two panelists publish, the viewer sees both; one drops out and comes back, the
     viewer sees "paused" while nobody sends and the picture again afterwards, on the
     same connection."""
-    server, db_path = live_server
-    base = server.base_url
-    session_id = speaker_session(db_path, SPEAKER)
-    contexts = [await browser.new_context(permissions=["camera", "microphone"]) for _ in range(2)]
-    viewer_context = await browser.new_context()
-    try:
-        speaker = await go_live(contexts[0], base, SPEAKER, session_id)
-        moderator = await go_live(contexts[1], base, "orga@example.org", session_id)
-        viewer = await viewer_context.new_page()
-        await viewer.goto(f"{base}/sessions/{session_id}")
-        await viewer.wait_for_selector(".live[data-state='live']", timeout=10_000)
-        await viewer.click("[data-live-join]")
+    async with live_room(browser, live_server, SPEAKER, "orga@example.org") as room:
+        base, session_id = room.base, room.session_id
+        speaker, moderator = room.speakers
+        viewer = await room.watch()
 
         async def both_tiles_play() -> bool:
             frames = await tile_frames(viewer)
             return len(frames) >= 2 and min(frames) > 20
 
-        await wait_or_fail(both_tiles_play, 20, "the viewer does not see both panelists")
+        await poll(both_tiles_play, 20, "the viewer does not see both panelists")
         assert httpx.get(f"{base}/sessions/{session_id}/live").json()["seats"] == 2
 
         # everyone stops sending: the viewer is told "paused", not an error
@@ -141,24 +104,20 @@ async def test_panel_and_speaker_reconnect(
         async def paused() -> bool:
             return bool(await viewer.query_selector(".live[data-state='paused']"))
 
-        await wait_or_fail(paused, 20, "viewer did not see the paused state")
+        await poll(paused, 20, "viewer did not see the paused state")
         connection = await viewer.evaluate("window.fairLivePlayer.pc.connectionState")
         assert connection == "connected"
         before = await tile_frames(viewer)
 
         # the speaker comes back: same seat, same viewer connection, the picture moves again
-        await speaker.click("[data-stage-go-live]")
-        await speaker.wait_for_selector(".stage[data-state='live']", timeout=20_000)
+        await publish(speaker)
 
         async def moving_again() -> bool:
             return (await tile_frames(viewer))[0] > before[0] + 30
 
-        await wait_or_fail(moving_again, 20, "the picture did not come back")
+        await poll(moving_again, 20, "the picture did not come back")
 
         async def live_again() -> bool:
             return bool(await viewer.query_selector(".live[data-state='live']"))
 
-        await wait_or_fail(live_again, 10, "the state line did not return to live")
-    finally:
-        for context in (*contexts, viewer_context):
-            await context.close()
+        await poll(live_again, 10, "the state line did not return to live")

@@ -17,7 +17,7 @@ from sessions.models import (
     Recording,
 )
 from tests.support.app import csrf_of, login, make_client
-from tests.support.stage import SPEAKER, post_json, session_of
+from tests.support.stage import SPEAKER, post_json, session_of, start_live
 
 
 async def _offer(send_only: bool = False) -> str:
@@ -110,12 +110,8 @@ async def test_ended_and_cancelled_sessions_refuse_offers(
 async def test_moderator_starts_the_session(demo_app: Starlette, client: httpx.AsyncClient) -> None:
     session_id = await session_of(demo_app, SPEAKER)
     await login(client, "orga@example.org")
+    response = await start_live(client, session_id)
     token = await csrf_of(client, "/")
-    response = await client.post(
-        f"/sessions/{session_id}/live/start",
-        data={"csrf_token": token},
-        headers={"accept": "application/json"},
-    )
     assert response.json() == {"state": "live"}
     status = (await client.get(f"/sessions/{session_id}/live")).json()
     assert status["state"] == "waiting"  # started, nobody publishing yet

@@ -4,48 +4,26 @@ when; the moderator starts the session from elsewhere and the speaker's stage pa
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-import pytest_asyncio
 
-from tests.support.app import TemplateDatabases, csrf_of, login
-from tests.support.app_server import AppServer, start_app_server
-from tests.support.stage import SPEAKER, browser_login, speaker_session
+from tests.support.app_server import AppServer
+from tests.support.stage import camera_on, live_room, organiser_posts, publish
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-@pytest_asyncio.fixture
-async def windowed_server(
-    template_databases: TemplateDatabases, tmp_path: Path
-) -> AsyncIterator[tuple[AppServer, Path]]:
-    url = await template_databases.sqlite(seeded=True)
-    server = start_app_server(tmp_path, url, extra_env={"FAIR_GO_LIVE_WINDOW_MINUTES": "15"})
-    try:
-        yield server, Path(url.removeprefix("sqlite+aiosqlite:///"))
-    finally:
-        server.stop()
-
-
+@pytest.mark.server_env(FAIR_GO_LIVE_WINDOW_MINUTES="15")
 async def test_early_speaker_is_told_when_and_status_follows_the_start(
-    windowed_server: tuple[AppServer, Path], browser: Any, tmp_path: Path
+    live_server: tuple[AppServer, Path], browser: Any, tmp_path: Path
 ) -> None:
-    server, db_path = windowed_server
-    base = server.base_url
-    session_id = speaker_session(db_path, SPEAKER)
-    context = await browser.new_context(permissions=["camera", "microphone"])
-    try:
-        page = await context.new_page()
-        await browser_login(page, base, SPEAKER)
-        await page.goto(f"{base}/sessions/{session_id}/stage")
+    async with live_room(browser, live_server, until="stage") as room:
+        base, session_id, page = room.base, room.session_id, room.speaker
         status = page.locator("[data-stage-session-state]")
         assert (await status.inner_text()) == "geplant"
-        await page.click("[data-stage-camera]")
-        await page.wait_for_selector("[data-stage-go-live]:not([disabled])")
+        await camera_on(page)
         await page.click("[data-stage-go-live]")
         await page.wait_for_selector(".stage[data-state='error']", timeout=20_000)
         message = await page.locator("[data-stage-state]").inner_text()
@@ -53,17 +31,8 @@ async def test_early_speaker_is_told_when_and_status_follows_the_start(
         assert "15 Minuten vor Beginn" in message
         await page.screenshot(path=str(tmp_path / "stage-too-early.png"), full_page=True)
 
-        async with httpx.AsyncClient(base_url=base) as organiser:
-            await login(organiser, "orga@example.org")
-            token = await csrf_of(organiser, "/")
-            started = await organiser.post(
-                f"/sessions/{session_id}/live/start", data={"csrf_token": token}
-            )
-            assert started.status_code == 303
+        await organiser_posts(base, session_id, "/live/start")
         await page.wait_for_selector("[data-stage-session-state][data-phase='live']")
         assert (await status.inner_text()) == "live"
-        await page.click("[data-stage-go-live]")
-        await page.wait_for_selector(".stage[data-state='live']", timeout=20_000)
+        await publish(page)
         await page.screenshot(path=str(tmp_path / "stage-live.png"), full_page=True)
-    finally:
-        await context.close()
