@@ -198,12 +198,6 @@ async def two_instances(
             yield first, second
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers", "server_env(**settings): extra FAIR_* settings for the live_server fixture"
-    )
-
-
 @pytest_asyncio.fixture
 async def live_server(
     request: pytest.FixtureRequest, template_databases: TemplateDatabases, tmp_path: Path
