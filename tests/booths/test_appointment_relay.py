@@ -20,10 +20,9 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from fair.db import Database
 from tests.support.app import DEMO_PASSWORD, TemplateDatabases
 from tests.support.app_server import AppServer, start_app_server
-from tests.support.appointment_helpers import OWN, book, slot_at, staff_cookie
+from tests.support.appointment_helpers import OWN, book, slots_at, staff_cookie
 from tests.support.booth_helpers import KRZ
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -49,13 +48,9 @@ async def relay_fair(
     template_databases: TemplateDatabases, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[RelayFair]:
     url = await template_databases.sqlite(seeded=True)
-    database = Database(url)
-    try:
-        now_slot = await slot_at(database, OWN, timedelta(minutes=2))
-        later = await slot_at(database, OWN, timedelta(days=1))
-        blocked_slot = await slot_at(database, OWN, timedelta(minutes=3))
-    finally:
-        await database.dispose()
+    now_slot, later, blocked_slot = await slots_at(
+        url, OWN, timedelta(minutes=2), timedelta(days=1), timedelta(minutes=3)
+    )
     token, appointment_id = await book(url, now_slot)
     later_token, _ = await book(url, later)
     blocked_token, blocked_id = await book(url, blocked_slot)

@@ -97,6 +97,16 @@ async def slot_at(
         return slot.id
 
 
+async def slots_at(database_url: str, slug: str, *starts_in: timedelta) -> list[int]:
+    """Slots of ``slug`` starting at each of ``starts_in`` (in that order), for fixtures
+    that have a database URL but no app yet."""
+    database = Database(database_url)
+    try:
+        return [await slot_at(database, slug, offset) for offset in starts_in]
+    finally:
+        await database.dispose()
+
+
 async def book_slot(
     client: httpx.AsyncClient,
     slot_id: int,

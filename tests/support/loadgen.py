@@ -198,17 +198,19 @@ class ViewerProcess:
 
     async def start(self, answerer: Answerer) -> None:
         """Spawn the child and negotiate all its viewers through ``answerer``."""
-        args = [
-            sys.executable,
-            "-m",
-            "tests.support.loadgen",
-            "--viewers",
-            str(self.count),
-            "--seats",
-            str(self.seats),
-            "--decode",
-            str(self.decode),
-        ]
+        await self._spawn(
+            "--viewers", str(self.count), "--seats", str(self.seats), "--decode", str(self.decode)
+        )
+        for _ in range(self.count):
+            message = await self._read()
+            answer = await answerer(message["sdp"], message["type"])
+            await self._write({"id": message["id"], "sdp": answer.sdp, "type": answer.type})
+        await self._read()  # {"connected": n}
+
+    async def _spawn(self, *options: str) -> None:
+        """``python -m tests.support.loadgen`` with ``options``, talking JSON lines on its
+        standard input and output."""
+        args = [sys.executable, "-m", "tests.support.loadgen", *options]
         if self.loopback:
             args.append("--loopback")
         self.process = await asyncio.create_subprocess_exec(
@@ -218,11 +220,6 @@ class ViewerProcess:
             limit=1 << 22,
             cwd=REPOSITORY_ROOT,  # ``-m tests.support.loadgen`` resolves from there
         )
-        for _ in range(self.count):
-            message = await self._read()
-            answer = await answerer(message["sdp"], message["type"])
-            await self._write({"id": message["id"], "sdp": answer.sdp, "type": answer.type})
-        await self._read()  # {"connected": n}
 
     async def _read(self) -> dict[str, Any]:
         assert self.process is not None and self.process.stdout is not None
@@ -328,22 +325,7 @@ class PublisherProcess(ViewerProcess):
     async def start(self, answerer: Answerer) -> None:
         """Spawn the publisher and negotiate it through ``answerer`` (e.g. a publish call)."""
         width, height, fps = self.size
-        args = [
-            sys.executable,
-            "-m",
-            "tests.support.loadgen",
-            "--publish",
-            f"{width}x{height}@{fps}",
-        ]
-        if self.loopback:
-            args.append("--loopback")
-        self.process = await asyncio.create_subprocess_exec(
-            *args,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            limit=1 << 22,
-            cwd=REPOSITORY_ROOT,  # ``-m tests.support.loadgen`` resolves from there
-        )
+        await self._spawn("--publish", f"{width}x{height}@{fps}")
         message = await self._read()
         answer = await answerer(message["sdp"], message["type"])
         await self._write({"id": 0, "sdp": answer.sdp, "type": answer.type})
