@@ -19,6 +19,7 @@ from tests.support.a11y_helpers import (
     demo_server_with_attendee,
     focused,
     log_in,
+    page_as,
     wait_until,
 )
 from tests.support.app import TemplateDatabases
@@ -110,9 +111,7 @@ async def test_focus_ring_contrast_everywhere_and_with_a_custom_accent(
     kb_server: AppServer, context: Any
 ) -> None:
     base = kb_server.base_url
-    await log_in(context, base, "orga@example.org", "de")
-    page = await context.new_page()
-    await page.goto(f"{base}/booths")
+    page = await page_as(context, base, "orga@example.org", "de", "/booths")
     assert await _ring_problems(page, 40) == []  # header (grey), filters, cards, footer
     await page.goto(f"{base}/booths")
     await page.keyboard.press("Tab")
@@ -167,9 +166,7 @@ async def test_attendee_journey_by_keyboard(
 ) -> None:
     base = kb_server.base_url
     await _upload_material(browser, base, "Infoblatt zur Schulanmeldung")
-    await log_in(context, base, ATTENDEE, "de")
-    page = await context.new_page()
-    await page.goto(f"{base}/")
+    page = await page_as(context, base, ATTENDEE, "de", "/")
     await tab_to(page, '.site-header a[href="/booths"]')
     await page.keyboard.press("Enter")
     await page.wait_for_url(f"{base}/booths")
@@ -245,9 +242,7 @@ async def test_failed_booth_edit_keeps_the_input_and_names_the_field(
     kb_server: AppServer, context: Any, language: str
 ) -> None:
     base = kb_server.base_url
-    await log_in(context, base, EXHIBITOR, language)
-    page = await context.new_page()
-    await page.goto(f"{base}/exhibitor")
+    page = await page_as(context, base, EXHIBITOR, language, "/exhibitor")
     edit = await page.get_attribute('main a[href$="/edit"]', "href")
     await page.goto(f"{base}{edit}")
     await page.fill("#b-name", "   ")  # whitespace only: the browser lets it through
@@ -284,9 +279,7 @@ async def test_failed_contact_request_names_the_field_in_english(
     kb_server: AppServer, context: Any
 ) -> None:
     base = kb_server.base_url
-    await log_in(context, base, None, "en")
-    page = await context.new_page()
-    await page.goto(f"{base}/booths")
+    page = await page_as(context, base, None, "en", "/booths")
     await page.goto(base + str(await page.get_attribute(".booth-list h2 a", "href")))
     await page.fill("#cr-name", "Eva Muster")
     await page.fill("#cr-email", "eva@example.org")
@@ -302,9 +295,7 @@ async def test_failed_contact_request_names_the_field_in_english(
 
 async def test_language_of_parts(kb_server: AppServer, context: Any) -> None:
     base = kb_server.base_url
-    await log_in(context, base, None, "en")
-    page = await context.new_page()
-    await page.goto(f"{base}/booths")
+    page = await page_as(context, base, None, "en", "/booths")
     assert await page.get_attribute(".booth-list h2", "lang") == "de"
     await page.goto(base + str(await page.get_attribute(".booth-list h2 a", "href")))
     assert await page.get_attribute("h1", "lang") == "de"
@@ -331,9 +322,7 @@ async def test_footer_links_easy_language_and_sign_language(
     kb_server: AppServer, context: Any, language: str
 ) -> None:
     base = kb_server.base_url
-    await log_in(context, base, None, language)
-    page = await context.new_page()
-    await page.goto(f"{base}/programme")
+    page = await page_as(context, base, None, language, "/programme")
     footer = page.locator(".site-footer")
     easy, sign = ("Leichte Sprache", "Gebärdensprache") if language == "de" else (
         "Easy Read", "Sign language")  # fmt: skip
@@ -385,9 +374,7 @@ async def test_failed_session_edit_keeps_the_input_in_english(
     kb_server: AppServer, context: Any
 ) -> None:
     base = kb_server.base_url
-    await log_in(context, base, "orga@example.org", "en")
-    page = await context.new_page()
-    await page.goto(f"{base}/organiser/programme")
+    page = await page_as(context, base, "orga@example.org", "en", "/organiser/programme")
     edit = await page.get_attribute('main a[href$="/edit"]', "href")
     await page.goto(f"{base}{edit}")
     await page.fill("#title", "  ")
@@ -409,9 +396,7 @@ async def test_refused_material_upload_shows_the_error_at_the_file_field(
     base = kb_server.base_url
     context = await browser.new_context(java_script_enabled=False)
     try:
-        await log_in(context, base, EXHIBITOR, "en")
-        page = await context.new_page()
-        await page.goto(f"{base}/booths/{OWN_BOOTH}/edit")
+        page = await page_as(context, base, EXHIBITOR, "en", f"/booths/{OWN_BOOTH}/edit")
         empty = tmp_path / "leer.pdf"
         empty.write_bytes(b"")
         await page.set_input_files("#new-file", str(empty))

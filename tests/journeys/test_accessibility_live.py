@@ -15,7 +15,13 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from tests.support.a11y_helpers import demo_server_with_attendee, focused, log_in, wait_until
+from tests.support.a11y_helpers import (
+    demo_server_with_attendee,
+    focused,
+    log_in,
+    page_as,
+    wait_until,
+)
 from tests.support.app import TemplateDatabases
 from tests.support.app_server import AppServer
 
@@ -106,9 +112,7 @@ async def test_viewer_status_line_is_quiet_between_changes(
     base = live_a11y_server.base_url
     context = await browser.new_context()
     try:
-        await log_in(context, base, None, "de")
-        page = await context.new_page()
-        await page.goto(f"{base}/programme")
+        page = await page_as(context, base, None, "de", "/programme")
         session = await page.get_attribute(".session-item a:has(strong)", "href")
         await page.goto(f"{base}{session}")
         assert await page.get_attribute("[data-live-state]", "role") == "status"

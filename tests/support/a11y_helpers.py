@@ -65,6 +65,15 @@ async def log_in(context: Any, base_url: str, email: str | None, language: str) 
     await request.get(f"{base_url}/lang/{language}?next=/")
 
 
+async def page_as(context: Any, base_url: str, email: str | None, language: str, path: str) -> Any:
+    """A new page of ``context``, logged in as ``email`` (None: a visitor) in ``language``,
+    opened at ``path`` (relative to ``base_url``)."""
+    await log_in(context, base_url, email, language)
+    page = await context.new_page()
+    await page.goto(f"{base_url}{path}")
+    return page
+
+
 FOCUS_STYLE = """() => {
   const el = document.activeElement;
   if (!el || el === document.body) return null;
