@@ -16,10 +16,10 @@ import pytest_asyncio
 
 from tests.support.a11y_helpers import (
     ATTENDEE,
-    demo_server_with_attendee,
     focused,
     log_in,
     page_as,
+    served_demo_with_attendee,
     wait_until,
 )
 from tests.support.app import TemplateDatabases
@@ -66,13 +66,10 @@ RING_CONTRAST = """() => {
 async def kb_server(
     template_databases: TemplateDatabases, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[AppServer]:
-    server = await demo_server_with_attendee(
+    async with served_demo_with_attendee(
         template_databases, tmp_path_factory.mktemp("keyboard-server")
-    )
-    try:
+    ) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest_asyncio.fixture

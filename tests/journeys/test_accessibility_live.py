@@ -16,10 +16,10 @@ import pytest
 import pytest_asyncio
 
 from tests.support.a11y_helpers import (
-    demo_server_with_attendee,
     focused,
     log_in,
     page_as,
+    served_demo_with_attendee,
     wait_until,
 )
 from tests.support.app import TemplateDatabases
@@ -42,13 +42,10 @@ WATCH = """sel => {
 async def live_a11y_server(
     template_databases: TemplateDatabases, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[AppServer]:
-    server = await demo_server_with_attendee(
+    async with served_demo_with_attendee(
         template_databases, tmp_path_factory.mktemp("live-a11y-server")
-    )
-    try:
+    ) as server:
         yield server
-    finally:
-        server.stop()
 
 
 async def _stage_path(context: Any, base: str) -> str:

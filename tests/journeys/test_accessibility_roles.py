@@ -20,7 +20,7 @@ import pytest
 import pytest_asyncio
 from starlette.routing import Route
 
-from tests.support.a11y_helpers import ACCOUNTS, demo_server_with_attendee, log_in
+from tests.support.a11y_helpers import ACCOUNTS, log_in, served_demo_with_attendee
 from tests.support.app import TemplateDatabases, make_settings
 from tests.support.app_server import AppServer
 from tests.support.axe import AXE, axe_violations
@@ -36,13 +36,10 @@ MAX_PAGES = 300
 async def a11y_server(
     template_databases: TemplateDatabases, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[AppServer]:
-    server = await demo_server_with_attendee(
+    async with served_demo_with_attendee(
         template_databases, tmp_path_factory.mktemp("a11y-server")
-    )
-    try:
+    ) as server:
         yield server
-    finally:
-        server.stop()
 
 
 def _page_routes(tmp_path: Path) -> list[Route]:

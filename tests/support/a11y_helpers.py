@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +49,19 @@ async def demo_server_with_attendee(templates: TemplateDatabases, tmp_path: Path
     finally:
         await database.dispose()
     return start_app_server(tmp_path, url)
+
+
+@asynccontextmanager
+async def served_demo_with_attendee(
+    templates: TemplateDatabases, tmp_path: Path
+) -> AsyncIterator[AppServer]:
+    """``demo_server_with_attendee`` for the length of a ``with`` block (a module's
+    fixture), stopped afterwards."""
+    server = await demo_server_with_attendee(templates, tmp_path)
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 async def log_in(context: Any, base_url: str, email: str | None, language: str) -> None:
