@@ -19,7 +19,7 @@ from booths.models import Booth, BoothDailyStats, ContactRequest, Material
 from fair.app_services import app_services
 from fair.formatting import render_markdown
 from fair.models import Membership, User
-from tests.support.app import csrf_of, login
+from tests.support.app import csrf_of, login, submit_form
 from tests.support.booth_helpers import (
     KRZ,
     ORGANISER,
@@ -425,10 +425,8 @@ async def test_organiser_creates_booth_assigns_exhibitor_and_sees_hall_analytics
     await login(client, KRZ)
     assert (await client.get("/booths/ge-neu/edit")).status_code == 200
     await login(client, ORGANISER)
-    token = await csrf_of(client, "/organiser/booths")
-    response = await client.post(
-        "/organiser/booths/ge-neu/exhibitors/remove",
-        data={"csrf_token": token, "user": str(user.id)},
+    response = await submit_form(
+        client, "/organiser/booths", "/organiser/booths/ge-neu/exhibitors/remove", user=str(user.id)
     )
     assert response.status_code == 303
     await login(client, KRZ)

@@ -19,7 +19,7 @@ import json
 import statistics
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -271,16 +271,23 @@ async def _child(viewers: int, seats: int, decode: int) -> None:
 
         await probe.connect(answerer)
     emit({"connected": len(probes)})
+    async for _ in _report_requests(reader):
+        emit({"reports": [probe.report() for probe in probes]})
+    await asyncio.gather(*(probe.close() for probe in probes), return_exceptions=True)
+
+
+async def _report_requests(reader: asyncio.StreamReader) -> AsyncIterator[None]:
+    """A child's commands from its parent: one item per "report"; ends at "quit" or when
+    the parent closes the pipe."""
     while True:
         line = await reader.readline()
         if not line:
-            break
+            return
         command = json.loads(line).get("cmd")
         if command == "report":
-            emit({"reports": [probe.report() for probe in probes]})
+            yield None
         elif command == "quit":
-            break
-    await asyncio.gather(*(probe.close() for probe in probes), return_exceptions=True)
+            return
 
 
 async def _publisher_child(width: int, height: int, fps: int) -> None:
@@ -301,17 +308,10 @@ async def _publisher_child(width: int, height: int, fps: int) -> None:
     await pc.setRemoteDescription(RTCSessionDescription(message["sdp"], message["type"]))
     sys.stdout.write(json.dumps({"connected": 1}) + "\n")
     sys.stdout.flush()
-    while True:
-        line = await reader.readline()
-        if not line:
-            break
-        command = json.loads(line).get("cmd")
-        if command == "report":
-            reports = [{"frames_sent": video.counter, "state": pc.connectionState}]
-            sys.stdout.write(json.dumps({"reports": reports}) + "\n")
-            sys.stdout.flush()
-        elif command == "quit":
-            break
+    async for _ in _report_requests(reader):
+        reports = [{"frames_sent": video.counter, "state": pc.connectionState}]
+        sys.stdout.write(json.dumps({"reports": reports}) + "\n")
+        sys.stdout.flush()
     await pc.close()
 
 
