@@ -24,17 +24,17 @@ from websockets.exceptions import ConnectionClosed
 from booths import appointments as service
 from booths.queries import get_booth
 from fair.db import Database
-from tests.support.app import DEMO_PASSWORD, TemplateDatabases
+from tests.support.app import TemplateDatabases
 from tests.support.app_server import AppServer, start_app_server
 from tests.support.appointment_helpers import (
     OWN,
     book,
     fair_clock_now,
+    logged_in_expert,
     slot_at,
     slots_at,
     staff_cookie,
 )
-from tests.support.booth_helpers import KRZ
 from tests.support.redis_server import RedisServer
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -355,11 +355,7 @@ async def test_walkin_needs_an_available_team_member(fair: Fair) -> None:
 
 async def _expert_on_dashboard(context: Any, base_url: str) -> Any:
     """krz's expert in ``context``, logged in through the login form, on the dashboard."""
-    expert = await context.new_page()
-    await expert.goto(f"{base_url}/login")
-    await expert.fill("input[name=email]", KRZ)
-    await expert.fill("input[name=password]", DEMO_PASSWORD)
-    await expert.click("form[action='/login'] button[type=submit]")
+    expert = await logged_in_expert(context, base_url)
     await expert.goto(f"{base_url}/exhibitor")
     return expert
 

@@ -20,10 +20,9 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from tests.support.app import DEMO_PASSWORD, TemplateDatabases
+from tests.support.app import TemplateDatabases
 from tests.support.app_server import AppServer, start_app_server
-from tests.support.appointment_helpers import OWN, book, slots_at, staff_cookie
-from tests.support.booth_helpers import KRZ
+from tests.support.appointment_helpers import OWN, book, logged_in_expert, slots_at, staff_cookie
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -78,15 +77,6 @@ async def _relayed_frames_advance(page: Any, minimum: int) -> list[int]:
     return list(after)
 
 
-async def _logged_in_expert(ctx: Any, base: str) -> Any:
-    expert = await ctx.new_page()
-    await expert.goto(f"{base}/login")
-    await expert.fill("input[name=email]", KRZ)
-    await expert.fill("input[name=password]", DEMO_PASSWORD)
-    await expert.click("form[action='/login'] button[type=submit]")
-    return expert
-
-
 async def test_chromium_call_through_the_server_relay(
     relay_fair: RelayFair, browser: Any, tmp_path: Path
 ) -> None:
@@ -102,7 +92,7 @@ async def test_chromium_call_through_the_server_relay(
         await visitor.click("[data-call-start]")
         await visitor.locator("[data-relay=on]").wait_for(timeout=15_000)
 
-        expert = await _logged_in_expert(expert_ctx, base)
+        expert = await logged_in_expert(expert_ctx, base)
         await expert.goto(f"{base}/exhibitor/appointments/{relay_fair.appointment_id}/room")
         await expert.click("[data-call-start]")
         await expert.locator("[data-relay=on]").wait_for(timeout=15_000)
@@ -171,7 +161,7 @@ async def test_chromium_falls_back_to_the_relay_when_no_direct_path_exists(
         visitor = await visitor_ctx.new_page()
         await visitor.goto(f"{base}/appointments/{relay_fair.blocked_token}/room")
         await visitor.click("[data-call-start]")
-        expert = await _logged_in_expert(expert_ctx, base)
+        expert = await logged_in_expert(expert_ctx, base)
         await expert.goto(f"{base}/exhibitor/appointments/{relay_fair.blocked_id}/room")
         await expert.click("[data-call-start]")
         assert await visitor.get_attribute("[data-call-url]", "data-relay") is None
