@@ -4,7 +4,6 @@ and an exhibitor's login; shared by every script in ``bench/`` that measures pag
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -36,15 +35,9 @@ def prepare_database(kind: str, workdir: Path) -> tuple[str, Any]:
 
 
 def server_env(url: str, workdir: Path, **extra: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        FAIR_DATABASE_URL=url,
-        FAIR_STORAGE_URL=f"file://{workdir / 'storage'}",
-        FAIR_SPOOL_DIR=str(workdir / "spool"),
-        FAIR_SECRET_KEY="bench-secret",
-        **extra,
-    )
-    return env
+    from tests.support.app_server import fair_env
+
+    return fair_env(url, workdir, "bench-secret", **extra)
 
 
 def start_server(

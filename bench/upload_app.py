@@ -32,7 +32,7 @@ from pathlib import Path
 import httpx
 import psutil
 
-from bench.upload_s3 import BOUNDARY, MB, RssSampler, _cpu, generated, uvicorn_server
+from bench.upload_s3 import BOUNDARY, MB, RssSampler, _cpu, generated, served_client
 from tests.support.s3_server import S3Server, free_port
 
 BOOTH = "owl-schueler-online"
@@ -92,71 +92,64 @@ async def run(size: int, runs: int) -> None:
             "FAIR_SECRET_KEY": "bench-secret",
             "FAIR_MAX_UPLOAD_BYTES": str(size + 16 * MB),
         }
-        server = uvicorn_server("fair.app:create_app", port, env)
-        try:
-            async with httpx.AsyncClient(
-                base_url=f"http://127.0.0.1:{port}", timeout=httpx.Timeout(900, connect=5)
-            ) as client:
-                for _ in range(200):
-                    try:
-                        await client.get("/healthz")
-                        break
-                    except httpx.TransportError:
-                        await asyncio.sleep(0.1)
-                login_page = await client.get("/login")
-                response = await client.post(
-                    "/login",
-                    data={
-                        "email": EXHIBITOR,
-                        "password": PASSWORD,
-                        "csrf_token": _csrf_token(login_page.text),
-                    },
-                )
-                assert response.status_code == 303, response.text
-                csrf = _csrf_token((await client.get(f"/booths/{BOOTH}/edit")).text)
-                # Warm up: imports, boto3 client, connection pools, a small real upload.
-                warm = await client.post(
-                    f"/booths/{BOOTH}/materials",
-                    content=body(64 * 1024, csrf),
-                    headers={"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"},
-                )
-                assert warm.status_code == 303, warm.text[:500]
-                for run_no in range(1, runs + 1):
-                    await asyncio.sleep(0.5)
-                    proc = psutil.Process(server.pid)
-                    baseline = proc.memory_info().rss
-                    nanio = psutil.Process(s3.proc.pid) if s3.proc else None
-                    cpu_before = (_cpu(proc), _cpu(nanio), _cpu(psutil.Process()))
-                    with RssSampler(server.pid) as rss:
-                        started = time.perf_counter()
-                        response = await client.post(
-                            f"/booths/{BOOTH}/materials",
-                            content=body(size, csrf),
-                            headers={"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"},
-                        )
-                        elapsed = time.perf_counter() - started
-                    assert response.status_code == 303, response.text[:500]
-                    cpu = (
-                        _cpu(proc) - cpu_before[0],
-                        _cpu(nanio) - cpu_before[1],
-                        _cpu(psutil.Process()) - cpu_before[2],
+        async with served_client("fair.app:create_app", port, env, timeout=900) as (server, client):
+            for _ in range(200):
+                try:
+                    await client.get("/healthz")
+                    break
+                except httpx.TransportError:
+                    await asyncio.sleep(0.1)
+            login_page = await client.get("/login")
+            response = await client.post(
+                "/login",
+                data={
+                    "email": EXHIBITOR,
+                    "password": PASSWORD,
+                    "csrf_token": _csrf_token(login_page.text),
+                },
+            )
+            assert response.status_code == 303, response.text
+            csrf = _csrf_token((await client.get(f"/booths/{BOOTH}/edit")).text)
+            # Warm up: imports, boto3 client, connection pools, a small real upload.
+            warm = await client.post(
+                f"/booths/{BOOTH}/materials",
+                content=body(64 * 1024, csrf),
+                headers={"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"},
+            )
+            assert warm.status_code == 303, warm.text[:500]
+            for run_no in range(1, runs + 1):
+                await asyncio.sleep(0.5)
+                proc = psutil.Process(server.pid)
+                baseline = proc.memory_info().rss
+                nanio = psutil.Process(s3.proc.pid) if s3.proc else None
+                cpu_before = (_cpu(proc), _cpu(nanio), _cpu(psutil.Process()))
+                with RssSampler(server.pid) as rss:
+                    started = time.perf_counter()
+                    response = await client.post(
+                        f"/booths/{BOOTH}/materials",
+                        content=body(size, csrf),
+                        headers={"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"},
                     )
-                    sizes = [
-                        o["Size"]
-                        for o in s3.client().list_objects_v2(Bucket=bucket).get("Contents", [])
-                    ]
-                    assert size in sizes, sizes
-                    print(
-                        f"app upload run {run_no}: {size / MB:.0f} MiB in {elapsed:.2f} s = "
-                        f"{size / MB / elapsed:.1f} MiB/s; server RSS baseline "
-                        f"{baseline / MB:.0f} MiB, peak {rss.peak / MB:.0f} MiB, growth "
-                        f"{(rss.peak - baseline) / MB:.1f} MiB; CPU s server {cpu[0]:.1f} "
-                        f"nanio {cpu[1]:.1f} client {cpu[2]:.1f}",
-                        flush=True,
-                    )
-        finally:
-            server.terminate()
-            server.wait(10)
+                    elapsed = time.perf_counter() - started
+                assert response.status_code == 303, response.text[:500]
+                cpu = (
+                    _cpu(proc) - cpu_before[0],
+                    _cpu(nanio) - cpu_before[1],
+                    _cpu(psutil.Process()) - cpu_before[2],
+                )
+                sizes = [
+                    o["Size"]
+                    for o in s3.client().list_objects_v2(Bucket=bucket).get("Contents", [])
+                ]
+                assert size in sizes, sizes
+                print(
+                    f"app upload run {run_no}: {size / MB:.0f} MiB in {elapsed:.2f} s = "
+                    f"{size / MB / elapsed:.1f} MiB/s; server RSS baseline "
+                    f"{baseline / MB:.0f} MiB, peak {rss.peak / MB:.0f} MiB, growth "
+                    f"{(rss.peak - baseline) / MB:.1f} MiB; CPU s server {cpu[0]:.1f} "
+                    f"nanio {cpu[1]:.1f} client {cpu[2]:.1f}",
+                    flush=True,
+                )
     print(
         f"machine: {platform.machine()}, {psutil.cpu_count()} CPUs, "
         f"{psutil.virtual_memory().total / 2**30:.1f} GiB RAM, Python {platform.python_version()}"

@@ -29,6 +29,7 @@ import threading
 import time
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import httpx
 import psutil
@@ -143,6 +144,23 @@ class RssSampler:
         self._thread.join()
 
 
+@asynccontextmanager
+async def served_client(
+    factory: str, port: int, env: dict[str, str], *, timeout: float
+) -> AsyncIterator[tuple[subprocess.Popen[bytes], httpx.AsyncClient]]:
+    """``factory`` served by uvicorn on ``port`` and a client to it (``timeout`` seconds a
+    request); the server is stopped afterwards."""
+    server = uvicorn_server(factory, port, env)
+    try:
+        async with httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{port}", timeout=httpx.Timeout(timeout, connect=5)
+        ) as client:
+            yield server, client
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
 def uvicorn_server(factory: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
     """The app from ``factory`` (``module:function``) in its own uvicorn process on
     127.0.0.1, quiet, so its memory is measured apart from the client's."""
@@ -217,58 +235,54 @@ async def run(size: int, modes: list[str]) -> None:
             "FAIR_BENCH_ACCESS_KEY": s3.access_key,
             "FAIR_BENCH_SECRET_KEY": s3.secret_key,
         }
-        server = uvicorn_server("bench.upload_s3:create_app", port, env)
-        try:
-            async with httpx.AsyncClient(
-                base_url=f"http://127.0.0.1:{port}", timeout=httpx.Timeout(600, connect=5)
-            ) as client:
-                for _ in range(100):
-                    try:
-                        # Warm up: imports, boto3 client, connection pools.
-                        await client.post("/raw", content=b"%PDF-1.7 warmup")
-                        break
-                    except httpx.TransportError:
-                        await asyncio.sleep(0.1)
-                for mode in modes:
-                    await asyncio.sleep(0.5)
-                    baseline = psutil.Process(server.pid).memory_info().rss
-                    headers = (
-                        {"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
-                        if mode == "form"
-                        else {"Content-Type": "application/pdf"}
+        async with served_client("bench.upload_s3:create_app", port, env, timeout=600) as (
+            server,
+            client,
+        ):
+            for _ in range(100):
+                try:
+                    # Warm up: imports, boto3 client, connection pools.
+                    await client.post("/raw", content=b"%PDF-1.7 warmup")
+                    break
+                except httpx.TransportError:
+                    await asyncio.sleep(0.1)
+            for mode in modes:
+                await asyncio.sleep(0.5)
+                baseline = psutil.Process(server.pid).memory_info().rss
+                headers = (
+                    {"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
+                    if mode == "form"
+                    else {"Content-Type": "application/pdf"}
+                )
+                procs = {
+                    "server": psutil.Process(server.pid),
+                    "nanio": psutil.Process(s3.proc.pid) if s3.proc else None,
+                    "client": psutil.Process(),
+                }
+                cpu_before = {k: _cpu(p) for k, p in procs.items()}
+                with RssSampler(server.pid) as rss:
+                    started = time.perf_counter()
+                    response = await client.post(
+                        f"/{mode}",
+                        content=generated(size, form=mode == "form"),
+                        headers=headers,
                     )
-                    procs = {
-                        "server": psutil.Process(server.pid),
-                        "nanio": psutil.Process(s3.proc.pid) if s3.proc else None,
-                        "client": psutil.Process(),
-                    }
-                    cpu_before = {k: _cpu(p) for k, p in procs.items()}
-                    with RssSampler(server.pid) as rss:
-                        started = time.perf_counter()
-                        response = await client.post(
-                            f"/{mode}",
-                            content=generated(size, form=mode == "form"),
-                            headers=headers,
-                        )
-                        elapsed = time.perf_counter() - started
-                    cpu = {k: _cpu(p) - cpu_before[k] for k, p in procs.items()}
-                    response.raise_for_status()
-                    result = response.json()
-                    head = s3.client().head_object(Bucket=bucket, Key=result["key"])
-                    assert result["size"] == size == head["ContentLength"], (result, head)
-                    etag = head["ETag"].strip('"')
-                    print(
-                        f"{mode:4}  {size / MB:7.0f} MiB  {elapsed:6.2f} s  "
-                        f"{size / MB / elapsed:7.1f} MiB/s  server RSS baseline "
-                        f"{baseline / MB:6.1f} MiB  peak {rss.peak / MB:6.1f} MiB  "
-                        f"growth {(rss.peak - baseline) / MB:5.1f} MiB  etag …{etag[-6:]}  CPU s "
-                        + " ".join(f"{k} {v:.1f}" for k, v in cpu.items()),
-                        flush=True,
-                    )
-                    s3.client().delete_object(Bucket=bucket, Key=result["key"])
-        finally:
-            server.terminate()
-            server.wait(10)
+                    elapsed = time.perf_counter() - started
+                cpu = {k: _cpu(p) - cpu_before[k] for k, p in procs.items()}
+                response.raise_for_status()
+                result = response.json()
+                head = s3.client().head_object(Bucket=bucket, Key=result["key"])
+                assert result["size"] == size == head["ContentLength"], (result, head)
+                etag = head["ETag"].strip('"')
+                print(
+                    f"{mode:4}  {size / MB:7.0f} MiB  {elapsed:6.2f} s  "
+                    f"{size / MB / elapsed:7.1f} MiB/s  server RSS baseline "
+                    f"{baseline / MB:6.1f} MiB  peak {rss.peak / MB:6.1f} MiB  "
+                    f"growth {(rss.peak - baseline) / MB:5.1f} MiB  etag …{etag[-6:]}  CPU s "
+                    + " ".join(f"{k} {v:.1f}" for k, v in cpu.items()),
+                    flush=True,
+                )
+                s3.client().delete_object(Bucket=bucket, Key=result["key"])
 
 
 def main() -> None:

@@ -24,10 +24,17 @@ from websockets.exceptions import ConnectionClosed
 from booths import appointments as service
 from booths.queries import get_booth
 from fair.db import Database
-from tests.support.app import DEMO_PASSWORD, TemplateDatabases
+from tests.support.app import TemplateDatabases
 from tests.support.app_server import AppServer, start_app_server
-from tests.support.appointment_helpers import OWN, book, fair_clock_now, slot_at, staff_cookie
-from tests.support.booth_helpers import KRZ
+from tests.support.appointment_helpers import (
+    OWN,
+    book,
+    fair_clock_now,
+    logged_in_expert,
+    slot_at,
+    slots_at,
+    staff_cookie,
+)
 from tests.support.redis_server import RedisServer
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -51,13 +58,9 @@ async def fair(
     redis: RedisServer,
 ) -> AsyncIterator[Fair]:
     url = await template_databases.sqlite(seeded=True)
-    database = Database(url)
-    try:
-        free = await slot_at(database, OWN, timedelta(minutes=3))
-        now_slot = await slot_at(database, OWN, timedelta(minutes=2))
-        later = await slot_at(database, OWN, timedelta(days=1))
-    finally:
-        await database.dispose()
+    free, now_slot, later = await slots_at(
+        url, OWN, timedelta(minutes=3), timedelta(minutes=2), timedelta(days=1)
+    )
     now_token, now_id = await book(url, now_slot)
     later_token, _ = await book(url, later)
     env = {"FAIR_REDIS_URL": redis.url, "FAIR_LIVE_WORKER": "false"}
@@ -264,12 +267,7 @@ async def test_chromium_visitor_and_expert_see_each_other(
         await visitor.wait_for_url("**/room")
         await visitor.click("[data-call-start]")
 
-        expert = await expert_ctx.new_page()
-        await expert.goto(f"{fair.b.base_url}/login")
-        await expert.fill("input[name=email]", KRZ)
-        await expert.fill("input[name=password]", DEMO_PASSWORD)
-        await expert.click("form[action='/login'] button[type=submit]")
-        await expert.goto(f"{fair.b.base_url}/exhibitor")
+        expert = await _expert_on_dashboard(expert_ctx, fair.b.base_url)
         await expert.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
         room_link = (
             expert.locator("article, li")
@@ -355,16 +353,18 @@ async def test_walkin_needs_an_available_team_member(fair: Fair) -> None:
         assert await closed_with(anonymous) == 4403
 
 
+async def _expert_on_dashboard(context: Any, base_url: str) -> Any:
+    """krz's expert in ``context``, logged in through the login form, on the dashboard."""
+    expert = await logged_in_expert(context, base_url)
+    await expert.goto(f"{base_url}/exhibitor")
+    return expert
+
+
 async def test_chromium_walkin_call(fair: Fair, browser: Any, tmp_path: Path) -> None:
     visitor_ctx = await browser.new_context(permissions=["camera", "microphone"])
     expert_ctx = await browser.new_context(permissions=["camera", "microphone"])
     try:
-        expert = await expert_ctx.new_page()
-        await expert.goto(f"{fair.b.base_url}/login")
-        await expert.fill("input[name=email]", KRZ)
-        await expert.fill("input[name=password]", DEMO_PASSWORD)
-        await expert.click("form[action='/login'] button[type=submit]")
-        await expert.goto(f"{fair.b.base_url}/exhibitor")
+        expert = await _expert_on_dashboard(expert_ctx, fair.b.base_url)
         card = expert.locator(f"[data-walkin-team='/ws/exhibitor/booths/{OWN}/walkin']")
         await card.locator("[data-walkin-toggle]").click()
         await card.locator("[data-walkin-toggle][aria-pressed=true]").wait_for()

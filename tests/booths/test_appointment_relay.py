@@ -20,11 +20,9 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from fair.db import Database
-from tests.support.app import DEMO_PASSWORD, TemplateDatabases
+from tests.support.app import TemplateDatabases
 from tests.support.app_server import AppServer, start_app_server
-from tests.support.appointment_helpers import OWN, book, slot_at, staff_cookie
-from tests.support.booth_helpers import KRZ
+from tests.support.appointment_helpers import OWN, book, logged_in_expert, slots_at, staff_cookie
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -49,13 +47,9 @@ async def relay_fair(
     template_databases: TemplateDatabases, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[RelayFair]:
     url = await template_databases.sqlite(seeded=True)
-    database = Database(url)
-    try:
-        now_slot = await slot_at(database, OWN, timedelta(minutes=2))
-        later = await slot_at(database, OWN, timedelta(days=1))
-        blocked_slot = await slot_at(database, OWN, timedelta(minutes=3))
-    finally:
-        await database.dispose()
+    now_slot, later, blocked_slot = await slots_at(
+        url, OWN, timedelta(minutes=2), timedelta(days=1), timedelta(minutes=3)
+    )
     token, appointment_id = await book(url, now_slot)
     later_token, _ = await book(url, later)
     blocked_token, blocked_id = await book(url, blocked_slot)
@@ -83,15 +77,6 @@ async def _relayed_frames_advance(page: Any, minimum: int) -> list[int]:
     return list(after)
 
 
-async def _logged_in_expert(ctx: Any, base: str) -> Any:
-    expert = await ctx.new_page()
-    await expert.goto(f"{base}/login")
-    await expert.fill("input[name=email]", KRZ)
-    await expert.fill("input[name=password]", DEMO_PASSWORD)
-    await expert.click("form[action='/login'] button[type=submit]")
-    return expert
-
-
 async def test_chromium_call_through_the_server_relay(
     relay_fair: RelayFair, browser: Any, tmp_path: Path
 ) -> None:
@@ -107,7 +92,7 @@ async def test_chromium_call_through_the_server_relay(
         await visitor.click("[data-call-start]")
         await visitor.locator("[data-relay=on]").wait_for(timeout=15_000)
 
-        expert = await _logged_in_expert(expert_ctx, base)
+        expert = await logged_in_expert(expert_ctx, base)
         await expert.goto(f"{base}/exhibitor/appointments/{relay_fair.appointment_id}/room")
         await expert.click("[data-call-start]")
         await expert.locator("[data-relay=on]").wait_for(timeout=15_000)
@@ -176,7 +161,7 @@ async def test_chromium_falls_back_to_the_relay_when_no_direct_path_exists(
         visitor = await visitor_ctx.new_page()
         await visitor.goto(f"{base}/appointments/{relay_fair.blocked_token}/room")
         await visitor.click("[data-call-start]")
-        expert = await _logged_in_expert(expert_ctx, base)
+        expert = await logged_in_expert(expert_ctx, base)
         await expert.goto(f"{base}/exhibitor/appointments/{relay_fair.blocked_id}/room")
         await expert.click("[data-call-start]")
         assert await visitor.get_attribute("[data-call-url]", "data-relay") is None

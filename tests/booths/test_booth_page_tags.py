@@ -20,21 +20,16 @@ from starlette.routing import Route
 from booths.models import Booth
 from fair.app_services import app_services
 from fair.changes import published_tags
-from fair.pagecache import PageCache, cached_page
+from fair.pagecache import cached_page
 from sessions.models import ProgrammeSession, session_booths
-from tests.support.app import csrf_of, login, make_client
-from tests.support.booth_helpers import KRZ, OTHER, OWN, PDF, upload
-
-
-def _cache(app: Starlette) -> PageCache:
-    cache = app_services(app).page_cache
-    assert isinstance(cache, PageCache)
-    return cache
+from tests.support.app import login, make_client
+from tests.support.booth_helpers import KRZ, OTHER, OWN, PDF, edit_booth, upload
+from tests.support.page_cache import cache_of
 
 
 def _cached(app: Starlette, url: str) -> bool:
     path, _, query = url.partition("?")
-    return _cache(app).get((path, query, "de")) is not None
+    return cache_of(app).get((path, query, "de")) is not None
 
 
 async def _sessions_with_and_without(app: Starlette, slug: str) -> tuple[int, int]:
@@ -70,20 +65,16 @@ async def test_a_booth_edit_rerenders_its_pages_and_the_lists_only(
         assert _cached(demo_app, url), url
     async with make_client(demo_app) as exhibitor:
         await login(exhibitor, KRZ)
-        token = await csrf_of(exhibitor, f"/booths/{OWN}/edit")
-        edited = await exhibitor.post(
-            f"/booths/{OWN}/edit",
-            data={"name": "Schranktresor Online", "tagline": "neu", "csrf_token": token},
-        )
+        edited = await edit_booth(exhibitor, name="Schranktresor Online", tagline="neu")
         assert edited.status_code == 303, edited.text
     assert [url for url in dropped if _cached(demo_app, url)] == []
     assert [url for url in kept if not _cached(demo_app, url)] == []
     for url in (f"/booths/{OWN}", "/booths", "/search?q=Schranktresor", f"/sessions/{with_booth}"):
         assert "Schranktresor Online" in (await client.get(url)).text, url
-    hits = _cache(demo_app).hits
+    hits = cache_of(demo_app).hits
     for url in kept:
         assert "Schranktresor Online" not in (await client.get(url)).text
-    assert _cache(demo_app).hits == hits + len(kept)  # from memory, no render
+    assert cache_of(demo_app).hits == hits + len(kept)  # from memory, no render
 
 
 async def test_a_new_material_shows_at_once_on_its_booth_page(

@@ -19,7 +19,7 @@ from booths.models import Booth, BoothDailyStats, ContactRequest, Material
 from fair.app_services import app_services
 from fair.formatting import render_markdown
 from fair.models import Membership, User
-from tests.support.app import csrf_of, login
+from tests.support.app import csrf_of, login, submit_form
 from tests.support.booth_helpers import (
     KRZ,
     ORGANISER,
@@ -28,6 +28,8 @@ from tests.support.booth_helpers import (
     booth_ids,
     booth_state,
     client_of,
+    contact_booth,
+    edit_booth,
     error_text,
 )
 from tests.support.query_budget import counted_queries
@@ -95,14 +97,10 @@ def test_markdown_is_sanitised() -> None:
 
 async def test_booth_description_is_sanitised_on_the_page(client: httpx.AsyncClient) -> None:
     await login(client, KRZ)
-    token = await csrf_of(client, f"/booths/{OWN}/edit")
-    response = await client.post(
-        f"/booths/{OWN}/edit",
-        data={
-            "csrf_token": token,
-            "name": "Schüler Online",
-            "description": '<script>alert(1)</script> [x](javascript:alert(2)) <b onmouseover="y">',
-        },
+    response = await edit_booth(
+        client,
+        name="Schüler Online",
+        description='<script>alert(1)</script> [x](javascript:alert(2)) <b onmouseover="y">',
     )
     assert response.status_code == 303
     page = (await client.get(f"/booths/{OWN}")).text
@@ -115,10 +113,8 @@ async def test_booth_description_is_sanitised_on_the_page(client: httpx.AsyncCli
 
 
 async def _contact(client: httpx.AsyncClient, slug: str, **fields: str) -> httpx.Response:
-    token = await csrf_of(client, f"/booths/{slug}")
-    data = {"csrf_token": token, "name": "Eva Muster", "email": "eva@example.org"}
-    data.update({"message": "Bitte um Rückruf.", **fields})
-    return await client.post(f"/booths/{slug}/contact", data=data)
+    data = {"name": "Eva Muster", "email": "eva@example.org", "message": "Bitte um Rückruf."}
+    return await contact_booth(client, slug, **(data | fields))
 
 
 async def test_contact_request_without_consent_is_refused_and_not_stored(
@@ -294,17 +290,14 @@ async def test_exhibitor_edits_text_topics_contacts_and_links(
     client: httpx.AsyncClient, demo_app: Starlette
 ) -> None:
     await login(client, KRZ)
-    token = await csrf_of(client, f"/booths/{OWN}/edit")
-    response = await client.post(
-        f"/booths/{OWN}/edit",
-        data={
-            "csrf_token": token,
-            "name": "Schüler Online NRW",
-            "tagline": "Neu",
-            "description": "Jetzt **für alle**.",
-            "topics": ["bildung", "e-government"],
-        },
+    response = await edit_booth(
+        client,
+        name="Schüler Online NRW",
+        tagline="Neu",
+        description="Jetzt **für alle**.",
+        topics=["bildung", "e-government"],
     )
+    token = await csrf_of(client, f"/booths/{OWN}/edit")
     assert response.status_code == 303, error_text(response)
     bad = await client.post(
         f"/booths/{OWN}/edit", data={"csrf_token": token, "name": "x", "topics": "no-such-topic"}
@@ -432,10 +425,8 @@ async def test_organiser_creates_booth_assigns_exhibitor_and_sees_hall_analytics
     await login(client, KRZ)
     assert (await client.get("/booths/ge-neu/edit")).status_code == 200
     await login(client, ORGANISER)
-    token = await csrf_of(client, "/organiser/booths")
-    response = await client.post(
-        "/organiser/booths/ge-neu/exhibitors/remove",
-        data={"csrf_token": token, "user": str(user.id)},
+    response = await submit_form(
+        client, "/organiser/booths", "/organiser/booths/ge-neu/exhibitors/remove", user=str(user.id)
     )
     assert response.status_code == 303
     await login(client, KRZ)

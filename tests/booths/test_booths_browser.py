@@ -10,7 +10,7 @@ import pytest
 
 from fair.seed import tiny_pdf
 from tests.support.app_server import AppServer
-from tests.support.axe import AXE, axe_violations
+from tests.support.axe import AXE, axe_problems
 from tests.support.browser import logged_in_page
 
 pytestmark = pytest.mark.browser
@@ -30,11 +30,7 @@ async def test_exhibitor_and_organiser_pages_pass_axe(
     ):
         context, page = await logged_in_page(browser, demo_server, email, bypass_csp=True)
         try:
-            for path in paths:
-                await page.goto(f"{demo_server.base_url}{path}?lang={language}")
-                violations = await axe_violations(page)
-                if violations:
-                    problems[path] = violations
+            problems |= await axe_problems(page, demo_server.base_url, paths, language)
         finally:
             await context.close()
     assert problems == {}

@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 import socket
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -23,23 +25,32 @@ from fair.app_services import app_services
 from fair.db import utcnow
 from fair.models import User
 from tests.support.app import csrf_of, login
-from tests.support.booth_helpers import KRZ, OWN, app_with, booth_ids, client_of
+from tests.support.booth_helpers import KRZ, OWN, app_with, booth_ids, client_of, contact_booth
 from tests.support.smtp_server import SmtpServer
 
 WITHDRAW_RE = re.compile(r"http://testserver/contact-requests/withdraw/[A-Za-z0-9_-]{40,}")
 
 
 async def _contact(client: httpx.AsyncClient, **fields: str) -> httpx.Response:
-    token = await csrf_of(client, f"/booths/{OWN}")
     data = {
-        "csrf_token": token,
         "name": "Eva Muster",
         "email": "eva@example.org",
         "message": "Bitte um Rückruf zu Schüler Online.",
         "consent": "yes",
-        **fields,
     }
-    return await client.post(f"/booths/{OWN}/contact", data=data)
+    return await contact_booth(client, OWN, **(data | fields))
+
+
+@asynccontextmanager
+async def _mailing(
+    database_url: str, tmp_path: Path, smtp: SmtpServer
+) -> AsyncIterator[tuple[Starlette, httpx.AsyncClient]]:
+    """The app sending its mail to ``smtp``, and a visitor's client."""
+    async with (
+        app_with(database_url, tmp_path, smtp_url=smtp.url) as app,
+        client_of(app) as client,
+    ):
+        yield app, client
 
 
 def _parts(message: EmailMessage) -> tuple[str, str]:
@@ -66,10 +77,7 @@ async def _contact_person(app: Starlette) -> tuple[int, str]:
 async def test_contact_request_mails_name_the_person_and_the_link_withdraws_it(
     demo_database_url: str, tmp_path: Path, smtp_server: SmtpServer
 ) -> None:
-    async with (
-        app_with(demo_database_url, tmp_path, smtp_url=smtp_server.url) as app,
-        client_of(app) as client,
-    ):
+    async with _mailing(demo_database_url, tmp_path, smtp_server) as (app, client):
         person_id, person_name = await _contact_person(app)
         response = await _contact(client, contact_person=str(person_id))
         assert response.status_code == 303
@@ -127,10 +135,7 @@ async def test_mails_follow_the_languages(
     demo_database_url: str, tmp_path: Path, smtp_server: SmtpServer
 ) -> None:
     """The visitor's mail in the language they used; the exhibitor's in the default."""
-    async with (
-        app_with(demo_database_url, tmp_path, smtp_url=smtp_server.url) as app,
-        client_of(app) as client,
-    ):
+    async with _mailing(demo_database_url, tmp_path, smtp_server) as (app, client):
         await client.get("/lang/en")
         assert (await _contact(client)).status_code == 303
         await app_services(app).mailer.drain()
@@ -144,10 +149,7 @@ async def test_mails_follow_the_languages(
 async def test_exhibitor_chooses_daily_digest_or_no_mail(
     demo_database_url: str, tmp_path: Path, smtp_server: SmtpServer
 ) -> None:
-    async with (
-        app_with(demo_database_url, tmp_path, smtp_url=smtp_server.url) as app,
-        client_of(app) as client,
-    ):
+    async with _mailing(demo_database_url, tmp_path, smtp_server) as (app, client):
         await login(client, KRZ)
         token = await csrf_of(client, "/exhibitor")
         bad = await client.post(

@@ -9,21 +9,13 @@ from starlette.applications import Starlette
 from booths.channels import booth_channel
 from fair.app_services import app_services
 from fair.chat import post_chat
-from tests.support.app import csrf_of, login
-from tests.support.booth_helpers import KRZ, OTHER, OWN, client_of
+from tests.support.app import login
+from tests.support.booth_helpers import KRZ, OTHER, OWN, client_of, contact_booth
 
 
 async def _contact(client: httpx.AsyncClient, slug: str) -> None:
-    token = await csrf_of(client, f"/booths/{slug}")
-    response = await client.post(
-        f"/booths/{slug}/contact",
-        data={
-            "csrf_token": token,
-            "name": "Eva",
-            "email": "eva@example.org",
-            "message": "Hallo",
-            "consent": "yes",
-        },
+    response = await contact_booth(
+        client, slug, name="Eva", email="eva@example.org", message="Hallo", consent="yes"
     )
     assert response.status_code == 303
 

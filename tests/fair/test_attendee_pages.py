@@ -14,22 +14,17 @@ from starlette.applications import Starlette
 from fair.app_services import app_services
 from fair.auth import create_user
 from fair.models import Role
-from fair.pagecache import TOKEN_PLACEHOLDER, PageCache
+from fair.pagecache import TOKEN_PLACEHOLDER
 from fair.visitor_pages import EMAIL_PLACEHOLDER, NAME_PLACEHOLDER
 from tests.support.app import csrf_of, login, make_client
 from tests.support.booth_helpers import OWN
+from tests.support.page_cache import cache_of
 
 PASSWORD = "ein-langes-passwort-42"
 ATTENDEES = {
     "ada@example.org": "Ada <Lovelace> & Co",
     "grace@example.org": "Grace Hopper",
 }
-
-
-def _cache(app: Starlette) -> PageCache:
-    cache = app_services(app).page_cache
-    assert isinstance(cache, PageCache)
-    return cache
 
 
 async def test_attendees_share_a_render_with_their_own_name(demo_app: Starlette) -> None:
@@ -45,7 +40,7 @@ async def test_attendees_share_a_render_with_their_own_name(demo_app: Starlette)
             clients[email] = make_client(demo_app)
             await login(clients[email], email, PASSWORD)
         tokens = {email: await csrf_of(c, "/login") for email, c in clients.items()}
-        cache = _cache(demo_app)
+        cache = cache_of(demo_app)
         first, second = list(clients)
         for path in paths:
             assert (await clients[first].get(path)).status_code == 200

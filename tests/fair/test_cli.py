@@ -3,6 +3,7 @@ throwaway SQLite database, checking its help and its output."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import click
@@ -64,28 +65,27 @@ def test_bad_setting_is_named(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+def _create_organiser(tmp_path: Path, name: str) -> subprocess.CompletedProcess[str]:
+    """``fair user create`` for the organiser orga@example.org named ``name``."""
+    return run(
+        [
+            "user", "create", "--email", "orga@example.org", "--name", name,
+            "--role", "organiser", "--password", "ein-langes-passwort",
+        ],
+        tmp_path,
+    )  # fmt: skip
+
+
 def test_db_upgrade_user_create_and_invite(tmp_path: Path) -> None:
     upgraded = run(["db", "upgrade"], tmp_path)
     assert upgraded.returncode == 0, upgraded.stderr
     assert "Database is up to date." in upgraded.stderr
 
-    created = run(
-        [
-            "user", "create", "--email", "orga@example.org", "--name", "Orga [Team]",
-            "--role", "organiser", "--password", "ein-langes-passwort",
-        ],
-        tmp_path,
-    )  # fmt: skip
+    created = _create_organiser(tmp_path, "Orga [Team]")
     assert created.returncode == 0, created.stderr
     assert "Created organiser orga@example.org." in created.stderr
 
-    again = run(
-        [
-            "user", "create", "--email", "orga@example.org", "--name", "Orga",
-            "--role", "organiser", "--password", "ein-langes-passwort",
-        ],
-        tmp_path,
-    )  # fmt: skip
+    again = _create_organiser(tmp_path, "Orga")
     assert again.returncode == 1
     assert "orga@example.org" in again.stderr
     assert "Traceback" not in again.stderr

@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import av
+import httpx
 import pytest
 from sqlalchemy import func, select
 from starlette.applications import Starlette
@@ -60,15 +61,24 @@ async def _versions(app: Starlette, slug: str) -> list[tuple[str, int]]:
         return [(key, size) for key, size in rows.all()]
 
 
-async def test_s3_down_then_back_the_same_upload_succeeds(
-    own_nanio: S3Server, demo_database_url: str, tmp_path: Path
-) -> None:
-    bucket = own_nanio.create_bucket()
+@contextlib.asynccontextmanager
+async def _exhibitor_on_s3(
+    server: S3Server, database_url: str, tmp_path: Path
+) -> AsyncIterator[tuple[Starlette, httpx.AsyncClient, str]]:
+    """The app storing in a fresh bucket of ``server``, a client logged in as krz, the bucket."""
+    bucket = server.create_bucket()
     async with (
-        app_with(demo_database_url, tmp_path, **s3_overrides(own_nanio, bucket)) as app,
+        app_with(database_url, tmp_path, **s3_overrides(server, bucket)) as app,
         client_of(app) as client,
     ):
         await login(client, KRZ)
+        yield app, client, bucket
+
+
+async def test_s3_down_then_back_the_same_upload_succeeds(
+    own_nanio: S3Server, demo_database_url: str, tmp_path: Path
+) -> None:
+    async with _exhibitor_on_s3(own_nanio, demo_database_url, tmp_path) as (app, client, bucket):
         token = await csrf_of(client, "/booths")
         before = await booth_state(app, OWN)
         keys_before = stored_files(app)
@@ -390,12 +400,7 @@ async def test_s3_stopped_the_upload_form_comes_back_with_the_typed_title(
 
     picture = io.BytesIO()
     Image.new("RGB", (200, 200), "navy").save(picture, "PNG")
-    bucket = own_nanio.create_bucket()
-    async with (
-        app_with(demo_database_url, tmp_path, **s3_overrides(own_nanio, bucket)) as app,
-        client_of(app) as client,
-    ):
-        await login(client, KRZ)
+    async with _exhibitor_on_s3(own_nanio, demo_database_url, tmp_path) as (app, client, _):
         token = await csrf_of(client, "/booths")
         before = await booth_state(app, OWN)
         keys_before = stored_files(app)

@@ -21,6 +21,7 @@ from tests.support.app import (
     make_client,
     make_settings,
     running_app,
+    submit_form,
 )
 
 
@@ -236,26 +237,15 @@ async def test_invitation_is_one_time(demo_app: Starlette) -> None:
     async with make_client(demo_app) as c:
         page = await c.get(f"/invite/{token}")
         assert page.status_code == 200
-        csrf = await csrf_of(c, f"/invite/{token}")
-        short = await c.post(
-            f"/invite/{token}",
-            data={
-                "csrf_token": csrf,
-                "name": "Neue Person",
-                "password": "kurz",
-                "password_repeat": "kurz",
-            },
+        invite = f"/invite/{token}"
+        short = await submit_form(
+            c, invite, invite, name="Neue Person", password="kurz", password_repeat="kurz"
         )
         assert short.status_code == 400
         assert "password" in short.text
-        ok = await c.post(
-            f"/invite/{token}",
-            data={
-                "csrf_token": csrf,
-                "name": "Neue Person",
-                "password": "ein-langes-passwort",
-                "password_repeat": "ein-langes-passwort",
-            },
+        long = "ein-langes-passwort"
+        ok = await submit_form(
+            c, invite, invite, name="Neue Person", password=long, password_repeat=long
         )
         assert ok.status_code == 303
         again = await c.get(f"/invite/{token}")

@@ -7,8 +7,6 @@ the next logged-in request.
 
 from __future__ import annotations
 
-import re
-
 import httpx
 from sqlalchemy import update
 from starlette.applications import Starlette
@@ -19,6 +17,7 @@ from fair.pagecache import TOKEN_PLACEHOLDER, CachedPage, PageCache
 from fair.querycount import counting_queries
 from tests.support.app import csrf_of, login, make_client
 from tests.support.booth_helpers import KRZ, ORGANISER, OWN
+from tests.support.page_cache import cache_of, token_in
 
 GELSENKIRCHEN = "aussteller.gelsenkirchen@example.org"
 NAMES = {
@@ -27,18 +26,6 @@ NAMES = {
     ORGANISER: "Organisationsteam DSK26",
 }
 PAGES = ("/", "/programme", "/booths", f"/booths/{OWN}", "/agenda")
-
-
-def cache_of(app: Starlette) -> PageCache:
-    cache = app_services(app).page_cache
-    assert isinstance(cache, PageCache)
-    return cache
-
-
-def token_in(html: str) -> str:
-    match = re.search(r'<meta name="csrf-token" content="([^"]*)">', html)
-    assert match, "no csrf meta tag"
-    return match.group(1)
 
 
 async def _hide_booth(app: Starlette, slug: str) -> None:

@@ -16,22 +16,11 @@ from starlette.applications import Starlette
 from booths.channels import booth_channel
 from fair.app_services import app_services
 from fair.chat import post_chat
-from fair.pagecache import TOKEN_PLACEHOLDER, PageCache
+from fair.pagecache import TOKEN_PLACEHOLDER
 from fair.querycount import counting_queries
 from tests.support.app import csrf_of, login, make_client, make_settings, running_app
-from tests.support.booth_helpers import KRZ, OTHER, OWN
-
-
-def cache_of(app: Starlette) -> PageCache:
-    cache = app_services(app).page_cache
-    assert isinstance(cache, PageCache)
-    return cache
-
-
-def token_in(html: str) -> str:
-    match = re.search(r'<meta name="csrf-token" content="([^"]*)">', html)
-    assert match, "no csrf meta tag"
-    return match.group(1)
+from tests.support.booth_helpers import KRZ, OTHER, OWN, edit_booth
+from tests.support.page_cache import cache_of, token_in
 
 
 async def test_second_request_from_memory_with_validators(
@@ -78,11 +67,7 @@ async def test_exhibitor_edit_visible_to_next_anonymous_request(
     assert "Neuer Standname" not in before.text + hall.text
     async with make_client(demo_app) as exhibitor:
         await login(exhibitor, KRZ)
-        token = await csrf_of(exhibitor, f"/booths/{OWN}/edit")
-        edited = await exhibitor.post(
-            f"/booths/{OWN}/edit",
-            data={"name": "Neuer Standname", "tagline": "frisch", "csrf_token": token},
-        )
+        edited = await edit_booth(exhibitor, name="Neuer Standname", tagline="frisch")
         assert edited.status_code == 303, edited.text
     assert "Neuer Standname" in (await client.get(f"/booths/{OWN}")).text
     assert "Neuer Standname" in (await client.get("/booths")).text

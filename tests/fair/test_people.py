@@ -267,24 +267,16 @@ async def test_removed_person_keeps_no_password(demo_app: Starlette) -> None:
 
 async def test_audit_entries_are_kept_for_the_retention_period(empty_app: Starlette) -> None:
     async with app_services(empty_app).db.session() as db:
-        db.add(
-            AuditEntry(
-                at=utcnow() - timedelta(days=40),
-                actor_name="alt",
-                action="edit",
-                subject_type="stage",
-                summary="alt",
+        for days_ago, name in ((40, "alt"), (20, "neu")):
+            db.add(
+                AuditEntry(
+                    at=utcnow() - timedelta(days=days_ago),
+                    actor_name=name,
+                    action="edit",
+                    subject_type="stage",
+                    summary=name,
+                )
             )
-        )
-        db.add(
-            AuditEntry(
-                at=utcnow() - timedelta(days=20),
-                actor_name="neu",
-                action="edit",
-                subject_type="stage",
-                summary="neu",
-            )
-        )
         await db.commit()
         await purge_expired(db, 30)
         await db.commit()

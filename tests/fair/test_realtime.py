@@ -222,6 +222,22 @@ async def connect_stalled(instance: Instance, channel: str) -> ClientConnection:
     return client
 
 
+async def _publish_until(
+    http: httpx.AsyncClient, instance: Instance, channel: str, batch: list[Any], counter: str
+) -> tuple[int, dict[str, Any]]:
+    """Publish ``batch`` again and again until the channel's presence reports a client
+    ``counter`` ("blocked", "evicted"); how many events that took, and the presence."""
+    published = 0
+    state: dict[str, Any] = {}
+    for _ in range(300):
+        await http.post(instance.http(f"/publish/{channel}"), json=batch)
+        published += len(batch)
+        state = (await http.get(instance.http(f"/presence/{channel}"))).json()
+        if state[counter]:
+            break
+    return published, state
+
+
 async def test_client_that_catches_up_loses_nothing() -> None:
     """While a client is behind, batches queue for it; when it reads again it gets all."""
     hub = InProcessHub(batch_interval=0.01, max_backlog=1000)
@@ -229,15 +245,8 @@ async def test_client_that_catches_up_loses_nothing() -> None:
         channel = unique("stage")
         lagging = await connect_stalled(instance, channel)
         batch = [{"type": "note", "pad": "x" * 2000} for _ in range(100)]
-        published = 0
         async with httpx.AsyncClient() as http:
-            state: dict[str, Any] = {}
-            for _ in range(300):
-                await http.post(instance.http(f"/publish/{channel}"), json=batch)
-                published += len(batch)
-                state = (await http.get(instance.http(f"/presence/{channel}"))).json()
-                if state["blocked"]:
-                    break
+            published, state = await _publish_until(http, instance, channel, batch, "blocked")
             assert state["blocked"] == 1
             for _ in range(3):  # these wait in its backlog
                 await http.post(instance.http(f"/publish/{channel}"), json=batch)
@@ -264,15 +273,8 @@ async def test_slow_client_is_evicted_without_stalling_others() -> None:
 
         reader = asyncio.create_task(read_good())
         batch = [{"type": "note", "pad": "x" * 2000} for _ in range(100)]  # ~200 KB a frame
-        published = 0
         async with httpx.AsyncClient() as http:
-            state: dict[str, Any] = {}
-            for _ in range(300):
-                await http.post(instance.http(f"/publish/{channel}"), json=batch)
-                published += len(batch)
-                state = (await http.get(instance.http(f"/presence/{channel}"))).json()
-                if state["evicted"]:
-                    break
+            published, state = await _publish_until(http, instance, channel, batch, "evicted")
             assert state["evicted"] == 1 and state["local"] == 1, (state, published)
             # The good client got every event, however much the slow one held up.
             await wait_for(lambda: asyncio.sleep(0, received == published))

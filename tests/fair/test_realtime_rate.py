@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
@@ -33,12 +35,21 @@ async def _frames_until(client: ClientConnection, count: int) -> list[dict[str, 
     return events
 
 
-async def test_a_backlog_burst_is_taken_and_the_connection_stays(local: Instance) -> None:
-    channel = unique("backlog")
+@asynccontextmanager
+async def _two_clients(
+    instance: Instance, name: str
+) -> AsyncIterator[tuple[ClientConnection, ClientConnection]]:
+    """Two clients of one new channel (named after ``name``), without compression."""
+    channel = unique(name)
     async with (
-        connect(local.ws(channel), compression=None) as reader,
-        connect(local.ws(channel), compression=None) as writer,
+        connect(instance.ws(channel), compression=None) as first,
+        connect(instance.ws(channel), compression=None) as second,
     ):
+        yield first, second
+
+
+async def test_a_backlog_burst_is_taken_and_the_connection_stays(local: Instance) -> None:
+    async with _two_clients(local, "backlog") as (reader, writer):
         await _send_all(writer, BACKLOG, "queued")
         events = await _frames_until(reader, BACKLOG)
         assert [e["text"] for e in events] == [f"queued-{n}" for n in range(BACKLOG)]
@@ -52,11 +63,7 @@ async def test_a_backlog_burst_is_taken_and_the_connection_stays(local: Instance
 async def test_past_the_backlog_one_message_is_refused_with_a_clear_error(
     local: Instance,
 ) -> None:
-    channel = unique("refused")
-    async with (
-        connect(local.ws(channel), compression=None) as reader,
-        connect(local.ws(channel), compression=None) as writer,
-    ):
+    async with _two_clients(local, "refused") as (reader, writer):
         sent = BACKLOG + 4
         await _send_all(writer, sent, "burst")
         # every message is either taken (the writer hears its echo) or refused (an error
@@ -81,11 +88,7 @@ async def test_past_the_backlog_one_message_is_refused_with_a_clear_error(
 async def test_a_flood_through_the_refusals_is_closed_others_keep_receiving(
     local: Instance,
 ) -> None:
-    channel = unique("flood")
-    async with (
-        connect(local.ws(channel), compression=None) as good,
-        connect(local.ws(channel), compression=None) as bad,
-    ):
+    async with _two_clients(local, "flood") as (good, bad):
         await _send_all(bad, 3 * BACKLOG, "flood")
         assert await closed_with(bad) == (1008, "rate limit")
         await good.send(json.dumps({"text": "still here"}))

@@ -100,22 +100,19 @@ async def test_index_follows_booth_material_and_contact_changes(
     assert await found("Fahrradständern")
     assert not await found("Schulpflichtüberwachung")  # the old description is gone
 
-    await client.post(
-        f"/booths/{OWN}/contacts",
-        data={"csrf_token": token, "name": "Quirin Quastenflosser", "role": "Leitung"},
-    )
+    async def to_booth(path: str, **data: str) -> None:
+        await client.post(f"/booths/{OWN}{path}", data={"csrf_token": token, **data})
+
+    await to_booth("/contacts", name="Quirin Quastenflosser", role="Leitung")
     assert await found("Quastenflosser")
     _, _, contacts = await booth_ids(demo_app, OWN)
-    await client.post(f"/booths/{OWN}/contacts/{contacts[-1]}/delete", data={"csrf_token": token})
+    await to_booth(f"/contacts/{contacts[-1]}/delete")
     assert not await found("Quastenflosser")
 
-    await client.post(
-        f"/booths/{OWN}/links",
-        data={"csrf_token": token, "title": "Wimmelbild", "url": "https://example.org/w"},
-    )
+    await to_booth("/links", title="Wimmelbild", url="https://example.org/w")
     assert await found("Wimmelbilder")
     _, materials, _ = await booth_ids(demo_app, OWN)
-    await client.post(f"/booths/{OWN}/materials/{materials[-1]}/delete", data={"csrf_token": token})
+    await to_booth(f"/materials/{materials[-1]}/delete")
     assert not await found("Wimmelbild")
 
     await login(client, ORGANISER)

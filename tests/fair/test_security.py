@@ -15,9 +15,10 @@ from booths import analytics
 from fair.app_services import app_services
 from sessions.models import ProgrammeSession, Question
 from tests.support.app import csrf_of, login
-from tests.support.booth_helpers import KRZ, PDF, app_with, upload
+from tests.support.booth_helpers import KRZ, PDF, app_with, contact_booth, upload
 
-BOOTH = "/booths/owl-schueler-online"  # a booth of the krz organisation
+SLUG = "owl-schueler-online"  # a booth of the krz organisation
+BOOTH = f"/booths/{SLUG}"
 HUGE = "99999999999"  # over PostgreSQL's integer range
 SUPERSCRIPT_TWO = "%C2%B2"  # "²": str.isdigit() is true, int() refuses it
 
@@ -85,16 +86,8 @@ async def test_nul_in_path_or_query_is_refused(client: httpx.AsyncClient, path: 
 
 
 async def test_nul_in_a_form_field_is_refused(client: httpx.AsyncClient) -> None:
-    token = await csrf_of(client, BOOTH)
-    response = await client.post(
-        f"{BOOTH}/contact",
-        data={
-            "csrf_token": token,
-            "name": "Ada\x00",
-            "email": "ada@example.org",
-            "message": "Hallo",
-            "consent": "yes",
-        },
+    response = await contact_booth(
+        client, SLUG, name="Ada\x00", email="ada@example.org", message="Hallo", consent="yes"
     )
     assert response.status_code == 400
     assert "NUL" in response.text
@@ -137,17 +130,14 @@ async def test_unicode_digit_in_the_visit_cookie_is_ignored(
 async def test_unicode_digit_as_contact_person_is_no_server_error(
     client: httpx.AsyncClient,
 ) -> None:
-    token = await csrf_of(client, BOOTH)
-    response = await client.post(
-        f"{BOOTH}/contact",
-        data={
-            "csrf_token": token,
-            "name": "Ada",
-            "email": "ada@example.org",
-            "message": "Hallo",
-            "consent": "yes",
-            "contact_person": "\u00b2",
-        },
+    response = await contact_booth(
+        client,
+        SLUG,
+        name="Ada",
+        email="ada@example.org",
+        message="Hallo",
+        consent="yes",
+        contact_person="\u00b2",
     )
     assert response.status_code == 303
 

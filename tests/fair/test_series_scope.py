@@ -13,29 +13,20 @@ from starlette.applications import Starlette
 
 from fair.series_scope import SeriesRow, choose_current
 from tests.support.app import login, make_client, post_form
+from tests.support.organiser_forms import create_series_2027
 
 DEMO = "digitale-services-2026"
 
 
 async def _next_year(client: httpx.AsyncClient) -> None:
     """As an organiser: series 2027 with a day, a session and a booth, published."""
-    created = await post_form(
-        client,
-        "/organiser/series",
-        title="Digitale Services 2027",
-        acronym="DSK27",
-        starts_on="2027-11-29",
-        ends_on="2027-11-30",
-        time_zone="Europe/Berlin",
-        default_language="de",
-    )
-    assert created.status_code == 303, created.text
-    series_page = await client.get(created.headers["location"])
+    series = await create_series_2027(client)
+    series_page = await client.get(series)
     host = re.search(r'<option value="(\d+)"', series_page.text)
     assert host
     day = await post_form(
         client,
-        f"{created.headers['location'].split('?')[0]}/days",
+        f"{series.split('?')[0]}/days",
         date="2027-11-29",
         title="Tag 1: Zukunft",
         host_id=host.group(1),

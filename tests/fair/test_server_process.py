@@ -3,7 +3,6 @@ creation, and the demo fair served by a real uvicorn process."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -16,21 +15,14 @@ from sqlalchemy import inspect
 
 from fair.db import Database
 from fair.migrate import alembic_config, upgrade_database
+from tests.support.app_server import fair_env
 from tests.support.pg_server import free_port
 
 FAIR = [sys.executable, "-m", "fair.cli"]
 
 
 def _env(tmp_path: Path, database_url: str, **extra: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        FAIR_DATABASE_URL=database_url,
-        FAIR_STORAGE_URL=f"file://{tmp_path / 'storage'}",
-        FAIR_SPOOL_DIR=str(tmp_path / "spool"),
-        FAIR_SECRET_KEY="process-test-secret",
-        **extra,
-    )
-    return env
+    return fair_env(database_url, tmp_path, "process-test-secret", **extra)
 
 
 async def _tables(url: str) -> set[str]:

@@ -22,6 +22,7 @@ from tests.support.app import (
     make_client,
     post_form,
 )
+from tests.support.organiser_forms import create_series_2027
 
 
 async def _setup_token(app: Starlette) -> str:
@@ -32,16 +33,29 @@ async def _setup_token(app: Starlette) -> str:
     return token
 
 
-async def _first_organiser(app: Starlette, client: httpx.AsyncClient) -> None:
-    token = await _setup_token(app)
-    response = await post_form(
+async def _send_setup(
+    client: httpx.AsyncClient,
+    token: str,
+    name: str,
+    email: str,
+    password: str = NEW_PASSWORD,
+    password_repeat: str | None = None,
+) -> httpx.Response:
+    """The setup form: the first organiser's name, address and password (twice)."""
+    repeat = password if password_repeat is None else password_repeat
+    return await post_form(
         client,
         f"/setup/{token}",
-        name="Olga Organisatorin",
-        email="olga@example.org",
-        password=NEW_PASSWORD,
-        password_repeat=NEW_PASSWORD,
+        name=name,
+        email=email,
+        password=password,
+        password_repeat=repeat,
     )
+
+
+async def _first_organiser(app: Starlette, client: httpx.AsyncClient) -> None:
+    token = await _setup_token(app)
+    response = await _send_setup(client, token, "Olga Organisatorin", "olga@example.org")
     assert response.status_code == 303, response.text
     assert response.headers["location"] == "/organiser?welcome=1"
 
@@ -65,13 +79,8 @@ async def test_setup_link_creates_the_first_organiser_once(empty_app: Starlette)
         other = await _setup_token(empty_app)  # fair serve started twice
         form = await client.get(f"/setup/{token}")
         assert form.status_code == 200
-        mismatch = await post_form(
-            client,
-            f"/setup/{token}",
-            name="X",
-            email="x@example.org",
-            password=NEW_PASSWORD,
-            password_repeat="anders-als-oben",
+        mismatch = await _send_setup(
+            client, token, "X", "x@example.org", password_repeat="anders-als-oben"
         )
         assert mismatch.status_code == 400
         assert "password_repeat" in mismatch.text
@@ -80,24 +89,10 @@ async def test_setup_link_creates_the_first_organiser_once(empty_app: Starlette)
         assert 'aria-invalid="true" aria-describedby="password_repeat-error"' in mismatch.text
         assert '<a href="#password_repeat">' in mismatch.text
         assert await _count(empty_app, User) == 0
-        short = await post_form(
-            client,
-            f"/setup/{token}",
-            name="X",
-            email="x@example.org",
-            password="kurz",
-            password_repeat="kurz",
-        )
+        short = await _send_setup(client, token, "X", "x@example.org", password="kurz")
         assert short.status_code == 400
         assert "mindestens 10 Zeichen" in short.text
-        ok = await post_form(
-            client,
-            f"/setup/{token}",
-            name="Olga",
-            email="Olga@Example.org",
-            password=NEW_PASSWORD,
-            password_repeat=NEW_PASSWORD,
-        )
+        ok = await _send_setup(client, token, "Olga", "Olga@Example.org")
         assert ok.status_code == 303
         home = await client.get("/organiser?welcome=1")
         assert home.status_code == 200
@@ -107,14 +102,7 @@ async def test_setup_link_creates_the_first_organiser_once(empty_app: Starlette)
             again = await stranger.get(f"/setup/{used}")
             assert again.status_code == 404
             assert "ungültig, abgelaufen oder schon benutzt" in again.text
-        replay = await post_form(
-            stranger,
-            f"/setup/{token}",
-            name="Evil",
-            email="evil@example.org",
-            password=NEW_PASSWORD,
-            password_repeat=NEW_PASSWORD,
-        )
+        replay = await _send_setup(stranger, token, "Evil", "evil@example.org")
         assert replay.status_code == 404
     async with app_services(empty_app).db.session() as db:
         assert await create_setup_token(db) is None  # there is an organiser now
@@ -131,20 +119,10 @@ async def test_expired_setup_link_is_refused(empty_app: Starlette) -> None:
 
 
 async def _build_series(client: httpx.AsyncClient) -> int:
-    created = await post_form(
-        client,
-        "/organiser/series",
-        title="Digitale Services 2027",
-        acronym="DSK27",
-        starts_on="2027-11-29",
-        ends_on="2027-11-30",
-        time_zone="Europe/Berlin",
-        default_language="de",
-        opening_hours="täglich 9–17 Uhr",
-        description="Die **zweite** Reihe.",
+    location = await create_series_2027(
+        client, opening_hours="täglich 9–17 Uhr", description="Die **zweite** Reihe."
     )
-    assert created.status_code == 303, created.text
-    match = re.fullmatch(r"/organiser/series/(\d+)\?saved=1", created.headers["location"])
+    match = re.fullmatch(r"/organiser/series/(\d+)\?saved=1", location)
     assert match
     return int(match.group(1))
 

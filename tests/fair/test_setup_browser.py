@@ -257,13 +257,12 @@ async def _journey(browser: Any, base: str, setup_link: str, smtp: Any) -> None:
 
 @pytest.mark.parametrize("language", ["de", "en"])
 async def test_new_organiser_pages_pass_axe(demo_server: Any, browser: Any, language: str) -> None:
-    from tests.support.axe import AXE, axe_violations
+    from tests.support.axe import AXE, axe_problems
     from tests.support.browser import logged_in_page
 
     if not AXE.exists():
         pytest.skip("axe-core not installed (npm install)")
     context, page = await logged_in_page(browser, demo_server, "orga@example.org", bypass_csp=True)
-    problems = {}
     try:
         await page.goto(f"{demo_server.base_url}/organiser/series")
         first = await page.get_attribute("main ul.plain a", "href")
@@ -279,11 +278,7 @@ async def test_new_organiser_pages_pass_axe(demo_server: Any, browser: Any, lang
             "/organiser/audit",
             "/password/forgot",
         ]
-        for path in paths:
-            await page.goto(f"{demo_server.base_url}{path}?lang={language}")
-            violations = await axe_violations(page)
-            if violations:
-                problems[path] = violations
+        problems = await axe_problems(page, demo_server.base_url, paths, language)
     finally:
         await context.close()
     assert problems == {}

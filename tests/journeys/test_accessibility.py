@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tests.support.app_server import AppServer
-from tests.support.axe import AXE, axe_violations
+from tests.support.axe import AXE, axe_problems
 
 pytestmark = pytest.mark.browser
 
@@ -38,13 +38,9 @@ async def test_pages_pass_axe(demo_server: AppServer, browser: Any, language: st
         pytest.skip("axe-core not installed (npm install)")
     context = await browser.new_context(bypass_csp=True)
     page = await context.new_page()
-    problems = {}
     try:
-        for path in _pages(demo_server.base_url):
-            await page.goto(f"{demo_server.base_url}{path}?lang={language}")
-            violations = await axe_violations(page)
-            if violations:
-                problems[path] = violations
+        paths = _pages(demo_server.base_url)
+        problems = await axe_problems(page, demo_server.base_url, paths, language)
     finally:
         await context.close()
     assert problems == {}

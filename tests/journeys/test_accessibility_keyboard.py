@@ -16,12 +16,11 @@ import pytest_asyncio
 
 from tests.support.a11y_helpers import (
     ATTENDEE,
-    demo_server_with_attendee,
     focused,
     log_in,
+    page_as,
     wait_until,
 )
-from tests.support.app import TemplateDatabases
 from tests.support.app_server import AppServer
 
 pytestmark = pytest.mark.browser
@@ -61,19 +60,6 @@ RING_CONTRAST = """() => {
 }"""
 
 
-@pytest_asyncio.fixture(scope="module")
-async def kb_server(
-    template_databases: TemplateDatabases, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[AppServer]:
-    server = await demo_server_with_attendee(
-        template_databases, tmp_path_factory.mktemp("keyboard-server")
-    )
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
 @pytest_asyncio.fixture
 async def context(browser: Any) -> AsyncIterator[Any]:
     ctx = await browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
@@ -107,12 +93,10 @@ async def _ring_problems(page: Any, stops: int) -> list[dict[str, Any]]:
 
 
 async def test_focus_ring_contrast_everywhere_and_with_a_custom_accent(
-    kb_server: AppServer, context: Any
+    a11y_server: AppServer, context: Any
 ) -> None:
-    base = kb_server.base_url
-    await log_in(context, base, "orga@example.org", "de")
-    page = await context.new_page()
-    await page.goto(f"{base}/booths")
+    base = a11y_server.base_url
+    page = await page_as(context, base, "orga@example.org", "de", "/booths")
     assert await _ring_problems(page, 40) == []  # header (grey), filters, cards, footer
     await page.goto(f"{base}/booths")
     await page.keyboard.press("Tab")
@@ -163,13 +147,11 @@ async def _upload_material(browser: Any, base: str, title: str) -> None:
 
 
 async def test_attendee_journey_by_keyboard(
-    kb_server: AppServer, browser: Any, context: Any
+    a11y_server: AppServer, browser: Any, context: Any
 ) -> None:
-    base = kb_server.base_url
+    base = a11y_server.base_url
     await _upload_material(browser, base, "Infoblatt zur Schulanmeldung")
-    await log_in(context, base, ATTENDEE, "de")
-    page = await context.new_page()
-    await page.goto(f"{base}/")
+    page = await page_as(context, base, ATTENDEE, "de", "/")
     await tab_to(page, '.site-header a[href="/booths"]')
     await page.keyboard.press("Enter")
     await page.wait_for_url(f"{base}/booths")
@@ -199,9 +181,9 @@ async def test_attendee_journey_by_keyboard(
 
 
 async def test_exhibitor_journey_by_keyboard(
-    kb_server: AppServer, context: Any, tmp_path: Path
+    a11y_server: AppServer, context: Any, tmp_path: Path
 ) -> None:
-    base = kb_server.base_url
+    base = a11y_server.base_url
     page = await context.new_page()
     await page.goto(f"{base}/login")
     await tab_to(page, "#email")
@@ -242,12 +224,10 @@ async def test_exhibitor_journey_by_keyboard(
 
 @pytest.mark.parametrize("language", ["de", "en"])
 async def test_failed_booth_edit_keeps_the_input_and_names_the_field(
-    kb_server: AppServer, context: Any, language: str
+    a11y_server: AppServer, context: Any, language: str
 ) -> None:
-    base = kb_server.base_url
-    await log_in(context, base, EXHIBITOR, language)
-    page = await context.new_page()
-    await page.goto(f"{base}/exhibitor")
+    base = a11y_server.base_url
+    page = await page_as(context, base, EXHIBITOR, language, "/exhibitor")
     edit = await page.get_attribute('main a[href$="/edit"]', "href")
     await page.goto(f"{base}{edit}")
     await page.fill("#b-name", "   ")  # whitespace only: the browser lets it through
@@ -281,12 +261,10 @@ async def test_failed_booth_edit_keeps_the_input_and_names_the_field(
 
 
 async def test_failed_contact_request_names_the_field_in_english(
-    kb_server: AppServer, context: Any
+    a11y_server: AppServer, context: Any
 ) -> None:
-    base = kb_server.base_url
-    await log_in(context, base, None, "en")
-    page = await context.new_page()
-    await page.goto(f"{base}/booths")
+    base = a11y_server.base_url
+    page = await page_as(context, base, None, "en", "/booths")
     await page.goto(base + str(await page.get_attribute(".booth-list h2 a", "href")))
     await page.fill("#cr-name", "Eva Muster")
     await page.fill("#cr-email", "eva@example.org")
@@ -300,11 +278,9 @@ async def test_failed_contact_request_names_the_field_in_english(
     assert await page.locator('#error-summary a[href="#cr-message"]').count() == 1
 
 
-async def test_language_of_parts(kb_server: AppServer, context: Any) -> None:
-    base = kb_server.base_url
-    await log_in(context, base, None, "en")
-    page = await context.new_page()
-    await page.goto(f"{base}/booths")
+async def test_language_of_parts(a11y_server: AppServer, context: Any) -> None:
+    base = a11y_server.base_url
+    page = await page_as(context, base, None, "en", "/booths")
     assert await page.get_attribute(".booth-list h2", "lang") == "de"
     await page.goto(base + str(await page.get_attribute(".booth-list h2 a", "href")))
     assert await page.get_attribute("h1", "lang") == "de"
@@ -328,12 +304,10 @@ async def test_language_of_parts(kb_server: AppServer, context: Any) -> None:
 
 @pytest.mark.parametrize("language", ["de", "en"])
 async def test_footer_links_easy_language_and_sign_language(
-    kb_server: AppServer, context: Any, language: str
+    a11y_server: AppServer, context: Any, language: str
 ) -> None:
-    base = kb_server.base_url
-    await log_in(context, base, None, language)
-    page = await context.new_page()
-    await page.goto(f"{base}/programme")
+    base = a11y_server.base_url
+    page = await page_as(context, base, None, language, "/programme")
     footer = page.locator(".site-footer")
     easy, sign = ("Leichte Sprache", "Gebärdensprache") if language == "de" else (
         "Easy Read", "Sign language")  # fmt: skip
@@ -351,11 +325,11 @@ async def test_footer_links_easy_language_and_sign_language(
 
 
 async def test_organiser_publishes_a_sign_language_video(
-    kb_server: AppServer, context: Any, tmp_path: Path
+    a11y_server: AppServer, context: Any, tmp_path: Path
 ) -> None:
     from tests.support.media import write_fragmented_mp4
 
-    base = kb_server.base_url
+    base = a11y_server.base_url
     video = tmp_path / "dgs.mp4"
     write_fragmented_mp4(video, seconds=2)
     page = await context.new_page()
@@ -382,12 +356,10 @@ async def test_organiser_publishes_a_sign_language_video(
 
 
 async def test_failed_session_edit_keeps_the_input_in_english(
-    kb_server: AppServer, context: Any
+    a11y_server: AppServer, context: Any
 ) -> None:
-    base = kb_server.base_url
-    await log_in(context, base, "orga@example.org", "en")
-    page = await context.new_page()
-    await page.goto(f"{base}/organiser/programme")
+    base = a11y_server.base_url
+    page = await page_as(context, base, "orga@example.org", "en", "/organiser/programme")
     edit = await page.get_attribute('main a[href$="/edit"]', "href")
     await page.goto(f"{base}{edit}")
     await page.fill("#title", "  ")
@@ -402,16 +374,14 @@ async def test_failed_session_edit_keeps_the_input_in_english(
 
 
 async def test_refused_material_upload_shows_the_error_at_the_file_field(
-    kb_server: AppServer, browser: Any, tmp_path: Path
+    a11y_server: AppServer, browser: Any, tmp_path: Path
 ) -> None:
     """Without JavaScript (the form posts normally): an empty file comes back as the edit
     page with the error at the new-material file field, in English."""
-    base = kb_server.base_url
+    base = a11y_server.base_url
     context = await browser.new_context(java_script_enabled=False)
     try:
-        await log_in(context, base, EXHIBITOR, "en")
-        page = await context.new_page()
-        await page.goto(f"{base}/booths/{OWN_BOOTH}/edit")
+        page = await page_as(context, base, EXHIBITOR, "en", f"/booths/{OWN_BOOTH}/edit")
         empty = tmp_path / "leer.pdf"
         empty.write_bytes(b"")
         await page.set_input_files("#new-file", str(empty))

@@ -8,15 +8,17 @@ disables itself hands focus to the next control."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import pytest_asyncio
 
-from tests.support.a11y_helpers import demo_server_with_attendee, focused, log_in, wait_until
-from tests.support.app import TemplateDatabases
+from tests.support.a11y_helpers import (
+    focused,
+    log_in,
+    page_as,
+    wait_until,
+)
 from tests.support.app_server import AppServer
 
 pytestmark = pytest.mark.browser
@@ -30,19 +32,6 @@ WATCH = """sel => {
   new MutationObserver(() => { window.__changes[sel] += 1; }).observe(
     document.querySelector(sel), {childList: true, characterData: true, subtree: true});
 }"""
-
-
-@pytest_asyncio.fixture(scope="module")
-async def live_a11y_server(
-    template_databases: TemplateDatabases, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[AppServer]:
-    server = await demo_server_with_attendee(
-        template_databases, tmp_path_factory.mktemp("live-a11y-server")
-    )
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 async def _stage_path(context: Any, base: str) -> str:
@@ -66,9 +55,9 @@ async def _polls(page: Any, count: int) -> None:
 
 
 async def test_stage_controls_state_focus_and_quiet_status(
-    live_a11y_server: AppServer, browser: Any
+    a11y_server: AppServer, browser: Any
 ) -> None:
-    base = live_a11y_server.base_url
+    base = a11y_server.base_url
     context = await browser.new_context(permissions=["camera", "microphone"])
     try:
         await log_in(context, base, SPEAKER, "de")
@@ -101,14 +90,12 @@ async def test_stage_controls_state_focus_and_quiet_status(
 
 
 async def test_viewer_status_line_is_quiet_between_changes(
-    live_a11y_server: AppServer, browser: Any
+    a11y_server: AppServer, browser: Any
 ) -> None:
-    base = live_a11y_server.base_url
+    base = a11y_server.base_url
     context = await browser.new_context()
     try:
-        await log_in(context, base, None, "de")
-        page = await context.new_page()
-        await page.goto(f"{base}/programme")
+        page = await page_as(context, base, None, "de", "/programme")
         session = await page.get_attribute(".session-item a:has(strong)", "href")
         await page.goto(f"{base}{session}")
         assert await page.get_attribute("[data-live-state]", "role") == "status"
@@ -132,9 +119,9 @@ async def _ask(context: Any, base: str, session: str, body: str) -> None:
 
 
 async def test_qa_announces_only_new_questions_and_keeps_focus(
-    live_a11y_server: AppServer, browser: Any, tmp_path: Path
+    a11y_server: AppServer, browser: Any, tmp_path: Path
 ) -> None:
-    base = live_a11y_server.base_url
+    base = a11y_server.base_url
     other = await browser.new_context()
     context = await browser.new_context()
     try:

@@ -11,17 +11,15 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-import pytest_asyncio
 from starlette.routing import Route
 
-from tests.support.a11y_helpers import ACCOUNTS, demo_server_with_attendee, log_in
-from tests.support.app import TemplateDatabases, make_settings
+from tests.support.a11y_helpers import ACCOUNTS, log_in
+from tests.support.app import make_settings
 from tests.support.app_server import AppServer
 from tests.support.axe import AXE, axe_violations
 from tests.support.crawl import BODY_UNCHECKED, CrawledPage, internal_link
@@ -30,19 +28,6 @@ pytestmark = pytest.mark.browser
 
 SAMPLES_PER_ROUTE = 1
 MAX_PAGES = 300
-
-
-@pytest_asyncio.fixture(scope="module")
-async def a11y_server(
-    template_databases: TemplateDatabases, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[AppServer]:
-    server = await demo_server_with_attendee(
-        template_databases, tmp_path_factory.mktemp("a11y-server")
-    )
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def _page_routes(tmp_path: Path) -> list[Route]:

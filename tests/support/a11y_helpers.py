@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +51,19 @@ async def demo_server_with_attendee(templates: TemplateDatabases, tmp_path: Path
     return start_app_server(tmp_path, url)
 
 
+@asynccontextmanager
+async def served_demo_with_attendee(
+    templates: TemplateDatabases, tmp_path: Path
+) -> AsyncIterator[AppServer]:
+    """``demo_server_with_attendee`` for the length of a ``with`` block (a module's
+    fixture), stopped afterwards."""
+    server = await demo_server_with_attendee(templates, tmp_path)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 async def log_in(context: Any, base_url: str, email: str | None, language: str) -> None:
     """Log the browser context in (cookies shared with its pages) and pick the language."""
     request = context.request
@@ -63,6 +78,15 @@ async def log_in(context: Any, base_url: str, email: str | None, language: str) 
         )
         assert answer.status == 303, await answer.text()
     await request.get(f"{base_url}/lang/{language}?next=/")
+
+
+async def page_as(context: Any, base_url: str, email: str | None, language: str, path: str) -> Any:
+    """A new page of ``context``, logged in as ``email`` (None: a visitor) in ``language``,
+    opened at ``path`` (relative to ``base_url``)."""
+    await log_in(context, base_url, email, language)
+    page = await context.new_page()
+    await page.goto(f"{base_url}{path}")
+    return page
 
 
 FOCUS_STYLE = """() => {

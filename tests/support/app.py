@@ -181,3 +181,12 @@ async def launched_chromium(args: list[str]) -> AsyncIterator[Any]:
 async def post_form(client: httpx.AsyncClient, path: str, **data: str) -> httpx.Response:
     token = await csrf_of(client, "/login")
     return await client.post(path, data={"csrf_token": token, **data})
+
+
+async def submit_form(
+    client: httpx.AsyncClient, page: str, path: str, **data: str | list[str]
+) -> httpx.Response:
+    """POST ``data`` to ``path`` as a browser sends the form ``page`` shows: with the CSRF
+    token that page carries (``post_form`` takes it from the login page instead)."""
+    token = await csrf_of(client, page)
+    return await client.post(path, data={"csrf_token": token, **data})

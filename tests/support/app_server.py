@@ -45,6 +45,21 @@ class AppServer:
 BEFORE_THE_FAIR = "2026-11-29T12:00"
 
 
+def fair_env(database_url: str, workdir: Path, secret_key: str, **extra: str) -> dict[str, str]:
+    """The environment a ``fair`` process (serve, demo, migrate) runs with in tests and
+    benchmarks: this process's own, plus the database, file storage and spool below
+    ``workdir`` and a fixed secret key; ``extra`` adds or overrides ``FAIR_*`` values."""
+    env = dict(os.environ)
+    env.update(
+        FAIR_DATABASE_URL=database_url,
+        FAIR_STORAGE_URL=f"file://{workdir / 'storage'}",
+        FAIR_SPOOL_DIR=str(workdir / "spool"),
+        FAIR_SECRET_KEY=secret_key,
+        **extra,
+    )
+    return env
+
+
 def start_app_server(
     tmp_path: Path,
     database_url: str,
@@ -55,12 +70,10 @@ def start_app_server(
     """Serve the app from a database that is already migrated (and seeded if wanted).
     ``prefix`` runs the server under another command (e.g. one that drops a capability)."""
     port = free_port()
-    env = dict(os.environ)
-    env.update(
-        FAIR_DATABASE_URL=database_url,
-        FAIR_STORAGE_URL=f"file://{tmp_path / 'storage'}",
-        FAIR_SPOOL_DIR=str(tmp_path / "spool"),
-        FAIR_SECRET_KEY="app-server-test-secret",
+    env = fair_env(
+        database_url,
+        tmp_path,
+        "app-server-test-secret",
         FAIR_PORT=str(port),
         FAIR_TODAY=BEFORE_THE_FAIR,
         FAIR_GO_LIVE_WINDOW_MINUTES="0",  # speakers go live the day before the fair here

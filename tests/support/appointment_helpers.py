@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 import httpx
 from sqlalchemy import select
@@ -97,6 +98,16 @@ async def slot_at(
         return slot.id
 
 
+async def slots_at(database_url: str, slug: str, *starts_in: timedelta) -> list[int]:
+    """Slots of ``slug`` starting at each of ``starts_in`` (in that order), for fixtures
+    that have a database URL but no app yet."""
+    database = Database(database_url)
+    try:
+        return [await slot_at(database, slug, offset) for offset in starts_in]
+    finally:
+        await database.dispose()
+
+
 async def book_slot(
     client: httpx.AsyncClient,
     slot_id: int,
@@ -153,6 +164,16 @@ async def book(database_url: str, slot_id: int, *, now: datetime | None = None) 
             return booking.token, booking.appointment.id
     finally:
         await database.dispose()
+
+
+async def logged_in_expert(context: Any, base_url: str) -> Any:
+    """A new page of the browser ``context``, krz's expert logged in through the form."""
+    expert = await context.new_page()
+    await expert.goto(f"{base_url}/login")
+    await expert.fill("input[name=email]", KRZ)
+    await expert.fill("input[name=password]", DEMO_PASSWORD)
+    await expert.click("form[action='/login'] button[type=submit]")
+    return expert
 
 
 async def staff_cookie(server: AppServer) -> str:

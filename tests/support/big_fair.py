@@ -44,6 +44,17 @@ async def _copy(
         await conn.execute(insert(table), copies)
 
 
+async def _copy_table(
+    conn: AsyncConnection, table: Table, times: int, change: Callable[[Row, int], Row]
+) -> None:
+    await _copy(conn, table, await _rows(conn, table), times, change)
+
+
+def _shifted(**steps: int) -> Callable[[Row, int], Row]:
+    """The change for the ``k``-th copy: each named column moved up ``k`` times its step."""
+    return lambda r, k: r | {column: r[column] + k * step for column, step in steps.items()}
+
+
 async def multiply_fair(url: str, times: int = 10) -> None:
     tables = Base.metadata.tables
     engine = create_async_engine(url)
@@ -71,14 +82,8 @@ async def multiply_fair(url: str, times: int = 10) -> None:
                     "title": f"{r['title']} ({k})",
                 }
 
-            await _copy(conn, booths, await _rows(conn, booths), times, booth)
-            await _copy(
-                conn,
-                tables["booth_topics"],
-                await _rows(conn, tables["booth_topics"]),
-                times,
-                lambda r, k: r | {"booth_id": r["booth_id"] + k * b},
-            )
+            await _copy_table(conn, booths, times, booth)
+            await _copy_table(conn, tables["booth_topics"], times, _shifted(booth_id=b))
             material_rows = await _rows(conn, materials)
             await _copy(
                 conn,
@@ -94,13 +99,7 @@ async def multiply_fair(url: str, times: int = 10) -> None:
                     }
                 ),
             )
-            await _copy(
-                conn,
-                versions,
-                await _rows(conn, versions),
-                times,
-                lambda r, k: r | {"id": r["id"] + k * v, "material_id": r["material_id"] + k * m},
-            )
+            await _copy_table(conn, versions, times, _shifted(id=v, material_id=m))
             pointers = [
                 {"mid": r["id"] + k * m, "vid": r["current_version_id"] + k * v}
                 for k in range(1, times)
@@ -114,29 +113,11 @@ async def multiply_fair(url: str, times: int = 10) -> None:
                     .values(current_version_id=bindparam("vid")),
                     pointers,
                 )
-            await _copy(
-                conn,
-                contacts,
-                await _rows(conn, contacts),
-                times,
-                lambda r, k: r | {"id": r["id"] + k * c, "booth_id": r["booth_id"] + k * b},
-            )
-            await _copy(conn, sessions, await _rows(conn, sessions), times, session)
-            await _copy(
-                conn,
-                links,
-                await _rows(conn, links),
-                times,
-                lambda r, k: r | {"id": r["id"] + k * sl, "session_id": r["session_id"] + k * s},
-            )
-            await _copy(
-                conn,
-                tables["session_booths"],
-                await _rows(conn, tables["session_booths"]),
-                times,
-                lambda r, k: (
-                    r | {"session_id": r["session_id"] + k * s, "booth_id": r["booth_id"] + k * b}
-                ),
+            await _copy_table(conn, contacts, times, _shifted(id=c, booth_id=b))
+            await _copy_table(conn, sessions, times, session)
+            await _copy_table(conn, links, times, _shifted(id=sl, session_id=s))
+            await _copy_table(
+                conn, tables["session_booths"], times, _shifted(session_id=s, booth_id=b)
             )
     finally:
         await engine.dispose()

@@ -23,7 +23,7 @@ from booths.models import (
 from fair.app import create_app
 from fair.app_services import app_services
 from fair.seed import tiny_pdf
-from tests.support.app import csrf_of, make_client, make_settings
+from tests.support.app import csrf_of, make_client, make_settings, submit_form
 from tests.support.s3_server import S3Server
 
 KRZ = "aussteller.krz@example.org"  # exhibitor of krz: booths ac-digicheck, owl-schueler-online
@@ -57,6 +57,18 @@ async def client_of(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
 
 async def edit_token(client: httpx.AsyncClient, slug: str = OWN) -> str:
     return await csrf_of(client, f"/booths/{slug}")
+
+
+async def edit_booth(
+    client: httpx.AsyncClient, slug: str = OWN, **fields: str | list[str]
+) -> httpx.Response:
+    """Save a booth's edit form, sent from its edit page."""
+    return await submit_form(client, f"/booths/{slug}/edit", f"/booths/{slug}/edit", **fields)
+
+
+async def contact_booth(client: httpx.AsyncClient, slug: str, **fields: str) -> httpx.Response:
+    """A visitor's contact request, sent from the booth page."""
+    return await submit_form(client, f"/booths/{slug}", f"/booths/{slug}/contact", **fields)
 
 
 async def upload(

@@ -19,7 +19,7 @@ import json
 import statistics
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -209,17 +209,19 @@ class ViewerProcess:
 
     async def start(self, answerer: Answerer) -> None:
         """Spawn the child and negotiate all its viewers through ``answerer``."""
-        args = [
-            sys.executable,
-            "-m",
-            "tests.support.loadgen",
-            "--viewers",
-            str(self.count),
-            "--seats",
-            str(self.seats),
-            "--decode",
-            str(self.decode),
-        ]
+        await self._spawn(
+            "--viewers", str(self.count), "--seats", str(self.seats), "--decode", str(self.decode)
+        )
+        for _ in range(self.count):
+            message = await self._read()
+            answer = await answerer(message["sdp"], message["type"])
+            await self._write({"id": message["id"], "sdp": answer.sdp, "type": answer.type})
+        await self._read()  # {"connected": n}
+
+    async def _spawn(self, *options: str) -> None:
+        """``python -m tests.support.loadgen`` with ``options``, talking JSON lines on its
+        standard input and output."""
+        args = [sys.executable, "-m", "tests.support.loadgen", *options]
         if self.loopback:
             args.append("--loopback")
         self.process = await asyncio.create_subprocess_exec(
@@ -229,11 +231,6 @@ class ViewerProcess:
             limit=1 << 22,
             cwd=REPOSITORY_ROOT,  # ``-m tests.support.loadgen`` resolves from there
         )
-        for _ in range(self.count):
-            message = await self._read()
-            answer = await answerer(message["sdp"], message["type"])
-            await self._write({"id": message["id"], "sdp": answer.sdp, "type": answer.type})
-        await self._read()  # {"connected": n}
 
     async def _read(self) -> dict[str, Any]:
         assert self.process is not None and self.process.stdout is not None
@@ -285,16 +282,23 @@ async def _child(viewers: int, seats: int, decode: int) -> None:
 
         await probe.connect(answerer)
     emit({"connected": len(probes)})
+    async for _ in _report_requests(reader):
+        emit({"reports": [probe.report() for probe in probes]})
+    await asyncio.gather(*(probe.close() for probe in probes), return_exceptions=True)
+
+
+async def _report_requests(reader: asyncio.StreamReader) -> AsyncIterator[None]:
+    """A child's commands from its parent: one item per "report"; ends at "quit" or when
+    the parent closes the pipe."""
     while True:
         line = await reader.readline()
         if not line:
-            break
+            return
         command = json.loads(line).get("cmd")
         if command == "report":
-            emit({"reports": [probe.report() for probe in probes]})
+            yield None
         elif command == "quit":
-            break
-    await asyncio.gather(*(probe.close() for probe in probes), return_exceptions=True)
+            return
 
 
 async def _publisher_child(width: int, height: int, fps: int) -> None:
@@ -315,17 +319,10 @@ async def _publisher_child(width: int, height: int, fps: int) -> None:
     await pc.setRemoteDescription(RTCSessionDescription(message["sdp"], message["type"]))
     sys.stdout.write(json.dumps({"connected": 1}) + "\n")
     sys.stdout.flush()
-    while True:
-        line = await reader.readline()
-        if not line:
-            break
-        command = json.loads(line).get("cmd")
-        if command == "report":
-            reports = [{"frames_sent": video.counter, "state": pc.connectionState}]
-            sys.stdout.write(json.dumps({"reports": reports}) + "\n")
-            sys.stdout.flush()
-        elif command == "quit":
-            break
+    async for _ in _report_requests(reader):
+        reports = [{"frames_sent": video.counter, "state": pc.connectionState}]
+        sys.stdout.write(json.dumps({"reports": reports}) + "\n")
+        sys.stdout.flush()
     await pc.close()
 
 
@@ -339,22 +336,7 @@ class PublisherProcess(ViewerProcess):
     async def start(self, answerer: Answerer) -> None:
         """Spawn the publisher and negotiate it through ``answerer`` (e.g. a publish call)."""
         width, height, fps = self.size
-        args = [
-            sys.executable,
-            "-m",
-            "tests.support.loadgen",
-            "--publish",
-            f"{width}x{height}@{fps}",
-        ]
-        if self.loopback:
-            args.append("--loopback")
-        self.process = await asyncio.create_subprocess_exec(
-            *args,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            limit=1 << 22,
-            cwd=REPOSITORY_ROOT,  # ``-m tests.support.loadgen`` resolves from there
-        )
+        await self._spawn("--publish", f"{width}x{height}@{fps}")
         message = await self._read()
         answer = await answerer(message["sdp"], message["type"])
         await self._write({"id": 0, "sdp": answer.sdp, "type": answer.type})
