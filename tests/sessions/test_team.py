@@ -10,7 +10,7 @@ memory (``fair.user_cache``).
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from starlette.applications import Starlette
 
 from fair.app_services import app_services
@@ -41,15 +41,20 @@ async def _unlinked_speaker(app: Starlette) -> tuple[int, int]:
     return row.id, row.session_id
 
 
-async def _link(app: Starlette, speaker_id: int, email: str | None) -> None:
+async def _link(app: Starlette, speaker_id: int, email: str) -> None:
+    """Link through the ORM (a flush)."""
     async with app_services(app).db.session() as db:
         speaker = await db.get(Speaker, speaker_id)
         assert speaker is not None
-        user_id = None
-        if email is not None:
-            user_id = await db.scalar(select(User.id).where(User.email == email))
-            assert user_id is not None
-        speaker.user_id = user_id
+        speaker.user_id = await db.scalar(select(User.id).where(User.email == email))
+        assert speaker.user_id is not None
+        await db.commit()
+
+
+async def _unlink(app: Starlette, speaker_id: int) -> None:
+    """Unlink with a bulk statement (no object is flushed)."""
+    async with app_services(app).db.session() as db:
+        await db.execute(update(Speaker).where(Speaker.id == speaker_id).values(user_id=None))
         await db.commit()
 
 
@@ -66,27 +71,24 @@ async def test_attendee_linked_as_speaker_sees_their_team_controls(demo_app: Sta
             await create_user(db, email=email, name=email, role=Role.attendee, password=PASSWORD)
         await db.commit()
     path = f"/sessions/{session_id}"
+    cache = _cache(demo_app)
     async with make_client(demo_app) as plain, make_client(demo_app) as speaker:
         await login(plain, PLAIN, PASSWORD)
         await login(speaker, SPEAKER, PASSWORD)
-        # Not linked yet: both share the one render of attendees.
-        assert TEAM_LINK not in (await plain.get(path)).text
-        hits = _cache(demo_app).hits
-        page = await speaker.get(path)
-        assert _cache(demo_app).hits == hits + 1
-        assert TEAM_LINK not in page.text
 
+        async def shares_the_attendees_render() -> bool:
+            """The plain attendee's request renders (or finds) the shared entry; the
+            speaker's is then served from it, with no entry of their own."""
+            assert TEAM_LINK not in (await plain.get(path)).text
+            hits, entries = cache.hits, len(cache)
+            page = await speaker.get(path)
+            assert page.status_code == 200
+            shared = (cache.hits, len(cache)) == (hits + 1, entries)
+            assert (TEAM_LINK in page.text) is not shared, "an own render exactly when on the team"
+            return shared
+
+        assert await shares_the_attendees_render()  # not linked yet
         await _link(demo_app, speaker_id, SPEAKER)
-        assert TEAM_LINK not in (await plain.get(path)).text  # the shared render again
-        page = await speaker.get(path)
-        assert page.status_code == 200
-        assert TEAM_LINK in page.text, "a linked speaker got the attendees' shared render"
-        # Their own render is theirs: the plain attendee still shares, without controls.
-        assert TEAM_LINK not in (await plain.get(path)).text
-
-        await _link(demo_app, speaker_id, None)
-        page = await speaker.get(path)
-        assert TEAM_LINK not in page.text, "an unlinked speaker kept the team's controls"
-        hits = _cache(demo_app).hits
-        assert TEAM_LINK not in (await speaker.get(path)).text
-        assert _cache(demo_app).hits == hits + 1  # shares the attendees' render again
+        assert not await shares_the_attendees_render(), "linked speaker got the shared render"
+        await _unlink(demo_app, speaker_id)
+        assert await shares_the_attendees_render(), "unlinked speaker kept their own render"
