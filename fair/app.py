@@ -24,6 +24,7 @@ from starlette.types import Scope
 
 from fair.addresses import Addresses
 from fair.app_services import AppServices, app_services
+from fair.auth import OwnPagesRule
 from fair.branding import BrandingCache
 from fair.chat_socket import register_chat_channels
 from fair.db import Database
@@ -100,6 +101,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     if invalidator is not None and user_cache is not None:
         database.changes.listeners.append(invalidator.on_commit)
         invalidator.followers.append(user_cache.on_tags)
+    own_pages: list[OwnPagesRule] = []  # filled by the domains' registration below
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -151,6 +153,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             default_language=settings.default_language,
             database=database,
             user_cache=user_cache,
+            own_pages=own_pages,
         ),
         # Inside the request context, so a refused form post gets the error page in the
         # visitor's language.
@@ -179,6 +182,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         mailer=mailer,
         page_cache=page_cache,
         user_cache=user_cache,
+        own_pages=own_pages,
         branding=branding,
         addresses=addresses,
         startup_hooks=[series_cache.warm],  # no page pays for the first read

@@ -21,6 +21,7 @@ from starlette.requests import HTTPConnection
 from fair.addresses import Addresses
 
 if TYPE_CHECKING:
+    from fair.auth import OwnPagesRule
     from fair.branding import BrandingCache
     from fair.db import Database
     from fair.mail import Mailer
@@ -39,7 +40,8 @@ Part = TypeVar("Part")
 @dataclass
 class AppServices:
     """What one running app has: settings, database, templates, storage, the realtime
-    hub, mail, caches, the start-up and shutdown hooks, and the domains' parts."""
+    hub, mail, caches, the start-up and shutdown hooks, the domains' rules of who has pages
+    of their own, and the domains' parts."""
 
     settings: Settings
     db: Database
@@ -53,6 +55,9 @@ class AppServices:
     user_cache: UserCache | None = None
     # The domains' paths the core treats specially (series scope, static export).
     addresses: Addresses = field(default_factory=Addresses)
+    # Domains register who has pages of their own (no shared attendee render); the user
+    # loader asks these rules (``fair.auth.load_current_user``).
+    own_pages: list[OwnPagesRule] = field(default_factory=list)
     startup_hooks: list[Hook] = field(default_factory=list)
     shutdown_hooks: list[Hook] = field(default_factory=list)
     _parts: dict[type, object] = field(default_factory=dict)

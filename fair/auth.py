@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import column, delete, func, select, table, update
+from sqlalchemy import ColumnElement, column, delete, false, func, or_, select, table, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 from starlette.requests import HTTPConnection
@@ -23,6 +24,11 @@ _hasher = PasswordHasher()
 SESSION_USER_KEY = "user_id"
 INVITATION_LIFETIME = timedelta(days=7)
 MIN_PASSWORD_LENGTH = 10
+
+# A domain's rule that a user has pages of their own (the programme: the user is linked to
+# a speaker): a SQL condition on the user's id, registered in ``AppServices.own_pages``.
+# The loader asks all rules in its one statement, so the core names no domain table.
+OwnPagesRule = Callable[[ColumnElement[int]], ColumnElement[bool]]
 
 
 def hash_password(password: str) -> str:
@@ -49,26 +55,42 @@ class CurrentUser:
     email: str
     role: Role
     organisation_ids: frozenset[int]
+    # A domain's pages differ for this user beyond role and organisations (a speaker's
+    # session pages show the team's controls): they get no shared render
+    # (``fair.visitor_pages``).
+    own_pages: bool = False
 
     @property
     def is_organiser(self) -> bool:
         return self.role is Role.organiser
 
 
-async def load_current_user(conn: HTTPConnection, db: AsyncSession) -> CurrentUser | None:
+async def load_current_user(
+    conn: HTTPConnection, db: AsyncSession, own_pages: Sequence[OwnPagesRule] = ()
+) -> CurrentUser | None:
+    """The session's user with memberships and :attr:`CurrentUser.own_pages` (the domains'
+    ``own_pages`` rules), in one statement."""
     user_id = conn.session.get(SESSION_USER_KEY) if "session" in conn.scope else None
     if not isinstance(user_id, int):
         return None
-    user = (
+    has_own_pages = or_(false(), *(rule(User.id.expression) for rule in own_pages)).label(
+        "own_pages"
+    )
+    row = (
         (
-            await db.scalars(
-                select(User).where(User.id == user_id).options(joinedload(User.memberships))
+            await db.execute(
+                select(User, has_own_pages)
+                .where(User.id == user_id)
+                .options(joinedload(User.memberships))
             )
         )
         .unique()
         .first()
     )
-    if user is None or not user.is_active:
+    if row is None:
+        return None
+    user, has_own = row.tuple()
+    if not user.is_active:
         return None
     return CurrentUser(
         id=user.id,
@@ -76,6 +98,7 @@ async def load_current_user(conn: HTTPConnection, db: AsyncSession) -> CurrentUs
         email=user.email,
         role=user.role,
         organisation_ids=frozenset(m.organisation_id for m in user.memberships),
+        own_pages=bool(has_own),
     )
 
 

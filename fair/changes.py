@@ -30,8 +30,10 @@ Tags:
 
 Each package declares this on its own models (``__table_args__``), so the core names no
 table of a domain.
-* ``"users"`` besides ``"*"``: a change to accounts or memberships; the in-memory cache of
-  logged-in users (``fair.user_cache``) drops its entries on it.
+* ``"users"`` besides ``"*"``: a change to accounts or memberships, or to a table a
+  domain declares :func:`identity_table` (the programme's speakers: who is linked to one
+  decides :attr:`fair.auth.CurrentUser.own_pages`); the in-memory cache of logged-in users
+  (``fair.user_cache``) drops its entries on it.
 * A statement run with ``execution_options(**UNSHOWN)`` publishes nothing: a counter in a
   table pages do show (a recording's views) must not empty the cache on every view.
 """
@@ -187,6 +189,20 @@ def entry_tags(tags: Iterable[str]) -> frozenset[str]:
     return frozenset(result)
 
 
+# Table.info key of a domain's table declared :func:`identity_table`.
+IDENTITY_INFO = "fair.identity"
+
+
+def identity_table() -> dict[str, Any]:
+    """``__table_args__`` of a domain's table that decides what the loaded user knows of
+    themselves (:class:`fair.auth.CurrentUser`): its changes publish :data:`USERS` too."""
+    return {"info": {IDENTITY_INFO: True}}
+
+
+def _is_identity(table: Table) -> bool:
+    return table.name in IDENTITY_TABLES or bool(table.info.get(IDENTITY_INFO))
+
+
 class ChangeTracker:
     """Hooks a session class; calls each listener with the tags of every commit."""
 
@@ -207,7 +223,7 @@ class ChangeTracker:
             table = getattr(obj, "__table__", None)
             if not isinstance(table, Table):
                 continue
-            if table.name in IDENTITY_TABLES:
+            if _is_identity(table):
                 self._record(db, USERS)
             scope = _scope_of(table)
             if scope is not None:
@@ -227,7 +243,7 @@ class ChangeTracker:
         table = getattr(state.statement, "table", None)
         if isinstance(table, Table):
             self._record(state.session, table_tag(table))
-            if table.name in IDENTITY_TABLES:
+            if _is_identity(table):
                 self._record(state.session, USERS)
         else:
             self._record(state.session, EVERYTHING)

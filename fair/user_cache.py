@@ -2,7 +2,8 @@
 
 With the page cache, loading who is logged in was the one statement a logged-in page still
 cost: a PostgreSQL round trip of 2–10 ms on a busy machine, most of a cache hit's time.
-Entries are dropped when a commit changes accounts or memberships (the ``"users"`` tag of
+Entries are dropped when a commit changes accounts, memberships or a domain's
+:func:`~fair.changes.identity_table` (who is linked to a speaker; the ``"users"`` tag of
 :mod:`fair.changes`), here at once and on other instances through the page cache's hub
 channel. Changes no commit of a running instance reports (another program writing the
 database, e.g. ``fair retention run``) are seen after :data:`MAX_AGE` at the latest.

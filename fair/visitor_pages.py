@@ -9,7 +9,9 @@ edit links, moderation). So attendees without an organisation share one render, 
 for a stand-in user whose name and e-mail are placeholders, and each visitor's own
 values are put in when the page is served (as the CSRF token is, ``fair.pagecache``).
 Exhibitors, speakers and organisers keep their own entries (their pages differ by their
-booths, talks and rights).
+booths, talks and rights), and so does an attendee a domain says has pages of their own
+(:attr:`fair.auth.CurrentUser.own_pages`; the programme: an account linked to a speaker
+is on that session's team, whose controls a render for the stand-in would hide).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ ATTENDEES = "role:attendee"
 
 def shared_audience(user: CurrentUser) -> str | None:
     """The key part of visitors who share renders (None: this user gets their own)."""
-    if user.role is Role.attendee and not user.organisation_ids:
+    if user.role is Role.attendee and not user.organisation_ids and not user.own_pages:
         return ATTENDEES
     return None
 

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 from booths.models import Booth, MaterialKind
 from fair import drafts, series_scope
-from fair.changes import row_scoped, unshown_table
+from fair.changes import identity_table, row_scoped, unshown_table
 from fair.db import Base, utcnow
 from fair.models import EventDay, Organisation, Topic, User
 
@@ -67,6 +67,9 @@ class Stage(Base):
 
 class Speaker(Base):
     __tablename__ = "speakers"
+    # Who is linked to a speaker has pages of their own (``sessions.team.linked_speaker``):
+    # a change here must reach the cache of logged-in users.
+    __table_args__ = identity_table()
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))

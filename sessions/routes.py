@@ -23,6 +23,7 @@ from sessions.app_parts import ProgrammeParts
 from sessions.library import RecordingViews
 from sessions.qa import PostingLimit, questions_announcer
 from sessions.search import ensure_programme_index
+from sessions.team import linked_speaker
 
 routes: list[BaseRoute] = [
     Route("/", views.home, name="home"),
@@ -94,13 +95,15 @@ routes: list[BaseRoute] = [
 
 def register_app_hooks(app: Starlette) -> None:
     """Start-up and shutdown work of the programme: the Q&A announcer, the recordings'
-    view counts, the audit trail's retention, the programme's search index."""
+    view counts, the audit trail's retention, the programme's search index; who is linked
+    to a speaker has pages of their own (no shared attendee render)."""
     parts = ProgrammeParts(
         question_announcer=questions_announcer(app_services(app).hub, app_services(app).db),
         question_limit=PostingLimit(),
         recording_views=RecordingViews(app_services(app).db),
     )
     app_services(app).add_part(parts)
+    app_services(app).own_pages.append(linked_speaker)
 
     async def close_announcers(app: Starlette) -> None:
         await parts.question_announcer.close()

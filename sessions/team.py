@@ -4,16 +4,25 @@ The team of a session is the organisers and the people linked to it as speakers 
 its moderator (users whose speaker profile is on the session). The team goes live on its
 stage, marks its questions (hide, answer, pin), manages its slides and material, uploads
 and sees its unpublished recordings; one rule here keeps those rights the same.
+
+An account linked to a speaker may have the attendee role; :func:`linked_speaker` tells the
+core's user loader so, so that such a user never gets the render attendees share (made for
+no one, it would show no team's controls; ``fair.visitor_pages``).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fair.auth import CurrentUser
 from fair.errors import HTTPError
 from sessions.models import SessionSpeaker, Speaker
+
+
+def linked_speaker(user_id: ColumnElement[int]) -> ColumnElement[bool]:
+    """The user is linked to a speaker (registered as an ``own_pages`` rule of the app)."""
+    return exists().where(Speaker.user_id == user_id)
 
 
 async def is_session_team(db: AsyncSession, user: CurrentUser | None, session_id: int) -> bool:

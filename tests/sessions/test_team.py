@@ -1,0 +1,94 @@
+"""A session's team keeps its controls when its account has the attendee role.
+
+Logged-in attendees share one cached render made for a stand-in with no id
+(``fair.visitor_pages``), but an attendee account linked as a programme speaker is on its
+session's team (``sessions.team``): that render would hide the moderation buttons and the
+material link from them. Real app, real HTTP, SQLite and PostgreSQL: a link or unlink of
+the speaker row counts from the very next request, though the logged-in user comes from
+memory (``fair.user_cache``).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from starlette.applications import Starlette
+
+from fair.app_services import app_services
+from fair.auth import create_user
+from fair.models import Role, User
+from fair.pagecache import PageCache
+from sessions.models import SessionSpeaker, Speaker
+from tests.support.app import login, make_client
+
+PASSWORD = "ein-langes-passwort-42"
+SPEAKER = "vortrag@example.org"
+PLAIN = "zuhoerer@example.org"
+TEAM_LINK = "Folien und Material verwalten"
+
+
+async def _unlinked_speaker(app: Starlette) -> tuple[int, int]:
+    """A demo speaker without an account and one of their sessions."""
+    async with app_services(app).db.session() as db:
+        row = (
+            await db.execute(
+                select(Speaker.id, SessionSpeaker.session_id)
+                .join(SessionSpeaker, SessionSpeaker.speaker_id == Speaker.id)
+                .where(Speaker.user_id.is_(None))
+                .order_by(SessionSpeaker.session_id)
+                .limit(1)
+            )
+        ).one()
+    return row.id, row.session_id
+
+
+async def _link(app: Starlette, speaker_id: int, email: str) -> None:
+    """Link through the ORM (a flush)."""
+    async with app_services(app).db.session() as db:
+        speaker = await db.get(Speaker, speaker_id)
+        assert speaker is not None
+        speaker.user_id = await db.scalar(select(User.id).where(User.email == email))
+        assert speaker.user_id is not None
+        await db.commit()
+
+
+async def _unlink(app: Starlette, speaker_id: int) -> None:
+    """Unlink with a bulk statement (no object is flushed)."""
+    async with app_services(app).db.session() as db:
+        await db.execute(update(Speaker).where(Speaker.id == speaker_id).values(user_id=None))
+        await db.commit()
+
+
+def _cache(app: Starlette) -> PageCache:
+    cache = app_services(app).page_cache
+    assert isinstance(cache, PageCache)
+    return cache
+
+
+async def test_attendee_linked_as_speaker_sees_their_team_controls(demo_app: Starlette) -> None:
+    speaker_id, session_id = await _unlinked_speaker(demo_app)
+    async with app_services(demo_app).db.session() as db:
+        for email in (SPEAKER, PLAIN):
+            await create_user(db, email=email, name=email, role=Role.attendee, password=PASSWORD)
+        await db.commit()
+    path = f"/sessions/{session_id}"
+    cache = _cache(demo_app)
+    async with make_client(demo_app) as plain, make_client(demo_app) as speaker:
+        await login(plain, PLAIN, PASSWORD)
+        await login(speaker, SPEAKER, PASSWORD)
+
+        async def shares_the_attendees_render() -> bool:
+            """The plain attendee's request renders (or finds) the shared entry; the
+            speaker's is then served from it, with no entry of their own."""
+            assert TEAM_LINK not in (await plain.get(path)).text
+            hits, entries = cache.hits, len(cache)
+            page = await speaker.get(path)
+            assert page.status_code == 200
+            shared = (cache.hits, len(cache)) == (hits + 1, entries)
+            assert (TEAM_LINK in page.text) is not shared, "an own render exactly when on the team"
+            return shared
+
+        assert await shares_the_attendees_render()  # not linked yet
+        await _link(demo_app, speaker_id, SPEAKER)
+        assert not await shares_the_attendees_render(), "linked speaker got the shared render"
+        await _unlink(demo_app, speaker_id)
+        assert await shares_the_attendees_render(), "unlinked speaker kept their own render"
