@@ -42,7 +42,7 @@ RUN_ALONE = (
     "tests/sessions/live/test_live_supervision.py",
     "tests/journeys/test_link_crawl.py",
     "tests/booths/test_appointment_relay.py",
-    "tests/booths/test_appointment_call.py::test_walkin_needs_an_available_team_member",
+    "tests/booths/test_appointment_call.py",
     "tests/fair/test_realtime.py::test_instances_recover_after_redis_restarts",
     "tests/journeys/test_accessibility_keyboard.py::test_exhibitor_journey_by_keyboard",
     "tests/fair/test_page_cache.py::test_cached_pages_follow_the_clock_without_a_write",
