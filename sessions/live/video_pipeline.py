@@ -30,6 +30,8 @@ from .renditions import UPGRADE_AFTER, Rendition, RenditionSpec
 
 #: How far a frame's own time may run from the stage clock before the clock takes over.
 MAX_SKEW = VIDEO_CLOCK  # 1 s: longer than the stalls seen (0.4-0.7 s), short beside a pause
+#: Decoded frames waiting beyond this many are dropped (half a second at 30 fps).
+STALE_FRAMES = 15
 
 
 class VideoPipeline(Pipeline):
@@ -133,9 +135,11 @@ class VideoPipeline(Pipeline):
         return target.name
 
     def _keep(self, source: MediaStreamTrack) -> bool:
-        # Drop stale frames instead of queueing latency when encoding falls behind.
+        # Drop stale frames instead of queueing latency when encoding falls behind for
+        # longer than half a second; a shorter stall (a burst of joins, a GC pause) is
+        # caught up in a few encodes, every frame kept and stamped with its own time.
         queue = getattr(source, "_queue", None)
-        return queue is None or queue.qsize() < 6
+        return queue is None or queue.qsize() < STALE_FRAMES
 
     def _prepare(self, frame: av.frame.Frame) -> Callable[[], list[tuple[Target, EncodedFrame]]]:
         assert isinstance(frame, VideoFrame)
