@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,20 +32,31 @@ class Recorder:
         self.frames.append(message["text"])
 
 
-async def test_messages_arriving_together_are_stored_in_one_group_in_order(
-    database_url: str,
-) -> None:
+@asynccontextmanager
+async def writing(database_url: str) -> AsyncIterator[tuple[Database, ChatWriter, Recorder]]:
+    """A chat writer on a real database and hub, and a listener joined to the channel."""
     database, hub = Database(database_url), InProcessHub(batch_interval=0.01)
     writer = ChatWriter(database, hub)
     listener = Recorder()
     await hub.join(CHANNEL, listener)
+    try:
+        yield database, writer, listener
+    finally:
+        await writer.close()
+        await hub.close()
+        await database.dispose()
+
+
+async def test_messages_arriving_together_are_stored_in_one_group_in_order(
+    database_url: str,
+) -> None:
     guards = 0
 
     async def guard(db: AsyncSession) -> None:
         nonlocal guards
         guards += 1
 
-    try:
+    async with writing(database_url) as (database, writer, listener):
         first = writer.post(chat_message(CHANNEL, "Ada", "eins"), guard)
         await asyncio.sleep(0)  # the first group's transaction has begun
         rest = [writer.post(chat_message(CHANNEL, "Ben", f"{n}"), guard) for n in range(5)]
@@ -65,24 +78,16 @@ async def test_messages_arriving_together_are_stored_in_one_group_in_order(
                 await asyncio.sleep(0.01)
         delivered = [e for frame in listener.frames for e in json.loads(frame)]
         assert [e["id"] for e in delivered] == ids
-    finally:
-        await writer.close()
-        await hub.close()
-        await database.dispose()
 
 
 async def test_a_refusal_reaches_every_sender_of_the_group_and_nothing_is_sent(
     database_url: str,
 ) -> None:
-    database, hub = Database(database_url), InProcessHub(batch_interval=0.01)
-    writer = ChatWriter(database, hub)
-    listener = Recorder()
-    await hub.join(CHANNEL, listener)
 
     async def closed(db: AsyncSession) -> None:
         raise HTTPError(409, "beendet")
 
-    try:
+    async with writing(database_url) as (database, writer, listener):
         futures = [writer.post(chat_message(CHANNEL, "Ada", f"{n}"), closed) for n in range(3)]
         for future in futures:
             with pytest.raises(HTTPError):
@@ -94,7 +99,3 @@ async def test_a_refusal_reaches_every_sender_of_the_group_and_nothing_is_sent(
         # the channel takes messages again once its guard does (a new group, a new guard)
         again = await writer.post(chat_message(CHANNEL, "Ada", "wieder"))
         assert again.id > 0
-    finally:
-        await writer.close()
-        await hub.close()
-        await database.dispose()
