@@ -8,18 +8,17 @@ increments a number. Counting is an upsert that works on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booths.models import Booth, BoothDailyStats
-from fair.counters import BatchedCounts
+from fair.counters import BatchedCounts, add_counts
 from fair.db import utcnow
 from fair.formatting import to_local
 from fair.settings import Settings
@@ -79,34 +78,7 @@ def format_seen(seen: set[int], today: date) -> str:
 
 async def count(db: AsyncSession, booth_id: int, day: date, **increments: int) -> None:
     """Add ``increments`` (e.g. ``visits=1``) to the booth's row for ``day``."""
-    await add_counts(db, BoothDailyStats, COUNTERS, booth_id, day, increments)
-
-
-async def add_counts(
-    db: AsyncSession,
-    table: Any,
-    counters: Sequence[str],
-    booth_id: int,
-    day: date,
-    increments: Mapping[str, int],
-    *,
-    owner: str = "booth_id",
-) -> None:
-    """Upsert into a per-owner-and-day counts table (unique ``owner, day``; the owner is
-    a booth unless named otherwise), so concurrent requests add up instead of
-    overwriting each other."""
-    values = {name: increments.get(name, 0) for name in counters}
-    insert = postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert(table).values({owner: booth_id, "day": day, **values})
-    statement = statement.on_conflict_do_update(
-        index_elements=[owner, "day"],
-        set_={
-            name: getattr(table, name) + getattr(statement.excluded, name)
-            for name in counters
-            if values[name]
-        },
-    )
-    await db.execute(statement)
+    await add_counts(db, BoothDailyStats, COUNTERS, day, increments, booth_id=booth_id)
 
 
 @dataclass(frozen=True)

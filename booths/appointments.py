@@ -35,7 +35,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
-from booths.analytics import add_counts
 from booths.models import (
     Appointment,
     AppointmentSlot,
@@ -51,6 +50,7 @@ from booths.services import (
     find_contact,
 )
 from fair.auth import CurrentUser
+from fair.counters import add_counts
 from fair.db import utcnow
 from fair.errors import HTTPError, bad_request
 from fair.formatting import local_to_utc, to_local
@@ -412,7 +412,7 @@ COUNTS = ("booked", "held", "cancelled")
 
 
 async def count(db: AsyncSession, booth_id: int, day: date, **increments: int) -> None:
-    await add_counts(db, BoothAppointmentStats, COUNTS, booth_id, day, increments)
+    await add_counts(db, BoothAppointmentStats, COUNTS, day, increments, booth_id=booth_id)
 
 
 async def totals_for_booths(

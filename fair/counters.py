@@ -6,6 +6,9 @@ counted. Domains add to a :class:`BatchedCounts` on every view (cache hits inclu
 give it the function that adds a batch to their tables; each process keeps its own sums,
 so several processes or instances add up. Readers of the counts call :meth:`flush` first;
 other processes' views show up within ``interval``.
+
+The tables they add to hold one row per owner (a booth, a material) and day;
+:func:`add_counts` is the one upsert that adds to such a row on both databases.
 """
 
 from __future__ import annotations
@@ -13,9 +16,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
+from datetime import date
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 if TYPE_CHECKING:
@@ -98,3 +103,31 @@ class BatchedCounts(Generic[Key]):
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         await self.flush()
+
+
+async def add_counts(
+    db: AsyncSession,
+    table: Any,
+    counters: Sequence[str],
+    day: date,
+    increments: Mapping[str, int],
+    **owner: int,
+) -> None:
+    """Add ``increments`` to the row of one owner and ``day`` in a counts table (unique on
+    the owner column and ``day``), named by one keyword such as ``booth_id=3``. An upsert,
+    so concurrent requests add up instead of overwriting each other."""
+    if len(owner) != 1:
+        raise TypeError("add_counts takes exactly one owner column, e.g. booth_id=3")
+    [(owner_column, owner_id)] = owner.items()
+    values = {name: increments.get(name, 0) for name in counters}
+    insert = postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert(table).values({owner_column: owner_id, "day": day, **values})
+    statement = statement.on_conflict_do_update(
+        index_elements=[owner_column, "day"],
+        set_={
+            name: getattr(table, name) + getattr(statement.excluded, name)
+            for name in counters
+            if values[name]
+        },
+    )
+    await db.execute(statement)

@@ -14,9 +14,9 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from booths.analytics import add_counts
 from booths.services import kind_for_type
 from fair.auth import CurrentUser, require_user
+from fair.counters import add_counts
 from fair.errors import HTTPError, bad_request, not_found
 from fair.ordering import Direction, move
 from fair.upload_receiving import StoredUpload
@@ -133,13 +133,7 @@ async def count_download(db: AsyncSession, material_id: int, day: date) -> None:
     """One more download of the material on ``day`` (a table no public page shows, so
     counting does not empty the page cache)."""
     await add_counts(
-        db,
-        SessionMaterialDownloads,
-        ("downloads",),
-        material_id,
-        day,
-        {"downloads": 1},
-        owner="material_id",
+        db, SessionMaterialDownloads, ("downloads",), day, {"downloads": 1}, material_id=material_id
     )
 
 
