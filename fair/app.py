@@ -37,6 +37,7 @@ from fair.middleware import (
     SameOriginMiddleware,
     SecurityHeadersMiddleware,
 )
+from fair.models import Role
 from fair.pagecache import CacheInvalidator, PageCache
 from fair.realtime.rawframes import ServerSendMiddleware
 from fair.rtc.errors import LiveError
@@ -101,7 +102,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     if invalidator is not None and user_cache is not None:
         database.changes.listeners.append(invalidator.on_commit)
         invalidator.followers.append(user_cache.on_tags)
-    own_pages: list[OwnPagesRule] = []  # filled by the domains' registration below
+    own_pages: dict[Role, OwnPagesRule] = {}  # filled by the domains' registration below
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

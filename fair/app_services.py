@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from fair.branding import BrandingCache
     from fair.db import Database
     from fair.mail import Mailer
+    from fair.models import Role
     from fair.pagecache import PageCache
     from fair.realtime.hub import Hub
     from fair.series_scope import SeriesCache
@@ -55,9 +56,10 @@ class AppServices:
     user_cache: UserCache | None = None
     # The domains' paths the core treats specially (series scope, static export).
     addresses: Addresses = field(default_factory=Addresses)
-    # Domains register who has pages of their own (no shared attendee render); the user
-    # loader asks these rules (``fair.auth.load_current_user``).
-    own_pages: list[OwnPagesRule] = field(default_factory=list)
+    # Domains register who has a role's pages beyond their account's role (no shared
+    # attendee render, that role's navigation and landing); the user loader asks these
+    # rules (``fair.auth.load_current_user``).
+    own_pages: dict[Role, OwnPagesRule] = field(default_factory=dict)
     startup_hooks: list[Hook] = field(default_factory=list)
     shutdown_hooks: list[Hook] = field(default_factory=list)
     _parts: dict[type, object] = field(default_factory=dict)

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import ColumnElement, column, delete, false, func, or_, select, table, update
+from sqlalchemy import ColumnElement, column, delete, func, select, table, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 from starlette.requests import HTTPConnection
@@ -25,10 +25,12 @@ SESSION_USER_KEY = "user_id"
 INVITATION_LIFETIME = timedelta(days=7)
 MIN_PASSWORD_LENGTH = 10
 
-# A domain's rule that a user has pages of their own (the programme: the user is linked to
-# a speaker): a SQL condition on the user's id, registered in ``AppServices.own_pages``.
+# A domain's rule that a user has the pages of a role beyond their account's role (the
+# programme: an attendee account linked to a speaker has the speaker's pages): a SQL
+# condition on the user's id, registered under that role in ``AppServices.own_pages``.
 # The loader asks all rules in its one statement, so the core names no domain table.
 OwnPagesRule = Callable[[ColumnElement[int]], ColumnElement[bool]]
+OwnPagesRules = Mapping[Role, OwnPagesRule]
 
 
 def hash_password(password: str) -> str:
@@ -55,31 +57,36 @@ class CurrentUser:
     email: str
     role: Role
     organisation_ids: frozenset[int]
-    # A domain's pages differ for this user beyond role and organisations (a speaker's
-    # session pages show the team's controls): they get no shared render
+    # The roles whose pages a domain gives this user beyond their account's role (an
+    # attendee linked to a speaker has "Meine Auftritte" and their session's team
+    # controls): their pages differ, so they get no shared render
     # (``fair.visitor_pages``).
-    own_pages: bool = False
+    own_pages: frozenset[Role] = frozenset()
 
     @property
     def is_organiser(self) -> bool:
         return self.role is Role.organiser
 
+    def acts_as(self, role: Role | str) -> bool:
+        """The account has ``role``, or a domain's link gives them its pages (templates
+        pass the role's value)."""
+        return self.role == role or role in self.own_pages
+
 
 async def load_current_user(
-    conn: HTTPConnection, db: AsyncSession, own_pages: Sequence[OwnPagesRule] = ()
+    conn: HTTPConnection, db: AsyncSession, own_pages: OwnPagesRules | None = None
 ) -> CurrentUser | None:
     """The session's user with memberships and :attr:`CurrentUser.own_pages` (the domains'
     ``own_pages`` rules), in one statement."""
     user_id = conn.session.get(SESSION_USER_KEY) if "session" in conn.scope else None
     if not isinstance(user_id, int):
         return None
-    has_own_pages = or_(false(), *(rule(User.id.expression) for rule in own_pages)).label(
-        "own_pages"
-    )
+    rules = dict(own_pages or {})
+    conditions = [rule(User.id.expression).label(f"own_{role}") for role, rule in rules.items()]
     row = (
         (
             await db.execute(
-                select(User, has_own_pages)
+                select(User, *conditions)
                 .where(User.id == user_id)
                 .options(joinedload(User.memberships))
             )
@@ -89,7 +96,7 @@ async def load_current_user(
     )
     if row is None:
         return None
-    user, has_own = row.tuple()
+    user, *answers = row.tuple()
     if not user.is_active:
         return None
     return CurrentUser(
@@ -98,15 +105,16 @@ async def load_current_user(
         email=user.email,
         role=user.role,
         organisation_ids=frozenset(m.organisation_id for m in user.memberships),
-        own_pages=bool(has_own),
+        own_pages=frozenset(role for role, held in zip(rules, answers, strict=True) if held),
     )
 
 
 def require_user(user: CurrentUser | None, *roles: Role) -> CurrentUser:
-    """The user, or 401 when nobody is logged in and 403 when the role does not fit."""
+    """The user, or 401 when nobody is logged in and 403 when no role fits (a role a
+    domain's link gives counts: :meth:`CurrentUser.acts_as`)."""
     if user is None:
         raise HTTPError(401, "Bitte melden Sie sich an.")
-    if roles and user.role not in roles:
+    if roles and not any(user.acts_as(role) for role in roles):
         raise HTTPError(403, "Dafür fehlt Ihnen die Berechtigung.")
     return user
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -14,7 +14,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fair import drafts
-from fair.auth import CurrentUser, OwnPagesRule, load_current_user
+from fair.auth import CurrentUser, OwnPagesRules, load_current_user
 from fair.i18n import LANGUAGE_COOKIE, LANGUAGES, negotiate_language
 from fair.user_cache import UserCache
 
@@ -193,13 +193,13 @@ class RequestContextMiddleware:
         default_language: str,
         database: Any,
         user_cache: UserCache | None = None,
-        own_pages: Sequence[OwnPagesRule] = (),
+        own_pages: OwnPagesRules | None = None,
     ) -> None:
         self.app = app
         self.default_language = default_language
         self.database = database
         self.user_cache = user_cache
-        # The app's list, filled by the domains' start-up registration after this is built.
+        # The app's rules, filled by the domains' registration after this is built.
         self.own_pages = own_pages
 
     async def _user(self, conn: HTTPConnection, user_id: object) -> CurrentUser | None:

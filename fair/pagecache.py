@@ -185,6 +185,7 @@ def _visitor_key(request: Request) -> str | None:
         user.email,
         user.role.value,
         sorted(user.organisation_ids),
+        sorted(user.own_pages),
     )
     return "user:" + hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
 

@@ -10,9 +10,11 @@ from fair.app_services import app_services
 from fair.audit_views import routes as audit_routes
 from fair.auth import (
     SESSION_USER_KEY,
+    CurrentUser,
     accept_invitation,
     authenticate,
     find_invitation,
+    load_current_user,
     require_user,
 )
 from fair.errors import HTTPError
@@ -31,6 +33,16 @@ ROLE_HOMES = {
     Role.organiser: "/organiser/programme",
     Role.speaker: "/speaker",
 }
+
+
+def home_of(user: CurrentUser | None) -> str:
+    """Where a login without an asked page lands: the home of the account's role, else of
+    a role a domain's link gives (an attendee linked to a speaker: "Meine Auftritte")."""
+    if user is None:
+        return "/"
+    if user.role in ROLE_HOMES:
+        return ROLE_HOMES[user.role]
+    return next((home for role, home in ROLE_HOMES.items() if role in user.own_pages), "/")
 
 
 def _safe_next(target: str | None) -> str:
@@ -66,10 +78,12 @@ async def login(request: Request) -> Response:
         except HTTPError as exc:
             context = {"next": asked, "error": exc.message, "email": email}
             return render(request, "login.html", context, status_code=exc.status_code)
-    request.session.clear()
-    request.session[SESSION_USER_KEY] = user.id
-    # No page asked for: each role starts where its work is.
-    return RedirectResponse(asked or ROLE_HOMES.get(user.role, "/"), status_code=303)
+        request.session.clear()
+        request.session[SESSION_USER_KEY] = user.id
+        # No page asked for: each role starts where its work is.
+        if not asked:
+            asked = home_of(await load_current_user(request, db, app_services(request).own_pages))
+    return RedirectResponse(asked, status_code=303)
 
 
 async def logout(request: Request) -> Response:

@@ -11,7 +11,8 @@ values are put in when the page is served (as the CSRF token is, ``fair.pagecach
 Exhibitors, speakers and organisers keep their own entries (their pages differ by their
 booths, talks and rights), and so does an attendee a domain says has pages of their own
 (:attr:`fair.auth.CurrentUser.own_pages`; the programme: an account linked to a speaker
-is on that session's team, whose controls a render for the stand-in would hide).
+has the speaker's pages and is on that session's team, whose controls and navigation a
+render for the stand-in would hide).
 """
 
 from __future__ import annotations

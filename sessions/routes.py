@@ -7,6 +7,7 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from fair import audit
 from fair.app_services import app_services
+from fair.models import Role
 from sessions import (
     api,
     event_admin,
@@ -103,7 +104,7 @@ def register_app_hooks(app: Starlette) -> None:
         recording_views=RecordingViews(app_services(app).db),
     )
     app_services(app).add_part(parts)
-    app_services(app).own_pages.append(linked_speaker)
+    app_services(app).own_pages[Role.speaker] = linked_speaker
 
     async def close_announcers(app: Starlette) -> None:
         await parts.question_announcer.close()

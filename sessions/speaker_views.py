@@ -1,5 +1,9 @@
 """The speaker's page (``/speaker``, „Meine Auftritte“): their own sessions, each with the way
-to its stage."""
+to its stage.
+
+Open to speaker accounts, organisers and any account linked to a speaker (an attendee
+account the organisers linked: the ``own_pages`` rule :func:`sessions.team.linked_speaker`
+gives it the speaker's pages), so every speaker finds the way to their stage."""
 
 from __future__ import annotations
 

@@ -6,8 +6,10 @@ stage, marks its questions (hide, answer, pin), manages its slides and material,
 and sees its unpublished recordings; one rule here keeps those rights the same.
 
 An account linked to a speaker may have the attendee role; :func:`linked_speaker` tells the
-core's user loader so, so that such a user never gets the render attendees share (made for
-no one, it would show no team's controls; ``fair.visitor_pages``).
+core's user loader so (registered under ``Role.speaker``): such a user has the speaker's
+pages („Meine Auftritte“, its navigation link and landing after login) and never gets the
+render attendees share (made for no one, it would show no team's controls;
+``fair.visitor_pages``).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from sessions.models import SessionSpeaker, Speaker
 
 
 def linked_speaker(user_id: ColumnElement[int]) -> ColumnElement[bool]:
-    """The user is linked to a speaker (registered as an ``own_pages`` rule of the app)."""
+    """The user is linked to a speaker (the app's ``own_pages`` rule for ``Role.speaker``)."""
     return exists().where(Speaker.user_id == user_id)
 
 

@@ -3,11 +3,13 @@
 The rows come from one table keyed by the app's own route table: a route that is added
 without a row here fails :func:`test_every_route_has_a_row`. Each route is tried by
 anonymous visitors, an attendee account, an exhibitor of the booth in the URL and one of
-another booth, a speaker of the session in the URL and one of another session, and an
-organiser. Allowed roles must get past authorization (no 401/403, never a 5xx); everyone
-else gets 401 (anonymous) or 403/404 (logged in, wrong role or someone else's thing).
-Unsafe requests carry a valid CSRF token and a minimal form, so a refusal is about
-rights, not about the token. WebSocket handshakes from a foreign ``Origin`` are refused.
+another booth, a speaker of the session in the URL and one of another session, an
+attendee account linked to a speaker of the session in the URL (its team without the
+speaker role), and an organiser. Allowed roles must get past authorization (no 401/403,
+never a 5xx); everyone else gets 401 (anonymous) or 403/404 (logged in, wrong role or
+someone else's thing). Unsafe requests carry a valid CSRF token and a minimal form, so a
+refusal is about rights, not about the token. WebSocket handshakes from a foreign
+``Origin`` are refused.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ ACCOUNTS = {
     "other_exhibitor": "aussteller.gelsenkirchen@example.org",
     "speaker": "henning.wiebusch@example.org",
     "other_speaker": "nora.engels@example.org",
+    "linked_speaker": "gastrednerin@example.org",  # attendee role, linked (demo_ids)
     "organiser": "orga@example.org",
 }
 ROLES = ("anonymous", *ACCOUNTS)  # organiser last: its allowed POSTs may change state
@@ -55,7 +58,7 @@ LOGGED_IN = EVERYONE - {"anonymous"}
 ORGANISER = frozenset({"organiser"})
 BOOTH_TEAM = frozenset({"exhibitor", "organiser"})
 EXHIBITORS = frozenset({"exhibitor", "other_exhibitor", "organiser"})
-SESSION_TEAM = frozenset({"speaker", "organiser"})
+SESSION_TEAM = frozenset({"speaker", "linked_speaker", "organiser"})
 
 
 @dataclass(frozen=True)
@@ -341,6 +344,14 @@ async def demo_ids(app: Starlette) -> Ids:
             db, email=ACCOUNTS["attendee"], name="Besucherin", role=Role.attendee,
             password="demo-passwort",
         )  # fmt: skip
+        guest = await create_user(
+            db, email=ACCOUNTS["linked_speaker"], name="Gastrednerin", role=Role.attendee,
+            password="demo-passwort",
+        )  # fmt: skip
+        speaker = Speaker(name="Gastrednerin", user_id=guest.id)
+        db.add(speaker)
+        await db.flush()
+        db.add(SessionSpeaker(session_id=session_id, speaker_id=speaker.id, position=9))
         await db.commit()
         return Ids(OWN_BOOTH, contact_id, material_id, session_id, question.id)
 

@@ -10,45 +10,21 @@ memory (``fair.user_cache``).
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from starlette.applications import Starlette
 
 from fair.app_services import app_services
 from fair.auth import create_user
-from fair.models import Role, User
+from fair.models import Role
 from fair.pagecache import PageCache
-from sessions.models import SessionSpeaker, Speaker
+from sessions.models import Speaker
 from tests.support.app import login, make_client
+from tests.support.programme import link_speaker, unlinked_speaker
 
 PASSWORD = "ein-langes-passwort-42"
 SPEAKER = "vortrag@example.org"
 PLAIN = "zuhoerer@example.org"
 TEAM_LINK = "Folien und Material verwalten"
-
-
-async def _unlinked_speaker(app: Starlette) -> tuple[int, int]:
-    """A demo speaker without an account and one of their sessions."""
-    async with app_services(app).db.session() as db:
-        row = (
-            await db.execute(
-                select(Speaker.id, SessionSpeaker.session_id)
-                .join(SessionSpeaker, SessionSpeaker.speaker_id == Speaker.id)
-                .where(Speaker.user_id.is_(None))
-                .order_by(SessionSpeaker.session_id)
-                .limit(1)
-            )
-        ).one()
-    return row.id, row.session_id
-
-
-async def _link(app: Starlette, speaker_id: int, email: str) -> None:
-    """Link through the ORM (a flush)."""
-    async with app_services(app).db.session() as db:
-        speaker = await db.get(Speaker, speaker_id)
-        assert speaker is not None
-        speaker.user_id = await db.scalar(select(User.id).where(User.email == email))
-        assert speaker.user_id is not None
-        await db.commit()
 
 
 async def _unlink(app: Starlette, speaker_id: int) -> None:
@@ -65,7 +41,7 @@ def _cache(app: Starlette) -> PageCache:
 
 
 async def test_attendee_linked_as_speaker_sees_their_team_controls(demo_app: Starlette) -> None:
-    speaker_id, session_id = await _unlinked_speaker(demo_app)
+    speaker_id, session_id = await unlinked_speaker(demo_app)
     async with app_services(demo_app).db.session() as db:
         for email in (SPEAKER, PLAIN):
             await create_user(db, email=email, name=email, role=Role.attendee, password=PASSWORD)
@@ -88,7 +64,7 @@ async def test_attendee_linked_as_speaker_sees_their_team_controls(demo_app: Sta
             return shared
 
         assert await shares_the_attendees_render()  # not linked yet
-        await _link(demo_app, speaker_id, SPEAKER)
+        await link_speaker(demo_app, speaker_id, SPEAKER)
         assert not await shares_the_attendees_render(), "linked speaker got the shared render"
         await _unlink(demo_app, speaker_id)
         assert await shares_the_attendees_render(), "unlinked speaker kept their own render"

@@ -1,4 +1,5 @@
-"""The programme as tests look it up: the ids of the demo fair's sessions."""
+"""The programme as tests look it up: the ids of the demo fair's sessions, and a demo
+speaker without an account to link one to."""
 
 from __future__ import annotations
 
@@ -6,9 +7,36 @@ from sqlalchemy import select
 from starlette.applications import Starlette
 
 from fair.app_services import app_services
-from sessions.models import ProgrammeSession
+from fair.models import User
+from sessions.models import ProgrammeSession, SessionSpeaker, Speaker
 
 
 async def session_ids(app: Starlette) -> list[int]:
     async with app_services(app).db.session() as db:
         return list((await db.scalars(select(ProgrammeSession.id))).all())
+
+
+async def unlinked_speaker(app: Starlette) -> tuple[int, int]:
+    """A demo speaker without an account and one of their sessions (ids)."""
+    async with app_services(app).db.session() as db:
+        row = (
+            await db.execute(
+                select(Speaker.id, SessionSpeaker.session_id)
+                .join(SessionSpeaker, SessionSpeaker.speaker_id == Speaker.id)
+                .where(Speaker.user_id.is_(None))
+                .order_by(SessionSpeaker.session_id)
+                .limit(1)
+            )
+        ).one()
+    return row.id, row.session_id
+
+
+async def link_speaker(app: Starlette, speaker_id: int, email: str) -> None:
+    """Link the account of ``email`` to the speaker through the ORM (a flush), as the
+    organisers' forms do."""
+    async with app_services(app).db.session() as db:
+        speaker = await db.get(Speaker, speaker_id)
+        assert speaker is not None
+        speaker.user_id = await db.scalar(select(User.id).where(User.email == email))
+        assert speaker.user_id is not None
+        await db.commit()
