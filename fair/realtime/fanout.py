@@ -72,8 +72,13 @@ class Fanout:
     it encoded from Redis), so a batch is ``"[" + ",".join(events) + "]"``: no re-encoding.
 
     Timing: the first event after a quiet spell is flushed on the next loop turn (an idle
-    chat gets no added delay); while events keep coming, flushes are at least ``interval``
-    apart, so a busy room costs at most ``1 / interval`` frames per client per second.
+    chat gets no added delay); while events keep coming, flushes are at least :attr:`gap`
+    apart. The gap follows the room's size: a flush costs one frame per member, so the
+    gap is as long as keeps this channel under ``frames_per_second`` frames a second,
+    within ``min_interval`` and ``interval``. A busy room of 5,000 waits the full
+    ``interval`` (at most ``1 / interval`` frames per client per second, as before); a
+    room of 550 waits 27.5 ms, not 100 ms: that wait was most of a
+    chat message's delivery time (docs/benchmarks-chat.md, "Delivery time by stage").
     """
 
     def __init__(
@@ -81,10 +86,14 @@ class Fanout:
         channel: str,
         *,
         interval: float = 0.1,
+        min_interval: float = 0.02,
+        frames_per_second: float = 20_000,
         max_backlog: int = 50,
     ) -> None:
         self.channel = channel
         self.interval = interval
+        self.min_interval = min_interval
+        self.frames_per_second = frames_per_second
         self.max_backlog = max_backlog
         self._members: dict[Sink, Member] = {}
         self._per_address: dict[str, int] = {}
@@ -106,6 +115,15 @@ class Fanout:
     def blocked(self) -> int:
         """Connections whose send is waiting for the client to read (they have a backlog)."""
         return sum(1 for member in self._members.values() if member.pending is not None)
+
+    @property
+    def gap(self) -> float:
+        """Least time between two flushes while events keep coming (see the class doc):
+        members / ``frames_per_second``, at least ``min_interval``, at most ``interval``.
+        ~19 µs of CPU per frame (docs/benchmarks-chat.md): the default 20,000 frames a
+        second bound a channel's fan-out to ~40 % of a core however fast events come."""
+        wanted = len(self._members) / self.frames_per_second
+        return min(self.interval, max(self.min_interval, wanted))
 
     def count_for(self, address: str) -> int:
         """Connections from ``address`` in this channel on this instance."""
@@ -144,7 +162,7 @@ class Fanout:
         if self._timer is not None:
             return
         loop = asyncio.get_running_loop()
-        delay = self._last_flush + self.interval - loop.time()
+        delay = self._last_flush + self.gap - loop.time()
         if delay <= 0:
             # Quiet channel: flush on the next loop turn, which still gathers everything
             # pushed in this turn (e.g. a burst read from Redis in one go).

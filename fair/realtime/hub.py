@@ -54,6 +54,8 @@ def encode_event(event: Mapping[str, Any]) -> str:
 class Hub(ABC):
     """Channels of JSON events with local fanouts and a presence count.
 
+    ``batch_interval``, ``batch_min_interval`` and ``frames_per_second`` pace each
+    channel's batches (:class:`~fair.realtime.fanout.Fanout`, its ``gap``).
     Lifecycle: ``await hub.start()`` in the app's lifespan startup, ``await hub.close()`` at
     shutdown. ``join``/``leave`` are for connections on this instance (see ``serve_channel``).
     """
@@ -62,10 +64,14 @@ class Hub(ABC):
         self,
         *,
         batch_interval: float = 0.1,
+        batch_min_interval: float = 0.02,
+        frames_per_second: float = 20_000,
         max_backlog: int = 50,
         presence_interval: float | None = None,
     ) -> None:
         self.batch_interval = batch_interval
+        self.batch_min_interval = batch_min_interval
+        self.frames_per_second = frames_per_second
         self.max_backlog = max_backlog
         self.presence_interval = presence_interval
         self.fanouts: dict[str, Fanout] = {}
@@ -140,7 +146,13 @@ class Hub(ABC):
         """
         fanout = self.fanouts.get(channel)
         if fanout is None:
-            fanout = Fanout(channel, interval=self.batch_interval, max_backlog=self.max_backlog)
+            fanout = Fanout(
+                channel,
+                interval=self.batch_interval,
+                min_interval=self.batch_min_interval,
+                frames_per_second=self.frames_per_second,
+                max_backlog=self.max_backlog,
+            )
             self.fanouts[channel] = fanout
         if (
             address is not None
@@ -240,6 +252,8 @@ class RedisHub(Hub):
         *,
         prefix: str = "fair:",
         batch_interval: float = 0.1,
+        batch_min_interval: float = 0.02,
+        frames_per_second: float = 20_000,
         max_backlog: int = 50,
         presence_interval: float | None = None,
         heartbeat_interval: float = 5.0,
@@ -247,6 +261,8 @@ class RedisHub(Hub):
     ) -> None:
         super().__init__(
             batch_interval=batch_interval,
+            batch_min_interval=batch_min_interval,
+            frames_per_second=frames_per_second,
             max_backlog=max_backlog,
             presence_interval=presence_interval,
         )
