@@ -53,11 +53,11 @@ def test_gap_is_the_frame_budget_within_its_bounds() -> None:
 
 
 async def test_small_room_does_not_wait_the_full_interval() -> None:
-    fanout = Fanout("small", interval=2.0, min_interval=0.05, frames_per_second=1_000)
+    fanout = Fanout("small", interval=10.0, min_interval=0.05, frames_per_second=1_000)
     first = Inbox()
     fanout.add(first)
     waited = await second_batch_waits(fanout, first)
-    assert 0.045 <= waited < 1.0  # not the 2 s interval, even on a busy machine
+    assert 0.045 <= waited < 5.0  # not the 10 s interval, even on a saturated machine
     assert [text for _, text in first.received] == ['[{"n":1}]', '[{"n":2}]']
     fanout.close()
 
