@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Awaitable, Callable
+from enum import Enum
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from starlette.concurrency import run_in_threadpool
@@ -22,6 +23,8 @@ from fair.middleware import BodyTooLarge
 CSRF_SESSION_KEY = "csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
+
+KindT = TypeVar("KindT", bound=Enum)
 
 
 def csrf_token(conn: HTTPConnection) -> str:
@@ -105,6 +108,15 @@ def form_int(
     if maximum is not None and value > maximum:
         raise HTTPError(400, f"{name}: höchstens {maximum}", field=name)
     return value
+
+
+def form_kind(form: FormData, kinds: type[KindT]) -> KindT:
+    """The form's ``kind`` field as one of ``kinds`` (an enum of a thing's kinds, such as
+    a session's or an organisation's); 400 naming the field for anything else."""
+    kind = form_text(form, "kind", max_length=20)
+    if kind not in kinds.__members__:
+        raise HTTPError(400, "kind: unbekannte Art", field="kind")
+    return kinds[kind]
 
 
 def current_user(conn: HTTPConnection) -> CurrentUser | None:

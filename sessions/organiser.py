@@ -30,7 +30,16 @@ from fair.i18n import gettext_for
 from fair.ids import MAX_ID, parse_id, path_id
 from fair.models import Role
 from fair.ordering import parse_direction
-from fair.web import check_csrf, current_user, form_int, form_text, language, read_form, render
+from fair.web import (
+    check_csrf,
+    current_user,
+    form_int,
+    form_kind,
+    form_text,
+    language,
+    read_form,
+    render,
+)
 from sessions import qa
 from sessions.faq_admin import edit_faq, move_faq
 from sessions.importers import MAX_SCHEDULE_BYTES, import_schedule
@@ -89,12 +98,10 @@ def _ids(form: FormData, name: str) -> tuple[int, ...]:
 
 
 def session_input(form: FormData) -> SessionInput:
-    kind = form_text(form, "kind", max_length=20)
-    if kind not in SessionKind.__members__:
-        raise HTTPError(400, "kind: unbekannte Art", field="kind")
+    kind = form_kind(form, SessionKind)
     return SessionInput(
         title=form_text(form, "title", max_length=300),
-        kind=SessionKind(kind),
+        kind=kind,
         day_id=_form_id(form, "day_id") or 0,
         stage_id=_form_id(form, "stage_id") or 0,
         start=_time(form, "start"),

@@ -10,14 +10,18 @@ from fair.app_services import app_services
 from fair.models import Role
 from sessions import (
     api,
-    event_admin,
     host_marks,
     material_views,
+    organisation_views,
     organiser,
+    publish_views,
     recording_views,
     search_views,
+    series_views,
     sockets,
     speaker_views,
+    stage_views,
+    topic_views,
     views,
 )
 from sessions.app_parts import ProgrammeParts
@@ -89,7 +93,11 @@ routes: list[BaseRoute] = [
     Route("/api/openapi.json", api.openapi),
     WebSocketRoute("/ws/sessions/{session_id}", sockets.session_socket),
     WebSocketRoute("/ws/programme", sockets.programme_socket),
-    *event_admin.routes,
+    *organisation_views.routes,
+    *publish_views.routes,
+    *series_views.routes,
+    *stage_views.routes,
+    *topic_views.routes,
     *host_marks.routes,
 ]
 

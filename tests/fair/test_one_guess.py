@@ -51,10 +51,6 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
         "the programme's public pages: the package `sessions` is the programme, and `/` is "
         "its home page"
     ),
-    ("sessions.event_admin", r"(/organiser)?/(series|stages|topics|organisations|publish).*"): (
-        "the organisers' event set-up (series, days, stages, topics, organisations, "
-        "publishing drafts) is one page family around sessions/event_setup.py"
-    ),
 }
 
 #: Synonyms of URL words: a WebSocket address names the module's socket.

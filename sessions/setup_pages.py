@@ -1,0 +1,163 @@
+"""The shared part of the organisers' event set-up pages (series, stages, topics,
+organisations, publishing): check the role, save a form, and on a refused save show the
+page again.
+
+A refused save (400, 409) re-renders the page with the message naming the field and with
+what the organiser typed; nothing of it was written. Stages, topics and organisations
+are the same page shape (a list with a form to add one, and a form per row to edit or
+delete it), so :class:`NamedPages` serves all three from what each noun's view module
+declares (``sessions/stage_views.py`` …).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from fair.app_services import app_services
+from fair.auth import CurrentUser, require_user
+from fair.errors import HTTPError
+from fair.ids import MAX_ID, parse_id, path_id
+from fair.models import Role
+from fair.web import current_user, form_text, read_form, render
+
+#: A change to save: runs in the page's database session, which commits after it.
+Change = Callable[[AsyncSession], Awaitable[Any]]
+#: Renders a page with ``extra`` (``error``, ``values``, ``status_code`` of a refused save).
+Page = Callable[[Request, dict[str, Any]], Awaitable[Response]]
+#: Reads a named thing's form and returns the change that saves it (id None: a new one).
+SaveForm = Callable[[FormData, CurrentUser, int | None], Change]
+#: Deletes the named thing with the id.
+Delete = Callable[[AsyncSession, CurrentUser, int], Awaitable[None]]
+Endpoint = Callable[[Request], Awaitable[Response]]
+GET_POST = ["GET", "POST"]
+
+
+def organiser(request: Request) -> CurrentUser:
+    return require_user(current_user(request), Role.organiser)
+
+
+def form_id(form: FormData, name: str) -> int:
+    """The id a form's select names, or 400 on ``name``."""
+    value = parse_id(form_text(form, name, max_length=20))
+    if value is None or value > MAX_ID:
+        raise HTTPError(400, f"{name}: ungültige Auswahl", field=name)
+    return value
+
+
+async def saving(
+    request: Request,
+    change: Change,
+    done: str | Callable[[Any], str],
+    page: Page,
+    values: dict[str, Any],
+) -> Response:
+    """Run ``change`` and commit, then go to ``done`` (or ``done(result)``); a refused
+    change shows ``page`` again with the message and the values typed, and nothing is
+    written."""
+    async with app_services(request).db.session() as db:
+        try:
+            result = await change(db)
+        except HTTPError as exc:
+            if exc.status_code not in (400, 409):
+                raise
+            await db.rollback()
+            return await page(
+                request, {"error": exc, "values": values, "status_code": exc.status_code}
+            )
+        await db.commit()
+    app_services(request).series_cache.forget()  # a series or its dates may have changed
+    return RedirectResponse(done if isinstance(done, str) else done(result), status_code=303)
+
+
+async def list_or_create(
+    request: Request, page: Page, save: SaveForm, done: str | Callable[[Any], str]
+) -> Response:
+    """GET shows the list page; POST creates a new one from the form."""
+    actor = organiser(request)
+    if request.method == "GET":
+        return await page(request, {})
+    form = await read_form(request)
+    return await saving(request, save(form, actor, None), done, page, dict(form))
+
+
+def show(
+    request: Request, template: str, context: dict[str, Any], extra: dict[str, Any]
+) -> Response:
+    """Render a set-up page: ``extra`` carries a refused save's error, values and status;
+    ``?saved=1`` (where a save redirects to) shows the "saved" note."""
+    status = int(extra.pop("status_code", 200))
+    context.setdefault("error", None)
+    context.setdefault("values", {})
+    context.update(extra)
+    context.setdefault("saved", request.query_params.get("saved") == "1")
+    return render(request, template, context, status_code=status)
+
+
+@dataclass(frozen=True)
+class NamedPages:
+    """A named thing of the event (stage, topic, organisation), by the one-guess rule
+    (docs/layout.md): its list page ``/organiser/<noun>s`` (GET shows
+    ``sessions/organiser/<noun>s.html``, POST adds one) and the form of one row at
+    ``/organiser/<noun>s/{<noun>_id}`` (POST saves, or deletes with ``delete=1`` where
+    ``delete`` is given). ``load`` reads the list page's context; ``label`` is what a
+    404 names."""
+
+    noun: str
+    label: str
+    load: Callable[[AsyncSession], Awaitable[dict[str, Any]]]
+    save: SaveForm
+    delete: Delete | None = None
+
+    @property
+    def path(self) -> str:
+        return f"/organiser/{self.noun}s"
+
+    async def page(self, request: Request, extra: dict[str, Any]) -> Response:
+        async with app_services(request).db.session() as db:
+            context = await self.load(db)
+        return show(request, f"sessions/organiser/{self.noun}s.html", context, extra)
+
+    async def listing(self, request: Request) -> Response:
+        return await list_or_create(request, self.page, self.save, f"{self.path}?saved=1")
+
+    async def edit(self, request: Request) -> Response:
+        actor = organiser(request)
+        row_id = path_id(request.path_params, f"{self.noun}_id", self.label)
+        form = await read_form(request)
+        change: Change
+        if self.delete is not None and form.get("delete") == "1":
+            delete = self.delete
+            change = lambda db: delete(db, actor, row_id)  # noqa: E731
+        else:
+            change = self.save(form, actor, row_id)
+        return await saving(request, change, f"{self.path}?saved=1", self.page, {})
+
+    def routes(self, module: str) -> list[Route]:
+        """The two routes, their endpoints named ``<noun>s`` and ``<noun>_edit`` and
+        belonging to ``module`` (the noun's view module, which declares these pages), as
+        :func:`collections.namedtuple` names its classes' module: tracebacks, the route
+        table and the one-guess test point a reader there."""
+        return [
+            Route(self.path, _endpoint(self.listing, module, f"{self.noun}s"), methods=GET_POST),
+            Route(
+                f"{self.path}/{{{self.noun}_id}}",
+                _endpoint(self.edit, module, f"{self.noun}_edit"),
+                methods=["POST"],
+            ),
+        ]
+
+
+def _endpoint(handler: Endpoint, module: str, name: str) -> Endpoint:
+    async def endpoint(request: Request) -> Response:
+        return await handler(request)
+
+    endpoint.__module__, endpoint.__name__, endpoint.__qualname__ = module, name, name
+    return endpoint
