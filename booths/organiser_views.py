@@ -9,7 +9,6 @@ from starlette.responses import RedirectResponse, Response
 from booths import analytics, services
 from booths.app_parts import booth_parts
 from booths.queries import (
-    all_organisations,
     booths_of,
     exhibitors_of,
     get_booth,
@@ -18,6 +17,7 @@ from booths.queries import (
 from fair import audit
 from fair.app_services import app_services
 from fair.ids import MAX_ID
+from fair.people import all_organisations
 from fair.web import base_url, current_user, form_int, form_text, read_form, render
 
 

@@ -15,6 +15,9 @@ from booths.models import Booth, ContactRequest, Material, MaterialVersion, boot
 from fair.errors import not_found
 from fair.models import EventDay, Membership, Organisation, OrganisationKind, Role, Topic, User
 
+# re-exported for sessions.event_admin (being split); new code imports it from fair.people
+from fair.people import all_organisations as all_organisations
+
 
 @dataclass(frozen=True)
 class HallFilter:
@@ -158,10 +161,6 @@ async def exhibitors_of(db: AsyncSession, organisation_ids: Sequence[int]) -> di
     for organisation_id, user in rows:
         result.setdefault(organisation_id, []).append(user)
     return result
-
-
-async def all_organisations(db: AsyncSession) -> list[Organisation]:
-    return list((await db.scalars(select(Organisation).order_by(Organisation.name))).all())
 
 
 async def hall_filter_choices(
