@@ -33,7 +33,7 @@ from booths.call_relay import CallRelays  # noqa: E402
 from fair.db import utcnow  # noqa: E402
 from fair.rtc.config import rtc_configuration  # noqa: E402
 from sessions.live.ice import allow_loopback_candidates  # noqa: E402
-from sessions.live.synthetic import SyntheticVideoTrack, ToneAudioTrack  # noqa: E402
+from tests.support.synthetic import SyntheticVideoTrack, ToneAudioTrack  # noqa: E402
 
 
 def _serve(conn: Connection) -> None:

@@ -44,10 +44,10 @@ from av.video.frame import VideoFrame
 from sessions.live.archive import MEDIA_PLAYLIST_NAME, RecordingArchive
 from sessions.live.frames import StageClock
 from sessions.live.recorder import SlotRecorder, assemble_mp4
-from sessions.live.synthetic import SyntheticVideoTrack, ToneAudioTrack
 from sessions.live.video_pipeline import VideoPipeline
 from tests.support.hls_helpers import s3_storage
 from tests.support.s3_server import S3Server
+from tests.support.synthetic import SyntheticVideoTrack, ToneAudioTrack
 
 FPS = 30
 WIDTH, HEIGHT = 640, 360

@@ -1,7 +1,7 @@
 """Glass-to-glass delay of live HLS in headless Chromium (hls.js), beside WebRTC's, in one run.
 
 A synthetic publisher (640x360, 30 fps; the send time is drawn into every picture, see
-``sessions.live.synthetic``) publishes over HTTP to a real app server (uvicorn, live
+``tests.support.synthetic``) publishes over HTTP to a real app server (uvicorn, live
 worker process, local storage served by the app). In the same run an aiortc viewer
 watches over WebRTC and decodes (capture-to-decode delay), and Chromium plays the talk's
 HLS through the page's own player (hls.js). Every 0.5 s the bench copies the playing
@@ -30,12 +30,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from av.video.frame import VideoFrame
 
 from sessions.live.ice import allow_loopback_candidates
-from sessions.live.synthetic import read_stamp
 from tests.support.app import CHROMIUM, CHROMIUM_ARGS, _prepare
 from tests.support.app_server import start_app_server
 from tests.support.live_speaker import StageSpeaker, watch_over_http
 from tests.support.loadgen import ProbeViewer
 from tests.support.stage import join, speaker_session
+from tests.support.synthetic import read_stamp
 
 SPEAKER = "henning.wiebusch@example.org"
 STAMP_ROWS = 128  # the drawn stamp: 4 rows of 32-pixel blocks at 640 px width

@@ -27,8 +27,8 @@ from av.video.frame import VideoFrame
 
 from sessions.live.frames import VIDEO_CLOCK, StageClock
 from sessions.live.renditions import LOW_RENDITION
-from sessions.live.synthetic import SyntheticVideoTrack
 from sessions.live.video_pipeline import VideoPipeline
+from tests.support.synthetic import SyntheticVideoTrack
 
 FPS = 30
 

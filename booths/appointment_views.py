@@ -29,7 +29,7 @@ from booths.services import RETENTION_DAYS, require_booth_editor
 from fair.app_services import app_services
 from fair.errors import HTTPError
 from fair.i18n import gettext_for
-from fair.ids import MAX_ID, parse_id
+from fair.ids import form_id, parse_id
 from fair.web import (
     base_url,
     client_key,
@@ -102,7 +102,7 @@ async def book(request: Request) -> Response:
         booth = await service.appointment_booth(db, slug=request.path_params["slug"])
     try:
         data = service.BookingInput(
-            slot_id=form_int(form, "slot", minimum=1, maximum=MAX_ID) or 0,
+            slot_id=form_id(form, "slot"),
             name=form_text(form, "name", max_length=200),
             email=form_text(form, "email", max_length=254),
             topic=form_text(form, "topic", max_length=2000),
@@ -310,8 +310,8 @@ async def slots_publish(request: Request) -> Response:
         require_booth_editor(current_user(request), booth)
         try:
             plan = service.SlotPlan(
-                contact_person_id=form_int(form, "contact", minimum=1, maximum=MAX_ID) or 0,
-                day_id=form_int(form, "day", minimum=1, maximum=MAX_ID) or 0,
+                contact_person_id=form_id(form, "contact"),
+                day_id=form_id(form, "day"),
                 first=_form_time(form_text(form, "from", max_length=8), "from"),
                 last=_form_time(form_text(form, "until", max_length=8), "until"),
                 minutes=form_int(form, "minutes", minimum=1, maximum=600) or 0,

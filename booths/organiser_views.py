@@ -9,7 +9,6 @@ from starlette.responses import RedirectResponse, Response
 from booths import analytics, services
 from booths.app_parts import booth_parts
 from booths.queries import (
-    all_organisations,
     booths_of,
     exhibitors_of,
     get_booth,
@@ -17,8 +16,9 @@ from booths.queries import (
 )
 from fair import audit
 from fair.app_services import app_services
-from fair.ids import MAX_ID
-from fair.web import base_url, current_user, form_int, form_text, read_form, render
+from fair.ids import form_id
+from fair.people import all_organisations
+from fair.web import base_url, current_user, form_text, read_form, render
 
 
 async def organiser_booths(
@@ -60,8 +60,8 @@ async def organiser_create_booth(request: Request) -> Response:
             db,
             slug=form_text(form, "slug", max_length=80),
             name=form_text(form, "name", max_length=200),
-            organisation_id=form_int(form, "organisation", minimum=1, maximum=MAX_ID) or 0,
-            day_id=form_int(form, "day", minimum=1, maximum=MAX_ID, required=False),
+            organisation_id=form_id(form, "organisation"),
+            day_id=form_id(form, "day", required=False),
         )
         await audit.record(db, current_user(request), "create", "booth", booth.id, booth.name)
         await db.commit()
@@ -91,8 +91,6 @@ async def organiser_unassign(request: Request) -> Response:
     form = await read_form(request)
     async with app_services(request).db.session() as db:
         booth = await get_booth(db, request.path_params["slug"])
-        await services.remove_exhibitor(
-            db, booth, form_int(form, "user", minimum=1, maximum=MAX_ID) or 0
-        )
+        await services.remove_exhibitor(db, booth, form_id(form, "user"))
         await db.commit()
     return RedirectResponse("/organiser/booths?saved=1#assign", status_code=303)

@@ -160,10 +160,6 @@ async def exhibitors_of(db: AsyncSession, organisation_ids: Sequence[int]) -> di
     return result
 
 
-async def all_organisations(db: AsyncSession) -> list[Organisation]:
-    return list((await db.scalars(select(Organisation).order_by(Organisation.name))).all())
-
-
 async def hall_filter_choices(
     db: AsyncSession,
 ) -> tuple[list[Topic], list[EventDay], list[Organisation]]:

@@ -8,6 +8,7 @@ checked here first.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Literal, overload
 
 from fair.errors import HTTPError
 
@@ -38,4 +39,29 @@ def path_id(params: Mapping[str, str], name: str, what: str) -> int:
     value = parse_id(params[name])
     if value is None:
         raise HTTPError(404, f"{what} nicht gefunden.")
+    return value
+
+
+@overload
+def form_id(form: Mapping[str, object], name: str, *, required: Literal[True] = ...) -> int: ...
+
+
+@overload
+def form_id(form: Mapping[str, object], name: str, *, required: bool) -> int | None: ...
+
+
+def form_id(form: Mapping[str, object], name: str, *, required: bool = True) -> int | None:
+    """The id a form field chose (a ``<select>`` or hidden field): 400 naming the field when
+    it is missing but required ("Pflichtfeld") or not an id both databases can store
+    ("ungültige Auswahl"); None when it is optional and empty. The one parser of form ids,
+    so every form refuses a bad choice the same way, before any query."""
+    raw = form.get(name)
+    text = raw.strip() if isinstance(raw, str) else raw
+    if text is None or text == "":
+        if required:
+            raise HTTPError(400, f"{name}: Pflichtfeld", field=name)
+        return None
+    value = parse_id(text)
+    if value is None:
+        raise HTTPError(400, f"{name}: ungültige Auswahl", field=name)
     return value

@@ -120,6 +120,7 @@ async def invite(
 
 
 async def all_organisations(db: AsyncSession) -> list[Organisation]:
+    """Every organisation by name: the one list behind the people, booth and event pages."""
     return list((await db.scalars(select(Organisation).order_by(Organisation.name))).all())
 
 

@@ -23,9 +23,9 @@ from fair.auth import SESSION_USER_KEY, CurrentUser, require_user
 from fair.errors import HTTPError
 from fair.form_errors import field_errors
 from fair.i18n import gettext_for
-from fair.ids import MAX_ID, path_id
+from fair.ids import form_id, path_id
 from fair.models import EventSeries, Invitation, Role
-from fair.web import base_url, current_user, form_int, form_text, language, read_form, render
+from fair.web import base_url, current_user, form_text, language, read_form, render
 
 POST = ["POST"]
 
@@ -214,10 +214,8 @@ async def people_page(request: Request) -> Response:
                 email=form_text(form, "email", max_length=254),
                 name=form_text(form, "name", required=False, max_length=200),
                 role=_role(form),
-                organisation_id=form_int(
-                    form, "organisation_id", minimum=1, maximum=MAX_ID, required=False
-                ),
-                speaker_id=form_int(form, "speaker_id", minimum=1, maximum=MAX_ID, required=False),
+                organisation_id=form_id(form, "organisation_id", required=False),
+                speaker_id=form_id(form, "speaker_id", required=False),
             )
         except HTTPError as exc:
             if exc.status_code not in (400, 409):

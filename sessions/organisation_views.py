@@ -15,12 +15,12 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from booths.queries import all_organisations
 from booths.views import serve_logo
 from fair.app_services import app_services
 from fair.auth import CurrentUser
 from fair.ids import path_id
 from fair.models import OrganisationKind
+from fair.people import all_organisations
 from fair.upload_receiving import LOGO_TYPES, forget_upload, receive_upload
 from fair.web import form_kind, form_text
 from sessions.organisations import (

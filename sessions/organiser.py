@@ -27,7 +27,7 @@ from fair.auth import CurrentUser, require_user
 from fair.errors import HTTPError
 from fair.form_errors import field_errors
 from fair.i18n import gettext_for
-from fair.ids import MAX_ID, parse_id, path_id
+from fair.ids import form_id, parse_id, path_id
 from fair.models import Role
 from fair.ordering import parse_direction
 from fair.web import (
@@ -83,10 +83,6 @@ def _time(form: FormData, name: str) -> time:
         raise HTTPError(400, f"{name}: Uhrzeit als HH:MM", field=name) from exc
 
 
-def _form_id(form: FormData, name: str, *, required: bool = True) -> int | None:
-    return form_int(form, name, minimum=1, maximum=MAX_ID, required=required)
-
-
 def _ids(form: FormData, name: str) -> tuple[int, ...]:
     values = []
     for raw in form.getlist(name):
@@ -102,12 +98,12 @@ def session_input(form: FormData) -> SessionInput:
     return SessionInput(
         title=form_text(form, "title", max_length=300),
         kind=kind,
-        day_id=_form_id(form, "day_id") or 0,
-        stage_id=_form_id(form, "stage_id") or 0,
+        day_id=form_id(form, "day_id"),
+        stage_id=form_id(form, "stage_id"),
         start=_time(form, "start"),
         duration_minutes=form_int(form, "duration_minutes", minimum=5, maximum=720) or 0,
         abstract=form_text(form, "abstract", required=False, max_length=10000),
-        topic_id=_form_id(form, "topic_id", required=False),
+        topic_id=form_id(form, "topic_id", required=False),
         language=form_text(form, "language", max_length=2),
         do_not_record=form.get("do_not_record") == "1",
         speaker_ids=_ids(form, "speaker_ids"),
@@ -332,8 +328,8 @@ async def move(request: Request) -> Response:
     _organiser(request)
     session_id = path_id(request.path_params, "session_id", "Programmpunkt")
     form = await read_form(request)
-    day_id = _form_id(form, "day_id") or 0
-    stage_id = _form_id(form, "stage_id") or 0
+    day_id = form_id(form, "day_id")
+    stage_id = form_id(form, "stage_id")
     start = _time(form, "start")
     async with app_services(request).db.session() as db:
 
@@ -430,20 +426,20 @@ async def faq_admin(request: Request) -> Response:
         form = await read_form(request)
         async with app_services(request).db.session() as db:
             if form.get("delete"):
-                entry_id = _form_id(form, "delete") or 0
+                entry_id = form_id(form, "delete")
                 await qa.delete_faq(db, entry_id)
             elif form.get("move"):
                 direction = parse_direction(str(form.get("direction") or ""))
-                await move_faq(db, _form_id(form, "move") or 0, direction)
+                await move_faq(db, form_id(form, "move"), direction)
             elif form.get("edit"):
                 await edit_faq(
                     db,
-                    _form_id(form, "edit") or 0,
+                    form_id(form, "edit"),
                     form_text(form, "question", max_length=qa.MAX_QUESTION),
                     form_text(form, "answer", max_length=qa.MAX_ANSWER),
                 )
             else:
-                session_id = _form_id(form, "session_id", required=False)
+                session_id = form_id(form, "session_id", required=False)
                 await qa.add_faq(
                     db,
                     form_text(form, "question", max_length=qa.MAX_QUESTION),

@@ -1,4 +1,4 @@
-"""Search over the programme: talks, speakers and what is said in recordings (captions).
+"""Search over the programme: sessions, speakers and what is said in recordings (captions).
 
 Booths and their materials keep their own index (:mod:`booths.search`); this one holds
 three more kinds of document in ``programme_search`` with the same two backends and the
@@ -7,7 +7,7 @@ PostgreSQL, both with the same stop list), so both databases find the same thing
 caption hit carries the second at which its cue starts, so the result links to that
 moment of the recording.
 
-The index is small (a row per talk, speaker and cue) and rebuilt as a whole when the
+The index is small (a row per session, speaker and cue) and rebuilt as a whole when the
 programme or captions change, which keeps one code path for every change.
 """
 
@@ -49,9 +49,9 @@ class Hit:
 
 
 async def documents(db: AsyncSession) -> list[Document]:
-    """Every talk (with its material titles), speaker and published caption cue, as text
+    """Every session (with its material titles), speaker and published caption cue, as text
     to index."""
-    talks = (
+    sessions = (
         await db.scalars(
             select(ProgrammeSession).options(
                 selectinload(ProgrammeSession.topic),
@@ -74,7 +74,7 @@ async def documents(db: AsyncSession) -> list[Document]:
                 + [m.title for m in s.materials]
             ),
         )
-        for s in talks
+        for s in sessions
     ]
     speakers = (await db.scalars(select(Speaker).options(selectinload(Speaker.organisation)))).all()
     docs += [
@@ -144,15 +144,15 @@ async def rebuild_programme_index(db: AsyncSession) -> int:
 async def ensure_programme_index(db: AsyncSession) -> bool:
     """Rebuild when the index is empty but the programme is not (fresh or seeded)."""
     indexed = int(await db.scalar(text("SELECT count(*) FROM programme_search")) or 0)
-    talks = int(await db.scalar(select(func.count()).select_from(ProgrammeSession)) or 0)
-    if indexed and talks:
+    sessions = int(await db.scalar(select(func.count()).select_from(ProgrammeSession)) or 0)
+    if indexed and sessions:
         return False
     await rebuild_programme_index(db)
     return True
 
 
 async def search_programme(db: AsyncSession, query: str, *, limit: int = 100) -> list[Hit]:
-    """Talks, speakers and cues matching every word of ``query``, best first per kind."""
+    """Sessions, speakers and cues matching every word of ``query``, best first per kind."""
     terms = query_terms(query)
     if not terms:
         return []

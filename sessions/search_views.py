@@ -1,6 +1,6 @@
 """``/search``: one search box for the whole fair, results grouped by kind with counts.
 
-Booths (with their materials and contacts) come from the booth index, talks, speakers
+Booths (with their materials and contacts) come from the booth index, sessions, speakers
 and what is said in recordings from the programme index; a caption hit links to the
 second its cue starts.
 """
@@ -53,7 +53,7 @@ async def _spoken(db: Any, hits: list[Hit]) -> list[SpokenHit]:
     wanted = [(h.ref_id, h.seconds) for h in hits if h.kind == "cue"][:MAX_CUE_HITS]
     if not wanted:
         return []
-    # One statement: the recordings (with their talk) and their cues' start and text.
+    # One statement: the recordings (with their session) and their cues' start and text.
     rows = (
         await db.execute(
             select(Recording, CaptionCue.start_seconds, CaptionCue.text)
@@ -77,7 +77,7 @@ async def search_page(request: Request) -> Response:
     page_tags(request, ALL_BOOTHS)  # any booth may start or stop matching
     q = request.query_params.get("q", "").strip()[:MAX_QUERY_CHARS]
     booths: list[Any] = []
-    talks: list[ProgrammeSession] = []
+    sessions: list[ProgrammeSession] = []
     speakers: list[Speaker] = []
     spoken: list[SpokenHit] = []
     if q:
@@ -92,7 +92,7 @@ async def search_page(request: Request) -> Response:
                     db, session_query().where(ProgrammeSession.id.in_(session_ids))
                 )
                 order = {sid: i for i, sid in enumerate(session_ids)}
-                talks = sorted(found, key=lambda s: order[s.id])
+                sessions = sorted(found, key=lambda s: order[s.id])
             speaker_ids = _ids(hits, "speaker")
             if speaker_ids:
                 found_speakers = (
@@ -104,5 +104,11 @@ async def search_page(request: Request) -> Response:
                 ).all()
                 speakers = sorted(found_speakers, key=lambda p: p.name)
             spoken = await _spoken(db, hits)
-    context = {"q": q, "booths": booths, "talks": talks, "speakers": speakers, "spoken": spoken}
+    context = {
+        "q": q,
+        "booths": booths,
+        "sessions": sessions,
+        "speakers": speakers,
+        "spoken": spoken,
+    }
     return render(request, "sessions/search.html", context)

@@ -13,13 +13,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from booths.queries import all_organisations
 from fair.app_services import app_services
 from fair.auth import CurrentUser
-from fair.ids import path_id
+from fair.ids import form_id, path_id
+from fair.people import all_organisations
 from fair.web import form_text, read_form
 from sessions import series as service
-from sessions.setup_pages import Change, form_id, list_or_create, organiser, saving, show
+from sessions.setup_pages import Change, list_or_create, organiser, saving, show
 
 POST = ["POST"]
 

@@ -24,9 +24,9 @@ from starlette.routing import Route
 from fair.app_services import app_services
 from fair.auth import CurrentUser, require_user
 from fair.errors import HTTPError
-from fair.ids import MAX_ID, parse_id, path_id
+from fair.ids import path_id
 from fair.models import Role
-from fair.web import current_user, form_text, read_form, render
+from fair.web import current_user, read_form, render
 
 #: A change to save: runs in the page's database session, which commits after it.
 Change = Callable[[AsyncSession], Awaitable[Any]]
@@ -42,14 +42,6 @@ GET_POST = ["GET", "POST"]
 
 def organiser(request: Request) -> CurrentUser:
     return require_user(current_user(request), Role.organiser)
-
-
-def form_id(form: FormData, name: str) -> int:
-    """The id a form's select names, or 400 on ``name``."""
-    value = parse_id(form_text(form, name, max_length=20))
-    if value is None or value > MAX_ID:
-        raise HTTPError(400, f"{name}: ungültige Auswahl", field=name)
-    return value
 
 
 async def saving(

@@ -7,7 +7,9 @@ whole list at once: a test runs it (so upgrading a pinned version fails CI, not 
 event), and the engine runs it before its first start (so a broken install says what
 is wrong instead of failing mid-talk). Keep the list complete: one line per use, named
 by the file that uses it (in sessions/live, or a path from the repository root for the
-light receiver the benchmarks use, which hooks in below aiortc too).
+load generators in tests/support and the benchmarks in bench/, which hook in below aiortc
+too); tests/sessions/live/test_live_internals.py scans the app packages, tests/support
+and bench/ and fails on a private name that is not listed here.
 """
 
 from __future__ import annotations
@@ -51,10 +53,16 @@ USES: tuple[tuple[str, str, str], ...] = (
     ("frames.py", "H264Encoder", "_packetize"),
     ("video_pipeline.py", "RemoteStreamTrack", "_queue"),
     ("ice.py", "aioice.ice", "get_host_addresses"),
-    # the light receiver of the benchmarks (path from the repository root)
+    # the load generators and benchmarks (paths from the repository root)
     ("tests/support/light_receiver.py", "RTCIceTransport", "_connection"),
     ("tests/support/light_receiver.py", "aioice.Connection", "_protocols"),
     ("tests/support/light_pump.py", "asyncio datagram transport", "pause_reading"),
+    ("tests/support/loadgen.py", "RTCIceTransport", "_connection"),
+    ("tests/support/loadgen.py", "aioice.Connection", "_protocols"),
+    ("bench/live_fanout.py", "RTCRtpSender", "_RTCRtpSender__packet_count"),
+    ("bench/live_fanout_send_path.py", "RTCRtpSender", "_RTCRtpSender__mid"),
+    ("bench/live_fanout_send_path.py", "RTCRtpSender", "_RTCRtpSender__rtp_header_extensions_map"),
+    ("bench/live_fanout_send_path.py", "RTCRtpSender", "_RTCRtpSender__rtx_payload_type"),
 )
 
 

@@ -16,8 +16,8 @@ from booths.call_relay import LAYOUT_SIZE, CallRelays, RelayRoom
 from fair.db import utcnow
 from fair.errors import HTTPError
 from fair.rtc.config import rtc_configuration
-from sessions.live.synthetic import SyntheticVideoTrack, ToneAudioTrack, read_stamp
 from tests.support.live_helpers import allow_loopback, wait_for
+from tests.support.synthetic import SyntheticVideoTrack, ToneAudioTrack, read_stamp
 
 NOW = datetime(2031, 1, 15, 9, 0)
 """A fair clock far from the wall clock (as ``FAIR_TODAY`` sets it): rooms must time

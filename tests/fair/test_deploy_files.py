@@ -70,3 +70,20 @@ def test_nginx_locations_inherit_the_forwarded_headers() -> None:
         assert f"proxy_set_header {header};" in conf
     compose = (ROOT / "docker-compose.yml").read_text()
     assert "./deploy/nginx.conf:/etc/nginx/nginx.conf" in compose  # the same file in compose
+
+
+def test_dockerfile_installs_from_the_lock() -> None:
+    """The image installs what requirements.lock names (hashes checked) and fair itself
+    without resolving again: a plain `pip install .` took open version ranges, so a release
+    upstream could change what the image runs."""
+    lines = (ROOT / "Dockerfile").read_text().splitlines()
+    installs = [line for line in lines if line.startswith("RUN") and "pip install" in line]
+    assert installs, "the Dockerfile installs nothing with pip"
+    from_lock = [line for line in installs if "-r requirements.lock" in line]
+    assert len(from_lock) == 1 and "--require-hashes" in from_lock[0], installs
+    copied = next(i for i, line in enumerate(lines) if line.startswith("COPY requirements.lock"))
+    assert copied < lines.index(from_lock[0])
+    for line in installs:
+        if line not in from_lock:
+            assert "--no-deps" in line, f"{line!r} resolves dependencies outside the lock"
+    assert lines.index(from_lock[0]) < lines.index(installs[-1])

@@ -19,9 +19,9 @@ from aiortc import RTCSessionDescription
 
 from sessions.live import LiveStage
 from sessions.live.ice import allow_loopback_candidates
-from sessions.live.synthetic import SyntheticVideoTrack, ToneAudioTrack
 from tests.support.app_server import AppServer
 from tests.support.loadgen import ProbeViewer, bundled_peer
+from tests.support.synthetic import SyntheticVideoTrack, ToneAudioTrack
 
 __all__ = ["ProbeViewer", "Publisher", "allow_loopback", "publishing", "viewer", "wait_for"]
 

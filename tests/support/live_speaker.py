@@ -20,10 +20,10 @@ import httpx
 from aiortc import RTCBundlePolicy, RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 
 from sessions.live.ice import allow_loopback_candidates
-from sessions.live.synthetic import SyntheticVideoTrack, ToneAudioTrack
 from tests.support.app import DEMO_PASSWORD
 from tests.support.live_helpers import csrf_in_page, post_offer
 from tests.support.loadgen import ProbeViewer
+from tests.support.synthetic import SyntheticVideoTrack, ToneAudioTrack
 
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 

@@ -3,7 +3,7 @@
 Not used by the app, so it lives outside the app package. A :class:`ProbeViewer` offers
 ``seats`` recvonly video+audio pairs, counts video frames *before* decoding (decoding is
 what makes load generators expensive) and, with ``decode=True``, decodes for real and
-reads the stamps drawn by :class:`~sessions.live.synthetic.SyntheticVideoTrack` to check
+reads the stamps drawn by :class:`~tests.support.synthetic.SyntheticVideoTrack` to check
 order and latency.
 
 Child processes (``python -m tests.support.loadgen``, started from the repository root)
@@ -27,7 +27,7 @@ from aiortc import RTCBundlePolicy, RTCConfiguration, RTCPeerConnection, RTCSess
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from sessions.live.ice import allow_loopback_candidates
-from sessions.live.synthetic import read_stamp
+from tests.support.synthetic import read_stamp
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
 Answerer = Callable[[str, str], Awaitable[RTCSessionDescription]]
@@ -302,7 +302,7 @@ async def _report_requests(reader: asyncio.StreamReader) -> AsyncIterator[None]:
 
 
 async def _publisher_child(width: int, height: int, fps: int) -> None:
-    from sessions.live.synthetic import SyntheticVideoTrack, ToneAudioTrack
+    from tests.support.synthetic import SyntheticVideoTrack, ToneAudioTrack
 
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader(limit=1 << 22)

@@ -12,7 +12,7 @@ from typing import Any
 import av
 
 from sessions.live.recorder import assemble_mp4
-from sessions.live.synthetic import read_stamp
+from tests.support.synthetic import read_stamp
 
 
 def encode_into(container: Any, stream: Any, frames: Iterable[Any]) -> None:

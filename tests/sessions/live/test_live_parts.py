@@ -19,8 +19,8 @@ from sessions.live.parts import (
     last_interrupted_parts,
 )
 from sessions.live.recorder import ENDED_NAME, INIT_NAME, read_index
-from sessions.live.synthetic import read_stamp
 from tests.support.live_helpers import allow_loopback, publishing, wait_for
+from tests.support.synthetic import read_stamp
 
 
 async def _part(registry: LiveRegistry, seconds: float) -> Path:

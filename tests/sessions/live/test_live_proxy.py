@@ -15,7 +15,6 @@ import pytest
 from aiortc import RTCPeerConnection, RTCSessionDescription
 
 from sessions.live.ice import allow_loopback_candidates
-from sessions.live.synthetic import SyntheticVideoTrack, ToneAudioTrack
 from tests.support.app import DEMO_PASSWORD, TemplateDatabases
 from tests.support.app_server import start_app_server
 from tests.support.live_helpers import csrf_in_page, post_offer
@@ -25,6 +24,7 @@ from tests.support.paths import REPO_ROOT
 from tests.support.redis_server import RedisServer
 from tests.support.s3_server import free_port
 from tests.support.stage import speaker_session
+from tests.support.synthetic import SyntheticVideoTrack, ToneAudioTrack
 
 pytestmark = [pytest.mark.slow]
 ROOT = REPO_ROOT

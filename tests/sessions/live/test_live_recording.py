@@ -16,9 +16,9 @@ import av
 from sessions.live import LiveRegistry, recover_spool
 from sessions.live.config import LiveConfig
 from sessions.live.recorder import assemble_mp4, read_index
-from sessions.live.synthetic import read_stamp
 from tests.support.live_helpers import allow_loopback, publishing, viewer, wait_for
 from tests.support.paths import REPO_ROOT
+from tests.support.synthetic import read_stamp
 
 ROOT = REPO_ROOT
 

@@ -29,7 +29,6 @@ import pytest
 import pytest_asyncio
 
 from sessions.live.ice import allow_loopback_candidates
-from sessions.live.synthetic import read_stamp
 from tests.support.app import TemplateDatabases
 from tests.support.app_server import AppServer, start_app_server
 from tests.support.journey_helpers import poll
@@ -37,6 +36,7 @@ from tests.support.live_helpers import media_worker_pids
 from tests.support.live_speaker import StageSpeaker, watch_over_http
 from tests.support.loadgen import ProbeViewer
 from tests.support.stage import recordings_of, speaker_session
+from tests.support.synthetic import read_stamp
 
 pytestmark = [pytest.mark.slow]
 SPEAKER = "henning.wiebusch@example.org"

@@ -10,7 +10,6 @@ from aiortc import RTCPeerConnection
 from starlette.applications import Starlette
 
 from fair.app_services import app_services
-from sessions.live.synthetic import SyntheticVideoTrack, ToneAudioTrack
 from sessions.models import (
     LiveState,
     ProgrammeSession,
@@ -18,6 +17,7 @@ from sessions.models import (
 )
 from tests.support.app import csrf_of, login, make_client
 from tests.support.stage import SPEAKER, post_json, session_of, start_live
+from tests.support.synthetic import SyntheticVideoTrack, ToneAudioTrack
 
 
 async def _offer(send_only: bool = False) -> str:

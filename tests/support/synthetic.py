@@ -1,6 +1,6 @@
 """Synthetic publisher tracks whose pictures carry a frame counter and a send time.
 
-Used by the tests, the benchmark and for checking a deployment without a camera: the
+Used by the tests and the benchmarks (never by the app, so it lives in tests/support): the
 picture holds two rows of black/white blocks (40 bits each) that survive lossy encoding,
 so a receiver can check frame order and measure glass-to-glass latency on one machine.
 Background: a moving noise texture, so the encoder produces a realistic bitrate.
