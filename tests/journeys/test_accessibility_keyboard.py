@@ -5,6 +5,7 @@ that never falls to the page body when a control disables itself."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import tempfile
 from collections.abc import AsyncIterator
@@ -27,6 +28,8 @@ pytestmark = pytest.mark.browser
 
 EXHIBITOR = "aussteller.krz@example.org"
 OWN_BOOTH = "owl-schueler-online"  # the exhibitor's booth, first hit for "Schule"
+LEAD_EMAIL = "lena.lead@example.org"
+LEAD_MESSAGE = "Bitte schicken Sie mir die Unterlagen per Post."
 SHOTS = Path(tempfile.gettempdir()) / "fair-a11y-screenshots"  # to look at by hand
 
 # Contrast of the focus ring (outline, and the halo drawn by box-shadow) against the
@@ -180,10 +183,35 @@ async def test_attendee_journey_by_keyboard(
     await page.wait_for_selector(".contact-form .notice[role=status]")
 
 
+async def _leave_lead(browser: Any, base: str) -> None:
+    """A visitor asks the exhibitor's booth for contact, with consent (set-up, not part
+    of the journey): the lead the exhibitor then finds."""
+    visitor = await browser.new_context()
+    try:
+        page = await (await visitor.request.get(f"{base}/booths/{OWN_BOOTH}")).text()
+        token = re.search(r'name="csrf-token" content="([^"]+)"', page)
+        assert token is not None
+        answer = await visitor.request.post(
+            f"{base}/booths/{OWN_BOOTH}/contact",
+            form={
+                "csrf_token": token.group(1),
+                "name": "Lena Leadfrau",
+                "email": LEAD_EMAIL,
+                "message": LEAD_MESSAGE,
+                "consent": "yes",
+            },
+            max_redirects=0,
+        )
+        assert answer.status == 303, await answer.text()
+    finally:
+        await visitor.close()
+
+
 async def test_exhibitor_journey_by_keyboard(
-    a11y_server: AppServer, context: Any, tmp_path: Path
+    a11y_server: AppServer, browser: Any, context: Any, tmp_path: Path
 ) -> None:
     base = a11y_server.base_url
+    await _leave_lead(browser, base)
     page = await context.new_page()
     await page.goto(f"{base}/login")
     await tab_to(page, "#email")
@@ -214,12 +242,57 @@ async def test_exhibitor_journey_by_keyboard(
         await page.keyboard.press("Space")
     await (await chooser.value).set_files(str(document))
     await tab_to(page, 'form[action$="/materials"] button[type="submit"]')
+    # the upload is held on its way to the server (then sent on, unchanged) so the page
+    # can be seen while it sends: the button has disabled itself, focus is on the
+    # progress line (with a visible ring), not on the body
+    sending = asyncio.Event()
+    release = asyncio.Event()
+
+    async def hold(route: Any) -> None:
+        sending.set()
+        await release.wait()
+        await route.continue_()
+
+    await page.route(re.compile(r"/booths/[^/]+/materials$"), hold)
     await page.keyboard.press("Enter")
-    # the button disables itself while sending: focus is on the progress line, then on
-    # the status message of the reloaded page
-    await page.wait_for_url(re.compile(r"saved=1"))
+    await asyncio.wait_for(sending.wait(), 20)
+    assert await page.is_disabled('form[action$="/materials"] button[type="submit"]')
+    assert await page.evaluate("document.activeElement.matches('.upload-status[role=status]')")
+    await focused(page)
+    release.set()
+    # then focus is on the status message of the reloaded page
     await page.wait_for_selector("text=Flyer per Tastatur")
+    await page.unroute(re.compile(r"/booths/[^/]+/materials$"), hold)
     await page.wait_for_function("document.activeElement.matches('.notice[role=status]')")
+    # back (Shift+Tab) to "Mein Stand" in the header: the dashboard with the lead
+    await tab_to(page, '.site-header a[href="/exhibitor"]', back=True)
+    await page.keyboard.press("Enter")
+    await page.wait_for_url(f"{base}/exhibitor")
+    inbox = page.locator("section[aria-labelledby=inbox]")
+    assert LEAD_MESSAGE in await inbox.inner_text()
+    # the analytics as a table: the disclosure opens with Enter, the table scrolls by
+    # keyboard and counts the lead among the contact requests
+    card = f'article.booth-stats:has(a[href="/booths/{OWN_BOOTH}"])'
+    await tab_to(page, f"{card} summary")
+    await page.keyboard.press("Enter")
+    table = page.locator(f"{card} details table")
+    assert await table.is_visible()
+    await tab_to(page, f"{card} .table-scroll")
+    column = await table.locator("thead th").all_inner_texts()
+    leads = column.index("Kontaktanfragen")
+    counts = [
+        int(await row.locator("th, td").nth(leads).inner_text())
+        for row in await table.locator("tbody tr").all()
+    ]
+    assert sum(counts) >= 1, counts
+    # back to "Kontakte als CSV" of this booth: the download holds the lead
+    await tab_to(page, f'{card} a[href="/exhibitor/leads.csv?booth={OWN_BOOTH}"]', back=True)
+    async with page.expect_download() as download:
+        await page.keyboard.press("Enter")
+    saved = await (await download.value).path()
+    assert saved is not None
+    exported = Path(saved).read_text(encoding="utf-8-sig")
+    assert LEAD_EMAIL in exported and LEAD_MESSAGE in exported
 
 
 @pytest.mark.parametrize("language", ["de", "en"])
