@@ -20,6 +20,9 @@ from tests.support.a11y_helpers import (
     wait_until,
 )
 from tests.support.app_server import AppServer
+from tests.support.axe import axe_violations
+from tests.support.journey_helpers import poll
+from tests.support.stage import frames_decoded, live_room
 
 pytestmark = pytest.mark.browser
 
@@ -186,3 +189,51 @@ async def test_qa_announces_only_new_questions_and_keeps_focus(
     finally:
         await context.close()
         await other.close()
+
+
+async def test_watching_live_by_keyboard_keeps_focus_and_passes_axe(
+    live_server: tuple[AppServer, Path], browser: Any
+) -> None:
+    async with live_room(browser, live_server) as room:
+        viewer = await room.visitor()
+        await viewer.wait_for_selector(".live[data-state='live'] [data-live-join]:not([hidden])")
+        join = viewer.locator("[data-live-join]")
+        await join.focus()
+        await viewer.keyboard.press("Enter")
+        # "Live ansehen" hides itself: focus is on the picture (with a ring), not the body
+        await wait_until(viewer, "() => document.querySelector('[data-live-join]').hidden")
+        assert await viewer.evaluate("document.activeElement.matches('[data-live-player]')")
+        await focused(viewer)
+        await poll(lambda: frames_decoded(viewer), 20, "the viewer saw no picture")
+        assert await axe_violations(viewer) == []
+        assert await viewer.locator("[data-live-player] video").count() >= 1
+        assert await room.speaker.locator(".stage[data-state='live']").count() == 1
+        assert await axe_violations(room.speaker) == []
+
+
+async def test_stage_screen_share_is_pressed_while_sharing(
+    live_server: tuple[AppServer, Path], browser: Any
+) -> None:
+    async with live_room(browser, live_server) as room:
+        stage = room.speaker
+        share = stage.locator("[data-stage-screen-share]")
+        assert await share.get_attribute("aria-pressed") == "false"
+        await share.focus()
+        # headless Chromium's getDisplayMedia (--use-fake-ui-for-media-stream) captures
+        # a fake screen; Enter is the user gesture it asks for
+        await stage.keyboard.press("Enter")
+        await stage.locator("[data-stage-screen-share][aria-pressed='true']").wait_for()
+        await wait_until(
+            stage, "() => document.querySelector('[data-stage-screen]').videoWidth > 0"
+        )
+        # the screen is really sent: the server counts it as a second publisher
+        await wait_until(
+            stage, "() => document.querySelector('[data-stage-publishers]').textContent === '2'"
+        )
+        assert await share.is_enabled()
+        assert await stage.evaluate("document.activeElement.matches('[data-stage-screen-share]')")
+        await focused(stage)
+        await stage.keyboard.press("Enter")  # stop sharing
+        await stage.locator("[data-stage-screen-share][aria-pressed='false']").wait_for()
+        assert await stage.locator("[data-stage-screen]").is_hidden()
+        await focused(stage)
