@@ -99,3 +99,13 @@ async def test_player_controls_by_keyboard(
                 "no picture-in-picture",
             )
         await viewer.screenshot(path=str(tmp_path / "player-controls.png"), full_page=True)
+
+
+# every viewer is beyond the WebRTC limit: the page plays HLS, one player per seat
+@pytest.mark.server_env(FAIR_LIVE_WEBRTC_MAX_VIEWERS="0")
+async def test_hls_tiles_are_named_too(live_server: tuple[AppServer, Path], browser: Any) -> None:
+    async with live_room(browser, live_server) as room:
+        viewer = await room.watch(timeout=15_000)
+        await viewer.wait_for_selector(".live[data-mode='hls'] video[data-hls]", timeout=30_000)
+        names = await _tile_names(viewer)
+        assert names == [f"Livebild, Kamera {seat}" for seat in range(1, len(names) + 1)]
