@@ -205,17 +205,26 @@ async def test_watching_live_by_keyboard_keeps_focus_and_passes_axe(
         assert await viewer.evaluate("document.activeElement.matches('[data-live-player]')")
         await focused(viewer)
         await poll(lambda: frames_decoded(viewer), 20, "the viewer saw no picture")
+        # the tiles arrived under it: focus is still on the picture
+        assert await viewer.evaluate("document.activeElement.matches('[data-live-player]')")
         assert await axe_violations(viewer) == []
         assert await viewer.locator("[data-live-player] video").count() >= 1
         assert await room.speaker.locator(".stage[data-state='live']").count() == 1
         assert await axe_violations(room.speaker) == []
 
 
-async def test_stage_screen_share_is_pressed_while_sharing(
+async def test_stage_by_keyboard_keeps_focus_and_presses_screen_share(
     live_server: tuple[AppServer, Path], browser: Any
 ) -> None:
-    async with live_room(browser, live_server) as room:
+    async with live_room(browser, live_server, until="camera") as room:
         stage = room.speaker
+        # "Live gehen" disables itself: focus waits on the status line, then moves on to
+        # "Senden pausieren" once the stage is live
+        await stage.locator("[data-stage-go-live]").focus()
+        await stage.keyboard.press("Enter")
+        await stage.wait_for_selector(".stage[data-state='live']", timeout=20_000)
+        await wait_until(stage, "() => document.activeElement.matches('[data-stage-stop]')")
+        await focused(stage)
         share = stage.locator("[data-stage-screen-share]")
         assert await share.get_attribute("aria-pressed") == "false"
         await share.focus()
@@ -236,4 +245,10 @@ async def test_stage_screen_share_is_pressed_while_sharing(
         await stage.keyboard.press("Enter")  # stop sharing
         await stage.locator("[data-stage-screen-share][aria-pressed='false']").wait_for()
         assert await stage.locator("[data-stage-screen]").is_hidden()
+        await focused(stage)
+        # "Senden pausieren" disables itself: focus goes back to "Live gehen"
+        await stage.locator("[data-stage-stop]").focus()
+        await stage.keyboard.press("Enter")
+        await wait_until(stage, "() => document.activeElement.matches('[data-stage-go-live]')")
+        assert await stage.locator("[data-stage-stop]").is_disabled()
         await focused(stage)
