@@ -230,7 +230,7 @@ async def test_exhibitor_journey_by_keyboard(
     await page.keyboard.press("Enter")
     await page.wait_for_url(re.compile(r"saved=1"))
     # after the save, focus is on the status message
-    await page.wait_for_function("document.activeElement.matches('.notice[role=status]')")
+    await wait_until(page, "() => document.activeElement.matches('.notice[role=status]')")
     assert await page.input_value("#b-tagline") == "Mit der Tastatur bearbeitet"
     # upload a material: the file input opens its chooser with Space
     document = tmp_path / "flyer.pdf"
@@ -263,7 +263,7 @@ async def test_exhibitor_journey_by_keyboard(
     # then focus is on the status message of the reloaded page
     await page.wait_for_selector("text=Flyer per Tastatur")
     await page.unroute(re.compile(r"/booths/[^/]+/materials$"), hold)
-    await page.wait_for_function("document.activeElement.matches('.notice[role=status]')")
+    await wait_until(page, "() => document.activeElement.matches('.notice[role=status]')")
     # back (Shift+Tab) to "Mein Stand" in the header: the dashboard with the lead
     await tab_to(page, '.site-header a[href="/exhibitor"]', back=True)
     await page.keyboard.press("Enter")
