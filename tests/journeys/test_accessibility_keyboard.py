@@ -28,6 +28,7 @@ pytestmark = pytest.mark.browser
 
 EXHIBITOR = "aussteller.krz@example.org"
 OWN_BOOTH = "owl-schueler-online"  # the exhibitor's booth, first hit for "Schule"
+PDF = b"%PDF-1.4\n% info\n%%EOF\n"
 LEAD_EMAIL = "lena.lead@example.org"
 LEAD_MESSAGE = "Bitte schicken Sie mir die Unterlagen per Post."
 SHOTS = Path(tempfile.gettempdir()) / "fair-a11y-screenshots"  # to look at by hand
@@ -123,30 +124,31 @@ async def test_focus_ring_contrast_everywhere_and_with_a_custom_accent(
     assert await _ring_problems(page, 40) == []
 
 
-async def _upload_material(browser: Any, base: str, title: str) -> None:
-    """The exhibitor puts a PDF on the booth (set-up, not part of the journey)."""
-    exhibitor = await browser.new_context()
+async def _send(
+    browser: Any, base: str, email: str | None, page: str, action: str, **body: dict[str, Any]
+) -> None:
+    """Set-up, not part of a journey: ``email`` (None: a visitor) sends a form to
+    ``action`` with the CSRF token of ``page``; ``body`` is ``form=`` or ``multipart=``.
+    The server must answer with the redirect of a success."""
+    context = await browser.new_context()
     try:
-        await log_in(exhibitor, base, EXHIBITOR, "de")
-        page = await (await exhibitor.request.get(f"{base}/booths/{OWN_BOOTH}/edit")).text()
-        token = re.search(r'name="csrf-token" content="([^"]+)"', page)
+        await log_in(context, base, email, "de")
+        text = await (await context.request.get(f"{base}{page}")).text()
+        token = re.search(r'name="csrf-token" content="([^"]+)"', text)
         assert token is not None
-        answer = await exhibitor.request.post(
-            f"{base}/booths/{OWN_BOOTH}/materials",
-            multipart={
-                "csrf_token": token.group(1),
-                "title": title,
-                "file": {
-                    "name": "info.pdf",
-                    "mimeType": "application/pdf",
-                    "buffer": b"%PDF-1.4\n% info\n%%EOF\n",
-                },
-            },
-            max_redirects=0,
-        )
+        fields = {kind: {"csrf_token": token.group(1), **values} for kind, values in body.items()}
+        answer = await context.request.post(f"{base}{action}", **fields, max_redirects=0)
         assert answer.status == 303, await answer.text()
     finally:
-        await exhibitor.close()
+        await context.close()
+
+
+async def _upload_material(browser: Any, base: str, title: str) -> None:
+    """The exhibitor puts a PDF on the booth."""
+    pdf = {"name": "info.pdf", "mimeType": "application/pdf", "buffer": PDF}
+    own = f"/booths/{OWN_BOOTH}"
+    await _send(browser, base, EXHIBITOR, f"{own}/edit", f"{own}/materials",
+                multipart={"title": title, "file": pdf})  # fmt: skip
 
 
 async def test_attendee_journey_by_keyboard(
@@ -184,27 +186,11 @@ async def test_attendee_journey_by_keyboard(
 
 
 async def _leave_lead(browser: Any, base: str) -> None:
-    """A visitor asks the exhibitor's booth for contact, with consent (set-up, not part
-    of the journey): the lead the exhibitor then finds."""
-    visitor = await browser.new_context()
-    try:
-        page = await (await visitor.request.get(f"{base}/booths/{OWN_BOOTH}")).text()
-        token = re.search(r'name="csrf-token" content="([^"]+)"', page)
-        assert token is not None
-        answer = await visitor.request.post(
-            f"{base}/booths/{OWN_BOOTH}/contact",
-            form={
-                "csrf_token": token.group(1),
-                "name": "Lena Leadfrau",
-                "email": LEAD_EMAIL,
-                "message": LEAD_MESSAGE,
-                "consent": "yes",
-            },
-            max_redirects=0,
-        )
-        assert answer.status == 303, await answer.text()
-    finally:
-        await visitor.close()
+    """A visitor asks the exhibitor's booth for contact, with consent: the lead the
+    exhibitor then finds."""
+    lead = {"name": "Lena Leadfrau", "email": LEAD_EMAIL, "message": LEAD_MESSAGE, "consent": "yes"}
+    await _send(browser, base, None, f"/booths/{OWN_BOOTH}", f"/booths/{OWN_BOOTH}/contact",
+                form=lead)  # fmt: skip
 
 
 async def test_exhibitor_journey_by_keyboard(
