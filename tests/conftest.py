@@ -45,6 +45,9 @@ RUN_ALONE = (
     "tests/booths/test_appointment_call.py",
     "tests/fair/test_realtime.py::test_instances_recover_after_redis_restarts",
     "tests/journeys/test_accessibility_keyboard.py::test_exhibitor_journey_by_keyboard",
+    "tests/journeys/test_accessibility_live.py::test_watching_live_by_keyboard_keeps_focus_and_passes_axe",
+    "tests/journeys/test_accessibility_live.py::test_stage_by_keyboard_keeps_focus_and_presses_screen_share",
+    "tests/sessions/live/test_player_controls_browser.py::test_hls_tiles_are_named_too",
     "tests/fair/test_page_cache.py::test_cached_pages_follow_the_clock_without_a_write",
 )
 

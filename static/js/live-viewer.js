@@ -199,6 +199,7 @@ class LivePlayer {
     video.playsInline = true;
     video.dataset.hls = "";
     video.dataset.seat = String(this.hlsPlayers.length);
+    video.setAttribute("aria-label", this.tileName(this.hlsPlayers.length));
     this.stage.append(video);
     const player = new HlsPlayer(video, url);
     player.seatUrl = url;
@@ -294,13 +295,17 @@ class LivePlayer {
     if (old) old.close();
   }
 
+  // A tile's accessible name ("Livebild, Kamera 2"), the same for WebRTC and HLS tiles.
+  tileName(seat) {
+    return (this.root.dataset.labelTile || "").replace("{n}", String(seat + 1));
+  }
+
   tile(seat, videoTrack, audioTrack) {
     const video = document.createElement("video");
     video.autoplay = true;
     video.playsInline = true;
     video.dataset.seat = String(seat);
-    const name = this.root.dataset.labelTile || "";
-    video.setAttribute("aria-label", name.replace("{n}", String(seat + 1)));
+    video.setAttribute("aria-label", this.tileName(seat));
     video.srcObject = new MediaStream([videoTrack, audioTrack]);
     // A spare seat stays hidden until a publisher's media arrives on it.
     video.hidden = seat > 0;

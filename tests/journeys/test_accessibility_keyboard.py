@@ -5,6 +5,7 @@ that never falls to the page body when a control disables itself."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import tempfile
 from collections.abc import AsyncIterator
@@ -27,6 +28,9 @@ pytestmark = pytest.mark.browser
 
 EXHIBITOR = "aussteller.krz@example.org"
 OWN_BOOTH = "owl-schueler-online"  # the exhibitor's booth, first hit for "Schule"
+PDF = b"%PDF-1.4\n% info\n%%EOF\n"
+LEAD_EMAIL = "lena.lead@example.org"
+LEAD_MESSAGE = "Bitte schicken Sie mir die Unterlagen per Post."
 SHOTS = Path(tempfile.gettempdir()) / "fair-a11y-screenshots"  # to look at by hand
 
 # Contrast of the focus ring (outline, and the halo drawn by box-shadow) against the
@@ -120,30 +124,31 @@ async def test_focus_ring_contrast_everywhere_and_with_a_custom_accent(
     assert await _ring_problems(page, 40) == []
 
 
-async def _upload_material(browser: Any, base: str, title: str) -> None:
-    """The exhibitor puts a PDF on the booth (set-up, not part of the journey)."""
-    exhibitor = await browser.new_context()
+async def _send(
+    browser: Any, base: str, email: str | None, page: str, action: str, **body: dict[str, Any]
+) -> None:
+    """Set-up, not part of a journey: ``email`` (None: a visitor) sends a form to
+    ``action`` with the CSRF token of ``page``; ``body`` is ``form=`` or ``multipart=``.
+    The server must answer with the redirect of a success."""
+    context = await browser.new_context()
     try:
-        await log_in(exhibitor, base, EXHIBITOR, "de")
-        page = await (await exhibitor.request.get(f"{base}/booths/{OWN_BOOTH}/edit")).text()
-        token = re.search(r'name="csrf-token" content="([^"]+)"', page)
+        await log_in(context, base, email, "de")
+        text = await (await context.request.get(f"{base}{page}")).text()
+        token = re.search(r'name="csrf-token" content="([^"]+)"', text)
         assert token is not None
-        answer = await exhibitor.request.post(
-            f"{base}/booths/{OWN_BOOTH}/materials",
-            multipart={
-                "csrf_token": token.group(1),
-                "title": title,
-                "file": {
-                    "name": "info.pdf",
-                    "mimeType": "application/pdf",
-                    "buffer": b"%PDF-1.4\n% info\n%%EOF\n",
-                },
-            },
-            max_redirects=0,
-        )
+        fields = {kind: {"csrf_token": token.group(1), **values} for kind, values in body.items()}
+        answer = await context.request.post(f"{base}{action}", **fields, max_redirects=0)
         assert answer.status == 303, await answer.text()
     finally:
-        await exhibitor.close()
+        await context.close()
+
+
+async def _upload_material(browser: Any, base: str, title: str) -> None:
+    """The exhibitor puts a PDF on the booth."""
+    pdf = {"name": "info.pdf", "mimeType": "application/pdf", "buffer": PDF}
+    own = f"/booths/{OWN_BOOTH}"
+    await _send(browser, base, EXHIBITOR, f"{own}/edit", f"{own}/materials",
+                multipart={"title": title, "file": pdf})  # fmt: skip
 
 
 async def test_attendee_journey_by_keyboard(
@@ -180,10 +185,19 @@ async def test_attendee_journey_by_keyboard(
     await page.wait_for_selector(".contact-form .notice[role=status]")
 
 
+async def _leave_lead(browser: Any, base: str) -> None:
+    """A visitor asks the exhibitor's booth for contact, with consent: the lead the
+    exhibitor then finds."""
+    lead = {"name": "Lena Leadfrau", "email": LEAD_EMAIL, "message": LEAD_MESSAGE, "consent": "yes"}
+    await _send(browser, base, None, f"/booths/{OWN_BOOTH}", f"/booths/{OWN_BOOTH}/contact",
+                form=lead)  # fmt: skip
+
+
 async def test_exhibitor_journey_by_keyboard(
-    a11y_server: AppServer, context: Any, tmp_path: Path
+    a11y_server: AppServer, browser: Any, context: Any, tmp_path: Path
 ) -> None:
     base = a11y_server.base_url
+    await _leave_lead(browser, base)
     page = await context.new_page()
     await page.goto(f"{base}/login")
     await tab_to(page, "#email")
@@ -202,7 +216,7 @@ async def test_exhibitor_journey_by_keyboard(
     await page.keyboard.press("Enter")
     await page.wait_for_url(re.compile(r"saved=1"))
     # after the save, focus is on the status message
-    await page.wait_for_function("document.activeElement.matches('.notice[role=status]')")
+    await wait_until(page, "() => document.activeElement.matches('.notice[role=status]')")
     assert await page.input_value("#b-tagline") == "Mit der Tastatur bearbeitet"
     # upload a material: the file input opens its chooser with Space
     document = tmp_path / "flyer.pdf"
@@ -214,12 +228,57 @@ async def test_exhibitor_journey_by_keyboard(
         await page.keyboard.press("Space")
     await (await chooser.value).set_files(str(document))
     await tab_to(page, 'form[action$="/materials"] button[type="submit"]')
+    # the upload is held on its way to the server (then sent on, unchanged) so the page
+    # can be seen while it sends: the button has disabled itself, focus is on the
+    # progress line (with a visible ring), not on the body
+    sending = asyncio.Event()
+    release = asyncio.Event()
+
+    async def hold(route: Any) -> None:
+        sending.set()
+        await release.wait()
+        await route.continue_()
+
+    await page.route(re.compile(r"/booths/[^/]+/materials$"), hold)
     await page.keyboard.press("Enter")
-    # the button disables itself while sending: focus is on the progress line, then on
-    # the status message of the reloaded page
-    await page.wait_for_url(re.compile(r"saved=1"))
+    await asyncio.wait_for(sending.wait(), 20)
+    assert await page.is_disabled('form[action$="/materials"] button[type="submit"]')
+    assert await page.evaluate("document.activeElement.matches('.upload-status[role=status]')")
+    await focused(page)
+    release.set()
+    # then focus is on the status message of the reloaded page
     await page.wait_for_selector("text=Flyer per Tastatur")
-    await page.wait_for_function("document.activeElement.matches('.notice[role=status]')")
+    await page.unroute(re.compile(r"/booths/[^/]+/materials$"), hold)
+    await wait_until(page, "() => document.activeElement.matches('.notice[role=status]')")
+    # back (Shift+Tab) to "Mein Stand" in the header: the dashboard with the lead
+    await tab_to(page, '.site-header a[href="/exhibitor"]', back=True)
+    await page.keyboard.press("Enter")
+    await page.wait_for_url(f"{base}/exhibitor")
+    inbox = page.locator("section[aria-labelledby=inbox]")
+    assert LEAD_MESSAGE in await inbox.inner_text()
+    # the analytics as a table: the disclosure opens with Enter, the table scrolls by
+    # keyboard and counts the lead among the contact requests
+    card = f'article.booth-stats:has(a[href="/booths/{OWN_BOOTH}"])'
+    await tab_to(page, f"{card} summary")
+    await page.keyboard.press("Enter")
+    table = page.locator(f"{card} details table")
+    assert await table.is_visible()
+    await tab_to(page, f"{card} .table-scroll")
+    column = await table.locator("thead th").all_inner_texts()
+    leads = column.index("Kontaktanfragen")
+    counts = [
+        int(await row.locator("th, td").nth(leads).inner_text())
+        for row in await table.locator("tbody tr").all()
+    ]
+    assert sum(counts) >= 1, counts
+    # back to "Kontakte als CSV" of this booth: the download holds the lead
+    await tab_to(page, f'{card} a[href="/exhibitor/leads.csv?booth={OWN_BOOTH}"]', back=True)
+    async with page.expect_download() as download:
+        await page.keyboard.press("Enter")
+    saved = await (await download.value).path()
+    assert saved is not None
+    exported = Path(saved).read_text(encoding="utf-8-sig")
+    assert LEAD_EMAIL in exported and LEAD_MESSAGE in exported
 
 
 @pytest.mark.parametrize("language", ["de", "en"])

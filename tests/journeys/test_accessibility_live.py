@@ -20,6 +20,9 @@ from tests.support.a11y_helpers import (
     wait_until,
 )
 from tests.support.app_server import AppServer
+from tests.support.axe import axe_violations
+from tests.support.journey_helpers import poll
+from tests.support.stage import frames_decoded, live_room
 
 pytestmark = pytest.mark.browser
 
@@ -186,3 +189,66 @@ async def test_qa_announces_only_new_questions_and_keeps_focus(
     finally:
         await context.close()
         await other.close()
+
+
+async def test_watching_live_by_keyboard_keeps_focus_and_passes_axe(
+    live_server: tuple[AppServer, Path], browser: Any
+) -> None:
+    async with live_room(browser, live_server) as room:
+        viewer = await room.visitor()
+        await viewer.wait_for_selector(".live[data-state='live'] [data-live-join]:not([hidden])")
+        join = viewer.locator("[data-live-join]")
+        await join.focus()
+        await viewer.keyboard.press("Enter")
+        # "Live ansehen" hides itself: focus is on the picture (with a ring), not the body
+        await wait_until(viewer, "() => document.querySelector('[data-live-join]').hidden")
+        assert await viewer.evaluate("document.activeElement.matches('[data-live-player]')")
+        await focused(viewer)
+        await poll(lambda: frames_decoded(viewer), 20, "the viewer saw no picture")
+        # the tiles arrived under it: focus is still on the picture
+        assert await viewer.evaluate("document.activeElement.matches('[data-live-player]')")
+        assert await axe_violations(viewer) == []
+        assert await viewer.locator("[data-live-player] video").count() >= 1
+        assert await room.speaker.locator(".stage[data-state='live']").count() == 1
+        assert await axe_violations(room.speaker) == []
+
+
+async def test_stage_by_keyboard_keeps_focus_and_presses_screen_share(
+    live_server: tuple[AppServer, Path], browser: Any
+) -> None:
+    async with live_room(browser, live_server, until="camera") as room:
+        stage = room.speaker
+        # "Live gehen" disables itself: focus waits on the status line, then moves on to
+        # "Senden pausieren" once the stage is live
+        await stage.locator("[data-stage-go-live]").focus()
+        await stage.keyboard.press("Enter")
+        await stage.wait_for_selector(".stage[data-state='live']", timeout=20_000)
+        await wait_until(stage, "() => document.activeElement.matches('[data-stage-stop]')")
+        await focused(stage)
+        share = stage.locator("[data-stage-screen-share]")
+        assert await share.get_attribute("aria-pressed") == "false"
+        await share.focus()
+        # headless Chromium's getDisplayMedia (--use-fake-ui-for-media-stream) captures
+        # a fake screen; Enter is the user gesture it asks for
+        await stage.keyboard.press("Enter")
+        await stage.locator("[data-stage-screen-share][aria-pressed='true']").wait_for()
+        await wait_until(
+            stage, "() => document.querySelector('[data-stage-screen]').videoWidth > 0"
+        )
+        # the screen is really sent: the server counts it as a second publisher
+        await wait_until(
+            stage, "() => document.querySelector('[data-stage-publishers]').textContent === '2'"
+        )
+        assert await share.is_enabled()
+        assert await stage.evaluate("document.activeElement.matches('[data-stage-screen-share]')")
+        await focused(stage)
+        await stage.keyboard.press("Enter")  # stop sharing
+        await stage.locator("[data-stage-screen-share][aria-pressed='false']").wait_for()
+        assert await stage.locator("[data-stage-screen]").is_hidden()
+        await focused(stage)
+        # "Senden pausieren" disables itself: focus goes back to "Live gehen"
+        await stage.locator("[data-stage-stop]").focus()
+        await stage.keyboard.press("Enter")
+        await wait_until(stage, "() => document.activeElement.matches('[data-stage-go-live]')")
+        assert await stage.locator("[data-stage-stop]").is_disabled()
+        await focused(stage)

@@ -1,5 +1,6 @@
 """In Chromium: the live player has sound, volume, fullscreen and picture-in-picture
-controls, named and operable with the keyboard alone."""
+controls, named and operable with the keyboard alone, and its tiles (one picture per
+seat) are named, in German and in English."""
 
 from __future__ import annotations
 
@@ -10,9 +11,19 @@ import pytest
 
 from tests.support.app_server import AppServer
 from tests.support.journey_helpers import poll
-from tests.support.stage import live_room
+from tests.support.stage import join, live_room
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+TILE_NAMES = """() => [...document.querySelectorAll('[data-live-player] video')]
+                  .map(v => v.getAttribute('aria-label'))"""
+
+
+async def _tile_names(page: Any) -> list[str]:
+    """The accessible names of the player's tiles, once the first one is there."""
+    await page.wait_for_selector("[data-live-player] video[data-seat='0']")
+    names: list[str] = await page.evaluate(TILE_NAMES)
+    return names
 
 
 async def _video_state(page: Any) -> dict[str, Any]:
@@ -29,6 +40,21 @@ async def test_player_controls_by_keyboard(
     async with live_room(browser, live_server) as room:
         viewer = await room.watch(timeout=15_000)
         await viewer.wait_for_selector("[data-media-controls]:not([hidden])")
+        # the player is a named region; each tile is named by its seat (the spare seat,
+        # hidden until a second publisher arrives, too)
+        assert await viewer.get_by_role("region", name="Livebild", exact=True).count() == 1
+        names = await _tile_names(viewer)
+        assert names == [f"Livebild, Kamera {seat}" for seat in range(1, len(names) + 1)]
+        assert await viewer.get_by_label("Livebild, Kamera 1").is_visible()
+        english = await room.context()
+        await english.request.get(f"{room.base}/lang/en?next=/")
+        abroad = await english.new_page()
+        await abroad.goto(f"{room.base}/sessions/{room.session_id}")
+        await join(abroad, 15_000)
+        assert await abroad.get_by_role("region", name="Live picture", exact=True).count() == 1
+        names = await _tile_names(abroad)
+        assert names == [f"Live picture, camera {seat}" for seat in range(1, len(names) + 1)]
+        await abroad.close()
         # every control has an accessible name
         mute = viewer.get_by_role("button", name="Ton ausschalten")
         if await mute.count() == 0:  # the browser started the picture muted (autoplay)
@@ -73,3 +99,13 @@ async def test_player_controls_by_keyboard(
                 "no picture-in-picture",
             )
         await viewer.screenshot(path=str(tmp_path / "player-controls.png"), full_page=True)
+
+
+# every viewer is beyond the WebRTC limit: the page plays HLS, one player per seat
+@pytest.mark.server_env(FAIR_LIVE_WEBRTC_MAX_VIEWERS="0")
+async def test_hls_tiles_are_named_too(live_server: tuple[AppServer, Path], browser: Any) -> None:
+    async with live_room(browser, live_server) as room:
+        viewer = await room.watch(timeout=15_000)
+        await viewer.wait_for_selector(".live[data-mode='hls'] video[data-hls]", timeout=30_000)
+        names = await _tile_names(viewer)
+        assert names == [f"Livebild, Kamera {seat}" for seat in range(1, len(names) + 1)]
