@@ -24,10 +24,10 @@ from tests.support.appointment_helpers import (
     FUTURE_DAY,
     OWN,
     book_slot,
-    contact_of,
     fair_clock_now,
     future_day,
     slot_at,
+    slots_form,
     token_of,
 )
 from tests.support.booth_helpers import KRZ, app_with
@@ -64,18 +64,9 @@ async def test_offered_and_bookable_slots_follow_the_fair_clock(app: Starlette) 
 
 
 async def test_publishing_refuses_what_is_past_on_the_fair_clock(app: Starlette) -> None:
-    _booth, contact = await contact_of(app_services(app).db, OWN)
-    day_id = await future_day(app_services(app).db)
     async with make_client(app) as staff:
         await login(staff, KRZ)
-        form = {
-            "csrf_token": await csrf_of(staff, f"/booths/{OWN}/slots"),
-            "contact": str(contact.id),
-            "day": str(day_id),
-            "from": "09:00",
-            "until": "09:30",
-            "minutes": "15",
-        }
+        form = await slots_form(app, staff, "09:00", "09:30", "15")
         past = await staff.post(f"/booths/{OWN}/slots", data=form)
         assert past.status_code == 400 and "Vergangenheit" in past.text
         ok = await staff.post(

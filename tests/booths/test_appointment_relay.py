@@ -22,7 +22,14 @@ import pytest_asyncio
 
 from tests.support.app import TemplateDatabases
 from tests.support.app_server import AppServer, start_app_server
-from tests.support.appointment_helpers import OWN, book, logged_in_expert, slots_at, staff_cookie
+from tests.support.appointment_helpers import (
+    OWN,
+    book,
+    frames_advance,
+    logged_in_expert,
+    slots_at,
+    staff_cookie,
+)
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -67,16 +74,6 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / 100  # utime + stime in clock ticks
 
 
-async def _relayed_frames_advance(page: Any, minimum: int) -> list[int]:
-    await page.wait_for_function(f"() => ({RELAYED_FRAMES})().length >= {minimum}", timeout=30_000)
-    before = await page.evaluate(RELAYED_FRAMES)
-    await page.wait_for_timeout(1500)
-    after = await page.evaluate(RELAYED_FRAMES)
-    assert len(after) >= minimum
-    assert all(b > a for a, b in zip(before, after, strict=False)), (before, after)
-    return list(after)
-
-
 async def test_chromium_call_through_the_server_relay(
     relay_fair: RelayFair, browser: Any, tmp_path: Path
 ) -> None:
@@ -97,8 +94,8 @@ async def test_chromium_call_through_the_server_relay(
         await expert.click("[data-call-start]")
         await expert.locator("[data-relay=on]").wait_for(timeout=15_000)
 
-        await _relayed_frames_advance(visitor, 1)
-        await _relayed_frames_advance(expert, 1)
+        await frames_advance(visitor, RELAYED_FRAMES, 1)
+        await frames_advance(expert, RELAYED_FRAMES, 1)
         async with httpx.AsyncClient(headers={"Cookie": cookie}) as client:
             state = (await client.get(state_url)).json()
         assert state == {"relayed": 2, "states": ["connected", "connected"]}
@@ -106,7 +103,7 @@ async def test_chromium_call_through_the_server_relay(
         # Screen share on the relay: the pre-made screen line, no renegotiation.
         await expert.locator("[data-call-share]").click()
         await expert.locator("[data-call-share][aria-pressed=true]").wait_for()
-        await _relayed_frames_advance(visitor, 2)
+        await frames_advance(visitor, RELAYED_FRAMES, 2)
 
         pid = relay_fair.server.process.pid
         cpu_before, wall_before = _cpu_seconds(pid), time.monotonic()
@@ -168,8 +165,8 @@ async def test_chromium_falls_back_to_the_relay_when_no_direct_path_exists(
         # After the direct attempt times out (20 s), both move to the relay.
         await visitor.locator("[data-relay=on]").wait_for(timeout=40_000)
         await expert.locator("[data-relay=on]").wait_for(timeout=40_000)
-        await _relayed_frames_advance(visitor, 1)
-        await _relayed_frames_advance(expert, 1)
+        await frames_advance(visitor, RELAYED_FRAMES, 1)
+        await frames_advance(expert, RELAYED_FRAMES, 1)
     finally:
         for ctx in (visitor_ctx, expert_ctx):
             await ctx.close()

@@ -30,6 +30,7 @@ from tests.support.appointment_helpers import (
     fair_clock_now,
     future_day,
     slot_at,
+    slots_form,
     token_of,
 )
 from tests.support.booth_helpers import KRZ, app_with
@@ -331,22 +332,13 @@ async def test_room_closes_after_slot_and_grace(demo_app: Starlette) -> None:
 
 
 async def test_slot_editor_pages(demo_app: Starlette) -> None:
-    _booth, contact = await contact_of(app_services(demo_app).db, OWN)
-    day_id = await future_day(app_services(demo_app).db)
     async with make_client(demo_app) as client:
         assert (await client.get(f"/booths/{OWN}/slots")).status_code == 401
         await login(client, KRZ)
         page = await client.get(f"/booths/{OWN}/slots")
         assert page.status_code == 200
-        token = await csrf_of(client, f"/booths/{OWN}/slots")
-        form = {
-            "csrf_token": token,
-            "contact": str(contact.id),
-            "day": str(day_id),
-            "from": "09:00",
-            "until": "10:00",
-            "minutes": "30",
-        }
+        form = await slots_form(demo_app, client, "09:00", "10:00", "30")
+        token = form["csrf_token"]
         ok = await client.post(f"/booths/{OWN}/slots", data=form)
         assert ok.status_code == 303
         overlap = await client.post(f"/booths/{OWN}/slots", data={**form, "from": "09:30"})

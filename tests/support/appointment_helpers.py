@@ -66,6 +66,24 @@ async def contact_of(db_factory: Database, slug: str) -> tuple[Booth, ContactPer
         return booth, contact
 
 
+async def slots_form(
+    app: Starlette, staff: httpx.AsyncClient, start: str, until: str, minutes: str
+) -> dict[str, str]:
+    """The slot editor's form for krz's booth (``staff`` logged in as krz): slots of
+    ``minutes`` from ``start`` to ``until`` on the future event day, for the booth's
+    first contact person, with a fresh CSRF token (good for the editor's other forms)."""
+    _booth, contact = await contact_of(app_services(app).db, OWN)
+    day_id = await future_day(app_services(app).db)
+    return {
+        "csrf_token": await csrf_of(staff, f"/booths/{OWN}/slots"),
+        "contact": str(contact.id),
+        "day": str(day_id),
+        "from": start,
+        "until": until,
+        "minutes": minutes,
+    }
+
+
 def fair_clock_now(today: str = BEFORE_THE_FAIR) -> datetime:
     """The test fair's "now" (naive UTC): what ``Settings.now()`` gives every test app
     and app server, whose ``FAIR_TODAY`` is ``BEFORE_THE_FAIR`` unless a test sets
@@ -174,6 +192,19 @@ async def logged_in_expert(context: Any, base_url: str) -> Any:
     await expert.fill("input[name=password]", DEMO_PASSWORD)
     await expert.click("form[action='/login'] button[type=submit]")
     return expert
+
+
+async def frames_advance(page: Any, frames: str, minimum: int) -> list[int]:
+    """Wait until the script ``frames`` (a list of decoded-frame counts, one per remote
+    video that shows a picture) lists ``minimum`` videos, then check that every one of
+    them decodes new frames over 1.5 s: a picture that is there and moving. The counts."""
+    await page.wait_for_function(f"() => ({frames})().length >= {minimum}", timeout=30_000)
+    before = await page.evaluate(frames)
+    await page.wait_for_timeout(1500)
+    after = await page.evaluate(frames)
+    assert len(after) >= minimum
+    assert all(b > a for a, b in zip(before, after, strict=False)), (before, after)
+    return list(after)
 
 
 async def staff_cookie(server: AppServer) -> str:
