@@ -1,17 +1,20 @@
-"""Fixtures of the programme's tests: the demo fair at a moment of the fair's clock."""
+"""Fixtures of the programme's tests: the demo fair at a moment of the fair's clock, and a
+Chromium that blocks autoplay (live and recording players)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest_asyncio
 from starlette.applications import Starlette
 
 from fair.app_services import app_services
 from sessions.demo_recordings import seed_demo_recordings
-from tests.support.app import make_settings, running_app
+from tests.support.app import launched_chromium, make_settings, running_app
 from tests.support.app_server import AFTER_THE_EVENT, FIRST_MORNING
+from tests.support.player import BLOCKING_ARGS
 
 
 @pytest_asyncio.fixture
@@ -30,3 +33,10 @@ async def first_morning(demo_database_url: str, tmp_path: Path) -> AsyncIterator
         )
         assert made == 2  # the three-item stage piece and the forum talk
         yield app
+
+
+@pytest_asyncio.fixture
+async def blocking_browser() -> AsyncIterator[Any]:
+    """Chromium that blocks sound without a user gesture, as browsers do by default."""
+    async with launched_chromium(BLOCKING_ARGS) as instance:
+        yield instance

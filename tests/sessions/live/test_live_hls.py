@@ -122,13 +122,10 @@ async def test_app_serves_a_talks_hls_with_caching_and_nothing_outside_it(
     demo_database_url: str, tmp_path: Path
 ) -> None:
     async with hls_app(demo_database_url, tmp_path) as hls:
-        app, client, session_id = hls.app, hls.client, hls.session_id
-        base = f"/sessions/{session_id}/hls"
+        app, client, session_id, base = hls.app, hls.client, hls.session_id, hls.hls_path
         assert (await client.get(f"{base}/master.m3u8")).status_code == 404  # never live
 
-        writer = SpoolWriter(hls.spool / SEAT)
-        writer.advance(4.2)
-        await live_parts(app).archive.sync(force=True)
+        writer = await hls.record(SEAT, 4.2)
         status = (await client.get(f"/sessions/{session_id}/live")).json()
         assert status["hls_url"] == f"{base}/master.m3u8"
 
@@ -258,7 +255,7 @@ async def test_vod_from_s3_through_the_app_plays_and_downloads(
         writer.advance(5)
         writer.close()
         assert await live_parts(app).archive.sync(force=True) == 1
-        base = f"/sessions/{session_id}/hls"
+        base = hls.hls_path
         vod = await client.get(f"{base}/{SEAT}/index.m3u8")
         assert vod.status_code == 200 and vod.text.rstrip().endswith("#EXT-X-ENDLIST")
         stream = b"".join(

@@ -19,13 +19,10 @@ async def test_seats_json_lists_every_seat_once_its_playlist_is_stored(
     demo_database_url: str, tmp_path: Path
 ) -> None:
     async with hls_app(demo_database_url, tmp_path) as hls:
-        app, client, spool = hls.app, hls.client, hls.spool
-        base = f"/sessions/{hls.session_id}/hls"
+        app, client, spool, base = hls.app, hls.client, hls.spool, hls.hls_path
         assert (await client.get(f"{base}/seats.json")).status_code == 404  # never live
 
-        first = SpoolWriter(spool / FIRST)
-        first.advance(4.2)
-        await live_parts(app).archive.sync(force=True)
+        first = await hls.record(FIRST, 4.2)
         seats = await client.get(f"{base}/seats.json")
         assert seats.status_code == 200
         assert seats.headers["content-type"].startswith("application/json")
