@@ -29,6 +29,7 @@ from tests.support.app_server import AppServer, start_app_server
 from tests.support.appointment_helpers import (
     OWN,
     book,
+    booked_at,
     fair_clock_now,
     frames_advance,
     logged_in_expert,
@@ -59,11 +60,10 @@ async def fair(
     redis: RedisServer,
 ) -> AsyncIterator[Fair]:
     url = await template_databases.sqlite(seeded=True)
-    free, now_slot, later = await slots_at(
-        url, OWN, timedelta(minutes=3), timedelta(minutes=2), timedelta(days=1)
+    (free,) = await slots_at(url, OWN, timedelta(minutes=3))
+    (now_token, now_id), (later_token, _) = await booked_at(
+        url, OWN, timedelta(minutes=2), timedelta(days=1)
     )
-    now_token, now_id = await book(url, now_slot)
-    later_token, _ = await book(url, later)
     env = {"FAIR_REDIS_URL": redis.url, "FAIR_LIVE_WORKER": "false"}
     a = start_app_server(tmp_path_factory.mktemp("call-a"), url, extra_env=env)
     b = start_app_server(tmp_path_factory.mktemp("call-b"), url, extra_env=env)

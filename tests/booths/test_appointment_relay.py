@@ -24,10 +24,9 @@ from tests.support.app import TemplateDatabases
 from tests.support.app_server import AppServer, start_app_server
 from tests.support.appointment_helpers import (
     OWN,
-    book,
+    booked_at,
     frames_advance,
     logged_in_expert,
-    slots_at,
     staff_cookie,
 )
 
@@ -54,12 +53,9 @@ async def relay_fair(
     template_databases: TemplateDatabases, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[RelayFair]:
     url = await template_databases.sqlite(seeded=True)
-    now_slot, later, blocked_slot = await slots_at(
+    (token, appointment_id), (later_token, _), (blocked_token, blocked_id) = await booked_at(
         url, OWN, timedelta(minutes=2), timedelta(days=1), timedelta(minutes=3)
     )
-    token, appointment_id = await book(url, now_slot)
-    later_token, _ = await book(url, later)
-    blocked_token, blocked_id = await book(url, blocked_slot)
     server = start_app_server(
         tmp_path_factory.mktemp("relay"), url, extra_env={"FAIR_LIVE_WORKER": "false"}
     )

@@ -15,13 +15,7 @@ from fair.accounts import create_setup_token
 from fair.app_services import app_services
 from fair.db import utcnow
 from fair.models import AccountToken, AuditEntry, EventDay, User
-from tests.support.app import (
-    NEW_PASSWORD,
-    csrf_of,
-    login,
-    make_client,
-    post_form,
-)
+from tests.support.app import NEW_PASSWORD, csrf_of, login, make_client, post_form
 from tests.support.organiser_forms import create_series_2027, delete_first, send_series
 
 

@@ -14,6 +14,7 @@ from fair.app_services import app_services
 from sessions.demo_recordings import seed_demo_recordings
 from tests.support.app import launched_chromium, make_settings, running_app
 from tests.support.app_server import AFTER_THE_EVENT, FIRST_MORNING
+from tests.support.hls_helpers import HlsApp, hls_app
 from tests.support.player import BLOCKING_ARGS
 
 
@@ -40,3 +41,11 @@ async def blocking_browser() -> AsyncIterator[Any]:
     """Chromium that blocks sound without a user gesture, as browsers do by default."""
     async with launched_chromium(BLOCKING_ARGS) as instance:
         yield instance
+
+
+@pytest_asyncio.fixture
+async def hls(demo_database_url: str, tmp_path: Path) -> AsyncIterator[HlsApp]:
+    """The demo fair's app (lifespan entered) with a client and its first talk, whose
+    spool the HLS tests fill (``hls_app`` for settings of their own)."""
+    async with hls_app(demo_database_url, tmp_path) as running:
+        yield running

@@ -12,13 +12,13 @@ from sqlalchemy import select
 from starlette.applications import Starlette
 
 from booths import appointments as service
-from booths.models import AppointmentSlot, Booth, ContactPerson
+from booths.models import Appointment, AppointmentSlot, Booth, ContactPerson
 from booths.queries import get_booth
 from fair.app_services import app_services
 from fair.clock import fair_now
 from fair.db import Database
 from fair.models import EventDay, Organisation
-from tests.support.app import DEMO_PASSWORD, csrf_of
+from tests.support.app import DEMO_PASSWORD, csrf_of, make_client
 from tests.support.app_server import BEFORE_THE_FAIR, AppServer
 from tests.support.booth_helpers import KRZ
 
@@ -154,6 +154,20 @@ def token_of(response: httpx.Response) -> str:
     return match.group(1)
 
 
+async def book_soon_and_later(app: Starlette, soon: int, later: int) -> dict[int, int]:
+    """A visitor books the slots ``soon`` (starting within ten minutes) and ``later``
+    (tomorrow) through the form: the first room lets them in, the second says it opens
+    later (403). The appointments' ids by slot id, for the expert's side."""
+    async with make_client(app) as visitor:
+        token_soon = token_of(await book_slot(visitor, soon))
+        token_later = token_of(await book_slot(visitor, later))
+        assert (await visitor.get(f"/appointments/{token_soon}/room")).status_code == 200
+        early = await visitor.get(f"/appointments/{token_later}/room")
+        assert early.status_code == 403 and "öffnet erst" in early.text
+    async with app_services(app).db.session() as db:
+        return {a.slot_id: a.id for a in (await db.scalars(select(Appointment))).all()}
+
+
 async def organisation_name(app: Starlette, slug: str) -> str:
     async with app_services(app).db.session() as db:
         name = await db.scalar(
@@ -182,6 +196,14 @@ async def book(database_url: str, slot_id: int, *, now: datetime | None = None) 
             return booking.token, booking.appointment.id
     finally:
         await database.dispose()
+
+
+async def booked_at(database_url: str, slug: str, *starts_in: timedelta) -> list[tuple[str, int]]:
+    """Slots of ``slug`` starting at each of ``starts_in``, each booked directly: the
+    (secret link token, appointment id) of each, in that order, for the call fixtures."""
+    return [
+        await book(database_url, slot) for slot in await slots_at(database_url, slug, *starts_in)
+    ]
 
 
 async def logged_in_expert(context: Any, base_url: str) -> Any:
