@@ -16,6 +16,8 @@ from tests.support.app import launched_chromium, make_settings, running_app
 from tests.support.app_server import AFTER_THE_EVENT, FIRST_MORNING
 from tests.support.hls_helpers import HlsApp, hls_app
 from tests.support.player import BLOCKING_ARGS
+from tests.support.qa import serving_app
+from tests.support.realtime import Instance
 
 
 @pytest_asyncio.fixture
@@ -49,3 +51,10 @@ async def hls(demo_database_url: str, tmp_path: Path) -> AsyncIterator[HlsApp]:
     spool the HLS tests fill (``hls_app`` for settings of their own)."""
     async with hls_app(demo_database_url, tmp_path) as running:
         yield running
+
+
+@pytest_asyncio.fixture
+async def live(demo_database_url: str, tmp_path: Path) -> AsyncIterator[Instance]:
+    """The demo fair served in-process over real sockets, for the Q&A and chat tests."""
+    with serving_app(demo_database_url, tmp_path) as instance:
+        yield instance

@@ -15,9 +15,9 @@ import httpx
 import pytest
 
 from fair.storage import LocalStorage
-from tests.sessions.test_archive_browser import _seed
 from tests.support.app_server import FIRST_MORNING, start_app_server
 from tests.support.player import autoplay_note, unmute_by_keyboard
+from tests.support.programme import seed_first_morning_recordings
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -45,7 +45,7 @@ async def _until(page: Any, check: Any, message: str, timeout: float = 20) -> di
 async def test_recording_link_starts_muted_and_the_keyboard_brings_sound(
     demo_database_url: str, tmp_path: Path, blocking_browser: Any
 ) -> None:
-    await _seed(demo_database_url, LocalStorage(tmp_path / "storage"))
+    await seed_first_morning_recordings(demo_database_url, LocalStorage(tmp_path / "storage"))
     server = start_app_server(tmp_path, demo_database_url, extra_env={"FAIR_TODAY": FIRST_MORNING})
     context = await blocking_browser.new_context()
     errors: list[str] = []
