@@ -31,8 +31,9 @@ from tests.support.app import TemplateDatabases
 from tests.support.app_server import AppServer, start_app_server
 from tests.support.journey_helpers import Journey, close_journeys, open_journey, poll
 from tests.support.nginx import NGINX, render_nginx_conf, wait_for_proxy
+from tests.support.ports import free_port
 from tests.support.redis_server import running_redis
-from tests.support.s3_server import S3Server, free_port
+from tests.support.s3_server import S3Server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -22,8 +22,8 @@ from tests.support.live_helpers import csrf_in_page, post_offer
 from tests.support.loadgen import ProbeViewer
 from tests.support.nginx import NGINX, render_nginx_conf, wait_for_proxy
 from tests.support.paths import REPO_ROOT
+from tests.support.ports import free_port
 from tests.support.redis_server import RedisServer
-from tests.support.s3_server import free_port
 from tests.support.stage import speaker_session
 
 pytestmark = [pytest.mark.slow]
