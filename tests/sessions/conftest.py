@@ -1,5 +1,6 @@
-"""Fixtures of the programme's tests: the demo fair at a moment of the fair's clock, and a
-Chromium that blocks autoplay (live and recording players)."""
+"""Fixtures of the programme's tests: the demo fair at a moment of the fair's clock, the
+app whose spool the HLS tests fill, the demo fair served over real sockets for Q&A and
+chat, and a Chromium that blocks autoplay (live and recording players)."""
 
 from __future__ import annotations
 
