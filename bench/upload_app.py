@@ -33,7 +33,8 @@ import httpx
 import psutil
 
 from bench.upload_s3 import BOUNDARY, MB, RssSampler, _cpu, generated, served_client
-from tests.support.s3_server import S3Server, free_port
+from tests.support.ports import free_port
+from tests.support.s3_server import S3Server
 
 BOOTH = "owl-schueler-online"
 EXHIBITOR = "aussteller.krz@example.org"

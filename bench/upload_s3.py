@@ -34,7 +34,8 @@ from contextlib import asynccontextmanager
 import httpx
 import psutil
 
-from tests.support.s3_server import S3Server, free_port
+from tests.support.ports import free_port
+from tests.support.s3_server import S3Server
 
 MB = 1024 * 1024
 BOUNDARY = "----fairBench9a8b7c6d5e4f"

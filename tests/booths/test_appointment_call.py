@@ -29,7 +29,9 @@ from tests.support.app_server import AppServer, start_app_server
 from tests.support.appointment_helpers import (
     OWN,
     book,
+    booked_at,
     fair_clock_now,
+    frames_advance,
     logged_in_expert,
     slot_at,
     slots_at,
@@ -58,11 +60,10 @@ async def fair(
     redis: RedisServer,
 ) -> AsyncIterator[Fair]:
     url = await template_databases.sqlite(seeded=True)
-    free, now_slot, later = await slots_at(
-        url, OWN, timedelta(minutes=3), timedelta(minutes=2), timedelta(days=1)
+    (free,) = await slots_at(url, OWN, timedelta(minutes=3))
+    (now_token, now_id), (later_token, _) = await booked_at(
+        url, OWN, timedelta(minutes=2), timedelta(days=1)
     )
-    now_token, now_id = await book(url, now_slot)
-    later_token, _ = await book(url, later)
     env = {"FAIR_REDIS_URL": redis.url, "FAIR_LIVE_WORKER": "false"}
     a = start_app_server(tmp_path_factory.mktemp("call-a"), url, extra_env=env)
     b = start_app_server(tmp_path_factory.mktemp("call-b"), url, extra_env=env)
@@ -247,18 +248,6 @@ CALL_STATE = """() => ({
 })"""
 
 
-async def _frames_advance(page: Any, minimum_videos: int) -> list[int]:
-    await page.wait_for_function(
-        f"() => ({REMOTE_FRAMES})().length >= {minimum_videos}", timeout=30_000
-    )
-    before = await page.evaluate(REMOTE_FRAMES)
-    await page.wait_for_timeout(1500)
-    after = await page.evaluate(REMOTE_FRAMES)
-    assert len(after) >= minimum_videos
-    assert all(b > a for a, b in zip(before, after, strict=False)), (before, after)
-    return list(after)
-
-
 async def test_chromium_visitor_and_expert_see_each_other(
     fair: Fair, browser: Any, tmp_path: Path
 ) -> None:
@@ -290,15 +279,15 @@ async def test_chromium_visitor_and_expert_see_each_other(
         await room_link.click()
         await expert.click("[data-call-start]")
 
-        await _frames_advance(visitor, 1)
-        await _frames_advance(expert, 1)
+        await frames_advance(visitor, REMOTE_FRAMES, 1)
+        await frames_advance(expert, REMOTE_FRAMES, 1)
 
         # Screen share as a second track, through the real button: headless Chromium's
         # getDisplayMedia (with --use-fake-ui-for-media-stream) captures a fake screen.
         share = expert.locator("[data-call-share]")
         await share.click()
         await expert.locator("[data-call-share][aria-pressed=true]").wait_for()
-        await _frames_advance(visitor, 2)
+        await frames_advance(visitor, REMOTE_FRAMES, 2)
         await visitor.screenshot(path=str(tmp_path / "visitor-room.png"), full_page=True)
         await expert.screenshot(path=str(tmp_path / "expert-room.png"), full_page=True)
         await share.click()  # stop sharing: the visitor's second picture goes away
@@ -404,8 +393,8 @@ async def test_chromium_walkin_call(fair: Fair, browser: Any, tmp_path: Path) ->
         await visitor.wait_for_url("**/appointments/*/room")
         await visitor.click("[data-call-start]")
         await expert.click("[data-call-start]")
-        await _frames_advance(visitor, 1)
-        await _frames_advance(expert, 1)
+        await frames_advance(visitor, REMOTE_FRAMES, 1)
+        await frames_advance(expert, REMOTE_FRAMES, 1)
     finally:
         for ctx in (visitor_ctx, expert_ctx):
             await ctx.close()

@@ -14,20 +14,19 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from sqlalchemy import select
 from starlette.applications import Starlette
 
-from booths.models import Appointment
 from fair.app_services import app_services
 from tests.support.app import csrf_of, login, make_client
 from tests.support.appointment_helpers import (
     FUTURE_DAY,
     OWN,
     book_slot,
-    contact_of,
+    book_soon_and_later,
     fair_clock_now,
     future_day,
     slot_at,
+    slots_form,
     token_of,
 )
 from tests.support.booth_helpers import KRZ, app_with
@@ -64,18 +63,9 @@ async def test_offered_and_bookable_slots_follow_the_fair_clock(app: Starlette) 
 
 
 async def test_publishing_refuses_what_is_past_on_the_fair_clock(app: Starlette) -> None:
-    _booth, contact = await contact_of(app_services(app).db, OWN)
-    day_id = await future_day(app_services(app).db)
     async with make_client(app) as staff:
         await login(staff, KRZ)
-        form = {
-            "csrf_token": await csrf_of(staff, f"/booths/{OWN}/slots"),
-            "contact": str(contact.id),
-            "day": str(day_id),
-            "from": "09:00",
-            "until": "09:30",
-            "minutes": "15",
-        }
+        form = await slots_form(app, staff, "09:00", "09:30", "15")
         past = await staff.post(f"/booths/{OWN}/slots", data=form)
         assert past.status_code == 400 and "Vergangenheit" in past.text
         ok = await staff.post(
@@ -87,14 +77,7 @@ async def test_publishing_refuses_what_is_past_on_the_fair_clock(app: Starlette)
 async def test_rooms_open_and_dashboard_links_follow_the_fair_clock(app: Starlette) -> None:
     soon = await _slot(app, timedelta(minutes=5))
     tomorrow = await _slot(app, timedelta(days=1))
-    async with make_client(app) as visitor:
-        token_soon = token_of(await book_slot(visitor, soon))
-        token_tomorrow = token_of(await book_slot(visitor, tomorrow))
-        assert (await visitor.get(f"/appointments/{token_soon}/room")).status_code == 200
-        early = await visitor.get(f"/appointments/{token_tomorrow}/room")
-        assert early.status_code == 403 and "öffnet erst" in early.text
-    async with app_services(app).db.session() as db:
-        ids = {a.slot_id: a.id for a in (await db.scalars(select(Appointment))).all()}
+    ids = await book_soon_and_later(app, soon, tomorrow)
     async with make_client(app) as staff:
         await login(staff, KRZ)
         dashboard = await staff.get("/exhibitor")

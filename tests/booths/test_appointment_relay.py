@@ -22,7 +22,13 @@ import pytest_asyncio
 
 from tests.support.app import TemplateDatabases
 from tests.support.app_server import AppServer, start_app_server
-from tests.support.appointment_helpers import OWN, book, logged_in_expert, slots_at, staff_cookie
+from tests.support.appointment_helpers import (
+    OWN,
+    booked_at,
+    frames_advance,
+    logged_in_expert,
+    staff_cookie,
+)
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -47,12 +53,9 @@ async def relay_fair(
     template_databases: TemplateDatabases, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[RelayFair]:
     url = await template_databases.sqlite(seeded=True)
-    now_slot, later, blocked_slot = await slots_at(
+    (token, appointment_id), (later_token, _), (blocked_token, blocked_id) = await booked_at(
         url, OWN, timedelta(minutes=2), timedelta(days=1), timedelta(minutes=3)
     )
-    token, appointment_id = await book(url, now_slot)
-    later_token, _ = await book(url, later)
-    blocked_token, blocked_id = await book(url, blocked_slot)
     server = start_app_server(
         tmp_path_factory.mktemp("relay"), url, extra_env={"FAIR_LIVE_WORKER": "false"}
     )
@@ -65,16 +68,6 @@ async def relay_fair(
 def _cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / 100  # utime + stime in clock ticks
-
-
-async def _relayed_frames_advance(page: Any, minimum: int) -> list[int]:
-    await page.wait_for_function(f"() => ({RELAYED_FRAMES})().length >= {minimum}", timeout=30_000)
-    before = await page.evaluate(RELAYED_FRAMES)
-    await page.wait_for_timeout(1500)
-    after = await page.evaluate(RELAYED_FRAMES)
-    assert len(after) >= minimum
-    assert all(b > a for a, b in zip(before, after, strict=False)), (before, after)
-    return list(after)
 
 
 async def test_chromium_call_through_the_server_relay(
@@ -97,8 +90,8 @@ async def test_chromium_call_through_the_server_relay(
         await expert.click("[data-call-start]")
         await expert.locator("[data-relay=on]").wait_for(timeout=15_000)
 
-        await _relayed_frames_advance(visitor, 1)
-        await _relayed_frames_advance(expert, 1)
+        await frames_advance(visitor, RELAYED_FRAMES, 1)
+        await frames_advance(expert, RELAYED_FRAMES, 1)
         async with httpx.AsyncClient(headers={"Cookie": cookie}) as client:
             state = (await client.get(state_url)).json()
         assert state == {"relayed": 2, "states": ["connected", "connected"]}
@@ -106,7 +99,7 @@ async def test_chromium_call_through_the_server_relay(
         # Screen share on the relay: the pre-made screen line, no renegotiation.
         await expert.locator("[data-call-share]").click()
         await expert.locator("[data-call-share][aria-pressed=true]").wait_for()
-        await _relayed_frames_advance(visitor, 2)
+        await frames_advance(visitor, RELAYED_FRAMES, 2)
 
         pid = relay_fair.server.process.pid
         cpu_before, wall_before = _cpu_seconds(pid), time.monotonic()
@@ -168,8 +161,8 @@ async def test_chromium_falls_back_to_the_relay_when_no_direct_path_exists(
         # After the direct attempt times out (20 s), both move to the relay.
         await visitor.locator("[data-relay=on]").wait_for(timeout=40_000)
         await expert.locator("[data-relay=on]").wait_for(timeout=40_000)
-        await _relayed_frames_advance(visitor, 1)
-        await _relayed_frames_advance(expert, 1)
+        await frames_advance(visitor, RELAYED_FRAMES, 1)
+        await frames_advance(expert, RELAYED_FRAMES, 1)
     finally:
         for ctx in (visitor_ctx, expert_ctx):
             await ctx.close()

@@ -26,10 +26,12 @@ from tests.support.appointment_helpers import (
     OTHER,
     OWN,
     book_slot,
+    book_soon_and_later,
     contact_of,
     fair_clock_now,
     future_day,
     slot_at,
+    slots_form,
     token_of,
 )
 from tests.support.booth_helpers import KRZ, app_with
@@ -284,16 +286,10 @@ async def test_mails_to_visitor_and_expert(
 async def test_dashboard_and_staff_room_access(demo_app: Starlette) -> None:
     now_slot = await slot_at(app_services(demo_app).db, OWN, timedelta(minutes=5))
     later_slot = await slot_at(app_services(demo_app).db, OWN, timedelta(days=1))
+    ids = await book_soon_and_later(demo_app, now_slot, later_slot)
     async with make_client(demo_app) as visitor:
-        token_now = token_of(await book_slot(visitor, now_slot))
-        token_later = token_of(await book_slot(visitor, later_slot))
-        assert (await visitor.get(f"/appointments/{token_now}/room")).status_code == 200
-        early = await visitor.get(f"/appointments/{token_later}/room")
-        assert early.status_code == 403 and "öffnet erst" in early.text
         anonymous = await visitor.get("/exhibitor/appointments/1/room")
         assert anonymous.status_code == 401
-    async with app_services(demo_app).db.session() as db:
-        ids = {a.slot_id: a.id for a in (await db.scalars(select(Appointment))).all()}
     async with make_client(demo_app) as staff:
         await login(staff, KRZ)
         dashboard = await staff.get("/exhibitor")
@@ -331,22 +327,13 @@ async def test_room_closes_after_slot_and_grace(demo_app: Starlette) -> None:
 
 
 async def test_slot_editor_pages(demo_app: Starlette) -> None:
-    _booth, contact = await contact_of(app_services(demo_app).db, OWN)
-    day_id = await future_day(app_services(demo_app).db)
     async with make_client(demo_app) as client:
         assert (await client.get(f"/booths/{OWN}/slots")).status_code == 401
         await login(client, KRZ)
         page = await client.get(f"/booths/{OWN}/slots")
         assert page.status_code == 200
-        token = await csrf_of(client, f"/booths/{OWN}/slots")
-        form = {
-            "csrf_token": token,
-            "contact": str(contact.id),
-            "day": str(day_id),
-            "from": "09:00",
-            "until": "10:00",
-            "minutes": "30",
-        }
+        form = await slots_form(demo_app, client, "09:00", "10:00", "30")
+        token = form["csrf_token"]
         ok = await client.post(f"/booths/{OWN}/slots", data=form)
         assert ok.status_code == 303
         overlap = await client.post(f"/booths/{OWN}/slots", data={**form, "from": "09:30"})

@@ -39,7 +39,7 @@ from tests.support.booth_helpers import (
     stored_files,
     upload,
 )
-from tests.support.s3_server import free_port
+from tests.support.ports import free_port
 
 
 def _png() -> bytes:

@@ -12,7 +12,7 @@ from fair.app_services import app_services
 from fair.mail import Attachment, Mail, MailConfigError, Mailer, parse_smtp_url
 from fair.settings import Settings, SettingsError
 from tests.support.app import make_settings, running_app
-from tests.support.redis_server import free_port
+from tests.support.ports import free_port
 from tests.support.smtp_server import SmtpServer
 
 

@@ -14,10 +14,8 @@ from typing import Any
 from websockets.asyncio.client import ClientConnection, connect
 
 from fair.realtime import ChannelLimits
-from tests.fair.test_realtime import local, recv_events, unique
 from tests.support.realtime import Instance, closed_with
-
-__all__ = ["local"]
+from tests.support.realtime_echo import recv_events, unique
 
 LIMITS = ChannelLimits()
 BURST = LIMITS.rate_messages  # taken at once on a fresh connection

@@ -16,7 +16,7 @@ from sqlalchemy import inspect
 from fair.db import Database
 from fair.migrate import alembic_config, upgrade_database
 from tests.support.app_server import fair_env
-from tests.support.pg_server import free_port
+from tests.support.ports import free_port
 
 FAIR = [sys.executable, "-m", "fair.cli"]
 

@@ -15,14 +15,8 @@ from fair.accounts import create_setup_token
 from fair.app_services import app_services
 from fair.db import utcnow
 from fair.models import AccountToken, AuditEntry, EventDay, User
-from tests.support.app import (
-    NEW_PASSWORD,
-    csrf_of,
-    login,
-    make_client,
-    post_form,
-)
-from tests.support.organiser_forms import create_series_2027
+from tests.support.app import NEW_PASSWORD, csrf_of, login, make_client, post_form
+from tests.support.organiser_forms import create_series_2027, delete_first, send_series
 
 
 async def _setup_token(app: Starlette) -> str:
@@ -144,14 +138,8 @@ async def _organisation(client: httpx.AsyncClient, name: str, kind: str) -> None
 async def test_organiser_builds_the_event_with_clear_refusals(empty_app: Starlette) -> None:
     async with make_client(empty_app) as client:
         await _first_organiser(empty_app, client)
-        bad_zone = await post_form(
-            client,
-            "/organiser/series",
-            title="X",
-            starts_on="2027-01-02",
-            ends_on="2027-01-01",
-            time_zone="Europe/Berlin",
-            default_language="de",
+        bad_zone = await send_series(
+            client, title="X", starts_on="2027-01-02", ends_on="2027-01-01"
         )
         assert bad_zone.status_code == 400
         assert "ends_on: liegt vor dem ersten Tag" in bad_zone.text
@@ -188,14 +176,12 @@ async def test_organiser_builds_the_event_with_clear_refusals(empty_app: Starlet
         second = {**day, "host_id": str(ids[1]), "title": "Tag 2: Sicherheit"}
         assert (await post_form(client, day_path, date="2027-11-30", **second)).status_code == 303
         # Shrinking the series would leave a day outside it.
-        shrink = await post_form(
+        shrink = await send_series(
             client,
             f"/organiser/series/{series_id}",
             title="Digitale Services 2027",
             starts_on="2027-11-29",
             ends_on="2027-11-29",
-            time_zone="Europe/Berlin",
-            default_language="de",
         )
         assert shrink.status_code == 400
         assert "30.11.2027" in shrink.text
@@ -216,25 +202,18 @@ async def test_organiser_builds_the_event_with_clear_refusals(empty_app: Starlet
 
 async def test_in_use_stage_topic_and_day_cannot_be_deleted(client: httpx.AsyncClient) -> None:
     await login(client, "orga@example.org")
-    stages = await client.get("/organiser/stages")
-    stage_id = re.search(r'action="/organiser/stages/(\d+)"', stages.text)
-    assert stage_id
-    refused = await post_form(client, f"/organiser/stages/{stage_id.group(1)}", delete="1")
+    refused = await delete_first(client, "/organiser/stages", r"/organiser/stages/\d+")
     assert refused.status_code == 409
     assert "Programmpunkte; erst verlegen" in refused.text
-    topics = await client.get("/organiser/topics")
-    topic_id = re.search(r'action="/organiser/topics/(\d+)"', topics.text)
-    assert topic_id
-    in_use = await post_form(client, f"/organiser/topics/{topic_id.group(1)}", delete="1")
+    in_use = await delete_first(client, "/organiser/topics", r"/organiser/topics/\d+")
     assert in_use.status_code == 409
     assert "ist in Gebrauch" in in_use.text
     series = await client.get("/organiser/series")
     series_id = re.search(r'href="/organiser/series/(\d+)"', series.text)
     assert series_id
-    page = await client.get(f"/organiser/series/{series_id.group(1)}")
-    day_action = re.search(r'action="(/organiser/series/\d+/days/\d+)"', page.text)
-    assert day_action
-    day_refused = await post_form(client, day_action.group(1), delete="1")
+    day_refused = await delete_first(
+        client, f"/organiser/series/{series_id.group(1)}", r"/organiser/series/\d+/days/\d+"
+    )
     assert day_refused.status_code == 409
     assert "stehen" in day_refused.text
     # A fresh stage without sessions can go.

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.pg_server import free_port
+from tests.support.ports import free_port
 
 pytestmark = pytest.mark.browser
 PASSWORD = "ein-sicheres-passwort"

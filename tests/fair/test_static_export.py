@@ -20,8 +20,9 @@ from fair.app_services import app_services
 from fair.static_export import ExportError, StaticExporter, check_target
 from sessions.demo_recordings import seed_demo_recordings
 from tests.support.app import make_settings
-from tests.support.app_server import AFTER_THE_EVENT, FIRST_MORNING, free_port
+from tests.support.app_server import AFTER_THE_EVENT, FIRST_MORNING
 from tests.support.axe import AXE, axe_violations
+from tests.support.ports import free_port
 
 pytestmark = pytest.mark.browser
 

@@ -40,7 +40,8 @@ from fair.storage import (
     safe_filename,
     storage_from_settings,
 )
-from tests.support.s3_server import S3Server, free_port
+from tests.support.ports import free_port
+from tests.support.s3_server import S3Server
 
 MB = 1024 * 1024
 GB = 1024 * MB

@@ -9,13 +9,11 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import pytest_asyncio
 
 from fair.clock import fair_now
 from fair.db import Database
@@ -35,15 +33,10 @@ EXHIBITOR = "aussteller.krz@example.org"
 ORGANISER = "orga@example.org"
 
 
-@pytest_asyncio.fixture
-async def server(template_databases: TemplateDatabases, tmp_path: Path) -> AsyncIterator[AppServer]:
+@pytest.fixture
+def server(live_server: tuple[AppServer, Path]) -> AppServer:
     """A fresh demo fair (SQLite) served by its own process for one journey."""
-    url = await template_databases.sqlite(seeded=True)
-    app_server = start_app_server(tmp_path, url)
-    try:
-        yield app_server
-    finally:
-        app_server.stop()
+    return live_server[0]
 
 
 def _csrf(client: httpx.Client, path: str) -> str:

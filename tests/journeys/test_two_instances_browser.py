@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import time
 from collections.abc import AsyncIterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -31,9 +30,10 @@ from tests.support import pg_server
 from tests.support.app import TemplateDatabases
 from tests.support.app_server import AppServer, start_app_server
 from tests.support.journey_helpers import Journey, close_journeys, open_journey, poll
-from tests.support.nginx import NGINX, render_nginx_conf
+from tests.support.nginx import NGINX, render_nginx_conf, wait_for_proxy
+from tests.support.ports import free_port
 from tests.support.redis_server import running_redis
-from tests.support.s3_server import S3Server, free_port
+from tests.support.s3_server import S3Server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -128,15 +128,7 @@ async def cluster(
 
         stack.callback(stop_nginx)
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, (proxy_dir / "error.log").read_text()
-            time.sleep(0.1)
+        wait_for_proxy(url, proxy_dir / "error.log")
         yield Cluster(url, servers, access_log)
 
 

@@ -13,15 +13,14 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from fair.clock import fair_now
 from fair.db import Database
 from fair.storage import LocalStorage, Storage
-from sessions.demo_recordings import seed_demo_recordings
 from sessions.models import ProgrammeSession, Recording
 from sessions.timelinks import parse_time
 from tests.support.app_server import FIRST_MORNING, AppServer, start_app_server
 from tests.support.hls_helpers import s3_storage
 from tests.support.media import write_fragmented_mp4
+from tests.support.programme import seed_first_morning_recordings
 from tests.support.s3_server import S3Server
 from tests.support.stage import organiser_posts
 
@@ -92,17 +91,6 @@ async def _stored_recording(url: str, storage: Storage, scratch: Path) -> int:
         await database.dispose()
 
 
-async def _seed(url: str, storage: Storage) -> None:
-    database = Database(url)
-    try:
-        made = await seed_demo_recordings(
-            database, storage, now=fair_now(FIRST_MORNING, "Europe/Berlin")
-        )
-        assert made == 2
-    finally:
-        await database.dispose()
-
-
 def _recording_of(server: AppServer, session_id: int) -> str:
     status = httpx.get(f"{server.base_url}/api/sessions/{session_id}").json()
     assert status["recording_status"] == "available", status
@@ -114,7 +102,7 @@ async def test_time_link_chapters_and_captions_in_chromium(
     demo_database_url: str, tmp_path: Path, browser: Any
 ) -> None:
     storage = LocalStorage(tmp_path / "storage")
-    await _seed(demo_database_url, storage)
+    await seed_first_morning_recordings(demo_database_url, storage)
     live_session = await _stored_recording(demo_database_url, storage, tmp_path / "spool-live")
     server = start_app_server(tmp_path, demo_database_url, extra_env={"FAIR_TODAY": FIRST_MORNING})
     context = await browser.new_context()

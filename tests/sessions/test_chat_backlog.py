@@ -14,11 +14,8 @@ from typing import Any
 from websockets.asyncio.client import ClientConnection, connect
 
 from fair.realtime import ChannelLimits
-from tests.sessions.test_qa_chat import live
 from tests.support.qa import OPENING, http_to, session_id_of, ws_url
 from tests.support.realtime import Instance
-
-__all__ = ["live"]
 
 ALLOWANCE = 2 * ChannelLimits().rate_messages  # the burst plus the backlog allowance
 

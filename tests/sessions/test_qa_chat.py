@@ -7,13 +7,11 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import pytest_asyncio
 from websockets.asyncio.client import connect
 
 from fair.app_services import app_services
@@ -169,12 +167,6 @@ async def test_answered_questions_become_faq_entries(client: httpx.AsyncClient) 
 
 
 # --- live: real uvicorn, real WebSocket clients ------------------------------------------
-
-
-@pytest_asyncio.fixture
-async def live(demo_database_url: str, tmp_path: Path) -> AsyncIterator[Instance]:
-    with serving_app(demo_database_url, tmp_path) as instance:
-        yield instance
 
 
 def questions(event: dict[str, Any]) -> list[str]:

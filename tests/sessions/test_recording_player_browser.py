@@ -8,31 +8,22 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import pytest_asyncio
 
 from fair.storage import LocalStorage
-from tests.sessions.live.test_autoplay_blocked_browser import BLOCKING_ARGS
-from tests.sessions.test_archive_browser import _seed
-from tests.support.app import launched_chromium
 from tests.support.app_server import FIRST_MORNING, start_app_server
+from tests.support.player import autoplay_note, unmute_by_keyboard
+from tests.support.programme import seed_first_morning_recordings
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 VIDEO = """() => { const v = document.querySelector('figure[data-player] video');
   return {muted: v.muted, paused: v.paused, volume: v.volume, time: v.currentTime,
           autoplay: v.dataset.autoplay || null}; }"""
-
-
-@pytest_asyncio.fixture
-async def blocking_browser() -> AsyncIterator[Any]:
-    async with launched_chromium(BLOCKING_ARGS) as instance:
-        yield instance
 
 
 async def _video(page: Any) -> dict[str, Any]:
@@ -54,7 +45,7 @@ async def _until(page: Any, check: Any, message: str, timeout: float = 20) -> di
 async def test_recording_link_starts_muted_and_the_keyboard_brings_sound(
     demo_database_url: str, tmp_path: Path, blocking_browser: Any
 ) -> None:
-    await _seed(demo_database_url, LocalStorage(tmp_path / "storage"))
+    await seed_first_morning_recordings(demo_database_url, LocalStorage(tmp_path / "storage"))
     server = start_app_server(tmp_path, demo_database_url, extra_env={"FAIR_TODAY": FIRST_MORNING})
     context = await blocking_browser.new_context()
     errors: list[str] = []
@@ -82,20 +73,9 @@ async def test_recording_link_starts_muted_and_the_keyboard_brings_sound(
         state = await _until(page, lambda v: not v["paused"], "the linked moment did not play")
         assert state["autoplay"] == "muted" and state["muted"], state
         assert 155 <= state["time"] <= 170, state
-        note = page.locator("[data-media-autoplay-note]")
-        await note.wait_for(state="visible", timeout=10_000)
-        assert "blockiert" in await note.inner_text()
+        note = await autoplay_note(page, tmp_path / "recording-muted.png")
         assert "Aufzeichnung" in await note.inner_text()
-        assert await note.get_attribute("role") == "status"
-        sound = page.get_by_role("button", name="Ton einschalten")
-        assert await sound.get_attribute("aria-pressed") == "true"
-        await page.screenshot(path=str(tmp_path / "recording-muted.png"), full_page=True)
-
-        # Tab from the pause button to the sound button (no pointer) and press it
-        await page.locator("[data-media-pause]").focus()
-        await page.keyboard.press("Tab")
-        assert await page.evaluate("() => document.activeElement.matches('[data-media-mute]')")
-        await page.keyboard.press("Enter")
+        await unmute_by_keyboard(page)
         await _until(page, lambda v: not v["muted"] and not v["paused"], "no sound after Enter")
         assert await note.is_hidden()
         mute = page.locator("[data-media-mute]")

@@ -5,31 +5,22 @@ axe-core. Runs against its own server so the shared demo server keeps its progra
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import pytest_asyncio
 
-from tests.support.app import TemplateDatabases
-from tests.support.app_server import AppServer, start_app_server
+from tests.support.app_server import AppServer
 from tests.support.paths import SCHEDULE_FIXTURES
 
 pytestmark = pytest.mark.browser
 FIXTURES = SCHEDULE_FIXTURES
 
 
-@pytest_asyncio.fixture
-async def import_server(
-    template_databases: TemplateDatabases, tmp_path: Path
-) -> AsyncIterator[AppServer]:
-    url = await template_databases.sqlite(seeded=True)
-    server = start_app_server(tmp_path, url)
-    try:
-        yield server
-    finally:
-        server.stop()
+@pytest.fixture
+def import_server(live_server: tuple[AppServer, Path]) -> AppServer:
+    """The demo fair served by its own process, whose programme this test may change."""
+    return live_server[0]
 
 
 async def _upload(page: Any, base: str, path: Path, language: str) -> str:

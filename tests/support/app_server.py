@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 
 from tests.support.paths import REPO_ROOT
-from tests.support.pg_server import free_port
+from tests.support.ports import free_port
 
 
 @dataclass

@@ -12,13 +12,13 @@ from sqlalchemy import select
 from starlette.applications import Starlette
 
 from booths import appointments as service
-from booths.models import AppointmentSlot, Booth, ContactPerson
+from booths.models import Appointment, AppointmentSlot, Booth, ContactPerson
 from booths.queries import get_booth
 from fair.app_services import app_services
 from fair.clock import fair_now
 from fair.db import Database
 from fair.models import EventDay, Organisation
-from tests.support.app import DEMO_PASSWORD, csrf_of
+from tests.support.app import DEMO_PASSWORD, csrf_of, make_client
 from tests.support.app_server import BEFORE_THE_FAIR, AppServer
 from tests.support.booth_helpers import KRZ
 
@@ -64,6 +64,24 @@ async def contact_of(db_factory: Database, slug: str) -> tuple[Booth, ContactPer
             db.add(contact)
             await db.commit()
         return booth, contact
+
+
+async def slots_form(
+    app: Starlette, staff: httpx.AsyncClient, start: str, until: str, minutes: str
+) -> dict[str, str]:
+    """The slot editor's form for krz's booth (``staff`` logged in as krz): slots of
+    ``minutes`` from ``start`` to ``until`` on the future event day, for the booth's
+    first contact person, with a fresh CSRF token (good for the editor's other forms)."""
+    _booth, contact = await contact_of(app_services(app).db, OWN)
+    day_id = await future_day(app_services(app).db)
+    return {
+        "csrf_token": await csrf_of(staff, f"/booths/{OWN}/slots"),
+        "contact": str(contact.id),
+        "day": str(day_id),
+        "from": start,
+        "until": until,
+        "minutes": minutes,
+    }
 
 
 def fair_clock_now(today: str = BEFORE_THE_FAIR) -> datetime:
@@ -136,6 +154,20 @@ def token_of(response: httpx.Response) -> str:
     return match.group(1)
 
 
+async def book_soon_and_later(app: Starlette, soon: int, later: int) -> dict[int, int]:
+    """A visitor books the slots ``soon`` (starting within ten minutes) and ``later``
+    (tomorrow) through the form: the first room lets them in, the second says it opens
+    later (403). The appointments' ids by slot id, for the expert's side."""
+    async with make_client(app) as visitor:
+        token_soon = token_of(await book_slot(visitor, soon))
+        token_later = token_of(await book_slot(visitor, later))
+        assert (await visitor.get(f"/appointments/{token_soon}/room")).status_code == 200
+        early = await visitor.get(f"/appointments/{token_later}/room")
+        assert early.status_code == 403 and "öffnet erst" in early.text
+    async with app_services(app).db.session() as db:
+        return {a.slot_id: a.id for a in (await db.scalars(select(Appointment))).all()}
+
+
 async def organisation_name(app: Starlette, slug: str) -> str:
     async with app_services(app).db.session() as db:
         name = await db.scalar(
@@ -166,6 +198,14 @@ async def book(database_url: str, slot_id: int, *, now: datetime | None = None) 
         await database.dispose()
 
 
+async def booked_at(database_url: str, slug: str, *starts_in: timedelta) -> list[tuple[str, int]]:
+    """Slots of ``slug`` starting at each of ``starts_in``, each booked directly: the
+    (secret link token, appointment id) of each, in that order, for the call fixtures."""
+    return [
+        await book(database_url, slot) for slot in await slots_at(database_url, slug, *starts_in)
+    ]
+
+
 async def logged_in_expert(context: Any, base_url: str) -> Any:
     """A new page of the browser ``context``, krz's expert logged in through the form."""
     expert = await context.new_page()
@@ -174,6 +214,19 @@ async def logged_in_expert(context: Any, base_url: str) -> Any:
     await expert.fill("input[name=password]", DEMO_PASSWORD)
     await expert.click("form[action='/login'] button[type=submit]")
     return expert
+
+
+async def frames_advance(page: Any, frames: str, minimum: int) -> list[int]:
+    """Wait until the script ``frames`` (a list of decoded-frame counts, one per remote
+    video that shows a picture) lists ``minimum`` videos, then check that every one of
+    them decodes new frames over 1.5 s: a picture that is there and moving. The counts."""
+    await page.wait_for_function(f"() => ({frames})().length >= {minimum}", timeout=30_000)
+    before = await page.evaluate(frames)
+    await page.wait_for_timeout(1500)
+    after = await page.evaluate(frames)
+    assert len(after) >= minimum
+    assert all(b > a for a, b in zip(before, after, strict=False)), (before, after)
+    return list(after)
 
 
 async def staff_cookie(server: AppServer) -> str:

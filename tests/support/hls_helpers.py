@@ -21,6 +21,7 @@ from fair.app import create_app
 from fair.app_services import app_services
 from fair.settings import Settings
 from fair.storage import S3Storage
+from sessions.live.app_parts import live_parts
 from sessions.live.recorder import SlotRecorder
 from sessions.models import ProgrammeSession
 from tests.support.app import make_client, make_settings
@@ -102,6 +103,19 @@ class HlsApp:
     def spool(self) -> Path:
         """The first talk's spool directory (one sub-directory per seat)."""
         return Path(self.settings.spool_dir) / str(self.session_id)
+
+    @property
+    def hls_path(self) -> str:
+        """Where the app serves the first talk's HLS (playlists, ``seats.json``)."""
+        return f"/sessions/{self.session_id}/hls"
+
+    async def record(self, seat: str, seconds: float) -> SpoolWriter:
+        """A seat's recorder writing ``seconds`` of the talk into the spool, then the
+        archive's sync that stores what is complete; the writer, to play on."""
+        writer = SpoolWriter(self.spool / seat)
+        writer.advance(seconds)
+        await live_parts(self.app).archive.sync(force=True)
+        return writer
 
 
 @asynccontextmanager

@@ -4,7 +4,10 @@ of several instances behind one URL use the shipped file, not a copy of it."""
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
+
+import httpx
 
 from tests.support.paths import REPO_ROOT
 
@@ -30,3 +33,17 @@ def render_nginx_conf(tmp_path: Path, port: int, upstreams: list[str]) -> Path:
     conf = tmp_path / "nginx.conf"
     conf.write_text(text)
     return conf
+
+
+def wait_for_proxy(url: str, error_log: Path, timeout: float = 10) -> None:
+    """Block until nginx at ``url`` answers ``/healthz`` through an upstream; past
+    ``timeout`` fail with nginx's own error log, which says what it refused."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        assert time.monotonic() < deadline, error_log.read_text()
+        time.sleep(0.1)

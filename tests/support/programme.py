@@ -1,5 +1,6 @@
-"""The programme as tests look it up: the ids of the demo fair's sessions, and a demo
-speaker without an account to link one to."""
+"""The programme as tests look it up: the ids of the demo fair's sessions, a demo
+speaker without an account to link one to, and its recordings as they stand on the
+fair's first morning."""
 
 from __future__ import annotations
 
@@ -7,8 +8,13 @@ from sqlalchemy import select
 from starlette.applications import Starlette
 
 from fair.app_services import app_services
+from fair.clock import fair_now
+from fair.db import Database
 from fair.models import User
+from fair.storage import Storage
+from sessions.demo_recordings import seed_demo_recordings
 from sessions.models import ProgrammeSession, SessionSpeaker, Speaker
+from tests.support.app_server import FIRST_MORNING
 
 
 async def session_ids(app: Starlette) -> list[int]:
@@ -40,3 +46,16 @@ async def link_speaker(app: Starlette, speaker_id: int, email: str) -> None:
         speaker.user_id = await db.scalar(select(User.id).where(User.email == email))
         assert speaker.user_id is not None
         await db.commit()
+
+
+async def seed_first_morning_recordings(url: str, storage: Storage) -> None:
+    """The demo recordings of what is over on the first morning, into the database at
+    ``url`` and ``storage``, for a server process that is started on it afterwards."""
+    database = Database(url)
+    try:
+        made = await seed_demo_recordings(
+            database, storage, now=fair_now(FIRST_MORNING, "Europe/Berlin")
+        )
+        assert made == 2
+    finally:
+        await database.dispose()

@@ -20,15 +20,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from tests.support.ports import free_port
+
 ACCESS_KEY = "fair-test-access"
-
-
-def free_port() -> int:
-    """A port nobody listens on right now (tiny race, acceptable for tests)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 class S3Server:

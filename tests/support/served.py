@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 import uvicorn
 from starlette.types import ASGIApp
 
-from tests.support.s3_server import free_port
+from tests.support.ports import free_port
 
 
 @contextlib.asynccontextmanager

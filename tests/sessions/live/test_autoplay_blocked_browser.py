@@ -7,30 +7,17 @@ rejoins by itself after a reconnect or falls back to HLS seconds after the click
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import pytest_asyncio
 
-from tests.support.app import CHROMIUM_ARGS, launched_chromium
 from tests.support.app_server import AppServer
 from tests.support.journey_helpers import poll
+from tests.support.player import autoplay_note, unmute_by_keyboard
 from tests.support.stage import live_room
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-BLOCKING_ARGS = [arg for arg in CHROMIUM_ARGS if not arg.startswith("--autoplay-policy")] + [
-    "--autoplay-policy=user-gesture-required"
-]
-
-
-@pytest_asyncio.fixture
-async def blocking_browser() -> AsyncIterator[Any]:
-    async with launched_chromium(BLOCKING_ARGS) as instance:
-        yield instance
-
 
 JOIN_WITHOUT_ACTIVATION = """
 const join = setInterval(() => {
@@ -86,19 +73,8 @@ async def test_blocked_autoplay_starts_muted_and_the_keyboard_brings_sound(
         assert outcome in ("muted", "paused"), f"the browser let the tile play with {outcome}"
         tiles = await _tiles(viewer)
         assert tiles and all(t["muted"] or t["paused"] for t in tiles), tiles
-        note = viewer.locator("[data-media-autoplay-note]")
-        await note.wait_for(state="visible", timeout=10_000)
-        assert "blockiert" in await note.inner_text()
-        assert await note.get_attribute("role") == "status"
-        sound = viewer.get_by_role("button", name="Ton einschalten")
-        assert await sound.get_attribute("aria-pressed") == "true"
-        await viewer.screenshot(path=str(tmp_path / "autoplay-blocked.png"), full_page=True)
-
-        # Tab to the sound button (no pointer) and press it
-        await viewer.locator("[data-media-pause]").focus()
-        await viewer.keyboard.press("Tab")
-        assert await viewer.evaluate("() => document.activeElement.matches('[data-media-mute]')")
-        await viewer.keyboard.press("Enter")
+        note = await autoplay_note(viewer, tmp_path / "autoplay-blocked.png")
+        await unmute_by_keyboard(viewer)
 
         async def with_sound() -> bool:
             tiles = await _tiles(viewer)

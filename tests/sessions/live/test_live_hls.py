@@ -20,6 +20,7 @@ from sessions.models import ProgrammeSession, Recording
 from tests.support.app import make_settings
 from tests.support.booth_helpers import s3_overrides
 from tests.support.hls_helpers import (
+    HlsApp,
     SpoolWriter,
     check_every_listed_segment_is_stored,
     first_session,
@@ -119,77 +120,73 @@ async def test_storage_down_mid_talk_every_segment_arrives_once_in_order(
 
 
 async def test_app_serves_a_talks_hls_with_caching_and_nothing_outside_it(
-    demo_database_url: str, tmp_path: Path
+    hls: HlsApp, tmp_path: Path
 ) -> None:
-    async with hls_app(demo_database_url, tmp_path) as hls:
-        app, client, session_id = hls.app, hls.client, hls.session_id
-        base = f"/sessions/{session_id}/hls"
-        assert (await client.get(f"{base}/master.m3u8")).status_code == 404  # never live
+    app, client, session_id, base = hls.app, hls.client, hls.session_id, hls.hls_path
+    assert (await client.get(f"{base}/master.m3u8")).status_code == 404  # never live
 
-        writer = SpoolWriter(hls.spool / SEAT)
-        writer.advance(4.2)
-        await live_parts(app).archive.sync(force=True)
-        status = (await client.get(f"/sessions/{session_id}/live")).json()
-        assert status["hls_url"] == f"{base}/master.m3u8"
+    writer = await hls.record(SEAT, 4.2)
+    status = (await client.get(f"/sessions/{session_id}/live")).json()
+    assert status["hls_url"] == f"{base}/master.m3u8"
 
-        master = await client.get(f"{base}/master.m3u8")
-        assert master.status_code == 200
-        assert master.headers["content-type"].startswith("application/vnd.apple.mpegurl")
-        assert master.headers["cache-control"] == "public, max-age=1"
-        media = await client.get(f"{base}/{SEAT}/index.m3u8")
-        assert listed_segments(media.text) == ["00000.m4s", "00001.m4s"]
-        segment = await client.get(f"{base}/{SEAT}/00000.m4s")
-        assert segment.status_code == 200 and segment.content[4:8] == b"moof"
-        assert segment.headers["cache-control"] == "public, max-age=31536000, immutable"
-        init = await client.get(f"{base}/{SEAT}/init.mp4")
-        assert init.content[4:8] == b"ftyp"
+    master = await client.get(f"{base}/master.m3u8")
+    assert master.status_code == 200
+    assert master.headers["content-type"].startswith("application/vnd.apple.mpegurl")
+    assert master.headers["cache-control"] == "public, max-age=1"
+    media = await client.get(f"{base}/{SEAT}/index.m3u8")
+    assert listed_segments(media.text) == ["00000.m4s", "00001.m4s"]
+    segment = await client.get(f"{base}/{SEAT}/00000.m4s")
+    assert segment.status_code == 200 and segment.content[4:8] == b"moof"
+    assert segment.headers["cache-control"] == "public, max-age=31536000, immutable"
+    init = await client.get(f"{base}/{SEAT}/init.mp4")
+    assert init.content[4:8] == b"ftyp"
 
-        for bad in (
-            f"{base}/../../../fair.db",
-            f"{base}/%2e%2e/%2e%2e/settings.py",
-            f"{base}/{SEAT}/../../recordings/x.mp4",
-            f"{base}/{SEAT}/00099.m4s",  # not stored (yet)
-            f"{base}/{SEAT}/segments.txt",
-            f"{base}/0-..-20261202T100000/index.m3u8",
-            f"{base}/index.m3u8",
-            "/sessions/999999/hls/master.m3u8",
-            "/sessions/x/hls/master.m3u8",
-        ):
-            response = await client.get(bad)
-            assert response.status_code == 404, bad
-            assert b"#EXTM3U" not in response.content and b"SQLite" not in response.content
+    for bad in (
+        f"{base}/../../../fair.db",
+        f"{base}/%2e%2e/%2e%2e/settings.py",
+        f"{base}/{SEAT}/../../recordings/x.mp4",
+        f"{base}/{SEAT}/00099.m4s",  # not stored (yet)
+        f"{base}/{SEAT}/segments.txt",
+        f"{base}/0-..-20261202T100000/index.m3u8",
+        f"{base}/index.m3u8",
+        "/sessions/999999/hls/master.m3u8",
+        "/sessions/x/hls/master.m3u8",
+    ):
+        response = await client.get(bad)
+        assert response.status_code == 404, bad
+        assert b"#EXTM3U" not in response.content and b"SQLite" not in response.content
 
-        async with app_services(app).db.session() as db:  # a "do not record" talk has no HLS
-            session = await db.get(ProgrammeSession, session_id)
-            assert session is not None
-            session.do_not_record = True
-            await db.commit()
-        assert (await client.get(f"{base}/master.m3u8")).status_code == 404
-        assert "hls_url" not in (await client.get(f"/sessions/{session_id}/live")).json()
-        async with app_services(app).db.session() as db:
-            session = await db.get(ProgrammeSession, session_id)
-            assert session is not None
-            session.do_not_record = False
-            await db.commit()
+    async with app_services(app).db.session() as db:  # a "do not record" talk has no HLS
+        session = await db.get(ProgrammeSession, session_id)
+        assert session is not None
+        session.do_not_record = True
+        await db.commit()
+    assert (await client.get(f"{base}/master.m3u8")).status_code == 404
+    assert "hls_url" not in (await client.get(f"/sessions/{session_id}/live")).json()
+    async with app_services(app).db.session() as db:
+        session = await db.get(ProgrammeSession, session_id)
+        assert session is not None
+        session.do_not_record = False
+        await db.commit()
 
-        writer.advance(1)
-        writer.close()
-        assert await live_parts(app).archive.sync(force=True) == 1
-        vod = await client.get(f"{base}/{SEAT}/index.m3u8")
-        assert vod.text.rstrip().endswith("#EXT-X-ENDLIST")
-        async with app_services(app).db.session() as db:
-            recording = await db.scalar(select(Recording))
-            assert recording is not None
-            mp4 = await client.get(f"/sessions/{session_id}/recordings/{recording.id}")
-            assert mp4.status_code == 200 and b"moov" in mp4.content[:4096]  # faststart
-            recording.published = False  # withdrawn: its segments are no longer public
-            await db.commit()
-        assert (await client.get(f"{base}/{SEAT}/index.m3u8")).status_code == 404
-        assert (await client.get(f"{base}/{SEAT}/00000.m4s")).status_code == 404
-        stored = tmp_path / "storage" / "live" / str(session_id) / SEAT
-        assert sorted(p.name for p in stored.iterdir() if re.match(r"\d{5}\.m4s$", p.name)) == [
-            f"{n:05d}.m4s" for n in range(3)
-        ]
+    writer.advance(1)
+    writer.close()
+    assert await live_parts(app).archive.sync(force=True) == 1
+    vod = await client.get(f"{base}/{SEAT}/index.m3u8")
+    assert vod.text.rstrip().endswith("#EXT-X-ENDLIST")
+    async with app_services(app).db.session() as db:
+        recording = await db.scalar(select(Recording))
+        assert recording is not None
+        mp4 = await client.get(f"/sessions/{session_id}/recordings/{recording.id}")
+        assert mp4.status_code == 200 and b"moov" in mp4.content[:4096]  # faststart
+        recording.published = False  # withdrawn: its segments are no longer public
+        await db.commit()
+    assert (await client.get(f"{base}/{SEAT}/index.m3u8")).status_code == 404
+    assert (await client.get(f"{base}/{SEAT}/00000.m4s")).status_code == 404
+    stored = tmp_path / "storage" / "live" / str(session_id) / SEAT
+    assert sorted(p.name for p in stored.iterdir() if re.match(r"\d{5}\.m4s$", p.name)) == [
+        f"{n:05d}.m4s" for n in range(3)
+    ]
 
 
 async def test_a_recording_cut_off_by_a_crash_is_published_at_the_next_start_and_kept(
@@ -258,7 +255,7 @@ async def test_vod_from_s3_through_the_app_plays_and_downloads(
         writer.advance(5)
         writer.close()
         assert await live_parts(app).archive.sync(force=True) == 1
-        base = f"/sessions/{session_id}/hls"
+        base = hls.hls_path
         vod = await client.get(f"{base}/{SEAT}/index.m3u8")
         assert vod.status_code == 200 and vod.text.rstrip().endswith("#EXT-X-ENDLIST")
         stream = b"".join(

@@ -19,10 +19,10 @@ from tests.support.app import DEMO_PASSWORD, TemplateDatabases
 from tests.support.app_server import start_app_server
 from tests.support.live_helpers import csrf_in_page, post_offer
 from tests.support.loadgen import ProbeViewer
-from tests.support.nginx import NGINX, render_nginx_conf
+from tests.support.nginx import NGINX, render_nginx_conf, wait_for_proxy
 from tests.support.paths import REPO_ROOT
+from tests.support.ports import free_port
 from tests.support.redis_server import RedisServer
-from tests.support.s3_server import free_port
 from tests.support.stage import speaker_session
 from tests.support.synthetic import SyntheticVideoTrack, ToneAudioTrack
 
@@ -71,15 +71,7 @@ async def test_viewer_through_the_proxy_watches_a_stage_on_the_other_instance(
     publisher = RTCPeerConnection()
     viewer = ProbeViewer(decode=True)
     try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, (tmp_path / "nginx" / "error.log").read_text()
-            await asyncio.sleep(0.1)
+        await asyncio.to_thread(wait_for_proxy, base, tmp_path / "nginx" / "error.log")
 
         speaker = httpx.Client(base_url=base, timeout=20)
         token = csrf_in_page(speaker, "/login")
