@@ -55,13 +55,17 @@ def stage_description(
     state: str = "idle",
     publishers: Sequence[str] = (),
     viewers: int = 0,
+    sending: int = 0,
 ) -> dict[str, Any]:
     """What a viewer page fetches before offering (:meth:`LiveStage.describe`): the state
     and how many pairs to offer. The defaults describe a stage nobody has published to,
-    which the registry and the engine answer before a stage exists."""
+    which the registry and the engine answer before a stage exists. ``publishers`` keeps a
+    seat whose speaker stopped (its place in the picture and the recording stays);
+    ``sending`` counts the seats whose media arrives now, for the stage's "N senden"."""
     return {
         "state": state,
         "publishers": list(publishers),
+        "sending": sending,
         "seats": max(1, len(publishers)),
         "max_seats": max_seats,
         "viewers": viewers,
@@ -192,7 +196,11 @@ class LiveStage:
     def describe(self) -> dict[str, Any]:
         """What a viewer page fetches before offering: state and how many pairs to offer."""
         return stage_description(
-            self.max_publishers, self.state, self.publishers, self.viewer_count
+            self.max_publishers,
+            self.state,
+            self.publishers,
+            self.viewer_count,
+            sum(1 for seat in self._seats if seat.live),
         )
 
     def stats(self) -> dict[str, Any]:

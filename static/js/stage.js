@@ -125,7 +125,7 @@ class Stage {
     try {
       const info = await fetchStatus(this.root.dataset.statusUrl);
       setText(this.viewersLabel, String(info.viewers ?? 0));
-      setText(this.publishersLabel, String((info.publishers || []).length));
+      setText(this.publishersLabel, String(info.sending ?? (info.publishers || []).length));
       followPhase(info.phase);
       const warning = this.root.querySelector("[data-stage-recording-warning]");
       if (warning) warning.hidden = info.recording_trouble !== "spool_full";

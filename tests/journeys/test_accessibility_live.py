@@ -245,6 +245,11 @@ async def test_stage_by_keyboard_keeps_focus_and_presses_screen_share(
         await stage.keyboard.press("Enter")  # stop sharing
         await stage.locator("[data-stage-screen-share][aria-pressed='false']").wait_for()
         assert await stage.locator("[data-stage-screen]").is_hidden()
+        # the stage says what is sent now: the camera only (the screen's seat stays in
+        # the picture's layout and the recording, but nothing arrives on it)
+        await wait_until(
+            stage, "() => document.querySelector('[data-stage-publishers]').textContent === '1'"
+        )
         await focused(stage)
         # "Senden pausieren" disables itself: focus goes back to "Live gehen"
         await stage.locator("[data-stage-stop]").focus()
