@@ -332,10 +332,11 @@ async def client_as(app: Starlette, role: str) -> AsyncIterator[httpx.AsyncClien
         yield client
 
 
-async def call(client: httpx.AsyncClient, method: str, url: str, row: Row) -> httpx.Response:
+async def call(
+    client: httpx.AsyncClient, method: str, url: str, row: Row, token: str
+) -> httpx.Response:
     if method == "GET":
         return await client.get(url)
-    token = await csrf_of(client, "/login")
     data: dict[str, Any] = {"csrf_token": token, **dict(row.data)}
     return await client.request(method, url, data=data, headers={CSRF_HEADER: token})
 
@@ -371,21 +372,28 @@ async def test_route_by_role(matrix_app: Starlette) -> None:
     for last in (False, True):
         for role in ROLES:
             async with client_as(matrix_app, role) as client:
+                token = await csrf_of(client, "/login")  # the session's, for every POST
                 for (method, path), row in ROWS.items():
                     if row.last != last or (method, path) == ("POST", "/logout"):
                         continue  # logout would end this role's session for the rows after it
                     url = ids.fill(row.path or path, role)
-                    response = await call(client, method, url, row)
+                    response = await call(client, method, url, row, token)
                     if not answer_is_right(role, method, row, response):
                         wrong.append(f"{role:16} {method:4} {url} → {response.status_code}")
     assert not wrong, "unexpected answers:\n" + "\n".join(wrong)
 
 
-async def socket_answer(url: str, headers: dict[str, str]) -> int | None:
-    """The close code the server sends at once, or None when the socket stays open."""
-    async with connect(url, compression=None, additional_headers=headers) as socket:
+async def socket_answer(url: str, origin: str, headers: dict[str, str], wait: float) -> int | None:
+    """The close code the server sends at once, or None when the socket stays open for
+    ``wait`` seconds (refusals come right after the handshake)."""
+    async with connect(
+        url,
+        compression=None,
+        origin=origin,
+        additional_headers=headers,  # type: ignore[arg-type]
+    ) as socket:
         try:
-            code, _reason = await closed_with(socket, timeout=0.4)
+            code, _reason = await closed_with(socket, timeout=wait)
         except TimeoutError:
             return None
         return code
@@ -399,6 +407,7 @@ async def test_websocket_by_role(
     ids = await seed_matrix_fair(matrix_app)
     wrong: list[str] = []
     with serving_app(demo_database_url, tmp_path, live_worker=False) as server:
+        origin = f"http://127.0.0.1:{server.port}"  # as a page of the fair opens it
         for role in ROLES:
             headers: dict[str, str] = {}
             if role != "anonymous":
@@ -408,7 +417,11 @@ async def test_websocket_by_role(
             urls = [
                 ws_url(server, ids.fill(row.path or path, role)) for path, row in SOCKETS.items()
             ]
-            codes = await asyncio.gather(*(socket_answer(url, headers) for url in urls))
+            waits = [1.0 if role in row.allowed else 5.0 for row in SOCKETS.values()]
+            answers = (
+                socket_answer(u, origin, headers, w) for u, w in zip(urls, waits, strict=True)
+            )
+            codes = await asyncio.gather(*answers)
             for url, code, row in zip(urls, codes, SOCKETS.values(), strict=True):
                 expected = None if role in row.allowed else row.refused
                 if code != expected:
