@@ -21,11 +21,13 @@ from starlette.applications import Starlette
 from booths import appointments
 from booths.app_parts import booth_parts
 from booths.models import Booth, ContactPerson, Material, MaterialKind, MaterialVersion
+from booths.pictures import set_picture, store_picture_data
 from booths.services import ContactRequestInput, create_contact_request
 from fair.accounts import create_reset_token
 from fair.app_services import app_services
 from fair.auth import create_invitation, create_user
 from fair.db import Database
+from fair.images import KINDS
 from fair.models import EventDay, Invitation, Role, Topic
 from fair.seed import tiny_pdf
 from sessions.chapters import store_captions
@@ -39,6 +41,7 @@ from sessions.models import (
     Stage,
 )
 from tests.support.appointment_helpers import fair_clock_now, slot_at
+from tests.support.pictures import picture_bytes
 
 OWN_BOOTH = "owl-schueler-online"  # krz's booth
 OTHER_BOOTH = "ge-buerger-app"  # stadt-gelsenkirchen's booth
@@ -89,6 +92,7 @@ class Ids:
     day_id: int
     organisation_id: int
     file_material_id: int  # a booth material with a file (downloads)
+    logo_variant: str  # "{version}/{name}" of a variant of the booth's logo
     request_id: str  # a walk-in request id (32 hex digits: any well-formed one is real)
     spares: dict[str, Spare]
 
@@ -102,7 +106,7 @@ class Ids:
             invite_token=self.invite_token, reset_token=self.reset_token,
             series_id=self.series_id, day_id=self.day_id,
             organisation_id=self.organisation_id, request_id=self.request_id,
-            file_material_id=self.file_material_id,
+            file_material_id=self.file_material_id, logo_variant=self.logo_variant,
             contact_id=spare.contact_id, material_id=spare.material_id,
             slot_id=spare.slot_id, session_material_id=spare.session_material_id,
             token=spare.appointment_token, withdraw_token=spare.withdraw_token,
@@ -175,6 +179,21 @@ async def _recording(app: Starlette, session_id: int) -> int:
         return recording.id
 
 
+async def _logo(app: Starlette, booth_id: int) -> str:
+    """The booth's logo as an upload leaves it (the original and its variants); the
+    "{version}/{name}" of its smallest fallback variant."""
+    data = picture_bytes((240, 120))
+    original = await _stored(app, f"logos/{booth_id}/matrix.png", data, "image/png")
+    picture = await store_picture_data(app_services(app).storage, booth_id, KINDS["logo"], data)
+    async with app_services(app).db.session() as db:
+        booth = await db.get(Booth, booth_id)
+        assert booth is not None
+        set_picture(booth, "logo", picture)
+        booth.logo_key = original
+        await db.commit()
+    return f"{picture['v']}/{picture['widths'][0]}.{picture['fallback']}"
+
+
 async def seed_matrix_fair(app: Starlette) -> Ids:
     """The objects of :class:`Ids`, added to the demo fair of ``app``."""
     database: Database = app_services(app).db
@@ -224,6 +243,7 @@ async def seed_matrix_fair(app: Starlette) -> Ids:
         await db.commit()
         ids = (question.id, attendee.id, invitation_id, day.id, day.series_id)
     recording_id = await _recording(app, session_id)
+    logo_variant = await _logo(app, booth.id)
     open_slot = await slot_at(database, OWN_BOOTH, timedelta(minutes=5))
     async with database.session() as db:
         booth = await appointments.appointment_booth(db, slug=OWN_BOOTH)
@@ -243,6 +263,6 @@ async def seed_matrix_fair(app: Starlette) -> Ids:
         room_token=booking.token, stage_id=stage_id, topic_id=topic_id, user_id=user_id,
         invitation_id=invitation_id, invite_token=invite_token, reset_token=reset[1],
         series_id=series_id, day_id=day_id, organisation_id=booth.organisation_id,
-        file_material_id=file_material_id, request_id="0123456789abcdef0123456789abcdef",
-        spares=spares,
+        file_material_id=file_material_id, logo_variant=logo_variant,
+        request_id="0123456789abcdef0123456789abcdef", spares=spares,
     )  # fmt: skip
