@@ -165,8 +165,7 @@ ROWS: dict[tuple[str, str], Row] = {
     ("POST", "/password/forgot"): Row(EVERYONE, expect=400),
     ("GET", "/reset/{token}"): Row(EVERYONE, "/reset/{reset_token}"),
     ("POST", "/reset/{token}"): Row(EVERYONE, "/reset/{reset_token}", expect=400),
-    # public pictures nobody uploaded in the demo fair: the same 404 for everyone
-    ("GET", "/organisations/{organisation_id}/logo"): Row(EVERYONE, expect=404),
+    ("GET", "/organisations/{organisation_id}/logo"): Row(EVERYONE),
     ("POST", "/organiser/organisations/{organisation_id}/logo"): Row(ORGANISER, expect=400),
     ("GET", "/organiser/series"): Row(ORGANISER),
     ("POST", "/organiser/series"): Row(ORGANISER, expect=400),

@@ -25,12 +25,13 @@ from booths.pictures import set_picture, store_picture_data
 from booths.services import ContactRequestInput, create_contact_request
 from fair.accounts import create_reset_token
 from fair.app_services import app_services
-from fair.auth import create_invitation, create_user
+from fair.auth import CurrentUser, create_invitation, create_user
 from fair.db import Database
 from fair.images import KINDS
-from fair.models import EventDay, Invitation, Role, Topic
+from fair.models import EventDay, Invitation, Role, Topic, User
 from fair.seed import tiny_pdf
 from sessions.chapters import store_captions
+from sessions.event_setup import set_organisation_logo
 from sessions.models import (
     ProgrammeSession,
     Question,
@@ -179,17 +180,25 @@ async def _recording(app: Starlette, session_id: int) -> int:
         return recording.id
 
 
-async def _logo(app: Starlette, booth_id: int) -> str:
-    """The booth's logo as an upload leaves it (the original and its variants); the
-    "{version}/{name}" of its smallest fallback variant."""
+async def _logos(app: Starlette, booth_id: int) -> str:
+    """The booth's logo as an upload leaves it (the original and its variants) and its
+    organisation's; the "{version}/{name}" of the booth logo's smallest fallback variant."""
     data = picture_bytes((240, 120))
     original = await _stored(app, f"logos/{booth_id}/matrix.png", data, "image/png")
     picture = await store_picture_data(app_services(app).storage, booth_id, KINDS["logo"], data)
     async with app_services(app).db.session() as db:
         booth = await db.get(Booth, booth_id)
-        assert booth is not None
+        organiser = await db.scalar(select(User).where(User.email == ACCOUNTS["organiser"]))
+        assert booth is not None and organiser is not None
         set_picture(booth, "logo", picture)
         booth.logo_key = original
+        actor = CurrentUser(
+            organiser.id, organiser.name, organiser.email, organiser.role, frozenset()
+        )
+        key = f"organisations/{booth.organisation_id}/matrix.png"
+        await set_organisation_logo(
+            db, actor, booth.organisation_id, await _stored(app, key, data, "image/png")
+        )
         await db.commit()
     return f"{picture['v']}/{picture['widths'][0]}.{picture['fallback']}"
 
@@ -243,7 +252,7 @@ async def seed_matrix_fair(app: Starlette) -> Ids:
         await db.commit()
         ids = (question.id, attendee.id, invitation_id, day.id, day.series_id)
     recording_id = await _recording(app, session_id)
-    logo_variant = await _logo(app, booth.id)
+    logo_variant = await _logos(app, booth.id)
     open_slot = await slot_at(database, OWN_BOOTH, timedelta(minutes=5))
     async with database.session() as db:
         booth = await appointments.appointment_booth(db, slug=OWN_BOOTH)
