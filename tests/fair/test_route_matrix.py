@@ -28,6 +28,7 @@ import pytest_asyncio
 from starlette.applications import Starlette
 from starlette.routing import Mount, Route, WebSocketRoute
 from websockets.asyncio.client import connect
+from websockets.typing import Origin
 
 from fair.web import CSRF_HEADER
 from tests.support.app import csrf_of, login, make_settings, running_app
@@ -386,10 +387,7 @@ async def socket_answer(url: str, origin: str, headers: dict[str, str], wait: fl
     """The close code the server sends at once, or None when the socket stays open for
     ``wait`` seconds (refusals come right after the handshake)."""
     async with connect(
-        url,
-        compression=None,
-        origin=origin,
-        additional_headers=headers,  # type: ignore[arg-type]
+        url, compression=None, origin=Origin(origin), additional_headers=headers
     ) as socket:
         try:
             code, _reason = await closed_with(socket, timeout=wait)
