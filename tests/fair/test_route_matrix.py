@@ -78,10 +78,14 @@ ROWS: dict[tuple[str, str], Row] = {
     ("POST", "/booths/{slug}/logo"): Row(BOOTH_TEAM, expect=400),
     ("GET", "/booths/{slug}/edit"): Row(BOOTH_TEAM),
     ("POST", "/booths/{slug}/edit"): Row(BOOTH_TEAM, expect=400),
-    ("POST", "/booths/{slug}/contacts"): Row(BOOTH_TEAM, expect=400),
-    ("POST", "/booths/{slug}/contacts/{contact_id}"): Row(BOOTH_TEAM, expect=400),
+    ("POST", "/booths/{slug}/contacts"): Row(BOOTH_TEAM, data=(("name", "Neu"),), expect=303),
+    ("POST", "/booths/{slug}/contacts/{contact_id}"): Row(
+        BOOTH_TEAM, data=(("name", "Kontakt"),), expect=303
+    ),
     ("POST", "/booths/{slug}/contacts/{contact_id}/delete"): Row(BOOTH_TEAM, expect=303),
-    ("POST", "/booths/{slug}/links"): Row(BOOTH_TEAM, expect=400),
+    ("POST", "/booths/{slug}/links"): Row(
+        BOOTH_TEAM, data=(("title", "Mehr"), ("url", "https://example.org/mehr")), expect=303
+    ),
     ("POST", "/booths/{slug}/materials"): Row(BOOTH_TEAM, expect=400),
     ("POST", "/booths/{slug}/materials/{material_id}"): Row(BOOTH_TEAM, expect=400),
     ("POST", "/booths/{slug}/materials/{material_id}/delete"): Row(BOOTH_TEAM, expect=303),
@@ -176,10 +180,14 @@ ROWS: dict[tuple[str, str], Row] = {
     ("POST", "/organiser/series/{series_id}/days/{day_id}"): Row(ORGANISER, expect=400),
     ("GET", "/organiser/stages"): Row(ORGANISER),
     ("POST", "/organiser/stages"): Row(ORGANISER, expect=400),
-    ("POST", "/organiser/stages/{stage_id}"): Row(ORGANISER, expect=400),
+    ("POST", "/organiser/stages/{stage_id}"): Row(
+        ORGANISER, data=(("name", "Bühne A"),), expect=303
+    ),
     ("GET", "/organiser/topics"): Row(ORGANISER),
     ("POST", "/organiser/topics"): Row(ORGANISER, expect=400),
-    ("POST", "/organiser/topics/{topic_id}"): Row(ORGANISER, expect=400),
+    ("POST", "/organiser/topics/{topic_id}"): Row(
+        ORGANISER, data=(("name_de", "Thema"), ("name_en", "Topic")), expect=303
+    ),
     ("GET", "/organiser/organisations"): Row(ORGANISER),
     ("POST", "/organiser/organisations"): Row(ORGANISER, expect=400),
     ("POST", "/organiser/organisations/{organisation_id}"): Row(ORGANISER, expect=400),
