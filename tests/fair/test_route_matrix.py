@@ -193,7 +193,9 @@ ROWS: dict[tuple[str, str], Row] = {
     ("POST", "/organiser/organisations/{organisation_id}"): Row(ORGANISER, expect=400),
     ("GET", "/organiser/people"): Row(ORGANISER),
     ("POST", "/organiser/people"): Row(ORGANISER, expect=400),
-    ("POST", "/organiser/people/invitations/{invitation_id}"): Row(ORGANISER, expect=400),
+    ("POST", "/organiser/people/invitations/{invitation_id}"): Row(
+        ORGANISER, data=(("action", "revoke"),), expect=303
+    ),
     ("POST", "/organiser/people/{user_id}"): Row(ORGANISER, expect=400),
     ("GET", "/organiser/publish"): Row(ORGANISER),
     ("POST", "/organiser/publish"): Row(ORGANISER, expect=409),
