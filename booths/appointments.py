@@ -54,7 +54,7 @@ from fair.counters import add_counts
 from fair.db import utcnow
 from fair.errors import HTTPError, bad_request
 from fair.formatting import local_to_utc, to_local
-from fair.models import EventDay
+from fair.models import EventDay, Role
 
 SLOT_MINUTES = (15, 20, 30, 45, 60)
 MAX_SLOTS_PER_PUBLISH = 48
@@ -384,9 +384,14 @@ def check_room_open(
 
 
 def can_staff_room(user: CurrentUser | None, booth: Booth) -> bool:
-    """The booth's team (members of its organisation) may join; organisers may not
-    listen in on a confidential conversation."""
-    return user is not None and booth.organisation_id in user.organisation_ids
+    """The booth's team (exhibitor accounts of its organisation, the people who see its
+    bookings on the dashboard) may join; organisers may not listen in on a confidential
+    conversation, nor may a speaker who merely belongs to the same organisation."""
+    return (
+        user is not None
+        and user.role is Role.exhibitor
+        and booth.organisation_id in user.organisation_ids
+    )
 
 
 async def mark_held(

@@ -5,15 +5,18 @@ without a row here fails :func:`test_every_route_has_a_row`. Each route is tried
 anonymous visitors, an attendee account, an exhibitor of the booth in the URL and one of
 another booth, a speaker of the session in the URL and one of another session, an
 attendee account linked to a speaker of the session in the URL (its team without the
-speaker role), and an organiser. Allowed roles must get past authorization (no 401/403,
-never a 5xx); everyone else gets 401 (anonymous) or 403/404 (logged in, wrong role or
-someone else's thing). Unsafe requests carry a valid CSRF token and a minimal form, so a
-refusal is about rights, not about the token. WebSocket handshakes from a foreign
-``Origin`` are refused.
+speaker role), and an organiser. Every URL names a real object (tests/support/
+matrix_fair.py seeds them), so an allowed role gets exactly its row's answer (a GET any
+2xx/3xx, a POST the row's status: often 400 naming a missing field, which proves it got
+past authorization), and everyone else gets 401 (anonymous) or the row's refusal (403) —
+a 404 for an object that exists is a failure, not a refusal. Unsafe requests carry a
+valid CSRF token and a minimal form, so a refusal is about rights, not about the token.
+Every WebSocket route is tried by every role over a real server, and from a foreign ``Origin``.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -23,35 +26,17 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
-from sqlalchemy import select
 from starlette.applications import Starlette
 from starlette.routing import Mount, Route, WebSocketRoute
 from websockets.asyncio.client import connect
+from websockets.typing import Origin
 
-from booths.models import Booth, ContactPerson, Material
-from fair.app_services import app_services
-from fair.auth import create_user
-from fair.models import Role
 from fair.web import CSRF_HEADER
-from sessions.models import ProgrammeSession, Question, SessionSpeaker, Speaker
-from tests.support.app import csrf_of, login, make_client, make_settings, running_app
+from tests.support.app import csrf_of, login, make_settings, running_app
 from tests.support.app_server import AppServer
+from tests.support.matrix_fair import ACCOUNTS, OWN_BOOTH, ROLES, seed_matrix_fair
+from tests.support.qa import http_to, serving_app, ws_url
 from tests.support.realtime import closed_with
-
-OWN_BOOTH = "owl-schueler-online"  # krz's booth
-OTHER_BOOTH = "ge-buerger-app"  # stadt-gelsenkirchen's booth
-OWN_SPEAKER = "Henning Wiebusch"
-
-ACCOUNTS = {
-    "attendee": "besucher@example.org",
-    "exhibitor": "aussteller.krz@example.org",
-    "other_exhibitor": "aussteller.gelsenkirchen@example.org",
-    "speaker": "henning.wiebusch@example.org",
-    "other_speaker": "nora.engels@example.org",
-    "linked_speaker": "gastrednerin@example.org",  # attendee role, linked (demo_ids)
-    "organiser": "orga@example.org",
-}
-ROLES = ("anonymous", *ACCOUNTS)  # organiser last: its allowed POSTs may change state
 
 EVERYONE = frozenset(ROLES)
 LOGGED_IN = EVERYONE - {"anonymous"}
@@ -63,150 +48,158 @@ SESSION_TEAM = frozenset({"speaker", "linked_speaker", "organiser"})
 
 @dataclass(frozen=True)
 class Row:
-    """Who may use a route; ``path`` fills the route's parameters from :class:`Ids`."""
+    """Who may use a route and what they get; ``path`` fills the route's parameters
+    from :class:`Ids`. Allowed roles get ``expect`` (by default, for a GET, any 2xx or
+    3xx); logged-in roles without the right get ``refused``."""
 
     allowed: frozenset[str]
     path: str | None = None  # default: the route path with its parameters filled in
     data: tuple[tuple[str, str], ...] = ()
+    expect: int | None = None
+    refused: int = 403
+    last: bool = False  # changes what other rows see: tried after all the others
 
+
+TALK_FILE = "/sessions/{session_id}/materials/{session_material_id}"
 
 # (method, route path) → Row. GET rows also cover HEAD.
 ROWS: dict[tuple[str, str], Row] = {
     ("GET", "/healthz"): Row(EVERYONE),
     ("GET", "/login"): Row(EVERYONE),
-    ("POST", "/login"): Row(EVERYONE),
-    ("POST", "/logout"): Row(EVERYONE),
-    ("GET", "/invite/{token}"): Row(EVERYONE),  # an unknown token: 404 for all, no rights needed
-    ("POST", "/invite/{token}"): Row(EVERYONE),
+    ("POST", "/login"): Row(EVERYONE, expect=400),
+    ("POST", "/logout"): Row(EVERYONE, expect=303),  # not tried: it would end the session
+    ("GET", "/invite/{token}"): Row(EVERYONE, "/invite/{invite_token}"),
+    ("POST", "/invite/{token}"): Row(EVERYONE, "/invite/{invite_token}", expect=400),
     ("GET", "/lang/{code}"): Row(EVERYONE, "/lang/en"),
     ("GET", "/organiser"): Row(ORGANISER),
     ("GET", "/booths"): Row(EVERYONE),
     ("GET", "/booths/{slug}"): Row(EVERYONE),
-    ("POST", "/booths/{slug}/contact"): Row(EVERYONE),
+    ("POST", "/booths/{slug}/contact"): Row(EVERYONE, expect=400),
     ("GET", "/booths/{slug}/logo"): Row(EVERYONE),
-    ("POST", "/booths/{slug}/logo"): Row(BOOTH_TEAM),
+    ("POST", "/booths/{slug}/logo"): Row(BOOTH_TEAM, expect=400),
     ("GET", "/booths/{slug}/edit"): Row(BOOTH_TEAM),
-    ("POST", "/booths/{slug}/edit"): Row(BOOTH_TEAM),
-    ("POST", "/booths/{slug}/contacts"): Row(BOOTH_TEAM),
-    ("POST", "/booths/{slug}/contacts/{contact_id}"): Row(BOOTH_TEAM),
-    ("POST", "/booths/{slug}/contacts/{contact_id}/delete"): Row(BOOTH_TEAM),
-    ("POST", "/booths/{slug}/links"): Row(BOOTH_TEAM),
-    ("POST", "/booths/{slug}/materials"): Row(BOOTH_TEAM),
-    ("POST", "/booths/{slug}/materials/{material_id}"): Row(BOOTH_TEAM),
-    ("POST", "/booths/{slug}/materials/{material_id}/delete"): Row(BOOTH_TEAM),
-    ("GET", "/booths/{slug}/materials/{material_id}/download"): Row(EVERYONE),
+    ("POST", "/booths/{slug}/edit"): Row(BOOTH_TEAM, expect=400),
+    ("POST", "/booths/{slug}/contacts"): Row(BOOTH_TEAM, data=(("name", "Neu"),), expect=303),
+    ("POST", "/booths/{slug}/contacts/{contact_id}"): Row(
+        BOOTH_TEAM, data=(("name", "Kontakt"),), expect=303
+    ),
+    ("POST", "/booths/{slug}/contacts/{contact_id}/delete"): Row(BOOTH_TEAM, expect=303),
+    ("POST", "/booths/{slug}/links"): Row(
+        BOOTH_TEAM, data=(("title", "Mehr"), ("url", "https://example.org/mehr")), expect=303
+    ),
+    ("POST", "/booths/{slug}/materials"): Row(BOOTH_TEAM, expect=400),
+    ("POST", "/booths/{slug}/materials/{material_id}"): Row(BOOTH_TEAM, expect=400),
+    ("POST", "/booths/{slug}/materials/{material_id}/delete"): Row(BOOTH_TEAM, expect=303),
+    ("GET", "/booths/{slug}/materials/{material_id}/download"): Row(
+        EVERYONE, "/booths/{slug}/materials/{file_material_id}/download"
+    ),
     ("GET", "/exhibitor"): Row(EXHIBITORS),
     ("GET", "/exhibitor/leads.csv"): Row(EXHIBITORS),
     ("GET", "/organiser/booths"): Row(ORGANISER),
-    ("POST", "/organiser/booths"): Row(ORGANISER),
-    ("POST", "/organiser/booths/{slug}/exhibitors"): Row(ORGANISER),
-    ("POST", "/organiser/booths/{slug}/exhibitors/remove"): Row(ORGANISER),
+    ("POST", "/organiser/booths"): Row(ORGANISER, expect=400),
+    ("POST", "/organiser/booths/{slug}/exhibitors"): Row(ORGANISER, expect=400),
+    ("POST", "/organiser/booths/{slug}/exhibitors/remove"): Row(ORGANISER, expect=400),
     ("GET", "/sessions/{session_id}/stage"): Row(SESSION_TEAM),
     ("GET", "/sessions/{session_id}/live"): Row(EVERYONE),
-    ("POST", "/sessions/{session_id}/live/publish"): Row(SESSION_TEAM),
-    ("POST", "/sessions/{session_id}/live/watch"): Row(EVERYONE),
-    ("POST", "/sessions/{session_id}/live/{action:str}"): Row(
-        SESSION_TEAM, "/sessions/{session_id}/live/end"
-    ),
+    ("POST", "/sessions/{session_id}/live/publish"): Row(SESSION_TEAM, expect=400),
+    ("POST", "/sessions/{session_id}/live/watch"): Row(EVERYONE, expect=400),
     ("GET", "/sessions/{session_id}/recordings/{recording_id}"): Row(EVERYONE),
-    ("POST", "/sessions/{session_id}/recordings/{recording_id}/publish"): Row(ORGANISER),
+    ("POST", "/sessions/{session_id}/recordings/{recording_id}/publish"): Row(
+        ORGANISER, data=(("published", "1"),), expect=303
+    ),
     # live HLS (a talk that never went live: 404 for everyone, no rights needed)
     ("GET", "/sessions/{session_id}/hls/{name:path}"): Row(
-        EVERYONE, "/sessions/{session_id}/hls/master.m3u8"
+        EVERYONE, "/sessions/{session_id}/hls/master.m3u8", expect=404
     ),
     ("GET", "/"): Row(EVERYONE),
     ("GET", "/programme"): Row(EVERYONE),
     ("GET", "/agenda"): Row(EVERYONE),
     ("GET", "/sessions/{session_id}"): Row(EVERYONE),
-    ("POST", "/sessions/{session_id}/questions"): Row(EVERYONE),
-    ("POST", "/sessions/{session_id}/questions/{question_id}/vote"): Row(EVERYONE),
+    ("POST", "/sessions/{session_id}/questions"): Row(EVERYONE, expect=400),
+    ("POST", "/sessions/{session_id}/questions/{question_id}/vote"): Row(EVERYONE, expect=303),
     ("POST", "/sessions/{session_id}/questions/{question_id}/moderate"): Row(
-        SESSION_TEAM, data=(("action", "hide"),)
+        SESSION_TEAM, data=(("action", "answer"),), expect=303
     ),
     ("POST", "/sessions/{session_id}/questions/{question_id}/faq"): Row(
-        ORGANISER, data=(("answer", "So geht das."),)
+        ORGANISER, data=(("answer", "So geht das."),), expect=303
     ),
     ("GET", "/recordings"): Row(EVERYONE),
     ("GET", "/schedule.{ext}"): Row(EVERYONE, "/schedule.xml"),
     ("GET", "/organiser/programme"): Row(ORGANISER),
     ("GET", "/organiser/programme/new"): Row(ORGANISER),
-    ("POST", "/organiser/programme/new"): Row(ORGANISER),
+    ("POST", "/organiser/programme/new"): Row(ORGANISER, expect=400),
     ("GET", "/organiser/programme/import"): Row(ORGANISER),
-    ("POST", "/organiser/programme/import"): Row(ORGANISER),
+    ("POST", "/organiser/programme/import"): Row(ORGANISER, expect=400),
     ("GET", "/organiser/programme/{session_id}/edit"): Row(ORGANISER),
-    ("POST", "/organiser/programme/{session_id}/edit"): Row(ORGANISER),
-    ("POST", "/organiser/programme/{session_id}/move"): Row(ORGANISER),
-    ("POST", "/organiser/programme/{session_id}/cancel"): Row(ORGANISER),
+    ("POST", "/organiser/programme/{session_id}/edit"): Row(ORGANISER, expect=400),
+    ("POST", "/organiser/programme/{session_id}/move"): Row(ORGANISER, expect=400),
+    ("POST", "/organiser/programme/{session_id}/cancel"): Row(ORGANISER, expect=400),
     ("GET", "/organiser/faq"): Row(ORGANISER),
-    ("POST", "/organiser/faq"): Row(ORGANISER),
+    ("POST", "/organiser/faq"): Row(ORGANISER, expect=400),
     ("GET", "/api/booths"): Row(EVERYONE),
     ("GET", "/api/booths/{slug}"): Row(EVERYONE),
     ("GET", "/api/sessions"): Row(EVERYONE),
     ("GET", "/api/sessions/{session_id}"): Row(EVERYONE),
     ("GET", "/api/recordings"): Row(EVERYONE),
     ("GET", "/api/openapi.json"): Row(EVERYONE),
-    # appointments (issue 16): an unknown token or id answers 404 to everyone
+    # appointments (issue 16): a booking per role ({token}), one whose room is open now
     ("GET", "/booths/{slug}/appointments"): Row(EVERYONE),
-    ("POST", "/booths/{slug}/appointments"): Row(EVERYONE),
+    ("POST", "/booths/{slug}/appointments"): Row(EVERYONE, expect=400),
     ("GET", "/booths/{slug}/slots"): Row(BOOTH_TEAM),
-    ("POST", "/booths/{slug}/slots"): Row(BOOTH_TEAM),
-    ("POST", "/booths/{slug}/slots/{slot_id}/delete"): Row(
-        BOOTH_TEAM, "/booths/{slug}/slots/999999/delete"
-    ),
+    ("POST", "/booths/{slug}/slots"): Row(BOOTH_TEAM, expect=400),
+    ("POST", "/booths/{slug}/slots/{slot_id}/delete"): Row(BOOTH_TEAM, expect=303),
     ("GET", "/appointments/{token}"): Row(EVERYONE),
     ("GET", "/appointments/{token}/termin.ics"): Row(EVERYONE),
-    ("POST", "/appointments/{token}/cancel"): Row(EVERYONE),
-    ("GET", "/appointments/{token}/room"): Row(EVERYONE),
-    ("GET", "/exhibitor/appointments/{appointment_id}/room"): Row(
-        frozenset({"exhibitor"}), "/exhibitor/appointments/999999/room"
-    ),  # organisers may not enter a confidential call
-    ("POST", "/appointments/{token}/relay"): Row(EVERYONE),  # the server relay (r2-16)
+    ("POST", "/appointments/{token}/cancel"): Row(EVERYONE, expect=200),
+    ("GET", "/appointments/{token}/room"): Row(EVERYONE, "/appointments/{room_token}/room"),
+    # organisers may not enter a confidential call
+    ("GET", "/exhibitor/appointments/{appointment_id}/room"): Row(frozenset({"exhibitor"})),
+    ("POST", "/appointments/{token}/relay"): Row(  # the server relay (r2-16)
+        EVERYONE, "/appointments/{room_token}/relay", expect=400
+    ),
     ("POST", "/exhibitor/appointments/{appointment_id}/relay"): Row(
-        frozenset({"exhibitor"}), "/exhibitor/appointments/999999/relay"
+        frozenset({"exhibitor"}), expect=400
     ),
-    ("GET", "/exhibitor/appointments/{appointment_id}/relay"): Row(
-        frozenset({"exhibitor"}), "/exhibitor/appointments/999999/relay"
-    ),
+    ("GET", "/exhibitor/appointments/{appointment_id}/relay"): Row(frozenset({"exhibitor"})),
     ("GET", "/booths/{slug}/walkin"): Row(EVERYONE),
-    ("POST", "/booths/{slug}/walkin"): Row(EVERYONE),
+    ("POST", "/booths/{slug}/walkin"): Row(EVERYONE, expect=409),
     # First start, accounts and the organisers' setup pages (issue 18).
-    ("GET", "/setup/{token}"): Row(EVERYONE),  # an unknown token: 404 for all
-    ("POST", "/setup/{token}"): Row(EVERYONE),
+    # the fair has an organiser, so no setup link exists: 404 for all
+    ("GET", "/setup/{token}"): Row(EVERYONE, "/setup/no-setup-link", expect=404),
+    ("POST", "/setup/{token}"): Row(EVERYONE, "/setup/no-setup-link", expect=404),
     ("GET", "/password/forgot"): Row(EVERYONE),
-    ("POST", "/password/forgot"): Row(EVERYONE),
-    ("GET", "/reset/{token}"): Row(EVERYONE),
-    ("POST", "/reset/{token}"): Row(EVERYONE),
-    ("GET", "/organisations/{organisation_id}/logo"): Row(EVERYONE, "/organisations/1/logo"),
-    ("POST", "/organiser/organisations/{organisation_id}/logo"): Row(
-        ORGANISER, "/organiser/organisations/1/logo"
-    ),
+    ("POST", "/password/forgot"): Row(EVERYONE, expect=400),
+    ("GET", "/reset/{token}"): Row(EVERYONE, "/reset/{reset_token}"),
+    ("POST", "/reset/{token}"): Row(EVERYONE, "/reset/{reset_token}", expect=400),
+    ("GET", "/organisations/{organisation_id}/logo"): Row(EVERYONE),
+    ("POST", "/organiser/organisations/{organisation_id}/logo"): Row(ORGANISER, expect=400),
     ("GET", "/organiser/series"): Row(ORGANISER),
-    ("POST", "/organiser/series"): Row(ORGANISER),
-    ("GET", "/organiser/series/{series_id}"): Row(ORGANISER, "/organiser/series/1"),
-    ("POST", "/organiser/series/{series_id}"): Row(ORGANISER, "/organiser/series/1"),
-    ("POST", "/organiser/series/{series_id}/days"): Row(ORGANISER, "/organiser/series/1/days"),
-    ("POST", "/organiser/series/{series_id}/days/{day_id}"): Row(
-        ORGANISER, "/organiser/series/1/days/1"
-    ),
+    ("POST", "/organiser/series"): Row(ORGANISER, expect=400),
+    ("GET", "/organiser/series/{series_id}"): Row(ORGANISER),
+    ("POST", "/organiser/series/{series_id}"): Row(ORGANISER, expect=400),
+    ("POST", "/organiser/series/{series_id}/days"): Row(ORGANISER, expect=400),
+    ("POST", "/organiser/series/{series_id}/days/{day_id}"): Row(ORGANISER, expect=400),
     ("GET", "/organiser/stages"): Row(ORGANISER),
-    ("POST", "/organiser/stages"): Row(ORGANISER),
-    ("POST", "/organiser/stages/{stage_id}"): Row(ORGANISER, "/organiser/stages/999999"),
+    ("POST", "/organiser/stages"): Row(ORGANISER, expect=400),
+    ("POST", "/organiser/stages/{stage_id}"): Row(
+        ORGANISER, data=(("name", "Bühne A"),), expect=303
+    ),
     ("GET", "/organiser/topics"): Row(ORGANISER),
-    ("POST", "/organiser/topics"): Row(ORGANISER),
-    ("POST", "/organiser/topics/{topic_id}"): Row(ORGANISER, "/organiser/topics/999999"),
+    ("POST", "/organiser/topics"): Row(ORGANISER, expect=400),
+    ("POST", "/organiser/topics/{topic_id}"): Row(
+        ORGANISER, data=(("name_de", "Thema"), ("name_en", "Topic")), expect=303
+    ),
     ("GET", "/organiser/organisations"): Row(ORGANISER),
-    ("POST", "/organiser/organisations"): Row(ORGANISER),
-    ("POST", "/organiser/organisations/{organisation_id}"): Row(
-        ORGANISER, "/organiser/organisations/1"
-    ),
+    ("POST", "/organiser/organisations"): Row(ORGANISER, expect=400),
+    ("POST", "/organiser/organisations/{organisation_id}"): Row(ORGANISER, expect=400),
     ("GET", "/organiser/people"): Row(ORGANISER),
-    ("POST", "/organiser/people"): Row(ORGANISER),
+    ("POST", "/organiser/people"): Row(ORGANISER, expect=400),
     ("POST", "/organiser/people/invitations/{invitation_id}"): Row(
-        ORGANISER, "/organiser/people/invitations/999999"
+        ORGANISER, data=(("action", "revoke"),), expect=303
     ),
-    ("POST", "/organiser/people/{user_id}"): Row(ORGANISER, "/organiser/people/999999"),
+    ("POST", "/organiser/people/{user_id}"): Row(ORGANISER, expect=400),
     ("GET", "/organiser/publish"): Row(ORGANISER),
-    ("POST", "/organiser/publish"): Row(ORGANISER),
+    ("POST", "/organiser/publish"): Row(ORGANISER, expect=409),
     ("GET", "/organiser/audit"): Row(ORGANISER),
     # the fair after the event (issue 14)
     ("GET", "/recordings/{recording_id}"): Row(EVERYONE),
@@ -215,22 +208,28 @@ ROWS: dict[tuple[str, str], Row] = {
         EVERYONE, "/recordings/{recording_id}/captions/de.vtt"
     ),
     ("GET", "/recordings/{recording_id}/poster.jpg"): Row(EVERYONE),
-    ("POST", "/recordings/{recording_id}/chapters"): Row(SESSION_TEAM),
-    ("POST", "/recordings/{recording_id}/captions"): Row(SESSION_TEAM),
+    ("POST", "/recordings/{recording_id}/chapters"): Row(SESSION_TEAM, expect=303),
+    ("POST", "/recordings/{recording_id}/captions"): Row(SESSION_TEAM, expect=400),
     ("GET", "/search"): Row(EVERYONE),
-    ("POST", "/organiser/archive"): Row(ORGANISER, data=(("mode", "auto"),)),
-    ("POST", "/sessions/{session_id}/recordings/upload"): Row(ORGANISER),
-    ("POST", "/sessions/{session_id}/recording-opt-out"): Row(SESSION_TEAM),
+    ("POST", "/organiser/archive"): Row(ORGANISER, data=(("mode", "auto"),), expect=303),
+    ("POST", "/sessions/{session_id}/recordings/upload"): Row(ORGANISER, expect=400),
+    ("POST", "/sessions/{session_id}/recording-opt-out"): Row(SESSION_TEAM, expect=303),
     ("GET", "/sessions/{session_id}/recordings/compose"): Row(ORGANISER),
-    ("POST", "/sessions/{session_id}/recordings/compose"): Row(ORGANISER),
+    ("POST", "/sessions/{session_id}/recordings/compose"): Row(ORGANISER, expect=303),
     # issue 15: pictures, withdrawal, notifications, legal pages, branding, appearances
-    ("POST", "/booths/{slug}/cover"): Row(BOOTH_TEAM),
+    ("POST", "/booths/{slug}/cover"): Row(BOOTH_TEAM, expect=400),
     ("GET", "/booths/{slug}/images/{kind}/{version}/{name}"): Row(
-        EVERYONE, "/booths/{slug}/images/logo/0123456789abcdef/96.png"
+        EVERYONE, "/booths/{slug}/images/logo/{logo_variant}"
     ),
-    ("GET", "/contact-requests/withdraw/{token}"): Row(EVERYONE),
-    ("POST", "/contact-requests/withdraw/{token}"): Row(EVERYONE),
-    ("POST", "/exhibitor/notifications"): Row(EXHIBITORS, data=(("lead_mail", "daily"),)),
+    ("GET", "/contact-requests/withdraw/{token}"): Row(
+        EVERYONE, "/contact-requests/withdraw/{withdraw_token}"
+    ),
+    ("POST", "/contact-requests/withdraw/{token}"): Row(
+        EVERYONE, "/contact-requests/withdraw/{withdraw_token}", expect=200
+    ),
+    ("POST", "/exhibitor/notifications"): Row(
+        EXHIBITORS, data=(("lead_mail", "daily"),), expect=303
+    ),
     ("GET", "/exhibitor/unread.json"): Row(EXHIBITORS),
     ("GET", "/impressum"): Row(EVERYONE),
     ("GET", "/datenschutz"): Row(EVERYONE),
@@ -238,53 +237,74 @@ ROWS: dict[tuple[str, str], Row] = {
     # BITV 2.0 explanations (issue 19); no video published yet: 404 for everyone
     ("GET", "/leichte-sprache"): Row(EVERYONE),
     ("GET", "/gebaerdensprache"): Row(EVERYONE),
-    ("GET", "/gebaerdensprache/video"): Row(EVERYONE),
-    ("POST", "/organiser/legal/gebaerdensprache/video"): Row(ORGANISER),
+    ("GET", "/gebaerdensprache/video"): Row(EVERYONE, expect=404),
+    ("POST", "/organiser/legal/gebaerdensprache/video"): Row(ORGANISER, expect=400),
     ("GET", "/organiser/legal/{slug}"): Row(ORGANISER, "/organiser/legal/impressum"),
     ("POST", "/organiser/legal/{slug}"): Row(
-        ORGANISER, "/organiser/legal/impressum", (("body_de", "Rathaus"), ("body_en", "Town hall"))
+        ORGANISER,
+        "/organiser/legal/impressum",
+        (("body_de", "Rathaus"), ("body_en", "Town hall")),
+        expect=303,
     ),
     ("GET", "/branding.css"): Row(EVERYONE),
     ("GET", "/organiser/branding"): Row(ORGANISER),
-    ("POST", "/organiser/branding"): Row(ORGANISER, data=(("name", "fair"), ("accent", "#0b5cad"))),
-    ("POST", "/organiser/branding/{kind}"): Row(ORGANISER, "/organiser/branding/favicon"),
-    ("GET", "/branding/{kind}/{version}/{name}"): Row(
-        EVERYONE, "/branding/favicon/0123456789abcdef/32.png"
+    ("POST", "/organiser/branding"): Row(
+        ORGANISER, data=(("name", "fair"), ("accent", "#0b5cad")), expect=303
     ),
-    ("POST", "/organiser/days/{day_id}/mark"): Row(ORGANISER, "/organiser/days/1/mark"),
+    ("POST", "/organiser/branding/{kind}"): Row(
+        ORGANISER, "/organiser/branding/favicon", expect=400
+    ),
+    # a favicon and a day's mark nobody uploaded: the same 404 for everyone
+    ("GET", "/branding/{kind}/{version}/{name}"): Row(
+        EVERYONE, "/branding/favicon/0123456789abcdef/32.png", expect=404
+    ),
+    ("POST", "/organiser/days/{day_id}/mark"): Row(ORGANISER, expect=400),
     ("GET", "/days/{day_id}/mark/{version}/{name}"): Row(
-        EVERYONE, "/days/1/mark/0123456789abcdef/96.png"
+        EVERYONE, "/days/{day_id}/mark/0123456789abcdef/96.png", expect=404
     ),
     ("GET", "/speaker"): Row(SESSION_TEAM | {"other_speaker"}),
-    # a talk's own slides and files (issue 14); the booth material id is no session's: 404
+    # a talk's own slides and files (issue 14)
     ("GET", "/sessions/{session_id}/materials"): Row(SESSION_TEAM),
-    ("POST", "/sessions/{session_id}/materials"): Row(SESSION_TEAM),
+    ("POST", "/sessions/{session_id}/materials"): Row(SESSION_TEAM, expect=400),
+    ("GET", "/sessions/{session_id}/materials/{material_id}/download.{ext}"): Row(
+        EVERYONE, f"{TALK_FILE}/download.pdf"
+    ),
     ("POST", "/sessions/{session_id}/materials/{material_id}"): Row(
-        SESSION_TEAM, data=(("title", "Folien"),)
+        SESSION_TEAM, TALK_FILE, (("title", "Folien"),), expect=303
     ),
     ("POST", "/sessions/{session_id}/materials/{material_id}/move"): Row(
-        SESSION_TEAM, data=(("direction", "up"),)
+        SESSION_TEAM, f"{TALK_FILE}/move", (("direction", "up"),), expect=303
     ),
-    ("POST", "/sessions/{session_id}/materials/{material_id}/delete"): Row(SESSION_TEAM),
-    ("GET", "/sessions/{session_id}/materials/{material_id}/download.{ext}"): Row(
-        EVERYONE, "/sessions/{session_id}/materials/{material_id}/download.pdf"
+    ("POST", "/sessions/{session_id}/materials/{material_id}/delete"): Row(
+        SESSION_TEAM, f"{TALK_FILE}/delete", expect=303
+    ),
+    # ends the talk, which closes its Q&A and stage: tried after every other row
+    ("POST", "/sessions/{session_id}/live/{action:str}"): Row(
+        SESSION_TEAM, "/sessions/{session_id}/live/end", expect=303, last=True
     ),
 }
 
-# WebSocket routes: open to every visitor, but only from the fair's own origin.
-WEBSOCKETS = {
-    "/ws/sessions/{session_id}",
-    "/ws/booths/{slug}",
-    "/ws/appointments/{token}",
-    "/ws/exhibitor/appointments/{appointment_id}",
-    "/ws/booths/{slug}/walkin/{request_id}",
-    "/ws/exhibitor/booths/{slug}/walkin",
-    "/ws/programme",
+
+@dataclass(frozen=True)
+class Socket:
+    """Who may open a WebSocket route (handshake accepted and kept); everyone else is
+    accepted and closed at once with ``refused`` (browsers then see the reason)."""
+
+    allowed: frozenset[str]
+    path: str | None = None
+    refused: int = 4403
+
+
+STAFF = frozenset({"exhibitor"})  # the booth's team; organisers stay out of calls
+SOCKETS: dict[str, Socket] = {
+    "/ws/sessions/{session_id}": Socket(EVERYONE),
+    "/ws/booths/{slug}": Socket(EVERYONE),
+    "/ws/programme": Socket(EVERYONE),
+    "/ws/appointments/{token}": Socket(EVERYONE, "/ws/appointments/{room_token}"),
+    "/ws/exhibitor/appointments/{appointment_id}": Socket(STAFF),
+    "/ws/booths/{slug}/walkin/{request_id}": Socket(EVERYONE),
+    "/ws/exhibitor/booths/{slug}/walkin": Socket(STAFF),
 }
-WS_PATHS = ("/ws/sessions/1", f"/ws/booths/{OWN_BOOTH}", "/ws/programme")
-# Sockets behind a secret link or a login: from the fair's own origin they refuse an
-# unknown link (4404) or a visitor without rights (4403), never the origin.
-WS_GUARDED_PATHS = ("/ws/appointments/unknown-token", f"/ws/exhibitor/booths/{OWN_BOOTH}/walkin")
 
 
 def app_endpoints(app: Starlette) -> set[tuple[str, str]]:
@@ -300,60 +320,8 @@ def app_endpoints(app: Starlette) -> set[tuple[str, str]]:
     return endpoints
 
 
-@dataclass
-class Ids:
-    """Concrete values for the route parameters, from the demo fair."""
-
-    slug: str
-    contact_id: int
-    material_id: int
-    session_id: int
-    question_id: int
-    recording_id: int = 999_999
-    token: str = "unknown-token"
-
-    def fill(self, path: str) -> str:
-        return path.replace("{action:str}", "end").format(
-            slug=self.slug, contact_id=self.contact_id, material_id=self.material_id,
-            session_id=self.session_id, question_id=self.question_id,
-            recording_id=self.recording_id, token=self.token, code="en", ext="xml",
-        )  # fmt: skip
-
-
-async def demo_ids(app: Starlette) -> Ids:
-    async with app_services(app).db.session() as db:
-        booth_id = await db.scalar(select(Booth.id).where(Booth.slug == OWN_BOOTH))
-        contact_id = await db.scalar(
-            select(ContactPerson.id).where(ContactPerson.booth_id == booth_id).limit(1)
-        )
-        material_id = await db.scalar(
-            select(Material.id).where(Material.booth_id == booth_id).limit(1)
-        )
-        session_id = await db.scalar(
-            select(SessionSpeaker.session_id)
-            .join(Speaker, Speaker.id == SessionSpeaker.speaker_id)
-            .where(Speaker.name == OWN_SPEAKER)
-            .limit(1)
-        )
-        assert session_id is not None and contact_id is not None and material_id is not None
-        session = await db.get(ProgrammeSession, session_id)
-        assert session is not None
-        question = Question(session_id=session_id, author_name="Gast", body="Wie geht das?")
-        db.add(question)
-        await create_user(
-            db, email=ACCOUNTS["attendee"], name="Besucherin", role=Role.attendee,
-            password="demo-passwort",
-        )  # fmt: skip
-        guest = await create_user(
-            db, email=ACCOUNTS["linked_speaker"], name="Gastrednerin", role=Role.attendee,
-            password="demo-passwort",
-        )  # fmt: skip
-        speaker = Speaker(name="Gastrednerin", user_id=guest.id)
-        db.add(speaker)
-        await db.flush()
-        db.add(SessionSpeaker(session_id=session_id, speaker_id=speaker.id, position=9))
-        await db.commit()
-        return Ids(OWN_BOOTH, contact_id, material_id, session_id, question.id)
+def app_sockets(app: Starlette) -> set[str]:
+    return {route.path for route in app.routes if isinstance(route, WebSocketRoute)}
 
 
 @pytest_asyncio.fixture
@@ -365,18 +333,34 @@ async def matrix_app(demo_database_url: str, tmp_path: Path) -> AsyncIterator[St
 
 @asynccontextmanager
 async def client_as(app: Starlette, role: str) -> AsyncIterator[httpx.AsyncClient]:
-    async with make_client(app) as client:
+    """A client logged in as ``role``, from an address of its own (the per-address limits
+    of public forms would otherwise refuse the later roles with 429)."""
+    address = (f"192.0.2.{ROLES.index(role) + 1}", 40000)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False, client=address)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         if role != "anonymous":
             await login(client, ACCOUNTS[role])
         yield client
 
 
-async def call(client: httpx.AsyncClient, method: str, url: str, row: Row) -> httpx.Response:
+async def call(
+    client: httpx.AsyncClient, method: str, url: str, row: Row, token: str
+) -> httpx.Response:
     if method == "GET":
         return await client.get(url)
-    token = await csrf_of(client, "/login")
     data: dict[str, Any] = {"csrf_token": token, **dict(row.data)}
     return await client.request(method, url, data=data, headers={CSRF_HEADER: token})
+
+
+def answer_is_right(role: str, method: str, row: Row, response: httpx.Response) -> bool:
+    status = response.status_code
+    if role in row.allowed:
+        if row.expect is not None:
+            return status == row.expect
+        return method == "GET" and 200 <= status < 400
+    if role == "anonymous":
+        return status == 401 or (status == 303 and "/login" in response.headers.get("location", ""))
+    return status == row.refused
 
 
 def test_every_route_has_a_row(tmp_path: Path) -> None:
@@ -388,57 +372,81 @@ def test_every_route_has_a_row(tmp_path: Path) -> None:
     assert not missing, f"routes without a row in tests/fair/test_route_matrix.py: {missing}"
     stale = sorted(set(ROWS) - endpoints)
     assert not stale, f"rows for routes that no longer exist: {stale}"
-    sockets = {r.path for r in app.routes if isinstance(r, WebSocketRoute)}
-    assert sockets == WEBSOCKETS
+    assert app_sockets(app) == set(SOCKETS)
+    vague = sorted(key for key, row in ROWS.items() if key[0] != "GET" and row.expect is None)
+    assert not vague, f"POST rows must name the status allowed roles get: {vague}"
 
 
 async def test_route_by_role(matrix_app: Starlette) -> None:
-    ids = await demo_ids(matrix_app)
+    ids = await seed_matrix_fair(matrix_app)
     wrong: list[str] = []
-    for role in ROLES:
-        async with client_as(matrix_app, role) as client:
-            for (method, path), row in ROWS.items():
-                if (method, path) == ("POST", "/logout"):
-                    continue  # would end this role's session for the rows after it
-                url = ids.fill(row.path or path)
-                response = await call(client, method, url, row)
-                status = response.status_code
-                if role in row.allowed:
-                    ok = status < 500 and status not in (401, 403)
-                elif role == "anonymous":
-                    ok = status == 401 or (
-                        status == 303 and "/login" in response.headers.get("location", "")
-                    )
-                else:
-                    ok = status in (403, 404)
-                if not ok:
-                    wrong.append(f"{role:16} {method:4} {url} → {status}")
+    for last in (False, True):
+        for role in ROLES:
+            async with client_as(matrix_app, role) as client:
+                token = await csrf_of(client, "/login")  # the session's, for every POST
+                for (method, path), row in ROWS.items():
+                    if row.last != last or (method, path) == ("POST", "/logout"):
+                        continue  # logout would end this role's session for the rows after it
+                    url = ids.fill(row.path or path, role)
+                    response = await call(client, method, url, row, token)
+                    if not answer_is_right(role, method, row, response):
+                        wrong.append(f"{role:16} {method:4} {url} → {response.status_code}")
     assert not wrong, "unexpected answers:\n" + "\n".join(wrong)
 
 
-@pytest.mark.parametrize("path", WS_PATHS)
+async def socket_answer(url: str, origin: str, headers: dict[str, str], wait: float) -> int | None:
+    """The close code the server sends at once, or None when the socket stays open for
+    ``wait`` seconds (refusals come right after the handshake)."""
+    async with connect(
+        url, compression=None, origin=Origin(origin), additional_headers=headers
+    ) as socket:
+        try:
+            code, _reason = await closed_with(socket, timeout=wait)
+        except TimeoutError:
+            return None
+        return code
+
+
+async def test_websocket_by_role(
+    matrix_app: Starlette, demo_database_url: str, tmp_path: Path
+) -> None:
+    """Every WebSocket route × every role over a real server: the allowed keep their
+    socket, the others are closed with the route's refusal code."""
+    ids = await seed_matrix_fair(matrix_app)
+    wrong: list[str] = []
+    with serving_app(demo_database_url, tmp_path, live_worker=False) as server:
+        origin = f"http://127.0.0.1:{server.port}"  # as a page of the fair opens it
+        for role in ROLES:
+            headers: dict[str, str] = {}
+            if role != "anonymous":
+                async with http_to(server) as http:
+                    await login(http, ACCOUNTS[role])
+                    headers["Cookie"] = f"fair_session={http.cookies['fair_session']}"
+            urls = [
+                ws_url(server, ids.fill(row.path or path, role)) for path, row in SOCKETS.items()
+            ]
+            waits = [1.0 if role in row.allowed else 5.0 for row in SOCKETS.values()]
+            answers = (
+                socket_answer(u, origin, headers, w) for u, w in zip(urls, waits, strict=True)
+            )
+            codes = await asyncio.gather(*answers)
+            for url, code, row in zip(urls, codes, SOCKETS.values(), strict=True):
+                expected = None if role in row.allowed else row.refused
+                if code != expected:
+                    wrong.append(f"{role:16} {url} → {code} (expected {expected})")
+    assert not wrong, "unexpected WebSocket answers:\n" + "\n".join(wrong)
+
+
+@pytest.mark.parametrize("route", sorted(SOCKETS))
 async def test_websocket_from_a_foreign_origin_is_refused(
-    demo_server: AppServer, path: str
+    demo_server: AppServer, route: str
 ) -> None:
-    """Every WebSocket route (WEBSOCKETS) over a real server: foreign Origin → 1008."""
-    covered = WS_PATHS + WS_GUARDED_PATHS
-    assert {p.split("/")[2] for p in WEBSOCKETS} == {path.split("/")[2] for path in covered}
+    """Every WebSocket route (SOCKETS, which test_every_route_has_a_row holds equal to the
+    app's) refuses a foreign Origin before anything else: 1008, whatever the ids."""
+    path = route.format(
+        session_id=1, slug=OWN_BOOTH, token="any-token", appointment_id=1,
+        request_id="0123456789abcdef0123456789abcdef",
+    )  # fmt: skip
     url = demo_server.base_url.replace("http://", "ws://") + path
     async with connect(url, compression=None, origin="http://evil.example") as foreign:  # type: ignore[arg-type]
         assert await closed_with(foreign) == (1008, "foreign origin")
-    async with connect(url, compression=None, origin=demo_server.base_url) as own:  # type: ignore[arg-type]
-        with pytest.raises(TimeoutError):
-            await closed_with(own, timeout=0.5)
-        assert own.close_code is None
-
-
-@pytest.mark.parametrize("path", WS_GUARDED_PATHS)
-async def test_guarded_websocket_refuses_a_foreign_origin_first(
-    demo_server: AppServer, path: str
-) -> None:
-    url = demo_server.base_url.replace("http://", "ws://") + path
-    async with connect(url, compression=None, origin="http://evil.example") as foreign:  # type: ignore[arg-type]
-        assert await closed_with(foreign) == (1008, "foreign origin")
-    async with connect(url, compression=None, origin=demo_server.base_url) as own:  # type: ignore[arg-type]
-        code, _reason = await closed_with(own)
-        assert code in (4403, 4404)
