@@ -15,6 +15,7 @@ from sessions import (
     organisation_views,
     organiser,
     publish_views,
+    question_views,
     recording_views,
     search_views,
     series_views,
@@ -35,16 +36,18 @@ routes: list[BaseRoute] = [
     Route("/programme", views.programme, name="programme"),
     Route("/agenda", views.agenda, name="agenda"),
     Route("/sessions/{session_id}", views.session_detail, name="session"),
-    Route("/sessions/{session_id}/questions", views.post_question, methods=["POST"]),
-    Route("/sessions/{session_id}/questions/{question_id}/vote", views.vote, methods=["POST"]),
+    Route("/sessions/{session_id}/questions", question_views.post_question, methods=["POST"]),
+    Route(
+        "/sessions/{session_id}/questions/{question_id}/vote", question_views.vote, methods=["POST"]
+    ),
     Route(
         "/sessions/{session_id}/questions/{question_id}/moderate",
-        views.mark_question,
+        question_views.mark_question,
         methods=["POST"],
     ),
     Route(
         "/sessions/{session_id}/questions/{question_id}/faq",
-        views.question_to_faq,
+        question_views.question_to_faq,
         methods=["POST"],
     ),
     Route("/sessions/{session_id}/materials", material_views.manage_page),

@@ -1,14 +1,13 @@
-"""Pages of the programme: event home, programme, agenda, a session with Q&A and chat,
-recordings, and the schedule exports."""
+"""Pages of the programme: event home, programme, agenda, a session page (its Q&A and chat;
+the questions' own routes are :mod:`sessions.question_views`) and the schedule exports."""
 
 from __future__ import annotations
 
 import hashlib
-import secrets
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import Response
 
 from booths.models import NO_BOOTHS, booth_tags
 from fair.app_services import app_services
@@ -18,18 +17,8 @@ from fair.errors import HTTPError
 from fair.formatting import to_local
 from fair.ids import parse_id, path_id, query_id
 from fair.pagecache import cached_page, is_shared_render, page_fresh_until, page_tags
-from fair.web import (
-    base_url,
-    client_key,
-    current_user,
-    form_text,
-    read_form,
-    render,
-    render_async,
-    wants_json,
-)
+from fair.web import base_url, current_user, render, render_async
 from sessions import qa
-from sessions.app_parts import programme_parts
 from sessions.exporters import Schedule, exporter_for
 from sessions.library import MOST_WATCHED_REFRESH, LibraryFilter, library_recordings
 from sessions.live.app_parts import live_parts
@@ -44,10 +33,10 @@ from sessions.queries import (
     now_and_next,
     schedule_sessions,
 )
+from sessions.question_views import VOTER_COOKIE, set_voter
 from sessions.states import next_change
 from sessions.team import is_session_team
 
-VOTER_COOKIE = "fair_voter"
 GROUPINGS = ("day", "stage", "topic")
 
 
@@ -153,7 +142,7 @@ async def agenda(request: Request) -> Response:
 
 async def _voter_on_hit(request: Request, _meta: dict[str, Any], response: Response) -> None:
     if not request.cookies.get(VOTER_COOKIE):
-        _set_voter(request, response)
+        set_voter(request, response)
 
 
 @cached_page(params=("t",), on_hit=_voter_on_hit)
@@ -191,105 +180,8 @@ async def session_detail(request: Request) -> Response:
     }
     response = render(request, "sessions/session.html", context)
     if not voter:
-        _set_voter(request, response)
+        set_voter(request, response)
     return response
-
-
-def _set_voter(request: Request, response: Response, token: str | None = None) -> str:
-    token = token or secrets.token_urlsafe(24)
-    response.set_cookie(
-        VOTER_COOKIE,
-        token,
-        max_age=365 * 24 * 3600,
-        httponly=True,
-        samesite="lax",
-        secure=app_services(request).settings.secure_cookies,
-    )
-    return token
-
-
-def _back(session_id: int, payload: dict[str, Any], request: Request) -> Response:
-    if wants_json(request):
-        return JSONResponse(payload)
-    return RedirectResponse(f"/sessions/{session_id}#qa", status_code=303)
-
-
-def _announced(session_id: int, payload: dict[str, Any], request: Request) -> Response:
-    """After a change to the questions: every open page of the session hears of it."""
-    programme_parts(request).question_announcer.mark(qa.session_channel(session_id))
-    return _back(session_id, payload, request)
-
-
-def _question_path(request: Request) -> tuple[int, int]:
-    """The session and question ids of ``/sessions/{session_id}/questions/{question_id}``."""
-    return (
-        path_id(request.path_params, "session_id", "Programmpunkt"),
-        path_id(request.path_params, "question_id", "Frage"),
-    )
-
-
-async def post_question(request: Request) -> Response:
-    """Works as a plain form POST (redirect) and from qa.js (JSON)."""
-    session_id = path_id(request.path_params, "session_id", "Programmpunkt")
-    form = await read_form(request)
-    name = form_text(form, "author_name", max_length=qa.MAX_NAME)
-    body = form_text(form, "body", max_length=qa.MAX_QUESTION)
-    programme_parts(request).question_limit.check(client_key(request))
-    async with app_services(request).db.session() as db:
-        question = await qa.post_question(
-            db, session_id, name, body, now=app_services(request).settings.now()
-        )
-        await db.commit()
-        payload = {"question": qa.question_dict(question)}
-    return _announced(session_id, payload, request)
-
-
-async def vote(request: Request) -> Response:
-    session_id, question_id = _question_path(request)
-    await read_form(request)
-    voter = request.cookies.get(VOTER_COOKIE) or ""
-    new_voter = "" if voter else secrets.token_urlsafe(24)
-    async with app_services(request).db.session() as db:
-        question = await qa.upvote(
-            db,
-            session_id,
-            question_id,
-            voter or new_voter,
-            now=app_services(request).settings.now(),
-        )
-        await db.commit()
-        payload = {"question": qa.question_dict(question)}
-    response = _announced(session_id, payload, request)
-    if new_voter:
-        _set_voter(request, response, new_voter)
-    return response
-
-
-async def mark_question(request: Request) -> Response:
-    session_id, question_id = _question_path(request)
-    form = await read_form(request)
-    action = form_text(form, "action", max_length=20)
-    async with app_services(request).db.session() as db:
-        question = await qa.mark_question(
-            db, current_user(request), session_id, question_id, action
-        )
-        await db.commit()
-        payload = {"question": qa.question_dict(question)}
-    return _announced(session_id, payload, request)
-
-
-async def question_to_faq(request: Request) -> Response:
-    session_id, question_id = _question_path(request)
-    form = await read_form(request)
-    answer = form_text(form, "answer", max_length=qa.MAX_ANSWER)
-    for_event = form_text(form, "scope", required=False, max_length=10) == "event"
-    async with app_services(request).db.session() as db:
-        entry = await qa.question_to_faq(
-            db, current_user(request), session_id, question_id, answer, for_event=for_event
-        )
-        await db.commit()
-        payload = {"faq": {"id": entry.id, "question": entry.question}}
-    return _back(session_id, payload, request)
 
 
 def _session_ids(request: Request) -> list[int] | None:

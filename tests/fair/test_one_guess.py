@@ -4,10 +4,14 @@ The rule (docs/layout.md): split the endpoint module's name at ``_`` and drop th
 ``views``; a package's own ``views.py`` counts as the package's name. Split the URL's fixed
 segments (not the ``{parameters}``) at ``/``, ``-``, ``_`` and ``.``. At least one word of
 the module must name a word of the URL, where plural equals singular, a word may be the
-start of the other (``edit`` and ``editor``), and ``ws`` counts as ``socket``. The JSON API
-(``/api/…``) is served by an ``api`` module and only by one. So ``/recordings/{id}`` is served from
-``sessions/recording_views.py``, ``/booths/{slug}`` from ``booths/views.py`` and
-``/ws/sessions/{id}`` from ``sessions/sockets.py``.
+start of the other (``edit`` and ``editor``), and ``ws`` counts as ``socket``. A package's
+own ``views.py`` is named by the package's noun alone, and every URL under the package
+has that noun, so there *every* word of the URL must be it: ``/sessions/{id}`` may come from
+``sessions/views.py``, ``/sessions/{id}/questions`` may not (a newcomer guesses a
+``question`` module). The JSON API (``/api/…``) is served by an ``api`` module and only by
+one. So ``/recordings/{id}`` is served from ``sessions/recording_views.py``,
+``/booths/{slug}`` from ``booths/views.py``, ``/sessions/{id}/questions/{id}/vote`` from
+``sessions/question_views.py`` and ``/ws/sessions/{id}`` from ``sessions/sockets.py``.
 
 Routes that break the rule for a reason are listed in :data:`EXCEPTIONS`, each with the
 reason. A new route that breaks the rule fails this test until it is renamed or listed;
@@ -46,6 +50,10 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
     ),
     ("booths.appointment_views", r"/booths/\{slug\}/slots.*"): (
         "slots are the exhibitor's side of appointments: offered where they are booked"
+    ),
+    ("booths.views", r"/booths/\{slug\}/(contact|images/.+|materials/\{material_id\}/download)"): (
+        "the booth page's own parts: the contact form on the page posts here, and the "
+        "pictures and downloads it shows are served beside it; none has a page of its own"
     ),
     ("sessions.views", r"/|/programme|/agenda|/schedule\.\{ext\}"): (
         "the programme's public pages: the package `sessions` is the programme, and `/` is "
@@ -89,7 +97,12 @@ def module_words(module: str) -> list[str]:
 def follows_rule(path: str, module: str) -> bool:
     if path.startswith("/api/") or module.split(".")[-1] == "api":
         return path.startswith("/api/") and module.split(".")[-1] == "api"
-    return any(_same(m, u) for m in module_words(module) for u in url_words(path))
+    words = url_words(path)
+    if module.split(".")[-1] == "views":
+        # the package's noun is in all its URLs: only URLs of that noun alone are named by it
+        (package,) = module_words(module)
+        return bool(words) and all(_same(package, u) for u in words)
+    return any(_same(m, u) for m in module_words(module) for u in words)
 
 
 def exception_for(path: str, module: str) -> tuple[str, str] | None:
@@ -160,6 +173,16 @@ def test_every_exception_is_still_needed(routes: list[tuple[str, str]]) -> None:
         ("/exhibitor", "booths.dashboard", False),
         ("/api/sessions", "sessions.views", False),
         ("/sessions/{session_id}", "booths.views", False),
+        # the package's word alone names only the package's noun
+        ("/sessions/{session_id}", "sessions.views", True),
+        ("/sessions/{session_id}/questions", "sessions.views", False),
+        ("/sessions/{session_id}/questions", "sessions.question_views", True),
+        ("/sessions/{session_id}/questions/{question_id}/vote", "sessions.views", False),
+        ("/sessions/{session_id}/questions/{question_id}/vote", "sessions.question_views", True),
+        ("/sessions/{session_id}/questions/{question_id}/faq", "sessions.views", False),
+        ("/sessions/{session_id}/questions/{question_id}/faq", "sessions.question_views", True),
+        ("/booths/{slug}/contact", "booths.views", False),
+        ("/", "sessions.views", False),
     ],
 )
 def test_the_rule(path: str, module: str, expected: bool) -> None:

@@ -15,11 +15,9 @@ import httpx
 from starlette.applications import Starlette
 
 from fair.app_services import app_services
-from fair.auth import create_user
-from fair.models import Role
 from sessions.models import ProgrammeSession
 from tests.support.app import csrf_of, make_client
-from tests.support.programme import link_speaker, unlinked_speaker
+from tests.support.programme import link_speaker, unlinked_speaker_and_attendees
 
 PASSWORD = "ein-langes-passwort-42"
 LINKED = "referentin@example.org"
@@ -39,11 +37,8 @@ async def _log_in(client: httpx.AsyncClient, email: str) -> str:
 
 async def _linked_and_plain_attendees(app: Starlette) -> ProgrammeSession:
     """Two attendee accounts, LINKED linked to a demo speaker; a session of that speaker."""
-    speaker_id, session_id = await unlinked_speaker(app)
+    speaker_id, session_id = await unlinked_speaker_and_attendees(app, (LINKED, PLAIN), PASSWORD)
     async with app_services(app).db.session() as db:
-        for email in (LINKED, PLAIN):
-            await create_user(db, email=email, name=email, role=Role.attendee, password=PASSWORD)
-        await db.commit()
         session = await db.get(ProgrammeSession, session_id)
         assert session is not None
     await link_speaker(app, speaker_id, LINKED)

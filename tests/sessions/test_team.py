@@ -14,12 +14,10 @@ from sqlalchemy import update
 from starlette.applications import Starlette
 
 from fair.app_services import app_services
-from fair.auth import create_user
-from fair.models import Role
 from fair.pagecache import PageCache
 from sessions.models import Speaker
 from tests.support.app import login, make_client
-from tests.support.programme import link_speaker, unlinked_speaker
+from tests.support.programme import link_speaker, unlinked_speaker_and_attendees
 
 PASSWORD = "ein-langes-passwort-42"
 SPEAKER = "vortrag@example.org"
@@ -41,11 +39,9 @@ def _cache(app: Starlette) -> PageCache:
 
 
 async def test_attendee_linked_as_speaker_sees_their_team_controls(demo_app: Starlette) -> None:
-    speaker_id, session_id = await unlinked_speaker(demo_app)
-    async with app_services(demo_app).db.session() as db:
-        for email in (SPEAKER, PLAIN):
-            await create_user(db, email=email, name=email, role=Role.attendee, password=PASSWORD)
-        await db.commit()
+    speaker_id, session_id = await unlinked_speaker_and_attendees(
+        demo_app, (SPEAKER, PLAIN), PASSWORD
+    )
     path = f"/sessions/{session_id}"
     cache = _cache(demo_app)
     async with make_client(demo_app) as plain, make_client(demo_app) as speaker:

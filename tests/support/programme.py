@@ -1,6 +1,6 @@
 """The programme as tests look it up: the ids of the demo fair's sessions, a demo
-speaker without an account to link one to, and its recordings as they stand on the
-fair's first morning."""
+speaker without an account to link one to (and attendee accounts to link), and its
+recordings as they stand on the fair's first morning."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from sqlalchemy import select
 from starlette.applications import Starlette
 
 from fair.app_services import app_services
+from fair.auth import create_user
 from fair.clock import fair_now
 from fair.db import Database
-from fair.models import User
+from fair.models import Role, User
 from fair.storage import Storage
 from sessions.demo_recordings import seed_demo_recordings
 from sessions.models import ProgrammeSession, SessionSpeaker, Speaker
@@ -35,6 +36,19 @@ async def unlinked_speaker(app: Starlette) -> tuple[int, int]:
             )
         ).one()
     return row.id, row.session_id
+
+
+async def unlinked_speaker_and_attendees(
+    app: Starlette, emails: tuple[str, ...], password: str
+) -> tuple[int, int]:
+    """:func:`unlinked_speaker`, and an attendee account for each of ``emails`` (named by
+    its address): the accounts a test then links to that speaker, or leaves plain."""
+    speaker_id, session_id = await unlinked_speaker(app)
+    async with app_services(app).db.session() as db:
+        for email in emails:
+            await create_user(db, email=email, name=email, role=Role.attendee, password=password)
+        await db.commit()
+    return speaker_id, session_id
 
 
 async def link_speaker(app: Starlette, speaker_id: int, email: str) -> None:
