@@ -258,6 +258,7 @@ class RedisHub(Hub):
         presence_interval: float | None = None,
         heartbeat_interval: float = 5.0,
         instance_ttl: float = 15.0,
+        join_timeout: float = 5.0,
     ) -> None:
         super().__init__(
             batch_interval=batch_interval,
@@ -271,6 +272,7 @@ class RedisHub(Hub):
         self.instance_id = uuid.uuid4().hex
         self.heartbeat_interval = heartbeat_interval
         self.instance_ttl = instance_ttl
+        self.join_timeout = join_timeout
         self._redis: aioredis.Redis | None = None
         self._pubsub: PubSub | None = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -301,7 +303,9 @@ class RedisHub(Hub):
         """Connect (failing fast if Redis is unreachable), subscribe, start the beat."""
         import redis.asyncio as aioredis
 
-        self._redis = aioredis.Redis.from_url(self.url, decode_responses=False)
+        self._redis = aioredis.Redis.from_url(
+            self.url, decode_responses=False, socket_connect_timeout=self.join_timeout
+        )
         await self._redis.ping()
         self._beat = self._redis.register_script(_BEAT_SCRIPT)
         self._count = self._redis.register_script(_PRESENCE_SCRIPT)
@@ -354,7 +358,10 @@ class RedisHub(Hub):
         return int(result)
 
     async def _joined(self, channel: str) -> None:
-        await self._sync_subscription(channel)
+        # A frozen or unreachable Redis must not leave the visitor's socket hanging: after
+        # ``join_timeout`` the join fails and the connection is closed "try again later".
+        async with asyncio.timeout(self.join_timeout):
+            await self._sync_subscription(channel)
         self._mark_dirty(channel)
 
     async def _left(self, channel: str) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
 import socket
 from typing import Any
 
@@ -287,6 +289,43 @@ async def test_instances_recover_after_redis_restarts() -> None:
 
                 assert await wait_for(delivered, timeout=10)
             await on_b.close()
+    finally:
+        redis.stop()
+
+
+async def test_a_frozen_redis_refuses_joins_in_time_and_they_work_when_it_thaws() -> None:
+    """Redis stops answering without closing its sockets (a hung host, here SIGSTOP): a
+    visitor's join is refused "try again later" after the hub's join timeout instead of
+    hanging, and joins work again once Redis answers."""
+    redis = RedisServer()
+    redis.start()
+    pid = redis.pid
+    assert pid is not None
+    try:
+        hub = RedisHub(redis.url, heartbeat_interval=0.3, join_timeout=1.0)
+        with serving(hub) as instance:
+            os.kill(pid, signal.SIGSTOP)
+            try:
+                started = asyncio.get_running_loop().time()
+                refused = await connect(instance.ws(unique("frozen")), compression=None)
+                assert await closed_with(refused, timeout=10) == (1013, "try again later")
+                assert asyncio.get_running_loop().time() - started < 8
+            finally:
+                os.kill(pid, signal.SIGCONT)
+
+            async def joins() -> bool:
+                client = await connect(instance.ws(unique("thawed")), compression=None)
+                try:
+                    await asyncio.wait_for(client.recv(), 0.5)  # a close frame, if refused
+                except TimeoutError:
+                    return True  # still open: joined
+                except Exception:
+                    return False
+                finally:
+                    await client.close()
+                return True
+
+            assert await wait_for(joins, timeout=10)
     finally:
         redis.stop()
 

@@ -59,13 +59,24 @@ class RedisServer:
             time.sleep(0.02)
         raise RuntimeError(f"redis-server did not answer on port {self.port}")
 
+    @property
+    def pid(self) -> int | None:
+        """The server's process id (from its pid file), None when it is not running."""
+        with contextlib.suppress(OSError, ValueError):
+            return int((self.directory / "redis.pid").read_text().strip())
+        return None
+
     def stop(self, *, keep_directory: bool = False) -> None:
         """Shut down without saving; ``keep_directory`` to :meth:`start` it again."""
+        pid = self.pid
         subprocess.run(
             ["redis-cli", "-p", str(self.port), "shutdown", "nosave"],
             check=False,
             capture_output=True,
         )
+        deadline = time.monotonic() + 5.0  # gone, so what comes next meets no Redis
+        while pid is not None and Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
         if self._own_dir and not keep_directory:
             shutil.rmtree(self.directory, ignore_errors=True)
 
