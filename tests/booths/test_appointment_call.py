@@ -27,6 +27,7 @@ from fair.db import Database
 from tests.support.app import TemplateDatabases
 from tests.support.app_server import AppServer, start_app_server
 from tests.support.appointment_helpers import (
+    CALL_STATE,
     OWN,
     book,
     booked_at,
@@ -123,6 +124,13 @@ async def test_signalling_crosses_instances_and_stamps_the_sender(fair: Fair) ->
         await visitor.send(json.dumps({"type": "signal", "to": them, "description": offer}))
         signal = await receive_until(expert, "signal", to=them)
         assert signal["from"] == me and signal["description"] == offer
+        # the size of Chrome's offer after a few screen shares (microphone, camera and
+        # three more video sections, candidates inside): relayed, not refused
+        grown = {"type": "offer", "sdp": "v=0\r\n" + "a=rtcp-fb:96 nack\r\n" * 1000}
+        assert 18_000 < len(grown["sdp"]) < 20_000
+        await visitor.send(json.dumps({"type": "signal", "to": them, "description": grown}))
+        signal = await receive_until(expert, "signal", to=them)
+        assert signal["description"] == grown
         candidate = {"candidate": "candidate:1 1 udp 1 127.0.0.1 9 typ host", "sdpMid": "0"}
         # a spoofed sender is overwritten by the server
         forged = {"type": "signal", "to": me, "from": me, "candidate": candidate}
@@ -178,8 +186,8 @@ async def test_open_connections_are_closed_when_the_room_closes(fair: Fair) -> N
 
 
 PEER = "0" * 12
-HUGE = {"type": "signal", "to": PEER, "description": {"sdp": "x" * 20000}}
-LONG_SDP = {"type": "signal", "to": PEER, "description": {"type": "offer", "sdp": "x" * 13000}}
+HUGE = {"type": "signal", "to": PEER, "description": {"sdp": "x" * 50_000}}
+LONG_SDP = {"type": "signal", "to": PEER, "description": {"type": "offer", "sdp": "x" * 40_001}}
 
 
 @pytest.mark.parametrize(
@@ -237,15 +245,6 @@ REMOTE_FRAMES = """() => [...document.querySelectorAll('.call-tile:not(.call-sel
 
 VISIBLE_REMOTE_VIDEOS = """() => [...document.querySelectorAll('.call-tile:not(.call-self) video')]
   .filter((v) => v.checkVisibility()).length"""
-
-
-CALL_STATE = """() => ({
-  relay: document.querySelector('[data-relay-url]')?.dataset.relay || 'off',
-  videos: [...document.querySelectorAll('.call-tile:not(.call-self) video')].map((v) => ({
-    visible: v.checkVisibility(),
-    tracks: v.srcObject ? v.srcObject.getTracks().map((t) => t.kind + ':' + t.readyState) : [],
-  })),
-})"""
 
 
 async def test_chromium_visitor_and_expert_see_each_other(

@@ -216,11 +216,31 @@ async def logged_in_expert(context: Any, base_url: str) -> Any:
     return expert
 
 
+#: What a failing call test reports: relay or direct, the status line, the remote videos.
+CALL_STATE = """() => ({
+  relay: document.querySelector('[data-relay-url]')?.dataset.relay || 'off',
+  status: document.querySelector('[data-call-status]')?.textContent,
+  closed: document.querySelector('[data-relay-url]')?.dataset.closed,
+  videos: [...document.querySelectorAll('.call-tile:not(.call-self) video')].map((v) => ({
+    visible: v.checkVisibility(),
+    width: v.videoWidth,
+    tracks: v.srcObject ? v.srcObject.getTracks().map((t) => t.kind + ':' + t.readyState) : [],
+  })),
+})"""
+
+
 async def frames_advance(page: Any, frames: str, minimum: int) -> list[int]:
     """Wait until the script ``frames`` (a list of decoded-frame counts, one per remote
     video that shows a picture) lists ``minimum`` videos, then check that every one of
-    them decodes new frames over 1.5 s: a picture that is there and moving. The counts."""
-    await page.wait_for_function(f"() => ({frames})().length >= {minimum}", timeout=30_000)
+    them decodes new frames over 1.5 s: a picture that is there and moving. The counts.
+
+    The wait allows for the relay fallback: a direct connection gets 20 s (``DIRECT_TIMEOUT``
+    in static/js/call.js) before both sides move to the server's relay."""
+    try:
+        await page.wait_for_function(f"() => ({frames})().length >= {minimum}", timeout=45_000)
+    except Exception as timeout:
+        state = await page.evaluate(CALL_STATE)
+        raise AssertionError(f"no {minimum} moving remote picture(s): {state}") from timeout
     before = await page.evaluate(frames)
     await page.wait_for_timeout(1500)
     after = await page.evaluate(frames)
