@@ -59,6 +59,14 @@ def _save(form: FormData, actor: CurrentUser, organisation_id: int | None) -> Ch
 PAGES = NamedPages("organisation", "Organisation", _context, _save)
 
 
+async def organisations(request: Request) -> Response:
+    return await PAGES.listing(request)
+
+
+async def organisation_edit(request: Request) -> Response:
+    return await PAGES.edit(request)
+
+
 async def organisation_logo(request: Request) -> Response:
     """GET shows the logo to everyone; POST (organisers, under /organiser, where
     ``fair.app.UPLOAD_PATHS`` gives it the upload limit) replaces it."""
@@ -89,5 +97,5 @@ async def organisation_logo(request: Request) -> Response:
 routes = [
     Route("/organisations/{organisation_id}/logo", organisation_logo, methods=["GET", "HEAD"]),
     Route("/organiser/organisations/{organisation_id}/logo", organisation_logo, methods=["POST"]),
-    *PAGES.routes(__name__),
+    *PAGES.routes(organisations, organisation_edit),
 ]

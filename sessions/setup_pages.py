@@ -132,24 +132,11 @@ class NamedPages:
             change = self.save(form, actor, row_id)
         return await saving(request, change, f"{self.path}?saved=1", self.page, {})
 
-    def routes(self, module: str) -> list[Route]:
-        """The two routes, their endpoints named ``<noun>s`` and ``<noun>_edit`` and
-        belonging to ``module`` (the noun's view module, which declares these pages), as
-        :func:`collections.namedtuple` names its classes' module: tracebacks, the route
-        table and the one-guess test point a reader there."""
+    def routes(self, listing: Endpoint, edit: Endpoint) -> list[Route]:
+        """The two routes, served by the noun's view module's own ``<noun>s`` and
+        ``<noun>_edit`` (which call :meth:`listing` and :meth:`edit`), so the route table,
+        tracebacks and the one-guess test point a reader to that module."""
         return [
-            Route(self.path, _endpoint(self.listing, module, f"{self.noun}s"), methods=GET_POST),
-            Route(
-                f"{self.path}/{{{self.noun}_id}}",
-                _endpoint(self.edit, module, f"{self.noun}_edit"),
-                methods=["POST"],
-            ),
+            Route(self.path, listing, methods=GET_POST),
+            Route(f"{self.path}/{{{self.noun}_id}}", edit, methods=["POST"]),
         ]
-
-
-def _endpoint(handler: Endpoint, module: str, name: str) -> Endpoint:
-    async def endpoint(request: Request) -> Response:
-        return await handler(request)
-
-    endpoint.__module__, endpoint.__name__, endpoint.__qualname__ = module, name, name
-    return endpoint

@@ -8,6 +8,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
 
 from fair.auth import CurrentUser
 from fair.web import form_text
@@ -26,4 +28,14 @@ def _save(form: FormData, actor: CurrentUser, stage_id: int | None) -> Change:
 
 
 PAGES = NamedPages("stage", "Bühne", _context, _save, delete_stage)
-routes = PAGES.routes(__name__)
+
+
+async def stages(request: Request) -> Response:
+    return await PAGES.listing(request)
+
+
+async def stage_edit(request: Request) -> Response:
+    return await PAGES.edit(request)
+
+
+routes = PAGES.routes(stages, stage_edit)

@@ -8,6 +8,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
 
 from fair.auth import CurrentUser
 from fair.web import form_text
@@ -27,4 +29,14 @@ def _save(form: FormData, actor: CurrentUser, topic_id: int | None) -> Change:
 
 
 PAGES = NamedPages("topic", "Themenfeld", _context, _save, delete_topic)
-routes = PAGES.routes(__name__)
+
+
+async def topics(request: Request) -> Response:
+    return await PAGES.listing(request)
+
+
+async def topic_edit(request: Request) -> Response:
+    return await PAGES.edit(request)
+
+
+routes = PAGES.routes(topics, topic_edit)
