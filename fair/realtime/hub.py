@@ -18,6 +18,12 @@ a crashed instance stops counting after ``instance_ttl`` seconds and its fields 
 up lazily. Absolute counts (not INCR/DECR) make a lost write heal itself at the next beat.
 With ``presence_interval`` set, each instance also tells its local connections the count
 when it changes, as an ordinary event ``{"type": "presence", "count": n}`` in the batches.
+
+Some things live in one process only (a relayed appointment call holds its peer connections
+in the instance that answered the first offer). :meth:`Hub.claim` names the instance that
+owns such a thing (the first to claim it, for as long as it stays alive) and
+:meth:`Hub.call` asks that instance to run a handler registered with :meth:`Hub.handle`:
+a request and its reply travel on the instances' own Redis channels.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ import json
 import logging
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from fair.realtime.fanout import EvictCallback, Fanout, Member, Sink
@@ -44,6 +50,15 @@ logger = logging.getLogger(__name__)
 
 class TooManyConnections(Exception):
     """``join`` refused: this client address already holds the allowed connections here."""
+
+
+class CallFailed(Exception):
+    """:meth:`Hub.call` got no answer: the other instance is gone, Redis is away, or its
+    handler failed (the handler's own refusals belong in its reply, not here)."""
+
+
+CallHandler = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
+"""Runs a request another instance sent with :meth:`Hub.call`; JSON in, JSON out."""
 
 
 def encode_event(event: Mapping[str, Any]) -> str:
@@ -75,6 +90,10 @@ class Hub(ABC):
         self.max_backlog = max_backlog
         self.presence_interval = presence_interval
         self.fanouts: dict[str, Fanout] = {}
+        self.instance_id = uuid.uuid4().hex
+        self.call_timeout = 15.0
+        """Seconds :meth:`call` waits for another instance's reply."""
+        self._handlers: dict[str, CallHandler] = {}
         self._presence_task: asyncio.Task[None] | None = None
         self._presence_sent: dict[str, int] = {}
         self._closing = False
@@ -191,6 +210,33 @@ class Hub(ABC):
         """Connections in ``channel`` on all instances (people watching now)."""
         return self.local_count(channel)
 
+    def handle(self, name: str, handler: CallHandler) -> None:
+        """Answer :meth:`call` requests named ``name`` that reach this instance."""
+        self._handlers[name] = handler
+
+    async def claim(self, key: str, ttl: float) -> str:
+        """The id of the instance that owns ``key``: whoever claimed it first, as long as
+        that instance is alive and ``ttl`` seconds have not passed; else this instance."""
+        return self.instance_id
+
+    async def owner(self, key: str) -> str | None:
+        """The live instance that holds ``key``, if any (nothing is claimed)."""
+        return None
+
+    async def call(self, instance: str, name: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """Run handler ``name`` on ``instance`` and return its reply.
+
+        Raises :class:`CallFailed` when no reply comes within ``call_timeout`` seconds."""
+        if instance != self.instance_id:
+            raise CallFailed(f"instance {instance} is not reachable from here")
+        return await self._run_handler(name, payload)
+
+    async def _run_handler(self, name: str, payload: dict[str, Any]) -> dict[str, Any]:
+        handler = self._handlers.get(name)
+        if handler is None:
+            raise CallFailed(f"no handler for {name!r} on this instance")
+        return await handler(payload)
+
     def deliver(self, channel: str, encoded_event: str) -> None:
         """Hand an encoded event to the local fanout, if anyone here listens."""
         fanout = self.fanouts.get(channel)
@@ -269,7 +315,6 @@ class RedisHub(Hub):
         )
         self.url = url
         self.prefix = prefix
-        self.instance_id = uuid.uuid4().hex
         self.heartbeat_interval = heartbeat_interval
         self.instance_ttl = instance_ttl
         self.join_timeout = join_timeout
@@ -282,6 +327,7 @@ class RedisHub(Hub):
         self._dirty: set[str] = set()
         self._sync_soon: asyncio.TimerHandle | None = None
         self._ch_prefix = prefix + "ch:"
+        self._replies: dict[str, asyncio.Future[dict[str, Any]]] = {}
 
     def _channel_key(self, channel: str) -> str:
         return self._ch_prefix + channel
@@ -292,6 +338,9 @@ class RedisHub(Hub):
     @property
     def _instances_key(self) -> str:
         return self.prefix + "instances"
+
+    def _instance_channel(self, instance: str) -> str:
+        return f"{self.prefix}instance:{instance}"
 
     @property
     def redis(self) -> aioredis.Redis:
@@ -309,11 +358,12 @@ class RedisHub(Hub):
         await self._redis.ping()
         self._beat = self._redis.register_script(_BEAT_SCRIPT)
         self._count = self._redis.register_script(_PRESENCE_SCRIPT)
+        self._claim = self._redis.register_script(_CLAIM_SCRIPT)
         await self._beat(keys=[self._instances_key], args=[self.instance_id, self.instance_ttl])
         self._pubsub = self._redis.pubsub()
-        # A standing subscription keeps the reader's connection meaningful while no
-        # channel has local listeners (and could carry instance-directed messages later).
-        await self._pubsub.subscribe(f"{self.prefix}instance:{self.instance_id}")
+        # The instance's own channel carries calls from other instances and their replies
+        # (and keeps the reader's connection meaningful while no channel has listeners).
+        await self._pubsub.subscribe(self._instance_channel(self.instance_id))
         self._tasks = [
             asyncio.create_task(self._read_loop(), name="fair-hub-redis-reader"),
             asyncio.create_task(self._beat_loop(), name="fair-hub-redis-beat"),
@@ -356,6 +406,78 @@ class RedisHub(Hub):
     async def presence(self, channel: str) -> int:
         result = await self._count(keys=[self._presence_key(channel), self._instances_key])
         return int(result)
+
+    async def claim(self, key: str, ttl: float) -> str:
+        owner = await self._claim(
+            keys=[self.prefix + "owner:" + key, self._instances_key],
+            args=[self.instance_id, max(int(ttl * 1000), 1)],
+        )
+        return owner.decode() if isinstance(owner, bytes) else str(owner)
+
+    async def owner(self, key: str) -> str | None:
+        found = await self.redis.get(self.prefix + "owner:" + key)
+        if found is None:
+            return None
+        instance = found.decode() if isinstance(found, bytes) else found
+        alive = await self.redis.zscore(self._instances_key, instance)
+        now, _ = await self.redis.time()
+        return instance if alive is not None and alive > now else None
+
+    async def call(self, instance: str, name: str, payload: dict[str, Any]) -> dict[str, Any]:
+        timeout = self.call_timeout
+        if instance == self.instance_id:
+            return await self._run_handler(name, payload)
+        request_id = uuid.uuid4().hex
+        reply: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._replies[request_id] = reply
+        request = {"call": name, "id": request_id, "from": self.instance_id, "payload": payload}
+        try:
+            async with asyncio.timeout(timeout):
+                received = await self.redis.publish(
+                    self._instance_channel(instance), encode_event(request)
+                )
+                if not received:
+                    raise CallFailed(f"instance {instance} does not listen")
+                return await reply
+        except TimeoutError:
+            raise CallFailed(f"no reply from instance {instance} in {timeout:g} s") from None
+        except CallFailed:
+            raise
+        except Exception as exc:  # Redis away
+            raise CallFailed(f"call to instance {instance} failed: {exc}") from exc
+        finally:
+            self._replies.pop(request_id, None)
+
+    def _on_instance_message(self, data: bytes) -> None:
+        """A call from another instance (run it, reply) or the reply to one of ours."""
+        try:
+            message = json.loads(data)
+        except ValueError:
+            logger.warning("unreadable message on this instance's channel")
+            return
+        if "reply" in message:
+            future = self._replies.get(message["reply"])
+            if future is not None and not future.done():
+                if "error" in message:
+                    future.set_exception(CallFailed(message["error"]))
+                else:
+                    future.set_result(message["result"])
+        elif "call" in message:
+            task = asyncio.get_running_loop().create_task(self._answer_call(message))
+            self._tasks.append(task)
+            task.add_done_callback(self._forget_task)
+
+    async def _answer_call(self, message: dict[str, Any]) -> None:
+        reply: dict[str, Any] = {"reply": message["id"]}
+        try:
+            reply["result"] = await self._run_handler(message["call"], message["payload"])
+        except Exception as exc:
+            logger.exception("call %s from instance %s failed", message["call"], message["from"])
+            reply["error"] = f"{message['call']} failed on instance {self.instance_id}: {exc}"
+        with contextlib.suppress(Exception):
+            await self.redis.publish(
+                self._instance_channel(str(message["from"])), encode_event(reply)
+            )
 
     async def _joined(self, channel: str) -> None:
         # A frozen or unreachable Redis must not leave the visitor's socket hanging: after
@@ -449,6 +571,7 @@ class RedisHub(Hub):
         pubsub = self._pubsub
         prefix = self._ch_prefix.encode()
         cut = len(prefix)
+        own = self._instance_channel(self.instance_id).encode()
         broken = False
         while not self._closing:
             try:
@@ -469,6 +592,9 @@ class RedisHub(Hub):
                 continue
             kind = message["type"]
             name: bytes = message["channel"]
+            if name == own and kind in (b"message", "message"):
+                self._on_instance_message(message["data"])
+                continue
             if not name.startswith(prefix):
                 continue
             channel = name[cut:].decode()
@@ -479,6 +605,21 @@ class RedisHub(Hub):
                 if event is not None:
                     event.set()
 
+
+# Ownership of a key: kept while the owning instance is alive, else taken by the caller.
+_CLAIM_SCRIPT = """
+local owner = redis.call('GET', KEYS[1])
+if owner then
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+  local alive = redis.call('ZSCORE', KEYS[2], owner)
+  if alive and tonumber(alive) > now then
+    return owner
+  end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return ARGV[1]
+"""
 
 RESYNC = encode_event({"type": "resync"})
 """Told to every local connection after the hub lost events (Redis was away): the
