@@ -19,8 +19,10 @@ Each published track is decoded once by aiortc's receiver and shared through a
 12 encodes in all (see docs/appointments.md for the measured cost). Nothing is
 recorded: no recorder is attached and no frame is written anywhere.
 
-Rooms live in the process that answers the offers: with several app instances, all
-relayed participants of one appointment must reach the same instance.
+A room lives in one process: the app instance that answered the call's first relay offer
+owns it (:meth:`fair.realtime.hub.Hub.claim`), and an offer that reaches another instance is
+answered by the owner through the hub (:meth:`~fair.realtime.hub.Hub.call`). The browser's
+media then flows to the owner's address, as its answer's candidates say.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from av.frame import Frame
 from av.packet import Packet
 
 from fair.errors import HTTPError
+from fair.realtime.hub import CallFailed, Hub, InProcessHub
 from fair.rtc.config import rtc_configuration
 from fair.rtc.errors import LiveError
 from fair.rtc.sdp import check_offer
@@ -51,6 +54,10 @@ ROLES = ("audio", "camera", "screen")
 LAYOUT_SIZE = len(ROLES) * SEATS
 CONNECT_TIMEOUT = 30.0
 """Seconds a seat is held for a browser that answered but never connected."""
+JOIN = "call-relay.join"
+STATES = "call-relay.states"
+"""The hub calls by which one instance asks the owner of a room to seat someone or to
+say who is connected."""
 
 
 def expected_layout() -> tuple[tuple[str, str], ...]:
@@ -272,11 +279,18 @@ class RelayRoom:
 
 
 class CallRelays:
-    """The relay rooms of this process, one per appointment, created on first use."""
+    """The relay rooms of this process, one per appointment, created on first use, and
+    the way to the rooms other instances own.
 
-    def __init__(self, ice_servers: list[dict[str, object]]) -> None:
+    Without a shared hub (one instance, or tests of the rooms alone) every room is here.
+    """
+
+    def __init__(self, ice_servers: list[dict[str, object]], hub: Hub | None = None) -> None:
         self._ice = ice_servers
         self._rooms: dict[int, RelayRoom] = {}
+        self._hub = hub or InProcessHub()
+        self._hub.handle(JOIN, self._join_for_another_instance)
+        self._hub.handle(STATES, self._states_for_another_instance)
 
     def get(self, appointment_id: int) -> RelayRoom | None:
         return self._rooms.get(appointment_id)
@@ -290,6 +304,38 @@ class CallRelays:
         *,
         now: datetime,
     ) -> RTCSessionDescription:
+        """Seat ``participant`` in the appointment's room, wherever it lives; the answer."""
+        ttl = max((closes - now).total_seconds(), 0.0) + 60.0
+        try:
+            owner = await self._hub.claim(_room_key(appointment_id), ttl)
+            if owner == self._hub.instance_id:
+                return await self._join_here(appointment_id, closes, participant, offer_sdp, now)
+            reply = await self._hub.call(
+                owner,
+                JOIN,
+                {
+                    "appointment": appointment_id,
+                    "closes": closes.isoformat(),
+                    "now": now.isoformat(),
+                    "participant": participant,
+                    "sdp": offer_sdp,
+                },
+            )
+        except CallFailed as exc:
+            logger.warning("relay offer for appointment %s not answered: %s", appointment_id, exc)
+            raise HTTPError(503, "Der Server-Relay ist gerade nicht erreichbar.") from None
+        if "status" in reply:
+            raise HTTPError(reply["status"], reply["message"], field=reply.get("field"))
+        return RTCSessionDescription(reply["sdp"], reply["type"])
+
+    async def _join_here(
+        self,
+        appointment_id: int,
+        closes: datetime,
+        participant: str,
+        offer_sdp: str,
+        now: datetime,
+    ) -> RTCSessionDescription:
         room = self._rooms.get(appointment_id)
         if room is None or room.closed:
             room = RelayRoom(appointment_id, closes, now, self._ice)
@@ -298,6 +344,41 @@ class CallRelays:
             return await room.join(participant, offer_sdp)
         finally:
             self._forget_empty()
+
+    async def _join_for_another_instance(self, request: dict[str, Any]) -> dict[str, Any]:
+        try:
+            answer = await self._join_here(
+                int(request["appointment"]),
+                datetime.fromisoformat(request["closes"]),
+                str(request["participant"]),
+                str(request["sdp"]),
+                datetime.fromisoformat(request["now"]),
+            )
+        except HTTPError as refused:
+            return {
+                "status": refused.status_code,
+                "message": refused.message,
+                "field": refused.field,
+            }
+        return {"sdp": answer.sdp, "type": answer.type}
+
+    async def states(self, appointment_id: int) -> list[str]:
+        """The connection state of every seat of the appointment's room, wherever it is."""
+        owner = await self._hub.owner(_room_key(appointment_id))
+        if owner is None or owner == self._hub.instance_id:
+            return self._local_states(appointment_id)
+        try:
+            reply = await self._hub.call(owner, STATES, {"appointment": appointment_id})
+        except CallFailed:
+            return []
+        return [str(state) for state in reply["states"]]
+
+    def _local_states(self, appointment_id: int) -> list[str]:
+        room = self._rooms.get(appointment_id)
+        return room.peer_states() if room else []
+
+    async def _states_for_another_instance(self, request: dict[str, Any]) -> dict[str, Any]:
+        return {"states": self._local_states(int(request["appointment"]))}
 
     def _forget_empty(self) -> None:
         for key, room in list(self._rooms.items()):
@@ -311,3 +392,7 @@ class CallRelays:
         for room in list(self._rooms.values()):
             await room.close()
         self._rooms.clear()
+
+
+def _room_key(appointment_id: int) -> str:
+    return f"call-relay:{appointment_id}"

@@ -67,8 +67,7 @@ async def staff_relay_state(request: Request) -> Response:
     for the booth's team and for operators checking that a relayed call really runs."""
     appointment, _ = await staff_appointment(request)
     relays: CallRelays = booth_parts(request).call_relays
-    room = relays.get(appointment.id)
-    states = room.peer_states() if room else []
+    states = await relays.states(appointment.id)
     response = JSONResponse({"relayed": len(states), "states": states})
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -130,7 +130,7 @@ def register_booth_hooks(app: Starlette) -> None:
         visit_counts=analytics.VisitCounts(app_services(app).db),
         contact_limiter=contact_request_limit(),
         link_secret=settings.effective_secret_key(),
-        call_relays=CallRelays(settings.ice_server_list),
+        call_relays=CallRelays(settings.ice_server_list, app_services(app).hub),
         # „Jetzt am Stand“: the team list published on a booth's channel when it changes.
         team_presence=team_announcer(app_services(app).hub, app_services(app).db),
     )

@@ -59,7 +59,9 @@ export async function openRelay({ url, peer, localStream, screenTrack, iceServer
     } catch {
       // keep the status line
     }
-    throw new Error(message);
+    const error = new Error(message);
+    error.status = response.status;
+    throw error;
   }
   await pc.setRemoteDescription(await response.json());
   return {

@@ -205,7 +205,7 @@ async function goRelay(announce) {
     });
   } catch (error) {
     console.warn("relay refused", error);
-    status(strings.refused);
+    status(error.status === 503 ? strings.relayAway : strings.refused);
     return;
   }
   relay.lines = lines;

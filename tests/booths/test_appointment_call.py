@@ -2,7 +2,8 @@
 database and one redis-server, WebSocket clients, and Debian Chromium with fake cameras.
 
 The visitor books and joins on instance A, the expert joins from the dashboard on
-instance B: signalling crosses Redis, media goes browser to browser.
+instance B: signalling crosses Redis, media goes browser to browser, or, relayed through
+the server, to the one instance that owns the call's relay room.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from tests.support.app_server import AppServer, start_app_server
 from tests.support.appointment_helpers import (
     CALL_STATE,
     OWN,
+    RELAYED_FRAMES,
     book,
     booked_at,
     fair_clock_now,
@@ -316,6 +318,34 @@ async def test_chromium_visitor_and_expert_see_each_other(
             for n, p in enumerate(ctx.pages):
                 await p.screenshot(path=f"/tmp/i16-shot-{i}-{n}.png", full_page=True)
         for ctx in (visitor_ctx, expert_ctx, stranger_ctx):
+            await ctx.close()
+
+
+async def test_chromium_relayed_call_across_two_instances(fair: Fair, browser: Any) -> None:
+    """The visitor relays through instance A (``?relay=1``); the expert's page on B follows
+    the announcement and its offer, reaching B, is answered by A, which owns the room: both
+    decode each other's camera, and B reports A's room."""
+    visitor_ctx = await browser.new_context(permissions=["camera", "microphone"])
+    expert_ctx = await browser.new_context(permissions=["camera", "microphone"])
+    cookie = await staff_cookie(fair.b)
+    try:
+        visitor = await visitor_ctx.new_page()
+        await visitor.goto(f"{fair.a.base_url}/appointments/{fair.now_token}/room?relay=1")
+        await visitor.click("[data-call-start]")
+        await visitor.locator("[data-relay=on]").wait_for(timeout=15_000)
+        expert = await logged_in_expert(expert_ctx, fair.b.base_url)
+        await expert.goto(f"{fair.b.base_url}/exhibitor/appointments/{fair.now_id}/room")
+        await expert.click("[data-call-start]")
+        await expert.locator("[data-relay=on]").wait_for(timeout=15_000)
+        await frames_advance(visitor, RELAYED_FRAMES, 1)
+        await frames_advance(expert, RELAYED_FRAMES, 1)
+        async with httpx.AsyncClient(headers={"Cookie": cookie}) as client:
+            state = await client.get(
+                f"{fair.b.base_url}/exhibitor/appointments/{fair.now_id}/relay"
+            )
+        assert state.json() == {"relayed": 2, "states": ["connected", "connected"]}
+    finally:
+        for ctx in (visitor_ctx, expert_ctx):
             await ctx.close()
 
 

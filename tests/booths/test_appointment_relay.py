@@ -24,6 +24,7 @@ from tests.support.app import TemplateDatabases
 from tests.support.app_server import AppServer, start_app_server
 from tests.support.appointment_helpers import (
     OWN,
+    RELAYED_FRAMES,
     booked_at,
     frames_advance,
     logged_in_expert,
@@ -31,11 +32,6 @@ from tests.support.appointment_helpers import (
 )
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
-
-RELAYED_FRAMES = """() => [...document.querySelectorAll(
-    '.call-tile:not(.call-self):not([hidden]) video[data-relay-line]:not([hidden])')]
-  .filter((v) => v.srcObject && v.videoWidth > 0)
-  .map((v) => v.getVideoPlaybackQuality().totalVideoFrames)"""
 
 
 @dataclass

@@ -15,8 +15,10 @@ from aiortc.mediastreams import MediaStreamTrack
 from booths.call_relay import LAYOUT_SIZE, CallRelays, RelayRoom
 from fair.db import utcnow
 from fair.errors import HTTPError
+from fair.realtime import RedisHub
 from fair.rtc.config import rtc_configuration
 from tests.support.live_helpers import allow_loopback, wait_for
+from tests.support.realtime_echo import unique
 from tests.support.synthetic import SyntheticVideoTrack, ToneAudioTrack, read_stamp
 
 NOW = datetime(2031, 1, 15, 9, 0)
@@ -95,6 +97,40 @@ async def test_two_participants_decode_each_other_through_the_server(relays: Cal
     finally:
         await visitor.pc.close()
         await expert.pc.close()
+
+
+async def test_an_offer_on_another_instance_is_seated_in_the_owners_room(redis_url: str) -> None:
+    """Two app instances over Redis: the visitor's offer reaches A, the expert's B; both
+    sit in A's room (A answered first) and decode each other through it."""
+    allow_loopback()
+    prefix = unique("relay") + ":"
+    hub_a, hub_b = RedisHub(redis_url, prefix=prefix), RedisHub(redis_url, prefix=prefix)
+    await hub_a.start()
+    await hub_b.start()
+    on_a, on_b = CallRelays([], hub_a), CallRelays([], hub_b)
+    visitor, expert = Participant(), Participant()
+    try:
+        await visitor.join(on_a, 7, "visitor:a")
+        await expert.join(on_b, 7, "team:b")
+        assert on_b.get(7) is None, "B holds no room of its own"
+        room = on_a.get(7)
+        assert room is not None and room.occupied == 2
+        await wait_for(lambda: room.peer_states() == ["connected", "connected"], timeout=15)
+        assert await on_b.states(7) == ["connected", "connected"]  # asked of A
+        from_expert = await stamps(visitor.camera_of(0), 5)
+        from_visitor = await stamps(expert.camera_of(0), 5)
+        assert from_expert[-1] > from_expert[0] and from_visitor[-1] > from_visitor[0]
+        # A refusal made on A reaches B's caller as the same clear error.
+        with pytest.raises(HTTPError) as refused:
+            await on_b.join(7, utcnow() + timedelta(minutes=5), "team:c", "v=0", now=utcnow())
+        assert refused.value.status_code == 400 and refused.value.field == "sdp"
+    finally:
+        await visitor.pc.close()
+        await expert.pc.close()
+        await on_a.close()
+        await on_b.close()
+        await hub_a.close()
+        await hub_b.close()
 
 
 async def test_room_holds_four_and_a_rejoin_replaces_the_seat(relays: CallRelays) -> None:

@@ -216,6 +216,13 @@ async def logged_in_expert(context: Any, base_url: str) -> Any:
     return expert
 
 
+RELAYED_FRAMES = """() => [...document.querySelectorAll(
+    '.call-tile:not(.call-self):not([hidden]) video[data-relay-line]:not([hidden])')]
+  .filter((v) => v.srcObject && v.videoWidth > 0)
+  .map((v) => v.getVideoPlaybackQuality().totalVideoFrames)"""
+"""Decoded-frame counts of the remote pictures that came through the server's relay."""
+
+
 #: What a failing call test reports: relay or direct, the status line, the remote videos.
 CALL_STATE = """() => ({
   relay: document.querySelector('[data-relay-url]')?.dataset.relay || 'off',
