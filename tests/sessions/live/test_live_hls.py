@@ -10,7 +10,7 @@ from pathlib import Path
 
 import av
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from fair.app import create_app
 from fair.app_services import app_services
@@ -171,7 +171,7 @@ async def test_app_serves_a_talks_hls_with_caching_and_nothing_outside_it(
 
     writer.advance(1)
     writer.close()
-    assert await live_parts(app).archive.sync(force=True) == 1
+    await live_parts(app).archive.sync(force=True)  # or its own loop was quicker: see below
     vod = await client.get(f"{base}/{SEAT}/index.m3u8")
     assert vod.text.rstrip().endswith("#EXT-X-ENDLIST")
     async with app_services(app).db.session() as db:
@@ -254,7 +254,10 @@ async def test_vod_from_s3_through_the_app_plays_and_downloads(
         writer = SpoolWriter(hls.spool / SEAT)
         writer.advance(5)
         writer.close()
-        assert await live_parts(app).archive.sync(force=True) == 1
+        # The app's archive loop may store it first (a busy machine): stored once either way.
+        await live_parts(app).archive.sync(force=True)
+        async with app_services(app).db.session() as db:
+            assert await db.scalar(select(func.count()).select_from(Recording)) == 1
         base = hls.hls_path
         vod = await client.get(f"{base}/{SEAT}/index.m3u8")
         assert vod.status_code == 200 and vod.text.rstrip().endswith("#EXT-X-ENDLIST")
