@@ -40,7 +40,7 @@ from sessions.states import RESUME_GRACE
 from tests.support.app import TemplateDatabases, make_settings
 from tests.support.app_server import AppServer, start_app_server
 from tests.support.journey_helpers import poll
-from tests.support.live_helpers import media_worker_pids
+from tests.support.live_helpers import csrf_in_page, media_worker_pids
 from tests.support.live_speaker import StageSpeaker, watch_over_http
 from tests.support.loadgen import ProbeViewer
 from tests.support.realtime import Instance
@@ -291,6 +291,19 @@ async def test_end_while_the_worker_restarts_answers_503_and_ends_nothing(
         assert refused.status_code == 503, refused.text
         assert refused.json()["error"] == RESTARTING_MESSAGE
         assert refused.headers["Retry-After"] == "2"
+        # the stage page's "end" button posts a form: a page with the message, in English too
+        token = await asyncio.to_thread(
+            csrf_in_page, moderator.client, f"/sessions/{session_id}/stage"
+        )
+        page = await asyncio.to_thread(
+            moderator.client.post,
+            f"/sessions/{session_id}/live/end?lang=en",
+            data={"csrf_token": token},
+            headers={"Accept": "text/html"},
+        )
+        assert page.status_code == 503 and page.headers["Retry-After"] == "2"
+        assert page.headers["content-type"].startswith("text/html")
+        assert "The live broadcast is being restarted after a fault." in page.text
         assert _live_state(db_path, session_id) == "paused"  # not ended: nothing was ended
         status = _status(server.base_url, session_id)
         assert (status["state"], status["session_state"]) == ("interrupted", "paused"), status
