@@ -102,6 +102,10 @@ class LiveEngine:
         await worker.start()
         try:  # restarted only once it answers: until then "end" and publish answer 503
             await worker.ready(WORKER_READY_SECONDS)
+        except LiveError as exc:  # hung or died while starting: the next try starts anew
+            await worker.kill()
+            logger.error("live media worker did not start: %s", exc.message)
+            raise LiveError(503, RESTARTING_MESSAGE) from exc
         except BaseException:
             await worker.kill()
             raise
