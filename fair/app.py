@@ -41,7 +41,6 @@ from fair.models import Role
 from fair.pagecache import CacheInvalidator, PageCache
 from fair.realtime.rawframes import ServerSendMiddleware
 from fair.rtc.errors import LiveError
-from fair.rtc.signalling import live_error_response
 from fair.seed import DemoSeeder
 from fair.series_scope import SeriesCache, SeriesScopeMiddleware
 from fair.settings import PROJECT_ROOT, Settings
@@ -168,7 +167,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         lifespan=lifespan,
         exception_handlers={
             HTTPError: handle_http_error,
-            LiveError: live_error_response,
+            LiveError: handle_live_error,
             HTTPException: handle_starlette_http_exception,
             Exception: handle_unexpected_error,
         },
@@ -281,6 +280,15 @@ def refused_page(scope: Scope, status_code: int, message: str) -> Response:
 async def handle_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPError)
     return error_response(request, exc.status_code, exc.message)
+
+
+async def handle_live_error(request: Request, exc: Exception) -> Response:
+    """A :class:`LiveError` (bad SDP, ended stage, the media worker being restarted) like
+    any client error: the page's fetch gets JSON, a form post (the stage's "end" button)
+    a page, both in the page's language; a 503 says when to try again."""
+    assert isinstance(exc, LiveError)
+    headers = {"Retry-After": "2"} if exc.status_code == 503 else None
+    return error_response(request, exc.status_code, exc.message, headers)
 
 
 async def handle_starlette_http_exception(request: Request, exc: Exception) -> Response:

@@ -23,6 +23,11 @@ if TYPE_CHECKING:
 # A stage left "live" (a speaker closed the tab, the server restarted) stops counting as
 # live this long after the planned end.
 STALE_LIVE_AFTER = timedelta(hours=2)
+# A talk a dead media process interrupted (``paused``) that its speakers have not
+# continued by this long after the planned end is over: its parts become the recording
+# and it ends, nobody has to press "end". Not at once: a stage page republishes within
+# seconds of the worker's restart, and a talk running a little late must not be cut.
+RESUME_GRACE = timedelta(minutes=5)
 
 
 class Phase(enum.StrEnum):
@@ -86,6 +91,14 @@ def phase_of(session: ProgrammeSession, now: datetime) -> tuple[Phase, bool]:
     if now >= session.ends_at:
         return Phase.ended, False
     return Phase.scheduled, False
+
+
+def interruption_over(session: ProgrammeSession, now: datetime) -> bool:
+    """True when an interrupted talk (``paused``) was not continued in time (RESUME_GRACE)
+    or is over anyway (cancelled, or past its time); an ended talk is over too."""
+    if session.live_state is LiveState.paused and now >= session.ends_at + RESUME_GRACE:
+        return True
+    return phase_of(session, now)[0] in (Phase.ended, Phase.cancelled)
 
 
 def next_change(sessions: Iterable[ProgrammeSession], now: datetime) -> datetime | None:

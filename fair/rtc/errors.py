@@ -2,8 +2,8 @@
 checks the appointment call relay shares).
 
 The HTTP layer maps :class:`LiveError` to a response with ``status_code`` and ``message``
-(:func:`fair.rtc.signalling.live_error_response`) without knowing anything about WebRTC;
-everything else escaping the engine is a bug.
+(``fair.app.handle_live_error``: JSON or a page, in the page's language) without
+knowing anything about WebRTC; everything else escaping the engine is a bug.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """The signalling request every WebRTC endpoint takes: one JSON offer ``{"sdp": ...,
-"type": "offer"}`` per POST, read with a size cap, a per-client limit on offers, and
-the JSON answer to a refused one.
+"type": "offer"}`` per POST, read with a size cap, and a per-client limit on offers (a
+refused offer's :class:`~fair.rtc.errors.LiveError` is answered by the app's error
+handler, ``fair.app.handle_live_error``).
 
 The limit (``FAIR_LIVE_OFFERS_PER_MINUTE``) is one per app, shared by the live stage's
 publishers and viewers and the appointment call relay: each offer costs the server an
@@ -12,12 +13,10 @@ from __future__ import annotations
 import json
 
 from starlette.requests import HTTPConnection, Request
-from starlette.responses import JSONResponse, Response
 
 from fair.app_services import app_services
 from fair.errors import HTTPError
 from fair.ratelimit import SlidingWindowLimit
-from fair.rtc.errors import LiveError
 from fair.web import check_csrf
 
 MAX_SIGNAL_BYTES = 128 * 1024
@@ -62,11 +61,3 @@ async def read_offer(request: Request) -> tuple[str, str]:
     if kind != "offer":
         raise HTTPError(400, "type: muss 'offer' sein", field="type")
     return sdp, kind
-
-
-async def live_error_response(request: Request, exc: Exception) -> Response:
-    """A :class:`~fair.rtc.errors.LiveError` (bad SDP, ended stage, worker gone) as a
-    JSON error; the app factory installs it as the exception handler."""
-    assert isinstance(exc, LiveError)
-    headers = {"Retry-After": "2"} if exc.status_code == 503 else None
-    return JSONResponse({"error": exc.message}, status_code=exc.status_code, headers=headers)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -23,7 +24,8 @@ from sessions.live.config import LiveConfig
 from sessions.live.engine import LiveEngine
 from sessions.live.hls_audience import HlsAudience
 from sessions.live.ice import allow_loopback_candidates
-from sessions.live.session_state import pause_interrupted
+from sessions.live.session_state import pause_interrupted, store_live_state
+from sessions.models import LiveState
 
 
 @dataclass
@@ -49,12 +51,23 @@ def register_live_hooks(app: Starlette) -> None:
     services = app_services(app)
     settings = services.settings
     spool_dir = Path(settings.spool_dir)
-    archive = RecordingArchive(services.db, services.storage, spool_dir, clock=settings.now)
+
+    def fair_now() -> datetime:
+        """The fair's clock as every page reads it now (tests move it, ``FAIR_TODAY``)."""
+        return services.settings.now()
+
+    async def talk_over(session_id: int) -> None:
+        """An interrupted talk nobody continued is past its time: it has ended."""
+        await store_live_state(services.db, services.hub, fair_now(), session_id, LiveState.ended)
+
+    archive = RecordingArchive(
+        services.db, services.storage, spool_dir, clock=fair_now, on_talk_over=talk_over
+    )
 
     async def worker_lost() -> None:
         """The media worker died: keep its parts, mark its talks paused."""
         interrupted = await archive.recover()
-        await pause_interrupted(services.db, services.hub, settings.now(), interrupted)
+        await pause_interrupted(services.db, services.hub, fair_now(), interrupted)
 
     parts = LiveParts(
         engine=LiveEngine(

@@ -30,7 +30,7 @@ import logging
 import math
 import shutil
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -57,7 +57,7 @@ from sessions.live.recorder import (
     read_index,
 )
 from sessions.models import LiveState, ProgrammeSession, Recording
-from sessions.states import Phase, phase_of
+from sessions.states import interruption_over
 
 logger = logging.getLogger(__name__)
 
@@ -171,9 +171,11 @@ class RecordingArchive:
         retry_seconds: float = 5.0,
         poll_seconds: float = 0.25,
         clock: Callable[[], datetime] | None = None,
+        on_talk_over: Callable[[int], Awaitable[None]] | None = None,
     ) -> None:
         self.database = database
         self.clock = clock  # the fair's "now": interrupted talks past their end are stored
+        self.on_talk_over = on_talk_over  # such a talk is then ended (its pages told)
         self.interrupted_sessions: set[str] = set()  # talks with a part waiting to continue
         self._overdue_checked = 0.0
         self.storage = storage
@@ -276,7 +278,9 @@ class RecordingArchive:
         return stored
 
     async def _finish_overdue(self) -> None:
-        """Interrupted talks nobody continued: once ended or past their time, store them."""
+        """Interrupted talks nobody continued: once ended, or not continued by a few
+        minutes after their planned end (:func:`~sessions.states.interruption_over`),
+        they end and their parts are stored as the talk's one recording."""
         if not self.interrupted_sessions or self.clock is None:
             return
         if time.monotonic() - self._overdue_checked < OVERDUE_CHECK_SECONDS:
@@ -289,9 +293,11 @@ class RecordingArchive:
             ).all()
         now = self.clock()
         for session in rows:
-            over = phase_of(session, now)[0] in (Phase.ended, Phase.cancelled)
-            if over or session.live_state is LiveState.ended:
-                await self.finish_interrupted(str(session.id))
+            if not interruption_over(session, now):
+                continue
+            if session.live_state is not LiveState.ended and self.on_talk_over is not None:
+                await self.on_talk_over(session.id)  # nobody pressed "end": it has ended
+            await self.finish_interrupted(str(session.id))
 
     def _directories(self) -> list[Path]:
         if not self.spool_dir.is_dir():

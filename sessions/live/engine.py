@@ -6,8 +6,10 @@ starts when a stage is first used. When the worker dies (killed, out of memory, 
 in a media library) the supervisor notices at once (its pipe closes), logs it, hands
 what the worker was recording to the archive (``on_worker_lost``: the parts are kept,
 published and later joined with the talk's next part) and starts a new worker within
-about a second, retrying with back-off if that fails. Meanwhile every stage request
-answers 503 "being restarted" and the status says ``interrupted``; the stage and viewer
+about a second, retrying with back-off if that fails. The restart is over when the new
+worker answers (not when its process exists), so a worker that hangs or dies while
+starting is retried too. Meanwhile every stage request answers 503 "being restarted"
+("end" too, changing nothing) and the status says ``interrupted``; the stage and viewer
 pages reconnect by themselves when ``generation`` (in the status) changes and the talk
 is live again.
 """
@@ -34,6 +36,7 @@ from sessions.live.worker import LiveWorker
 logger = logging.getLogger(__name__)
 
 RESTART_DELAYS = (0.2, 0.5, 1.0, 2.0, 5.0)  # back-off between failed restarts (last repeats)
+WORKER_READY_SECONDS = 30.0  # a new worker must answer by then (imports on a busy machine)
 RESTARTING_MESSAGE = (
     "Die Live-Übertragung wird nach einer Störung neu gestartet. Bitte in wenigen Sekunden"
     " erneut versuchen."
@@ -97,6 +100,15 @@ class LiveEngine:
             return LiveRegistry(self.config, self.on_recording_finished)
         worker = LiveWorker(self.config, self.on_recording_finished)
         await worker.start()
+        try:  # restarted only once it answers: until then "end" and publish answer 503
+            await worker.ready(WORKER_READY_SECONDS)
+        except LiveError as exc:  # hung or died while starting: the next try starts anew
+            await worker.kill()
+            logger.error("live media worker did not start: %s", exc.message)
+            raise LiveError(503, RESTARTING_MESSAGE) from exc
+        except BaseException:
+            await worker.kill()
+            raise
         self._supervisor = asyncio.get_running_loop().create_task(self._supervise(worker))
         return worker
 
@@ -144,7 +156,12 @@ class LiveEngine:
             raise LiveError(503, RESTARTING_MESSAGE)
         async with self._lock:  # a start under way finishes first
             engine = self._engine
-        return await engine.end(session_id) if engine is not None else []
+        try:
+            return await engine.end(session_id) if engine is not None else []
+        except LiveError as exc:  # it died under the call; the supervisor restarts it
+            if exc.status_code != 503:
+                raise
+            raise LiveError(503, RESTARTING_MESSAGE) from None
 
     async def describe(self, session_id: str) -> dict[str, Any]:
         """The stage's description; ``interrupted`` while the worker is being restarted."""

@@ -8,7 +8,8 @@ not stored as a recording of its own. When the speaker publishes again, a new di
 starts; when that one ends, every interrupted part of the same talk and publisher before
 it is joined with it into ONE recording (one MP4, one VOD playlist with a discontinuity
 between the parts). A talk that never continues is finished by the moderator's "end"
-or once its planned time is over (:meth:`RecordingArchive.finish_interrupted`).
+or a few minutes after its planned end (:meth:`RecordingArchive.finish_interrupted`,
+:func:`sessions.states.interruption_over`).
 
 Joining remuxes (no re-encoding): the parts' packets go into one MP4 one after the other,
 each part shifted to start where the previous one ended, so the gap while nobody was

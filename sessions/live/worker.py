@@ -68,6 +68,25 @@ class LiveWorker:
         )  # fmt: skip
         self._reader = asyncio.get_running_loop().create_task(self._read())
 
+    async def ready(self, seconds: float) -> None:
+        """Wait until the child answers a request (imports done, its loop serving): a
+        worker that dies or hangs while starting raises ``LiveError(503)`` instead of
+        counting as restarted while every request to it would still wait."""
+        try:
+            await asyncio.wait_for(self._call("ping"), seconds)
+        except TimeoutError:
+            raise LiveError(503, f"live media worker did not answer within {seconds} s") from None
+
+    async def kill(self) -> None:
+        """Stop a child that never became ready (no stage to end in it)."""
+        process = self._process
+        if process is not None and process.returncode is None:
+            process.kill()
+            await process.wait()
+        if self._reader is not None:
+            await asyncio.gather(self._reader, return_exceptions=True)
+        self._process = None
+
     async def wait_stopped(self) -> int | None:
         """Wait until the child exits (crash or :meth:`close`); its exit code."""
         process = self._process
@@ -211,6 +230,8 @@ async def _serve(config: LiveConfig) -> None:
             else:
                 answer = await stage.watch(sdp, kind)
             return {"sdp": answer.sdp, "type": answer.type}
+        if op == "ping":  # the parent's readiness check (LiveWorker.ready)
+            return True
         if op == "describe":
             return await registry.describe(message["session"])
         if op == "end":

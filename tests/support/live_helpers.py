@@ -153,9 +153,15 @@ def post_offer(client: httpx.Client, url: str, sdp: str, token: str) -> RTCSessi
     return RTCSessionDescription(body["sdp"], body["type"])
 
 
-def media_worker_pids(server: AppServer) -> list[int]:
-    return [
-        child.pid
-        for child in psutil.Process(server.process.pid).children(recursive=True)
-        if "sessions.live.worker" in " ".join(child.cmdline())
-    ]
+def media_worker_pids(server: AppServer | None = None) -> list[int]:
+    """The live media workers of ``server`` (of this process for an app served in it);
+    a worker that has just died (a zombie not reaped yet) is not listed."""
+    parent = psutil.Process(server.process.pid if server is not None else None)
+    pids = []
+    for child in parent.children(recursive=True):
+        try:
+            if "sessions.live.worker" in " ".join(child.cmdline()):
+                pids.append(child.pid)
+        except psutil.Error:  # gone, or a zombie, while we looked
+            continue
+    return pids

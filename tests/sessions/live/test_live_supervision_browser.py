@@ -1,7 +1,8 @@
 """The media worker killed while a speaker sends from Chromium (fake camera) and a viewer
-watches in another browser: nobody reloads. The stage page says what happened and
-publishes again by itself, the viewer's player reconnects and shows moving video again,
-and the organiser sees the restart on the stage page."""
+watches in another browser: nobody reloads, and neither page reloads itself (a window
+property set before the kill is still there after). The stage page says what happened
+and publishes again by itself, the viewer's player reconnects and shows moving video
+again, and the organiser sees the restart on the stage page."""
 
 from __future__ import annotations
 
@@ -34,6 +35,8 @@ async def test_pages_reconnect_by_themselves_after_the_worker_restarts(
             return await frames_decoded(viewer) > count
 
         await poll(lambda: frames_over(30), 30, "viewer decoded no video")
+        for page in (speaker, viewer):  # a reload would forget this
+            await page.evaluate("() => { window.notReloaded = true; }")
         [worker] = media_worker_pids(server)
         os.kill(worker, signal.SIGKILL)
 
@@ -65,5 +68,7 @@ async def test_pages_reconnect_by_themselves_after_the_worker_restarts(
 
         await poll(moving, 40, "viewer shows no moving video again")
         assert await viewer.text_content("[data-live-state]") == "Live"
+        for page in (speaker, viewer):  # both pages recovered in place, neither reloaded
+            assert await page.evaluate("() => window.notReloaded === true"), page.url
         await speaker.screenshot(path=str(tmp_path / "stage-restarted.png"))
         await viewer.screenshot(path=str(tmp_path / "viewer-restarted.png"))

@@ -81,3 +81,32 @@ async def test_a_dead_worker_fails_pending_calls_with_503(tmp_path: Path) -> Non
         await asyncio.wait_for(worker.describe("1"), 10)
     assert failed.value.status_code == 503
     await worker.close()
+
+
+async def test_ready_once_the_worker_answers_and_not_before(tmp_path: Path) -> None:
+    """A worker counts as started when it answers, not when its process exists: one that
+    hangs while starting, or dies at once, is refused (503) so the supervisor tries again."""
+    worker = LiveWorker(LiveConfig(tmp_path, loopback=True))
+    await worker.start()
+    try:
+        await worker.ready(60)  # imports done, requests served
+        assert (await worker.describe("1"))["state"] == "idle"
+    finally:
+        await worker.close()
+
+    hangs = tmp_path / "hangs"  # stands in for the interpreter: never serves a request
+    hangs.write_text("#!/bin/sh\nexec sleep 60\n")
+    dies = tmp_path / "dies"
+    dies.write_text("#!/bin/sh\nexit 3\n")
+    # the hung one is given up after its time; the dead one at once, not after 30 s
+    for script, within in ((hangs, 0.5), (dies, 30.0)):
+        script.chmod(0o755)
+        broken = LiveWorker(LiveConfig(tmp_path, loopback=True), python=str(script))
+        await broken.start()
+        started = asyncio.get_running_loop().time()
+        with pytest.raises(LiveError) as refused:
+            await broken.ready(within)
+        assert refused.value.status_code == 503
+        assert asyncio.get_running_loop().time() - started < 5
+        await broken.kill()
+        assert broken.pid is None
