@@ -116,6 +116,11 @@ async def test_contact_request_mails_name_the_person_and_the_link_withdraws_it(
         # Following the link: GET only asks (mail scanners open links), POST withdraws.
         confirm = await client.get(path)
         assert confirm.status_code == 200 and confirm.headers["cache-control"] == "no-store"
+        # the booth's (German) name inside the English sentence says its language
+        assert "„<span" not in confirm.text
+        english = (await client.get(f"{path}?lang=en")).text
+        assert re.search(r"the booth “<span lang=\"de\">[^<&]+</span>”", english), english
+        await client.get("/lang/de")
         async with app_services(app).db.session() as db:
             assert len((await db.scalars(select(ContactRequest))).all()) == 1
         token = await csrf_of(client, path)
