@@ -145,10 +145,13 @@ async def test_mails_follow_the_languages(
         assert (await _contact(client)).status_code == 303
         await app_services(app).mailer.drain()
         mails = _by_recipient(smtp_server.wait_for(2))
-        visitor_text, _ = _parts(mails["eva@example.org"])
+        visitor_text, visitor_html = _parts(mails["eva@example.org"])
         assert "Your request to" in str(mails["eva@example.org"]["Subject"])
         assert "Withdraw your consent" in visitor_text
         assert "Neue Kontaktanfrage" in str(mails[KRZ]["Subject"])
+        # the booth's German name in the English mail says its language, in German it needs not
+        assert re.search(r"the booth “<span lang=\"de\">[^<&]+</span>”", visitor_html)
+        assert "<span lang" not in _parts(mails[KRZ])[1] and "<span" not in visitor_text
 
 
 async def test_exhibitor_chooses_daily_digest_or_no_mail(
