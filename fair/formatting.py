@@ -19,16 +19,19 @@ ALLOWED_TAGS = {
 }  # fmt: skip
 
 
-def render_markdown(text: str) -> Markup:
+def render_markdown(text: str, top_heading: int = 3) -> Markup:
     """Markdown to HTML, then sanitised: no script, no event handlers, no javascript: links.
 
     markdown-it already escapes raw HTML; nh3 is the second wall, so that a parser
-    change or a future plugin cannot let markup through.
+    change or a future plugin cannot let markup through. Headings above ``top_heading``
+    are dropped to their text: a booth's or a talk's text sits under the page's own
+    ``<h2>`` sections, while a page that is only the text (the legal pages, Easy
+    Language) passes 2 so its ``##`` questions stay headings.
     """
     html = _markdown.render(text or "")
     clean = nh3.clean(
         html,
-        tags=ALLOWED_TAGS,
+        tags=ALLOWED_TAGS | {f"h{level}" for level in range(top_heading, 5)},
         attributes={"a": {"href", "title"}},
         url_schemes={"http", "https", "mailto", "tel"},
         link_rel="noopener noreferrer nofollow",

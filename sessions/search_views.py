@@ -35,6 +35,7 @@ class SpokenHit:
     recording: Recording
     seconds: float
     text: str
+    language: str  # the captions' (the page marks text in another language)
 
     @property
     def url(self) -> str:
@@ -53,10 +54,11 @@ async def _spoken(db: Any, hits: list[Hit]) -> list[SpokenHit]:
     wanted = [(h.ref_id, h.seconds) for h in hits if h.kind == "cue"][:MAX_CUE_HITS]
     if not wanted:
         return []
-    # One statement: the recordings (with their session) and their cues' start and text.
+    # One statement: the recordings (with their session) and their cues' start, text and
+    # language.
     rows = (
         await db.execute(
-            select(Recording, CaptionCue.start_seconds, CaptionCue.text)
+            select(Recording, CaptionCue.start_seconds, CaptionCue.text, Caption.language)
             .join(Caption, Caption.recording_id == Recording.id)
             .join(CaptionCue, CaptionCue.caption_id == Caption.id)
             .where(Recording.id.in_({rid for rid, _ in wanted}))
@@ -64,9 +66,9 @@ async def _spoken(db: Any, hits: list[Hit]) -> list[SpokenHit]:
         )
     ).all()
     recordings = {row[0].id: row[0] for row in rows}
-    texts = {(row[0].id, float(row[1])): row[2] for row in rows}
+    texts = {(row[0].id, float(row[1])): (row[2], row[3]) for row in rows}
     return [
-        SpokenHit(recordings[rid], seconds, texts.get((rid, seconds), ""))
+        SpokenHit(recordings[rid], seconds, *texts.get((rid, seconds), ("", "")))
         for rid, seconds in wanted
         if rid in recordings and recordings[rid].published
     ]

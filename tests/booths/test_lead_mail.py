@@ -116,6 +116,11 @@ async def test_contact_request_mails_name_the_person_and_the_link_withdraws_it(
         # Following the link: GET only asks (mail scanners open links), POST withdraws.
         confirm = await client.get(path)
         assert confirm.status_code == 200 and confirm.headers["cache-control"] == "no-store"
+        # the booth's (German) name inside the English sentence says its language
+        assert "„<span" not in confirm.text
+        english = (await client.get(f"{path}?lang=en")).text
+        assert re.search(r"the booth “<span lang=\"de\">[^<&]+</span>”", english), english
+        await client.get("/lang/de")
         async with app_services(app).db.session() as db:
             assert len((await db.scalars(select(ContactRequest))).all()) == 1
         token = await csrf_of(client, path)
@@ -140,10 +145,13 @@ async def test_mails_follow_the_languages(
         assert (await _contact(client)).status_code == 303
         await app_services(app).mailer.drain()
         mails = _by_recipient(smtp_server.wait_for(2))
-        visitor_text, _ = _parts(mails["eva@example.org"])
+        visitor_text, visitor_html = _parts(mails["eva@example.org"])
         assert "Your request to" in str(mails["eva@example.org"]["Subject"])
         assert "Withdraw your consent" in visitor_text
         assert "Neue Kontaktanfrage" in str(mails[KRZ]["Subject"])
+        # the booth's German name in the English mail says its language, in German it needs not
+        assert re.search(r"the booth “<span lang=\"de\">[^<&]+</span>”", visitor_html)
+        assert "<span lang" not in _parts(mails[KRZ])[1] and "<span" not in visitor_text
 
 
 async def test_exhibitor_chooses_daily_digest_or_no_mail(

@@ -1,5 +1,6 @@
 """Impressum, privacy and accessibility statement: shown to everyone in both languages,
-edited by organisers in Markdown, script refused with the field named, nothing half-saved."""
+edited by organisers in Markdown, script refused with the field named, nothing half-saved;
+the Easy Language page an organiser saves is shown and linked from every page's footer."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from starlette.applications import Starlette
 
 from fair.app_services import app_services
 from fair.models import LegalPage
-from tests.support.app import csrf_of, login
+from tests.support.app import csrf_of, login, make_client
 
 PAGES = {
     "/impressum": ("Impressum", "Legal notice"),
@@ -65,6 +66,43 @@ async def test_organiser_edits_and_others_may_not(
     assert "Rathausplatz 1" in (await client.get("/impressum")).text
     english = (await client.get("/impressum?lang=en")).text
     assert "City of Musterstadt" in english and "Rathausplatz" not in english
+
+
+EASY_DE = "## Die Messe in Leichter Sprache\n\nHier finden Sie Stände.\n\nDort können Sie fragen."
+EASY_EN = "## The fair in Easy Read\n\nHere you find booths.\n\nYou can ask there."
+
+
+async def test_organiser_saves_the_easy_language_page_shown_and_linked_in_both_languages(
+    client: httpx.AsyncClient, demo_app: Starlette
+) -> None:
+    async with make_client(demo_app) as visitor:
+        before = await visitor.get("/leichte-sprache")  # the starting text, now in the page cache
+        assert before.status_code == 200 and "Die Messe in Leichter Sprache" not in before.text
+        # the starting text's questions are headings (the page is only the text)
+        questions = lxml.html.fromstring(before.text).xpath("//main//h2/text()")
+        assert questions[0] == "Was ist diese Internet-Seite?"
+        await login(client, "orga@example.org")
+        assert _h1(await client.get("/organiser/legal/leichte-sprache")) == (
+            "Leichte Sprache – Bearbeiten"
+        )
+        saved = await _save(client, "leichte-sprache", EASY_DE, EASY_EN)
+        assert saved.status_code == 303
+        assert saved.headers["location"] == "/organiser/legal/leichte-sprache?saved=1"
+        for language, name, heading, other in (
+            ("de", "Leichte Sprache", "Die Messe in Leichter Sprache", "Easy Read"),
+            ("en", "Easy Read", "The fair in Easy Read", "Leichter Sprache"),
+        ):
+            for who in (visitor, client):  # a visitor (cached pages) and the organiser
+                hall = lxml.html.fromstring((await who.get(f"/booths?lang={language}")).text)
+                links = hall.xpath("//footer//a[@href='/leichte-sprache']")
+                assert [a.text_content() for a in links] == [name], language
+                page = await who.get(str(links[0].get("href")))
+                assert page.status_code == 200
+                assert f'<html lang="{language}">' in page.text
+                html = lxml.html.fromstring(page.text)
+                assert _h1(page) == name
+                assert html.xpath("string(//main//h2)") == heading
+                assert other not in html.xpath("string(//main)")
 
 
 async def test_script_in_markdown_is_refused_and_nothing_is_saved(

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import pytest_asyncio
 
@@ -22,6 +23,7 @@ from tests.support.a11y_helpers import (
     page_as,
     wait_until,
 )
+from tests.support.app import csrf_of, login
 from tests.support.app_server import AppServer
 
 pytestmark = pytest.mark.browser
@@ -337,7 +339,43 @@ async def test_failed_contact_request_names_the_field_in_english(
     assert await page.locator('#error-summary a[href="#cr-message"]').count() == 1
 
 
-async def test_language_of_parts(a11y_server: AppServer, context: Any) -> None:
+CAPTION_WORD = "Wasserstofftankstelle"  # in no demo text: the search finds the cue alone
+GERMAN_CUE = f"WEBVTT\n\n00:00.000 --> 00:01.500\nDie {CAPTION_WORD} steht am Rathaus.\n"
+
+
+async def _publish_recordings(base: str, session_ids: list[int], video: Path) -> list[int]:
+    """An organiser uploads ``video`` as the recording of each session and German
+    captions for the first, over HTTP as the recording form does; the recordings' ids."""
+    recordings = []
+    async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+        await login(client, "orga@example.org")
+        for session_id in session_ids:
+            token = await csrf_of(client, f"/sessions/{session_id}")
+            uploaded = await client.post(
+                f"/sessions/{session_id}/recordings/upload",
+                data={"csrf_token": token},
+                files={"file": ("talk.mp4", video.read_bytes(), "video/mp4")},
+            )
+            assert uploaded.status_code == 303, uploaded.text
+            listed = (await client.get(f"/api/sessions/{session_id}")).json()["recordings"]
+            recordings.append(int(listed[0]))
+        captions = await client.post(
+            f"/recordings/{recordings[0]}/captions",
+            data={"csrf_token": token, "language": "de"},
+            files={"captions": ("de.vtt", GERMAN_CUE.encode(), "text/vtt")},
+        )
+        assert captions.status_code == 303, captions.text
+    return recordings
+
+
+def _search_word(title: str) -> str:
+    """The longest word of a title, what a visitor would search it by."""
+    return max(re.findall(r"\w+", title), key=len)
+
+
+async def test_language_of_parts(a11y_server: AppServer, context: Any, tmp_path: Path) -> None:
+    from tests.support.media import write_fragmented_mp4
+
     base = a11y_server.base_url
     page = await page_as(context, base, None, "en", "/booths")
     assert await page.get_attribute(".booth-list h2", "lang") == "de"
@@ -346,19 +384,60 @@ async def test_language_of_parts(a11y_server: AppServer, context: Any) -> None:
     title = await page.inner_text("h1")
     assert title and await page.get_attribute("main .lead", "lang") == "de"
     # English talks (one more made by demo_server_with_attendee) in the English
-    # programme carry no lang of their own; in the German programme they say lang="en"
+    # programme carry no lang of their own; German ones say lang="de"; in the German
+    # programme the English ones say lang="en"
     await page.goto(f"{base}/programme")
     english_here = await page.locator(".session-item a:has(strong):not([lang])").count()
     assert english_here >= 1
+    german = page.locator(".session-item a:has(strong)[lang='de']").first
+    german_href, german_title = str(await german.get_attribute("href")), await german.inner_text()
     await log_in(context, base, None, "de")
     await page.goto(f"{base}/programme")
     english = page.locator(".session-item a:has(strong)[lang='en']")
     assert await english.count() == english_here
     assert await page.locator(".session-item a:has(strong)[lang='de']").count() == 0
     english = english.first
-    await page.goto(base + str(await english.get_attribute("href")))
+    english_href, english_title = (
+        str(await english.get_attribute("href")),
+        await english.inner_text(),
+    )
+    await page.goto(base + english_href)
     assert await page.get_attribute("h1", "lang") == "en"
     assert await page.locator("#abstract + div[lang='en']").count() == 1
+
+    # the recordings library, a recording's page and the search, in both languages
+    video = tmp_path / "talk.mp4"
+    write_fragmented_mp4(video, seconds=2)
+    german_id, english_id = (int(h.rsplit("/", 1)[1]) for h in (german_href, english_href))
+    german_rec, english_rec = await _publish_recordings(base, [german_id, english_id], video)
+    cards = "li.recording-card strong"
+    for language, own, other, other_rec, other_href, other_title in (
+        ("de", "de", "en", english_rec, english_href, english_title),
+        ("en", "en", "de", german_rec, german_href, german_title),
+    ):
+        await log_in(context, base, None, language)
+        await page.goto(f"{base}/recordings")
+        assert await page.locator(f"{cards}[lang='{other}']").count() == 1, language
+        assert await page.locator(f"{cards}:not([lang])").count() == 1, language
+        assert await page.locator(f"{cards}[lang='{own}']").count() == 0, language
+        await page.goto(f"{base}/recordings/{other_rec}")
+        assert await page.get_attribute("h1", "lang") == other
+        assert await page.locator(f"#abstract + div[lang='{other}']").count() == 1
+        await page.goto(f"{base}/search?q={_search_word(other_title)}")
+        hit = page.locator(f"section[aria-labelledby='hits-sessions'] a[href='{other_href}']")
+        assert await hit.get_attribute("lang") == other, language
+    # in English, what was said in German and the booths found are marked German
+    await page.goto(f"{base}/search?q={CAPTION_WORD}")
+    spoken = page.locator("section[aria-labelledby='hits-spoken'] li")
+    assert await spoken.count() == 1
+    assert (
+        await spoken.locator(f"a[href^='/recordings/{german_rec}?'] span[lang='de']").count() == 1
+    )
+    assert CAPTION_WORD in await spoken.locator("span.muted span[lang='de']").inner_text()
+    await page.goto(f"{base}/search?q=Schule")
+    found = page.locator("section[aria-labelledby='hits-booths'] li")
+    assert await found.count() >= 1
+    assert await found.locator("a[lang='de']").count() == await found.count()
 
 
 @pytest.mark.parametrize("language", ["de", "en"])

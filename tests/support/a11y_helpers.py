@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from fair.auth import create_user
 from fair.db import Database
@@ -30,6 +31,14 @@ ACCOUNTS = {
 }
 
 
+async def add_attendee(db: AsyncSession) -> None:
+    """The attendee account ``ATTENDEE`` (the demo password; the demo fair has exhibitors,
+    speakers and organisers but no plain visitor), flushed, not committed."""
+    await create_user(
+        db, email=ATTENDEE, name="Besucherin", role=Role.attendee, password=DEMO_PASSWORD
+    )
+
+
 async def demo_server_with_attendee(templates: TemplateDatabases, tmp_path: Path) -> AppServer:
     """A real uvicorn serving its own copy of the demo fair, plus an attendee account
     (the demo fair has exhibitors, speakers and organisers but no plain visitor) and its
@@ -38,9 +47,7 @@ async def demo_server_with_attendee(templates: TemplateDatabases, tmp_path: Path
     database = Database(url)
     try:
         async with database.session() as db:
-            await create_user(
-                db, email=ATTENDEE, name="Besucherin", role=Role.attendee, password=DEMO_PASSWORD
-            )
+            await add_attendee(db)
             first = await db.scalar(select(ProgrammeSession.id).order_by(ProgrammeSession.id))
             await db.execute(
                 update(ProgrammeSession).where(ProgrammeSession.id == first).values(language="en")
