@@ -28,6 +28,8 @@ _PATTERNS = (
     (re.compile(r"^Bild zu groß \(höchstens (?P<value>\d+) MB\)$"),
      "Bild zu groß (höchstens %(value)s MB)"),
     (re.compile(r"^Dateityp nicht erlaubt – (?P<value>.+)$"), "Dateityp nicht erlaubt – %(value)s"),
+    (re.compile(r"^HTML ist nicht erlaubt \((?P<value>.*)\); bitte nur Markdown verwenden$"),
+     "HTML ist nicht erlaubt (%(value)s); bitte nur Markdown verwenden"),
     # the event set-up (sessions/series.py, stages.py, topics.py, organisations.py)
     (re.compile(r"^unbekannte Zeitzone (?P<value>.+)$"), "unbekannte Zeitzone %(value)s"),
     (re.compile(r"^eine Bühne (?P<value>.+) gibt es schon$"), "eine Bühne %(value)s gibt es schon"),
