@@ -30,6 +30,8 @@ _PATTERNS = (
     (re.compile(r"^Dateityp nicht erlaubt – (?P<value>.+)$"), "Dateityp nicht erlaubt – %(value)s"),
     (re.compile(r"^HTML ist nicht erlaubt \((?P<value>.*)\); bitte nur Markdown verwenden$"),
      "HTML ist nicht erlaubt (%(value)s); bitte nur Markdown verwenden"),
+    (re.compile(r"^„(?P<value>.*)“ ist keine Farbe \(z\. B\. #0b5cad\)$"),
+     "„%(value)s“ ist keine Farbe (z. B. #0b5cad)"),
     # the event set-up (sessions/series.py, stages.py, topics.py, organisations.py)
     (re.compile(r"^unbekannte Zeitzone (?P<value>.+)$"), "unbekannte Zeitzone %(value)s"),
     (re.compile(r"^eine Bühne (?P<value>.+) gibt es schon$"), "eine Bühne %(value)s gibt es schon"),

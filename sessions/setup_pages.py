@@ -30,7 +30,7 @@ from fair.form_errors import field_errors
 from fair.i18n import gettext_for
 from fair.ids import path_id
 from fair.models import Role
-from fair.upload_receiving import STORAGE_STATUSES, file_error
+from fair.upload_receiving import refused_file
 from fair.web import current_user, language, read_form, render
 
 #: A change to save: runs in the page's database session, which commits after it.
@@ -67,11 +67,8 @@ async def refused_upload(request: Request, error: HTTPError, page: Page, target:
     """A refused picture (type, size, none chosen, not a picture) or a storage that is
     down or full: ``page`` again with the reason at the file field of the ``target`` form
     (as booth editing does); any other error is raised on."""
-    if error.field != "file" and error.status_code not in STORAGE_STATUSES:
-        raise error
-    return await page(
-        request, {**refused(request, error, {}, target), "errors": file_error(request, error)}
-    )
+    errors = refused_file(request, error)
+    return await page(request, {**refused(request, error, {}, target), "errors": errors})
 
 
 def reading(build: Callable[[], Change]) -> Change:
