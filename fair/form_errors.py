@@ -32,6 +32,7 @@ _PATTERNS = (
      "HTML ist nicht erlaubt (%(value)s); bitte nur Markdown verwenden"),
     (re.compile(r"^„(?P<value>.*)“ ist keine Farbe \(z\. B\. #0b5cad\)$"),
      "„%(value)s“ ist keine Farbe (z. B. #0b5cad)"),
+    (re.compile(r"^(?P<value>\S+) ist schon vergeben$"), "%(value)s ist schon vergeben"),
     # the event set-up (sessions/series.py, stages.py, topics.py, organisations.py)
     (re.compile(r"^unbekannte Zeitzone (?P<value>.+)$"), "unbekannte Zeitzone %(value)s"),
     (re.compile(r"^eine Bühne (?P<value>.+) gibt es schon$"), "eine Bühne %(value)s gibt es schon"),
