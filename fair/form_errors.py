@@ -33,6 +33,9 @@ _PATTERNS = (
     (re.compile(r"^„(?P<value>.*)“ ist keine Farbe \(z\. B\. #0b5cad\)$"),
      "„%(value)s“ ist keine Farbe (z. B. #0b5cad)"),
     (re.compile(r"^(?P<value>\S+) ist schon vergeben$"), "%(value)s ist schon vergeben"),
+    (re.compile(r"^an (?P<value>\S+) ist schon eine Einladung unterwegs – erneut senden oder "
+                r"zurückziehen$"),
+     "an %(value)s ist schon eine Einladung unterwegs – erneut senden oder zurückziehen"),
     # the event set-up (sessions/series.py, stages.py, topics.py, organisations.py)
     (re.compile(r"^unbekannte Zeitzone (?P<value>.+)$"), "unbekannte Zeitzone %(value)s"),
     (re.compile(r"^eine Bühne (?P<value>.+) gibt es schon$"), "eine Bühne %(value)s gibt es schon"),

@@ -149,6 +149,7 @@ async def _people_page(request: Request, extra: dict[str, Any], status_code: int
             "roles": people.INVITABLE_ROLES,
             "mail_enabled": mail_enabled(request.app),
             "error": None,
+            "errors": {},
             "values": {},
             "link": None,
             "notice": request.query_params.get("notice", "")[:40],
@@ -205,7 +206,8 @@ async def people_page(request: Request) -> Response:
     if request.method == "GET":
         return await _people_page(request, {})
     form = await read_form(request)
-    values = {k: form.get(k, "") for k in ("email", "name", "role")}
+    fields = ("email", "name", "role", "organisation_id", "speaker_id")
+    values = {k: form.get(k, "") for k in fields}
     async with app_services(request).db.session() as db:
         try:
             invitation, token = await people.invite(
@@ -221,9 +223,8 @@ async def people_page(request: Request) -> Response:
             if exc.status_code not in (400, 409):
                 raise
             await db.rollback()
-            return await _people_page(
-                request, {"error": exc, "values": values}, status_code=exc.status_code
-            )
+            refused = {"error": exc, "values": values, "errors": _field_errors(request, exc)}
+            return await _people_page(request, refused, status_code=exc.status_code)
         await db.commit()
     return await _people_page(request, await _deliver(request, actor, invitation, token))
 

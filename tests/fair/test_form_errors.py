@@ -105,6 +105,11 @@ ROWS = {
         "/organiser/legal/impressum", {"body_de": " ", "body_en": "Kept imprint"}, "body-de",
         REQUIRED, ("body-en", "Kept imprint"),
     ),
+    "people-invite": Row(
+        "/organiser/people", {"email": "kaputt", "name": "Kept Person", "role": "exhibitor"},
+        "invite-email", ("keine gültige E-Mail-Adresse", "not a valid email address"),
+        ("invite-name", "Kept Person"),
+    ),
     "branding": Row(
         "/organiser/branding", {"name": "", "accent": "#0b5cad"}, "brand-name", REQUIRED,
         ("brand-accent", "#0b5cad"),
