@@ -212,7 +212,11 @@ async def _form_page(
     error: HTTPError | None = None,
     status_code: int = 200,
     restoring: bool = False,
+    move_refused: tuple[dict[str, str], HTTPError] | None = None,
 ) -> Response:
+    """The session's form; after a refused save with ``error`` at its field, or (with
+    ``move_refused``: what was typed, the error) a refused move at the move form's."""
+    gettext = gettext_for(language(request)).gettext
     async with app_services(request).db.session() as db:
         context = await _choices(db)
         session = await get_session(db, session_id) if session_id else None
@@ -224,9 +228,9 @@ async def _form_page(
             "conflict_digest": conflict_digest(conflicts or []),
             "restoring": restoring,
             "error": error if error is not None and not error.field else None,
-            "errors": field_errors(error, gettext_for(language(request)).gettext)
-            if error is not None and error.field
-            else {},
+            "errors": field_errors(error, gettext) if error is not None and error.field else {},
+            "move_values": move_refused[0] if move_refused else {},
+            "move_errors": field_errors(move_refused[1], gettext) if move_refused else {},
         }
     )
     return render(request, "sessions/organiser/session_form.html", context, status_code)
@@ -328,9 +332,18 @@ async def move(request: Request) -> Response:
     _organiser(request)
     session_id = path_id(request.path_params, "session_id", "Programmpunkt")
     form = await read_form(request)
-    day_id = form_id(form, "day_id")
-    stage_id = form_id(form, "stage_id")
-    start = _time(form, "start")
+    try:
+        day_id = form_id(form, "day_id")
+        stage_id = form_id(form, "stage_id")
+        start = _time(form, "start")
+    except HTTPError as error:
+        async with app_services(request).db.session() as db:
+            session = await get_session(db, session_id)
+        typed = {key: str(form.get(key) or "") for key in ("day_id", "stage_id", "start")}
+        return await _form_page(
+            request, input_from_session(session, _tz(request)), session_id=session_id,
+            status_code=error.status_code, move_refused=(typed, error),
+        )  # fmt: skip
     async with app_services(request).db.session() as db:
 
         async def move_it(override: bool) -> None:

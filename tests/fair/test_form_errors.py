@@ -105,6 +105,11 @@ ROWS = {
         "/organiser/legal/impressum", {"body_de": " ", "body_en": "Kept imprint"}, "body-de",
         REQUIRED, ("body-en", "Kept imprint"),
     ),
+    "programme-move": Row(
+        "/organiser/programme/{session}/move",
+        {"day_id": "{day}", "stage_id": "{stage}", "start": "kaputt"},
+        "move-start", ("Uhrzeit als HH:MM", "time as HH:MM"), ("move-start", "kaputt"),
+    ),
     "people-invite": Row(
         "/organiser/people", {"email": "kaputt", "name": "Kept Person", "role": "exhibitor"},
         "invite-email", ("keine gültige E-Mail-Adresse", "not a valid email address"),
@@ -166,6 +171,9 @@ async def _ids(client: httpx.AsyncClient) -> dict[str, str]:
         "series": series,
         "day": day.group(1),
         "day_date": day_date.group(1),
+        "session": await first(
+            "/organiser/programme", r'href="/organiser/programme/(\d+)/edit"'
+        ),
         "stage": await first("/organiser/stages", r'action="/organiser/stages/(\d+)"'),
         "topic": await first("/organiser/topics", r'action="/organiser/topics/(\d+)"'),
         "organisation": await first(
