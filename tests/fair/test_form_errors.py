@@ -110,6 +110,10 @@ ROWS = {
         {"day_id": "{day}", "stage_id": "{stage}", "start": "kaputt"},
         "move-start", ("Uhrzeit als HH:MM", "time as HH:MM"), ("move-start", "kaputt"),
     ),
+    "faq-new": Row(
+        "/organiser/faq", {"session_id": "", "question": "Gibt es Kaffee?", "answer": " "},
+        "faq-answer", REQUIRED, ("faq-question", "Gibt es Kaffee?"),
+    ),
     "people-invite": Row(
         "/organiser/people", {"email": "kaputt", "name": "Kept Person", "role": "exhibitor"},
         "invite-email", ("keine gültige E-Mail-Adresse", "not a valid email address"),
