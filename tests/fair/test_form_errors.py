@@ -114,6 +114,12 @@ ROWS = {
         "/organiser/faq", {"session_id": "", "question": "Gibt es Kaffee?", "answer": " "},
         "faq-answer", REQUIRED, ("faq-question", "Gibt es Kaffee?"),
     ),
+    "session-material": Row(
+        "/sessions/{session}/materials", {"title": "Kept slides"}, "new-file",
+        ("Die Datei ist leer oder es wurde keine ausgewählt.",
+         "The file is empty or none was chosen."),
+        ("new-title", "Kept slides"), file=("leer.pdf", b"", "application/pdf"),
+    ),
     "people-invite": Row(
         "/organiser/people", {"email": "kaputt", "name": "Kept Person", "role": "exhibitor"},
         "invite-email", ("keine gültige E-Mail-Adresse", "not a valid email address"),
