@@ -155,6 +155,17 @@ ROWS = {
         "contact-{contact}-email", ("keine gültige E-Mail-Adresse", "not a valid email address"),
         ("contact-{contact}-name", "Eva Muster"),
     ),
+    "booth-logo": Row(
+        f"/booths/{BOOTH}/logo", {}, "logo-file",
+        ("Dateityp nicht erlaubt – …", "File type not allowed – …"),
+        file=NOT_A_PICTURE, status=415,
+    ),
+    "slots": Row(
+        f"/booths/{BOOTH}/slots",
+        {"contact": "{contact}", "day": "{day}", "from": "kaputt", "until": "12:00",
+         "minutes": "30"},
+        "sl-from", ("Uhrzeit als HH:MM", "time as HH:MM"), ("sl-until", "12:00"),
+    ),
     "link": Row(
         f"/booths/{BOOTH}/links", {"title": "Kept link", "url": "javascript:alert(1)"},
         "link-url", ("nur http:// oder https://-Adressen", "only http:// or https:// addresses"),
