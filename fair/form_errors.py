@@ -36,6 +36,9 @@ _PATTERNS = (
     (re.compile(r"^an (?P<value>\S+) ist schon eine Einladung unterwegs – erneut senden oder "
                 r"zurückziehen$"),
      "an %(value)s ist schon eine Einladung unterwegs – erneut senden oder zurückziehen"),
+    (re.compile(r"^(?P<value>\S+@\S+) ist bereits registriert$"),
+     "%(value)s ist bereits registriert"),
+    (re.compile(r"^(?P<value>\S+@\S+) hat bereits ein Konto$"), "%(value)s hat bereits ein Konto"),
     # the event set-up (sessions/series.py, stages.py, topics.py, organisations.py)
     (re.compile(r"^unbekannte Zeitzone (?P<value>.+)$"), "unbekannte Zeitzone %(value)s"),
     (re.compile(r"^eine Bühne (?P<value>.+) gibt es schon$"), "eine Bühne %(value)s gibt es schon"),

@@ -120,6 +120,7 @@ ROWS = {
          "The file is empty or none was chosen."),
         ("new-title", "Kept slides"), file=("leer.pdf", b"", "application/pdf"),
     ),
+    "login": Row("/login", {"email": " ", "password": "geheim"}, "email", REQUIRED),
     "people-invite": Row(
         "/organiser/people", {"email": "kaputt", "name": "Kept Person", "role": "exhibitor"},
         "invite-email", ("keine gültige E-Mail-Adresse", "not a valid email address"),
