@@ -126,6 +126,11 @@ ROWS = {
         "invite-email", ("keine gültige E-Mail-Adresse", "not a valid email address"),
         ("invite-name", "Kept Person"),
     ),
+    "sign-language-video": Row(
+        "/organiser/legal/gebaerdensprache/video", {}, "sign-video",
+        ("Dateityp nicht erlaubt – …", "File type not allowed – …"),
+        file=("dgs.mp4", b"kein Video", "video/mp4"), status=415,
+    ),
     "branding": Row(
         "/organiser/branding", {"name": "", "accent": "#0b5cad"}, "brand-name", REQUIRED,
         ("brand-accent", "#0b5cad"),
