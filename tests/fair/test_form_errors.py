@@ -161,6 +161,13 @@ ROWS = {
         "contact-{contact}-email", ("keine gültige E-Mail-Adresse", "not a valid email address"),
         ("contact-{contact}-name", "Eva Muster"),
     ),
+    "material-version": Row(
+        f"/booths/{BOOTH}/materials/{{material}}", {"title": "Kept version"},
+        "replace-file-{material}",
+        ("Die Datei ist leer oder es wurde keine ausgewählt.",
+         "The file is empty or none was chosen."),
+        ("replace-title-{material}", "Kept version"), file=("leer.pdf", b"", "application/pdf"),
+    ),
     "booth-logo": Row(
         f"/booths/{BOOTH}/logo", {}, "logo-file",
         ("Dateityp nicht erlaubt – …", "File type not allowed – …"),
@@ -209,6 +216,9 @@ async def _ids(client: httpx.AsyncClient) -> dict[str, str]:
         "booth": await first(
             "/organiser/booths", rf'action="/organiser/booths/{BOOTH}/exhibitors"[^<]*<[^>]*>'
             r'\s*<label for="assign-(\d+)"'
+        ),
+        "material": await first(
+            f"/booths/{BOOTH}/edit", rf'action="/booths/{BOOTH}/materials/(\d+)"'
         ),
         "contact": await first(
             f"/booths/{BOOTH}/edit", rf'action="/booths/{BOOTH}/contacts/(\d+)"'
