@@ -39,6 +39,18 @@ _PATTERNS = (
     (re.compile(r"^(?P<value>\S+@\S+) ist bereits registriert$"),
      "%(value)s ist bereits registriert"),
     (re.compile(r"^(?P<value>\S+@\S+) hat bereits ein Konto$"), "%(value)s hat bereits ein Konto"),
+    # a recording's chapters (sessions/chapters.py)
+    (re.compile(r"^Zeile (?P<line>\d+): „(?P<value>.*)“ ist keine Zeit$"),
+     "Zeile %(line)s: „%(value)s“ ist keine Zeit"),
+    (re.compile(r"^Zeile (?P<line>\d+): Titel fehlt$"), "Zeile %(line)s: Titel fehlt"),
+    (re.compile(r"^Zeile (?P<line>\d+): höchstens (?P<value>\d+) Zeichen$"),
+     "Zeile %(line)s: höchstens %(value)s Zeichen"),
+    (re.compile(r"^Zeile (?P<line>\d+): (?P<time>\S+) liegt nach dem Ende der Aufzeichnung "
+                r"\((?P<end>\S+)\)$"),
+     "Zeile %(line)s: %(time)s liegt nach dem Ende der Aufzeichnung (%(end)s)"),
+    (re.compile(r"^Zeile (?P<line>\d+): muss nach dem vorigen Kapitel beginnen$"),
+     "Zeile %(line)s: muss nach dem vorigen Kapitel beginnen"),
+    (re.compile(r"^höchstens (?P<value>\d+) Kapitel$"), "höchstens %(value)s Kapitel"),
     # the event set-up (sessions/series.py, stages.py, topics.py, organisations.py)
     (re.compile(r"^unbekannte Zeitzone (?P<value>.+)$"), "unbekannte Zeitzone %(value)s"),
     (re.compile(r"^eine Bühne (?P<value>.+) gibt es schon$"), "eine Bühne %(value)s gibt es schon"),
