@@ -97,7 +97,11 @@ async def forgot_password(request: Request) -> Response:
     if request.method == "GET":
         return render(request, "people/forgot.html", {"sent": False, "mail_enabled": enabled})
     form = await read_form(request)
-    email = form_text(form, "email", max_length=254)
+    try:
+        email = form_text(form, "email", max_length=254)
+    except HTTPError as exc:  # the form again, the reason at the field
+        context = {"sent": False, "mail_enabled": enabled, "errors": _field_errors(request, exc)}
+        return render(request, "people/forgot.html", context, status_code=400)
     if enabled:
         async with app_services(request).db.session() as db:
             found = await accounts.create_reset_token(db, email)
