@@ -28,6 +28,7 @@ from booths.models import Appointment, Booth
 from booths.services import RETENTION_DAYS, require_booth_editor
 from fair.app_services import app_services
 from fair.errors import HTTPError
+from fair.form_errors import field_errors
 from fair.i18n import gettext_for
 from fair.ids import form_id, parse_id
 from fair.web import (
@@ -287,6 +288,9 @@ async def slots_page(
             "minutes_choices": service.SLOT_MINUTES,
             "default_minutes": str(app_services(request).settings.appointment_minutes),
             "error": error,
+            "errors": field_errors(error, gettext_for(language(request)).gettext)
+            if error is not None and error.field
+            else {},
             "form": form or {},
             "saved": request.query_params.get("saved") == "1",
         },

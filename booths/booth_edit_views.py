@@ -75,10 +75,13 @@ async def _render_edit(
     errors: dict[str, str] | None = None,
     upload_target: int | str | None = None,
     upload_values: dict[str, str] | None = None,
+    part: tuple[str, dict[str, str]] | None = None,
     status_code: int = 400,
 ) -> Response:
     """The edit page; after a refused save, with the submitted text and the errors
-    next to their fields (status 400), so nothing typed is lost."""
+    next to their fields (status 400), so nothing typed is lost. ``part`` names the
+    contact or link form that was refused (``"contact-new"``, ``"contact-<id>"``,
+    ``"link"``) and what was typed into it."""
     async with app_services(request).db.session() as db:
         topics = list((await db.scalars(select(Topic).order_by(Topic.name_de))).all())
     settings = app_services(request).settings
@@ -96,8 +99,11 @@ async def _render_edit(
             "saved": request.query_params.get("saved") == "1",
             "max_upload_bytes": settings.max_upload_bytes,
             "text_form": text_form,
-            "errors": errors if upload_target is None and errors else {},
+            "errors": errors if upload_target is None and part is None and errors else {},
             "upload_errors": errors if upload_target is not None and errors else {},
+            "part_target": part[0] if part else None,
+            "part_values": part[1] if part else {},
+            "part_errors": errors if part is not None and errors else {},
             "upload_target": upload_target,
             "upload_values": upload_values or {},
         },
@@ -134,6 +140,19 @@ async def edit_text(request: Request) -> Response:
     return _back(booth)
 
 
+async def _refused_part(
+    request: Request, error: HTTPError, form: FormData, target: str
+) -> Response:
+    """A refused contact or link (400): the edit page again with what was typed into the
+    ``target`` form and the reason next to its field; other errors are raised on."""
+    if error.status_code != 400:
+        raise error
+    typed = {key: str(value) for key, value in form.items() if key != "csrf_token"}
+    errors = field_errors(error, gettext_for(language(request)).gettext)
+    booth = await _editable_booth(request)  # fresh: a failed transaction is gone
+    return await _render_edit(request, booth, errors=errors, part=(target, typed))
+
+
 def _contact_input(form: FormData) -> services.ContactInput:
     return services.ContactInput(
         name=form_text(form, "name", max_length=200),
@@ -148,20 +167,25 @@ def _contact_input(form: FormData) -> services.ContactInput:
 async def contact_add(request: Request) -> Response:
     booth = await _editable_booth(request)
     form = await read_form(request)
-    data = _contact_input(form)
-    async with _editing(request, booth.slug) as (db, booth):
-        await services.add_contact(db, booth, data)
+    try:
+        data = _contact_input(form)
+        async with _editing(request, booth.slug) as (db, booth):
+            await services.add_contact(db, booth, data)
+    except HTTPError as error:
+        return await _refused_part(request, error, form, "contact-new")
     return _back(booth, "#contacts")
 
 
 async def contact_update(request: Request) -> Response:
     booth = await _editable_booth(request)
+    contact_id = path_id(request.path_params, "contact_id", "Ansprechperson")
     form = await read_form(request)
-    data = _contact_input(form)
-    async with _editing(request, booth.slug) as (db, booth):
-        await services.update_contact(
-            db, booth, path_id(request.path_params, "contact_id", "Ansprechperson"), data
-        )
+    try:
+        data = _contact_input(form)
+        async with _editing(request, booth.slug) as (db, booth):
+            await services.update_contact(db, booth, contact_id, data)
+    except HTTPError as error:
+        return await _refused_part(request, error, form, f"contact-{contact_id}")
     return _back(booth, "#contacts")
 
 
@@ -189,10 +213,13 @@ async def contact_delete(request: Request) -> Response:
 async def link_add(request: Request) -> Response:
     booth = await _editable_booth(request)
     form = await read_form(request)
-    title = form_text(form, "title", max_length=200)
-    url = form_text(form, "url", max_length=500)
-    async with _editing(request, booth.slug) as (db, booth):
-        await services.add_link(db, booth, title=title, url=url)
+    try:
+        title = form_text(form, "title", max_length=200)
+        url = form_text(form, "url", max_length=500)
+        async with _editing(request, booth.slug) as (db, booth):
+            await services.add_link(db, booth, title=title, url=url)
+    except HTTPError as error:
+        return await _refused_part(request, error, form, "link")
     return _back(booth, "#materials")
 
 

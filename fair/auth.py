@@ -130,9 +130,11 @@ async def create_user(
 ) -> User:
     email = email.strip().lower()
     if password is not None and len(password) < MIN_PASSWORD_LENGTH:
-        raise HTTPError(400, f"password: mindestens {MIN_PASSWORD_LENGTH} Zeichen")
+        raise HTTPError(
+            400, f"password: mindestens {MIN_PASSWORD_LENGTH} Zeichen", field="password"
+        )
     if await db.scalar(select(User.id).where(User.email == email)) is not None:
-        raise HTTPError(409, f"email: {email} ist bereits registriert")
+        raise HTTPError(409, f"email: {email} ist bereits registriert", field="email")
     user = User(
         email=email,
         name=name,

@@ -12,10 +12,12 @@ from fair.auth import require_user
 from fair.branding import BrandingCache, load_branding, save_branding
 from fair.branding_pictures import branding_kind, find_branding_image, replace_picture
 from fair.errors import HTTPError
+from fair.form_errors import field_errors
+from fair.i18n import gettext_for
 from fair.image_sets import read_picture, serve_image
 from fair.models import Role
-from fair.upload_receiving import LOGO_TYPES, forget_upload, receive_upload
-from fair.web import current_user, form_text, read_form, render
+from fair.upload_receiving import LOGO_TYPES, forget_upload, receive_upload, refused_file
+from fair.web import current_user, form_text, language, read_form, render
 
 
 async def branding_css(request: Request) -> Response:
@@ -25,31 +27,49 @@ async def branding_css(request: Request) -> Response:
 
 
 async def branding_edit(request: Request) -> Response:
+    """GET shows the name and accent colour; POST saves both. A refused save shows the
+    form again with both as typed, the reason next to its field."""
     require_user(current_user(request), Role.organiser)
     cache: BrandingCache = app_services(request).branding
     values = {"name": cache.current.name, "accent": cache.current.accent}
-    error: HTTPError | None = None
+    errors: dict[str, str] = {}
     if request.method == "POST":
         form = await read_form(request)
-        values = {
-            "name": form_text(form, "name", max_length=60),
-            "accent": form_text(form, "accent", max_length=40),
-        }
+        values = {key: str(form.get(key) or "") for key in ("name", "accent")}
         try:
+            name = form_text(form, "name", max_length=60)
+            accent = form_text(form, "accent", max_length=40)
             async with app_services(request).db.session() as db:
-                branding = await save_branding(db, name=values["name"], accent=values["accent"])
+                branding = await save_branding(db, name=name, accent=accent)
                 await db.commit()
         except HTTPError as exc:
-            error = exc
+            if exc.status_code != 400:
+                raise
+            errors = field_errors(exc, gettext_for(language(request)).gettext)
         else:
             cache.current = branding
             return RedirectResponse("/organiser/branding?saved=1", status_code=303)
-    return render(
-        request,
-        "branding.html",
-        {"values": values, "error": error, "saved": request.query_params.get("saved") == "1"},
-        status_code=error.status_code if error else 200,
-    )
+    return _page(request, values, errors=errors, status_code=400 if errors else 200)
+
+
+def _page(
+    request: Request,
+    values: dict[str, str],
+    *,
+    errors: dict[str, str] | None = None,
+    picture: tuple[str, dict[str, str]] | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The branding page; after a refused save the name and colour as typed with
+    ``errors``, or the refused picture (``picture``: its kind's name and its error)."""
+    context = {
+        "values": values,
+        "errors": errors or {},
+        "picture_target": picture[0] if picture else "",
+        "picture_errors": picture[1] if picture else {},
+        "saved": request.query_params.get("saved") == "1",
+    }
+    return render(request, "branding.html", context, status_code=status_code)
 
 
 async def picture_upload(request: Request) -> Response:
@@ -57,15 +77,23 @@ async def picture_upload(request: Request) -> Response:
     gives it the upload limit); refused pictures leave the old one in place."""
     require_user(current_user(request), Role.organiser)
     kind = branding_kind(request.path_params["kind"])
-    upload, _fields = await receive_upload(request, prefix="branding-uploads", allowed=LOGO_TYPES)
-    storage = app_services(request).storage
     try:
-        data = await read_picture(storage, upload.stored.key, upload.stored.size)
-        async with app_services(request).db.session() as db:
-            await replace_picture(db, storage, kind, data)
-            app_services(request).branding.current = await load_branding(db)
-    finally:
-        await forget_upload(request, upload)  # only the resized variants are kept
+        upload, _fields = await receive_upload(
+            request, prefix="branding-uploads", allowed=LOGO_TYPES
+        )
+        storage = app_services(request).storage
+        try:
+            data = await read_picture(storage, upload.stored.key, upload.stored.size)
+            async with app_services(request).db.session() as db:
+                await replace_picture(db, storage, kind, data)
+                app_services(request).branding.current = await load_branding(db)
+        finally:
+            await forget_upload(request, upload)  # only the resized variants are kept
+    except HTTPError as error:
+        refused = (kind.name, refused_file(request, error))  # at this picture's field
+        current = app_services(request).branding.current
+        values = {"name": current.name, "accent": current.accent}
+        return _page(request, values, picture=refused, status_code=error.status_code)
     return RedirectResponse(f"/organiser/branding?saved=1#{kind.name}", status_code=303)
 
 

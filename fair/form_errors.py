@@ -15,13 +15,65 @@ from fair.errors import HTTPError
 
 Translate = Callable[[str], str]
 
-# Reasons with a value in them: the German pattern and its catalog message.
+# Reasons with values in them (a limit, a date, a name): the German pattern and its
+# catalog message, which names the same groups.
 _PATTERNS = (
-    (re.compile(r"^höchstens (\d+) Zeichen$"), "höchstens %(value)s Zeichen"),
-    (re.compile(r"^mindestens (\d+) Zeichen$"), "mindestens %(value)s Zeichen"),
-    (re.compile(r"^Die Datei ist zu groß \(höchstens (\d+) MB\)\.$"),
+    (re.compile(r"^höchstens (?P<value>\d+) Zeichen$"), "höchstens %(value)s Zeichen"),
+    (re.compile(r"^mindestens (?P<value>\d+) Zeichen$"), "mindestens %(value)s Zeichen"),
+    (re.compile(r"^höchstens (?P<value>-?\d+)$"), "höchstens %(value)s"),
+    (re.compile(r"^mindestens (?P<value>-?\d+)$"), "mindestens %(value)s"),
+    (re.compile(r"^keine gültige ID \(1–(?P<value>\d+)\)$"), "keine gültige ID (1–%(value)s)"),
+    (re.compile(r"^Die Datei ist zu groß \(höchstens (?P<value>\d+) MB\)\.$"),
      "Die Datei ist zu groß (höchstens %(value)s MB)."),
-    (re.compile(r"^Dateityp nicht erlaubt – (.+)$"), "Dateityp nicht erlaubt – %(value)s"),
+    (re.compile(r"^Bild zu groß \(höchstens (?P<value>\d+) MB\)$"),
+     "Bild zu groß (höchstens %(value)s MB)"),
+    (re.compile(r"^Dateityp nicht erlaubt – (?P<value>.+)$"), "Dateityp nicht erlaubt – %(value)s"),
+    (re.compile(r"^HTML ist nicht erlaubt \((?P<value>.*)\); bitte nur Markdown verwenden$"),
+     "HTML ist nicht erlaubt (%(value)s); bitte nur Markdown verwenden"),
+    (re.compile(r"^„(?P<value>.*)“ ist keine Farbe \(z\. B\. #0b5cad\)$"),
+     "„%(value)s“ ist keine Farbe (z. B. #0b5cad)"),
+    (re.compile(r"^(?P<value>\S+) ist schon vergeben$"), "%(value)s ist schon vergeben"),
+    (re.compile(r"^an (?P<value>\S+) ist schon eine Einladung unterwegs – erneut senden oder "
+                r"zurückziehen$"),
+     "an %(value)s ist schon eine Einladung unterwegs – erneut senden oder zurückziehen"),
+    (re.compile(r"^(?P<value>\S+@\S+) ist bereits registriert$"),
+     "%(value)s ist bereits registriert"),
+    (re.compile(r"^(?P<value>\S+@\S+) hat bereits ein Konto$"), "%(value)s hat bereits ein Konto"),
+    # a recording's chapters (sessions/chapters.py)
+    (re.compile(r"^Zeile (?P<line>\d+): „(?P<value>.*)“ ist keine Zeit$"),
+     "Zeile %(line)s: „%(value)s“ ist keine Zeit"),
+    (re.compile(r"^Zeile (?P<line>\d+): Titel fehlt$"), "Zeile %(line)s: Titel fehlt"),
+    (re.compile(r"^Zeile (?P<line>\d+): höchstens (?P<value>\d+) Zeichen$"),
+     "Zeile %(line)s: höchstens %(value)s Zeichen"),
+    (re.compile(r"^Zeile (?P<line>\d+): (?P<time>\S+) liegt nach dem Ende der Aufzeichnung "
+                r"\((?P<end>\S+)\)$"),
+     "Zeile %(line)s: %(time)s liegt nach dem Ende der Aufzeichnung (%(end)s)"),
+    (re.compile(r"^Zeile (?P<line>\d+): muss nach dem vorigen Kapitel beginnen$"),
+     "Zeile %(line)s: muss nach dem vorigen Kapitel beginnen"),
+    (re.compile(r"^höchstens (?P<value>\d+) Kapitel$"), "höchstens %(value)s Kapitel"),
+    # the event set-up (sessions/series.py, stages.py, topics.py, organisations.py)
+    (re.compile(r"^unbekannte Zeitzone (?P<value>.+)$"), "unbekannte Zeitzone %(value)s"),
+    (re.compile(r"^eine Bühne (?P<value>.+) gibt es schon$"), "eine Bühne %(value)s gibt es schon"),
+    (re.compile(r"^ein Themenfeld (?P<value>.+) gibt es schon$"),
+     "ein Themenfeld %(value)s gibt es schon"),
+    (re.compile(r"^eine Organisation (?P<value>.+) gibt es schon$"),
+     "eine Organisation %(value)s gibt es schon"),
+    (re.compile(r"^am (?P<value>[\d.]+) gibt es schon einen Veranstaltungstag$"),
+     "am %(value)s gibt es schon einen Veranstaltungstag"),
+    (re.compile(r"^(?P<date>[\d.]+) liegt außerhalb der Reihe "
+                r"\((?P<first>[\d.]+)–(?P<last>[\d.]+)\)$"),
+     "%(date)s liegt außerhalb der Reihe (%(first)s–%(last)s)"),
+    (re.compile(r"^die Tage (?P<value>.+) lägen außerhalb der Reihe; erst verlegen$"),
+     "die Tage %(value)s lägen außerhalb der Reihe; erst verlegen"),
+    (re.compile(r"^Programmpunkte lägen außerhalb des Tages: (?P<value>.+)$"),
+     "Programmpunkte lägen außerhalb des Tages: %(value)s"),
+    (re.compile(r"^an diesem Tag stehen (?P<value>\d+) Programmpunkte; erst verlegen$"),
+     "an diesem Tag stehen %(value)s Programmpunkte; erst verlegen"),
+    (re.compile(r"^auf (?P<stage>.+) stehen (?P<count>\d+) Programmpunkte; erst verlegen$"),
+     "auf %(stage)s stehen %(count)s Programmpunkte; erst verlegen"),
+    (re.compile(r"^(?P<topic>.+) ist in Gebrauch "
+                r"\((?P<sessions>\d+) Programmpunkte, (?P<booths>\d+) Stände\)$"),
+     "%(topic)s ist in Gebrauch (%(sessions)s Programmpunkte, %(booths)s Stände)"),
 )  # fmt: skip
 
 
@@ -34,7 +86,7 @@ def reason(error: HTTPError, gettext: Translate) -> str:
     for pattern, message in _PATTERNS:
         found = pattern.match(text)
         if found:
-            return gettext(message) % {"value": found.group(1)}
+            return gettext(message) % found.groupdict()
     return gettext(text)
 
 

@@ -33,7 +33,9 @@ def image_key(prefix: str, kind: str, version: str, name: str) -> str:
 async def read_picture(storage: Storage, key: str, size: int) -> bytes:
     """A stored upload's bytes, to decode; 413 naming the limit when it is too large."""
     if size > MAX_PICTURE_BYTES:
-        raise HTTPError(413, f"file: Bild zu groß (höchstens {MAX_PICTURE_BYTES // 2**20} MB)")
+        raise HTTPError(
+            413, f"file: Bild zu groß (höchstens {MAX_PICTURE_BYTES // 2**20} MB)", field="file"
+        )
     opened = await storage.open_range(key, None, None)
     return b"".join([chunk async for chunk in opened.body])
 

@@ -11,7 +11,8 @@ from fair.app_services import app_services
 from fair.auth import require_user
 from fair.changes import NO_ROWS
 from fair.errors import HTTPError
-from fair.i18n import LANGUAGES
+from fair.form_errors import field_errors
+from fair.i18n import LANGUAGES, gettext_for
 from fair.legal import LEGAL_KINDS, legal_bodies, legal_kind, save_legal_page
 from fair.models import Role
 from fair.pagecache import cached_page, page_tags
@@ -32,20 +33,24 @@ async def legal_page(request: Request) -> Response:
 
 
 async def legal_edit(request: Request) -> Response:
+    """GET shows the page's text in both languages to edit; POST saves both. A refused
+    save shows the form again with both texts as typed, the reason at its field."""
     require_user(current_user(request), Role.organiser)
     kind = legal_kind(request.path_params["slug"])
-    error: HTTPError | None = None
-    status = 200
+    errors: dict[str, str] = {}
     async with app_services(request).db.session() as db:
         if request.method == "POST":
             form = await read_form(request)
-            bodies = {
-                lang: form_text(form, f"body_{lang}", max_length=60_000) for lang in LANGUAGES
-            }
+            bodies = {lang: str(form.get(f"body_{lang}") or "") for lang in LANGUAGES}
             try:
-                await save_legal_page(db, kind.slug, bodies)
+                checked = {
+                    lang: form_text(form, f"body_{lang}", max_length=60_000) for lang in LANGUAGES
+                }
+                await save_legal_page(db, kind.slug, checked)
             except HTTPError as exc:
-                error, status = exc, exc.status_code
+                if exc.status_code != 400:
+                    raise
+                errors = field_errors(exc, gettext_for(language(request)).gettext)
             else:
                 await db.commit()
                 return RedirectResponse(f"/organiser/legal/{kind.slug}?saved=1", status_code=303)
@@ -55,10 +60,10 @@ async def legal_edit(request: Request) -> Response:
         "kind": kind,
         "kinds": LEGAL_KINDS,
         "bodies": bodies,
-        "error": error,
+        "errors": errors,
         "saved": request.query_params.get("saved") == "1",
     }
-    return render(request, "legal_edit.html", context, status_code=status)
+    return render(request, "legal_edit.html", context, status_code=400 if errors else 200)
 
 
 routes = [

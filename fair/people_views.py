@@ -97,7 +97,11 @@ async def forgot_password(request: Request) -> Response:
     if request.method == "GET":
         return render(request, "people/forgot.html", {"sent": False, "mail_enabled": enabled})
     form = await read_form(request)
-    email = form_text(form, "email", max_length=254)
+    try:
+        email = form_text(form, "email", max_length=254)
+    except HTTPError as exc:  # the form again, the reason at the field
+        context = {"sent": False, "mail_enabled": enabled, "errors": _field_errors(request, exc)}
+        return render(request, "people/forgot.html", context, status_code=400)
     if enabled:
         async with app_services(request).db.session() as db:
             found = await accounts.create_reset_token(db, email)
@@ -149,6 +153,7 @@ async def _people_page(request: Request, extra: dict[str, Any], status_code: int
             "roles": people.INVITABLE_ROLES,
             "mail_enabled": mail_enabled(request.app),
             "error": None,
+            "errors": {},
             "values": {},
             "link": None,
             "notice": request.query_params.get("notice", "")[:40],
@@ -205,7 +210,8 @@ async def people_page(request: Request) -> Response:
     if request.method == "GET":
         return await _people_page(request, {})
     form = await read_form(request)
-    values = {k: form.get(k, "") for k in ("email", "name", "role")}
+    fields = ("email", "name", "role", "organisation_id", "speaker_id")
+    values = {k: form.get(k, "") for k in fields}
     async with app_services(request).db.session() as db:
         try:
             invitation, token = await people.invite(
@@ -221,9 +227,8 @@ async def people_page(request: Request) -> Response:
             if exc.status_code not in (400, 409):
                 raise
             await db.rollback()
-            return await _people_page(
-                request, {"error": exc, "values": values}, status_code=exc.status_code
-            )
+            refused = {"error": exc, "values": values, "errors": _field_errors(request, exc)}
+            return await _people_page(request, refused, status_code=exc.status_code)
         await db.commit()
     return await _people_page(request, await _deliver(request, actor, invitation, token))
 

@@ -154,6 +154,15 @@ def file_error(request: Request, error: HTTPError) -> dict[str, str]:
     return {"file": reason(error, gettext_for(language(request)).gettext)}
 
 
+def refused_file(request: Request, error: HTTPError) -> dict[str, str]:
+    """For a form shown again: a refused file (type, size, none chosen, not a picture) or
+    a storage that is down or full as the file field's error (:func:`file_error`); any
+    other error is raised on."""
+    if error.field != "file" and error.status_code not in STORAGE_STATUSES:
+        raise error
+    return file_error(request, error)
+
+
 async def forget_upload(request: Request, upload: StoredUpload) -> None:
     """Remove a stored object whose database record could not be written."""
     with contextlib.suppress(Exception):

@@ -18,10 +18,11 @@ from fair.auth import (
     require_user,
 )
 from fair.errors import HTTPError
-from fair.i18n import LANGUAGE_COOKIE, LANGUAGES
+from fair.form_errors import field_errors
+from fair.i18n import LANGUAGE_COOKIE, LANGUAGES, gettext_for
 from fair.models import Role
 from fair.people_views import routes as people_routes
-from fair.web import client_key, current_user, form_text, read_form, render
+from fair.web import client_key, current_user, form_text, language, read_form, render
 
 
 async def healthz(request: Request) -> Response:
@@ -60,23 +61,23 @@ def _asked_page(raw: str | None) -> str:
 async def login(request: Request) -> Response:
     asked = _asked_page(request.query_params.get("next"))
     if request.method == "GET":
-        return render(request, "login.html", {"next": asked, "error": None, "email": ""})
+        return render(request, "login.html", {"next": asked, "errors": {}, "email": ""})
     form = await read_form(request)
-    email = form_text(form, "email", max_length=254)
-    password = form_text(form, "password", max_length=1000)
     asked = _asked_page(form_text(form, "next", required=False) or asked)
     settings = app_services(request).settings
     async with app_services(request).db.session() as db:
         try:
             user = await authenticate(
                 db,
-                email=email,
-                password=password,
+                email=form_text(form, "email", max_length=254),
+                password=form_text(form, "password", max_length=1000),
                 client_key=client_key(request),
                 attempts_per_minute=settings.login_attempts_per_minute,
             )
         except HTTPError as exc:
-            context = {"next": asked, "error": exc.message, "email": email}
+            # the form again, the address kept, the reason at its field or above the form
+            errors = field_errors(exc, gettext_for(language(request)).gettext)
+            context = {"next": asked, "errors": errors, "email": str(form.get("email") or "")}
             return render(request, "login.html", context, status_code=exc.status_code)
         request.session.clear()
         request.session[SESSION_USER_KEY] = user.id
@@ -97,15 +98,26 @@ async def invitation(request: Request) -> Response:
     async with app_services(request).db.session() as db:
         if request.method == "GET":
             invite = await find_invitation(db, token)
-            return render(request, "invitation.html", {"invitation": invite, "error": None})
+            return render(request, "invitation.html", {"invitation": invite, "errors": {}})
         form = await read_form(request)
-        name = form_text(form, "name", max_length=200)
-        password = form_text(form, "password", max_length=1000)
-        if password != form_text(form, "password_repeat", max_length=1000):
-            raise HTTPError(
-                400, "password_repeat: Passwörter stimmen nicht überein", field="password_repeat"
-            )
-        user = await accept_invitation(db, token, name=name, password=password)
+        try:
+            name = form_text(form, "name", max_length=200)
+            password = form_text(form, "password", max_length=1000)
+            if password != form_text(form, "password_repeat", max_length=1000):
+                raise HTTPError(
+                    400,
+                    "password_repeat: Passwörter stimmen nicht überein",
+                    field="password_repeat",
+                )
+            user = await accept_invitation(db, token, name=name, password=password)
+        except HTTPError as exc:
+            if exc.status_code not in (400, 409):
+                raise
+            await db.rollback()
+            errors = field_errors(exc, gettext_for(language(request)).gettext)
+            invite = await find_invitation(db, token)
+            context = {"invitation": invite, "errors": errors, "name": form.get("name") or ""}
+            return render(request, "invitation.html", context, status_code=exc.status_code)
         await db.commit()
     request.session.clear()
     request.session[SESSION_USER_KEY] = user.id

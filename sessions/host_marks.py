@@ -34,6 +34,8 @@ from fair.models import EventDay, Role
 from fair.storage import Storage
 from fair.upload_receiving import LOGO_TYPES, forget_upload, receive_upload
 from fair.web import current_user
+from sessions.series_views import series_page
+from sessions.setup_pages import refused_upload
 
 HOST_MARK = ImageKind("host-mark", (48, 96, 192), "png")
 
@@ -73,17 +75,25 @@ async def mark_upload(request: Request) -> Response:
     require_user(current_user(request), Role.organiser)
     async with app_services(request).db.session() as db:
         day = await _day(db, request.path_params["day_id"])  # 404 before reading the body
+    series_id = day.series_id
+    try:
+        await _store_mark(request, day.id)
+    except HTTPError as error:
+        # the series page again, the reason at this day's file field
+        page = lambda r, extra: series_page(r, extra, series_id)  # noqa: E731
+        return await refused_upload(request, error, page, f"mark-{day.id}")
+    return RedirectResponse(f"/organiser/series/{series_id}?saved=1", status_code=303)
+
+
+async def _store_mark(request: Request, day_id: int) -> None:
     upload, _fields = await receive_upload(request, prefix="host-mark-uploads", allowed=LOGO_TYPES)
     storage = app_services(request).storage
     try:
         data = await read_picture(storage, upload.stored.key, upload.stored.size)
         async with app_services(request).db.session() as db:
-            day = await _day(db, str(day.id))
-            await replace_host_mark(db, storage, day, data)
-            series_id = day.series_id
+            await replace_host_mark(db, storage, await _day(db, str(day_id)), data)
     finally:
         await forget_upload(request, upload)  # only the resized variants are kept
-    return RedirectResponse(f"/organiser/series/{series_id}?saved=1", status_code=303)
 
 
 async def mark_variant(request: Request) -> Response:

@@ -15,11 +15,13 @@ from starlette.responses import RedirectResponse, Response
 from booths.analytics import fair_today
 from fair.app_services import app_services
 from fair.downloads import counts_as_download, send_stored_file
-from fair.errors import not_found
+from fair.errors import HTTPError, not_found
+from fair.form_errors import field_errors
+from fair.i18n import gettext_for
 from fair.ids import path_id
 from fair.ordering import parse_direction
-from fair.upload_receiving import forget_upload, receive_upload
-from fair.web import current_user, form_text, read_form, render
+from fair.upload_receiving import forget_upload, receive_upload, refused_file
+from fair.web import current_user, form_text, language, read_form, render
 from sessions import materials as rules
 
 
@@ -37,7 +39,17 @@ def _material_path(request: Request) -> tuple[int, int]:
 
 async def manage_page(request: Request) -> Response:
     """``/sessions/{id}/materials``: the talk's files with upload, rename, order, delete."""
-    session_id = path_id(request.path_params, "session_id", "Programmpunkt")
+    return await _page(request, path_id(request.path_params, "session_id", "Programmpunkt"))
+
+
+async def _page(
+    request: Request,
+    session_id: int,
+    refused: tuple[str, dict[str, str], dict[str, str]] | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The page; after a refused upload or title, ``refused`` names the form
+    (``"new"``, ``"title-<id>"``), what was typed and the reason at its field."""
     async with app_services(request).db.session() as db:
         await rules.require_material_editor(db, current_user(request), session_id)
         session = await rules.visible_session(db, session_id)
@@ -49,8 +61,11 @@ async def manage_page(request: Request) -> Response:
         "downloads": downloads,
         "saved": request.query_params.get("saved") == "1",
         "max_upload_bytes": app_services(request).settings.max_upload_bytes,
+        "upload_target": refused[0] if refused else None,
+        "upload_values": refused[1] if refused else {},
+        "upload_errors": refused[2] if refused else {},
     }
-    return render(request, "sessions/materials.html", context)
+    return render(request, "sessions/materials.html", context, status_code=status_code)
 
 
 async def upload(request: Request) -> Response:
@@ -58,7 +73,14 @@ async def upload(request: Request) -> Response:
     session_id = path_id(request.path_params, "session_id", "Programmpunkt")
     async with app_services(request).db.session() as db:
         user = await rules.require_material_editor(db, current_user(request), session_id)
-    stored, fields = await receive_upload(request, prefix=f"session-materials/{session_id}")
+    typed: dict[str, str] = {}
+    try:
+        stored, fields = await receive_upload(
+            request, prefix=f"session-materials/{session_id}", typed=typed
+        )
+    except HTTPError as error:  # the page again, the reason at the file field
+        refused = ("new", typed, refused_file(request, error))
+        return await _page(request, session_id, refused, error.status_code)
     try:
         title = rules.clean_title(fields.get("title"))
         async with app_services(request).db.session() as db:
@@ -76,11 +98,17 @@ async def rename(request: Request) -> Response:
     form = await read_form(request)
     async with app_services(request).db.session() as db:
         await rules.require_material_editor(db, current_user(request), session_id)
-        title = rules.clean_title(form_text(form, "title", max_length=rules.MAX_TITLE))
         found = rules.find_material(await rules.materials_of(db, session_id), material_id)
-        await rules.rename_material(db, found, title)
-        await db.commit()
-    return _back(session_id, f"#material-{material_id}")
+        try:
+            title = rules.clean_title(form_text(form, "title", max_length=rules.MAX_TITLE))
+        except HTTPError as error:
+            errors = field_errors(error, gettext_for(language(request)).gettext)
+            refused = (f"title-{material_id}", {"title": str(form.get("title") or "")}, errors)
+        else:
+            await rules.rename_material(db, found, title)
+            await db.commit()
+            return _back(session_id, f"#material-{material_id}")
+    return await _page(request, session_id, refused, 400)
 
 
 async def move(request: Request) -> Response:

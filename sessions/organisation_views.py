@@ -18,6 +18,7 @@ from starlette.routing import Route
 from booths.views import serve_logo
 from fair.app_services import app_services
 from fair.auth import CurrentUser
+from fair.errors import HTTPError
 from fair.ids import path_id
 from fair.models import OrganisationKind
 from fair.people import all_organisations
@@ -30,7 +31,7 @@ from sessions.organisations import (
     save_organisation,
     set_organisation_logo,
 )
-from sessions.setup_pages import Change, NamedPages, organiser
+from sessions.setup_pages import Change, NamedPages, organiser, refused_upload
 
 
 def _organisation_input(form: FormData) -> OrganisationInput:
@@ -78,9 +79,12 @@ async def organisation_logo(request: Request) -> Response:
     actor = organiser(request)
     async with app_services(request).db.session() as db:
         await get_organisation(db, organisation_id)  # 404 before reading the body
-    upload, _fields = await receive_upload(
-        request, prefix=f"organisation-logos/{organisation_id}", allowed=LOGO_TYPES
-    )
+    try:
+        upload, _fields = await receive_upload(
+            request, prefix=f"organisation-logos/{organisation_id}", allowed=LOGO_TYPES
+        )
+    except HTTPError as error:
+        return await refused_upload(request, error, PAGES.page, f"logo-{organisation_id}")
     try:
         async with app_services(request).db.session() as db:
             old = await set_organisation_logo(db, actor, organisation_id, upload.stored.key)

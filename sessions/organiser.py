@@ -212,7 +212,11 @@ async def _form_page(
     error: HTTPError | None = None,
     status_code: int = 200,
     restoring: bool = False,
+    move_refused: tuple[dict[str, str], HTTPError] | None = None,
 ) -> Response:
+    """The session's form; after a refused save with ``error`` at its field, or (with
+    ``move_refused``: what was typed, the error) a refused move at the move form's."""
+    gettext = gettext_for(language(request)).gettext
     async with app_services(request).db.session() as db:
         context = await _choices(db)
         session = await get_session(db, session_id) if session_id else None
@@ -224,9 +228,9 @@ async def _form_page(
             "conflict_digest": conflict_digest(conflicts or []),
             "restoring": restoring,
             "error": error if error is not None and not error.field else None,
-            "errors": field_errors(error, gettext_for(language(request)).gettext)
-            if error is not None and error.field
-            else {},
+            "errors": field_errors(error, gettext) if error is not None and error.field else {},
+            "move_values": move_refused[0] if move_refused else {},
+            "move_errors": field_errors(move_refused[1], gettext) if move_refused else {},
         }
     )
     return render(request, "sessions/organiser/session_form.html", context, status_code)
@@ -328,9 +332,18 @@ async def move(request: Request) -> Response:
     _organiser(request)
     session_id = path_id(request.path_params, "session_id", "Programmpunkt")
     form = await read_form(request)
-    day_id = form_id(form, "day_id")
-    stage_id = form_id(form, "stage_id")
-    start = _time(form, "start")
+    try:
+        day_id = form_id(form, "day_id")
+        stage_id = form_id(form, "stage_id")
+        start = _time(form, "start")
+    except HTTPError as error:
+        async with app_services(request).db.session() as db:
+            session = await get_session(db, session_id)
+        typed = {key: str(form.get(key) or "") for key in ("day_id", "stage_id", "start")}
+        return await _form_page(
+            request, input_from_session(session, _tz(request)), session_id=session_id,
+            status_code=error.status_code, move_refused=(typed, error),
+        )  # fmt: skip
     async with app_services(request).db.session() as db:
 
         async def move_it(override: bool) -> None:
@@ -421,44 +434,47 @@ async def import_page(request: Request) -> Response:
 
 
 async def faq_admin(request: Request) -> Response:
+    """GET lists the FAQ; POST adds, edits, moves or deletes an entry. A refused entry
+    shows the page again with its form as typed (``target``: "new" or "edit-<id>")."""
     _organiser(request)
+    refused: dict[str, Any] = {}
     if request.method == "POST":
         form = await read_form(request)
-        async with app_services(request).db.session() as db:
-            if form.get("delete"):
-                entry_id = form_id(form, "delete")
-                await qa.delete_faq(db, entry_id)
-            elif form.get("move"):
-                direction = parse_direction(str(form.get("direction") or ""))
-                await move_faq(db, form_id(form, "move"), direction)
-            elif form.get("edit"):
-                await edit_faq(
-                    db,
-                    form_id(form, "edit"),
-                    form_text(form, "question", max_length=qa.MAX_QUESTION),
-                    form_text(form, "answer", max_length=qa.MAX_ANSWER),
-                )
-            else:
-                session_id = form_id(form, "session_id", required=False)
-                await qa.add_faq(
-                    db,
-                    form_text(form, "question", max_length=qa.MAX_QUESTION),
-                    form_text(form, "answer", max_length=qa.MAX_ANSWER),
-                    session_id=session_id,
-                )
-            await db.commit()
-        return RedirectResponse("/organiser/faq?saved=1", status_code=303)
+        try:
+            await _faq_change(request, form)
+        except HTTPError as error:
+            if error.status_code != 400 or form.get("delete") or form.get("move"):
+                raise
+            target = f"edit-{form.get('edit')}" if form.get("edit") else "new"
+            errors = field_errors(error, gettext_for(language(request)).gettext)
+            refused = {"target": target, "values": dict(form), "errors": errors}
+        else:
+            return RedirectResponse("/organiser/faq?saved=1", status_code=303)
     async with app_services(request).db.session() as db:
-        entries = await event_faq(db)
-        session_entries = await qa.session_faq_entries(db)
-        sessions = await list_sessions(db, include_cancelled=False)
-    return render(
-        request,
-        "sessions/organiser/faq.html",
-        {
-            "entries": entries,
-            "session_entries": session_entries,
-            "sessions": sessions,
+        context = {
+            "entries": await event_faq(db),
+            "session_entries": await qa.session_faq_entries(db),
+            "sessions": await list_sessions(db, include_cancelled=False),
             "saved": request.query_params.get("saved") == "1",
-        },
-    )
+            "target": None, "values": {}, "errors": {}, **refused,
+        }  # fmt: skip
+    return render(request, "sessions/organiser/faq.html", context, 400 if refused else 200)
+
+
+async def _faq_change(request: Request, form: FormData) -> None:
+    async with app_services(request).db.session() as db:
+        if form.get("delete"):
+            await qa.delete_faq(db, form_id(form, "delete"))
+        elif form.get("move"):
+            direction = parse_direction(str(form.get("direction") or ""))
+            await move_faq(db, form_id(form, "move"), direction)
+        elif form.get("edit"):
+            question = form_text(form, "question", max_length=qa.MAX_QUESTION)
+            answer = form_text(form, "answer", max_length=qa.MAX_ANSWER)
+            await edit_faq(db, form_id(form, "edit"), question, answer)
+        else:
+            session_id = form_id(form, "session_id", required=False)
+            question = form_text(form, "question", max_length=qa.MAX_QUESTION)
+            answer = form_text(form, "answer", max_length=qa.MAX_ANSWER)
+            await qa.add_faq(db, question, answer, session_id=session_id)
+        await db.commit()

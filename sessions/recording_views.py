@@ -15,12 +15,22 @@ from booths.models import NO_BOOTHS, booth_tags
 from fair.app_services import app_services
 from fair.auth import require_user
 from fair.errors import HTTPError
-from fair.i18n import LANGUAGES
+from fair.form_errors import field_errors
+from fair.i18n import LANGUAGES, gettext_for
 from fair.ids import path_id, query_id
 from fair.models import Role
 from fair.pagecache import cached_page, page_meta, page_tags
 from fair.storage import range_response
-from fair.web import CSRF_FIELD, check_csrf, current_user, form_text, read_form, render
+from fair.web import (
+    CSRF_FIELD,
+    check_csrf,
+    current_user,
+    form_text,
+    language,
+    read_form,
+    render,
+    wants_json,
+)
 from sessions import chapters as chapter_rules
 from sessions.app_parts import programme_parts
 from sessions.library import (
@@ -99,6 +109,16 @@ async def player(request: Request) -> Response:
     """``/recordings/{id}``: the video at ``?t=``, chapters beside it, captions, the talk's
     speakers, FAQ, answered questions and booths. A view is counted in memory
     (:class:`sessions.library.RecordingViews`), on cache hits too."""
+    return await _player_page(request)
+
+
+async def _player_page(
+    request: Request,
+    refused: tuple[str, dict[str, str], dict[str, str]] | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The player page; after a refused edit ``refused`` names the form ("chapters",
+    "captions"), what was typed and the reason at its field."""
     async with app_services(request).db.session() as db:
         recording, editor = await _visible_recording(request, db)
         session_ids = sorted(
@@ -122,8 +142,22 @@ async def player(request: Request) -> Response:
         "editor": editor,
         "chapters_text": chapter_rules.chapters_text(recording),
         "caption_languages": chapter_rules.CAPTION_LANGUAGES,
+        "edit_target": refused[0] if refused else None,
+        "edit_values": refused[1] if refused else {},
+        "edit_errors": refused[2] if refused else {},
     }
-    return render(request, "sessions/recording.html", context)
+    return render(request, "sessions/recording.html", context, status_code=status_code)
+
+
+async def _refused_edit(
+    request: Request, error: HTTPError, target: str, typed: dict[str, str]
+) -> Response:
+    """A refused chapter list or caption file: the page with what was typed (a client
+    that asks for JSON, the page's own script, gets the error as JSON)."""
+    if error.status_code != 400 or wants_json(request):
+        raise error
+    errors = field_errors(error, gettext_for(language(request)).gettext)
+    return await _player_page(request, (target, typed, errors), 400)
 
 
 @cached_page()
@@ -167,11 +201,16 @@ async def _require_editor(request: Request, db: Any) -> Recording:
 async def edit_chapters(request: Request) -> Response:
     require_user(current_user(request))
     form = await read_form(request)
-    text = form_text(form, "chapters", required=False, max_length=20000)
-    async with app_services(request).db.session() as db:
-        recording = await _require_editor(request, db)
-        await chapter_rules.replace_chapters(db, recording, text)
-        await db.commit()
+    try:
+        text = form_text(form, "chapters", required=False, max_length=20000)
+        async with app_services(request).db.session() as db:
+            recording = await _require_editor(request, db)
+            await chapter_rules.replace_chapters(db, recording, text)
+            await db.commit()
+    except HTTPError as error:
+        return await _refused_edit(
+            request, error, "chapters", {"chapters": str(form.get("chapters") or "")}
+        )
     return RedirectResponse(f"/recordings/{recording.id}#chapters", status_code=303)
 
 
@@ -184,16 +223,19 @@ async def upload_captions(request: Request) -> Response:
         raise HTTPError(400, f"Formular konnte nicht gelesen werden: {exc}") from exc
     token = form.get(CSRF_FIELD)
     check_csrf(request, token if isinstance(token, str) else None)
-    language = str(form.get("language") or "")
+    caption_language = str(form.get("language") or "")
     upload = form.get("captions")
     if upload is None or isinstance(upload, str):
         data = (upload or "").encode()
     else:
         data = await upload.read(chapter_rules.MAX_CAPTION_BYTES + 1)
-    async with app_services(request).db.session() as db:
-        recording = await _require_editor(request, db)
-        await chapter_rules.store_captions(db, recording, language, data)
-        await db.commit()
+    try:
+        async with app_services(request).db.session() as db:
+            recording = await _require_editor(request, db)
+            await chapter_rules.store_captions(db, recording, caption_language, data)
+            await db.commit()
+    except HTTPError as error:
+        return await _refused_edit(request, error, "captions", {"language": caption_language})
     return RedirectResponse(f"/recordings/{recording.id}#captions", status_code=303)
 
 

@@ -19,7 +19,7 @@ from fair.ids import form_id, path_id
 from fair.people import all_organisations
 from fair.web import form_text, read_form
 from sessions import series as service
-from sessions.setup_pages import Change, list_or_create, organiser, saving, show
+from sessions.setup_pages import Change, list_or_create, organiser, reading, saving, show
 
 POST = ["POST"]
 
@@ -58,8 +58,13 @@ async def series_list(request: Request) -> Response:
     )
 
 
-async def _series_page(request: Request, extra: dict[str, Any]) -> Response:
-    series_id = path_id(request.path_params, "series_id", "Veranstaltungsreihe")
+async def series_page(
+    request: Request, extra: dict[str, Any], series_id: int | None = None
+) -> Response:
+    """A series' page; ``series_id`` where the path names a day, not the series (a
+    refused host mark, :mod:`sessions.host_marks`)."""
+    if series_id is None:
+        series_id = path_id(request.path_params, "series_id", "Veranstaltungsreihe")
     async with app_services(request).db.session() as db:
         series = await service.get_series_by_id(db, series_id)
         days = await service.days_of(db, series_id)
@@ -84,22 +89,28 @@ class _SeriesPost:
         series_id = path_id(request.path_params, "series_id", "Veranstaltungsreihe")
         return cls(request, actor, series_id, await read_form(request))
 
-    async def save(self, change: Change, values: dict[str, Any], anchor: str = "") -> Response:
+    async def save(
+        self, change: Change, target: str, values: dict[str, Any] | None = None, anchor: str = ""
+    ) -> Response:
+        """Save ``change``; refused, the page shows the form ``target`` again with
+        ``values`` (the form sent, unless given)."""
         done = f"/organiser/series/{self.series_id}?saved=1{anchor}"
-        return await saving(self.request, change, done, _series_page, values)
+        typed = dict(self.form) if values is None else values
+        return await saving(self.request, change, done, series_page, typed, target)
 
 
 async def series_edit(request: Request) -> Response:
     """GET shows a series' page; POST saves its details."""
     if request.method == "GET":
         organiser(request)
-        return await _series_page(request, {})
+        return await series_page(request, {})
     post = await _SeriesPost.read(request)
-    data = _series_input(post.form)
-    return await post.save(
-        lambda db: service.update_series(db, post.actor, post.series_id, data),
-        {"series": dict(post.form)},
-    )
+
+    def change() -> Change:
+        data = _series_input(post.form)
+        return lambda db: service.update_series(db, post.actor, post.series_id, data)
+
+    return await post.save(reading(change), "series")
 
 
 def _day_input(form: FormData) -> service.DayInput:
@@ -116,20 +127,28 @@ def _day_input(form: FormData) -> service.DayInput:
 async def day_add(request: Request) -> Response:
     """POST adds a day to the series."""
     post = await _SeriesPost.read(request)
-    data = _day_input(post.form)
-    change: Change = lambda db: service.create_day(db, post.actor, post.series_id, data)  # noqa: E731
-    return await post.save(change, {"day": dict(post.form)}, "#days")
+
+    def change() -> Change:
+        data = _day_input(post.form)
+        return lambda db: service.create_day(db, post.actor, post.series_id, data)
+
+    return await post.save(reading(change), "day-new", anchor="#days")
 
 
 async def day_edit(request: Request) -> Response:
     """POST saves a day, or deletes it (``delete=1``) while no session stands on it."""
     post = await _SeriesPost.read(request)
     day_id = path_id(request.path_params, "day_id", "Veranstaltungstag")
+    target = f"day-{day_id}"
     if post.form.get("delete") == "1":
-        return await post.save(lambda db: service.delete_day(db, post.actor, day_id), {}, "#days")
-    data = _day_input(post.form)
-    change: Change = lambda db: service.update_day(db, post.actor, day_id, data)  # noqa: E731
-    return await post.save(change, {"edit_day": day_id, "day_values": dict(post.form)}, "#days")
+        delete: Change = lambda db: service.delete_day(db, post.actor, day_id)  # noqa: E731
+        return await post.save(delete, target, {}, "#days")
+
+    def change() -> Change:
+        data = _day_input(post.form)
+        return lambda db: service.update_day(db, post.actor, day_id, data)
+
+    return await post.save(reading(change), target, anchor="#days")
 
 
 routes = [

@@ -2,8 +2,10 @@
 organisations, publishing): check the role, save a form, and on a refused save show the
 page again.
 
-A refused save (400, 409) re-renders the page with the message naming the field and with
-what the organiser typed; nothing of it was written. Stages, topics and organisations
+A refused save (400, 409; a form that cannot be read counts as refused too) re-renders
+the page with what the organiser typed in the form that was sent (its ``target``), the
+reason next to the field and in a summary that links to it, in the page's language
+(:mod:`fair.form_errors`); nothing of it was written. Stages, topics and organisations
 are the same page shape (a list with a form to add one, and a form per row to edit or
 delete it), so :class:`NamedPages` serves all three from what each noun's view module
 declares (``sessions/stage_views.py`` …).
@@ -24,13 +26,16 @@ from starlette.routing import Route
 from fair.app_services import app_services
 from fair.auth import CurrentUser, require_user
 from fair.errors import HTTPError
+from fair.form_errors import field_errors
+from fair.i18n import gettext_for
 from fair.ids import path_id
 from fair.models import Role
-from fair.web import current_user, read_form, render
+from fair.upload_receiving import refused_file
+from fair.web import current_user, language, read_form, render
 
 #: A change to save: runs in the page's database session, which commits after it.
 Change = Callable[[AsyncSession], Awaitable[Any]]
-#: Renders a page with ``extra`` (``error``, ``values``, ``status_code`` of a refused save).
+#: Renders a page with ``extra`` (what :func:`refused` gives for a refused save).
 Page = Callable[[Request, dict[str, Any]], Awaitable[Response]]
 #: Reads a named thing's form and returns the change that saves it (id None: a new one).
 SaveForm = Callable[[FormData, CurrentUser, int | None], Change]
@@ -44,16 +49,46 @@ def organiser(request: Request) -> CurrentUser:
     return require_user(current_user(request), Role.organiser)
 
 
+def refused(
+    request: Request, error: HTTPError, values: dict[str, Any], target: str
+) -> dict[str, Any]:
+    """What a page shows after a refused save: the reason at its field (``errors``, in
+    the page's language), the values typed, the status, and ``target``, the form they
+    were typed into (``"new"``, a row's id …), so only that form shows them."""
+    return {
+        "errors": field_errors(error, gettext_for(language(request)).gettext),
+        "values": values,
+        "target": target,
+        "status_code": error.status_code,
+    }
+
+
+async def refused_upload(request: Request, error: HTTPError, page: Page, target: str) -> Response:
+    """A refused picture (type, size, none chosen, not a picture) or a storage that is
+    down or full: ``page`` again with the reason at the file field of the ``target`` form
+    (as booth editing does); any other error is raised on."""
+    errors = refused_file(request, error)
+    return await page(request, {**refused(request, error, {}, target), "errors": errors})
+
+
+def reading(build: Callable[[], Change]) -> Change:
+    """The change ``build`` makes, with ``build`` (which reads and checks the form) run
+    inside :func:`saving`, so a field the form checks is refused on the page like one
+    the service checks."""
+    return lambda db: build()(db)
+
+
 async def saving(
     request: Request,
     change: Change,
     done: str | Callable[[Any], str],
     page: Page,
     values: dict[str, Any],
+    target: str = "new",
 ) -> Response:
     """Run ``change`` and commit, then go to ``done`` (or ``done(result)``); a refused
-    change shows ``page`` again with the message and the values typed, and nothing is
-    written."""
+    change shows ``page`` again with the reason at its field and the values typed into
+    the ``target`` form (:func:`refused`), and nothing is written."""
     async with app_services(request).db.session() as db:
         try:
             result = await change(db)
@@ -61,9 +96,7 @@ async def saving(
             if exc.status_code not in (400, 409):
                 raise
             await db.rollback()
-            return await page(
-                request, {"error": exc, "values": values, "status_code": exc.status_code}
-            )
+            return await page(request, refused(request, exc, values, target))
         await db.commit()
     app_services(request).series_cache.forget()  # a series or its dates may have changed
     return RedirectResponse(done if isinstance(done, str) else done(result), status_code=303)
@@ -77,17 +110,19 @@ async def list_or_create(
     if request.method == "GET":
         return await page(request, {})
     form = await read_form(request)
-    return await saving(request, save(form, actor, None), done, page, dict(form))
+    return await saving(request, reading(lambda: save(form, actor, None)), done, page, dict(form))
 
 
 def show(
     request: Request, template: str, context: dict[str, Any], extra: dict[str, Any]
 ) -> Response:
-    """Render a set-up page: ``extra`` carries a refused save's error, values and status;
-    ``?saved=1`` (where a save redirects to) shows the "saved" note."""
+    """Render a set-up page: ``extra`` carries a refused save's errors, values, target
+    form and status (:func:`refused`); ``?saved=1`` (where a save redirects to) shows
+    the "saved" note."""
     status = int(extra.pop("status_code", 200))
-    context.setdefault("error", None)
+    context.setdefault("errors", {})
     context.setdefault("values", {})
+    context.setdefault("target", None)
     context.update(extra)
     context.setdefault("saved", request.query_params.get("saved") == "1")
     return render(request, template, context, status_code=status)
@@ -125,12 +160,15 @@ class NamedPages:
         row_id = path_id(request.path_params, f"{self.noun}_id", self.label)
         form = await read_form(request)
         change: Change
+        values: dict[str, Any] = {}
         if self.delete is not None and form.get("delete") == "1":
             delete = self.delete
             change = lambda db: delete(db, actor, row_id)  # noqa: E731
         else:
-            change = self.save(form, actor, row_id)
-        return await saving(request, change, f"{self.path}?saved=1", self.page, {})
+            change = reading(lambda: self.save(form, actor, row_id))
+            values = dict(form)
+        done = f"{self.path}?saved=1"
+        return await saving(request, change, done, self.page, values, str(row_id))
 
     def routes(self, listing: Endpoint, edit: Endpoint) -> list[Route]:
         """The two routes, served by the noun's view module's own ``<noun>s`` and

@@ -12,6 +12,7 @@ from starlette.applications import Starlette
 from fair.app_services import app_services
 from fair.models import LegalPage
 from tests.support.app import csrf_of, login, make_client
+from tests.support.form_errors import error_at
 
 PAGES = {
     "/impressum": ("Impressum", "Legal notice"),
@@ -22,10 +23,6 @@ PAGES = {
 
 def _h1(response: httpx.Response) -> str:
     return str(lxml.html.fromstring(response.text).findtext(".//h1"))
-
-
-def _error(response: httpx.Response) -> str:
-    return str(lxml.html.fromstring(response.text).findtext(".//*[@role='alert']"))
 
 
 async def test_every_legal_page_in_both_languages(client: httpx.AsyncClient) -> None:
@@ -113,17 +110,17 @@ async def test_script_in_markdown_is_refused_and_nothing_is_saved(
         client, "datenschutz", "Gut", "Fine <script>alert(1)</script> <b onclick=x>b</b>"
     )
     assert response.status_code == 400
-    assert _error(response).startswith("body_en: HTML ist nicht erlaubt (<script>")
+    assert error_at(response, "body-en").startswith("HTML ist nicht erlaubt (<script>")
     assert 'aria-invalid="true"' in response.text
     assert "<script>alert" not in response.text  # shown back only escaped
     async with app_services(demo_app).db.session() as db:
         assert (await db.scalars(select(LegalPage))).all() == []  # German not saved either
     block = await _save(client, "datenschutz", "<iframe src=x></iframe>", "ok")
     assert block.status_code == 400
-    assert _error(block).startswith("body_de: HTML ist nicht erlaubt (<iframe")
+    assert error_at(block, "body-de").startswith("HTML ist nicht erlaubt (<iframe")
     too_long = await _save(client, "datenschutz", "x" * 50_001, "ok")
     assert too_long.status_code == 400
-    assert _error(too_long) == "body_de: höchstens 50000 Zeichen"
+    assert error_at(too_long, "body-de") == "höchstens 50000 Zeichen"
     # Links that would run script are not links on the page.
     ok = await _save(
         client, "datenschutz", "[klick](javascript:alert(1)) [LDI](https://ldi.nrw.de)", "x"

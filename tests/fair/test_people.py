@@ -27,6 +27,7 @@ from tests.support.app import (
     post_form,
     running_app,
 )
+from tests.support.form_errors import error_at
 
 
 async def _invite(client: httpx.AsyncClient, **data: str) -> httpx.Response:
@@ -207,6 +208,10 @@ async def test_invitation_and_password_reset_by_mail(
                 "/password/forgot", data={"csrf_token": token, "email": "niemand@example.org"}
             )
             assert unknown.text.count("unterwegs") == asked.text.count("unterwegs")
+            blank = await forgetful.post(
+                "/password/forgot", data={"csrf_token": token, "email": "  "}
+            )  # the form again, the reason at the field
+            assert blank.status_code == 400 and error_at(blank, "email") == "Pflichtfeld"
             await app_services(app).mailer.drain()
             smtp_server.wait_for(2, timeout=10)
             assert len(smtp_server.messages) == 2  # none for the unknown address

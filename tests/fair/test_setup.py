@@ -16,6 +16,7 @@ from fair.app_services import app_services
 from fair.db import utcnow
 from fair.models import AccountToken, AuditEntry, EventDay, User
 from tests.support.app import NEW_PASSWORD, csrf_of, login, make_client, post_form
+from tests.support.form_errors import error_at
 from tests.support.organiser_forms import create_series_2027, delete_first, send_series
 
 
@@ -142,7 +143,7 @@ async def test_organiser_builds_the_event_with_clear_refusals(empty_app: Starlet
             client, title="X", starts_on="2027-01-02", ends_on="2027-01-01"
         )
         assert bad_zone.status_code == 400
-        assert "ends_on: liegt vor dem ersten Tag" in bad_zone.text
+        assert error_at(bad_zone, "series-ends") == "liegt vor dem ersten Tag der Reihe"
         series_id = await _build_series(client)
         await _organisation(client, "Kreis Borken", "host_region")
         await _organisation(client, "Stadt Münster", "host_region")
@@ -164,13 +165,17 @@ async def test_organiser_builds_the_event_with_clear_refusals(empty_app: Starlet
         audit_before = await _count(empty_app, AuditEntry)
         outside = await post_form(client, day_path, date="2027-12-01", **day)
         assert outside.status_code == 400
-        assert "01.12.2027 liegt außerhalb der Reihe (29.11.2027–30.11.2027)" in outside.text
+        assert error_at(outside, "new-day-date") == (
+            "01.12.2027 liegt außerhalb der Reihe (29.11.2027–30.11.2027)"
+        )
         overlap = await post_form(client, day_path, date="2027-11-29", **day)
         assert overlap.status_code == 409
-        assert "am 29.11.2027 gibt es schon einen Veranstaltungstag" in overlap.text
+        assert error_at(overlap, "new-day-date") == (
+            "am 29.11.2027 gibt es schon einen Veranstaltungstag"
+        )
         backwards = await post_form(client, day_path, date="2027-11-30", **{**day, "ends": "08:00"})
         assert backwards.status_code == 400
-        assert "ends: muss nach dem Beginn liegen" in backwards.text
+        assert error_at(backwards, "new-day-ends") == "muss nach dem Beginn liegen"
         assert await _count(empty_app, EventDay) == 1
         assert await _count(empty_app, AuditEntry) == audit_before  # nothing half-written
         second = {**day, "host_id": str(ids[1]), "title": "Tag 2: Sicherheit"}
@@ -184,7 +189,7 @@ async def test_organiser_builds_the_event_with_clear_refusals(empty_app: Starlet
             ends_on="2027-11-29",
         )
         assert shrink.status_code == 400
-        assert "30.11.2027" in shrink.text
+        assert "30.11.2027" in error_at(shrink, "series-starts")
         assert (await post_form(client, "/organiser/stages", name="Hauptbühne")).status_code == 303
         assert (await post_form(client, "/organiser/stages", name="hauptbühne")).status_code == 409
         for de, en in (("Bürgerservice", "Citizen services"), ("Sicherheit", "Security")):

@@ -143,8 +143,9 @@ async def _journey(browser: Any, base: str, setup_link: str, smtp: Any) -> None:
     await page.fill("#new-day-date", "2027-12-05")
     await page.fill("#new-day-title", "Zu spät")
     await _submit(page, "form[action$='/days']")
-    error = await page.inner_text("#form-error")
+    error = await page.inner_text("#new-day-date-error")
     assert "05.12.2027 liegt außerhalb der Reihe" in error
+    assert await page.input_value("#new-day-title") == "Zu spät"  # what was typed stays
     await _shot(page, "04-series-day-refused")
 
     await page.goto(f"{base}/organiser/stages")

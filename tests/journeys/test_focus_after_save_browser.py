@@ -51,7 +51,7 @@ async def test_branding_save_and_refusal_move_focus(
     # a refused accent: the same form again, focus on the error tied to the field
     await page.fill("#brand-accent", "#ffff00")  # too little contrast with white
     await _submit_with_enter(page, "#brand-accent")
-    await wait_until(page, "() => document.activeElement.id === 'branding-error'")
+    await wait_until(page, "() => document.activeElement.id === 'error-summary'")
     assert await page.get_attribute("#brand-accent", "aria-invalid") == "true"
     assert await page.input_value("#brand-name") == name
 

@@ -11,6 +11,7 @@ from starlette.applications import Starlette
 from fair.app_services import app_services
 from fair.models import AuditEntry
 from tests.support.app import login, post_form
+from tests.support.form_errors import error_at
 
 
 async def _audit_entries(app: Starlette) -> int:
@@ -27,7 +28,8 @@ async def test_an_unknown_kind_is_refused_naming_the_field(
         client, "/organiser/organisations", name="Landkreis Neu", kind="kingdom"
     )
     assert organisation.status_code == 400
-    assert "kind: unbekannte Art" in organisation.text
+    assert error_at(organisation, "new-org-kind") == "unbekannte Art"
+    assert 'value="Landkreis Neu"' in organisation.text  # what was typed stays
     session = await post_form(client, "/organiser/programme/new", title="Neu", kind="keynote")
     assert session.status_code == 400
     assert "unbekannte Art" in session.text  # next to the form's "Art" field

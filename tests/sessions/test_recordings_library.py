@@ -16,6 +16,7 @@ from starlette.applications import Starlette
 from fair.app_services import app_services
 from sessions.models import Caption, CaptionCue, Chapter, ProgrammeSession, Recording
 from tests.support.app import csrf_of, login, make_client, make_settings, running_app
+from tests.support.form_errors import error_at
 from tests.support.programme import session_ids
 
 # ------------------------------------------------------------------ library and player
@@ -156,6 +157,13 @@ async def test_organisers_correct_chapters_and_bad_ones_are_refused(
                 headers={"Accept": "application/json"},
             )
             assert refused.status_code == 400 and message in refused.json()["error"], text
+        # a browser's form post gets the page again, the text kept, the reason at the field
+        client.cookies.set("fair_lang", "en")
+        form = await client.post(url, data={"csrf_token": token, "chapters": "kaputt Titel"})
+        assert form.status_code == 400
+        assert error_at(form, "chapters-text") == "line 1: “kaputt” is not a time"
+        assert ">kaputt Titel</textarea>" in form.text
+        client.cookies.set("fair_lang", "de")
         saved = await client.post(
             url,
             data={
