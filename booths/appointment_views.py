@@ -96,7 +96,8 @@ async def booking_form(request: Request) -> Response:
 async def book(request: Request) -> Response:
     """Book a slot; the loser of a race gets 409 and the list of what is still free."""
     form = await read_form(request)
-    booth_parts(request).contact_limiter.check(client_key(request), time.monotonic())
+    limiter = booth_parts(request).contact_limiter  # counts the bookings it accepts
+    limiter.refuse_when_full(client_key(request), time.monotonic())
     lang = language(request)
     values = {k: str(form.get(k) or "") for k in ("slot", "name", "email", "topic")}
     async with app_services(request).db.session() as db:
@@ -113,6 +114,7 @@ async def book(request: Request) -> Response:
         booking = await _book_with_retry(request, booth, data)
     except HTTPError as exc:
         return await _booking_page(request, booth, form=values, error=exc)
+    limiter.count(client_key(request), time.monotonic())
     links = Links.for_token(base_url(request), booking.token)
     await send_booking_mails(
         request.app, booking.appointment, booth, links, f"{base_url(request)}/exhibitor"

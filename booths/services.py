@@ -369,7 +369,8 @@ async def mark_requests_read(db: AsyncSession, requests: Sequence[ContactRequest
 
 
 def contact_request_limit() -> SlidingWindowLimit:
-    """At most 5 contact requests per client address and 10 minutes, per app instance."""
+    """At most 5 accepted contact requests and bookings per client address and 10
+    minutes, per app instance (refused ones do not count)."""
     return SlidingWindowLimit(
         5, 600, "Zu viele Anfragen in kurzer Zeit. Bitte später erneut senden."
     )

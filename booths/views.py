@@ -169,7 +169,8 @@ async def contact_request(request: Request) -> Response:
     form = await read_form(request)
     slug = request.path_params["slug"]
     settings = app_services(request).settings
-    booth_parts(request).contact_limiter.check(client_key(request), time.monotonic())
+    limiter = booth_parts(request).contact_limiter  # counts the requests it accepts
+    limiter.refuse_when_full(client_key(request), time.monotonic())
     contact_raw = form_text(form, "contact_person", required=False, max_length=12)
     values = {
         "name": form.get("name") or "",
@@ -209,6 +210,7 @@ async def contact_request(request: Request) -> Response:
                 },
                 status_code=exc.status_code,
             )
+        limiter.count(client_key(request), time.monotonic())
         today = analytics.fair_today(settings)
         await analytics.count(db, booth.id, today, contact_requests=1)
         await db.commit()

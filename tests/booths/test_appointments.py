@@ -202,6 +202,18 @@ async def test_booking_refuses_other_booths_slots_and_started_slots(demo_app: St
         assert await db.scalar(select(func.count()).select_from(Appointment)) == 0
 
 
+async def test_refused_bookings_do_not_use_up_the_limit(demo_app: Starlette) -> None:
+    """The per-address limit counts the bookings and contact requests it accepts: a
+    visitor who sends the form without consent six times still books on the seventh
+    (the axe crawl met a 429 page where the form's error state should have been)."""
+    slot = await slot_at(app_services(demo_app).db, OWN, timedelta(days=1))
+    async with make_client(demo_app) as client:
+        for _ in range(6):
+            response = await book_slot(client, slot, consent=False)
+            assert response.status_code == 400, response.status_code
+        assert (await book_slot(client, slot)).status_code == 303
+
+
 async def test_race_for_one_slot_has_one_winner(demo_database_url: str, tmp_path: Path) -> None:
     """Twelve visitors submit the same slot at once: one booking, eleven clear 409s."""
     async with app_with(demo_database_url, tmp_path) as app:

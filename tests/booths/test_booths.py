@@ -206,6 +206,15 @@ async def test_contact_requests_are_rate_limited_per_client(
         assert len((await db.scalars(select(ContactRequest))).all()) == 5
 
 
+async def test_refused_contact_requests_do_not_use_up_the_limit(
+    client: httpx.AsyncClient,
+) -> None:
+    """Only accepted requests count: a visitor correcting the form is not refused for it."""
+    for _ in range(6):
+        assert (await _contact(client, OWN)).status_code == 400  # no consent
+    assert (await _contact(client, OWN, consent="yes")).status_code == 303
+
+
 # --------------------------------------------------------------------------- analytics
 
 

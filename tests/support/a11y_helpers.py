@@ -43,6 +43,11 @@ async def demo_server_with_attendee(templates: TemplateDatabases, tmp_path: Path
     """A real uvicorn serving its own copy of the demo fair, plus an attendee account
     (the demo fair has exhibitors, speakers and organisers but no plain visitor) and its
     first talk held in English (the demo's talks are all German)."""
+    return start_app_server(tmp_path, await demo_with_attendee(templates))
+
+
+async def demo_with_attendee(templates: TemplateDatabases) -> str:
+    """The database URL of :func:`demo_server_with_attendee`'s fair, before it is served."""
     url = await templates.sqlite(seeded=True)
     database = Database(url)
     try:
@@ -55,7 +60,7 @@ async def demo_server_with_attendee(templates: TemplateDatabases, tmp_path: Path
             await db.commit()
     finally:
         await database.dispose()
-    return start_app_server(tmp_path, url)
+    return url
 
 
 @asynccontextmanager
