@@ -32,6 +32,7 @@ import struct
 import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 # gzip header (RFC 1952): magic, deflate, no flags, mtime 0, no extra flags, OS unknown.
 _HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
@@ -54,17 +55,24 @@ def _deflate(data: bytes, level: int, history: bytes = b"") -> bytes:
 
 @dataclass(frozen=True)
 class PageParts:
-    """A page cut at its placeholders: ``fixed[0] slot[0] fixed[1] … fixed[-1]``."""
+    """A page cut at its placeholders: ``fixed[0] slot[0] fixed[1] … fixed[-1]``.
+
+    The parts are compressed at the first gzip answer, not when the page is stored: a
+    render that is not stored (something it shows changed meanwhile) or never asked for
+    with gzip costs no compression.
+    """
 
     fixed: tuple[bytes, ...]
     slots: tuple[bytes, ...]
-    packed: tuple[bytes, ...]  # each fixed part, compressed
-    # The value lengths the packed parts rely on, by placeholder (see the module's text).
-    assumed: Mapping[bytes, int]
+    level: int
+    # Placeholders whose values always have this many bytes (the CSRF token).
+    lengths: Mapping[bytes, int]
 
     @property
     def size(self) -> int:
-        return sum(len(p) for p in self.packed)
+        """Memory the compressed parts will take, estimated when stored (HTML compresses
+        to a third or less), so the cache's byte count stays the same when they are made."""
+        return sum(len(p) for p in self.fixed) // 2
 
     def filled(self, values: Mapping[bytes, bytes]) -> bytes:
         """The page with each placeholder replaced by its value (kept where none)."""
@@ -73,21 +81,44 @@ class PageParts:
             out += [values.get(slot, slot), part]
         return b"".join(out)
 
+    @cached_property
+    def _packing(self) -> tuple[tuple[bytes, ...], dict[bytes, int]]:
+        """Each fixed part compressed, and the value lengths that relies on."""
+        packed = [_deflate(self.fixed[0], self.level)]
+        assumed: dict[bytes, int] = {}
+        history = self.fixed[0]  # what the decoder has output before the next part
+        for slot, part in zip(self.slots, self.fixed[1:], strict=True):
+            # After a value of unknown length nothing before it can be referred to.
+            history = history + b"\0" * self.lengths[slot] if slot in self.lengths else b""
+            if history and b"\0" not in part:
+                packed.append(_deflate(part, self.level, history))
+                before = self.slots[: len(packed) - 1]
+                assumed.update((s, self.lengths[s]) for s in before if s in self.lengths)
+            else:
+                packed.append(_deflate(part, self.level))
+            history = (history + part)[-_WINDOW:]
+        return tuple(packed), assumed
+
+    @property
+    def assumed(self) -> dict[bytes, int]:
+        return self._packing[1]
+
     def gzipped(self, values: Mapping[bytes, bytes]) -> bytes:
         """:meth:`filled`, as one gzip member; only the values are compressed here."""
-        if any(len(values.get(slot, slot)) != n for slot, n in self.assumed.items()):
+        packed, assumed = self._packing
+        if any(len(values.get(slot, slot)) != n for slot, n in assumed.items()):
             return gzip.compress(self.filled(values), compresslevel=_FILL_LEVEL, mtime=0)
         crc = zlib.crc32(self.fixed[0])
         length = len(self.fixed[0])
-        out = [_HEADER, self.packed[0]]
+        out = [_HEADER, packed[0]]
         compressed: dict[bytes, bytes] = {}
-        for slot, part, packed in zip(self.slots, self.fixed[1:], self.packed[1:], strict=True):
+        for slot, part, packed_part in zip(self.slots, self.fixed[1:], packed[1:], strict=True):
             value = values.get(slot, slot)
             if value not in compressed:
                 compressed[value] = _deflate(value, _FILL_LEVEL)
             crc = zlib.crc32(part, zlib.crc32(value, crc))
             length += len(value) + len(part)
-            out += [compressed[value], packed]
+            out += [compressed[value], packed_part]
         out += [_FINAL_BLOCK, struct.pack("<II", crc & 0xFFFFFFFF, length & 0xFFFFFFFF)]
         return b"".join(out)
 
@@ -98,8 +129,8 @@ def split_page(
     level: int,
     lengths: Mapping[bytes, int] | None = None,
 ) -> PageParts | None:
-    """``body`` cut at every occurrence of ``placeholders``, its fixed parts compressed at
-    ``level``; None when it holds none of them (it is then compressed whole).
+    """``body`` cut at every occurrence of ``placeholders``, its fixed parts to be
+    compressed at ``level``; None when it holds none of them (it is compressed whole).
 
     ``lengths``: placeholders whose values always have this many bytes (the CSRF token);
     the parts after them may then refer back across them.
@@ -108,18 +139,9 @@ def split_page(
     if not present:
         return None
     pieces = re.split(b"(" + b"|".join(re.escape(p) for p in present) + b")", body)
-    fixed, slots = tuple(pieces[0::2]), tuple(pieces[1::2])
-    known = dict(lengths or {})
-    packed = [_deflate(fixed[0], level)]
-    assumed: dict[bytes, int] = {}
-    history = fixed[0]  # what the decoder has output before the next part, as far as known
-    for slot, part in zip(slots, fixed[1:], strict=True):
-        # After a value of unknown length nothing before it can be referred to.
-        history = history + b"\0" * known[slot] if slot in known else b""
-        if history and b"\0" not in part:
-            packed.append(_deflate(part, level, history))
-            assumed.update((s, known[s]) for s in slots[: len(packed) - 1] if s in known)
-        else:
-            packed.append(_deflate(part, level))
-        history = (history + part)[-_WINDOW:]
-    return PageParts(fixed=fixed, slots=slots, packed=tuple(packed), assumed=assumed)
+    return PageParts(
+        fixed=tuple(pieces[0::2]),
+        slots=tuple(pieces[1::2]),
+        level=level,
+        lengths=dict(lengths or {}),
+    )
