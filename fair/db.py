@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import MetaData, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -42,6 +43,13 @@ def utcnow() -> datetime:
 
 def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
+
+
+def dialect_insert(db: AsyncSession, table: Any) -> Any:
+    """An INSERT of ``table`` in the session's own dialect, which can say what to do ON
+    CONFLICT (SQLite and PostgreSQL spell it alike)."""
+    insert = postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
+    return insert(table)
 
 
 def create_engine(url: str) -> AsyncEngine:

@@ -63,8 +63,10 @@ from starlette.responses import Response
 from fair.app_services import services_if_any
 from fair.auth import CurrentUser
 from fair.changes import entry_tags
+from fair.pagecache_gzip import split_page
 from fair.pagecache_serve import (
     LOGGED_IN_CACHE_CONTROL,
+    PLACEHOLDERS,
     PUBLIC_CACHE_CONTROL,
     TOKEN_CACHE_CONTROL,
     TOKEN_PLACEHOLDER,
@@ -75,6 +77,7 @@ from fair.pagecache_serve import with_token as _with_token
 from fair.pagecache_store import CachedPage, PageCache
 from fair.pagecache_sync import HUB_CHANNEL, CacheInvalidator
 from fair.visitor_pages import shared_audience, stand_in
+from fair.web import CSRF_TOKEN_LENGTH
 
 __all__ = [
     "CACHEABLE_TYPES",
@@ -105,6 +108,11 @@ CACHEABLE_TYPES = (
     "text/plain",
     "text/csv",
 )
+# Once per stored page (its fixed parts, or the whole page without placeholders).
+_GZIP_LEVEL = 9
+# Values of one length whatever the visitor: the parts after them compress as one page.
+_FIXED_LENGTHS = {TOKEN_PLACEHOLDER.encode(): CSRF_TOKEN_LENGTH}
+_UNSAFE_URL_CHARACTERS = ("\t", "\r", "\n")
 # Headers of a cached response that belong to the visitor it was rendered for.
 _PER_VISITOR_HEADERS = {b"set-cookie", b"content-length", b"etag", b"cache-control", b"vary"}
 
@@ -148,6 +156,14 @@ def _expired(request: Request, page: CachedPage) -> bool:
     return page.fresh_until is not None and _fair_now(request) >= page.fresh_until
 
 
+def _url_path(path: str) -> str:
+    """``request.url.path`` without building the whole URL (host, scheme, query) first:
+    the path as Starlette's ``URL`` escapes it and ``urlsplit`` reads it back."""
+    for unsafe in _UNSAFE_URL_CHARACTERS:  # urlsplit drops these
+        path = path.replace(unsafe, "")
+    return path.replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")
+
+
 def _key(
     request: Request, params: tuple[str, ...], visitor: str | None = None
 ) -> tuple[tuple[str, ...], bytes]:
@@ -156,11 +172,13 @@ def _key(
     ``visitor`` (:func:`_visitor_key`) files a logged-in visitor's page under their own
     key; anonymous keys have no such part, so the two can never meet.
     """
-    query = request.query_params
-    kept = [(name, query[name]) for name in params if query.get(name)]
+    kept: list[tuple[str, str]] = []
+    if params and request.scope.get("query_string"):
+        query = request.query_params
+        kept = [(name, query[name]) for name in params if query.get(name)]
     query_string = urlencode(kept).encode()
     language = str(request.scope.get("fair.language", "de"))
-    path = request.url.path.rstrip("/") or "/"
+    path = _url_path(request.scope["path"]).rstrip("/") or "/"
     key = (path, query_string.decode(), language)
     return (key if visitor is None else (*key, visitor)), query_string
 
@@ -204,11 +222,13 @@ def _store(request: Request, response: Response) -> CachedPage:
     body = bytes(response.body)
     headers = [(k, v) for k, v in response.raw_headers if k not in _PER_VISITOR_HEADERS]
     has_token = TOKEN_PLACEHOLDER.encode() in body
+    parts = split_page(body, PLACEHOLDERS, _GZIP_LEVEL, _FIXED_LENGTHS)
     return CachedPage(
         status=response.status_code,
         headers=headers,
         body=body,
-        gzipped=None if has_token else gzip.compress(body, compresslevel=9, mtime=0),
+        gzipped=None if parts else gzip.compress(body, compresslevel=_GZIP_LEVEL, mtime=0),
+        parts=parts,
         digest=hashlib.sha256(body).hexdigest()[:20],
         last_modified=time.time(),
         tags=entry_tags(request.scope.get("fair.page_tags", ())),

@@ -8,18 +8,22 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-from email.utils import formatdate, parsedate_to_datetime
+from email.utils import parsedate_to_datetime
 
 from starlette.requests import Request
 from starlette.responses import Response
 
+from fair.pagecache_gzip import split_page
 from fair.pagecache_store import CachedPage
-from fair.visitor_pages import personalise
+from fair.visitor_pages import EMAIL_PLACEHOLDER, NAME_PLACEHOLDER, personal_values, personalise
 
 TOKEN_PLACEHOLDER = "__fair_csrf_token__"
 PUBLIC_CACHE_CONTROL = "public, max-age=10, stale-while-revalidate=30"
 TOKEN_CACHE_CONTROL = "private, no-cache"
 LOGGED_IN_CACHE_CONTROL = "private, no-store"
+_TOKEN = TOKEN_PLACEHOLDER.encode()
+# What a cached page may hold in place of per-visitor bits, filled in by :func:`serve`.
+PLACEHOLDERS = (_TOKEN, NAME_PLACEHOLDER.encode(), EMAIL_PLACEHOLDER.encode())
 
 
 def is_anonymous(request: Request) -> bool:
@@ -62,21 +66,18 @@ def _cache_control(request: Request, token: str | None) -> str:
 def serve(request: Request, page: CachedPage) -> Response:
     """The cached ``page`` for this visitor: their token, 304 or gzip as asked."""
     token: str | None = None
-    body, gzipped = page.body, page.gzipped
+    values: dict[bytes, bytes] = {}
     if page.has_token:
         from fair.web import csrf_token
 
         token = csrf_token(request)
-        body = body.replace(TOKEN_PLACEHOLDER.encode(), token.encode())
-        gzipped = None
+        values[_TOKEN] = token.encode()
     if not is_anonymous(request):  # an attendees' shared render: their name and e-mail
-        personal = personalise(body, request.scope.get("fair.user"))
-        if personal is not body:
-            body, gzipped = personal, None
+        values.update(personal_values(request.scope.get("fair.user")))
     etag = _etag(page, token)
     headers = [
         (b"etag", etag.encode()),
-        (b"last-modified", formatdate(page.last_modified, usegmt=True).encode()),
+        (b"last-modified", page.last_modified_header),
         (b"cache-control", _cache_control(request, token).encode()),
         (b"vary", b"Cookie, Accept-Encoding"),
     ]
@@ -84,10 +85,15 @@ def serve(request: Request, page: CachedPage) -> Response:
         response = Response(status_code=304)
         response.raw_headers = headers
         return response
+    parts = page.parts
+    if parts is None and values:  # a page stored without its parts (built by hand)
+        parts = split_page(page.body, PLACEHOLDERS, 1)
+    body = page.body if parts is None else parts.filled(values)
     if _accepts_gzip(request) and len(body) >= 500:
-        if gzipped is None:
-            gzipped = gzip.compress(body, compresslevel=1, mtime=0)  # per visitor: cheap
-        body = gzipped
+        if parts is not None:  # compresses only what was put in (fair.pagecache_gzip)
+            body = parts.gzipped(values)
+        else:
+            body = page.gzipped or gzip.compress(body, compresslevel=1, mtime=0)
         headers.append((b"content-encoding", b"gzip"))
     response = Response(body, status_code=page.status)
     response.raw_headers = [

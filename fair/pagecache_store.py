@@ -13,9 +13,11 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from email.utils import formatdate
 from typing import Any
 
 from fair.changes import EVERYTHING
+from fair.pagecache_gzip import PageParts
 
 
 @dataclass
@@ -30,10 +32,19 @@ class CachedPage:
     has_token: bool
     meta: dict[str, Any] = field(default_factory=dict)
     fresh_until: datetime | None = None  # naive UTC on the fair's clock; None: no limit
+    # A page with per-visitor placeholders, cut and compressed at them (``gzipped`` is
+    # then None): serving compresses only what it puts in (``fair.pagecache_gzip``).
+    parts: PageParts | None = None
+    # ``Last-Modified`` as sent, formatted once rather than for every visitor.
+    last_modified_header: bytes = field(init=False, repr=False, default=b"")
+
+    def __post_init__(self) -> None:
+        self.last_modified_header = formatdate(self.last_modified, usegmt=True).encode()
 
     @property
     def size(self) -> int:
-        return len(self.body) + len(self.gzipped or b"") + 512
+        parts = self.parts.size if self.parts is not None else 0
+        return len(self.body) + len(self.gzipped or b"") + parts + 512
 
 
 class PageCache:

@@ -41,11 +41,19 @@ def stand_in(user: CurrentUser) -> CurrentUser:
     return dataclasses.replace(user, id=0, name=NAME_PLACEHOLDER, email=EMAIL_PLACEHOLDER)
 
 
+def personal_values(user: CurrentUser | None) -> dict[bytes, bytes]:
+    """What a shared render for ``user`` gets in place of each placeholder: their name and
+    e-mail, HTML-escaped (the templates put them in text and attribute values only)."""
+    return {
+        NAME_PLACEHOLDER.encode(): html.escape(user.name if user else "").encode(),
+        EMAIL_PLACEHOLDER.encode(): html.escape(user.email if user else "").encode(),
+    }
+
+
 def personalise(body: bytes, user: CurrentUser | None) -> bytes:
-    """A shared render for ``user``: their name and e-mail, HTML-escaped (the templates
-    put them in text and attribute values only)."""
+    """A shared render for ``user``: :func:`personal_values` put in."""
     if NAME_PLACEHOLDER.encode() not in body and EMAIL_PLACEHOLDER.encode() not in body:
         return body
-    name = html.escape(user.name if user else "").encode()
-    email = html.escape(user.email if user else "").encode()
-    return body.replace(NAME_PLACEHOLDER.encode(), name).replace(EMAIL_PLACEHOLDER.encode(), email)
+    for placeholder, value in personal_values(user).items():
+        body = body.replace(placeholder, value)
+    return body

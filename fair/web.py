@@ -27,11 +27,16 @@ CSRF_HEADER = "x-csrf-token"
 KindT = TypeVar("KindT", bound=Enum)
 
 
+# Every token has as many characters: cached pages compress around it (fair.pagecache_gzip).
+CSRF_TOKEN_BYTES = 32
+CSRF_TOKEN_LENGTH = len(secrets.token_urlsafe(CSRF_TOKEN_BYTES))
+
+
 def csrf_token(conn: HTTPConnection) -> str:
     """The session's CSRF token, created on first use."""
     token = conn.session.get(CSRF_SESSION_KEY)
     if not isinstance(token, str):
-        token = secrets.token_urlsafe(32)
+        token = secrets.token_urlsafe(CSRF_TOKEN_BYTES)
         conn.session[CSRF_SESSION_KEY] = token
     return token
 

@@ -109,6 +109,41 @@ async def test_votes_count_once_and_hidden_questions_take_none(
     assert "Ausgeblendete Fragen (1)" in api.text
 
 
+async def test_a_vote_answers_with_the_count_it_made_and_names_what_is_missing(
+    client: httpx.AsyncClient, demo_app: Any
+) -> None:
+    """A vote is three statements (sessions.qa.upvote): the count in the answer is the
+    one the update returned, a repeated vote adds nothing, a missing session or question
+    is named."""
+    session_id = await session_id_of(client)
+    question = await ask(client, session_id, "Wie viele?")
+    token = await csrf_of(client, "/programme")
+    as_json = {"Accept": "application/json", "X-CSRF-Token": token}
+    counts = []
+    for _ in range(3):
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=demo_app), base_url="http://testserver"
+        ) as voter:
+            voter_token = await csrf_of(voter, "/programme")
+            answer = await voter.post(
+                f"/sessions/{session_id}/questions/{question}/vote",
+                headers={"Accept": "application/json", "X-CSRF-Token": voter_token},
+            )
+            assert answer.status_code == 200, answer.text
+            counts.append(answer.json()["question"]["votes"])
+    assert counts == [1, 2, 3]
+    first = await client.post(f"/sessions/{session_id}/questions/{question}/vote", headers=as_json)
+    assert first.status_code == 200 and first.json()["question"]["votes"] == 4
+    again = await client.post(f"/sessions/{session_id}/questions/{question}/vote", headers=as_json)
+    assert again.status_code == 409 and "schon gestimmt" in again.text
+    missing = await client.post(f"/sessions/{session_id}/questions/999999/vote", headers=as_json)
+    assert missing.status_code == 404 and "Frage" in missing.text
+    no_session = await client.post(f"/sessions/999999/questions/{question}/vote", headers=as_json)
+    assert no_session.status_code == 404 and "Programmpunkt" in no_session.text
+    listed = (await client.get(f"/sessions/{session_id}")).text
+    assert "Wie viele?" in listed
+
+
 async def test_who_may_moderate(client: httpx.AsyncClient) -> None:
     session_id = await session_id_of(client)  # Dr. Katharina Wellmann speaks here
     question = await ask(client, session_id, "Moderieren?")
