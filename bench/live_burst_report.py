@@ -32,6 +32,7 @@ class Second:
 
     second: int
     receiving: int = 0  # viewers of the burst receiving video at the end of the second
+    sent_fps: int = 0  # frames the speaker made in this second (from the counters' range)
     encoder_fps: int = 0  # speaker frames of this second (capture time) in the recording
     recorded_fps: int = 0  # pictures in this second of the recording's timeline
     viewers_p10: float | None = None  # p10 of the fps of viewers already receiving
@@ -67,19 +68,29 @@ def receiving_at(ticks: Ticks, start: float) -> dict[int, int]:
 
 def recording_seconds(
     stamps: Sequence[tuple[float, int, int]], start: float
-) -> tuple[Counter[int], Counter[int]]:
-    """From a recording's (seconds into it, counter, send time ms) per picture: distinct
-    speaker frames per second of capture, and pictures per second of the recording's
-    timeline, both on the Unix clock (the recording's start placed by the median of
-    send time minus recording time, which is constant while nothing stalls)."""
+) -> tuple[Counter[int], Counter[int], Counter[int]]:
+    """From a recording's (seconds into it, counter, send time ms) per picture: frames
+    the speaker made per second (the counter is consecutive, so the first counter of the
+    next second minus this second's first; a starved speaker makes fewer), distinct
+    speaker frames in the recording per second of capture, and pictures per second of
+    the recording's timeline, all on the Unix clock (the recording's start placed by the
+    median of send time minus recording time, which is constant while nothing stalls)."""
     if not stamps:
-        return Counter(), Counter()
+        return Counter(), Counter(), Counter()
     offset = statistics.median(sent / 1000 - at for at, _counter, sent in stamps)
     captured: dict[int, set[int]] = defaultdict(set)
     for _at, counter, sent in stamps:
         captured[math.floor(sent / 1000 - start)].add(counter)
     timeline = Counter(math.floor(at + offset - start) for at, _counter, _sent in stamps)
-    return Counter({second: len(seen) for second, seen in captured.items()}), timeline
+    firsts = {second: min(seen) for second, seen in captured.items()}
+    sent = Counter(
+        {
+            second: firsts[second + 1] - first
+            for second, first in firsts.items()
+            if second + 1 in firsts
+        }
+    )
+    return sent, Counter({second: len(seen) for second, seen in captured.items()}), timeline
 
 
 def seconds(
@@ -91,7 +102,7 @@ def seconds(
     watching_ticks: Ticks,
 ) -> list[Second]:
     """The rows from ``first`` to ``last`` (inclusive), seconds since ``start``."""
-    encoder, recorded = recording_seconds(stamps, start)
+    sent, encoder, recorded = recording_seconds(stamps, start)
     fps: dict[int, list[float]] = defaultdict(list)
     receiving: Counter[int] = Counter()
     for ticks in burst_ticks:
@@ -110,6 +121,7 @@ def seconds(
             Second(
                 second,
                 receiving=receiving[second],
+                sent_fps=sent[second],
                 encoder_fps=encoder[second],
                 recorded_fps=recorded[second],
                 viewers_p10=p10(values) if values else None,
@@ -139,6 +151,7 @@ def summary(rows: Sequence[Second], first: int, last: int) -> dict[str, str]:
         return f"{min(values):.0f} / {statistics.median(values):.0f}"
 
     return {
+        "sent": span([float(r.sent_fps) for r in window]),
         "encoder": span([float(r.encoder_fps) for r in window]),
         "recorded": span([float(r.recorded_fps) for r in window]),
         "viewers_p10": span([r.viewers_p10 for r in window if r.viewers_p10 is not None]),
@@ -153,14 +166,15 @@ def second_table(rows: Sequence[Second]) -> list[str]:
         return "–" if value is None else f"{value:.0f}"
 
     lines = [
-        "| s since first offer | burst viewers receiving | encoder fps (speaker frames of "
-        "this second in the recording) | recording fps (its timeline) | viewers fps p10 "
-        "(viewers counted) | fps of a viewer watching since before |",
-        "|---:|---:|---:|---:|---|---:|",
+        "| s since first offer | burst viewers receiving | speaker sent fps | encoder fps "
+        "(speaker frames of this second in the recording) | recording fps (its timeline) "
+        "| viewers fps p10 (viewers counted) | fps of a viewer watching since before |",
+        "|---:|---:|---:|---:|---:|---|---:|",
     ]
     for row in rows:
         lines.append(
-            f"| {row.second} | {row.receiving} | {row.encoder_fps} | {row.recorded_fps} "
+            f"| {row.second} | {row.receiving} | {row.sent_fps} | {row.encoder_fps} "
+            f"| {row.recorded_fps} "
             f"| {number(row.viewers_p10)} ({row.viewers_counted}) "
             f"| {number(row.watching_fps)} |"
         )
