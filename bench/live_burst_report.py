@@ -16,11 +16,12 @@ Three sources, put on one clock (seconds since the burst's first offer, Unix tim
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 Ticks = Sequence[tuple[float, Sequence[int]]]  # (Unix time, frames per joined viewer)
@@ -32,7 +33,7 @@ class Second:
 
     second: int
     receiving: int = 0  # viewers of the burst receiving video at the end of the second
-    sent_fps: int = 0  # frames the speaker made in this second (from the counters' range)
+    sent_fps: float | None = None  # frames per second the speaker made around it
     encoder_fps: int = 0  # speaker frames of this second (capture time) in the recording
     recorded_fps: int = 0  # pictures in this second of the recording's timeline
     viewers_p10: float | None = None  # p10 of the fps of viewers already receiving
@@ -68,29 +69,42 @@ def receiving_at(ticks: Ticks, start: float) -> dict[int, int]:
 
 def recording_seconds(
     stamps: Sequence[tuple[float, int, int]], start: float
-) -> tuple[Counter[int], Counter[int], Counter[int]]:
-    """From a recording's (seconds into it, counter, send time ms) per picture: frames
-    the speaker made per second (the counter is consecutive, so the first counter of the
-    next second minus this second's first; a starved speaker makes fewer), distinct
-    speaker frames in the recording per second of capture, and pictures per second of
-    the recording's timeline, all on the Unix clock (the recording's start placed by the
-    median of send time minus recording time, which is constant while nothing stalls)."""
+) -> tuple[dict[int, float], Counter[int], Counter[int]]:
+    """From a recording's (seconds into it, counter, send time ms) per picture: the
+    speaker's frame rate in each second (see :func:`speaker_rate`), distinct speaker frames
+    in the recording per second of capture, and pictures per second of the recording's
+    timeline, all on the Unix clock (the recording's start placed by the median of send
+    time minus recording time, which is constant while nothing stalls)."""
     if not stamps:
-        return Counter(), Counter(), Counter()
+        return {}, Counter(), Counter()
     offset = statistics.median(sent / 1000 - at for at, _counter, sent in stamps)
     captured: dict[int, set[int]] = defaultdict(set)
     for _at, counter, sent in stamps:
         captured[math.floor(sent / 1000 - start)].add(counter)
     timeline = Counter(math.floor(at + offset - start) for at, _counter, _sent in stamps)
-    firsts = {second: min(seen) for second, seen in captured.items()}
-    sent = Counter(
-        {
-            second: firsts[second + 1] - first
-            for second, first in firsts.items()
-            if second + 1 in firsts
-        }
-    )
-    return sent, Counter({second: len(seen) for second, seen in captured.items()}), timeline
+    encoder = Counter({second: len(seen) for second, seen in captured.items()})
+    every = range(min(captured), max(captured) + 1)
+    return speaker_rate(stamps, start, every), encoder, timeline
+
+
+def speaker_rate(
+    stamps: Sequence[tuple[float, int, int]], start: float, seconds: Iterable[int]
+) -> dict[int, float]:
+    """Frames per second the speaker made around each second: its counter is consecutive,
+    so the counters and send times of the last recorded picture at or before the second
+    and the first at or after its end give the rate even across frames the server lost
+    (a starved speaker makes fewer; that is the load generator, not the server)."""
+    pictures = sorted((sent / 1000, counter) for _at, counter, sent in stamps)
+    times = [at for at, _counter in pictures]
+    rates = {}
+    for second in seconds:
+        begin, end = start + second, start + second + 1
+        first = max(0, bisect.bisect_right(times, begin) - 1)
+        last = min(len(times) - 1, bisect.bisect_left(times, end))
+        if last > first and times[last] > times[first]:
+            frames = pictures[last][1] - pictures[first][1]
+            rates[second] = frames / (times[last] - times[first])
+    return rates
 
 
 def seconds(
@@ -121,7 +135,7 @@ def seconds(
             Second(
                 second,
                 receiving=receiving[second],
-                sent_fps=sent[second],
+                sent_fps=sent.get(second),
                 encoder_fps=encoder[second],
                 recorded_fps=recorded[second],
                 viewers_p10=p10(values) if values else None,
@@ -151,7 +165,7 @@ def summary(rows: Sequence[Second], first: int, last: int) -> dict[str, str]:
         return f"{min(values):.0f} / {statistics.median(values):.0f}"
 
     return {
-        "sent": span([float(r.sent_fps) for r in window]),
+        "sent": span([r.sent_fps for r in window if r.sent_fps is not None]),
         "encoder": span([float(r.encoder_fps) for r in window]),
         "recorded": span([float(r.recorded_fps) for r in window]),
         "viewers_p10": span([r.viewers_p10 for r in window if r.viewers_p10 is not None]),
@@ -173,7 +187,7 @@ def second_table(rows: Sequence[Second]) -> list[str]:
     ]
     for row in rows:
         lines.append(
-            f"| {row.second} | {row.receiving} | {row.sent_fps} | {row.encoder_fps} "
+            f"| {row.second} | {row.receiving} | {number(row.sent_fps)} | {row.encoder_fps} "
             f"| {row.recorded_fps} "
             f"| {number(row.viewers_p10)} ({row.viewers_counted}) "
             f"| {number(row.watching_fps)} |"

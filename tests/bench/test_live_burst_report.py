@@ -55,3 +55,13 @@ def test_a_lost_second_shows_in_the_encoder_and_the_recording_and_joins_are_not_
     assert figures["recorded"] == "10 / 30"
     assert figures["viewers_p10"] == "12 / 30"
     assert missing_frames(stamps, START, START + 6) == "20 of 180"
+
+
+def test_the_speakers_rate_is_known_across_a_second_the_recording_lost_entirely() -> None:
+    stamps = [stamp for stamp in _stamps() if not 1 <= stamp[2] / 1000 - START < 3]
+    ticks = _ticks({}, joins_at=0)
+    rows = {row.second: row for row in seconds(START, 0, 3, stamps, [ticks], ticks)}
+
+    assert [rows[s].encoder_fps for s in range(4)] == [30, 0, 0, 30]
+    assert all(abs((rows[s].sent_fps or 0) - 30) < 0.5 for s in range(4)), rows
+    assert missing_frames(stamps, START, START + 4) == "60 of 120"
