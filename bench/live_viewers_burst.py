@@ -165,7 +165,8 @@ async def burst(args: argparse.Namespace, priority: str) -> Burst:
 
 def summary_table(bursts: list[Burst]) -> list[str]:
     lines = [
-        "| media priority | joined (failed) | answers took s | all receiving after s "
+        "| media priority | joined (failed at the join or later) | answers took s "
+        "| all receiving after s "
         "| speaker sent fps per s (min / median) | encoder fps per s (min / median) "
         "| recording fps per s (min / median) "
         "| viewers fps p10 per s (min / median) | viewer watching since before (min / median) "
