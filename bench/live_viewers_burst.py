@@ -78,10 +78,12 @@ def _sizes(total: int, processes: int) -> list[int]:
 
 
 def _all_receiving(ticks: list[list[tuple[float, list[int]]]], start: float) -> float | None:
-    """Seconds from ``start`` until every joined viewer of every process had a frame."""
+    """Seconds from ``start`` until every viewer that joined (by the last tick) in every
+    process had a frame; None if some never did."""
     done = []
     for process_ticks in ticks:
-        full = [at for at, counts in process_ticks if counts and min(counts) > 0]
+        joined = len(process_ticks[-1][1]) if process_ticks else 0
+        full = [at for at, counts in process_ticks if len(counts) == joined and min(counts) > 0]
         if not full:
             return None
         done.append(full[0])
