@@ -83,7 +83,7 @@ def _all_receiving(ticks: list[list[tuple[float, list[int]]]], start: float) -> 
     done = []
     for process_ticks in ticks:
         joined = len(process_ticks[-1][1]) if process_ticks else 0
-        full = [at for at, counts in process_ticks if len(counts) == joined and min(counts) > 0]
+        full = [at for at, c in process_ticks if c and len(c) == joined and min(c) > 0]
         if not full:
             return None
         done.append(full[0])
