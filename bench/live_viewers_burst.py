@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import os
 import subprocess
 import sys
@@ -150,7 +151,8 @@ async def burst(args: argparse.Namespace, priority: str) -> Burst:
         stamps = await asyncio.to_thread(recording_stamps, await _recording(fair))
         burst_ticks = [viewer.ticks for viewer in viewers]
         result.receiving_seconds = _all_receiving(burst_ticks, start)
-        last = int(max(args.burst_seconds, result.receiving_seconds or elapsed)) + 1
+        # the burst lasts until the last offer is answered (all viewers may never receive)
+        last = math.ceil(max(args.burst_seconds, result.answers_seconds))
         result.window = (0, last)
         result.rows = report.seconds(
             start, -int(args.warmup) + 1, int(elapsed), stamps, burst_ticks, watching.ticks
