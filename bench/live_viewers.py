@@ -15,6 +15,13 @@ the server (web process and all its children), the receivers, the speaker.
 ``--compare N`` runs the old receiver (``tests.support.loadgen``, aiortc's receive path
 with counting at its protocol) and the light receiver at the same N against the same
 server, one after the other, and reports each one's CPU per viewer.
+
+``--burst N`` (``bench/live_viewers_burst.py``) has N viewers join within
+``--burst-seconds`` instead, and reads per second the shared encoder's and the
+recording's frame rates from the finished recording and the viewers' fps, once with the
+media thread's raised priority (root) and once without ``CAP_SYS_NICE``:
+
+    flock /tmp/fair-bench.lock .venv/bin/python bench/live_viewers.py --burst 200
 """
 
 from __future__ import annotations
@@ -105,11 +112,13 @@ def name_of(process: psutil.Process) -> str:
 class Fair:
     """The server, its database and the speaker's child process."""
 
-    def __init__(self, args: argparse.Namespace) -> None:
+    def __init__(self, args: argparse.Namespace, prefix: list[str] | None = None) -> None:
         self.args = args
+        self.prefix = prefix  # e.g. setpriv without CAP_SYS_NICE
         self.work = Path(tempfile.mkdtemp(prefix="fair-bench-viewers-"))
         self.server: Any = None
         self.speaker: PublisherProcess | None = None
+        self.signalling: SpeakerSignalling | None = None
         self.session_id = 0
 
     async def start(self) -> None:
@@ -127,15 +136,16 @@ class Fair:
             "FAIR_LIVE_WEBRTC_MAX_VIEWERS": "5000",
             "FAIR_LIVE_MAX_VIEWERS": "5000",
         }
-        self.server = await asyncio.to_thread(start_app_server, self.work, url, extra_env=env)
+        self.server = await asyncio.to_thread(
+            start_app_server, self.work, url, extra_env=env, prefix=self.prefix
+        )
         width, height = (int(v) for v in self.args.size.split("x"))
         self.speaker = PublisherProcess(width, height, 30)
-        signalling = SpeakerSignalling(
+        self.signalling = SpeakerSignalling(
             self.server.base_url, self.session_id, SPEAKER, DEMO_PASSWORD
         )
-        await signalling.open()
-        await self.speaker.start(signalling.answer)
-        await signalling.close()
+        await self.signalling.open()
+        await self.speaker.start(self.signalling.answer)
 
     def server_processes(self) -> list[psutil.Process]:
         root = psutil.Process(self.server.process.pid)
@@ -149,6 +159,8 @@ class Fair:
             return result
 
     async def stop(self) -> None:
+        if self.signalling is not None:
+            await self.signalling.close()
         if self.speaker is not None:
             await self.speaker.close()
         if self.server is not None:
@@ -299,8 +311,21 @@ async def main() -> None:
     parser.add_argument("--warmup", type=float, default=10.0)
     parser.add_argument("--window", type=float, default=20.0)
     parser.add_argument("--size", default="640x360")
+    parser.add_argument("--burst", type=int, default=0, help="viewers joining in a burst")
+    parser.add_argument("--burst-seconds", type=float, default=10.0)
+    parser.add_argument("--rounds", type=int, default=1, help="burst: rounds of each priority")
+    parser.add_argument(
+        "--priorities", default="raised,normal", help="burst: raised (root), normal (no nice)"
+    )
+    parser.add_argument("--after", type=float, default=15.0, help="burst: s after the joins")
+    parser.add_argument("--hogs", type=int, default=0, help="burst: busy processes beside it")
     args = parser.parse_args()
     allow_loopback_candidates()
+    if args.burst:
+        from bench.live_viewers_burst import run_bursts
+
+        await run_bursts(args)
+        return
     print(f"before: {uptime()}", flush=True)
     started = time.time()
     fair = Fair(args)

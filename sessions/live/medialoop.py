@@ -14,12 +14,14 @@ On a machine also running other work (load generators, other processes, the fan-
 helpers) the media thread asks the OS for a higher priority (:data:`MEDIA_NICE`, Linux
 per-thread nice). Threads inherit their creator's nice value, so the seats' encoder
 threads and aiortc's decoder threads, which are started from this thread, get it too.
-Lowering nice needs ``CAP_SYS_NICE`` (root, or the capability given to the service);
-without it (a non-root service, the Docker image's ``fair`` user) nothing fails: the
-thread runs at normal priority and only the fan-out helpers' lower priority
-(:data:`HELPER_NICE_INCREMENT`, always allowed) keeps them behind it. That fallback is
-said in one line: in the log when the media thread starts, at ``fair serve``'s start and
-in ``fair settings`` (:func:`media_priority_note`).
+Lowering nice needs ``CAP_SYS_NICE`` (root, or the capability given to the service) or
+an ``RLIMIT_NICE`` of at least ``20 - MEDIA_NICE`` (``ulimit -e 30``; docker-compose.yml
+sets it, because Docker gives an added capability to the image's non-root ``fair`` user
+only in the bounding set); without either nothing fails: the thread runs at normal
+priority and only the fan-out helpers' lower priority (:data:`HELPER_NICE_INCREMENT`,
+always allowed) keeps them behind it. That fallback is said in one line: in the log
+when the media thread starts, at ``fair serve``'s start and in ``fair settings``
+(:func:`media_priority_note`).
 """
 
 from __future__ import annotations
@@ -43,10 +45,11 @@ MEDIA_NICE = -10
 HELPER_NICE_INCREMENT = 5
 
 PRIORITY_FALLBACK = (
-    f"live media priority: nice {MEDIA_NICE} refused (needs root or CAP_SYS_NICE); the media "
-    f"thread (publishers, encoder, recording) runs at normal priority and only the fan-out "
-    f"helpers' nice +{HELPER_NICE_INCREMENT} keeps them behind it. Give the service "
-    f"CAP_SYS_NICE for the full priority."
+    f"live media priority: nice {MEDIA_NICE} refused (needs root, CAP_SYS_NICE or "
+    f"RLIMIT_NICE >= {20 - MEDIA_NICE}); the media thread (publishers, encoder, recording) runs "
+    f"at normal priority and only the fan-out helpers' nice +{HELPER_NICE_INCREMENT} keeps them "
+    f"behind it. Give the service CAP_SYS_NICE or `ulimit -e {20 - MEDIA_NICE}` (docker-compose: "
+    f"`ulimits: nice: {20 - MEDIA_NICE}`) for the full priority."
 )
 PRIORITY_RAISED = f"live media priority: the media thread runs at nice {MEDIA_NICE}."
 

@@ -9,20 +9,26 @@ import subprocess
 import pytest
 
 from fair.settings import Settings
+from sessions.live.medialoop import MEDIA_NICE
 from tests.support.paths import REPO_ROOT
 
 ROOT = REPO_ROOT
 
 
-def test_docker_compose_is_valid_and_uses_known_settings() -> None:
+def _compose_config() -> subprocess.CompletedProcess[str]:
+    """``docker-compose config``: the file validated and resolved (anchors, defaults)."""
     if shutil.which("docker-compose") is None:
         pytest.skip("docker-compose not installed")
     env = dict(os.environ, POSTGRES_PASSWORD="p", MINIO_ROOT_PASSWORD="m", FAIR_SECRET_KEY="s",
                TURN_PASSWORD="t")  # fmt: skip
-    result = subprocess.run(
+    return subprocess.run(
         ["docker-compose", "-f", str(ROOT / "docker-compose.yml"), "config"],
         env=env, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
+
+
+def test_docker_compose_is_valid_and_uses_known_settings() -> None:
+    result = _compose_config()
     assert result.returncode == 0, result.stderr
     known = {name for name, _default, _help in Settings.describe()}
     used = {line.split(":")[0].strip() for line in result.stdout.splitlines()
@@ -31,6 +37,24 @@ def test_docker_compose_is_valid_and_uses_known_settings() -> None:
     assert used <= known, used - known
     for service in ("proxy", "postgres", "redis", "minio", "coturn", "app1", "app2"):
         assert f"  {service}:" in result.stdout
+
+
+def test_app_instances_may_give_the_live_media_thread_its_priority() -> None:
+    """The live media thread (publishers, shared encoder, recording) asks for nice
+    MEDIA_NICE. The image runs as the non-root user ``fair``, for whom Docker's ``cap_add``
+    reaches only the bounding set, so compose raises RLIMIT_NICE instead: an unprivileged
+    process may lower its nice value down to 20 minus that limit."""
+    import yaml
+
+    result = _compose_config()
+    assert result.returncode == 0, result.stderr
+    assert "USER fair" in (ROOT / "Dockerfile").read_text().splitlines()
+    services = yaml.safe_load(result.stdout)["services"]
+    for name in ("app1", "app2"):
+        limit = services[name].get("ulimits", {}).get("nice")
+        assert limit is not None, f"{name} sets no ulimits: nice"
+        soft = limit["soft"] if isinstance(limit, dict) else limit
+        assert 20 - int(soft) <= MEDIA_NICE, f"{name}: nice {MEDIA_NICE} needs a limit >= 30"
 
 
 def test_lock_file_pins_every_dependency_with_hashes() -> None:

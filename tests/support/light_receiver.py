@@ -16,7 +16,10 @@ counters are in :mod:`tests.support.light_pump`.
 
 Readings are windows: each :meth:`LightViewers.snapshot` (and :meth:`LightViewers.stop`)
 reports the frame rates and delays since the previous reading (the first one since all
-joins finished), so a benchmark can warm up, read once, wait, and read again.
+joins finished), so a benchmark can warm up, read once, wait, and read again. A join
+burst needs readings *while* viewers join: a child started with ``tick`` also reports
+every viewer's frame count every ``tick`` seconds from its first offer on
+(:attr:`LightViewerProcess.ticks`), which gives frame rates per second of the burst.
 
 Child processes (``python -m tests.support.light_receiver``, from the repository root)
 host viewers apart from the caller; :class:`LightViewerProcess` is the parent side.
@@ -29,6 +32,7 @@ import asyncio
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -241,12 +245,14 @@ async def run_light_viewers(
     *,
     join_seconds: float = 10.0,
     sample_decoder: bool = True,
+    on_created: Callable[[LightViewers], None] | None = None,
 ) -> LightViewers:
     """Join ``count`` viewers to the live talk ``session_id`` of the server at ``base_url``.
 
     Joins are spread evenly over ``join_seconds``; returns when every join has succeeded
     or failed (failures are counted, not raised). With ``sample_decoder`` the first viewer
     decodes for real (see the module docstring). The first reading's window starts here.
+    ``on_created`` gets the group before the first offer (to watch the joins as they go).
     Loopback ICE candidates are allowed for this process (the server needs
     ``FAIR_LIVE_LOOPBACK_ICE`` on a loopback-only machine).
     """
@@ -256,6 +262,8 @@ async def run_light_viewers(
     sampled = ProbeViewer(decode=True) if sample_decoder and count > 0 else None
     light = [LightViewer() for _ in range(count - (1 if sampled is not None else 0))]
     viewers = LightViewers(light, sampled, signalling)
+    if on_created is not None:
+        on_created(viewers)
     peers: list[LightViewer | ProbeViewer] = [*([sampled] if sampled else []), *light]
     gap = join_seconds / count if count else 0.0
     started = time.monotonic()
@@ -284,7 +292,9 @@ class LightViewerProcess:
 
     The child speaks JSON lines: it prints ``{"joined": n, "failed": m}`` once its joins
     are settled, answers ``{"cmd": "snapshot"}`` with a :class:`ViewerStats` and
-    ``{"cmd": "stop"}`` with the last one before it exits.
+    ``{"cmd": "stop"}`` with the last one before it exits. With ``tick`` it also prints
+    ``{"tick": unix time, "frames": [...]}`` every ``tick`` seconds (frames received so
+    far per joined viewer, in the order they joined), collected in :attr:`ticks`.
     """
 
     def __init__(
@@ -295,13 +305,17 @@ class LightViewerProcess:
         *,
         join_seconds: float = 10.0,
         sample_decoder: bool = False,
+        tick: float = 0.0,
     ) -> None:
+        self.ticks: list[tuple[float, list[int]]] = []
         self.args = [
             "--base-url", base_url, "--session", str(session_id), "--count", str(count),
             "--join-seconds", str(join_seconds),
         ]  # fmt: skip
         if sample_decoder:
             self.args.append("--sample-decoder")
+        if tick:
+            self.args += ["--tick", str(tick)]
         self.process: asyncio.subprocess.Process | None = None
 
     @property
@@ -319,11 +333,14 @@ class LightViewerProcess:
 
     async def _read(self) -> dict[str, Any]:
         assert self.process is not None and self.process.stdout is not None
-        line = await self.process.stdout.readline()
-        if not line:
-            raise RuntimeError("light viewer process exited")
-        message: dict[str, Any] = json.loads(line)
-        return message
+        while True:
+            line = await self.process.stdout.readline()
+            if not line:
+                raise RuntimeError("light viewer process exited")
+            message: dict[str, Any] = json.loads(line)
+            if "tick" not in message:
+                return message
+            self.ticks.append((message["tick"], message["frames"]))
 
     async def _ask(self, command: str) -> ViewerStats:
         assert self.process is not None and self.process.stdin is not None
@@ -359,12 +376,24 @@ async def _child(args: argparse.Namespace) -> None:
         sys.stdout.write(json.dumps(message) + "\n")
         sys.stdout.flush()
 
+    ticking: list[asyncio.Task[None]] = []
+
+    async def tick(group: LightViewers) -> None:
+        while True:
+            emit({"tick": time.time(), "frames": group.frames_received()})
+            await asyncio.sleep(args.tick)
+
+    def watch_joins(group: LightViewers) -> None:
+        if args.tick > 0:
+            ticking.append(asyncio.create_task(tick(group)))
+
     viewers = await run_light_viewers(
         args.base_url,
         args.session,
         args.count,
         join_seconds=args.join_seconds,
         sample_decoder=args.sample_decoder,
+        on_created=watch_joins,
     )
     emit({"joined": len(viewers._joined), "failed": viewers.failed})
     while line := await reader.readline():
@@ -373,6 +402,9 @@ async def _child(args: argparse.Namespace) -> None:
             emit({"stats": viewers.snapshot().to_json()})
         elif command == "stop":
             break
+    for task in ticking:
+        task.cancel()
+        emit({"tick": time.time(), "frames": viewers.frames_received()})  # the last one
     emit({"stats": (await viewers.stop()).to_json()})
 
 
@@ -384,6 +416,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, required=True)
     parser.add_argument("--join-seconds", type=float, default=10.0)
     parser.add_argument("--sample-decoder", action="store_true")
+    parser.add_argument("--tick", type=float, default=0.0, help="report frames every s")
     asyncio.run(_child(parser.parse_args()))
 
 

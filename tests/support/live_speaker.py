@@ -68,6 +68,14 @@ class SpeakerSignalling:
         body = response.json()
         return RTCSessionDescription(body["sdp"], body["type"])
 
+    async def end(self) -> httpx.Response:
+        """End the talk, as the stage page's button does: the recording is stored next."""
+        return await self.client.post(
+            f"/sessions/{self.session_id}/live/end",
+            data={"csrf_token": self.token},
+            headers={"Accept": "application/json"},
+        )
+
     async def close(self) -> None:
         await self.client.aclose()
 

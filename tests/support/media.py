@@ -1,6 +1,7 @@
 """Media files made on the spot with PyAV: a fragmented H.264 MP4 in the recorder's
 container format, for archive, material and keyboard tests that need a recording; and
-a stage's recording read back picture by picture (:func:`recorded_stamps`)."""
+a stage's recording read back picture by picture (:func:`recorded_stamps`,
+:func:`recording_stamps`)."""
 
 from __future__ import annotations
 
@@ -47,10 +48,18 @@ def recorded_stamps(part: Path, target: Path) -> tuple[list[tuple[float, int]], 
     the synthetic speaker drew into each picture: (seconds, the speaker's frame counter)
     per picture, and the number of pictures in each second of the recording."""
     assemble_mp4(part, target)
-    stamps: list[tuple[float, int]] = []
-    with av.open(str(target)) as container:
+    stamps = [(seconds, counter) for seconds, counter, _sent in recording_stamps(target)]
+    return stamps, Counter(int(t) for t, _ in stamps)
+
+
+def recording_stamps(mp4: Path) -> list[tuple[float, int, int]]:
+    """Each picture of a finished recording (an MP4) with what the synthetic speaker drew
+    into it: (seconds into the recording, frame counter, send time in Unix milliseconds).
+    Read within days of the recording: the send time's high bits come from the clock."""
+    stamps: list[tuple[float, int, int]] = []
+    with av.open(str(mp4)) as container:
         for frame in container.decode(video=0):
             stamp = read_stamp(frame)
             if stamp is not None and frame.time is not None:
-                stamps.append((frame.time, stamp[0]))
-    return stamps, Counter(int(t) for t, _ in stamps)
+                stamps.append((frame.time, stamp[0], stamp[1]))
+    return stamps
