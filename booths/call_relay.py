@@ -135,6 +135,13 @@ class _Seat:
     forwards: list[ForwardTrack] = field(default_factory=list)
     """Outgoing lines, ``(other seat position, role)`` in layout order."""
 
+    @property
+    def receiving(self) -> bool:
+        """Whether its outgoing lines exist: a seat is taken before its offer is read (an
+        await), and a second join meanwhile must not reach for lines not yet made; the
+        seat attaches what is published then when it makes them."""
+        return len(self.forwards) == len(ROLES) * (SEATS - 1)
+
 
 class RelayRoom:
     """The server side of one appointment's relayed call: up to four seats."""
@@ -231,7 +238,7 @@ class RelayRoom:
         seat.published[role] = track
         for other in self._others(index):
             viewer = self._seats[other]
-            if viewer is None:
+            if viewer is None or not viewer.receiving:
                 continue
             position = self._others(other).index(index)
             forward = viewer.forwards[position * len(ROLES) + ROLES.index(role)]
@@ -258,7 +265,7 @@ class RelayRoom:
         self._seats[index] = None
         for other in self._others(index):
             viewer = self._seats[other]
-            if viewer is not None:
+            if viewer is not None and viewer.receiving:
                 position = self._others(other).index(index)
                 for offset in range(len(ROLES)):
                     viewer.forwards[position * len(ROLES) + offset].attach(None)

@@ -133,6 +133,27 @@ async def test_an_offer_on_another_instance_is_seated_in_the_owners_room(redis_u
         await hub_b.close()
 
 
+async def test_participants_joining_at_the_same_moment_both_get_a_seat(
+    relays: CallRelays,
+) -> None:
+    """Both offers in flight at once (the relay announcement moves everyone at the same
+    moment, and with two instances both reach the owner): a seat is taken before its offer
+    is read, and the other join must not reach for its lines before they exist (it did:
+    IndexError, 500)."""
+    visitor, expert = Participant(), Participant()
+    try:
+        await asyncio.gather(visitor.join(relays, 3, "visitor:a"), expert.join(relays, 3, "team:b"))
+        room = relays.get(3)
+        assert room is not None and room.occupied == 2
+        await wait_for(lambda: room.peer_states() == ["connected", "connected"], timeout=15)
+        from_expert = await stamps(visitor.camera_of(0), 5)
+        from_visitor = await stamps(expert.camera_of(0), 5)
+        assert from_expert[-1] > from_expert[0] and from_visitor[-1] > from_visitor[0]
+    finally:
+        await visitor.pc.close()
+        await expert.pc.close()
+
+
 async def test_room_holds_four_and_a_rejoin_replaces_the_seat(relays: CallRelays) -> None:
     people = [Participant() for _ in range(5)]
     try:
