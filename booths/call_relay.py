@@ -392,9 +392,6 @@ class CallRelays:
             if room.closed or (room.occupied == 0 and room.over):
                 del self._rooms[key]
 
-    def stats(self) -> dict[str, list[str]]:
-        return {str(key): room.peer_states() for key, room in self._rooms.items()}
-
     async def close(self) -> None:
         for room in list(self._rooms.values()):
             await room.close()

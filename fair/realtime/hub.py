@@ -284,6 +284,22 @@ return now
 """
 
 
+# Ownership of a key: kept while the owning instance is alive, else taken by the caller.
+_CLAIM_SCRIPT = """
+local owner = redis.call('GET', KEYS[1])
+if owner then
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+  local alive = redis.call('ZSCORE', KEYS[2], owner)
+  if alive and tonumber(alive) > now then
+    return owner
+  end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return ARGV[1]
+"""
+
+
 class RedisHub(Hub):
     """Instances share channels through Redis pub/sub and presence through hashes.
 
@@ -605,21 +621,6 @@ class RedisHub(Hub):
                 if event is not None:
                     event.set()
 
-
-# Ownership of a key: kept while the owning instance is alive, else taken by the caller.
-_CLAIM_SCRIPT = """
-local owner = redis.call('GET', KEYS[1])
-if owner then
-  local t = redis.call('TIME')
-  local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-  local alive = redis.call('ZSCORE', KEYS[2], owner)
-  if alive and tonumber(alive) > now then
-    return owner
-  end
-end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return ARGV[1]
-"""
 
 RESYNC = encode_event({"type": "resync"})
 """Told to every local connection after the hub lost events (Redis was away): the
